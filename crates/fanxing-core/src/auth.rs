@@ -1,0 +1,234 @@
+//! Who may do what: roles, the acting user, and the one place where access is
+//! decided.
+//!
+//! Every read of people or organisations goes through [`Actor::people_access`]
+//! or [`Actor::org_access`], which yield an [`Access`] that the store turns
+//! into a `WHERE` clause. A handler cannot ask the store for "everything":
+//! there is no unscoped list method on the service.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::model::{OrgId, PersonId, UserId};
+use crate::region::{RegionCode, RegionRange};
+
+/// The roles of DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// The provincial programme office: sees and plans everything.
+    ProgrammeOffice,
+    /// A prefecture-level city office: its city and counties.
+    CityOffice,
+    /// A county-level office: its county.
+    CountyOffice,
+    /// A lecturer or training provider: its courses and sessions.
+    Lecturer,
+    /// Check-in staff: one venue of one session.
+    Checkin,
+    /// A trainee: only themself.
+    Trainee,
+    /// A bank, platform, base or service firm: its own offers and applications.
+    Partner,
+}
+
+impl Role {
+    pub const ALL: &'static [Role] = &[
+        Role::ProgrammeOffice,
+        Role::CityOffice,
+        Role::CountyOffice,
+        Role::Lecturer,
+        Role::Checkin,
+        Role::Trainee,
+        Role::Partner,
+    ];
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.iter().copied().find(|r| r.as_str() == s.trim())
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::ProgrammeOffice => "programme_office",
+            Role::CityOffice => "city_office",
+            Role::CountyOffice => "county_office",
+            Role::Lecturer => "lecturer",
+            Role::Checkin => "checkin",
+            Role::Trainee => "trainee",
+            Role::Partner => "partner",
+        }
+    }
+
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Role::ProgrammeOffice => "role.programme_office",
+            Role::CityOffice => "role.city_office",
+            Role::CountyOffice => "role.county_office",
+            Role::Lecturer => "role.lecturer",
+            Role::Checkin => "role.checkin",
+            Role::Trainee => "role.trainee",
+            Role::Partner => "role.partner",
+        }
+    }
+
+    /// Offices manage people and organisations in a region subtree.
+    pub fn is_office(self) -> bool {
+        matches!(
+            self,
+            Role::ProgrammeOffice | Role::CityOffice | Role::CountyOffice
+        )
+    }
+}
+
+/// A user account as the domain sees it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct User {
+    pub id: UserId,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    /// The region an office governs (province, city or county code).
+    pub region: Option<RegionCode>,
+    /// The person this account belongs to (trainees, lecturers, staff).
+    pub person_id: Option<PersonId>,
+    /// The organisation a partner account acts for.
+    pub org_id: Option<OrgId>,
+}
+
+/// The caller of an operation. Built only from an authenticated session or
+/// token, never from request input.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Actor {
+    pub user: User,
+}
+
+/// What part of a table the caller may see; the store turns it into SQL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Rows whose region lies in this range.
+    Regions(RegionRange),
+    /// Exactly one person.
+    Person(PersonId),
+    /// One organisation (and, for people, that organisation's members).
+    Org(OrgId),
+}
+
+impl Actor {
+    pub fn new(user: User) -> Actor {
+        Actor { user }
+    }
+
+    pub fn role(&self) -> Role {
+        self.user.role
+    }
+
+    /// The region range an office governs; `None` for other roles or an
+    /// office account with no region (which can then see nothing).
+    pub fn office_range(&self) -> Option<RegionRange> {
+        if !self.user.role.is_office() {
+            return None;
+        }
+        self.user.region.map(RegionCode::subtree)
+    }
+
+    /// Which people the caller may read.
+    pub fn people_access(&self) -> Result<Access> {
+        if let Some(range) = self.office_range() {
+            return Ok(Access::Regions(range));
+        }
+        match (self.user.role, self.user.person_id) {
+            (Role::Trainee | Role::Lecturer | Role::Checkin, Some(id)) => Ok(Access::Person(id)),
+            _ => Err(Error::Forbidden),
+        }
+    }
+
+    /// Whether the caller may list people (more than themself).
+    pub fn can_list_people(&self) -> bool {
+        self.office_range().is_some()
+    }
+
+    /// Which organisations the caller may read.
+    pub fn org_access(&self) -> Result<Access> {
+        if let Some(range) = self.office_range() {
+            return Ok(Access::Regions(range));
+        }
+        match (self.user.role, self.user.org_id) {
+            (Role::Partner | Role::Trainee | Role::Lecturer, Some(id)) => Ok(Access::Org(id)),
+            _ => Err(Error::Forbidden),
+        }
+    }
+
+    /// The range in which the caller may create or change people and
+    /// organisations: offices only.
+    pub fn write_range(&self) -> Result<RegionRange> {
+        self.office_range().ok_or(Error::Forbidden)
+    }
+
+    /// Whether the caller may see full mobile and ID numbers (after an
+    /// explicit, audited request). Only offices have that need.
+    pub fn may_reveal_personal_numbers(&self) -> bool {
+        self.user.role.is_office()
+    }
+
+    /// Regions whose statistics the caller may read.
+    pub fn stats_range(&self) -> Result<RegionRange> {
+        self.office_range().ok_or(Error::Forbidden)
+    }
+}
+
+/// Checks that `region` lies within `range`, as a field error on `field`.
+pub fn require_in_range(range: RegionRange, region: RegionCode, field: &'static str) -> Result<()> {
+    if range.contains(region) {
+        Ok(())
+    } else {
+        Err(Error::field(field, "error.region_scope"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(role: Role, region: Option<&str>) -> Actor {
+        Actor::new(User {
+            id: 1,
+            username: "u".into(),
+            display_name: "u".into(),
+            role,
+            region: region.and_then(RegionCode::parse),
+            person_id: Some(9),
+            org_id: Some(4),
+        })
+    }
+
+    #[test]
+    fn offices_see_their_subtree() {
+        let suzhou = user(Role::CityOffice, Some("320500"));
+        let Access::Regions(r) = suzhou.people_access().unwrap() else {
+            panic!()
+        };
+        assert!(r.contains(RegionCode::parse("320583").unwrap()));
+        assert!(!r.contains(RegionCode::parse("320102").unwrap()));
+        assert!(suzhou.can_list_people());
+    }
+
+    #[test]
+    fn non_offices_see_only_themselves() {
+        assert_eq!(
+            user(Role::Trainee, None).people_access().unwrap(),
+            Access::Person(9)
+        );
+        assert!(user(Role::Partner, None).people_access().is_err());
+        assert_eq!(
+            user(Role::Partner, None).org_access().unwrap(),
+            Access::Org(4)
+        );
+        assert!(user(Role::Checkin, None).write_range().is_err());
+        assert!(!user(Role::Trainee, None).may_reveal_personal_numbers());
+    }
+
+    #[test]
+    fn office_without_region_sees_nothing() {
+        assert!(user(Role::CityOffice, None).people_access().is_err());
+    }
+}

@@ -1,0 +1,620 @@
+//! A realistic, deterministic Jiangsu for `fanxing serve --demo`.
+//!
+//! About 2,000 organisations and 30,000 people spread over the 13 cities
+//! roughly by population, each city with its own industrial clusters
+//! (产业带), tiers in plausible shares, and numbers that are valid in form
+//! but clearly fake: mobiles come from the unassigned `140` block and every
+//! ID number is generated with a correct check digit.
+
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::auth::{Access, Role};
+use crate::error::Result;
+use crate::model::{OrgDraft, OrgKind, PersonDraft, SalesBand, Tier};
+use crate::region::{Region, RegionCode, RegionLevel};
+use crate::service::{Fanxing, NewUserInput};
+use crate::store::{PeopleQuery, PersonRow};
+use crate::values::{IdNumber, Mobile};
+
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "fanxing-demo";
+/// Demo mobiles are `140` followed by eight digits: a block not assigned to
+/// any carrier, so no real person can be reached by mistake.
+pub const DEMO_MOBILE_PREFIX: &str = "140";
+
+/// Size of the generated data set.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSize {
+    pub orgs: usize,
+    pub people: usize,
+}
+
+impl Default for DemoSize {
+    fn default() -> Self {
+        DemoSize {
+            orgs: 2_000,
+            people: 30_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoPerson {
+    pub draft: PersonDraft,
+    /// Index into [`DemoData::orgs`].
+    pub org: Option<usize>,
+}
+
+/// A demo log-in; `person`/`org` index into the generated lists.
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub role: Role,
+    pub region: Option<RegionCode>,
+    pub person: Option<usize>,
+    pub org: Option<usize>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DemoData {
+    pub orgs: Vec<OrgDraft>,
+    pub people: Vec<DemoPerson>,
+    pub accounts: Vec<DemoAccount>,
+}
+
+/// City code, relative size (resident population, millions), and the
+/// industrial clusters it is known for.
+const CITIES: &[(u32, f64, &[&str])] = &[
+    (320100, 9.5, &["食品", "美妆个护", "文创", "数码3C"]),
+    (320200, 7.5, &["紫砂陶瓷", "电动车", "服装", "茶叶"]),
+    (320300, 9.0, &["家具", "农产品", "板材", "工程机械配件"]),
+    (320400, 5.4, &["灯具", "床上用品", "园艺工具", "梳篦"]),
+    (
+        320500,
+        12.9,
+        &["服装", "婚纱礼服", "丝绸", "大闸蟹", "家纺"],
+    ),
+    (320600, 7.7, &["家纺", "服装", "海鲜", "红木"]),
+    (320700, 4.6, &["水晶", "海产", "中药材", "紫菜"]),
+    (320800, 4.5, &["小龙虾", "大米", "食品", "盐化工"]),
+    (320900, 6.7, &["农产品", "汽车配件", "海盐", "丹顶鹤文创"]),
+    (
+        321000,
+        4.6,
+        &["毛绒玩具", "牙刷旅游用品", "漆器", "早茶点心"],
+    ),
+    (321100, 3.2, &["眼镜", "香醋", "茶叶", "五金工具"]),
+    (321200, 4.5, &["大米", "医药健康", "不锈钢", "水产"]),
+    (321300, 5.0, &["花木", "白酒", "家居", "农产品"]),
+];
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "马", "朱", "胡", "郭",
+    "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "许", "韩", "冯", "邓", "曹", "彭", "曾",
+    "肖", "田", "董", "袁", "潘", "于", "蒋", "蔡", "余", "杜", "叶", "程", "苏", "魏", "吕", "丁",
+    "任", "沈", "姚", "卢", "姜", "崔", "钟", "谭", "陆", "汪", "范", "金", "石", "廖", "贾", "夏",
+    "韦", "顾", "钱", "缪", "华", "季", "严", "薛", "葛", "欧阳", "诸葛",
+];
+
+const GIVEN: &[&str] = &[
+    "伟", "芳", "娜", "敏", "静", "丽", "强", "磊", "军", "洋", "勇", "艳", "杰", "娟", "涛", "明",
+    "超", "秀", "霞", "平", "刚", "桂", "英", "华", "玲", "红", "建", "文", "辉", "鹏", "晨", "宇",
+    "欣", "怡", "婷", "雪", "琳", "浩", "俊", "凯", "佳", "悦", "梦", "雨", "晓", "思", "嘉", "子",
+    "博", "一", "诗", "涵", "轩", "宁", "亮", "斌", "波", "峰", "飞", "燕", "萍", "青", "春", "海",
+    "云", "志", "新", "国",
+];
+
+const BRAND_WORDS: &[&str] = &[
+    "星", "繁", "锦", "悦", "优", "乐", "润", "禾", "盛", "源", "佳", "美", "鑫", "恒", "天", "泽",
+    "瑞", "和", "青", "云", "川", "森", "品", "尚", "谷", "家", "蓝", "橙", "麦", "田", "舟", "帆",
+    "然",
+];
+
+const ENTERPRISE_SUFFIX: &[&str] = &[
+    "电子商务有限公司",
+    "贸易有限公司",
+    "商贸有限公司",
+    "网络科技有限公司",
+    "实业有限公司",
+    "食品有限公司",
+    "服饰有限公司",
+    "农业发展有限公司",
+];
+
+const BANKS: &[&str] = &[
+    "中国工商银行",
+    "中国农业银行",
+    "中国银行",
+    "中国建设银行",
+    "交通银行",
+    "江苏银行",
+    "南京银行",
+    "邮储银行",
+    "农村商业银行",
+];
+
+const PLATFORMS: &[&str] = &[
+    "抖音电商",
+    "淘宝直播",
+    "视频号",
+    "快手电商",
+    "京东直播",
+    "小红书",
+];
+
+const SERVICE_KINDS: &[&str] = &[
+    "财税服务有限公司",
+    "供应链管理有限公司",
+    "文化传媒有限公司（MCN）",
+    "品牌管理有限公司",
+    "知识产权代理有限公司",
+    "物流有限公司",
+];
+
+/// Generates the demo data set for `regions` (which must hold the cities of
+/// [`CITIES`] and their counties). Same seed, same data.
+pub fn generate(regions: &[Region], seed: u64, size: DemoSize) -> DemoData {
+    let mut rng = StdRng::seed_from_u64(seed);
+    let name_of = |code: RegionCode| {
+        regions
+            .iter()
+            .find(|r| r.code == code)
+            .map(|r| r.short_name().to_string())
+            .unwrap_or_default()
+    };
+    // Counties (not zones) of each city, for placing records.
+    let counties_of = |city: u32| -> Vec<RegionCode> {
+        regions
+            .iter()
+            .filter(|r| r.level == RegionLevel::County && r.code.value() / 100 * 100 == city)
+            .map(|r| r.code)
+            .collect()
+    };
+    let zones_of = |city: u32| -> Vec<RegionCode> {
+        regions
+            .iter()
+            .filter(|r| r.level == RegionLevel::Zone && r.code.value() / 100 * 100 == city)
+            .map(|r| r.code)
+            .collect()
+    };
+    let total_weight: f64 = CITIES.iter().map(|c| c.1).sum();
+    let province = RegionCode::parse("320000").expect("valid code");
+
+    let mut orgs: Vec<OrgDraft> = Vec::with_capacity(size.orgs);
+    // Orgs per city: government offices first (province, each city, each county).
+    let mut gov_of: std::collections::HashMap<RegionCode, usize> = Default::default();
+    let push_org = |orgs: &mut Vec<OrgDraft>, d: OrgDraft| {
+        orgs.push(d);
+        orgs.len() - 1
+    };
+    let gov = |name: String, region| OrgDraft {
+        name,
+        kind: OrgKind::Government,
+        industry: None,
+        sales_band: None,
+        credit_code: None,
+        region,
+    };
+    gov_of.insert(
+        province,
+        push_org(&mut orgs, gov("江苏省商务厅".into(), province)),
+    );
+    for &(city, _, _) in CITIES {
+        let code = RegionCode::from_value(city).expect("valid code");
+        let i = push_org(&mut orgs, gov(format!("{}市商务局", name_of(code)), code));
+        gov_of.insert(code, i);
+        for county in counties_of(city) {
+            let full = regions
+                .iter()
+                .find(|r| r.code == county)
+                .map(|r| r.name.clone())
+                .unwrap_or_default();
+            let i = push_org(&mut orgs, gov(format!("{full}商务局"), county));
+            gov_of.insert(county, i);
+        }
+    }
+
+    // Enterprises and partners, by city weight.
+    let mut enterprises_by_city: std::collections::HashMap<u32, Vec<usize>> = Default::default();
+    let remaining = size.orgs.saturating_sub(orgs.len());
+    let mut credit_seq = 0u32;
+    for (ci, &(city, weight, industries)) in CITIES.iter().enumerate() {
+        let share = if ci + 1 == CITIES.len() {
+            size.orgs.saturating_sub(orgs.len())
+        } else {
+            (remaining as f64 * weight / total_weight).round() as usize
+        };
+        let counties = counties_of(city);
+        let zones = zones_of(city);
+        for k in 0..share {
+            let region = if !zones.is_empty() && rng.random_bool(0.08) {
+                zones[rng.random_range(0..zones.len())]
+            } else {
+                counties[rng.random_range(0..counties.len())]
+            };
+            let place = name_of(region);
+            let roll: f64 = rng.random();
+            let industry = industries[rng.random_range(0..industries.len())].to_string();
+            let brand: String = (0..2)
+                .map(|_| BRAND_WORDS[rng.random_range(0..BRAND_WORDS.len())])
+                .collect();
+            credit_seq += 1;
+            let credit = fake_credit_code(region, credit_seq);
+            let d = if roll < 0.80 {
+                let band = match rng.random_range(0..100) {
+                    0..=44 => SalesBand::Under1m,
+                    45..=74 => SalesBand::From1mTo5m,
+                    75..=89 => SalesBand::From5mTo20m,
+                    90..=97 => SalesBand::From20mTo100m,
+                    _ => SalesBand::Over100m,
+                };
+                let suffix = ENTERPRISE_SUFFIX[rng.random_range(0..ENTERPRISE_SUFFIX.len())];
+                OrgDraft {
+                    name: format!("{place}{brand}{suffix}"),
+                    kind: OrgKind::Enterprise,
+                    industry: Some(industry),
+                    sales_band: Some(band),
+                    credit_code: Some(credit),
+                    region,
+                }
+            } else if roll < 0.84 || k == 0 {
+                let bank = BANKS[rng.random_range(0..BANKS.len())];
+                let name = if bank == "农村商业银行" {
+                    format!("{place}农村商业银行")
+                } else {
+                    format!("{bank}{place}支行")
+                };
+                org(name, OrgKind::Bank, None, region, credit)
+            } else if roll < 0.85 {
+                let p = PLATFORMS[rng.random_range(0..PLATFORMS.len())];
+                org(
+                    format!("{p}{place}服务中心"),
+                    OrgKind::Platform,
+                    None,
+                    region,
+                    credit,
+                )
+            } else if roll < 0.92 {
+                let s = SERVICE_KINDS[rng.random_range(0..SERVICE_KINDS.len())];
+                org(
+                    format!("{place}{brand}{s}"),
+                    OrgKind::ServiceProvider,
+                    None,
+                    region,
+                    credit,
+                )
+            } else if roll < 0.95 {
+                org(
+                    format!("{place}{brand}电商培训学校"),
+                    OrgKind::TrainingProvider,
+                    None,
+                    region,
+                    credit,
+                )
+            } else {
+                org(
+                    format!("{place}{industry}直播基地"),
+                    OrgKind::LiveBase,
+                    Some(industry),
+                    region,
+                    credit,
+                )
+            };
+            let is_enterprise = d.kind == OrgKind::Enterprise;
+            let i = push_org(&mut orgs, d);
+            if is_enterprise {
+                enterprises_by_city.entry(city).or_default().push(i);
+            }
+        }
+    }
+
+    // People, by city weight.
+    let mut people = Vec::with_capacity(size.people);
+    let mut seq = 0u32;
+    for (ci, &(city, weight, _)) in CITIES.iter().enumerate() {
+        let share = if ci + 1 == CITIES.len() {
+            size.people.saturating_sub(people.len())
+        } else {
+            (size.people as f64 * weight / total_weight).round() as usize
+        };
+        let counties = counties_of(city);
+        let firms = enterprises_by_city.get(&city).cloned().unwrap_or_default();
+        for _ in 0..share {
+            seq += 1;
+            let region = counties[rng.random_range(0..counties.len())];
+            let tier = match rng.random_range(0..100) {
+                0..=7 => Tier::Cadre,
+                8..=34 => Tier::CompanyHead,
+                _ => Tier::Operator,
+            };
+            let org = match tier {
+                Tier::Cadre => gov_of.get(&region).copied(),
+                _ if firms.is_empty() || rng.random_bool(0.1) => None,
+                _ => Some(firms[rng.random_range(0..firms.len())]),
+            };
+            let name = person_name(&mut rng);
+            let mobile = Mobile::parse(&format!("{DEMO_MOBILE_PREFIX}{seq:08}"))
+                .expect("demo mobiles are well-formed");
+            let id_number = rng
+                .random_bool(0.6)
+                .then(|| fake_id_number(&mut rng, region, seq));
+            people.push(DemoPerson {
+                draft: PersonDraft {
+                    name,
+                    mobile,
+                    id_number,
+                    tier,
+                    org_id: None,
+                    region: org.map(|o| orgs[o].region).unwrap_or(region),
+                },
+                org,
+            });
+        }
+    }
+
+    // Demo log-ins: pick fitting people and organisations.
+    let suzhou = RegionCode::parse("320500").expect("valid");
+    let kunshan = RegionCode::parse("320583").expect("valid");
+    let in_kunshan_operator = people.iter().position(|p| {
+        p.draft.region == kunshan && p.draft.tier == Tier::Operator && p.org.is_some()
+    });
+    let lecturer = people
+        .iter()
+        .position(|p| p.draft.region.city() == suzhou && p.draft.tier == Tier::CompanyHead);
+    let checkin = people
+        .iter()
+        .position(|p| p.draft.region == kunshan && p.draft.tier == Tier::Cadre);
+    let bank = orgs
+        .iter()
+        .position(|o| o.kind == OrgKind::Bank && o.region.city() == suzhou);
+    let trainee_org = in_kunshan_operator.and_then(|i| people[i].org);
+    let code = |s: &str| RegionCode::parse(s);
+    let accounts = vec![
+        account(
+            "admin",
+            "省商务厅项目办",
+            Role::ProgrammeOffice,
+            code("320000"),
+            None,
+            None,
+        ),
+        account(
+            "nanjing",
+            "南京市商务局",
+            Role::CityOffice,
+            code("320100"),
+            None,
+            None,
+        ),
+        account(
+            "suzhou",
+            "苏州市商务局",
+            Role::CityOffice,
+            code("320500"),
+            None,
+            None,
+        ),
+        account(
+            "kunshan",
+            "昆山市商务局",
+            Role::CountyOffice,
+            code("320583"),
+            None,
+            None,
+        ),
+        account(
+            "lecturer",
+            "直播运营讲师",
+            Role::Lecturer,
+            None,
+            lecturer,
+            None,
+        ),
+        account(
+            "checkin",
+            "昆山会场签到员",
+            Role::Checkin,
+            None,
+            checkin,
+            None,
+        ),
+        account(
+            "trainee",
+            "昆山学员",
+            Role::Trainee,
+            None,
+            in_kunshan_operator,
+            trainee_org,
+        ),
+        account("bank", "苏州银行客户经理", Role::Partner, None, None, bank),
+    ];
+    DemoData {
+        orgs,
+        people,
+        accounts,
+    }
+}
+
+fn account(
+    username: &'static str,
+    display_name: &'static str,
+    role: Role,
+    region: Option<RegionCode>,
+    person: Option<usize>,
+    org: Option<usize>,
+) -> DemoAccount {
+    DemoAccount {
+        username,
+        display_name,
+        role,
+        region,
+        person,
+        org,
+    }
+}
+
+fn org(
+    name: String,
+    kind: OrgKind,
+    industry: Option<String>,
+    region: RegionCode,
+    credit: String,
+) -> OrgDraft {
+    OrgDraft {
+        name,
+        kind,
+        industry,
+        sales_band: None,
+        credit_code: Some(credit),
+        region,
+    }
+}
+
+fn person_name(rng: &mut StdRng) -> String {
+    // Common surnames far more often than rare ones.
+    let i = (rng.random::<f64>().powf(1.8) * SURNAMES.len() as f64) as usize;
+    let mut name = SURNAMES[i.min(SURNAMES.len() - 1)].to_string();
+    let chars = if rng.random_bool(0.7) { 2 } else { 1 };
+    for _ in 0..chars {
+        name.push_str(GIVEN[rng.random_range(0..GIVEN.len())]);
+    }
+    name
+}
+
+/// An 18-character code of the right shape; `DEMO` marks it as made up.
+fn fake_credit_code(region: RegionCode, seq: u32) -> String {
+    format!("91{region}DEMO{seq:06}")
+}
+
+/// A well-formed ID number: the county's code, a birth date between 1965
+/// and 2003, a sequence, and the GB 11643 check character.
+fn fake_id_number(rng: &mut StdRng, region: RegionCode, seq: u32) -> IdNumber {
+    let year = rng.random_range(1965..=2003);
+    let month = rng.random_range(1..=12);
+    let day = rng.random_range(1..=28);
+    let first17 = format!("{region}{year:04}{month:02}{day:02}{:03}", seq % 1000);
+    let full = format!("{first17}{}", IdNumber::check_char(&first17));
+    IdNumber::parse(&full).expect("generated ID numbers are valid")
+}
+
+/// What seeding did, for the start-up banner.
+#[derive(Debug, Clone)]
+pub struct SeedReport {
+    pub orgs: usize,
+    pub people: usize,
+    pub accounts: Vec<(String, Role)>,
+}
+
+/// Fills an empty database with the demo data set and its log-ins. Does
+/// nothing (and returns `None`) when people already exist, so a second start
+/// keeps whatever is there.
+pub async fn seed(app: &Fanxing, seed: u64, size: DemoSize) -> Result<Option<SeedReport>> {
+    let store = app.store();
+    if store.count_people().await? > 0 {
+        return Ok(None);
+    }
+    let regions = store.list_regions(None, None).await?;
+    let data = generate(&regions, seed, size);
+    let now = crate::service::now();
+    let org_ids = store.insert_orgs_bulk(&data.orgs, now).await?;
+    let rows: Vec<PersonRow> = data
+        .people
+        .iter()
+        .map(|p| {
+            let mut d = p.draft.clone();
+            d.org_id = p.org.map(|i| org_ids[i]);
+            app.encrypt_person(&d)
+        })
+        .collect();
+    store.insert_people_bulk(&rows, now).await?;
+    let all = Access::Regions(crate::region::RegionRange::ALL);
+    let mut accounts = Vec::new();
+    for acc in &data.accounts {
+        let person_id = match acc.person {
+            Some(i) => {
+                let mobile = data.people[i].draft.mobile.as_str().to_string();
+                let page = store
+                    .list_people(&PeopleQuery {
+                        access: all,
+                        text: Some(mobile),
+                        region: None,
+                        tier: None,
+                        org_id: None,
+                        offset: 0,
+                        limit: 1,
+                    })
+                    .await?;
+                page.items.first().map(|p| p.id)
+            }
+            None => None,
+        };
+        app.create_user(NewUserInput {
+            username: acc.username.to_string(),
+            display_name: acc.display_name.to_string(),
+            password: DEMO_PASSWORD.to_string(),
+            role: acc.role,
+            region: acc.region,
+            person_id,
+            org_id: acc.org.map(|i| org_ids[i]),
+        })
+        .await?;
+        accounts.push((acc.username.to_string(), acc.role));
+    }
+    Ok(Some(SeedReport {
+        orgs: data.orgs.len(),
+        people: rows.len(),
+        accounts,
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::region::{parse_regions_csv, JIANGSU_CSV};
+
+    #[test]
+    fn demo_is_realistic_and_deterministic() {
+        let regions = parse_regions_csv(JIANGSU_CSV, &[]).unwrap();
+        let a = generate(&regions, 7, DemoSize::default());
+        let b = generate(&regions, 7, DemoSize::default());
+        assert_eq!(a.orgs.len(), 2_000);
+        assert_eq!(a.people.len(), 30_000);
+        assert_eq!(a.people[123].draft.name, b.people[123].draft.name);
+        // Every city has people, Suzhou the most.
+        let count = |city: &str| {
+            let c = RegionCode::parse(city).unwrap();
+            a.people
+                .iter()
+                .filter(|p| p.draft.region.city() == c)
+                .count()
+        };
+        for &(city, _, _) in CITIES {
+            assert!(count(&city.to_string()) > 500, "{city}");
+        }
+        assert!(count("320500") > count("321100"));
+        // Unique mobiles in the demo block.
+        let mut mobiles: Vec<_> = a.people.iter().map(|p| p.draft.mobile.as_str()).collect();
+        mobiles.sort();
+        mobiles.dedup();
+        assert_eq!(mobiles.len(), 30_000);
+        assert!(mobiles.iter().all(|m| m.starts_with(DEMO_MOBILE_PREFIX)));
+        // Operators are the largest tier, cadres the smallest.
+        let tier = |t| a.people.iter().filter(|p| p.draft.tier == t).count();
+        assert!(tier(Tier::Operator) > tier(Tier::CompanyHead));
+        assert!(tier(Tier::CompanyHead) > tier(Tier::Cadre));
+        // Every account's person and organisation was found.
+        for acc in &a.accounts {
+            match acc.role {
+                Role::Lecturer | Role::Checkin | Role::Trainee => assert!(acc.person.is_some()),
+                Role::Partner => assert!(acc.org.is_some()),
+                _ => assert!(acc.region.is_some()),
+            }
+        }
+        // Every person's region is a real region in its organisation's city.
+        for p in &a.people {
+            assert!(regions.iter().any(|r| r.code == p.draft.region));
+        }
+    }
+}

@@ -1,0 +1,252 @@
+//! User-facing text in Simplified Chinese (the default) and English.
+//!
+//! Every message a person can see — page labels, field errors, refusals — is a
+//! key in [`CATALOG`]. The web layer and the CLI both look text up here, so an
+//! error raised deep in the domain reaches the user in their own language.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+/// The two languages Fanxing speaks. Chinese is the default everywhere.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Parses a language tag such as `zh`, `zh-CN` or `en-GB`; anything else is `None`.
+    pub fn parse(tag: &str) -> Option<Lang> {
+        let tag = tag.trim().to_ascii_lowercase();
+        if tag.starts_with("zh") {
+            Some(Lang::Zh)
+        } else if tag.starts_with("en") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// Picks a language from an HTTP `Accept-Language` value (first match wins).
+    pub fn from_accept_language(header: &str) -> Lang {
+        header
+            .split(',')
+            .filter_map(|part| Lang::parse(part.split(';').next().unwrap_or("")))
+            .next()
+            .unwrap_or_default()
+    }
+
+    /// The short tag used in cookies and `<html lang>`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// The other language, for the switch in the page header.
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::Zh => Lang::En,
+            Lang::En => Lang::Zh,
+        }
+    }
+
+    /// The cookie value for this language.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh",
+            Lang::En => "en",
+        }
+    }
+
+    /// Looks `key` up in the catalog. An unknown key is returned as is, so a
+    /// missing entry shows up on screen instead of failing; a test keeps the
+    /// catalog complete.
+    pub fn t(self, key: &str) -> &str {
+        match INDEX.get(key) {
+            Some((zh, en)) => match self {
+                Lang::Zh => zh,
+                Lang::En => en,
+            },
+            None => key,
+        }
+    }
+
+    /// Looks `key` up and replaces each `{name}` with its value.
+    pub fn tf(self, key: &str, args: &[(&str, &str)]) -> String {
+        let mut out = self.t(key).to_string();
+        for (name, value) in args {
+            out = out.replace(&format!("{{{name}}}"), value);
+        }
+        out
+    }
+}
+
+static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
+    LazyLock::new(|| CATALOG.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect());
+
+/// Whether the catalog has `key` (used by tests that scan templates).
+pub fn has_key(key: &str) -> bool {
+    INDEX.contains_key(key)
+}
+
+/// `(key, 中文, English)`.
+pub const CATALOG: &[(&str, &str, &str)] = &[
+    // Product and navigation.
+    ("app.name", "繁星", "Fanxing"),
+    ("app.tagline", "直播电商人才培育平台", "Live-commerce talent programme platform"),
+    ("app.intro", "从省到县的目标分解、分层课程、主分会场同步培训、扫码签到、人次统计、证书、数据看板与政银企资源对接，一个平台完成。", "Targets cascaded from province to county, tiered curricula, main and sub-venue sessions, QR check-in, person-time counts, certificates, dashboards and government–bank–enterprise matching, on one platform."),
+    ("nav.home", "首页", "Home"),
+    ("nav.people", "人员", "People"),
+    ("nav.orgs", "单位", "Organisations"),
+    ("nav.login", "登录", "Log in"),
+    ("nav.logout", "退出", "Log out"),
+    ("nav.lang", "English", "中文"),
+    ("nav.me", "我的信息", "My profile"),
+    ("nav.skip", "跳到正文", "Skip to content"),
+    // Log-in.
+    ("login.title", "登录繁星", "Log in to Fanxing"),
+    ("login.login", "手机号或用户名", "Mobile number or username"),
+    ("login.password", "密码", "Password"),
+    ("login.submit", "登录", "Log in"),
+    ("login.failed", "手机号/用户名或密码不正确", "Wrong mobile number/username or password"),
+    ("login.locked", "登录失败次数过多，请 {minutes} 分钟后再试", "Too many failed log-ins; try again in {minutes} minutes"),
+    ("login.expired", "登录已过期，请重新登录", "Your session has expired; please log in again"),
+    ("login.required", "请先登录", "Please log in first"),
+    ("login.demo_hint", "演示账号密码均为 fanxing-demo", "Demo accounts all use the password fanxing-demo"),
+    // Home.
+    ("home.title", "概览", "Overview"),
+    ("home.scope", "可见范围", "Your scope"),
+    ("home.people", "人员", "People"),
+    ("home.orgs", "单位", "Organisations"),
+    ("home.region", "地区", "Region"),
+    ("home.total", "合计", "Total"),
+    ("home.welcome", "欢迎，{name}", "Welcome, {name}"),
+    ("home.no_scope", "您的角色没有可查看的地区统计。", "Your role has no regional figures to show."),
+    // Roles.
+    ("role.programme_office", "省项目办", "Programme office"),
+    ("role.city_office", "市级主管部门", "City office"),
+    ("role.county_office", "县级主管部门", "County office"),
+    ("role.lecturer", "讲师/培训机构", "Lecturer / provider"),
+    ("role.checkin", "签到人员", "Check-in staff"),
+    ("role.trainee", "学员", "Trainee"),
+    ("role.partner", "合作伙伴", "Partner"),
+    // Tiers.
+    ("tier.cadre", "领导干部", "Cadre"),
+    ("tier.company_head", "企业负责人", "Company head"),
+    ("tier.operator", "运营人员", "Operator"),
+    // Organisation kinds.
+    ("org_kind.government", "政府部门", "Government office"),
+    ("org_kind.enterprise", "企业", "Enterprise"),
+    ("org_kind.bank", "银行", "Bank"),
+    ("org_kind.platform", "平台", "Platform"),
+    ("org_kind.service_provider", "服务机构", "Service provider"),
+    ("org_kind.training_provider", "培训机构", "Training provider"),
+    ("org_kind.live_base", "直播基地", "Live-streaming base"),
+    // Sales bands.
+    ("sales.under_1m", "100万元以下", "Under ¥1 million"),
+    ("sales.1m_5m", "100万–500万元", "¥1–5 million"),
+    ("sales.5m_20m", "500万–2000万元", "¥5–20 million"),
+    ("sales.20m_100m", "2000万–1亿元", "¥20–100 million"),
+    ("sales.over_100m", "1亿元以上", "Over ¥100 million"),
+    // Region levels.
+    ("level.province", "省", "Province"),
+    ("level.city", "市", "City"),
+    ("level.county", "县/区", "County"),
+    ("level.zone", "功能区", "Zone"),
+    // People.
+    ("people.title", "人员", "People"),
+    ("people.new", "新增人员", "Add person"),
+    ("people.edit", "编辑人员", "Edit person"),
+    ("people.search", "姓名或手机号", "Name or mobile number"),
+    ("people.count", "共 {n} 人", "{n} people"),
+    ("people.empty", "没有符合条件的人员。", "No one matches."),
+    ("people.reveal", "查看完整号码", "Show full numbers"),
+    ("people.revealed", "完整号码已显示，本次查看已记入审计日志。", "Full numbers shown; this read is recorded in the audit log."),
+    ("field.name", "姓名", "Name"),
+    ("field.mobile", "手机号", "Mobile"),
+    ("field.id_number", "身份证号", "Resident ID number"),
+    ("field.tier", "层级", "Tier"),
+    ("field.org", "单位", "Organisation"),
+    ("field.region", "所在地区", "Region"),
+    ("field.kind", "类型", "Kind"),
+    ("field.industry", "产业带/品类", "Industry / category"),
+    ("field.sales_band", "年网络销售额", "Annual online sales"),
+    ("field.credit_code", "统一社会信用代码", "Unified social credit code"),
+    ("field.all", "全部", "All"),
+    ("field.none", "（无）", "(none)"),
+    ("field.optional", "选填", "optional"),
+    // Organisations.
+    ("orgs.title", "单位", "Organisations"),
+    ("orgs.new", "新增单位", "Add organisation"),
+    ("orgs.edit", "编辑单位", "Edit organisation"),
+    ("orgs.search", "单位名称", "Organisation name"),
+    ("orgs.count", "共 {n} 家", "{n} organisations"),
+    ("orgs.empty", "没有符合条件的单位。", "No organisation matches."),
+    ("orgs.members", "人员", "People"),
+    // Actions.
+    ("action.search", "搜索", "Search"),
+    ("action.save", "保存", "Save"),
+    ("action.cancel", "取消", "Cancel"),
+    ("action.edit", "编辑", "Edit"),
+    ("action.prev", "上一页", "Previous"),
+    ("action.next", "下一页", "Next"),
+    ("action.back", "返回", "Back"),
+    ("page.of", "第 {page} / {pages} 页", "Page {page} of {pages}"),
+    ("form.fix", "请修改标出的内容后再提交。", "Please correct the highlighted fields."),
+    ("form.saved", "已保存。", "Saved."),
+    // Errors.
+    ("error.title", "出错了", "Something went wrong"),
+    ("error.required", "必填", "Required"),
+    ("error.too_long", "不能超过 {max} 个字", "At most {max} characters"),
+    ("error.mobile", "手机号应为 11 位数字，以 1 开头", "A mobile number has 11 digits starting with 1"),
+    ("error.id_number_format", "身份证号应为 18 位（最后一位可为 X）", "A resident ID number has 18 characters (the last may be X)"),
+    ("error.id_number_checksum", "身份证号校验位不正确，请核对", "The ID number's check digit is wrong; please check it"),
+    ("error.id_number_date", "身份证号中的出生日期无效", "The birth date inside the ID number is not valid"),
+    ("error.region_unknown", "未知的地区代码", "Unknown region code"),
+    ("error.region_scope", "该地区不在您的管辖范围内", "That region is outside your scope"),
+    ("error.org_unknown", "单位不存在或不在您的范围内", "No such organisation in your scope"),
+    ("error.mobile_taken", "该手机号已被登记", "That mobile number is already registered"),
+    ("error.choice", "请从列表中选择", "Choose one of the listed values"),
+    ("error.number", "请输入数字", "Enter a number"),
+    ("error.credit_code", "统一社会信用代码应为 18 位", "A unified social credit code has 18 characters"),
+    ("error.unauthorized", "请先登录", "Please log in"),
+    ("error.forbidden", "您没有权限执行此操作", "You are not allowed to do that"),
+    ("error.not_found", "找不到该内容，或它不在您的范围内", "Not found, or not in your scope"),
+    ("error.conflict", "与已有数据冲突", "Conflicts with existing data"),
+    ("error.csrf", "表单已失效或来源不明，请刷新页面后重试", "The form has expired or did not come from Fanxing; reload the page and try again"),
+    ("error.internal", "服务器内部错误，已记录，请稍后再试", "Internal error; it has been logged. Please try again later"),
+    ("error.bad_request", "请求格式不正确", "Malformed request"),
+    ("error.rate_limited", "请求过于频繁，请稍后再试", "Too many attempts; try again later"),
+    ("error.validation", "输入有误", "Invalid input"),
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_are_unique_and_both_languages_filled() {
+        let mut seen = std::collections::HashSet::new();
+        for (k, zh, en) in CATALOG {
+            assert!(seen.insert(*k), "duplicate key {k}");
+            assert!(!zh.is_empty() && !en.is_empty(), "empty text for {k}");
+        }
+    }
+
+    #[test]
+    fn accept_language_picks_first_known() {
+        assert_eq!(Lang::from_accept_language("en-GB,en;q=0.9"), Lang::En);
+        assert_eq!(Lang::from_accept_language("fr, zh-CN;q=0.8"), Lang::Zh);
+        assert_eq!(Lang::from_accept_language(""), Lang::Zh);
+    }
+
+    #[test]
+    fn formats_arguments() {
+        assert_eq!(Lang::En.tf("people.count", &[("n", "3")]), "3 people");
+        assert_eq!(Lang::Zh.tf("people.count", &[("n", "3")]), "共 3 人");
+    }
+}

@@ -1,0 +1,20 @@
+//! Fanxing's domain: the types, rules and use cases of a live-commerce talent
+//! programme, independent of how they are stored or served.
+//!
+//! This crate knows neither HTTP nor SQL. Storage is the [`store::Store`]
+//! trait (implemented in `fanxing-store`); the web layer (`fanxing-web`) and
+//! the CLI call [`service::Fanxing`].
+
+pub mod auth;
+pub mod demo;
+pub mod error;
+pub mod i18n;
+pub mod model;
+pub mod region;
+pub mod security;
+pub mod service;
+pub mod store;
+pub mod values;
+
+pub use error::{Error, FieldError, FieldErrors, Result};
+pub use i18n::Lang;

@@ -1,0 +1,257 @@
+//! Validated values: parse, don't validate.
+//!
+//! A [`Mobile`] or [`IdNumber`] can only be built by parsing, so an invalid one
+//! cannot exist past the edge of the system. Parsing is forgiving about what
+//! real spreadsheets and phones produce (full-width digits, spaces, dashes,
+//! `+86`) and strict about the result.
+
+use std::fmt;
+
+use crate::error::{FieldError, FieldErrors};
+
+/// Folds full-width ASCII (Ａ-Ｚ, ０-９, full-width space) to half-width.
+pub fn to_half_width(s: &str) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            _ => c,
+        })
+        .collect()
+}
+
+/// A mainland China mobile number: 11 digits starting with `1[3-9]`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Mobile(String);
+
+impl Mobile {
+    /// Accepts `138 0013 8000`, `138-0013-8000`, `+86 13800138000`,
+    /// `0086…`, `86-…` and full-width digits.
+    pub fn parse(raw: &str) -> Result<Mobile, &'static str> {
+        let half = to_half_width(raw);
+        let mut digits: String = half
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '\t' | '.' | '\u{a0}'))
+            .collect();
+        if let Some(rest) = digits.strip_prefix('+') {
+            digits = rest.to_string();
+        }
+        if digits.len() == 15 && digits.starts_with("0086") {
+            digits.drain(..4);
+        } else if digits.len() == 13 && digits.starts_with("86") {
+            digits.drain(..2);
+        }
+        let b = digits.as_bytes();
+        if b.len() == 11
+            && b.iter().all(u8::is_ascii_digit)
+            && b[0] == b'1'
+            && (b'3'..=b'9').contains(&b[1])
+        {
+            Ok(Mobile(digits))
+        } else {
+            Err("error.mobile")
+        }
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `138****8000`: what roles without a need to know see.
+    pub fn masked(&self) -> String {
+        mask_mobile(&self.0)
+    }
+}
+
+/// Masks a stored mobile number for display (`138****8000`).
+pub fn mask_mobile(m: &str) -> String {
+    if m.len() == 11 && m.is_ascii() {
+        format!("{}****{}", &m[..3], &m[7..])
+    } else {
+        "****".to_string()
+    }
+}
+
+impl fmt::Display for Mobile {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A resident identity card number (GB 11643-1999): 17 digits and a check
+/// character computed with ISO 7064 MOD 11-2.
+#[derive(Clone, PartialEq, Eq)]
+pub struct IdNumber(String);
+
+impl fmt::Debug for IdNumber {
+    // Never print the full number, not even in logs.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "IdNumber({})", self.masked())
+    }
+}
+
+const ID_WEIGHTS: [u32; 17] = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+const ID_CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', '2'];
+
+impl IdNumber {
+    pub fn parse(raw: &str) -> Result<IdNumber, &'static str> {
+        let s: String = to_half_width(raw)
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect::<String>()
+            .to_ascii_uppercase();
+        let b = s.as_bytes();
+        if b.len() != 18
+            || !b[..17].iter().all(u8::is_ascii_digit)
+            || !(b[17].is_ascii_digit() || b[17] == b'X')
+        {
+            return Err("error.id_number_format");
+        }
+        let year: i32 = s[6..10].parse().map_err(|_| "error.id_number_date")?;
+        let month: u8 = s[10..12].parse().map_err(|_| "error.id_number_date")?;
+        let day: u8 = s[12..14].parse().map_err(|_| "error.id_number_date")?;
+        let month = time::Month::try_from(month).map_err(|_| "error.id_number_date")?;
+        if !(1900..=2100).contains(&year)
+            || time::Date::from_calendar_date(year, month, day).is_err()
+        {
+            return Err("error.id_number_date");
+        }
+        if Self::check_char(&s[..17]) != b[17] as char {
+            return Err("error.id_number_checksum");
+        }
+        Ok(IdNumber(s))
+    }
+
+    /// The check character for the first 17 digits.
+    pub fn check_char(first17: &str) -> char {
+        let sum: u32 = first17
+            .bytes()
+            .zip(ID_WEIGHTS)
+            .map(|(d, w)| (d - b'0') as u32 * w)
+            .sum();
+        ID_CHECK[(sum % 11) as usize]
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// `320102********123X`: region prefix and last four only.
+    pub fn masked(&self) -> String {
+        mask_id_number(&self.0)
+    }
+}
+
+/// Masks an ID number for display, keeping the first six and last four.
+pub fn mask_id_number(s: &str) -> String {
+    if s.len() == 18 && s.is_ascii() {
+        format!("{}********{}", &s[..6], &s[14..])
+    } else {
+        "******".to_string()
+    }
+}
+
+/// Trims a required text field and checks its length (in characters).
+pub fn required_text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    raw: &str,
+    max: usize,
+) -> String {
+    let v = raw.trim().to_string();
+    if v.is_empty() {
+        errors.push(FieldError::new(field, "error.required"));
+    } else if v.chars().count() > max {
+        errors.push(FieldError::new(field, "error.too_long").with("max", max));
+    }
+    v
+}
+
+/// Trims an optional text field; empty becomes `None`.
+pub fn optional_text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    raw: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    let v = raw.map(str::trim).filter(|v| !v.is_empty())?;
+    if v.chars().count() > max {
+        errors.push(FieldError::new(field, "error.too_long").with("max", max));
+    }
+    Some(v.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mobile_normalises_what_people_type() {
+        for raw in [
+            "13800138000",
+            "138 0013 8000",
+            "138-0013-8000",
+            "+86 138 0013 8000",
+            "0086 13800138000",
+            "86-13800138000",
+            "１３８００１３８０００",
+            " 13800138000\u{3000}",
+        ] {
+            assert_eq!(Mobile::parse(raw).unwrap().as_str(), "13800138000", "{raw}");
+        }
+    }
+
+    #[test]
+    fn mobile_rejects_bad_numbers() {
+        for raw in [
+            "",
+            "1380013800",
+            "138001380001",
+            "23800138000",
+            "12800138000",
+            "1380013800a",
+        ] {
+            assert!(Mobile::parse(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn mobile_masks() {
+        assert_eq!(
+            Mobile::parse("13800138000").unwrap().masked(),
+            "138****8000"
+        );
+    }
+
+    #[test]
+    fn id_number_checksum() {
+        // The published example from GB 11643.
+        let ok = IdNumber::parse("11010519491231002X").unwrap();
+        assert_eq!(ok.masked(), "110105********002X");
+        assert_eq!(IdNumber::parse("11010519491231002x").unwrap(), ok);
+        assert_eq!(
+            IdNumber::parse("110105194912310021"),
+            Err("error.id_number_checksum")
+        );
+        assert_eq!(
+            IdNumber::parse("11010519491331002X"),
+            Err("error.id_number_date")
+        );
+        assert_eq!(
+            IdNumber::parse("1101051949123100"),
+            Err("error.id_number_format")
+        );
+        assert!(!format!("{ok:?}").contains("19491231"));
+    }
+
+    #[test]
+    fn text_fields() {
+        let mut e = FieldErrors::default();
+        assert_eq!(required_text(&mut e, "name", "  张三 ", 10), "张三");
+        assert!(e.is_empty());
+        required_text(&mut e, "name", "   ", 10);
+        required_text(&mut e, "org", "一二三四五", 4);
+        assert_eq!(e.0.len(), 2);
+        assert_eq!(e.get("org").unwrap().key, "error.too_long");
+    }
+}

@@ -1,0 +1,78 @@
+//! Embedded migrations, one list for both backends.
+//!
+//! Each entry names a version and a description and carries the SQLite and
+//! the PostgreSQL script of the same name. Migrations are never edited once
+//! released: add a new entry instead.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+use sqlx::AnyPool;
+
+use crate::Backend;
+
+/// `(version, name, sqlite script, postgres script)`.
+pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
+    1,
+    "foundation",
+    include_str!("../migrations/sqlite/0001_foundation.sql"),
+    include_str!("../migrations/postgres/0001_foundation.sql"),
+)];
+
+/// Applies every pending migration for `backend`.
+pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), sqlx::migrate::MigrateError> {
+    let migrations: Vec<Migration> = MIGRATIONS
+        .iter()
+        .map(|(version, name, sqlite, postgres)| {
+            let sql = match backend {
+                Backend::Sqlite => sqlite,
+                Backend::Postgres => postgres,
+            };
+            Migration::new(
+                *version,
+                Cow::Borrowed(*name),
+                MigrationType::Simple,
+                Cow::Borrowed(*sql),
+                false,
+            )
+        })
+        .collect();
+    let migrator = Migrator {
+        migrations: Cow::Owned(migrations),
+        ..Migrator::DEFAULT
+    };
+    migrator.run(pool).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn files(dir: &str) -> Vec<String> {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(dir);
+        let mut v: Vec<String> = std::fs::read_dir(path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migrations() {
+        let sqlite = files("migrations/sqlite");
+        let postgres = files("migrations/postgres");
+        assert_eq!(sqlite, postgres, "migration files differ between backends");
+        let listed: Vec<String> = MIGRATIONS
+            .iter()
+            .map(|(v, name, _, _)| format!("{v:04}_{name}.sql"))
+            .collect();
+        assert_eq!(
+            listed, sqlite,
+            "MIGRATIONS does not list exactly the files on disk"
+        );
+        for w in MIGRATIONS.windows(2) {
+            assert!(w[0].0 < w[1].0, "versions must increase");
+        }
+    }
+}

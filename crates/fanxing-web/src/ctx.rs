@@ -1,0 +1,233 @@
+//! Per-request context for pages: language, CSRF token, and the logged-in
+//! caller (from the session cookie).
+//!
+//! CSRF uses a double-submit token: an HttpOnly, SameSite=Strict cookie that
+//! forms echo in a hidden field. Another site can neither read the cookie nor
+//! make the browser send it on a cross-site POST.
+
+use axum::extract::{FromRef, FromRequestParts, Request};
+use axum::http::header::{HeaderValue, COOKIE, SET_COOKIE};
+use axum::http::request::Parts;
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::Response;
+use fanxing_core::auth::Actor;
+use fanxing_core::security::{constant_time_eq, new_token};
+use fanxing_core::{Error, Lang};
+
+use crate::error::PageError;
+use crate::AppState;
+
+pub const SESSION_COOKIE: &str = "fx_session";
+pub const CSRF_COOKIE: &str = "fx_csrf";
+pub const LANG_COOKIE: &str = "fx_lang";
+
+/// Reads one cookie from the request headers.
+pub fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|kv| kv.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// A `Set-Cookie` value. `max_age` of 0 deletes the cookie.
+pub fn set_cookie(name: &str, value: &str, max_age: i64, same_site: &str, secure: bool) -> String {
+    format!(
+        "{name}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite={same_site}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+/// The CSRF token of this request (from the cookie, or freshly minted).
+#[derive(Clone, Debug)]
+pub struct CsrfToken(pub String);
+
+/// Makes sure every visitor has a CSRF cookie, minting one on first contact.
+pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
+    let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| t.len() >= 32);
+    let token = existing.clone().unwrap_or_else(new_token);
+    req.extensions_mut().insert(CsrfToken(token.clone()));
+    let mut res = next.run(req).await;
+    if existing.is_none() {
+        if let Ok(v) = HeaderValue::from_str(&set_cookie(
+            CSRF_COOKIE,
+            &token,
+            86400 * 30,
+            "Strict",
+            false,
+        )) {
+            res.headers_mut().append(SET_COOKIE, v);
+        }
+    }
+    res
+}
+
+/// Conservative security headers on every response.
+pub async fn security_headers(req: Request, next: Next) -> Response {
+    let mut res = next.run(req).await;
+    let h = res.headers_mut();
+    h.insert(
+        "x-content-type-options",
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert("x-frame-options", HeaderValue::from_static("DENY"));
+    h.insert("referrer-policy", HeaderValue::from_static("same-origin"));
+    h.insert(
+        "content-security-policy",
+        HeaderValue::from_static(
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'",
+        ),
+    );
+    res
+}
+
+/// The language a request asks for: the remembered choice, else Chinese.
+pub fn lang_of(headers: &HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
+        .and_then(|v| Lang::parse(&v))
+        .unwrap_or_default()
+}
+
+/// Everything a page handler needs about the request.
+#[derive(Clone)]
+pub struct Ctx {
+    pub lang: Lang,
+    pub csrf: String,
+    /// The caller, or the reason there is none.
+    pub auth: Result<Actor, AuthState>,
+    pub path: String,
+    pub session_token: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AuthState {
+    Anonymous,
+    Expired,
+}
+
+impl Ctx {
+    pub fn t<'a>(&self, key: &'a str) -> &'a str {
+        self.lang.t(key)
+    }
+
+    pub fn tf(&self, key: &str, args: &[(&str, &str)]) -> String {
+        self.lang.tf(key, args)
+    }
+
+    /// The link that switches to the other language and comes back here.
+    pub fn lang_href(&self) -> String {
+        format!(
+            "/lang/{}?back={}",
+            self.lang.other().tag(),
+            crate::error::urlencode(&self.path)
+        )
+    }
+
+    /// The logged-in caller, or a redirect to the log-in page.
+    pub fn actor(&self) -> Result<&Actor, PageError> {
+        match &self.auth {
+            Ok(a) => Ok(a),
+            Err(AuthState::Expired) => Err(PageError::login(self, true)),
+            Err(AuthState::Anonymous) => Err(PageError::login(self, false)),
+        }
+    }
+
+    pub fn user(&self) -> Option<&Actor> {
+        self.auth.as_ref().ok()
+    }
+
+    /// Checks a submitted CSRF token against the cookie.
+    pub fn check_csrf(&self, submitted: &str) -> Result<(), PageError> {
+        if !submitted.is_empty() && constant_time_eq(submitted, &self.csrf) {
+            Ok(())
+        } else {
+            Err(PageError::new(self, Error::Forbidden).with_message(self.t("error.csrf")))
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for Ctx
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+{
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let state = AppState::from_ref(state);
+        let lang = lang_of(&parts.headers);
+        let csrf = parts
+            .extensions
+            .get::<CsrfToken>()
+            .map(|t| t.0.clone())
+            .unwrap_or_default();
+        let path = parts
+            .uri
+            .path_and_query()
+            .map(|p| p.as_str().to_string())
+            .unwrap_or_else(|| "/".into());
+        let session_token = cookie(&parts.headers, SESSION_COOKIE);
+        let auth = match &session_token {
+            None => Err(AuthState::Anonymous),
+            Some(token) => match state.app.session_actor(token).await {
+                Ok(actor) => Ok(actor),
+                Err(Error::SessionExpired) => Err(AuthState::Expired),
+                Err(Error::Unauthorized) => Err(AuthState::Anonymous),
+                Err(e) => {
+                    let ctx = Ctx {
+                        lang,
+                        csrf,
+                        auth: Err(AuthState::Anonymous),
+                        path,
+                        session_token: None,
+                    };
+                    return Err(PageError::new(&ctx, e));
+                }
+            },
+        };
+        Ok(Ctx {
+            lang,
+            csrf,
+            auth,
+            path,
+            session_token,
+        })
+    }
+}
+
+/// A local path to return to after log-in; anything else becomes `/`.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cookies_are_parsed() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            COOKIE,
+            HeaderValue::from_static("a=1; fx_lang=en; fx_session=abc"),
+        );
+        assert_eq!(cookie(&h, "fx_session").as_deref(), Some("abc"));
+        assert_eq!(lang_of(&h), Lang::En);
+        assert_eq!(cookie(&h, "missing"), None);
+    }
+
+    #[test]
+    fn next_must_be_local() {
+        assert_eq!(safe_next(Some("/people?page=2")), "/people?page=2");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

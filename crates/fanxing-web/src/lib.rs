@@ -1,0 +1,166 @@
+//! Fanxing's web layer: the axum router, server-rendered pages (askama) and
+//! the JSON API under `/api/v1`.
+//!
+//! Handlers are thin: they extract the caller ([`ctx::Ctx`] for pages,
+//! [`api::Caller`] for the API), call one method of
+//! [`fanxing_core::service::Fanxing`], and render. Authorisation is decided in
+//! the domain, never here.
+
+pub mod api;
+pub mod ctx;
+pub mod error;
+pub mod openapi;
+pub mod pages;
+
+use axum::middleware;
+use axum::routing::{get, post};
+use axum::Router;
+use fanxing_core::service::Fanxing;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub app: Fanxing,
+    /// Mark cookies `Secure` (set when Fanxing is served over HTTPS).
+    pub secure_cookies: bool,
+}
+
+/// Every route, as `(method, path)`. The router below must register exactly
+/// these (a unit test reads this file to check), and the authorisation
+/// matrix test must cover each one.
+pub const ROUTES: &[(&str, &str)] = &[
+    ("GET", "/"),
+    ("GET", "/healthz"),
+    ("GET", "/static/{file}"),
+    ("GET", "/lang/{lang}"),
+    ("GET", "/login"),
+    ("POST", "/login"),
+    ("POST", "/logout"),
+    ("GET", "/me"),
+    ("GET", "/people"),
+    ("POST", "/people"),
+    ("GET", "/people/new"),
+    ("GET", "/people/{id}"),
+    ("POST", "/people/{id}"),
+    ("GET", "/people/{id}/edit"),
+    ("GET", "/orgs"),
+    ("POST", "/orgs"),
+    ("GET", "/orgs/new"),
+    ("GET", "/orgs/{id}"),
+    ("POST", "/orgs/{id}"),
+    ("GET", "/orgs/{id}/edit"),
+    ("GET", "/api/v1/openapi.json"),
+    ("GET", "/api/v1/me"),
+    ("GET", "/api/v1/regions"),
+    ("GET", "/api/v1/regions/{code}"),
+    ("GET", "/api/v1/overview"),
+    ("GET", "/api/v1/people"),
+    ("POST", "/api/v1/people"),
+    ("GET", "/api/v1/people/{id}"),
+    ("PUT", "/api/v1/people/{id}"),
+    ("GET", "/api/v1/people/{id}/reveal"),
+    ("GET", "/api/v1/organisations"),
+    ("POST", "/api/v1/organisations"),
+    ("GET", "/api/v1/organisations/{id}"),
+    ("PUT", "/api/v1/organisations/{id}"),
+    ("GET", "/api/v1/audit"),
+];
+
+/// Builds the whole application.
+pub fn router(state: AppState) -> Router {
+    let api = Router::new()
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/api/v1/me", get(api::me))
+        .route("/api/v1/regions", get(api::regions))
+        .route("/api/v1/regions/{code}", get(api::region))
+        .route("/api/v1/overview", get(api::overview))
+        .route("/api/v1/people", get(api::people).post(api::create_person))
+        .route(
+            "/api/v1/people/{id}",
+            get(api::person).put(api::update_person),
+        )
+        .route("/api/v1/people/{id}/reveal", get(api::reveal_person))
+        .route(
+            "/api/v1/organisations",
+            get(api::orgs).post(api::create_org),
+        )
+        .route(
+            "/api/v1/organisations/{id}",
+            get(api::org).put(api::update_org),
+        )
+        .route("/api/v1/audit", get(api::audit));
+
+    let pages = Router::new()
+        .route("/", get(pages::home))
+        .route("/healthz", get(pages::healthz))
+        .route("/static/{file}", get(pages::asset))
+        .route("/lang/{lang}", get(pages::set_lang))
+        .route("/login", get(pages::login_form).post(pages::login))
+        .route("/logout", post(pages::logout))
+        .route("/me", get(pages::me))
+        .route("/people", get(pages::people).post(pages::create_person))
+        .route("/people/new", get(pages::new_person))
+        .route(
+            "/people/{id}",
+            get(pages::person).post(pages::update_person),
+        )
+        .route("/people/{id}/edit", get(pages::edit_person))
+        .route("/orgs", get(pages::orgs).post(pages::create_org))
+        .route("/orgs/new", get(pages::new_org))
+        .route("/orgs/{id}", get(pages::org).post(pages::update_org))
+        .route("/orgs/{id}/edit", get(pages::edit_org))
+        .fallback(not_found);
+
+    pages
+        .merge(api)
+        .layer(middleware::from_fn(ctx::csrf_cookie))
+        .layer(middleware::from_fn(ctx::security_headers))
+        .with_state(state)
+}
+
+/// Unknown paths: a JSON error under `/api/`, a page elsewhere.
+async fn not_found(ctx: ctx::Ctx, parts: axum::http::request::Parts) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if parts.uri.path().starts_with("/api/") {
+        api::not_found(parts).await.into_response()
+    } else {
+        pages::not_found(ctx).await.into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ROUTES;
+
+    /// Reads the router above and checks it registers exactly [`ROUTES`].
+    #[test]
+    fn route_table_matches_router() {
+        let src = include_str!("lib.rs");
+        let body = &src[src.find("pub fn router").unwrap()..src.find("#[cfg(test)]").unwrap()];
+        let mut found = Vec::new();
+        for line in body
+            .lines()
+            .filter(|l| l.trim_start().starts_with(".route(\""))
+        {
+            let path = line.split('"').nth(1).unwrap().to_string();
+            for (needle, method) in [
+                ("get(", "GET"),
+                ("post(", "POST"),
+                ("put(", "PUT"),
+                ("delete(", "DELETE"),
+            ] {
+                if line.contains(&format!(" {needle}")) || line.contains(&format!(".{needle}")) {
+                    found.push((method.to_string(), path.clone()));
+                }
+            }
+        }
+        let mut found: Vec<(String, String)> = found;
+        found.sort();
+        let mut listed: Vec<(String, String)> = ROUTES
+            .iter()
+            .map(|(m, p)| (m.to_string(), p.to_string()))
+            .collect();
+        listed.sort();
+        assert_eq!(found, listed, "ROUTES and router() disagree");
+    }
+}

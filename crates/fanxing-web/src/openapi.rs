@@ -1,0 +1,138 @@
+//! The OpenAPI 3.1 description of `/api/v1`, served at
+//! `/api/v1/openapi.json`. A test checks it lists every API route.
+
+use axum::Json;
+use serde_json::{json, Value};
+
+fn op(summary: &str, tag: &str, params: Value, body: Option<&str>, ok: &str) -> Value {
+    let mut o = json!({
+        "summary": summary,
+        "tags": [tag],
+        "parameters": params,
+        "responses": {
+            ok: {"description": "OK", "content": {"application/json": {}}},
+            "400": {"$ref": "#/components/responses/Error"},
+            "401": {"$ref": "#/components/responses/Error"},
+            "403": {"$ref": "#/components/responses/Error"},
+            "404": {"$ref": "#/components/responses/Error"},
+        }
+    });
+    if let Some(schema) = body {
+        o["requestBody"] = json!({
+            "required": true,
+            "content": {"application/json": {"schema": {"$ref": format!("#/components/schemas/{schema}")}}}
+        });
+        o["responses"]["409"] = json!({"$ref": "#/components/responses/Error"});
+        o["responses"]["422"] = json!({"$ref": "#/components/responses/Error"});
+    }
+    o
+}
+
+fn q(name: &str, desc: &str) -> Value {
+    json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}})
+}
+
+fn id() -> Value {
+    json!({"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}})
+}
+
+/// Builds the document.
+pub fn spec() -> Value {
+    let list = json!([
+        q("q", "name, or digits of a mobile number"),
+        q(
+            "region",
+            "GB/T 2260 code; the region and everything under it"
+        ),
+        q("page", "1-based page"),
+        q("per_page", "rows per page (max 200)")
+    ]);
+    let mut people_params = list.clone();
+    if let Some(a) = people_params.as_array_mut() {
+        a.push(q("tier", "cadre | company_head | operator"));
+        a.push(q("org", "organisation id"));
+    }
+    let mut org_params = list;
+    if let Some(a) = org_params.as_array_mut() {
+        a.push(q("kind", "government | enterprise | bank | platform | service_provider | training_provider | live_base"));
+    }
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Fanxing API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "Every call is scoped to the caller's role and region. Errors are {\"error\":{\"code\",\"message\",\"fields\"}} with the message in the caller's language (cookie fx_lang or Accept-Language)."
+        },
+        "security": [{"bearer": []}],
+        "paths": {
+            "/api/v1/openapi.json": {"get": {"summary": "This document", "tags": ["meta"], "security": [], "responses": {"200": {"description": "OK"}}}},
+            "/api/v1/me": {"get": op("The calling account", "accounts", json!([]), None, "200")},
+            "/api/v1/regions": {"get": op("Regions (GB/T 2260)", "regions", json!([q("level", "province | city | county | zone"), q("parent", "parent code")]), None, "200")},
+            "/api/v1/regions/{code}": {"get": op("One region", "regions", json!([{"name": "code", "in": "path", "required": true, "schema": {"type": "string"}}]), None, "200")},
+            "/api/v1/overview": {"get": op("People and organisations per child region of the caller's region", "regions", json!([]), None, "200")},
+            "/api/v1/people": {
+                "get": op("People in scope (mobile numbers masked)", "people", people_params, None, "200"),
+                "post": op("Create a person", "people", json!([]), Some("PersonInput"), "201")
+            },
+            "/api/v1/people/{id}": {
+                "get": op("One person (masked; the read is audited for offices)", "people", json!([id()]), None, "200"),
+                "put": op("Update a person", "people", json!([id()]), Some("PersonInput"), "200")
+            },
+            "/api/v1/people/{id}/reveal": {"get": op("Full mobile and ID number (offices only; audited)", "people", json!([id()]), None, "200")},
+            "/api/v1/organisations": {
+                "get": op("Organisations in scope", "organisations", org_params, None, "200"),
+                "post": op("Create an organisation", "organisations", json!([]), Some("OrgInput"), "201")
+            },
+            "/api/v1/organisations/{id}": {
+                "get": op("One organisation", "organisations", json!([id()]), None, "200"),
+                "put": op("Update an organisation", "organisations", json!([id()]), Some("OrgInput"), "200")
+            },
+            "/api/v1/audit": {"get": op("Latest audit log entries (programme office)", "audit", json!([q("limit", "max 1000")]), None, "200")}
+        },
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A token from `fanxing token create --user NAME`"}},
+            "responses": {"Error": {"description": "An error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}},
+            "schemas": {
+                "Error": {"type": "object", "properties": {"error": {"type": "object", "properties": {
+                    "code": {"type": "string"}, "message": {"type": "string"},
+                    "fields": {"type": "object", "additionalProperties": {"type": "string"}}}}}},
+                "PersonInput": {"type": "object", "required": ["name", "mobile", "tier", "region"], "properties": {
+                    "name": {"type": "string", "maxLength": 50},
+                    "mobile": {"type": "string", "description": "11 digits; spaces, dashes, +86 and full-width digits are accepted"},
+                    "id_number": {"type": ["string", "null"], "description": "18-character resident ID number (GB 11643); stored encrypted"},
+                    "tier": {"type": "string", "enum": ["cadre", "company_head", "operator"]},
+                    "org_id": {"type": ["integer", "string", "null"]},
+                    "region": {"type": "string", "description": "six-digit region code"}}},
+                "OrgInput": {"type": "object", "required": ["name", "kind", "region"], "properties": {
+                    "name": {"type": "string", "maxLength": 100},
+                    "kind": {"type": "string", "enum": ["government", "enterprise", "bank", "platform", "service_provider", "training_provider", "live_base"]},
+                    "industry": {"type": ["string", "null"]},
+                    "sales_band": {"type": ["string", "null"], "enum": ["under_1m", "1m_5m", "5m_20m", "20m_100m", "over_100m", null]},
+                    "credit_code": {"type": ["string", "null"], "minLength": 18, "maxLength": 18},
+                    "region": {"type": "string"}}}
+            }
+        }
+    })
+}
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ROUTES;
+
+    #[test]
+    fn every_api_route_is_documented() {
+        let spec = spec();
+        for (method, path) in ROUTES.iter().filter(|(_, p)| p.starts_with("/api/")) {
+            let m = method.to_lowercase();
+            assert!(
+                spec["paths"][path][&m].is_object(),
+                "{method} {path} missing from openapi.json"
+            );
+        }
+    }
+}

@@ -1,0 +1,121 @@
+//! Wiring: configuration, opening the database, loading the built-in regions,
+//! and serving. Shared by the `fanxing` binary and the integration tests, so
+//! the tests start exactly what users start.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::Context;
+use fanxing_core::region::{parse_regions_csv, JIANGSU_CSV};
+use fanxing_core::security::FieldCipher;
+use fanxing_core::service::Fanxing;
+use fanxing_core::store::Store;
+use fanxing_store::{Backend, SqlStore};
+use fanxing_web::AppState;
+use tokio::net::TcpListener;
+
+/// Where data lives and how to reach it.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `DATABASE_URL`; `None` means SQLite in `data_dir`.
+    pub database_url: Option<String>,
+    /// Holds the SQLite database and the data key file.
+    pub data_dir: PathBuf,
+    /// `FANXING_DATA_KEY` (64 hex characters); else `data_dir/data.key`.
+    pub data_key: Option<String>,
+    pub max_connections: u32,
+}
+
+impl Config {
+    /// The database URL in effect.
+    pub fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| fanxing_store::sqlite_url(&self.data_dir))
+    }
+}
+
+/// An opened Fanxing: the service over its store.
+#[derive(Clone)]
+pub struct Opened {
+    pub app: Fanxing,
+    pub store: Arc<SqlStore>,
+    pub backend: Backend,
+}
+
+/// Opens (and migrates) the database, loads the built-in regions into an
+/// empty one, and reads or creates the data key.
+pub async fn open(config: &Config) -> anyhow::Result<Opened> {
+    let url = config.url();
+    let backend = Backend::from_url(&url)?;
+    std::fs::create_dir_all(&config.data_dir).with_context(|| {
+        format!(
+            "cannot create the data directory {}",
+            config.data_dir.display()
+        )
+    })?;
+    let cipher = load_key(config)?;
+    let store = fanxing_store::open(&url, config.max_connections).await?;
+    if store.list_regions(None, None).await?.is_empty() {
+        let regions = parse_regions_csv(JIANGSU_CSV, &[])?;
+        store.upsert_regions(&regions).await?;
+        tracing::info!(count = regions.len(), "loaded the built-in Jiangsu regions");
+    }
+    let dyn_store: Arc<dyn Store> = store.clone();
+    Ok(Opened {
+        app: Fanxing::new(dyn_store, cipher),
+        store,
+        backend,
+    })
+}
+
+/// The field-encryption key: from configuration, or a key file in the data
+/// directory that is created (readable by the owner only) on first start.
+fn load_key(config: &Config) -> anyhow::Result<FieldCipher> {
+    if let Some(hex_key) = &config.data_key {
+        return FieldCipher::from_hex(hex_key).context("FANXING_DATA_KEY");
+    }
+    let path = config.data_dir.join("data.key");
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        return FieldCipher::from_hex(&text).with_context(|| format!("{}", path.display()));
+    }
+    let key = fanxing_core::security::random_bytes::<32>();
+    write_private(&path, &hex::encode(key))?;
+    tracing::warn!(path = %path.display(), "created a new data key; back it up: ID numbers cannot be read without it");
+    Ok(FieldCipher::new(&key))
+}
+
+fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    f.write_all(text.as_bytes())?;
+    Ok(())
+}
+
+/// Serves Fanxing on `listener` until `shutdown` completes.
+pub async fn serve(
+    opened: &Opened,
+    listener: TcpListener,
+    secure_cookies: bool,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let router = fanxing_web::router(AppState {
+        app: opened.app.clone(),
+        secure_cookies,
+    });
+    axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+        .context("server failed")
+}

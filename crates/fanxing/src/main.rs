@@ -1,0 +1,300 @@
+//! The `fanxing` binary: the web server and the administrator's CLI.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use fanxing::{open, serve, Config};
+use fanxing_core::auth::Role;
+use fanxing_core::demo::{self, DemoSize, DEMO_PASSWORD};
+use fanxing_core::region::{parse_regions_csv, RegionCode};
+use fanxing_core::service::NewUserInput;
+use fanxing_core::store::Store;
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(
+    name = "fanxing",
+    version,
+    about = "繁星 Fanxing: live-commerce talent programme platform"
+)]
+struct Cli {
+    #[command(flatten)]
+    data: DataArgs,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct DataArgs {
+    /// Directory for the SQLite database and the data key.
+    #[arg(
+        long,
+        global = true,
+        env = "FANXING_DATA_DIR",
+        default_value = "./fanxing-data"
+    )]
+    data_dir: PathBuf,
+    /// Use this database instead of SQLite (e.g. postgres://user@host:5432/fanxing).
+    #[arg(long, global = true, env = "DATABASE_URL", hide_env_values = true)]
+    database_url: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "FANXING_BIND", default_value = "127.0.0.1")]
+        bind: String,
+        /// Port to listen on (0 picks a free one).
+        #[arg(long, env = "PORT", default_value_t = 8080)]
+        port: u16,
+        /// Fill an empty database with the Jiangsu demo data set.
+        #[arg(long)]
+        demo: bool,
+        /// Mark cookies Secure (when served over HTTPS, e.g. behind a TLS proxy).
+        #[arg(long, env = "FANXING_SECURE_COOKIES")]
+        secure_cookies: bool,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+    /// Manage administrative regions.
+    Regions {
+        #[command(subcommand)]
+        command: RegionsCommand,
+    },
+    /// Manage API tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegionsCommand {
+    /// Load a divisions file (`code,name,level,parent_code`), all or nothing.
+    Import { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Create an API token for a user; the token is printed alone on the last line.
+    Create {
+        #[arg(long)]
+        user: String,
+        #[arg(long, default_value = "cli")]
+        label: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is read from standard input.
+    Create {
+        #[arg(long)]
+        username: String,
+        /// programme_office, city_office, county_office, lecturer, checkin, trainee or partner.
+        #[arg(long)]
+        role: String,
+        /// Region code an office governs.
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Organisation id a partner account acts for.
+        #[arg(long)]
+        org: Option<i64>,
+    },
+}
+
+fn config(data: &DataArgs) -> Config {
+    Config {
+        database_url: data.database_url.clone().filter(|u| !u.is_empty()),
+        data_dir: data.data_dir.clone(),
+        data_key: std::env::var("FANXING_DATA_KEY")
+            .ok()
+            .filter(|k| !k.is_empty()),
+        max_connections: 16,
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line that says what to fix.
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let cfg = config(&cli.data);
+    match cli.command {
+        Command::Serve {
+            bind,
+            port,
+            demo,
+            secure_cookies,
+        } => serve_cmd(&cfg, &bind, port, demo, secure_cookies).await,
+        Command::Migrate => {
+            let opened = open(&cfg).await?;
+            println!("database is up to date ({})", opened.backend.name());
+            Ok(())
+        }
+        Command::Regions {
+            command: RegionsCommand::Import { file },
+        } => {
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let opened = open(&cfg).await?;
+            let known = opened.store.list_regions(None, None).await?;
+            let regions =
+                parse_regions_csv(&text, &known).with_context(|| format!("{}", file.display()))?;
+            let n = opened.store.upsert_regions(&regions).await?;
+            println!("imported {n} regions from {}", file.display());
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Create { user, label },
+        } => {
+            let opened = open(&cfg).await?;
+            let token = opened.app.create_api_token(&user, &label).await?;
+            println!("API token for {user} (shown once; send it as `Authorization: Bearer …`):");
+            println!("{token}");
+            Ok(())
+        }
+        Command::User {
+            command:
+                UserCommand::Create {
+                    username,
+                    role,
+                    region,
+                    display_name,
+                    org,
+                },
+        } => {
+            let role = Role::parse(&role).with_context(|| format!("unknown role `{role}`"))?;
+            let region = match region {
+                Some(r) => Some(
+                    RegionCode::parse(&r).with_context(|| format!("`{r}` is not a region code"))?,
+                ),
+                None => None,
+            };
+            let mut password = String::new();
+            std::io::stdin().read_to_string(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']).to_string();
+            let opened = open(&cfg).await?;
+            let user = opened
+                .app
+                .create_user(NewUserInput {
+                    display_name: display_name.unwrap_or_else(|| username.clone()),
+                    username,
+                    password,
+                    role,
+                    region,
+                    person_id: None,
+                    org_id: org,
+                })
+                .await?;
+            println!("created user {} ({})", user.username, role.as_str());
+            Ok(())
+        }
+    }
+}
+
+async fn serve_cmd(
+    cfg: &Config,
+    bind: &str,
+    port: u16,
+    demo_data: bool,
+    secure_cookies: bool,
+) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let addr: SocketAddr = format!("{bind}:{port}")
+        .parse()
+        .or_else(|_| format!("[{bind}]:{port}").parse())
+        .with_context(|| format!("`{bind}` is not an IP address to listen on"))?;
+    let opened = open(cfg).await?;
+    if demo_data {
+        let t = Instant::now();
+        match demo::seed(&opened.app, 2026, DemoSize::default()).await? {
+            Some(report) => {
+                tracing::info!(
+                    orgs = report.orgs,
+                    people = report.people,
+                    secs = t.elapsed().as_secs_f64(),
+                    "demo data seeded"
+                );
+                println!("Demo log-ins (password: {DEMO_PASSWORD}):");
+                for (name, role) in &report.accounts {
+                    println!("  {name:<10} {}", role.as_str());
+                }
+            }
+            None => println!(
+                "Demo data already present; log-ins: admin, nanjing, suzhou, kunshan, lecturer, checkin, trainee, bank (password: {DEMO_PASSWORD})"
+            ),
+        }
+    }
+    let listener = TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("cannot listen on {addr}"))?;
+    let local = listener.local_addr()?;
+    println!(
+        "Fanxing ready on http://{local} ({} database, started in {:.2} s)",
+        opened.backend.name(),
+        started.elapsed().as_secs_f64()
+    );
+    serve(&opened, listener, secure_cookies, shutdown_signal()).await
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}

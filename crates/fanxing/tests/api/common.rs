@@ -1,0 +1,221 @@
+//! The test harness: each test gets a fresh database (SQLite in a temporary
+//! directory, or a new PostgreSQL database when `FANXING_TEST_PG` names an
+//! admin URL), the demo data at a small scale, and the real server on a
+//! random port.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use fanxing::{open, serve, Config, Opened};
+use fanxing_core::demo::{self, DemoSize};
+use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
+use reqwest::redirect::Policy;
+use sqlx::Executor;
+use tokio::net::TcpListener;
+
+/// A fixed key so that CLI runs in tests can read what the server wrote.
+pub const TEST_KEY: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+pub struct TestApp {
+    pub base: String,
+    pub opened: Opened,
+    pub config: Config,
+    pub dir: tempfile::TempDir,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A fresh PostgreSQL database URL, when the suite runs against PostgreSQL.
+pub async fn fresh_database_url() -> Option<String> {
+    let admin = std::env::var("FANXING_TEST_PG")
+        .ok()
+        .filter(|s| !s.is_empty())?;
+    sqlx::any::install_default_drivers();
+    let name = format!(
+        "fxt_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::SeqCst),
+        rand::random::<u32>()
+    );
+    let mut conn = <sqlx::AnyConnection as sqlx::Connection>::connect(&admin)
+        .await
+        .expect("FANXING_TEST_PG must be reachable");
+    conn.execute(format!("CREATE DATABASE {name}").as_str())
+        .await
+        .expect("create test database");
+    let base = admin.rsplit_once('/').map(|(b, _)| b).unwrap_or(&admin);
+    Some(format!("{base}/{name}"))
+}
+
+pub fn is_postgres() -> bool {
+    std::env::var("FANXING_TEST_PG")
+        .map(|s| !s.is_empty())
+        .unwrap_or(false)
+}
+
+impl TestApp {
+    /// Demo data at a size that keeps each test quick.
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(Some(DemoSize {
+            orgs: 300,
+            people: 3_000,
+        }))
+        .await
+    }
+
+    pub async fn spawn_with(demo_size: Option<DemoSize>) -> TestApp {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = Config {
+            database_url: fresh_database_url().await,
+            data_dir: dir.path().to_path_buf(),
+            data_key: Some(TEST_KEY.into()),
+            max_connections: 5,
+        };
+        let opened = open(&config).await.expect("open");
+        if let Some(size) = demo_size {
+            demo::seed(&opened.app, 2026, size)
+                .await
+                .expect("seed")
+                .expect("seeded");
+        }
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let o = opened.clone();
+        tokio::spawn(async move {
+            let _ = serve(&o, listener, false, async {
+                let _ = rx.await;
+            })
+            .await;
+        });
+        TestApp {
+            base,
+            opened,
+            config,
+            dir,
+            shutdown: Some(tx),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().to_path_buf()
+    }
+
+    /// An API client authenticated with a fresh bearer token for `username`.
+    pub async fn api(&self, username: &str) -> reqwest::Client {
+        let token = self
+            .opened
+            .app
+            .create_api_token(username, "test")
+            .await
+            .expect("token");
+        let mut h = HeaderMap::new();
+        h.insert(
+            AUTHORIZATION,
+            HeaderValue::from_str(&format!("Bearer {token}")).unwrap(),
+        );
+        reqwest::Client::builder()
+            .default_headers(h)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// A browser-like client (cookies, no automatic redirects), not logged in.
+    pub fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// The CSRF token a page hands out (from its `<meta name="csrf-token">`).
+    pub async fn csrf(&self, client: &reqwest::Client) -> String {
+        let html = client
+            .get(self.url("/login"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        csrf_from(&html)
+    }
+
+    /// A browser-like client logged in as `username`, and its CSRF token.
+    pub async fn login(&self, username: &str) -> (reqwest::Client, String) {
+        let client = self.browser();
+        let csrf = self.csrf(&client).await;
+        let res = client
+            .post(self.url("/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", username),
+                ("password", demo::DEMO_PASSWORD),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "log-in as {username} failed");
+        (client, csrf)
+    }
+}
+
+pub fn csrf_from(html: &str) -> String {
+    let marker = "name=\"csrf-token\" content=\"";
+    let start = html.find(marker).expect("csrf meta") + marker.len();
+    html[start..start + html[start..].find('"').unwrap()].to_string()
+}
+
+/// A unique, valid mobile number outside the demo block.
+pub fn fresh_mobile() -> String {
+    format!("139{:08}", rand::random::<u32>() % 100_000_000)
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+impl TestApp {
+    /// An API client for a new trainee account (for data sets without demo users).
+    pub async fn api_anyone(&self) -> reqwest::Client {
+        let username = format!("viewer{}", rand::random::<u32>());
+        self.opened
+            .app
+            .create_user(fanxing_core::service::NewUserInput {
+                username: username.clone(),
+                display_name: username.clone(),
+                password: "a-long-enough-password".into(),
+                role: fanxing_core::auth::Role::Trainee,
+                region: None,
+                person_id: None,
+                org_id: None,
+            })
+            .await
+            .expect("user");
+        self.api(&username).await
+    }
+}

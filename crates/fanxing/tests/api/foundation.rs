@@ -1,0 +1,835 @@
+//! The foundation's promises, end to end over HTTP: health, regions, scoped
+//! people and organisations, masking, audit, and every kind of bad input.
+
+use fanxing_core::demo::{self, DemoSize};
+use fanxing_core::security::token_hash;
+use serde_json::{json, Value};
+
+use crate::common::{csrf_from, fresh_mobile, is_postgres, TestApp, TEST_KEY};
+
+async fn json_of(res: reqwest::Response) -> Value {
+    res.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn health_and_chinese_home_page() {
+    let app = TestApp::spawn_with(None).await;
+    let c = app.browser();
+    let v = json_of(c.get(app.url("/healthz")).send().await.unwrap()).await;
+    assert_eq!(v, json!({"status": "ok"}));
+    let html = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<html lang=\"zh-CN\">"));
+    assert!(html.contains("直播电商人才培育平台"));
+    // The language switch is remembered.
+    let res = c.get(app.url("/lang/en?back=/")).send().await.unwrap();
+    assert_eq!(res.status(), 303);
+    let html = c
+        .get(app.url("/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<html lang=\"en\">"));
+    assert!(html.contains("Live-commerce talent programme platform"));
+}
+
+#[tokio::test]
+async fn regions_list_the_13_cities_for_any_user() {
+    let app = TestApp::spawn().await;
+    let v = json_of(
+        app.api("trainee")
+            .await
+            .get(app.url("/api/v1/regions?level=city"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let cities = v.as_array().unwrap();
+    assert_eq!(cities.len(), 13);
+    assert_eq!(cities[0]["code"], "320100");
+    assert_eq!(cities[0]["name"], "南京市");
+    assert!(cities
+        .iter()
+        .any(|c| c["code"] == "321300" && c["name"] == "宿迁市"));
+    let v = json_of(
+        app.api("trainee")
+            .await
+            .get(app.url("/api/v1/regions?level=county"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(
+        v.as_array().unwrap().len(),
+        95,
+        "zones are not counted as counties"
+    );
+}
+
+#[tokio::test]
+async fn a_city_office_sees_its_city_only() {
+    let app = TestApp::spawn().await;
+    let suzhou = app.api("suzhou").await;
+    let admin = app.api("admin").await;
+
+    let res = suzhou
+        .get(app.url("/api/v1/people?region=320500"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let v = json_of(res).await;
+    let items = v["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    for p in items {
+        let m = p["mobile"].as_str().unwrap();
+        assert!(m.len() == 11 && &m[3..7] == "****", "unmasked mobile {m}");
+        assert!(p["region"].as_str().unwrap().starts_with("3205"));
+    }
+    let res = suzhou
+        .get(app.url("/api/v1/people?region=320100"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let v = json_of(res).await;
+    assert_eq!(v["error"]["code"], "forbidden");
+    assert!(v.get("items").is_none());
+
+    let nj = json_of(
+        admin
+            .get(app.url("/api/v1/people?region=320100&per_page=1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let nj_id = nj["items"][0]["id"].as_i64().unwrap();
+    let res = suzhou
+        .get(app.url(&format!("/api/v1/people/{nj_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert!(matches!(res.status().as_u16(), 403 | 404));
+    assert!(!res
+        .text()
+        .await
+        .unwrap()
+        .contains(nj["items"][0]["name"].as_str().unwrap()));
+    let res = admin
+        .get(app.url(&format!("/api/v1/people/{nj_id}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+
+    // Without a filter, the city office still gets Suzhou only, and the
+    // total matches the province office's count for Suzhou.
+    let mine = json_of(
+        suzhou
+            .get(app.url("/api/v1/people?per_page=200"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let all_sz = json_of(
+        admin
+            .get(app.url("/api/v1/people?region=320500&per_page=1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(mine["total"], all_sz["total"]);
+    assert!(mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|p| p["region"].as_str().unwrap().starts_with("3205")));
+
+    // Organisations: the same scope.
+    let res = suzhou
+        .get(app.url("/api/v1/organisations?region=320100"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let orgs = json_of(
+        suzhou
+            .get(app.url("/api/v1/organisations"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(orgs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|o| o["region"].as_str().unwrap().starts_with("3205")));
+}
+
+#[tokio::test]
+async fn people_pages_show_masked_numbers_and_search() {
+    let app = TestApp::spawn().await;
+    let (c, _) = app.login("suzhou").await;
+    let html = c
+        .get(app.url("/people"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("<table class=\"list people\">"));
+    assert!(html.contains("140****"));
+    assert!(
+        !html.contains("南京"),
+        "Suzhou's list shows no Nanjing region"
+    );
+    // Search by a name taken from the list.
+    let admin = app.api("admin").await;
+    let v = json_of(
+        admin
+            .get(app.url("/api/v1/people?region=320583&per_page=1"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let name = v["items"][0]["name"].as_str().unwrap();
+    let html = c
+        .get(app.url(&format!("/people?q={}", crate::common::urlencode(name))))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(name));
+    // Paging keeps filters.
+    let html = c
+        .get(app.url("/people?tier=operator&page=2"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("tier=operator&#38;page=3"),
+        "next-page link keeps the filter"
+    );
+}
+
+#[tokio::test]
+async fn bad_input_is_refused_with_field_messages_and_nothing_written() {
+    let app = TestApp::spawn().await;
+    let suzhou = app.api("suzhou").await;
+    let count = || async {
+        json_of(
+            app.api("admin")
+                .await
+                .get(app.url("/api/v1/people?per_page=1"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await["total"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = count().await;
+    let cases = [
+        (
+            json!({"name": "张三", "mobile": "1380013800", "tier": "operator", "region": "320583"}),
+            422,
+            "mobile",
+        ),
+        (
+            json!({"name": "张三", "mobile": fresh_mobile(), "id_number": "110105194912310021", "tier": "operator", "region": "320583"}),
+            422,
+            "id_number",
+        ),
+        (
+            json!({"name": "张三", "mobile": fresh_mobile(), "tier": "operator", "region": "329999"}),
+            422,
+            "region",
+        ),
+        (
+            json!({"name": "", "mobile": fresh_mobile(), "tier": "operator", "region": "320583"}),
+            422,
+            "name",
+        ),
+        (
+            json!({"name": "长".repeat(51), "mobile": fresh_mobile(), "tier": "operator", "region": "320583"}),
+            422,
+            "name",
+        ),
+        (
+            json!({"name": "张三", "mobile": fresh_mobile(), "tier": "boss", "region": "320583"}),
+            422,
+            "tier",
+        ),
+        (
+            json!({"name": "张三", "mobile": fresh_mobile(), "tier": "operator", "region": "320102"}),
+            422,
+            "region",
+        ),
+        (
+            json!({"name": "张三", "mobile": "140 0000 0001", "tier": "operator", "region": "320583"}),
+            409,
+            "mobile",
+        ),
+    ];
+    for (body, status, field) in cases {
+        let res = suzhou
+            .post(app.url("/api/v1/people"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), status, "{body}");
+        let v = json_of(res).await;
+        assert!(v["error"]["fields"][field].is_string(), "{body} → {v}");
+        assert!(v["error"]["message"].is_string());
+    }
+    // Malformed JSON is a 400 in the same shape.
+    let res = suzhou
+        .post(app.url("/api/v1/people"))
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(json_of(res).await["error"]["code"], "bad_request");
+    assert_eq!(count().await, before, "nothing was written");
+
+    // English on request.
+    let res = suzhou
+        .post(app.url("/api/v1/people"))
+        .header("accept-language", "en-GB")
+        .json(&json!({"name": "Zhang", "mobile": "123", "tier": "operator", "region": "320583"}))
+        .send()
+        .await
+        .unwrap();
+    let v = json_of(res).await;
+    assert_eq!(
+        v["error"]["fields"]["mobile"],
+        "A mobile number has 11 digits starting with 1"
+    );
+
+    // A good one is created, normalised, and masked in the answer.
+    let res = suzhou
+        .post(app.url("/api/v1/people"))
+        .json(&json!({"name": " 李四 ", "mobile": "＋86 139-1234-0000", "id_number": "11010519491231002x", "tier": "运营人员", "region": "320583"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let v = json_of(res).await;
+    assert_eq!(v["name"], "李四");
+    assert_eq!(v["mobile"], "139****0000");
+    assert_eq!(v["id_number_masked"], "110105********002X");
+    assert_eq!(count().await, before + 1);
+}
+
+#[tokio::test]
+async fn forms_highlight_fields_and_refuse_forged_csrf() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.login("suzhou").await;
+    let count = || async {
+        json_of(
+            app.api("admin")
+                .await
+                .get(app.url("/api/v1/people?per_page=1"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await["total"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = count().await;
+    let good = |csrf: &str| {
+        vec![
+            ("csrf", csrf.to_string()),
+            ("name", "王五".to_string()),
+            ("mobile", fresh_mobile()),
+            ("tier", "operator".to_string()),
+            ("region", "320583".to_string()),
+        ]
+    };
+    // Forged token.
+    let res = c
+        .post(app.url("/people"))
+        .form(&good("forged-token-forged-token-forged-token"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert!(res.text().await.unwrap().contains("表单已失效"));
+    // Missing token.
+    let mut no_token = good("");
+    no_token.remove(0);
+    let res = c
+        .post(app.url("/people"))
+        .form(&no_token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    assert_eq!(count().await, before);
+
+    // Invalid field: the form comes back with the field marked, in Chinese.
+    let mut bad = good(&csrf);
+    bad[2].1 = "1391234".into();
+    let res = c.post(app.url("/people")).form(&bad).send().await.unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("手机号应为 11 位数字"));
+    assert!(html.contains("aria-invalid=\"true\""));
+    assert!(html.contains("value=\"王五\""), "what was typed is kept");
+    assert_eq!(count().await, before);
+
+    // A good form creates and redirects to the person's page.
+    let res = c
+        .post(app.url("/people"))
+        .form(&good(&csrf))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let loc = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(loc.starts_with("/people/"));
+    let html = c
+        .get(app.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("王五"));
+    assert_eq!(count().await, before + 1);
+
+    // An organisation form the same way.
+    let res = c
+        .post(app.url("/orgs"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", ""),
+            ("kind", "enterprise"),
+            ("region", "320583"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("必填"));
+}
+
+#[tokio::test]
+async fn sessions_expire_and_log_ins_are_throttled() {
+    let app = TestApp::spawn().await;
+    // Wrong password: a clear message, 401.
+    let c = app.browser();
+    let csrf = app.csrf(&c).await;
+    let res = c
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "suzhou"),
+            ("password", "nope"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert!(res
+        .text()
+        .await
+        .unwrap()
+        .contains("手机号/用户名或密码不正确"));
+    // Four more failures lock the account for a while, even with the right password.
+    for _ in 0..4 {
+        c.post(app.url("/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", "suzhou"),
+                ("password", "nope"),
+            ])
+            .send()
+            .await
+            .unwrap();
+    }
+    let res = c
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "suzhou"),
+            ("password", demo::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 429);
+    assert!(res.text().await.unwrap().contains("分钟后再试"));
+    // Another account is unaffected, and can log in by mobile number too.
+    let admin = app.api("admin").await;
+    let me = json_of(
+        app.api("trainee")
+            .await
+            .get(app.url("/api/v1/me"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let person = json_of(
+        admin
+            .get(app.url(&format!("/api/v1/people/{}/reveal", me["person_id"])))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let mobile = person["mobile"].as_str().unwrap();
+    let spaced = format!("{} {} {}", &mobile[..3], &mobile[3..7], &mobile[7..]);
+    let res = c
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", spaced.as_str()),
+            ("password", demo::DEMO_PASSWORD),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "log-in by mobile number");
+
+    // An expired session sends the user to log in again, with a message.
+    let store = app.opened.store.clone();
+    let user = fanxing_core::store::Store::find_user_by_username(&*store, "suzhou")
+        .await
+        .unwrap()
+        .unwrap();
+    let now = fanxing_core::service::now();
+    fanxing_core::store::Store::create_session(
+        &*store,
+        &token_hash("expired-token"),
+        user.id,
+        now - 100,
+        now - 1,
+    )
+    .await
+    .unwrap();
+    let c2 = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = c2
+        .get(app.url("/people"))
+        .header("cookie", "fx_session=expired-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let loc = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(loc.contains("expired=1"), "{loc}");
+    let html = c2
+        .get(app.url(&loc))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("登录已过期"));
+    let res = c2
+        .get(app.url("/api/v1/me"))
+        .header("cookie", "fx_session=expired-token")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    // A made-up bearer token is refused.
+    let res = c2
+        .get(app.url("/api/v1/me"))
+        .bearer_auth("made-up")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 401);
+    assert_eq!(json_of(res).await["error"]["code"], "unauthorized");
+}
+
+#[tokio::test]
+async fn full_numbers_only_for_offices_and_audited() {
+    let app = TestApp::spawn().await;
+    let suzhou = app.api("suzhou").await;
+    let v = json_of(
+        suzhou
+            .get(app.url("/api/v1/people?region=320583&per_page=50"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let p = v["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id_number_masked"].is_string())
+        .expect("someone with an ID number")
+        .clone();
+    let id = p["id"].as_i64().unwrap();
+    let r = json_of(
+        suzhou
+            .get(app.url(&format!("/api/v1/people/{id}/reveal")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let full_id = r["id_number"].as_str().unwrap();
+    assert_eq!(full_id.len(), 18);
+    assert_eq!(&full_id[..6], &p["id_number_masked"].as_str().unwrap()[..6]);
+    assert_eq!(
+        &full_id[14..],
+        &p["id_number_masked"].as_str().unwrap()[14..]
+    );
+    assert!(r["mobile"].as_str().unwrap().starts_with("140"));
+    assert!(!r["mobile"].as_str().unwrap().contains('*'));
+
+    let audit = json_of(
+        app.api("admin")
+            .await
+            .get(app.url("/api/v1/audit"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "person.reveal" && e["target"] == format!("person:{id}")));
+
+    // The database never holds the ID number in clear.
+    if !is_postgres() {
+        let mut bytes = std::fs::read(app.data_dir().join("fanxing.db")).unwrap();
+        if let Ok(wal) = std::fs::read(app.data_dir().join("fanxing.db-wal")) {
+            bytes.extend(wal);
+        }
+        let hay = String::from_utf8_lossy(&bytes);
+        assert!(
+            !hay.contains(full_id),
+            "plaintext ID number in the database file"
+        );
+        assert!(
+            !hay.contains(&full_id[6..14]),
+            "birth date from the ID number in clear"
+        );
+    }
+
+    // Pages: the reveal link for offices; trainees are refused.
+    let (c, _) = app.login("suzhou").await;
+    let html = c
+        .get(app.url(&format!("/people/{id}?reveal=1")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(full_id));
+    let trainee = app.api("trainee").await;
+    let me = json_of(trainee.get(app.url("/api/v1/me")).send().await.unwrap()).await;
+    let res = trainee
+        .get(app.url(&format!("/api/v1/people/{}/reveal", me["person_id"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+}
+
+#[tokio::test]
+async fn demo_seed_is_idempotent() {
+    let app = TestApp::spawn().await;
+    let again = demo::seed(&app.opened.app, 2026, DemoSize::default())
+        .await
+        .unwrap();
+    assert!(again.is_none(), "a second start keeps the data");
+    let v = json_of(
+        app.api("admin")
+            .await
+            .get(app.url("/api/v1/overview"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(v["people"], 3_000);
+    assert_eq!(v["children"].as_array().unwrap().len(), 13);
+    let sum: i64 = v["children"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["people"].as_i64().unwrap())
+        .sum();
+    assert_eq!(sum, 3_000, "cities add up to the province");
+}
+
+fn cli(app: &TestApp) -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fanxing"));
+    cmd.arg("--data-dir")
+        .arg(app.data_dir())
+        .env("FANXING_DATA_KEY", TEST_KEY);
+    match &app.config.database_url {
+        Some(u) => cmd.env("DATABASE_URL", u),
+        None => cmd.env_remove("DATABASE_URL"),
+    };
+    cmd
+}
+
+#[tokio::test]
+async fn cli_token_works_while_the_server_runs() {
+    let app = TestApp::spawn().await;
+    let out = cli(&app)
+        .args(["token", "create", "--user", "kunshan"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).unwrap();
+    let token = stdout.lines().last().unwrap().trim();
+    let v = json_of(
+        reqwest::Client::new()
+            .get(app.url("/api/v1/me"))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(v["username"], "kunshan");
+    assert_eq!(v["role"], "county_office");
+    let out = cli(&app)
+        .args(["token", "create", "--user", "ghost"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no user named `ghost`"));
+}
+
+#[tokio::test]
+async fn cli_imports_regions_all_or_nothing() {
+    let app = TestApp::spawn_with(None).await;
+    let good = app.data_dir().join("zj.csv");
+    std::fs::write(
+        &good,
+        "code,name,level,parent_code\n330000,浙江省,province,\n330100,杭州市,city,330000\n330106,西湖区,county,330100\n",
+    )
+    .unwrap();
+    let out = cli(&app)
+        .args(["regions", "import"])
+        .arg(&good)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bad = app.data_dir().join("bad.csv");
+    std::fs::write(
+        &bad,
+        "code,name,level,parent_code\n340000,安徽省,province,\n340100,合肥市,city,340000\n340102,瑶海区,county,349900\n",
+    )
+    .unwrap();
+    let out = cli(&app)
+        .args(["regions", "import"])
+        .arg(&bad)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 4, column `parent_code`"), "{err}");
+    let v = json_of(
+        app.api_anyone()
+            .await
+            .get(app.url("/api/v1/regions?level=province"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let codes: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes, ["320000", "330000"], "the bad file imported nothing");
+}
+
+#[test]
+fn start_up_errors_are_one_clear_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |url: &str| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fanxing"))
+            .args(["migrate", "--data-dir"])
+            .arg(dir.path())
+            .env("DATABASE_URL", url)
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        String::from_utf8(out.stderr).unwrap()
+    };
+    let e = run("mysql://root@127.0.0.1/x");
+    assert!(e.contains("unknown scheme `mysql:`"), "{e}");
+    assert_eq!(
+        e.trim().lines().filter(|l| l.starts_with("error:")).count(),
+        1
+    );
+    let e = run("postgres://nobody@127.0.0.1:1/fanxing");
+    assert!(
+        e.contains("cannot reach the database at postgres://nobody@127.0.0.1:1/fanxing"),
+        "{e}"
+    );
+}
+
+#[tokio::test]
+async fn login_page_keeps_the_csrf_token_stable() {
+    let app = TestApp::spawn_with(None).await;
+    let c = app.browser();
+    let a = app.csrf(&c).await;
+    let html = c
+        .get(app.url("/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(a, csrf_from(&html));
+}

@@ -1,0 +1,7 @@
+//! Integration tests: the real server on a random port against a real
+//! database (SQLite, or PostgreSQL when `FANXING_TEST_PG` is set). One test
+//! binary, so one link step.
+
+mod common;
+mod foundation;
+mod matrix;
