@@ -209,6 +209,14 @@ impl ListQuery {
     }
 }
 
+/// Parses a path id; anything that is not a positive number is "not found".
+fn path_id(c: &Caller, raw: &str) -> Result<i64, ApiError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| c.err(Error::NotFound))
+}
+
 /// Masks the mobile numbers of a page of people: lists never carry full numbers.
 fn masked(mut p: Person) -> Person {
     p.mobile = fanxing_core::values::mask_mobile(&p.mobile);
@@ -248,8 +256,9 @@ pub async fn people(
 pub async fn person(
     State(s): State<AppState>,
     c: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> ApiResult<Person> {
+    let id = path_id(&c, &id)?;
     s.app
         .person(&c.actor, id)
         .await
@@ -261,8 +270,9 @@ pub async fn person(
 pub async fn reveal_person(
     State(s): State<AppState>,
     c: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> ApiResult<Revealed> {
+    let id = path_id(&c, &id)?;
     s.app
         .reveal_person(&c.actor, id)
         .await
@@ -287,9 +297,10 @@ pub async fn create_person(
 pub async fn update_person(
     State(s): State<AppState>,
     c: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     b: Result<Json<PersonInput>, JsonRejection>,
 ) -> ApiResult<Person> {
+    let id = path_id(&c, &id)?;
     let input = body(&c, b)?;
     s.app
         .update_person(&c.actor, id, &input)
@@ -327,8 +338,9 @@ pub async fn orgs(
 pub async fn org(
     State(s): State<AppState>,
     c: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> ApiResult<Organisation> {
+    let id = path_id(&c, &id)?;
     s.app
         .org(&c.actor, id)
         .await
@@ -353,9 +365,10 @@ pub async fn create_org(
 pub async fn update_org(
     State(s): State<AppState>,
     c: Caller,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     b: Result<Json<OrgInput>, JsonRejection>,
 ) -> ApiResult<Organisation> {
+    let id = path_id(&c, &id)?;
     let input = body(&c, b)?;
     s.app
         .update_org(&c.actor, id, &input)

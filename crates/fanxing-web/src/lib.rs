@@ -138,18 +138,28 @@ mod tests {
         let src = include_str!("lib.rs");
         let body = &src[src.find("pub fn router").unwrap()..src.find("#[cfg(test)]").unwrap()];
         let mut found = Vec::new();
-        for line in body
-            .lines()
-            .filter(|l| l.trim_start().starts_with(".route(\""))
-        {
-            let path = line.split('"').nth(1).unwrap().to_string();
+        // Each `.route(` call: its first string literal is the path, the
+        // method functions follow it (rustfmt may spread them over lines).
+        for call in body.split(".route(").skip(1) {
+            let mut parts = call.split('"');
+            let path = parts.nth(1).unwrap().to_string();
+            let handlers: String = parts
+                .next()
+                .unwrap()
+                .split(".fallback(")
+                .next()
+                .unwrap()
+                .split_whitespace()
+                .collect();
             for (needle, method) in [
                 ("get(", "GET"),
                 ("post(", "POST"),
                 ("put(", "PUT"),
                 ("delete(", "DELETE"),
             ] {
-                if line.contains(&format!(" {needle}")) || line.contains(&format!(".{needle}")) {
+                if handlers.starts_with(&format!(",{needle}"))
+                    || handlers.contains(&format!(".{needle}"))
+                {
                     found.push((method.to_string(), path.clone()));
                 }
             }
@@ -162,5 +172,42 @@ mod tests {
             .collect();
         listed.sort();
         assert_eq!(found, listed, "ROUTES and router() disagree");
+    }
+}
+
+#[cfg(test)]
+mod i18n_tests {
+    /// Every message key used by a template or a page handler exists in the
+    /// catalog, in both languages.
+    #[test]
+    fn every_used_key_is_in_the_catalog() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut sources = Vec::new();
+        for dir in ["templates", "src"] {
+            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+                let p = e.unwrap().path();
+                sources.push((
+                    p.display().to_string(),
+                    std::fs::read_to_string(&p).unwrap(),
+                ));
+            }
+        }
+        let mut checked = 0;
+        for (file, text) in &sources {
+            for pat in [".t(\"", ".tf(\""] {
+                for (i, _) in text.match_indices(pat) {
+                    let rest = &text[i + pat.len()..];
+                    let key = &rest[..rest.find('"').unwrap()];
+                    if key.contains('.') && !key.contains(' ') {
+                        assert!(
+                            fanxing_core::i18n::has_key(key),
+                            "{file}: unknown key {key}"
+                        );
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert!(checked > 50, "only {checked} keys found");
     }
 }

@@ -35,6 +35,14 @@ fn render_status(ctx: &Ctx, status: StatusCode, t: &impl Template) -> PageResult
     Ok(res)
 }
 
+/// Parses a path id; anything that is not a positive number is "not found".
+fn path_id(ctx: &Ctx, raw: &str) -> Result<i64, PageError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|id| *id > 0)
+        .ok_or_else(|| PageError::new(ctx, Error::NotFound))
+}
+
 /// Reads one field from a posted form.
 fn field(form: &[(String, String)], name: &str) -> String {
     form.iter()
@@ -463,9 +471,10 @@ pub struct RevealQuery {
 pub async fn person(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Query(q): Query<RevealQuery>,
 ) -> PageResult {
+    let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
     let person = state.app.person(actor, id).await.map_err(err)?;
@@ -620,8 +629,9 @@ pub async fn create_person(
 pub async fn edit_person(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> PageResult {
+    let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
     actor.write_range().map_err(err)?;
@@ -649,9 +659,10 @@ pub async fn edit_person(
 pub async fn update_person(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     ctx.check_csrf(&field(&form, "csrf"))?;
     let input = person_input(&form);
@@ -738,7 +749,8 @@ struct OrgPage<'a> {
     can_list_people: bool,
 }
 
-pub async fn org(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+pub async fn org(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     let org = state
         .app
@@ -876,7 +888,12 @@ pub async fn create_org(
     }
 }
 
-pub async fn edit_org(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i64>) -> PageResult {
+pub async fn edit_org(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
     actor.write_range().map_err(err)?;
@@ -903,9 +920,10 @@ pub async fn edit_org(State(state): State<AppState>, ctx: Ctx, Path(id): Path<i6
 pub async fn update_org(
     State(state): State<AppState>,
     ctx: Ctx,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> PageResult {
+    let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     ctx.check_csrf(&field(&form, "csrf"))?;
     let input = org_input(&form);
