@@ -14,6 +14,8 @@ pub mod region;
 pub mod security;
 pub mod service;
 pub mod store;
+pub mod training;
+pub mod training_service;
 pub mod values;
 
 pub use error::{Error, FieldError, FieldErrors, Result};

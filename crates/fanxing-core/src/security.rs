@@ -102,27 +102,34 @@ impl FieldCipher {
     }
 
     pub fn encrypt(&self, plaintext: &str) -> Vec<u8> {
+        self.encrypt_bytes(plaintext.as_bytes())
+    }
+
+    pub fn encrypt_bytes(&self, plaintext: &[u8]) -> Vec<u8> {
         let nonce = random_bytes::<12>();
         let mut out = nonce.to_vec();
         // Encryption with a valid key and nonce cannot fail for in-memory data.
         let ct = self
             .cipher
-            .encrypt(Nonce::from_slice(&nonce), plaintext.as_bytes())
+            .encrypt(Nonce::from_slice(&nonce), plaintext)
             .unwrap_or_default();
         out.extend(ct);
         out
     }
 
     pub fn decrypt(&self, blob: &[u8]) -> Result<String> {
+        String::from_utf8(self.decrypt_bytes(blob)?)
+            .map_err(|_| Error::Store("encrypted field is not UTF-8".into()))
+    }
+
+    pub fn decrypt_bytes(&self, blob: &[u8]) -> Result<Vec<u8>> {
         if blob.len() < 12 + 16 {
             return Err(Error::Store("encrypted field too short".into()));
         }
         let (nonce, ct) = blob.split_at(12);
-        let pt = self
-            .cipher
+        self.cipher
             .decrypt(Nonce::from_slice(nonce), ct)
-            .map_err(|_| Error::Store("encrypted field does not decrypt with this key".into()))?;
-        String::from_utf8(pt).map_err(|_| Error::Store("encrypted field is not UTF-8".into()))
+            .map_err(|_| Error::Store("encrypted field does not decrypt with this key".into()))
     }
 }
 

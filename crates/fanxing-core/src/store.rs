@@ -98,7 +98,7 @@ pub struct AuditEntry {
 }
 
 #[async_trait]
-pub trait Store: Send + Sync + 'static {
+pub trait Store: TrainingStore + Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for logs and health.
     fn backend(&self) -> &'static str;
 
@@ -177,4 +177,167 @@ pub trait Store: Send + Sync + 'static {
     // Audit.
     async fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
     async fn list_audit(&self, limit: i64) -> Result<Vec<AuditEntry>>;
+}
+
+// ---- Training operations ---------------------------------------------------
+
+use crate::training::{
+    ActualRow, Programme, ProgrammeId, RegisterOutcome, Registration, RegistrationId,
+    RegistrationStatus, Session, SessionDraft, SessionId, SessionStatus, Target, Venue, VenueId,
+    VenueLoad,
+};
+
+/// Filters for the session list.
+#[derive(Debug, Clone, Default)]
+pub struct SessionQuery {
+    pub programme_id: Option<ProgrammeId>,
+    /// Sessions organised in, or with a venue in, this range.
+    pub region: Option<RegionRange>,
+    pub statuses: Vec<SessionStatus>,
+    /// Only sessions ending after this time.
+    pub ends_after: Option<i64>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One line of a session's roster, for offices and check-in devices.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RosterEntry {
+    pub registration_id: RegistrationId,
+    pub person_id: PersonId,
+    pub name: String,
+    pub mobile: String,
+    pub tier: Tier,
+    pub venue_id: VenueId,
+    pub status: RegistrationStatus,
+    pub waitlist_pos: Option<i64>,
+    pub attended_venue_id: Option<VenueId>,
+    pub attended_at: Option<i64>,
+}
+
+/// A scan to record. `scan_id` is chosen by the device and makes retries
+/// and duplicates from several devices harmless.
+#[derive(Debug, Clone)]
+pub struct ScanRecord {
+    pub scan_id: String,
+    pub device_id: String,
+    pub method: String,
+    pub scanned_at: i64,
+    pub session_id: SessionId,
+    pub programme_id: ProgrammeId,
+    pub registration_id: RegistrationId,
+    pub person_id: PersonId,
+    pub venue_id: VenueId,
+    pub tier: Tier,
+    /// The region the person-time counts towards (the venue's).
+    pub region: RegionCode,
+}
+
+/// What recording a scan found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum ScanOutcome {
+    /// This scan made the attendance.
+    Accepted { venue_id: VenueId, at: i64 },
+    /// The person had already attended (at that venue, at that time).
+    Duplicate { venue_id: VenueId, at: i64 },
+}
+
+/// A registration row to write in bulk.
+#[derive(Debug, Clone)]
+pub struct RegistrationRow {
+    pub session_id: SessionId,
+    pub person_id: PersonId,
+    pub venue_id: VenueId,
+    pub status: RegistrationStatus,
+    pub created_at: i64,
+}
+
+/// A trainee's registration with its session and venue.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MyRegistration {
+    pub registration: Registration,
+    pub session: Session,
+    pub venue: Venue,
+    pub attended: bool,
+}
+
+#[async_trait]
+pub trait TrainingStore: Send + Sync {
+    async fn insert_programme(&self, p: &Programme, now: i64) -> Result<ProgrammeId>;
+    async fn get_programme(&self, id: ProgrammeId) -> Result<Option<Programme>>;
+    async fn list_programmes(&self) -> Result<Vec<Programme>>;
+    /// Sets (inserts or replaces) targets of a programme.
+    async fn upsert_targets(&self, programme: ProgrammeId, targets: &[Target]) -> Result<()>;
+    async fn list_targets(&self, programme: ProgrammeId, range: RegionRange)
+        -> Result<Vec<Target>>;
+    /// Held sessions and attendances per region and tier within `range`.
+    async fn actuals(&self, programme: ProgrammeId, range: RegionRange) -> Result<Vec<ActualRow>>;
+
+    /// Inserts a session and its venues in one transaction.
+    async fn insert_session(
+        &self,
+        draft: &SessionDraft,
+        status: SessionStatus,
+        signing_key_enc: &[u8],
+        public_key: &str,
+        now: i64,
+    ) -> Result<(SessionId, Vec<VenueId>)>;
+    async fn get_session(&self, id: SessionId) -> Result<Option<Session>>;
+    async fn session_signing_key(&self, id: SessionId) -> Result<Option<Vec<u8>>>;
+    async fn list_sessions(&self, q: &SessionQuery) -> Result<Page<Session>>;
+    async fn set_session_status(
+        &self,
+        id: SessionId,
+        status: SessionStatus,
+        notice: Option<&str>,
+        now: i64,
+    ) -> Result<()>;
+    async fn session_venues(&self, session: SessionId) -> Result<Vec<VenueLoad>>;
+    async fn get_venue(&self, id: VenueId) -> Result<Option<Venue>>;
+    async fn assign_venue_staff(&self, venue: VenueId, user: UserId) -> Result<()>;
+    async fn is_venue_staff(&self, venue: VenueId, user: UserId) -> Result<bool>;
+    async fn staff_venues(&self, user: UserId) -> Result<Vec<VenueId>>;
+
+    /// Registers a person at a venue, or puts them on its waitlist when the
+    /// venue is full, atomically. `Error::Conflict` when already registered.
+    async fn register(
+        &self,
+        session: SessionId,
+        person: PersonId,
+        venue: VenueId,
+        now: i64,
+    ) -> Result<RegisterOutcome>;
+    /// Cancels a registration; when it held a seat, promotes the first on
+    /// that venue's waitlist and returns the promoted registration.
+    async fn cancel_registration(
+        &self,
+        id: RegistrationId,
+        now: i64,
+    ) -> Result<Option<Registration>>;
+    async fn get_registration(&self, id: RegistrationId) -> Result<Option<Registration>>;
+    async fn registration_for(
+        &self,
+        session: SessionId,
+        person: PersonId,
+    ) -> Result<Option<Registration>>;
+    async fn person_registrations(&self, person: PersonId) -> Result<Vec<MyRegistration>>;
+    async fn roster(&self, session: SessionId) -> Result<Vec<RosterEntry>>;
+    async fn insert_registrations_bulk(&self, rows: &[RegistrationRow]) -> Result<()>;
+
+    /// Records a scan; idempotent per `scan_id`, and at most one attendance
+    /// per person per session whatever the device or venue.
+    async fn record_scan(&self, scan: &ScanRecord, now: i64) -> Result<ScanOutcome>;
+    async fn record_presence(&self, registration: RegistrationId, minute: i64) -> Result<()>;
+    /// Turns online registrations present for at least `min_minutes` into
+    /// attendances; returns how many were added.
+    async fn finalise_online(&self, session: &Session, min_minutes: i64, now: i64) -> Result<i64>;
+    /// Records on-site (or online, by venue) attendance for registered
+    /// people of a session in bulk (demo data and back-filled records).
+    async fn mark_attended(&self, session: SessionId, people: &[PersonId], at: i64) -> Result<u64>;
+    /// Attendances of a session (total, on site, online).
+    async fn attendance_counts(&self, session: SessionId) -> Result<(i64, i64, i64)>;
+
+    async fn notify(&self, people: &[PersonId], message: &str, now: i64) -> Result<()>;
+    async fn notifications(&self, person: PersonId, limit: i64) -> Result<Vec<(i64, String)>>;
 }

@@ -10,6 +10,7 @@
 mod migrations;
 mod sql;
 mod store;
+mod training;
 
 use std::path::Path;
 use std::sync::Arc;
@@ -81,6 +82,16 @@ pub async fn open(url: &str, max_connections: u32) -> Result<Arc<SqlStore>, Conn
 pub async fn connect(url: &str, max_connections: u32) -> Result<AnyPool, ConnectError> {
     sqlx::any::install_default_drivers();
     let backend = Backend::from_url(url)?;
+    let unreachable = |e: sqlx::Error| ConnectError::Unreachable {
+        place: redact(url),
+        reason: one_line(&e.to_string()),
+    };
+    // One plain connection first: fails at once when the server is down,
+    // where the pool would keep retrying until its timeout.
+    let probe = <sqlx::AnyConnection as sqlx::Connection>::connect(url)
+        .await
+        .map_err(unreachable)?;
+    let _ = sqlx::Connection::close(probe).await;
     let mut opts = AnyPoolOptions::new()
         .max_connections(max_connections.max(1))
         .acquire_timeout(Duration::from_secs(10));

@@ -12,12 +12,20 @@ use sqlx::AnyPool;
 use crate::Backend;
 
 /// `(version, name, sqlite script, postgres script)`.
-pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[(
-    1,
-    "foundation",
-    include_str!("../migrations/sqlite/0001_foundation.sql"),
-    include_str!("../migrations/postgres/0001_foundation.sql"),
-)];
+pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
+    (
+        1,
+        "foundation",
+        include_str!("../migrations/sqlite/0001_foundation.sql"),
+        include_str!("../migrations/postgres/0001_foundation.sql"),
+    ),
+    (
+        2,
+        "training",
+        include_str!("../migrations/sqlite/0002_training.sql"),
+        include_str!("../migrations/postgres/0002_training.sql"),
+    ),
+];
 
 /// Applies every pending migration for `backend`.
 pub async fn migrate(pool: &AnyPool, backend: Backend) -> Result<(), sqlx::migrate::MigrateError> {

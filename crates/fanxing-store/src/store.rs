@@ -35,7 +35,7 @@ impl SqlStore {
 }
 
 /// Logs a database error and hides it behind an opaque domain error.
-fn db(e: sqlx::Error) -> Error {
+pub(crate) fn db(e: sqlx::Error) -> Error {
     tracing::error!(error = %e, "database error");
     Error::Store(e.to_string())
 }
@@ -45,21 +45,21 @@ fn is_unique_violation(e: &sqlx::Error) -> bool {
 }
 
 /// Decodes a column or fails with an opaque storage error.
-fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T>
+pub(crate) fn col<'r, T>(row: &'r AnyRow, name: &str) -> Result<T>
 where
     T: sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
 {
     row.try_get(name).map_err(db)
 }
 
-fn region_code(v: i64) -> Result<RegionCode> {
+pub(crate) fn region_code(v: i64) -> Result<RegionCode> {
     u32::try_from(v)
         .ok()
         .and_then(RegionCode::from_value)
         .ok_or_else(|| Error::Store(format!("bad region code in database: {v}")))
 }
 
-fn bad(what: &str, v: &str) -> Error {
+pub(crate) fn bad(what: &str, v: &str) -> Error {
     Error::Store(format!("bad {what} in database: {v}"))
 }
 
@@ -712,7 +712,7 @@ impl Store for SqlStore {
 impl SqlStore {
     /// Runs a filtered list: the total count and one page of rows.
     #[allow(clippy::too_many_arguments)]
-    async fn page<T>(
+    pub(crate) async fn page<T>(
         &self,
         select: &str,
         from: &str,

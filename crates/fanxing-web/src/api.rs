@@ -29,7 +29,7 @@ pub struct Caller {
 }
 
 impl Caller {
-    fn err(&self, e: Error) -> ApiError {
+    pub(crate) fn err(&self, e: Error) -> ApiError {
         ApiError {
             lang: self.lang,
             error: e,
@@ -98,7 +98,7 @@ where
 }
 
 /// Reads a JSON body, turning malformed JSON into a 400 in our error shape.
-fn body<T>(c: &Caller, b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
+pub(crate) fn body<T>(c: &Caller, b: Result<Json<T>, JsonRejection>) -> Result<T, ApiError> {
     b.map(|Json(v)| v).map_err(|r| {
         c.err(Error::Message(format!(
             "{}: {}",
@@ -210,7 +210,7 @@ impl ListQuery {
 }
 
 /// Parses a path id; anything that is not a positive number is "not found".
-fn path_id(c: &Caller, raw: &str) -> Result<i64, ApiError> {
+pub(crate) fn path_id(c: &Caller, raw: &str) -> Result<i64, ApiError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)

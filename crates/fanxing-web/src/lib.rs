@@ -6,14 +6,18 @@
 //! [`fanxing_core::service::Fanxing`], and render. Authorisation is decided in
 //! the domain, never here.
 
+#![recursion_limit = "512"]
+
 pub mod api;
+pub mod api_training;
 pub mod ctx;
 pub mod error;
 pub mod openapi;
 pub mod pages;
+pub mod qr;
 
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::Router;
 use fanxing_core::service::Fanxing;
 
@@ -64,10 +68,28 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/organisations/{id}"),
     ("PUT", "/api/v1/organisations/{id}"),
     ("GET", "/api/v1/audit"),
+    ("GET", "/api/v1/programmes"),
+    ("POST", "/api/v1/programmes"),
+    ("GET", "/api/v1/programmes/{id}/progress"),
+    ("PUT", "/api/v1/programmes/{id}/targets"),
+    ("GET", "/api/v1/sessions"),
+    ("POST", "/api/v1/sessions"),
+    ("GET", "/api/v1/sessions/{id}"),
+    ("POST", "/api/v1/sessions/{id}/status"),
+    ("GET", "/api/v1/sessions/{id}/roster"),
+    ("POST", "/api/v1/sessions/{id}/registrations"),
+    ("POST", "/api/v1/sessions/{id}/heartbeat"),
+    ("POST", "/api/v1/registrations/{id}/cancel"),
+    ("GET", "/api/v1/registrations/{id}/ticket"),
+    ("GET", "/api/v1/me/registrations"),
+    ("GET", "/api/v1/venues/{id}/checkin-kit"),
+    ("POST", "/api/v1/venues/{id}/scans"),
+    ("POST", "/api/v1/venues/{id}/walk-ins"),
 ];
 
 /// Builds the whole application.
 pub fn router(state: AppState) -> Router {
+    use api_training as t;
     let api = Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/me", get(api::me))
@@ -88,7 +110,28 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/organisations/{id}",
             get(api::org).put(api::update_org),
         )
-        .route("/api/v1/audit", get(api::audit));
+        .route("/api/v1/audit", get(api::audit))
+        .route(
+            "/api/v1/programmes",
+            get(t::programmes).post(t::create_programme),
+        )
+        .route("/api/v1/programmes/{id}/progress", get(t::progress))
+        .route("/api/v1/programmes/{id}/targets", put(t::set_targets))
+        .route("/api/v1/sessions", get(t::sessions).post(t::create_session))
+        .route("/api/v1/sessions/{id}", get(t::session))
+        .route("/api/v1/sessions/{id}/status", post(t::set_status))
+        .route("/api/v1/sessions/{id}/roster", get(t::roster))
+        .route("/api/v1/sessions/{id}/registrations", post(t::register))
+        .route("/api/v1/sessions/{id}/heartbeat", post(t::heartbeat))
+        .route(
+            "/api/v1/registrations/{id}/cancel",
+            post(t::cancel_registration),
+        )
+        .route("/api/v1/registrations/{id}/ticket", get(t::ticket))
+        .route("/api/v1/me/registrations", get(t::my_registrations))
+        .route("/api/v1/venues/{id}/checkin-kit", get(t::checkin_kit))
+        .route("/api/v1/venues/{id}/scans", post(t::scans))
+        .route("/api/v1/venues/{id}/walk-ins", post(t::walk_in));
 
     let pages = Router::new()
         .route("/", get(pages::home))

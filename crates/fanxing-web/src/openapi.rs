@@ -87,7 +87,28 @@ pub fn spec() -> Value {
                 "get": op("One organisation", "organisations", json!([id()]), None, "200"),
                 "put": op("Update an organisation", "organisations", json!([id()]), Some("OrgInput"), "200")
             },
-            "/api/v1/audit": {"get": op("Latest audit log entries (programme office)", "audit", json!([q("limit", "max 1000")]), None, "200")}
+            "/api/v1/audit": {"get": op("Latest audit log entries (programme office)", "audit", json!([q("limit", "max 1000")]), None, "200")},
+            "/api/v1/programmes": {
+                "get": op("Programmes", "programmes", json!([]), None, "200"),
+                "post": op("Create a programme (programme office)", "programmes", json!([]), Some("ProgrammeInput"), "201")
+            },
+            "/api/v1/programmes/{id}/progress": {"get": op("Targets and actuals (sessions held, attendances) for a region and each child region, per tier, with allocation gaps", "programmes", json!([id(), q("region", "region code; default the caller's")]), None, "200")},
+            "/api/v1/programmes/{id}/targets": {"put": op("Set targets: the programme office for any region, a city or county office for the regions below it", "programmes", json!([id()]), Some("Targets"), "200")},
+            "/api/v1/sessions": {
+                "get": op("Sessions: offices see their regions' sessions; others the published ones still to come", "sessions", json!([q("region", "region code"), q("page", "1-based page")]), None, "200"),
+                "post": op("Create a session with its venues (times in Beijing time, YYYY-MM-DD HH:MM)", "sessions", json!([]), Some("SessionInput"), "201")
+            },
+            "/api/v1/sessions/{id}": {"get": op("A session with each venue's registered, waitlisted and attended counts", "sessions", json!([id()]), None, "200")},
+            "/api/v1/sessions/{id}/status": {"post": op("Publish, start, close (finalises online attendance) or cancel (notifies registrants)", "sessions", json!([id()]), Some("StatusInput"), "200")},
+            "/api/v1/sessions/{id}/roster": {"get": op("Registrations with attendance (mobiles masked; audited)", "sessions", json!([id()]), None, "200")},
+            "/api/v1/sessions/{id}/registrations": {"post": op("Register yourself (no person_id) or, as an office, a person in scope; joins the venue's waitlist when full", "registrations", json!([id()]), Some("RegisterInput"), "201")},
+            "/api/v1/sessions/{id}/heartbeat": {"post": op("Online presence: call every 30 s while watching", "registrations", json!([id()]), None, "200")},
+            "/api/v1/registrations/{id}/cancel": {"post": op("Cancel; the first on the waitlist is promoted", "registrations", json!([id()]), None, "200")},
+            "/api/v1/registrations/{id}/ticket": {"get": op("The signed QR ticket (code and SVG)", "registrations", json!([id()]), None, "200")},
+            "/api/v1/me/registrations": {"get": op("The caller's registrations", "registrations", json!([]), None, "200")},
+            "/api/v1/venues/{id}/checkin-kit": {"get": op("What a check-in device needs offline: session, venues, public key, roster (audited)", "check-in", json!([id()]), None, "200")},
+            "/api/v1/venues/{id}/scans": {"post": op("Submit scans (idempotent per scan_id); each gets accepted, duplicate or refused with a reason", "check-in", json!([id()]), Some("Scans"), "200")},
+            "/api/v1/venues/{id}/walk-ins": {"post": op("Register and check in a walk-in while seats remain", "check-in", json!([id()]), Some("WalkIn"), "200")}
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A token from `fanxing token create --user NAME`"}},
@@ -103,6 +124,29 @@ pub fn spec() -> Value {
                     "tier": {"type": "string", "enum": ["cadre", "company_head", "operator"]},
                     "org_id": {"type": ["integer", "string", "null"]},
                     "region": {"type": "string", "description": "six-digit region code"}}},
+                "ProgrammeInput": {"type": "object", "required": ["name", "starts_on", "ends_on"], "properties": {
+                    "name": {"type": "string"}, "starts_on": {"type": "string", "format": "date"}, "ends_on": {"type": "string", "format": "date"}}},
+                "Targets": {"type": "array", "items": {"type": "object", "required": ["region", "sessions", "attendances"], "properties": {
+                    "region": {"type": "string"}, "tier": {"type": ["string", "null"], "description": "cadre | company_head | operator; absent for all tiers"},
+                    "sessions": {"type": "integer", "minimum": 0}, "attendances": {"type": "integer", "minimum": 0}}}},
+                "SessionInput": {"type": "object", "required": ["programme_id", "title", "region", "starts_at", "ends_at", "venues"], "properties": {
+                    "programme_id": {"type": "integer"}, "course_id": {"type": ["integer", "null"]}, "title": {"type": "string"},
+                    "region": {"type": "string", "description": "organising region"}, "tier": {"type": ["string", "null"]},
+                    "eligible_tiers": {"type": "array", "items": {"type": "string"}}, "eligible_region": {"type": ["string", "null"]},
+                    "starts_at": {"type": "string", "example": "2025-03-15 09:00"}, "ends_at": {"type": "string"},
+                    "reg_opens_at": {"type": ["string", "null"]}, "reg_closes_at": {"type": ["string", "null"]},
+                    "online_min_share": {"type": ["integer", "null"], "description": "percent of the session an online viewer must be present (default 60)"},
+                    "publish": {"type": "boolean"},
+                    "venues": {"type": "array", "items": {"type": "object", "properties": {
+                        "kind": {"type": "string", "enum": ["main", "sub", "online"]}, "name": {"type": "string"}, "address": {"type": "string"},
+                        "region": {"type": "string"}, "capacity": {"type": "integer"}, "stream_url": {"type": ["string", "null"]}}}}}},
+                "StatusInput": {"type": "object", "required": ["status"], "properties": {
+                    "status": {"type": "string", "enum": ["published", "under_way", "closed", "cancelled"]}, "notice": {"type": ["string", "null"]}}},
+                "RegisterInput": {"type": "object", "properties": {"person_id": {"type": ["integer", "null"]}, "venue_id": {"type": ["integer", "null"]}}},
+                "Scans": {"type": "object", "properties": {"device_id": {"type": "string"}, "scans": {"type": "array", "items": {"type": "object", "required": ["scan_id"], "properties": {
+                    "scan_id": {"type": "string"}, "code": {"type": "string"}, "registration_id": {"type": ["integer", "null"]},
+                    "scanned_at": {"type": ["integer", "null"]}, "allow_other_venue": {"type": "boolean"}}}}}},
+                "WalkIn": {"type": "object", "required": ["name", "mobile"], "properties": {"name": {"type": "string"}, "mobile": {"type": "string"}, "tier": {"type": "string"}, "scan_id": {"type": "string"}}},
                 "OrgInput": {"type": "object", "required": ["name", "kind", "region"], "properties": {
                     "name": {"type": "string", "maxLength": 100},
                     "kind": {"type": "string", "enum": ["government", "enterprise", "bank", "platform", "service_provider", "training_provider", "live_base"]},

@@ -1,0 +1,956 @@
+//! Training use cases on [`Fanxing`]: programmes and targets, sessions,
+//! registration, tickets, check-in and online attendance. Access is decided
+//! here, from the [`Actor`], before the store is touched.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Access, Actor, Role};
+use crate::error::{Error, FieldError, Result};
+use crate::model::{PersonId, PersonInput, Tier};
+use crate::region::{RegionCode, RegionLevel, RegionRange};
+use crate::service::{now, Fanxing};
+use crate::store::{MyRegistration, Page, RosterEntry, ScanOutcome, ScanRecord, SessionQuery};
+use crate::training::{
+    progress, ticket, Programme, ProgrammeId, Progress, RegisterOutcome, Registration,
+    RegistrationId, RegistrationStatus, Session, SessionId, SessionInput, SessionStatus, Target,
+    VenueId, VenueKind, VenueLoad,
+};
+use crate::values::mask_mobile;
+
+/// A session with its venues and live numbers.
+#[derive(Debug, Clone, Serialize)]
+pub struct SessionView {
+    #[serde(flatten)]
+    pub session: Session,
+    pub venues: Vec<VenueLoad>,
+    pub attendances: i64,
+    pub onsite: i64,
+    pub online: i64,
+}
+
+/// A target as submitted.
+#[derive(Debug, Clone, Deserialize)]
+pub struct TargetInput {
+    pub region: String,
+    #[serde(default)]
+    pub tier: Option<String>,
+    pub sessions: i64,
+    pub attendances: i64,
+}
+
+/// Everything a check-in device needs to work without the network.
+#[derive(Debug, Clone, Serialize)]
+pub struct CheckinKit {
+    pub session: Session,
+    pub venue_id: VenueId,
+    pub venues: Vec<VenueLoad>,
+    pub public_key: String,
+    /// The whole session's roster (any venue's ticket is recognised), with
+    /// masked mobile numbers.
+    pub roster: Vec<RosterEntry>,
+    pub generated_at: i64,
+}
+
+/// One scan as a device sends it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct ScanInput {
+    /// Chosen by the device (e.g. a UUID); makes retries idempotent.
+    pub scan_id: String,
+    /// The ticket code, or empty for a manual check-in by registration.
+    #[serde(default)]
+    pub code: String,
+    #[serde(default)]
+    pub registration_id: Option<RegistrationId>,
+    /// Unix seconds on the device when scanned.
+    #[serde(default)]
+    pub scanned_at: Option<i64>,
+    /// Staff confirmed a ticket for another venue of the same session.
+    #[serde(default)]
+    pub allow_other_venue: bool,
+}
+
+/// What happened to one scan.
+#[derive(Debug, Clone, Serialize)]
+pub struct ScanResult {
+    pub scan_id: String,
+    /// `accepted`, `duplicate` or `refused`.
+    pub status: &'static str,
+    pub message: String,
+    pub registration_id: Option<RegistrationId>,
+    pub name: Option<String>,
+    pub venue_id: Option<VenueId>,
+    pub at: Option<i64>,
+}
+
+/// A walk-in registered and checked in at the door.
+#[derive(Debug, Clone, Deserialize)]
+pub struct WalkInInput {
+    pub name: String,
+    pub mobile: String,
+    #[serde(default)]
+    pub tier: String,
+    #[serde(default)]
+    pub scan_id: String,
+}
+
+impl Fanxing {
+    // ---- Programmes and targets --------------------------------------------
+
+    pub async fn programmes(&self, _actor: &Actor) -> Result<Vec<Programme>> {
+        self.store().list_programmes().await
+    }
+
+    pub async fn programme(&self, id: ProgrammeId) -> Result<Programme> {
+        self.store().get_programme(id).await?.ok_or(Error::NotFound)
+    }
+
+    pub async fn create_programme(
+        &self,
+        actor: &Actor,
+        name: &str,
+        starts_on: &str,
+        ends_on: &str,
+    ) -> Result<Programme> {
+        if actor.role() != Role::ProgrammeOffice {
+            return Err(Error::Forbidden);
+        }
+        let mut e = crate::error::FieldErrors::default();
+        let name = crate::values::required_text(&mut e, "name", name, 100);
+        let s = crate::training::parse_date(starts_on);
+        let t = crate::training::parse_date(ends_on);
+        if s.is_none() {
+            e.push(FieldError::new("starts_on", "error.datetime"));
+        }
+        if t.is_none() {
+            e.push(FieldError::new("ends_on", "error.datetime"));
+        }
+        if let (Some(s), Some(t)) = (s, t) {
+            if t < s {
+                e.push(FieldError::new("ends_on", "error.ends_before_start"));
+            }
+        }
+        e.into_result()?;
+        let mut p = Programme {
+            id: 0,
+            name,
+            starts_on: starts_on.trim().to_string(),
+            ends_on: ends_on.trim().to_string(),
+        };
+        p.id = self.store().insert_programme(&p, now()).await?;
+        self.audit(
+            actor,
+            "programme.create",
+            &format!("programme:{}", p.id),
+            "",
+        )
+        .await?;
+        Ok(p)
+    }
+
+    /// Sets targets. The programme office sets any region's; a city or
+    /// county office allocates only to regions below its own.
+    pub async fn set_targets(
+        &self,
+        actor: &Actor,
+        programme: ProgrammeId,
+        inputs: &[TargetInput],
+    ) -> Result<Vec<Target>> {
+        let range = actor.write_range()?;
+        self.programme(programme).await?;
+        let own = actor.user.region.ok_or(Error::Forbidden)?;
+        let mut targets = Vec::new();
+        let mut e = crate::error::FieldErrors::default();
+        for (i, t) in inputs.iter().enumerate() {
+            let region = RegionCode::parse(&t.region);
+            let tier = match t.tier.as_deref().map(str::trim) {
+                None | Some("") | Some("all") => Ok(None),
+                Some(x) => Tier::parse_label(x).map(Some).ok_or(()),
+            };
+            match (region, tier) {
+                (Some(r), Ok(tier)) if self.store().get_region(r).await?.is_some() => {
+                    let own_level = actor.role() == Role::ProgrammeOffice;
+                    if !range.contains(r) || (!own_level && r == own) {
+                        return Err(Error::Forbidden);
+                    }
+                    if t.sessions < 0 || t.attendances < 0 {
+                        e.push(FieldError::new("targets", "error.target").with("n", i + 1));
+                    }
+                    targets.push(Target {
+                        region: r,
+                        tier,
+                        sessions: t.sessions,
+                        attendances: t.attendances,
+                    });
+                }
+                (_, Err(())) => e.push(FieldError::new("targets", "error.choice").with("n", i + 1)),
+                _ => e.push(FieldError::new("targets", "error.region_unknown").with("n", i + 1)),
+            }
+        }
+        e.into_result()?;
+        self.store().upsert_targets(programme, &targets).await?;
+        self.audit(
+            actor,
+            "targets.set",
+            &format!("programme:{programme}"),
+            &format!("{} rows", targets.len()),
+        )
+        .await?;
+        Ok(targets)
+    }
+
+    /// Targets and actuals of `region` (default: the caller's) and its children.
+    pub async fn progress(
+        &self,
+        actor: &Actor,
+        programme: ProgrammeId,
+        region: Option<RegionCode>,
+    ) -> Result<Progress> {
+        let scope = actor.stats_range()?;
+        let code = match region {
+            Some(r) => r,
+            None => actor.user.region.ok_or(Error::Forbidden)?,
+        };
+        if !scope.contains(code) {
+            return Err(Error::Forbidden);
+        }
+        let p = self.programme(programme).await?;
+        let region = self.region(code).await?;
+        let children = match region.level {
+            RegionLevel::Province | RegionLevel::City => self
+                .store()
+                .list_regions(None, Some(code))
+                .await?
+                .into_iter()
+                .filter(|r| r.level != RegionLevel::Zone || region.level == RegionLevel::City)
+                .collect(),
+            _ => Vec::new(),
+        };
+        let range = code.subtree();
+        let targets = self.store().list_targets(programme, range).await?;
+        let actuals = self.store().actuals(programme, range).await?;
+        Ok(progress(p, &region, &children, &targets, &actuals))
+    }
+
+    // ---- Sessions ------------------------------------------------------------
+
+    pub async fn create_session(
+        &self,
+        actor: &Actor,
+        input: &SessionInput,
+        publish: bool,
+    ) -> Result<SessionView> {
+        let range = actor.write_range()?;
+        let draft = input.validate(now()).map_err(Error::Invalid)?;
+        self.store()
+            .get_programme(draft.programme_id)
+            .await?
+            .ok_or_else(|| Error::field("programme_id", "error.programme_unknown"))?;
+        if !range.contains(draft.region) {
+            return Err(Error::field("region", "error.region_scope"));
+        }
+        for v in &draft.venues {
+            self.store()
+                .get_region(v.region)
+                .await?
+                .ok_or_else(|| Error::field("venues", "error.region_unknown"))?;
+            if !range.contains(v.region) {
+                return Err(Error::field("venues", "error.region_scope"));
+            }
+        }
+        let (seed, public) = ticket::new_keypair();
+        let enc = self.cipher().encrypt_bytes(&seed);
+        let status = if publish {
+            SessionStatus::Published
+        } else {
+            SessionStatus::Draft
+        };
+        let (id, _) = self
+            .store()
+            .insert_session(&draft, status, &enc, &public, now())
+            .await?;
+        self.audit(actor, "session.create", &format!("session:{id}"), "")
+            .await?;
+        self.session_view(Some(actor), id).await
+    }
+
+    /// A session with its venues. Drafts only for offices in scope.
+    pub async fn session_view(&self, actor: Option<&Actor>, id: SessionId) -> Result<SessionView> {
+        let session = self.store().get_session(id).await?.ok_or(Error::NotFound)?;
+        if session.status == SessionStatus::Draft && !self.manages(actor, &session) {
+            return Err(Error::NotFound);
+        }
+        let venues = self.store().session_venues(id).await?;
+        let (attendances, onsite, online) = self.store().attendance_counts(id).await?;
+        Ok(SessionView {
+            session,
+            venues,
+            attendances,
+            onsite,
+            online,
+        })
+    }
+
+    /// Whether `actor` is an office whose scope holds the session's organiser.
+    pub fn manages(&self, actor: Option<&Actor>, s: &Session) -> bool {
+        actor
+            .and_then(|a| a.write_range().ok())
+            .map(|r| r.contains(s.region))
+            .unwrap_or(false)
+    }
+
+    /// Sessions: offices see those organised in or held in their regions;
+    /// everyone else sees published sessions that have not ended.
+    pub async fn list_sessions(
+        &self,
+        actor: Option<&Actor>,
+        region: Option<RegionCode>,
+        page: i64,
+    ) -> Result<Page<Session>> {
+        let limit = 50;
+        let offset = (page.max(1) - 1) * limit;
+        let mut q = SessionQuery {
+            offset,
+            limit,
+            ..Default::default()
+        };
+        match actor.and_then(|a| a.write_range().ok()) {
+            Some(range) => {
+                q.region = Some(match region {
+                    Some(r) if range.contains(r) => r.subtree(),
+                    Some(_) => return Err(Error::Forbidden),
+                    None => range,
+                });
+            }
+            None => {
+                q.statuses = vec![SessionStatus::Published, SessionStatus::UnderWay];
+                q.ends_after = Some(now());
+                q.region = region.map(RegionCode::subtree);
+            }
+        }
+        self.store().list_sessions(&q).await
+    }
+
+    /// Moves a session through its life. Closing finalises attendance:
+    /// online registrants present long enough become attendances.
+    pub async fn set_session_status(
+        &self,
+        actor: &Actor,
+        id: SessionId,
+        to: SessionStatus,
+        notice: Option<&str>,
+    ) -> Result<SessionView> {
+        let s = self.store().get_session(id).await?.ok_or(Error::NotFound)?;
+        if !self.manages(Some(actor), &s) {
+            return Err(if actor.role().is_office() {
+                Error::Forbidden
+            } else {
+                Error::NotFound
+            });
+        }
+        use SessionStatus::*;
+        let allowed = matches!(
+            (s.status, to),
+            (Draft, Published)
+                | (Draft, Cancelled)
+                | (Published, UnderWay)
+                | (Published, Closed)
+                | (Published, Cancelled)
+                | (UnderWay, Closed)
+                | (UnderWay, Cancelled)
+        );
+        if !allowed {
+            return Err(Error::field("status", "error.session_state"));
+        }
+        let now = now();
+        if to == Closed {
+            let min = (s.duration_minutes() * s.online_min_share + 99) / 100;
+            self.store().finalise_online(&s, min, now).await?;
+        }
+        self.store().set_session_status(id, to, notice, now).await?;
+        if to == Cancelled {
+            let people: Vec<PersonId> = self
+                .store()
+                .roster(id)
+                .await?
+                .into_iter()
+                .filter(|r| r.status != RegistrationStatus::Cancelled)
+                .map(|r| r.person_id)
+                .collect();
+            let msg = crate::i18n::Lang::Zh.tf(
+                "reg.cancelled_notice",
+                &[("title", &s.title), ("notice", notice.unwrap_or(""))],
+            );
+            self.store().notify(&people, &msg, now).await?;
+        }
+        self.audit(
+            actor,
+            "session.status",
+            &format!("session:{id}"),
+            to.as_str(),
+        )
+        .await?;
+        self.session_view(Some(actor), id).await
+    }
+
+    // ---- Registration --------------------------------------------------------
+
+    /// Registers `person` (the caller's own record when `None`) for a
+    /// session at `venue` (suggested from the person's region when `None`).
+    pub async fn register(
+        &self,
+        actor: &Actor,
+        session: SessionId,
+        person: Option<PersonId>,
+        venue: Option<VenueId>,
+    ) -> Result<RegisterOutcome> {
+        let (person_id, by_office) = match person {
+            // Only accounts that are a person can register themselves.
+            None => (actor.user.person_id.ok_or(Error::Forbidden)?, false),
+            Some(p) => {
+                actor.write_range()?;
+                (p, true)
+            }
+        };
+        let access = if by_office {
+            actor.people_access()?
+        } else {
+            Access::Person(person_id)
+        };
+        let p = self
+            .store()
+            .get_person(access, person_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let s = self
+            .store()
+            .get_session(session)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if s.status == SessionStatus::Draft && !self.manages(Some(actor), &s) {
+            return Err(Error::NotFound);
+        }
+        let t = now();
+        let window_ok = s.is_open_for_registration(t)
+            || (by_office
+                && matches!(s.status, SessionStatus::Published | SessionStatus::UnderWay));
+        if !window_ok {
+            return Err(Error::field("session", "reg.window_closed"));
+        }
+        if let Some(key) = s.ineligibility(p.tier, p.region) {
+            return Err(Error::field("session", key));
+        }
+        let venues = self.store().session_venues(session).await?;
+        let venue_id = match venue {
+            Some(v) if venues.iter().any(|x| x.venue.id == v) => v,
+            Some(_) => return Err(Error::field("venue_id", "reg.venue_unknown")),
+            None => crate::training::suggest_venue(&venues, p.region)
+                .map(|v| v.venue.id)
+                .ok_or_else(|| Error::field("venue_id", "reg.venue_unknown"))?,
+        };
+        let out = self
+            .store()
+            .register(session, person_id, venue_id, t)
+            .await?;
+        if by_office {
+            self.audit(
+                actor,
+                "registration.create",
+                &format!("registration:{}", out.registration.id),
+                "",
+            )
+            .await?;
+        }
+        Ok(out)
+    }
+
+    /// The registration if the caller may act on it (its person, or an
+    /// office whose scope holds the person).
+    async fn own_registration(&self, actor: &Actor, id: RegistrationId) -> Result<Registration> {
+        let r = self
+            .store()
+            .get_registration(id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if actor.user.person_id == Some(r.person_id) {
+            return Ok(r);
+        }
+        if actor.role().is_office()
+            && self
+                .store()
+                .get_person(actor.people_access()?, r.person_id)
+                .await?
+                .is_some()
+        {
+            return Ok(r);
+        }
+        Err(Error::NotFound)
+    }
+
+    /// Cancels a registration; the first on the venue's waitlist moves up
+    /// and is told so.
+    pub async fn cancel_registration(
+        &self,
+        actor: &Actor,
+        id: RegistrationId,
+    ) -> Result<Option<Registration>> {
+        let r = self.own_registration(actor, id).await?;
+        let promoted = self.store().cancel_registration(r.id, now()).await?;
+        if let Some(p) = &promoted {
+            let s = self
+                .store()
+                .get_session(p.session_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let msg = crate::i18n::Lang::Zh.tf("reg.promoted", &[("title", &s.title)]);
+            self.store().notify(&[p.person_id], &msg, now()).await?;
+        }
+        Ok(promoted)
+    }
+
+    /// The signed ticket code of a registration (holder or office only).
+    pub async fn ticket(
+        &self,
+        actor: &Actor,
+        id: RegistrationId,
+    ) -> Result<(Registration, String)> {
+        let r = self.own_registration(actor, id).await?;
+        let enc = self
+            .store()
+            .session_signing_key(r.session_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let seed: [u8; 32] = self
+            .cipher()
+            .decrypt_bytes(&enc)?
+            .try_into()
+            .map_err(|_| Error::Store("session key has the wrong length".into()))?;
+        let code = ticket::sign(
+            &seed,
+            &ticket::Claims {
+                session_id: r.session_id,
+                registration_id: r.id,
+                venue_id: r.venue_id,
+                person_id: r.person_id,
+            },
+        );
+        Ok((r, code))
+    }
+
+    pub async fn my_registrations(&self, actor: &Actor) -> Result<Vec<MyRegistration>> {
+        let person = actor.user.person_id.ok_or(Error::Forbidden)?;
+        self.store().person_registrations(person).await
+    }
+
+    pub async fn my_notifications(&self, actor: &Actor) -> Result<Vec<(i64, String)>> {
+        match actor.user.person_id {
+            Some(p) => self.store().notifications(p, 20).await,
+            None => Ok(Vec::new()),
+        }
+    }
+
+    // ---- Check-in -------------------------------------------------------------
+
+    /// Check-in staff assigned to the venue, or an office whose scope holds
+    /// the venue or the session's organiser.
+    async fn checkin_venue(
+        &self,
+        actor: &Actor,
+        venue: VenueId,
+    ) -> Result<(Session, crate::training::Venue)> {
+        let v = self
+            .store()
+            .get_venue(venue)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let s = self
+            .store()
+            .get_session(v.session_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let allowed = match actor.role() {
+            Role::Checkin => self.store().is_venue_staff(venue, actor.user.id).await?,
+            r if r.is_office() => actor
+                .write_range()
+                .map(|range| range.contains(v.region) || range.contains(s.region))
+                .unwrap_or(false),
+            _ => false,
+        };
+        if !allowed {
+            return Err(
+                if actor.role() == Role::Checkin || actor.role().is_office() {
+                    Error::Forbidden
+                } else {
+                    Error::NotFound
+                },
+            );
+        }
+        Ok((s, v))
+    }
+
+    /// The venues the caller may check people in at (staff's assignments).
+    pub async fn my_checkin_venues(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(Session, crate::training::Venue)>> {
+        let mut out = Vec::new();
+        for id in self.store().staff_venues(actor.user.id).await? {
+            if let Some(v) = self.store().get_venue(id).await? {
+                if let Some(s) = self.store().get_session(v.session_id).await? {
+                    out.push((s, v));
+                }
+            }
+        }
+        out.sort_by_key(|(s, _)| s.starts_at);
+        Ok(out)
+    }
+
+    pub async fn checkin_kit(&self, actor: &Actor, venue: VenueId) -> Result<CheckinKit> {
+        let (session, v) = self.checkin_venue(actor, venue).await?;
+        let venues = self.store().session_venues(session.id).await?;
+        let mut roster = self.store().roster(session.id).await?;
+        for r in &mut roster {
+            r.mobile = mask_mobile(&r.mobile);
+        }
+        self.audit(
+            actor,
+            "roster.read",
+            &format!("venue:{venue}"),
+            &format!("{} rows", roster.len()),
+        )
+        .await?;
+        Ok(CheckinKit {
+            public_key: session.public_key.clone(),
+            session,
+            venue_id: v.id,
+            venues,
+            roster,
+            generated_at: now(),
+        })
+    }
+
+    /// Records scans from a device at `venue`. Each scan is checked on its
+    /// own; one bad scan does not hold up the others.
+    pub async fn record_scans(
+        &self,
+        actor: &Actor,
+        venue: VenueId,
+        device_id: &str,
+        scans: &[ScanInput],
+    ) -> Result<Vec<ScanResult>> {
+        let (session, v) = self.checkin_venue(actor, venue).await?;
+        let venues = self.store().session_venues(session.id).await?;
+        let venue_name = |id: VenueId| {
+            venues
+                .iter()
+                .find(|x| x.venue.id == id)
+                .map(|x| x.venue.name.clone())
+                .unwrap_or_default()
+        };
+        let t = now();
+        let mut out = Vec::with_capacity(scans.len());
+        for scan in scans {
+            let refuse =
+                |key: &str, args: &[(&str, &str)], reg: Option<RegistrationId>| ScanResult {
+                    scan_id: scan.scan_id.clone(),
+                    status: "refused",
+                    message: crate::i18n::Lang::Zh.tf(key, args),
+                    registration_id: reg,
+                    name: None,
+                    venue_id: None,
+                    at: None,
+                };
+            let scan_id = scan.scan_id.trim();
+            if scan_id.is_empty() || scan_id.len() > 64 {
+                out.push(refuse("checkin.malformed", &[], None));
+                continue;
+            }
+            // Which registration: from a signed code, or chosen by staff.
+            let reg_id = if scan.code.trim().is_empty() {
+                match scan.registration_id {
+                    Some(id) => id,
+                    None => {
+                        out.push(refuse("checkin.malformed", &[], None));
+                        continue;
+                    }
+                }
+            } else {
+                match ticket::parse(&scan.code) {
+                    Err(e) => {
+                        out.push(refuse(e.key(), &[], None));
+                        continue;
+                    }
+                    Ok((claims, _)) if claims.session_id != session.id => {
+                        out.push(refuse("checkin.other_session", &[], None));
+                        continue;
+                    }
+                    Ok(_) => match ticket::verify(&session.public_key, &scan.code) {
+                        Err(e) => {
+                            out.push(refuse(e.key(), &[], None));
+                            continue;
+                        }
+                        Ok(c) => c.registration_id,
+                    },
+                }
+            };
+            let Some(reg) = self.store().get_registration(reg_id).await? else {
+                out.push(refuse("checkin.malformed", &[], None));
+                continue;
+            };
+            if reg.session_id != session.id {
+                out.push(refuse("checkin.other_session", &[], Some(reg.id)));
+                continue;
+            }
+            if !session.checkin_open(t) {
+                out.push(refuse("checkin.not_open", &[], Some(reg.id)));
+                continue;
+            }
+            match reg.status {
+                RegistrationStatus::Cancelled => {
+                    out.push(refuse("checkin.cancelled", &[], Some(reg.id)));
+                    continue;
+                }
+                RegistrationStatus::Waitlisted => {
+                    out.push(refuse("checkin.waitlisted", &[], Some(reg.id)));
+                    continue;
+                }
+                RegistrationStatus::Registered => {}
+            }
+            if reg.venue_id != v.id && !scan.allow_other_venue {
+                out.push(refuse(
+                    "checkin.other_venue",
+                    &[("venue", &venue_name(reg.venue_id))],
+                    Some(reg.id),
+                ));
+                continue;
+            }
+            let person = self
+                .store()
+                .get_person(Access::Person(reg.person_id), reg.person_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let outcome = self
+                .store()
+                .record_scan(
+                    &ScanRecord {
+                        scan_id: scan_id.to_string(),
+                        device_id: device_id.chars().take(64).collect(),
+                        method: if scan.code.trim().is_empty() {
+                            "manual".into()
+                        } else {
+                            "qr".into()
+                        },
+                        scanned_at: scan
+                            .scanned_at
+                            .filter(|s| *s > 0 && *s <= t + 300)
+                            .unwrap_or(t),
+                        session_id: session.id,
+                        programme_id: session.programme_id,
+                        registration_id: reg.id,
+                        person_id: reg.person_id,
+                        venue_id: v.id,
+                        tier: person.tier,
+                        region: v.region,
+                    },
+                    t,
+                )
+                .await?;
+            out.push(match outcome {
+                ScanOutcome::Accepted { venue_id, at } => ScanResult {
+                    scan_id: scan.scan_id.clone(),
+                    status: "accepted",
+                    message: crate::i18n::Lang::Zh.t("checkin.ok").to_string(),
+                    registration_id: Some(reg.id),
+                    name: Some(person.name.clone()),
+                    venue_id: Some(venue_id),
+                    at: Some(at),
+                },
+                ScanOutcome::Duplicate { venue_id, at } => ScanResult {
+                    scan_id: scan.scan_id.clone(),
+                    status: "duplicate",
+                    message: crate::i18n::Lang::Zh.tf(
+                        "checkin.duplicate",
+                        &[
+                            ("time", &crate::training::format_local_time(at)),
+                            ("venue", &venue_name(venue_id)),
+                        ],
+                    ),
+                    registration_id: Some(reg.id),
+                    name: Some(person.name.clone()),
+                    venue_id: Some(venue_id),
+                    at: Some(at),
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Registers a person at the door and checks them in, while seats remain.
+    pub async fn walk_in(
+        &self,
+        actor: &Actor,
+        venue: VenueId,
+        input: &WalkInInput,
+    ) -> Result<ScanResult> {
+        let (session, v) = self.checkin_venue(actor, venue).await?;
+        if !session.checkin_open(now()) {
+            return Err(Error::field("session", "checkin.not_open"));
+        }
+        let loads = self.store().session_venues(session.id).await?;
+        let load = loads
+            .iter()
+            .find(|l| l.venue.id == v.id)
+            .ok_or(Error::NotFound)?;
+        if load.seats_left() == 0 {
+            return Err(Error::field("venue_id", "checkin.full"));
+        }
+        let mobile =
+            crate::values::Mobile::parse(&input.mobile).map_err(|k| Error::field("mobile", k))?;
+        let all = Access::Regions(RegionRange::ALL);
+        let existing = self
+            .store()
+            .list_people(&crate::store::PeopleQuery {
+                access: all,
+                text: Some(mobile.as_str().to_string()),
+                region: None,
+                tier: None,
+                org_id: None,
+                offset: 0,
+                limit: 1,
+            })
+            .await?
+            .items
+            .into_iter()
+            .find(|p| p.mobile == mobile.as_str());
+        let person_id = match existing {
+            Some(p) => p.id,
+            None => {
+                let draft = PersonInput {
+                    name: input.name.clone(),
+                    mobile: input.mobile.clone(),
+                    id_number: None,
+                    tier: if input.tier.trim().is_empty() {
+                        "operator".into()
+                    } else {
+                        input.tier.clone()
+                    },
+                    org_id: None,
+                    region: v.region.to_string(),
+                }
+                .validate()
+                .map_err(Error::Invalid)?;
+                self.store()
+                    .insert_person(&self.encrypt_person(&draft), now())
+                    .await?
+            }
+        };
+        let reg = match self.store().registration_for(session.id, person_id).await? {
+            Some(r) if r.status == RegistrationStatus::Registered => r,
+            Some(r) if r.status == RegistrationStatus::Waitlisted => {
+                return Err(Error::field("mobile", "checkin.waitlisted"));
+            }
+            _ => {
+                let out = self
+                    .store()
+                    .register(session.id, person_id, v.id, now())
+                    .await?;
+                if out.waitlisted {
+                    self.store()
+                        .cancel_registration(out.registration.id, now())
+                        .await?;
+                    return Err(Error::field("venue_id", "checkin.full"));
+                }
+                out.registration
+            }
+        };
+        self.audit(actor, "walkin", &format!("registration:{}", reg.id), "")
+            .await?;
+        let scan_id = if input.scan_id.trim().is_empty() {
+            format!("walkin-{}-{}", reg.id, now())
+        } else {
+            input.scan_id.clone()
+        };
+        let mut results = self
+            .record_scans(
+                actor,
+                venue,
+                "walk-in",
+                &[ScanInput {
+                    scan_id,
+                    code: String::new(),
+                    registration_id: Some(reg.id),
+                    scanned_at: None,
+                    allow_other_venue: true,
+                }],
+            )
+            .await?;
+        results.pop().ok_or(Error::NotFound)
+    }
+
+    // ---- Online attendance -------------------------------------------------------
+
+    /// Marks the caller present on the watch page for the current minute.
+    pub async fn heartbeat(&self, actor: &Actor, session: SessionId) -> Result<()> {
+        let person = actor.user.person_id.ok_or(Error::Forbidden)?;
+        let reg = self
+            .store()
+            .registration_for(session, person)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if reg.status != RegistrationStatus::Registered {
+            return Err(Error::Forbidden);
+        }
+        let v = self
+            .store()
+            .get_venue(reg.venue_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if v.kind != VenueKind::Online {
+            return Err(Error::Forbidden);
+        }
+        let s = self
+            .store()
+            .get_session(session)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let t = now();
+        if t < s.starts_at
+            || t > s.ends_at
+            || !matches!(s.status, SessionStatus::Published | SessionStatus::UnderWay)
+        {
+            return Err(Error::field("session", "checkin.not_open"));
+        }
+        self.store().record_presence(reg.id, t / 60).await
+    }
+
+    /// The roster of a session, for offices in scope.
+    pub async fn session_roster(
+        &self,
+        actor: &Actor,
+        session: SessionId,
+    ) -> Result<Vec<RosterEntry>> {
+        let s = self
+            .store()
+            .get_session(session)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if !self.manages(Some(actor), &s) {
+            return Err(if actor.role().is_office() {
+                Error::Forbidden
+            } else {
+                Error::NotFound
+            });
+        }
+        let mut roster = self.store().roster(session).await?;
+        for r in &mut roster {
+            r.mobile = mask_mobile(&r.mobile);
+        }
+        self.audit(
+            actor,
+            "roster.read",
+            &format!("session:{session}"),
+            &format!("{} rows", roster.len()),
+        )
+        .await?;
+        Ok(roster)
+    }
+}

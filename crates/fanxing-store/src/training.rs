@@ -1,0 +1,926 @@
+//! [`TrainingStore`] in portable SQL.
+//!
+//! Writes that must not race (registering against capacity, cancelling and
+//! promoting, recording a scan) open their transaction with a write: on
+//! SQLite that takes the database's write lock up front (so the transaction
+//! never has to upgrade a stale read snapshot), on PostgreSQL it locks the
+//! row that serialises the decision.
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Transaction};
+
+use fanxing_core::error::{Error, FieldError, Result};
+use fanxing_core::model::{PersonId, Tier, UserId};
+use fanxing_core::region::RegionRange;
+use fanxing_core::store::{
+    MyRegistration, Page, RegistrationRow, RosterEntry, ScanOutcome, ScanRecord, SessionQuery,
+    TrainingStore,
+};
+use fanxing_core::training::{
+    ActualRow, Counts, Programme, ProgrammeId, RegisterOutcome, Registration, RegistrationId,
+    RegistrationStatus, Session, SessionDraft, SessionId, SessionStatus, Target, Venue, VenueId,
+    VenueKind, VenueLoad,
+};
+
+use crate::sql::Sql;
+use crate::store::{bad, col, db, region_code, SqlStore};
+
+const SESSION_SELECT: &str = "SELECT s.id, s.programme_id, s.course_id, s.title, s.region, \
+     r.name AS region_name, s.count_region, s.tier, s.eligible_tiers, s.eligible_region, \
+     s.starts_at, s.ends_at, s.reg_opens_at, s.reg_closes_at, s.online_min_share, s.status, \
+     s.public_key, s.notice, s.closed_at \
+     FROM training_sessions s JOIN regions r ON r.code = s.region WHERE 1=1";
+
+fn tier_opt(v: Option<String>) -> Result<Option<Tier>> {
+    match v.as_deref() {
+        None | Some("") => Ok(None),
+        Some(t) => Tier::parse(t).map(Some).ok_or_else(|| bad("tier", t)),
+    }
+}
+
+fn session_from(row: &AnyRow) -> Result<Session> {
+    let status: String = col(row, "status")?;
+    let tiers: String = col(row, "eligible_tiers")?;
+    let eligible_region: Option<i64> = col(row, "eligible_region")?;
+    Ok(Session {
+        id: col(row, "id")?,
+        programme_id: col(row, "programme_id")?,
+        course_id: col(row, "course_id")?,
+        title: col(row, "title")?,
+        region: region_code(col(row, "region")?)?,
+        region_name: col(row, "region_name")?,
+        count_region: region_code(col(row, "count_region")?)?,
+        tier: tier_opt(col(row, "tier")?)?,
+        eligible_tiers: tiers
+            .split(',')
+            .filter(|t| !t.is_empty())
+            .map(|t| Tier::parse(t).ok_or_else(|| bad("tier", t)))
+            .collect::<Result<_>>()?,
+        eligible_region: eligible_region.map(region_code).transpose()?,
+        starts_at: col(row, "starts_at")?,
+        ends_at: col(row, "ends_at")?,
+        reg_opens_at: col(row, "reg_opens_at")?,
+        reg_closes_at: col(row, "reg_closes_at")?,
+        online_min_share: col(row, "online_min_share")?,
+        status: SessionStatus::parse(&status).ok_or_else(|| bad("status", &status))?,
+        public_key: col(row, "public_key")?,
+        notice: col(row, "notice")?,
+        closed_at: col(row, "closed_at")?,
+    })
+}
+
+const VENUE_COLS: &str =
+    "v.id, v.session_id, v.kind, v.name, v.address, v.region, v.capacity, v.stream_url";
+
+fn venue_from(row: &AnyRow) -> Result<Venue> {
+    let kind: String = col(row, "kind")?;
+    Ok(Venue {
+        id: col(row, "id")?,
+        session_id: col(row, "session_id")?,
+        kind: VenueKind::parse(&kind).ok_or_else(|| bad("venue kind", &kind))?,
+        name: col(row, "name")?,
+        address: col(row, "address")?,
+        region: region_code(col(row, "region")?)?,
+        capacity: col(row, "capacity")?,
+        stream_url: col(row, "stream_url")?,
+    })
+}
+
+const REG_COLS: &str =
+    "g.id, g.session_id, g.person_id, g.venue_id, g.status, g.waitlist_pos, g.created_at, g.promoted_at";
+
+fn registration_from(row: &AnyRow) -> Result<Registration> {
+    let status: String = col(row, "status")?;
+    Ok(Registration {
+        id: col(row, "id")?,
+        session_id: col(row, "session_id")?,
+        person_id: col(row, "person_id")?,
+        venue_id: col(row, "venue_id")?,
+        status: RegistrationStatus::parse(&status)
+            .ok_or_else(|| bad("registration status", &status))?,
+        waitlist_pos: col(row, "waitlist_pos")?,
+        created_at: col(row, "created_at")?,
+        promoted_at: col(row, "promoted_at")?,
+    })
+}
+
+async fn registration_in(
+    tx: &mut Transaction<'static, Any>,
+    id: RegistrationId,
+) -> Result<Option<Registration>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {REG_COLS} FROM registrations g WHERE g.id = "
+    ));
+    q.bind(id);
+    let row = q.query().fetch_optional(&mut **tx).await.map_err(db)?;
+    row.as_ref().map(registration_from).transpose()
+}
+
+fn tier_list(tiers: &[Tier]) -> String {
+    tiers
+        .iter()
+        .map(|t| t.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+#[async_trait]
+impl TrainingStore for SqlStore {
+    async fn insert_programme(&self, p: &Programme, now: i64) -> Result<ProgrammeId> {
+        let mut q =
+            Sql::new("INSERT INTO programmes (name, starts_on, ends_on, created_at) VALUES (");
+        q.bind(p.name.as_str())
+            .push(", ")
+            .bind(p.starts_on.as_str())
+            .push(", ")
+            .bind(p.ends_on.as_str())
+            .push(", ")
+            .bind(now)
+            .push(") RETURNING id");
+        let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
+        col(&row, "id")
+    }
+
+    async fn get_programme(&self, id: ProgrammeId) -> Result<Option<Programme>> {
+        let mut q = Sql::new("SELECT id, name, starts_on, ends_on FROM programmes WHERE id = ");
+        q.bind(id);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.map(|r| {
+            Ok(Programme {
+                id: col(&r, "id")?,
+                name: col(&r, "name")?,
+                starts_on: col(&r, "starts_on")?,
+                ends_on: col(&r, "ends_on")?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn list_programmes(&self) -> Result<Vec<Programme>> {
+        let rows = sqlx::query("SELECT id, name, starts_on, ends_on FROM programmes ORDER BY id")
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Programme {
+                    id: col(r, "id")?,
+                    name: col(r, "name")?,
+                    starts_on: col(r, "starts_on")?,
+                    ends_on: col(r, "ends_on")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn upsert_targets(&self, programme: ProgrammeId, targets: &[Target]) -> Result<()> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        for t in targets {
+            let mut q = Sql::new(
+                "INSERT INTO programme_targets (programme_id, region, tier, sessions, attendances) VALUES (",
+            );
+            q.bind(programme)
+                .push(", ")
+                .bind(t.region.value() as i64)
+                .push(", ")
+                .bind(t.tier.map(|t| t.as_str()).unwrap_or(""))
+                .push(", ")
+                .bind(t.sessions)
+                .push(", ")
+                .bind(t.attendances)
+                .push(
+                    ") ON CONFLICT (programme_id, region, tier) DO UPDATE SET \
+                     sessions = excluded.sessions, attendances = excluded.attendances",
+                );
+            q.query().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn list_targets(
+        &self,
+        programme: ProgrammeId,
+        range: RegionRange,
+    ) -> Result<Vec<Target>> {
+        let mut q = Sql::new(
+            "SELECT region, tier, sessions, attendances FROM programme_targets WHERE programme_id = ",
+        );
+        q.bind(programme)
+            .push(" AND region BETWEEN ")
+            .bind(range.lo as i64)
+            .push(" AND ")
+            .bind(range.hi as i64)
+            .push(" ORDER BY region, tier");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(Target {
+                    region: region_code(col(r, "region")?)?,
+                    tier: tier_opt(col(r, "tier")?)?,
+                    sessions: col(r, "sessions")?,
+                    attendances: col(r, "attendances")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn actuals(&self, programme: ProgrammeId, range: RegionRange) -> Result<Vec<ActualRow>> {
+        let mut out = Vec::new();
+        // Held sessions, where they count.
+        let mut q = Sql::new(
+            "SELECT count_region AS region, tier, COUNT(*) AS n FROM training_sessions WHERE programme_id = ",
+        );
+        q.bind(programme)
+            .push(" AND status = 'closed' AND count_region BETWEEN ")
+            .bind(range.lo as i64)
+            .push(" AND ")
+            .bind(range.hi as i64)
+            .push(" GROUP BY count_region, tier");
+        for r in q.query().fetch_all(self.pool()).await.map_err(db)? {
+            out.push(ActualRow {
+                region: region_code(col(&r, "region")?)?,
+                tier: tier_opt(col(&r, "tier")?)?,
+                counts: Counts {
+                    sessions: col(&r, "n")?,
+                    attendances: 0,
+                },
+            });
+        }
+        // Recorded attendances, by the region of the venue.
+        let mut q =
+            Sql::new("SELECT region, tier, COUNT(*) AS n FROM attendances WHERE programme_id = ");
+        q.bind(programme)
+            .push(" AND region BETWEEN ")
+            .bind(range.lo as i64)
+            .push(" AND ")
+            .bind(range.hi as i64)
+            .push(" GROUP BY region, tier");
+        for r in q.query().fetch_all(self.pool()).await.map_err(db)? {
+            out.push(ActualRow {
+                region: region_code(col(&r, "region")?)?,
+                tier: tier_opt(col(&r, "tier")?)?,
+                counts: Counts {
+                    sessions: 0,
+                    attendances: col(&r, "n")?,
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    async fn insert_session(
+        &self,
+        d: &SessionDraft,
+        status: SessionStatus,
+        signing_key_enc: &[u8],
+        public_key: &str,
+        now: i64,
+    ) -> Result<(SessionId, Vec<VenueId>)> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut q = Sql::new(
+            "INSERT INTO training_sessions (programme_id, course_id, title, region, count_region, tier, \
+             eligible_tiers, eligible_region, starts_at, ends_at, reg_opens_at, reg_closes_at, \
+             online_min_share, status, signing_key, public_key, created_at) VALUES (",
+        );
+        q.bind(d.programme_id)
+            .push(", ")
+            .bind(d.course_id)
+            .push(", ")
+            .bind(d.title.as_str())
+            .push(", ")
+            .bind(d.region.value() as i64)
+            .push(", ")
+            .bind(d.count_region.value() as i64)
+            .push(", ")
+            .bind(d.tier.map(|t| t.as_str()))
+            .push(", ")
+            .bind(tier_list(&d.eligible_tiers))
+            .push(", ")
+            .bind(d.eligible_region.map(|r| r.value() as i64))
+            .push(", ")
+            .bind(d.starts_at)
+            .push(", ")
+            .bind(d.ends_at)
+            .push(", ")
+            .bind(d.reg_opens_at)
+            .push(", ")
+            .bind(d.reg_closes_at)
+            .push(", ")
+            .bind(d.online_min_share)
+            .push(", ")
+            .bind(status.as_str())
+            .push(", ")
+            .bind(Some(signing_key_enc.to_vec()))
+            .push(", ")
+            .bind(public_key)
+            .push(", ")
+            .bind(now)
+            .push(") RETURNING id");
+        let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
+        let id: SessionId = col(&row, "id")?;
+        let mut venue_ids = Vec::new();
+        for v in &d.venues {
+            let mut q = Sql::new(
+                "INSERT INTO venues (session_id, kind, name, address, region, capacity, stream_url) VALUES (",
+            );
+            q.bind(id)
+                .push(", ")
+                .bind(v.kind.as_str())
+                .push(", ")
+                .bind(v.name.as_str())
+                .push(", ")
+                .bind(v.address.as_str())
+                .push(", ")
+                .bind(v.region.value() as i64)
+                .push(", ")
+                .bind(v.capacity)
+                .push(", ")
+                .bind(v.stream_url.clone())
+                .push(") RETURNING id");
+            let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
+            venue_ids.push(col(&row, "id")?);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok((id, venue_ids))
+    }
+
+    async fn get_session(&self, id: SessionId) -> Result<Option<Session>> {
+        let mut q = Sql::new(SESSION_SELECT);
+        q.push(" AND s.id = ").bind(id);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.as_ref().map(session_from).transpose()
+    }
+
+    async fn session_signing_key(&self, id: SessionId) -> Result<Option<Vec<u8>>> {
+        let mut q = Sql::new("SELECT signing_key FROM training_sessions WHERE id = ");
+        q.bind(id);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.map(|r| col(&r, "signing_key")).transpose()
+    }
+
+    async fn list_sessions(&self, query: &SessionQuery) -> Result<Page<Session>> {
+        let mut filter = Sql::new("");
+        if let Some(p) = query.programme_id {
+            filter.push(" AND s.programme_id = ").bind(p);
+        }
+        if let Some(r) = query.region {
+            filter
+                .push(" AND (s.region BETWEEN ")
+                .bind(r.lo as i64)
+                .push(" AND ")
+                .bind(r.hi as i64)
+                .push(" OR s.id IN (SELECT session_id FROM venues WHERE region BETWEEN ")
+                .bind(r.lo as i64)
+                .push(" AND ")
+                .bind(r.hi as i64)
+                .push("))");
+        }
+        if !query.statuses.is_empty() {
+            filter.push(" AND s.status IN (");
+            for (i, st) in query.statuses.iter().enumerate() {
+                if i > 0 {
+                    filter.push(", ");
+                }
+                filter.bind(st.as_str());
+            }
+            filter.push(")");
+        }
+        if let Some(t) = query.ends_after {
+            filter.push(" AND s.ends_at > ").bind(t);
+        }
+        self.page(
+            SESSION_SELECT,
+            "training_sessions s",
+            &filter,
+            "s.starts_at, s.id",
+            query.offset,
+            query.limit,
+            session_from,
+        )
+        .await
+    }
+
+    async fn set_session_status(
+        &self,
+        id: SessionId,
+        status: SessionStatus,
+        notice: Option<&str>,
+        now: i64,
+    ) -> Result<()> {
+        let mut q = Sql::new("UPDATE training_sessions SET status = ");
+        q.bind(status.as_str());
+        if let Some(n) = notice {
+            q.push(", notice = ").bind(n);
+        }
+        if status == SessionStatus::Closed {
+            q.push(", closed_at = ").bind(now);
+        }
+        q.push(" WHERE id = ").bind(id);
+        q.query().execute(self.pool()).await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn session_venues(&self, session: SessionId) -> Result<Vec<VenueLoad>> {
+        let mut q = Sql::new(&format!(
+            "SELECT {VENUE_COLS}, \
+             (SELECT COUNT(*) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'registered') AS registered, \
+             (SELECT COUNT(*) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'waitlisted') AS waitlisted, \
+             (SELECT COUNT(*) FROM attendances a WHERE a.venue_id = v.id) AS attended \
+             FROM venues v WHERE v.session_id = "
+        ));
+        q.bind(session).push(" ORDER BY v.id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(VenueLoad {
+                    venue: venue_from(r)?,
+                    registered: col(r, "registered")?,
+                    waitlisted: col(r, "waitlisted")?,
+                    attended: col(r, "attended")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn get_venue(&self, id: VenueId) -> Result<Option<Venue>> {
+        let mut q = Sql::new(&format!("SELECT {VENUE_COLS} FROM venues v WHERE v.id = "));
+        q.bind(id);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.as_ref().map(venue_from).transpose()
+    }
+
+    async fn assign_venue_staff(&self, venue: VenueId, user: UserId) -> Result<()> {
+        let mut q = Sql::new("INSERT INTO venue_staff (venue_id, user_id) VALUES (");
+        q.bind(venue)
+            .push(", ")
+            .bind(user)
+            .push(") ON CONFLICT (venue_id, user_id) DO NOTHING");
+        q.query().execute(self.pool()).await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn is_venue_staff(&self, venue: VenueId, user: UserId) -> Result<bool> {
+        let mut q = Sql::new("SELECT COUNT(*) AS n FROM venue_staff WHERE venue_id = ");
+        q.bind(venue).push(" AND user_id = ").bind(user);
+        let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
+        Ok(col::<i64>(&row, "n")? > 0)
+    }
+
+    async fn staff_venues(&self, user: UserId) -> Result<Vec<VenueId>> {
+        let mut q = Sql::new("SELECT venue_id FROM venue_staff WHERE user_id = ");
+        q.bind(user).push(" ORDER BY venue_id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter().map(|r| col(r, "venue_id")).collect()
+    }
+
+    async fn register(
+        &self,
+        session: SessionId,
+        person: PersonId,
+        venue: VenueId,
+        now: i64,
+    ) -> Result<RegisterOutcome> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        // Lock the venue: its seat count is decided one registration at a time.
+        let mut lock = Sql::new("UPDATE venues SET capacity = capacity WHERE id = ");
+        lock.bind(venue).push(" AND session_id = ").bind(session);
+        let locked = lock.query().execute(&mut *tx).await.map_err(db)?;
+        if locked.rows_affected() != 1 {
+            return Err(Error::field("venue_id", "reg.venue_unknown"));
+        }
+        let mut q = Sql::new("SELECT id, status FROM registrations WHERE session_id = ");
+        q.bind(session).push(" AND person_id = ").bind(person);
+        let existing = q.query().fetch_optional(&mut *tx).await.map_err(db)?;
+        if let Some(row) = &existing {
+            let status: String = col(row, "status")?;
+            if status != RegistrationStatus::Cancelled.as_str() {
+                return Err(Error::Conflict(FieldError::new("session", "reg.already")));
+            }
+        }
+        let mut q = Sql::new(
+            "SELECT v.capacity, \
+             (SELECT COUNT(*) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'registered') AS taken, \
+             (SELECT COALESCE(MAX(g.waitlist_pos), 0) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'waitlisted') AS last_pos \
+             FROM venues v WHERE v.id = ",
+        );
+        q.bind(venue);
+        let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
+        let capacity: i64 = col(&row, "capacity")?;
+        let taken: i64 = col(&row, "taken")?;
+        let last_pos: i64 = col(&row, "last_pos")?;
+        let (status, pos) = if taken < capacity {
+            (RegistrationStatus::Registered, None)
+        } else {
+            (RegistrationStatus::Waitlisted, Some(last_pos + 1))
+        };
+        let id: RegistrationId = match existing {
+            Some(row) => {
+                let id: i64 = col(&row, "id")?;
+                let mut q = Sql::new("UPDATE registrations SET status = ");
+                q.bind(status.as_str())
+                    .push(", venue_id = ")
+                    .bind(venue)
+                    .push(", waitlist_pos = ")
+                    .bind(pos)
+                    .push(", created_at = ")
+                    .bind(now)
+                    .push(", promoted_at = NULL, cancelled_at = NULL WHERE id = ")
+                    .bind(id);
+                q.query().execute(&mut *tx).await.map_err(db)?;
+                id
+            }
+            None => {
+                let mut q = Sql::new(
+                    "INSERT INTO registrations (session_id, person_id, venue_id, status, waitlist_pos, created_at) VALUES (",
+                );
+                q.bind(session)
+                    .push(", ")
+                    .bind(person)
+                    .push(", ")
+                    .bind(venue)
+                    .push(", ")
+                    .bind(status.as_str())
+                    .push(", ")
+                    .bind(pos)
+                    .push(", ")
+                    .bind(now)
+                    .push(") RETURNING id");
+                let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
+                col(&row, "id")?
+            }
+        };
+        let registration = registration_in(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        tx.commit().await.map_err(db)?;
+        Ok(RegisterOutcome {
+            waitlisted: status == RegistrationStatus::Waitlisted,
+            registration,
+        })
+    }
+
+    async fn cancel_registration(
+        &self,
+        id: RegistrationId,
+        now: i64,
+    ) -> Result<Option<Registration>> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut lock = Sql::new("UPDATE registrations SET status = status WHERE id = ");
+        lock.bind(id);
+        lock.query().execute(&mut *tx).await.map_err(db)?;
+        let reg = registration_in(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        if reg.status == RegistrationStatus::Cancelled {
+            return Ok(None);
+        }
+        let mut lock = Sql::new("UPDATE venues SET capacity = capacity WHERE id = ");
+        lock.bind(reg.venue_id);
+        lock.query().execute(&mut *tx).await.map_err(db)?;
+        let mut q = Sql::new(
+            "UPDATE registrations SET status = 'cancelled', waitlist_pos = NULL, cancelled_at = ",
+        );
+        q.bind(now).push(" WHERE id = ").bind(id);
+        q.query().execute(&mut *tx).await.map_err(db)?;
+        let mut promoted = None;
+        if reg.status == RegistrationStatus::Registered {
+            let mut q = Sql::new(
+                "SELECT id FROM registrations WHERE status = 'waitlisted' AND venue_id = ",
+            );
+            q.bind(reg.venue_id)
+                .push(" ORDER BY waitlist_pos, id LIMIT 1");
+            if let Some(row) = q.query().fetch_optional(&mut *tx).await.map_err(db)? {
+                let next: i64 = col(&row, "id")?;
+                let mut q = Sql::new(
+                    "UPDATE registrations SET status = 'registered', waitlist_pos = NULL, promoted_at = ",
+                );
+                q.bind(now).push(" WHERE id = ").bind(next);
+                q.query().execute(&mut *tx).await.map_err(db)?;
+                promoted = registration_in(&mut tx, next).await?;
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(promoted)
+    }
+
+    async fn get_registration(&self, id: RegistrationId) -> Result<Option<Registration>> {
+        let mut q = Sql::new(&format!(
+            "SELECT {REG_COLS} FROM registrations g WHERE g.id = "
+        ));
+        q.bind(id);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.as_ref().map(registration_from).transpose()
+    }
+
+    async fn registration_for(
+        &self,
+        session: SessionId,
+        person: PersonId,
+    ) -> Result<Option<Registration>> {
+        let mut q = Sql::new(&format!(
+            "SELECT {REG_COLS} FROM registrations g WHERE g.session_id = "
+        ));
+        q.bind(session).push(" AND g.person_id = ").bind(person);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.as_ref().map(registration_from).transpose()
+    }
+
+    async fn person_registrations(&self, person: PersonId) -> Result<Vec<MyRegistration>> {
+        let mut q = Sql::new(&format!(
+            "SELECT {REG_COLS} FROM registrations g WHERE g.person_id = "
+        ));
+        q.bind(person).push(" ORDER BY g.id DESC");
+        let regs: Vec<Registration> = q
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(registration_from)
+            .collect::<Result<_>>()?;
+        let mut out = Vec::with_capacity(regs.len());
+        for registration in regs {
+            let session = self
+                .get_session(registration.session_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let venue = self
+                .get_venue(registration.venue_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            let mut q = Sql::new("SELECT COUNT(*) AS n FROM attendances WHERE session_id = ");
+            q.bind(registration.session_id)
+                .push(" AND person_id = ")
+                .bind(person);
+            let attended =
+                col::<i64>(&q.query().fetch_one(self.pool()).await.map_err(db)?, "n")? > 0;
+            out.push(MyRegistration {
+                registration,
+                session,
+                venue,
+                attended,
+            });
+        }
+        out.sort_by_key(|m| std::cmp::Reverse(m.session.starts_at));
+        Ok(out)
+    }
+
+    async fn roster(&self, session: SessionId) -> Result<Vec<RosterEntry>> {
+        let mut q = Sql::new(
+            "SELECT g.id, g.person_id, p.name, p.mobile, p.tier, g.venue_id, g.status, g.waitlist_pos, \
+             a.venue_id AS attended_venue_id, a.recorded_at AS attended_at \
+             FROM registrations g JOIN people p ON p.id = g.person_id \
+             LEFT JOIN attendances a ON a.session_id = g.session_id AND a.person_id = g.person_id \
+             WHERE g.session_id = ",
+        );
+        q.bind(session).push(" ORDER BY g.id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let status: String = col(r, "status")?;
+                let tier: String = col(r, "tier")?;
+                Ok(RosterEntry {
+                    registration_id: col(r, "id")?,
+                    person_id: col(r, "person_id")?,
+                    name: col(r, "name")?,
+                    mobile: col(r, "mobile")?,
+                    tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    venue_id: col(r, "venue_id")?,
+                    status: RegistrationStatus::parse(&status)
+                        .ok_or_else(|| bad("status", &status))?,
+                    waitlist_pos: col(r, "waitlist_pos")?,
+                    attended_venue_id: col(r, "attended_venue_id")?,
+                    attended_at: col(r, "attended_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_registrations_bulk(&self, rows: &[RegistrationRow]) -> Result<()> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        for chunk in rows.chunks(500) {
+            let mut q = Sql::new(
+                "INSERT INTO registrations (session_id, person_id, venue_id, status, created_at) VALUES ",
+            );
+            for (i, r) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" })
+                    .bind(r.session_id)
+                    .push(", ")
+                    .bind(r.person_id)
+                    .push(", ")
+                    .bind(r.venue_id)
+                    .push(", ")
+                    .bind(r.status.as_str())
+                    .push(", ")
+                    .bind(r.created_at)
+                    .push(")");
+            }
+            q.query().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn record_scan(&self, s: &ScanRecord, now: i64) -> Result<ScanOutcome> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        // The scan itself first: a write, so the transaction holds the lock
+        // from the start; a repeated scan id changes nothing.
+        let mut q = Sql::new(
+            "INSERT INTO checkins (scan_id, session_id, registration_id, venue_id, device_id, method, \
+             scanned_at, received_at, outcome) VALUES (",
+        );
+        q.bind(s.scan_id.as_str())
+            .push(", ")
+            .bind(s.session_id)
+            .push(", ")
+            .bind(s.registration_id)
+            .push(", ")
+            .bind(s.venue_id)
+            .push(", ")
+            .bind(s.device_id.as_str())
+            .push(", ")
+            .bind(s.method.as_str())
+            .push(", ")
+            .bind(s.scanned_at)
+            .push(", ")
+            .bind(now)
+            .push(", 'pending') ON CONFLICT (scan_id) DO NOTHING");
+        let fresh = q
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected()
+            == 1;
+        let accepted = if fresh {
+            let mut q = Sql::new(
+                "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
+                 region, programme_id, recorded_at) VALUES (",
+            );
+            q.bind(s.session_id)
+                .push(", ")
+                .bind(s.person_id)
+                .push(", ")
+                .bind(s.registration_id)
+                .push(", ")
+                .bind(s.venue_id)
+                .push(", 'onsite', ")
+                .bind(s.tier.as_str())
+                .push(", ")
+                .bind(s.region.value() as i64)
+                .push(", ")
+                .bind(s.programme_id)
+                .push(", ")
+                .bind(s.scanned_at.min(now))
+                .push(") ON CONFLICT (session_id, person_id) DO NOTHING");
+            let made = q
+                .query()
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected()
+                == 1;
+            let mut q = Sql::new("UPDATE checkins SET outcome = ");
+            q.bind(if made { "accepted" } else { "duplicate" })
+                .push(" WHERE scan_id = ")
+                .bind(s.scan_id.as_str());
+            q.query().execute(&mut *tx).await.map_err(db)?;
+            made
+        } else {
+            let mut q = Sql::new("SELECT outcome FROM checkins WHERE scan_id = ");
+            q.bind(s.scan_id.as_str());
+            let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
+            col::<String>(&row, "outcome")? == "accepted"
+        };
+        let mut q = Sql::new("SELECT venue_id, recorded_at FROM attendances WHERE session_id = ");
+        q.bind(s.session_id)
+            .push(" AND person_id = ")
+            .bind(s.person_id);
+        let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
+        let venue_id: i64 = col(&row, "venue_id")?;
+        let at: i64 = col(&row, "recorded_at")?;
+        tx.commit().await.map_err(db)?;
+        Ok(if accepted {
+            ScanOutcome::Accepted { venue_id, at }
+        } else {
+            ScanOutcome::Duplicate { venue_id, at }
+        })
+    }
+
+    async fn record_presence(&self, registration: RegistrationId, minute: i64) -> Result<()> {
+        let mut q = Sql::new("INSERT INTO presence (registration_id, minute) VALUES (");
+        q.bind(registration)
+            .push(", ")
+            .bind(minute)
+            .push(") ON CONFLICT (registration_id, minute) DO NOTHING");
+        q.query().execute(self.pool()).await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn finalise_online(&self, session: &Session, min_minutes: i64, now: i64) -> Result<i64> {
+        let mut q = Sql::new(
+            "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
+             region, programme_id, recorded_at, online_minutes) \
+             SELECT g.session_id, g.person_id, g.id, g.venue_id, 'online', p.tier, v.region, ",
+        );
+        q.bind(session.programme_id)
+            .push(", ")
+            .bind(now)
+            .push(
+                ", pc.n FROM registrations g JOIN venues v ON v.id = g.venue_id \
+                 JOIN people p ON p.id = g.person_id \
+                 JOIN (SELECT registration_id, COUNT(*) AS n FROM presence WHERE minute BETWEEN ",
+            )
+            .bind(session.starts_at / 60)
+            .push(" AND ")
+            .bind(session.ends_at / 60)
+            .push(
+                " GROUP BY registration_id) pc ON pc.registration_id = g.id WHERE g.session_id = ",
+            )
+            .bind(session.id)
+            .push(" AND g.status = 'registered' AND v.kind = 'online' AND pc.n >= ")
+            .bind(min_minutes)
+            .push(" ON CONFLICT (session_id, person_id) DO NOTHING");
+        let n = q
+            .query()
+            .execute(self.pool())
+            .await
+            .map_err(db)?
+            .rows_affected();
+        Ok(n as i64)
+    }
+
+    async fn mark_attended(&self, session: SessionId, people: &[PersonId], at: i64) -> Result<u64> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut total = 0;
+        for chunk in people.chunks(500) {
+            let mut q = Sql::new(
+                "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
+                 region, programme_id, recorded_at) \
+                 SELECT g.session_id, g.person_id, g.id, g.venue_id, \
+                 CASE WHEN v.kind = 'online' THEN 'online' ELSE 'onsite' END, p.tier, v.region, s.programme_id, ",
+            );
+            q.bind(at).push(
+                " FROM registrations g JOIN venues v ON v.id = g.venue_id \
+                 JOIN people p ON p.id = g.person_id JOIN training_sessions s ON s.id = g.session_id \
+                 WHERE g.status = 'registered' AND g.session_id = ",
+            );
+            q.bind(session).push(" AND g.person_id IN (");
+            for (i, p) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(*p);
+            }
+            q.push(") ON CONFLICT (session_id, person_id) DO NOTHING");
+            total += q
+                .query()
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(total)
+    }
+
+    async fn attendance_counts(&self, session: SessionId) -> Result<(i64, i64, i64)> {
+        let mut q = Sql::new(
+            "SELECT COUNT(*) AS n, \
+             COALESCE(SUM(CASE WHEN mode = 'onsite' THEN 1 ELSE 0 END), 0) AS onsite \
+             FROM attendances WHERE session_id = ",
+        );
+        q.bind(session);
+        let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
+        let n: i64 = col(&row, "n")?;
+        let onsite: i64 = col(&row, "onsite")?;
+        Ok((n, onsite, n - onsite))
+    }
+
+    async fn notify(&self, people: &[PersonId], message: &str, now: i64) -> Result<()> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        for chunk in people.chunks(500) {
+            let mut q =
+                Sql::new("INSERT INTO notifications (person_id, message, created_at) VALUES ");
+            for (i, p) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" })
+                    .bind(*p)
+                    .push(", ")
+                    .bind(message)
+                    .push(", ")
+                    .bind(now)
+                    .push(")");
+            }
+            q.query().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn notifications(&self, person: PersonId, limit: i64) -> Result<Vec<(i64, String)>> {
+        let mut q = Sql::new("SELECT created_at, message FROM notifications WHERE person_id = ");
+        q.bind(person).push(" ORDER BY id DESC LIMIT ").bind(limit);
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((col(r, "created_at")?, col(r, "message")?)))
+            .collect()
+    }
+}

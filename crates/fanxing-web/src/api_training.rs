@@ -1,0 +1,340 @@
+//! JSON API for training operations: programmes and targets, sessions,
+//! registrations and tickets, check-in devices, online presence.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::Json;
+use fanxing_core::region::RegionCode;
+use fanxing_core::store::{MyRegistration, Page, RosterEntry};
+use fanxing_core::training::{
+    Programme, Progress, RegisterOutcome, Registration, Session, SessionInput, SessionStatus,
+};
+use fanxing_core::training_service::{
+    CheckinKit, ScanInput, ScanResult, SessionView, TargetInput, WalkInInput,
+};
+use fanxing_core::Error;
+use serde::{Deserialize, Serialize};
+
+use crate::api::{body, path_id, Caller};
+use crate::error::ApiError;
+use crate::AppState;
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+fn region_param(c: &Caller, raw: Option<&str>) -> Result<Option<RegionCode>, ApiError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r) => RegionCode::parse(r)
+            .map(Some)
+            .ok_or_else(|| c.err(Error::field("region", "error.region_unknown"))),
+    }
+}
+
+pub async fn programmes(State(s): State<AppState>, c: Caller) -> ApiResult<Vec<Programme>> {
+    s.app
+        .programmes(&c.actor)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Deserialize)]
+pub struct ProgrammeBody {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+}
+
+pub async fn create_programme(
+    State(s): State<AppState>,
+    c: Caller,
+    b: Result<Json<ProgrammeBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<Programme>), ApiError> {
+    let b = body(&c, b)?;
+    let p = s
+        .app
+        .create_programme(&c.actor, &b.name, &b.starts_on, &b.ends_on)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+#[derive(Deserialize)]
+pub struct RegionQuery {
+    region: Option<String>,
+    page: Option<i64>,
+}
+
+pub async fn progress(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<RegionQuery>,
+) -> ApiResult<Progress> {
+    let id = path_id(&c, &id)?;
+    let region = region_param(&c, q.region.as_deref())?;
+    s.app
+        .progress(&c.actor, id, region)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+pub async fn set_targets(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    b: Result<Json<Vec<TargetInput>>, JsonRejection>,
+) -> ApiResult<Vec<fanxing_core::training::Target>> {
+    let id = path_id(&c, &id)?;
+    let b = body(&c, b)?;
+    s.app
+        .set_targets(&c.actor, id, &b)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+pub async fn sessions(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<RegionQuery>,
+) -> ApiResult<Page<Session>> {
+    let region = region_param(&c, q.region.as_deref())?;
+    s.app
+        .list_sessions(Some(&c.actor), region, q.page.unwrap_or(1))
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Deserialize)]
+pub struct NewSession {
+    #[serde(flatten)]
+    input: SessionInput,
+    #[serde(default)]
+    publish: bool,
+}
+
+pub async fn create_session(
+    State(s): State<AppState>,
+    c: Caller,
+    b: Result<Json<NewSession>, JsonRejection>,
+) -> Result<(StatusCode, Json<SessionView>), ApiError> {
+    let b = body(&c, b)?;
+    let v = s
+        .app
+        .create_session(&c.actor, &b.input, b.publish)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(v)))
+}
+
+pub async fn session(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<SessionView> {
+    let id = path_id(&c, &id)?;
+    s.app
+        .session_view(Some(&c.actor), id)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Deserialize)]
+pub struct StatusBody {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    notice: Option<String>,
+}
+
+pub async fn set_status(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    b: Result<Json<StatusBody>, JsonRejection>,
+) -> ApiResult<SessionView> {
+    let id = path_id(&c, &id)?;
+    let b = body(&c, b)?;
+    let to = SessionStatus::parse(&b.status)
+        .ok_or_else(|| c.err(Error::field("status", "error.choice")))?;
+    s.app
+        .set_session_status(&c.actor, id, to, b.notice.as_deref())
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+pub async fn roster(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Vec<RosterEntry>> {
+    let id = path_id(&c, &id)?;
+    s.app
+        .session_roster(&c.actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Deserialize, Default)]
+pub struct RegisterBody {
+    #[serde(default)]
+    person_id: Option<i64>,
+    #[serde(default)]
+    venue_id: Option<i64>,
+}
+
+pub async fn register(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    b: Result<Json<RegisterBody>, JsonRejection>,
+) -> Result<(StatusCode, Json<RegisterOutcome>), ApiError> {
+    let id = path_id(&c, &id)?;
+    let b = body(&c, b)?;
+    let out = s
+        .app
+        .register(&c.actor, id, b.person_id, b.venue_id)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(out)))
+}
+
+#[derive(Serialize)]
+pub struct Cancelled {
+    cancelled: bool,
+    promoted: Option<Registration>,
+}
+
+pub async fn cancel_registration(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Cancelled> {
+    let id = path_id(&c, &id)?;
+    let promoted = s
+        .app
+        .cancel_registration(&c.actor, id)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(Json(Cancelled {
+        cancelled: true,
+        promoted,
+    }))
+}
+
+#[derive(Serialize)]
+pub struct Ticket {
+    registration: Registration,
+    code: String,
+    svg: String,
+}
+
+pub async fn ticket(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Ticket> {
+    let id = path_id(&c, &id)?;
+    let (registration, code) = s.app.ticket(&c.actor, id).await.map_err(|e| c.err(e))?;
+    let svg = crate::qr::svg(&code).map_err(|e| c.err(e))?;
+    Ok(Json(Ticket {
+        registration,
+        code,
+        svg,
+    }))
+}
+
+pub async fn my_registrations(
+    State(s): State<AppState>,
+    c: Caller,
+) -> ApiResult<Vec<MyRegistration>> {
+    s.app
+        .my_registrations(&c.actor)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+pub async fn checkin_kit(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<CheckinKit> {
+    let id = path_id(&c, &id)?;
+    s.app
+        .checkin_kit(&c.actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Deserialize)]
+pub struct ScansBody {
+    #[serde(default)]
+    device_id: String,
+    #[serde(default)]
+    scans: Vec<ScanInput>,
+}
+
+/// At most this many scans per request (a device syncs in batches).
+const MAX_SCANS: usize = 1000;
+
+pub async fn scans(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    b: Result<Json<ScansBody>, JsonRejection>,
+) -> ApiResult<Vec<ScanResult>> {
+    let id = path_id(&c, &id)?;
+    let b = body(&c, b)?;
+    if b.scans.len() > MAX_SCANS {
+        return Err(c.err(Error::Message(format!(
+            "at most {MAX_SCANS} scans per request"
+        ))));
+    }
+    s.app
+        .record_scans(&c.actor, id, &b.device_id, &b.scans)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+pub async fn walk_in(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    b: Result<Json<WalkInInput>, JsonRejection>,
+) -> ApiResult<ScanResult> {
+    let id = path_id(&c, &id)?;
+    let b = body(&c, b)?;
+    s.app
+        .walk_in(&c.actor, id, &b)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Serialize)]
+pub struct Ok_ {
+    ok: bool,
+}
+
+pub async fn heartbeat(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<Ok_> {
+    let id = path_id(&c, &id)?;
+    s.app.heartbeat(&c.actor, id).await.map_err(|e| c.err(e))?;
+    Ok(Json(Ok_ { ok: true }))
+}

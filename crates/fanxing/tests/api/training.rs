@@ -1,0 +1,684 @@
+//! Training operations end to end: targets and progress, registration with
+//! a waitlist, signed tickets, idempotent check-in, online attendance.
+
+use fanxing_core::auth::Actor;
+use fanxing_core::service::now;
+use fanxing_core::store::{PeopleQuery, Store, TrainingStore};
+use fanxing_core::training::{format_local, SessionInput, VenueKind};
+use fanxing_core::training_service::{ScanInput, SessionView};
+use rand::{Rng, SeedableRng};
+use serde_json::{json, Value};
+
+use crate::common::TestApp;
+
+async fn actor(app: &TestApp, username: &str) -> Actor {
+    let user = app
+        .opened
+        .store
+        .find_user_by_username(username)
+        .await
+        .unwrap()
+        .unwrap();
+    Actor::new(user)
+}
+
+fn session(programme: i64, region: &str, venues: Value, start: i64, minutes: i64) -> SessionInput {
+    serde_json::from_value(json!({
+        "programme_id": programme,
+        "title": format!("测试培训 {region}"),
+        "region": region,
+        "starts_at": format_local(start),
+        "ends_at": format_local(start + minutes * 60),
+        "reg_opens_at": format_local(start - 30 * 86400),
+        "reg_closes_at": format_local(start),
+        "venues": venues,
+    }))
+    .unwrap()
+}
+
+async fn people_in(app: &TestApp, region: &str, n: i64) -> Vec<i64> {
+    let code = fanxing_core::region::RegionCode::parse(region).unwrap();
+    app.opened
+        .store
+        .list_people(&PeopleQuery {
+            access: fanxing_core::auth::Access::Regions(code.subtree()),
+            text: None,
+            region: None,
+            tier: None,
+            org_id: None,
+            offset: 0,
+            limit: n,
+        })
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|p| p.id)
+        .collect()
+}
+
+fn venue_id(v: &SessionView, kind: VenueKind) -> i64 {
+    v.venues
+        .iter()
+        .find(|l| l.venue.kind == kind)
+        .unwrap()
+        .venue
+        .id
+}
+
+#[tokio::test]
+async fn progress_rolls_up_exactly_from_random_data() {
+    let app = TestApp::spawn().await;
+    let fx = &app.opened.app;
+    let admin = actor(&app, "admin").await;
+    let programme = fx
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let counties: Vec<String> = app
+        .opened
+        .store
+        .list_regions(Some(fanxing_core::region::RegionLevel::County), None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.code.to_string())
+        .collect();
+    let past = now() - 10 * 86400;
+    for i in 0..24 {
+        let county = &counties[rng.random_range(0..counties.len())];
+        let city = format!("{}00", &county[..4]);
+        let online_city = if rng.random_bool(0.5) {
+            city.clone()
+        } else {
+            county.clone()
+        };
+        let input = session(
+            programme,
+            &city,
+            json!([
+                {"kind": "main", "name": "主会场", "address": "", "region": county, "capacity": 100},
+                {"kind": "online", "name": "线上", "address": "", "region": online_city, "capacity": 100, "stream_url": "https://live.example/x"}
+            ]),
+            past + i * 3600,
+            120,
+        );
+        let v = fx.create_session(&admin, &input, true).await.unwrap();
+        // Register some people of that city at either venue, then mark
+        // attendance for part of them and maybe close the session.
+        let people = people_in(&app, &city, rng.random_range(3..30)).await;
+        let mut attended = Vec::new();
+        for p in people {
+            let venue = if rng.random_bool(0.7) {
+                venue_id(&v, VenueKind::Main)
+            } else {
+                venue_id(&v, VenueKind::Online)
+            };
+            fx.register(&admin, v.session.id, Some(p), Some(venue))
+                .await
+                .unwrap();
+            if rng.random_bool(0.8) {
+                attended.push(p);
+            }
+        }
+        app.opened
+            .store
+            .mark_attended(v.session.id, &attended, past)
+            .await
+            .unwrap();
+        if rng.random_bool(0.7) {
+            fx.set_session_status(
+                &admin,
+                v.session.id,
+                fanxing_core::training::SessionStatus::Closed,
+                None,
+            )
+            .await
+            .unwrap();
+        }
+    }
+    // Targets: the province, its cities (which do not add up), a county.
+    let admin_api = app.api("admin").await;
+    let res = admin_api
+        .put(app.url(&format!("/api/v1/programmes/{programme}/targets")))
+        .json(&json!([
+            {"region": "320000", "sessions": 1160, "attendances": 67500},
+            {"region": "320500", "sessions": 150, "attendances": 9000},
+            {"region": "320100", "sessions": 120, "attendances": 8000},
+            {"region": "320000", "tier": "operator", "sessions": 600, "attendances": 40000}
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let suzhou_api = app.api("suzhou").await;
+    let res = suzhou_api
+        .put(app.url(&format!("/api/v1/programmes/{programme}/targets")))
+        .json(&json!([{"region": "320583", "sessions": 20, "attendances": 1500}]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    // A city office may not change its own target, nor another city's.
+    for region in ["320500", "320100"] {
+        let res = suzhou_api
+            .put(app.url(&format!("/api/v1/programmes/{programme}/targets")))
+            .json(&json!([{"region": region, "sessions": 1, "attendances": 1}]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403, "{region}");
+    }
+
+    let get = |region: &str| {
+        let url = app.url(&format!(
+            "/api/v1/programmes/{programme}/progress?region={region}"
+        ));
+        let c = admin_api.clone();
+        async move {
+            c.get(url)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let province = get("320000").await;
+    assert_eq!(province["targets"]["total"]["attendances"], 67500);
+    assert_eq!(province["targets"]["by_tier"]["operator"]["sessions"], 600);
+    let sum = |children: &Value, measure: &str| -> i64 {
+        children
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["actuals"]["total"][measure].as_i64().unwrap())
+            .sum()
+    };
+    let cities = &province["children"];
+    assert_eq!(cities.as_array().unwrap().len(), 13);
+    for m in ["sessions", "attendances"] {
+        assert_eq!(
+            province["actuals"]["total"][m].as_i64().unwrap(),
+            sum(cities, m),
+            "province {m}"
+        );
+    }
+    assert!(
+        province["actuals"]["total"]["attendances"]
+            .as_i64()
+            .unwrap()
+            > 0
+    );
+    // Per tier too.
+    for tier in ["cadre", "company_head", "operator"] {
+        let by: i64 = cities
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                c["actuals"]["by_tier"][tier]["attendances"]
+                    .as_i64()
+                    .unwrap()
+            })
+            .sum();
+        assert_eq!(
+            province["actuals"]["by_tier"][tier]["attendances"]
+                .as_i64()
+                .unwrap(),
+            by,
+            "{tier}"
+        );
+    }
+    // Each city equals the sum over its counties and zones (plus its own
+    // level, e.g. a city-wide online stream).
+    for c in cities.as_array().unwrap() {
+        let code = c["region"].as_str().unwrap();
+        let city = get(code).await;
+        assert_eq!(
+            city["actuals"], c["actuals"],
+            "{code} seen from above and from itself"
+        );
+        for m in ["sessions", "attendances"] {
+            assert_eq!(
+                city["actuals"]["total"][m].as_i64().unwrap(),
+                sum(&city["children"], m),
+                "{code} {m}"
+            );
+        }
+    }
+    // The cities' allocations do not add up to the province's: said so.
+    let gaps = province["allocation_gaps"].as_array().unwrap();
+    assert!(gaps
+        .iter()
+        .any(|g| g["measure"] == "sessions" && g["target"] == 1160 && g["allocated"] == 270));
+    // Actual attendances equal a direct count of attendance rows.
+    let direct: i64 = {
+        let pool = app.opened.store.pool();
+        let row: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM attendances")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        row.0
+    };
+    assert_eq!(
+        province["actuals"]["total"]["attendances"]
+            .as_i64()
+            .unwrap(),
+        direct
+    );
+    // Scope: Suzhou sees Suzhou, not the province nor Nanjing.
+    let res = suzhou_api
+        .get(app.url(&format!(
+            "/api/v1/programmes/{programme}/progress?region=320100"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = suzhou_api
+        .get(app.url(&format!("/api/v1/programmes/{programme}/progress")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.json::<Value>().await.unwrap()["region"], "320500");
+}
+
+#[tokio::test]
+async fn capacity_waitlist_and_promotion() {
+    let app = TestApp::spawn().await;
+    let fx = &app.opened.app;
+    let admin = actor(&app, "admin").await;
+    let programme = fx
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let start = now() + 5 * 86400;
+    let v = fx
+        .create_session(
+            &admin,
+            &session(programme, "320500", json!([{"kind": "main", "name": "小会议室", "address": "", "region": "320583", "capacity": 2}]), start, 90),
+            true,
+        )
+        .await
+        .unwrap();
+    let s = v.session.id;
+    let people = people_in(&app, "320583", 3).await;
+    let mut regs = Vec::new();
+    for p in &people {
+        regs.push(fx.register(&admin, s, Some(*p), None).await.unwrap());
+    }
+    assert!(!regs[0].waitlisted && !regs[1].waitlisted);
+    assert!(regs[2].waitlisted, "the third waits");
+    assert_eq!(regs[2].registration.waitlist_pos, Some(1));
+    // Twice is refused.
+    let twice = fx
+        .register(&admin, s, Some(people[0]), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(twice, fanxing_core::Error::Conflict(_)));
+    // One cancels: the third is promoted and told.
+    let promoted = fx
+        .cancel_registration(&admin, regs[0].registration.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(promoted.person_id, people[2]);
+    assert_eq!(
+        promoted.status,
+        fanxing_core::training::RegistrationStatus::Registered
+    );
+    let notes = app.opened.store.notifications(people[2], 5).await.unwrap();
+    assert!(notes[0].1.contains("候补转为正式报名"), "{notes:?}");
+    let view = fx.session_view(Some(&admin), s).await.unwrap();
+    assert_eq!(view.venues[0].registered, 2);
+    assert_eq!(view.venues[0].waitlisted, 0);
+
+    // Through the API as the trainee: eligibility and the window.
+    let trainee = app.api("trainee").await;
+    let closed = fx
+        .create_session(
+            &admin,
+            &{
+                let mut i = session(programme, "320500", json!([{"kind": "main", "name": "会场", "address": "", "region": "320583", "capacity": 5}]), now() + 86400, 60);
+                i.reg_opens_at = Some(format_local(now() + 3600));
+                i
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    let res = trainee
+        .post(app.url(&format!(
+            "/api/v1/sessions/{}/registrations",
+            closed.session.id
+        )))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("当前不在报名时间内"));
+    let cadres_only = fx
+        .create_session(
+            &admin,
+            &{
+                let mut i = session(programme, "320500", json!([{"kind": "main", "name": "会场", "address": "", "region": "320583", "capacity": 5}]), now() + 86400, 60);
+                i.eligible_tiers = vec!["cadre".into()];
+                i
+            },
+            true,
+        )
+        .await
+        .unwrap();
+    let res = trainee
+        .post(app.url(&format!(
+            "/api/v1/sessions/{}/registrations",
+            cadres_only.session.id
+        )))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("不面向您的层级"));
+    // A draft session is invisible to trainees.
+    let draft = fx
+        .create_session(&admin, &session(programme, "320500", json!([{"kind": "main", "name": "会场", "address": "", "region": "320583", "capacity": 5}]), now() + 86400, 60), false)
+        .await
+        .unwrap();
+    let res = trainee
+        .get(app.url(&format!("/api/v1/sessions/{}", draft.session.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}
+
+#[tokio::test]
+async fn signed_tickets_and_idempotent_checkin() {
+    let app = TestApp::spawn().await;
+    let fx = &app.opened.app;
+    let admin = actor(&app, "admin").await;
+    let programme = fx
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let venues = json!([
+        {"kind": "main", "name": "昆山主会场", "address": "", "region": "320583", "capacity": 50},
+        {"kind": "sub", "name": "姑苏分会场", "address": "", "region": "320508", "capacity": 50}
+    ]);
+    let soon = fx
+        .create_session(
+            &admin,
+            &session(programme, "320500", venues.clone(), now() + 1800, 120),
+            true,
+        )
+        .await
+        .unwrap();
+    let later = fx
+        .create_session(
+            &admin,
+            &session(programme, "320500", venues, now() + 5 * 86400, 120),
+            true,
+        )
+        .await
+        .unwrap();
+    let main = venue_id(&soon, VenueKind::Main);
+    let sub = venue_id(&soon, VenueKind::Sub);
+    let checkin = actor(&app, "checkin").await;
+    app.opened
+        .store
+        .assign_venue_staff(main, checkin.user.id)
+        .await
+        .unwrap();
+    let people = people_in(&app, "320583", 2).await;
+    let reg = fx
+        .register(&admin, soon.session.id, Some(people[0]), Some(main))
+        .await
+        .unwrap()
+        .registration;
+    let reg_sub = fx
+        .register(&admin, soon.session.id, Some(people[1]), Some(sub))
+        .await
+        .unwrap()
+        .registration;
+    let later_reg = fx
+        .register(&admin, later.session.id, Some(people[0]), None)
+        .await
+        .unwrap()
+        .registration;
+    let (_, code) = fx.ticket(&admin, reg.id).await.unwrap();
+    let (_, code_sub) = fx.ticket(&admin, reg_sub.id).await.unwrap();
+    let (_, code_later) = fx.ticket(&admin, later_reg.id).await.unwrap();
+
+    // The device's kit verifies tickets without the server.
+    let kit = fx.checkin_kit(&checkin, main).await.unwrap();
+    assert_eq!(
+        fanxing_core::training::ticket::verify(&kit.public_key, &code)
+            .unwrap()
+            .registration_id,
+        reg.id
+    );
+    assert!(kit.roster.iter().all(|r| r.mobile.contains("****")));
+
+    // Two devices scan the same ticket at the same moment, each retrying once.
+    let api = app.api("checkin").await;
+    let scan = |device: &str, scan_id: &str, code: &str| {
+        let url = app.url(&format!("/api/v1/venues/{main}/scans"));
+        let body = json!({"device_id": device, "scans": [{"scan_id": scan_id, "code": code, "scanned_at": now()}]});
+        let c = api.clone();
+        async move {
+            c.post(url)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let (a, b) = tokio::join!(scan("phone-a", "a-1", &code), scan("phone-b", "b-1", &code));
+    let statuses = [
+        a[0]["status"].as_str().unwrap(),
+        b[0]["status"].as_str().unwrap(),
+    ];
+    assert!(
+        statuses.contains(&"accepted") && statuses.contains(&"duplicate"),
+        "{a} {b}"
+    );
+    let dup = if a[0]["status"] == "duplicate" {
+        &a
+    } else {
+        &b
+    };
+    assert!(
+        dup[0]["message"].as_str().unwrap().contains("已于"),
+        "{dup}"
+    );
+    assert!(dup[0]["message"].as_str().unwrap().contains("昆山主会场"));
+    // Resending a scan gives the same answer and changes nothing.
+    let again = scan("phone-a", "a-1", &code).await;
+    assert_eq!(again[0]["status"], a[0]["status"]);
+    let (total, onsite, _) = app
+        .opened
+        .store
+        .attendance_counts(soon.session.id)
+        .await
+        .unwrap();
+    assert_eq!(
+        (total, onsite),
+        (1, 1),
+        "one person-time, however many scans"
+    );
+
+    // Bad tickets, each with its reason.
+    // Same session, another person: the signature no longer matches.
+    let mut parts: Vec<String> = code.split('.').map(str::to_string).collect();
+    parts[4] = (parts[4].parse::<i64>().unwrap() + 1).to_string();
+    let forged = parts.join(".");
+    let cases = [
+        (forged.as_str(), "签名无效"),
+        (&code[..code.len() - 9], "不是有效的"),
+        ("not a ticket", "不是有效的"),
+        (code_later.as_str(), "另一场培训"),
+        (code_sub.as_str(), "此票属于「姑苏分会场」"),
+    ];
+    for (i, (c, expected)) in cases.iter().enumerate() {
+        let r = scan("phone-a", &format!("bad-{i}"), c).await;
+        assert_eq!(r[0]["status"], "refused", "{c}");
+        assert!(
+            r[0]["message"].as_str().unwrap().contains(expected),
+            "{c}: {r}"
+        );
+    }
+    // Staff may accept another venue's ticket on purpose.
+    let url = app.url(&format!("/api/v1/venues/{main}/scans"));
+    let r: Value = api
+        .post(&url)
+        .json(&json!({"device_id": "phone-a", "scans": [{"scan_id": "moved-1", "code": code_sub, "allow_other_venue": true}]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(r[0]["status"], "accepted");
+    // Before the window opens: the later session refuses check-in.
+    let later_main = venue_id(&later, VenueKind::Main);
+    let r = fx
+        .record_scans(
+            &admin,
+            later_main,
+            "x",
+            &[ScanInput {
+                scan_id: "early".into(),
+                code: code_later.clone(),
+                registration_id: None,
+                scanned_at: None,
+                allow_other_venue: false,
+            }],
+        )
+        .await
+        .unwrap();
+    assert!(r[0].message.contains("签到尚未开始"), "{:?}", r[0]);
+    // Staff of one venue cannot use another session's venue.
+    let res = api
+        .get(app.url(&format!("/api/v1/venues/{later_main}/checkin-kit")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // Every attendance traces back to its scans.
+    let pool = app.opened.store.pool();
+    let rows: Vec<(String, String)> =
+        sqlx::query_as("SELECT scan_id, outcome FROM checkins ORDER BY id")
+            .fetch_all(pool)
+            .await
+            .unwrap();
+    assert!(rows
+        .iter()
+        .any(|(s, o)| (s == "a-1" || s == "b-1") && o == "accepted"));
+    assert!(
+        !rows.iter().any(|(s, _)| s.starts_with("bad-")),
+        "refused scans are not recorded as check-ins"
+    );
+}
+
+#[tokio::test]
+async fn online_presence_becomes_attendance_at_close() {
+    let app = TestApp::spawn().await;
+    let fx = &app.opened.app;
+    let admin = actor(&app, "admin").await;
+    let programme = fx
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let start = now() - 3600;
+    let v = fx
+        .create_session(
+            &admin,
+            &session(programme, "320500", json!([{"kind": "online", "name": "线上", "address": "", "region": "320500", "capacity": 100, "stream_url": "https://live.example/x"}]), start, 100),
+            true,
+        )
+        .await
+        .unwrap();
+    let online = venue_id(&v, VenueKind::Online);
+    let people = people_in(&app, "320500", 3).await;
+    let mut regs = Vec::new();
+    for p in &people {
+        regs.push(
+            fx.register(&admin, v.session.id, Some(*p), Some(online))
+                .await
+                .unwrap()
+                .registration,
+        );
+    }
+    // 60 % of 100 minutes is 60: the first watched 70 minutes, the second 59,
+    // the third nothing.
+    for m in 0..70 {
+        app.opened
+            .store
+            .record_presence(regs[0].id, start / 60 + m)
+            .await
+            .unwrap();
+    }
+    for m in 0..59 {
+        app.opened
+            .store
+            .record_presence(regs[1].id, start / 60 + m)
+            .await
+            .unwrap();
+    }
+    // The trainee's own heartbeat through the API works while it is on.
+    let trainee = actor(&app, "trainee").await;
+    // (The trainee may already be among the people registered above.)
+    let _ = fx
+        .register(&admin, v.session.id, trainee.user.person_id, Some(online))
+        .await;
+    let api = app.api("trainee").await;
+    let res = api
+        .post(app.url(&format!("/api/v1/sessions/{}/heartbeat", v.session.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    fx.set_session_status(
+        &admin,
+        v.session.id,
+        fanxing_core::training::SessionStatus::Closed,
+        None,
+    )
+    .await
+    .unwrap();
+    let roster = fx.session_roster(&admin, v.session.id).await.unwrap();
+    let attended = |p: i64| {
+        roster
+            .iter()
+            .find(|r| r.person_id == p)
+            .unwrap()
+            .attended_at
+            .is_some()
+    };
+    assert!(attended(people[0]));
+    assert!(!attended(people[1]), "59 of 100 minutes is under 60 %");
+    assert!(!attended(people[2]));
+    // Closing twice is refused.
+    let e = fx
+        .set_session_status(
+            &admin,
+            v.session.id,
+            fanxing_core::training::SessionStatus::Closed,
+            None,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, fanxing_core::Error::Invalid(_)));
+}
