@@ -15,6 +15,7 @@ use crate::model::{OrgDraft, OrgKind, PersonDraft, SalesBand, Tier};
 use crate::region::{Region, RegionCode, RegionLevel};
 use crate::service::{Fanxing, NewUserInput};
 use crate::store::{PeopleQuery, PersonRow};
+use crate::training::RegistrationStatus;
 use crate::values::{IdNumber, Mobile};
 
 /// The password of every demo account.
@@ -566,6 +567,484 @@ pub async fn seed(app: &Fanxing, seed: u64, size: DemoSize) -> Result<Option<See
         orgs: data.orgs.len(),
         people: rows.len(),
         accounts,
+    }))
+}
+
+// ---- Training demo ------------------------------------------------------------
+
+/// What the training demo created, for the start-up banner.
+#[derive(Debug, Clone)]
+pub struct TrainingReport {
+    pub programme: crate::training::ProgrammeId,
+    pub held_sessions: usize,
+    pub attendances: u64,
+    pub upcoming_sessions: usize,
+}
+
+/// Central district of each city (where city-wide halls sit).
+const CITY_HALLS: &[(u32, u32, &str)] = &[
+    (320100, 320105, "南京国际博览会议中心"),
+    (320200, 320214, "无锡市民中心会议厅"),
+    (320300, 320303, "徐州市会议中心"),
+    (320400, 320411, "常州市行政中心会议厅"),
+    (320500, 320508, "苏州国际会议中心"),
+    (320600, 320613, "南通国际会议中心"),
+    (320700, 320707, "连云港市会议中心"),
+    (320800, 320812, "淮安市会议中心"),
+    (320900, 320902, "盐城市会议中心"),
+    (321000, 321003, "扬州国际展览中心"),
+    (321100, 321112, "镇江市会议中心"),
+    (321200, 321202, "泰州市会议中心"),
+    (321300, 321302, "宿迁市会议中心"),
+];
+
+/// How far along each city is (share of its target already held): the two
+/// northern cities the scenario singles out lag behind.
+fn city_pace(city: u32) -> f64 {
+    match city {
+        320700 => 0.38, // Lianyungang
+        321300 => 0.41, // Suqian
+        320500 => 0.72,
+        320100 => 0.68,
+        _ => 0.60,
+    }
+}
+
+const COURSE_TITLES: &[(&str, Tier)] = &[
+    ("直播电商发展趋势与政策解读", Tier::Cadre),
+    ("县域直播经济的政策设计", Tier::Cadre),
+    ("企业数字化转型与品牌建设", Tier::CompanyHead),
+    ("前播后产：产业带品牌化路径", Tier::CompanyHead),
+    ("直播电商供应链与精准选品", Tier::Operator),
+    ("短视频内容策划与直播脚本", Tier::Operator),
+    ("直播间数据分析与复盘", Tier::Operator),
+    ("公私域联动与私域运营", Tier::Operator),
+    ("直播合规经营与广告法要点", Tier::Operator),
+    ("AI 工具在直播运营中的应用", Tier::Operator),
+    ("跨境直播电商实务", Tier::CompanyHead),
+];
+
+fn session_input(
+    programme: i64,
+    title: &str,
+    region: RegionCode,
+    tier: Option<Tier>,
+    start: i64,
+    minutes: i64,
+    venues: Vec<crate::training::VenueInput>,
+) -> crate::training::SessionInput {
+    crate::training::SessionInput {
+        programme_id: programme,
+        course_id: None,
+        title: title.to_string(),
+        region: region.to_string(),
+        tier: tier.map(|t| t.as_str().to_string()),
+        eligible_tiers: tier
+            .map(|t| vec![t.as_str().to_string()])
+            .unwrap_or_default(),
+        eligible_region: None,
+        starts_at: crate::training::format_local(start),
+        ends_at: crate::training::format_local(start + minutes * 60),
+        reg_opens_at: Some(crate::training::format_local(start - 21 * 86400)),
+        reg_closes_at: Some(crate::training::format_local(start)),
+        online_min_share: None,
+        venues,
+    }
+}
+
+fn venue(
+    kind: &str,
+    name: &str,
+    address: &str,
+    region: RegionCode,
+    capacity: i64,
+) -> crate::training::VenueInput {
+    crate::training::VenueInput {
+        kind: kind.into(),
+        name: name.into(),
+        address: address.into(),
+        region: region.to_string(),
+        capacity,
+        stream_url: (kind == "online").then(|| "https://live.fanxing.example/stream".to_string()),
+    }
+}
+
+/// Seeds the 繁星计划 programme: targets cascaded to cities and counties,
+/// about 60 % of the plan already held with attendances recorded, the
+/// opening session of 2024-12-11 (main hall in Nanjing, 13 city halls,
+/// online, about 3,000 attended), upcoming sessions open for registration
+/// in every city, and one session later today in Kunshan with the demo
+/// check-in staff on its door. Does nothing when a programme exists.
+pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingReport>> {
+    use crate::store::RegistrationRow;
+    use crate::training::{parse_local_datetime, ticket, SessionStatus, Target};
+    let store = app.store();
+    if !store.list_programmes().await?.is_empty() {
+        return Ok(None);
+    }
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
+    let now = crate::service::now();
+    let code = |v: u32| RegionCode::from_value(v).expect("valid code");
+    let programme = store
+        .insert_programme(
+            &crate::training::Programme {
+                id: 0,
+                name: "繁星计划".into(),
+                starts_on: "2024-12-01".into(),
+                ends_on: "2026-12-31".into(),
+            },
+            now,
+        )
+        .await?;
+
+    // Targets: 1,160 sessions and 67,500 attendances, per tier, cascaded.
+    let province = code(320000);
+    let tiers = [
+        (None, 1160, 67_500),
+        (Some(Tier::Cadre), 120, 6_000),
+        (Some(Tier::CompanyHead), 350, 20_000),
+        (Some(Tier::Operator), 690, 41_500),
+    ];
+    let total_weight: f64 = CITIES.iter().map(|c| c.1).sum();
+    let regions = store.list_regions(None, None).await?;
+    let mut targets = Vec::new();
+    for (tier, sessions, attendances) in tiers {
+        targets.push(Target {
+            region: province,
+            tier,
+            sessions,
+            attendances,
+        });
+        let (mut s_left, mut a_left) = (sessions, attendances);
+        for (i, &(city, weight, _)) in CITIES.iter().enumerate() {
+            let (s, a) = if i + 1 == CITIES.len() {
+                (s_left, a_left)
+            } else {
+                let s = (sessions as f64 * weight / total_weight).round() as i64;
+                let a = (attendances as f64 * weight / total_weight).round() as i64;
+                (s, a)
+            };
+            s_left -= s;
+            a_left -= a;
+            targets.push(Target {
+                region: code(city),
+                tier,
+                sessions: s,
+                attendances: a,
+            });
+            if tier.is_none() {
+                // Cities allocate to their counties; Lianyungang has not
+                // finished (its allocations fall short).
+                let counties: Vec<&Region> = regions
+                    .iter()
+                    .filter(|r| r.level == RegionLevel::County && r.code.city() == code(city))
+                    .collect();
+                let n = counties.len() as i64;
+                let short = if city == 320700 { 3 } else { 0 };
+                for (j, c) in counties.iter().enumerate() {
+                    let extra = if (j as i64) < s % n { 1 } else { 0 };
+                    let aextra = if (j as i64) < a % n { 1 } else { 0 };
+                    let cs = (s / n + extra - if j == 0 { short } else { 0 }).max(0);
+                    targets.push(Target {
+                        region: c.code,
+                        tier: None,
+                        sessions: cs,
+                        attendances: a / n + aextra,
+                    });
+                }
+            }
+        }
+    }
+    store.upsert_targets(programme, &targets).await?;
+
+    // People per city, for registrations.
+    let mut people_by_city: std::collections::HashMap<u32, Vec<(i64, Tier, RegionCode)>> =
+        Default::default();
+    let everyone = store
+        .list_people(&PeopleQuery {
+            access: Access::Regions(crate::region::RegionRange::ALL),
+            text: None,
+            region: None,
+            tier: None,
+            org_id: None,
+            offset: 0,
+            limit: i64::MAX / 2,
+        })
+        .await?;
+    for p in everyone.items {
+        people_by_city
+            .entry(p.region.city().value())
+            .or_default()
+            .push((p.id, p.tier, p.region));
+    }
+
+    let keypair = || {
+        let (seed, public) = ticket::new_keypair();
+        (app.cipher().encrypt_bytes(&seed), public)
+    };
+    let mut regs: Vec<RegistrationRow> = Vec::new();
+    let mut attend: Vec<(i64, Vec<i64>, i64)> = Vec::new();
+    let mut held = 0usize;
+
+    // The opening session: Nanjing main hall, 13 city halls, online.
+    let opening_start = parse_local_datetime("2024-12-11 09:30").expect("valid");
+    let mut venues = vec![venue(
+        "main",
+        "南京国际博览会议中心 主会场",
+        "南京市建邺区江东中路 300 号",
+        code(320105),
+        1200,
+    )];
+    for &(city, district, hall) in CITY_HALLS {
+        venues.push(venue(
+            "sub",
+            &format!("{hall} 分会场"),
+            "",
+            code(district),
+            if city == 320100 { 150 } else { 180 },
+        ));
+    }
+    venues.push(venue("online", "线上直播", "", code(320100), 2000));
+    let opening = session_input(
+        programme,
+        "“繁星计划”启动仪式暨直播电商发展大会",
+        province,
+        None,
+        opening_start,
+        180,
+        venues,
+    )
+    .validate(opening_start - 30 * 86400)
+    .map_err(crate::Error::Invalid)?;
+    let (enc, public) = keypair();
+    let (sid, venue_ids) = store
+        .insert_session(&opening, SessionStatus::Closed, &enc, &public, now)
+        .await?;
+    held += 1;
+    // Fill: main hall 760, city halls by size, online 640.
+    let mut used: std::collections::HashSet<i64> = Default::default();
+    let mut pick = |city: u32, n: usize, rng: &mut StdRng| -> Vec<i64> {
+        let pool = people_by_city.get(&city).cloned().unwrap_or_default();
+        let mut out = Vec::new();
+        let mut tries = 0;
+        while out.len() < n && tries < n * 20 && !pool.is_empty() {
+            tries += 1;
+            let (id, _, _) = pool[rng.random_range(0..pool.len())];
+            if used.insert(id) {
+                out.push(id);
+            }
+        }
+        out
+    };
+    let mut opening_people = Vec::new();
+    let main_people = pick(320100, 760, &mut rng);
+    for &p in &main_people {
+        regs.push(RegistrationRow {
+            session_id: sid,
+            person_id: p,
+            venue_id: venue_ids[0],
+            status: RegistrationStatus::Registered,
+            created_at: opening_start - 86400,
+        });
+    }
+    opening_people.extend(main_people);
+    for (i, &(city, _, _)) in CITY_HALLS.iter().enumerate() {
+        let n = if city == 320100 {
+            120
+        } else {
+            110 + rng.random_range(0..60)
+        };
+        let ps = pick(city, n, &mut rng);
+        for &p in &ps {
+            regs.push(RegistrationRow {
+                session_id: sid,
+                person_id: p,
+                venue_id: venue_ids[i + 1],
+                status: RegistrationStatus::Registered,
+                created_at: opening_start - 86400,
+            });
+        }
+        opening_people.extend(ps);
+    }
+    let online_id = *venue_ids.last().expect("online venue");
+    for &(city, _, _) in CITIES {
+        for p in pick(city, 50, &mut rng) {
+            regs.push(RegistrationRow {
+                session_id: sid,
+                person_id: p,
+                venue_id: online_id,
+                status: RegistrationStatus::Registered,
+                created_at: opening_start - 86400,
+            });
+            opening_people.push(p);
+        }
+    }
+    attend.push((sid, opening_people, opening_start));
+
+    // Held sessions, spread over the months since the opening.
+    let span_start = parse_local_datetime("2025-01-06 09:00").expect("valid");
+    for &(city, weight, _) in CITIES {
+        let city_target = (1160.0 * weight / total_weight).round() as usize;
+        let n = (city_target as f64 * city_pace(city)).round() as usize;
+        let counties: Vec<RegionCode> = regions
+            .iter()
+            .filter(|r| r.level == RegionLevel::County && r.code.city() == code(city))
+            .map(|r| r.code)
+            .collect();
+        let pool = people_by_city.get(&city).cloned().unwrap_or_default();
+        for k in 0..n {
+            let county = counties[rng.random_range(0..counties.len())];
+            let (title, tier) = COURSE_TITLES[rng.random_range(0..COURSE_TITLES.len())];
+            // Evenly over the period, on a weekday or Saturday morning/afternoon.
+            let day = (now - span_start - 2 * 86400) / 86400;
+            let start = span_start
+                + (day * k as i64 / n.max(1) as i64) * 86400
+                + if rng.random_bool(0.5) { 0 } else { 5 * 3600 };
+            let place = regions
+                .iter()
+                .find(|r| r.code == county)
+                .map(|r| r.short_name().to_string())
+                .unwrap_or_default();
+            let has_online = rng.random_bool(0.4);
+            let mut venues = vec![venue(
+                "main",
+                &format!("{place}电商产业园报告厅"),
+                "",
+                county,
+                80 + 10 * rng.random_range(0..8),
+            )];
+            if has_online {
+                venues.push(venue("online", "线上直播", "", county, 300));
+            }
+            let d = session_input(programme, title, code(city), Some(tier), start, 180, venues)
+                .validate(start - 30 * 86400)
+                .map_err(crate::Error::Invalid)?;
+            let (enc, public) = keypair();
+            let (sid, vids) = store
+                .insert_session(&d, SessionStatus::Closed, &enc, &public, now)
+                .await?;
+            held += 1;
+            // Registrations from the city's people of that tier (mostly).
+            let want = rng.random_range(45..80usize);
+            let mut chosen: Vec<i64> = Vec::with_capacity(want);
+            let mut seen = std::collections::HashSet::new();
+            let mut tries = 0;
+            while chosen.len() < want && tries < want * 10 && !pool.is_empty() {
+                tries += 1;
+                let (id, t, _) = pool[rng.random_range(0..pool.len())];
+                if (t == tier || rng.random_bool(0.1)) && seen.insert(id) {
+                    chosen.push(id);
+                }
+            }
+            let mut came = Vec::new();
+            for (i, &p) in chosen.iter().enumerate() {
+                let v = if has_online && i % 4 == 3 {
+                    vids[1]
+                } else {
+                    vids[0]
+                };
+                regs.push(RegistrationRow {
+                    session_id: sid,
+                    person_id: p,
+                    venue_id: v,
+                    status: RegistrationStatus::Registered,
+                    created_at: start - 5 * 86400,
+                });
+                // About 85 % show up.
+                if rng.random_bool(0.85) {
+                    came.push(p);
+                }
+            }
+            attend.push((sid, came, start));
+        }
+    }
+    store.insert_registrations_bulk(&regs).await?;
+    let mut attendances = 0;
+    for (sid, people, at) in &attend {
+        attendances += store.mark_attended(*sid, people, *at).await?;
+    }
+
+    // Upcoming sessions, open for registration, in every city.
+    let mut upcoming = 0;
+    for &(city, district, hall) in CITY_HALLS {
+        for k in 0..2 {
+            let (title, tier) = COURSE_TITLES[(city as usize / 100 + k) % COURSE_TITLES.len()];
+            let start = (now / 86400 + 7 + 7 * k as i64 + (city as i64 % 5)) * 86400 + 3600; // 09:00 Beijing
+            let counties: Vec<RegionCode> = regions
+                .iter()
+                .filter(|r| {
+                    r.level == RegionLevel::County
+                        && r.code.city() == code(city)
+                        && r.code != code(district)
+                })
+                .map(|r| r.code)
+                .collect();
+            let sub = counties[rng.random_range(0..counties.len())];
+            let sub_name = regions
+                .iter()
+                .find(|r| r.code == sub)
+                .map(|r| r.short_name().to_string())
+                .unwrap_or_default();
+            let d = session_input(
+                programme,
+                title,
+                code(city),
+                Some(tier),
+                start,
+                180,
+                vec![
+                    venue("main", hall, "", code(district), 200),
+                    venue("sub", &format!("{sub_name}分会场"), "", sub, 60),
+                    venue("online", "线上直播", "", code(city), 500),
+                ],
+            )
+            .validate(now)
+            .map_err(crate::Error::Invalid)?;
+            let (enc, public) = keypair();
+            store
+                .insert_session(&d, SessionStatus::Published, &enc, &public, now)
+                .await?;
+            upcoming += 1;
+        }
+    }
+
+    // Later today in Kunshan: check-in opens now; the demo staff hold its door.
+    let kunshan = code(320583);
+    let today = session_input(
+        programme,
+        "昆山直播运营实战训练营",
+        code(320500),
+        Some(Tier::Operator),
+        now + 3600,
+        180,
+        vec![
+            venue(
+                "main",
+                "昆山电商产业园报告厅",
+                "昆山市前进西路",
+                kunshan,
+                120,
+            ),
+            venue("online", "线上直播", "", code(320500), 300),
+        ],
+    );
+    let mut today = today;
+    today.reg_opens_at = Some(crate::training::format_local(now - 86400));
+    let d = today.validate(now).map_err(crate::Error::Invalid)?;
+    let (enc, public) = keypair();
+    let (_, vids) = store
+        .insert_session(&d, SessionStatus::Published, &enc, &public, now)
+        .await?;
+    if let Some(staff) = store.find_user_by_username("checkin").await? {
+        store.assign_venue_staff(vids[0], staff.id).await?;
+    }
+    upcoming += 1;
+
+    Ok(Some(TrainingReport {
+        programme,
+        held_sessions: held,
+        attendances,
+        upcoming_sessions: upcoming,
     }))
 }
 

@@ -261,8 +261,8 @@ pub fn parse_date(s: &str) -> Option<i64> {
 }
 
 /// Formats Unix seconds as `YYYY-MM-DD HH:MM` Beijing time.
-pub fn format_local(ts: i64) -> String {
-    match time::OffsetDateTime::from_unix_timestamp(ts + SHANGHAI_OFFSET_SECS) {
+pub fn format_local(ts: impl std::borrow::Borrow<i64>) -> String {
+    match time::OffsetDateTime::from_unix_timestamp(ts.borrow() + SHANGHAI_OFFSET_SECS) {
         Ok(t) => format!(
             "{:04}-{:02}-{:02} {:02}:{:02}",
             t.year(),
@@ -276,7 +276,7 @@ pub fn format_local(ts: i64) -> String {
 }
 
 /// Formats Unix seconds as `HH:MM` Beijing time.
-pub fn format_local_time(ts: i64) -> String {
+pub fn format_local_time(ts: impl std::borrow::Borrow<i64>) -> String {
     format_local(ts).split(' ').nth(1).unwrap_or("").to_string()
 }
 

@@ -282,7 +282,7 @@ impl TrainingStore for SqlStore {
         let mut q = Sql::new(
             "INSERT INTO training_sessions (programme_id, course_id, title, region, count_region, tier, \
              eligible_tiers, eligible_region, starts_at, ends_at, reg_opens_at, reg_closes_at, \
-             online_min_share, status, signing_key, public_key, created_at) VALUES (",
+             online_min_share, status, signing_key, public_key, created_at, closed_at) VALUES (",
         );
         q.bind(d.programme_id)
             .push(", ")
@@ -317,6 +317,9 @@ impl TrainingStore for SqlStore {
             .bind(public_key)
             .push(", ")
             .bind(now)
+            .push(", ")
+            // A session recorded as already held closed when it ended.
+            .bind((status == SessionStatus::Closed).then_some(d.ends_at))
             .push(") RETURNING id");
         let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
         let id: SessionId = col(&row, "id")?;

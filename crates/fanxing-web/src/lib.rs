@@ -14,6 +14,7 @@ pub mod ctx;
 pub mod error;
 pub mod openapi;
 pub mod pages;
+pub mod pages_training;
 pub mod qr;
 
 use axum::middleware;
@@ -53,6 +54,19 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/orgs/{id}"),
     ("POST", "/orgs/{id}"),
     ("GET", "/orgs/{id}/edit"),
+    ("GET", "/programmes"),
+    ("GET", "/programmes/{id}"),
+    ("GET", "/sessions"),
+    ("GET", "/sessions/{id}"),
+    ("POST", "/sessions/{id}/register"),
+    ("POST", "/sessions/{id}/status"),
+    ("GET", "/my/sessions"),
+    ("POST", "/registrations/{id}/cancel"),
+    ("GET", "/tickets/{id}"),
+    ("GET", "/checkin"),
+    ("GET", "/checkin/sw.js"),
+    ("GET", "/checkin/{id}"),
+    ("GET", "/watch/{id}"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/regions"),
@@ -90,6 +104,7 @@ pub const ROUTES: &[(&str, &str)] = &[
 /// Builds the whole application.
 pub fn router(state: AppState) -> Router {
     use api_training as t;
+    use pages_training as pt;
     let api = Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/me", get(api::me))
@@ -152,6 +167,19 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs/new", get(pages::new_org))
         .route("/orgs/{id}", get(pages::org).post(pages::update_org))
         .route("/orgs/{id}/edit", get(pages::edit_org))
+        .route("/programmes", get(pages::programmes))
+        .route("/programmes/{id}", get(pt::programme))
+        .route("/sessions", get(pt::sessions))
+        .route("/sessions/{id}", get(pt::session))
+        .route("/sessions/{id}/register", post(pt::register))
+        .route("/sessions/{id}/status", post(pt::set_status))
+        .route("/my/sessions", get(pt::my_sessions))
+        .route("/registrations/{id}/cancel", post(pt::cancel_registration))
+        .route("/tickets/{id}", get(pt::ticket))
+        .route("/checkin", get(pt::checkin_list))
+        .route("/checkin/sw.js", get(pt::service_worker))
+        .route("/checkin/{id}", get(pt::checkin))
+        .route("/watch/{id}", get(pt::watch))
         .fallback(not_found);
 
     pages

@@ -23,7 +23,7 @@ use crate::AppState;
 type PageResult = Result<Response, PageError>;
 
 /// Renders a template into a response, or a plain 500 if it cannot.
-fn render(ctx: &Ctx, t: &impl Template) -> PageResult {
+pub(crate) fn render(ctx: &Ctx, t: &impl Template) -> PageResult {
     t.render()
         .map(|html| Html(html).into_response())
         .map_err(|e| PageError::new(ctx, Error::Store(format!("template: {e}"))))
@@ -36,7 +36,7 @@ fn render_status(ctx: &Ctx, status: StatusCode, t: &impl Template) -> PageResult
 }
 
 /// Parses a path id; anything that is not a positive number is "not found".
-fn path_id(ctx: &Ctx, raw: &str) -> Result<i64, PageError> {
+pub(crate) fn path_id(ctx: &Ctx, raw: &str) -> Result<i64, PageError> {
     raw.parse::<i64>()
         .ok()
         .filter(|id| *id > 0)
@@ -44,7 +44,7 @@ fn path_id(ctx: &Ctx, raw: &str) -> Result<i64, PageError> {
 }
 
 /// Reads one field from a posted form.
-fn field(form: &[(String, String)], name: &str) -> String {
+pub(crate) fn field(form: &[(String, String)], name: &str) -> String {
     form.iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.clone())
@@ -113,11 +113,15 @@ pub async fn healthz() -> Json<serde_json::Value> {
 
 const APP_CSS: &str = include_str!("../static/app.css");
 const APP_JS: &str = include_str!("../static/app.js");
+const CHECKIN_JS: &str = include_str!("../static/checkin.js");
+const WATCH_JS: &str = include_str!("../static/watch.js");
 
 pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
+        "checkin.js" => (CHECKIN_JS, "text/javascript; charset=utf-8"),
+        "watch.js" => (WATCH_JS, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (
@@ -320,6 +324,21 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             overview,
         },
     )
+}
+
+/// The programme office's and cities' way in to progress: the latest programme.
+pub async fn programmes(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let actor = ctx.actor()?;
+    actor.stats_range().map_err(|e| PageError::new(&ctx, e))?;
+    let list = state
+        .app
+        .programmes(actor)
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    match list.last() {
+        Some(p) => Ok(Redirect::to(&format!("/programmes/{}", p.id)).into_response()),
+        None => Err(PageError::new(&ctx, Error::NotFound)),
+    }
 }
 
 /// "My profile": the caller's own person page.

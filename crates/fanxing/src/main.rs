@@ -265,6 +265,20 @@ async fn serve_cmd(
                 "Demo data already present; log-ins: admin, nanjing, suzhou, kunshan, lecturer, checkin, trainee, bank (password: {DEMO_PASSWORD})"
             ),
         }
+        let t = Instant::now();
+        if let Some(r) = demo::seed_training(&opened.app, 2026).await? {
+            tracing::info!(
+                held = r.held_sessions,
+                attendances = r.attendances,
+                upcoming = r.upcoming_sessions,
+                secs = t.elapsed().as_secs_f64(),
+                "demo programme seeded"
+            );
+            println!(
+                "Demo programme 繁星计划: {} sessions held, {} attendances, {} open for registration",
+                r.held_sessions, r.attendances, r.upcoming_sessions
+            );
+        }
     }
     let listener = TcpListener::bind(addr)
         .await

@@ -106,6 +106,7 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         | ("PUT", "/api/v1/organisations/{id}") => own_only(office),
         // ---- Training operations ----
         ("GET", "/api/v1/programmes") => untargeted(true),
+        ("GET", "/programmes") => untargeted(office),
         ("POST", "/api/v1/programmes") => untargeted(role == Admin),
         ("GET", "/api/v1/programmes/{id}/progress") | ("GET", "/programmes/{id}") => regional(),
         // Offices allocate to the regions below their own; a county has none.
@@ -358,6 +359,7 @@ async fn every_route_for_every_role() {
     let anon = app.browser();
     let anon_csrf = app.csrf(&anon).await;
     for &(method, path) in fanxing_web::ROUTES {
+        // Anyone may browse published sessions; the rest needs a log-in.
         let public = matches!(
             path,
             "/" | "/healthz"
@@ -365,9 +367,17 @@ async fn every_route_for_every_role() {
                 | "/lang/{lang}"
                 | "/login"
                 | "/api/v1/openapi.json"
+                | "/sessions"
+                | "/sessions/{id}"
+                | "/checkin/sw.js"
         );
+        let id = if path.starts_with("/sessions/") {
+            w.sz_session
+        } else {
+            nanjing_person.id
+        };
         let url = path
-            .replace("{id}", &nanjing_person.id.to_string())
+            .replace("{id}", &id.to_string())
             .replace("{file}", "app.css")
             .replace("{lang}", "en")
             .replace("{code}", "320100");
@@ -537,6 +547,22 @@ async fn every_route_for_every_role() {
                     continue;
                 };
                 let Some(t) = targets else { continue };
+                // Routes that need a live registration follow the ones that
+                // cancel it: restore the fixtures first.
+                if path.contains("watch") || path.contains("heartbeat") || path.contains("ticket") {
+                    for (session, person, venue) in &w.registrations {
+                        let _ = app
+                            .opened
+                            .app
+                            .register(
+                                &actor(&app, "admin").await,
+                                *session,
+                                Some(*person),
+                                Some(*venue),
+                            )
+                            .await;
+                    }
+                }
                 let Some(outcome) = call(&app, &api, &browser, &csrf, method, path, t).await else {
                     continue;
                 };

@@ -1,0 +1,606 @@
+//! Pages for training: the session list and page, registering on a phone,
+//! "my sessions" with QR tickets, the check-in page, the online watch page
+//! and a programme's progress.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use fanxing_core::region::RegionCode;
+use fanxing_core::store::{MyRegistration, Page};
+use fanxing_core::training::{
+    AllocationGap, Counts, Progress, ProgressNode, Registration, Session, SessionStatus, Venue,
+    VenueKind,
+};
+use fanxing_core::training_service::SessionView;
+use fanxing_core::{Error, Lang};
+use serde::Deserialize;
+
+use crate::ctx::Ctx;
+use crate::error::PageError;
+use crate::pages::{field, path_id, render, Pager};
+use crate::AppState;
+
+type PageResult = Result<Response, PageError>;
+
+/// The catalog entries a script needs, as JSON for a
+/// `<script type="application/json">` block (not executed, so CSP-safe).
+fn messages(lang: Lang, keys: &[&str]) -> String {
+    let map: serde_json::Map<String, serde_json::Value> = keys
+        .iter()
+        .map(|k| {
+            (
+                k.to_string(),
+                serde_json::Value::String(lang.t(k).to_string()),
+            )
+        })
+        .collect();
+    // `</` cannot end the script block early once escaped.
+    serde_json::Value::Object(map)
+        .to_string()
+        .replace("</", "<\\/")
+}
+
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    region: Option<String>,
+    page: Option<i64>,
+}
+
+#[derive(Template)]
+#[template(path = "sessions.html")]
+struct SessionsPage<'a> {
+    ctx: &'a Ctx,
+    sessions: Page<Session>,
+    count: String,
+    pager: Pager,
+}
+
+pub async fn sessions(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let err = |e| PageError::new(&ctx, e);
+    let region = match q.region.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(r) => Some(
+            RegionCode::parse(r)
+                .ok_or_else(|| err(Error::field("region", "error.region_unknown")))?,
+        ),
+    };
+    let page = q.page.unwrap_or(1).max(1);
+    let sessions = state
+        .app
+        .list_sessions(ctx.user(), region, page)
+        .await
+        .map_err(err)?;
+    let pages = ((sessions.total + 49) / 50).max(1);
+    let href = |n: i64| {
+        format!(
+            "/sessions?page={n}{}",
+            q.region
+                .as_deref()
+                .map(|r| format!("&region={r}"))
+                .unwrap_or_default()
+        )
+    };
+    let pager = Pager {
+        page,
+        pages,
+        prev: (page > 1).then(|| href(page - 1)),
+        next: (page < pages).then(|| href(page + 1)),
+    };
+    let count = ctx.tf("sessions.count", &[("n", &sessions.total.to_string())]);
+    render(
+        &ctx,
+        &SessionsPage {
+            ctx: &ctx,
+            sessions,
+            count,
+            pager,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "session.html")]
+struct SessionPage<'a> {
+    ctx: &'a Ctx,
+    v: SessionView,
+    mine: Option<Registration>,
+    can_register: bool,
+    suggested: Option<i64>,
+    manages: bool,
+    transitions: Vec<(&'static str, String)>,
+    flash: Option<String>,
+    error: Option<String>,
+}
+
+impl SessionPage<'_> {
+    fn venue_name(&self, id: &i64) -> String {
+        self.v
+            .venues
+            .iter()
+            .find(|l| l.venue.id == *id)
+            .map(|l| l.venue.name.clone())
+            .unwrap_or_default()
+    }
+
+    fn is_suggested(&self, id: &i64) -> bool {
+        self.suggested == Some(*id)
+    }
+
+    fn is_online(&self, id: &i64) -> bool {
+        self.v
+            .venues
+            .iter()
+            .any(|l| l.venue.id == *id && l.venue.kind == VenueKind::Online)
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct FlashQuery {
+    done: Option<String>,
+}
+
+async fn session_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    flash: Option<String>,
+    error: Option<String>,
+) -> PageResult {
+    let err = |e| PageError::new(ctx, e);
+    let actor = ctx.user();
+    let v = state.app.session_view(actor, id).await.map_err(err)?;
+    let mut mine = None;
+    let mut can_register = false;
+    let mut suggested = None;
+    if let Some(person) = actor.and_then(|a| a.user.person_id) {
+        mine = state
+            .app
+            .store()
+            .registration_for(id, person)
+            .await
+            .map_err(err)?;
+        can_register = v
+            .session
+            .is_open_for_registration(fanxing_core::service::now());
+        if let Some(p) = state
+            .app
+            .store()
+            .get_person(fanxing_core::auth::Access::Person(person), person)
+            .await
+            .map_err(err)?
+        {
+            suggested =
+                fanxing_core::training::suggest_venue(&v.venues, p.region).map(|l| l.venue.id);
+        }
+    }
+    let manages = state.app.manages(actor, &v.session);
+    use SessionStatus::*;
+    let next: &[SessionStatus] = match v.session.status {
+        Draft => &[Published, Cancelled],
+        Published => &[UnderWay, Closed, Cancelled],
+        UnderWay => &[Closed, Cancelled],
+        Closed | Cancelled => &[],
+    };
+    let transitions = next
+        .iter()
+        .map(|s| {
+            (
+                s.as_str(),
+                ctx.t(&format!("sessions.to_{}", s.as_str())).to_string(),
+            )
+        })
+        .collect();
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut res = render(
+        ctx,
+        &SessionPage {
+            ctx,
+            v,
+            mine,
+            can_register,
+            suggested,
+            manages,
+            transitions,
+            flash,
+            error,
+        },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<FlashQuery>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let flash = q
+        .done
+        .as_deref()
+        .map(|k| ctx.t(&format!("sessions.done_{k}")).to_string());
+    session_page(&state, &ctx, id, flash, None).await
+}
+
+pub async fn register(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    ctx.check_csrf(&field(&form, "csrf"))?;
+    let venue = field(&form, "venue_id").parse::<i64>().ok();
+    match state.app.register(actor, id, None, venue).await {
+        Ok(out) => {
+            let done = if out.waitlisted {
+                "waitlisted"
+            } else {
+                "registered"
+            };
+            Ok(Redirect::to(&format!("/sessions/{id}?done={done}")).into_response())
+        }
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+            let msg = e
+                .fields()
+                .0
+                .first()
+                .map(|f| f.message(ctx.lang))
+                .unwrap_or_else(|| e.message(ctx.lang));
+            session_page(&state, &ctx, id, None, Some(msg)).await
+        }
+        Err(e) => Err(PageError::new(&ctx, e)),
+    }
+}
+
+pub async fn set_status(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    ctx.check_csrf(&field(&form, "csrf"))?;
+    let to = SessionStatus::parse(&field(&form, "status"))
+        .ok_or_else(|| PageError::new(&ctx, Error::field("status", "error.choice")))?;
+    let notice = Some(field(&form, "notice")).filter(|n| !n.trim().is_empty());
+    match state
+        .app
+        .set_session_status(actor, id, to, notice.as_deref())
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/sessions/{id}?done=status")).into_response()),
+        Err(e @ Error::Invalid(_)) => {
+            let msg = e
+                .fields()
+                .0
+                .first()
+                .map(|f| f.message(ctx.lang))
+                .unwrap_or_default();
+            session_page(&state, &ctx, id, None, Some(msg)).await
+        }
+        Err(e) => Err(PageError::new(&ctx, e)),
+    }
+}
+
+pub async fn cancel_registration(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    ctx.check_csrf(&field(&form, "csrf"))?;
+    let r = state
+        .app
+        .store()
+        .get_registration(id)
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?
+        .ok_or_else(|| PageError::new(&ctx, Error::NotFound))?;
+    state
+        .app
+        .cancel_registration(actor, id)
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    Ok(Redirect::to(&format!("/sessions/{}?done=cancelled", r.session_id)).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "my_sessions.html")]
+struct MySessionsPage<'a> {
+    ctx: &'a Ctx,
+    regs: Vec<MyRegistration>,
+    notes: Vec<(i64, String)>,
+}
+
+pub async fn my_sessions(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(&ctx, e);
+    let regs = state.app.my_registrations(actor).await.map_err(err)?;
+    let notes = state.app.my_notifications(actor).await.map_err(err)?;
+    render(
+        &ctx,
+        &MySessionsPage {
+            ctx: &ctx,
+            regs,
+            notes,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "ticket.html")]
+struct TicketPage<'a> {
+    ctx: &'a Ctx,
+    session: Session,
+    venue: Venue,
+    code: String,
+    svg: String,
+}
+
+pub async fn ticket(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(&ctx, e);
+    let (r, code) = state.app.ticket(actor, id).await.map_err(err)?;
+    let view = state
+        .app
+        .session_view(Some(actor), r.session_id)
+        .await
+        .map_err(err)?;
+    let venue = view
+        .venues
+        .into_iter()
+        .find(|l| l.venue.id == r.venue_id)
+        .map(|l| l.venue)
+        .ok_or_else(|| err(Error::NotFound))?;
+    let svg = crate::qr::svg(&code).map_err(err)?;
+    render(
+        &ctx,
+        &TicketPage {
+            ctx: &ctx,
+            session: view.session,
+            venue,
+            code,
+            svg,
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "checkin_list.html")]
+struct CheckinListPage<'a> {
+    ctx: &'a Ctx,
+    venues: Vec<(Session, Venue)>,
+}
+
+pub async fn checkin_list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let actor = ctx.actor()?;
+    if !(actor.role() == fanxing_core::auth::Role::Checkin || actor.role().is_office()) {
+        return Err(PageError::new(&ctx, Error::Forbidden));
+    }
+    let venues = state
+        .app
+        .my_checkin_venues(actor)
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    render(&ctx, &CheckinListPage { ctx: &ctx, venues })
+}
+
+#[derive(Template)]
+#[template(path = "checkin.html")]
+struct CheckinPage<'a> {
+    ctx: &'a Ctx,
+    session: Session,
+    venue: Venue,
+    messages: String,
+}
+
+const CHECKIN_KEYS: &[&str] = &[
+    "checkin.ok",
+    "checkin.duplicate",
+    "checkin.malformed",
+    "checkin.forged",
+    "checkin.other_session",
+    "checkin.other_venue",
+    "checkin.other_venue_confirm",
+    "checkin.cancelled",
+    "checkin.waitlisted",
+    "checkin.online",
+    "checkin.offline",
+    "checkin.synced",
+    "checkin.queued_note",
+    "checkin.online_only",
+    "checkin.offline_ready",
+    "checkin.no_kit",
+    "checkin.unknown",
+    "checkin.not_open",
+];
+
+pub async fn checkin(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    // The same access rule as the device kit; the kit itself is fetched by the page.
+    let kit = state
+        .app
+        .checkin_kit(actor, id)
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    let venue = kit
+        .venues
+        .iter()
+        .find(|l| l.venue.id == id)
+        .map(|l| l.venue.clone())
+        .ok_or_else(|| PageError::new(&ctx, Error::NotFound))?;
+    render(
+        &ctx,
+        &CheckinPage {
+            ctx: &ctx,
+            session: kit.session,
+            venue,
+            messages: messages(ctx.lang, CHECKIN_KEYS),
+        },
+    )
+}
+
+const SW_JS: &str = include_str!("../static/checkin-sw.js");
+
+/// The check-in service worker, served under `/checkin/` so that its scope
+/// covers the check-in pages.
+pub async fn service_worker() -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/javascript; charset=utf-8"),
+            ),
+            (header::CACHE_CONTROL, HeaderValue::from_static("no-cache")),
+        ],
+        SW_JS,
+    )
+        .into_response()
+}
+
+#[derive(Template)]
+#[template(path = "watch.html")]
+struct WatchPage<'a> {
+    ctx: &'a Ctx,
+    session: Session,
+    venue: Venue,
+    messages: String,
+}
+
+pub async fn watch(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(&ctx, e);
+    let person = actor.user.person_id.ok_or_else(|| err(Error::NotFound))?;
+    let reg = state
+        .app
+        .store()
+        .registration_for(id, person)
+        .await
+        .map_err(err)?
+        .filter(|r| r.status == fanxing_core::training::RegistrationStatus::Registered)
+        .ok_or_else(|| err(Error::NotFound))?;
+    let view = state.app.session_view(Some(actor), id).await.map_err(err)?;
+    let venue = view
+        .venues
+        .into_iter()
+        .map(|l| l.venue)
+        .find(|v| v.id == reg.venue_id && v.kind == VenueKind::Online)
+        .ok_or_else(|| err(Error::NotFound))?;
+    render(
+        &ctx,
+        &WatchPage {
+            ctx: &ctx,
+            session: view.session,
+            venue,
+            messages: messages(
+                ctx.lang,
+                &["watch.present", "watch.not_open", "watch.offline"],
+            ),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "programme.html")]
+struct ProgrammePage<'a> {
+    ctx: &'a Ctx,
+    p: Progress,
+    tiers: Vec<(&'static str, String)>,
+}
+
+impl ProgrammePage<'_> {
+    fn actual(&self, n: &ProgressNode, tier: &str) -> Counts {
+        n.actuals.by_tier.get(tier).copied().unwrap_or_default()
+    }
+
+    fn target(&self, n: &ProgressNode, tier: &str) -> Counts {
+        n.targets.by_tier.get(tier).copied().unwrap_or_default()
+    }
+
+    fn pct(&self, actual: &i64, target: &i64) -> String {
+        if *target <= 0 {
+            "—".into()
+        } else {
+            format!("{:.0}%", *actual as f64 * 100.0 / *target as f64)
+        }
+    }
+
+    fn bar(&self, actual: &i64, target: &i64) -> i64 {
+        if *target <= 0 {
+            0
+        } else {
+            (*actual * 100 / *target).clamp(0, 100)
+        }
+    }
+
+    fn gap_text(&self, g: &AllocationGap) -> String {
+        let tier = g
+            .tier
+            .map(|t| self.ctx.t(&format!("tier.{t}")).to_string())
+            .unwrap_or_else(|| self.ctx.t("progress.all_tiers").to_string());
+        self.ctx.tf(
+            "progress.gap",
+            &[
+                ("measure", self.ctx.t(&format!("progress.{}", g.measure))),
+                ("tier", &tier),
+                ("target", &g.target.to_string()),
+                ("allocated", &g.allocated.to_string()),
+            ],
+        )
+    }
+}
+
+pub async fn programme(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(&ctx, e);
+    let region = match q.region.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(r) => Some(
+            RegionCode::parse(r)
+                .ok_or_else(|| err(Error::field("region", "error.region_unknown")))?,
+        ),
+    };
+    let p = state.app.progress(actor, id, region).await.map_err(err)?;
+    let tiers = fanxing_core::model::Tier::ALL
+        .iter()
+        .map(|t| (t.as_str(), ctx.t(t.label_key()).to_string()))
+        .collect();
+    render(
+        &ctx,
+        &ProgrammePage {
+            ctx: &ctx,
+            p,
+            tiers,
+        },
+    )
+}
