@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Run the whole Fanxing test suite: formatting, lints, Rust tests on SQLite
-# and on PostgreSQL, and the headless browser test.
+# and on PostgreSQL, and the headless browser tests.
 #
 # Meant for a fresh Debian machine as root: installs PostgreSQL, Chromium and
 # CJK fonts with apt-get when missing.
@@ -245,6 +245,14 @@ if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/people-list.mjs "$BASE_URL"; th
   echo "---- server log ----" >&2
   tail -n 50 "$SERVER_LOG" >&2 || true
   die "browser test failed"
+fi
+
+# ---------------------------------------------------------------------------
+section "Browser test (registration, e-ticket, offline check-in)"
+if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/checkin-offline.mjs "$BASE_URL"; then
+  echo "---- server log ----" >&2
+  tail -n 50 "$SERVER_LOG" >&2 || true
+  die "browser test (offline check-in) failed"
 fi
 
 section "All checks passed"

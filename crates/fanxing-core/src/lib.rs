@@ -11,6 +11,7 @@ pub mod error;
 pub mod i18n;
 pub mod model;
 pub mod region;
+pub mod roster;
 pub mod security;
 pub mod service;
 pub mod store;

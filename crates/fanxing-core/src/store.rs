@@ -262,8 +262,50 @@ pub struct MyRegistration {
     pub attended: bool,
 }
 
+/// A person a roster refers to: one already stored, or one of the plan's
+/// new people (by index).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RosterPerson {
+    Existing(PersonId),
+    New(usize),
+}
+
+/// Everything a roster import writes, checked beforehand, applied in one
+/// transaction.
+#[derive(Debug, Clone, Default)]
+pub struct RosterPlan {
+    pub session: SessionId,
+    /// Organisations named in the roster that do not exist yet.
+    pub new_orgs: Vec<OrgDraft>,
+    /// New people, each with its organisation: an existing id in the row,
+    /// or an index into `new_orgs`.
+    pub new_people: Vec<(PersonRow, Option<usize>)>,
+    pub registrations: Vec<(RosterPerson, VenueId)>,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct RosterOutcome {
+    pub created: usize,
+    pub matched: usize,
+    pub registered: usize,
+    pub waitlisted: usize,
+    pub already: usize,
+    pub created_orgs: usize,
+}
+
 #[async_trait]
 pub trait TrainingStore: Send + Sync {
+    /// People with these mobile numbers: (mobile, id, tier, region).
+    async fn people_by_mobiles(
+        &self,
+        mobiles: &[String],
+    ) -> Result<Vec<(String, PersonId, Tier, RegionCode)>>;
+    /// Organisations with exactly these names: (name, id).
+    async fn orgs_by_names(&self, names: &[String]) -> Result<Vec<(String, OrgId)>>;
+    /// Applies a checked roster: all of it, or (on any error) none of it.
+    async fn apply_roster(&self, plan: &RosterPlan, now: i64) -> Result<RosterOutcome>;
+
     async fn insert_programme(&self, p: &Programme, now: i64) -> Result<ProgrammeId>;
     async fn get_programme(&self, id: ProgrammeId) -> Result<Option<Programme>>;
     async fn list_programmes(&self) -> Result<Vec<Programme>>;

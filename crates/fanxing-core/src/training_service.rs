@@ -954,3 +954,239 @@ impl Fanxing {
         Ok(roster)
     }
 }
+
+// ---- Roster import ------------------------------------------------------------
+
+impl Fanxing {
+    /// Whether the caller may import a roster for the session: an office
+    /// whose scope holds its organiser or one of its venues (a county office
+    /// fills its own sub-venue).
+    async fn roster_session(
+        &self,
+        actor: &Actor,
+        session: SessionId,
+    ) -> Result<(Session, Vec<VenueLoad>)> {
+        let range = actor.write_range()?;
+        let s = self
+            .store()
+            .get_session(session)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let venues = self.store().session_venues(session).await?;
+        if !range.contains(s.region) && !venues.iter().any(|v| range.contains(v.venue.region)) {
+            return Err(Error::Forbidden);
+        }
+        if matches!(s.status, SessionStatus::Closed | SessionStatus::Cancelled) {
+            return Err(Error::field("session", "error.session_state"));
+        }
+        Ok((s, venues))
+    }
+
+    /// Imports a roster file for a session: people are matched by mobile
+    /// number or created, then registered (waitlisted where a venue is full).
+    /// Every row is checked first; with any problem nothing is written and
+    /// every problem is returned with its row and column.
+    pub async fn import_roster(
+        &self,
+        actor: &Actor,
+        session: SessionId,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<std::result::Result<crate::store::RosterOutcome, Vec<crate::roster::RowError>>>
+    {
+        use crate::roster::{parse_roster, read_grid, RegionResolver, RowError};
+        use crate::store::{RosterPerson, RosterPlan};
+        let (s, venues) = self.roster_session(actor, session).await?;
+        let range = actor.write_range()?;
+        let grid = read_grid(filename, bytes).map_err(|k| Error::field("file", k))?;
+        let lines = match parse_roster(&grid) {
+            Ok(l) => l,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        let regions = self.store().list_regions(None, None).await?;
+        let resolver = RegionResolver::new(&regions);
+        let mobiles: Vec<String> = lines
+            .iter()
+            .map(|l| l.mobile.as_str().to_string())
+            .collect();
+        let existing: std::collections::HashMap<String, (PersonId, Tier, RegionCode)> = self
+            .store()
+            .people_by_mobiles(&mobiles)
+            .await?
+            .into_iter()
+            .map(|(m, id, t, r)| (m, (id, t, r)))
+            .collect();
+        let mut org_names: Vec<String> = lines.iter().filter_map(|l| l.org.clone()).collect();
+        org_names.sort();
+        org_names.dedup();
+        let known_orgs: std::collections::HashMap<String, i64> = self
+            .store()
+            .orgs_by_names(&org_names)
+            .await?
+            .into_iter()
+            .collect();
+
+        let mut plan = RosterPlan {
+            session,
+            ..Default::default()
+        };
+        let mut new_org_index: std::collections::HashMap<String, usize> = Default::default();
+        let mut errors = Vec::new();
+        for line in &lines {
+            let col = |k: &str| line.headers.get(k).cloned().unwrap_or_default();
+            let err = |errors: &mut Vec<RowError>, k: &str, key: &'static str| {
+                errors.push(RowError {
+                    row: line.row,
+                    column: col(k),
+                    key,
+                    args: vec![],
+                })
+            };
+            let before = errors.len();
+            let (who, tier, region) = match existing.get(line.mobile.as_str()) {
+                Some((id, tier, region)) => (Some(RosterPerson::Existing(*id)), *tier, *region),
+                None => {
+                    let tier = line.tier;
+                    if tier.is_none() {
+                        err(&mut errors, "tier", "roster.tier_required");
+                    }
+                    let region = match line.region.as_deref() {
+                        None => {
+                            err(&mut errors, "region", "roster.region_required");
+                            None
+                        }
+                        Some(text) => match resolver.resolve(text) {
+                            Ok(code) if range.contains(code) => Some(code),
+                            Ok(_) => {
+                                err(&mut errors, "region", "error.region_scope");
+                                None
+                            }
+                            Err(k) => {
+                                err(&mut errors, "region", k);
+                                None
+                            }
+                        },
+                    };
+                    match (tier, region) {
+                        (Some(t), Some(r)) => (None, t, r),
+                        _ => continue,
+                    }
+                }
+            };
+            if let Some(key) = s.ineligibility(tier, region) {
+                errors.push(RowError {
+                    row: line.row,
+                    column: String::new(),
+                    key,
+                    args: vec![],
+                });
+            }
+            let venue = match line.venue.as_deref() {
+                Some(text) => {
+                    let t = text.trim();
+                    let found = venues
+                        .iter()
+                        .find(|v| v.venue.name == t)
+                        .or_else(|| {
+                            venues
+                                .iter()
+                                .find(|v| v.venue.name.contains(t) || t.contains(&v.venue.name))
+                        })
+                        .or_else(|| match t {
+                            "主会场" => venues.iter().find(|v| v.venue.kind == VenueKind::Main),
+                            "线上" | "线上直播" | "在线" => {
+                                venues.iter().find(|v| v.venue.kind == VenueKind::Online)
+                            }
+                            _ => None,
+                        });
+                    match found {
+                        Some(v) => Some(v.venue.id),
+                        None => {
+                            err(&mut errors, "venue", "roster.venue_unknown");
+                            None
+                        }
+                    }
+                }
+                None => crate::training::suggest_venue(&venues, region).map(|v| v.venue.id),
+            };
+            if errors.len() > before {
+                continue;
+            }
+            let Some(venue) = venue else { continue };
+            let who = match who {
+                Some(w) => w,
+                None => {
+                    let (org_id, new_org) = match &line.org {
+                        None => (None, None),
+                        Some(name) => match known_orgs.get(name) {
+                            Some(id) => (Some(*id), None),
+                            None => {
+                                let idx = *new_org_index.entry(name.clone()).or_insert_with(|| {
+                                    plan.new_orgs.push(crate::model::OrgDraft {
+                                        name: name.clone(),
+                                        kind: crate::model::OrgKind::Enterprise,
+                                        industry: None,
+                                        sales_band: None,
+                                        credit_code: None,
+                                        region,
+                                    });
+                                    plan.new_orgs.len() - 1
+                                });
+                                (None, Some(idx))
+                            }
+                        },
+                    };
+                    let draft = crate::model::PersonDraft {
+                        name: line.name.clone(),
+                        mobile: line.mobile.clone(),
+                        id_number: line.id_number.clone(),
+                        tier,
+                        org_id,
+                        region,
+                    };
+                    plan.new_people.push((self.encrypt_person(&draft), new_org));
+                    RosterPerson::New(plan.new_people.len() - 1)
+                }
+            };
+            plan.registrations.push((who, venue));
+        }
+        if !errors.is_empty() {
+            errors.sort_by_key(|e| e.row);
+            return Ok(Err(errors));
+        }
+        let outcome = self.store().apply_roster(&plan, now()).await?;
+        self.audit(
+            actor,
+            "roster.import",
+            &format!("session:{session}"),
+            &format!(
+                "{} rows from {}",
+                lines.len(),
+                filename.chars().take(100).collect::<String>()
+            ),
+        )
+        .await?;
+        Ok(Ok(outcome))
+    }
+
+    /// An actor with the programme office's rights over the province that
+    /// holds `session`, for administrators' CLI commands.
+    pub async fn system_actor_for_session(&self, session: SessionId) -> Result<Actor> {
+        let s = self
+            .store()
+            .get_session(session)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let province =
+            RegionCode::from_value(s.region.value() / 10_000 * 10_000).ok_or(Error::NotFound)?;
+        Ok(Actor::new(crate::auth::User {
+            id: 0,
+            username: "system".into(),
+            display_name: "system".into(),
+            role: Role::ProgrammeOffice,
+            region: Some(province),
+            person_id: None,
+            org_id: None,
+        }))
+    }
+}

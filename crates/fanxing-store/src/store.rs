@@ -40,7 +40,7 @@ pub(crate) fn db(e: sqlx::Error) -> Error {
     Error::Store(e.to_string())
 }
 
-fn is_unique_violation(e: &sqlx::Error) -> bool {
+pub(crate) fn is_unique_violation(e: &sqlx::Error) -> bool {
     matches!(e, sqlx::Error::Database(d) if d.is_unique_violation())
 }
 
@@ -156,7 +156,7 @@ fn region_from(row: &AnyRow) -> Result<Region> {
     })
 }
 
-fn org_binds(q: &mut Sql, o: &OrgDraft) {
+pub(crate) fn org_binds(q: &mut Sql, o: &OrgDraft) {
     q.bind(o.name.as_str())
         .push(", ")
         .bind(o.kind.as_str())
@@ -170,7 +170,7 @@ fn org_binds(q: &mut Sql, o: &OrgDraft) {
         .bind(o.region.value() as i64);
 }
 
-fn person_binds(q: &mut Sql, p: &PersonRow) {
+pub(crate) fn person_binds(q: &mut Sql, p: &PersonRow) {
     q.bind(p.name.as_str())
         .push(", ")
         .bind(p.mobile.as_str())
@@ -186,9 +186,9 @@ fn person_binds(q: &mut Sql, p: &PersonRow) {
         .bind(p.region.value() as i64);
 }
 
-const PERSON_COLS: &str =
+pub(crate) const PERSON_COLS: &str =
     "(name, mobile, id_number_enc, id_number_masked, tier, org_id, region, created_at, updated_at)";
-const ORG_COLS: &str =
+pub(crate) const ORG_COLS: &str =
     "(name, kind, industry, sales_band, credit_code, region, created_at, updated_at)";
 
 /// Rows per multi-row INSERT: well under both engines' parameter limits.

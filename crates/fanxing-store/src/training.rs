@@ -24,7 +24,14 @@ use fanxing_core::training::{
 };
 
 use crate::sql::Sql;
-use crate::store::{bad, col, db, region_code, SqlStore};
+use crate::store::{
+    bad, col, db, is_unique_violation, org_binds, person_binds, region_code, SqlStore, ORG_COLS,
+    PERSON_COLS,
+};
+use fanxing_core::model::OrgId;
+use fanxing_core::region::RegionCode;
+use fanxing_core::service::mobile_conflict;
+use fanxing_core::store::{RosterOutcome, RosterPerson, RosterPlan};
 
 const SESSION_SELECT: &str = "SELECT s.id, s.programme_id, s.course_id, s.title, s.region, \
      r.name AS region_name, s.count_region, s.tier, s.eligible_tiers, s.eligible_region, \
@@ -125,8 +132,194 @@ fn tier_list(tiers: &[Tier]) -> String {
         .join(",")
 }
 
+/// Registers within an open transaction (shared by single registrations and
+/// roster imports). The venue row is locked first, so seat counts are
+/// decided one registration at a time.
+async fn register_in(
+    tx: &mut Transaction<'static, Any>,
+    session: SessionId,
+    person: PersonId,
+    venue: VenueId,
+    now: i64,
+) -> Result<RegisterOutcome> {
+    // Lock the venue: its seat count is decided one registration at a time.
+    let mut lock = Sql::new("UPDATE venues SET capacity = capacity WHERE id = ");
+    lock.bind(venue).push(" AND session_id = ").bind(session);
+    let locked = lock.query().execute(&mut **tx).await.map_err(db)?;
+    if locked.rows_affected() != 1 {
+        return Err(Error::field("venue_id", "reg.venue_unknown"));
+    }
+    let mut q = Sql::new("SELECT id, status FROM registrations WHERE session_id = ");
+    q.bind(session).push(" AND person_id = ").bind(person);
+    let existing = q.query().fetch_optional(&mut **tx).await.map_err(db)?;
+    if let Some(row) = &existing {
+        let status: String = col(row, "status")?;
+        if status != RegistrationStatus::Cancelled.as_str() {
+            return Err(Error::Conflict(FieldError::new("session", "reg.already")));
+        }
+    }
+    let mut q = Sql::new(
+        "SELECT v.capacity, \
+         (SELECT COUNT(*) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'registered') AS taken, \
+         (SELECT COALESCE(MAX(g.waitlist_pos), 0) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'waitlisted') AS last_pos \
+         FROM venues v WHERE v.id = ",
+    );
+    q.bind(venue);
+    let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
+    let capacity: i64 = col(&row, "capacity")?;
+    let taken: i64 = col(&row, "taken")?;
+    let last_pos: i64 = col(&row, "last_pos")?;
+    let (status, pos) = if taken < capacity {
+        (RegistrationStatus::Registered, None)
+    } else {
+        (RegistrationStatus::Waitlisted, Some(last_pos + 1))
+    };
+    let id: RegistrationId = match existing {
+        Some(row) => {
+            let id: i64 = col(&row, "id")?;
+            let mut q = Sql::new("UPDATE registrations SET status = ");
+            q.bind(status.as_str())
+                .push(", venue_id = ")
+                .bind(venue)
+                .push(", waitlist_pos = ")
+                .bind(pos)
+                .push(", created_at = ")
+                .bind(now)
+                .push(", promoted_at = NULL, cancelled_at = NULL WHERE id = ")
+                .bind(id);
+            q.query().execute(&mut **tx).await.map_err(db)?;
+            id
+        }
+        None => {
+            let mut q = Sql::new(
+                "INSERT INTO registrations (session_id, person_id, venue_id, status, waitlist_pos, created_at) VALUES (",
+            );
+            q.bind(session)
+                .push(", ")
+                .bind(person)
+                .push(", ")
+                .bind(venue)
+                .push(", ")
+                .bind(status.as_str())
+                .push(", ")
+                .bind(pos)
+                .push(", ")
+                .bind(now)
+                .push(") RETURNING id");
+            let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
+            col(&row, "id")?
+        }
+    };
+    let registration = registration_in(tx, id).await?.ok_or(Error::NotFound)?;
+    Ok(RegisterOutcome {
+        waitlisted: status == RegistrationStatus::Waitlisted,
+        registration,
+    })
+}
+
 #[async_trait]
 impl TrainingStore for SqlStore {
+    async fn people_by_mobiles(
+        &self,
+        mobiles: &[String],
+    ) -> Result<Vec<(String, PersonId, Tier, RegionCode)>> {
+        let mut out = Vec::new();
+        for chunk in mobiles.chunks(500) {
+            let mut q = Sql::new("SELECT mobile, id, tier, region FROM people WHERE mobile IN (");
+            for (i, m) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(m.as_str());
+            }
+            q.push(")");
+            for r in q.query().fetch_all(self.pool()).await.map_err(db)? {
+                let tier: String = col(&r, "tier")?;
+                out.push((
+                    col(&r, "mobile")?,
+                    col(&r, "id")?,
+                    Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    region_code(col(&r, "region")?)?,
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn orgs_by_names(&self, names: &[String]) -> Result<Vec<(String, OrgId)>> {
+        let mut out = Vec::new();
+        for chunk in names.chunks(500) {
+            let mut q = Sql::new("SELECT name, MIN(id) AS id FROM organisations WHERE name IN (");
+            for (i, n) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(n.as_str());
+            }
+            q.push(") GROUP BY name");
+            for r in q.query().fetch_all(self.pool()).await.map_err(db)? {
+                out.push((col(&r, "name")?, col(&r, "id")?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn apply_roster(&self, plan: &RosterPlan, now: i64) -> Result<RosterOutcome> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut out = RosterOutcome::default();
+        let mut org_ids = Vec::with_capacity(plan.new_orgs.len());
+        for org in &plan.new_orgs {
+            let mut q = Sql::new(&format!("INSERT INTO organisations {ORG_COLS} VALUES ("));
+            org_binds(&mut q, org);
+            q.push(", ")
+                .bind(now)
+                .push(", ")
+                .bind(now)
+                .push(") RETURNING id");
+            let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
+            org_ids.push(col::<i64>(&row, "id")?);
+            out.created_orgs += 1;
+        }
+        let mut person_ids = Vec::with_capacity(plan.new_people.len());
+        for (person, new_org) in &plan.new_people {
+            let mut row = person.clone();
+            if let Some(i) = new_org {
+                row.org_id = Some(org_ids[*i]);
+            }
+            let mut q = Sql::new(&format!("INSERT INTO people {PERSON_COLS} VALUES ("));
+            person_binds(&mut q, &row);
+            q.push(", ")
+                .bind(now)
+                .push(", ")
+                .bind(now)
+                .push(") RETURNING id");
+            let r = match q.query().fetch_one(&mut *tx).await {
+                Ok(r) => r,
+                Err(e) if is_unique_violation(&e) => return Err(mobile_conflict()),
+                Err(e) => return Err(db(e)),
+            };
+            person_ids.push(col::<i64>(&r, "id")?);
+            out.created += 1;
+        }
+        for (who, venue) in &plan.registrations {
+            let person = match who {
+                RosterPerson::Existing(id) => {
+                    out.matched += 1;
+                    *id
+                }
+                RosterPerson::New(i) => person_ids[*i],
+            };
+            match register_in(&mut tx, plan.session, person, *venue, now).await {
+                Ok(r) if r.waitlisted => out.waitlisted += 1,
+                Ok(_) => out.registered += 1,
+                Err(Error::Conflict(_)) => out.already += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(out)
+    }
+
     async fn insert_programme(&self, p: &Programme, now: i64) -> Result<ProgrammeId> {
         let mut q =
             Sql::new("INSERT INTO programmes (name, starts_on, ends_on, created_at) VALUES (");
@@ -486,80 +679,9 @@ impl TrainingStore for SqlStore {
         now: i64,
     ) -> Result<RegisterOutcome> {
         let mut tx = self.pool().begin().await.map_err(db)?;
-        // Lock the venue: its seat count is decided one registration at a time.
-        let mut lock = Sql::new("UPDATE venues SET capacity = capacity WHERE id = ");
-        lock.bind(venue).push(" AND session_id = ").bind(session);
-        let locked = lock.query().execute(&mut *tx).await.map_err(db)?;
-        if locked.rows_affected() != 1 {
-            return Err(Error::field("venue_id", "reg.venue_unknown"));
-        }
-        let mut q = Sql::new("SELECT id, status FROM registrations WHERE session_id = ");
-        q.bind(session).push(" AND person_id = ").bind(person);
-        let existing = q.query().fetch_optional(&mut *tx).await.map_err(db)?;
-        if let Some(row) = &existing {
-            let status: String = col(row, "status")?;
-            if status != RegistrationStatus::Cancelled.as_str() {
-                return Err(Error::Conflict(FieldError::new("session", "reg.already")));
-            }
-        }
-        let mut q = Sql::new(
-            "SELECT v.capacity, \
-             (SELECT COUNT(*) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'registered') AS taken, \
-             (SELECT COALESCE(MAX(g.waitlist_pos), 0) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'waitlisted') AS last_pos \
-             FROM venues v WHERE v.id = ",
-        );
-        q.bind(venue);
-        let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-        let capacity: i64 = col(&row, "capacity")?;
-        let taken: i64 = col(&row, "taken")?;
-        let last_pos: i64 = col(&row, "last_pos")?;
-        let (status, pos) = if taken < capacity {
-            (RegistrationStatus::Registered, None)
-        } else {
-            (RegistrationStatus::Waitlisted, Some(last_pos + 1))
-        };
-        let id: RegistrationId = match existing {
-            Some(row) => {
-                let id: i64 = col(&row, "id")?;
-                let mut q = Sql::new("UPDATE registrations SET status = ");
-                q.bind(status.as_str())
-                    .push(", venue_id = ")
-                    .bind(venue)
-                    .push(", waitlist_pos = ")
-                    .bind(pos)
-                    .push(", created_at = ")
-                    .bind(now)
-                    .push(", promoted_at = NULL, cancelled_at = NULL WHERE id = ")
-                    .bind(id);
-                q.query().execute(&mut *tx).await.map_err(db)?;
-                id
-            }
-            None => {
-                let mut q = Sql::new(
-                    "INSERT INTO registrations (session_id, person_id, venue_id, status, waitlist_pos, created_at) VALUES (",
-                );
-                q.bind(session)
-                    .push(", ")
-                    .bind(person)
-                    .push(", ")
-                    .bind(venue)
-                    .push(", ")
-                    .bind(status.as_str())
-                    .push(", ")
-                    .bind(pos)
-                    .push(", ")
-                    .bind(now)
-                    .push(") RETURNING id");
-                let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-                col(&row, "id")?
-            }
-        };
-        let registration = registration_in(&mut tx, id).await?.ok_or(Error::NotFound)?;
+        let out = register_in(&mut tx, session, person, venue, now).await?;
         tx.commit().await.map_err(db)?;
-        Ok(RegisterOutcome {
-            waitlisted: status == RegistrationStatus::Waitlisted,
-            registration,
-        })
+        Ok(out)
     }
 
     async fn cancel_registration(

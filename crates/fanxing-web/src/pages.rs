@@ -115,6 +115,7 @@ const APP_CSS: &str = include_str!("../static/app.css");
 const APP_JS: &str = include_str!("../static/app.js");
 const CHECKIN_JS: &str = include_str!("../static/checkin.js");
 const WATCH_JS: &str = include_str!("../static/watch.js");
+const FAVICON: &str = include_str!("../static/favicon.svg");
 
 pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
@@ -122,6 +123,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
         "checkin.js" => (CHECKIN_JS, "text/javascript; charset=utf-8"),
         "watch.js" => (WATCH_JS, "text/javascript; charset=utf-8"),
+        "favicon.svg" => (FAVICON, "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

@@ -362,7 +362,13 @@
 
   if ("serviceWorker" in navigator && window.isSecureContext) {
     navigator.serviceWorker.register("/checkin/sw.js", { scope: "/checkin/" })
-      .then(function () { $("mode").textContent = t("checkin.offline_ready"); })
+      .then(function () { return navigator.serviceWorker.ready; })
+      .then(function () {
+        // The first visit happened before the worker existed: store this
+        // page now, so that it opens again without a network.
+        return caches.open("fanxing-checkin-v1").then(function (c) { return c.add(location.pathname); });
+      })
+      .then(function () { $("mode").textContent = t("checkin.offline_ready"); root.dataset.cached = "1"; })
       .catch(function () { $("mode").textContent = t("checkin.online_only"); });
   } else {
     $("mode").textContent = t("checkin.online_only");

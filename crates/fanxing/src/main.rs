@@ -78,6 +78,21 @@ enum Command {
         #[command(subcommand)]
         command: UserCommand,
     },
+    /// Import data files.
+    Import {
+        #[command(subcommand)]
+        command: ImportCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum ImportCommand {
+    /// Register the people of a roster (.xlsx or .csv) for a session, all or nothing.
+    Roster {
+        file: PathBuf,
+        #[arg(long)]
+        session: i64,
+    },
 }
 
 #[derive(Subcommand)]
@@ -194,6 +209,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Import {
+            command: ImportCommand::Roster { file, session },
+        } => import_roster(&cfg, &file, session).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -229,6 +247,74 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 .await?;
             println!("created user {} ({})", user.username, role.as_str());
             Ok(())
+        }
+    }
+}
+
+async fn import_roster(cfg: &Config, file: &std::path::Path, session: i64) -> anyhow::Result<()> {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let bar = ProgressBar::new(4);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message("读取文件 reading");
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    bar.inc(1);
+    bar.set_message("打开数据库 opening");
+    let opened = open(cfg).await?;
+    let actor = opened
+        .app
+        .system_actor_for_session(session)
+        .await
+        .map_err(|e| anyhow::anyhow!("session {session}: {}", e.message(fanxing_core::Lang::Zh)))?;
+    bar.inc(1);
+    bar.set_message("校验并导入 checking and importing");
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let result = opened
+        .app
+        .import_roster(&actor, session, &name, &bytes)
+        .await
+        .map_err(|e| {
+            let fields = e.fields();
+            let detail = fields
+                .0
+                .first()
+                .map(|f| f.message(fanxing_core::Lang::Zh))
+                .unwrap_or_else(|| e.message(fanxing_core::Lang::Zh));
+            anyhow::anyhow!("{}: {detail}", file.display())
+        })?;
+    bar.inc(2);
+    bar.finish_and_clear();
+    match result {
+        Ok(o) => {
+            println!(
+                "{}",
+                fanxing_core::Lang::Zh.tf(
+                    "roster.done",
+                    &[
+                        ("created", &o.created.to_string()),
+                        ("matched", &o.matched.to_string()),
+                        ("registered", &o.registered.to_string()),
+                        ("waitlisted", &o.waitlisted.to_string()),
+                        ("already", &o.already.to_string()),
+                    ],
+                )
+            );
+            Ok(())
+        }
+        Err(errors) => {
+            eprintln!(
+                "{}",
+                fanxing_core::Lang::Zh.tf("roster.failed", &[("n", &errors.len().to_string())])
+            );
+            for e in errors.iter().take(200) {
+                eprintln!("  {}", e.message(fanxing_core::Lang::Zh));
+            }
+            anyhow::bail!("{}: nothing imported", file.display())
         }
     }
 }

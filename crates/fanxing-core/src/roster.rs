@@ -1,0 +1,606 @@
+//! Roster files: the `.xlsx` and `.csv` lists that offices already keep.
+//!
+//! Reading is forgiving about what real spreadsheets hold — a merged title
+//! row above the header, full-width digits and spaces, trailing blanks,
+//! numbers stored as numbers, GBK-encoded CSV from Excel, region names with
+//! or without 市/区/县 — and strict about the rest: every problem names its
+//! row (as the spreadsheet numbers it) and column, and the caller imports
+//! nothing unless every row is good.
+
+use std::collections::HashMap;
+use std::io::Cursor;
+
+use crate::error::{Error, Result};
+use crate::i18n::Lang;
+use crate::model::Tier;
+use crate::region::{short_region_name, Region, RegionCode, RegionLevel};
+use crate::values::{to_half_width, IdNumber, Mobile};
+
+/// Largest roster file accepted.
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+/// Most rows in one roster.
+pub const MAX_ROWS: usize = 20_000;
+
+/// One cell as read, before interpretation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Empty,
+    Text(String),
+    /// A number as stored by the spreadsheet (Excel keeps phone numbers so).
+    Number(f64),
+}
+
+impl Cell {
+    fn text(&self) -> String {
+        match self {
+            Cell::Empty => String::new(),
+            Cell::Text(s) => s.clone(),
+            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+            Cell::Number(n) => n.to_string(),
+        }
+    }
+}
+
+/// The columns of a roster, with the header names people write for them.
+pub const COLUMNS: &[(&str, &[&str])] = &[
+    ("name", &["姓名", "名字", "学员姓名"]),
+    (
+        "mobile",
+        &["手机号", "手机号码", "手机", "联系电话", "电话"],
+    ),
+    ("id_number", &["身份证号", "身份证号码", "身份证"]),
+    (
+        "org",
+        &["单位", "工作单位", "所在单位", "企业名称", "单位名称"],
+    ),
+    ("tier", &["层级", "学员层级", "类别", "人员类别"]),
+    (
+        "region",
+        &["所在地区", "地区", "所在地", "区县", "所在区县"],
+    ),
+    ("venue", &["会场", "参训会场", "报名会场"]),
+];
+
+/// The template's header row, in order.
+pub const TEMPLATE_HEADERS: &[&str] = &[
+    "姓名",
+    "手机号",
+    "身份证号",
+    "单位",
+    "层级",
+    "所在地区",
+    "会场",
+];
+
+/// A problem in one cell (or row) of a roster.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RowError {
+    /// The row number as the spreadsheet shows it (1-based).
+    pub row: usize,
+    /// The column's header as written in the file ("" for the whole row).
+    pub column: String,
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl RowError {
+    pub fn message(&self, lang: Lang) -> String {
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let what = lang.tf(self.key, &args);
+        if self.column.is_empty() {
+            lang.tf(
+                "roster.at_row",
+                &[("row", &self.row.to_string()), ("what", &what)],
+            )
+        } else {
+            lang.tf(
+                "roster.at_cell",
+                &[
+                    ("row", &self.row.to_string()),
+                    ("column", &self.column),
+                    ("what", &what),
+                ],
+            )
+        }
+    }
+}
+
+/// A roster row that passed the checks that need no database.
+#[derive(Debug, Clone)]
+pub struct RosterLine {
+    pub row: usize,
+    pub name: String,
+    pub mobile: Mobile,
+    pub id_number: Option<IdNumber>,
+    pub org: Option<String>,
+    pub tier: Option<Tier>,
+    pub region: Option<String>,
+    pub venue: Option<String>,
+    /// Header names as written, for messages about later checks.
+    pub headers: HashMap<&'static str, String>,
+}
+
+/// Reads the first sheet of a spreadsheet, or a CSV file, into cells.
+/// Errors are i18n keys (the file as a whole is wrong).
+pub fn read_grid(
+    filename: &str,
+    bytes: &[u8],
+) -> std::result::Result<Vec<Vec<Cell>>, &'static str> {
+    if bytes.is_empty() {
+        return Err("roster.empty_file");
+    }
+    if bytes.len() > MAX_BYTES {
+        return Err("roster.too_large");
+    }
+    let lower = filename.to_ascii_lowercase();
+    let is_zip = bytes.starts_with(b"PK\x03\x04");
+    let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
+    if is_zip || is_ole {
+        let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
+            .map_err(|_| "roster.bad_spreadsheet")?;
+        use calamine::Reader;
+        let range = wb
+            .worksheet_range_at(0)
+            .ok_or_else(|| "roster.empty_file")?
+            .map_err(|_| "roster.bad_spreadsheet")?;
+        // Keep the sheet's own row numbers (the range may start below row 1).
+        let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
+        let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
+        let mut grid = vec![Vec::new(); first_row];
+        for row in range.rows() {
+            let mut cells = vec![Cell::Empty; first_col];
+            cells.extend(row.iter().map(|d| match d {
+                calamine::Data::Empty => Cell::Empty,
+                calamine::Data::String(s) => Cell::Text(s.clone()),
+                calamine::Data::Float(f) => Cell::Number(*f),
+                calamine::Data::Int(i) => Cell::Number(*i as f64),
+                calamine::Data::Bool(b) => Cell::Text(b.to_string()),
+                other => Cell::Text(other.to_string()),
+            }));
+            grid.push(cells);
+        }
+        return Ok(grid);
+    }
+    if lower.ends_with(".xlsx") || lower.ends_with(".xls") {
+        return Err("roster.bad_spreadsheet");
+    }
+    // Text: UTF-8 (with or without BOM), else GB18030 as Excel writes it on
+    // Chinese Windows.
+    let text = match std::str::from_utf8(bytes) {
+        Ok(s) => s.trim_start_matches('\u{feff}').to_string(),
+        Err(_) => {
+            let (s, _, bad) = encoding_rs::GB18030.decode(bytes);
+            if bad {
+                return Err("roster.bad_type");
+            }
+            s.into_owned()
+        }
+    };
+    if text.chars().take(4096).any(|c| c == '\0') {
+        return Err("roster.bad_type");
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut grid = Vec::new();
+    for rec in reader.records() {
+        let rec = rec.map_err(|_| "roster.bad_type")?;
+        grid.push(
+            rec.iter()
+                .map(|s| {
+                    if s.trim().is_empty() {
+                        Cell::Empty
+                    } else {
+                        Cell::Text(s.to_string())
+                    }
+                })
+                .collect(),
+        );
+    }
+    Ok(grid)
+}
+
+fn clean(s: &str) -> String {
+    to_half_width(s)
+        .trim()
+        .trim_matches(|c: char| c.is_whitespace() || c == '\u{a0}')
+        .to_string()
+}
+
+fn header_key(cell: &str) -> Option<&'static str> {
+    let h: String = clean(cell)
+        .chars()
+        .filter(|c| !matches!(c, '*' | ' ' | '（' | '）' | '(' | ')'))
+        .collect();
+    COLUMNS
+        .iter()
+        .find(|(_, names)| names.iter().any(|n| h == *n || h.starts_with(n)))
+        .map(|(k, _)| *k)
+}
+
+/// Finds the header row (within the first 10 rows) and reads every row under
+/// it. Returns all problems found, not just the first.
+pub fn parse_roster(grid: &[Vec<Cell>]) -> std::result::Result<Vec<RosterLine>, Vec<RowError>> {
+    let header_at = grid.iter().take(10).position(|row| {
+        let keys: Vec<_> = row.iter().filter_map(|c| header_key(&c.text())).collect();
+        keys.contains(&"name") && keys.contains(&"mobile")
+    });
+    let Some(h) = header_at else {
+        return Err(vec![RowError {
+            row: 1,
+            column: String::new(),
+            key: "roster.no_header",
+            args: vec![],
+        }]);
+    };
+    let mut cols: HashMap<&'static str, (usize, String)> = HashMap::new();
+    for (i, c) in grid[h].iter().enumerate() {
+        if let Some(k) = header_key(&c.text()) {
+            cols.entry(k).or_insert((i, clean(&c.text())));
+        }
+    }
+    let headers: HashMap<&'static str, String> = cols
+        .iter()
+        .map(|(k, (_, name))| (*k, name.clone()))
+        .collect();
+    let mut errors = Vec::new();
+    let mut lines = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    if grid.len() - h - 1 > MAX_ROWS {
+        return Err(vec![RowError {
+            row: h + 1,
+            column: String::new(),
+            key: "roster.too_many_rows",
+            args: vec![("max", MAX_ROWS.to_string())],
+        }]);
+    }
+    for (i, row) in grid.iter().enumerate().skip(h + 1) {
+        let rownum = i + 1;
+        let get = |k: &str| -> Option<&Cell> { cols.get(k).and_then(|(c, _)| row.get(*c)) };
+        let text = |k: &str| get(k).map(|c| clean(&c.text())).filter(|s| !s.is_empty());
+        if row.iter().all(|c| clean(&c.text()).is_empty()) {
+            continue;
+        }
+        let err = |errors: &mut Vec<RowError>, k: &'static str, key: &'static str| {
+            errors.push(RowError {
+                row: rownum,
+                column: headers.get(k).cloned().unwrap_or_else(|| k.to_string()),
+                key,
+                args: vec![],
+            })
+        };
+        let name = text("name").unwrap_or_default();
+        if name.is_empty() {
+            err(&mut errors, "name", "error.required");
+        } else if name.chars().count() > crate::model::NAME_MAX {
+            err(&mut errors, "name", "roster.too_long");
+        }
+        let mobile = match text("mobile") {
+            None => {
+                err(&mut errors, "mobile", "error.required");
+                None
+            }
+            Some(m) => match Mobile::parse(&m) {
+                Ok(m) => Some(m),
+                Err(k) => {
+                    err(&mut errors, "mobile", k);
+                    None
+                }
+            },
+        };
+        if let Some(m) = &mobile {
+            if let Some(first) = seen.insert(m.as_str().to_string(), rownum) {
+                errors.push(RowError {
+                    row: rownum,
+                    column: headers.get("mobile").cloned().unwrap_or_default(),
+                    key: "roster.duplicate_mobile",
+                    args: vec![("first", first.to_string())],
+                });
+            }
+        }
+        let id_number = match get("id_number") {
+            Some(Cell::Number(_)) => {
+                // 18 digits do not fit a spreadsheet number: the end is lost.
+                err(&mut errors, "id_number", "roster.id_as_number");
+                None
+            }
+            _ => match text("id_number") {
+                None => None,
+                Some(s) => match IdNumber::parse(&s) {
+                    Ok(v) => Some(v),
+                    Err(k) => {
+                        err(&mut errors, "id_number", k);
+                        None
+                    }
+                },
+            },
+        };
+        let tier = match text("tier") {
+            None => None,
+            Some(t) => match Tier::parse_label(&t) {
+                Some(t) => Some(t),
+                None => {
+                    err(&mut errors, "tier", "roster.bad_tier");
+                    None
+                }
+            },
+        };
+        if let Some(m) = mobile {
+            lines.push(RosterLine {
+                row: rownum,
+                name,
+                mobile: m,
+                id_number,
+                org: text("org").map(|o| o.chars().take(crate::model::ORG_NAME_MAX).collect()),
+                tier,
+                region: text("region"),
+                venue: text("venue"),
+                headers: headers.clone(),
+            });
+        }
+    }
+    if lines.is_empty() && errors.is_empty() {
+        errors.push(RowError {
+            row: h + 2,
+            column: String::new(),
+            key: "roster.no_rows",
+            args: vec![],
+        });
+    }
+    if errors.is_empty() {
+        Ok(lines)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Resolves region names as people write them.
+pub struct RegionResolver<'a> {
+    regions: &'a [Region],
+}
+
+impl<'a> RegionResolver<'a> {
+    pub fn new(regions: &'a [Region]) -> Self {
+        RegionResolver { regions }
+    }
+
+    /// `昆山`, `昆山市`, `苏州市昆山市`, `苏州昆山`, `320583` → 320583. A
+    /// name shared by two cities' districts (鼓楼区) needs its city.
+    pub fn resolve(&self, text: &str) -> std::result::Result<RegionCode, &'static str> {
+        let t: String = clean(text).chars().filter(|c| !c.is_whitespace()).collect();
+        if let Some(code) = RegionCode::parse(&t) {
+            return self
+                .regions
+                .iter()
+                .find(|r| r.code == code)
+                .map(|r| r.code)
+                .ok_or("error.region_unknown");
+        }
+        let exact: Vec<&Region> = self.regions.iter().filter(|r| r.name == t).collect();
+        let unique = |v: Vec<&Region>| match v.len() {
+            0 => None,
+            1 => Some(Ok(v[0].code)),
+            _ => Some(Err("roster.region_ambiguous")),
+        };
+        if let Some(r) = unique(exact) {
+            return r;
+        }
+        // "City + county" in one cell, with or without suffixes.
+        for city in self.regions.iter().filter(|r| r.level == RegionLevel::City) {
+            for prefix in [city.name.as_str(), city.short_name()] {
+                if let Some(rest) = t.strip_prefix(prefix) {
+                    if rest.is_empty() {
+                        continue;
+                    }
+                    let hit = self.regions.iter().find(|r| {
+                        r.code.city() == city.code
+                            && r.code != city.code
+                            && (r.name == rest || r.short_name() == short_region_name(rest))
+                    });
+                    if let Some(r) = hit {
+                        return Ok(r.code);
+                    }
+                }
+            }
+        }
+        let short = short_region_name(&t);
+        let by_short: Vec<&Region> = self
+            .regions
+            .iter()
+            .filter(|r| r.level != RegionLevel::Province && r.short_name() == short)
+            .collect();
+        // A city and its same-named district (e.g. 宿迁 / 宿城) are distinct
+        // names; prefer the city when only it matches exactly by short name.
+        unique(by_short).unwrap_or(Err("error.region_unknown"))
+    }
+}
+
+/// The downloadable template: headers, one example row and a note.
+pub fn template_xlsx() -> Result<Vec<u8>> {
+    use rust_xlsxwriter::{Format, Workbook};
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("报名名单")
+        .map_err(|e| Error::Store(e.to_string()))?;
+    let bold = Format::new().set_bold();
+    let text = Format::new().set_num_format("@");
+    let widths = [10.0, 16.0, 22.0, 28.0, 12.0, 16.0, 22.0];
+    for (i, (h, w)) in TEMPLATE_HEADERS.iter().zip(widths).enumerate() {
+        let c = i as u16;
+        ws.write_string_with_format(0, c, *h, &bold)
+            .map_err(|e| Error::Store(e.to_string()))?;
+        // Text columns, so Excel keeps phone and ID numbers whole.
+        ws.set_column_width(c, w)
+            .map_err(|e| Error::Store(e.to_string()))?;
+        ws.set_column_format(c, &text)
+            .map_err(|e| Error::Store(e.to_string()))?;
+    }
+    let example = [
+        "张三",
+        "13800000000",
+        "",
+        "昆山某某电子商务有限公司",
+        "运营人员",
+        "昆山市",
+        "",
+    ];
+    for (i, v) in example.iter().enumerate() {
+        ws.write_string(1, i as u16, *v)
+            .map_err(|e| Error::Store(e.to_string()))?;
+    }
+    ws.set_freeze_panes(1, 0)
+        .map_err(|e| Error::Store(e.to_string()))?;
+    let notes = wb.add_worksheet();
+    notes
+        .set_name("填写说明")
+        .map_err(|e| Error::Store(e.to_string()))?;
+    let lines = [
+        "姓名、手机号必填；新学员还需填写层级和所在地区。",
+        "层级：领导干部 / 企业负责人 / 运营人员。",
+        "所在地区：如“昆山市”“昆山”或“苏州市昆山市”；区名重复时（如鼓楼区）请写明所属市。",
+        "会场：填写会场名称，留空则按所在地区自动推荐。",
+        "身份证号选填，请以文本格式填写。",
+        "整表校验通过才会导入；任何一行有误都不会导入，并指出行号和列名。",
+    ];
+    for (i, l) in lines.iter().enumerate() {
+        notes
+            .write_string(i as u32, 0, *l)
+            .map_err(|e| Error::Store(e.to_string()))?;
+    }
+    notes
+        .set_column_width(0, 90.0)
+        .map_err(|e| Error::Store(e.to_string()))?;
+    wb.save_to_buffer().map_err(|e| Error::Store(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::region::{parse_regions_csv, JIANGSU_CSV};
+
+    fn t(s: &str) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    #[test]
+    fn finds_the_header_under_a_title_and_reads_messy_cells() {
+        let grid = vec![
+            vec![
+                t("昆山市 2025 年直播电商培训报名表"),
+                Cell::Empty,
+                Cell::Empty,
+            ],
+            vec![Cell::Empty],
+            vec![
+                t("序号"),
+                t("*姓名"),
+                t("手机号码 "),
+                t("层级"),
+                t("所在地区"),
+            ],
+            vec![
+                t("1"),
+                t(" 王芳　"),
+                Cell::Number(13912345678.0),
+                t("运营人员"),
+                t("昆山"),
+            ],
+            vec![
+                t("2"),
+                t("李强"),
+                t("１３９ １２３４ ５６７９"),
+                t("企业负责人"),
+                t("苏州市昆山市"),
+            ],
+            vec![Cell::Empty, Cell::Empty],
+        ];
+        let lines = parse_roster(&grid).unwrap();
+        assert_eq!(lines.len(), 2);
+        assert_eq!(lines[0].row, 4);
+        assert_eq!(lines[0].name, "王芳");
+        assert_eq!(lines[0].mobile.as_str(), "13912345678");
+        assert_eq!(lines[1].mobile.as_str(), "13912345679");
+        assert_eq!(lines[1].tier, Some(Tier::CompanyHead));
+    }
+
+    #[test]
+    fn names_row_and_column_of_every_problem() {
+        let grid = vec![
+            vec![t("姓名"), t("手机号"), t("身份证号"), t("层级")],
+            vec![t("王芳"), t("1391234567"), Cell::Empty, t("运营")],
+            vec![
+                t(""),
+                t("13912345670"),
+                Cell::Number(3.2058319900101e17),
+                t("老板"),
+            ],
+            vec![t("赵六"), t("13912345670"), Cell::Empty, Cell::Empty],
+        ];
+        let errs = parse_roster(&grid).unwrap_err();
+        let got: Vec<(usize, &str, &str)> = errs
+            .iter()
+            .map(|e| (e.row, e.column.as_str(), e.key))
+            .collect();
+        assert!(got.contains(&(2, "手机号", "error.mobile")), "{got:?}");
+        assert!(got.contains(&(3, "姓名", "error.required")));
+        assert!(got.contains(&(3, "身份证号", "roster.id_as_number")));
+        assert!(got.contains(&(3, "层级", "roster.bad_tier")));
+        assert!(got.contains(&(4, "手机号", "roster.duplicate_mobile")));
+        let msg = errs.iter().find(|e| e.row == 2).unwrap().message(Lang::Zh);
+        assert!(msg.contains("第 2 行") && msg.contains("手机号"), "{msg}");
+    }
+
+    #[test]
+    fn resolves_region_names_as_people_write_them() {
+        let regions = parse_regions_csv(JIANGSU_CSV, &[]).unwrap();
+        let r = RegionResolver::new(&regions);
+        let ks = RegionCode::parse("320583").unwrap();
+        for s in [
+            "昆山市",
+            "昆山",
+            "苏州市昆山市",
+            "苏州昆山",
+            "320583",
+            " 昆山市 ",
+        ] {
+            assert_eq!(r.resolve(s), Ok(ks), "{s}");
+        }
+        assert_eq!(r.resolve("苏州"), Ok(RegionCode::parse("320500").unwrap()));
+        assert_eq!(r.resolve("工业园区"), Err("error.region_unknown"));
+        assert_eq!(
+            r.resolve("苏州工业园区"),
+            Ok(RegionCode::parse("320576").unwrap())
+        );
+        // 鼓楼区 exists in Nanjing and in Xuzhou.
+        assert_eq!(r.resolve("鼓楼区"), Err("roster.region_ambiguous"));
+        assert_eq!(
+            r.resolve("南京市鼓楼区"),
+            Ok(RegionCode::parse("320106").unwrap())
+        );
+        assert_eq!(r.resolve("姑苏"), Ok(RegionCode::parse("320508").unwrap()));
+        assert_eq!(r.resolve("火星"), Err("error.region_unknown"));
+    }
+
+    #[test]
+    fn reads_csv_in_utf8_and_gbk_and_refuses_other_files() {
+        let csv = "姓名,手机号,层级\n王芳,13912345678,运营人员\n";
+        let g = read_grid("a.csv", csv.as_bytes()).unwrap();
+        assert_eq!(g.len(), 2);
+        let (gbk, _, _) = encoding_rs::GBK.encode(csv);
+        let g2 = read_grid("a.csv", &gbk).unwrap();
+        assert_eq!(g2[1][0], Cell::Text("王芳".into()));
+        assert!(read_grid("a.png", b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR").is_err());
+        assert!(read_grid("a.xlsx", b"not a zip").is_err());
+        assert!(read_grid("a.csv", b"").is_err());
+    }
+
+    #[test]
+    fn template_round_trips_through_the_reader() {
+        let bytes = template_xlsx().unwrap();
+        let grid = read_grid("模板.xlsx", &bytes).unwrap();
+        let lines = parse_roster(&grid).unwrap();
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].name, "张三");
+    }
+}
