@@ -141,7 +141,7 @@ pub fn read_grid(
         use calamine::Reader;
         let range = wb
             .worksheet_range_at(0)
-            .ok_or_else(|| "roster.empty_file")?
+            .ok_or("roster.empty_file")?
             .map_err(|_| "roster.bad_spreadsheet")?;
         // Keep the sheet's own row numbers (the range may start below row 1).
         let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
