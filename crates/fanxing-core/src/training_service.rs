@@ -982,6 +982,11 @@ impl Fanxing {
         Ok((s, venues))
     }
 
+    /// Checks that the caller may import a roster for the session.
+    pub async fn can_import_roster(&self, actor: &Actor, session: SessionId) -> Result<()> {
+        self.roster_session(actor, session).await.map(|_| ())
+    }
+
     /// Imports a roster file for a session: people are matched by mobile
     /// number or created, then registered (waitlisted where a venue is full).
     /// Every row is checked first; with any problem nothing is written and

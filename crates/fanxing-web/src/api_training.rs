@@ -338,3 +338,38 @@ pub async fn heartbeat(
     s.app.heartbeat(&c.actor, id).await.map_err(|e| c.err(e))?;
     Ok(Json(Ok_ { ok: true }))
 }
+
+#[derive(Deserialize)]
+pub struct RosterQuery {
+    #[serde(default)]
+    filename: String,
+}
+
+/// A roster file as the request body (`?filename=` tells its type).
+pub async fn import_roster(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<RosterQuery>,
+    body: axum::body::Bytes,
+) -> Result<Json<fanxing_core::store::RosterOutcome>, axum::response::Response> {
+    use axum::response::IntoResponse;
+    let id = path_id(&c, &id).map_err(IntoResponse::into_response)?;
+    match s.app.import_roster(&c.actor, id, &q.filename, &body).await {
+        Ok(Ok(outcome)) => Ok(Json(outcome)),
+        Ok(Err(rows)) => {
+            let list: Vec<serde_json::Value> = rows
+                .iter()
+                .map(|e| serde_json::json!({"row": e.row, "column": e.column, "message": e.message(c.lang)}))
+                .collect();
+            let body = serde_json::json!({"error": {
+                "code": "roster",
+                "message": c.lang.tf("roster.failed", &[("n", &rows.len().to_string())]),
+                "fields": {},
+                "rows": list,
+            }});
+            Err((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
+        }
+        Err(e) => Err(c.err(e).into_response()),
+    }
+}

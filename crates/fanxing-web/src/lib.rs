@@ -67,6 +67,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/checkin/sw.js"),
     ("GET", "/checkin/{id}"),
     ("GET", "/watch/{id}"),
+    ("GET", "/sessions/{id}/roster"),
+    ("POST", "/sessions/{id}/roster"),
+    ("GET", "/roster-template.xlsx"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/regions"),
@@ -99,6 +102,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/venues/{id}/checkin-kit"),
     ("POST", "/api/v1/venues/{id}/scans"),
     ("POST", "/api/v1/venues/{id}/walk-ins"),
+    ("POST", "/api/v1/sessions/{id}/roster"),
 ];
 
 /// Builds the whole application.
@@ -146,7 +150,11 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/me/registrations", get(t::my_registrations))
         .route("/api/v1/venues/{id}/checkin-kit", get(t::checkin_kit))
         .route("/api/v1/venues/{id}/scans", post(t::scans))
-        .route("/api/v1/venues/{id}/walk-ins", post(t::walk_in));
+        .route("/api/v1/venues/{id}/walk-ins", post(t::walk_in))
+        .route(
+            "/api/v1/sessions/{id}/roster",
+            post(t::import_roster).layer(upload_limit()),
+        );
 
     let pages = Router::new()
         .route("/", get(pages::home))
@@ -180,6 +188,13 @@ pub fn router(state: AppState) -> Router {
         .route("/checkin/sw.js", get(pt::service_worker))
         .route("/checkin/{id}", get(pt::checkin))
         .route("/watch/{id}", get(pt::watch))
+        .route(
+            "/sessions/{id}/roster",
+            get(pt::roster_form)
+                .post(pt::import_roster)
+                .layer(upload_limit()),
+        )
+        .route("/roster-template.xlsx", get(pt::roster_template))
         .fallback(not_found);
 
     pages
@@ -187,6 +202,11 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(ctx::csrf_cookie))
         .layer(middleware::from_fn(ctx::security_headers))
         .with_state(state)
+}
+
+/// Roster files may be larger than axum's default body limit.
+fn upload_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(fanxing_core::roster::MAX_BYTES + 64 * 1024)
 }
 
 /// Unknown paths: a JSON error under `/api/`, a page elsewhere.

@@ -108,6 +108,13 @@ pub fn spec() -> Value {
             "/api/v1/me/registrations": {"get": op("The caller's registrations", "registrations", json!([]), None, "200")},
             "/api/v1/venues/{id}/checkin-kit": {"get": op("What a check-in device needs offline: session, venues, public key, roster (audited)", "check-in", json!([id()]), None, "200")},
             "/api/v1/venues/{id}/scans": {"post": op("Submit scans (idempotent per scan_id); each gets accepted, duplicate or refused with a reason", "check-in", json!([id()]), Some("Scans"), "200")},
+            "/api/v1/sessions/{id}/roster": {"post": {
+                "summary": "Import a roster (.xlsx or .csv as the request body; ?filename= gives its type). All or nothing: a 422 lists every problem by row and column.",
+                "tags": ["registrations"],
+                "parameters": [id(), q("filename", "e.g. roster.xlsx")],
+                "requestBody": {"required": true, "content": {"application/octet-stream": {}}},
+                "responses": {"200": {"description": "Counts of people created, matched, registered, waitlisted"}, "422": {"$ref": "#/components/responses/Error"}}
+            }},
             "/api/v1/venues/{id}/walk-ins": {"post": op("Register and check in a walk-in while seats remain", "check-in", json!([id()]), Some("WalkIn"), "200")}
         },
         "components": {

@@ -114,6 +114,7 @@ struct SessionPage<'a> {
     can_register: bool,
     suggested: Option<i64>,
     manages: bool,
+    can_import: bool,
     transitions: Vec<(&'static str, String)>,
     flash: Option<String>,
     error: Option<String>,
@@ -181,6 +182,10 @@ async fn session_page(
         }
     }
     let manages = state.app.manages(actor, &v.session);
+    let can_import = match actor {
+        Some(a) => state.app.can_import_roster(a, id).await.is_ok(),
+        None => false,
+    };
     use SessionStatus::*;
     let next: &[SessionStatus] = match v.session.status {
         Draft => &[Published, Cancelled],
@@ -211,6 +216,7 @@ async fn session_page(
             can_register,
             suggested,
             manages,
+            can_import,
             transitions,
             flash,
             error,
@@ -603,4 +609,146 @@ pub async fn programme(
             tiers,
         },
     )
+}
+
+// ---- Roster import ----------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "roster.html")]
+struct RosterPage<'a> {
+    ctx: &'a Ctx,
+    session: Session,
+    done: Option<String>,
+    failed: String,
+    errors: Vec<String>,
+}
+
+fn outcome_text(lang: Lang, o: &fanxing_core::store::RosterOutcome) -> String {
+    lang.tf(
+        "roster.done",
+        &[
+            ("created", &o.created.to_string()),
+            ("matched", &o.matched.to_string()),
+            ("registered", &o.registered.to_string()),
+            ("waitlisted", &o.waitlisted.to_string()),
+            ("already", &o.already.to_string()),
+        ],
+    )
+}
+
+async fn roster_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    done: Option<String>,
+    errors: Vec<String>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let session = state
+        .app
+        .session_view(Some(actor), id)
+        .await
+        .map_err(|e| PageError::new(ctx, e))?
+        .session;
+    let failed = ctx.tf("roster.failed", &[("n", &errors.len().to_string())]);
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut res = render(
+        ctx,
+        &RosterPage {
+            ctx,
+            session,
+            done,
+            failed,
+            errors,
+        },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn roster_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    // Same rule as importing: refuse before showing the form.
+    state
+        .app
+        .can_import_roster(actor, id)
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    roster_page(&state, &ctx, id, None, Vec::new()).await
+}
+
+pub async fn import_roster(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    let bad = |ctx: &Ctx| PageError::new(ctx, Error::field("file", "roster.bad_type"));
+    // Log-in is checked before the body is read.
+    let mut form = form.map_err(|_| bad(&ctx))?;
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(field) = form.next_field().await.map_err(|_| bad(&ctx))? {
+        match field.name() {
+            Some("csrf") => csrf = field.text().await.map_err(|_| bad(&ctx))?,
+            Some("file") => {
+                let name = field.file_name().unwrap_or("roster").to_string();
+                let bytes = field
+                    .bytes()
+                    .await
+                    .map_err(|_| PageError::new(&ctx, Error::field("file", "roster.too_large")))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    ctx.check_csrf(&csrf)?;
+    let (name, bytes) = file.unwrap_or_default();
+    match state.app.import_roster(actor, id, &name, &bytes).await {
+        Ok(Ok(outcome)) => {
+            let text = outcome_text(ctx.lang, &outcome);
+            roster_page(&state, &ctx, id, Some(text), Vec::new()).await
+        }
+        Ok(Err(rows)) => {
+            let errors = rows.iter().take(500).map(|e| e.message(ctx.lang)).collect();
+            roster_page(&state, &ctx, id, None, errors).await
+        }
+        Err(e @ Error::Invalid(_)) => {
+            let errors = e.fields().0.iter().map(|f| f.message(ctx.lang)).collect();
+            roster_page(&state, &ctx, id, None, errors).await
+        }
+        Err(e) => Err(PageError::new(&ctx, e)),
+    }
+}
+
+/// The roster template, an `.xlsx` with the expected headers.
+pub async fn roster_template(ctx: Ctx) -> PageResult {
+    let actor = ctx.actor()?;
+    actor.write_range().map_err(|e| PageError::new(&ctx, e))?;
+    let bytes = fanxing_core::roster::template_xlsx().map_err(|e| PageError::new(&ctx, e))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"roster-template.xlsx\"; filename*=UTF-8''%E6%8A%A5%E5%90%8D%E5%90%8D%E5%8D%95%E6%A8%A1%E6%9D%BF.xlsx"),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
 }

@@ -13,3 +13,32 @@
   var bad = document.querySelector("[aria-invalid=true]");
   if (bad) bad.focus();
 })();
+// Upload forms: show the upload's progress, then show the answer page.
+(function () {
+  "use strict";
+  document.querySelectorAll("form[data-upload]").forEach(function (form) {
+    form.addEventListener("submit", function (ev) {
+      if (!window.FormData || !window.XMLHttpRequest) return;
+      ev.preventDefault();
+      var bar = form.querySelector("progress");
+      var button = form.querySelector("button[type=submit]");
+      if (bar) bar.hidden = false;
+      if (button) button.disabled = true;
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.action);
+      xhr.upload.addEventListener("progress", function (e) {
+        if (bar && e.lengthComputable) bar.value = Math.round((e.loaded / e.total) * 100);
+      });
+      xhr.addEventListener("load", function () {
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      });
+      xhr.addEventListener("error", function () {
+        if (button) button.disabled = false;
+        if (bar) bar.hidden = true;
+      });
+      xhr.send(new FormData(form));
+    });
+  });
+})();

@@ -5,4 +5,5 @@
 mod common;
 mod foundation;
 mod matrix;
+mod roster;
 mod training;

@@ -145,6 +145,11 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         | ("POST", "/api/v1/venues/{id}/walk-ins")
         | ("GET", "/checkin/{id}") => own_only(office || role == Checkin),
         ("GET", "/checkin") => untargeted(office || role == Checkin),
+        // Rosters: offices whose scope holds the session or one of its venues.
+        ("GET", "/sessions/{id}/roster")
+        | ("POST", "/sessions/{id}/roster")
+        | ("POST", "/api/v1/sessions/{id}/roster") => own_only(office),
+        ("GET", "/roster-template.xlsx") => untargeted(office),
         _ => panic!("{method} {path} is not in the authorisation matrix: add a rule"),
     }
 }
@@ -711,7 +716,16 @@ async fn call(
     if method != "GET" {
         let is_person = path.contains("people");
         let is_org = path.contains("orgs") || path.contains("organisations");
-        req = if let Some(b) = &training_json {
+        req = if path == "/sessions/{id}/roster" {
+            // An upload form: the token and a file with no rows.
+            let part = reqwest::multipart::Part::bytes("姓名,手机号\n".as_bytes().to_vec())
+                .file_name("roster.csv");
+            req.multipart(
+                reqwest::multipart::Form::new()
+                    .text("csrf", csrf.to_string())
+                    .part("file", part),
+            )
+        } else if let Some(b) = &training_json {
             req.json(b)
         } else if is_api {
             req.json(if is_person { &person_json } else { &org_json })
@@ -757,6 +771,8 @@ async fn call(
             | "/sessions/{id}/register"
             | "/api/v1/sessions/{id}/heartbeat"
             | "/api/v1/venues/{id}/walk-ins"
+            | "/sessions/{id}/roster"
+            | "/api/v1/sessions/{id}/roster"
     );
     let status = if content_checked && matches!(status.as_u16(), 409 | 422) {
         StatusCode::OK
