@@ -3,6 +3,7 @@
 //! binary, so one link step.
 
 mod common;
+mod durability;
 mod foundation;
 mod matrix;
 mod roster;

@@ -1,0 +1,217 @@
+//! Every acknowledged check-in survives a crash: the server process is
+//! killed with SIGKILL in the middle of a burst and restarted; each check-in
+//! that got a 2xx is there, once.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use fanxing_core::auth::{Access, Actor};
+use fanxing_core::region::RegionRange;
+use fanxing_core::service::now;
+use fanxing_core::store::{PeopleQuery, RegistrationRow, Store, TrainingStore};
+use fanxing_core::training::{format_local, RegistrationStatus};
+use serde_json::{json, Value};
+
+use crate::common::{TestApp, TEST_KEY};
+
+/// Starts `fanxing serve` on a free port and returns it with its base URL.
+fn start(app: &TestApp) -> (Child, String) {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fanxing"));
+    cmd.args(["serve", "--port", "0", "--data-dir"])
+        .arg(app.data_dir())
+        .env("FANXING_DATA_KEY", TEST_KEY)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null());
+    match &app.config.database_url {
+        Some(u) => cmd.env("DATABASE_URL", u),
+        None => cmd.env_remove("DATABASE_URL"),
+    };
+    let mut child = cmd.spawn().expect("spawn fanxing");
+    let out = child.stdout.take().unwrap();
+    let mut lines = BufReader::new(out).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("server exited before it was ready")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("Fanxing ready on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    // Keep draining stdout so the server never blocks on a full pipe.
+    std::thread::spawn(move || for _ in lines {});
+    (child, base)
+}
+
+#[tokio::test]
+async fn acknowledged_checkins_survive_sigkill() {
+    let app = TestApp::spawn().await;
+    let fx = &app.opened.app;
+    let admin = Actor::new(
+        app.opened
+            .store
+            .find_user_by_username("admin")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let programme = fx
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let start_at = now() + 1800;
+    let input = serde_json::from_value(json!({
+        "programme_id": programme, "title": "压力测试专场", "region": "320500",
+        "starts_at": format_local(start_at), "ends_at": format_local(start_at + 7200),
+        "venues": [{"kind": "main", "name": "主会场", "address": "", "region": "320508", "capacity": 5000}]
+    }))
+    .unwrap();
+    let view = fx.create_session(&admin, &input, true).await.unwrap();
+    let (session, venue) = (view.session.id, view.venues[0].venue.id);
+    let people = app
+        .opened
+        .store
+        .list_people(&PeopleQuery {
+            access: Access::Regions(RegionRange::ALL),
+            text: None,
+            region: None,
+            tier: None,
+            org_id: None,
+            offset: 0,
+            limit: 1500,
+        })
+        .await
+        .unwrap()
+        .items;
+    let rows: Vec<RegistrationRow> = people
+        .iter()
+        .map(|p| RegistrationRow {
+            session_id: session,
+            person_id: p.id,
+            venue_id: venue,
+            status: RegistrationStatus::Registered,
+            created_at: now(),
+        })
+        .collect();
+    app.opened
+        .store
+        .insert_registrations_bulk(&rows)
+        .await
+        .unwrap();
+    let roster = app.opened.store.roster(session).await.unwrap();
+    let token = fx.create_api_token("admin", "burst").await.unwrap();
+
+    let (mut child, base) = start(&app);
+    let client = reqwest::Client::new();
+    let acked: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();
+    let stop = Arc::new(AtomicBool::new(false));
+    let queue: Arc<Mutex<Vec<i64>>> = Arc::new(Mutex::new(
+        roster.iter().map(|r| r.registration_id).collect(),
+    ));
+    let mut tasks = Vec::new();
+    for _ in 0..24 {
+        let (client, base, token, acked, stop, queue) = (
+            client.clone(),
+            base.clone(),
+            token.clone(),
+            acked.clone(),
+            stop.clone(),
+            queue.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            loop {
+                let Some(reg) = queue.lock().unwrap().pop() else { break };
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                let scan_id = format!("burst-{reg}");
+                let res = client
+                    .post(format!("{base}/api/v1/venues/{venue}/scans"))
+                    .bearer_auth(&token)
+                    .json(&json!({"device_id": "burst", "scans": [{"scan_id": scan_id, "registration_id": reg}]}))
+                    .send()
+                    .await;
+                match res {
+                    Ok(r) if r.status().is_success() => {
+                        let v: Value = r.json().await.unwrap_or(Value::Null);
+                        if v[0]["status"] == "accepted" {
+                            acked.lock().unwrap().push((scan_id, reg));
+                        }
+                    }
+                    _ => break,
+                }
+            }
+        }));
+    }
+    // Kill the server hard once a good number of check-ins are acknowledged.
+    for _ in 0..600 {
+        if acked.lock().unwrap().len() >= 300 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for t in tasks {
+        let _ = t.await;
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(
+        acked.len() >= 300,
+        "only {} check-ins before the kill",
+        acked.len()
+    );
+    assert!(
+        acked.len() < roster.len(),
+        "the kill came too late to interrupt the burst"
+    );
+
+    // Restart: every acknowledged check-in is there, once.
+    let (mut child, base) = start(&app);
+    let fresh = app.opened.store.roster(session).await.unwrap();
+    for (_, reg) in &acked {
+        let r = fresh.iter().find(|r| r.registration_id == *reg).unwrap();
+        assert!(
+            r.attended_at.is_some(),
+            "acknowledged check-in of registration {reg} lost"
+        );
+    }
+    let (total, _, _) = app.opened.store.attendance_counts(session).await.unwrap();
+    let attended = fresh.iter().filter(|r| r.attended_at.is_some()).count() as i64;
+    assert_eq!(total, attended, "one attendance per person");
+    assert!(total >= acked.len() as i64);
+    // Sending the acknowledged scans again (a device retrying) changes nothing.
+    let scans: Vec<Value> = acked
+        .iter()
+        .take(200)
+        .map(|(id, reg)| json!({"scan_id": id, "registration_id": reg}))
+        .collect();
+    let res: Value = client
+        .post(format!("{base}/api/v1/venues/{venue}/scans"))
+        .bearer_auth(&token)
+        .json(&json!({"device_id": "burst", "scans": scans}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        res.as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] == "accepted"),
+        "replays keep their answer"
+    );
+    assert_eq!(
+        app.opened.store.attendance_counts(session).await.unwrap().0,
+        total
+    );
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
