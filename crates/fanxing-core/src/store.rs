@@ -336,6 +336,8 @@ pub trait TrainingStore: Send + Sync {
         now: i64,
     ) -> Result<()>;
     async fn session_venues(&self, session: SessionId) -> Result<Vec<VenueLoad>>;
+    /// A session's venues without their counts (cheap).
+    async fn venue_list(&self, session: SessionId) -> Result<Vec<Venue>>;
     async fn get_venue(&self, id: VenueId) -> Result<Option<Venue>>;
     async fn assign_venue_staff(&self, venue: VenueId, user: UserId) -> Result<()>;
     async fn is_venue_staff(&self, venue: VenueId, user: UserId) -> Result<bool>;

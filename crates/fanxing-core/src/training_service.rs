@@ -638,12 +638,13 @@ impl Fanxing {
         scans: &[ScanInput],
     ) -> Result<Vec<ScanResult>> {
         let (session, v) = self.checkin_venue(actor, venue).await?;
-        let venues = self.store().session_venues(session.id).await?;
+        // Names only (no seat counts): this is the hot path of check-in.
+        let venues = self.store().venue_list(session.id).await?;
         let venue_name = |id: VenueId| {
             venues
                 .iter()
-                .find(|x| x.venue.id == id)
-                .map(|x| x.venue.name.clone())
+                .find(|x| x.id == id)
+                .map(|x| x.name.clone())
                 .unwrap_or_default()
         };
         let t = now();

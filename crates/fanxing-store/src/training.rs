@@ -640,6 +640,15 @@ impl TrainingStore for SqlStore {
             .collect()
     }
 
+    async fn venue_list(&self, session: SessionId) -> Result<Vec<Venue>> {
+        let mut q = Sql::new(&format!(
+            "SELECT {VENUE_COLS} FROM venues v WHERE v.session_id = "
+        ));
+        q.bind(session).push(" ORDER BY v.id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter().map(venue_from).collect()
+    }
+
     async fn get_venue(&self, id: VenueId) -> Result<Option<Venue>> {
         let mut q = Sql::new(&format!("SELECT {VENUE_COLS} FROM venues v WHERE v.id = "));
         q.bind(id);

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Check-in benchmark: builds the release binaries and runs bench/src/bin/checkin.rs.
+# Extra arguments go to the benchmark (e.g. --requests 20000 --clients 100).
+# DATABASE_URL=postgres://... runs it on PostgreSQL (use an empty database).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fanxing/target}"
+cargo build --release --bin fanxing --bin checkin-bench
+exec "$CARGO_TARGET_DIR/release/checkin-bench" "$@"

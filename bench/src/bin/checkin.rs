@@ -1,0 +1,355 @@
+//! Check-in benchmark.
+//!
+//! Builds a realistic load, then measures the real server over HTTP:
+//! 1. registers 3,000 people, one at a time through the service, for one
+//!    session with a main venue, 13 sub-venues and an online stream;
+//! 2. registers 3,000 more per session for many other sessions (bulk);
+//! 3. starts `fanxing serve` as its own process and sends, from 200
+//!    concurrent clients, a burst of no-op requests (`/healthz`, the
+//!    baseline) and then 100,000 check-ins (one signed ticket per request);
+//! 4. prints throughput and latency side by side, with the ratio, and
+//!    checks that every acknowledged check-in is in the database.
+//!
+//! Usage: `checkin-bench [--requests N] [--clients N]` (the `fanxing`
+//! binary must sit next to this one: build both with `--release`).
+//! `DATABASE_URL` runs it on PostgreSQL (a fresh, empty database).
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context};
+use fanxing::{open, Config};
+use fanxing_core::auth::{Access, Actor};
+use fanxing_core::demo::{self, DemoSize};
+use fanxing_core::region::RegionRange;
+use fanxing_core::service::now;
+use fanxing_core::store::{PeopleQuery, RegistrationRow, Store, TrainingStore};
+use fanxing_core::training::{format_local, ticket, RegistrationStatus, VenueKind};
+use serde_json::json;
+
+const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+
+struct Figures {
+    per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    ok: usize,
+}
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+/// Sends `jobs` requests from `clients` concurrent tasks; `make` builds the
+/// i-th request. Returns throughput and latency.
+async fn burst<F>(clients: usize, jobs: usize, make: F) -> anyhow::Result<Figures>
+where
+    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let next = Arc::new(AtomicUsize::new(0));
+    let make = Arc::new(make);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (client, next, make) = (client.clone(), next.clone(), make.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut ok = 0;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= jobs {
+                    break;
+                }
+                let t = Instant::now();
+                let res = make(&client, i).send().await;
+                let good = match res {
+                    Ok(r) => {
+                        let s = r.status().is_success();
+                        let _ = r.bytes().await;
+                        s
+                    }
+                    Err(_) => false,
+                };
+                lat.push(t.elapsed().as_micros() as u64);
+                if good {
+                    ok += 1;
+                }
+            }
+            (lat, ok)
+        }));
+    }
+    let mut all = Vec::with_capacity(jobs);
+    let mut ok = 0;
+    for t in tasks {
+        let (lat, n) = t.await?;
+        all.extend(lat);
+        ok += n;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    Ok(Figures {
+        per_sec: jobs as f64 / secs,
+        p50_ms: percentile(&all, 0.50),
+        p99_ms: percentile(&all, 0.99),
+        ok,
+    })
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let requests = arg("--requests", 100_000);
+    let clients = arg("--clients", 200);
+    let per_session = 3_000;
+    let dir = tempfile::tempdir()?;
+    let config = Config {
+        database_url: std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()),
+        data_dir: dir.path().to_path_buf(),
+        data_key: Some(KEY.into()),
+        max_connections: 16,
+    };
+    let backend = if config.database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!("fanxing check-in benchmark ({backend}, {requests} check-ins, {clients} clients)");
+    let opened = open(&config).await?;
+    let fx = &opened.app;
+    demo::seed(fx, 7, DemoSize::default()).await?;
+    let store = opened.store.clone();
+    let admin = Actor::new(
+        store
+            .find_user_by_username("admin")
+            .await?
+            .context("admin")?,
+    );
+    let programme = fx
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await?
+        .id;
+
+    // One session like the opening: a main hall, 13 city halls, online.
+    let start = now() + 1800;
+    let halls = [
+        "320105", "320214", "320303", "320411", "320508", "320613", "320707", "320812", "320902",
+        "321003", "321112", "321202", "321302",
+    ];
+    let mut venues = vec![
+        json!({"kind": "main", "name": "主会场", "address": "", "region": "320105", "capacity": 1200}),
+    ];
+    for h in halls {
+        venues.push(json!({"kind": "sub", "name": format!("{h} 分会场"), "address": "", "region": h, "capacity": 300}));
+    }
+    venues.push(json!({"kind": "online", "name": "线上", "address": "", "region": "320100", "capacity": 5000, "stream_url": "https://live.example/x"}));
+    let session_input = |title: &str| -> anyhow::Result<_> {
+        Ok(serde_json::from_value(json!({
+            "programme_id": programme, "title": title, "region": "320000",
+            "starts_at": format_local(start), "ends_at": format_local(start + 3 * 3600),
+            "venues": venues,
+        }))?)
+    };
+    let people = store
+        .list_people(&PeopleQuery {
+            access: Access::Regions(RegionRange::ALL),
+            text: None,
+            region: None,
+            tier: None,
+            org_id: None,
+            offset: 0,
+            limit: 100_000,
+        })
+        .await?
+        .items;
+    let first = fx
+        .create_session(&admin, &session_input("开幕式")?, true)
+        .await?;
+    let t = Instant::now();
+    for p in people.iter().take(per_session) {
+        fx.register(&admin, first.session.id, Some(p.id), None)
+            .await?;
+    }
+    let reg_secs = t.elapsed().as_secs_f64();
+    println!(
+        "registered {per_session} people over 14 venues + online, one at a time: {reg_secs:.2} s ({:.0}/s)",
+        per_session as f64 / reg_secs
+    );
+
+    // Enough other sessions, registered in bulk, for the whole burst.
+    let mut sessions = vec![first.session.id];
+    let needed = requests.div_ceil(per_session - per_session / 10);
+    for i in 1..needed.max(1) {
+        let v = fx
+            .create_session(&admin, &session_input(&format!("专场 {i}"))?, true)
+            .await?;
+        let physical: Vec<i64> = v
+            .venues
+            .iter()
+            .filter(|l| l.venue.kind != VenueKind::Online)
+            .map(|l| l.venue.id)
+            .collect();
+        let offset = (i * 997) % people.len();
+        let rows: Vec<RegistrationRow> = (0..per_session)
+            .map(|k| RegistrationRow {
+                session_id: v.session.id,
+                person_id: people[(offset + k) % people.len()].id,
+                venue_id: physical[k % physical.len()],
+                status: RegistrationStatus::Registered,
+                created_at: now(),
+            })
+            .collect();
+        store.insert_registrations_bulk(&rows).await?;
+        sessions.push(v.session.id);
+    }
+    // Signed tickets, as trainees' phones would show them.
+    let mut scans: Vec<(i64, String)> = Vec::new();
+    for s in &sessions {
+        let enc = store.session_signing_key(*s).await?.context("key")?;
+        let seed: [u8; 32] = fx
+            .cipher()
+            .decrypt_bytes(&enc)?
+            .try_into()
+            .map_err(|_| anyhow::anyhow!("key length"))?;
+        let online: Vec<i64> = store
+            .session_venues(*s)
+            .await?
+            .iter()
+            .filter(|l| l.venue.kind == VenueKind::Online)
+            .map(|l| l.venue.id)
+            .collect();
+        for r in store.roster(*s).await? {
+            if online.contains(&r.venue_id) || r.status != RegistrationStatus::Registered {
+                continue;
+            }
+            let code = ticket::sign(
+                &seed,
+                &ticket::Claims {
+                    session_id: *s,
+                    registration_id: r.registration_id,
+                    venue_id: r.venue_id,
+                    person_id: r.person_id,
+                },
+            );
+            scans.push((r.venue_id, code));
+        }
+    }
+    if scans.len() < requests {
+        bail!("only {} tickets for {requests} check-ins", scans.len());
+    }
+    scans.truncate(requests);
+    let token = fx.create_api_token("admin", "bench").await?;
+    drop(opened);
+
+    // The server, as its own process.
+    let exe = std::env::current_exe()?.with_file_name("fanxing");
+    let mut cmd = Command::new(&exe);
+    cmd.args(["serve", "--port", "0", "--data-dir"])
+        .arg(dir.path())
+        .env("FANXING_DATA_KEY", KEY)
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(u) = &config.database_url {
+        cmd.env("DATABASE_URL", u);
+    }
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("start {}", exe.display()))?;
+    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
+    let base = loop {
+        let line = lines.next().context("server exited")??;
+        if let Some(rest) = line.strip_prefix("Fanxing ready on ") {
+            break rest
+                .split_whitespace()
+                .next()
+                .unwrap_or_default()
+                .to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+
+    let b = base.clone();
+    let noop = burst(clients, requests, move |c, _| c.get(format!("{b}/healthz"))).await?;
+    let scans = Arc::new(scans);
+    let (b, s, tok) = (base.clone(), scans.clone(), token.clone());
+    let check = burst(clients, requests, move |c, i| {
+        let (venue, code) = &s[i];
+        c.post(format!("{b}/api/v1/venues/{venue}/scans"))
+            .bearer_auth(&tok)
+            .json(&json!({"device_id": "bench", "scans": [{"scan_id": format!("bench-{i}"), "code": code}]}))
+    })
+    .await?;
+    let rss = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+        })
+        .unwrap_or(0.0)
+        / 1024.0;
+    child.kill()?;
+    child.wait()?;
+
+    // Durability: every acknowledged check-in is an attendance.
+    let opened = open(&config).await?;
+    let mut attendances = 0;
+    for s in sessions.iter() {
+        attendances += opened.store.attendance_counts(*s).await?.0;
+    }
+    println!();
+    println!(
+        "{:<26} {:>12} {:>10} {:>10} {:>10}",
+        "", "requests/s", "p50 ms", "p99 ms", "2xx"
+    );
+    println!(
+        "{:<26} {:>12.0} {:>10.2} {:>10.2} {:>10}",
+        "no-op (GET /healthz)", noop.per_sec, noop.p50_ms, noop.p99_ms, noop.ok
+    );
+    println!(
+        "{:<26} {:>12.0} {:>10.2} {:>10.2} {:>10}",
+        "check-in (one per request)", check.per_sec, check.p50_ms, check.p99_ms, check.ok
+    );
+    println!();
+    let ratio = check.per_sec / noop.per_sec;
+    let verdict = |ok: bool| if ok { "PASS" } else { "MISS" };
+    println!(
+        "check-in / no-op throughput: {:.1}%  (target >= 50%: {})",
+        ratio * 100.0,
+        verdict(ratio >= 0.5)
+    );
+    println!(
+        "check-in p99: {:.2} ms  (target <= 20 ms: {})",
+        check.p99_ms,
+        verdict(check.p99_ms <= 20.0)
+    );
+    println!("server peak RSS: {rss:.1} MB");
+    println!(
+        "durable: {} acknowledged, {} attendances in the database ({})",
+        check.ok,
+        attendances,
+        verdict(attendances as usize >= check.ok)
+    );
+    Ok(())
+}
