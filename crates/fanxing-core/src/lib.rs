@@ -6,6 +6,8 @@
 //! the CLI call [`service::Fanxing`].
 
 pub mod auth;
+pub mod curriculum;
+pub mod curriculum_service;
 pub mod demo;
 pub mod error;
 pub mod i18n;

@@ -98,7 +98,7 @@ pub struct AuditEntry {
 }
 
 #[async_trait]
-pub trait Store: TrainingStore + Send + Sync + 'static {
+pub trait Store: TrainingStore + CurriculumStore + Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for logs and health.
     fn backend(&self) -> &'static str;
 
@@ -182,7 +182,7 @@ pub trait Store: TrainingStore + Send + Sync + 'static {
 // ---- Training operations ---------------------------------------------------
 
 use crate::training::{
-    ActualRow, Programme, ProgrammeId, RegisterOutcome, Registration, RegistrationId,
+    ActualRow, CourseId, Programme, ProgrammeId, RegisterOutcome, Registration, RegistrationId,
     RegistrationStatus, Session, SessionDraft, SessionId, SessionStatus, Target, Venue, VenueId,
     VenueLoad,
 };
@@ -384,4 +384,37 @@ pub trait TrainingStore: Send + Sync {
 
     async fn notify(&self, people: &[PersonId], message: &str, now: i64) -> Result<()>;
     async fn notifications(&self, person: PersonId, limit: i64) -> Result<Vec<(i64, String)>>;
+}
+
+// ---- Curriculum ------------------------------------------------------------
+
+use crate::curriculum::{Competency, Course, CourseDraft, Material, Track};
+
+#[async_trait]
+pub trait CurriculumStore: Send + Sync {
+    async fn list_tracks(&self) -> Result<Vec<Track>>;
+    async fn list_competencies(&self) -> Result<Vec<Competency>>;
+    /// `Error::Conflict` on `code` when it exists.
+    async fn insert_competency(&self, code: &str, name_zh: &str, name_en: &str) -> Result<i64>;
+    async fn rename_competency(&self, id: i64, name_zh: &str, name_en: &str) -> Result<bool>;
+    async fn insert_course(
+        &self,
+        course: &CourseDraft,
+        lecturer: Option<UserId>,
+        competencies: &[i64],
+        now: i64,
+    ) -> Result<CourseId>;
+    async fn get_course(&self, id: CourseId) -> Result<Option<Course>>;
+    async fn list_courses(&self, tier: Option<Tier>) -> Result<Vec<Course>>;
+    async fn insert_material(
+        &self,
+        course: CourseId,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+        user: Option<UserId>,
+        now: i64,
+    ) -> Result<i64>;
+    async fn list_materials(&self, course: CourseId) -> Result<Vec<Material>>;
+    async fn get_material(&self, id: i64) -> Result<Option<(Material, Vec<u8>)>>;
 }

@@ -25,6 +25,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0002_training.sql"),
         include_str!("../migrations/postgres/0002_training.sql"),
     ),
+    (
+        3,
+        "curriculum",
+        include_str!("../migrations/sqlite/0003_curriculum.sql"),
+        include_str!("../migrations/postgres/0003_curriculum.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

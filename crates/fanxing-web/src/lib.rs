@@ -9,11 +9,13 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+pub mod api_curriculum;
 pub mod api_training;
 pub mod ctx;
 pub mod error;
 pub mod openapi;
 pub mod pages;
+pub mod pages_curriculum;
 pub mod pages_training;
 pub mod qr;
 
@@ -70,6 +72,16 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/sessions/{id}/roster"),
     ("POST", "/sessions/{id}/roster"),
     ("GET", "/roster-template.xlsx"),
+    ("GET", "/courses"),
+    ("POST", "/courses"),
+    ("GET", "/courses/new"),
+    ("GET", "/courses/{id}"),
+    ("POST", "/courses/{id}/materials"),
+    ("GET", "/materials/{id}"),
+    ("POST", "/competencies"),
+    ("GET", "/sessions/new"),
+    ("POST", "/sessions"),
+    ("POST", "/programmes/{id}/targets"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/regions"),
@@ -103,11 +115,21 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/venues/{id}/scans"),
     ("POST", "/api/v1/venues/{id}/walk-ins"),
     ("POST", "/api/v1/sessions/{id}/roster"),
+    ("GET", "/api/v1/tracks"),
+    ("GET", "/api/v1/competencies"),
+    ("POST", "/api/v1/competencies"),
+    ("PUT", "/api/v1/competencies/{id}"),
+    ("GET", "/api/v1/courses"),
+    ("POST", "/api/v1/courses"),
+    ("GET", "/api/v1/courses/{id}"),
+    ("POST", "/api/v1/courses/{id}/materials"),
 ];
 
 /// Builds the whole application.
 pub fn router(state: AppState) -> Router {
+    use api_curriculum as c;
     use api_training as t;
+    use pages_curriculum as pc;
     use pages_training as pt;
     let api = Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
@@ -154,6 +176,18 @@ pub fn router(state: AppState) -> Router {
         .route(
             "/api/v1/sessions/{id}/roster",
             post(t::import_roster).layer(upload_limit()),
+        )
+        .route("/api/v1/tracks", get(c::tracks))
+        .route(
+            "/api/v1/competencies",
+            get(c::competencies).post(c::add_competency),
+        )
+        .route("/api/v1/competencies/{id}", put(c::rename_competency))
+        .route("/api/v1/courses", get(c::courses).post(c::create_course))
+        .route("/api/v1/courses/{id}", get(c::course))
+        .route(
+            "/api/v1/courses/{id}/materials",
+            post(c::upload_material).layer(material_limit()),
         );
 
     let pages = Router::new()
@@ -177,7 +211,6 @@ pub fn router(state: AppState) -> Router {
         .route("/orgs/{id}/edit", get(pages::edit_org))
         .route("/programmes", get(pages::programmes))
         .route("/programmes/{id}", get(pt::programme))
-        .route("/sessions", get(pt::sessions))
         .route("/sessions/{id}", get(pt::session))
         .route("/sessions/{id}/register", post(pt::register))
         .route("/sessions/{id}/status", post(pt::set_status))
@@ -195,6 +228,18 @@ pub fn router(state: AppState) -> Router {
                 .layer(upload_limit()),
         )
         .route("/roster-template.xlsx", get(pt::roster_template))
+        .route("/courses", get(pc::courses).post(pc::create_course))
+        .route("/courses/new", get(pc::new_course))
+        .route("/courses/{id}", get(pc::course))
+        .route(
+            "/courses/{id}/materials",
+            post(pc::upload_material).layer(material_limit()),
+        )
+        .route("/materials/{id}", get(pc::material))
+        .route("/competencies", post(pc::add_competency))
+        .route("/sessions/new", get(pc::new_session))
+        .route("/sessions", get(pt::sessions).post(pc::create_session))
+        .route("/programmes/{id}/targets", post(pc::set_targets))
         .fallback(not_found);
 
     pages
@@ -207,6 +252,11 @@ pub fn router(state: AppState) -> Router {
 /// Roster files may be larger than axum's default body limit.
 fn upload_limit() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(fanxing_core::roster::MAX_BYTES + 64 * 1024)
+}
+
+/// Course materials may be up to 20 MB.
+fn material_limit() -> axum::extract::DefaultBodyLimit {
+    axum::extract::DefaultBodyLimit::max(fanxing_core::curriculum::MATERIAL_MAX_BYTES + 64 * 1024)
 }
 
 /// Unknown paths: a JSON error under `/api/`, a page elsewhere.

@@ -100,7 +100,16 @@ pub fn spec() -> Value {
             },
             "/api/v1/sessions/{id}": {"get": op("A session with each venue's registered, waitlisted and attended counts", "sessions", json!([id()]), None, "200")},
             "/api/v1/sessions/{id}/status": {"post": op("Publish, start, close (finalises online attendance) or cancel (notifies registrants)", "sessions", json!([id()]), Some("StatusInput"), "200")},
-            "/api/v1/sessions/{id}/roster": {"get": op("Registrations with attendance (mobiles masked; audited)", "sessions", json!([id()]), None, "200")},
+            "/api/v1/sessions/{id}/roster": {
+                "get": op("Registrations with attendance (mobiles masked; audited)", "sessions", json!([id()]), None, "200"),
+                "post": {
+                "summary": "Import a roster (.xlsx or .csv as the request body; ?filename= gives its type). All or nothing: a 422 lists every problem by row and column.",
+                "tags": ["registrations"],
+                "parameters": [id(), q("filename", "e.g. roster.xlsx")],
+                "requestBody": {"required": true, "content": {"application/octet-stream": {}}},
+                "responses": {"200": {"description": "Counts of people created, matched, registered, waitlisted"}, "422": {"$ref": "#/components/responses/Error"}}
+            }
+            },
             "/api/v1/sessions/{id}/registrations": {"post": op("Register yourself (no person_id) or, as an office, a person in scope; joins the venue's waitlist when full", "registrations", json!([id()]), Some("RegisterInput"), "201")},
             "/api/v1/sessions/{id}/heartbeat": {"post": op("Online presence: call every 30 s while watching", "registrations", json!([id()]), None, "200")},
             "/api/v1/registrations/{id}/cancel": {"post": op("Cancel; the first on the waitlist is promoted", "registrations", json!([id()]), None, "200")},
@@ -108,12 +117,23 @@ pub fn spec() -> Value {
             "/api/v1/me/registrations": {"get": op("The caller's registrations", "registrations", json!([]), None, "200")},
             "/api/v1/venues/{id}/checkin-kit": {"get": op("What a check-in device needs offline: session, venues, public key, roster (audited)", "check-in", json!([id()]), None, "200")},
             "/api/v1/venues/{id}/scans": {"post": op("Submit scans (idempotent per scan_id); each gets accepted, duplicate or refused with a reason", "check-in", json!([id()]), Some("Scans"), "200")},
-            "/api/v1/sessions/{id}/roster": {"post": {
-                "summary": "Import a roster (.xlsx or .csv as the request body; ?filename= gives its type). All or nothing: a 422 lists every problem by row and column.",
-                "tags": ["registrations"],
-                "parameters": [id(), q("filename", "e.g. roster.xlsx")],
+            "/api/v1/tracks": {"get": op("The training tracks (one per tier) and their completion rule", "curriculum", json!([]), None, "200")},
+            "/api/v1/competencies": {
+                "get": op("The competency framework", "curriculum", json!([]), None, "200"),
+                "post": op("Add a competency (programme office)", "curriculum", json!([]), Some("CompetencyInput"), "201")
+            },
+            "/api/v1/competencies/{id}": {"put": op("Rename a competency (programme office)", "curriculum", json!([id()]), Some("CompetencyInput"), "200")},
+            "/api/v1/courses": {
+                "get": op("Courses, with their tiers and competencies", "curriculum", json!([q("tier", "cadre | company_head | operator")]), None, "200"),
+                "post": op("Create a course (offices)", "curriculum", json!([]), Some("CourseInput"), "201")
+            },
+            "/api/v1/courses/{id}": {"get": op("A course and its materials", "curriculum", json!([id()]), None, "200")},
+            "/api/v1/courses/{id}/materials": {"post": {
+                "summary": "Upload a material (PDF, PPTX, DOCX, XLSX, PNG, JPEG, MP4; 20 MB at most; checked by content) as the request body; ?filename= names it",
+                "tags": ["curriculum"],
+                "parameters": [id(), q("filename", "e.g. 讲义.pdf")],
                 "requestBody": {"required": true, "content": {"application/octet-stream": {}}},
-                "responses": {"200": {"description": "Counts of people created, matched, registered, waitlisted"}, "422": {"$ref": "#/components/responses/Error"}}
+                "responses": {"201": {"description": "Stored"}, "403": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}
             }},
             "/api/v1/venues/{id}/walk-ins": {"post": op("Register and check in a walk-in while seats remain", "check-in", json!([id()]), Some("WalkIn"), "200")}
         },
@@ -154,6 +174,12 @@ pub fn spec() -> Value {
                     "scan_id": {"type": "string"}, "code": {"type": "string"}, "registration_id": {"type": ["integer", "null"]},
                     "scanned_at": {"type": ["integer", "null"]}, "allow_other_venue": {"type": "boolean"}}}}}},
                 "WalkIn": {"type": "object", "required": ["name", "mobile"], "properties": {"name": {"type": "string"}, "mobile": {"type": "string"}, "tier": {"type": "string"}, "scan_id": {"type": "string"}}},
+                "CompetencyInput": {"type": "object", "properties": {"code": {"type": "string"}, "name_zh": {"type": "string"}, "name_en": {"type": "string"}}},
+                "CourseInput": {"type": "object", "required": ["title", "tiers", "duration_minutes"], "properties": {
+                    "title": {"type": "string"}, "summary": {"type": ["string", "null"]},
+                    "tiers": {"type": "array", "items": {"type": "string"}}, "duration_minutes": {"type": "integer"},
+                    "lecturer": {"type": ["string", "null"], "description": "a lecturer's username"},
+                    "competencies": {"type": "array", "items": {"type": "string"}, "description": "competency codes"}}},
                 "OrgInput": {"type": "object", "required": ["name", "kind", "region"], "properties": {
                     "name": {"type": "string", "maxLength": 100},
                     "kind": {"type": "string", "enum": ["government", "enterprise", "bank", "platform", "service_provider", "training_provider", "live_base"]},
@@ -174,6 +200,22 @@ pub async fn document() -> Json<Value> {
 mod tests {
     use super::*;
     use crate::ROUTES;
+
+    #[test]
+    fn no_path_is_listed_twice() {
+        // json! keeps the last of two equal keys, silently dropping the first.
+        let src = include_str!("openapi.rs");
+        let mut keys: Vec<&str> = src
+            .lines()
+            .map(str::trim_start)
+            .filter(|l| l.starts_with("\"/api/v1/"))
+            .map(|l| l.split('"').nth(1).unwrap())
+            .collect();
+        let n = keys.len();
+        keys.sort();
+        keys.dedup();
+        assert_eq!(keys.len(), n, "a path appears twice in the document");
+    }
 
     #[test]
     fn every_api_route_is_documented() {

@@ -91,7 +91,7 @@ fn band_choices(lang: Lang) -> Vec<Choice> {
         .collect()
 }
 
-fn region_choices(regions: &[Region]) -> Vec<Choice> {
+pub(crate) fn region_choices(regions: &[Region]) -> Vec<Choice> {
     regions
         .iter()
         .map(|r| Choice {

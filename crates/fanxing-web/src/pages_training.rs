@@ -47,6 +47,7 @@ fn messages(lang: Lang, keys: &[&str]) -> String {
 pub struct ListQuery {
     region: Option<String>,
     page: Option<i64>,
+    saved: Option<String>,
 }
 
 #[derive(Template)]
@@ -56,6 +57,7 @@ struct SessionsPage<'a> {
     sessions: Page<Session>,
     count: String,
     pager: Pager,
+    can_create: bool,
 }
 
 pub async fn sessions(
@@ -94,6 +96,7 @@ pub async fn sessions(
         next: (page < pages).then(|| href(page + 1)),
     };
     let count = ctx.tf("sessions.count", &[("n", &sessions.total.to_string())]);
+    let can_create = ctx.user().map(|a| a.write_range().is_ok()).unwrap_or(false);
     render(
         &ctx,
         &SessionsPage {
@@ -101,6 +104,7 @@ pub async fn sessions(
             sessions,
             count,
             pager,
+            can_create,
         },
     )
 }
@@ -536,6 +540,9 @@ struct ProgrammePage<'a> {
     ctx: &'a Ctx,
     p: Progress,
     tiers: Vec<(&'static str, String)>,
+    /// Child regions whose targets the caller may set.
+    allocatable: Vec<ProgressNode>,
+    flash: Option<String>,
 }
 
 impl ProgrammePage<'_> {
@@ -601,12 +608,30 @@ pub async fn programme(
         .iter()
         .map(|t| (t.as_str(), ctx.t(t.label_key()).to_string()))
         .collect();
+    let range = actor.write_range().ok();
+    let own = actor.user.region;
+    let admin = actor.role() == fanxing_core::auth::Role::ProgrammeOffice;
+    let allocatable = p
+        .children
+        .iter()
+        .filter(|c| c.region != p.node.region)
+        .filter(|c| {
+            range.map(|r| r.contains(c.region)).unwrap_or(false) && (admin || Some(c.region) != own)
+        })
+        .cloned()
+        .collect();
+    let flash = q
+        .saved
+        .as_ref()
+        .map(|_| ctx.t("progress.saved").to_string());
     render(
         &ctx,
         &ProgrammePage {
             ctx: &ctx,
             p,
             tiers,
+            allocatable,
+            flash,
         },
     )
 }

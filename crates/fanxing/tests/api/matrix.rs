@@ -12,6 +12,8 @@ use crate::common::{fresh_mobile, TestApp};
 
 /// The fixture programme's id (set once the world is built).
 static PROGRAMME: OnceLock<i64> = OnceLock::new();
+/// The fixture course (lecturer: the demo lecturer) and one of its materials.
+static COURSE: OnceLock<(i64, i64)> = OnceLock::new();
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
@@ -150,6 +152,27 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         | ("POST", "/sessions/{id}/roster")
         | ("POST", "/api/v1/sessions/{id}/roster") => own_only(office),
         ("GET", "/roster-template.xlsx") => untargeted(office),
+        // Curriculum: everyone logged in reads; offices create; the
+        // programme office edits the framework; a course's lecturer adds
+        // materials.
+        ("GET", "/courses")
+        | ("GET", "/api/v1/tracks")
+        | ("GET", "/api/v1/competencies")
+        | ("GET", "/api/v1/courses") => untargeted(true),
+        ("GET", "/courses/{id}") | ("GET", "/api/v1/courses/{id}") | ("GET", "/materials/{id}") => {
+            untargeted(true)
+        }
+        ("GET", "/courses/new") | ("POST", "/courses") | ("POST", "/api/v1/courses") => {
+            untargeted(office)
+        }
+        ("POST", "/competencies")
+        | ("POST", "/api/v1/competencies")
+        | ("PUT", "/api/v1/competencies/{id}") => untargeted(role == Admin),
+        ("POST", "/courses/{id}/materials") | ("POST", "/api/v1/courses/{id}/materials") => {
+            untargeted(office || role == Lecturer)
+        }
+        ("GET", "/sessions/new") | ("POST", "/sessions") => untargeted(office),
+        ("POST", "/programmes/{id}/targets") => own_only(matches!(role, Admin | Nanjing | Suzhou)),
         _ => panic!("{method} {path} is not in the authorisation matrix: add a rule"),
     }
 }
@@ -340,6 +363,26 @@ async fn every_route_for_every_role() {
     let kunshan_org = first(&app, &admin, "organisations", "320583").await;
     let w = world(&app, &nanjing_person).await;
     let _ = PROGRAMME.set(w.programme);
+    {
+        let fx = &app.opened.app;
+        let admin = actor(&app, "admin").await;
+        let course = fx
+            .create_course(
+                &admin,
+                &serde_json::from_value(json!({
+                    "title": "直播选品", "tiers": ["operator"], "duration_minutes": 120,
+                    "lecturer": "lecturer", "competencies": ["product_selection"]
+                }))
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let m = fx
+            .add_material(&admin, course.id, "讲义.pdf", b"%PDF-1.4 test")
+            .await
+            .unwrap();
+        let _ = COURSE.set((course.id, m.id));
+    }
     let sz_world = Targets {
         session: Some(w.sz_session),
         venue: Some(w.sz_venue_ks),
@@ -647,6 +690,12 @@ async fn call(
         t.registration?
     } else if path.contains("/programmes/{id}") {
         *PROGRAMME.get().unwrap()
+    } else if path.contains("/courses/{id}") {
+        COURSE.get().unwrap().0
+    } else if path.contains("/materials/{id}") {
+        COURSE.get().unwrap().1
+    } else if path.contains("/competencies/{id}") {
+        1
     } else {
         thing.as_ref().map(|x| x.id).unwrap_or_default()
     };
@@ -695,6 +744,15 @@ async fn call(
             "venues": [{"kind": "main", "name": "会场", "address": "", "region": t.region, "capacity": 10}]
         })),
         "/api/v1/sessions/{id}/status" => Some(json!({"status": "published"})),
+        "/api/v1/competencies" => Some(
+            json!({"code": format!("c{}", rand::random::<u32>()), "name_zh": "新能力", "name_en": "New"}),
+        ),
+        "/api/v1/competencies/{id}" => {
+            Some(json!({"name_zh": "趋势与政策", "name_en": "Trends and policy"}))
+        }
+        "/api/v1/courses" => {
+            Some(json!({"title": "新课程", "tiers": ["operator"], "duration_minutes": 90}))
+        }
         "/api/v1/venues/{id}/scans" => Some(json!({"device_id": "matrix", "scans": []})),
         "/api/v1/venues/{id}/walk-ins" => {
             Some(json!({"name": "现场学员", "mobile": fresh_mobile()}))
@@ -716,7 +774,41 @@ async fn call(
     if method != "GET" {
         let is_person = path.contains("people");
         let is_org = path.contains("orgs") || path.contains("organisations");
-        req = if path == "/sessions/{id}/roster" {
+        req = if path == "/courses/{id}/materials" {
+            let part =
+                reqwest::multipart::Part::bytes(b"%PDF-1.4 matrix".to_vec()).file_name("讲义.pdf");
+            req.multipart(
+                reqwest::multipart::Form::new()
+                    .text("csrf", csrf.to_string())
+                    .part("file", part),
+            )
+        } else if path == "/competencies" {
+            let code = format!("c{}", rand::random::<u32>());
+            req.form(&[
+                ("csrf", csrf),
+                ("code", code.as_str()),
+                ("name_zh", "新能力"),
+                ("name_en", "New"),
+            ])
+        } else if path == "/courses" {
+            req.form(&[
+                ("csrf", csrf),
+                ("title", "新课程"),
+                ("tiers", "operator"),
+                ("duration_minutes", "90"),
+            ])
+        } else if path == "/programmes/{id}/targets" {
+            let (s_key, a_key) = (
+                format!("s_{}", t.child_region),
+                format!("a_{}", t.child_region),
+            );
+            req.form(&[
+                ("csrf", csrf),
+                (s_key.as_str(), "5"),
+                (a_key.as_str(), "300"),
+                ("region_back", "320000"),
+            ])
+        } else if path == "/sessions/{id}/roster" {
             // An upload form: the token and a file with no rows.
             let part = reqwest::multipart::Part::bytes("姓名,手机号\n".as_bytes().to_vec())
                 .file_name("roster.csv");
@@ -773,6 +865,8 @@ async fn call(
             | "/api/v1/venues/{id}/walk-ins"
             | "/sessions/{id}/roster"
             | "/api/v1/sessions/{id}/roster"
+            | "/api/v1/courses/{id}/materials"
+            | "/sessions"
     );
     let status = if content_checked && matches!(status.as_u16(), 409 | 422) {
         StatusCode::OK

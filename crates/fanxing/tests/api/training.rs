@@ -682,3 +682,101 @@ async fn online_presence_becomes_attendance_at_close() {
         .unwrap_err();
     assert!(matches!(e, fanxing_core::Error::Invalid(_)));
 }
+
+#[tokio::test]
+async fn courses_and_materials() {
+    let app = TestApp::spawn().await;
+    let admin = app.api("admin").await;
+    let res = admin
+        .post(app.url("/api/v1/courses"))
+        .json(&json!({"title": "短视频内容策划", "tiers": ["operator", "企业负责人"], "duration_minutes": 180,
+                      "lecturer": "lecturer", "competencies": ["content_planning", "ai_tools"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let course: Value = res.json().await.unwrap();
+    let id = course["id"].as_i64().unwrap();
+    assert_eq!(course["competencies"].as_array().unwrap().len(), 2);
+    assert_eq!(course["tiers"], json!(["operator", "company_head"]));
+    // Bad input: unknown lecturer, unknown competency, no tiers.
+    for (body, field) in [
+        (
+            json!({"title": "x", "tiers": ["operator"], "duration_minutes": 60, "lecturer": "trainee"}),
+            "lecturer",
+        ),
+        (
+            json!({"title": "x", "tiers": ["operator"], "duration_minutes": 60, "competencies": ["juggling"]}),
+            "competencies",
+        ),
+        (
+            json!({"title": "x", "tiers": [], "duration_minutes": 60}),
+            "tiers",
+        ),
+    ] {
+        let res = admin
+            .post(app.url("/api/v1/courses"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{body}");
+        assert!(res.json::<Value>().await.unwrap()["error"]["fields"][field].is_string());
+    }
+    // The course's lecturer uploads a PDF; a renamed executable is refused.
+    let lecturer = app.api("lecturer").await;
+    let url = app.url(&format!("/api/v1/courses/{id}/materials?filename=讲义.pdf"));
+    let res = lecturer
+        .post(&url)
+        .body(b"%PDF-1.7\n...".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let m: Value = res.json().await.unwrap();
+    let res = lecturer
+        .post(&url)
+        .body(b"MZ\x90\x00 not a pdf".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("只接受 PDF"));
+    // A trainee may read and download, not upload.
+    let trainee = app.api("trainee").await;
+    let res = trainee
+        .post(&url)
+        .body(b"%PDF-1.7".to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let (c, _) = app.login("trainee").await;
+    let res = c
+        .get(app.url(&format!("/materials/{}", m["id"])))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    assert!(res.bytes().await.unwrap().starts_with(b"%PDF"));
+    // The framework has the ten seeded competencies and three tracks.
+    let comps: Value = trainee
+        .get(app.url("/api/v1/competencies"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(comps.as_array().unwrap().len(), 10);
+    let tracks: Value = trainee
+        .get(app.url("/api/v1/tracks"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(tracks.as_array().unwrap().len(), 3);
+}

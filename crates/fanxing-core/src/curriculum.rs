@@ -1,0 +1,232 @@
+//! Curriculum: a track per tier, the competency framework, courses mapped
+//! to competencies and tiers, and their materials (files, size-limited and
+//! checked by their content, not their name).
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{FieldError, FieldErrors};
+use crate::model::{Tier, UserId};
+use crate::training::CourseId;
+use crate::values::{optional_text, required_text};
+
+/// Largest material file accepted.
+pub const MATERIAL_MAX_BYTES: usize = 20 * 1024 * 1024;
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Track {
+    pub id: i64,
+    pub tier: Tier,
+    pub name_zh: String,
+    pub name_en: String,
+    pub description: String,
+    /// Sessions of the track a trainee attends to complete it.
+    pub required_sessions: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Competency {
+    pub id: i64,
+    pub code: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub position: i64,
+}
+
+impl Competency {
+    pub fn name(&self, lang: impl std::borrow::Borrow<crate::Lang>) -> &str {
+        match lang.borrow() {
+            crate::Lang::Zh => &self.name_zh,
+            crate::Lang::En => &self.name_en,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Course {
+    pub id: CourseId,
+    pub title: String,
+    pub summary: String,
+    pub tiers: Vec<Tier>,
+    pub duration_minutes: i64,
+    pub lecturer_user_id: Option<UserId>,
+    pub lecturer_name: Option<String>,
+    pub competencies: Vec<Competency>,
+}
+
+/// A course as submitted.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct CourseInput {
+    #[serde(default)]
+    pub title: String,
+    #[serde(default)]
+    pub summary: Option<String>,
+    #[serde(default)]
+    pub tiers: Vec<String>,
+    #[serde(default)]
+    pub duration_minutes: i64,
+    #[serde(default)]
+    pub lecturer: Option<String>,
+    #[serde(default)]
+    pub competencies: Vec<String>,
+}
+
+/// A validated course (lecturer and competency codes still to be resolved).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CourseDraft {
+    pub title: String,
+    pub summary: String,
+    pub tiers: Vec<Tier>,
+    pub duration_minutes: i64,
+    pub lecturer: Option<String>,
+    pub competencies: Vec<String>,
+}
+
+impl CourseInput {
+    pub fn validate(&self) -> Result<CourseDraft, FieldErrors> {
+        let mut e = FieldErrors::default();
+        let title = required_text(&mut e, "title", &self.title, 100);
+        let summary =
+            optional_text(&mut e, "summary", self.summary.as_deref(), 2000).unwrap_or_default();
+        let mut tiers = Vec::new();
+        for t in &self.tiers {
+            match Tier::parse_label(t) {
+                Some(t) if !tiers.contains(&t) => tiers.push(t),
+                Some(_) => {}
+                None => e.push(FieldError::new("tiers", "error.choice")),
+            }
+        }
+        if tiers.is_empty() && e.get("tiers").is_none() {
+            e.push(FieldError::new("tiers", "error.required"));
+        }
+        if !(10..=60 * 24).contains(&self.duration_minutes) {
+            e.push(FieldError::new("duration_minutes", "error.duration"));
+        }
+        let mut competencies: Vec<String> = self
+            .competencies
+            .iter()
+            .map(|c| c.trim().to_string())
+            .filter(|c| !c.is_empty())
+            .collect();
+        competencies.sort();
+        competencies.dedup();
+        let lecturer = self
+            .lecturer
+            .as_deref()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string);
+        if e.is_empty() {
+            Ok(CourseDraft {
+                title,
+                summary,
+                tiers,
+                duration_minutes: self.duration_minutes,
+                lecturer,
+                competencies,
+            })
+        } else {
+            Err(e)
+        }
+    }
+}
+
+/// A stored material, without its bytes.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Material {
+    pub id: i64,
+    pub course_id: CourseId,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub uploaded_at: i64,
+}
+
+/// The file types accepted as course materials, recognised by content.
+pub fn material_type(filename: &str, bytes: &[u8]) -> Result<&'static str, &'static str> {
+    if bytes.is_empty() {
+        return Err("material.empty");
+    }
+    if bytes.len() > MATERIAL_MAX_BYTES {
+        return Err("material.too_large");
+    }
+    let lower = filename.to_ascii_lowercase();
+    let ext = lower.rsplit('.').next().unwrap_or("");
+    let t = if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(b"PK\x03\x04") {
+        // Office files are zip packages; the name tells which.
+        match ext {
+            "pptx" => {
+                Some("application/vnd.openxmlformats-officedocument.presentationml.presentation")
+            }
+            "docx" => {
+                Some("application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+            }
+            "xlsx" => Some("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            _ => None,
+        }
+    } else if bytes.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.len() > 12 && &bytes[4..8] == b"ftyp" {
+        Some("video/mp4")
+    } else {
+        None
+    };
+    t.ok_or("material.bad_type")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn course_input_validates() {
+        let ok = CourseInput {
+            title: "直播选品".into(),
+            summary: None,
+            tiers: vec!["运营人员".into(), "operator".into()],
+            duration_minutes: 180,
+            lecturer: Some(" lecturer ".into()),
+            competencies: vec!["product_selection".into(), "".into()],
+        };
+        let d = ok.validate().unwrap();
+        assert_eq!(d.tiers, vec![Tier::Operator]);
+        assert_eq!(d.lecturer.as_deref(), Some("lecturer"));
+        assert_eq!(d.competencies, vec!["product_selection"]);
+        let bad = CourseInput {
+            title: "".into(),
+            duration_minutes: 5,
+            ..Default::default()
+        };
+        let e = bad.validate().unwrap_err();
+        assert!(
+            e.get("title").is_some()
+                && e.get("tiers").is_some()
+                && e.get("duration_minutes").is_some()
+        );
+    }
+
+    #[test]
+    fn materials_are_recognised_by_content() {
+        assert_eq!(
+            material_type("讲义.pdf", b"%PDF-1.7 ..."),
+            Ok("application/pdf")
+        );
+        assert!(material_type("slides.pptx", b"PK\x03\x04....")
+            .unwrap()
+            .contains("presentation"));
+        assert_eq!(
+            material_type("fake.pdf", b"MZ\x90\x00 an exe"),
+            Err("material.bad_type")
+        );
+        assert_eq!(
+            material_type("archive.zip", b"PK\x03\x04...."),
+            Err("material.bad_type")
+        );
+        assert_eq!(material_type("x.pdf", b""), Err("material.empty"));
+        let big = vec![b'%'; MATERIAL_MAX_BYTES + 1];
+        assert_eq!(material_type("x.pdf", &big), Err("material.too_large"));
+    }
+}

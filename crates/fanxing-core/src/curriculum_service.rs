@@ -1,0 +1,169 @@
+//! Curriculum use cases on [`Fanxing`]: tracks, the competency framework,
+//! courses and their materials.
+
+use crate::auth::{Actor, Role};
+use crate::curriculum::{material_type, Competency, Course, CourseInput, Material, Track};
+use crate::error::{Error, FieldError, FieldErrors, Result};
+use crate::model::Tier;
+use crate::service::{now, Fanxing};
+use crate::training::CourseId;
+
+impl Fanxing {
+    pub async fn tracks(&self) -> Result<Vec<Track>> {
+        self.store().list_tracks().await
+    }
+
+    pub async fn competencies(&self) -> Result<Vec<Competency>> {
+        self.store().list_competencies().await
+    }
+
+    /// Adds a competency to the framework (programme office only).
+    pub async fn add_competency(
+        &self,
+        actor: &Actor,
+        code: &str,
+        name_zh: &str,
+        name_en: &str,
+    ) -> Result<Competency> {
+        if actor.role() != Role::ProgrammeOffice {
+            return Err(Error::Forbidden);
+        }
+        let mut e = FieldErrors::default();
+        let code = code.trim().to_ascii_lowercase();
+        if code.is_empty()
+            || code.len() > 40
+            || !code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        {
+            e.push(FieldError::new("code", "error.code"));
+        }
+        let zh = crate::values::required_text(&mut e, "name_zh", name_zh, 50);
+        let en = crate::values::required_text(&mut e, "name_en", name_en, 80);
+        e.into_result()?;
+        let id = self.store().insert_competency(&code, &zh, &en).await?;
+        self.audit(
+            actor,
+            "competency.create",
+            &format!("competency:{id}"),
+            &code,
+        )
+        .await?;
+        self.competencies()
+            .await?
+            .into_iter()
+            .find(|c| c.id == id)
+            .ok_or(Error::NotFound)
+    }
+
+    pub async fn rename_competency(
+        &self,
+        actor: &Actor,
+        id: i64,
+        name_zh: &str,
+        name_en: &str,
+    ) -> Result<()> {
+        if actor.role() != Role::ProgrammeOffice {
+            return Err(Error::Forbidden);
+        }
+        let mut e = FieldErrors::default();
+        let zh = crate::values::required_text(&mut e, "name_zh", name_zh, 50);
+        let en = crate::values::required_text(&mut e, "name_en", name_en, 80);
+        e.into_result()?;
+        if !self.store().rename_competency(id, &zh, &en).await? {
+            return Err(Error::NotFound);
+        }
+        self.audit(actor, "competency.rename", &format!("competency:{id}"), "")
+            .await
+    }
+
+    pub async fn courses(&self, tier: Option<Tier>) -> Result<Vec<Course>> {
+        self.store().list_courses(tier).await
+    }
+
+    pub async fn course(&self, id: CourseId) -> Result<Course> {
+        self.store().get_course(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// Creates a course (offices). The lecturer is named by username and
+    /// must be a lecturer account; competencies by their codes.
+    pub async fn create_course(&self, actor: &Actor, input: &CourseInput) -> Result<Course> {
+        actor.write_range()?;
+        let draft = input.validate().map_err(Error::Invalid)?;
+        let lecturer = match &draft.lecturer {
+            None => None,
+            Some(name) => match self.store().find_user_by_username(name).await? {
+                Some(u) if u.role == Role::Lecturer => Some(u.id),
+                _ => return Err(Error::field("lecturer", "error.lecturer_unknown")),
+            },
+        };
+        let all = self.competencies().await?;
+        let mut ids = Vec::new();
+        for code in &draft.competencies {
+            match all
+                .iter()
+                .find(|c| &c.code == code || c.id.to_string() == *code)
+            {
+                Some(c) => ids.push(c.id),
+                None => return Err(Error::field("competencies", "error.choice")),
+            }
+        }
+        let id = self
+            .store()
+            .insert_course(&draft, lecturer, &ids, now())
+            .await?;
+        self.audit(actor, "course.create", &format!("course:{id}"), "")
+            .await?;
+        self.course(id).await
+    }
+
+    /// Whether the caller may add materials to a course: offices, and the
+    /// course's own lecturer.
+    pub async fn can_edit_course(&self, actor: &Actor, course: &Course) -> bool {
+        actor.role().is_office()
+            || (actor.role() == Role::Lecturer && course.lecturer_user_id == Some(actor.user.id))
+    }
+
+    pub async fn add_material(
+        &self,
+        actor: &Actor,
+        course: CourseId,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<Material> {
+        let c = self.course(course).await?;
+        if !self.can_edit_course(actor, &c).await {
+            return Err(Error::Forbidden);
+        }
+        let name: String = filename
+            .rsplit(['/', '\\'])
+            .next()
+            .unwrap_or("")
+            .chars()
+            .filter(|ch| !ch.is_control())
+            .take(120)
+            .collect();
+        if name.trim().is_empty() {
+            return Err(Error::field("file", "error.required"));
+        }
+        let ctype = material_type(&name, bytes).map_err(|k| Error::field("file", k))?;
+        let id = self
+            .store()
+            .insert_material(course, &name, ctype, bytes, Some(actor.user.id), now())
+            .await?;
+        self.audit(actor, "material.upload", &format!("material:{id}"), &name)
+            .await?;
+        self.store()
+            .list_materials(course)
+            .await?
+            .into_iter()
+            .find(|m| m.id == id)
+            .ok_or(Error::NotFound)
+    }
+
+    pub async fn materials(&self, course: CourseId) -> Result<Vec<Material>> {
+        self.store().list_materials(course).await
+    }
+
+    pub async fn material(&self, id: i64) -> Result<(Material, Vec<u8>)> {
+        self.store().get_material(id).await?.ok_or(Error::NotFound)
+    }
+}

@@ -1,0 +1,256 @@
+//! [`CurriculumStore`] in portable SQL.
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+
+use fanxing_core::curriculum::{Competency, Course, CourseDraft, Material, Track};
+use fanxing_core::error::{Error, FieldError, Result};
+use fanxing_core::model::{Tier, UserId};
+use fanxing_core::store::CurriculumStore;
+use fanxing_core::training::CourseId;
+
+use crate::sql::Sql;
+use crate::store::{bad, col, db, is_unique_violation, SqlStore};
+
+fn competency_from(r: &AnyRow) -> Result<Competency> {
+    Ok(Competency {
+        id: col(r, "id")?,
+        code: col(r, "code")?,
+        name_zh: col(r, "name_zh")?,
+        name_en: col(r, "name_en")?,
+        position: col(r, "position")?,
+    })
+}
+
+fn tiers_of(s: &str) -> Result<Vec<Tier>> {
+    s.split(',')
+        .filter(|t| !t.is_empty())
+        .map(|t| Tier::parse(t).ok_or_else(|| bad("tier", t)))
+        .collect()
+}
+
+const MATERIAL_COLS: &str = "id, course_id, filename, content_type, size, uploaded_at";
+
+fn material_from(r: &AnyRow) -> Result<Material> {
+    Ok(Material {
+        id: col(r, "id")?,
+        course_id: col(r, "course_id")?,
+        filename: col(r, "filename")?,
+        content_type: col(r, "content_type")?,
+        size: col(r, "size")?,
+        uploaded_at: col(r, "uploaded_at")?,
+    })
+}
+
+impl SqlStore {
+    async fn course_rows(&self, q: &Sql) -> Result<Vec<Course>> {
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = col(r, "id")?;
+            let mut cq = Sql::new(
+                "SELECT c.id, c.code, c.name_zh, c.name_en, c.position FROM competencies c \
+                 JOIN course_competencies cc ON cc.competency_id = c.id WHERE cc.course_id = ",
+            );
+            cq.bind(id).push(" ORDER BY c.position");
+            let comps = cq
+                .query()
+                .fetch_all(self.pool())
+                .await
+                .map_err(db)?
+                .iter()
+                .map(competency_from)
+                .collect::<Result<Vec<_>>>()?;
+            let tiers: String = col(r, "tiers")?;
+            out.push(Course {
+                id,
+                title: col(r, "title")?,
+                summary: col(r, "summary")?,
+                tiers: tiers_of(&tiers)?,
+                duration_minutes: col(r, "duration_minutes")?,
+                lecturer_user_id: col(r, "lecturer_user_id")?,
+                lecturer_name: col(r, "lecturer_name")?,
+                competencies: comps,
+            });
+        }
+        Ok(out)
+    }
+}
+
+const COURSE_SELECT: &str = "SELECT k.id, k.title, k.summary, k.tiers, k.duration_minutes, \
+     k.lecturer_user_id, u.display_name AS lecturer_name \
+     FROM courses k LEFT JOIN users u ON u.id = k.lecturer_user_id WHERE 1=1";
+
+#[async_trait]
+impl CurriculumStore for SqlStore {
+    async fn list_tracks(&self) -> Result<Vec<Track>> {
+        let rows = sqlx::query(
+            "SELECT id, tier, name_zh, name_en, description, required_sessions FROM tracks ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let tier: String = col(r, "tier")?;
+                Ok(Track {
+                    id: col(r, "id")?,
+                    tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    name_zh: col(r, "name_zh")?,
+                    name_en: col(r, "name_en")?,
+                    description: col(r, "description")?,
+                    required_sessions: col(r, "required_sessions")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_competencies(&self) -> Result<Vec<Competency>> {
+        let rows = sqlx::query(
+            "SELECT id, code, name_zh, name_en, position FROM competencies ORDER BY position, id",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(db)?;
+        rows.iter().map(competency_from).collect()
+    }
+
+    async fn insert_competency(&self, code: &str, name_zh: &str, name_en: &str) -> Result<i64> {
+        let mut q =
+            Sql::new("INSERT INTO competencies (code, name_zh, name_en, position) VALUES (");
+        q.bind(code)
+            .push(", ")
+            .bind(name_zh)
+            .push(", ")
+            .bind(name_en)
+            .push(", (SELECT COALESCE(MAX(position), 0) + 1 FROM competencies)) RETURNING id");
+        match q.query().fetch_one(self.pool()).await {
+            Ok(r) => col(&r, "id"),
+            Err(e) if is_unique_violation(&e) => {
+                Err(Error::Conflict(FieldError::new("code", "error.conflict")))
+            }
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    async fn rename_competency(&self, id: i64, name_zh: &str, name_en: &str) -> Result<bool> {
+        let mut q = Sql::new("UPDATE competencies SET name_zh = ");
+        q.bind(name_zh)
+            .push(", name_en = ")
+            .bind(name_en)
+            .push(" WHERE id = ")
+            .bind(id);
+        Ok(q.query()
+            .execute(self.pool())
+            .await
+            .map_err(db)?
+            .rows_affected()
+            == 1)
+    }
+
+    async fn insert_course(
+        &self,
+        c: &CourseDraft,
+        lecturer: Option<UserId>,
+        competencies: &[i64],
+        now: i64,
+    ) -> Result<CourseId> {
+        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut q = Sql::new(
+            "INSERT INTO courses (title, summary, tiers, duration_minutes, lecturer_user_id, created_at) VALUES (",
+        );
+        q.bind(c.title.as_str())
+            .push(", ")
+            .bind(c.summary.as_str())
+            .push(", ")
+            .bind(
+                c.tiers
+                    .iter()
+                    .map(|t| t.as_str())
+                    .collect::<Vec<_>>()
+                    .join(","),
+            )
+            .push(", ")
+            .bind(c.duration_minutes)
+            .push(", ")
+            .bind(lecturer)
+            .push(", ")
+            .bind(now)
+            .push(") RETURNING id");
+        let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
+        let id: i64 = col(&row, "id")?;
+        for comp in competencies {
+            let mut q =
+                Sql::new("INSERT INTO course_competencies (course_id, competency_id) VALUES (");
+            q.bind(id).push(", ").bind(*comp).push(")");
+            q.query().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(id)
+    }
+
+    async fn get_course(&self, id: CourseId) -> Result<Option<Course>> {
+        let mut q = Sql::new(COURSE_SELECT);
+        q.push(" AND k.id = ").bind(id);
+        Ok(self.course_rows(&q).await?.into_iter().next())
+    }
+
+    async fn list_courses(&self, tier: Option<Tier>) -> Result<Vec<Course>> {
+        let mut q = Sql::new(COURSE_SELECT);
+        if let Some(t) = tier {
+            q.push(" AND k.tiers LIKE ")
+                .bind(format!("%{}%", t.as_str()));
+        }
+        q.push(" ORDER BY k.id");
+        self.course_rows(&q).await
+    }
+
+    async fn insert_material(
+        &self,
+        course: CourseId,
+        filename: &str,
+        content_type: &str,
+        bytes: &[u8],
+        user: Option<UserId>,
+        now: i64,
+    ) -> Result<i64> {
+        let mut q = Sql::new(
+            "INSERT INTO materials (course_id, filename, content_type, size, data, uploaded_by, uploaded_at) VALUES (",
+        );
+        q.bind(course)
+            .push(", ")
+            .bind(filename)
+            .push(", ")
+            .bind(content_type)
+            .push(", ")
+            .bind(bytes.len() as i64)
+            .push(", ")
+            .bind(Some(bytes.to_vec()))
+            .push(", ")
+            .bind(user)
+            .push(", ")
+            .bind(now)
+            .push(") RETURNING id");
+        let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
+        col(&row, "id")
+    }
+
+    async fn list_materials(&self, course: CourseId) -> Result<Vec<Material>> {
+        let mut q = Sql::new(&format!(
+            "SELECT {MATERIAL_COLS} FROM materials WHERE course_id = "
+        ));
+        q.bind(course).push(" ORDER BY id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter().map(material_from).collect()
+    }
+
+    async fn get_material(&self, id: i64) -> Result<Option<(Material, Vec<u8>)>> {
+        let mut q = Sql::new(&format!(
+            "SELECT {MATERIAL_COLS}, data FROM materials WHERE id = "
+        ));
+        q.bind(id);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.map(|r| Ok((material_from(&r)?, col(&r, "data")?)))
+            .transpose()
+    }
+}

@@ -1,0 +1,517 @@
+//! Pages for the curriculum (tracks, competencies, courses, materials) and
+//! the office forms that create sessions and allocate targets.
+
+use askama::Template;
+use axum::extract::{Path, State};
+use axum::http::header::{self, HeaderValue};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Form;
+use fanxing_core::auth::Role;
+use fanxing_core::curriculum::{Competency, Course, CourseInput, Material, Track};
+use fanxing_core::model::Tier;
+use fanxing_core::training::{SessionInput, VenueInput};
+use fanxing_core::{Error, FieldErrors};
+
+use crate::ctx::Ctx;
+use crate::error::PageError;
+use crate::pages::{field, path_id, render, Choice};
+use crate::AppState;
+
+type PageResult = Result<Response, PageError>;
+
+fn all(form: &[(String, String)], name: &str) -> Vec<String> {
+    form.iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
+}
+
+fn tier_pairs(ctx: &Ctx) -> Vec<(&'static str, String)> {
+    Tier::ALL
+        .iter()
+        .map(|t| (t.as_str(), ctx.t(t.label_key()).to_string()))
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "courses.html")]
+struct CoursesPage<'a> {
+    ctx: &'a Ctx,
+    tracks: Vec<Track>,
+    competencies: Vec<Competency>,
+    courses: Vec<Course>,
+    is_admin: bool,
+    can_create: bool,
+}
+
+pub async fn courses(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(&ctx, e);
+    render(
+        &ctx,
+        &CoursesPage {
+            ctx: &ctx,
+            tracks: state.app.tracks().await.map_err(err)?,
+            competencies: state.app.competencies().await.map_err(err)?,
+            courses: state.app.courses(None).await.map_err(err)?,
+            is_admin: actor.role() == Role::ProgrammeOffice,
+            can_create: actor.write_range().is_ok(),
+        },
+    )
+}
+
+pub async fn add_competency(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    ctx.check_csrf(&field(&form, "csrf"))?;
+    state
+        .app
+        .add_competency(
+            actor,
+            &field(&form, "code"),
+            &field(&form, "name_zh"),
+            &field(&form, "name_en"),
+        )
+        .await
+        .map_err(|e| {
+            let msg = e
+                .fields()
+                .0
+                .first()
+                .map(|f| f.message(ctx.lang))
+                .unwrap_or_else(|| e.message(ctx.lang));
+            PageError::new(&ctx, e).with_message(&msg)
+        })?;
+    Ok(Redirect::to("/courses").into_response())
+}
+
+#[derive(Template)]
+#[template(path = "course_form.html")]
+struct CourseFormPage<'a> {
+    ctx: &'a Ctx,
+    v: CourseInput,
+    errors: FieldErrors,
+    tiers: Vec<(&'static str, String)>,
+    competencies: Vec<Competency>,
+}
+
+impl CourseFormPage<'_> {
+    fn err(&self, field: &str) -> Option<String> {
+        self.errors.get(field).map(|e| e.message(self.ctx.lang))
+    }
+    fn summary(&self) -> String {
+        self.v.summary.clone().unwrap_or_default()
+    }
+    fn lecturer(&self) -> String {
+        self.v.lecturer.clone().unwrap_or_default()
+    }
+    fn has_tier(&self, t: &&str) -> bool {
+        self.v.tiers.iter().any(|x| x == t)
+    }
+    fn has_competency(&self, c: &str) -> bool {
+        self.v.competencies.iter().any(|x| x == c)
+    }
+}
+
+async fn course_form(
+    state: &AppState,
+    ctx: &Ctx,
+    v: CourseInput,
+    errors: FieldErrors,
+) -> PageResult {
+    let competencies = state
+        .app
+        .competencies()
+        .await
+        .map_err(|e| PageError::new(ctx, e))?;
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut res = render(
+        ctx,
+        &CourseFormPage {
+            ctx,
+            v,
+            errors,
+            tiers: tier_pairs(ctx),
+            competencies,
+        },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn new_course(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let actor = ctx.actor()?;
+    actor.write_range().map_err(|e| PageError::new(&ctx, e))?;
+    let v = CourseInput {
+        duration_minutes: 180,
+        ..Default::default()
+    };
+    course_form(&state, &ctx, v, FieldErrors::default()).await
+}
+
+pub async fn create_course(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    ctx.check_csrf(&field(&form, "csrf"))?;
+    let input = CourseInput {
+        title: field(&form, "title"),
+        summary: Some(field(&form, "summary")),
+        tiers: all(&form, "tiers"),
+        duration_minutes: field(&form, "duration_minutes").trim().parse().unwrap_or(0),
+        lecturer: Some(field(&form, "lecturer")),
+        competencies: all(&form, "competencies"),
+    };
+    match state.app.create_course(actor, &input).await {
+        Ok(c) => Ok(Redirect::to(&format!("/courses/{}", c.id)).into_response()),
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+            course_form(&state, &ctx, input, e.fields()).await
+        }
+        Err(e) => Err(PageError::new(&ctx, e)),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "course.html")]
+struct CoursePage<'a> {
+    ctx: &'a Ctx,
+    course: Course,
+    materials: Vec<Material>,
+    can_edit: bool,
+    error: Option<String>,
+}
+
+async fn course_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(ctx, e);
+    let course = state.app.course(id).await.map_err(err)?;
+    let materials = state.app.materials(id).await.map_err(err)?;
+    let can_edit = state.app.can_edit_course(actor, &course).await;
+    let status = if error.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut res = render(
+        ctx,
+        &CoursePage {
+            ctx,
+            course,
+            materials,
+            can_edit,
+            error,
+        },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn course(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    course_page(&state, &ctx, id, None).await
+}
+
+pub async fn upload_material(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    let bad = |ctx: &Ctx| PageError::new(ctx, Error::field("file", "material.bad_type"));
+    let mut form = form.map_err(|_| bad(&ctx))?;
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(f) = form.next_field().await.map_err(|_| bad(&ctx))? {
+        match f.name() {
+            Some("csrf") => csrf = f.text().await.map_err(|_| bad(&ctx))?,
+            Some("file") => {
+                let name = f.file_name().unwrap_or("file").to_string();
+                let bytes = f.bytes().await.map_err(|_| {
+                    PageError::new(&ctx, Error::field("file", "material.too_large"))
+                })?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    ctx.check_csrf(&csrf)?;
+    let (name, bytes) = file.unwrap_or_default();
+    match state.app.add_material(actor, id, &name, &bytes).await {
+        Ok(_) => Ok(Redirect::to(&format!("/courses/{id}")).into_response()),
+        Err(e @ Error::Invalid(_)) => {
+            let msg = e.fields().0.first().map(|f| f.message(ctx.lang));
+            course_page(&state, &ctx, id, msg).await
+        }
+        Err(e) => Err(PageError::new(&ctx, e)),
+    }
+}
+
+/// Downloads a material (any logged-in user); the name is sent both plain
+/// (ASCII fallback) and UTF-8 encoded.
+pub async fn material(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    ctx.actor()?;
+    let (m, bytes) = state
+        .app
+        .material(id)
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    let ascii: String = m
+        .filename
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '.' || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let disposition = format!(
+        "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+        crate::error::urlencode(&m.filename)
+    );
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&m.content_type) {
+        h.insert(header::CONTENT_TYPE, v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&disposition) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+// ---- Creating a session -------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "session_form.html")]
+struct SessionFormPage<'a> {
+    ctx: &'a Ctx,
+    form: Vec<(String, String)>,
+    errors: FieldErrors,
+    programmes: Vec<(i64, String)>,
+    courses: Vec<(i64, String)>,
+    regions: Vec<Choice>,
+    tiers: Vec<(&'static str, String)>,
+    times: Vec<(&'static str, &'static str)>,
+    venue_rows: Vec<(usize, &'static str, String)>,
+}
+
+impl SessionFormPage<'_> {
+    fn f(&self, name: &str) -> String {
+        field(&self.form, name)
+    }
+    fn has(&self, name: &str, value: &&str) -> bool {
+        self.form.iter().any(|(k, v)| k == name && v == value)
+    }
+    fn err(&self, name: &str) -> Option<String> {
+        self.errors.get(name).map(|e| e.message(self.ctx.lang))
+    }
+    fn all_errors(&self) -> Vec<String> {
+        self.errors
+            .0
+            .iter()
+            .map(|e| e.message(self.ctx.lang))
+            .collect()
+    }
+}
+
+const VENUE_ROWS: &[&str] = &["main", "sub", "sub", "sub", "online"];
+
+async fn session_form(
+    state: &AppState,
+    ctx: &Ctx,
+    form: Vec<(String, String)>,
+    errors: FieldErrors,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(ctx, e);
+    let programmes = state
+        .app
+        .programmes(actor)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|p| (p.id, p.name))
+        .collect();
+    let courses = state
+        .app
+        .courses(None)
+        .await
+        .map_err(err)?
+        .into_iter()
+        .map(|c| (c.id, c.title))
+        .collect();
+    let regions =
+        crate::pages::region_choices(&state.app.regions_in_scope(actor).await.map_err(err)?);
+    let venue_rows = VENUE_ROWS
+        .iter()
+        .enumerate()
+        .map(|(i, k)| (i, *k, ctx.t(&format!("venue.{k}")).to_string()))
+        .collect();
+    let status = if errors.is_empty() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    let mut res = render(
+        ctx,
+        &SessionFormPage {
+            ctx,
+            form,
+            errors,
+            programmes,
+            courses,
+            regions,
+            tiers: tier_pairs(ctx),
+            times: vec![
+                ("starts_at", "sessions.starts_at"),
+                ("ends_at", "sessions.ends_at"),
+                ("reg_opens_at", "sessions.reg_opens_at"),
+                ("reg_closes_at", "sessions.reg_closes_at"),
+            ],
+            venue_rows,
+        },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+pub async fn new_session(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let actor = ctx.actor()?;
+    actor.write_range().map_err(|e| PageError::new(&ctx, e))?;
+    let region = actor.user.region.map(|r| r.to_string()).unwrap_or_default();
+    let form = vec![
+        ("region".to_string(), region.clone()),
+        ("v0_region".to_string(), region.clone()),
+        ("v4_capacity".to_string(), String::new()),
+    ];
+    session_form(&state, &ctx, form, FieldErrors::default()).await
+}
+
+pub async fn create_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    ctx.check_csrf(&field(&form, "csrf"))?;
+    let opt = |n: &str| Some(field(&form, n)).filter(|v| !v.trim().is_empty());
+    let mut venues = Vec::new();
+    for (i, kind) in VENUE_ROWS.iter().enumerate() {
+        let name = field(&form, &format!("v{i}_name"));
+        let url = field(&form, &format!("v{i}_stream_url"));
+        let used = if *kind == "online" {
+            !url.trim().is_empty()
+        } else {
+            !name.trim().is_empty()
+        };
+        if !used {
+            continue;
+        }
+        venues.push(VenueInput {
+            kind: kind.to_string(),
+            name: if *kind == "online" {
+                ctx.t("venue.online").to_string()
+            } else {
+                name
+            },
+            address: field(&form, &format!("v{i}_address")),
+            region: if *kind == "online" {
+                field(&form, "region")
+            } else {
+                field(&form, &format!("v{i}_region"))
+            },
+            capacity: field(&form, &format!("v{i}_capacity"))
+                .trim()
+                .parse()
+                .unwrap_or(0),
+            stream_url: Some(url).filter(|u| !u.trim().is_empty()),
+        });
+    }
+    let input = SessionInput {
+        programme_id: field(&form, "programme_id").parse().unwrap_or(0),
+        course_id: field(&form, "course_id").parse().ok(),
+        title: field(&form, "title"),
+        region: field(&form, "region"),
+        tier: None,
+        eligible_tiers: all(&form, "eligible_tiers"),
+        eligible_region: None,
+        starts_at: field(&form, "starts_at"),
+        ends_at: field(&form, "ends_at"),
+        reg_opens_at: opt("reg_opens_at"),
+        reg_closes_at: opt("reg_closes_at"),
+        online_min_share: None,
+        venues,
+    };
+    let mut input = input;
+    if input.eligible_tiers.len() == 1 {
+        input.tier = input.eligible_tiers.first().cloned();
+    }
+    match state
+        .app
+        .create_session(actor, &input, field(&form, "publish") == "1")
+        .await
+    {
+        Ok(v) => Ok(Redirect::to(&format!("/sessions/{}", v.session.id)).into_response()),
+        Err(e @ Error::Invalid(_)) => session_form(&state, &ctx, form, e.fields()).await,
+        Err(e) => Err(PageError::new(&ctx, e)),
+    }
+}
+
+// ---- Allocating targets ---------------------------------------------------------
+
+pub async fn set_targets(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    ctx.check_csrf(&field(&form, "csrf"))?;
+    let mut inputs = Vec::new();
+    for (k, v) in &form {
+        if let Some(region) = k.strip_prefix("s_") {
+            let attendances = field(&form, &format!("a_{region}"));
+            inputs.push(fanxing_core::training_service::TargetInput {
+                region: region.to_string(),
+                tier: None,
+                sessions: v.trim().parse().unwrap_or(-1),
+                attendances: attendances.trim().parse().unwrap_or(-1),
+            });
+        }
+    }
+    state
+        .app
+        .set_targets(actor, id, &inputs)
+        .await
+        .map_err(|e| {
+            let msg = e
+                .fields()
+                .0
+                .first()
+                .map(|f| f.message(ctx.lang))
+                .unwrap_or_else(|| e.message(ctx.lang));
+            PageError::new(&ctx, e).with_message(&msg)
+        })?;
+    let back = field(&form, "region_back");
+    Ok(Redirect::to(&format!("/programmes/{id}?region={back}&saved=1")).into_response())
+}
