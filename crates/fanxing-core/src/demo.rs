@@ -624,6 +624,21 @@ const COURSE_TITLES: &[(&str, Tier)] = &[
     ("跨境直播电商实务", Tier::CompanyHead),
 ];
 
+/// The competencies each demo course covers (codes of the seeded framework).
+const COURSE_COMPETENCIES: &[&[&str]] = &[
+    &["trend_policy"],
+    &["trend_policy", "strategy_brand"],
+    &["strategy_brand", "ai_tools"],
+    &["strategy_brand", "product_selection"],
+    &["product_selection"],
+    &["content_planning"],
+    &["data_analysis"],
+    &["domain_linkage"],
+    &["compliance"],
+    &["ai_tools", "content_planning"],
+    &["cross_border", "product_selection"],
+];
+
 fn session_input(
     programme: i64,
     title: &str,
@@ -778,6 +793,36 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
             .push((p.id, p.tier, p.region));
     }
 
+    // The course catalogue the sessions run.
+    let competencies = store.list_competencies().await?;
+    let lecturer = store.find_user_by_username("lecturer").await?.map(|u| u.id);
+    let mut course_ids = Vec::new();
+    for (i, (title, tier)) in COURSE_TITLES.iter().enumerate() {
+        let ids: Vec<i64> = COURSE_COMPETENCIES[i]
+            .iter()
+            .filter_map(|code| competencies.iter().find(|c| c.code == *code).map(|c| c.id))
+            .collect();
+        let draft = crate::curriculum::CourseDraft {
+            title: title.to_string(),
+            summary: String::new(),
+            tiers: vec![*tier],
+            duration_minutes: 180,
+            lecturer: None,
+            competencies: Vec::new(),
+        };
+        course_ids.push(
+            store
+                .insert_course(&draft, if i % 3 == 0 { lecturer } else { None }, &ids, now)
+                .await?,
+        );
+    }
+    let course_of = |title: &str| {
+        COURSE_TITLES
+            .iter()
+            .position(|(t, _)| *t == title)
+            .map(|i| course_ids[i])
+    };
+
     let keypair = || {
         let (seed, public) = ticket::new_keypair();
         (app.cipher().encrypt_bytes(&seed), public)
@@ -916,7 +961,10 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
             if has_online {
                 venues.push(venue("online", "线上直播", "", county, 300));
             }
-            let d = session_input(programme, title, code(city), Some(tier), start, 180, venues)
+            let mut input =
+                session_input(programme, title, code(city), Some(tier), start, 180, venues);
+            input.course_id = course_of(title);
+            let d = input
                 .validate(start - 30 * 86400)
                 .map_err(crate::Error::Invalid)?;
             let (enc, public) = keypair();
@@ -985,7 +1033,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
                 .find(|r| r.code == sub)
                 .map(|r| r.short_name().to_string())
                 .unwrap_or_default();
-            let d = session_input(
+            let mut input = session_input(
                 programme,
                 title,
                 code(city),
@@ -997,9 +1045,9 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
                     venue("sub", &format!("{sub_name}分会场"), "", sub, 60),
                     venue("online", "线上直播", "", code(city), 500),
                 ],
-            )
-            .validate(now)
-            .map_err(crate::Error::Invalid)?;
+            );
+            input.course_id = course_of(title);
+            let d = input.validate(now).map_err(crate::Error::Invalid)?;
             let (enc, public) = keypair();
             store
                 .insert_session(&d, SessionStatus::Published, &enc, &public, now)

@@ -372,6 +372,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("courses.name_zh", "中文名称", "Chinese name"),
     ("courses.name_en", "英文名称", "English name"),
     ("sessions.new", "新建培训", "New session"),
+    ("sessions.course_link", "查看课程与资料", "Course and materials"),
     ("sessions.programme", "培训计划", "Programme"),
     ("sessions.title_field", "培训名称", "Title"),
     ("sessions.starts_at", "开始时间", "Starts"),

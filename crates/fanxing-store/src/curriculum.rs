@@ -124,7 +124,7 @@ impl CurriculumStore for SqlStore {
             .push(", ")
             .bind(name_en)
             .push(", (SELECT COALESCE(MAX(position), 0) + 1 FROM competencies)) RETURNING id");
-        match q.query().fetch_one(self.pool()).await {
+        match q.query().fetch_one(self.writer()).await {
             Ok(r) => col(&r, "id"),
             Err(e) if is_unique_violation(&e) => {
                 Err(Error::Conflict(FieldError::new("code", "error.conflict")))
@@ -141,7 +141,7 @@ impl CurriculumStore for SqlStore {
             .push(" WHERE id = ")
             .bind(id);
         Ok(q.query()
-            .execute(self.pool())
+            .execute(self.writer())
             .await
             .map_err(db)?
             .rows_affected()
@@ -155,7 +155,7 @@ impl CurriculumStore for SqlStore {
         competencies: &[i64],
         now: i64,
     ) -> Result<CourseId> {
-        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         let mut q = Sql::new(
             "INSERT INTO courses (title, summary, tiers, duration_minutes, lecturer_user_id, created_at) VALUES (",
         );
@@ -231,7 +231,7 @@ impl CurriculumStore for SqlStore {
             .push(", ")
             .bind(now)
             .push(") RETURNING id");
-        let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
+        let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
         col(&row, "id")
     }
 

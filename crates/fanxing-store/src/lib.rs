@@ -71,12 +71,17 @@ pub fn sqlite_url(data_dir: &Path) -> String {
 
 /// Opens the database at `url`, runs pending migrations, and returns the store.
 pub async fn open(url: &str, max_connections: u32) -> Result<Arc<SqlStore>, ConnectError> {
-    let pool = connect(url, max_connections).await?;
     let backend = Backend::from_url(url)?;
+    let pool = connect(url, max_connections).await?;
     migrate(&pool, backend)
         .await
         .map_err(|e| ConnectError::Migrate(e.to_string()))?;
-    Ok(Arc::new(SqlStore::new(pool, backend)))
+    let writer = match backend {
+        // SQLite has one writer at a time: queue writers on one connection.
+        Backend::Sqlite => connect(url, 1).await?,
+        Backend::Postgres => pool.clone(),
+    };
+    Ok(Arc::new(SqlStore::new(pool, writer, backend)))
 }
 
 /// Connects without migrating (for `fanxing migrate` and tests).

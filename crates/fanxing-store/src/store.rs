@@ -21,16 +21,30 @@ use crate::Backend;
 /// The SQL store. Holds a pool; cheap to share behind an `Arc`.
 pub struct SqlStore {
     pool: AnyPool,
+    writer: AnyPool,
     backend: Backend,
 }
 
 impl SqlStore {
-    pub fn new(pool: AnyPool, backend: Backend) -> SqlStore {
-        SqlStore { pool, backend }
+    /// `writer` serves every statement that writes. On SQLite it is a pool
+    /// of one connection, so writers queue fairly in the pool instead of
+    /// spinning on SQLite's busy handler; on PostgreSQL it is `pool` itself.
+    pub fn new(pool: AnyPool, writer: AnyPool, backend: Backend) -> SqlStore {
+        SqlStore {
+            pool,
+            writer,
+            backend,
+        }
     }
 
+    /// The pool for reads.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The pool for writes.
+    pub fn writer(&self) -> &AnyPool {
+        &self.writer
     }
 }
 
@@ -202,7 +216,7 @@ impl Store for SqlStore {
 
     #[tracing::instrument(skip_all, fields(n = regions.len()))]
     async fn upsert_regions(&self, regions: &[Region]) -> Result<usize> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         // Parents first, so foreign keys hold inside the transaction.
         let mut sorted: Vec<&Region> = regions.iter().collect();
         sorted.sort_by_key(|r| match r.level {
@@ -262,7 +276,7 @@ impl Store for SqlStore {
             .push(", ")
             .bind(now)
             .push(") RETURNING id");
-        let row = q.query().fetch_one(&self.pool).await.map_err(db)?;
+        let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
         col(&row, "id")
     }
 
@@ -270,7 +284,7 @@ impl Store for SqlStore {
     async fn insert_orgs_bulk(&self, orgs: &[OrgDraft], now: i64) -> Result<Vec<OrgId>> {
         // One statement per row so each id is known exactly; one transaction
         // so the whole batch lands or none of it.
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         let mut ids = Vec::with_capacity(orgs.len());
         for org in orgs {
             let mut q = Sql::new(&format!("INSERT INTO organisations {ORG_COLS} VALUES ("));
@@ -304,7 +318,7 @@ impl Store for SqlStore {
             .bind(now)
             .push(" WHERE id = ")
             .bind(id);
-        q.query().execute(&self.pool).await.map_err(db)?;
+        q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
     }
 
@@ -357,7 +371,7 @@ impl Store for SqlStore {
             .push(", ")
             .bind(now)
             .push(") RETURNING id");
-        match q.query().fetch_one(&self.pool).await {
+        match q.query().fetch_one(self.writer()).await {
             Ok(row) => col(&row, "id"),
             Err(e) if is_unique_violation(&e) => Err(mobile_conflict()),
             Err(e) => Err(db(e)),
@@ -366,7 +380,7 @@ impl Store for SqlStore {
 
     #[tracing::instrument(skip_all, fields(n = people.len()))]
     async fn insert_people_bulk(&self, people: &[PersonRow], now: i64) -> Result<()> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         for chunk in people.chunks(BULK_CHUNK) {
             let mut q = Sql::new(&format!("INSERT INTO people {PERSON_COLS} VALUES "));
             for (i, p) in chunk.iter().enumerate() {
@@ -403,7 +417,7 @@ impl Store for SqlStore {
             .bind(now)
             .push(" WHERE id = ")
             .bind(id);
-        match q.query().execute(&self.pool).await {
+        match q.query().execute(self.writer()).await {
             Ok(_) => Ok(()),
             Err(e) if is_unique_violation(&e) => Err(mobile_conflict()),
             Err(e) => Err(db(e)),
@@ -535,7 +549,7 @@ impl Store for SqlStore {
             .push(", ")
             .bind(fanxing_core::service::now())
             .push(") RETURNING id");
-        match q.query().fetch_one(&self.pool).await {
+        match q.query().fetch_one(self.writer()).await {
             Ok(row) => col(&row, "id"),
             Err(e) if is_unique_violation(&e) => Err(Error::Conflict(
                 fanxing_core::FieldError::new("username", "error.conflict"),
@@ -593,7 +607,7 @@ impl Store for SqlStore {
             .push(", ")
             .bind(expires_at)
             .push(")");
-        q.query().execute(&self.pool).await.map_err(db)?;
+        q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
     }
 
@@ -617,7 +631,7 @@ impl Store for SqlStore {
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         let mut q = Sql::new("DELETE FROM sessions WHERE token_hash = ");
         q.bind(token_hash);
-        q.query().execute(&self.pool).await.map_err(db)?;
+        q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
     }
 
@@ -638,7 +652,7 @@ impl Store for SqlStore {
             .push(", ")
             .bind(now)
             .push(")");
-        q.query().execute(&self.pool).await.map_err(db)?;
+        q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
     }
 
@@ -653,7 +667,7 @@ impl Store for SqlStore {
     async fn record_login_failure(&self, key: &str, at: i64) -> Result<()> {
         let mut q = Sql::new("INSERT INTO login_failures (key, at) VALUES (");
         q.bind(key).push(", ").bind(at).push(")");
-        q.query().execute(&self.pool).await.map_err(db)?;
+        q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
     }
 
@@ -668,7 +682,7 @@ impl Store for SqlStore {
     async fn clear_login_failures(&self, key: &str) -> Result<()> {
         let mut q = Sql::new("DELETE FROM login_failures WHERE key = ");
         q.bind(key);
-        q.query().execute(&self.pool).await.map_err(db)?;
+        q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
     }
 
@@ -685,7 +699,7 @@ impl Store for SqlStore {
             .push(", ")
             .bind(e.detail.as_str())
             .push(")");
-        q.query().execute(&self.pool).await.map_err(db)?;
+        q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
     }
 

@@ -265,7 +265,7 @@ impl TrainingStore for SqlStore {
     }
 
     async fn apply_roster(&self, plan: &RosterPlan, now: i64) -> Result<RosterOutcome> {
-        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         let mut out = RosterOutcome::default();
         let mut org_ids = Vec::with_capacity(plan.new_orgs.len());
         for org in &plan.new_orgs {
@@ -331,7 +331,7 @@ impl TrainingStore for SqlStore {
             .push(", ")
             .bind(now)
             .push(") RETURNING id");
-        let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
+        let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
         col(&row, "id")
     }
 
@@ -368,7 +368,7 @@ impl TrainingStore for SqlStore {
     }
 
     async fn upsert_targets(&self, programme: ProgrammeId, targets: &[Target]) -> Result<()> {
-        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         for t in targets {
             let mut q = Sql::new(
                 "INSERT INTO programme_targets (programme_id, region, tier, sessions, attendances) VALUES (",
@@ -471,7 +471,7 @@ impl TrainingStore for SqlStore {
         public_key: &str,
         now: i64,
     ) -> Result<(SessionId, Vec<VenueId>)> {
-        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         let mut q = Sql::new(
             "INSERT INTO training_sessions (programme_id, course_id, title, region, count_region, tier, \
              eligible_tiers, eligible_region, starts_at, ends_at, reg_opens_at, reg_closes_at, \
@@ -614,7 +614,7 @@ impl TrainingStore for SqlStore {
             q.push(", closed_at = ").bind(now);
         }
         q.push(" WHERE id = ").bind(id);
-        q.query().execute(self.pool()).await.map_err(db)?;
+        q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
     }
 
@@ -662,7 +662,7 @@ impl TrainingStore for SqlStore {
             .push(", ")
             .bind(user)
             .push(") ON CONFLICT (venue_id, user_id) DO NOTHING");
-        q.query().execute(self.pool()).await.map_err(db)?;
+        q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
     }
 
@@ -687,7 +687,7 @@ impl TrainingStore for SqlStore {
         venue: VenueId,
         now: i64,
     ) -> Result<RegisterOutcome> {
-        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         let out = register_in(&mut tx, session, person, venue, now).await?;
         tx.commit().await.map_err(db)?;
         Ok(out)
@@ -698,7 +698,7 @@ impl TrainingStore for SqlStore {
         id: RegistrationId,
         now: i64,
     ) -> Result<Option<Registration>> {
-        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         let mut lock = Sql::new("UPDATE registrations SET status = status WHERE id = ");
         lock.bind(id);
         lock.query().execute(&mut *tx).await.map_err(db)?;
@@ -829,7 +829,7 @@ impl TrainingStore for SqlStore {
     }
 
     async fn insert_registrations_bulk(&self, rows: &[RegistrationRow]) -> Result<()> {
-        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         for chunk in rows.chunks(500) {
             let mut q = Sql::new(
                 "INSERT INTO registrations (session_id, person_id, venue_id, status, created_at) VALUES ",
@@ -854,7 +854,7 @@ impl TrainingStore for SqlStore {
     }
 
     async fn record_scan(&self, s: &ScanRecord, now: i64) -> Result<ScanOutcome> {
-        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         // The scan itself first: a write, so the transaction holds the lock
         // from the start; a repeated scan id changes nothing.
         let mut q = Sql::new(
@@ -945,7 +945,7 @@ impl TrainingStore for SqlStore {
             .push(", ")
             .bind(minute)
             .push(") ON CONFLICT (registration_id, minute) DO NOTHING");
-        q.query().execute(self.pool()).await.map_err(db)?;
+        q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
     }
 
@@ -975,7 +975,7 @@ impl TrainingStore for SqlStore {
             .push(" ON CONFLICT (session_id, person_id) DO NOTHING");
         let n = q
             .query()
-            .execute(self.pool())
+            .execute(self.writer())
             .await
             .map_err(db)?
             .rows_affected();
@@ -983,7 +983,7 @@ impl TrainingStore for SqlStore {
     }
 
     async fn mark_attended(&self, session: SessionId, people: &[PersonId], at: i64) -> Result<u64> {
-        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         let mut total = 0;
         for chunk in people.chunks(500) {
             let mut q = Sql::new(
@@ -1030,7 +1030,7 @@ impl TrainingStore for SqlStore {
     }
 
     async fn notify(&self, people: &[PersonId], message: &str, now: i64) -> Result<()> {
-        let mut tx = self.pool().begin().await.map_err(db)?;
+        let mut tx = self.writer().begin().await.map_err(db)?;
         for chunk in people.chunks(500) {
             let mut q =
                 Sql::new("INSERT INTO notifications (person_id, message, created_at) VALUES ");
