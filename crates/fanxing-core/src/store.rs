@@ -360,6 +360,12 @@ pub trait TrainingStore: Send + Sync {
         now: i64,
     ) -> Result<Option<Registration>>;
     async fn get_registration(&self, id: RegistrationId) -> Result<Option<Registration>>;
+    /// A registration with its person's name and tier, in one read (the
+    /// check-in path).
+    async fn checkin_target(
+        &self,
+        id: RegistrationId,
+    ) -> Result<Option<(Registration, String, Tier)>>;
     async fn registration_for(
         &self,
         session: SessionId,

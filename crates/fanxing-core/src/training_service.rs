@@ -628,6 +628,15 @@ impl Fanxing {
         })
     }
 
+    async fn venue_name(&self, id: VenueId) -> Result<String> {
+        Ok(self
+            .store()
+            .get_venue(id)
+            .await?
+            .map(|v| v.name)
+            .unwrap_or_default())
+    }
+
     /// Records scans from a device at `venue`. Each scan is checked on its
     /// own; one bad scan does not hold up the others.
     pub async fn record_scans(
@@ -638,15 +647,6 @@ impl Fanxing {
         scans: &[ScanInput],
     ) -> Result<Vec<ScanResult>> {
         let (session, v) = self.checkin_venue(actor, venue).await?;
-        // Names only (no seat counts): this is the hot path of check-in.
-        let venues = self.store().venue_list(session.id).await?;
-        let venue_name = |id: VenueId| {
-            venues
-                .iter()
-                .find(|x| x.id == id)
-                .map(|x| x.name.clone())
-                .unwrap_or_default()
-        };
         let t = now();
         let mut out = Vec::with_capacity(scans.len());
         for scan in scans {
@@ -693,7 +693,8 @@ impl Fanxing {
                     },
                 }
             };
-            let Some(reg) = self.store().get_registration(reg_id).await? else {
+            let Some((reg, person_name, person_tier)) = self.store().checkin_target(reg_id).await?
+            else {
                 out.push(refuse("checkin.malformed", &[], None));
                 continue;
             };
@@ -719,16 +720,11 @@ impl Fanxing {
             if reg.venue_id != v.id && !scan.allow_other_venue {
                 out.push(refuse(
                     "checkin.other_venue",
-                    &[("venue", &venue_name(reg.venue_id))],
+                    &[("venue", &self.venue_name(reg.venue_id).await?)],
                     Some(reg.id),
                 ));
                 continue;
             }
-            let person = self
-                .store()
-                .get_person(Access::Person(reg.person_id), reg.person_id)
-                .await?
-                .ok_or(Error::NotFound)?;
             let outcome = self
                 .store()
                 .record_scan(
@@ -749,7 +745,7 @@ impl Fanxing {
                         registration_id: reg.id,
                         person_id: reg.person_id,
                         venue_id: v.id,
-                        tier: person.tier,
+                        tier: person_tier,
                         region: v.region,
                     },
                     t,
@@ -761,7 +757,7 @@ impl Fanxing {
                     status: "accepted",
                     message: crate::i18n::Lang::Zh.t("checkin.ok").to_string(),
                     registration_id: Some(reg.id),
-                    name: Some(person.name.clone()),
+                    name: Some(person_name.clone()),
                     venue_id: Some(venue_id),
                     at: Some(at),
                 },
@@ -772,11 +768,11 @@ impl Fanxing {
                         "checkin.duplicate",
                         &[
                             ("time", &crate::training::format_local_time(at)),
-                            ("venue", &venue_name(venue_id)),
+                            ("venue", &self.venue_name(venue_id).await?),
                         ],
                     ),
                     registration_id: Some(reg.id),
-                    name: Some(person.name.clone()),
+                    name: Some(person_name.clone()),
                     venue_id: Some(venue_id),
                     at: Some(at),
                 },

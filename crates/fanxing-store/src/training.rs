@@ -735,6 +735,27 @@ impl TrainingStore for SqlStore {
         Ok(promoted)
     }
 
+    async fn checkin_target(
+        &self,
+        id: RegistrationId,
+    ) -> Result<Option<(Registration, String, Tier)>> {
+        let mut q = Sql::new(&format!(
+            "SELECT {REG_COLS}, p.name AS person_name, p.tier AS person_tier \
+             FROM registrations g JOIN people p ON p.id = g.person_id WHERE g.id = "
+        ));
+        q.bind(id);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.map(|r| {
+            let tier: String = col(&r, "person_tier")?;
+            Ok((
+                registration_from(&r)?,
+                col(&r, "person_name")?,
+                Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+            ))
+        })
+        .transpose()
+    }
+
     async fn get_registration(&self, id: RegistrationId) -> Result<Option<Registration>> {
         let mut q = Sql::new(&format!(
             "SELECT {REG_COLS} FROM registrations g WHERE g.id = "
@@ -855,8 +876,37 @@ impl TrainingStore for SqlStore {
 
     async fn record_scan(&self, s: &ScanRecord, now: i64) -> Result<ScanOutcome> {
         let mut tx = self.writer().begin().await.map_err(db)?;
-        // The scan itself first: a write, so the transaction holds the lock
-        // from the start; a repeated scan id changes nothing.
+        let at = s.scanned_at.min(now);
+        // The attendance first (a write, so the transaction holds the lock
+        // from its first statement): at most one per person and session.
+        let mut q = Sql::new(
+            "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
+             region, programme_id, recorded_at) VALUES (",
+        );
+        q.bind(s.session_id)
+            .push(", ")
+            .bind(s.person_id)
+            .push(", ")
+            .bind(s.registration_id)
+            .push(", ")
+            .bind(s.venue_id)
+            .push(", 'onsite', ")
+            .bind(s.tier.as_str())
+            .push(", ")
+            .bind(s.region.value() as i64)
+            .push(", ")
+            .bind(s.programme_id)
+            .push(", ")
+            .bind(at)
+            .push(") ON CONFLICT (session_id, person_id) DO NOTHING");
+        let made = q
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?
+            .rows_affected()
+            == 1;
+        // Then the scan itself; a scan id seen before keeps its first outcome.
         let mut q = Sql::new(
             "INSERT INTO checkins (scan_id, session_id, registration_id, venue_id, device_id, method, \
              scanned_at, received_at, outcome) VALUES (",
@@ -876,7 +926,9 @@ impl TrainingStore for SqlStore {
             .bind(s.scanned_at)
             .push(", ")
             .bind(now)
-            .push(", 'pending') ON CONFLICT (scan_id) DO NOTHING");
+            .push(", ")
+            .bind(if made { "accepted" } else { "duplicate" })
+            .push(") ON CONFLICT (scan_id) DO NOTHING");
         let fresh = q
             .query()
             .execute(&mut *tx)
@@ -885,38 +937,6 @@ impl TrainingStore for SqlStore {
             .rows_affected()
             == 1;
         let accepted = if fresh {
-            let mut q = Sql::new(
-                "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
-                 region, programme_id, recorded_at) VALUES (",
-            );
-            q.bind(s.session_id)
-                .push(", ")
-                .bind(s.person_id)
-                .push(", ")
-                .bind(s.registration_id)
-                .push(", ")
-                .bind(s.venue_id)
-                .push(", 'onsite', ")
-                .bind(s.tier.as_str())
-                .push(", ")
-                .bind(s.region.value() as i64)
-                .push(", ")
-                .bind(s.programme_id)
-                .push(", ")
-                .bind(s.scanned_at.min(now))
-                .push(") ON CONFLICT (session_id, person_id) DO NOTHING");
-            let made = q
-                .query()
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected()
-                == 1;
-            let mut q = Sql::new("UPDATE checkins SET outcome = ");
-            q.bind(if made { "accepted" } else { "duplicate" })
-                .push(" WHERE scan_id = ")
-                .bind(s.scan_id.as_str());
-            q.query().execute(&mut *tx).await.map_err(db)?;
             made
         } else {
             let mut q = Sql::new("SELECT outcome FROM checkins WHERE scan_id = ");
@@ -924,13 +944,17 @@ impl TrainingStore for SqlStore {
             let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
             col::<String>(&row, "outcome")? == "accepted"
         };
-        let mut q = Sql::new("SELECT venue_id, recorded_at FROM attendances WHERE session_id = ");
-        q.bind(s.session_id)
-            .push(" AND person_id = ")
-            .bind(s.person_id);
-        let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-        let venue_id: i64 = col(&row, "venue_id")?;
-        let at: i64 = col(&row, "recorded_at")?;
+        let (venue_id, at) = if made {
+            (s.venue_id, at)
+        } else {
+            let mut q =
+                Sql::new("SELECT venue_id, recorded_at FROM attendances WHERE session_id = ");
+            q.bind(s.session_id)
+                .push(" AND person_id = ")
+                .bind(s.person_id);
+            let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
+            (col(&row, "venue_id")?, col(&row, "recorded_at")?)
+        };
         tx.commit().await.map_err(db)?;
         Ok(if accepted {
             ScanOutcome::Accepted { venue_id, at }
