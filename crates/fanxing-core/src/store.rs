@@ -339,6 +339,8 @@ pub trait TrainingStore: Send + Sync {
     /// A session's venues without their counts (cheap).
     async fn venue_list(&self, session: SessionId) -> Result<Vec<Venue>>;
     async fn get_venue(&self, id: VenueId) -> Result<Option<Venue>>;
+    /// A venue with its session, in one read (the check-in path).
+    async fn venue_and_session(&self, id: VenueId) -> Result<Option<(Venue, Session)>>;
     async fn assign_venue_staff(&self, venue: VenueId, user: UserId) -> Result<()>;
     async fn is_venue_staff(&self, venue: VenueId, user: UserId) -> Result<bool>;
     async fn staff_venues(&self, user: UserId) -> Result<Vec<VenueId>>;

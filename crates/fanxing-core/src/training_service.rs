@@ -557,14 +557,9 @@ impl Fanxing {
         actor: &Actor,
         venue: VenueId,
     ) -> Result<(Session, crate::training::Venue)> {
-        let v = self
+        let (v, s) = self
             .store()
-            .get_venue(venue)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let s = self
-            .store()
-            .get_session(v.session_id)
+            .venue_and_session(venue)
             .await?
             .ok_or(Error::NotFound)?;
         let allowed = match actor.role() {

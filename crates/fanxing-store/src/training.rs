@@ -81,16 +81,22 @@ const VENUE_COLS: &str =
     "v.id, v.session_id, v.kind, v.name, v.address, v.region, v.capacity, v.stream_url";
 
 fn venue_from(row: &AnyRow) -> Result<Venue> {
-    let kind: String = col(row, "kind")?;
+    venue_prefixed(row, "")
+}
+
+/// Reads a venue whose columns carry `prefix` (for joins with sessions).
+fn venue_prefixed(row: &AnyRow, prefix: &str) -> Result<Venue> {
+    let c = |name: &str| format!("{prefix}{name}");
+    let kind: String = col(row, &c("kind"))?;
     Ok(Venue {
-        id: col(row, "id")?,
-        session_id: col(row, "session_id")?,
+        id: col(row, &c("id"))?,
+        session_id: col(row, &c("session_id"))?,
         kind: VenueKind::parse(&kind).ok_or_else(|| bad("venue kind", &kind))?,
-        name: col(row, "name")?,
-        address: col(row, "address")?,
-        region: region_code(col(row, "region")?)?,
-        capacity: col(row, "capacity")?,
-        stream_url: col(row, "stream_url")?,
+        name: col(row, &c("name"))?,
+        address: col(row, &c("address"))?,
+        region: region_code(col(row, &c("region"))?)?,
+        capacity: col(row, &c("capacity"))?,
+        stream_url: col(row, &c("stream_url"))?,
     })
 }
 
@@ -647,6 +653,22 @@ impl TrainingStore for SqlStore {
         q.bind(session).push(" ORDER BY v.id");
         let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
         rows.iter().map(venue_from).collect()
+    }
+
+    async fn venue_and_session(&self, id: VenueId) -> Result<Option<(Venue, Session)>> {
+        let select = SESSION_SELECT.replace(
+            " FROM training_sessions s JOIN regions r ON r.code = s.region WHERE 1=1",
+            ", v.id AS v_id, v.session_id AS v_session_id, v.kind AS v_kind, v.name AS v_name, \
+             v.address AS v_address, v.region AS v_region, v.capacity AS v_capacity, \
+             v.stream_url AS v_stream_url \
+             FROM venues v JOIN training_sessions s ON s.id = v.session_id \
+             JOIN regions r ON r.code = s.region WHERE v.id = ",
+        );
+        let mut q = Sql::new(&select);
+        q.bind(id);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.map(|r| Ok((venue_prefixed(&r, "v_")?, session_from(&r)?)))
+            .transpose()
     }
 
     async fn get_venue(&self, id: VenueId) -> Result<Option<Venue>> {
