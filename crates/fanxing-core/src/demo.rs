@@ -927,6 +927,8 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
     attend.push((sid, opening_people, opening_start));
 
     // Held sessions, spread over the months since the opening.
+    let mut held_plans = Vec::new();
+    let mut held_people: Vec<(Vec<(i64, usize)>, Vec<i64>, i64)> = Vec::new();
     let span_start = parse_local_datetime("2025-01-06 09:00").expect("valid");
     for &(city, weight, _) in CITIES {
         let city_target = (1160.0 * weight / total_weight).round() as usize;
@@ -968,9 +970,12 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
                 .validate(start - 30 * 86400)
                 .map_err(crate::Error::Invalid)?;
             let (enc, public) = keypair();
-            let (sid, vids) = store
-                .insert_session(&d, SessionStatus::Closed, &enc, &public, now)
-                .await?;
+            held_plans.push(crate::store::NewSession {
+                draft: d,
+                status: SessionStatus::Closed,
+                signing_key_enc: enc,
+                public_key: public,
+            });
             held += 1;
             // Registrations from the city's people of that tier (mostly).
             let want = rng.random_range(45..80usize);
@@ -985,32 +990,35 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
                 }
             }
             let mut came = Vec::new();
+            let mut plan_regs = Vec::new();
             for (i, &p) in chosen.iter().enumerate() {
-                let v = if has_online && i % 4 == 3 {
-                    vids[1]
-                } else {
-                    vids[0]
-                };
-                regs.push(RegistrationRow {
-                    session_id: sid,
-                    person_id: p,
-                    venue_id: v,
-                    status: RegistrationStatus::Registered,
-                    created_at: start - 5 * 86400,
-                });
+                let v = usize::from(has_online && i % 4 == 3);
+                plan_regs.push((p, v));
                 // About 85 % show up.
                 if rng.random_bool(0.85) {
                     came.push(p);
                 }
             }
-            attend.push((sid, came, start));
+            held_people.push((plan_regs, came, start));
         }
     }
-    store.insert_registrations_bulk(&regs).await?;
-    let mut attendances = 0;
-    for (sid, people, at) in &attend {
-        attendances += store.mark_attended(*sid, people, *at).await?;
+    // All held sessions in one transaction, then their registrations and
+    // attendances in bulk.
+    let ids = store.insert_sessions_bulk(&held_plans, now).await?;
+    for ((sid, vids), (plan_regs, came, start)) in ids.into_iter().zip(held_people) {
+        for (p, v) in plan_regs {
+            regs.push(RegistrationRow {
+                session_id: sid,
+                person_id: p,
+                venue_id: vids[v],
+                status: RegistrationStatus::Registered,
+                created_at: start - 5 * 86400,
+            });
+        }
+        attend.push((sid, came, start));
     }
+    store.insert_registrations_bulk(&regs).await?;
+    let attendances = store.mark_attended_many(&attend).await?;
 
     // Upcoming sessions, open for registration, in every city.
     let mut upcoming = 0;

@@ -262,6 +262,15 @@ pub struct MyRegistration {
     pub attended: bool,
 }
 
+/// A session to insert in bulk, with its signing key already encrypted.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub draft: SessionDraft,
+    pub status: SessionStatus,
+    pub signing_key_enc: Vec<u8>,
+    pub public_key: String,
+}
+
 /// A person a roster refers to: one already stored, or one of the plan's
 /// new people (by index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -325,6 +334,12 @@ pub trait TrainingStore: Send + Sync {
         public_key: &str,
         now: i64,
     ) -> Result<(SessionId, Vec<VenueId>)>;
+    /// Inserts many sessions in one transaction (demo data, imports).
+    async fn insert_sessions_bulk(
+        &self,
+        sessions: &[NewSession],
+        now: i64,
+    ) -> Result<Vec<(SessionId, Vec<VenueId>)>>;
     async fn get_session(&self, id: SessionId) -> Result<Option<Session>>;
     async fn session_signing_key(&self, id: SessionId) -> Result<Option<Vec<u8>>>;
     async fn list_sessions(&self, q: &SessionQuery) -> Result<Page<Session>>;
@@ -387,6 +402,8 @@ pub trait TrainingStore: Send + Sync {
     /// Records on-site (or online, by venue) attendance for registered
     /// people of a session in bulk (demo data and back-filled records).
     async fn mark_attended(&self, session: SessionId, people: &[PersonId], at: i64) -> Result<u64>;
+    /// `mark_attended` for many sessions in one transaction.
+    async fn mark_attended_many(&self, items: &[(SessionId, Vec<PersonId>, i64)]) -> Result<u64>;
     /// Attendances of a session (total, on site, online).
     async fn attendance_counts(&self, session: SessionId) -> Result<(i64, i64, i64)>;
 

@@ -31,7 +31,7 @@ use crate::store::{
 use fanxing_core::model::OrgId;
 use fanxing_core::region::RegionCode;
 use fanxing_core::service::mobile_conflict;
-use fanxing_core::store::{RosterOutcome, RosterPerson, RosterPlan};
+use fanxing_core::store::{NewSession, RosterOutcome, RosterPerson, RosterPlan};
 
 const SESSION_SELECT: &str = "SELECT s.id, s.programme_id, s.course_id, s.title, s.region, \
      r.name AS region_name, s.count_region, s.tier, s.eligible_tiers, s.eligible_region, \
@@ -221,6 +221,122 @@ async fn register_in(
         waitlisted: status == RegistrationStatus::Waitlisted,
         registration,
     })
+}
+
+/// Inserts a session and its venues inside an open transaction.
+async fn insert_session_in(
+    tx: &mut Transaction<'static, Any>,
+    d: &SessionDraft,
+    status: SessionStatus,
+    signing_key_enc: &[u8],
+    public_key: &str,
+    now: i64,
+) -> Result<(SessionId, Vec<VenueId>)> {
+    let mut q = Sql::new(
+        "INSERT INTO training_sessions (programme_id, course_id, title, region, count_region, tier, \
+         eligible_tiers, eligible_region, starts_at, ends_at, reg_opens_at, reg_closes_at, \
+         online_min_share, status, signing_key, public_key, created_at, closed_at) VALUES (",
+    );
+    q.bind(d.programme_id)
+        .push(", ")
+        .bind(d.course_id)
+        .push(", ")
+        .bind(d.title.as_str())
+        .push(", ")
+        .bind(d.region.value() as i64)
+        .push(", ")
+        .bind(d.count_region.value() as i64)
+        .push(", ")
+        .bind(d.tier.map(|t| t.as_str()))
+        .push(", ")
+        .bind(tier_list(&d.eligible_tiers))
+        .push(", ")
+        .bind(d.eligible_region.map(|r| r.value() as i64))
+        .push(", ")
+        .bind(d.starts_at)
+        .push(", ")
+        .bind(d.ends_at)
+        .push(", ")
+        .bind(d.reg_opens_at)
+        .push(", ")
+        .bind(d.reg_closes_at)
+        .push(", ")
+        .bind(d.online_min_share)
+        .push(", ")
+        .bind(status.as_str())
+        .push(", ")
+        .bind(Some(signing_key_enc.to_vec()))
+        .push(", ")
+        .bind(public_key)
+        .push(", ")
+        .bind(now)
+        .push(", ")
+        // A session recorded as already held closed when it ended.
+        .bind((status == SessionStatus::Closed).then_some(d.ends_at))
+        .push(") RETURNING id");
+    let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
+    let id: SessionId = col(&row, "id")?;
+    let mut venue_ids = Vec::new();
+    for v in &d.venues {
+        let mut q = Sql::new(
+            "INSERT INTO venues (session_id, kind, name, address, region, capacity, stream_url) VALUES (",
+        );
+        q.bind(id)
+            .push(", ")
+            .bind(v.kind.as_str())
+            .push(", ")
+            .bind(v.name.as_str())
+            .push(", ")
+            .bind(v.address.as_str())
+            .push(", ")
+            .bind(v.region.value() as i64)
+            .push(", ")
+            .bind(v.capacity)
+            .push(", ")
+            .bind(v.stream_url.clone())
+            .push(") RETURNING id");
+        let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
+        venue_ids.push(col(&row, "id")?);
+    }
+    Ok((id, venue_ids))
+}
+
+/// Records attendance of registered people inside an open transaction.
+async fn mark_attended_in(
+    tx: &mut Transaction<'static, Any>,
+    session: SessionId,
+    people: &[PersonId],
+    at: i64,
+) -> Result<u64> {
+    let mut total = 0;
+    for chunk in people.chunks(crate::store::BULK_CHUNK) {
+        let mut q = Sql::new(
+            "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
+             region, programme_id, recorded_at) \
+             SELECT g.session_id, g.person_id, g.id, g.venue_id, \
+             CASE WHEN v.kind = 'online' THEN 'online' ELSE 'onsite' END, p.tier, v.region, s.programme_id, ",
+        );
+        q.bind(at).push(
+            " FROM registrations g JOIN venues v ON v.id = g.venue_id \
+             JOIN people p ON p.id = g.person_id JOIN training_sessions s ON s.id = g.session_id \
+             WHERE g.status = 'registered' AND g.session_id = ",
+        );
+        q.bind(session).push(" AND g.person_id IN (");
+        for (i, p) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(*p);
+        }
+        q.push(") ON CONFLICT (session_id, person_id) DO NOTHING");
+        total += q
+            .query()
+            .execute(&mut **tx)
+            .await
+            .map_err(db)?
+            .rows_affected();
+    }
+    Ok(total)
 }
 
 #[async_trait]
@@ -478,74 +594,33 @@ impl TrainingStore for SqlStore {
         now: i64,
     ) -> Result<(SessionId, Vec<VenueId>)> {
         let mut tx = self.writer().begin().await.map_err(db)?;
-        let mut q = Sql::new(
-            "INSERT INTO training_sessions (programme_id, course_id, title, region, count_region, tier, \
-             eligible_tiers, eligible_region, starts_at, ends_at, reg_opens_at, reg_closes_at, \
-             online_min_share, status, signing_key, public_key, created_at, closed_at) VALUES (",
-        );
-        q.bind(d.programme_id)
-            .push(", ")
-            .bind(d.course_id)
-            .push(", ")
-            .bind(d.title.as_str())
-            .push(", ")
-            .bind(d.region.value() as i64)
-            .push(", ")
-            .bind(d.count_region.value() as i64)
-            .push(", ")
-            .bind(d.tier.map(|t| t.as_str()))
-            .push(", ")
-            .bind(tier_list(&d.eligible_tiers))
-            .push(", ")
-            .bind(d.eligible_region.map(|r| r.value() as i64))
-            .push(", ")
-            .bind(d.starts_at)
-            .push(", ")
-            .bind(d.ends_at)
-            .push(", ")
-            .bind(d.reg_opens_at)
-            .push(", ")
-            .bind(d.reg_closes_at)
-            .push(", ")
-            .bind(d.online_min_share)
-            .push(", ")
-            .bind(status.as_str())
-            .push(", ")
-            .bind(Some(signing_key_enc.to_vec()))
-            .push(", ")
-            .bind(public_key)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            // A session recorded as already held closed when it ended.
-            .bind((status == SessionStatus::Closed).then_some(d.ends_at))
-            .push(") RETURNING id");
-        let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-        let id: SessionId = col(&row, "id")?;
-        let mut venue_ids = Vec::new();
-        for v in &d.venues {
-            let mut q = Sql::new(
-                "INSERT INTO venues (session_id, kind, name, address, region, capacity, stream_url) VALUES (",
+        let out = insert_session_in(&mut tx, d, status, signing_key_enc, public_key, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(out)
+    }
+
+    async fn insert_sessions_bulk(
+        &self,
+        sessions: &[NewSession],
+        now: i64,
+    ) -> Result<Vec<(SessionId, Vec<VenueId>)>> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        let mut out = Vec::with_capacity(sessions.len());
+        for s in sessions {
+            out.push(
+                insert_session_in(
+                    &mut tx,
+                    &s.draft,
+                    s.status,
+                    &s.signing_key_enc,
+                    &s.public_key,
+                    now,
+                )
+                .await?,
             );
-            q.bind(id)
-                .push(", ")
-                .bind(v.kind.as_str())
-                .push(", ")
-                .bind(v.name.as_str())
-                .push(", ")
-                .bind(v.address.as_str())
-                .push(", ")
-                .bind(v.region.value() as i64)
-                .push(", ")
-                .bind(v.capacity)
-                .push(", ")
-                .bind(v.stream_url.clone())
-                .push(") RETURNING id");
-            let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-            venue_ids.push(col(&row, "id")?);
         }
         tx.commit().await.map_err(db)?;
-        Ok((id, venue_ids))
+        Ok(out)
     }
 
     async fn get_session(&self, id: SessionId) -> Result<Option<Session>> {
@@ -873,7 +948,7 @@ impl TrainingStore for SqlStore {
 
     async fn insert_registrations_bulk(&self, rows: &[RegistrationRow]) -> Result<()> {
         let mut tx = self.writer().begin().await.map_err(db)?;
-        for chunk in rows.chunks(500) {
+        for chunk in rows.chunks(crate::store::BULK_CHUNK) {
             let mut q = Sql::new(
                 "INSERT INTO registrations (session_id, person_id, venue_id, status, created_at) VALUES ",
             );
@@ -1030,36 +1105,19 @@ impl TrainingStore for SqlStore {
 
     async fn mark_attended(&self, session: SessionId, people: &[PersonId], at: i64) -> Result<u64> {
         let mut tx = self.writer().begin().await.map_err(db)?;
-        let mut total = 0;
-        for chunk in people.chunks(500) {
-            let mut q = Sql::new(
-                "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
-                 region, programme_id, recorded_at) \
-                 SELECT g.session_id, g.person_id, g.id, g.venue_id, \
-                 CASE WHEN v.kind = 'online' THEN 'online' ELSE 'onsite' END, p.tier, v.region, s.programme_id, ",
-            );
-            q.bind(at).push(
-                " FROM registrations g JOIN venues v ON v.id = g.venue_id \
-                 JOIN people p ON p.id = g.person_id JOIN training_sessions s ON s.id = g.session_id \
-                 WHERE g.status = 'registered' AND g.session_id = ",
-            );
-            q.bind(session).push(" AND g.person_id IN (");
-            for (i, p) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(*p);
-            }
-            q.push(") ON CONFLICT (session_id, person_id) DO NOTHING");
-            total += q
-                .query()
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected();
+        let n = mark_attended_in(&mut tx, session, people, at).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(n)
+    }
+
+    async fn mark_attended_many(&self, items: &[(SessionId, Vec<PersonId>, i64)]) -> Result<u64> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        let mut n = 0;
+        for (session, people, at) in items {
+            n += mark_attended_in(&mut tx, *session, people, *at).await?;
         }
         tx.commit().await.map_err(db)?;
-        Ok(total)
+        Ok(n)
     }
 
     async fn attendance_counts(&self, session: SessionId) -> Result<(i64, i64, i64)> {
@@ -1077,7 +1135,7 @@ impl TrainingStore for SqlStore {
 
     async fn notify(&self, people: &[PersonId], message: &str, now: i64) -> Result<()> {
         let mut tx = self.writer().begin().await.map_err(db)?;
-        for chunk in people.chunks(500) {
+        for chunk in people.chunks(crate::store::BULK_CHUNK) {
             let mut q =
                 Sql::new("INSERT INTO notifications (person_id, message, created_at) VALUES ");
             for (i, p) in chunk.iter().enumerate() {
