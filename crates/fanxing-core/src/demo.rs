@@ -572,6 +572,10 @@ pub async fn seed(app: &Fanxing, seed: u64, size: DemoSize) -> Result<Option<See
 
 // ---- Training demo ------------------------------------------------------------
 
+/// A held session's registrations (person, venue index), who came, and
+/// when it started.
+type HeldPlan = (Vec<(i64, usize)>, Vec<i64>, i64);
+
 /// What the training demo created, for the start-up banner.
 #[derive(Debug, Clone)]
 pub struct TrainingReport {
@@ -928,7 +932,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
 
     // Held sessions, spread over the months since the opening.
     let mut held_plans = Vec::new();
-    let mut held_people: Vec<(Vec<(i64, usize)>, Vec<i64>, i64)> = Vec::new();
+    let mut held_people: Vec<HeldPlan> = Vec::new();
     let span_start = parse_local_datetime("2025-01-06 09:00").expect("valid");
     for &(city, weight, _) in CITIES {
         let city_target = (1160.0 * weight / total_weight).round() as usize;
