@@ -322,6 +322,12 @@ pub trait TrainingStore: Send + Sync {
     async fn upsert_targets(&self, programme: ProgrammeId, targets: &[Target]) -> Result<()>;
     async fn list_targets(&self, programme: ProgrammeId, range: RegionRange)
         -> Result<Vec<Target>>;
+    /// Attendances per day (Unix day number) within `range`, oldest first.
+    async fn attendances_by_day(
+        &self,
+        programme: ProgrammeId,
+        range: RegionRange,
+    ) -> Result<Vec<(i64, i64)>>;
     /// Held sessions and attendances per region and tier within `range`.
     async fn actuals(&self, programme: ProgrammeId, range: RegionRange) -> Result<Vec<ActualRow>>;
 

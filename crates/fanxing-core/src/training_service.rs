@@ -28,6 +28,19 @@ pub struct SessionView {
     pub online: i64,
 }
 
+/// A region measured against the straight-line plan for today.
+#[derive(Debug, Clone, Serialize)]
+pub struct Laggard {
+    pub region: RegionCode,
+    pub name: String,
+    /// Share of the attendance target reached.
+    pub share: f64,
+    /// Share of the programme period elapsed (where the plan line is today).
+    pub expected: f64,
+    /// `share - expected`: negative when behind.
+    pub gap: f64,
+}
+
 /// A target as submitted.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TargetInput {
@@ -231,6 +244,49 @@ impl Fanxing {
         Ok(progress(p, &region, &children, &targets, &actuals))
     }
 
+    /// The dashboard's extra figures for a region: the cumulative burn-up of
+    /// attendances (day, running total) and the children ranked by how far
+    /// they lag the straight-line plan for today (most behind first).
+    pub async fn dashboard_extras(
+        &self,
+        actor: &Actor,
+        progress: &Progress,
+    ) -> Result<(Vec<(i64, i64)>, Vec<Laggard>)> {
+        actor.stats_range()?;
+        let range = progress.node.region.subtree();
+        let mut total = 0;
+        let points = self
+            .store()
+            .attendances_by_day(progress.programme.id, range)
+            .await?
+            .into_iter()
+            .map(|(day, n)| {
+                total += n;
+                (day * 86400, total)
+            })
+            .collect();
+        let start = crate::training::parse_date(&progress.programme.starts_on).unwrap_or(0);
+        let end = crate::training::parse_date(&progress.programme.ends_on).unwrap_or(start) + 86400;
+        let elapsed = ((now() - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0);
+        let mut laggards: Vec<Laggard> = progress
+            .children
+            .iter()
+            .filter(|c| c.region != progress.node.region && c.targets.total.attendances > 0)
+            .map(|c| {
+                let share = c.actuals.total.attendances as f64 / c.targets.total.attendances as f64;
+                Laggard {
+                    region: c.region,
+                    name: c.name.clone(),
+                    share,
+                    expected: elapsed,
+                    gap: share - elapsed,
+                }
+            })
+            .collect();
+        laggards.sort_by(|a, b| a.gap.total_cmp(&b.gap));
+        Ok((points, laggards))
+    }
+
     // ---- Sessions ------------------------------------------------------------
 
     pub async fn create_session(
@@ -328,6 +384,28 @@ impl Fanxing {
             }
         }
         self.store().list_sessions(&q).await
+    }
+
+    /// The next published sessions organised in or held in `region`.
+    pub async fn upcoming_sessions(
+        &self,
+        actor: &Actor,
+        region: RegionCode,
+        n: i64,
+    ) -> Result<Vec<Session>> {
+        let scope = actor.stats_range()?;
+        if !scope.contains(region) {
+            return Err(Error::Forbidden);
+        }
+        let q = SessionQuery {
+            region: Some(region.subtree()),
+            statuses: vec![SessionStatus::Published, SessionStatus::UnderWay],
+            ends_after: Some(now()),
+            offset: 0,
+            limit: n,
+            ..Default::default()
+        };
+        Ok(self.store().list_sessions(&q).await?.items)
     }
 
     /// Moves a session through its life. Closing finalises attendance:

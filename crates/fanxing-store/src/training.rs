@@ -541,6 +541,26 @@ impl TrainingStore for SqlStore {
             .collect()
     }
 
+    async fn attendances_by_day(
+        &self,
+        programme: ProgrammeId,
+        range: RegionRange,
+    ) -> Result<Vec<(i64, i64)>> {
+        let mut q = Sql::new(
+            "SELECT recorded_at / 86400 AS d, COUNT(*) AS n FROM attendances WHERE programme_id = ",
+        );
+        q.bind(programme)
+            .push(" AND region BETWEEN ")
+            .bind(range.lo as i64)
+            .push(" AND ")
+            .bind(range.hi as i64)
+            .push(" GROUP BY recorded_at / 86400 ORDER BY d");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter()
+            .map(|r| Ok((col(r, "d")?, col(r, "n")?)))
+            .collect()
+    }
+
     async fn actuals(&self, programme: ProgrammeId, range: RegionRange) -> Result<Vec<ActualRow>> {
         let mut out = Vec::new();
         // Held sessions, where they count.

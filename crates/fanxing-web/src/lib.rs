@@ -11,6 +11,7 @@
 pub mod api;
 pub mod api_curriculum;
 pub mod api_training;
+pub mod charts;
 pub mod ctx;
 pub mod error;
 pub mod openapi;

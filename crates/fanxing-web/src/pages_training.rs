@@ -543,6 +543,11 @@ struct ProgrammePage<'a> {
     /// Child regions whose targets the caller may set.
     allocatable: Vec<ProgressNode>,
     flash: Option<String>,
+    /// The province choropleth (province level only), SVG.
+    map: Option<String>,
+    burn_up: String,
+    laggards: Vec<fanxing_core::training_service::Laggard>,
+    upcoming: Vec<Session>,
 }
 
 impl ProgrammePage<'_> {
@@ -568,6 +573,10 @@ impl ProgrammePage<'_> {
         } else {
             (*actual * 100 / *target).clamp(0, 100)
         }
+    }
+
+    fn pct_f(&self, v: &f64) -> String {
+        format!("{:.0}%", v * 100.0)
     }
 
     fn gap_text(&self, g: &AllocationGap) -> String {
@@ -624,6 +633,47 @@ pub async fn programme(
         .saved
         .as_ref()
         .map(|_| ctx.t("progress.saved").to_string());
+    let (points, laggards) = state.app.dashboard_extras(actor, &p).await.map_err(err)?;
+    let start = fanxing_core::training::parse_date(&p.programme.starts_on).unwrap_or(0);
+    let end = fanxing_core::training::parse_date(&p.programme.ends_on).unwrap_or(start) + 86400;
+    let burn_up = crate::charts::burn_up(
+        &points,
+        start,
+        end,
+        p.node.targets.total.attendances,
+        fanxing_core::service::now(),
+        (ctx.t("dashboard.actual"), ctx.t("dashboard.plan")),
+    );
+    let map =
+        (p.node.region.shape_level() == fanxing_core::region::RegionLevel::Province).then(|| {
+            let values: Vec<crate::charts::CityValue> = p
+                .children
+                .iter()
+                .map(|c| {
+                    let share = (c.targets.total.attendances > 0).then(|| {
+                        c.actuals.total.attendances as f64 / c.targets.total.attendances as f64
+                    });
+                    crate::charts::CityValue {
+                        code: c.region.to_string(),
+                        share,
+                        title: format!(
+                            "{}：{} / {} {}",
+                            c.name,
+                            c.actuals.total.attendances,
+                            c.targets.total.attendances,
+                            ctx.t("progress.attendances")
+                        ),
+                        href: format!("/programmes/{}?region={}", p.programme.id, c.region),
+                    }
+                })
+                .collect();
+            crate::charts::province_map(&values, ctx.t("dashboard.map"))
+        });
+    let upcoming = state
+        .app
+        .upcoming_sessions(actor, p.node.region, 5)
+        .await
+        .map_err(err)?;
     render(
         &ctx,
         &ProgrammePage {
@@ -632,6 +682,10 @@ pub async fn programme(
             tiers,
             allocatable,
             flash,
+            map,
+            burn_up,
+            laggards,
+            upcoming,
         },
     )
 }

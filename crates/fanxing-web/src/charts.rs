@@ -1,0 +1,303 @@
+//! Charts drawn as SVG on the server, so pages, print and exports share
+//! them and they work without JavaScript: the province choropleth, the
+//! burn-up of attendances against the plan, and horizontal bars.
+//!
+//! The map projection is small and tested here rather than a dependency:
+//! an equirectangular projection scaled by the cosine of the mid latitude,
+//! which is accurate enough for one province.
+
+use std::fmt::Write as _;
+use std::sync::LazyLock;
+
+/// One city's outline, projected into the map's view box.
+pub struct CityShape {
+    pub code: String,
+    pub name: String,
+    /// SVG path data.
+    pub path: String,
+    /// Where to put the label.
+    pub label: (f64, f64),
+}
+
+const GEOJSON: &str = include_str!("../data/jiangsu-cities.geojson");
+pub const MAP_W: f64 = 560.0;
+pub const MAP_H: f64 = 520.0;
+
+/// The 13 city shapes, projected once.
+pub static JIANGSU: LazyLock<Vec<CityShape>> = LazyLock::new(|| project(GEOJSON, MAP_W, MAP_H));
+
+fn rings(geometry: &serde_json::Value) -> Vec<Vec<(f64, f64)>> {
+    let coords = &geometry["coordinates"];
+    let polygons: Vec<&serde_json::Value> = match geometry["type"].as_str() {
+        Some("Polygon") => vec![coords],
+        Some("MultiPolygon") => coords
+            .as_array()
+            .map(|a| a.iter().collect())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    polygons
+        .into_iter()
+        .flat_map(|p| p.as_array().cloned().unwrap_or_default())
+        .map(|ring| {
+            ring.as_array()
+                .map(|pts| {
+                    pts.iter()
+                        .filter_map(|pt| Some((pt.get(0)?.as_f64()?, pt.get(1)?.as_f64()?)))
+                        .collect()
+                })
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+/// Projects a GeoJSON FeatureCollection (with `properties.adcode` and
+/// `name`) into a `w`×`h` box, keeping the aspect ratio.
+pub fn project(geojson: &str, w: f64, h: f64) -> Vec<CityShape> {
+    let Ok(doc) = serde_json::from_str::<serde_json::Value>(geojson) else {
+        return Vec::new();
+    };
+    let features = doc["features"].as_array().cloned().unwrap_or_default();
+    let all: Vec<(f64, f64)> = features
+        .iter()
+        .flat_map(|f| rings(&f["geometry"]).into_iter().flatten())
+        .collect();
+    if all.is_empty() {
+        return Vec::new();
+    }
+    let (mut lo_x, mut hi_x, mut lo_y, mut hi_y) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for (x, y) in &all {
+        lo_x = lo_x.min(*x);
+        hi_x = hi_x.max(*x);
+        lo_y = lo_y.min(*y);
+        hi_y = hi_y.max(*y);
+    }
+    let k = ((lo_y + hi_y) / 2.0).to_radians().cos();
+    let scale = ((w - 20.0) / ((hi_x - lo_x) * k)).min((h - 20.0) / (hi_y - lo_y));
+    let off_x = (w - (hi_x - lo_x) * k * scale) / 2.0;
+    let off_y = (h - (hi_y - lo_y) * scale) / 2.0;
+    let px = |(x, y): (f64, f64)| (off_x + (x - lo_x) * k * scale, off_y + (hi_y - y) * scale);
+    features
+        .iter()
+        .map(|f| {
+            let mut path = String::new();
+            let mut sum = (0.0, 0.0, 0usize);
+            for ring in rings(&f["geometry"]) {
+                for (i, pt) in ring.iter().enumerate() {
+                    let (x, y) = px(*pt);
+                    let _ = write!(path, "{}{x:.1},{y:.1}", if i == 0 { "M" } else { "L" });
+                    sum = (sum.0 + x, sum.1 + y, sum.2 + 1);
+                }
+                path.push('Z');
+            }
+            let p = &f["properties"];
+            // The label point shipped with the data, else the mean vertex.
+            let label = match (
+                p["cp"].get(0).and_then(|v| v.as_f64()),
+                p["cp"].get(1).and_then(|v| v.as_f64()),
+            ) {
+                (Some(x), Some(y)) => px((x, y)),
+                _ => (sum.0 / sum.2.max(1) as f64, sum.1 / sum.2.max(1) as f64),
+            };
+            CityShape {
+                code: p["adcode"]
+                    .as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| p["adcode"].to_string()),
+                name: p["name"].as_str().unwrap_or("").to_string(),
+                path,
+                label,
+            }
+        })
+        .collect()
+}
+
+/// Escapes text for SVG.
+pub fn esc(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// A colour from pale to deep red for a share of target in 0..=1 (grey when
+/// there is no target).
+pub fn share_colour(share: Option<f64>) -> &'static str {
+    const STEPS: [&str; 6] = [
+        "#fde0dc", "#f9b4ab", "#f28579", "#e35a4f", "#c8102e", "#8e0b20",
+    ];
+    match share {
+        None => "#e4e7ec",
+        Some(s) => STEPS[((s.clamp(0.0, 0.9999)) * STEPS.len() as f64) as usize],
+    }
+}
+
+/// What the map shows for one city.
+pub struct CityValue {
+    pub code: String,
+    pub share: Option<f64>,
+    pub title: String,
+    pub href: String,
+}
+
+/// The choropleth: each city filled by its share of target, a link to its
+/// own dashboard, with a hover title.
+pub fn province_map(values: &[CityValue], aria: &str) -> String {
+    let mut svg = format!(
+        r#"<svg class="map" viewBox="0 0 {MAP_W} {MAP_H}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        esc(aria)
+    );
+    for shape in JIANGSU.iter() {
+        let v = values.iter().find(|v| v.code == shape.code);
+        let fill = share_colour(v.and_then(|v| v.share));
+        let (href, title) = v
+            .map(|v| (v.href.as_str(), v.title.as_str()))
+            .unwrap_or(("", ""));
+        let _ = write!(
+            svg,
+            r##"<a href="{}" data-code="{}"><path d="{}" fill="{fill}" stroke="#fff" stroke-width="1"><title>{}</title></path><text x="{:.0}" y="{:.0}" text-anchor="middle" class="map-label">{}</text></a>"##,
+            esc(href),
+            esc(&shape.code),
+            shape.path,
+            esc(title),
+            shape.label.0,
+            shape.label.1,
+            esc(shape.name.trim_end_matches('市')),
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// The burn-up: cumulative actuals (filled line) against the straight plan
+/// from zero to the target over the programme period; `today` marked.
+pub fn burn_up(
+    points: &[(i64, i64)],
+    start: i64,
+    end: i64,
+    target: i64,
+    today: i64,
+    labels: (&str, &str),
+) -> String {
+    let (w, h, pad) = (640.0, 260.0, 36.0);
+    let span = (end - start).max(1) as f64;
+    let top = (target.max(points.last().map(|p| p.1).unwrap_or(0)).max(1)) as f64 * 1.05;
+    let x = |t: i64| pad + ((t - start) as f64 / span).clamp(0.0, 1.0) * (w - 2.0 * pad);
+    let y = |v: i64| h - pad - (v as f64 / top) * (h - 2.0 * pad);
+    let mut svg = format!(
+        r#"<svg class="burnup" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        esc(labels.0)
+    );
+    let _ = write!(
+        svg,
+        r##"<line x1="{pad}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/><line x1="{pad}" y1="{pad}" x2="{pad}" y2="{b}" stroke="#999"/>"##,
+        b = h - pad,
+        r = w - pad
+    );
+    // The plan: a straight line to the target.
+    let _ = write!(
+        svg,
+        r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#1f5fbf" stroke-dasharray="6 4" stroke-width="2"><title>{}: {target}</title></line>"##,
+        x(start),
+        y(0),
+        x(end),
+        y(target),
+        esc(labels.1)
+    );
+    if !points.is_empty() {
+        let mut d = format!("M{:.1},{:.1}", x(start), y(0));
+        for (t, v) in points {
+            let _ = write!(d, "L{:.1},{:.1}", x(*t), y(*v));
+        }
+        let last = points.last().map(|p| p.1).unwrap_or(0);
+        let _ = write!(
+            svg,
+            r##"<path d="{d}" fill="none" stroke="#c8102e" stroke-width="2.5"><title>{}: {last}</title></path>"##,
+            esc(labels.0)
+        );
+    }
+    let tx = x(today);
+    let _ = write!(
+        svg,
+        r##"<line x1="{tx:.1}" y1="{pad}" x2="{tx:.1}" y2="{:.1}" stroke="#555" stroke-dasharray="2 3"/>"##,
+        h - pad
+    );
+    let _ = write!(
+        svg,
+        r##"<text x="{pad}" y="{:.0}" class="axis">{}</text><text x="{:.0}" y="{:.0}" class="axis" text-anchor="end">{}</text><text x="{:.0}" y="{:.0}" class="axis" text-anchor="end">{target}</text>"##,
+        h - 12.0,
+        esc(&fanxing_core::training::format_local(start)[..10]),
+        w - pad,
+        h - 12.0,
+        esc(&fanxing_core::training::format_local(end)[..10]),
+        pad - 4.0,
+        y(target) + 4.0
+    );
+    svg.push_str("</svg>");
+    svg
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jiangsu_has_13_cities_inside_the_box() {
+        let shapes = &*JIANGSU;
+        assert_eq!(shapes.len(), 13);
+        assert!(shapes
+            .iter()
+            .any(|s| s.code == "320500" && s.name == "苏州市"));
+        for s in shapes {
+            assert!(
+                s.path.starts_with('M') && s.path.ends_with('Z'),
+                "{}",
+                s.code
+            );
+            for part in s.path.split(['M', 'L', 'Z']).filter(|p| !p.is_empty()) {
+                let (x, y) = part.split_once(',').unwrap();
+                let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+                assert!(
+                    (0.0..=MAP_W).contains(&x) && (0.0..=MAP_H).contains(&y),
+                    "{x},{y}"
+                );
+            }
+        }
+        // North is up: Xuzhou (north-west) is above Suzhou (south-east).
+        let y = |c: &str| shapes.iter().find(|s| s.code == c).unwrap().label.1;
+        let x = |c: &str| shapes.iter().find(|s| s.code == c).unwrap().label.0;
+        assert!(y("320300") < y("320500"));
+        assert!(x("320300") < x("320500"));
+    }
+
+    #[test]
+    fn map_links_and_titles_each_city() {
+        let svg = province_map(
+            &[CityValue {
+                code: "320500".into(),
+                share: Some(0.5),
+                title: "苏州 50%".into(),
+                href: "/d?region=320500".into(),
+            }],
+            "地图",
+        );
+        assert_eq!(svg.matches("<path").count(), 13);
+        assert!(svg.contains(r#"href="/d?region=320500""#));
+        assert!(svg.contains("<title>苏州 50%</title>"));
+        assert!(svg.contains(share_colour(Some(0.5))));
+    }
+
+    #[test]
+    fn colours_follow_the_share() {
+        assert_eq!(share_colour(None), "#e4e7ec");
+        assert_eq!(share_colour(Some(0.0)), "#fde0dc");
+        assert_eq!(share_colour(Some(1.5)), "#8e0b20");
+    }
+
+    #[test]
+    fn burn_up_draws_plan_and_actuals() {
+        let svg = burn_up(&[(100, 10), (200, 30)], 0, 1000, 100, 200, ("实际", "计划"));
+        assert!(svg.contains("stroke-dasharray=\"6 4\""));
+        assert!(svg.contains("<title>实际: 30</title>"));
+    }
+}
