@@ -402,6 +402,8 @@ pub trait TrainingStore: Send + Sync {
     /// per person per session whatever the device or venue.
     async fn record_scan(&self, scan: &ScanRecord, now: i64) -> Result<ScanOutcome>;
     async fn record_presence(&self, registration: RegistrationId, minute: i64) -> Result<()>;
+    /// Online registrants present at or after `since_minute`.
+    async fn online_now(&self, session: SessionId, since_minute: i64) -> Result<i64>;
     /// Turns online registrations present for at least `min_minutes` into
     /// attendances; returns how many were added.
     async fn finalise_online(&self, session: &Session, min_minutes: i64, now: i64) -> Result<i64>;

@@ -41,6 +41,25 @@ pub struct Laggard {
     pub gap: f64,
 }
 
+/// The live figures of a session, for the hall's big screen.
+#[derive(Debug, Clone, Serialize)]
+pub struct Live {
+    pub attendances: i64,
+    pub onsite: i64,
+    /// Online viewers seen in the last two minutes.
+    pub online_now: i64,
+    pub venues: Vec<LiveVenue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LiveVenue {
+    pub id: VenueId,
+    pub name: String,
+    pub capacity: i64,
+    /// Checked in (halls) or watching now (online).
+    pub shown: i64,
+}
+
 /// A target as submitted.
 #[derive(Debug, Clone, Deserialize)]
 pub struct TargetInput {
@@ -990,6 +1009,40 @@ impl Fanxing {
             return Err(Error::field("session", "checkin.not_open"));
         }
         self.store().record_presence(reg.id, t / 60).await
+    }
+
+    /// Live figures for the monitor: offices managing the session, or whose
+    /// scope holds one of its venues.
+    pub async fn live(&self, actor: &Actor, session: SessionId) -> Result<(SessionView, Live)> {
+        let view = self.session_view(Some(actor), session).await?;
+        let range = actor.write_range()?;
+        if !range.contains(view.session.region)
+            && !view.venues.iter().any(|v| range.contains(v.venue.region))
+        {
+            return Err(Error::Forbidden);
+        }
+        let online_now = self.store().online_now(session, now() / 60 - 2).await?;
+        let venues = view
+            .venues
+            .iter()
+            .map(|l| LiveVenue {
+                id: l.venue.id,
+                name: l.venue.name.clone(),
+                capacity: l.venue.capacity,
+                shown: if l.venue.kind == VenueKind::Online {
+                    online_now
+                } else {
+                    l.attended
+                },
+            })
+            .collect();
+        let live = Live {
+            attendances: view.attendances,
+            onsite: view.onsite,
+            online_now,
+            venues,
+        };
+        Ok((view, live))
     }
 
     /// The roster of a session, for offices in scope.

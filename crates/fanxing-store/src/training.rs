@@ -1080,6 +1080,16 @@ impl TrainingStore for SqlStore {
         })
     }
 
+    async fn online_now(&self, session: SessionId, since_minute: i64) -> Result<i64> {
+        let mut q = Sql::new(
+            "SELECT COUNT(DISTINCT p.registration_id) AS n FROM presence p \
+             JOIN registrations g ON g.id = p.registration_id WHERE g.session_id = ",
+        );
+        q.bind(session).push(" AND p.minute >= ").bind(since_minute);
+        let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
+        col(&row, "n")
+    }
+
     async fn record_presence(&self, registration: RegistrationId, minute: i64) -> Result<()> {
         let mut q = Sql::new("INSERT INTO presence (registration_id, minute) VALUES (");
         q.bind(registration)

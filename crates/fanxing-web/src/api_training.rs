@@ -373,3 +373,16 @@ pub async fn import_roster(
         Err(e) => Err(c.err(e).into_response()),
     }
 }
+
+pub async fn live(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+) -> ApiResult<fanxing_core::training_service::Live> {
+    let id = path_id(&c, &id)?;
+    s.app
+        .live(&c.actor, id)
+        .await
+        .map(|(_, l)| Json(l))
+        .map_err(|e| c.err(e))
+}

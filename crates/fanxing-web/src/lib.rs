@@ -83,6 +83,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/sessions/new"),
     ("POST", "/sessions"),
     ("POST", "/programmes/{id}/targets"),
+    ("GET", "/sessions/{id}/monitor"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/regions"),
@@ -124,6 +125,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/courses"),
     ("GET", "/api/v1/courses/{id}"),
     ("POST", "/api/v1/courses/{id}/materials"),
+    ("GET", "/api/v1/sessions/{id}/live"),
 ];
 
 /// Builds the whole application.
@@ -178,6 +180,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/sessions/{id}/roster",
             post(t::import_roster).layer(upload_limit()),
         )
+        .route("/api/v1/sessions/{id}/live", get(t::live))
         .route("/api/v1/tracks", get(c::tracks))
         .route(
             "/api/v1/competencies",
@@ -241,6 +244,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions/new", get(pc::new_session))
         .route("/sessions", get(pt::sessions).post(pc::create_session))
         .route("/programmes/{id}/targets", post(pc::set_targets))
+        .route("/sessions/{id}/monitor", get(pt::monitor))
         .fallback(not_found);
 
     pages

@@ -117,6 +117,7 @@ pub fn spec() -> Value {
             "/api/v1/me/registrations": {"get": op("The caller's registrations", "registrations", json!([]), None, "200")},
             "/api/v1/venues/{id}/checkin-kit": {"get": op("What a check-in device needs offline: session, venues, public key, roster (audited)", "check-in", json!([id()]), None, "200")},
             "/api/v1/venues/{id}/scans": {"post": op("Submit scans (idempotent per scan_id); each gets accepted, duplicate or refused with a reason", "check-in", json!([id()]), Some("Scans"), "200")},
+            "/api/v1/sessions/{id}/live": {"get": op("Live figures for the hall's screen: attendances, online viewers now, each venue's count against capacity", "sessions", json!([id()]), None, "200")},
             "/api/v1/tracks": {"get": op("The training tracks (one per tier) and their completion rule", "curriculum", json!([]), None, "200")},
             "/api/v1/competencies": {
                 "get": op("The competency framework", "curriculum", json!([]), None, "200"),

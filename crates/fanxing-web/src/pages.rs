@@ -116,6 +116,7 @@ const APP_JS: &str = include_str!("../static/app.js");
 const CHECKIN_JS: &str = include_str!("../static/checkin.js");
 const WATCH_JS: &str = include_str!("../static/watch.js");
 const FAVICON: &str = include_str!("../static/favicon.svg");
+const MONITOR_JS: &str = include_str!("../static/monitor.js");
 
 pub async fn asset(Path(file): Path<String>) -> Response {
     let (body, mime) = match file.as_str() {
@@ -124,6 +125,7 @@ pub async fn asset(Path(file): Path<String>) -> Response {
         "checkin.js" => (CHECKIN_JS, "text/javascript; charset=utf-8"),
         "watch.js" => (WATCH_JS, "text/javascript; charset=utf-8"),
         "favicon.svg" => (FAVICON, "image/svg+xml"),
+        "monitor.js" => (MONITOR_JS, "text/javascript; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (

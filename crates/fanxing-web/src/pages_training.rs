@@ -831,3 +831,49 @@ pub async fn roster_template(ctx: Ctx) -> PageResult {
     )
         .into_response())
 }
+
+// ---- Live monitor -----------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "monitor.html")]
+struct MonitorPage<'a> {
+    ctx: &'a Ctx,
+    v: SessionView,
+    live: fanxing_core::training_service::Live,
+    updated: String,
+}
+
+impl MonitorPage<'_> {
+    fn shown(&self, l: &fanxing_core::training::VenueLoad) -> i64 {
+        self.live
+            .venues
+            .iter()
+            .find(|v| v.id == l.venue.id)
+            .map(|v| v.shown)
+            .unwrap_or(0)
+    }
+}
+
+pub async fn monitor(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    let (v, live) = state
+        .app
+        .live(actor, id)
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    let updated = fanxing_core::training::format_local_time(fanxing_core::service::now());
+    render(
+        &ctx,
+        &MonitorPage {
+            ctx: &ctx,
+            v,
+            live,
+            updated,
+        },
+    )
+}

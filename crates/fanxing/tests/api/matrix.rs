@@ -152,6 +152,10 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         | ("POST", "/sessions/{id}/roster")
         | ("POST", "/api/v1/sessions/{id}/roster") => own_only(office),
         ("GET", "/roster-template.xlsx") => untargeted(office),
+        // The live monitor: offices whose scope holds the session or a venue.
+        ("GET", "/sessions/{id}/monitor") | ("GET", "/api/v1/sessions/{id}/live") => {
+            own_only(office)
+        }
         // Curriculum: everyone logged in reads; offices create; the
         // programme office edits the framework; a course's lecturer adds
         // materials.
