@@ -10,7 +10,8 @@
         if (!d) return;
         document.getElementById("total").textContent = d.attendances;
         document.getElementById("onsite").textContent = d.onsite;
-        document.getElementById("online").textContent = d.online_now;
+        document.getElementById("online").textContent = d.attendances - d.onsite;
+        document.getElementById("online-now").textContent = d.online_now;
         d.venues.forEach(function (v) {
           var el = document.querySelector('.hall[data-venue="' + v.id + '"]');
           if (!el) return;
