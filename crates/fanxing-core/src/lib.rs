@@ -6,6 +6,7 @@
 //! the CLI call [`service::Fanxing`].
 
 pub mod auth;
+pub mod calendar;
 pub mod curriculum;
 pub mod curriculum_service;
 pub mod demo;

@@ -76,6 +76,9 @@ pub fn constant_time_eq(a: &str, b: &str) -> bool {
 #[derive(Clone)]
 pub struct FieldCipher {
     cipher: Aes256Gcm,
+    /// For deriving per-purpose secrets (e.g. calendar feed links) without
+    /// storing them: never the encryption key itself.
+    derive_key: [u8; 32],
 }
 
 impl std::fmt::Debug for FieldCipher {
@@ -86,9 +89,22 @@ impl std::fmt::Debug for FieldCipher {
 
 impl FieldCipher {
     pub fn new(key: &[u8; 32]) -> FieldCipher {
+        let mut h = Sha256::new();
+        h.update(b"fanxing derive v1");
+        h.update(key);
         FieldCipher {
             cipher: Aes256Gcm::new(key.into()),
+            derive_key: h.finalize().into(),
         }
+    }
+
+    /// A stable secret for `context` (e.g. `calendar:42`), URL-safe, that
+    /// can be recomputed to check a link but not guessed without the key.
+    pub fn derive(&self, context: &str) -> String {
+        let mut h = Sha256::new();
+        h.update(self.derive_key);
+        h.update(context.as_bytes());
+        hex::encode(&h.finalize()[..16])
     }
 
     /// Parses a key given as 64 hex characters.
@@ -169,5 +185,8 @@ mod tests {
         );
         let other = FieldCipher::new(&[8u8; 32]);
         assert!(other.decrypt(&blob).is_err());
+        assert_eq!(c.derive("calendar:1"), c.derive("calendar:1"));
+        assert_ne!(c.derive("calendar:1"), c.derive("calendar:2"));
+        assert_ne!(c.derive("calendar:1"), other.derive("calendar:1"));
     }
 }

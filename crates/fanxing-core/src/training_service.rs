@@ -1045,6 +1045,67 @@ impl Fanxing {
         Ok((view, live))
     }
 
+    /// A session's `.ics` file (anyone who may see the session).
+    pub async fn session_ics(
+        &self,
+        actor: Option<&Actor>,
+        session: SessionId,
+        base: &str,
+    ) -> Result<String> {
+        let v = self.session_view(actor, session).await?;
+        let main = v
+            .venues
+            .iter()
+            .find(|l| l.venue.kind == VenueKind::Main)
+            .or(v.venues.first());
+        let location = main
+            .map(|l| {
+                format!("{} {}", l.venue.name, l.venue.address)
+                    .trim()
+                    .to_string()
+            })
+            .unwrap_or_default();
+        let event = crate::calendar::Event {
+            session: &v.session,
+            location,
+            url: format!("{base}/sessions/{session}"),
+        };
+        Ok(crate::calendar::calendar(&v.session.title, &[event], now()))
+    }
+
+    /// The caller's personal feed path, `/calendar/{person}-{secret}.ics`.
+    pub fn feed_path(&self, actor: &Actor) -> Option<String> {
+        let p = actor.user.person_id?;
+        Some(format!(
+            "/calendar/{p}-{}.ics",
+            self.cipher().derive(&format!("calendar:{p}"))
+        ))
+    }
+
+    /// A person's feed of registrations, if `feed` is their secret link.
+    pub async fn feed_ics(&self, feed: &str, base: &str) -> Result<String> {
+        let feed = feed.strip_suffix(".ics").unwrap_or(feed);
+        let (person, secret) = feed.split_once('-').ok_or(Error::NotFound)?;
+        let person: PersonId = person.parse().map_err(|_| Error::NotFound)?;
+        let expected = self.cipher().derive(&format!("calendar:{person}"));
+        if !crate::security::constant_time_eq(secret, &expected) {
+            return Err(Error::NotFound);
+        }
+        let regs = self.store().person_registrations(person).await?;
+        let events: Vec<crate::calendar::Event> = regs
+            .iter()
+            .filter(|m| m.registration.status != RegistrationStatus::Cancelled)
+            .map(|m| crate::calendar::Event {
+                session: &m.session,
+                location: format!("{} {}", m.venue.name, m.venue.address)
+                    .trim()
+                    .to_string(),
+                url: format!("{base}/sessions/{}", m.session.id),
+            })
+            .collect();
+        Ok(crate::calendar::calendar("繁星 · 我的培训", &events, now()))
+    }
+
     /// The roster of a session, for offices in scope.
     pub async fn session_roster(
         &self,

@@ -84,6 +84,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/sessions"),
     ("POST", "/programmes/{id}/targets"),
     ("GET", "/sessions/{id}/monitor"),
+    ("GET", "/sessions/{id}/calendar.ics"),
+    ("GET", "/calendar/{feed}"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/regions"),
@@ -245,6 +247,8 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions", get(pt::sessions).post(pc::create_session))
         .route("/programmes/{id}/targets", post(pc::set_targets))
         .route("/sessions/{id}/monitor", get(pt::monitor))
+        .route("/sessions/{id}/calendar.ics", get(pt::session_calendar))
+        .route("/calendar/{feed}", get(pt::feed))
         .fallback(not_found);
 
     pages

@@ -337,6 +337,7 @@ struct MySessionsPage<'a> {
     ctx: &'a Ctx,
     regs: Vec<MyRegistration>,
     notes: Vec<(i64, String)>,
+    feed: Option<String>,
 }
 
 pub async fn my_sessions(State(state): State<AppState>, ctx: Ctx) -> PageResult {
@@ -350,6 +351,7 @@ pub async fn my_sessions(State(state): State<AppState>, ctx: Ctx) -> PageResult 
             ctx: &ctx,
             regs,
             notes,
+            feed: state.app.feed_path(actor),
         },
     )
 }
@@ -876,4 +878,61 @@ pub async fn monitor(
             updated,
         },
     )
+}
+
+// ---- Calendars ----------------------------------------------------------------
+
+fn ics(body: String, name: &str) -> Response {
+    let mut res = body.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/calendar; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("inline; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+/// The site's own address, for links inside calendar files.
+fn base_url(headers: &axum::http::HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+pub async fn session_calendar(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let body = state
+        .app
+        .session_ics(ctx.user(), id, &base_url(&headers))
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    Ok(ics(body, &format!("session-{id}.ics")))
+}
+
+pub async fn feed(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(feed): Path<String>,
+) -> PageResult {
+    let body = state
+        .app
+        .feed_ics(&feed, &base_url(&headers))
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    Ok(ics(body, "fanxing.ics"))
 }

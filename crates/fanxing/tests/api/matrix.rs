@@ -152,6 +152,10 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         | ("POST", "/sessions/{id}/roster")
         | ("POST", "/api/v1/sessions/{id}/roster") => own_only(office),
         ("GET", "/roster-template.xlsx") => untargeted(office),
+        // Calendars: a published session's file is public; a personal feed
+        // is reached only by its secret link (tested in training.rs).
+        ("GET", "/sessions/{id}/calendar.ics") => Some(true),
+        ("GET", "/calendar/{feed}") => None,
         // The live monitor: offices whose scope holds the session or a venue.
         ("GET", "/sessions/{id}/monitor") | ("GET", "/api/v1/sessions/{id}/live") => {
             own_only(office)
@@ -421,6 +425,7 @@ async fn every_route_for_every_role() {
                 | "/api/v1/openapi.json"
                 | "/sessions"
                 | "/sessions/{id}"
+                | "/sessions/{id}/calendar.ics"
                 | "/checkin/sw.js"
         );
         let id = if path.starts_with("/sessions/") {
@@ -428,6 +433,16 @@ async fn every_route_for_every_role() {
         } else {
             nanjing_person.id
         };
+        if path == "/calendar/{feed}" {
+            // A made-up link is simply not found.
+            let res = anon
+                .get(app.url("/calendar/1-0123456789abcdef.ics"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), 404);
+            continue;
+        }
         let url = path
             .replace("{id}", &id.to_string())
             .replace("{file}", "app.css")

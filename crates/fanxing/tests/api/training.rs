@@ -780,3 +780,73 @@ async fn courses_and_materials() {
         .unwrap();
     assert_eq!(tracks.as_array().unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn calendars_parse_and_follow_changes() {
+    let app = TestApp::spawn().await;
+    let fx = &app.opened.app;
+    let admin = actor(&app, "admin").await;
+    let programme = fx
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let start = fanxing_core::training::parse_local_datetime("2026-12-05 09:30").unwrap();
+    let v = fx
+        .create_session(
+            &admin,
+            &session(programme, "320500", json!([{"kind": "main", "name": "昆山报告厅", "address": "前进西路 1 号", "region": "320583", "capacity": 50}]), start, 150),
+            true,
+        )
+        .await
+        .unwrap();
+    let trainee = actor(&app, "trainee").await;
+    fx.register(&admin, v.session.id, trainee.user.person_id, None)
+        .await
+        .unwrap();
+    let c = app.browser();
+    let ics = c
+        .get(app.url(&format!("/sessions/{}/calendar.ics", v.session.id)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        ics.headers()["content-type"],
+        "text/calendar; charset=utf-8"
+    );
+    let body = ics.text().await.unwrap();
+    assert!(body.contains("DTSTART;TZID=Asia/Shanghai:20261205T093000"));
+    assert!(body.contains("DTEND;TZID=Asia/Shanghai:20261205T120000"));
+    // The personal feed: found by its secret link only; follows a cancellation.
+    let feed = fx.feed_path(&trainee).unwrap();
+    let body = c
+        .get(app.url(&feed))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("LOCATION:昆山报告厅 前进西路 1 号"));
+    assert!(body.contains("STATUS:CONFIRMED"));
+    let wrong = feed.replacen('-', "-0", 1);
+    assert_eq!(c.get(app.url(&wrong)).send().await.unwrap().status(), 404);
+    fx.set_session_status(
+        &admin,
+        v.session.id,
+        fanxing_core::training::SessionStatus::Cancelled,
+        Some("场地调整"),
+    )
+    .await
+    .unwrap();
+    let body = c
+        .get(app.url(&feed))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(body.contains("STATUS:CANCELLED"));
+    assert!(body.contains("DESCRIPTION:场地调整"));
+}
