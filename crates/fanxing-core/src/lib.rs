@@ -14,6 +14,7 @@ pub mod error;
 pub mod i18n;
 pub mod model;
 pub mod region;
+pub mod reports;
 pub mod roster;
 pub mod security;
 pub mod service;

@@ -1106,6 +1106,51 @@ impl Fanxing {
         Ok(crate::calendar::calendar("繁星 · 我的培训", &events, now()))
     }
 
+    /// The cascade table as an Excel workbook with a chart (audited).
+    pub async fn progress_report(
+        &self,
+        actor: &Actor,
+        programme: ProgrammeId,
+        region: Option<RegionCode>,
+        lang: crate::Lang,
+    ) -> Result<Vec<u8>> {
+        let p = self.progress(actor, programme, region).await?;
+        let bytes = crate::reports::progress_xlsx(&p, lang)?;
+        self.audit(
+            actor,
+            "export.progress",
+            &format!("programme:{programme}"),
+            &format!("region {}, {} rows", p.node.region, p.children.len() + 1),
+        )
+        .await?;
+        Ok(bytes)
+    }
+
+    /// A session's registrations and attendance as Excel (audited).
+    pub async fn attendance_report(
+        &self,
+        actor: &Actor,
+        session: SessionId,
+        lang: crate::Lang,
+    ) -> Result<Vec<u8>> {
+        let roster = self.session_roster(actor, session).await?;
+        let s = self
+            .store()
+            .get_session(session)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let venues = self.store().venue_list(session).await?;
+        let bytes = crate::reports::attendance_xlsx(&s.title, &venues, &roster, lang)?;
+        self.audit(
+            actor,
+            "export.attendance",
+            &format!("session:{session}"),
+            &format!("{} rows", roster.len()),
+        )
+        .await?;
+        Ok(bytes)
+    }
+
     /// The roster of a session, for offices in scope.
     pub async fn session_roster(
         &self,

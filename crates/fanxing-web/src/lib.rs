@@ -86,6 +86,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/sessions/{id}/monitor"),
     ("GET", "/sessions/{id}/calendar.ics"),
     ("GET", "/calendar/{feed}"),
+    ("GET", "/programmes/{id}/report.xlsx"),
+    ("GET", "/sessions/{id}/attendance.xlsx"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/regions"),
@@ -249,6 +251,8 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions/{id}/monitor", get(pt::monitor))
         .route("/sessions/{id}/calendar.ics", get(pt::session_calendar))
         .route("/calendar/{feed}", get(pt::feed))
+        .route("/programmes/{id}/report.xlsx", get(pt::progress_report))
+        .route("/sessions/{id}/attendance.xlsx", get(pt::attendance_report))
         .fallback(not_found);
 
     pages

@@ -936,3 +936,59 @@ pub async fn feed(
         .map_err(|e| PageError::new(&ctx, e))?;
     Ok(ics(body, "fanxing.ics"))
 }
+
+// ---- Excel exports ----------------------------------------------------------------
+
+fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
+    let mut res = bytes.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        ),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    res
+}
+
+pub async fn progress_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(&ctx, e);
+    let region = match q.region.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(r) => Some(
+            RegionCode::parse(r)
+                .ok_or_else(|| err(Error::field("region", "error.region_unknown")))?,
+        ),
+    };
+    let bytes = state
+        .app
+        .progress_report(actor, id, region, ctx.lang)
+        .await
+        .map_err(err)?;
+    Ok(xlsx(bytes, &format!("progress-{id}.xlsx")))
+}
+
+pub async fn attendance_report(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    let bytes = state
+        .app
+        .attendance_report(actor, id, ctx.lang)
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    Ok(xlsx(bytes, &format!("attendance-{id}.xlsx")))
+}

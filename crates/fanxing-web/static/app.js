@@ -42,3 +42,11 @@
     });
   });
 })();
+// Print buttons (hidden without JavaScript, where the browser's own print works).
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-print]").forEach(function (b) {
+    b.hidden = false;
+    b.addEventListener("click", function () { window.print(); });
+  });
+})();

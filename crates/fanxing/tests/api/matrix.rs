@@ -156,6 +156,11 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         // is reached only by its secret link (tested in training.rs).
         ("GET", "/sessions/{id}/calendar.ics") => Some(true),
         ("GET", "/calendar/{feed}") => None,
+        // Exports: the progress of a region in scope; a managed session's list.
+        ("GET", "/programmes/{id}/report.xlsx") => regional(),
+        ("GET", "/sessions/{id}/attendance.xlsx") => {
+            own_only(matches!(role, Admin | Nanjing | Suzhou))
+        }
         // The live monitor: offices whose scope holds the session or a venue.
         ("GET", "/sessions/{id}/monitor") | ("GET", "/api/v1/sessions/{id}/live") => {
             own_only(office)
@@ -733,6 +738,7 @@ async fn call(
                 | "/api/v1/sessions"
                 | "/api/v1/programmes/{id}/progress"
                 | "/programmes/{id}"
+                | "/programmes/{id}/report.xlsx"
         )
     {
         url = format!("{url}?region={}", t.region);

@@ -850,3 +850,136 @@ async fn calendars_parse_and_follow_changes() {
     assert!(body.contains("STATUS:CANCELLED"));
     assert!(body.contains("DESCRIPTION:场地调整"));
 }
+
+#[tokio::test]
+async fn excel_progress_report_matches_the_api_and_is_audited() {
+    let app = TestApp::spawn().await;
+    let fx = &app.opened.app;
+    let admin = actor(&app, "admin").await;
+    let programme = fx
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let past = now() - 5 * 86400;
+    let v = fx
+        .create_session(&admin, &session(programme, "320500", json!([{"kind": "main", "name": "报告厅", "address": "", "region": "320583", "capacity": 50}]), past, 120), true)
+        .await
+        .unwrap();
+    let people = people_in(&app, "320583", 12).await;
+    for p in &people {
+        fx.register(&admin, v.session.id, Some(*p), None)
+            .await
+            .unwrap();
+    }
+    app.opened
+        .store
+        .mark_attended(v.session.id, &people[..9], past)
+        .await
+        .unwrap();
+    fx.set_targets(
+        &admin,
+        programme,
+        &[fanxing_core::training_service::TargetInput {
+            region: "320500".into(),
+            tier: None,
+            sessions: 10,
+            attendances: 300,
+        }],
+    )
+    .await
+    .unwrap();
+    let (c, _) = app.login("admin").await;
+    let res = c
+        .get(app.url(&format!(
+            "/programmes/{programme}/report.xlsx?region=320000"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let bytes = res.bytes().await.unwrap();
+    let grid = fanxing_core::roster::read_grid("r.xlsx", &bytes).unwrap();
+    let text = |c: &fanxing_core::roster::Cell| match c {
+        fanxing_core::roster::Cell::Text(s) => s.clone(),
+        fanxing_core::roster::Cell::Number(n) => n.to_string(),
+        fanxing_core::roster::Cell::Empty => String::new(),
+    };
+    let suzhou = grid
+        .iter()
+        .find(|r| r.first().map(text).as_deref() == Some("苏州市"))
+        .unwrap();
+    assert_eq!(
+        suzhou[4],
+        fanxing_core::roster::Cell::Number(300.0),
+        "target as a number"
+    );
+    assert_eq!(
+        suzhou[5],
+        fanxing_core::roster::Cell::Number(9.0),
+        "attendances as a number"
+    );
+    let api: Value = app
+        .api("admin")
+        .await
+        .get(app.url(&format!(
+            "/api/v1/programmes/{programme}/progress?region=320000"
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let total = grid
+        .iter()
+        .find(|r| r.first().map(text).unwrap_or_default().contains("合计"))
+        .unwrap();
+    assert_eq!(
+        total[5],
+        fanxing_core::roster::Cell::Number(
+            api["actuals"]["total"]["attendances"].as_f64().unwrap()
+        )
+    );
+    assert!(
+        String::from_utf8_lossy(&bytes).contains("xl/charts/chart1.xml"),
+        "a native chart"
+    );
+    let audit: Value = app
+        .api("admin")
+        .await
+        .get(app.url("/api/v1/audit"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "export.progress"));
+    // Suzhou cannot export the province.
+    let (s, _) = app.login("suzhou").await;
+    let res = s
+        .get(app.url(&format!(
+            "/programmes/{programme}/report.xlsx?region=320000"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // The attendance list of the session.
+    let res = c
+        .get(app.url(&format!("/sessions/{}/attendance.xlsx", v.session.id)))
+        .send()
+        .await
+        .unwrap();
+    let grid = fanxing_core::roster::read_grid("a.xlsx", &res.bytes().await.unwrap()).unwrap();
+    assert_eq!(grid.len(), 13, "header + 12 registrations");
+    assert!(
+        grid.iter().skip(1).all(|r| text(&r[1]).contains("****")),
+        "mobiles masked"
+    );
+}
