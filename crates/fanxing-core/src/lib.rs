@@ -5,6 +5,9 @@
 //! trait (implemented in `fanxing-store`); the web layer (`fanxing-web`) and
 //! the CLI call [`service::Fanxing`].
 
+#[macro_use]
+mod macros;
+
 pub mod auth;
 pub mod calendar;
 pub mod curriculum;

@@ -6,36 +6,6 @@ use crate::error::{FieldError, FieldErrors};
 use crate::region::RegionCode;
 use crate::values::{optional_text, required_text, IdNumber, Mobile};
 
-/// Declares a closed set of choices stored as short ASCII codes, with an i18n
-/// label key per value. Keeps parse/as_str/label in one place per enum.
-macro_rules! choice_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal => $label:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-
-            pub fn parse(s: &str) -> Option<$name> {
-                match s.trim() {
-                    $($code => Some($name::$variant),)+
-                    _ => None,
-                }
-            }
-
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-
-            pub fn label_key(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-        }
-    };
-}
-
 choice_enum! {
     /// The three training tiers, each with its own curriculum.
     Tier {

@@ -22,29 +22,7 @@ pub type VenueId = i64;
 pub type RegistrationId = i64;
 pub type CourseId = i64;
 
-macro_rules! str_enum {
-    ($(#[$m:meta])* $name:ident { $($variant:ident = $code:literal => $label:literal),+ $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($variant),+ }
-
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$variant),+];
-            pub fn parse(s: &str) -> Option<$name> {
-                match s.trim() { $($code => Some($name::$variant),)+ _ => None }
-            }
-            pub fn as_str(self) -> &'static str {
-                match self { $($name::$variant => $code),+ }
-            }
-            pub fn label_key(self) -> &'static str {
-                match self { $($name::$variant => $label),+ }
-            }
-        }
-    };
-}
-
-str_enum! {
+choice_enum! {
     /// Where a session is in its life.
     SessionStatus {
         Draft = "draft" => "status.draft",
@@ -55,7 +33,7 @@ str_enum! {
     }
 }
 
-str_enum! {
+choice_enum! {
     /// A session's delivery points.
     VenueKind {
         Main = "main" => "venue.main",
@@ -64,7 +42,7 @@ str_enum! {
     }
 }
 
-str_enum! {
+choice_enum! {
     RegistrationStatus {
         Registered = "registered" => "reg.registered",
         Waitlisted = "waitlisted" => "reg.waitlisted",
@@ -72,7 +50,7 @@ str_enum! {
     }
 }
 
-str_enum! {
+choice_enum! {
     AttendanceMode {
         Onsite = "onsite" => "mode.onsite",
         Online = "online" => "mode.online",

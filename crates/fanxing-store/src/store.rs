@@ -200,6 +200,30 @@ pub(crate) fn person_binds(q: &mut Sql, p: &PersonRow) {
         .bind(p.region.value() as i64);
 }
 
+/// `INSERT … RETURNING id` for one organisation.
+pub(crate) fn insert_org_sql(org: &OrgDraft, now: i64) -> Sql {
+    let mut q = Sql::new(&format!("INSERT INTO organisations {ORG_COLS} VALUES ("));
+    org_binds(&mut q, org);
+    q.push(", ")
+        .bind(now)
+        .push(", ")
+        .bind(now)
+        .push(") RETURNING id");
+    q
+}
+
+/// `INSERT … RETURNING id` for one person.
+pub(crate) fn insert_person_sql(person: &PersonRow, now: i64) -> Sql {
+    let mut q = Sql::new(&format!("INSERT INTO people {PERSON_COLS} VALUES ("));
+    person_binds(&mut q, person);
+    q.push(", ")
+        .bind(now)
+        .push(", ")
+        .bind(now)
+        .push(") RETURNING id");
+    q
+}
+
 pub(crate) const PERSON_COLS: &str =
     "(name, mobile, id_number_enc, id_number_masked, tier, org_id, region, created_at, updated_at)";
 pub(crate) const ORG_COLS: &str =
@@ -271,13 +295,7 @@ impl Store for SqlStore {
 
     #[tracing::instrument(skip_all)]
     async fn insert_org(&self, org: &OrgDraft, now: i64) -> Result<OrgId> {
-        let mut q = Sql::new(&format!("INSERT INTO organisations {ORG_COLS} VALUES ("));
-        org_binds(&mut q, org);
-        q.push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now)
-            .push(") RETURNING id");
+        let q = insert_org_sql(org, now);
         let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
         col(&row, "id")
     }
@@ -289,13 +307,7 @@ impl Store for SqlStore {
         let mut tx = self.writer().begin().await.map_err(db)?;
         let mut ids = Vec::with_capacity(orgs.len());
         for org in orgs {
-            let mut q = Sql::new(&format!("INSERT INTO organisations {ORG_COLS} VALUES ("));
-            org_binds(&mut q, org);
-            q.push(", ")
-                .bind(now)
-                .push(", ")
-                .bind(now)
-                .push(") RETURNING id");
+            let q = insert_org_sql(org, now);
             let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
             ids.push(col(&row, "id")?);
         }
@@ -366,13 +378,7 @@ impl Store for SqlStore {
 
     #[tracing::instrument(skip_all)]
     async fn insert_person(&self, person: &PersonRow, now: i64) -> Result<PersonId> {
-        let mut q = Sql::new(&format!("INSERT INTO people {PERSON_COLS} VALUES ("));
-        person_binds(&mut q, person);
-        q.push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now)
-            .push(") RETURNING id");
+        let q = insert_person_sql(person, now);
         match q.query().fetch_one(self.writer()).await {
             Ok(row) => col(&row, "id"),
             Err(e) if is_unique_violation(&e) => Err(mobile_conflict()),

@@ -25,8 +25,7 @@ use fanxing_core::training::{
 
 use crate::sql::Sql;
 use crate::store::{
-    bad, col, db, is_unique_violation, org_binds, person_binds, region_code, SqlStore, ORG_COLS,
-    PERSON_COLS,
+    bad, col, db, insert_org_sql, insert_person_sql, is_unique_violation, region_code, SqlStore,
 };
 use fanxing_core::model::OrgId;
 use fanxing_core::region::RegionCode;
@@ -391,13 +390,7 @@ impl TrainingStore for SqlStore {
         let mut out = RosterOutcome::default();
         let mut org_ids = Vec::with_capacity(plan.new_orgs.len());
         for org in &plan.new_orgs {
-            let mut q = Sql::new(&format!("INSERT INTO organisations {ORG_COLS} VALUES ("));
-            org_binds(&mut q, org);
-            q.push(", ")
-                .bind(now)
-                .push(", ")
-                .bind(now)
-                .push(") RETURNING id");
+            let q = insert_org_sql(org, now);
             let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
             org_ids.push(col::<i64>(&row, "id")?);
             out.created_orgs += 1;
@@ -408,13 +401,7 @@ impl TrainingStore for SqlStore {
             if let Some(i) = new_org {
                 row.org_id = Some(org_ids[*i]);
             }
-            let mut q = Sql::new(&format!("INSERT INTO people {PERSON_COLS} VALUES ("));
-            person_binds(&mut q, &row);
-            q.push(", ")
-                .bind(now)
-                .push(", ")
-                .bind(now)
-                .push(") RETURNING id");
+            let q = insert_person_sql(&row, now);
             let r = match q.query().fetch_one(&mut *tx).await {
                 Ok(r) => r,
                 Err(e) if is_unique_violation(&e) => return Err(mobile_conflict()),

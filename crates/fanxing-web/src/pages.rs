@@ -43,6 +43,33 @@ pub(crate) fn path_id(ctx: &Ctx, raw: &str) -> Result<i64, PageError> {
         .ok_or_else(|| PageError::new(ctx, Error::NotFound))
 }
 
+/// An uploaded file and the form's CSRF token, read from a multipart form.
+/// `bad` names the problem to report when the body is not a usable upload.
+pub(crate) async fn read_upload(
+    ctx: &Ctx,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+    bad: &'static str,
+    too_large: &'static str,
+) -> Result<(String, String, Vec<u8>), PageError> {
+    let fail = |key| PageError::new(ctx, Error::field("file", key));
+    let mut form = form.map_err(|_| fail(bad))?;
+    let mut csrf = String::new();
+    let mut file: Option<(String, Vec<u8>)> = None;
+    while let Some(f) = form.next_field().await.map_err(|_| fail(bad))? {
+        match f.name() {
+            Some("csrf") => csrf = f.text().await.map_err(|_| fail(bad))?,
+            Some("file") => {
+                let name = f.file_name().unwrap_or("file").to_string();
+                let bytes = f.bytes().await.map_err(|_| fail(too_large))?;
+                file = Some((name, bytes.to_vec()));
+            }
+            _ => {}
+        }
+    }
+    let (name, bytes) = file.unwrap_or_default();
+    Ok((csrf, name, bytes))
+}
+
 /// Reads one field from a posted form.
 pub(crate) fn field(form: &[(String, String)], name: &str) -> String {
     form.iter()

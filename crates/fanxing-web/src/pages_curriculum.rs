@@ -229,25 +229,9 @@ pub async fn upload_material(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let bad = |ctx: &Ctx| PageError::new(ctx, Error::field("file", "material.bad_type"));
-    let mut form = form.map_err(|_| bad(&ctx))?;
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(f) = form.next_field().await.map_err(|_| bad(&ctx))? {
-        match f.name() {
-            Some("csrf") => csrf = f.text().await.map_err(|_| bad(&ctx))?,
-            Some("file") => {
-                let name = f.file_name().unwrap_or("file").to_string();
-                let bytes = f.bytes().await.map_err(|_| {
-                    PageError::new(&ctx, Error::field("file", "material.too_large"))
-                })?;
-                file = Some((name, bytes.to_vec()));
-            }
-            _ => {}
-        }
-    }
+    let (csrf, name, bytes) =
+        crate::pages::read_upload(&ctx, form, "material.bad_type", "material.too_large").await?;
     ctx.check_csrf(&csrf)?;
-    let (name, bytes) = file.unwrap_or_default();
     match state.app.add_material(actor, id, &name, &bytes).await {
         Ok(_) => Ok(Redirect::to(&format!("/courses/{id}")).into_response()),
         Err(e @ Error::Invalid(_)) => {

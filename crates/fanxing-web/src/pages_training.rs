@@ -775,27 +775,10 @@ pub async fn import_roster(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let bad = |ctx: &Ctx| PageError::new(ctx, Error::field("file", "roster.bad_type"));
     // Log-in is checked before the body is read.
-    let mut form = form.map_err(|_| bad(&ctx))?;
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
-    while let Some(field) = form.next_field().await.map_err(|_| bad(&ctx))? {
-        match field.name() {
-            Some("csrf") => csrf = field.text().await.map_err(|_| bad(&ctx))?,
-            Some("file") => {
-                let name = field.file_name().unwrap_or("roster").to_string();
-                let bytes = field
-                    .bytes()
-                    .await
-                    .map_err(|_| PageError::new(&ctx, Error::field("file", "roster.too_large")))?;
-                file = Some((name, bytes.to_vec()));
-            }
-            _ => {}
-        }
-    }
+    let (csrf, name, bytes) =
+        crate::pages::read_upload(&ctx, form, "roster.bad_type", "roster.too_large").await?;
     ctx.check_csrf(&csrf)?;
-    let (name, bytes) = file.unwrap_or_default();
     match state.app.import_roster(actor, id, &name, &bytes).await {
         Ok(Ok(outcome)) => {
             let text = outcome_text(ctx.lang, &outcome);
