@@ -255,4 +255,12 @@ if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/checkin-offline.mjs "$BASE_URL"
   die "browser test (offline check-in) failed"
 fi
 
+# ---------------------------------------------------------------------------
+section "Browser test (programme dashboard, map drill-down, city office limits)"
+if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/dashboard.mjs "$BASE_URL"; then
+  echo "---- server log ----" >&2
+  tail -n 50 "$SERVER_LOG" >&2 || true
+  die "browser test (dashboard) failed"
+fi
+
 section "All checks passed"
