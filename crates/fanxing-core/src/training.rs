@@ -664,6 +664,11 @@ pub fn progress(
         let mut tiers: Vec<Option<Tier>> = vec![None];
         tiers.extend(Tier::ALL.iter().map(|t| Some(*t)));
         for tier in tiers {
+            // A tier nobody allocated below is not a mismatch: allocations
+            // may be made for the total only.
+            if !child_targets.iter().any(|t| t.tier == tier) {
+                continue;
+            }
             let own = targets
                 .iter()
                 .find(|t| t.region == region.code && t.tier == tier);
