@@ -241,12 +241,13 @@ pub async fn login(
     State(state): State<AppState>,
     ctx: Ctx,
     headers: HeaderMap,
+    axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
     Form(form): Form<Vec<(String, String)>>,
 ) -> PageResult {
     ctx.check_csrf(&field(&form, "csrf"))?;
     let login = field(&form, "login");
     let next = safe_next(Some(&field(&form, "next")));
-    let addr = client_addr(&headers);
+    let addr = client_addr(&headers, Some(peer));
     match state
         .app
         .login(&login, &field(&form, "password"), &addr)
@@ -292,14 +293,16 @@ pub async fn login(
     }
 }
 
-/// The address failed log-ins are counted against. Behind a reverse proxy
-/// every request comes from the proxy, so its `X-Real-IP` is used when set.
-fn client_addr(headers: &HeaderMap) -> String {
+/// The address failed log-ins are counted against: the peer's address, or,
+/// behind a reverse proxy (where every request comes from the proxy), the
+/// `X-Real-IP` it sets.
+fn client_addr(headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
     headers
         .get("x-real-ip")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
-        .unwrap_or_else(|| "direct".to_string())
+        .or_else(|| peer.map(|p| p.ip().to_string()))
+        .unwrap_or_else(|| "unknown".to_string())
 }
 
 pub async fn logout(
