@@ -230,3 +230,75 @@ mod tests {
         assert_eq!(material_type("x.pdf", &big), Err("material.too_large"));
     }
 }
+
+/// A certificate as shown and printed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CertificateView {
+    pub number: String,
+    pub person_id: i64,
+    pub person_name: String,
+    pub person_region: crate::region::RegionCode,
+    pub tier: Tier,
+    pub track_name_zh: String,
+    pub track_name_en: String,
+    pub programme_name: String,
+    pub issued_at: i64,
+    pub revoked_at: Option<i64>,
+    pub revoke_reason: Option<String>,
+}
+
+impl CertificateView {
+    /// The holder's name as the public verify page shows it: surname only.
+    pub fn masked_name(&self) -> String {
+        let mut chars = self.person_name.chars();
+        match chars.next() {
+            Some(first) => format!("{first}{}", "*".repeat(chars.count().max(1))),
+            None => String::new(),
+        }
+    }
+
+    pub fn track_name(&self, lang: impl std::borrow::Borrow<crate::Lang>) -> &str {
+        match lang.borrow() {
+            crate::Lang::Zh => &self.track_name_zh,
+            crate::Lang::En => &self.track_name_en,
+        }
+    }
+}
+
+/// Certificate numbers: `FX` + year + 8 characters from an alphabet without
+/// look-alikes, random so that numbers cannot be enumerated.
+pub fn new_certificate_number(year: i32) -> String {
+    const ALPHABET: &[u8] = b"23456789ABCDEFGHJKMNPQRSTUVWXYZ";
+    let bytes = crate::security::random_bytes::<8>();
+    let tail: String = bytes
+        .iter()
+        .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
+        .collect();
+    format!("FX{year}-{tail}")
+}
+
+/// Whether `s` has the shape of a certificate number (checked before any lookup).
+pub fn is_certificate_number(s: &str) -> bool {
+    let b = s.as_bytes();
+    b.len() == 15
+        && s.starts_with("FX")
+        && b[2..6].iter().all(u8::is_ascii_digit)
+        && b[6] == b'-'
+        && b[7..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
+}
+
+#[cfg(test)]
+mod certificate_tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_well_formed_and_random() {
+        let a = new_certificate_number(2026);
+        assert!(is_certificate_number(&a), "{a}");
+        assert_ne!(a, new_certificate_number(2026));
+        assert!(!is_certificate_number("FX2026-1234"));
+        assert!(!is_certificate_number("<script>alert(1)"));
+    }
+}

@@ -167,3 +167,90 @@ impl Fanxing {
         self.store().get_material(id).await?.ok_or(Error::NotFound)
     }
 }
+
+// ---- Certificates -------------------------------------------------------------
+
+use crate::curriculum::{is_certificate_number, new_certificate_number, CertificateView};
+
+impl Fanxing {
+    /// Issues a certificate to everyone who has completed a track of the
+    /// programme (its required number of attended sessions of the track's
+    /// tier) and has none yet. Returns how many were issued.
+    pub async fn issue_certificates(&self, programme: i64) -> Result<usize> {
+        let year = time::OffsetDateTime::from_unix_timestamp(now())
+            .map(|t| t.year())
+            .unwrap_or(2026);
+        let mut rows = Vec::new();
+        for t in self.tracks().await? {
+            for person in self
+                .store()
+                .qualifying_people(programme, t.id, t.tier, t.required_sessions)
+                .await?
+            {
+                rows.push((new_certificate_number(year), person, t.id, programme));
+            }
+        }
+        self.store().insert_certificates(&rows, now()).await
+    }
+
+    /// A certificate for the public verify page; `None` when the number is
+    /// malformed or unknown (the page says so, and nothing else).
+    pub async fn verify_certificate(&self, number: &str) -> Result<Option<CertificateView>> {
+        if !is_certificate_number(number) {
+            return Ok(None);
+        }
+        self.store().get_certificate(number).await
+    }
+
+    /// A certificate its holder, or an office whose scope holds the holder, may use.
+    pub async fn certificate(&self, actor: &Actor, number: &str) -> Result<CertificateView> {
+        let c = self
+            .verify_certificate(number)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let office_ok = actor
+            .office_range()
+            .map(|r| r.contains(c.person_region))
+            .unwrap_or(false);
+        if actor.user.person_id == Some(c.person_id) || office_ok {
+            Ok(c)
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+
+    pub async fn my_certificates(&self, actor: &Actor) -> Result<Vec<CertificateView>> {
+        let person = actor.user.person_id.ok_or(Error::Forbidden)?;
+        self.store().person_certificates(person).await
+    }
+
+    /// Revokes a certificate (offices over the holder); a reason is required.
+    pub async fn revoke_certificate(
+        &self,
+        actor: &Actor,
+        number: &str,
+        reason: &str,
+    ) -> Result<()> {
+        if !actor.role().is_office() {
+            return Err(Error::Forbidden);
+        }
+        let c = self.certificate(actor, number).await?;
+        let mut e = FieldErrors::default();
+        let reason = crate::values::required_text(&mut e, "reason", reason, 200);
+        e.into_result()?;
+        if !self
+            .store()
+            .revoke_certificate(&c.number, &reason, now())
+            .await?
+        {
+            return Err(Error::field("reason", "certificate.already_revoked"));
+        }
+        self.audit(
+            actor,
+            "certificate.revoke",
+            &format!("certificate:{}", c.number),
+            &reason,
+        )
+        .await
+    }
+}

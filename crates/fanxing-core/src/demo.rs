@@ -1023,6 +1023,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
     }
     store.insert_registrations_bulk(&regs).await?;
     let attendances = store.mark_attended_many(&attend).await?;
+    app.issue_certificates(programme).await?;
 
     // Upcoming sessions, open for registration, in every city.
     let mut upcoming = 0;

@@ -450,4 +450,30 @@ pub trait CurriculumStore: Send + Sync {
     ) -> Result<i64>;
     async fn list_materials(&self, course: CourseId) -> Result<Vec<Material>>;
     async fn get_material(&self, id: i64) -> Result<Option<(Material, Vec<u8>)>>;
+
+    /// People with at least `required` attendances at sessions of `tier` in
+    /// the programme who hold no certificate for the track yet.
+    async fn qualifying_people(
+        &self,
+        programme: i64,
+        track: i64,
+        tier: Tier,
+        required: i64,
+    ) -> Result<Vec<PersonId>>;
+    /// Inserts certificates `(number, person, track, programme)`; an
+    /// existing (person, track, programme) is left alone.
+    async fn insert_certificates(
+        &self,
+        rows: &[(String, PersonId, i64, i64)],
+        now: i64,
+    ) -> Result<usize>;
+    async fn get_certificate(
+        &self,
+        number: &str,
+    ) -> Result<Option<crate::curriculum::CertificateView>>;
+    async fn person_certificates(
+        &self,
+        person: PersonId,
+    ) -> Result<Vec<crate::curriculum::CertificateView>>;
+    async fn revoke_certificate(&self, number: &str, reason: &str, now: i64) -> Result<bool>;
 }

@@ -464,6 +464,10 @@ impl Fanxing {
             self.store().finalise_online(&s, min, now).await?;
         }
         self.store().set_session_status(id, to, notice, now).await?;
+        if to == Closed {
+            // Closing may complete someone's track.
+            self.issue_certificates(s.programme_id).await?;
+        }
         if to == Cancelled {
             let people: Vec<PersonId> = self
                 .store()

@@ -3,7 +3,7 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
-use fanxing_core::curriculum::{Competency, Course, CourseDraft, Material, Track};
+use fanxing_core::curriculum::{CertificateView, Competency, Course, CourseDraft, Material, Track};
 use fanxing_core::error::{Error, FieldError, Result};
 use fanxing_core::model::{Tier, UserId};
 use fanxing_core::store::CurriculumStore;
@@ -244,6 +244,79 @@ impl CurriculumStore for SqlStore {
         rows.iter().map(material_from).collect()
     }
 
+    async fn qualifying_people(
+        &self,
+        programme: i64,
+        track: i64,
+        tier: Tier,
+        required: i64,
+    ) -> Result<Vec<i64>> {
+        self.qualifying(programme, track, tier, required).await
+    }
+
+    async fn insert_certificates(
+        &self,
+        rows: &[(String, i64, i64, i64)],
+        now: i64,
+    ) -> Result<usize> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        let mut n = 0;
+        for (number, person, track, programme) in rows {
+            let mut q = Sql::new(
+                "INSERT INTO certificates (number, person_id, track_id, programme_id, issued_at) VALUES (",
+            );
+            q.bind(number.as_str())
+                .push(", ")
+                .bind(*person)
+                .push(", ")
+                .bind(*track)
+                .push(", ")
+                .bind(*programme)
+                .push(", ")
+                .bind(now)
+                .push(") ON CONFLICT (person_id, track_id, programme_id) DO NOTHING");
+            n += q
+                .query()
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected() as usize;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(n)
+    }
+
+    async fn get_certificate(&self, number: &str) -> Result<Option<CertificateView>> {
+        let mut q = Sql::new(CERT_SELECT);
+        q.push(" AND c.number = ").bind(number);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.as_ref().map(certificate_from).transpose()
+    }
+
+    async fn person_certificates(&self, person: i64) -> Result<Vec<CertificateView>> {
+        let mut q = Sql::new(CERT_SELECT);
+        q.push(" AND c.person_id = ")
+            .bind(person)
+            .push(" ORDER BY c.id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter().map(certificate_from).collect()
+    }
+
+    async fn revoke_certificate(&self, number: &str, reason: &str, now: i64) -> Result<bool> {
+        let mut q = Sql::new("UPDATE certificates SET revoked_at = ");
+        q.bind(now)
+            .push(", revoke_reason = ")
+            .bind(reason)
+            .push(" WHERE revoked_at IS NULL AND number = ")
+            .bind(number);
+        Ok(q.query()
+            .execute(self.writer())
+            .await
+            .map_err(db)?
+            .rows_affected()
+            == 1)
+    }
+
     async fn get_material(&self, id: i64) -> Result<Option<(Material, Vec<u8>)>> {
         let mut q = Sql::new(&format!(
             "SELECT {MATERIAL_COLS}, data FROM materials WHERE id = "
@@ -252,5 +325,54 @@ impl CurriculumStore for SqlStore {
         let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
         row.map(|r| Ok((material_from(&r)?, col(&r, "data")?)))
             .transpose()
+    }
+}
+
+const CERT_SELECT: &str = "SELECT c.number, c.person_id, p.name AS person_name, p.region AS person_region, \
+     t.tier, t.name_zh, t.name_en, g.name AS programme_name, c.issued_at, c.revoked_at, c.revoke_reason \
+     FROM certificates c JOIN people p ON p.id = c.person_id JOIN tracks t ON t.id = c.track_id \
+     JOIN programmes g ON g.id = c.programme_id WHERE 1=1";
+
+fn certificate_from(r: &AnyRow) -> Result<CertificateView> {
+    let tier: String = col(r, "tier")?;
+    Ok(CertificateView {
+        number: col(r, "number")?,
+        person_id: col(r, "person_id")?,
+        person_name: col(r, "person_name")?,
+        person_region: crate::store::region_code(col(r, "person_region")?)?,
+        tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+        track_name_zh: col(r, "name_zh")?,
+        track_name_en: col(r, "name_en")?,
+        programme_name: col(r, "programme_name")?,
+        issued_at: col(r, "issued_at")?,
+        revoked_at: col(r, "revoked_at")?,
+        revoke_reason: col(r, "revoke_reason")?,
+    })
+}
+
+impl SqlStore {
+    pub(crate) async fn qualifying(
+        &self,
+        programme: i64,
+        track: i64,
+        tier: Tier,
+        required: i64,
+    ) -> Result<Vec<i64>> {
+        let mut q = Sql::new(
+            "SELECT a.person_id FROM attendances a JOIN training_sessions s ON s.id = a.session_id \
+             WHERE a.programme_id = ",
+        );
+        q.bind(programme)
+            .push(" AND s.tier = ")
+            .bind(tier.as_str())
+            .push(" AND NOT EXISTS (SELECT 1 FROM certificates c WHERE c.person_id = a.person_id AND c.track_id = ")
+            .bind(track)
+            .push(" AND c.programme_id = ")
+            .bind(programme)
+            .push(") GROUP BY a.person_id HAVING COUNT(*) >= ")
+            .bind(required)
+            .push(" ORDER BY a.person_id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter().map(|r| col(r, "person_id")).collect()
     }
 }

@@ -31,6 +31,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0003_curriculum.sql"),
         include_str!("../migrations/postgres/0003_curriculum.sql"),
     ),
+    (
+        4,
+        "certificates",
+        include_str!("../migrations/sqlite/0004_certificates.sql"),
+        include_str!("../migrations/postgres/0004_certificates.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

@@ -11,6 +11,7 @@
 pub mod api;
 pub mod api_curriculum;
 pub mod api_training;
+pub mod certificate_pdf;
 pub mod charts;
 pub mod ctx;
 pub mod error;
@@ -88,6 +89,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/calendar/{feed}"),
     ("GET", "/programmes/{id}/report.xlsx"),
     ("GET", "/sessions/{id}/attendance.xlsx"),
+    ("GET", "/verify/{number}"),
+    ("GET", "/my/certificates"),
+    ("GET", "/certificates/{number}/pdf"),
+    ("POST", "/certificates/{number}/revoke"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/api/v1/me"),
     ("GET", "/api/v1/regions"),
@@ -253,6 +258,13 @@ pub fn router(state: AppState) -> Router {
         .route("/calendar/{feed}", get(pt::feed))
         .route("/programmes/{id}/report.xlsx", get(pt::progress_report))
         .route("/sessions/{id}/attendance.xlsx", get(pt::attendance_report))
+        .route("/verify/{number}", get(pc::verify))
+        .route("/my/certificates", get(pc::my_certificates))
+        .route("/certificates/{number}/pdf", get(pc::certificate_pdf))
+        .route(
+            "/certificates/{number}/revoke",
+            post(pc::revoke_certificate),
+        )
         .fallback(not_found);
 
     pages

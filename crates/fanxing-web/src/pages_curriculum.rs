@@ -499,3 +499,122 @@ pub async fn set_targets(
     let back = field(&form, "region_back");
     Ok(Redirect::to(&format!("/programmes/{id}?region={back}&saved=1")).into_response())
 }
+
+// ---- Certificates ---------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "verify.html")]
+struct VerifyPage<'a> {
+    ctx: &'a Ctx,
+    cert: Option<fanxing_core::curriculum::CertificateView>,
+    can_revoke: bool,
+}
+
+/// The public verify page. An unknown or malformed number says so plainly
+/// (404) and reveals nothing else.
+pub async fn verify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(number): Path<String>,
+) -> PageResult {
+    let cert = state
+        .app
+        .verify_certificate(number.trim())
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    let can_revoke = match (&cert, ctx.user()) {
+        (Some(c), Some(a)) => a
+            .office_range()
+            .map(|r| r.contains(c.person_region))
+            .unwrap_or(false),
+        _ => false,
+    };
+    let status = if cert.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    let mut res = render(
+        &ctx,
+        &VerifyPage {
+            ctx: &ctx,
+            cert,
+            can_revoke,
+        },
+    )?;
+    *res.status_mut() = status;
+    Ok(res)
+}
+
+#[derive(Template)]
+#[template(path = "my_certificates.html")]
+struct MyCertificatesPage<'a> {
+    ctx: &'a Ctx,
+    certs: Vec<fanxing_core::curriculum::CertificateView>,
+}
+
+pub async fn my_certificates(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let actor = ctx.actor()?;
+    let certs = state
+        .app
+        .my_certificates(actor)
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    render(&ctx, &MyCertificatesPage { ctx: &ctx, certs })
+}
+
+/// The certificate PDF, for its holder or an office over the holder.
+pub async fn certificate_pdf(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    Path(number): Path<String>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(&ctx, e);
+    let c = state.app.certificate(actor, &number).await.map_err(err)?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .filter(|h| {
+            h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let url = format!("http://{host}/verify/{}", c.number);
+    let pdf = crate::certificate_pdf::render(&c, &url, ctx.lang).map_err(err)?;
+    let mut res = pdf.into_response();
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/pdf"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}.pdf\"", c.number)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    Ok(res)
+}
+
+pub async fn revoke_certificate(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(number): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    ctx.check_csrf(&field(&form, "csrf"))?;
+    state
+        .app
+        .revoke_certificate(actor, &number, &field(&form, "reason"))
+        .await
+        .map_err(|e| {
+            let msg = e
+                .fields()
+                .0
+                .first()
+                .map(|f| f.message(ctx.lang))
+                .unwrap_or_else(|| e.message(ctx.lang));
+            PageError::new(&ctx, e).with_message(&msg)
+        })?;
+    Ok(Redirect::to(&format!("/verify/{}", crate::error::urlencode(&number))).into_response())
+}

@@ -14,6 +14,8 @@ use crate::common::{fresh_mobile, TestApp};
 static PROGRAMME: OnceLock<i64> = OnceLock::new();
 /// The fixture course (lecturer: the demo lecturer) and one of its materials.
 static COURSE: OnceLock<(i64, i64)> = OnceLock::new();
+/// A certificate held by the demo trainee (a Kunshan operator).
+static CERT: OnceLock<String> = OnceLock::new();
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
@@ -156,6 +158,16 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         // is reached only by its secret link (tested in training.rs).
         ("GET", "/sessions/{id}/calendar.ics") => Some(true),
         ("GET", "/calendar/{feed}") => None,
+        // Certificates: anyone verifies; the holder and offices over the
+        // holder (a Kunshan trainee) download; those offices revoke.
+        ("GET", "/verify/{number}") => untargeted(true),
+        ("GET", "/my/certificates") => untargeted(matches!(role, Lecturer | Checkin | Trainee)),
+        ("GET", "/certificates/{number}/pdf") => {
+            untargeted(matches!(role, Admin | Suzhou | Kunshan | Trainee))
+        }
+        ("POST", "/certificates/{number}/revoke") => {
+            untargeted(matches!(role, Admin | Suzhou | Kunshan))
+        }
         // Exports: the progress of a region in scope; a managed session's list.
         ("GET", "/programmes/{id}/report.xlsx") => regional(),
         ("GET", "/sessions/{id}/attendance.xlsx") => {
@@ -377,6 +389,18 @@ async fn every_route_for_every_role() {
     let w = world(&app, &nanjing_person).await;
     let _ = PROGRAMME.set(w.programme);
     {
+        let number = fanxing_core::curriculum::new_certificate_number(2026);
+        let trainee = actor(&app, "trainee").await.user.person_id.unwrap();
+        fanxing_core::store::CurriculumStore::insert_certificates(
+            &**app.opened.app.store(),
+            &[(number.clone(), trainee, 3, w.programme)],
+            fanxing_core::service::now(),
+        )
+        .await
+        .unwrap();
+        let _ = CERT.set(number);
+    }
+    {
         let fx = &app.opened.app;
         let admin = actor(&app, "admin").await;
         let course = fx
@@ -431,6 +455,7 @@ async fn every_route_for_every_role() {
                 | "/sessions"
                 | "/sessions/{id}"
                 | "/sessions/{id}/calendar.ics"
+                | "/verify/{number}"
                 | "/checkin/sw.js"
         );
         let id = if path.starts_with("/sessions/") {
@@ -452,6 +477,7 @@ async fn every_route_for_every_role() {
             .replace("{id}", &id.to_string())
             .replace("{file}", "app.css")
             .replace("{lang}", "en")
+            .replace("{number}", CERT.get().unwrap())
             .replace("{code}", "320100");
         let mut req = anon.request(
             Method::from_bytes(method.as_bytes()).unwrap(),
@@ -727,6 +753,7 @@ async fn call(
         .replace("{id}", &id.to_string())
         .replace("{file}", "app.css")
         .replace("{lang}", "en")
+        .replace("{number}", CERT.get().unwrap())
         .replace("{code}", "320500");
     if method == "GET"
         && matches!(
@@ -892,6 +919,7 @@ async fn call(
             | "/api/v1/sessions/{id}/roster"
             | "/api/v1/courses/{id}/materials"
             | "/sessions"
+            | "/certificates/{number}/revoke"
     );
     let status = if content_checked && matches!(status.as_u16(), 409 | 422) {
         StatusCode::OK

@@ -983,3 +983,139 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         "mobiles masked"
     );
 }
+
+#[tokio::test]
+async fn certificates_issue_verify_download_and_revoke() {
+    let app = TestApp::spawn().await;
+    let fx = &app.opened.app;
+    let admin = actor(&app, "admin").await;
+    let programme = fx
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let trainee = actor(&app, "trainee").await;
+    let person = trainee.user.person_id.unwrap();
+    // The operators' track needs four attended operator sessions.
+    let mut last = 0;
+    for k in 0..4 {
+        let start = now() - (10 - k) * 86400;
+        let mut input = session(
+            programme,
+            "320500",
+            json!([{"kind": "main", "name": "报告厅", "address": "", "region": "320583", "capacity": 50}]),
+            start,
+            120,
+        );
+        input.tier = Some("operator".into());
+        let v = fx.create_session(&admin, &input, true).await.unwrap();
+        fx.register(&admin, v.session.id, Some(person), None)
+            .await
+            .unwrap();
+        app.opened
+            .store
+            .mark_attended(v.session.id, &[person], start)
+            .await
+            .unwrap();
+        if k < 3 {
+            fx.set_session_status(
+                &admin,
+                v.session.id,
+                fanxing_core::training::SessionStatus::Closed,
+                None,
+            )
+            .await
+            .unwrap();
+            assert!(
+                fx.my_certificates(&trainee).await.unwrap().is_empty(),
+                "not yet after {} sessions",
+                k + 1
+            );
+        }
+        last = v.session.id;
+    }
+    fx.set_session_status(
+        &admin,
+        last,
+        fanxing_core::training::SessionStatus::Closed,
+        None,
+    )
+    .await
+    .unwrap();
+    let certs = fx.my_certificates(&trainee).await.unwrap();
+    assert_eq!(certs.len(), 1, "issued when the fourth session closed");
+    let number = certs[0].number.clone();
+    let c = app.browser();
+    let html = c
+        .get(app.url(&format!("/verify/{number}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("有效"));
+    assert!(
+        !html.contains(&certs[0].person_name),
+        "the public page masks the name"
+    );
+    assert!(html.contains(&certs[0].masked_name()));
+    // Unknown and malformed numbers: a plain 404 page.
+    for bad in ["FX2026-ZZZZZZZZ", "<script>", "1"] {
+        let res = c
+            .get(app.url(&format!("/verify/{}", crate::common::urlencode(bad))))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 404);
+        assert!(res.text().await.unwrap().contains("未找到该证书编号"));
+    }
+    // The holder downloads a PDF with the CJK font embedded as a subset.
+    let (t, _) = app.login("trainee").await;
+    let res = t
+        .get(app.url(&format!("/certificates/{number}/pdf")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/pdf");
+    let pdf = res.bytes().await.unwrap();
+    assert!(pdf.starts_with(b"%PDF"));
+    let text = String::from_utf8_lossy(&pdf);
+    assert!(text.contains("/FontFile"), "font program embedded");
+    assert!(text.contains("Noto"), "the Noto CJK face");
+    // Nanjing may not download it; Kunshan revokes it with a reason.
+    let (n, _) = app.login("nanjing").await;
+    assert_eq!(
+        n.get(app.url(&format!("/certificates/{number}/pdf")))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    let (k, csrf) = app.login("kunshan").await;
+    let res = k
+        .post(app.url(&format!("/certificates/{number}/revoke")))
+        .form(&[("csrf", csrf.as_str()), ("reason", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422, "a reason is required");
+    let res = k
+        .post(app.url(&format!("/certificates/{number}/revoke")))
+        .form(&[("csrf", csrf.as_str()), ("reason", "资料不实")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let html = c
+        .get(app.url(&format!("/verify/{number}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("已撤销") && html.contains("资料不实"));
+}
