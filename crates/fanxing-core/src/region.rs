@@ -73,6 +73,17 @@ impl RegionCode {
     }
 }
 
+/// Reads an optional region filter as sent in a query string: empty means
+/// none; anything else must be a region code.
+pub fn region_filter(raw: Option<&str>) -> Result<Option<RegionCode>, Error> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(r) => RegionCode::parse(r)
+            .map(Some)
+            .ok_or_else(|| Error::field("region", "error.region_unknown")),
+    }
+}
+
 impl fmt::Display for RegionCode {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{:06}", self.0)

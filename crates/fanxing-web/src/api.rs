@@ -200,12 +200,7 @@ pub struct ListQuery {
 
 impl ListQuery {
     fn region(&self, c: &Caller) -> Result<Option<RegionCode>, ApiError> {
-        match self.region.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(r) => RegionCode::parse(r)
-                .map(Some)
-                .ok_or_else(|| c.err(Error::field("region", "error.region_unknown"))),
-        }
+        fanxing_core::region::region_filter(self.region.as_deref()).map_err(|e| c.err(e))
     }
 }
 

@@ -23,12 +23,7 @@ use crate::AppState;
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
 fn region_param(c: &Caller, raw: Option<&str>) -> Result<Option<RegionCode>, ApiError> {
-    match raw.map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(r) => RegionCode::parse(r)
-            .map(Some)
-            .ok_or_else(|| c.err(Error::field("region", "error.region_unknown"))),
-    }
+    fanxing_core::region::region_filter(raw).map_err(|e| c.err(e))
 }
 
 pub async fn programmes(State(s): State<AppState>, c: Caller) -> ApiResult<Vec<Programme>> {

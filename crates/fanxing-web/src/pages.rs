@@ -406,12 +406,7 @@ impl ListQuery {
     }
 
     fn region(&self) -> Result<Option<RegionCode>, Error> {
-        match self.region.as_deref().map(str::trim) {
-            None | Some("") => Ok(None),
-            Some(r) => RegionCode::parse(r)
-                .map(Some)
-                .ok_or_else(|| Error::field("region", "error.region_unknown")),
-        }
+        fanxing_core::region::region_filter(self.region.as_deref())
     }
 
     /// The query string for page `n`, keeping every filter.

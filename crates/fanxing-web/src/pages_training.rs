@@ -8,7 +8,6 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use fanxing_core::region::RegionCode;
 use fanxing_core::store::{MyRegistration, Page};
 use fanxing_core::training::{
     AllocationGap, Counts, Progress, ProgressNode, Registration, Session, SessionStatus, Venue,
@@ -66,13 +65,7 @@ pub async fn sessions(
     Query(q): Query<ListQuery>,
 ) -> PageResult {
     let err = |e| PageError::new(&ctx, e);
-    let region = match q.region.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(r) => Some(
-            RegionCode::parse(r)
-                .ok_or_else(|| err(Error::field("region", "error.region_unknown")))?,
-        ),
-    };
+    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
     let page = q.page.unwrap_or(1).max(1);
     let sessions = state
         .app
@@ -607,13 +600,7 @@ pub async fn programme(
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
-    let region = match q.region.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(r) => Some(
-            RegionCode::parse(r)
-                .ok_or_else(|| err(Error::field("region", "error.region_unknown")))?,
-        ),
-    };
+    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
     let p = state.app.progress(actor, id, region).await.map_err(err)?;
     let tiers = fanxing_core::model::Tier::ALL
         .iter()
@@ -946,13 +933,7 @@ pub async fn progress_report(
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
-    let region = match q.region.as_deref().map(str::trim) {
-        None | Some("") => None,
-        Some(r) => Some(
-            RegionCode::parse(r)
-                .ok_or_else(|| err(Error::field("region", "error.region_unknown")))?,
-        ),
-    };
+    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
     let bytes = state
         .app
         .progress_report(actor, id, region, ctx.lang)
