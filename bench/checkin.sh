@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fanxing/target}"
-cargo build --release --bin fanxing --bin checkin-bench
+cargo build --release --workspace --bins
 exec "$CARGO_TARGET_DIR/release/checkin-bench" "$@"
