@@ -148,6 +148,14 @@ impl Error {
         }
     }
 
+    /// The most specific message: the first field's, else the headline.
+    pub fn detail(&self, lang: Lang) -> String {
+        match self.fields().0.first() {
+            Some(f) => f.message(lang),
+            None => self.message(lang),
+        }
+    }
+
     /// Field errors carried by this error (empty for most variants).
     pub fn fields(&self) -> FieldErrors {
         match self {

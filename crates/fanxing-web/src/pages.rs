@@ -273,10 +273,7 @@ pub async fn login(
             } else {
                 StatusCode::UNAUTHORIZED
             };
-            let error = match &e {
-                Error::Invalid(f) => f.0.first().map(|f| f.message(ctx.lang)),
-                other => Some(other.message(ctx.lang)),
-            };
+            let error = Some(e.detail(ctx.lang));
             render_status(
                 &ctx,
                 status,

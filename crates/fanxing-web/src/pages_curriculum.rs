@@ -78,12 +78,7 @@ pub async fn add_competency(
         )
         .await
         .map_err(|e| {
-            let msg = e
-                .fields()
-                .0
-                .first()
-                .map(|f| f.message(ctx.lang))
-                .unwrap_or_else(|| e.message(ctx.lang));
+            let msg = e.detail(ctx.lang);
             PageError::new(&ctx, e).with_message(&msg)
         })?;
     Ok(Redirect::to("/courses").into_response())
@@ -234,10 +229,7 @@ pub async fn upload_material(
     ctx.check_csrf(&csrf)?;
     match state.app.add_material(actor, id, &name, &bytes).await {
         Ok(_) => Ok(Redirect::to(&format!("/courses/{id}")).into_response()),
-        Err(e @ Error::Invalid(_)) => {
-            let msg = e.fields().0.first().map(|f| f.message(ctx.lang));
-            course_page(&state, &ctx, id, msg).await
-        }
+        Err(e @ Error::Invalid(_)) => course_page(&state, &ctx, id, Some(e.detail(ctx.lang))).await,
         Err(e) => Err(PageError::new(&ctx, e)),
     }
 }
@@ -488,12 +480,7 @@ pub async fn set_targets(
         .set_targets(actor, id, &inputs)
         .await
         .map_err(|e| {
-            let msg = e
-                .fields()
-                .0
-                .first()
-                .map(|f| f.message(ctx.lang))
-                .unwrap_or_else(|| e.message(ctx.lang));
+            let msg = e.detail(ctx.lang);
             PageError::new(&ctx, e).with_message(&msg)
         })?;
     let back = field(&form, "region_back");
@@ -573,15 +560,11 @@ pub async fn certificate_pdf(
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
     let c = state.app.certificate(actor, &number).await.map_err(err)?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .filter(|h| {
-            h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    let url = format!("http://{host}/verify/{}", c.number);
+    let url = format!(
+        "{}/verify/{}",
+        crate::pages_training::base_url(&headers),
+        c.number
+    );
     let pdf = crate::certificate_pdf::render(&c, &url, ctx.lang).map_err(err)?;
     let mut res = pdf.into_response();
     let h = res.headers_mut();
@@ -608,12 +591,7 @@ pub async fn revoke_certificate(
         .revoke_certificate(actor, &number, &field(&form, "reason"))
         .await
         .map_err(|e| {
-            let msg = e
-                .fields()
-                .0
-                .first()
-                .map(|f| f.message(ctx.lang))
-                .unwrap_or_else(|| e.message(ctx.lang));
+            let msg = e.detail(ctx.lang);
             PageError::new(&ctx, e).with_message(&msg)
         })?;
     Ok(Redirect::to(&format!("/verify/{}", crate::error::urlencode(&number))).into_response())

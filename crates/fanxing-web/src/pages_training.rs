@@ -257,12 +257,7 @@ pub async fn register(
             Ok(Redirect::to(&format!("/sessions/{id}?done={done}")).into_response())
         }
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
-            let msg = e
-                .fields()
-                .0
-                .first()
-                .map(|f| f.message(ctx.lang))
-                .unwrap_or_else(|| e.message(ctx.lang));
+            let msg = e.detail(ctx.lang);
             session_page(&state, &ctx, id, None, Some(msg)).await
         }
         Err(e) => Err(PageError::new(&ctx, e)),
@@ -288,12 +283,7 @@ pub async fn set_status(
     {
         Ok(_) => Ok(Redirect::to(&format!("/sessions/{id}?done=status")).into_response()),
         Err(e @ Error::Invalid(_)) => {
-            let msg = e
-                .fields()
-                .0
-                .first()
-                .map(|f| f.message(ctx.lang))
-                .unwrap_or_default();
+            let msg = e.detail(ctx.lang);
             session_page(&state, &ctx, id, None, Some(msg)).await
         }
         Err(e) => Err(PageError::new(&ctx, e)),
@@ -866,7 +856,7 @@ fn ics(body: String, name: &str) -> Response {
 }
 
 /// The site's own address, for links inside calendar files.
-fn base_url(headers: &axum::http::HeaderMap) -> String {
+pub(crate) fn base_url(headers: &axum::http::HeaderMap) -> String {
     let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())

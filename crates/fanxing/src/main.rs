@@ -278,15 +278,7 @@ async fn import_roster(cfg: &Config, file: &std::path::Path, session: i64) -> an
         .app
         .import_roster(&actor, session, &name, &bytes)
         .await
-        .map_err(|e| {
-            let fields = e.fields();
-            let detail = fields
-                .0
-                .first()
-                .map(|f| f.message(fanxing_core::Lang::Zh))
-                .unwrap_or_else(|| e.message(fanxing_core::Lang::Zh));
-            anyhow::anyhow!("{}: {detail}", file.display())
-        })?;
+        .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.detail(fanxing_core::Lang::Zh)))?;
     bar.inc(2);
     bar.finish_and_clear();
     match result {
