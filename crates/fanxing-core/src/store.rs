@@ -360,10 +360,14 @@ pub trait TrainingStore: Send + Sync {
     /// A session's venues without their counts (cheap).
     async fn venue_list(&self, session: SessionId) -> Result<Vec<Venue>>;
     async fn get_venue(&self, id: VenueId) -> Result<Option<Venue>>;
-    /// A venue with its session, in one read (the check-in path).
-    async fn venue_and_session(&self, id: VenueId) -> Result<Option<(Venue, Session)>>;
+    /// A venue with its session and whether `user` is on its staff, in one
+    /// read (the check-in path).
+    async fn venue_and_session(
+        &self,
+        id: VenueId,
+        user: UserId,
+    ) -> Result<Option<(Venue, Session, bool)>>;
     async fn assign_venue_staff(&self, venue: VenueId, user: UserId) -> Result<()>;
-    async fn is_venue_staff(&self, venue: VenueId, user: UserId) -> Result<bool>;
     async fn staff_venues(&self, user: UserId) -> Result<Vec<VenueId>>;
 
     /// Registers a person at a venue, or puts them on its waitlist when the
@@ -398,9 +402,11 @@ pub trait TrainingStore: Send + Sync {
     async fn roster(&self, session: SessionId) -> Result<Vec<RosterEntry>>;
     async fn insert_registrations_bulk(&self, rows: &[RegistrationRow]) -> Result<()>;
 
-    /// Records a scan; idempotent per `scan_id`, and at most one attendance
-    /// per person per session whatever the device or venue.
-    async fn record_scan(&self, scan: &ScanRecord, now: i64) -> Result<ScanOutcome>;
+    /// Records scans in order and returns their outcomes once committed;
+    /// idempotent per `scan_id`, and at most one attendance per person per
+    /// session whatever the device or venue. Concurrent calls may share one
+    /// transaction (group commit).
+    async fn record_scans(&self, scans: Vec<ScanRecord>, now: i64) -> Result<Vec<ScanOutcome>>;
     async fn record_presence(&self, registration: RegistrationId, minute: i64) -> Result<()>;
     /// Online registrants present at or after `since_minute`.
     async fn online_now(&self, session: SessionId, since_minute: i64) -> Result<i64>;

@@ -658,13 +658,13 @@ impl Fanxing {
         actor: &Actor,
         venue: VenueId,
     ) -> Result<(Session, crate::training::Venue)> {
-        let (v, s) = self
+        let (v, s, staff) = self
             .store()
-            .venue_and_session(venue)
+            .venue_and_session(venue, actor.user.id)
             .await?
             .ok_or(Error::NotFound)?;
         let allowed = match actor.role() {
-            Role::Checkin => self.store().is_venue_staff(venue, actor.user.id).await?,
+            Role::Checkin => staff,
             r if r.is_office() => actor
                 .write_range()
                 .map(|range| range.contains(v.region) || range.contains(s.region))
@@ -745,6 +745,8 @@ impl Fanxing {
         let (session, v) = self.checkin_venue(actor, venue).await?;
         let t = now();
         let mut out = Vec::with_capacity(scans.len());
+        // Scans that passed every check, written together below.
+        let mut pending: Vec<(usize, ScanRecord, String)> = Vec::new();
         for scan in scans {
             let refuse =
                 |key: &str, args: &[(&str, &str)], reg: Option<RegistrationId>| ScanResult {
@@ -821,44 +823,51 @@ impl Fanxing {
                 ));
                 continue;
             }
-            let outcome = self
-                .store()
-                .record_scan(
-                    &ScanRecord {
-                        scan_id: scan_id.to_string(),
-                        device_id: device_id.chars().take(64).collect(),
-                        method: if scan.code.trim().is_empty() {
-                            "manual".into()
-                        } else {
-                            "qr".into()
-                        },
-                        scanned_at: scan
-                            .scanned_at
-                            .filter(|s| *s > 0 && *s <= t + 300)
-                            .unwrap_or(t),
-                        session_id: session.id,
-                        programme_id: session.programme_id,
-                        registration_id: reg.id,
-                        person_id: reg.person_id,
-                        venue_id: v.id,
-                        tier: person_tier,
-                        region: v.region,
+            pending.push((
+                out.len(),
+                ScanRecord {
+                    scan_id: scan_id.to_string(),
+                    device_id: device_id.chars().take(64).collect(),
+                    method: if scan.code.trim().is_empty() {
+                        "manual".into()
+                    } else {
+                        "qr".into()
                     },
-                    t,
-                )
-                .await?;
-            out.push(match outcome {
+                    scanned_at: scan
+                        .scanned_at
+                        .filter(|s| *s > 0 && *s <= t + 300)
+                        .unwrap_or(t),
+                    session_id: session.id,
+                    programme_id: session.programme_id,
+                    registration_id: reg.id,
+                    person_id: reg.person_id,
+                    venue_id: v.id,
+                    tier: person_tier,
+                    region: v.region,
+                },
+                person_name,
+            ));
+            // Filled in below, once the scans are committed.
+            out.push(refuse("checkin.malformed", &[], Some(reg.id)));
+        }
+        if pending.is_empty() {
+            return Ok(out);
+        }
+        let records: Vec<ScanRecord> = pending.iter().map(|(_, r, _)| r.clone()).collect();
+        let outcomes = self.store().record_scans(records, t).await?;
+        for ((slot, record, name), outcome) in pending.into_iter().zip(outcomes) {
+            out[slot] = match outcome {
                 ScanOutcome::Accepted { venue_id, at } => ScanResult {
-                    scan_id: scan.scan_id.clone(),
+                    scan_id: scans[slot].scan_id.clone(),
                     status: "accepted",
                     message: crate::i18n::Lang::Zh.t("checkin.ok").to_string(),
-                    registration_id: Some(reg.id),
-                    name: Some(person_name.clone()),
+                    registration_id: Some(record.registration_id),
+                    name: Some(name),
                     venue_id: Some(venue_id),
                     at: Some(at),
                 },
                 ScanOutcome::Duplicate { venue_id, at } => ScanResult {
-                    scan_id: scan.scan_id.clone(),
+                    scan_id: scans[slot].scan_id.clone(),
                     status: "duplicate",
                     message: crate::i18n::Lang::Zh.tf(
                         "checkin.duplicate",
@@ -867,12 +876,12 @@ impl Fanxing {
                             ("venue", &self.venue_name(venue_id).await?),
                         ],
                     ),
-                    registration_id: Some(reg.id),
-                    name: Some(person_name.clone()),
+                    registration_id: Some(record.registration_id),
+                    name: Some(name),
                     venue_id: Some(venue_id),
                     at: Some(at),
                 },
-            });
+            };
         }
         Ok(out)
     }

@@ -23,6 +23,8 @@ pub struct SqlStore {
     pool: AnyPool,
     writer: AnyPool,
     backend: Backend,
+    /// Started on first use, on the runtime that uses it.
+    checkins: std::sync::OnceLock<crate::checkin::GroupCommit>,
 }
 
 impl SqlStore {
@@ -34,6 +36,7 @@ impl SqlStore {
             pool,
             writer,
             backend,
+            checkins: std::sync::OnceLock::new(),
         }
     }
 
@@ -45,6 +48,12 @@ impl SqlStore {
     /// The pool for writes.
     pub fn writer(&self) -> &AnyPool {
         &self.writer
+    }
+
+    /// The group-commit writer for check-in scans.
+    pub(crate) fn checkins(&self) -> &crate::checkin::GroupCommit {
+        self.checkins
+            .get_or_init(|| crate::checkin::GroupCommit::start(self.writer.clone()))
     }
 }
 

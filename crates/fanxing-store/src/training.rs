@@ -737,20 +737,36 @@ impl TrainingStore for SqlStore {
         rows.iter().map(venue_from).collect()
     }
 
-    async fn venue_and_session(&self, id: VenueId) -> Result<Option<(Venue, Session)>> {
-        let select = SESSION_SELECT.replace(
-            " FROM training_sessions s JOIN regions r ON r.code = s.region WHERE 1=1",
+    async fn venue_and_session(
+        &self,
+        id: VenueId,
+        user: UserId,
+    ) -> Result<Option<(Venue, Session, bool)>> {
+        let (head, _) = SESSION_SELECT
+            .split_once(" FROM training_sessions s")
+            .unwrap_or((SESSION_SELECT, ""));
+        let mut q = Sql::new(head);
+        q.push(
             ", v.id AS v_id, v.session_id AS v_session_id, v.kind AS v_kind, v.name AS v_name, \
              v.address AS v_address, v.region AS v_region, v.capacity AS v_capacity, \
-             v.stream_url AS v_stream_url \
-             FROM venues v JOIN training_sessions s ON s.id = v.session_id \
+             v.stream_url AS v_stream_url, \
+             (SELECT COUNT(*) FROM venue_staff w WHERE w.venue_id = v.id AND w.user_id = ",
+        )
+        .bind(user)
+        .push(
+            ") AS v_staff FROM venues v JOIN training_sessions s ON s.id = v.session_id \
              JOIN regions r ON r.code = s.region WHERE v.id = ",
-        );
-        let mut q = Sql::new(&select);
-        q.bind(id);
+        )
+        .bind(id);
         let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
-        row.map(|r| Ok((venue_prefixed(&r, "v_")?, session_from(&r)?)))
-            .transpose()
+        row.map(|r| {
+            Ok((
+                venue_prefixed(&r, "v_")?,
+                session_from(&r)?,
+                col::<i64>(&r, "v_staff")? > 0,
+            ))
+        })
+        .transpose()
     }
 
     async fn get_venue(&self, id: VenueId) -> Result<Option<Venue>> {
@@ -768,13 +784,6 @@ impl TrainingStore for SqlStore {
             .push(") ON CONFLICT (venue_id, user_id) DO NOTHING");
         q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
-    }
-
-    async fn is_venue_staff(&self, venue: VenueId, user: UserId) -> Result<bool> {
-        let mut q = Sql::new("SELECT COUNT(*) AS n FROM venue_staff WHERE venue_id = ");
-        q.bind(venue).push(" AND user_id = ").bind(user);
-        let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
-        Ok(col::<i64>(&row, "n")? > 0)
     }
 
     async fn staff_venues(&self, user: UserId) -> Result<Vec<VenueId>> {
@@ -978,93 +987,8 @@ impl TrainingStore for SqlStore {
         Ok(())
     }
 
-    async fn record_scan(&self, s: &ScanRecord, now: i64) -> Result<ScanOutcome> {
-        let mut tx = self.writer().begin().await.map_err(db)?;
-        let at = s.scanned_at.min(now);
-        // The attendance first (a write, so the transaction holds the lock
-        // from its first statement): at most one per person and session.
-        let mut q = Sql::new(
-            "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
-             region, programme_id, recorded_at) VALUES (",
-        );
-        q.bind(s.session_id)
-            .push(", ")
-            .bind(s.person_id)
-            .push(", ")
-            .bind(s.registration_id)
-            .push(", ")
-            .bind(s.venue_id)
-            .push(", 'onsite', ")
-            .bind(s.tier.as_str())
-            .push(", ")
-            .bind(s.region.value() as i64)
-            .push(", ")
-            .bind(s.programme_id)
-            .push(", ")
-            .bind(at)
-            .push(") ON CONFLICT (session_id, person_id) DO NOTHING");
-        let made = q
-            .query()
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected()
-            == 1;
-        // Then the scan itself; a scan id seen before keeps its first outcome.
-        let mut q = Sql::new(
-            "INSERT INTO checkins (scan_id, session_id, registration_id, venue_id, device_id, method, \
-             scanned_at, received_at, outcome) VALUES (",
-        );
-        q.bind(s.scan_id.as_str())
-            .push(", ")
-            .bind(s.session_id)
-            .push(", ")
-            .bind(s.registration_id)
-            .push(", ")
-            .bind(s.venue_id)
-            .push(", ")
-            .bind(s.device_id.as_str())
-            .push(", ")
-            .bind(s.method.as_str())
-            .push(", ")
-            .bind(s.scanned_at)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(if made { "accepted" } else { "duplicate" })
-            .push(") ON CONFLICT (scan_id) DO NOTHING");
-        let fresh = q
-            .query()
-            .execute(&mut *tx)
-            .await
-            .map_err(db)?
-            .rows_affected()
-            == 1;
-        let accepted = if fresh {
-            made
-        } else {
-            let mut q = Sql::new("SELECT outcome FROM checkins WHERE scan_id = ");
-            q.bind(s.scan_id.as_str());
-            let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-            col::<String>(&row, "outcome")? == "accepted"
-        };
-        let (venue_id, at) = if made {
-            (s.venue_id, at)
-        } else {
-            let mut q =
-                Sql::new("SELECT venue_id, recorded_at FROM attendances WHERE session_id = ");
-            q.bind(s.session_id)
-                .push(" AND person_id = ")
-                .bind(s.person_id);
-            let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-            (col(&row, "venue_id")?, col(&row, "recorded_at")?)
-        };
-        tx.commit().await.map_err(db)?;
-        Ok(if accepted {
-            ScanOutcome::Accepted { venue_id, at }
-        } else {
-            ScanOutcome::Duplicate { venue_id, at }
-        })
+    async fn record_scans(&self, scans: Vec<ScanRecord>, now: i64) -> Result<Vec<ScanOutcome>> {
+        self.checkins().record(scans, now).await
     }
 
     async fn online_now(&self, session: SessionId, since_minute: i64) -> Result<i64> {

@@ -506,6 +506,26 @@ async fn signed_tickets_and_idempotent_checkin() {
     // Resending a scan gives the same answer and changes nothing.
     let again = scan("phone-a", "a-1", &code).await;
     assert_eq!(again[0]["status"], a[0]["status"]);
+    // One batch holding a replay, a new scan of the same ticket and that
+    // scan again: answered as if applied one after the other.
+    let url = app.url(&format!("/api/v1/venues/{main}/scans"));
+    let batch: Value = api
+        .post(&url)
+        .json(&json!({"device_id": "phone-c", "scans": [
+            {"scan_id": "a-1", "code": code},
+            {"scan_id": "c-1", "code": code},
+            {"scan_id": "c-1", "code": code},
+        ]}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(batch[0]["status"], a[0]["status"], "{batch}");
+    assert_eq!(batch[1]["status"], "duplicate", "{batch}");
+    assert_eq!(batch[2]["status"], "duplicate", "{batch}");
+    assert_eq!(batch[1]["at"], batch[0]["at"], "{batch}");
     let (total, onsite, _) = app
         .opened
         .store
