@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Run the whole Fanxing test suite: formatting, lints, Rust tests on SQLite
-# and on PostgreSQL, and the headless browser tests.
+# and on PostgreSQL, the headless browser tests, and the outputs check
+# (certificate PDF, Excel report and calendars read by poppler, zbar,
+# openpyxl and icalendar: scripts/check_outputs.py).
 #
-# Meant for a fresh Debian machine as root: installs PostgreSQL, Chromium and
-# CJK fonts with apt-get when missing.
+# Meant for a fresh Debian machine as root: installs PostgreSQL, Chromium,
+# CJK fonts, poppler-utils and zbar-tools with apt-get when missing, and
+# openpyxl and icalendar into a Python venv.
 #
 # Environment:
 #   CARGO_TARGET_DIR     build directory (default: $HOME/.cache/fanxing/target,
@@ -11,6 +14,8 @@
 #   FANXING_TEST_PG_URL  PostgreSQL admin URL for the PostgreSQL test run
 #                        (default: postgres://postgres@127.0.0.1:5432/postgres)
 #   CHROMIUM             Chromium executable (default: /usr/bin/chromium)
+#   FANXING_TEST_VENV    Python venv for the outputs check
+#                        (default: $HOME/.cache/fanxing/venv)
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -161,6 +166,43 @@ else
 fi
 
 # ---------------------------------------------------------------------------
+section "Outputs check dependencies (poppler-utils, zbar-tools, Python venv)"
+# Third-party readers for scripts/check_outputs.py; pinned Python packages in
+# a venv kept with the build cache.
+PY_VENV="${FANXING_TEST_VENV:-$HOME/.cache/fanxing/venv}"
+PY_PACKAGES=(openpyxl==3.1.5 icalendar==7.3.2)
+reader_pkgs=()
+for tool in pdffonts pdftoppm pdftotext pdfinfo; do
+  if ! command -v "$tool" >/dev/null 2>&1; then
+    reader_pkgs+=(poppler-utils)
+    break
+  fi
+done
+command -v zbarimg >/dev/null 2>&1 || reader_pkgs+=(zbar-tools)
+command -v python3 >/dev/null 2>&1 || reader_pkgs+=(python3 python3-venv)
+if [ "${#reader_pkgs[@]}" -gt 0 ]; then
+  apt_install "${reader_pkgs[@]}"
+fi
+if [ "$(cat "$PY_VENV/.fanxing-packages" 2>/dev/null || true)" != "${PY_PACKAGES[*]}" ] ||
+  ! "$PY_VENV/bin/python" -c 'import openpyxl, icalendar' >/dev/null 2>&1; then
+  echo "creating Python venv $PY_VENV with ${PY_PACKAGES[*]}"
+  rm -rf "$PY_VENV"
+  mkdir -p "$(dirname "$PY_VENV")"
+  if ! python3 -m venv "$PY_VENV"; then
+    # Debian's python3 ships venv (ensurepip) separately.
+    rm -rf "$PY_VENV"
+    apt_install python3-venv
+    python3 -m venv "$PY_VENV" || die "python3 -m venv $PY_VENV failed"
+  fi
+  "$PY_VENV/bin/python" -m pip install --disable-pip-version-check --quiet "${PY_PACKAGES[@]}" ||
+    die "pip install ${PY_PACKAGES[*]} into $PY_VENV failed"
+  echo "${PY_PACKAGES[*]}" >"$PY_VENV/.fanxing-packages"
+fi
+"$PY_VENV/bin/python" -c 'import openpyxl, icalendar; print("openpyxl", openpyxl.__version__, "icalendar", icalendar.__version__)'
+pdffonts -v 2>&1 | sed -n 1p
+zbarimg --version
+
+# ---------------------------------------------------------------------------
 section "cargo fmt --check"
 cargo fmt --all --check
 
@@ -196,50 +238,70 @@ free_port() {
   fi
 }
 
-DATA_DIR="$(mktemp -d)"
-SERVER_LOG="$DATA_DIR.log"
-SERVER_PID=""
-cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
-    kill "$SERVER_PID" 2>/dev/null || true
+# Demo servers started below; all are stopped and their data removed on exit.
+SERVER_PIDS=()
+TEMP_PATHS=()
+stop_server() {
+  local pid="$1"
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
+    kill "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do
-      kill -0 "$SERVER_PID" 2>/dev/null || break
+      kill -0 "$pid" 2>/dev/null || break
       sleep 0.1
     done
-    kill -9 "$SERVER_PID" 2>/dev/null || true
-    wait "$SERVER_PID" 2>/dev/null || true
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
   fi
-  rm -rf "$DATA_DIR" "$SERVER_LOG"
+}
+cleanup() {
+  local pid
+  for pid in ${SERVER_PIDS[@]+"${SERVER_PIDS[@]}"}; do
+    stop_server "$pid"
+  done
+  if [ "${#TEMP_PATHS[@]}" -gt 0 ]; then
+    rm -rf "${TEMP_PATHS[@]}"
+  fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-PORT="$(free_port)"
-BASE_URL="http://127.0.0.1:$PORT"
-# The browser test always runs on SQLite.
-env -u DATABASE_URL "$BIN" serve --demo --data-dir "$DATA_DIR" --bind 127.0.0.1 --port "$PORT" \
-  >"$SERVER_LOG" 2>&1 </dev/null &
-SERVER_PID=$!
-echo "server pid $SERVER_PID on $BASE_URL (data dir $DATA_DIR)"
+# Starts `fanxing serve --demo` on SQLite (never DATABASE_URL) in a fresh
+# temporary data directory on a free port and waits for /healthz. Sets
+# SERVER_PID, DATA_DIR, SERVER_LOG and BASE_URL.
+start_demo_server() {
+  DATA_DIR="$(mktemp -d)"
+  SERVER_LOG="$DATA_DIR.log"
+  TEMP_PATHS+=("$DATA_DIR" "$SERVER_LOG")
+  local port ready deadline
+  port="$(free_port)"
+  BASE_URL="http://127.0.0.1:$port"
+  env -u DATABASE_URL "$BIN" serve --demo --data-dir "$DATA_DIR" --bind 127.0.0.1 --port "$port" \
+    >"$SERVER_LOG" 2>&1 </dev/null &
+  SERVER_PID=$!
+  SERVER_PIDS+=("$SERVER_PID")
+  echo "server pid $SERVER_PID on $BASE_URL (data dir $DATA_DIR)"
+  ready=0
+  deadline=$((SECONDS + 120))
+  while [ "$SECONDS" -lt "$deadline" ]; do
+    if curl -fsS --max-time 2 "$BASE_URL/healthz" 2>/dev/null | grep '"ok"' >/dev/null; then
+      ready=1
+      break
+    fi
+    if ! kill -0 "$SERVER_PID" 2>/dev/null; then
+      break
+    fi
+    sleep 0.2
+  done
+  if [ "$ready" -ne 1 ]; then
+    echo "---- server log ----" >&2
+    tail -n 50 "$SERVER_LOG" >&2 || true
+    die "server did not answer $BASE_URL/healthz within 120 s"
+  fi
+  echo "server ready"
+}
 
-ready=0
-deadline=$((SECONDS + 120))
-while [ "$SECONDS" -lt "$deadline" ]; do
-  if curl -fsS --max-time 2 "$BASE_URL/healthz" 2>/dev/null | grep '"ok"' >/dev/null; then
-    ready=1
-    break
-  fi
-  if ! kill -0 "$SERVER_PID" 2>/dev/null; then
-    break
-  fi
-  sleep 0.2
-done
-if [ "$ready" -ne 1 ]; then
-  echo "---- server log ----" >&2
-  tail -n 50 "$SERVER_LOG" >&2 || true
-  die "server did not answer $BASE_URL/healthz within 120 s"
-fi
-echo "server ready"
+# The browser tests share one server (always on SQLite).
+start_demo_server
 
 if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/people-list.mjs "$BASE_URL"; then
   echo "---- server log ----" >&2
@@ -262,5 +324,24 @@ if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/dashboard.mjs "$BASE_URL"; then
   tail -n 50 "$SERVER_LOG" >&2 || true
   die "browser test (dashboard) failed"
 fi
+stop_server "$SERVER_PID"
+
+# ---------------------------------------------------------------------------
+section "Outputs check (certificate PDF + QR, Excel report, calendars)"
+# A fresh demo server of its own: the check revokes a certificate and
+# registers the demo trainee. The certificate font is FANXING_CJK_FONT if
+# set, else Debian's fonts-noto-cjk (installed above).
+if [ -z "${FANXING_CJK_FONT:-}" ] &&
+  [ ! -f /usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc ] &&
+  [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then
+  apt_install fonts-noto-cjk
+fi
+start_demo_server
+if ! "$PY_VENV/bin/python" scripts/check_outputs.py "$BASE_URL" --data-dir "$DATA_DIR"; then
+  echo "---- server log ----" >&2
+  tail -n 50 "$SERVER_LOG" >&2 || true
+  die "outputs check failed (scripts/check_outputs.py)"
+fi
+stop_server "$SERVER_PID"
 
 section "All checks passed"
