@@ -23,6 +23,15 @@ pub struct Track {
     pub required_sessions: i64,
 }
 
+impl Track {
+    pub fn name(&self, lang: impl std::borrow::Borrow<crate::Lang>) -> &str {
+        match lang.borrow() {
+            crate::Lang::Zh => &self.name_zh,
+            crate::Lang::En => &self.name_en,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Competency {
     pub id: i64,

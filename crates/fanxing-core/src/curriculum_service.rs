@@ -172,6 +172,9 @@ impl Fanxing {
 
 use crate::curriculum::{is_certificate_number, new_certificate_number, CertificateView};
 
+/// The most certificates one zip download holds.
+pub const MAX_CERTIFICATES_PER_ZIP: i64 = 3_000;
+
 impl Fanxing {
     /// Issues a certificate to everyone who has completed a track of the
     /// programme (its required number of attended sessions of the track's
@@ -222,6 +225,61 @@ impl Fanxing {
     pub async fn my_certificates(&self, actor: &Actor) -> Result<Vec<CertificateView>> {
         let person = actor.user.person_id.ok_or(Error::Forbidden)?;
         self.store().person_certificates(person).await
+    }
+
+    /// The certificates of holders in the caller's office scope, optionally
+    /// of one track or held by one session's attendees (a session outside
+    /// the scope lists nothing of it). Offices only.
+    pub async fn office_certificates(
+        &self,
+        actor: &Actor,
+        track: Option<i64>,
+        session: Option<crate::training::SessionId>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<crate::store::Page<CertificateView>> {
+        let range = actor.office_range().ok_or(Error::Forbidden)?;
+        self.store()
+            .list_certificates(&crate::store::CertificateQuery {
+                range,
+                track,
+                session,
+                offset: offset.max(0),
+                limit: limit.clamp(1, MAX_CERTIFICATES_PER_ZIP),
+            })
+            .await
+    }
+
+    /// All the certificates a zip download holds (at most
+    /// [`MAX_CERTIFICATES_PER_ZIP`]; more asks the office to narrow the
+    /// filter), audited with the count.
+    pub async fn certificates_for_zip(
+        &self,
+        actor: &Actor,
+        track: Option<i64>,
+        session: Option<crate::training::SessionId>,
+    ) -> Result<Vec<CertificateView>> {
+        let page = self
+            .office_certificates(actor, track, session, 0, MAX_CERTIFICATES_PER_ZIP)
+            .await?;
+        if page.total > MAX_CERTIFICATES_PER_ZIP {
+            return Err(Error::field("track", "certificate.zip_too_many"));
+        }
+        if page.items.is_empty() {
+            return Err(Error::field("track", "certificate.none_match"));
+        }
+        self.audit(
+            actor,
+            "export.certificates",
+            &format!(
+                "track:{} session:{}",
+                track.map(|t| t.to_string()).unwrap_or_default(),
+                session.map(|s| s.to_string()).unwrap_or_default()
+            ),
+            &format!("{} certificates", page.items.len()),
+        )
+        .await?;
+        Ok(page.items)
     }
 
     /// Revokes a certificate (offices over the holder); a reason is required.

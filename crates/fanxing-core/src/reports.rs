@@ -5,7 +5,7 @@ use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
-use crate::store::RosterEntry;
+use crate::store::{AttendanceExportRow, RosterEntry};
 use crate::training::{format_local, Progress, Venue};
 
 fn x(e: XlsxError) -> Error {
@@ -132,6 +132,7 @@ pub fn attendance_xlsx(
         (lang.t("field.tier"), 12.0),
         (lang.t("sessions.venue"), 28.0),
         (lang.t("report.status"), 12.0),
+        (lang.t("report.waitlist_pos"), 10.0),
         (lang.t("report.attended_venue"), 28.0),
         (lang.t("report.checked_in_at"), 18.0),
     ];
@@ -152,20 +153,150 @@ pub fn attendance_xlsx(
         ws.write_string(row, 3, name(r.venue_id)).map_err(x)?;
         ws.write_string(row, 4, lang.t(r.status.label_key()))
             .map_err(x)?;
+        if let Some(pos) = r.waitlist_pos {
+            ws.write_number(row, 5, pos as f64).map_err(x)?;
+        }
         if let (Some(v), Some(at)) = (r.attended_venue_id, r.attended_at) {
-            ws.write_string(row, 5, name(v)).map_err(x)?;
-            ws.write_string(row, 6, format_local(at)).map_err(x)?;
+            ws.write_string(row, 6, name(v)).map_err(x)?;
+            ws.write_string(row, 7, format_local(at)).map_err(x)?;
         }
     }
     let _ = title;
-    ws.autofilter(0, 0, roster.len() as u32, 6).map_err(x)?;
+    ws.autofilter(0, 0, roster.len() as u32, 7).map_err(x)?;
     wb.save_to_buffer().map_err(x)
+}
+
+/// Rows per worksheet before the list continues on the next (Excel holds
+/// 1,048,576 rows, the header included).
+const SHEET_ROWS: u32 = 1_048_575;
+
+/// A programme's attendance list, written row by row in constant memory:
+/// rows go to a temporary file as they come, so a 100,000-row export holds
+/// one page of rows at a time, never the whole list.
+pub struct AttendanceSheet {
+    wb: Workbook,
+    lang: Lang,
+    sheets: u32,
+    row: u32,
+    rows: usize,
+}
+
+impl AttendanceSheet {
+    pub fn new(lang: Lang) -> Result<AttendanceSheet> {
+        let mut s = AttendanceSheet {
+            wb: Workbook::new(),
+            lang,
+            sheets: 0,
+            row: 0,
+            rows: 0,
+        };
+        s.next_sheet()?;
+        Ok(s)
+    }
+
+    fn next_sheet(&mut self) -> Result<()> {
+        let lang = self.lang;
+        self.sheets += 1;
+        let ws = self.wb.add_worksheet_with_constant_memory().map_err(x)?;
+        let name = if self.sheets == 1 {
+            lang.t("report.attendance_sheet").to_string()
+        } else {
+            format!("{} ({})", lang.t("report.attendance_sheet"), self.sheets)
+        };
+        ws.set_name(name).map_err(x)?;
+        let cols = [
+            (lang.t("report.session"), 30.0),
+            (lang.t("sessions.starts_at"), 18.0),
+            (lang.t("sessions.venue"), 28.0),
+            (lang.t("home.region"), 14.0),
+            (lang.t("field.name"), 12.0),
+            (lang.t("field.mobile"), 14.0),
+            (lang.t("field.tier"), 12.0),
+            (lang.t("report.mode"), 8.0),
+            (lang.t("report.checked_in_at"), 18.0),
+        ];
+        header(ws, &cols)?;
+        self.row = 0;
+        Ok(())
+    }
+
+    /// Appends one attendance (the mobile as the caller may see it).
+    pub fn push(&mut self, r: &AttendanceExportRow) -> Result<()> {
+        if self.row == SHEET_ROWS {
+            self.next_sheet()?;
+        }
+        self.row += 1;
+        self.rows += 1;
+        let (row, lang) = (self.row, self.lang);
+        let index = (self.sheets - 1) as usize;
+        let ws = self.wb.worksheet_from_index(index).map_err(x)?;
+        ws.write_string(row, 0, &r.session_title).map_err(x)?;
+        ws.write_string(row, 1, format_local(r.starts_at))
+            .map_err(x)?;
+        ws.write_string(row, 2, &r.venue_name).map_err(x)?;
+        ws.write_string(row, 3, &r.region_name).map_err(x)?;
+        ws.write_string(row, 4, &r.person_name).map_err(x)?;
+        ws.write_string(row, 5, &r.mobile).map_err(x)?;
+        ws.write_string(row, 6, lang.t(r.tier.label_key()))
+            .map_err(x)?;
+        let mode = if r.mode == "online" {
+            lang.t("report.mode_online")
+        } else {
+            lang.t("report.mode_onsite")
+        };
+        ws.write_string(row, 7, mode).map_err(x)?;
+        ws.write_string(row, 8, format_local(r.recorded_at))
+            .map_err(x)?;
+        Ok(())
+    }
+
+    /// Finishes the workbook into `out`; returns the number of rows.
+    pub fn finish<W: std::io::Write + std::io::Seek + Send>(mut self, out: W) -> Result<usize> {
+        let last = self.row;
+        let index = (self.sheets - 1) as usize;
+        let ws = self.wb.worksheet_from_index(index).map_err(x)?;
+        ws.autofilter(0, 0, last, 8).map_err(x)?;
+        self.wb.save_to_writer(out).map_err(x)?;
+        Ok(self.rows)
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::training::{Counts, ProgressNode, TierCounts};
+
+    #[test]
+    fn attendance_sheet_streams_rows_and_reads_back() {
+        let mut sheet = AttendanceSheet::new(Lang::Zh).unwrap();
+        for i in 0..1_000 {
+            sheet
+                .push(&AttendanceExportRow {
+                    registration_id: i,
+                    session_title: format!("第{i}期"),
+                    starts_at: 1_735_700_000,
+                    venue_name: "主会场".into(),
+                    region_name: "南京市".into(),
+                    person_name: "张三".into(),
+                    mobile: "138****0000".into(),
+                    tier: crate::model::Tier::Operator,
+                    mode: if i % 2 == 0 { "online" } else { "onsite" }.into(),
+                    recorded_at: 1_735_700_000,
+                })
+                .unwrap();
+        }
+        let mut out = std::io::Cursor::new(Vec::new());
+        assert_eq!(sheet.finish(&mut out).unwrap(), 1_000);
+        let grid = crate::roster::read_grid("a.xlsx", out.get_ref()).unwrap();
+        assert_eq!(grid.len(), 1_001);
+        let text = |c: &crate::roster::Cell| match c {
+            crate::roster::Cell::Text(s) => s.clone(),
+            _ => String::new(),
+        };
+        assert_eq!(text(&grid[0][4]), "姓名");
+        assert_eq!(text(&grid[1000][0]), "第999期");
+        assert_eq!(text(&grid[1][7]), "线上");
+    }
 
     #[test]
     fn progress_report_has_numbers_and_a_chart() {

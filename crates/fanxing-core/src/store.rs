@@ -408,6 +408,16 @@ pub trait TrainingStore: Send + Sync {
     /// transaction (group commit).
     async fn record_scans(&self, scans: Vec<ScanRecord>, now: i64) -> Result<Vec<ScanOutcome>>;
     async fn record_presence(&self, registration: RegistrationId, minute: i64) -> Result<()>;
+    /// Attendances of a programme counted in `range`, in registration id
+    /// order after `after_id`, at most `limit` (keyset pages for streaming
+    /// exports).
+    async fn attendance_export_page(
+        &self,
+        programme: ProgrammeId,
+        range: RegionRange,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<AttendanceExportRow>>;
     /// Online registrants present at or after `since_minute`.
     async fn online_now(&self, session: SessionId, since_minute: i64) -> Result<i64>;
     /// Turns online registrations present for at least `min_minutes` into
@@ -482,4 +492,36 @@ pub trait CurriculumStore: Send + Sync {
         person: PersonId,
     ) -> Result<Vec<crate::curriculum::CertificateView>>;
     async fn revoke_certificate(&self, number: &str, reason: &str, now: i64) -> Result<bool>;
+    /// Certificates of holders in `range`, newest first, optionally of one
+    /// track or held by the attendees of one session.
+    async fn list_certificates(
+        &self,
+        q: &CertificateQuery,
+    ) -> Result<Page<crate::curriculum::CertificateView>>;
+}
+
+/// Filters for an office's certificate list (and its zip download).
+#[derive(Debug, Clone)]
+pub struct CertificateQuery {
+    pub range: RegionRange,
+    pub track: Option<i64>,
+    pub session: Option<SessionId>,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+/// One attendance as the programme-wide export lists it.
+#[derive(Debug, Clone)]
+pub struct AttendanceExportRow {
+    /// The attendance's registration: its key in keyset pages.
+    pub registration_id: RegistrationId,
+    pub session_title: String,
+    pub starts_at: i64,
+    pub venue_name: String,
+    pub region_name: String,
+    pub person_name: String,
+    pub mobile: String,
+    pub tier: Tier,
+    pub mode: String,
+    pub recorded_at: i64,
 }

@@ -6,7 +6,7 @@ use sqlx::any::AnyRow;
 use fanxing_core::curriculum::{CertificateView, Competency, Course, CourseDraft, Material, Track};
 use fanxing_core::error::{Error, FieldError, Result};
 use fanxing_core::model::{Tier, UserId};
-use fanxing_core::store::CurriculumStore;
+use fanxing_core::store::{CertificateQuery, CurriculumStore, Page};
 use fanxing_core::training::CourseId;
 
 use crate::sql::Sql;
@@ -300,6 +300,47 @@ impl CurriculumStore for SqlStore {
             .push(" ORDER BY c.id");
         let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
         rows.iter().map(certificate_from).collect()
+    }
+
+    async fn list_certificates(&self, f: &CertificateQuery) -> Result<Page<CertificateView>> {
+        let mut filter = Sql::new("");
+        filter
+            .push(" AND p.region BETWEEN ")
+            .bind(f.range.lo as i64)
+            .push(" AND ")
+            .bind(f.range.hi as i64);
+        if let Some(track) = f.track {
+            filter.push(" AND c.track_id = ").bind(track);
+        }
+        if let Some(session) = f.session {
+            filter
+                .push(" AND c.person_id IN (SELECT a.person_id FROM attendances a WHERE a.session_id = ")
+                .bind(session)
+                .push(")");
+        }
+        let count_text = format!(
+            "SELECT COUNT(*) AS n FROM certificates c JOIN people p ON p.id = c.person_id \
+             WHERE 1=1{}",
+            filter.text
+        );
+        let row = Sql::with_text(&filter, count_text)
+            .query()
+            .fetch_one(self.pool())
+            .await
+            .map_err(db)?;
+        let total: i64 = col(&row, "n")?;
+        let mut q = Sql::with_text(&filter, format!("{CERT_SELECT}{}", filter.text));
+        q.push(" ORDER BY c.id DESC LIMIT ")
+            .bind(f.limit)
+            .push(" OFFSET ")
+            .bind(f.offset);
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        Ok(Page {
+            items: rows.iter().map(certificate_from).collect::<Result<_>>()?,
+            total,
+            offset: f.offset,
+            limit: f.limit,
+        })
     }
 
     async fn revoke_certificate(&self, number: &str, reason: &str, now: i64) -> Result<bool> {

@@ -14,8 +14,8 @@ use fanxing_core::error::{Error, FieldError, Result};
 use fanxing_core::model::{PersonId, Tier, UserId};
 use fanxing_core::region::RegionRange;
 use fanxing_core::store::{
-    MyRegistration, Page, RegistrationRow, RosterEntry, ScanOutcome, ScanRecord, SessionQuery,
-    TrainingStore,
+    AttendanceExportRow, MyRegistration, Page, RegistrationRow, RosterEntry, ScanOutcome,
+    ScanRecord, SessionQuery, TrainingStore,
 };
 use fanxing_core::training::{
     ActualRow, Counts, Programme, ProgrammeId, RegisterOutcome, Registration, RegistrationId,
@@ -989,6 +989,49 @@ impl TrainingStore for SqlStore {
 
     async fn record_scans(&self, scans: Vec<ScanRecord>, now: i64) -> Result<Vec<ScanOutcome>> {
         self.checkins().record(scans, now).await
+    }
+
+    async fn attendance_export_page(
+        &self,
+        programme: ProgrammeId,
+        range: RegionRange,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<AttendanceExportRow>> {
+        let mut q = Sql::new(
+            "SELECT a.registration_id, s.title, s.starts_at, v.name AS venue_name, r.name AS region_name, \
+             p.name AS person_name, p.mobile, a.tier, a.mode, a.recorded_at \
+             FROM attendances a JOIN training_sessions s ON s.id = a.session_id \
+             JOIN venues v ON v.id = a.venue_id JOIN regions r ON r.code = a.region \
+             JOIN people p ON p.id = a.person_id WHERE a.programme_id = ",
+        );
+        q.bind(programme)
+            .push(" AND a.region BETWEEN ")
+            .bind(range.lo as i64)
+            .push(" AND ")
+            .bind(range.hi as i64)
+            .push(" AND a.registration_id > ")
+            .bind(after_id)
+            .push(" ORDER BY a.registration_id LIMIT ")
+            .bind(limit);
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let tier: String = col(r, "tier")?;
+                Ok(AttendanceExportRow {
+                    registration_id: col(r, "registration_id")?,
+                    session_title: col(r, "title")?,
+                    starts_at: col(r, "starts_at")?,
+                    venue_name: col(r, "venue_name")?,
+                    region_name: col(r, "region_name")?,
+                    person_name: col(r, "person_name")?,
+                    mobile: col(r, "mobile")?,
+                    tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    mode: col(r, "mode")?,
+                    recorded_at: col(r, "recorded_at")?,
+                })
+            })
+            .collect()
     }
 
     async fn online_now(&self, session: SessionId, since_minute: i64) -> Result<i64> {

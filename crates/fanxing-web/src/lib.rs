@@ -14,6 +14,7 @@ pub mod api_training;
 pub mod certificate_pdf;
 pub mod charts;
 pub mod ctx;
+pub mod download;
 pub mod error;
 pub mod openapi;
 pub mod pages;
@@ -89,6 +90,9 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/calendar/{feed}"),
     ("GET", "/programmes/{id}/report.xlsx"),
     ("GET", "/sessions/{id}/attendance.xlsx"),
+    ("GET", "/programmes/{id}/attendances.xlsx"),
+    ("GET", "/certificates"),
+    ("GET", "/certificates.zip"),
     ("GET", "/verify/{number}"),
     ("GET", "/my/certificates"),
     ("GET", "/certificates/{number}/pdf"),
@@ -258,6 +262,12 @@ pub fn router(state: AppState) -> Router {
         .route("/calendar/{feed}", get(pt::feed))
         .route("/programmes/{id}/report.xlsx", get(pt::progress_report))
         .route("/sessions/{id}/attendance.xlsx", get(pt::attendance_report))
+        .route(
+            "/programmes/{id}/attendances.xlsx",
+            get(pt::attendances_export),
+        )
+        .route("/certificates", get(pc::office_certificates))
+        .route("/certificates.zip", get(pc::certificates_zip))
         .route("/verify/{number}", get(pc::verify))
         .route("/my/certificates", get(pc::my_certificates))
         .route("/certificates/{number}/pdf", get(pc::certificate_pdf))

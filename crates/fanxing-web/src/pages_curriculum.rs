@@ -596,3 +596,166 @@ pub async fn revoke_certificate(
         })?;
     Ok(Redirect::to(&format!("/verify/{}", crate::error::urlencode(&number))).into_response())
 }
+
+/// Filters of the office certificate list and its zip download.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CertificateFilter {
+    track: Option<String>,
+    session: Option<String>,
+    page: Option<String>,
+}
+
+impl CertificateFilter {
+    /// The track and session ids; a malformed one is a field error.
+    fn ids(&self) -> Result<(Option<i64>, Option<i64>), Error> {
+        let parse = |v: &Option<String>, name: &'static str| -> Result<Option<i64>, Error> {
+            match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                None => Ok(None),
+                Some(v) => v
+                    .parse::<i64>()
+                    .map(Some)
+                    .map_err(|_| Error::field(name, "error.number")),
+            }
+        };
+        Ok((
+            parse(&self.track, "track")?,
+            parse(&self.session, "session")?,
+        ))
+    }
+
+    fn query(&self, page: Option<i64>) -> String {
+        let mut parts = Vec::new();
+        for (k, v) in [("track", &self.track), ("session", &self.session)] {
+            if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+                parts.push(format!("{k}={}", crate::error::urlencode(v)));
+            }
+        }
+        if let Some(n) = page {
+            parts.push(format!("page={n}"));
+        }
+        parts.join("&")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "certificates.html")]
+struct CertificatesPage<'a> {
+    ctx: &'a Ctx,
+    tracks: Vec<Track>,
+    track: String,
+    session: String,
+    certs: fanxing_core::store::Page<fanxing_core::curriculum::CertificateView>,
+    count: String,
+    zip_href: String,
+    pager: crate::pages::Pager,
+}
+
+const CERTS_PER_PAGE: i64 = 50;
+
+/// An office's certificates (holders in its scope), by track or session,
+/// with a zip download of all that match.
+pub async fn office_certificates(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(f): axum::extract::Query<CertificateFilter>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(&ctx, e);
+    let (track, session) = f.ids().map_err(err)?;
+    let page = f
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let certs = state
+        .app
+        .office_certificates(
+            actor,
+            track,
+            session,
+            (page - 1) * CERTS_PER_PAGE,
+            CERTS_PER_PAGE,
+        )
+        .await
+        .map_err(err)?;
+    let pages = ((certs.total + CERTS_PER_PAGE - 1) / CERTS_PER_PAGE).max(1);
+    let href = |n: i64| format!("/certificates?{}", f.query(Some(n)));
+    let pager = crate::pages::Pager {
+        page,
+        pages,
+        prev: (page > 1).then(|| href(page - 1)),
+        next: (page < pages).then(|| href(page + 1)),
+    };
+    let count = ctx.tf("certificate.count", &[("n", &certs.total.to_string())]);
+    render(
+        &ctx,
+        &CertificatesPage {
+            ctx: &ctx,
+            tracks: state.app.tracks().await.map_err(err)?,
+            track: track.map(|t| t.to_string()).unwrap_or_default(),
+            session: session.map(|s| s.to_string()).unwrap_or_default(),
+            count,
+            zip_href: format!("/certificates.zip?{}", f.query(None)),
+            certs,
+            pager,
+        },
+    )
+}
+
+/// Every certificate that matches the filter, as PDFs in one zip (stored,
+/// not deflated: the PDFs are compressed already). Rendered off the async
+/// workers.
+pub async fn certificates_zip(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    headers: axum::http::HeaderMap,
+    axum::extract::Query(f): axum::extract::Query<CertificateFilter>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let err = |e| {
+        let msg = Error::detail(&e, ctx.lang);
+        PageError::new(&ctx, e).with_message(&msg)
+    };
+    let (track, session) = f.ids().map_err(err)?;
+    let certs = state
+        .app
+        .certificates_for_zip(actor, track, session)
+        .await
+        .map_err(err)?;
+    let base = crate::pages_training::base_url(&headers);
+    let lang = ctx.lang;
+    let file = tokio::task::spawn_blocking(move || write_zip(&certs, &base, lang))
+        .await
+        .map_err(|e| Error::Store(format!("zip task: {e}")))
+        .and_then(|r| r)
+        .map_err(err)?;
+    let name = match (track, session) {
+        (_, Some(s)) => format!("certificates-session-{s}.zip"),
+        (Some(t), None) => format!("certificates-track-{t}.zip"),
+        (None, None) => "certificates.zip".to_string(),
+    };
+    crate::download::file_download(file, crate::download::ZIP, &name)
+        .map_err(|e| err(Error::Store(format!("zip file: {e}"))))
+}
+
+fn write_zip(
+    certs: &[fanxing_core::curriculum::CertificateView],
+    base: &str,
+    lang: fanxing_core::Lang,
+) -> Result<std::fs::File, Error> {
+    let io = |e: std::io::Error| Error::Store(format!("zip file: {e}"));
+    let z = |e: zip::result::ZipError| Error::Store(format!("zip: {e}"));
+    let mut zip = zip::ZipWriter::new(std::io::BufWriter::new(tempfile::tempfile().map_err(io)?));
+    let options =
+        zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+    for c in certs {
+        let url = format!("{base}/verify/{}", c.number);
+        let pdf = crate::certificate_pdf::render(c, &url, lang)?;
+        zip.start_file(format!("{}.pdf", c.number), options)
+            .map_err(z)?;
+        std::io::Write::write_all(&mut zip, &pdf).map_err(io)?;
+    }
+    let out = zip.finish().map_err(z)?;
+    out.into_inner().map_err(|e| io(e.into_error()))
+}

@@ -865,7 +865,15 @@ pub(crate) fn base_url(headers: &axum::http::HeaderMap) -> String {
                 .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
         })
         .unwrap_or("localhost");
-    format!("http://{host}")
+    // Behind a TLS-terminating proxy, links keep the scheme users see.
+    let scheme = match headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some(p) if p.trim().eq_ignore_ascii_case("https") => "https",
+        _ => "http",
+    };
+    format!("{scheme}://{host}")
 }
 
 pub async fn session_calendar(
@@ -900,18 +908,7 @@ pub async fn feed(
 // ---- Excel exports ----------------------------------------------------------------
 
 fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
-    let mut res = bytes.into_response();
-    let h = res.headers_mut();
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        ),
-    );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    res
+    crate::download::download(bytes, crate::download::XLSX, name)
 }
 
 pub async fn progress_report(
@@ -945,4 +942,31 @@ pub async fn attendance_report(
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
     Ok(xlsx(bytes, &format!("attendance-{id}.xlsx")))
+}
+
+/// Every attendance of a programme in a region, streamed: the workbook is
+/// written page by page to an unlinked temporary file and sent from there.
+pub async fn attendances_export(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<ListQuery>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(&ctx, e);
+    let io = |e: std::io::Error| PageError::new(&ctx, Error::Store(format!("export file: {e}")));
+    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
+    let mut out = std::io::BufWriter::new(tempfile::tempfile().map_err(io)?);
+    state
+        .app
+        .export_attendances(actor, id, region, ctx.lang, &mut out)
+        .await
+        .map_err(err)?;
+    let file = out.into_inner().map_err(|e| io(e.into_error()))?;
+    let name = format!(
+        "attendances-{id}-{}.xlsx",
+        region.map(|r| r.to_string()).unwrap_or_default()
+    );
+    crate::download::file_download(file, crate::download::XLSX, &name).map_err(io)
 }

@@ -170,6 +170,10 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         }
         // Exports: the progress of a region in scope; a managed session's list.
         ("GET", "/programmes/{id}/report.xlsx") => regional(),
+        ("GET", "/programmes/{id}/attendances.xlsx") => regional(),
+        // An office's certificate list and zip: holders in its scope only
+        // (an office with none in scope gets a 422 "none match").
+        ("GET", "/certificates") | ("GET", "/certificates.zip") => untargeted(office),
         ("GET", "/sessions/{id}/attendance.xlsx") => {
             own_only(matches!(role, Admin | Nanjing | Suzhou))
         }
@@ -766,6 +770,7 @@ async fn call(
                 | "/api/v1/programmes/{id}/progress"
                 | "/programmes/{id}"
                 | "/programmes/{id}/report.xlsx"
+                | "/programmes/{id}/attendances.xlsx"
         )
     {
         url = format!("{url}?region={}", t.region);
@@ -920,6 +925,7 @@ async fn call(
             | "/api/v1/courses/{id}/materials"
             | "/sessions"
             | "/certificates/{number}/revoke"
+            | "/certificates.zip"
     );
     let status = if content_checked && matches!(status.as_u16(), 409 | 422) {
         StatusCode::OK

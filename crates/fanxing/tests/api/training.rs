@@ -1002,6 +1002,46 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         grid.iter().skip(1).all(|r| text(&r[1]).contains("****")),
         "mobiles masked"
     );
+    assert_eq!(text(&grid[0][5]), "候补序号", "registrations with waitlist");
+
+    // Every attendance of a region, streamed: rows equal the count.
+    for (region, rows) in [("320000", 9), ("320583", 9), ("320100", 0)] {
+        let res = c
+            .get(app.url(&format!(
+                "/programmes/{programme}/attendances.xlsx?region={region}"
+            )))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{region}");
+        let grid = fanxing_core::roster::read_grid("x.xlsx", &res.bytes().await.unwrap()).unwrap();
+        assert_eq!(grid.len(), 1 + rows, "{region}: header + {rows} rows");
+        assert_eq!(text(&grid[0][4]), "姓名");
+        assert!(grid.iter().skip(1).all(|r| text(&r[5]).contains("****")));
+    }
+    let audit: Value = app
+        .api("admin")
+        .await
+        .get(app.url("/api/v1/audit"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "export.attendances" && e["detail"] == "region 320583, 9 rows"));
+    let res = s
+        .get(app.url(&format!(
+            "/programmes/{programme}/attendances.xlsx?region=320000"
+        )))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
 }
 
 #[tokio::test]
@@ -1104,8 +1144,64 @@ async fn certificates_issue_verify_download_and_revoke() {
     let text = String::from_utf8_lossy(&pdf);
     assert!(text.contains("/FontFile"), "font program embedded");
     assert!(text.contains("Noto"), "the Noto CJK face");
-    // Nanjing may not download it; Kunshan revokes it with a reason.
+    // Kunshan's office finds it by session and downloads them all as a zip.
+    let (k, csrf) = app.login("kunshan").await;
+    let html = k
+        .get(app.url(&format!("/certificates?session={last}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&number) && html.contains("共 1 张"), "{html}");
+    let res = k
+        .get(app.url(&format!("/certificates.zip?session={last}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(res.headers()["content-type"], "application/zip");
+    let bytes = res.bytes().await.unwrap();
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    assert_eq!(zip.len(), 1);
+    let mut entry = zip.by_index(0).unwrap();
+    assert_eq!(entry.name().unwrap(), format!("{number}.pdf"));
+    let mut inner = Vec::new();
+    std::io::Read::read_to_end(&mut entry, &mut inner).unwrap();
+    assert!(inner.starts_with(b"%PDF"));
+    // A malformed filter is named; Nanjing's scope holds none of them.
+    let res = k
+        .get(app.url("/certificates.zip?session=abc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("请输入数字"));
     let (n, _) = app.login("nanjing").await;
+    let res = n
+        .get(app.url(&format!("/certificates.zip?session={last}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("没有符合条件的证书"));
+    let audit: Value = app
+        .api("admin")
+        .await
+        .get(app.url("/api/v1/audit"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["action"] == "export.certificates" && e["detail"] == "1 certificates"));
+    // Nanjing may not download it; Kunshan revokes it with a reason.
     assert_eq!(
         n.get(app.url(&format!("/certificates/{number}/pdf")))
             .send()
@@ -1114,7 +1210,6 @@ async fn certificates_issue_verify_download_and_revoke() {
             .status(),
         404
     );
-    let (k, csrf) = app.login("kunshan").await;
     let res = k
         .post(app.url(&format!("/certificates/{number}/revoke")))
         .form(&[("csrf", csrf.as_str()), ("reason", "")])
