@@ -8,6 +8,8 @@
 #[macro_use]
 mod macros;
 
+pub mod analytics;
+pub mod analytics_service;
 pub mod auth;
 pub mod calendar;
 pub mod curriculum;

@@ -254,7 +254,7 @@ impl OrgInput {
     }
 }
 
-fn parse_choice<T>(
+pub(crate) fn parse_choice<T>(
     e: &mut FieldErrors,
     field: &'static str,
     raw: &str,
@@ -271,7 +271,11 @@ fn parse_choice<T>(
     v
 }
 
-fn parse_region(e: &mut FieldErrors, field: &'static str, raw: &str) -> Option<RegionCode> {
+pub(crate) fn parse_region(
+    e: &mut FieldErrors,
+    field: &'static str,
+    raw: &str,
+) -> Option<RegionCode> {
     if raw.trim().is_empty() {
         e.push(FieldError::new(field, "error.required"));
         return None;

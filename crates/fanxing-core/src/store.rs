@@ -98,7 +98,7 @@ pub struct AuditEntry {
 }
 
 #[async_trait]
-pub trait Store: TrainingStore + CurriculumStore + Send + Sync + 'static {
+pub trait Store: TrainingStore + CurriculumStore + AnalyticsStore + Send + Sync + 'static {
     /// Which backend this is (`sqlite` or `postgres`), for logs and health.
     fn backend(&self) -> &'static str;
 
@@ -524,4 +524,77 @@ pub struct AttendanceExportRow {
     pub tier: Tier,
     pub mode: String,
     pub recorded_at: i64,
+}
+
+// ---- Analytics -------------------------------------------------------------------
+
+use crate::analytics::{
+    ImportOutcome, LiveSessionRow, Platform, Provenance, Room, RoomDraft, RoomId, StatGroup,
+    StatLine, Sums,
+};
+
+/// Which rooms a list shows: a region range, or the rooms a person runs.
+#[derive(Debug, Clone, Copy)]
+pub enum RoomScope {
+    Regions(RegionRange),
+    Operator(PersonId),
+}
+
+/// The import's file, for its record.
+#[derive(Debug, Clone)]
+pub struct ImportMeta {
+    pub platform: Platform,
+    pub provenance: Provenance,
+    pub filename: String,
+    pub user_id: Option<UserId>,
+    pub at: i64,
+}
+
+/// Filters for province statistics.
+#[derive(Debug, Clone, Copy)]
+pub struct StatQuery {
+    pub range: RegionRange,
+    pub provenance: Provenance,
+    /// Months `YYYYMM`, inclusive.
+    pub from_month: i64,
+    pub to_month: i64,
+    pub group: StatGroup,
+}
+
+#[async_trait]
+pub trait AnalyticsStore: Send + Sync {
+    /// `Error::Conflict` on `account_id` when the platform has that account.
+    async fn insert_room(&self, room: &RoomDraft, now: i64) -> Result<RoomId>;
+    async fn get_room(&self, id: RoomId) -> Result<Option<Room>>;
+    async fn list_rooms(&self, scope: RoomScope, offset: i64, limit: i64) -> Result<Page<Room>>;
+    /// Rooms of `platform` with these account ids.
+    async fn rooms_by_account(&self, platform: Platform, accounts: &[String]) -> Result<Vec<Room>>;
+    /// Writes the sessions of one file in one transaction: a session already
+    /// stored (same platform and platform session id) is left as it is, and
+    /// the rollups grow by the new sessions only.
+    /// `rooms` holds every room the rows name.
+    async fn import_live_sessions(
+        &self,
+        meta: &ImportMeta,
+        rooms: &[Room],
+        rows: &[(RoomId, LiveSessionRow)],
+    ) -> Result<ImportOutcome>;
+    /// A room's sums over days `YYYYMMDD` (inclusive), from the daily rollup.
+    async fn room_sums(
+        &self,
+        room: RoomId,
+        provenance: Provenance,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Sums>;
+    /// A room's sums per day, for trends.
+    async fn room_days(
+        &self,
+        room: RoomId,
+        provenance: Provenance,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Vec<(i64, Sums)>>;
+    /// Province statistics from the monthly rollup.
+    async fn region_stats(&self, q: &StatQuery) -> Result<Vec<StatLine>>;
 }

@@ -37,6 +37,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0004_certificates.sql"),
         include_str!("../migrations/postgres/0004_certificates.sql"),
     ),
+    (
+        5,
+        "analytics",
+        include_str!("../migrations/sqlite/0005_analytics.sql"),
+        include_str!("../migrations/postgres/0005_analytics.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

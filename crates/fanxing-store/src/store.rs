@@ -45,6 +45,11 @@ impl SqlStore {
         &self.pool
     }
 
+    /// Which engine this is, where the dialects differ.
+    pub(crate) fn backend_kind(&self) -> Backend {
+        self.backend
+    }
+
     /// The pool for writes.
     pub fn writer(&self) -> &AnyPool {
         &self.writer

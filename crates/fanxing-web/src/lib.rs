@@ -9,6 +9,7 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+pub mod api_analytics;
 pub mod api_curriculum;
 pub mod api_training;
 pub mod certificate_pdf;
@@ -139,10 +140,18 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/courses/{id}"),
     ("POST", "/api/v1/courses/{id}/materials"),
     ("GET", "/api/v1/sessions/{id}/live"),
+    ("GET", "/api/v1/rooms"),
+    ("POST", "/api/v1/rooms"),
+    ("GET", "/api/v1/rooms/{id}"),
+    ("GET", "/api/v1/rooms/{id}/kpis"),
+    ("POST", "/api/v1/rooms/{id}/sessions"),
+    ("POST", "/api/v1/live-sessions"),
+    ("GET", "/api/v1/live-stats"),
 ];
 
 /// Builds the whole application.
 pub fn router(state: AppState) -> Router {
+    use api_analytics as an;
     use api_curriculum as c;
     use api_training as t;
     use pages_curriculum as pc;
@@ -194,6 +203,18 @@ pub fn router(state: AppState) -> Router {
             post(t::import_roster).layer(upload_limit()),
         )
         .route("/api/v1/sessions/{id}/live", get(t::live))
+        .route("/api/v1/rooms", get(an::rooms).post(an::create_room))
+        .route("/api/v1/rooms/{id}", get(an::room))
+        .route("/api/v1/rooms/{id}/kpis", get(an::room_kpis))
+        .route(
+            "/api/v1/rooms/{id}/sessions",
+            post(an::import_room_sessions).layer(upload_limit()),
+        )
+        .route(
+            "/api/v1/live-sessions",
+            post(an::import_sessions).layer(upload_limit()),
+        )
+        .route("/api/v1/live-stats", get(an::stats))
         .route("/api/v1/tracks", get(c::tracks))
         .route(
             "/api/v1/competencies",

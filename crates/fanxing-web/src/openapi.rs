@@ -136,7 +136,28 @@ pub fn spec() -> Value {
                 "requestBody": {"required": true, "content": {"application/octet-stream": {}}},
                 "responses": {"201": {"description": "Stored"}, "403": {"$ref": "#/components/responses/Error"}, "422": {"$ref": "#/components/responses/Error"}}
             }},
-            "/api/v1/venues/{id}/walk-ins": {"post": op("Register and check in a walk-in while seats remain", "check-in", json!([id()]), Some("WalkIn"), "200")}
+            "/api/v1/venues/{id}/walk-ins": {"post": op("Register and check in a walk-in while seats remain", "check-in", json!([id()]), Some("WalkIn"), "200")},
+            "/api/v1/rooms": {
+                "get": op("Live rooms: an office's region, or the rooms a trainee runs", "analytics", json!([q("page", "1-based page")]), None, "200"),
+                "post": op("Create a live room in the caller's region (offices)", "analytics", json!([]), Some("RoomInput"), "201")
+            },
+            "/api/v1/rooms/{id}": {"get": op("A live room with its operators", "analytics", json!([id()]), None, "200")},
+            "/api/v1/rooms/{id}/kpis": {"get": op("A room's summed counts and every KPI (ratios of sums; formulas in docs/analytics.md)", "analytics", json!([id(), q("from", "YYYY-MM-DD"), q("to", "YYYY-MM-DD"), q("provenance", "official (default) | estimate | manual")]), None, "200")},
+            "/api/v1/rooms/{id}/sessions": {"post": {
+                "summary": "Import the room's per-session export (.xlsx or .csv as the request body). All or nothing; sessions imported before are unchanged; a 422 lists every problem by row and column.",
+                "tags": ["analytics"],
+                "parameters": [id(), q("platform", "douyin | taobao | channels | kuaishou | other"), q("provenance", "official (default) | estimate | manual"), q("filename", "e.g. 直播数据.xlsx")],
+                "requestBody": {"required": true, "content": {"application/octet-stream": {}}},
+                "responses": {"200": {"description": "Rows in the file and how many were new"}, "422": {"$ref": "#/components/responses/Error"}}
+            }},
+            "/api/v1/live-sessions": {"post": {
+                "summary": "Import a multi-room export: each row's account column names its room (which must exist and be the caller's). All or nothing.",
+                "tags": ["analytics"],
+                "parameters": [q("platform", "douyin | taobao | channels | kuaishou | other"), q("provenance", "official (default) | estimate | manual"), q("filename", "e.g. 直播数据.csv")],
+                "requestBody": {"required": true, "content": {"application/octet-stream": {}}},
+                "responses": {"200": {"description": "Rows in the file and how many were new"}, "422": {"$ref": "#/components/responses/Error"}}
+            }},
+            "/api/v1/live-stats": {"get": op("Province statistics of live rooms for a region in scope: live rooms, sessions, views, GMV and every KPI, by city, industry, platform, month or city × month", "analytics", json!([q("region", "region code; default the caller's"), q("from", "YYYY-MM"), q("to", "YYYY-MM"), q("group", "city | industry | platform | month | city_month"), q("provenance", "official (default) | estimate | manual")]), None, "200")}
         },
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "description": "A token from `fanxing token create --user NAME`"}},
@@ -168,6 +189,11 @@ pub fn spec() -> Value {
                     "venues": {"type": "array", "items": {"type": "object", "properties": {
                         "kind": {"type": "string", "enum": ["main", "sub", "online"]}, "name": {"type": "string"}, "address": {"type": "string"},
                         "region": {"type": "string"}, "capacity": {"type": "integer"}, "stream_url": {"type": ["string", "null"]}}}}}},
+                "RoomInput": {"type": "object", "required": ["platform", "account_id", "name", "industry", "size_tier", "region"], "properties": {
+                    "platform": {"type": "string", "enum": ["douyin", "taobao", "channels", "kuaishou", "other"]},
+                    "account_id": {"type": "string"}, "name": {"type": "string"}, "org_id": {"type": ["integer", "null"]},
+                    "industry": {"type": "string"}, "size_tier": {"type": "string", "enum": ["head", "waist", "tail", "starter"]},
+                    "region": {"type": "string"}, "operators": {"type": "array", "items": {"type": "integer"}, "description": "person ids of the trainees who run it"}}},
                 "StatusInput": {"type": "object", "required": ["status"], "properties": {
                     "status": {"type": "string", "enum": ["published", "under_way", "closed", "cancelled"]}, "notice": {"type": ["string", "null"]}}},
                 "RegisterInput": {"type": "object", "properties": {"person_id": {"type": ["integer", "null"]}, "venue_id": {"type": ["integer", "null"]}}},

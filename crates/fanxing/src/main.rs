@@ -93,6 +93,21 @@ enum ImportCommand {
         #[arg(long)]
         session: i64,
     },
+    /// Import a platform's per-session export (.xlsx or .csv), all or
+    /// nothing; sessions imported before are left unchanged.
+    Live {
+        file: PathBuf,
+        /// douyin, taobao, channels, kuaishou or other (Fanxing's template).
+        #[arg(long)]
+        platform: String,
+        /// official, estimate (third-party) or manual.
+        #[arg(long, default_value = "official")]
+        provenance: String,
+        /// The room the sessions belong to; without it, each row's account
+        /// column names its room.
+        #[arg(long)]
+        room: Option<i64>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -212,6 +227,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Import {
             command: ImportCommand::Roster { file, session },
         } => import_roster(&cfg, &file, session).await,
+        Command::Import {
+            command:
+                ImportCommand::Live {
+                    file,
+                    platform,
+                    provenance,
+                    room,
+                },
+        } => import_live(&cfg, &file, &platform, &provenance, room).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -305,6 +329,74 @@ async fn import_roster(cfg: &Config, file: &std::path::Path, session: i64) -> an
             );
             for e in errors.iter().take(200) {
                 eprintln!("  {}", e.message(fanxing_core::Lang::Zh));
+            }
+            anyhow::bail!("{}: nothing imported", file.display())
+        }
+    }
+}
+
+async fn import_live(
+    cfg: &Config,
+    file: &std::path::Path,
+    platform: &str,
+    provenance: &str,
+    room: Option<i64>,
+) -> anyhow::Result<()> {
+    use fanxing_core::analytics::{Platform, Provenance};
+    use indicatif::{ProgressBar, ProgressStyle};
+    let zh = fanxing_core::Lang::Zh;
+    let platform = Platform::parse(platform).with_context(|| {
+        format!("unknown platform `{platform}` (douyin, taobao, channels, kuaishou, other)")
+    })?;
+    let provenance = Provenance::parse(provenance).with_context(|| {
+        format!("unknown provenance `{provenance}` (official, estimate, manual)")
+    })?;
+    let bar = ProgressBar::new(4);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message("读取文件 reading");
+    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    bar.inc(1);
+    bar.set_message("打开数据库 opening");
+    let opened = open(cfg).await?;
+    let actor = opened
+        .app
+        .system_actor()
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message(zh)))?;
+    bar.inc(1);
+    bar.set_message("校验并导入 checking and importing");
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let result = opened
+        .app
+        .import_live_export(&actor, platform, provenance, room, &name, &bytes)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.detail(zh)))?;
+    bar.inc(2);
+    bar.finish_and_clear();
+    match result {
+        Ok(o) => {
+            println!(
+                "{}",
+                zh.tf(
+                    "analytics.done",
+                    &[("rows", &o.rows.to_string()), ("new", &o.new.to_string())],
+                )
+            );
+            Ok(())
+        }
+        Err(errors) => {
+            eprintln!(
+                "{}",
+                zh.tf("analytics.failed", &[("n", &errors.len().to_string())])
+            );
+            for e in errors.iter().take(200) {
+                eprintln!("  {}", e.message(zh));
             }
             anyhow::bail!("{}: nothing imported", file.display())
         }

@@ -174,6 +174,15 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         // An office's certificate list and zip: holders in its scope only
         // (an office with none in scope gets a 422 "none match").
         ("GET", "/certificates") | ("GET", "/certificates.zip") => untargeted(office),
+        // ---- Analytics ----
+        // Offices see their region's rooms; a trainee the rooms they run.
+        ("GET", "/api/v1/rooms") | ("POST", "/api/v1/live-sessions") => {
+            untargeted(office || matches!(role, Lecturer | Checkin | Trainee))
+        }
+        ("POST", "/api/v1/rooms") | ("GET", "/api/v1/live-stats") => regional(),
+        ("GET", "/api/v1/rooms/{id}")
+        | ("GET", "/api/v1/rooms/{id}/kpis")
+        | ("POST", "/api/v1/rooms/{id}/sessions") => own_only(office || role == Trainee),
         ("GET", "/sessions/{id}/attendance.xlsx") => {
             own_only(matches!(role, Admin | Nanjing | Suzhou))
         }
@@ -252,6 +261,7 @@ struct Targets {
     session: Option<i64>,
     venue: Option<i64>,
     registration: Option<i64>,
+    room: Option<i64>,
 }
 
 /// Sessions, venues and registrations the training routes are aimed at.
@@ -264,6 +274,9 @@ struct World {
     nj_venue: i64,
     trainee_reg: i64,
     nj_reg: i64,
+    /// A Kunshan room run by the demo trainee, and a Nanjing room.
+    ks_room: i64,
+    nj_room: i64,
     /// (session, person) pairs to re-register before each role, since
     /// cancelling is one of the routes walked.
     registrations: Vec<(i64, i64, i64)>,
@@ -364,7 +377,30 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
         .unwrap()
         .registration
         .id;
+    let room =
+        |region: &str, account: &str, operators: Vec<i64>| fanxing_core::analytics::RoomInput {
+            platform: "douyin".into(),
+            account_id: account.into(),
+            name: format!("矩阵直播间 {account}"),
+            org_id: None,
+            industry: "服装".into(),
+            size_tier: "tail".into(),
+            region: region.into(),
+            operators,
+        };
+    let ks_room = fx
+        .create_room(&admin, &room("320583", "mx-ks", vec![trainee_person]))
+        .await
+        .unwrap()
+        .id;
+    let nj_room = fx
+        .create_room(&admin, &room("320102", "mx-nj", vec![]))
+        .await
+        .unwrap()
+        .id;
     World {
+        ks_room,
+        nj_room,
         programme,
         sz_session: sz.session.id,
         sz_venue_ks,
@@ -428,12 +464,14 @@ async fn every_route_for_every_role() {
         session: Some(w.sz_session),
         venue: Some(w.sz_venue_ks),
         registration: Some(w.trainee_reg),
+        room: Some(w.ks_room),
         ..Default::default()
     };
     let nj_world = Targets {
         session: Some(w.nj_session),
         venue: Some(w.nj_venue),
         registration: Some(w.nj_reg),
+        room: Some(w.nj_room),
         ..Default::default()
     };
     let nanjing_other = Targets {
@@ -620,6 +658,7 @@ async fn every_route_for_every_role() {
                         w.sz_venue_ks
                     }),
                     registration: (role == Role::Trainee).then_some(w.trainee_reg),
+                    room: Some(w.ks_room),
                 },
                 Some(nanjing_other.clone()),
             ),
@@ -742,6 +781,8 @@ async fn call(
         t.venue?
     } else if path.contains("/registrations/{id}") || path.contains("/tickets/{id}") {
         t.registration?
+    } else if path.contains("/rooms/{id}") {
+        t.room?
     } else if path.contains("/programmes/{id}") {
         *PROGRAMME.get().unwrap()
     } else if path.contains("/courses/{id}") {
@@ -771,6 +812,7 @@ async fn call(
                 | "/programmes/{id}"
                 | "/programmes/{id}/report.xlsx"
                 | "/programmes/{id}/attendances.xlsx"
+                | "/api/v1/live-stats"
         )
     {
         url = format!("{url}?region={}", t.region);
@@ -801,6 +843,10 @@ async fn call(
             "venues": [{"kind": "main", "name": "会场", "address": "", "region": t.region, "capacity": 10}]
         })),
         "/api/v1/sessions/{id}/status" => Some(json!({"status": "published"})),
+        "/api/v1/rooms" => Some(json!({
+            "platform": "douyin", "account_id": format!("mx-{}", rand::random::<u32>()),
+            "name": "新直播间", "industry": "食品", "size_tier": "starter", "region": t.region,
+        })),
         "/api/v1/competencies" => Some(
             json!({"code": format!("c{}", rand::random::<u32>()), "name_zh": "新能力", "name_en": "New"}),
         ),
@@ -926,6 +972,8 @@ async fn call(
             | "/sessions"
             | "/certificates/{number}/revoke"
             | "/certificates.zip"
+            | "/api/v1/rooms/{id}/sessions"
+            | "/api/v1/live-sessions"
     );
     let status = if content_checked && matches!(status.as_u16(), 409 | 422) {
         StatusCode::OK

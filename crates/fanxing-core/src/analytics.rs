@@ -1,0 +1,981 @@
+//! Live-commerce analytics: platforms' per-session exports read into one
+//! canonical row of raw counts, and KPIs computed as ratios of sums.
+//!
+//! Platforms define their ratios differently (some divide by views, some by
+//! viewers; GMV with or without refunds), so Fanxing stores only counts and
+//! money in fen, and computes every ratio itself from sums. A ratio of sums
+//! aggregates correctly over any group (a room's month, a city, an
+//! industry); an average of per-session ratios does not.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::roster::{Cell, RowError};
+
+choice_enum! {
+    /// Where a live room sells.
+    Platform {
+        Douyin = "douyin" => "platform.douyin",
+        Taobao = "taobao" => "platform.taobao",
+        Channels = "channels" => "platform.channels",
+        Kuaishou = "kuaishou" => "platform.kuaishou",
+        Other = "other" => "platform.other",
+    }
+}
+
+choice_enum! {
+    /// Where figures come from. Official exports and third-party estimates
+    /// are never mixed in one benchmark.
+    Provenance {
+        Official = "official" => "provenance.official",
+        Estimate = "estimate" => "provenance.estimate",
+        Manual = "manual" => "provenance.manual",
+    }
+}
+
+/// One live session as raw counts (money in fen). Ratios are never stored.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct LiveSessionRow {
+    /// The platform's own id of the session (idempotency key with the platform).
+    pub platform_session_id: String,
+    /// The account the session belongs to, when the file says.
+    pub account_id: Option<String>,
+    /// Start, Unix seconds.
+    pub started_at: i64,
+    pub duration_s: i64,
+    /// 观看人次 (PV).
+    pub views: i64,
+    /// 观看人数 (UV).
+    pub viewers: i64,
+    pub peak_online: i64,
+    /// Σ watch time; exports give 人均观看时长, so this is that × viewers.
+    pub watch_s: i64,
+    pub comment_users: i64,
+    pub likes: i64,
+    pub new_followers: i64,
+    pub exposure_users: i64,
+    pub click_users: i64,
+    pub buyers: i64,
+    pub orders: i64,
+    pub gmv_fen: i64,
+    pub refund_fen: i64,
+    pub ad_spend_fen: i64,
+}
+
+/// Sums of raw counts over any group of sessions; every KPI derives from it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Sums {
+    pub sessions: i64,
+    pub duration_s: i64,
+    pub views: i64,
+    pub viewers: i64,
+    /// The highest peak of any session in the group (a max, not a sum).
+    pub peak_online: i64,
+    pub watch_s: i64,
+    pub comment_users: i64,
+    pub likes: i64,
+    pub new_followers: i64,
+    pub exposure_users: i64,
+    pub click_users: i64,
+    pub buyers: i64,
+    pub orders: i64,
+    pub gmv_fen: i64,
+    pub refund_fen: i64,
+    pub ad_spend_fen: i64,
+}
+
+impl Sums {
+    pub fn add(&mut self, r: &LiveSessionRow) {
+        self.sessions += 1;
+        self.duration_s += r.duration_s;
+        self.views += r.views;
+        self.viewers += r.viewers;
+        self.peak_online = self.peak_online.max(r.peak_online);
+        self.watch_s += r.watch_s;
+        self.comment_users += r.comment_users;
+        self.likes += r.likes;
+        self.new_followers += r.new_followers;
+        self.exposure_users += r.exposure_users;
+        self.click_users += r.click_users;
+        self.buyers += r.buyers;
+        self.orders += r.orders;
+        self.gmv_fen += r.gmv_fen;
+        self.refund_fen += r.refund_fen;
+        self.ad_spend_fen += r.ad_spend_fen;
+    }
+
+    pub fn of(rows: &[LiveSessionRow]) -> Sums {
+        let mut s = Sums::default();
+        for r in rows {
+            s.add(r);
+        }
+        s
+    }
+}
+
+fn ratio(a: i64, b: i64) -> Option<f64> {
+    (b != 0).then(|| a as f64 / b as f64)
+}
+
+choice_enum! {
+    /// The KPIs, each a ratio of sums (or a sum). Formulas in
+    /// `docs/analytics.md` and in [`Kpi::value`].
+    Kpi {
+        Views = "views" => "kpi.views",
+        Viewers = "viewers" => "kpi.viewers",
+        PeakOnline = "peak_online" => "kpi.peak_online",
+        AvgWatchS = "avg_watch_s" => "kpi.avg_watch_s",
+        InteractionRate = "interaction_rate" => "kpi.interaction_rate",
+        FollowRate = "follow_rate" => "kpi.follow_rate",
+        ProductClickRate = "product_click_rate" => "kpi.product_click_rate",
+        ClickToOrder = "click_to_order" => "kpi.click_to_order",
+        ViewToOrder = "view_to_order" => "kpi.view_to_order",
+        Gmv = "gmv" => "kpi.gmv",
+        NetGmv = "net_gmv" => "kpi.net_gmv",
+        UvValue = "uv_value" => "kpi.uv_value",
+        Gpm = "gpm" => "kpi.gpm",
+        Aov = "aov" => "kpi.aov",
+        RefundRate = "refund_rate" => "kpi.refund_rate",
+    }
+}
+
+impl Kpi {
+    /// The KPI over a group; `None` where its denominator is zero. Money
+    /// KPIs are in yuan.
+    pub fn value(self, s: &Sums) -> Option<f64> {
+        let yuan = |fen: i64| fen as f64 / 100.0;
+        match self {
+            Kpi::Views => Some(s.views as f64),
+            Kpi::Viewers => Some(s.viewers as f64),
+            Kpi::PeakOnline => Some(s.peak_online as f64),
+            // Σ watch seconds ÷ Σ viewers.
+            Kpi::AvgWatchS => ratio(s.watch_s, s.viewers),
+            // Σ commenting users ÷ Σ viewers.
+            Kpi::InteractionRate => ratio(s.comment_users, s.viewers),
+            // Σ new followers ÷ Σ viewers.
+            Kpi::FollowRate => ratio(s.new_followers, s.viewers),
+            // Σ product-click users ÷ Σ product-exposure users.
+            Kpi::ProductClickRate => ratio(s.click_users, s.exposure_users),
+            // Σ buyers ÷ Σ product-click users.
+            Kpi::ClickToOrder => ratio(s.buyers, s.click_users),
+            // Σ buyers ÷ Σ viewers.
+            Kpi::ViewToOrder => ratio(s.buyers, s.viewers),
+            Kpi::Gmv => Some(yuan(s.gmv_fen)),
+            Kpi::NetGmv => Some(yuan(s.gmv_fen - s.refund_fen)),
+            // Σ GMV ÷ Σ viewers.
+            Kpi::UvValue => ratio(s.gmv_fen, s.viewers).map(|v| v / 100.0),
+            // Σ GMV ÷ Σ views × 1000.
+            Kpi::Gpm => ratio(s.gmv_fen, s.views).map(|v| v * 1000.0 / 100.0),
+            // Σ GMV ÷ Σ buyers.
+            Kpi::Aov => ratio(s.gmv_fen, s.buyers).map(|v| v / 100.0),
+            // Σ refunded amount ÷ Σ GMV.
+            Kpi::RefundRate => ratio(s.refund_fen, s.gmv_fen),
+        }
+    }
+
+    /// Whether a higher value is better (all but the refund rate).
+    pub fn higher_is_better(self) -> bool {
+        self != Kpi::RefundRate
+    }
+}
+
+// ---- Rooms ---------------------------------------------------------------------
+
+pub type RoomId = i64;
+
+choice_enum! {
+    /// Account size, by followers: benchmarks compare like with like.
+    SizeTier {
+        Head = "head" => "size.head",
+        Waist = "waist" => "size.waist",
+        Tail = "tail" => "size.tail",
+        Starter = "starter" => "size.starter",
+    }
+}
+
+/// A selling live room (one account on one platform).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Room {
+    pub id: RoomId,
+    pub platform: Platform,
+    pub account_id: String,
+    pub name: String,
+    pub org_id: Option<i64>,
+    pub industry: String,
+    pub size_tier: SizeTier,
+    pub region: crate::region::RegionCode,
+    pub region_name: String,
+    /// The trainees who run it.
+    pub operators: Vec<crate::model::PersonId>,
+}
+
+/// A room as an office enters it (form or API).
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RoomInput {
+    pub platform: String,
+    pub account_id: String,
+    pub name: String,
+    #[serde(default)]
+    pub org_id: Option<i64>,
+    pub industry: String,
+    pub size_tier: String,
+    pub region: String,
+    #[serde(default)]
+    pub operators: Vec<crate::model::PersonId>,
+}
+
+/// A validated room, ready to store.
+#[derive(Debug, Clone)]
+pub struct RoomDraft {
+    pub platform: Platform,
+    pub account_id: String,
+    pub name: String,
+    pub org_id: Option<i64>,
+    pub industry: String,
+    pub size_tier: SizeTier,
+    pub region: crate::region::RegionCode,
+    pub operators: Vec<crate::model::PersonId>,
+}
+
+impl RoomInput {
+    /// Checks the shape of every field (whether the region is in scope and
+    /// the operators exist is the service's job).
+    pub fn validate(&self) -> std::result::Result<RoomDraft, crate::error::FieldErrors> {
+        use crate::model::{parse_choice, parse_region};
+        use crate::values::required_text;
+        let mut e = crate::error::FieldErrors::default();
+        let platform = parse_choice(&mut e, "platform", &self.platform, Platform::parse);
+        let account_id = required_text(&mut e, "account_id", &self.account_id, 64);
+        let name = required_text(&mut e, "name", &self.name, 100);
+        let industry = required_text(&mut e, "industry", &self.industry, 40);
+        let size_tier = parse_choice(&mut e, "size_tier", &self.size_tier, SizeTier::parse);
+        let region = parse_region(&mut e, "region", &self.region);
+        match (platform, size_tier, region) {
+            (Some(platform), Some(size_tier), Some(region)) if e.is_empty() => Ok(RoomDraft {
+                platform,
+                account_id,
+                name,
+                org_id: self.org_id,
+                industry,
+                size_tier,
+                region,
+                operators: self.operators.clone(),
+            }),
+            _ => Err(e),
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct ImportOutcome {
+    pub import_id: i64,
+    /// Rows in the file.
+    pub rows: usize,
+    /// Sessions new to Fanxing (the others were imported before: unchanged).
+    pub new: usize,
+}
+
+/// One line of province statistics: a group's key and its sums.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StatLine {
+    /// City code, industry, platform code or month (`YYYYMM`), by grouping.
+    pub key: String,
+    pub month: Option<i64>,
+    /// Rooms that went live (summed over months when grouped by month).
+    pub rooms: i64,
+    pub sums: Sums,
+}
+
+/// How province statistics are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StatGroup {
+    City,
+    Industry,
+    Platform,
+    Month,
+    CityMonth,
+}
+
+/// Beijing calendar day as `YYYYMMDD` of a Unix time.
+pub fn day_of(ts: i64) -> i64 {
+    let t = time::OffsetDateTime::from_unix_timestamp(ts + crate::training::SHANGHAI_OFFSET_SECS)
+        .unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
+    t.year() as i64 * 10_000 + u8::from(t.month()) as i64 * 100 + t.day() as i64
+}
+
+// ---- Platform export layouts ------------------------------------------------
+
+/// Canonical fields an export column can feed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    SessionId,
+    Account,
+    StartedAt,
+    Duration,
+    Views,
+    Viewers,
+    PeakOnline,
+    AvgWatch,
+    CommentUsers,
+    Likes,
+    NewFollowers,
+    ExposureUsers,
+    ClickUsers,
+    Buyers,
+    Orders,
+    Gmv,
+    Refund,
+    AdSpend,
+}
+
+/// Fields every layout must have: a session is nothing without them.
+const REQUIRED: &[Field] = &[
+    Field::SessionId,
+    Field::StartedAt,
+    Field::Duration,
+    Field::Views,
+    Field::Viewers,
+    Field::Gmv,
+];
+
+/// Each platform's header names for the canonical fields, as its back end
+/// exports them (first name listed is the one messages use when missing).
+pub fn layout(p: Platform) -> &'static [(Field, &'static [&'static str])] {
+    use Field::*;
+    match p {
+        Platform::Douyin => &[
+            (SessionId, &["直播场次ID", "场次ID", "直播ID", "直播间ID"]),
+            (Account, &["抖音号", "账号ID", "达人抖音号"]),
+            (StartedAt, &["直播开始时间", "开播时间"]),
+            (Duration, &["直播时长"]),
+            (Views, &["观看人次", "累计观看人次"]),
+            (Viewers, &["观看人数", "累计观看人数", "场观"]),
+            (PeakOnline, &["最高在线人数", "最高在线"]),
+            (AvgWatch, &["人均观看时长"]),
+            (CommentUsers, &["评论人数"]),
+            (Likes, &["点赞次数", "点赞数"]),
+            (NewFollowers, &["新增粉丝数", "新增粉丝"]),
+            (ExposureUsers, &["商品曝光人数"]),
+            (ClickUsers, &["商品点击人数"]),
+            (Buyers, &["成交人数"]),
+            (Orders, &["成交订单数"]),
+            (Gmv, &["成交金额", "直播间成交金额"]),
+            (Refund, &["退款金额"]),
+            (AdSpend, &["投放消耗", "千川消耗", "千川投放消耗"]),
+        ],
+        Platform::Taobao => &[
+            (SessionId, &["直播ID", "场次ID", "内容ID"]),
+            (Account, &["主播ID", "账号ID"]),
+            (StartedAt, &["开播时间", "直播开始时间"]),
+            (Duration, &["直播时长"]),
+            (Views, &["观看次数", "观看人次"]),
+            (Viewers, &["观看人数"]),
+            (PeakOnline, &["最高在线人数", "最高在线"]),
+            (AvgWatch, &["人均观看时长"]),
+            (CommentUsers, &["互动人数", "评论人数"]),
+            (Likes, &["点赞数", "点赞次数"]),
+            (NewFollowers, &["新增粉丝数", "新增粉丝"]),
+            (ExposureUsers, &["商品曝光人数"]),
+            (ClickUsers, &["商品点击人数"]),
+            (Buyers, &["成交买家数", "成交人数"]),
+            (Orders, &["成交笔数", "成交订单数"]),
+            (Gmv, &["成交金额", "种草成交金额"]),
+            (Refund, &["退款金额"]),
+            (AdSpend, &["推广花费", "投放消耗"]),
+        ],
+        Platform::Channels => &[
+            (SessionId, &["直播场次ID", "直播ID", "场次ID"]),
+            (Account, &["视频号ID", "账号ID"]),
+            (StartedAt, &["开播时间", "直播开始时间"]),
+            (Duration, &["直播时长"]),
+            (Views, &["累计观看人次", "观看人次"]),
+            (Viewers, &["累计观看人数", "观看人数"]),
+            (PeakOnline, &["最高在线人数"]),
+            (AvgWatch, &["人均观看时长"]),
+            (CommentUsers, &["评论人数"]),
+            (Likes, &["点赞次数", "点赞数"]),
+            (NewFollowers, &["新增关注人数", "新增关注", "新增粉丝数"]),
+            (ExposureUsers, &["商品曝光人数"]),
+            (ClickUsers, &["商品点击人数"]),
+            (Buyers, &["成交人数", "下单人数"]),
+            (Orders, &["成交订单数"]),
+            (Gmv, &["成交金额"]),
+            (Refund, &["退款金额"]),
+            (AdSpend, &["加热消耗", "投放消耗"]),
+        ],
+        Platform::Kuaishou => &[
+            (SessionId, &["直播场次ID", "直播ID", "场次ID"]),
+            (Account, &["快手号", "账号ID"]),
+            (StartedAt, &["开播时间", "直播开始时间"]),
+            (Duration, &["直播时长"]),
+            (Views, &["观看人次"]),
+            (Viewers, &["观看人数"]),
+            (PeakOnline, &["最高在线人数"]),
+            (AvgWatch, &["人均观看时长"]),
+            (CommentUsers, &["评论人数"]),
+            (Likes, &["点赞数", "点赞次数"]),
+            (NewFollowers, &["涨粉数", "新增粉丝数"]),
+            (ExposureUsers, &["商品曝光人数"]),
+            (ClickUsers, &["商品点击人数"]),
+            (Buyers, &["成交人数"]),
+            (Orders, &["成交订单数"]),
+            (Gmv, &["成交金额"]),
+            (Refund, &["退款金额"]),
+            (AdSpend, &["磁力金牛消耗", "投放消耗"]),
+        ],
+        // Fanxing's own template: the canonical names.
+        Platform::Other => &[
+            (SessionId, &["场次ID"]),
+            (Account, &["账号ID"]),
+            (StartedAt, &["直播开始时间"]),
+            (Duration, &["直播时长"]),
+            (Views, &["观看人次"]),
+            (Viewers, &["观看人数"]),
+            (PeakOnline, &["最高在线人数"]),
+            (AvgWatch, &["人均观看时长"]),
+            (CommentUsers, &["评论人数"]),
+            (Likes, &["点赞次数"]),
+            (NewFollowers, &["新增粉丝数"]),
+            (ExposureUsers, &["商品曝光人数"]),
+            (ClickUsers, &["商品点击人数"]),
+            (Buyers, &["成交人数"]),
+            (Orders, &["成交订单数"]),
+            (Gmv, &["成交金额"]),
+            (Refund, &["退款金额"]),
+            (AdSpend, &["投放消耗"]),
+        ],
+    }
+}
+
+/// The most sessions one file may hold.
+pub const MAX_ROWS: usize = 200_000;
+
+fn clean_header(s: &str) -> String {
+    crate::values::to_half_width(s)
+        .chars()
+        .filter(|c| !c.is_whitespace() && !matches!(c, '*'))
+        .collect::<String>()
+        // Units in brackets: 成交金额(元), 直播时长（分钟）.
+        .split(['(', '（'])
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+fn cell_text(c: &Cell) -> String {
+    match c {
+        Cell::Empty => String::new(),
+        Cell::Text(s) => crate::values::to_half_width(s).trim().to_string(),
+        Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
+        Cell::Number(n) => n.to_string(),
+    }
+}
+
+/// Where each field's column is, with its header as written.
+type Columns = HashMap<Field, (usize, String)>;
+
+/// The header row: the first of the first ten rows that names a session id
+/// and a start time in `platform`'s layout.
+fn find_header(
+    grid: &[Vec<Cell>],
+    platform: Platform,
+) -> Option<(usize, Columns)> {
+    let names = layout(platform);
+    for (h, row) in grid.iter().enumerate().take(10) {
+        let mut cols = HashMap::new();
+        for (i, c) in row.iter().enumerate() {
+            let written = clean_header(&cell_text(c));
+            if let Some((f, _)) = names.iter().find(|(_, ns)| ns.contains(&written.as_str())) {
+                cols.entry(*f).or_insert((i, cell_text(c)));
+            }
+        }
+        if cols.contains_key(&Field::SessionId) && cols.contains_key(&Field::StartedAt) {
+            return Some((h, cols));
+        }
+    }
+    None
+}
+
+/// The 0-based index of the header row of `platform`'s layout, if any.
+pub fn header_row(grid: &[Vec<Cell>], platform: Platform) -> Option<usize> {
+    find_header(grid, platform).map(|(h, _)| h)
+}
+
+/// The account column's header as written (or the layout's name for it).
+pub fn column_name(grid: &[Vec<Cell>], platform: Platform, header_row: usize) -> String {
+    find_header(grid, platform)
+        .filter(|(h, _)| *h == header_row)
+        .and_then(|(_, cols)| cols.get(&Field::Account).map(|(_, n)| n.clone()))
+        .unwrap_or_else(|| {
+            layout(platform)
+                .iter()
+                .find(|(f, _)| *f == Field::Account)
+                .map(|(_, ns)| ns[0].to_string())
+                .unwrap_or_default()
+        })
+}
+
+/// Whether a row holds nothing (such rows are skipped).
+pub fn is_blank(row: &[Cell]) -> bool {
+    row.iter().all(|c| cell_text(c).is_empty())
+}
+
+/// A start time: `2025-01-05 19:30[:00]` (or with `/`), or an Excel date
+/// number (days since 1899-12-30, Beijing time).
+fn parse_start(c: &Cell) -> Option<i64> {
+    match c {
+        Cell::Number(serial) if *serial > 1.0 && *serial < 2_958_465.0 => {
+            let secs = ((serial - 25_569.0) * 86_400.0).round() as i64;
+            Some(secs - crate::training::SHANGHAI_OFFSET_SECS)
+        }
+        _ => {
+            let t = cell_text(c).replace('/', "-");
+            let t = if t.len() == 10 {
+                format!("{t} 00:00")
+            } else {
+                t
+            };
+            crate::training::parse_local_datetime(&t)
+        }
+    }
+}
+
+/// A duration in seconds: `H:MM:SS`, `MM:SS`, `2小时30分钟15秒`, `150分钟`,
+/// or a plain number in `unit_s` seconds (minutes unless the header says 秒).
+fn parse_duration(c: &Cell, unit_s: i64) -> Option<i64> {
+    if let Cell::Number(n) = c {
+        return (*n >= 0.0).then(|| (n * unit_s as f64).round() as i64);
+    }
+    let t = cell_text(c);
+    if t.contains(':') {
+        let parts: Vec<i64> = t
+            .split(':')
+            .map(|p| p.trim().parse::<i64>().ok())
+            .collect::<Option<_>>()?;
+        return match parts.as_slice() {
+            [h, m, s] if *m < 60 && *s < 60 => Some(h * 3600 + m * 60 + s),
+            [m, s] if *s < 60 => Some(m * 60 + s),
+            _ => None,
+        };
+    }
+    if t.chars().any(|c| "时分秒".contains(c)) {
+        let mut total = 0i64;
+        let mut num = String::new();
+        let mut any = false;
+        for ch in t.chars() {
+            match ch {
+                '0'..='9' | '.' => num.push(ch),
+                '小' => {}
+                '时' | '分' | '秒' => {
+                    let v: f64 = num.parse().ok()?;
+                    num.clear();
+                    any = true;
+                    total += (v * match ch {
+                        '时' => 3600.0,
+                        '分' => 60.0,
+                        _ => 1.0,
+                    })
+                    .round() as i64;
+                }
+                '钟' | ' ' => {}
+                _ => return None,
+            }
+        }
+        return (any && num.is_empty()).then_some(total);
+    }
+    let v: f64 = t.parse().ok()?;
+    (v >= 0.0).then(|| (v * unit_s as f64).round() as i64)
+}
+
+/// A count: digits with optional thousands separators; `1.2万` and `3亿` as
+/// the back ends abbreviate; an empty cell is 0 for optional columns.
+fn parse_count(c: &Cell) -> Option<i64> {
+    if let Cell::Number(n) = c {
+        return (*n >= 0.0 && n.fract() == 0.0).then_some(*n as i64);
+    }
+    let t = cell_text(c).replace(',', "");
+    let (num, mul) = if let Some(x) = t.strip_suffix('万') {
+        (x, 10_000.0)
+    } else if let Some(x) = t.strip_suffix('亿') {
+        (x, 100_000_000.0)
+    } else {
+        (t.as_str(), 1.0)
+    };
+    let v: f64 = num.trim().parse().ok()?;
+    let v = (v * mul).round();
+    (0.0..9e15).contains(&v).then_some(v as i64)
+}
+
+/// Money in yuan (`¥1,234.50`, `1.2万`) to fen.
+fn parse_money(c: &Cell) -> Option<i64> {
+    if let Cell::Number(n) = c {
+        return (*n >= 0.0).then(|| (n * 100.0).round() as i64);
+    }
+    let t = cell_text(c)
+        .replace([',', '¥', '￥'], "")
+        .trim_end_matches('元')
+        .trim()
+        .to_string();
+    let (num, mul) = if let Some(x) = t.strip_suffix('万') {
+        (x.to_string(), 10_000.0)
+    } else {
+        (t, 1.0)
+    };
+    let v: f64 = num.trim().parse().ok()?;
+    let fen = (v * mul * 100.0).round();
+    (0.0..9e15).contains(&fen).then_some(fen as i64)
+}
+
+/// Reads a platform's per-session export. All problems are returned, each
+/// with its row and column; the caller imports nothing if there is one.
+pub fn parse_export(
+    grid: &[Vec<Cell>],
+    platform: Platform,
+) -> std::result::Result<Vec<LiveSessionRow>, Vec<RowError>> {
+    let whole = |key: &'static str, args: Vec<(&'static str, String)>| RowError {
+        row: 1,
+        column: String::new(),
+        key,
+        args,
+    };
+    let Some((h, cols)) = find_header(grid, platform) else {
+        return Err(vec![whole(
+            "analytics.unknown_layout",
+            vec![("platform", platform.as_str().to_string())],
+        )]);
+    };
+    let names = layout(platform);
+    let missing: Vec<RowError> = REQUIRED
+        .iter()
+        .filter(|f| !cols.contains_key(f))
+        .map(|f| {
+            let name = names
+                .iter()
+                .find(|(g, _)| g == f)
+                .map(|(_, ns)| ns[0])
+                .unwrap_or("");
+            RowError {
+                row: h + 1,
+                column: name.to_string(),
+                key: "analytics.missing_column",
+                args: vec![],
+            }
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(missing);
+    }
+    if grid.len() - h - 1 > MAX_ROWS {
+        return Err(vec![whole(
+            "roster.too_many_rows",
+            vec![("max", MAX_ROWS.to_string())],
+        )]);
+    }
+    let duration_unit = match cols.get(&Field::Duration) {
+        Some((_, name)) if name.contains('秒') => 1,
+        _ => 60,
+    };
+    let mut errors = Vec::new();
+    let mut rows = Vec::new();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, row) in grid.iter().enumerate().skip(h + 1) {
+        let rownum = i + 1;
+        if is_blank(row) {
+            continue;
+        }
+        let cell = |f: Field| -> Option<(&Cell, &str)> {
+            cols.get(&f)
+                .map(|(c, name)| (row.get(*c).unwrap_or(&Cell::Empty), name.as_str()))
+        };
+        let bad = |errors: &mut Vec<RowError>, f: Field, key: &'static str| {
+            let column = cols.get(&f).map(|(_, n)| n.clone()).unwrap_or_default();
+            errors.push(RowError {
+                row: rownum,
+                column,
+                key,
+                args: vec![],
+            });
+        };
+        let mut r = LiveSessionRow::default();
+        match cell(Field::SessionId).map(|(c, _)| cell_text(c)) {
+            Some(id) if !id.is_empty() && id.chars().count() <= 64 => {
+                if let Some(first) = seen.insert(id.clone(), rownum) {
+                    errors.push(RowError {
+                        row: rownum,
+                        column: cols[&Field::SessionId].1.clone(),
+                        key: "analytics.duplicate_session",
+                        args: vec![("first", first.to_string())],
+                    });
+                }
+                r.platform_session_id = id;
+            }
+            _ => bad(&mut errors, Field::SessionId, "error.required"),
+        }
+        r.account_id = cell(Field::Account)
+            .map(|(c, _)| cell_text(c))
+            .filter(|a| !a.is_empty());
+        match cell(Field::StartedAt).and_then(|(c, _)| parse_start(c)) {
+            Some(t) => r.started_at = t,
+            None => bad(&mut errors, Field::StartedAt, "analytics.bad_time"),
+        }
+        match cell(Field::Duration).and_then(|(c, _)| parse_duration(c, duration_unit)) {
+            Some(d) => r.duration_s = d,
+            None => bad(&mut errors, Field::Duration, "analytics.bad_duration"),
+        }
+        let counts: [(Field, &mut i64); 10] = [
+            (Field::Views, &mut r.views),
+            (Field::Viewers, &mut r.viewers),
+            (Field::PeakOnline, &mut r.peak_online),
+            (Field::CommentUsers, &mut r.comment_users),
+            (Field::Likes, &mut r.likes),
+            (Field::NewFollowers, &mut r.new_followers),
+            (Field::ExposureUsers, &mut r.exposure_users),
+            (Field::ClickUsers, &mut r.click_users),
+            (Field::Buyers, &mut r.buyers),
+            (Field::Orders, &mut r.orders),
+        ];
+        let mut avg_watch = 0;
+        for (f, slot) in counts {
+            let Some((c, _)) = cell(f) else { continue };
+            if cell_text(c).is_empty() && !REQUIRED.contains(&f) {
+                continue;
+            }
+            match parse_count(c) {
+                Some(v) => *slot = v,
+                None => bad(&mut errors, f, "analytics.bad_number"),
+            }
+        }
+        if let Some((c, _)) = cell(Field::AvgWatch) {
+            if !cell_text(c).is_empty() {
+                match parse_duration(c, 1) {
+                    Some(v) => avg_watch = v,
+                    None => bad(&mut errors, Field::AvgWatch, "analytics.bad_duration"),
+                }
+            }
+        }
+        r.watch_s = avg_watch * r.viewers;
+        for (f, slot) in [
+            (Field::Gmv, &mut r.gmv_fen),
+            (Field::Refund, &mut r.refund_fen),
+            (Field::AdSpend, &mut r.ad_spend_fen),
+        ] {
+            let Some((c, _)) = cell(f) else { continue };
+            if cell_text(c).is_empty() && f != Field::Gmv {
+                continue;
+            }
+            match parse_money(c) {
+                Some(v) => *slot = v,
+                None => bad(&mut errors, f, "analytics.bad_money"),
+            }
+        }
+        // A coherent funnel: each stage from the one before.
+        if r.viewers > r.views && r.views > 0 {
+            bad(&mut errors, Field::Viewers, "analytics.viewers_over_views");
+        }
+        if r.buyers > r.viewers && r.viewers > 0 {
+            bad(&mut errors, Field::Buyers, "analytics.buyers_over_viewers");
+        }
+        if r.refund_fen > r.gmv_fen {
+            bad(&mut errors, Field::Refund, "analytics.refund_over_gmv");
+        }
+        rows.push(r);
+    }
+    if rows.is_empty() && errors.is_empty() {
+        return Err(vec![whole("analytics.no_rows", vec![])]);
+    }
+    if errors.is_empty() {
+        Ok(rows)
+    } else {
+        Err(errors)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn t(s: &str) -> Cell {
+        Cell::Text(s.into())
+    }
+    fn n(v: f64) -> Cell {
+        Cell::Number(v)
+    }
+
+    const HEAD: &[&str] = &[
+        "直播场次ID",
+        "直播开始时间",
+        "直播时长",
+        "观看人次",
+        "观看人数",
+        "最高在线人数",
+        "人均观看时长",
+        "评论人数",
+        "点赞次数",
+        "新增粉丝数",
+        "商品曝光人数",
+        "商品点击人数",
+        "成交人数",
+        "成交订单数",
+        "成交金额(元)",
+        "退款金额(元)",
+        "投放消耗",
+    ];
+
+    /// 20 hand-made sessions: session k has views 1000k, viewers 500k,
+    /// exposure 200k, clicks 50k, buyers 10k, GMV ¥(100·k).50, refund ¥k.
+    fn hand_made() -> Vec<Vec<Cell>> {
+        let mut g = vec![
+            vec![t("抖音电商罗盘 直播场次数据")],
+            HEAD.iter().map(|h| t(h)).collect(),
+        ];
+        for k in 1..=20 {
+            let k = k as f64;
+            g.push(vec![
+                t(&format!("7{k}")),
+                t(&format!("2025/03/{:02} 19:30:00", k as i64)),
+                t("2:00:00"),
+                n(1000.0 * k),
+                n(500.0 * k),
+                n(80.0 * k),
+                t("90"),
+                n(25.0 * k),
+                t("1.2万"),
+                n(5.0 * k),
+                n(200.0 * k),
+                n(50.0 * k),
+                n(10.0 * k),
+                n(12.0 * k),
+                t(&format!("¥{:.2}", 100.0 * k + 0.5)),
+                n(k),
+                Cell::Empty,
+            ]);
+        }
+        g
+    }
+
+    #[test]
+    fn kpis_of_a_hand_made_file_equal_hand_computed_values() {
+        let rows = parse_export(&hand_made(), Platform::Douyin).unwrap();
+        assert_eq!(rows.len(), 20);
+        assert_eq!(rows[0].duration_s, 7200);
+        assert_eq!(rows[0].likes, 12_000);
+        assert_eq!(rows[0].gmv_fen, 10_050);
+        assert_eq!(rows[0].refund_fen, 100);
+        assert_eq!(rows[0].watch_s, 90 * 500);
+        let s = Sums::of(&rows);
+        // Σk for k = 1..20 is 210.
+        assert_eq!(s.views, 210_000);
+        assert_eq!(s.viewers, 105_000);
+        assert_eq!(s.peak_online, 1_600);
+        // GMV: Σ(100k + 0.5) = 21,000 + 10 = ¥21,010.
+        assert_eq!(s.gmv_fen, 2_101_000);
+        let v = |k: Kpi| k.value(&s).unwrap();
+        assert_eq!(v(Kpi::Gmv), 21_010.0);
+        assert_eq!(v(Kpi::NetGmv), 21_010.0 - 210.0);
+        assert_eq!(v(Kpi::AvgWatchS), 90.0);
+        assert!((v(Kpi::InteractionRate) - 0.05).abs() < 1e-12);
+        assert!((v(Kpi::FollowRate) - 0.01).abs() < 1e-12);
+        assert!((v(Kpi::ProductClickRate) - 0.25).abs() < 1e-12);
+        assert!((v(Kpi::ClickToOrder) - 0.2).abs() < 1e-12);
+        assert!((v(Kpi::ViewToOrder) - 0.02).abs() < 1e-12);
+        assert!((v(Kpi::UvValue) - 21_010.0 / 105_000.0).abs() < 1e-12);
+        assert!((v(Kpi::Gpm) - 21_010.0 / 210_000.0 * 1000.0).abs() < 1e-9);
+        assert!((v(Kpi::Aov) - 21_010.0 / 2_100.0).abs() < 1e-12);
+        assert!((v(Kpi::RefundRate) - 210.0 / 21_010.0).abs() < 1e-12);
+        // A ratio of sums, not a mean of ratios: session 1's UV value is
+        // 100.5/500, the mean of per-session values differs from the total.
+        let mean: f64 = rows
+            .iter()
+            .map(|r| {
+                Kpi::UvValue
+                    .value(&Sums::of(std::slice::from_ref(r)))
+                    .unwrap()
+            })
+            .sum::<f64>()
+            / 20.0;
+        assert!((mean - v(Kpi::UvValue)).abs() > 1e-6);
+        // Nothing to divide by: no value, not zero.
+        assert_eq!(Kpi::Gpm.value(&Sums::default()), None);
+    }
+
+    #[test]
+    fn bad_files_name_the_row_and_column() {
+        // Text in a number column.
+        let mut g = hand_made();
+        g[5][3] = t("很多");
+        let e = parse_export(&g, Platform::Douyin).unwrap_err();
+        assert_eq!(e.len(), 1);
+        assert_eq!((e[0].row, e[0].column.as_str()), (6, "观看人次"));
+        assert_eq!(e[0].key, "analytics.bad_number");
+        // A required column missing.
+        let g: Vec<Vec<Cell>> = hand_made()
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i != 14)
+                    .map(|(_, c)| c)
+                    .collect()
+            })
+            .collect();
+        let e = parse_export(&g, Platform::Douyin).unwrap_err();
+        assert_eq!((e[0].row, e[0].column.as_str()), (2, "成交金额"));
+        assert_eq!(e[0].key, "analytics.missing_column");
+        // Another platform's layout (Taobao's headers given as Douyin).
+        let g = vec![
+            vec![
+                t("内容ID"),
+                t("开播时间"),
+                t("直播时长"),
+                t("观看次数"),
+                t("观看人数"),
+                t("成交金额"),
+            ],
+            vec![
+                t("1"),
+                t("2025-03-01 20:00"),
+                n(90.0),
+                n(10.0),
+                n(5.0),
+                n(0.0),
+            ],
+        ];
+        let e = parse_export(&g, Platform::Douyin).unwrap_err();
+        assert_eq!(e[0].key, "analytics.unknown_layout");
+        let rows = parse_export(&g, Platform::Taobao).unwrap();
+        assert_eq!(rows[0].duration_s, 90 * 60, "a plain number is minutes");
+        // A session twice, and a bad time.
+        let mut g = hand_made();
+        g[4][0] = t("71");
+        g[6][1] = t("昨天晚上");
+        let e = parse_export(&g, Platform::Douyin).unwrap_err();
+        assert!(e
+            .iter()
+            .any(|x| x.key == "analytics.duplicate_session" && x.row == 5));
+        assert!(e
+            .iter()
+            .any(|x| x.key == "analytics.bad_time" && x.row == 7 && x.column == "直播开始时间"));
+    }
+
+    #[test]
+    fn durations_times_and_money_as_back_ends_write_them() {
+        assert_eq!(parse_duration(&t("1:02:03"), 60), Some(3723));
+        assert_eq!(parse_duration(&t("45:10"), 60), Some(2710));
+        assert_eq!(parse_duration(&t("2小时30分钟"), 60), Some(9000));
+        assert_eq!(parse_duration(&t("150分钟"), 60), Some(9000));
+        assert_eq!(parse_duration(&t("95秒"), 60), Some(95));
+        assert_eq!(parse_duration(&t("很久"), 60), None);
+        assert_eq!(parse_money(&t("¥1,234.56")), Some(123_456));
+        assert_eq!(parse_money(&t("1.5万")), Some(1_500_000));
+        assert_eq!(parse_money(&t("-3")), None);
+        assert_eq!(parse_count(&t("3.2万")), Some(32_000));
+        assert_eq!(parse_count(&t("１２３")), Some(123), "full-width digits");
+        assert_eq!(parse_count(&n(1.5)), None);
+        // 2025-03-01 20:00 Beijing time, as text and as an Excel date.
+        let text = parse_start(&t("2025-03-01 20:00")).unwrap();
+        assert_eq!(parse_start(&n(45_717.0 + 20.0 / 24.0)), Some(text));
+        assert_eq!(parse_start(&t("2025/03/01 20:00:00")), Some(text));
+    }
+}

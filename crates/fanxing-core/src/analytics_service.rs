@@ -1,0 +1,323 @@
+//! Live rooms and their platform exports: who may see, create and import.
+//!
+//! Offices see and manage the rooms of their region; a trainee sees the
+//! rooms they run and may import those rooms' exports.
+
+use std::collections::HashMap;
+
+use crate::analytics::{
+    parse_export, ImportOutcome, Kpi, LiveSessionRow, Platform, Provenance, Room, RoomId,
+    RoomInput, StatGroup, Sums,
+};
+use crate::auth::{Access, Actor};
+use crate::error::{Error, Result};
+use crate::roster::{read_grid, RowError};
+use crate::service::{now, Fanxing};
+use crate::store::{ImportMeta, Page, RoomScope};
+
+/// Sums with every KPI computed from them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct KpiReport {
+    pub sums: Sums,
+    /// KPI code → value (`null` where its denominator is zero).
+    pub kpis: std::collections::BTreeMap<&'static str, Option<f64>>,
+}
+
+impl KpiReport {
+    pub fn new(sums: Sums) -> KpiReport {
+        KpiReport {
+            kpis: Kpi::ALL
+                .iter()
+                .map(|k| (k.as_str(), k.value(&sums)))
+                .collect(),
+            sums,
+        }
+    }
+}
+
+/// One line of province statistics with its KPIs.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct StatReport {
+    pub key: String,
+    pub month: Option<i64>,
+    pub rooms: i64,
+    #[serde(flatten)]
+    pub kpis: KpiReport,
+}
+
+/// Rooms per page in lists.
+pub const ROOMS_PER_PAGE: i64 = 50;
+
+impl Fanxing {
+    /// Creates a room in the caller's scope, with operators from it.
+    pub async fn create_room(&self, actor: &Actor, input: &RoomInput) -> Result<Room> {
+        let range = actor.write_range()?;
+        let draft = input.validate().map_err(Error::Invalid)?;
+        crate::auth::require_in_range(range, draft.region, "region")?;
+        if self.store().get_region(draft.region).await?.is_none() {
+            return Err(Error::field("region", "error.region_unknown"));
+        }
+        for p in &draft.operators {
+            if self
+                .store()
+                .get_person(Access::Regions(range), *p)
+                .await?
+                .is_none()
+            {
+                return Err(Error::field("operators", "room.operator_unknown"));
+            }
+        }
+        let id = self.store().insert_room(&draft, now()).await?;
+        self.audit(
+            actor,
+            "room.create",
+            &format!("room:{id}"),
+            &draft.account_id,
+        )
+        .await?;
+        self.store().get_room(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// The rooms the caller may see: an office's region, a trainee's own.
+    pub async fn rooms(&self, actor: &Actor, page: i64) -> Result<Page<Room>> {
+        let scope = self.room_scope(actor)?;
+        self.store()
+            .list_rooms(scope, (page.max(1) - 1) * ROOMS_PER_PAGE, ROOMS_PER_PAGE)
+            .await
+    }
+
+    fn room_scope(&self, actor: &Actor) -> Result<RoomScope> {
+        if let Some(range) = actor.office_range() {
+            return Ok(RoomScope::Regions(range));
+        }
+        match actor.user.person_id {
+            Some(p) => Ok(RoomScope::Operator(p)),
+            None => Err(Error::Forbidden),
+        }
+    }
+
+    fn may_see_room(actor: &Actor, room: &Room) -> bool {
+        match actor.office_range() {
+            Some(range) => range.contains(room.region),
+            None => actor
+                .user
+                .person_id
+                .map(|p| room.operators.contains(&p))
+                .unwrap_or(false),
+        }
+    }
+
+    /// One room, for an office over its region or one of its operators.
+    pub async fn room(&self, actor: &Actor, id: RoomId) -> Result<Room> {
+        let room = self.store().get_room(id).await?.ok_or(Error::NotFound)?;
+        if Self::may_see_room(actor, &room) {
+            Ok(room)
+        } else {
+            Err(Error::NotFound)
+        }
+    }
+
+    /// Imports a platform's per-session export, all or nothing. The rows go
+    /// to `room`, or, when the file names accounts, to the rooms of those
+    /// accounts on `platform` (every one must exist and be the caller's).
+    /// Re-importing a file changes nothing. Row problems come back as
+    /// `Ok(Err(..))`, each with its row and column.
+    pub async fn import_live_export(
+        &self,
+        actor: &Actor,
+        platform: Platform,
+        provenance: Provenance,
+        room: Option<RoomId>,
+        filename: &str,
+        bytes: &[u8],
+    ) -> Result<std::result::Result<ImportOutcome, Vec<RowError>>> {
+        self.room_scope(actor)?;
+        let fixed = match room {
+            Some(id) => {
+                let r = self.room(actor, id).await?;
+                if r.platform != platform {
+                    return Err(Error::field("platform", "room.other_platform"));
+                }
+                Some(r)
+            }
+            None => None,
+        };
+        let grid = read_grid(filename, bytes).map_err(|k| Error::field("file", k))?;
+        let rows = match parse_export(&grid, platform) {
+            Ok(rows) => rows,
+            Err(errors) => return Ok(Err(errors)),
+        };
+        let (rooms, placed) = match fixed {
+            Some(r) => {
+                let id = r.id;
+                (vec![r], rows.into_iter().map(|x| (id, x)).collect())
+            }
+            None => match self.place_by_account(actor, platform, &grid, rows).await? {
+                Ok(x) => x,
+                Err(errors) => return Ok(Err(errors)),
+            },
+        };
+        let meta = ImportMeta {
+            platform,
+            provenance,
+            filename: filename.chars().take(200).collect(),
+            user_id: Some(actor.user.id),
+            at: now(),
+        };
+        let outcome = self
+            .store()
+            .import_live_sessions(&meta, &rooms, &placed)
+            .await?;
+        self.audit(
+            actor,
+            "analytics.import",
+            &format!("import:{}", outcome.import_id),
+            &format!(
+                "{} {}, {} rows, {} new",
+                platform.as_str(),
+                provenance.as_str(),
+                outcome.rows,
+                outcome.new
+            ),
+        )
+        .await?;
+        Ok(Ok(outcome))
+    }
+
+    /// A room's KPIs over days `YYYYMMDD` (inclusive), from one provenance.
+    pub async fn room_kpis(
+        &self,
+        actor: &Actor,
+        room: RoomId,
+        provenance: Provenance,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<KpiReport> {
+        self.room(actor, room).await?;
+        let sums = self
+            .store()
+            .room_sums(room, provenance, from_day, to_day)
+            .await?;
+        Ok(KpiReport::new(sums))
+    }
+
+    /// Province statistics for a region the caller may see (their own when
+    /// `None`), months `YYYYMM` inclusive.
+    pub async fn live_stats(
+        &self,
+        actor: &Actor,
+        region: Option<crate::region::RegionCode>,
+        provenance: Provenance,
+        from_month: i64,
+        to_month: i64,
+        group: StatGroup,
+    ) -> Result<Vec<StatReport>> {
+        let scope = actor.stats_range()?;
+        let code = match region {
+            Some(r) => r,
+            None => actor.user.region.ok_or(Error::Forbidden)?,
+        };
+        if !scope.contains(code) {
+            return Err(Error::Forbidden);
+        }
+        let lines = self
+            .store()
+            .region_stats(&crate::store::StatQuery {
+                range: code.subtree(),
+                provenance,
+                from_month,
+                to_month,
+                group,
+            })
+            .await?;
+        Ok(lines
+            .into_iter()
+            .map(|l| StatReport {
+                key: l.key,
+                month: l.month,
+                rooms: l.rooms,
+                kpis: KpiReport::new(l.sums),
+            })
+            .collect())
+    }
+
+    /// The actor command-line imports run as: the programme office of the
+    /// province (the top region loaded).
+    pub async fn system_actor(&self) -> Result<Actor> {
+        let province = self
+            .store()
+            .list_regions(Some(crate::region::RegionLevel::Province), None)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or(Error::NotFound)?;
+        Ok(Actor::new(crate::auth::User {
+            id: 0,
+            username: "system".into(),
+            display_name: "system".into(),
+            role: crate::auth::Role::ProgrammeOffice,
+            region: Some(province.code),
+            person_id: None,
+            org_id: None,
+        }))
+    }
+
+    /// Rows of a multi-room file, each to its account's room.
+    async fn place_by_account(
+        &self,
+        actor: &Actor,
+        platform: Platform,
+        grid: &[Vec<crate::roster::Cell>],
+        rows: Vec<LiveSessionRow>,
+    ) -> Result<std::result::Result<(Vec<Room>, Vec<(RoomId, LiveSessionRow)>), Vec<RowError>>>
+    {
+        let header_row = crate::analytics::header_row(grid, platform).unwrap_or(0);
+        let account_col = crate::analytics::column_name(grid, platform, header_row);
+        let mut accounts: Vec<String> = rows.iter().filter_map(|r| r.account_id.clone()).collect();
+        accounts.sort();
+        accounts.dedup();
+        let rooms: HashMap<String, Room> = self
+            .store()
+            .rooms_by_account(platform, &accounts)
+            .await?
+            .into_iter()
+            .map(|r| (r.account_id.clone(), r))
+            .collect();
+        let mut errors = Vec::new();
+        let mut placed = Vec::with_capacity(rows.len());
+        // Data rows follow the header in file order, blank rows skipped.
+        let data_rows: Vec<usize> = grid
+            .iter()
+            .enumerate()
+            .skip(header_row + 1)
+            .filter(|(_, r)| !crate::analytics::is_blank(r))
+            .map(|(i, _)| i + 1)
+            .collect();
+        for (n, row) in rows.into_iter().enumerate() {
+            let at = data_rows.get(n).copied().unwrap_or(0);
+            let problem = match row.account_id.as_deref() {
+                None => Some("room.account_required"),
+                Some(a) => match rooms.get(a) {
+                    None => Some("room.unknown_account"),
+                    Some(r) if !Self::may_see_room(actor, r) => Some("room.unknown_account"),
+                    Some(r) => {
+                        placed.push((r.id, row));
+                        None
+                    }
+                },
+            };
+            if let Some(key) = problem {
+                errors.push(RowError {
+                    row: at,
+                    column: account_col.clone(),
+                    key,
+                    args: vec![],
+                });
+            }
+        }
+        if !errors.is_empty() {
+            return Ok(Err(errors));
+        }
+        Ok(Ok((rooms.into_values().collect(), placed)))
+    }
+}

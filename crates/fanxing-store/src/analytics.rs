@@ -1,0 +1,615 @@
+//! Live rooms, their sessions, and the rollups kept current at import.
+//!
+//! Raw sessions live in `live_sessions`; `room_days`, `room_months` and
+//! `region_months` grow inside the importing transaction by exactly the
+//! sessions that were new, so a re-import changes nothing and the rollups
+//! always equal a fresh aggregation of the raw rows.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+
+use fanxing_core::analytics::{
+    day_of, ImportOutcome, LiveSessionRow, Platform, Provenance, Room, RoomDraft, RoomId, SizeTier,
+    StatGroup, StatLine, Sums,
+};
+use fanxing_core::error::{Error, FieldError, Result};
+use fanxing_core::model::PersonId;
+use fanxing_core::store::{AnalyticsStore, ImportMeta, Page, RoomScope, StatQuery};
+
+use crate::sql::Sql;
+use crate::store::{bad, col, db, is_unique_violation, region_code, SqlStore};
+use crate::Backend;
+
+/// The summed columns of the rollups, in [`sums_values`] order.
+const SUM_COLS: [&str; 16] = [
+    "sessions",
+    "duration_s",
+    "views",
+    "viewers",
+    "peak_online",
+    "watch_s",
+    "comment_users",
+    "likes",
+    "new_followers",
+    "exposure_users",
+    "click_users",
+    "buyers",
+    "orders",
+    "gmv_fen",
+    "refund_fen",
+    "ad_spend_fen",
+];
+
+fn sums_values(s: &Sums) -> [i64; 16] {
+    [
+        s.sessions,
+        s.duration_s,
+        s.views,
+        s.viewers,
+        s.peak_online,
+        s.watch_s,
+        s.comment_users,
+        s.likes,
+        s.new_followers,
+        s.exposure_users,
+        s.click_users,
+        s.buyers,
+        s.orders,
+        s.gmv_fen,
+        s.refund_fen,
+        s.ad_spend_fen,
+    ]
+}
+
+fn sums_from(r: &AnyRow) -> Result<Sums> {
+    let v = |c: &str| col::<Option<i64>>(r, c).map(|v| v.unwrap_or(0));
+    Ok(Sums {
+        sessions: v("sessions")?,
+        duration_s: v("duration_s")?,
+        views: v("views")?,
+        viewers: v("viewers")?,
+        peak_online: v("peak_online")?,
+        watch_s: v("watch_s")?,
+        comment_users: v("comment_users")?,
+        likes: v("likes")?,
+        new_followers: v("new_followers")?,
+        exposure_users: v("exposure_users")?,
+        click_users: v("click_users")?,
+        buyers: v("buyers")?,
+        orders: v("orders")?,
+        gmv_fen: v("gmv_fen")?,
+        refund_fen: v("refund_fen")?,
+        ad_spend_fen: v("ad_spend_fen")?,
+    })
+}
+
+/// `SUM(x) AS x` for every rollup column (`MAX` for the peak), over `t`,
+/// as a 64-bit integer on both engines (PostgreSQL sums BIGINT to NUMERIC).
+fn sum_select(t: &str) -> String {
+    SUM_COLS
+        .iter()
+        .map(|c| {
+            let f = if *c == "peak_online" { "MAX" } else { "SUM" };
+            format!("CAST(COALESCE({f}({t}.{c}), 0) AS BIGINT) AS {c}")
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+const ROOM_SELECT: &str = "SELECT m.id, m.platform, m.account_id, m.name, m.org_id, m.industry, \
+     m.size_tier, m.region, r.name AS region_name \
+     FROM live_rooms m JOIN regions r ON r.code = m.region WHERE 1=1";
+
+fn room_from(r: &AnyRow) -> Result<Room> {
+    let platform: String = col(r, "platform")?;
+    let tier: String = col(r, "size_tier")?;
+    Ok(Room {
+        id: col(r, "id")?,
+        platform: Platform::parse(&platform).ok_or_else(|| bad("platform", &platform))?,
+        account_id: col(r, "account_id")?,
+        name: col(r, "name")?,
+        org_id: col(r, "org_id")?,
+        industry: col(r, "industry")?,
+        size_tier: SizeTier::parse(&tier).ok_or_else(|| bad("size tier", &tier))?,
+        region: region_code(col(r, "region")?)?,
+        region_name: col(r, "region_name")?,
+        operators: Vec::new(),
+    })
+}
+
+impl SqlStore {
+    /// Fills in the operators of `rooms`.
+    async fn with_operators(&self, mut rooms: Vec<Room>) -> Result<Vec<Room>> {
+        if rooms.is_empty() {
+            return Ok(rooms);
+        }
+        let mut q = Sql::new("SELECT room_id, person_id FROM room_operators WHERE room_id IN (");
+        for (i, r) in rooms.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(r.id);
+        }
+        q.push(") ORDER BY person_id");
+        let mut ops: HashMap<RoomId, Vec<PersonId>> = HashMap::new();
+        for row in q.query().fetch_all(self.pool()).await.map_err(db)? {
+            ops.entry(col(&row, "room_id")?)
+                .or_default()
+                .push(col(&row, "person_id")?);
+        }
+        for r in &mut rooms {
+            r.operators = ops.remove(&r.id).unwrap_or_default();
+        }
+        Ok(rooms)
+    }
+
+    /// The larger of two values in this dialect.
+    fn greatest(&self) -> &'static str {
+        match self.backend_kind() {
+            Backend::Sqlite => "MAX",
+            Backend::Postgres => "GREATEST",
+        }
+    }
+}
+
+/// Rows per multi-row INSERT (at most 24 parameters each).
+const CHUNK: usize = 40;
+
+#[async_trait]
+impl AnalyticsStore for SqlStore {
+    async fn insert_room(&self, room: &RoomDraft, now: i64) -> Result<RoomId> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        let mut q = Sql::new(
+            "INSERT INTO live_rooms (platform, account_id, name, org_id, industry, size_tier, \
+             region, created_at) VALUES (",
+        );
+        q.bind(room.platform.as_str())
+            .push(", ")
+            .bind(room.account_id.as_str())
+            .push(", ")
+            .bind(room.name.as_str())
+            .push(", ")
+            .bind(room.org_id)
+            .push(", ")
+            .bind(room.industry.as_str())
+            .push(", ")
+            .bind(room.size_tier.as_str())
+            .push(", ")
+            .bind(room.region.value() as i64)
+            .push(", ")
+            .bind(now)
+            .push(") RETURNING id");
+        let id: RoomId = match q.query().fetch_one(&mut *tx).await {
+            Ok(row) => col(&row, "id")?,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::Conflict(FieldError::new(
+                    "account_id",
+                    "room.account_taken",
+                )))
+            }
+            Err(e) => return Err(db(e)),
+        };
+        for p in room.operators.iter().collect::<HashSet<_>>() {
+            let mut q = Sql::new("INSERT INTO room_operators (room_id, person_id) VALUES (");
+            q.bind(id).push(", ").bind(*p).push(")");
+            q.query().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(id)
+    }
+
+    async fn get_room(&self, id: RoomId) -> Result<Option<Room>> {
+        let mut q = Sql::new(ROOM_SELECT);
+        q.push(" AND m.id = ").bind(id);
+        let Some(row) = q.query().fetch_optional(self.pool()).await.map_err(db)? else {
+            return Ok(None);
+        };
+        Ok(self.with_operators(vec![room_from(&row)?]).await?.pop())
+    }
+
+    async fn list_rooms(&self, scope: RoomScope, offset: i64, limit: i64) -> Result<Page<Room>> {
+        let mut filter = Sql::new("");
+        match scope {
+            RoomScope::Regions(range) => {
+                filter
+                    .push(" AND m.region BETWEEN ")
+                    .bind(range.lo as i64)
+                    .push(" AND ")
+                    .bind(range.hi as i64);
+            }
+            RoomScope::Operator(person) => {
+                filter
+                    .push(" AND m.id IN (SELECT room_id FROM room_operators WHERE person_id = ")
+                    .bind(person)
+                    .push(")");
+            }
+        }
+        let row = Sql::with_text(
+            &filter,
+            format!(
+                "SELECT COUNT(*) AS n FROM live_rooms m WHERE 1=1{}",
+                filter.text
+            ),
+        )
+        .query()
+        .fetch_one(self.pool())
+        .await
+        .map_err(db)?;
+        let total: i64 = col(&row, "n")?;
+        let mut q = Sql::with_text(&filter, format!("{ROOM_SELECT}{}", filter.text));
+        q.push(" ORDER BY m.id LIMIT ")
+            .bind(limit)
+            .push(" OFFSET ")
+            .bind(offset);
+        let rooms = q
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(room_from)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items: self.with_operators(rooms).await?,
+            total,
+            offset,
+            limit,
+        })
+    }
+
+    async fn rooms_by_account(&self, platform: Platform, accounts: &[String]) -> Result<Vec<Room>> {
+        let mut out = Vec::new();
+        for chunk in accounts.chunks(500) {
+            let mut q = Sql::new(ROOM_SELECT);
+            q.push(" AND m.platform = ")
+                .bind(platform.as_str())
+                .push(" AND m.account_id IN (");
+            for (i, a) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(a.as_str());
+            }
+            q.push(")");
+            for row in q.query().fetch_all(self.pool()).await.map_err(db)? {
+                out.push(room_from(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    #[tracing::instrument(skip_all, fields(n = rows.len()))]
+    async fn import_live_sessions(
+        &self,
+        meta: &ImportMeta,
+        rooms: &[Room],
+        rows: &[(RoomId, LiveSessionRow)],
+    ) -> Result<ImportOutcome> {
+        let rooms: HashMap<RoomId, &Room> = rooms.iter().map(|r| (r.id, r)).collect();
+        let prov = meta.provenance.as_str();
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        let mut q = Sql::new(
+            "INSERT INTO analytics_imports (platform, provenance, filename, rows_total, rows_new, \
+             user_id, imported_at) VALUES (",
+        );
+        q.bind(meta.platform.as_str())
+            .push(", ")
+            .bind(prov)
+            .push(", ")
+            .bind(meta.filename.as_str())
+            .push(", ")
+            .bind(rows.len() as i64)
+            .push(", 0, ")
+            .bind(meta.user_id)
+            .push(", ")
+            .bind(meta.at)
+            .push(") RETURNING id");
+        let import_id: i64 = col(&q.query().fetch_one(&mut *tx).await.map_err(db)?, "id")?;
+
+        // The raw sessions; those stored before are left alone.
+        let mut new_ids: HashSet<String> = HashSet::new();
+        for chunk in rows.chunks(CHUNK) {
+            let mut q = Sql::new(
+                "INSERT INTO live_sessions (room_id, platform, platform_session_id, provenance, \
+                 import_id, started_at, day, duration_s, views, viewers, peak_online, watch_s, \
+                 comment_users, likes, new_followers, exposure_users, click_users, buyers, orders, \
+                 gmv_fen, refund_fen, ad_spend_fen) VALUES ",
+            );
+            for (n, (room, r)) in chunk.iter().enumerate() {
+                q.push(if n == 0 { "(" } else { ", (" })
+                    .bind(*room)
+                    .push(", ")
+                    .bind(meta.platform.as_str())
+                    .push(", ")
+                    .bind(r.platform_session_id.as_str())
+                    .push(", ")
+                    .bind(prov)
+                    .push(", ")
+                    .bind(import_id)
+                    .push(", ")
+                    .bind(r.started_at)
+                    .push(", ")
+                    .bind(day_of(r.started_at));
+                for v in [
+                    r.duration_s,
+                    r.views,
+                    r.viewers,
+                    r.peak_online,
+                    r.watch_s,
+                    r.comment_users,
+                    r.likes,
+                    r.new_followers,
+                    r.exposure_users,
+                    r.click_users,
+                    r.buyers,
+                    r.orders,
+                    r.gmv_fen,
+                    r.refund_fen,
+                    r.ad_spend_fen,
+                ] {
+                    q.push(", ").bind(v);
+                }
+                q.push(")");
+            }
+            q.push(
+                " ON CONFLICT (platform, platform_session_id) DO NOTHING \
+                 RETURNING platform_session_id",
+            );
+            for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
+                new_ids.insert(col(&row, "platform_session_id")?);
+            }
+        }
+
+        // The rollups grow by the new sessions.
+        let mut days: HashMap<(RoomId, i64), Sums> = HashMap::new();
+        let mut months: HashMap<(RoomId, i64), i64> = HashMap::new();
+        let mut cells: HashMap<(i64, String, i64), (i64, Sums)> = HashMap::new();
+        for (room, r) in rows {
+            if !new_ids.contains(&r.platform_session_id) {
+                continue;
+            }
+            let m = rooms
+                .get(room)
+                .ok_or_else(|| Error::Store(format!("room {room} not given to the import")))?;
+            let day = day_of(r.started_at);
+            let month = day / 100;
+            days.entry((*room, day)).or_default().add(r);
+            *months.entry((*room, month)).or_default() += 1;
+            cells
+                .entry((m.region.value() as i64, m.industry.clone(), month))
+                .or_default()
+                .1
+                .add(r);
+        }
+        // Rooms live in a month for the first time count once in its cell.
+        let pairs: Vec<(RoomId, i64)> = months.keys().copied().collect();
+        let mut known: HashSet<(RoomId, i64)> = HashSet::new();
+        for chunk in pairs.chunks(CHUNK) {
+            let mut q = Sql::new("SELECT room_id, month FROM room_months WHERE provenance = ");
+            q.bind(prov).push(" AND (");
+            for (n, (room, month)) in chunk.iter().enumerate() {
+                q.push(if n == 0 { "(" } else { " OR (" })
+                    .push("room_id = ")
+                    .bind(*room)
+                    .push(" AND month = ")
+                    .bind(*month)
+                    .push(")");
+            }
+            q.push(")");
+            for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
+                known.insert((col(&row, "room_id")?, col(&row, "month")?));
+            }
+        }
+        for (room, month) in &pairs {
+            if !known.contains(&(*room, *month)) {
+                let m = rooms[room];
+                cells
+                    .entry((m.region.value() as i64, m.industry.clone(), *month))
+                    .or_default()
+                    .0 += 1;
+            }
+        }
+        let greatest = self.greatest();
+        let update = |table: &str| {
+            SUM_COLS
+                .iter()
+                .map(|c| {
+                    if *c == "peak_online" {
+                        format!("{c} = {greatest}({table}.{c}, excluded.{c})")
+                    } else {
+                        format!("{c} = {table}.{c} + excluded.{c}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let cols = SUM_COLS.join(", ");
+        let day_rows: Vec<(&(RoomId, i64), &Sums)> = days.iter().collect();
+        for chunk in day_rows.chunks(CHUNK) {
+            let mut q = Sql::new(&format!(
+                "INSERT INTO room_days (room_id, day, provenance, {cols}) VALUES "
+            ));
+            for (n, ((room, day), s)) in chunk.iter().enumerate() {
+                q.push(if n == 0 { "(" } else { ", (" })
+                    .bind(*room)
+                    .push(", ")
+                    .bind(*day)
+                    .push(", ")
+                    .bind(prov);
+                for v in sums_values(s) {
+                    q.push(", ").bind(v);
+                }
+                q.push(")");
+            }
+            q.push(&format!(
+                " ON CONFLICT (room_id, day, provenance) DO UPDATE SET {}",
+                update("room_days")
+            ));
+            q.query().execute(&mut *tx).await.map_err(db)?;
+        }
+        for chunk in pairs.chunks(CHUNK) {
+            let mut q =
+                Sql::new("INSERT INTO room_months (room_id, month, provenance, sessions) VALUES ");
+            for (n, (room, month)) in chunk.iter().enumerate() {
+                q.push(if n == 0 { "(" } else { ", (" })
+                    .bind(*room)
+                    .push(", ")
+                    .bind(*month)
+                    .push(", ")
+                    .bind(prov)
+                    .push(", ")
+                    .bind(months[&(*room, *month)])
+                    .push(")");
+            }
+            q.push(
+                " ON CONFLICT (room_id, month, provenance) DO UPDATE SET \
+                 sessions = room_months.sessions + excluded.sessions",
+            );
+            q.query().execute(&mut *tx).await.map_err(db)?;
+        }
+        let cell_rows: Vec<(&(i64, String, i64), &(i64, Sums))> = cells.iter().collect();
+        for chunk in cell_rows.chunks(CHUNK) {
+            let mut q = Sql::new(&format!(
+                "INSERT INTO region_months (region, industry, platform, month, provenance, rooms, \
+                 {cols}) VALUES "
+            ));
+            for (n, ((region, industry, month), (new_rooms, s))) in chunk.iter().enumerate() {
+                q.push(if n == 0 { "(" } else { ", (" })
+                    .bind(*region)
+                    .push(", ")
+                    .bind(industry.as_str())
+                    .push(", ")
+                    .bind(meta.platform.as_str())
+                    .push(", ")
+                    .bind(*month)
+                    .push(", ")
+                    .bind(prov)
+                    .push(", ")
+                    .bind(*new_rooms);
+                for v in sums_values(s) {
+                    q.push(", ").bind(v);
+                }
+                q.push(")");
+            }
+            q.push(&format!(
+                " ON CONFLICT (region, industry, platform, month, provenance) DO UPDATE SET \
+                 rooms = region_months.rooms + excluded.rooms, {}",
+                update("region_months")
+            ));
+            q.query().execute(&mut *tx).await.map_err(db)?;
+        }
+        let mut q = Sql::new("UPDATE analytics_imports SET rows_new = ");
+        q.bind(new_ids.len() as i64)
+            .push(" WHERE id = ")
+            .bind(import_id);
+        q.query().execute(&mut *tx).await.map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(ImportOutcome {
+            import_id,
+            rows: rows.len(),
+            new: new_ids.len(),
+        })
+    }
+
+    async fn room_sums(
+        &self,
+        room: RoomId,
+        provenance: Provenance,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Sums> {
+        let mut q = Sql::new(&format!(
+            "SELECT {} FROM room_days d WHERE d.room_id = ",
+            sum_select("d")
+        ));
+        q.bind(room)
+            .push(" AND d.provenance = ")
+            .bind(provenance.as_str())
+            .push(" AND d.day BETWEEN ")
+            .bind(from_day)
+            .push(" AND ")
+            .bind(to_day);
+        let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
+        sums_from(&row)
+    }
+
+    async fn room_days(
+        &self,
+        room: RoomId,
+        provenance: Provenance,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Vec<(i64, Sums)>> {
+        let mut q = Sql::new(&format!(
+            "SELECT d.day, {} FROM room_days d WHERE d.room_id = ",
+            SUM_COLS
+                .iter()
+                .map(|c| format!("d.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        q.bind(room)
+            .push(" AND d.provenance = ")
+            .bind(provenance.as_str())
+            .push(" AND d.day BETWEEN ")
+            .bind(from_day)
+            .push(" AND ")
+            .bind(to_day)
+            .push(" ORDER BY d.day");
+        q.query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| Ok((col(r, "day")?, sums_from(r)?)))
+            .collect()
+    }
+
+    async fn region_stats(&self, s: &StatQuery) -> Result<Vec<StatLine>> {
+        // A county's code lies within its city's: the city is code / 100 * 100.
+        let (key, month) = match s.group {
+            StatGroup::City => ("CAST((g.region / 100) * 100 AS TEXT)", false),
+            StatGroup::Industry => ("g.industry", false),
+            StatGroup::Platform => ("g.platform", false),
+            StatGroup::Month => ("CAST(g.month AS TEXT)", true),
+            StatGroup::CityMonth => ("CAST((g.region / 100) * 100 AS TEXT)", true),
+        };
+        let (month_col, group) = if month {
+            ("g.month", format!("{key}, g.month"))
+        } else {
+            ("CAST(0 AS BIGINT)", key.to_string())
+        };
+        let mut q = Sql::new(&format!(
+            "SELECT {key} AS k, {month_col} AS m, CAST(SUM(g.rooms) AS BIGINT) AS rooms, {} \
+             FROM region_months g WHERE g.provenance = ",
+            sum_select("g")
+        ));
+        q.bind(s.provenance.as_str())
+            .push(" AND g.region BETWEEN ")
+            .bind(s.range.lo as i64)
+            .push(" AND ")
+            .bind(s.range.hi as i64)
+            .push(" AND g.month BETWEEN ")
+            .bind(s.from_month)
+            .push(" AND ")
+            .bind(s.to_month)
+            .push(&format!(" GROUP BY {group} ORDER BY {group}"));
+        q.query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                let m: i64 = col(r, "m")?;
+                Ok(StatLine {
+                    key: col(r, "k")?,
+                    month: month.then_some(m),
+                    rooms: col::<Option<i64>>(r, "rooms")?.unwrap_or(0),
+                    sums: sums_from(r)?,
+                })
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,227 @@
+//! JSON API for live-commerce analytics: rooms, export imports, KPIs and
+//! province statistics.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use fanxing_core::analytics::{ImportOutcome, Platform, Provenance, Room, RoomInput, StatGroup};
+use fanxing_core::analytics_service::{KpiReport, StatReport};
+use fanxing_core::roster::RowError;
+use fanxing_core::store::Page;
+use fanxing_core::Error;
+use serde::Deserialize;
+
+use crate::api::{body, path_id, Caller};
+use crate::error::ApiError;
+use crate::AppState;
+
+type ApiResult<T> = Result<Json<T>, ApiError>;
+
+#[derive(Deserialize)]
+pub struct PageQuery {
+    page: Option<i64>,
+}
+
+pub async fn rooms(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<PageQuery>,
+) -> ApiResult<Page<Room>> {
+    s.app
+        .rooms(&c.actor, q.page.unwrap_or(1))
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+pub async fn create_room(
+    State(s): State<AppState>,
+    c: Caller,
+    b: Result<Json<RoomInput>, JsonRejection>,
+) -> Result<(StatusCode, Json<Room>), ApiError> {
+    let b = body(&c, b)?;
+    let room = s
+        .app
+        .create_room(&c.actor, &b)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(room)))
+}
+
+pub async fn room(State(s): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Room> {
+    let id = path_id(&c, &id)?;
+    s.app
+        .room(&c.actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+fn provenance(c: &Caller, raw: Option<&str>) -> Result<Provenance, ApiError> {
+    match raw.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(Provenance::Official),
+        Some(v) => {
+            Provenance::parse(v).ok_or_else(|| c.err(Error::field("provenance", "error.choice")))
+        }
+    }
+}
+
+/// `YYYY-MM-DD` as `YYYYMMDD`; `YYYY-MM` as `YYYYMM` (`digits` = 8 or 6).
+fn compact_date(
+    c: &Caller,
+    raw: Option<&str>,
+    field: &'static str,
+    digits: usize,
+    default: i64,
+) -> Result<i64, ApiError> {
+    let Some(v) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(default);
+    };
+    let d: String = v.chars().filter(|c| *c != '-').collect();
+    let ok = d.len() == digits && d.chars().all(|c| c.is_ascii_digit());
+    let n: i64 = d.parse().unwrap_or(0);
+    let month = if digits == 8 { n / 100 % 100 } else { n % 100 };
+    if ok && (1..=12).contains(&month) {
+        Ok(n)
+    } else {
+        Err(c.err(Error::field(field, "error.date")))
+    }
+}
+
+#[derive(Deserialize)]
+pub struct KpiQuery {
+    from: Option<String>,
+    to: Option<String>,
+    provenance: Option<String>,
+}
+
+pub async fn room_kpis(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<KpiQuery>,
+) -> ApiResult<KpiReport> {
+    let id = path_id(&c, &id)?;
+    let from = compact_date(&c, q.from.as_deref(), "from", 8, 0)?;
+    let to = compact_date(&c, q.to.as_deref(), "to", 8, 99_991_231)?;
+    let prov = provenance(&c, q.provenance.as_deref())?;
+    s.app
+        .room_kpis(&c.actor, id, prov, from, to)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Deserialize)]
+pub struct StatsQuery {
+    region: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    group: Option<String>,
+    provenance: Option<String>,
+}
+
+pub async fn stats(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<StatsQuery>,
+) -> ApiResult<Vec<StatReport>> {
+    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(|e| c.err(e))?;
+    let from = compact_date(&c, q.from.as_deref(), "from", 6, 0)?;
+    let to = compact_date(&c, q.to.as_deref(), "to", 6, 999_912)?;
+    let prov = provenance(&c, q.provenance.as_deref())?;
+    let group = match q.group.as_deref().unwrap_or("city") {
+        "city" => StatGroup::City,
+        "industry" => StatGroup::Industry,
+        "platform" => StatGroup::Platform,
+        "month" => StatGroup::Month,
+        "city_month" => StatGroup::CityMonth,
+        _ => return Err(c.err(Error::field("group", "error.choice"))),
+    };
+    s.app
+        .live_stats(&c.actor, region, prov, from, to, group)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Deserialize)]
+pub struct ImportQuery {
+    #[serde(default)]
+    filename: String,
+    #[serde(default)]
+    platform: String,
+    provenance: Option<String>,
+}
+
+fn rows_error(c: &Caller, rows: &[RowError]) -> Response {
+    let list: Vec<serde_json::Value> = rows
+        .iter()
+        .map(
+            |e| serde_json::json!({"row": e.row, "column": e.column, "message": e.message(c.lang)}),
+        )
+        .collect();
+    let body = serde_json::json!({"error": {
+        "code": "rows",
+        "message": c.lang.tf("analytics.failed", &[("n", &rows.len().to_string())]),
+        "fields": {},
+        "rows": list,
+    }});
+    (StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response()
+}
+
+async fn import(
+    s: &AppState,
+    c: &Caller,
+    room: Option<i64>,
+    q: &ImportQuery,
+    bytes: &[u8],
+) -> Result<Json<ImportOutcome>, Response> {
+    let platform = Platform::parse(&q.platform).ok_or_else(|| {
+        c.err(Error::field("platform", "error.choice"))
+            .into_response()
+    })?;
+    let prov = provenance(c, q.provenance.as_deref()).map_err(IntoResponse::into_response)?;
+    match s
+        .app
+        .import_live_export(&c.actor, platform, prov, room, &q.filename, bytes)
+        .await
+    {
+        Ok(Ok(outcome)) => Ok(Json(outcome)),
+        Ok(Err(rows)) => Err(rows_error(c, &rows)),
+        Err(e) => Err(c.err(e).into_response()),
+    }
+}
+
+/// One room's export as the request body (`?filename=` tells its type).
+pub async fn import_room_sessions(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Json<ImportOutcome>, Response> {
+    let id = path_id(&c, &id).map_err(IntoResponse::into_response)?;
+    // Whose room it is first: a stranger learns nothing from a 422.
+    s.app
+        .room(&c.actor, id)
+        .await
+        .map_err(|e| c.err(e).into_response())?;
+    import(&s, &c, Some(id), &q, &body).await
+}
+
+/// A multi-room export: each row's account column names its room.
+pub async fn import_sessions(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<ImportQuery>,
+    body: axum::body::Bytes,
+) -> Result<Json<ImportOutcome>, Response> {
+    s.app
+        .rooms(&c.actor, 1)
+        .await
+        .map_err(|e| c.err(e).into_response())?;
+    import(&s, &c, None, &q, &body).await
+}
