@@ -180,6 +180,147 @@ impl Kpi {
     }
 }
 
+// ---- Peer benchmarks and diagnosis ---------------------------------------------------
+
+/// A peer group needs at least this many other rooms with a value, or the
+/// benchmark falls back to a wider group.
+pub const MIN_PEERS: usize = 20;
+
+choice_enum! {
+    /// How wide a peer group is, narrowest first.
+    PeerLevel {
+        IndustryTierCity = "industry_tier_city" => "peer.industry_tier_city",
+        IndustryTierProvince = "industry_tier_province" => "peer.industry_tier_province",
+        IndustryProvince = "industry_province" => "peer.industry_province",
+        Province = "province" => "peer.province",
+    }
+}
+
+/// A room's KPI against its peers.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Benchmark {
+    pub kpi: Kpi,
+    pub value: Option<f64>,
+    /// Share of peers this room does better than (ties count half), 0–100.
+    pub percentile: Option<f64>,
+    pub median: Option<f64>,
+    /// The "excellent value": the 90th percentile in the better direction
+    /// (the 10th for the refund rate).
+    pub excellent: Option<f64>,
+    pub level: PeerLevel,
+    /// Peers with a value for this KPI.
+    pub peers: usize,
+}
+
+/// The `q`-quantile (0–1) of sorted values, linearly interpolated.
+pub fn quantile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let pos = q.clamp(0.0, 1.0) * (sorted.len() - 1) as f64;
+    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+    Some(sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64))
+}
+
+/// Benchmarks one KPI of `own` against `peers` (the room itself excluded).
+pub fn benchmark(kpi: Kpi, own: &Sums, peers: &[Sums], level: PeerLevel) -> Benchmark {
+    let mut values: Vec<f64> = peers.iter().filter_map(|p| kpi.value(p)).collect();
+    values.sort_by(|a, b| a.total_cmp(b));
+    let value = kpi.value(own);
+    let percentile = match value {
+        Some(v) if !values.is_empty() => {
+            let below = values.iter().filter(|x| **x < v).count() as f64;
+            let equal = values.iter().filter(|x| **x == v).count() as f64;
+            let share = (below + equal / 2.0) / values.len() as f64 * 100.0;
+            Some(if kpi.higher_is_better() {
+                share
+            } else {
+                100.0 - share
+            })
+        }
+        _ => None,
+    };
+    let excellent = quantile(&values, if kpi.higher_is_better() { 0.9 } else { 0.1 });
+    Benchmark {
+        kpi,
+        value,
+        percentile,
+        median: quantile(&values, 0.5),
+        excellent,
+        level,
+        peers: values.len(),
+    }
+}
+
+/// A plain-language finding about a room, naming the competency to work on.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub kpi: Kpi,
+    /// `weak` (bottom quarter of its peers) or `strong` (top quarter).
+    pub kind: &'static str,
+    /// The i18n key of the sentence.
+    pub key: &'static str,
+    /// The competency (framework code) a weak KPI points to.
+    pub competency: Option<&'static str>,
+    pub percentile: f64,
+}
+
+/// The competency a weak KPI points to, with the sentence that says why.
+fn weakness(kpi: Kpi) -> Option<(&'static str, &'static str)> {
+    Some(match kpi {
+        Kpi::ClickToOrder => ("finding.click_to_order", "product_selection"),
+        Kpi::ProductClickRate => ("finding.product_click_rate", "live_operation"),
+        Kpi::InteractionRate => ("finding.interaction_rate", "content_planning"),
+        Kpi::AvgWatchS => ("finding.avg_watch_s", "content_planning"),
+        Kpi::FollowRate => ("finding.follow_rate", "domain_linkage"),
+        Kpi::ViewToOrder => ("finding.view_to_order", "live_operation"),
+        Kpi::RefundRate => ("finding.refund_rate", "product_selection"),
+        Kpi::Aov => ("finding.aov", "strategy_brand"),
+        Kpi::Gpm => ("finding.gpm", "data_analysis"),
+        Kpi::Viewers => ("finding.viewers", "live_operation"),
+        _ => return None,
+    })
+}
+
+/// Findings from a room's benchmarks: its weakest KPIs first (bottom
+/// quarter of peers), then its strengths (top quarter). Only KPIs with
+/// enough peers speak.
+pub fn diagnose(benchmarks: &[Benchmark]) -> Vec<Finding> {
+    let mut weak: Vec<Finding> = benchmarks
+        .iter()
+        .filter(|b| b.peers >= MIN_PEERS)
+        .filter_map(|b| {
+            let p = b.percentile?;
+            let (key, competency) = weakness(b.kpi)?;
+            (p < 25.0).then_some(Finding {
+                kpi: b.kpi,
+                kind: "weak",
+                key,
+                competency: Some(competency),
+                percentile: p,
+            })
+        })
+        .collect();
+    weak.sort_by(|a, b| a.percentile.total_cmp(&b.percentile));
+    let mut strong: Vec<Finding> = benchmarks
+        .iter()
+        .filter(|b| b.peers >= MIN_PEERS && weakness(b.kpi).is_some())
+        .filter_map(|b| {
+            let p = b.percentile?;
+            (p >= 75.0).then_some(Finding {
+                kpi: b.kpi,
+                kind: "strong",
+                key: "finding.strong",
+                competency: None,
+                percentile: p,
+            })
+        })
+        .collect();
+    strong.sort_by(|a, b| b.percentile.total_cmp(&a.percentile));
+    weak.extend(strong);
+    weak
+}
+
 // ---- Rooms ---------------------------------------------------------------------
 
 pub type RoomId = i64;
@@ -478,10 +619,7 @@ type Columns = HashMap<Field, (usize, String)>;
 
 /// The header row: the first of the first ten rows that names a session id
 /// and a start time in `platform`'s layout.
-fn find_header(
-    grid: &[Vec<Cell>],
-    platform: Platform,
-) -> Option<(usize, Columns)> {
+fn find_header(grid: &[Vec<Cell>], platform: Platform) -> Option<(usize, Columns)> {
     let names = layout(platform);
     for (h, row) in grid.iter().enumerate().take(10) {
         let mut cols = HashMap::new();
@@ -957,6 +1095,69 @@ mod tests {
         assert!(e
             .iter()
             .any(|x| x.key == "analytics.bad_time" && x.row == 7 && x.column == "直播开始时间"));
+    }
+
+    fn room(viewers: i64, clicks: i64, buyers: i64, comments: i64) -> Sums {
+        Sums {
+            sessions: 10,
+            views: viewers * 2,
+            viewers,
+            exposure_users: viewers / 2,
+            click_users: clicks,
+            buyers,
+            comment_users: comments,
+            gmv_fen: buyers * 10_000,
+            ..Sums::default()
+        }
+    }
+
+    #[test]
+    fn benchmarks_rank_against_peers_and_findings_name_competencies() {
+        // 40 peers with click→order 1%..40%; interaction 1%..40% too.
+        let peers: Vec<Sums> = (1..=40)
+            .map(|k| room(10_000, 1_000, 10 * k, 100 * k))
+            .collect();
+        // Own: click→order 2.5% (weak), interaction 39.5% (strong).
+        let own = room(10_000, 1_000, 25, 3_950);
+        let b = benchmark(Kpi::ClickToOrder, &own, &peers, PeerLevel::IndustryTierCity);
+        assert_eq!(b.peers, 40);
+        assert!((b.percentile.unwrap() - 5.0).abs() < 1e-9, "{b:?}");
+        assert!((b.median.unwrap() - 0.205).abs() < 1e-9);
+        assert!(
+            (b.excellent.unwrap() - 0.361).abs() < 1e-9,
+            "90th percentile"
+        );
+        let all: Vec<Benchmark> = Kpi::ALL
+            .iter()
+            .map(|k| benchmark(*k, &own, &peers, PeerLevel::IndustryTierCity))
+            .collect();
+        let f = diagnose(&all);
+        assert_eq!(f[0].kpi, Kpi::ClickToOrder);
+        assert_eq!(f[0].competency, Some("product_selection"));
+        assert!(f
+            .iter()
+            .any(|x| x.kpi == Kpi::InteractionRate && x.kind == "strong"));
+        // Lower is better for refunds: the lowest refund rate is the best.
+        let refunds: Vec<Sums> = (1..=40)
+            .map(|k| Sums {
+                gmv_fen: 1_000,
+                refund_fen: k,
+                ..Sums::default()
+            })
+            .collect();
+        let best = Sums {
+            gmv_fen: 1_000,
+            refund_fen: 0,
+            ..Sums::default()
+        };
+        let b = benchmark(Kpi::RefundRate, &best, &refunds, PeerLevel::Province);
+        assert_eq!(b.percentile, Some(100.0));
+        // Too few peers: no finding, however low.
+        let few: Vec<Benchmark> = Kpi::ALL
+            .iter()
+            .map(|k| benchmark(*k, &own, &peers[..5], PeerLevel::Province))
+            .collect();
+        assert!(diagnose(&few).is_empty());
     }
 
     #[test]

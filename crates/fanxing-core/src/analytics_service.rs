@@ -35,6 +35,14 @@ impl KpiReport {
     }
 }
 
+/// A room against its peers, and what to work on.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Diagnosis {
+    pub kpis: KpiReport,
+    pub benchmarks: Vec<crate::analytics::Benchmark>,
+    pub findings: Vec<crate::analytics::Finding>,
+}
+
 /// One line of province statistics with its KPIs.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct StatReport {
@@ -199,6 +207,73 @@ impl Fanxing {
             .room_sums(room, provenance, from_day, to_day)
             .await?;
         Ok(KpiReport::new(sums))
+    }
+
+    /// A room's KPIs against its peers over months `YYYYMM`, each from the
+    /// narrowest group (industry × size tier × city, then the province,
+    /// then industry only, then all rooms) with at least
+    /// [`MIN_PEERS`](crate::analytics::MIN_PEERS) other rooms, and the
+    /// findings they lead to.
+    pub async fn room_diagnosis(
+        &self,
+        actor: &Actor,
+        room: RoomId,
+        provenance: Provenance,
+        from_month: i64,
+        to_month: i64,
+    ) -> Result<Diagnosis> {
+        use crate::analytics::{benchmark, diagnose, PeerLevel, MIN_PEERS};
+        let r = self.room(actor, room).await?;
+        let province = crate::region::RegionCode::from_value(r.region.value() / 10_000 * 10_000)
+            .ok_or(Error::NotFound)?;
+        let city = crate::region::RegionCode::from_value(r.region.value() / 100 * 100)
+            .ok_or(Error::NotFound)?;
+        let levels = [
+            (PeerLevel::IndustryTierCity, city, true, true),
+            (PeerLevel::IndustryTierProvince, province, true, true),
+            (PeerLevel::IndustryProvince, province, true, false),
+            (PeerLevel::Province, province, false, false),
+        ];
+        let mut groups: Vec<(PeerLevel, Vec<Sums>)> = Vec::new();
+        let mut own = Sums::default();
+        for (level, region, by_industry, by_tier) in levels {
+            let rows = self
+                .store()
+                .peer_sums(&crate::store::PeerQuery {
+                    range: region.subtree(),
+                    industry: by_industry.then(|| r.industry.clone()),
+                    size_tier: by_tier.then_some(r.size_tier),
+                    provenance,
+                    from_month,
+                    to_month,
+                })
+                .await?;
+            let mut peers = Vec::with_capacity(rows.len());
+            for (id, sums) in rows {
+                if id == room {
+                    own = sums;
+                } else {
+                    peers.push(sums);
+                }
+            }
+            groups.push((level, peers));
+        }
+        let benchmarks = Kpi::ALL
+            .iter()
+            .map(|k| {
+                // The narrowest group with enough peers for this KPI.
+                let (level, peers) = groups
+                    .iter()
+                    .find(|(_, p)| p.iter().filter(|s| k.value(s).is_some()).count() >= MIN_PEERS)
+                    .unwrap_or(&groups[groups.len() - 1]);
+                benchmark(*k, &own, peers, *level)
+            })
+            .collect::<Vec<_>>();
+        Ok(Diagnosis {
+            findings: diagnose(&benchmarks),
+            benchmarks,
+            kpis: KpiReport::new(own),
+        })
     }
 
     /// Province statistics for a region the caller may see (their own when

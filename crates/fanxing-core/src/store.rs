@@ -550,6 +550,17 @@ pub struct ImportMeta {
     pub at: i64,
 }
 
+/// Which rooms form a peer group, over which months.
+#[derive(Debug, Clone)]
+pub struct PeerQuery {
+    pub range: RegionRange,
+    pub industry: Option<String>,
+    pub size_tier: Option<crate::analytics::SizeTier>,
+    pub provenance: Provenance,
+    pub from_month: i64,
+    pub to_month: i64,
+}
+
 /// Filters for province statistics.
 #[derive(Debug, Clone, Copy)]
 pub struct StatQuery {
@@ -595,6 +606,8 @@ pub trait AnalyticsStore: Send + Sync {
         from_day: i64,
         to_day: i64,
     ) -> Result<Vec<(i64, Sums)>>;
+    /// Each room's sums over months, for rooms matching a peer filter.
+    async fn peer_sums(&self, q: &PeerQuery) -> Result<Vec<(RoomId, Sums)>>;
     /// Province statistics from the monthly rollup.
     async fn region_stats(&self, q: &StatQuery) -> Result<Vec<StatLine>>;
 }

@@ -16,7 +16,7 @@ use fanxing_core::analytics::{
 };
 use fanxing_core::error::{Error, FieldError, Result};
 use fanxing_core::model::PersonId;
-use fanxing_core::store::{AnalyticsStore, ImportMeta, Page, RoomScope, StatQuery};
+use fanxing_core::store::{AnalyticsStore, ImportMeta, Page, PeerQuery, RoomScope, StatQuery};
 
 use crate::sql::Sql;
 use crate::store::{bad, col, db, is_unique_violation, region_code, SqlStore};
@@ -364,7 +364,7 @@ impl AnalyticsStore for SqlStore {
 
         // The rollups grow by the new sessions.
         let mut days: HashMap<(RoomId, i64), Sums> = HashMap::new();
-        let mut months: HashMap<(RoomId, i64), i64> = HashMap::new();
+        let mut months: HashMap<(RoomId, i64), Sums> = HashMap::new();
         let mut cells: HashMap<(i64, String, i64), (i64, Sums)> = HashMap::new();
         for (room, r) in rows {
             if !new_ids.contains(&r.platform_session_id) {
@@ -376,7 +376,7 @@ impl AnalyticsStore for SqlStore {
             let day = day_of(r.started_at);
             let month = day / 100;
             days.entry((*room, day)).or_default().add(r);
-            *months.entry((*room, month)).or_default() += 1;
+            months.entry((*room, month)).or_default().add(r);
             cells
                 .entry((m.region.value() as i64, m.industry.clone(), month))
                 .or_default()
@@ -450,23 +450,25 @@ impl AnalyticsStore for SqlStore {
             q.query().execute(&mut *tx).await.map_err(db)?;
         }
         for chunk in pairs.chunks(CHUNK) {
-            let mut q =
-                Sql::new("INSERT INTO room_months (room_id, month, provenance, sessions) VALUES ");
+            let mut q = Sql::new(&format!(
+                "INSERT INTO room_months (room_id, month, provenance, {cols}) VALUES "
+            ));
             for (n, (room, month)) in chunk.iter().enumerate() {
                 q.push(if n == 0 { "(" } else { ", (" })
                     .bind(*room)
                     .push(", ")
                     .bind(*month)
                     .push(", ")
-                    .bind(prov)
-                    .push(", ")
-                    .bind(months[&(*room, *month)])
-                    .push(")");
+                    .bind(prov);
+                for v in sums_values(&months[&(*room, *month)]) {
+                    q.push(", ").bind(v);
+                }
+                q.push(")");
             }
-            q.push(
-                " ON CONFLICT (room_id, month, provenance) DO UPDATE SET \
-                 sessions = room_months.sessions + excluded.sessions",
-            );
+            q.push(&format!(
+                " ON CONFLICT (room_id, month, provenance) DO UPDATE SET {}",
+                update("room_months")
+            ));
             q.query().execute(&mut *tx).await.map_err(db)?;
         }
         let cell_rows: Vec<(&(i64, String, i64), &(i64, Sums))> = cells.iter().collect();
@@ -564,6 +566,37 @@ impl AnalyticsStore for SqlStore {
             .map_err(db)?
             .iter()
             .map(|r| Ok((col(r, "day")?, sums_from(r)?)))
+            .collect()
+    }
+
+    async fn peer_sums(&self, f: &PeerQuery) -> Result<Vec<(RoomId, Sums)>> {
+        let mut q = Sql::new(&format!(
+            "SELECT g.room_id, {} FROM room_months g JOIN live_rooms m ON m.id = g.room_id \
+             WHERE g.provenance = ",
+            sum_select("g")
+        ));
+        q.bind(f.provenance.as_str())
+            .push(" AND g.month BETWEEN ")
+            .bind(f.from_month)
+            .push(" AND ")
+            .bind(f.to_month)
+            .push(" AND m.region BETWEEN ")
+            .bind(f.range.lo as i64)
+            .push(" AND ")
+            .bind(f.range.hi as i64);
+        if let Some(industry) = &f.industry {
+            q.push(" AND m.industry = ").bind(industry.as_str());
+        }
+        if let Some(tier) = f.size_tier {
+            q.push(" AND m.size_tier = ").bind(tier.as_str());
+        }
+        q.push(" GROUP BY g.room_id");
+        q.query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| Ok((col(r, "room_id")?, sums_from(r)?)))
             .collect()
     }
 

@@ -115,6 +115,31 @@ pub async fn room_kpis(
 }
 
 #[derive(Deserialize)]
+pub struct MonthsQuery {
+    from: Option<String>,
+    to: Option<String>,
+    provenance: Option<String>,
+}
+
+/// A room's KPIs against its peers and the findings that name what to work on.
+pub async fn room_diagnosis(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    Query(q): Query<MonthsQuery>,
+) -> ApiResult<fanxing_core::analytics_service::Diagnosis> {
+    let id = path_id(&c, &id)?;
+    let from = compact_date(&c, q.from.as_deref(), "from", 6, 0)?;
+    let to = compact_date(&c, q.to.as_deref(), "to", 6, 999_912)?;
+    let prov = provenance(&c, q.provenance.as_deref())?;
+    s.app
+        .room_diagnosis(&c.actor, id, prov, from, to)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Deserialize)]
 pub struct StatsQuery {
     region: Option<String>,
     from: Option<String>,

@@ -144,6 +144,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/rooms"),
     ("GET", "/api/v1/rooms/{id}"),
     ("GET", "/api/v1/rooms/{id}/kpis"),
+    ("GET", "/api/v1/rooms/{id}/diagnosis"),
     ("POST", "/api/v1/rooms/{id}/sessions"),
     ("POST", "/api/v1/live-sessions"),
     ("GET", "/api/v1/live-stats"),
@@ -206,6 +207,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/rooms", get(an::rooms).post(an::create_room))
         .route("/api/v1/rooms/{id}", get(an::room))
         .route("/api/v1/rooms/{id}/kpis", get(an::room_kpis))
+        .route("/api/v1/rooms/{id}/diagnosis", get(an::room_diagnosis))
         .route(
             "/api/v1/rooms/{id}/sessions",
             post(an::import_room_sessions).layer(upload_limit()),

@@ -143,6 +143,7 @@ pub fn spec() -> Value {
             },
             "/api/v1/rooms/{id}": {"get": op("A live room with its operators", "analytics", json!([id()]), None, "200")},
             "/api/v1/rooms/{id}/kpis": {"get": op("A room's summed counts and every KPI (ratios of sums; formulas in docs/analytics.md)", "analytics", json!([id(), q("from", "YYYY-MM-DD"), q("to", "YYYY-MM-DD"), q("provenance", "official (default) | estimate | manual")]), None, "200")},
+            "/api/v1/rooms/{id}/diagnosis": {"get": op("A room's KPIs against its peers (percentile, median, excellent value; industry × size × city, falling back to wider groups) and plain-language findings naming the competency to work on", "analytics", json!([id(), q("from", "YYYY-MM"), q("to", "YYYY-MM"), q("provenance", "official (default) | estimate | manual")]), None, "200")},
             "/api/v1/rooms/{id}/sessions": {"post": {
                 "summary": "Import the room's per-session export (.xlsx or .csv as the request body). All or nothing; sessions imported before are unchanged; a 422 lists every problem by row and column.",
                 "tags": ["analytics"],

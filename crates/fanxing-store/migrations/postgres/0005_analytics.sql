@@ -114,12 +114,28 @@ CREATE TABLE region_months (
     PRIMARY KEY (region, industry, platform, month, provenance)
 );
 
--- Per room per month, per provenance: says whether a room already counts
--- among a month's live rooms when more of its sessions arrive.
+-- Per room per month, per provenance: peer benchmarks over months, and
+-- whether a room already counts among a month's live rooms.
 CREATE TABLE room_months (
-    room_id    BIGINT NOT NULL REFERENCES live_rooms (id),
-    month      BIGINT NOT NULL,
-    provenance TEXT NOT NULL,
-    sessions   BIGINT NOT NULL,
+    room_id        BIGINT NOT NULL REFERENCES live_rooms (id),
+    month          BIGINT NOT NULL,
+    provenance     TEXT NOT NULL,
+    sessions       BIGINT NOT NULL,
+    duration_s     BIGINT NOT NULL,
+    views          BIGINT NOT NULL,
+    viewers        BIGINT NOT NULL,
+    peak_online    BIGINT NOT NULL,
+    watch_s        BIGINT NOT NULL,
+    comment_users  BIGINT NOT NULL,
+    likes          BIGINT NOT NULL,
+    new_followers  BIGINT NOT NULL,
+    exposure_users BIGINT NOT NULL,
+    click_users    BIGINT NOT NULL,
+    buyers         BIGINT NOT NULL,
+    orders         BIGINT NOT NULL,
+    gmv_fen        BIGINT NOT NULL,
+    refund_fen     BIGINT NOT NULL,
+    ad_spend_fen   BIGINT NOT NULL,
     PRIMARY KEY (room_id, month, provenance)
 );
+CREATE INDEX room_months_month ON room_months (month, provenance);

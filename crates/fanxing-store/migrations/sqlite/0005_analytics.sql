@@ -114,12 +114,28 @@ CREATE TABLE region_months (
     PRIMARY KEY (region, industry, platform, month, provenance)
 );
 
--- Per room per month, per provenance: says whether a room already counts
--- among a month's live rooms when more of its sessions arrive.
+-- Per room per month, per provenance: peer benchmarks over months, and
+-- whether a room already counts among a month's live rooms.
 CREATE TABLE room_months (
-    room_id    INTEGER NOT NULL REFERENCES live_rooms (id),
-    month      INTEGER NOT NULL,
-    provenance TEXT NOT NULL,
-    sessions   INTEGER NOT NULL,
+    room_id        INTEGER NOT NULL REFERENCES live_rooms (id),
+    month          INTEGER NOT NULL,
+    provenance     TEXT NOT NULL,
+    sessions       INTEGER NOT NULL,
+    duration_s     INTEGER NOT NULL,
+    views          INTEGER NOT NULL,
+    viewers        INTEGER NOT NULL,
+    peak_online    INTEGER NOT NULL,
+    watch_s        INTEGER NOT NULL,
+    comment_users  INTEGER NOT NULL,
+    likes          INTEGER NOT NULL,
+    new_followers  INTEGER NOT NULL,
+    exposure_users INTEGER NOT NULL,
+    click_users    INTEGER NOT NULL,
+    buyers         INTEGER NOT NULL,
+    orders         INTEGER NOT NULL,
+    gmv_fen        INTEGER NOT NULL,
+    refund_fen     INTEGER NOT NULL,
+    ad_spend_fen   INTEGER NOT NULL,
     PRIMARY KEY (room_id, month, provenance)
 );
+CREATE INDEX room_months_month ON room_months (month, provenance);

@@ -367,3 +367,109 @@ async fn exports_import_kpis_rollups_and_scope() {
     // The same platform session ids as the official import: unchanged.
     assert!(String::from_utf8_lossy(&out.stdout).contains("新增 0 场"));
 }
+
+#[tokio::test]
+async fn peer_benchmarks_and_findings() {
+    let app = TestApp::spawn().await;
+    let admin = app.api("admin").await;
+    // 25 Kunshan clothing rooms of one size; room 0 converts clicks worst.
+    let mut ids = Vec::new();
+    for k in 0..25 {
+        let res = admin
+            .post(app.url("/api/v1/rooms"))
+            .json(&json!({"platform": "douyin", "account_id": format!("peer-{k}"), "name": format!("同行 {k}"),
+                "industry": "服装", "size_tier": "waist", "region": "320583"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 201);
+        ids.push(res.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
+    }
+    let mut csv = String::from(
+        "抖音号,直播场次ID,直播开始时间,直播时长,观看人次,观看人数,评论人数,商品曝光人数,商品点击人数,成交人数,成交金额\n",
+    );
+    for k in 0..25 {
+        for d in 1..=4 {
+            // Buyers per 1,000 clicks: 5 for room 0, 40 + k for the others;
+            // comments: room 0 the most.
+            let buyers = if k == 0 { 5 } else { 40 + k };
+            let comments = if k == 0 { 900 } else { 100 + k };
+            csv.push_str(&format!(
+                "peer-{k},p{k}-{d},2025-05-{:02} 20:00,120,20000,10000,{comments},4000,1000,{buyers},{}\n",
+                d * 3,
+                buyers * 80
+            ));
+        }
+    }
+    let res = admin
+        .post(app.url("/api/v1/live-sessions?platform=douyin&filename=peers.csv"))
+        .body(csv)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let d: Value = admin
+        .get(app.url(&format!(
+            "/api/v1/rooms/{}/diagnosis?from=2025-05&to=2025-05",
+            ids[0]
+        )))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let b = d["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["kpi"] == "click_to_order")
+        .unwrap();
+    assert_eq!(b["level"], "industry_tier_city");
+    assert_eq!(b["peers"], 24);
+    assert_eq!(b["percentile"], 0.0);
+    assert!((b["value"].as_f64().unwrap() - 0.005).abs() < 1e-12);
+    // The median of 0.041 … 0.064 is 0.0525.
+    assert!((b["median"].as_f64().unwrap() - 0.0525).abs() < 1e-12);
+    let findings = d["findings"].as_array().unwrap();
+    assert_eq!(findings[0]["kpi"], "click_to_order");
+    assert_eq!(findings[0]["competency"], "product_selection");
+    assert!(findings
+        .iter()
+        .any(|f| f["kpi"] == "interaction_rate" && f["kind"] == "strong"));
+    // A room with no peers of its kind falls back to wider groups.
+    let res = admin
+        .post(app.url("/api/v1/rooms"))
+        .json(
+            &json!({"platform": "douyin", "account_id": "lonely", "name": "独苗",
+            "industry": "服装", "size_tier": "head", "region": "320583"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let lonely = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let d: Value = admin
+        .get(app.url(&format!("/api/v1/rooms/{lonely}/diagnosis")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let b = d["benchmarks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["kpi"] == "click_to_order")
+        .unwrap();
+    assert_eq!(b["level"], "industry_province", "{d}");
+    assert!(
+        b["percentile"].is_null(),
+        "no clicks, no conversion to rank"
+    );
+    assert!(d["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["kpi"] != "click_to_order"));
+}

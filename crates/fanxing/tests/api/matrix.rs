@@ -182,6 +182,7 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         ("POST", "/api/v1/rooms") | ("GET", "/api/v1/live-stats") => regional(),
         ("GET", "/api/v1/rooms/{id}")
         | ("GET", "/api/v1/rooms/{id}/kpis")
+        | ("GET", "/api/v1/rooms/{id}/diagnosis")
         | ("POST", "/api/v1/rooms/{id}/sessions") => own_only(office || role == Trainee),
         ("GET", "/sessions/{id}/attendance.xlsx") => {
             own_only(matches!(role, Admin | Nanjing | Suzhou))
