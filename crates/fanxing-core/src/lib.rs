@@ -9,6 +9,7 @@
 mod macros;
 
 pub mod analytics;
+pub mod analytics_demo;
 pub mod analytics_service;
 pub mod auth;
 pub mod calendar;

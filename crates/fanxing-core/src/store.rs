@@ -576,6 +576,11 @@ pub struct StatQuery {
 pub trait AnalyticsStore: Send + Sync {
     /// `Error::Conflict` on `account_id` when the platform has that account.
     async fn insert_room(&self, room: &RoomDraft, now: i64) -> Result<RoomId>;
+    /// Inserts rooms (with their operators) in one transaction; ids in order.
+    async fn insert_rooms_bulk(&self, rooms: &[RoomDraft], now: i64) -> Result<Vec<RoomId>>;
+    /// Operators who attended training: (person, first month attended
+    /// `YYYYMM` in Beijing time, region).
+    async fn trained_operators(&self) -> Result<Vec<crate::analytics_demo::Trainee>>;
     async fn get_room(&self, id: RoomId) -> Result<Option<Room>>;
     async fn list_rooms(&self, scope: RoomScope, offset: i64, limit: i64) -> Result<Page<Room>>;
     /// Rooms of `platform` with these account ids.

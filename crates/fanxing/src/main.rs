@@ -83,6 +83,28 @@ enum Command {
         #[command(subcommand)]
         command: ImportCommand,
     },
+    /// Generate demonstration data.
+    Demo {
+        #[command(subcommand)]
+        command: DemoCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum DemoCommand {
+    /// Generate synthetic live rooms and sessions with a known training
+    /// effect, write them as platform export files and import them.
+    Analytics {
+        /// `small` (a few hundred rooms, as `serve --demo`) or `full` (the
+        /// province's magnitudes: 43,000 rooms, 7.32 million sessions).
+        #[arg(long, default_value = "small")]
+        scale: String,
+        #[arg(long, default_value_t = 2026)]
+        seed: u64,
+        /// Where the export files go (default: `analytics-demo` in the data dir).
+        #[arg(long)]
+        dir: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -224,6 +246,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("{token}");
             Ok(())
         }
+        Command::Demo {
+            command: DemoCommand::Analytics { scale, seed, dir },
+        } => demo_analytics(&cfg, &scale, seed, dir).await,
         Command::Import {
             command: ImportCommand::Roster { file, session },
         } => import_roster(&cfg, &file, session).await,
@@ -333,6 +358,50 @@ async fn import_roster(cfg: &Config, file: &std::path::Path, session: i64) -> an
             anyhow::bail!("{}: nothing imported", file.display())
         }
     }
+}
+
+async fn demo_analytics(
+    cfg: &Config,
+    scale: &str,
+    seed: u64,
+    dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    use fanxing_core::analytics_demo::{seed_analytics, GenConfig};
+    use indicatif::{ProgressBar, ProgressStyle};
+    let gen = match scale {
+        "small" => GenConfig::small(seed),
+        "full" => GenConfig::full(seed),
+        other => anyhow::bail!("unknown scale `{other}` (small or full)"),
+    };
+    let dir = dir.unwrap_or_else(|| cfg.data_dir.join("analytics-demo"));
+    let opened = open(cfg).await?;
+    let t = Instant::now();
+    let bar = ProgressBar::new(gen.rooms as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{msg:12} {bar:30} {pos}/{len} {elapsed}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    let report = seed_analytics(&opened.app, &gen, &dir, |stage, n, total| {
+        bar.set_message(stage.to_string());
+        bar.set_length(total as u64);
+        bar.set_position(n as u64);
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("{}", e.detail(fanxing_core::Lang::Zh)))?;
+    bar.finish_and_clear();
+    match report {
+        Some(r) => println!(
+            "{} rooms ({} run by trainees), {} files, {} sessions imported in {:.1} s (files in {})",
+            r.rooms,
+            r.trained_rooms,
+            r.files,
+            r.sessions,
+            t.elapsed().as_secs_f64(),
+            dir.display()
+        ),
+        None => println!("live rooms already present; nothing generated"),
+    }
+    Ok(())
 }
 
 async fn import_live(
@@ -447,6 +516,24 @@ async fn serve_cmd(
             println!(
                 "Demo programme 繁星计划: {} sessions held, {} attendances, {} open for registration",
                 r.held_sessions, r.attendances, r.upcoming_sessions
+            );
+        }
+        let t = Instant::now();
+        let gen = fanxing_core::analytics_demo::GenConfig::small(2026);
+        let dir = cfg.data_dir.join("analytics-demo");
+        if let Some(r) =
+            fanxing_core::analytics_demo::seed_analytics(&opened.app, &gen, &dir, |_, _, _| {})
+                .await?
+        {
+            tracing::info!(
+                rooms = r.rooms,
+                sessions = r.sessions,
+                secs = t.elapsed().as_secs_f64(),
+                "demo live rooms seeded"
+            );
+            println!(
+                "Demo live rooms: {} rooms ({} run by trainees), {} live sessions",
+                r.rooms, r.trained_rooms, r.sessions
             );
         }
     }
