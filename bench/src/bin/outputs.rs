@@ -1,0 +1,747 @@
+//! Outputs benchmark.
+//!
+//! Seeds the Jiangsu demo as `fanxing serve --demo` does (people, and the
+//! 繁星计划 programme: about 700 held sessions, about 40,000 attendances),
+//! then measures the real server, started as its own process, over HTTP,
+//! logged in as `admin` through the log-in form:
+//! 1. the province dashboard (`/programmes/{id}?region=320000`: SVG map,
+//!    burn-up, laggards, upcoming sessions) from 200 concurrent clients, next
+//!    to the static asset closest to it in size on the same server;
+//! 2. with closed sessions added until the province holds at least 100,000
+//!    attendances, each on a freshly started server (so that the peak memory
+//!    is the export's): the progress report and one session's attendance
+//!    list (the baselines), then every attendance of the province as one
+//!    workbook: wall time, bytes, rows read back from the file against the
+//!    attendances in the database, the server's RSS before and its peak
+//!    (`VmHWM`) after, and `/healthz` latency during the export next to the
+//!    same probe idle.
+//!
+//! It prints figures beside their baselines and never asserts timings.
+//!
+//! Usage: `outputs-bench [--requests N] [--clients N] [--seconds S]
+//! [--attendances N]` (the `fanxing` binary must sit next to this one:
+//! build both with `--release`). `DATABASE_URL` runs it on PostgreSQL (a
+//! fresh, empty database).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context};
+use fanxing::{open, Config};
+use fanxing_core::auth::{Access, Actor};
+use fanxing_core::demo::{self, DemoSize, DEMO_PASSWORD};
+use fanxing_core::model::Person;
+use fanxing_core::region::{RegionCode, RegionRange};
+use fanxing_core::service::{now, Fanxing};
+use fanxing_core::store::{PeopleQuery, RegistrationRow, SessionQuery, Store, TrainingStore};
+use fanxing_core::training::{format_local, ProgrammeId, RegistrationStatus, SessionStatus};
+use reqwest::header::{COOKIE, SET_COOKIE};
+use serde_json::json;
+
+const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+const PROVINCE: &str = "320000";
+/// People per added session (each registered at their own city's hall).
+const PER_SESSION: usize = 2_500;
+
+struct Figures {
+    /// Requests sent (fewer than asked when the time budget ran out).
+    sent: usize,
+    per_sec: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    ok: usize,
+}
+
+fn arg(name: &str, default: usize) -> usize {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+fn percentile(sorted: &[u64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i] as f64 / 1000.0
+}
+
+/// Sends `jobs` requests from `clients` concurrent tasks; `make` builds the
+/// i-th request. No request starts after `budget` has passed. Returns
+/// throughput and latency.
+async fn burst<F>(clients: usize, jobs: usize, budget: Duration, make: F) -> anyhow::Result<Figures>
+where
+    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(clients)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let next = Arc::new(AtomicUsize::new(0));
+    let make = Arc::new(make);
+    let started = Instant::now();
+    let deadline = started + budget;
+    let mut tasks = Vec::new();
+    for _ in 0..clients {
+        let (client, next, make) = (client.clone(), next.clone(), make.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut ok = 0;
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= jobs || Instant::now() >= deadline {
+                    break;
+                }
+                let t = Instant::now();
+                let res = make(&client, i).send().await;
+                let good = match res {
+                    Ok(r) => {
+                        let s = r.status().is_success();
+                        let _ = r.bytes().await;
+                        s
+                    }
+                    Err(_) => false,
+                };
+                lat.push(t.elapsed().as_micros() as u64);
+                if good {
+                    ok += 1;
+                }
+            }
+            (lat, ok)
+        }));
+    }
+    let mut all = Vec::with_capacity(jobs);
+    let mut ok = 0;
+    for t in tasks {
+        let (lat, n) = t.await?;
+        all.extend(lat);
+        ok += n;
+    }
+    let secs = started.elapsed().as_secs_f64();
+    all.sort_unstable();
+    Ok(Figures {
+        sent: all.len(),
+        per_sec: all.len() as f64 / secs,
+        p50_ms: percentile(&all, 0.50),
+        p99_ms: percentile(&all, 0.99),
+        ok,
+    })
+}
+
+/// `fanxing serve` as its own process on a free port, its log (stderr) in
+/// `log`; killed when dropped.
+struct Server {
+    child: Child,
+    base: String,
+}
+
+impl Server {
+    fn start(dir: &Path, database_url: Option<&str>, log: &Path) -> anyhow::Result<Server> {
+        let exe = std::env::current_exe()?.with_file_name("fanxing");
+        let mut cmd = Command::new(&exe);
+        cmd.args(["serve", "--port", "0", "--data-dir"])
+            .arg(dir)
+            .env("FANXING_DATA_KEY", KEY)
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(std::fs::File::create(log).with_context(|| log.display().to_string())?);
+        if let Some(u) = database_url {
+            cmd.env("DATABASE_URL", u);
+        }
+        let mut child = cmd
+            .spawn()
+            .with_context(|| format!("start {}", exe.display()))?;
+        let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
+        let base = loop {
+            let Some(line) = lines.next() else {
+                let _ = child.kill();
+                let _ = child.wait();
+                let text = std::fs::read_to_string(log).unwrap_or_default();
+                bail!("server exited before it was ready:\n{text}");
+            };
+            if let Some(rest) = line?.strip_prefix("Fanxing ready on ") {
+                break rest
+                    .split_whitespace()
+                    .next()
+                    .unwrap_or_default()
+                    .to_string();
+            }
+        };
+        std::thread::spawn(move || for _ in lines {});
+        Ok(Server { child, base })
+    }
+
+    /// A `/proc/PID/status` figure (kB there) in MB.
+    fn mem_mb(&self, field: &str) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                s.lines().find(|l| l.starts_with(field)).and_then(|l| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|v| v.parse::<f64>().ok())
+                })
+            })
+            .unwrap_or(0.0)
+            / 1024.0
+    }
+
+    /// Resets the peak (`VmHWM`) to the current RSS (Linux ≥ 4.0).
+    fn reset_peak(&self) -> bool {
+        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5").is_ok()
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The value a response sets for cookie `name`.
+fn cookie_set(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.split_once('='))
+        .find(|(k, _)| k.trim() == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Logs in through the form, as a browser does: the log-in page sets the
+/// CSRF cookie and echoes its token in a hidden field; the POST sets the
+/// session cookie. Returns the `Cookie` header for later requests.
+async fn login(base: &str, user: &str) -> anyhow::Result<String> {
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?;
+    let page = c.get(format!("{base}/login")).send().await?;
+    let cookie = cookie_set(&page, "fx_csrf").context("no CSRF cookie on /login")?;
+    let html = page.text().await?;
+    let field = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .context("no CSRF field on /login")?
+        .to_string();
+    ensure!(field == cookie, "the form's CSRF token is not the cookie's");
+    let res = c
+        .post(format!("{base}/login"))
+        .header(COOKIE, format!("fx_csrf={cookie}"))
+        .form(&[
+            ("csrf", field.as_str()),
+            ("next", "/"),
+            ("login", user),
+            ("password", DEMO_PASSWORD),
+        ])
+        .send()
+        .await?;
+    ensure!(
+        res.status().is_redirection(),
+        "log-in as {user} failed: {}",
+        res.status()
+    );
+    let session = cookie_set(&res, "fx_session").context("no session cookie")?;
+    Ok(format!("fx_session={session}; fx_csrf={cookie}"))
+}
+
+/// One download, measured on the server it ran on.
+struct Download {
+    label: String,
+    secs: f64,
+    body: Vec<u8>,
+    rows: Option<usize>,
+    rss_before_mb: f64,
+    peak_mb: f64,
+}
+
+/// GETs `path`, timing it to the last byte, with the server's RSS just
+/// before (its peak reset there) and its peak after.
+async fn download(
+    server: &Server,
+    cookie: &str,
+    label: &str,
+    path: &str,
+) -> anyhow::Result<Download> {
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(600))
+        .build()?;
+    server.reset_peak();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rss_before_mb = server.mem_mb("VmRSS:");
+    let t = Instant::now();
+    let res = client
+        .get(format!("{}{path}", server.base))
+        .header(COOKIE, cookie)
+        .send()
+        .await?;
+    let status = res.status();
+    let body = res.bytes().await?.to_vec();
+    let secs = t.elapsed().as_secs_f64();
+    let peak_mb = server.mem_mb("VmHWM:");
+    ensure!(status.is_success(), "GET {path}: {status}");
+    // Rows below the header of the first sheet, read back as offices would.
+    let rows = fanxing_core::roster::read_grid("export.xlsx", &body)
+        .map_err(|e| eprintln!("{label}: cannot read the file back: {e}"))
+        .ok()
+        .map(|g| g.len().saturating_sub(1));
+    Ok(Download {
+        label: label.into(),
+        secs,
+        body,
+        rows,
+        rss_before_mb,
+        peak_mb,
+    })
+}
+
+/// `/healthz` latencies (µs, sorted) probed one at a time, every 10 ms,
+/// until `stop` is set.
+fn probe(base: String, stop: Arc<AtomicBool>) -> tokio::task::JoinHandle<Vec<u64>> {
+    tokio::spawn(async move {
+        let client = reqwest::Client::new();
+        let mut lat = Vec::new();
+        while !stop.load(Ordering::Relaxed) {
+            let t = Instant::now();
+            if let Ok(r) = client.get(format!("{base}/healthz")).send().await {
+                let _ = r.bytes().await;
+            }
+            lat.push(t.elapsed().as_micros() as u64);
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        lat.sort_unstable();
+        lat
+    })
+}
+
+/// Attendances of the programme counted in `region`, as the dashboard shows.
+async fn province_attendances(
+    fx: &Fanxing,
+    admin: &Actor,
+    programme: ProgrammeId,
+    region: RegionCode,
+) -> anyhow::Result<i64> {
+    let p = fx.progress(admin, programme, Some(region)).await?;
+    Ok(p.node.actuals.total.attendances)
+}
+
+/// The server log's slow-statement warnings: how many, and the statements.
+fn slow_statements(log: &Path) -> (usize, Vec<String>) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut n = 0;
+    let mut kinds: Vec<String> = Vec::new();
+    for line in text.lines().filter(|l| l.contains("slow statement")) {
+        n += 1;
+        let summary = line
+            .split("summary=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or("?")
+            .to_string();
+        if !kinds.contains(&summary) {
+            kinds.push(summary);
+        }
+    }
+    (n, kinds)
+}
+
+/// Sequential GETs of `url`: the median latency in ms.
+async fn one_at_a_time(url: &str, cookie: &str, n: usize) -> anyhow::Result<f64> {
+    let client = reqwest::Client::new();
+    let mut lat = Vec::new();
+    for _ in 0..n {
+        let t = Instant::now();
+        let res = client.get(url).header(COOKIE, cookie).send().await?;
+        ensure!(res.status().is_success(), "GET {url}: {}", res.status());
+        let _ = res.bytes().await?;
+        lat.push(t.elapsed().as_micros() as u64);
+    }
+    lat.sort_unstable();
+    Ok(percentile(&lat, 0.5))
+}
+
+fn mb(bytes: usize) -> f64 {
+    bytes as f64 / 1_048_576.0
+}
+
+/// Adds closed sessions in the past weeks (one hall per city, each person at
+/// their own city's hall, nine in ten attending) until the programme holds
+/// `wanted` attendances in the province. Returns the sessions added and the
+/// attendances they brought.
+async fn add_attendances(
+    fx: &Fanxing,
+    admin: &Actor,
+    programme: ProgrammeId,
+    missing: usize,
+) -> anyhow::Result<(Vec<i64>, u64)> {
+    let store = fx.store();
+    let people = store
+        .list_people(&PeopleQuery {
+            access: Access::Regions(RegionRange::ALL),
+            text: None,
+            region: None,
+            tier: None,
+            org_id: None,
+            offset: 0,
+            limit: 100_000,
+        })
+        .await?
+        .items;
+    ensure!(people.len() >= PER_SESSION, "only {} people", people.len());
+    let halls = [
+        "320105", "320214", "320303", "320411", "320508", "320613", "320707", "320812", "320902",
+        "321003", "321112", "321202", "321302",
+    ];
+    let mut venues = Vec::new();
+    for (i, h) in halls.iter().enumerate() {
+        let kind = if i == 0 { "main" } else { "sub" };
+        venues.push(json!({"kind": kind, "name": format!("{h} 会场"), "address": "", "region": h, "capacity": 400}));
+    }
+    let mut sessions = Vec::new();
+    let mut added = 0u64;
+    for i in 0..missing.div_ceil(PER_SESSION * 9 / 10) {
+        let start = (now() / 86400 - 3 - 2 * i as i64) * 86400 + 3600; // 09:00 Beijing
+        let input = serde_json::from_value(json!({
+            "programme_id": programme, "title": format!("直播电商实训专场 {}", i + 1),
+            "region": PROVINCE,
+            "starts_at": format_local(start), "ends_at": format_local(start + 3 * 3600),
+            "reg_opens_at": format_local(start - 30 * 86400),
+            "venues": venues,
+        }))?;
+        let v = fx.create_session(admin, &input, true).await?;
+        let hall_of = |p: &Person| {
+            v.venues
+                .iter()
+                .find(|l| l.venue.region.city() == p.region.city())
+                .unwrap_or(&v.venues[0])
+                .venue
+                .id
+        };
+        let offset = (i * PER_SESSION * 7 / 5) % people.len();
+        let chosen: Vec<&Person> = (0..PER_SESSION)
+            .map(|k| &people[(offset + k) % people.len()])
+            .collect();
+        let rows: Vec<RegistrationRow> = chosen
+            .iter()
+            .map(|p| RegistrationRow {
+                session_id: v.session.id,
+                person_id: p.id,
+                venue_id: hall_of(p),
+                status: RegistrationStatus::Registered,
+                created_at: start - 5 * 86400,
+            })
+            .collect();
+        store.insert_registrations_bulk(&rows).await?;
+        let came: Vec<i64> = chosen
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| k % 10 != 9)
+            .map(|(_, p)| p.id)
+            .collect();
+        added += store
+            .mark_attended(v.session.id, &came, start + 600)
+            .await?;
+        fx.set_session_status(admin, v.session.id, SessionStatus::Closed, None)
+            .await?;
+        sessions.push(v.session.id);
+    }
+    Ok((sessions, added))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let requests = arg("--requests", 5_000);
+    let clients = arg("--clients", 200);
+    let budget = Duration::from_secs(arg("--seconds", 150) as u64);
+    let wanted = arg("--attendances", 100_000);
+    let dir = tempfile::tempdir()?;
+    let logs = tempfile::tempdir()?;
+    let log = |name: &str| logs.path().join(format!("{name}.log"));
+    let config = Config {
+        database_url: std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()),
+        data_dir: dir.path().to_path_buf(),
+        data_key: Some(KEY.into()),
+        max_connections: 16,
+    };
+    let url = config.database_url.as_deref();
+    let backend = if url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+    println!(
+        "fanxing outputs benchmark ({backend}; dashboard: {requests} requests from {clients} clients, at most {} s; export: >= {wanted} attendances)",
+        budget.as_secs()
+    );
+
+    // The demo, as `fanxing serve --demo` seeds it.
+    let t = Instant::now();
+    let opened = open(&config).await?;
+    let fx = opened.app.clone();
+    demo::seed(&fx, 2026, DemoSize::default()).await?;
+    let training = demo::seed_training(&fx, 2026)
+        .await?
+        .context("the demo programme already exists")?;
+    let programme = training.programme;
+    let admin = Actor::new(
+        opened
+            .store
+            .find_user_by_username("admin")
+            .await?
+            .context("admin")?,
+    );
+    let province = RegionCode::parse(PROVINCE).context("province code")?;
+    let demo_attendances = province_attendances(&fx, &admin, programme, province).await?;
+    println!(
+        "seeded the demo ({:.1} s): 繁星计划 (programme {programme}), {} sessions held, {demo_attendances} attendances in {PROVINCE}",
+        t.elapsed().as_secs_f64(),
+        training.held_sessions,
+    );
+    drop(opened);
+
+    // 1. The dashboard at demo scale, next to a static asset.
+    let server = Server::start(dir.path(), url, &log("dashboard"))?;
+    let cookie = login(&server.base, "admin").await?;
+    let dashboard_path = format!("/programmes/{programme}?region={PROVINCE}");
+    let client = reqwest::Client::new();
+    let page = client
+        .get(format!("{}{dashboard_path}", server.base))
+        .header(COOKIE, &cookie)
+        .send()
+        .await?;
+    ensure!(page.status().is_success(), "dashboard: {}", page.status());
+    let page = page.text().await?;
+    ensure!(
+        page.contains("<svg"),
+        "the dashboard has no SVG (not logged in?)"
+    );
+    let page_bytes = page.len();
+    let static_dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../crates/fanxing-web/static");
+    let mut assets = Vec::new();
+    for entry in std::fs::read_dir(static_dir).with_context(|| static_dir.to_string())? {
+        let name = entry?.file_name().to_string_lossy().to_string();
+        let res = client
+            .get(format!("{}/static/{name}", server.base))
+            .send()
+            .await?;
+        if res.status().is_success() {
+            assets.push((name, res.bytes().await?.len()));
+        }
+    }
+    assets.sort();
+    let (asset, asset_bytes) = assets
+        .iter()
+        .min_by_key(|(_, n)| n.abs_diff(page_bytes))
+        .cloned()
+        .context("no static asset served")?;
+    let dashboard_url = format!("{}{dashboard_path}", server.base);
+    let asset_url = format!("{}/static/{asset}", server.base);
+    let dash_single = one_at_a_time(&dashboard_url, &cookie, 5).await?;
+    let asset_single = one_at_a_time(&asset_url, "", 5).await?;
+    let a = asset_url.clone();
+    let fixed = burst(clients, requests, budget, move |c, _| c.get(&a)).await?;
+    let (d, ck) = (dashboard_url.clone(), cookie.clone());
+    let dash = burst(clients, requests, budget, move |c, _| {
+        c.get(&d).header(COOKIE, &ck)
+    })
+    .await?;
+    let dash_peak = server.mem_mb("VmHWM:");
+    drop(server);
+
+    // 2. Enough attendances for the big export (no server running).
+    let t = Instant::now();
+    let opened = open(&config).await?;
+    let missing = wanted.saturating_sub(demo_attendances as usize);
+    let (added_sessions, added) = add_attendances(&opened.app, &admin, programme, missing).await?;
+    let expected = province_attendances(&opened.app, &admin, programme, province).await?;
+    let sample_session = match added_sessions.first() {
+        Some(s) => *s,
+        None => {
+            opened
+                .store
+                .list_sessions(&SessionQuery {
+                    programme_id: Some(programme),
+                    statuses: vec![SessionStatus::Closed],
+                    limit: 1,
+                    ..Default::default()
+                })
+                .await?
+                .items
+                .first()
+                .context("no closed session")?
+                .id
+        }
+    };
+    println!(
+        "added {} closed sessions with {added} attendances ({:.1} s): {expected} attendances in {PROVINCE}",
+        added_sessions.len(),
+        t.elapsed().as_secs_f64()
+    );
+    drop(opened);
+
+    // The baselines, the small exports, on a server of their own (the
+    // session cookie stays valid: sessions live in the database).
+    let server = Server::start(dir.path(), url, &log("baselines"))?;
+    let peak_reset = server.reset_peak();
+    let report = download(
+        &server,
+        &cookie,
+        "progress report.xlsx",
+        &format!("/programmes/{programme}/report.xlsx?region={PROVINCE}"),
+    )
+    .await?;
+    let session_list = download(
+        &server,
+        &cookie,
+        "one session's attendance.xlsx",
+        &format!("/sessions/{sample_session}/attendance.xlsx"),
+    )
+    .await?;
+    drop(server);
+
+    // The big export, first thing on a fresh server, with /healthz probed
+    // idle and meanwhile; then the dashboard one at a time at this scale.
+    let server = Server::start(dir.path(), url, &log("export"))?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let idle_probe = probe(server.base.clone(), stop.clone());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    stop.store(true, Ordering::Relaxed);
+    let idle = idle_probe.await?;
+    let stop = Arc::new(AtomicBool::new(false));
+    let busy_probe = probe(server.base.clone(), stop.clone());
+    let export = download(
+        &server,
+        &cookie,
+        "attendances.xlsx (province)",
+        &format!("/programmes/{programme}/attendances.xlsx?region={PROVINCE}"),
+    )
+    .await;
+    stop.store(true, Ordering::Relaxed);
+    let busy = busy_probe.await?;
+    let export = export?;
+    let dash_single_big =
+        one_at_a_time(&format!("{}{dashboard_path}", server.base), &cookie, 5).await?;
+    drop(server);
+
+    // The figures.
+    let verdict = |ok: bool| if ok { "PASS" } else { "MISS" };
+    println!();
+    println!(
+        "{:<34} {:>9} {:>8} {:>10} {:>10} {:>10} {:>8} {:>9}",
+        "GET, 200 concurrent clients",
+        "bytes",
+        "sent",
+        "per second",
+        "p50 ms",
+        "p99 ms",
+        "2xx",
+        "alone ms"
+    );
+    for (label, bytes, f, single) in [
+        (
+            format!("/static/{asset}"),
+            asset_bytes,
+            &fixed,
+            asset_single,
+        ),
+        (
+            format!("dashboard ?region={PROVINCE}"),
+            page_bytes,
+            &dash,
+            dash_single,
+        ),
+    ] {
+        println!(
+            "{:<34} {:>9} {:>8} {:>10.0} {:>10.2} {:>10.2} {:>8} {:>9.1}",
+            label, bytes, f.sent, f.per_sec, f.p50_ms, f.p99_ms, f.ok, single
+        );
+    }
+    println!(
+        "(alone: median of 5 requests one at a time; demo scale, {demo_attendances} attendances; a burst starts no request after {} s)",
+        budget.as_secs()
+    );
+    let ratio = page_bytes as f64 / asset_bytes as f64;
+    if !(0.5..=2.0).contains(&ratio) {
+        let sizes: Vec<String> = assets.iter().map(|(n, b)| format!("{n} {b}")).collect();
+        println!(
+            "(no static asset is close in size: the dashboard is {ratio:.1}x the closest; assets in bytes: {})",
+            sizes.join(", ")
+        );
+    }
+    println!(
+        "dashboard / static throughput: {:.2}%",
+        dash.per_sec / fixed.per_sec * 100.0
+    );
+    println!(
+        "dashboard p99: {:.2} ms  (target <= 50 ms: {})",
+        dash.p99_ms,
+        verdict(dash.p99_ms <= 50.0 && dash.ok == dash.sent)
+    );
+    println!(
+        "dashboard one at a time with {expected} attendances: {dash_single_big:.1} ms (demo scale: {dash_single:.1} ms)"
+    );
+    println!("server peak RSS after the dashboard load: {dash_peak:.1} MB");
+    println!();
+    println!(
+        "{:<32} {:>8} {:>8} {:>8} {:>14} {:>9} {:>10}",
+        "export (admin, GET)", "rows", "MB", "wall s", "RSS before MB", "peak MB", "growth MB"
+    );
+    for d in [&report, &session_list, &export] {
+        println!(
+            "{:<32} {:>8} {:>8.2} {:>8.3} {:>14.1} {:>9.1} {:>10.1}",
+            d.label,
+            d.rows.map(|r| r.to_string()).unwrap_or_else(|| "?".into()),
+            mb(d.body.len()),
+            d.secs,
+            d.rss_before_mb,
+            d.peak_mb,
+            d.peak_mb - d.rss_before_mb
+        );
+    }
+    println!(
+        "(rows below the header; growth = VmHWM after - VmRSS before; {})",
+        if peak_reset {
+            "the peak is reset through /proc/PID/clear_refs before each export"
+        } else {
+            "the peak could NOT be reset: the second baseline's peak includes the first"
+        }
+    );
+    println!(
+        "attendances.xlsx: {} bytes, {:.0} rows/s; {} rows in the file, {expected} attendances of the programme in {PROVINCE} ({})",
+        export.body.len(),
+        export.rows.unwrap_or(0) as f64 / export.secs,
+        export
+            .rows
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| "unreadable".into()),
+        verdict(export.rows == Some(expected as usize))
+    );
+    println!(
+        "/healthz one at a time, idle: p50 {:.2} ms, max {:.2} ms ({} probes); during the export: p50 {:.2} ms, max {:.2} ms ({} probes)",
+        percentile(&idle, 0.5),
+        idle.last().copied().unwrap_or(0) as f64 / 1000.0,
+        idle.len(),
+        percentile(&busy, 0.5),
+        busy.last().copied().unwrap_or(0) as f64 / 1000.0,
+        busy.len()
+    );
+    for name in ["dashboard", "baselines", "export"] {
+        let (n, kinds) = slow_statements(&log(name));
+        if n > 0 {
+            println!(
+                "server log ({name}): {n} slow-statement warnings (> 1 s): {}",
+                kinds.join("; ")
+            );
+        }
+    }
+    Ok(())
+}
