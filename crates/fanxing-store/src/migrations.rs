@@ -43,6 +43,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0005_analytics.sql"),
         include_str!("../migrations/postgres/0005_analytics.sql"),
     ),
+    (
+        6,
+        "attendance_days",
+        include_str!("../migrations/sqlite/0006_attendance_days.sql"),
+        include_str!("../migrations/postgres/0006_attendance_days.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

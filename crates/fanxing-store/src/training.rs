@@ -533,15 +533,16 @@ impl TrainingStore for SqlStore {
         programme: ProgrammeId,
         range: RegionRange,
     ) -> Result<Vec<(i64, i64)>> {
+        // From the trigger-kept daily rollup (migration 0006).
         let mut q = Sql::new(
-            "SELECT recorded_at / 86400 AS d, COUNT(*) AS n FROM attendances WHERE programme_id = ",
+            "SELECT day AS d, CAST(SUM(n) AS BIGINT) AS n FROM attendance_days WHERE programme_id = ",
         );
         q.bind(programme)
             .push(" AND region BETWEEN ")
             .bind(range.lo as i64)
             .push(" AND ")
             .bind(range.hi as i64)
-            .push(" GROUP BY recorded_at / 86400 ORDER BY d");
+            .push(" GROUP BY day ORDER BY d");
         let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
         rows.iter()
             .map(|r| Ok((col(r, "d")?, col(r, "n")?)))
@@ -572,7 +573,7 @@ impl TrainingStore for SqlStore {
         }
         // Recorded attendances, by the region of the venue.
         let mut q =
-            Sql::new("SELECT region, tier, COUNT(*) AS n FROM attendances WHERE programme_id = ");
+            Sql::new("SELECT region, tier, CAST(SUM(n) AS BIGINT) AS n FROM attendance_days WHERE programme_id = ");
         q.bind(programme)
             .push(" AND region BETWEEN ")
             .bind(range.lo as i64)

@@ -1,0 +1,28 @@
+-- Attendances per programme, region, tier and (UTC) day, kept by a trigger
+-- so that progress and the burn-up read a few thousand rows instead of
+-- every attendance. Attendances are never updated or deleted.
+
+CREATE TABLE attendance_days (
+    programme_id BIGINT NOT NULL,
+    region       BIGINT NOT NULL,
+    tier         TEXT NOT NULL,
+    day          BIGINT NOT NULL,
+    n            BIGINT NOT NULL,
+    PRIMARY KEY (programme_id, region, tier, day)
+);
+
+INSERT INTO attendance_days (programme_id, region, tier, day, n)
+SELECT programme_id, region, tier, recorded_at / 86400, COUNT(*)
+FROM attendances GROUP BY programme_id, region, tier, recorded_at / 86400;
+
+CREATE FUNCTION attendance_days_add() RETURNS trigger AS $$
+BEGIN
+    INSERT INTO attendance_days (programme_id, region, tier, day, n)
+    VALUES (NEW.programme_id, NEW.region, NEW.tier, NEW.recorded_at / 86400, 1)
+    ON CONFLICT (programme_id, region, tier, day) DO UPDATE SET n = attendance_days.n + 1;
+    RETURN NULL;
+END
+$$ LANGUAGE plpgsql;
+
+CREATE TRIGGER attendances_count AFTER INSERT ON attendances
+    FOR EACH ROW EXECUTE FUNCTION attendance_days_add();
