@@ -105,6 +105,26 @@ impl Sums {
         self.ad_spend_fen += r.ad_spend_fen;
     }
 
+    /// Adds another group's sums (the peak stays a maximum).
+    pub fn merge(&mut self, o: &Sums) {
+        self.sessions += o.sessions;
+        self.duration_s += o.duration_s;
+        self.views += o.views;
+        self.viewers += o.viewers;
+        self.peak_online = self.peak_online.max(o.peak_online);
+        self.watch_s += o.watch_s;
+        self.comment_users += o.comment_users;
+        self.likes += o.likes;
+        self.new_followers += o.new_followers;
+        self.exposure_users += o.exposure_users;
+        self.click_users += o.click_users;
+        self.buyers += o.buyers;
+        self.orders += o.orders;
+        self.gmv_fen += o.gmv_fen;
+        self.refund_fen += o.refund_fen;
+        self.ad_spend_fen += o.ad_spend_fen;
+    }
+
     pub fn of(rows: &[LiveSessionRow]) -> Sums {
         let mut s = Sums::default();
         for r in rows {
@@ -424,7 +444,8 @@ pub struct StatLine {
     /// City code, industry, platform code or month (`YYYYMM`), by grouping.
     pub key: String,
     pub month: Option<i64>,
-    /// Rooms that went live (summed over months when grouped by month).
+    /// Rooms that went live: in the month when grouped by month, else
+    /// distinct rooms over the whole period.
     pub rooms: i64,
     pub sums: Sums,
 }

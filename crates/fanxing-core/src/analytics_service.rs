@@ -276,6 +276,21 @@ impl Fanxing {
         })
     }
 
+    /// A room's sums per day `YYYYMMDD` (inclusive), for trends.
+    pub async fn room_days(
+        &self,
+        actor: &Actor,
+        room: RoomId,
+        provenance: Provenance,
+        from_day: i64,
+        to_day: i64,
+    ) -> Result<Vec<(i64, Sums)>> {
+        self.room(actor, room).await?;
+        self.store()
+            .room_days(room, provenance, from_day, to_day)
+            .await
+    }
+
     /// Province statistics for a region the caller may see (their own when
     /// `None`), months `YYYYMM` inclusive.
     pub async fn live_stats(

@@ -80,11 +80,17 @@ pub struct Overview {
 pub struct Fanxing {
     store: Arc<dyn Store>,
     cipher: FieldCipher,
+    /// Recently computed dashboards, by (programme, region).
+    pub(crate) dashboards: Arc<crate::training_service::DashboardCache>,
 }
 
 impl Fanxing {
     pub fn new(store: Arc<dyn Store>, cipher: FieldCipher) -> Fanxing {
-        Fanxing { store, cipher }
+        Fanxing {
+            store,
+            cipher,
+            dashboards: Default::default(),
+        }
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

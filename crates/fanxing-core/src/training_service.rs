@@ -125,6 +125,49 @@ pub struct WalkInInput {
     pub scan_id: String,
 }
 
+/// How long a computed dashboard is served before it is computed again.
+pub const DASHBOARD_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// What the programme dashboard shows for one region.
+#[derive(Debug)]
+pub struct Dashboard {
+    pub progress: Progress,
+    /// (time, cumulative attendances) for the burn-up.
+    pub points: Vec<(i64, i64)>,
+    pub laggards: Vec<Laggard>,
+    pub upcoming: Vec<Session>,
+}
+
+/// A computed dashboard and when it was computed.
+type Cached = (std::time::Instant, std::sync::Arc<Dashboard>);
+
+/// Dashboards by (programme, region code).
+#[derive(Default)]
+pub struct DashboardCache(std::sync::Mutex<std::collections::HashMap<(ProgrammeId, u32), Cached>>);
+
+impl DashboardCache {
+    fn get(&self, key: (ProgrammeId, u32)) -> Option<std::sync::Arc<Dashboard>> {
+        let map = self.0.lock().ok()?;
+        map.get(&key)
+            .filter(|(at, _)| at.elapsed() < DASHBOARD_TTL)
+            .map(|(_, d)| d.clone())
+    }
+
+    fn put(&self, key: (ProgrammeId, u32), d: std::sync::Arc<Dashboard>) {
+        if let Ok(mut map) = self.0.lock() {
+            map.retain(|_, (at, _)| at.elapsed() < DASHBOARD_TTL);
+            map.insert(key, (std::time::Instant::now(), d));
+        }
+    }
+
+    /// Forgets every dashboard (after a change they must show at once).
+    pub fn clear(&self) {
+        if let Ok(mut map) = self.0.lock() {
+            map.clear();
+        }
+    }
+}
+
 impl Fanxing {
     // ---- Programmes and targets --------------------------------------------
 
@@ -182,6 +225,17 @@ impl Fanxing {
     /// Sets targets. The programme office sets any region's; a city or
     /// county office allocates only to regions below its own.
     pub async fn set_targets(
+        &self,
+        actor: &Actor,
+        programme: ProgrammeId,
+        inputs: &[TargetInput],
+    ) -> Result<Vec<Target>> {
+        let out = self.set_targets_inner(actor, programme, inputs).await;
+        self.dashboards.clear();
+        out
+    }
+
+    async fn set_targets_inner(
         &self,
         actor: &Actor,
         programme: ProgrammeId,
@@ -266,6 +320,42 @@ impl Fanxing {
     /// The dashboard's extra figures for a region: the cumulative burn-up of
     /// attendances (day, running total) and the children ranked by how far
     /// they lag the straight-line plan for today (most behind first).
+    /// The programme dashboard of a region the caller may see (their own
+    /// when `None`): progress, the burn-up points, the laggards and the
+    /// upcoming sessions. Computed at most every [`DASHBOARD_TTL`] per
+    /// programme and region, so a hall of leaders refreshing at once costs
+    /// one computation; changing targets or a session's status clears it.
+    pub async fn dashboard(
+        &self,
+        actor: &Actor,
+        programme: ProgrammeId,
+        region: Option<RegionCode>,
+    ) -> Result<std::sync::Arc<Dashboard>> {
+        let scope = actor.stats_range()?;
+        let code = match region {
+            Some(r) => r,
+            None => actor.user.region.ok_or(Error::Forbidden)?,
+        };
+        if !scope.contains(code) {
+            return Err(Error::Forbidden);
+        }
+        let key = (programme, code.value());
+        if let Some(d) = self.dashboards.get(key) {
+            return Ok(d);
+        }
+        let progress = self.progress(actor, programme, Some(code)).await?;
+        let (points, laggards) = self.dashboard_extras(actor, &progress).await?;
+        let upcoming = self.upcoming_sessions(actor, code, 5).await?;
+        let d = std::sync::Arc::new(Dashboard {
+            progress,
+            points,
+            laggards,
+            upcoming,
+        });
+        self.dashboards.put(key, d.clone());
+        Ok(d)
+    }
+
     pub async fn dashboard_extras(
         &self,
         actor: &Actor,
@@ -309,6 +399,17 @@ impl Fanxing {
     // ---- Sessions ------------------------------------------------------------
 
     pub async fn create_session(
+        &self,
+        actor: &Actor,
+        input: &SessionInput,
+        publish: bool,
+    ) -> Result<SessionView> {
+        let out = self.create_session_inner(actor, input, publish).await;
+        self.dashboards.clear();
+        out
+    }
+
+    async fn create_session_inner(
         &self,
         actor: &Actor,
         input: &SessionInput,
@@ -430,6 +531,18 @@ impl Fanxing {
     /// Moves a session through its life. Closing finalises attendance:
     /// online registrants present long enough become attendances.
     pub async fn set_session_status(
+        &self,
+        actor: &Actor,
+        id: SessionId,
+        to: SessionStatus,
+        notice: Option<&str>,
+    ) -> Result<SessionView> {
+        let out = self.set_session_status_inner(actor, id, to, notice).await;
+        self.dashboards.clear();
+        out
+    }
+
+    async fn set_session_status_inner(
         &self,
         actor: &Actor,
         id: SessionId,

@@ -693,17 +693,18 @@ impl AnalyticsStore for SqlStore {
 
     async fn region_stats(&self, s: &StatQuery) -> Result<Vec<StatLine>> {
         // A county's code lies within its city's: the city is code / 100 * 100.
-        let (key, month) = match s.group {
-            StatGroup::City => ("CAST((g.region / 100) * 100 AS TEXT)", false),
-            StatGroup::Industry => ("g.industry", false),
-            StatGroup::Platform => ("g.platform", false),
-            StatGroup::Month => ("CAST(g.month AS TEXT)", true),
-            StatGroup::CityMonth => ("CAST((g.region / 100) * 100 AS TEXT)", true),
+        let city = |t: &str| format!("CAST(({t}.region / 100) * 100 AS TEXT)");
+        let (key, room_key, month) = match s.group {
+            StatGroup::City => (city("g"), city("m"), false),
+            StatGroup::Industry => ("g.industry".into(), "m.industry".into(), false),
+            StatGroup::Platform => ("g.platform".into(), "m.platform".into(), false),
+            StatGroup::Month => ("CAST(g.month AS TEXT)".into(), String::new(), true),
+            StatGroup::CityMonth => (city("g"), String::new(), true),
         };
         let (month_col, group) = if month {
             ("g.month", format!("{key}, g.month"))
         } else {
-            ("CAST(0 AS BIGINT)", key.to_string())
+            ("CAST(0 AS BIGINT)", key.clone())
         };
         let mut q = Sql::new(&format!(
             "SELECT {key} AS k, {month_col} AS m, CAST(SUM(g.rooms) AS BIGINT) AS rooms, {} \
@@ -720,7 +721,8 @@ impl AnalyticsStore for SqlStore {
             .push(" AND ")
             .bind(s.to_month)
             .push(&format!(" GROUP BY {group} ORDER BY {group}"));
-        q.query()
+        let mut lines = q
+            .query()
             .fetch_all(self.pool())
             .await
             .map_err(db)?
@@ -734,6 +736,35 @@ impl AnalyticsStore for SqlStore {
                     sums: sums_from(r)?,
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>>>()?;
+        // Over several months a room counts once: distinct rooms per group.
+        if !month {
+            let mut q = Sql::new(&format!(
+                "SELECT {room_key} AS k, COUNT(DISTINCT g.room_id) AS rooms \
+                 FROM room_months g JOIN live_rooms m ON m.id = g.room_id WHERE g.provenance = "
+            ));
+            q.bind(s.provenance.as_str())
+                .push(" AND m.region BETWEEN ")
+                .bind(s.range.lo as i64)
+                .push(" AND ")
+                .bind(s.range.hi as i64)
+                .push(" AND g.month BETWEEN ")
+                .bind(s.from_month)
+                .push(" AND ")
+                .bind(s.to_month)
+                .push(&format!(" GROUP BY {room_key}"));
+            let distinct: HashMap<String, i64> = q
+                .query()
+                .fetch_all(self.pool())
+                .await
+                .map_err(db)?
+                .iter()
+                .map(|r| Ok((col(r, "k")?, col(r, "rooms")?)))
+                .collect::<Result<_>>()?;
+            for l in &mut lines {
+                l.rooms = distinct.get(&l.key).copied().unwrap_or(0);
+            }
+        }
+        Ok(lines)
     }
 }

@@ -237,9 +237,102 @@ pub fn burn_up(
     svg
 }
 
+/// A funnel as horizontal bars, each stage's width relative to the first,
+/// with the stage-to-stage rate on the right. Stages: (label, count).
+pub fn funnel(stages: &[(&str, i64)], aria: &str) -> String {
+    let (w, row) = (640.0, 40.0);
+    let h = row * stages.len().max(1) as f64 + 8.0;
+    let first = stages.first().map(|s| s.1).unwrap_or(0).max(1) as f64;
+    let mut svg = format!(
+        r#"<svg class="funnel" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        esc(aria)
+    );
+    let bar_left = 130.0;
+    let bar_max = w - bar_left - 90.0;
+    for (i, (label, n)) in stages.iter().enumerate() {
+        let y = 4.0 + i as f64 * row;
+        let bw = ((*n).max(0) as f64 / first * bar_max).max(1.0);
+        let rate = match i {
+            0 => String::new(),
+            _ => {
+                let prev = stages[i - 1].1;
+                if prev > 0 {
+                    format!("{:.1}%", *n as f64 / prev as f64 * 100.0)
+                } else {
+                    "—".into()
+                }
+            }
+        };
+        let _ = write!(
+            svg,
+            r##"<text x="{:.0}" y="{:.0}" class="axis" text-anchor="end">{}</text><rect x="{bar_left}" y="{y:.0}" width="{bw:.1}" height="{:.0}" fill="#1f5fbf" opacity="{:.2}"><title>{}: {n}</title></rect><text x="{:.0}" y="{:.0}" class="axis">{n}</text><text x="{:.0}" y="{:.0}" class="axis" text-anchor="end">{rate}</text>"##,
+            bar_left - 8.0,
+            y + 24.0,
+            esc(label),
+            row - 10.0,
+            1.0 - i as f64 * 0.15,
+            esc(label),
+            bar_left + bw + 6.0,
+            y + 24.0,
+            w - 4.0,
+            y + 24.0,
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
+/// Vertical bars, one per (label, value, hover title); an empty series
+/// draws an empty frame.
+pub fn bars(points: &[(String, f64, String)], aria: &str) -> String {
+    let (w, h, pad) = (640.0, 220.0, 30.0);
+    let top = points.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9) * 1.05;
+    let n = points.len().max(1) as f64;
+    let slot = (w - 2.0 * pad) / n;
+    let mut svg = format!(
+        r##"<svg class="bars" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg"><line x1="{pad}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/>"##,
+        esc(aria),
+        b = h - pad,
+        r = w - pad
+    );
+    for (i, (label, v, title)) in points.iter().enumerate() {
+        let bh = (v.max(0.0) / top) * (h - 2.0 * pad);
+        let x = pad + i as f64 * slot + slot * 0.15;
+        let _ = write!(
+            svg,
+            r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{bh:.1}" fill="#c8102e"><title>{}</title></rect><text x="{:.1}" y="{:.0}" class="axis" text-anchor="middle">{}</text>"##,
+            h - pad - bh,
+            slot * 0.7,
+            esc(title),
+            x + slot * 0.35,
+            h - 10.0,
+            esc(label)
+        );
+    }
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn funnel_and_bars_scale_and_escape() {
+        let f = funnel(&[("观看", 1000), ("点击", 250), ("成交<", 0)], "漏斗");
+        assert!(f.contains("25.0%") && f.contains("0.0%"));
+        assert!(f.contains("成交&lt;") && !f.contains("成交<"));
+        assert_eq!(f.matches("<rect").count(), 3);
+        let b = bars(
+            &[
+                ("1月".into(), 10.0, "a".into()),
+                ("2月".into(), 5.0, "b".into()),
+            ],
+            "x",
+        );
+        assert_eq!(b.matches("<rect").count(), 2);
+        assert!(bars(&[], "x").ends_with("</svg>"));
+    }
 
     #[test]
     fn jiangsu_has_13_cities_inside_the_box() {

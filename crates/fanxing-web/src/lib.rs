@@ -19,6 +19,7 @@ pub mod download;
 pub mod error;
 pub mod openapi;
 pub mod pages;
+pub mod pages_analytics;
 pub mod pages_curriculum;
 pub mod pages_training;
 pub mod qr;
@@ -94,6 +95,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/programmes/{id}/attendances.xlsx"),
     ("GET", "/certificates"),
     ("GET", "/certificates.zip"),
+    ("GET", "/rooms"),
+    ("GET", "/rooms/{id}"),
+    ("POST", "/rooms/{id}/sessions"),
+    ("GET", "/live-stats"),
     ("GET", "/verify/{number}"),
     ("GET", "/my/certificates"),
     ("GET", "/certificates/{number}/pdf"),
@@ -155,6 +160,7 @@ pub fn router(state: AppState) -> Router {
     use api_analytics as an;
     use api_curriculum as c;
     use api_training as t;
+    use pages_analytics as pa;
     use pages_curriculum as pc;
     use pages_training as pt;
     let api = Router::new()
@@ -291,6 +297,13 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/certificates", get(pc::office_certificates))
         .route("/certificates.zip", get(pc::certificates_zip))
+        .route("/rooms", get(pa::rooms))
+        .route("/rooms/{id}", get(pa::room))
+        .route(
+            "/rooms/{id}/sessions",
+            post(pa::upload).layer(upload_limit()),
+        )
+        .route("/live-stats", get(pa::live_stats))
         .route("/verify/{number}", get(pc::verify))
         .route("/my/certificates", get(pc::my_certificates))
         .route("/certificates/{number}/pdf", get(pc::certificate_pdf))

@@ -51,23 +51,47 @@ pub(crate) async fn read_upload(
     bad: &'static str,
     too_large: &'static str,
 ) -> Result<(String, String, Vec<u8>), PageError> {
+    let u = read_upload_form(ctx, form, bad, too_large).await?;
+    Ok((u.csrf, u.filename, u.bytes))
+}
+
+/// A multipart form with one file (`file`) and text fields.
+pub(crate) struct Upload {
+    pub csrf: String,
+    pub filename: String,
+    pub bytes: Vec<u8>,
+    pub fields: Vec<(String, String)>,
+}
+
+pub(crate) async fn read_upload_form(
+    ctx: &Ctx,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+    bad: &'static str,
+    too_large: &'static str,
+) -> Result<Upload, PageError> {
     let fail = |key| PageError::new(ctx, Error::field("file", key));
     let mut form = form.map_err(|_| fail(bad))?;
-    let mut csrf = String::new();
-    let mut file: Option<(String, Vec<u8>)> = None;
+    let mut up = Upload {
+        csrf: String::new(),
+        filename: String::new(),
+        bytes: Vec::new(),
+        fields: Vec::new(),
+    };
     while let Some(f) = form.next_field().await.map_err(|_| fail(bad))? {
-        match f.name() {
-            Some("csrf") => csrf = f.text().await.map_err(|_| fail(bad))?,
-            Some("file") => {
-                let name = f.file_name().unwrap_or("file").to_string();
-                let bytes = f.bytes().await.map_err(|_| fail(too_large))?;
-                file = Some((name, bytes.to_vec()));
+        match f.name().map(str::to_string) {
+            Some(n) if n == "csrf" => up.csrf = f.text().await.map_err(|_| fail(bad))?,
+            Some(n) if n == "file" => {
+                up.filename = f.file_name().unwrap_or("file").to_string();
+                up.bytes = f.bytes().await.map_err(|_| fail(too_large))?.to_vec();
             }
-            _ => {}
+            Some(n) => {
+                let v = f.text().await.map_err(|_| fail(bad))?;
+                up.fields.push((n, v));
+            }
+            None => {}
         }
     }
-    let (name, bytes) = file.unwrap_or_default();
-    Ok((csrf, name, bytes))
+    Ok(up)
 }
 
 /// Reads one field from a posted form.

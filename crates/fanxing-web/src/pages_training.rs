@@ -591,7 +591,8 @@ pub async fn programme(
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
     let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
-    let p = state.app.progress(actor, id, region).await.map_err(err)?;
+    let dash = state.app.dashboard(actor, id, region).await.map_err(err)?;
+    let p = dash.progress.clone();
     let tiers = fanxing_core::model::Tier::ALL
         .iter()
         .map(|t| (t.as_str(), ctx.t(t.label_key()).to_string()))
@@ -612,11 +613,11 @@ pub async fn programme(
         .saved
         .as_ref()
         .map(|_| ctx.t("progress.saved").to_string());
-    let (points, laggards) = state.app.dashboard_extras(actor, &p).await.map_err(err)?;
+    let (points, laggards) = (&dash.points, dash.laggards.clone());
     let start = fanxing_core::training::parse_date(&p.programme.starts_on).unwrap_or(0);
     let end = fanxing_core::training::parse_date(&p.programme.ends_on).unwrap_or(start) + 86400;
     let burn_up = crate::charts::burn_up(
-        &points,
+        points,
         start,
         end,
         p.node.targets.total.attendances,
@@ -648,11 +649,7 @@ pub async fn programme(
                 .collect();
             crate::charts::province_map(&values, ctx.t("dashboard.map"))
         });
-    let upcoming = state
-        .app
-        .upcoming_sessions(actor, p.node.region, 5)
-        .await
-        .map_err(err)?;
+    let upcoming = dash.upcoming.clone();
     render(
         &ctx,
         &ProgrammePage {

@@ -26,3 +26,6 @@ $$ LANGUAGE plpgsql;
 
 CREATE TRIGGER attendances_count AFTER INSERT ON attendances
     FOR EACH ROW EXECUTE FUNCTION attendance_days_add();
+
+-- A venue's attended count (session pages, the monitor, walk-ins).
+CREATE INDEX attendances_venue ON attendances (venue_id);

@@ -21,3 +21,6 @@ BEGIN
     VALUES (NEW.programme_id, NEW.region, NEW.tier, NEW.recorded_at / 86400, 1)
     ON CONFLICT (programme_id, region, tier, day) DO UPDATE SET n = n + 1;
 END;
+
+-- A venue's attended count (session pages, the monitor, walk-ins).
+CREATE INDEX attendances_venue ON attendances (venue_id);

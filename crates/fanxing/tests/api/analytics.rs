@@ -328,6 +328,85 @@ async fn exports_import_kpis_rollups_and_scope() {
         .unwrap();
     assert_eq!(mine["total"], 1);
 
+    // The pages: the room with its funnel and peers, a web upload that is
+    // refused with its rows named, the statistics of Suzhou.
+    let (web, csrf) = app.login("kunshan").await;
+    let html = web
+        .get(app.url(&format!("/rooms/{ks}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("class=\"funnel\"") && html.contains("与同行对比"),
+        "{html}"
+    );
+    let bad = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .text("provenance", "official")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                "直播场次ID,直播开始时间,直播时长,观看人次,观看人数,成交金额\nw-1,昨天,90,10,5,0\n"
+                    .as_bytes()
+                    .to_vec(),
+            )
+            .file_name("web.csv"),
+        );
+    let res = web
+        .post(app.url(&format!("/rooms/{ks}/sessions")))
+        .multipart(bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("第 2 行「直播开始时间」"), "{html}");
+    let good = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("provenance", "manual")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(
+                "直播场次ID,直播开始时间,直播时长,观看人次,观看人数,成交金额\nw-1,2025-06-01 20:00,90,10,5,12.5\n"
+                    .as_bytes()
+                    .to_vec(),
+            )
+            .file_name("web.csv"),
+        );
+    let res = web
+        .post(app.url(&format!("/rooms/{ks}/sessions")))
+        .multipart(good)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    let html = web
+        .get(app.url(&to))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("新增 1 场"), "{html}");
+    let (sz, _) = app.login("suzhou").await;
+    let html = sz
+        .get(app.url("/live-stats"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("苏州市") && !html.contains("南京市"),
+        "{html}"
+    );
+
     // The CLI: a third-party estimate of one room's sessions.
     let path = app.data_dir().join("estimate.xlsx");
     std::fs::write(&path, hand_made_xlsx()).unwrap();

@@ -176,14 +176,18 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         ("GET", "/certificates") | ("GET", "/certificates.zip") => untargeted(office),
         // ---- Analytics ----
         // Offices see their region's rooms; a trainee the rooms they run.
-        ("GET", "/api/v1/rooms") | ("POST", "/api/v1/live-sessions") => {
+        ("GET", "/api/v1/rooms") | ("POST", "/api/v1/live-sessions") | ("GET", "/rooms") => {
             untargeted(office || matches!(role, Lecturer | Checkin | Trainee))
         }
-        ("POST", "/api/v1/rooms") | ("GET", "/api/v1/live-stats") => regional(),
+        ("POST", "/api/v1/rooms") | ("GET", "/api/v1/live-stats") | ("GET", "/live-stats") => {
+            regional()
+        }
         ("GET", "/api/v1/rooms/{id}")
         | ("GET", "/api/v1/rooms/{id}/kpis")
         | ("GET", "/api/v1/rooms/{id}/diagnosis")
-        | ("POST", "/api/v1/rooms/{id}/sessions") => own_only(office || role == Trainee),
+        | ("POST", "/api/v1/rooms/{id}/sessions")
+        | ("GET", "/rooms/{id}")
+        | ("POST", "/rooms/{id}/sessions") => own_only(office || role == Trainee),
         ("GET", "/sessions/{id}/attendance.xlsx") => {
             own_only(matches!(role, Admin | Nanjing | Suzhou))
         }
@@ -814,6 +818,7 @@ async fn call(
                 | "/programmes/{id}/report.xlsx"
                 | "/programmes/{id}/attendances.xlsx"
                 | "/api/v1/live-stats"
+                | "/live-stats"
         )
     {
         url = format!("{url}?region={}", t.region);
@@ -975,6 +980,7 @@ async fn call(
             | "/certificates.zip"
             | "/api/v1/rooms/{id}/sessions"
             | "/api/v1/live-sessions"
+            | "/rooms/{id}/sessions"
     );
     let status = if content_checked && matches!(status.as_u16(), 409 | 422) {
         StatusCode::OK

@@ -1,0 +1,495 @@
+//! Pages for live-commerce analytics: the rooms list, a room's page (KPIs
+//! against peers, funnel, monthly GMV, findings, export upload) and the
+//! province statistics.
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use fanxing_core::analytics::{Benchmark, Finding, Kpi, Provenance, Room, StatGroup};
+use fanxing_core::analytics_service::StatReport;
+use fanxing_core::store::Page;
+use fanxing_core::Error;
+use serde::Deserialize;
+
+use crate::ctx::Ctx;
+use crate::error::PageError;
+use crate::pages::{path_id, render, Pager};
+use crate::AppState;
+
+type PageResult = Result<axum::response::Response, PageError>;
+
+/// A KPI value as people read it: rates in per cent, money in yuan.
+pub fn show(kpi: Kpi, v: Option<f64>) -> String {
+    let Some(v) = v else {
+        return "—".into();
+    };
+    match kpi {
+        Kpi::InteractionRate
+        | Kpi::FollowRate
+        | Kpi::ProductClickRate
+        | Kpi::ClickToOrder
+        | Kpi::ViewToOrder
+        | Kpi::RefundRate => format!("{:.2}%", v * 100.0),
+        Kpi::Gmv | Kpi::NetGmv | Kpi::UvValue | Kpi::Gpm | Kpi::Aov => format!("¥{v:.2}"),
+        _ => format!("{v:.0}"),
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct AnalyticsQuery {
+    page: Option<String>,
+    from: Option<String>,
+    to: Option<String>,
+    region: Option<String>,
+    provenance: Option<String>,
+    imported: Option<String>,
+}
+
+/// `YYYY-MM` as `YYYYMM`, or the default; a malformed value is a field error.
+fn month(raw: Option<&str>, field: &'static str, default: i64) -> Result<i64, Error> {
+    let Some(v) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(default);
+    };
+    let d: String = v.chars().filter(|c| *c != '-').collect();
+    match d.parse::<i64>() {
+        Ok(n) if d.len() == 6 && (1..=12).contains(&(n % 100)) => Ok(n),
+        _ => Err(Error::field(field, "error.date")),
+    }
+}
+
+fn provenance(raw: Option<&str>) -> Result<Provenance, Error> {
+    match raw.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(Provenance::Official),
+        Some(v) => Provenance::parse(v).ok_or_else(|| Error::field("provenance", "error.choice")),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "rooms.html")]
+struct RoomsPage<'a> {
+    ctx: &'a Ctx,
+    rooms: Page<Room>,
+    pager: Pager,
+    is_office: bool,
+}
+
+pub async fn rooms(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AnalyticsQuery>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let page = q
+        .page
+        .as_deref()
+        .and_then(|p| p.parse::<i64>().ok())
+        .unwrap_or(1)
+        .max(1);
+    let rooms = state
+        .app
+        .rooms(actor, page)
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    let per = fanxing_core::analytics_service::ROOMS_PER_PAGE;
+    let pages = ((rooms.total + per - 1) / per).max(1);
+    let pager = Pager {
+        page,
+        pages,
+        prev: (page > 1).then(|| format!("/rooms?page={}", page - 1)),
+        next: (page < pages).then(|| format!("/rooms?page={}", page + 1)),
+    };
+    render(
+        &ctx,
+        &RoomsPage {
+            ctx: &ctx,
+            rooms,
+            pager,
+            is_office: actor.office_range().is_some(),
+        },
+    )
+}
+
+/// One KPI line of the room page.
+struct KpiLine {
+    label: String,
+    value: String,
+    median: String,
+    excellent: String,
+    percentile: Option<u32>,
+    peers: String,
+}
+
+#[derive(Template)]
+#[template(path = "room.html")]
+struct RoomPage<'a> {
+    ctx: &'a Ctx,
+    room: Room,
+    from: String,
+    to: String,
+    provenances: Vec<(&'static str, String, bool)>,
+    lines: Vec<KpiLine>,
+    findings: Vec<(Finding, String)>,
+    funnel: String,
+    trend: String,
+    sessions: i64,
+    message: Option<String>,
+    errors: Vec<String>,
+}
+
+pub async fn room(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<AnalyticsQuery>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let message = q
+        .imported
+        .as_ref()
+        .map(|n| ctx.tf("analytics.imported_new", &[("n", n)]));
+    room_page(&state, &ctx, id, &q, message, Vec::new()).await
+}
+
+async fn room_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    q: &AnalyticsQuery,
+    message: Option<String>,
+    errors: Vec<String>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(ctx, e);
+    let from = month(q.from.as_deref(), "from", 0).map_err(err)?;
+    let to = month(q.to.as_deref(), "to", 999_912).map_err(err)?;
+    let prov = provenance(q.provenance.as_deref()).map_err(err)?;
+    let room = state.app.room(actor, id).await.map_err(err)?;
+    let d = state
+        .app
+        .room_diagnosis(actor, id, prov, from, to)
+        .await
+        .map_err(err)?;
+    let s = d.kpis.sums;
+    let lines = d
+        .benchmarks
+        .iter()
+        .map(|b: &Benchmark| KpiLine {
+            label: ctx.t(b.kpi.label_key()).to_string(),
+            value: show(b.kpi, b.value),
+            median: show(b.kpi, b.median),
+            excellent: show(b.kpi, b.excellent),
+            percentile: b.percentile.map(|p| p.round() as u32),
+            peers: format!("{} · {}", ctx.t(b.level.label_key()), b.peers),
+        })
+        .collect();
+    let competencies = state.app.competencies().await.map_err(err)?;
+    let findings = d
+        .findings
+        .iter()
+        .map(|f| {
+            let competency = f
+                .competency
+                .map(|c| {
+                    let name = competencies
+                        .iter()
+                        .find(|k| k.code == c)
+                        .map(|k| k.name(ctx.lang).to_string())
+                        .unwrap_or_else(|| c.to_string());
+                    ctx.tf("analytics.work_on", &[("competency", &name)])
+                })
+                .unwrap_or_default();
+            (f.clone(), competency)
+        })
+        .collect();
+    let funnel = crate::charts::funnel(
+        &[
+            (ctx.t("kpi.viewers"), s.viewers),
+            (ctx.t("analytics.exposure"), s.exposure_users),
+            (ctx.t("analytics.clicks"), s.click_users),
+            (ctx.t("analytics.buyers"), s.buyers),
+        ],
+        ctx.t("analytics.funnel"),
+    );
+    let days = state
+        .app
+        .room_days(actor, id, prov, from * 100 + 1, to * 100 + 31)
+        .await
+        .map_err(err)?;
+    let mut months: Vec<(i64, i64)> = Vec::new();
+    for (day, sums) in days {
+        let m = day / 100;
+        match months.last_mut() {
+            Some((k, v)) if *k == m => *v += sums.gmv_fen,
+            _ => months.push((m, sums.gmv_fen)),
+        }
+    }
+    let trend = crate::charts::bars(
+        &months
+            .iter()
+            .map(|(m, fen)| {
+                (
+                    format!("{}-{:02}", m / 100 % 100, m % 100),
+                    *fen as f64 / 100.0,
+                    format!("{}-{:02}: ¥{:.2}", m / 100, m % 100, *fen as f64 / 100.0),
+                )
+            })
+            .collect::<Vec<_>>(),
+        ctx.t("analytics.gmv_by_month"),
+    );
+    let fmt = |m: i64| {
+        if m == 0 || m == 999_912 {
+            String::new()
+        } else {
+            format!("{}-{:02}", m / 100, m % 100)
+        }
+    };
+    render(
+        ctx,
+        &RoomPage {
+            ctx,
+            room,
+            from: fmt(from),
+            to: fmt(to),
+            provenances: Provenance::ALL
+                .iter()
+                .map(|p| (p.as_str(), ctx.t(p.label_key()).to_string(), *p == prov))
+                .collect(),
+            lines,
+            findings,
+            funnel,
+            trend,
+            sessions: s.sessions,
+            message,
+            errors,
+        },
+    )
+}
+
+/// An export uploaded on the room page: all or nothing.
+pub async fn upload(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    // Whose room it is first: a stranger learns nothing from the form's errors.
+    let room = state
+        .app
+        .room(actor, id)
+        .await
+        .map_err(|e| PageError::new(&ctx, e))?;
+    let up =
+        crate::pages::read_upload_form(&ctx, form, "roster.bad_file", "roster.too_large").await?;
+    ctx.check_csrf(&up.csrf)?;
+    let prov = crate::pages::field(&up.fields, "provenance");
+    let prov = provenance(Some(&prov)).map_err(|e| PageError::new(&ctx, e))?;
+    let q = AnalyticsQuery::default();
+    match state
+        .app
+        .import_live_export(
+            actor,
+            room.platform,
+            prov,
+            Some(id),
+            &up.filename,
+            &up.bytes,
+        )
+        .await
+    {
+        Ok(Ok(o)) => Ok(Redirect::to(&format!("/rooms/{id}?imported={}", o.new)).into_response()),
+        Ok(Err(rows)) => {
+            let mut errors: Vec<String> =
+                rows.iter().take(100).map(|e| e.message(ctx.lang)).collect();
+            errors.insert(
+                0,
+                ctx.tf("analytics.failed", &[("n", &rows.len().to_string())]),
+            );
+            let mut res = room_page(&state, &ctx, id, &q, None, errors).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+            let mut res = room_page(&state, &ctx, id, &q, None, vec![e.detail(ctx.lang)]).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(PageError::new(&ctx, e)),
+    }
+}
+
+/// One line of the statistics table.
+struct StatRow {
+    name: String,
+    rooms: i64,
+    sessions: i64,
+    views: i64,
+    gmv: String,
+    gpm: String,
+    view_to_order: String,
+    href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "live_stats.html")]
+struct StatsPage<'a> {
+    ctx: &'a Ctx,
+    region_name: String,
+    region: String,
+    from: String,
+    to: String,
+    sections: Vec<(String, Vec<StatRow>)>,
+    total: StatRow,
+    trend: String,
+}
+
+fn stat_row(ctx: &Ctx, name: String, s: &StatReport, href: Option<String>) -> StatRow {
+    let k = |kpi: Kpi| show(kpi, kpi.value(&s.kpis.sums));
+    let _ = ctx;
+    StatRow {
+        name,
+        rooms: s.rooms,
+        sessions: s.kpis.sums.sessions,
+        views: s.kpis.sums.views,
+        gmv: k(Kpi::Gmv),
+        gpm: k(Kpi::Gpm),
+        view_to_order: k(Kpi::ViewToOrder),
+        href,
+    }
+}
+
+/// Province statistics for a region in scope: by city (or county), by
+/// industry, by platform, and GMV month by month.
+pub async fn live_stats(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<AnalyticsQuery>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let err = |e| PageError::new(&ctx, e);
+    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
+    let code = match region {
+        Some(r) => r,
+        None => actor.user.region.ok_or(Error::Forbidden).map_err(err)?,
+    };
+    let from = month(q.from.as_deref(), "from", 0).map_err(err)?;
+    let to = month(q.to.as_deref(), "to", 999_912).map_err(err)?;
+    let prov = provenance(q.provenance.as_deref()).map_err(err)?;
+    let stats = |group| {
+        state
+            .app
+            .live_stats(actor, Some(code), prov, from, to, group)
+    };
+    let by_city = stats(StatGroup::City).await.map_err(err)?;
+    let by_industry = stats(StatGroup::Industry).await.map_err(err)?;
+    let by_platform = stats(StatGroup::Platform).await.map_err(err)?;
+    let by_month = stats(StatGroup::Month).await.map_err(err)?;
+    let regions = state
+        .app
+        .store()
+        .list_regions(None, None)
+        .await
+        .map_err(err)?;
+    let name_of = |k: &str| {
+        regions
+            .iter()
+            .find(|r| r.code.to_string() == k)
+            .map(|r| r.name.clone())
+            .unwrap_or_else(|| k.to_string())
+    };
+    let qs = |region: &str| {
+        let mut s = format!("/live-stats?region={region}");
+        if let Some(f) = q.from.as_deref().filter(|v| !v.is_empty()) {
+            s.push_str(&format!("&from={f}"));
+        }
+        if let Some(t) = q.to.as_deref().filter(|v| !v.is_empty()) {
+            s.push_str(&format!("&to={t}"));
+        }
+        s
+    };
+    let is_province = code.value() % 10_000 == 0;
+    let rows: Vec<StatRow> = by_city
+        .iter()
+        .map(|s| {
+            let href = (is_province && s.key != code.to_string()).then(|| qs(&s.key));
+            stat_row(&ctx, name_of(&s.key), s, href)
+        })
+        .collect();
+    let mut total = fanxing_core::analytics_service::StatReport {
+        key: String::new(),
+        month: None,
+        rooms: 0,
+        kpis: fanxing_core::analytics_service::KpiReport::new(Default::default()),
+    };
+    // Each room lies in one city: the cities' distinct rooms add up.
+    let mut sums = fanxing_core::analytics::Sums::default();
+    for s in &by_city {
+        sums.merge(&s.kpis.sums);
+        total.rooms += s.rooms;
+    }
+    total.kpis = fanxing_core::analytics_service::KpiReport::new(sums);
+    let label = |kind: &str, k: &str| match kind {
+        "platform" => fanxing_core::analytics::Platform::parse(k)
+            .map(|p| ctx.t(p.label_key()).to_string())
+            .unwrap_or_else(|| k.to_string()),
+        _ => k.to_string(),
+    };
+    let trend = crate::charts::bars(
+        &by_month
+            .iter()
+            .map(|s| {
+                let m = s.key.parse::<i64>().unwrap_or(0);
+                let gmv = s.kpis.sums.gmv_fen as f64 / 100.0;
+                (
+                    format!("{}-{:02}", m / 100 % 100, m % 100),
+                    gmv,
+                    format!(
+                        "{}-{:02}: ¥{gmv:.0} · {} {}",
+                        m / 100,
+                        m % 100,
+                        s.rooms,
+                        ctx.t("analytics.rooms")
+                    ),
+                )
+            })
+            .collect::<Vec<_>>(),
+        ctx.t("analytics.gmv_by_month"),
+    );
+    let fmt = |m: i64| {
+        if m == 0 || m == 999_912 {
+            String::new()
+        } else {
+            format!("{}-{:02}", m / 100, m % 100)
+        }
+    };
+    render(
+        &ctx,
+        &StatsPage {
+            ctx: &ctx,
+            region_name: name_of(&code.to_string()),
+            region: code.to_string(),
+            from: fmt(from),
+            to: fmt(to),
+            sections: vec![
+                (ctx.t("analytics.by_region").to_string(), rows),
+                (
+                    ctx.t("analytics.by_industry").to_string(),
+                    by_industry
+                        .iter()
+                        .map(|s| stat_row(&ctx, label("industry", &s.key), s, None))
+                        .collect(),
+                ),
+                (
+                    ctx.t("analytics.by_platform").to_string(),
+                    by_platform
+                        .iter()
+                        .map(|s| stat_row(&ctx, label("platform", &s.key), s, None))
+                        .collect(),
+                ),
+            ],
+            total: stat_row(&ctx, ctx.t("analytics.total").to_string(), &total, None),
+            trend,
+        },
+    )
+}
