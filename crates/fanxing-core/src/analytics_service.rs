@@ -15,6 +15,86 @@ use crate::roster::{read_grid, RowError};
 use crate::service::{now, Fanxing};
 use crate::store::{ImportMeta, Page, RoomScope};
 
+/// What the impact estimate measures, week by week.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// log(1 + GMV in yuan).
+    LogGmv,
+    /// GMV per thousand views (0 in a week without views).
+    Gpm,
+    /// Buyers ÷ viewers (0 in a week without viewers).
+    ViewToOrder,
+    Sessions,
+}
+
+impl Outcome {
+    pub fn parse(s: &str) -> Option<Outcome> {
+        match s {
+            "log_gmv" => Some(Outcome::LogGmv),
+            "gpm" => Some(Outcome::Gpm),
+            "view_to_order" => Some(Outcome::ViewToOrder),
+            "sessions" => Some(Outcome::Sessions),
+            _ => None,
+        }
+    }
+
+    fn of(self, s: &Sums) -> f64 {
+        match self {
+            Outcome::LogGmv => (1.0 + s.gmv_fen as f64 / 100.0).ln(),
+            Outcome::Gpm => Kpi::Gpm.value(s).unwrap_or(0.0),
+            Outcome::ViewToOrder => Kpi::ViewToOrder.value(s).unwrap_or(0.0),
+            Outcome::Sessions => s.sessions as f64,
+        }
+    }
+}
+
+/// Days to weeks: week 0 starts on the first day with data.
+pub fn weekly_panel(
+    rooms: &[crate::store::ImpactRoom],
+    days: &[(RoomId, i64, Sums)],
+    outcome: Outcome,
+) -> Vec<crate::impact::PanelRoom> {
+    let day_ts = |d: i64| {
+        crate::training::parse_date(&format!(
+            "{}-{:02}-{:02}",
+            d / 10_000,
+            d / 100 % 100,
+            d % 100
+        ))
+        .unwrap_or(0)
+    };
+    let Some(first) = days.iter().map(|(_, d, _)| *d).min() else {
+        return Vec::new();
+    };
+    let start = day_ts(first);
+    let week = |ts: i64| ((ts - start).max(0) / (7 * 86_400)) as usize;
+    let weeks = days
+        .iter()
+        .map(|(_, d, _)| week(day_ts(*d)) + 1)
+        .max()
+        .unwrap_or(0);
+    let mut sums: HashMap<RoomId, Vec<Sums>> = HashMap::new();
+    for (room, d, s) in days {
+        let v = sums
+            .entry(*room)
+            .or_insert_with(|| vec![Sums::default(); weeks]);
+        v[week(day_ts(*d))].merge(s);
+    }
+    rooms
+        .iter()
+        .map(|r| crate::impact::PanelRoom {
+            id: r.id,
+            industry: r.industry.clone(),
+            city: r.region.value() / 100 * 100,
+            cohort: r.trained_at.filter(|t| *t >= start).map(week),
+            y: sums
+                .get(&r.id)
+                .map(|w| w.iter().map(|s| outcome.of(s)).collect())
+                .unwrap_or_else(|| vec![outcome.of(&Sums::default()); weeks]),
+        })
+        .collect()
+}
+
 /// Sums with every KPI computed from them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct KpiReport {
@@ -329,6 +409,34 @@ impl Fanxing {
                 kpis: KpiReport::new(l.sums),
             })
             .collect())
+    }
+
+    /// Did training work in a region the caller may see? Trained rooms
+    /// (their operators attended training; the cohort is the week of the
+    /// first attendance) against matched untrained rooms, week by week.
+    pub async fn training_impact(
+        &self,
+        actor: &Actor,
+        region: Option<crate::region::RegionCode>,
+        outcome: Outcome,
+    ) -> Result<crate::impact::ImpactEstimate> {
+        let scope = actor.stats_range()?;
+        let code = match region {
+            Some(r) => r,
+            None => actor.user.region.ok_or(Error::Forbidden)?,
+        };
+        if !scope.contains(code) {
+            return Err(Error::Forbidden);
+        }
+        let (rooms, days) = self
+            .store()
+            .impact_panel(code.subtree(), Provenance::Official)
+            .await?;
+        let panel = weekly_panel(&rooms, &days, outcome);
+        Ok(crate::impact::estimate(
+            &panel,
+            &crate::impact::ImpactConfig::default(),
+        ))
     }
 
     /// The actor command-line imports run as: the programme office of the

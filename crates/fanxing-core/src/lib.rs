@@ -18,6 +18,7 @@ pub mod curriculum_service;
 pub mod demo;
 pub mod error;
 pub mod i18n;
+pub mod impact;
 pub mod model;
 pub mod region;
 pub mod reports;

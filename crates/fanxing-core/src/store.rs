@@ -561,6 +561,16 @@ pub struct PeerQuery {
     pub to_month: i64,
 }
 
+/// A room in the impact panel.
+#[derive(Debug, Clone)]
+pub struct ImpactRoom {
+    pub id: RoomId,
+    pub industry: String,
+    pub region: RegionCode,
+    /// When its operators were first trained (Unix seconds).
+    pub trained_at: Option<i64>,
+}
+
 /// Filters for province statistics.
 #[derive(Debug, Clone, Copy)]
 pub struct StatQuery {
@@ -613,6 +623,14 @@ pub trait AnalyticsStore: Send + Sync {
     ) -> Result<Vec<(i64, Sums)>>;
     /// Each room's sums over months, for rooms matching a peer filter.
     async fn peer_sums(&self, q: &PeerQuery) -> Result<Vec<(RoomId, Sums)>>;
+    /// Every room in `range` with its daily sums (one provenance), for the
+    /// impact panel: (room, industry, region, first day its operators
+    /// attended training if any) and (room, day, sums) rows.
+    async fn impact_panel(
+        &self,
+        range: RegionRange,
+        provenance: Provenance,
+    ) -> Result<(Vec<ImpactRoom>, Vec<(RoomId, i64, Sums)>)>;
     /// Province statistics from the monthly rollup.
     async fn region_stats(&self, q: &StatQuery) -> Result<Vec<StatLine>>;
 }

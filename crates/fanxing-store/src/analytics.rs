@@ -16,7 +16,9 @@ use fanxing_core::analytics::{
 };
 use fanxing_core::error::{Error, FieldError, Result};
 use fanxing_core::model::PersonId;
-use fanxing_core::store::{AnalyticsStore, ImportMeta, Page, PeerQuery, RoomScope, StatQuery};
+use fanxing_core::store::{
+    AnalyticsStore, ImpactRoom, ImportMeta, Page, PeerQuery, RoomScope, StatQuery,
+};
 
 use crate::sql::Sql;
 use crate::store::{bad, col, db, is_unique_violation, region_code, SqlStore};
@@ -689,6 +691,61 @@ impl AnalyticsStore for SqlStore {
             .iter()
             .map(|r| Ok((col(r, "room_id")?, sums_from(r)?)))
             .collect()
+    }
+
+    async fn impact_panel(
+        &self,
+        range: fanxing_core::region::RegionRange,
+        provenance: Provenance,
+    ) -> Result<(Vec<ImpactRoom>, Vec<(RoomId, i64, Sums)>)> {
+        let mut q = Sql::new(
+            "SELECT m.id, m.industry, m.region, \
+             (SELECT MIN(a.recorded_at) FROM room_operators o \
+              JOIN attendances a ON a.person_id = o.person_id WHERE o.room_id = m.id) AS trained_at \
+             FROM live_rooms m WHERE m.region BETWEEN ",
+        );
+        q.bind(range.lo as i64)
+            .push(" AND ")
+            .bind(range.hi as i64)
+            .push(" ORDER BY m.id");
+        let rooms = q
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                Ok(ImpactRoom {
+                    id: col(r, "id")?,
+                    industry: col(r, "industry")?,
+                    region: region_code(col(r, "region")?)?,
+                    trained_at: col(r, "trained_at")?,
+                })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let mut q = Sql::new(&format!(
+            "SELECT d.room_id, d.day, {} FROM room_days d JOIN live_rooms m ON m.id = d.room_id \
+             WHERE d.provenance = ",
+            SUM_COLS
+                .iter()
+                .map(|c| format!("d.{c}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+        q.bind(provenance.as_str())
+            .push(" AND m.region BETWEEN ")
+            .bind(range.lo as i64)
+            .push(" AND ")
+            .bind(range.hi as i64);
+        let days = q
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| Ok((col(r, "room_id")?, col(r, "day")?, sums_from(r)?)))
+            .collect::<Result<Vec<_>>>()?;
+        Ok((rooms, days))
     }
 
     async fn region_stats(&self, s: &StatQuery) -> Result<Vec<StatLine>> {

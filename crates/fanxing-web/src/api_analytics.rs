@@ -173,6 +173,29 @@ pub async fn stats(
 }
 
 #[derive(Deserialize)]
+pub struct ImpactQuery {
+    region: Option<String>,
+    outcome: Option<String>,
+}
+
+/// The training-impact estimate for a region: event study, effect and CI.
+pub async fn impact(
+    State(s): State<AppState>,
+    c: Caller,
+    Query(q): Query<ImpactQuery>,
+) -> ApiResult<fanxing_core::impact::ImpactEstimate> {
+    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(|e| c.err(e))?;
+    let outcome =
+        fanxing_core::analytics_service::Outcome::parse(q.outcome.as_deref().unwrap_or("log_gmv"))
+            .ok_or_else(|| c.err(Error::field("outcome", "error.choice")))?;
+    s.app
+        .training_impact(&c.actor, region, outcome)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Deserialize)]
 pub struct ImportQuery {
     #[serde(default)]
     filename: String,

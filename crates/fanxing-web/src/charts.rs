@@ -313,6 +313,91 @@ pub fn bars(points: &[(String, f64, String)], aria: &str) -> String {
     svg
 }
 
+/// An event-study curve: the effect by week since training with its 95%
+/// band, a zero line, and a mark at training. Points: (week, effect, lo, hi).
+pub fn event_study(points: &[(i64, f64, f64, f64)], aria: &str) -> String {
+    let (w, h, pad) = (640.0, 240.0, 34.0);
+    let mut svg = format!(
+        r#"<svg class="event" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        esc(aria)
+    );
+    let finite: Vec<&(i64, f64, f64, f64)> = points
+        .iter()
+        .filter(|p| p.1.is_finite() && p.2.is_finite() && p.3.is_finite())
+        .collect();
+    if finite.is_empty() {
+        svg.push_str("</svg>");
+        return svg;
+    }
+    let (e0, e1) = (
+        finite.iter().map(|p| p.0).min().unwrap_or(0),
+        finite.iter().map(|p| p.0).max().unwrap_or(1),
+    );
+    let lo = finite.iter().map(|p| p.2).fold(0.0, f64::min);
+    let hi = finite.iter().map(|p| p.3).fold(0.0, f64::max);
+    let span = (hi - lo).max(1e-9);
+    let x = |e: i64| pad + (e - e0) as f64 / ((e1 - e0).max(1)) as f64 * (w - 2.0 * pad);
+    let y = |v: f64| h - pad - (v - lo) / span * (h - 2.0 * pad);
+    let mut band = String::new();
+    for (k, p) in finite.iter().enumerate() {
+        let _ = write!(
+            band,
+            "{}{:.1},{:.1}",
+            if k == 0 { "M" } else { "L" },
+            x(p.0),
+            y(p.3)
+        );
+    }
+    for p in finite.iter().rev() {
+        let _ = write!(band, "L{:.1},{:.1}", x(p.0), y(p.2));
+    }
+    let _ = write!(
+        svg,
+        r##"<path d="{band}Z" fill="#1f5fbf" opacity="0.15"/><line x1="{pad}" y1="{z:.1}" x2="{r}" y2="{z:.1}" stroke="#999"/><line x1="{t:.1}" y1="{pad}" x2="{t:.1}" y2="{b}" stroke="#555" stroke-dasharray="3 3"/>"##,
+        z = y(0.0),
+        r = w - pad,
+        t = x(0),
+        b = h - pad
+    );
+    let mut line = String::new();
+    for (k, p) in finite.iter().enumerate() {
+        let _ = write!(
+            line,
+            "{}{:.1},{:.1}",
+            if k == 0 { "M" } else { "L" },
+            x(p.0),
+            y(p.1)
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<path d="{line}" fill="none" stroke="#c8102e" stroke-width="2"/>"##
+    );
+    for p in &finite {
+        let _ = write!(
+            svg,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#c8102e"><title>{}: {:+.3} [{:+.3}, {:+.3}]</title></circle>"##,
+            x(p.0),
+            y(p.1),
+            p.0,
+            p.1,
+            p.2,
+            p.3
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<text x="{pad}" y="{:.0}" class="axis">{e0}</text><text x="{:.1}" y="{:.0}" class="axis" text-anchor="middle">0</text><text x="{:.0}" y="{:.0}" class="axis" text-anchor="end">+{e1}</text>"##,
+        h - 10.0,
+        x(0),
+        h - 10.0,
+        w - pad,
+        h - 10.0
+    );
+    svg.push_str("</svg>");
+    svg
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -332,6 +417,17 @@ mod tests {
         );
         assert_eq!(b.matches("<rect").count(), 2);
         assert!(bars(&[], "x").ends_with("</svg>"));
+        let ev = event_study(
+            &[
+                (-2, -0.1, -0.3, 0.1),
+                (0, 0.2, 0.05, 0.35),
+                (2, f64::NAN, 0.0, 0.0),
+            ],
+            "e",
+        );
+        assert_eq!(ev.matches("<circle").count(), 2, "NaN points are left out");
+        assert!(ev.contains("+0.200"));
+        assert!(event_study(&[], "e").ends_with("</svg>"));
     }
 
     #[test]

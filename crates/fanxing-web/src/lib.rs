@@ -153,6 +153,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/rooms/{id}/sessions"),
     ("POST", "/api/v1/live-sessions"),
     ("GET", "/api/v1/live-stats"),
+    ("GET", "/api/v1/live-impact"),
 ];
 
 /// Builds the whole application.
@@ -223,6 +224,7 @@ pub fn router(state: AppState) -> Router {
             post(an::import_sessions).layer(upload_limit()),
         )
         .route("/api/v1/live-stats", get(an::stats))
+        .route("/api/v1/live-impact", get(an::impact))
         .route("/api/v1/tracks", get(c::tracks))
         .route(
             "/api/v1/competencies",

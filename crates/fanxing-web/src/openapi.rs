@@ -158,6 +158,7 @@ pub fn spec() -> Value {
                 "requestBody": {"required": true, "content": {"application/octet-stream": {}}},
                 "responses": {"200": {"description": "Rows in the file and how many were new"}, "422": {"$ref": "#/components/responses/Error"}}
             }},
+            "/api/v1/live-impact": {"get": op("Did training work? Trained rooms (cohorts by week of first attendance) against matched untrained rooms of the same industry and city: difference-in-differences by cohort and event week (Callaway & Sant'Anna), event-study curve with pre-trends, bootstrap 95% intervals, the naive before/after for comparison, and a verdict", "analytics", json!([q("region", "region code; default the caller's"), q("outcome", "log_gmv (default) | gpm | view_to_order | sessions")]), None, "200")},
             "/api/v1/live-stats": {"get": op("Province statistics of live rooms for a region in scope: live rooms, sessions, views, GMV and every KPI, by city, industry, platform, month or city × month", "analytics", json!([q("region", "region code; default the caller's"), q("from", "YYYY-MM"), q("to", "YYYY-MM"), q("group", "city | industry | platform | month | city_month"), q("provenance", "official (default) | estimate | manual")]), None, "200")}
         },
         "components": {

@@ -342,6 +342,18 @@ struct StatsPage<'a> {
     sections: Vec<(String, Vec<StatRow>)>,
     total: StatRow,
     trend: String,
+    impact: Option<ImpactView>,
+}
+
+/// The impact section of the statistics page.
+struct ImpactView {
+    verdict: String,
+    att: String,
+    ci: String,
+    naive: String,
+    treated: usize,
+    controls: usize,
+    chart: String,
 }
 
 fn stat_row(ctx: &Ctx, name: String, s: &StatReport, href: Option<String>) -> StatRow {
@@ -463,6 +475,38 @@ pub async fn live_stats(
             format!("{}-{:02}", m / 100, m % 100)
         }
     };
+    let impact = state
+        .app
+        .training_impact(
+            actor,
+            Some(code),
+            fanxing_core::analytics_service::Outcome::LogGmv,
+        )
+        .await
+        .map_err(err)?;
+    let pct = |v: f64| {
+        if v.is_finite() {
+            format!("{:+.1}%", (v.exp() - 1.0) * 100.0)
+        } else {
+            "—".into()
+        }
+    };
+    let impact = (impact.treated > 0).then(|| ImpactView {
+        verdict: ctx.t(impact.verdict.label_key()).to_string(),
+        att: pct(impact.att),
+        ci: format!("{} … {}", pct(impact.lo), pct(impact.hi)),
+        naive: pct(impact.naive),
+        treated: impact.treated,
+        controls: impact.controls,
+        chart: crate::charts::event_study(
+            &impact
+                .event
+                .iter()
+                .map(|p| (p.e, p.att, p.lo, p.hi))
+                .collect::<Vec<_>>(),
+            ctx.t("impact.title"),
+        ),
+    });
     render(
         &ctx,
         &StatsPage {
@@ -490,6 +534,7 @@ pub async fn live_stats(
             ],
             total: stat_row(&ctx, ctx.t("analytics.total").to_string(), &total, None),
             trend,
+            impact,
         },
     )
 }

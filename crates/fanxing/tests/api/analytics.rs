@@ -516,6 +516,32 @@ async fn peer_benchmarks_and_findings() {
     assert!(findings
         .iter()
         .any(|f| f["kpi"] == "interaction_rate" && f["kind"] == "strong"));
+    // Training impact: no trained rooms here, and the API says so plainly.
+    let i: Value = admin
+        .get(app.url("/api/v1/live-impact?region=320500"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(i["verdict"], "too_little_data", "{i}");
+    assert_eq!(i["treated"], 0);
+    let res = admin
+        .get(app.url("/api/v1/live-impact?outcome=happiness"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let res = app
+        .api("suzhou")
+        .await
+        .get(app.url("/api/v1/live-impact?region=320000"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+
     // A room with no peers of its kind falls back to wider groups.
     let res = admin
         .post(app.url("/api/v1/rooms"))

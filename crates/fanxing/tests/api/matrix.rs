@@ -179,9 +179,10 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         ("GET", "/api/v1/rooms") | ("POST", "/api/v1/live-sessions") | ("GET", "/rooms") => {
             untargeted(office || matches!(role, Lecturer | Checkin | Trainee))
         }
-        ("POST", "/api/v1/rooms") | ("GET", "/api/v1/live-stats") | ("GET", "/live-stats") => {
-            regional()
-        }
+        ("POST", "/api/v1/rooms")
+        | ("GET", "/api/v1/live-stats")
+        | ("GET", "/live-stats")
+        | ("GET", "/api/v1/live-impact") => regional(),
         ("GET", "/api/v1/rooms/{id}")
         | ("GET", "/api/v1/rooms/{id}/kpis")
         | ("GET", "/api/v1/rooms/{id}/diagnosis")
@@ -819,6 +820,7 @@ async fn call(
                 | "/programmes/{id}/attendances.xlsx"
                 | "/api/v1/live-stats"
                 | "/live-stats"
+                | "/api/v1/live-impact"
         )
     {
         url = format!("{url}?region={}", t.region);
