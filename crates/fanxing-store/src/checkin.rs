@@ -24,6 +24,7 @@ use fanxing_core::training::VenueId;
 
 use crate::sql::Sql;
 use crate::store::{col, db};
+use crate::Backend;
 
 /// The most scans written in one transaction.
 pub(crate) const MAX_GROUP: usize = 256;
@@ -41,11 +42,18 @@ pub(crate) struct GroupCommit {
     jobs: mpsc::Sender<Job>,
 }
 
+/// Where the group is written.
+#[derive(Clone)]
+struct Writer {
+    pool: AnyPool,
+    backend: Backend,
+}
+
 impl GroupCommit {
     /// Starts the writing task on the current Tokio runtime.
-    pub(crate) fn start(writer: AnyPool) -> GroupCommit {
+    pub(crate) fn start(pool: AnyPool, backend: Backend) -> GroupCommit {
         let (jobs, rx) = mpsc::channel(1024);
-        tokio::spawn(run(writer, rx));
+        tokio::spawn(run(Writer { pool, backend }, rx));
         GroupCommit { jobs }
     }
 
@@ -68,7 +76,7 @@ impl GroupCommit {
     }
 }
 
-async fn run(writer: AnyPool, mut rx: mpsc::Receiver<Job>) {
+async fn run(writer: Writer, mut rx: mpsc::Receiver<Job>) {
     while let Some(first) = rx.recv().await {
         let mut count = first.scans.len();
         let mut jobs = vec![first];
@@ -111,11 +119,9 @@ async fn run(writer: AnyPool, mut rx: mpsc::Receiver<Job>) {
 }
 
 /// Writes a group of scans in one transaction; see the module docs.
-pub(crate) async fn write_group(
-    writer: &AnyPool,
-    scans: &[(&ScanRecord, i64)],
-) -> Result<Vec<ScanOutcome>> {
-    let mut tx = writer.begin().await.map_err(db)?;
+async fn write_group(writer: &Writer, scans: &[(&ScanRecord, i64)]) -> Result<Vec<ScanOutcome>> {
+    let backend = writer.backend;
+    let mut tx = writer.pool.begin().await.map_err(db)?;
 
     // A scan id repeated inside the group answers like its first use.
     let mut first_of: HashMap<&str, usize> = HashMap::new();
@@ -141,6 +147,7 @@ pub(crate) async fn write_group(
             q.bind(*id);
         }
         q.push(")");
+        let q = q.on(backend);
         for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
             let outcome: String = col(&row, "outcome")?;
             known.insert(col(&row, "scan_id")?, outcome == "accepted");
@@ -185,6 +192,7 @@ pub(crate) async fn write_group(
                 .push(")");
         }
         q.push(" ON CONFLICT (session_id, person_id) DO NOTHING RETURNING session_id, person_id");
+        let q = q.on(backend);
         for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
             made_pairs.insert((col(&row, "session_id")?, col(&row, "person_id")?));
         }
@@ -226,7 +234,7 @@ pub(crate) async fn write_group(
         // Only a concurrent writer on another connection (PostgreSQL) can
         // have taken one of these ids since the read above.
         q.push(" ON CONFLICT (scan_id) DO NOTHING");
-        q.query().execute(&mut *tx).await.map_err(db)?;
+        q.on(backend).query().execute(&mut *tx).await.map_err(db)?;
     }
 
     // Where the attendance of every scan that did not make it stands.
@@ -251,6 +259,7 @@ pub(crate) async fn write_group(
                 .bind(*person)
                 .push(")");
         }
+        let q = q.on(backend);
         for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
             standing.insert(
                 (col(&row, "session_id")?, col(&row, "person_id")?),

@@ -108,6 +108,31 @@ impl Sql {
         }
     }
 
+    /// The statement as `backend` binds it fastest. SQLite finds a named
+    /// parameter (`$N`) by walking a list, so binding n of them costs n²
+    /// steps — a multi-row insert of a few hundred rows spent most of its
+    /// time there; anonymous `?` parameters cost nothing. The rewrite is
+    /// sound because `bind` numbers parameters in order, each used once,
+    /// and values are never spliced into the text.
+    pub fn on(mut self, backend: crate::Backend) -> Sql {
+        if backend == crate::Backend::Sqlite {
+            let mut out = String::with_capacity(self.text.len());
+            let mut chars = self.text.chars().peekable();
+            while let Some(c) = chars.next() {
+                if c == '$' && chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                    while chars.peek().is_some_and(|d| d.is_ascii_digit()) {
+                        chars.next();
+                    }
+                    out.push('?');
+                } else {
+                    out.push(c);
+                }
+            }
+            self.text = out;
+        }
+        self
+    }
+
     /// The statement with every value bound, ready to execute.
     pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
         let mut q = sqlx::query(&self.text);
@@ -134,6 +159,34 @@ pub fn like_contains(text: &str) -> String {
     }
     out.push('%');
     out
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use super::*;
+
+    #[test]
+    fn sqlite_gets_anonymous_placeholders_in_order() {
+        let mut q = Sql::new("INSERT INTO t (a, b) VALUES ");
+        q.push("(")
+            .bind(1)
+            .push(", ")
+            .bind("x")
+            .push("), (")
+            .bind(2)
+            .push(", ")
+            .bind("y")
+            .push(")");
+        let sqlite = Sql {
+            text: q.text.clone(),
+            args: q.args.clone(),
+        }
+        .on(crate::Backend::Sqlite);
+        assert_eq!(sqlite.text, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
+        assert_eq!(sqlite.args.len(), 4);
+        let pg = q.on(crate::Backend::Postgres);
+        assert_eq!(pg.text, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
+    }
 }
 
 #[cfg(test)]

@@ -58,7 +58,7 @@ impl SqlStore {
     /// The group-commit writer for check-in scans.
     pub(crate) fn checkins(&self) -> &crate::checkin::GroupCommit {
         self.checkins
-            .get_or_init(|| crate::checkin::GroupCommit::start(self.writer.clone()))
+            .get_or_init(|| crate::checkin::GroupCommit::start(self.writer.clone(), self.backend))
     }
 }
 
@@ -410,7 +410,7 @@ impl Store for SqlStore {
                 person_binds(&mut q, p);
                 q.push(", ").bind(now).push(", ").bind(now).push(")");
             }
-            match q.query().execute(&mut *tx).await {
+            match q.on(self.backend).query().execute(&mut *tx).await {
                 Ok(_) => {}
                 Err(e) if is_unique_violation(&e) => return Err(mobile_conflict()),
                 Err(e) => return Err(db(e)),

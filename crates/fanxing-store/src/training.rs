@@ -982,7 +982,11 @@ impl TrainingStore for SqlStore {
                     .bind(r.created_at)
                     .push(")");
             }
-            q.query().execute(&mut *tx).await.map_err(db)?;
+            q.on(self.backend_kind())
+                .query()
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
         Ok(())
@@ -1132,7 +1136,11 @@ impl TrainingStore for SqlStore {
                     .bind(now)
                     .push(")");
             }
-            q.query().execute(&mut *tx).await.map_err(db)?;
+            q.on(self.backend_kind())
+                .query()
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
         Ok(())
