@@ -504,6 +504,22 @@ pub fn write_exports(
 ) -> Result<Vec<(Platform, PathBuf, usize)>> {
     let io = |e: std::io::Error| Error::Store(format!("writing exports: {e}"));
     std::fs::create_dir_all(dir).map_err(io)?;
+    // The rooms beside the exports, so that other tools can join them.
+    let mut list = std::io::BufWriter::new(std::fs::File::create(dir.join("rooms.csv")).map_err(io)?);
+    writeln!(list, "platform,account_id,industry,size_tier,region").map_err(io)?;
+    for r in rooms {
+        writeln!(
+            list,
+            "{},{},{},{},{}",
+            r.draft.platform.as_str(),
+            r.draft.account_id,
+            r.draft.industry,
+            r.draft.size_tier.as_str(),
+            r.draft.region
+        )
+        .map_err(io)?;
+    }
+    list.flush().map_err(io)?;
     let mut open: Vec<Option<ExportFile>> = PLATFORMS.iter().map(|_| None).collect();
     let mut done = Vec::new();
     let mut counter = 0;
