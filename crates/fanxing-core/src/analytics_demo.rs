@@ -505,7 +505,8 @@ pub fn write_exports(
     let io = |e: std::io::Error| Error::Store(format!("writing exports: {e}"));
     std::fs::create_dir_all(dir).map_err(io)?;
     // The rooms beside the exports, so that other tools can join them.
-    let mut list = std::io::BufWriter::new(std::fs::File::create(dir.join("rooms.csv")).map_err(io)?);
+    let mut list =
+        std::io::BufWriter::new(std::fs::File::create(dir.join("rooms.csv")).map_err(io)?);
     writeln!(list, "platform,account_id,industry,size_tier,region").map_err(io)?;
     for r in rooms {
         writeln!(
