@@ -48,37 +48,28 @@ impl Outcome {
     }
 }
 
-/// Days to weeks: week 0 starts on the first day with data.
+/// Weekly series per room; week 0 starts on `first_day` (days since
+/// 1970-01-01, Beijing time). A trained room's cohort is the week of its
+/// operators' first training.
 pub fn weekly_panel(
     rooms: &[crate::store::ImpactRoom],
-    days: &[(RoomId, i64, Sums)],
+    first_day: i64,
+    weeks: &[(RoomId, i64, Sums)],
     outcome: Outcome,
 ) -> Vec<crate::impact::PanelRoom> {
-    let day_ts = |d: i64| {
-        crate::training::parse_date(&format!(
-            "{}-{:02}-{:02}",
-            d / 10_000,
-            d / 100 % 100,
-            d % 100
-        ))
-        .unwrap_or(0)
-    };
-    let Some(first) = days.iter().map(|(_, d, _)| *d).min() else {
-        return Vec::new();
-    };
-    let start = day_ts(first);
-    let week = |ts: i64| ((ts - start).max(0) / (7 * 86_400)) as usize;
-    let weeks = days
+    let n = weeks
         .iter()
-        .map(|(_, d, _)| week(day_ts(*d)) + 1)
+        .map(|(_, w, _)| (*w).max(0) as usize + 1)
         .max()
         .unwrap_or(0);
-    let mut sums: HashMap<RoomId, Vec<Sums>> = HashMap::new();
-    for (room, d, s) in days {
-        let v = sums
+    let mut series: HashMap<RoomId, Vec<f64>> = HashMap::new();
+    for (room, w, s) in weeks {
+        let v = series
             .entry(*room)
-            .or_insert_with(|| vec![Sums::default(); weeks]);
-        v[week(day_ts(*d))].merge(s);
+            .or_insert_with(|| vec![outcome.of(&Sums::default()); n]);
+        if let Some(slot) = usize::try_from(*w).ok().filter(|w| *w < n) {
+            v[slot] = outcome.of(s);
+        }
     }
     rooms
         .iter()
@@ -86,11 +77,15 @@ pub fn weekly_panel(
             id: r.id,
             industry: r.industry.clone(),
             city: r.region.value() / 100 * 100,
-            cohort: r.trained_at.filter(|t| *t >= start).map(week),
-            y: sums
-                .get(&r.id)
-                .map(|w| w.iter().map(|s| outcome.of(s)).collect())
-                .unwrap_or_else(|| vec![outcome.of(&Sums::default()); weeks]),
+            // Trained before the data begin: week 0, so never a control
+            // (and left out as trained: it has no base period).
+            cohort: r.trained_at.map(|t| {
+                let day = (t + crate::training::SHANGHAI_OFFSET_SECS).div_euclid(86_400);
+                usize::try_from((day - first_day).div_euclid(7)).unwrap_or(0)
+            }),
+            y: series
+                .remove(&r.id)
+                .unwrap_or_else(|| vec![outcome.of(&Sums::default()); n]),
         })
         .collect()
 }
@@ -428,11 +423,14 @@ impl Fanxing {
         if !scope.contains(code) {
             return Err(Error::Forbidden);
         }
-        let (rooms, days) = self
+        let (rooms, first, weeks) = self
             .store()
             .impact_panel(code.subtree(), Provenance::Official)
             .await?;
-        let panel = weekly_panel(&rooms, &days, outcome);
+        let panel = match first {
+            Some(first) => weekly_panel(&rooms, first, &weeks, outcome),
+            None => Vec::new(),
+        };
         Ok(crate::impact::estimate(
             &panel,
             &crate::impact::ImpactConfig::default(),
@@ -517,5 +515,52 @@ impl Fanxing {
             return Ok(Err(errors));
         }
         Ok(Ok((rooms.into_values().collect(), placed)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::ImpactRoom;
+
+    #[test]
+    fn weekly_panel_places_weeks_and_cohorts() {
+        let region = crate::region::RegionCode::parse("320583").unwrap();
+        let room = |id, trained_at| ImpactRoom {
+            id,
+            industry: "服装".into(),
+            region,
+            trained_at,
+        };
+        // Day 20,000 since 1970 is 2024-10-04; training 15 days later (Beijing).
+        let first = 20_000;
+        let trained = (first + 15) * 86_400 - crate::training::SHANGHAI_OFFSET_SECS + 3_600;
+        let rooms = [room(1, Some(trained)), room(2, None), room(3, Some(0))];
+        let sums = |gmv_fen| Sums {
+            sessions: 1,
+            gmv_fen,
+            ..Sums::default()
+        };
+        let weeks = [(1, 0, sums(100)), (1, 3, sums(900)), (2, 1, sums(0))];
+        let p = weekly_panel(&rooms, first, &weeks, Outcome::Sessions);
+        assert_eq!(p.len(), 3);
+        assert_eq!(p[0].y, vec![1.0, 0.0, 0.0, 1.0]);
+        assert_eq!(p[0].cohort, Some(2), "day 15 is in week 2");
+        assert_eq!(p[1].cohort, None);
+        assert_eq!(p[1].y, vec![0.0, 1.0, 0.0, 0.0]);
+        assert_eq!(
+            p[2].cohort,
+            Some(0),
+            "trained before the data: never a control"
+        );
+        assert_eq!(
+            p[2].y,
+            vec![0.0; 4],
+            "a room without sessions has an empty series"
+        );
+        let g = weekly_panel(&rooms, first, &weeks, Outcome::LogGmv);
+        assert!((g[0].y[3] - (1.0f64 + 9.0).ln()).abs() < 1e-12);
+        assert_eq!(Outcome::parse("gpm"), Some(Outcome::Gpm));
+        assert_eq!(Outcome::parse("joy"), None);
     }
 }

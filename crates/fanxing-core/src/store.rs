@@ -623,14 +623,16 @@ pub trait AnalyticsStore: Send + Sync {
     ) -> Result<Vec<(i64, Sums)>>;
     /// Each room's sums over months, for rooms matching a peer filter.
     async fn peer_sums(&self, q: &PeerQuery) -> Result<Vec<(RoomId, Sums)>>;
-    /// Every room in `range` with its daily sums (one provenance), for the
-    /// impact panel: (room, industry, region, first day its operators
-    /// attended training if any) and (room, day, sums) rows.
+    /// Every room in `range` with its weekly sums (one provenance), for the
+    /// impact panel: the rooms (industry, region, when their operators were
+    /// first trained), the first day with data (days since 1970-01-01,
+    /// Beijing time; `None` without data), and (room, week since that day,
+    /// sums) rows.
     async fn impact_panel(
         &self,
         range: RegionRange,
         provenance: Provenance,
-    ) -> Result<(Vec<ImpactRoom>, Vec<(RoomId, i64, Sums)>)>;
+    ) -> Result<(Vec<ImpactRoom>, Option<i64>, Vec<(RoomId, i64, Sums)>)>;
     /// Province statistics from the monthly rollup.
     async fn region_stats(&self, q: &StatQuery) -> Result<Vec<StatLine>>;
 }

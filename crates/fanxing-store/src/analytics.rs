@@ -24,6 +24,11 @@ use crate::sql::Sql;
 use crate::store::{bad, col, db, is_unique_violation, region_code, SqlStore};
 use crate::Backend;
 
+/// Days since 1970-01-01 of a Unix time, in Beijing time.
+fn epoch_day(ts: i64) -> i64 {
+    (ts + fanxing_core::training::SHANGHAI_OFFSET_SECS).div_euclid(86_400)
+}
+
 /// The summed columns of the rollups, in [`sums_values`] order.
 const SUM_COLS: [&str; 16] = [
     "sessions",
@@ -458,7 +463,7 @@ impl AnalyticsStore for SqlStore {
         }
 
         // The rollups grow by the new sessions.
-        let mut days: HashMap<(RoomId, i64), Sums> = HashMap::new();
+        let mut days: HashMap<(RoomId, i64), (i64, Sums)> = HashMap::new();
         let mut months: HashMap<(RoomId, i64), Sums> = HashMap::new();
         let mut cells: HashMap<(i64, String, i64), (i64, Sums)> = HashMap::new();
         for (room, r) in rows {
@@ -470,7 +475,10 @@ impl AnalyticsStore for SqlStore {
                 .ok_or_else(|| Error::Store(format!("room {room} not given to the import")))?;
             let day = day_of(r.started_at);
             let month = day / 100;
-            days.entry((*room, day)).or_default().add(r);
+            days.entry((*room, day))
+                .or_insert_with(|| (epoch_day(r.started_at), Sums::default()))
+                .1
+                .add(r);
             months.entry((*room, month)).or_default().add(r);
             cells
                 .entry((m.region.value() as i64, m.industry.clone(), month))
@@ -522,16 +530,18 @@ impl AnalyticsStore for SqlStore {
                 .join(", ")
         };
         let cols = SUM_COLS.join(", ");
-        let day_rows: Vec<(&(RoomId, i64), &Sums)> = days.iter().collect();
+        let day_rows: Vec<(&(RoomId, i64), &(i64, Sums))> = days.iter().collect();
         for chunk in day_rows.chunks(CHUNK) {
             let mut q = Sql::new(&format!(
-                "INSERT INTO room_days (room_id, day, provenance, {cols}) VALUES "
+                "INSERT INTO room_days (room_id, day, epoch_day, provenance, {cols}) VALUES "
             ));
-            for (n, ((room, day), s)) in chunk.iter().enumerate() {
+            for (n, ((room, day), (epoch, s))) in chunk.iter().enumerate() {
                 q.push(if n == 0 { "(" } else { ", (" })
                     .bind(*room)
                     .push(", ")
                     .bind(*day)
+                    .push(", ")
+                    .bind(*epoch)
                     .push(", ")
                     .bind(prov);
                 for v in sums_values(s) {
@@ -712,7 +722,7 @@ impl AnalyticsStore for SqlStore {
         &self,
         range: fanxing_core::region::RegionRange,
         provenance: Provenance,
-    ) -> Result<(Vec<ImpactRoom>, Vec<(RoomId, i64, Sums)>)> {
+    ) -> Result<(Vec<ImpactRoom>, Option<i64>, Vec<(RoomId, i64, Sums)>)> {
         let mut q = Sql::new(
             "SELECT m.id, m.industry, m.region, \
              (SELECT MIN(a.recorded_at) FROM room_operators o \
@@ -738,29 +748,44 @@ impl AnalyticsStore for SqlStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut q = Sql::new(&format!(
-            "SELECT d.room_id, d.day, {} FROM room_days d JOIN live_rooms m ON m.id = d.room_id \
+        let mut q = Sql::new(
+            "SELECT MIN(d.epoch_day) AS first FROM room_days d JOIN live_rooms m ON m.id = d.room_id \
              WHERE d.provenance = ",
-            SUM_COLS
-                .iter()
-                .map(|c| format!("d.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        );
         q.bind(provenance.as_str())
             .push(" AND m.region BETWEEN ")
             .bind(range.lo as i64)
             .push(" AND ")
             .bind(range.hi as i64);
-        let days = q
+        let first: Option<i64> = col(
+            &q.query().fetch_one(self.pool()).await.map_err(db)?,
+            "first",
+        )?;
+        let Some(first) = first else {
+            return Ok((rooms, None, Vec::new()));
+        };
+        // Weeks summed in SQL: a city's room-days stay in the database.
+        let week = format!("(d.epoch_day - {first}) / 7");
+        let mut q = Sql::new(&format!(
+            "SELECT d.room_id, {week} AS w, {} FROM room_days d JOIN live_rooms m ON m.id = d.room_id \
+             WHERE d.provenance = ",
+            sum_select("d")
+        ));
+        q.bind(provenance.as_str())
+            .push(" AND m.region BETWEEN ")
+            .bind(range.lo as i64)
+            .push(" AND ")
+            .bind(range.hi as i64)
+            .push(&format!(" GROUP BY d.room_id, {week}"));
+        let weeks = q
             .query()
             .fetch_all(self.pool())
             .await
             .map_err(db)?
             .iter()
-            .map(|r| Ok((col(r, "room_id")?, col(r, "day")?, sums_from(r)?)))
+            .map(|r| Ok((col(r, "room_id")?, col(r, "w")?, sums_from(r)?)))
             .collect::<Result<Vec<_>>>()?;
-        Ok((rooms, days))
+        Ok((rooms, Some(first), weeks))
     }
 
     async fn region_stats(&self, s: &StatQuery) -> Result<Vec<StatLine>> {

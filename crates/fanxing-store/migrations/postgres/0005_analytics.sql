@@ -62,10 +62,12 @@ CREATE TABLE live_sessions (
 );
 CREATE INDEX live_sessions_room ON live_sessions (room_id, started_at);
 
--- Per room per day (Beijing), per provenance.
+-- Per room per day (Beijing), per provenance; `epoch_day` is the same day
+-- counted from 1970-01-01, so that weeks can be grouped in SQL.
 CREATE TABLE room_days (
     room_id        BIGINT NOT NULL REFERENCES live_rooms (id),
     day            BIGINT NOT NULL,
+    epoch_day      BIGINT NOT NULL,
     provenance     TEXT NOT NULL,
     sessions       BIGINT NOT NULL,
     duration_s     BIGINT NOT NULL,
