@@ -356,9 +356,8 @@ struct ImpactView {
     chart: String,
 }
 
-fn stat_row(ctx: &Ctx, name: String, s: &StatReport, href: Option<String>) -> StatRow {
+fn stat_row(name: String, s: &StatReport, href: Option<String>) -> StatRow {
     let k = |kpi: Kpi| show(kpi, kpi.value(&s.kpis.sums));
-    let _ = ctx;
     StatRow {
         name,
         rooms: s.rooms,
@@ -425,7 +424,7 @@ pub async fn live_stats(
         .iter()
         .map(|s| {
             let href = (is_province && s.key != code.to_string()).then(|| qs(&s.key));
-            stat_row(&ctx, name_of(&s.key), s, href)
+            stat_row(name_of(&s.key), s, href)
         })
         .collect();
     let mut total = fanxing_core::analytics_service::StatReport {
@@ -521,18 +520,18 @@ pub async fn live_stats(
                     ctx.t("analytics.by_industry").to_string(),
                     by_industry
                         .iter()
-                        .map(|s| stat_row(&ctx, label("industry", &s.key), s, None))
+                        .map(|s| stat_row(label("industry", &s.key), s, None))
                         .collect(),
                 ),
                 (
                     ctx.t("analytics.by_platform").to_string(),
                     by_platform
                         .iter()
-                        .map(|s| stat_row(&ctx, label("platform", &s.key), s, None))
+                        .map(|s| stat_row(label("platform", &s.key), s, None))
                         .collect(),
                 ),
             ],
-            total: stat_row(&ctx, ctx.t("analytics.total").to_string(), &total, None),
+            total: stat_row(ctx.t("analytics.total").to_string(), &total, None),
             trend,
             impact,
         },
