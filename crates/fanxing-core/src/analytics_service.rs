@@ -332,6 +332,15 @@ impl Fanxing {
                 }
             }
             groups.push((level, peers));
+            // Wider groups are read only while some KPI still lacks peers.
+            let enough = |k: &Kpi| {
+                groups
+                    .iter()
+                    .any(|(_, p)| p.iter().filter(|s| k.value(s).is_some()).count() >= MIN_PEERS)
+            };
+            if Kpi::ALL.iter().all(enough) {
+                break;
+            }
         }
         let benchmarks = Kpi::ALL
             .iter()
