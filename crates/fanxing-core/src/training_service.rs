@@ -1308,7 +1308,8 @@ impl Fanxing {
         session: SessionId,
         lang: crate::Lang,
     ) -> Result<Vec<u8>> {
-        let roster = self.session_roster(actor, session).await?;
+        // Audited once, as the export it is.
+        let roster = self.roster_unaudited(actor, session).await?;
         let s = self
             .store()
             .get_session(session)
@@ -1326,8 +1327,26 @@ impl Fanxing {
         Ok(bytes)
     }
 
-    /// The roster of a session, for offices in scope.
+    /// The roster of a session, for offices in scope (audited).
     pub async fn session_roster(
+        &self,
+        actor: &Actor,
+        session: SessionId,
+    ) -> Result<Vec<RosterEntry>> {
+        let roster = self.roster_unaudited(actor, session).await?;
+        self.audit(
+            actor,
+            "roster.read",
+            &format!("session:{session}"),
+            &format!("{} rows", roster.len()),
+        )
+        .await?;
+        Ok(roster)
+    }
+
+    /// The roster with mobiles masked, for offices in scope; the caller
+    /// writes the audit entry.
+    async fn roster_unaudited(
         &self,
         actor: &Actor,
         session: SessionId,
@@ -1348,13 +1367,6 @@ impl Fanxing {
         for r in &mut roster {
             r.mobile = mask_mobile(&r.mobile);
         }
-        self.audit(
-            actor,
-            "roster.read",
-            &format!("session:{session}"),
-            &format!("{} rows", roster.len()),
-        )
-        .await?;
         Ok(roster)
     }
 }

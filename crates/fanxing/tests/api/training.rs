@@ -1003,6 +1003,26 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         "mobiles masked"
     );
     assert_eq!(text(&grid[0][5]), "候补序号", "registrations with waitlist");
+    let audit: Value = app
+        .api("admin")
+        .await
+        .get(app.url("/api/v1/audit"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let target = format!("session:{}", v.session.id);
+    let entries: Vec<&Value> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["target"] == target.as_str())
+        .filter(|e| e["action"] == "export.attendance" || e["action"] == "roster.read")
+        .collect();
+    assert_eq!(entries.len(), 1, "the export is audited once: {entries:?}");
+    assert_eq!(entries[0]["action"], "export.attendance");
 
     // Every attendance of a region, streamed: rows equal the count.
     for (region, rows) in [("320000", 9), ("320583", 9), ("320100", 0)] {
