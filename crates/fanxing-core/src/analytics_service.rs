@@ -386,14 +386,7 @@ impl Fanxing {
         to_month: i64,
         group: StatGroup,
     ) -> Result<Vec<StatReport>> {
-        let scope = actor.stats_range()?;
-        let code = match region {
-            Some(r) => r,
-            None => actor.user.region.ok_or(Error::Forbidden)?,
-        };
-        if !scope.contains(code) {
-            return Err(Error::Forbidden);
-        }
+        let code = actor.stats_region(region)?;
         let lines = self
             .store()
             .region_stats(&crate::store::StatQuery {
@@ -424,14 +417,7 @@ impl Fanxing {
         region: Option<crate::region::RegionCode>,
         outcome: Outcome,
     ) -> Result<crate::impact::ImpactEstimate> {
-        let scope = actor.stats_range()?;
-        let code = match region {
-            Some(r) => r,
-            None => actor.user.region.ok_or(Error::Forbidden)?,
-        };
-        if !scope.contains(code) {
-            return Err(Error::Forbidden);
-        }
+        let code = actor.stats_region(region)?;
         let (rooms, first, weeks) = self
             .store()
             .impact_panel(code.subtree(), Provenance::Official)

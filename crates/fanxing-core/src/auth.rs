@@ -174,6 +174,21 @@ impl Actor {
     pub fn stats_range(&self) -> Result<RegionRange> {
         self.office_range().ok_or(Error::Forbidden)
     }
+
+    /// The region a statistics request is about: `region`, or the caller's
+    /// own when `None`; forbidden outside the caller's statistics scope.
+    pub fn stats_region(&self, region: Option<RegionCode>) -> Result<RegionCode> {
+        let scope = self.stats_range()?;
+        let code = match region {
+            Some(r) => r,
+            None => self.user.region.ok_or(Error::Forbidden)?,
+        };
+        if scope.contains(code) {
+            Ok(code)
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
 }
 
 /// Checks that `region` lies within `range`, as a field error on `field`.

@@ -291,14 +291,7 @@ impl Fanxing {
         programme: ProgrammeId,
         region: Option<RegionCode>,
     ) -> Result<Progress> {
-        let scope = actor.stats_range()?;
-        let code = match region {
-            Some(r) => r,
-            None => actor.user.region.ok_or(Error::Forbidden)?,
-        };
-        if !scope.contains(code) {
-            return Err(Error::Forbidden);
-        }
+        let code = actor.stats_region(region)?;
         let p = self.programme(programme).await?;
         let region = self.region(code).await?;
         let children = match region.level {
@@ -331,14 +324,7 @@ impl Fanxing {
         programme: ProgrammeId,
         region: Option<RegionCode>,
     ) -> Result<std::sync::Arc<Dashboard>> {
-        let scope = actor.stats_range()?;
-        let code = match region {
-            Some(r) => r,
-            None => actor.user.region.ok_or(Error::Forbidden)?,
-        };
-        if !scope.contains(code) {
-            return Err(Error::Forbidden);
-        }
+        let code = actor.stats_region(region)?;
         let key = (programme, code.value());
         if let Some(d) = self.dashboards.get(key) {
             return Ok(d);
@@ -1264,14 +1250,7 @@ impl Fanxing {
         lang: crate::Lang,
         out: W,
     ) -> Result<usize> {
-        let scope = actor.office_range().ok_or(Error::Forbidden)?;
-        let code = match region {
-            Some(r) => r,
-            None => actor.user.region.ok_or(Error::Forbidden)?,
-        };
-        if !scope.contains(code) {
-            return Err(Error::Forbidden);
-        }
+        let code = actor.stats_region(region)?;
         self.programme(programme).await?;
         const PAGE: i64 = 5_000;
         let mut sheet = crate::reports::AttendanceSheet::new(lang)?;
