@@ -34,6 +34,40 @@ choice_enum! {
     }
 }
 
+impl Provenance {
+    /// A provenance from a query string or form; official when absent.
+    pub fn parse_or_official(raw: Option<&str>) -> Result<Provenance, crate::error::Error> {
+        match raw.map(str::trim).filter(|v| !v.is_empty()) {
+            None => Ok(Provenance::Official),
+            Some(v) => Provenance::parse(v)
+                .ok_or_else(|| crate::error::Error::field("provenance", "error.choice")),
+        }
+    }
+}
+
+/// A date from a query string in compact form: `YYYY-MM-DD` as `YYYYMMDD`
+/// (`digits` 8) or `YYYY-MM` as `YYYYMM` (`digits` 6); `default` when
+/// absent; a field error on `field` otherwise.
+pub fn compact_date(
+    raw: Option<&str>,
+    field: &'static str,
+    digits: usize,
+    default: i64,
+) -> Result<i64, crate::error::Error> {
+    let Some(v) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
+        return Ok(default);
+    };
+    let d: String = v.chars().filter(|c| *c != '-').collect();
+    let ok = d.len() == digits && d.chars().all(|c| c.is_ascii_digit());
+    let n: i64 = d.parse().unwrap_or(0);
+    let month = if digits == 8 { n / 100 % 100 } else { n % 100 };
+    if ok && (1..=12).contains(&month) {
+        Ok(n)
+    } else {
+        Err(crate::error::Error::field(field, "error.date"))
+    }
+}
+
 /// One live session as raw counts (money in fen). Ratios are never stored.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct LiveSessionRow {

@@ -60,15 +60,9 @@ pub async fn room(State(s): State<AppState>, c: Caller, Path(id): Path<String>) 
 }
 
 fn provenance(c: &Caller, raw: Option<&str>) -> Result<Provenance, ApiError> {
-    match raw.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(Provenance::Official),
-        Some(v) => {
-            Provenance::parse(v).ok_or_else(|| c.err(Error::field("provenance", "error.choice")))
-        }
-    }
+    Provenance::parse_or_official(raw).map_err(|e| c.err(e))
 }
 
-/// `YYYY-MM-DD` as `YYYYMMDD`; `YYYY-MM` as `YYYYMM` (`digits` = 8 or 6).
 fn compact_date(
     c: &Caller,
     raw: Option<&str>,
@@ -76,18 +70,7 @@ fn compact_date(
     digits: usize,
     default: i64,
 ) -> Result<i64, ApiError> {
-    let Some(v) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(default);
-    };
-    let d: String = v.chars().filter(|c| *c != '-').collect();
-    let ok = d.len() == digits && d.chars().all(|c| c.is_ascii_digit());
-    let n: i64 = d.parse().unwrap_or(0);
-    let month = if digits == 8 { n / 100 % 100 } else { n % 100 };
-    if ok && (1..=12).contains(&month) {
-        Ok(n)
-    } else {
-        Err(c.err(Error::field(field, "error.date")))
-    }
+    fanxing_core::analytics::compact_date(raw, field, digits, default).map_err(|e| c.err(e))
 }
 
 #[derive(Deserialize)]

@@ -47,21 +47,11 @@ pub struct AnalyticsQuery {
 
 /// `YYYY-MM` as `YYYYMM`, or the default; a malformed value is a field error.
 fn month(raw: Option<&str>, field: &'static str, default: i64) -> Result<i64, Error> {
-    let Some(v) = raw.map(str::trim).filter(|v| !v.is_empty()) else {
-        return Ok(default);
-    };
-    let d: String = v.chars().filter(|c| *c != '-').collect();
-    match d.parse::<i64>() {
-        Ok(n) if d.len() == 6 && (1..=12).contains(&(n % 100)) => Ok(n),
-        _ => Err(Error::field(field, "error.date")),
-    }
+    fanxing_core::analytics::compact_date(raw, field, 6, default)
 }
 
 fn provenance(raw: Option<&str>) -> Result<Provenance, Error> {
-    match raw.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(Provenance::Official),
-        Some(v) => Provenance::parse(v).ok_or_else(|| Error::field("provenance", "error.choice")),
-    }
+    Provenance::parse_or_official(raw)
 }
 
 #[derive(Template)]
@@ -380,10 +370,7 @@ pub async fn live_stats(
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
     let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
-    let code = match region {
-        Some(r) => r,
-        None => actor.user.region.ok_or(Error::Forbidden).map_err(err)?,
-    };
+    let code = actor.stats_region(region).map_err(err)?;
     let from = month(q.from.as_deref(), "from", 0).map_err(err)?;
     let to = month(q.to.as_deref(), "to", 999_912).map_err(err)?;
     let prov = provenance(q.provenance.as_deref()).map_err(err)?;
