@@ -83,16 +83,7 @@ async fn count(app: &TestApp, sql: &str) -> i64 {
 async fn exports_import_kpis_rollups_and_scope() {
     let app = TestApp::spawn().await;
     let admin = app.api("admin").await;
-    let me: Value = app
-        .api("trainee")
-        .await
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = app.get_json(&app.api("trainee").await, "/api/v1/me").await;
     let trainee = me["person_id"].as_i64().unwrap();
     let mut rooms = Vec::new();
     for (account, region, industry, ops) in [
@@ -143,16 +134,12 @@ async fn exports_import_kpis_rollups_and_scope() {
     );
 
     // KPIs equal the values computed by hand (Σk = 210 over k = 1..20).
-    let k: Value = admin
-        .get(app.url(&format!(
-            "/api/v1/rooms/{ks}/kpis?from=2025-03-01&to=2025-03-31"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let k = app
+        .get_json(
+            &admin,
+            &format!("/api/v1/rooms/{ks}/kpis?from=2025-03-01&to=2025-03-31"),
+        )
+        .await;
     let kpi = |name: &str| k["kpis"][name].as_f64().unwrap();
     assert_eq!(k["sums"]["sessions"], 20);
     assert_eq!(kpi("views"), 210_000.0);
@@ -178,14 +165,9 @@ async fn exports_import_kpis_rollups_and_scope() {
         );
     }
     // Outside the period: nothing, and ratios without a denominator are null.
-    let k: Value = admin
-        .get(app.url(&format!("/api/v1/rooms/{ks}/kpis?from=2025-04-01")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let k = app
+        .get_json(&admin, &format!("/api/v1/rooms/{ks}/kpis?from=2025-04-01"))
+        .await;
     assert_eq!(k["sums"]["sessions"], 0);
     assert!(k["kpis"]["gpm"].is_null());
 
@@ -218,14 +200,12 @@ async fn exports_import_kpis_rollups_and_scope() {
     assert_eq!(body["new"], 30);
 
     // The rollups equal a direct aggregation of the raw rows, city × month.
-    let stats: Value = admin
-        .get(app.url("/api/v1/live-stats?region=320000&group=city_month&from=2025-01&to=2025-12"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = app
+        .get_json(
+            &admin,
+            "/api/v1/live-stats?region=320000&group=city_month&from=2025-01&to=2025-12",
+        )
+        .await;
     let direct: Vec<(i64, i64, i64, i64, i64, i64)> = sqlx::query_as(
         "SELECT CAST((m.region / 100) * 100 AS BIGINT), CAST(s.day / 100 AS BIGINT), \
          COUNT(DISTINCT s.room_id), COUNT(*), CAST(SUM(s.views) AS BIGINT), \
@@ -277,14 +257,7 @@ async fn exports_import_kpis_rollups_and_scope() {
 
     // Scope: Suzhou sees its city's rooms and statistics only.
     let suzhou = app.api("suzhou").await;
-    let list: Value = suzhou
-        .get(app.url("/api/v1/rooms"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = app.get_json(&suzhou, "/api/v1/rooms").await;
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["id"], ks);
     for url in [
@@ -305,27 +278,13 @@ async fn exports_import_kpis_rollups_and_scope() {
             .status(),
         403
     );
-    let own: Value = suzhou
-        .get(app.url("/api/v1/live-stats?group=city"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let own = app.get_json(&suzhou, "/api/v1/live-stats?group=city").await;
     assert_eq!(own.as_array().unwrap().len(), 1);
     assert_eq!(own[0]["key"], "320500");
     // The trainee sees the room they run.
-    let mine: Value = app
-        .api("trainee")
-        .await
-        .get(app.url("/api/v1/rooms"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let mine = app
+        .get_json(&app.api("trainee").await, "/api/v1/rooms")
+        .await;
     assert_eq!(mine["total"], 1);
 
     // The pages: the room with its funnel and peers, a web upload that is
@@ -487,17 +446,12 @@ async fn peer_benchmarks_and_findings() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    let d: Value = admin
-        .get(app.url(&format!(
-            "/api/v1/rooms/{}/diagnosis?from=2025-05&to=2025-05",
-            ids[0]
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = app
+        .get_json(
+            &admin,
+            &format!("/api/v1/rooms/{}/diagnosis?from=2025-05&to=2025-05", ids[0]),
+        )
+        .await;
     let b = d["benchmarks"]
         .as_array()
         .unwrap()
@@ -517,14 +471,9 @@ async fn peer_benchmarks_and_findings() {
         .iter()
         .any(|f| f["kpi"] == "interaction_rate" && f["kind"] == "strong"));
     // Training impact: no trained rooms here, and the API says so plainly.
-    let i: Value = admin
-        .get(app.url("/api/v1/live-impact?region=320500"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let i = app
+        .get_json(&admin, "/api/v1/live-impact?region=320500")
+        .await;
     assert_eq!(i["verdict"], "too_little_data", "{i}");
     assert_eq!(i["treated"], 0);
     let res = admin
@@ -553,14 +502,9 @@ async fn peer_benchmarks_and_findings() {
         .await
         .unwrap();
     let lonely = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
-    let d: Value = admin
-        .get(app.url(&format!("/api/v1/rooms/{lonely}/diagnosis")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let d = app
+        .get_json(&admin, &format!("/api/v1/rooms/{lonely}/diagnosis"))
+        .await;
     let b = d["benchmarks"]
         .as_array()
         .unwrap()

@@ -115,6 +115,18 @@ impl TestApp {
     }
 
     /// An API client authenticated with a fresh bearer token for `username`.
+    /// GETs `path` with `client` and parses the JSON answer.
+    pub async fn get_json(&self, client: &reqwest::Client, path: &str) -> serde_json::Value {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
     pub async fn api(&self, username: &str) -> reqwest::Client {
         let token = self
             .opened

@@ -781,23 +781,9 @@ async fn courses_and_materials() {
     assert_eq!(res.headers()["content-type"], "application/pdf");
     assert!(res.bytes().await.unwrap().starts_with(b"%PDF"));
     // The framework has the ten seeded competencies and three tracks.
-    let comps: Value = trainee
-        .get(app.url("/api/v1/competencies"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let comps = app.get_json(&trainee, "/api/v1/competencies").await;
     assert_eq!(comps.as_array().unwrap().len(), 10);
-    let tracks: Value = trainee
-        .get(app.url("/api/v1/tracks"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let tracks = app.get_json(&trainee, "/api/v1/tracks").await;
     assert_eq!(tracks.as_array().unwrap().len(), 3);
 }
 
@@ -939,18 +925,12 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         fanxing_core::roster::Cell::Number(9.0),
         "attendances as a number"
     );
-    let api: Value = app
-        .api("admin")
-        .await
-        .get(app.url(&format!(
-            "/api/v1/programmes/{programme}/progress?region=320000"
-        )))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api = app
+        .get_json(
+            &app.api("admin").await,
+            &format!("/api/v1/programmes/{programme}/progress?region=320000"),
+        )
+        .await;
     let total = grid
         .iter()
         .find(|r| r.first().map(text).unwrap_or_default().contains("合计"))
@@ -965,16 +945,7 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         String::from_utf8_lossy(&bytes).contains("xl/charts/chart1.xml"),
         "a native chart"
     );
-    let audit: Value = app
-        .api("admin")
-        .await
-        .get(app.url("/api/v1/audit"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit = app.get_json(&app.api("admin").await, "/api/v1/audit").await;
     assert!(audit
         .as_array()
         .unwrap()
@@ -1003,16 +974,7 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         "mobiles masked"
     );
     assert_eq!(text(&grid[0][5]), "候补序号", "registrations with waitlist");
-    let audit: Value = app
-        .api("admin")
-        .await
-        .get(app.url("/api/v1/audit"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit = app.get_json(&app.api("admin").await, "/api/v1/audit").await;
     let target = format!("session:{}", v.session.id);
     let entries: Vec<&Value> = audit
         .as_array()
@@ -1039,16 +1001,7 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         assert_eq!(text(&grid[0][4]), "姓名");
         assert!(grid.iter().skip(1).all(|r| text(&r[5]).contains("****")));
     }
-    let audit: Value = app
-        .api("admin")
-        .await
-        .get(app.url("/api/v1/audit"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit = app.get_json(&app.api("admin").await, "/api/v1/audit").await;
     assert!(audit
         .as_array()
         .unwrap()
@@ -1206,16 +1159,7 @@ async fn certificates_issue_verify_download_and_revoke() {
         .unwrap();
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("没有符合条件的证书"));
-    let audit: Value = app
-        .api("admin")
-        .await
-        .get(app.url("/api/v1/audit"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let audit = app.get_json(&app.api("admin").await, "/api/v1/audit").await;
     assert!(audit
         .as_array()
         .unwrap()
