@@ -14,14 +14,12 @@
 //! binary must sit next to this one: build both with `--release`).
 //! `DATABASE_URL` runs it on PostgreSQL (a fresh, empty database).
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
 use fanxing::{open, Config};
+use fanxing_bench::{arg, burst, Server, KEY};
 use fanxing_core::auth::{Access, Actor};
 use fanxing_core::demo::{self, DemoSize};
 use fanxing_core::region::RegionRange;
@@ -29,91 +27,6 @@ use fanxing_core::service::now;
 use fanxing_core::store::{PeopleQuery, RegistrationRow, Store, TrainingStore};
 use fanxing_core::training::{format_local, ticket, RegistrationStatus, VenueKind};
 use serde_json::json;
-
-const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
-
-struct Figures {
-    per_sec: f64,
-    p50_ms: f64,
-    p99_ms: f64,
-    ok: usize,
-}
-
-fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
-
-fn percentile(sorted: &[u64], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i] as f64 / 1000.0
-}
-
-/// Sends `jobs` requests from `clients` concurrent tasks; `make` builds the
-/// i-th request. Returns throughput and latency.
-async fn burst<F>(clients: usize, jobs: usize, make: F) -> anyhow::Result<Figures>
-where
-    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
-{
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients)
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let next = Arc::new(AtomicUsize::new(0));
-    let make = Arc::new(make);
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let (client, next, make) = (client.clone(), next.clone(), make.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut ok = 0;
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= jobs {
-                    break;
-                }
-                let t = Instant::now();
-                let res = make(&client, i).send().await;
-                let good = match res {
-                    Ok(r) => {
-                        let s = r.status().is_success();
-                        let _ = r.bytes().await;
-                        s
-                    }
-                    Err(_) => false,
-                };
-                lat.push(t.elapsed().as_micros() as u64);
-                if good {
-                    ok += 1;
-                }
-            }
-            (lat, ok)
-        }));
-    }
-    let mut all = Vec::with_capacity(jobs);
-    let mut ok = 0;
-    for t in tasks {
-        let (lat, n) = t.await?;
-        all.extend(lat);
-        ok += n;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    Ok(Figures {
-        per_sec: jobs as f64 / secs,
-        p50_ms: percentile(&all, 0.50),
-        p99_ms: percentile(&all, 0.99),
-        ok,
-    })
-}
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -260,39 +173,22 @@ async fn main() -> anyhow::Result<()> {
     let token = fx.create_api_token("admin", "bench").await?;
     drop(opened);
 
-    // The server, as its own process.
-    let exe = std::env::current_exe()?.with_file_name("fanxing");
-    let mut cmd = Command::new(&exe);
-    cmd.args(["serve", "--port", "0", "--data-dir"])
-        .arg(dir.path())
-        .env("FANXING_DATA_KEY", KEY)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit());
-    if let Some(u) = &config.database_url {
-        cmd.env("DATABASE_URL", u);
-    }
-    let mut child = cmd
-        .spawn()
-        .with_context(|| format!("start {}", exe.display()))?;
-    let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-    let base = loop {
-        let line = lines.next().context("server exited")??;
-        if let Some(rest) = line.strip_prefix("Fanxing ready on ") {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
+    // The server, as its own process (its log in the data directory).
+    let server = Server::start(
+        dir.path(),
+        config.database_url.as_deref(),
+        &dir.path().join("server.log"),
+    )?;
+    let base = server.base.clone();
 
     let b = base.clone();
-    let noop = burst(clients, requests, move |c, _| c.get(format!("{b}/healthz"))).await?;
+    let noop = burst(clients, requests, Duration::MAX, move |c, _| {
+        c.get(format!("{b}/healthz"))
+    })
+    .await?;
     let scans = Arc::new(scans);
     let (b, s, tok) = (base.clone(), scans.clone(), token.clone());
-    let check = burst(clients, requests, move |c, i| {
+    let check = burst(clients, requests, Duration::MAX, move |c, i| {
         let (venue, code) = &s[i];
         c.post(format!("{b}/api/v1/venues/{venue}/scans"))
             .bearer_auth(&tok)
@@ -317,7 +213,7 @@ async fn main() -> anyhow::Result<()> {
     let batches = Arc::new(batches);
     let (b, s, tok, bs) = (base.clone(), scans.clone(), token.clone(), batches.clone());
     let t = Instant::now();
-    let batched = burst(clients, batch_sizes, move |c, i| {
+    let batched = burst(clients, batch_sizes, Duration::MAX, move |c, i| {
         let venue = s[bs[i][0]].0;
         let items: Vec<serde_json::Value> = bs[i]
             .iter()
@@ -329,19 +225,8 @@ async fn main() -> anyhow::Result<()> {
     })
     .await?;
     let batched_per_sec = requests as f64 / t.elapsed().as_secs_f64();
-    let rss = std::fs::read_to_string(format!("/proc/{}/status", child.id()))
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| {
-                l.split_whitespace()
-                    .nth(1)
-                    .and_then(|v| v.parse::<f64>().ok())
-            })
-        })
-        .unwrap_or(0.0)
-        / 1024.0;
-    child.kill()?;
-    child.wait()?;
+    let rss = server.mem_mb("VmHWM:");
+    drop(server);
 
     // Durability: every acknowledged check-in is an attendance.
     let opened = open(&config).await?;
