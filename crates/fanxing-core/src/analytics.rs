@@ -389,6 +389,19 @@ choice_enum! {
     }
 }
 
+impl SizeTier {
+    /// The tier of an account with this many followers (the thresholds of
+    /// the tiers' names: 10k, 100k, 1M).
+    pub fn from_followers(followers: i64) -> SizeTier {
+        match followers {
+            f if f >= 1_000_000 => SizeTier::Head,
+            f if f >= 100_000 => SizeTier::Waist,
+            f if f >= 10_000 => SizeTier::Tail,
+            _ => SizeTier::Starter,
+        }
+    }
+}
+
 /// A selling live room (one account on one platform).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Room {
@@ -414,10 +427,19 @@ pub struct RoomInput {
     #[serde(default)]
     pub org_id: Option<i64>,
     pub industry: String,
+    /// The tier; may be left empty when `followers` is given.
+    #[serde(default)]
     pub size_tier: String,
+    /// Followers now: gives the tier.
+    #[serde(default)]
+    pub followers: Option<i64>,
     pub region: String,
     #[serde(default)]
     pub operators: Vec<crate::model::PersonId>,
+    /// Operators by mobile number (as offices know them), besides
+    /// `operators`.
+    #[serde(default)]
+    pub operator_mobiles: Vec<String>,
 }
 
 /// A validated room, ready to store.
@@ -444,8 +466,39 @@ impl RoomInput {
         let account_id = required_text(&mut e, "account_id", &self.account_id, 64);
         let name = required_text(&mut e, "name", &self.name, 100);
         let industry = required_text(&mut e, "industry", &self.industry, 40);
-        let size_tier = parse_choice(&mut e, "size_tier", &self.size_tier, SizeTier::parse);
+        let size_tier = match self.followers {
+            Some(f) if f < 0 => {
+                e.push(crate::error::FieldError::new(
+                    "followers",
+                    "room.followers_bad",
+                ));
+                None
+            }
+            Some(f) => {
+                let derived = SizeTier::from_followers(f);
+                match SizeTier::parse(self.size_tier.trim()) {
+                    Some(t) if t != derived => {
+                        e.push(crate::error::FieldError::new(
+                            "size_tier",
+                            "room.tier_disagrees",
+                        ));
+                        None
+                    }
+                    _ => Some(derived),
+                }
+            }
+            None => parse_choice(&mut e, "size_tier", &self.size_tier, SizeTier::parse),
+        };
         let region = parse_region(&mut e, "region", &self.region);
+        for m in &self.operator_mobiles {
+            if crate::values::Mobile::parse(m).is_err() {
+                e.push(
+                    crate::error::FieldError::new("operators", "room.operator_mobile_bad")
+                        .with("mobile", m),
+                );
+                break;
+            }
+        }
         match (platform, size_tier, region) {
             (Some(platform), Some(size_tier), Some(region)) if e.is_empty() => Ok(RoomDraft {
                 platform,
@@ -660,12 +713,17 @@ fn clean_header(s: &str) -> String {
         .to_string()
 }
 
-fn cell_text(c: &Cell) -> String {
+fn cell_text(c: &Cell) -> std::borrow::Cow<'_, str> {
+    use std::borrow::Cow;
     match c {
-        Cell::Empty => String::new(),
-        Cell::Text(s) => crate::values::to_half_width(s).trim().to_string(),
-        Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
-        Cell::Number(n) => n.to_string(),
+        Cell::Empty => Cow::Borrowed(""),
+        // Exports are mostly ASCII: nothing to widen, nothing to copy.
+        Cell::Text(s) if s.is_ascii() => Cow::Borrowed(s.trim()),
+        Cell::Text(s) => Cow::Owned(crate::values::to_half_width(s).trim().to_string()),
+        Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
+            Cow::Owned(format!("{}", *n as i64))
+        }
+        Cell::Number(n) => Cow::Owned(n.to_string()),
     }
 }
 
@@ -681,7 +739,7 @@ fn find_header(grid: &[Vec<Cell>], platform: Platform) -> Option<(usize, Columns
         for (i, c) in row.iter().enumerate() {
             let written = clean_header(&cell_text(c));
             if let Some((f, _)) = names.iter().find(|(_, ns)| ns.contains(&written.as_str())) {
-                cols.entry(*f).or_insert((i, cell_text(c)));
+                cols.entry(*f).or_insert((i, cell_text(c).into_owned()));
             }
         }
         if cols.contains_key(&Field::SessionId) && cols.contains_key(&Field::StartedAt) {
@@ -801,6 +859,12 @@ fn parse_count(c: &Cell) -> Option<i64> {
     (0.0..9e15).contains(&v).then_some(v as i64)
 }
 
+/// A count typed into a form, as [`parse_count`] reads it (`12,000`,
+/// `1.2万`).
+pub fn parse_count_text(s: &str) -> Option<i64> {
+    parse_count(&Cell::Text(s.to_string()))
+}
+
 /// Money in yuan (`¥1,234.50`, `1.2万`) to fen.
 fn parse_money(c: &Cell) -> Option<i64> {
     if let Cell::Number(n) = c {
@@ -892,7 +956,7 @@ pub fn parse_export(
             });
         };
         let mut r = LiveSessionRow::default();
-        match cell(Field::SessionId).map(|(c, _)| cell_text(c)) {
+        match cell(Field::SessionId).map(|(c, _)| cell_text(c).into_owned()) {
             Some(id) if !id.is_empty() && id.chars().count() <= 64 => {
                 if let Some(first) = seen.insert(id.clone(), rownum) {
                     errors.push(RowError {
@@ -908,7 +972,8 @@ pub fn parse_export(
         }
         r.account_id = cell(Field::Account)
             .map(|(c, _)| cell_text(c))
-            .filter(|a| !a.is_empty());
+            .filter(|a| !a.is_empty())
+            .map(|a| a.into_owned());
         match cell(Field::StartedAt).and_then(|(c, _)| parse_start(c)) {
             Some(t) => r.started_at = t,
             None => bad(&mut errors, Field::StartedAt, "analytics.bad_time"),

@@ -4,10 +4,11 @@
 //! GMV with room effects, coherent funnels (each stage drawn from the one
 //! before), evening starts, weekends, festival peaks (年货节, 3.8, 618 with
 //! 父亲节, 双11, 双12), zero-order sessions and category-dependent refunds.
-//! Trained rooms join in monthly cohorts, after a dip in sales (selection
-//! on a pre-training dip, so a naive before/after comparison overstates the
-//! effect), and from their cohort month on convert better by a planted
-//! effect on log GMV, so the impact estimator can be checked.
+//! Trained rooms join on the day their operator was first trained, after a
+//! dip in sales over the two months before (selection on a pre-training
+//! dip, so a naive before/after comparison overstates the effect), and from
+//! that day on convert better by a planted effect on log GMV, so the impact
+//! estimator can be checked.
 //!
 //! The data are written as the platforms' own export files (CSV, one
 //! layout per platform) and imported through the same path as real files.
@@ -49,7 +50,7 @@ impl GenConfig {
             rooms: 43_000,
             first_month: 202_501,
             months: 10,
-            sessions_per_week: 3.9,
+            sessions_per_week: 3.96,
             seed,
             effect: 0.15,
             trained_share: 0.08,
@@ -100,10 +101,10 @@ const PLATFORMS: &[(Platform, f64)] = &[
 
 /// Size tiers with their share and median viewers per session.
 const TIERS: &[(SizeTier, f64, f64)] = &[
-    (SizeTier::Head, 0.02, 60_000.0),
-    (SizeTier::Waist, 0.10, 9_000.0),
-    (SizeTier::Tail, 0.38, 2_200.0),
-    (SizeTier::Starter, 0.50, 500.0),
+    (SizeTier::Head, 0.02, 50_000.0),
+    (SizeTier::Waist, 0.10, 7_500.0),
+    (SizeTier::Tail, 0.38, 1_850.0),
+    (SizeTier::Starter, 0.50, 420.0),
 ];
 
 /// Cities' weights (by code) in Jiangsu's live commerce.
@@ -143,13 +144,23 @@ pub struct GenRoom {
     skill: f64,
     /// Mean sessions per week.
     lambda: f64,
-    /// The cohort month (`YYYYMM`) of a trained room.
+    /// The day (`YYYYMMDD`, Beijing) a trained room's operator was first
+    /// trained.
     pub cohort: Option<i64>,
 }
 
-/// A trainee who may run a trained room: person, first month attended
-/// (`YYYYMM`), region.
+/// A trainee who may run a trained room: person, first day attended
+/// (`YYYYMMDD`, Beijing), region.
 pub type Trainee = (crate::model::PersonId, i64, RegionCode);
+
+/// The date of a `YYYYMMDD` day.
+fn date_of(day: i64) -> Option<time::Date> {
+    let month = time::Month::try_from((day / 100 % 100) as u8).ok()?;
+    time::Date::from_calendar_date((day / 10_000) as i32, month, (day % 100) as u8).ok()
+}
+
+/// Days of sales dip before training.
+const DIP_DAYS: i64 = 61;
 
 /// Generates the rooms. Trained rooms take trainees from `trainees` whose
 /// first attended month lies inside the generated period (after its first
@@ -170,7 +181,7 @@ pub fn rooms(
     let latest = month_add(last, -2);
     let eligible: Vec<&Trainee> = trainees
         .iter()
-        .filter(|(_, m, _)| *m >= earliest && *m <= latest)
+        .filter(|(_, d, _)| d / 100 >= earliest && d / 100 <= latest)
         .collect();
     let trained = ((cfg.rooms as f64 * cfg.trained_share) as usize).min(eligible.len());
     let gamma = Gamma::new(4.0, cfg.sessions_per_week / 4.0).expect("gamma");
@@ -198,8 +209,8 @@ pub fn rooms(
         };
         let platform = pick(&mut rng, PLATFORMS, |p| p.1).0;
         let (cohort, operators, region) = if i < trained {
-            let (person, month, region) = eligible[(i * 7919) % eligible.len()];
-            (Some(*month), vec![*person], *region)
+            let (person, day, region) = eligible[(i * 7919) % eligible.len()];
+            (Some(*day), vec![*person], *region)
         } else {
             let county = pick(&mut rng, &counties, |r| {
                 city_weight(r.code.value() / 100 * 100)
@@ -299,8 +310,8 @@ pub fn sessions(cfg: &GenConfig, index: usize, room: &GenRoom) -> Vec<LiveSessio
     let aov = LogNormal::new(aov_median.ln(), 0.3).expect("lognormal");
     let watch = LogNormal::new(60f64.ln(), 0.5).expect("lognormal");
     let exposure = Beta::new(5.0, 5.0).expect("beta");
-    let ctr = Beta::new(2.0, 10.0).expect("beta");
-    let c_o = Beta::new(2.0, 14.0).expect("beta");
+    let ctr = Beta::new(3.0, 9.0).expect("beta");
+    let c_o = Beta::new(3.0, 14.3).expect("beta");
     let refund = Beta::new(4.0, 4.0).expect("beta");
     let poisson = Poisson::new(room.lambda / 7.0).expect("poisson");
     let zero_order = match room.draft.size_tier {
@@ -319,6 +330,7 @@ pub fn sessions(cfg: &GenConfig, index: usize, room: &GenRoom) -> Vec<LiveSessio
     )
     .unwrap_or(time::Date::MIN);
     let end_month = month_add(cfg.first_month, cfg.months as i64);
+    let trained_on = room.cohort.and_then(date_of);
     let mut out = Vec::new();
     let mut date = start;
     let mut seq = 0;
@@ -338,11 +350,11 @@ pub fn sessions(cfg: &GenConfig, index: usize, room: &GenRoom) -> Vec<LiveSessio
             let started_at = day_start(date.year(), u8::from(date.month()), date.day())
                 + hour * 3600
                 + rng.random_range(0..60) * 60;
-            // Training: a dip in the two months before the cohort month,
-            // the planted effect on conversion from it on.
-            let (dip, effect) = match room.cohort {
-                Some(c) if month >= c => (0.0, cfg.effect),
-                Some(c) if month >= month_add(c, -2) => (-0.25, 0.0),
+            // Training: a dip in the two months before the first training
+            // day, the planted effect on conversion from that day on.
+            let (dip, effect) = match trained_on {
+                Some(t) if date >= t => (0.0, cfg.effect),
+                Some(t) if date >= t - time::Duration::days(DIP_DAYS) => (-0.25, 0.0),
                 _ => (0.0, 0.0),
             };
             let lift = season(date);
@@ -492,6 +504,10 @@ pub struct AnalyticsReport {
     pub trained_rooms: usize,
     pub files: usize,
     pub sessions: usize,
+    /// Time spent generating rooms and writing the export files.
+    pub generate: std::time::Duration,
+    /// Time spent importing the files through the real import path.
+    pub import: std::time::Duration,
 }
 
 /// Writes the platform export files of `rooms` into `dir`; returns them
@@ -578,6 +594,7 @@ pub async fn seed_analytics(
     if store
         .list_rooms(
             crate::store::RoomScope::Regions(crate::region::RegionRange::ALL),
+            None,
             0,
             1,
         )
@@ -603,6 +620,7 @@ pub async fn seed_analytics(
         .map(|o| (o.id, o.region))
         .collect();
     let trainees = store.trained_operators().await?;
+    let started = std::time::Instant::now();
     let rooms = rooms(cfg, &regions, &orgs, &trainees);
     let drafts: Vec<RoomDraft> = rooms.iter().map(|r| r.draft.clone()).collect();
     store
@@ -610,24 +628,49 @@ pub async fn seed_analytics(
         .await?;
     let total = rooms.len();
     let files = write_exports(cfg, &rooms, dir, |n| progress("generate", n, total))?;
+    let generate = started.elapsed();
+    let started = std::time::Instant::now();
     let actor = app.system_actor().await?;
     let mut report = AnalyticsReport {
         rooms: rooms.len(),
         trained_rooms: rooms.iter().filter(|r| r.cohort.is_some()).count(),
         files: files.len(),
         sessions: 0,
+        generate,
+        import: std::time::Duration::ZERO,
     };
-    for (k, (platform, path, _)) in files.iter().enumerate() {
-        let bytes =
-            std::fs::read(path).map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        match app
-            .import_live_export(&actor, *platform, Provenance::Official, None, &name, &bytes)
-            .await?
-        {
+    // The next file is read and parsed on its own thread while this one is
+    // stored: the two take about as long, and there are two cores.
+    let parse = |k: usize| {
+        let (platform, path, _) = files[k].clone();
+        std::thread::spawn(move || {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let bytes = std::fs::read(&path)
+                .map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
+            let parsed = crate::analytics_service::parse_live_export(&name, &bytes, platform)?;
+            Ok::<_, Error>((name, parsed))
+        })
+    };
+    let mut next = (!files.is_empty()).then(|| parse(0));
+    for k in 0..files.len() {
+        let Some(handle) = next.take() else { break };
+        let (name, parsed) = handle
+            .join()
+            .map_err(|_| Error::Store("parsing an export failed".into()))??;
+        if k + 1 < files.len() {
+            next = Some(parse(k + 1));
+        }
+        let outcome = match parsed {
+            Ok(parsed) => {
+                app.import_parsed(&actor, Provenance::Official, None, &name, parsed)
+                    .await?
+            }
+            Err(rows) => Err(rows),
+        };
+        match outcome {
             Ok(o) => report.sessions += o.new,
             Err(rows) => {
                 return Err(Error::Store(format!(
@@ -640,6 +683,7 @@ pub async fn seed_analytics(
         }
         progress("import", k + 1, files.len());
     }
+    report.import = started.elapsed();
     Ok(Some(report))
 }
 

@@ -15,8 +15,12 @@ use crate::roster::{read_grid, RowError};
 use crate::service::{now, Fanxing};
 use crate::store::{ImportMeta, Page, RoomScope};
 
+/// How long an impact estimate is served before it is computed again
+/// (imports clear it at once; new attendances show within this time).
+pub const IMPACT_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+
 /// What the impact estimate measures, week by week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Outcome {
     /// log(1 + GMV in yuan).
     LogGmv,
@@ -28,6 +32,32 @@ pub enum Outcome {
 }
 
 impl Outcome {
+    pub const ALL: [Outcome; 4] = [
+        Outcome::LogGmv,
+        Outcome::Gpm,
+        Outcome::ViewToOrder,
+        Outcome::Sessions,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::LogGmv => "log_gmv",
+            Outcome::Gpm => "gpm",
+            Outcome::ViewToOrder => "view_to_order",
+            Outcome::Sessions => "sessions",
+        }
+    }
+
+    /// The message key of its name.
+    pub fn label_key(self) -> &'static str {
+        match self {
+            Outcome::LogGmv => "impact.outcome.log_gmv",
+            Outcome::Gpm => "impact.outcome.gpm",
+            Outcome::ViewToOrder => "impact.outcome.view_to_order",
+            Outcome::Sessions => "impact.outcome.sessions",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Outcome> {
         match s {
             "log_gmv" => Some(Outcome::LogGmv),
@@ -90,6 +120,40 @@ pub fn weekly_panel(
         .collect()
 }
 
+/// A platform export read and checked, not yet placed in rooms or stored.
+pub struct ParsedExport {
+    platform: Platform,
+    /// The file's cells, for naming rows and columns in placement errors.
+    grid: Vec<Vec<crate::roster::Cell>>,
+    rows: Vec<LiveSessionRow>,
+}
+
+impl ParsedExport {
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.rows.is_empty()
+    }
+}
+
+/// Reads a platform export (`.xlsx`, `.xls` or `.csv`) into canonical rows,
+/// all or nothing: a file that cannot be read is an error, row problems
+/// come back as `Ok(Err(..))` with their rows and columns.
+pub fn parse_live_export(
+    filename: &str,
+    bytes: &[u8],
+    platform: Platform,
+) -> Result<std::result::Result<ParsedExport, Vec<RowError>>> {
+    let grid = read_grid(filename, bytes).map_err(|k| Error::field("file", k))?;
+    Ok(parse_export(&grid, platform).map(|rows| ParsedExport {
+        platform,
+        grid,
+        rows,
+    }))
+}
+
 /// Sums with every KPI computed from them.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct KpiReport {
@@ -140,6 +204,7 @@ impl Fanxing {
         if self.store().get_region(draft.region).await?.is_none() {
             return Err(Error::field("region", "error.region_unknown"));
         }
+        let mut draft = draft;
         for p in &draft.operators {
             if self
                 .store()
@@ -149,6 +214,32 @@ impl Fanxing {
             {
                 return Err(Error::field("operators", "room.operator_unknown"));
             }
+        }
+        // Operators by mobile: each must be a person in the office's region.
+        let mobiles: Vec<String> = input
+            .operator_mobiles
+            .iter()
+            .filter_map(|m| crate::values::Mobile::parse(m).ok())
+            .map(|m| m.as_str().to_string())
+            .collect();
+        if !mobiles.is_empty() {
+            let found = self.store().people_by_mobiles(&mobiles).await?;
+            for m in &mobiles {
+                match found
+                    .iter()
+                    .find(|(mobile, _, _, region)| mobile == m && range.contains(*region))
+                {
+                    Some((_, id, _, _)) => draft.operators.push(*id),
+                    None => {
+                        return Err(Error::Invalid(crate::error::FieldErrors(vec![
+                            crate::error::FieldError::new("operators", "room.operator_no_person")
+                                .with("mobile", m),
+                        ])))
+                    }
+                }
+            }
+            draft.operators.sort_unstable();
+            draft.operators.dedup();
         }
         let id = self.store().insert_room(&draft, now()).await?;
         self.audit(
@@ -161,11 +252,18 @@ impl Fanxing {
         self.store().get_room(id).await?.ok_or(Error::NotFound)
     }
 
-    /// The rooms the caller may see: an office's region, a trainee's own.
-    pub async fn rooms(&self, actor: &Actor, page: i64) -> Result<Page<Room>> {
+    /// The rooms the caller may see (an office's region, a trainee's own),
+    /// those whose name or account contains `text` when given.
+    pub async fn rooms(&self, actor: &Actor, text: Option<&str>, page: i64) -> Result<Page<Room>> {
         let scope = self.room_scope(actor)?;
+        let text = text.map(str::trim).filter(|t| !t.is_empty());
         self.store()
-            .list_rooms(scope, (page.max(1) - 1) * ROOMS_PER_PAGE, ROOMS_PER_PAGE)
+            .list_rooms(
+                scope,
+                text,
+                (page.max(1) - 1) * ROOMS_PER_PAGE,
+                ROOMS_PER_PAGE,
+            )
             .await
     }
 
@@ -215,6 +313,32 @@ impl Fanxing {
         bytes: &[u8],
     ) -> Result<std::result::Result<ImportOutcome, Vec<RowError>>> {
         self.room_scope(actor)?;
+        match parse_live_export(filename, bytes, platform)? {
+            Ok(parsed) => {
+                self.import_parsed(actor, provenance, room, filename, parsed)
+                    .await
+            }
+            Err(errors) => Ok(Err(errors)),
+        }
+    }
+
+    /// The second half of [`Fanxing::import_live_export`]: places and
+    /// stores rows [`parse_live_export`] read (which needs no database, so
+    /// bulk loads parse the next file while this one is stored).
+    pub async fn import_parsed(
+        &self,
+        actor: &Actor,
+        provenance: Provenance,
+        room: Option<RoomId>,
+        filename: &str,
+        parsed: ParsedExport,
+    ) -> Result<std::result::Result<ImportOutcome, Vec<RowError>>> {
+        self.room_scope(actor)?;
+        let ParsedExport {
+            platform,
+            grid,
+            rows,
+        } = parsed;
         let fixed = match room {
             Some(id) => {
                 let r = self.room(actor, id).await?;
@@ -224,11 +348,6 @@ impl Fanxing {
                 Some(r)
             }
             None => None,
-        };
-        let grid = read_grid(filename, bytes).map_err(|k| Error::field("file", k))?;
-        let rows = match parse_export(&grid, platform) {
-            Ok(rows) => rows,
-            Err(errors) => return Ok(Err(errors)),
         };
         let (rooms, placed) = match fixed {
             Some(r) => {
@@ -240,6 +359,7 @@ impl Fanxing {
                 Err(errors) => return Ok(Err(errors)),
             },
         };
+        drop(grid);
         let meta = ImportMeta {
             platform,
             provenance,
@@ -251,6 +371,9 @@ impl Fanxing {
             .store()
             .import_live_sessions(&meta, &rooms, &placed)
             .await?;
+        if outcome.new > 0 {
+            self.impacts.clear();
+        }
         self.audit(
             actor,
             "analytics.import",
@@ -416,8 +539,12 @@ impl Fanxing {
         actor: &Actor,
         region: Option<crate::region::RegionCode>,
         outcome: Outcome,
-    ) -> Result<crate::impact::ImpactEstimate> {
+    ) -> Result<std::sync::Arc<crate::impact::ImpactEstimate>> {
         let code = actor.stats_region(region)?;
+        let key = (code.value(), outcome);
+        if let Some(e) = self.impacts.get(&key) {
+            return Ok(e);
+        }
         let (rooms, first, weeks) = self
             .store()
             .impact_panel(code.subtree(), Provenance::Official)
@@ -426,10 +553,13 @@ impl Fanxing {
             Some(first) => weekly_panel(&rooms, first, &weeks, outcome),
             None => Vec::new(),
         };
-        Ok(crate::impact::estimate(
+        drop(weeks);
+        let e = std::sync::Arc::new(crate::impact::estimate(
             &panel,
             &crate::impact::ImpactConfig::default(),
-        ))
+        ));
+        self.impacts.put(key, e.clone());
+        Ok(e)
     }
 
     /// The actor command-line imports run as: the programme office of the

@@ -380,9 +380,14 @@ mod tests {
         let start = crate::training::parse_date("2025-01-01").unwrap();
         let weeks = (cfg.months as usize * 31) / 7;
         let week_of = |ts: i64| ((ts - start) / (7 * 86_400)) as usize;
-        let month_week = |m: i64| {
-            let ts =
-                crate::training::parse_date(&format!("{}-{:02}-01", m / 100, m % 100)).unwrap();
+        let day_week = |d: i64| {
+            let ts = crate::training::parse_date(&format!(
+                "{}-{:02}-{:02}",
+                d / 10_000,
+                d / 100 % 100,
+                d % 100
+            ))
+            .unwrap();
             week_of(ts)
         };
         let mut out = Vec::new();
@@ -399,7 +404,7 @@ mod tests {
                 id: i as i64,
                 industry: r.draft.industry.clone(),
                 city: r.draft.region.value() / 100 * 100,
-                cohort: r.cohort.map(month_week),
+                cohort: r.cohort.map(day_week),
                 y: g.iter().map(|v| (1.0 + v).ln()).collect(),
             });
             gmv.push(g);
@@ -412,8 +417,9 @@ mod tests {
         let nj = crate::region::RegionCode::parse("320102").unwrap();
         (0..n)
             .map(|k| {
-                let month = 202_506 + (k % 4) as i64;
-                (k as i64 + 1, month, if k % 2 == 0 { sz } else { nj })
+                // Spread over June to September, on any day of the month.
+                let day = (202_506 + (k % 4) as i64) * 100 + 1 + (k * 7 % 28) as i64;
+                (k as i64 + 1, day, if k % 2 == 0 { sz } else { nj })
             })
             .collect()
     }

@@ -12,6 +12,7 @@ pub mod analytics;
 pub mod analytics_demo;
 pub mod analytics_service;
 pub mod auth;
+pub mod cache;
 pub mod calendar;
 pub mod curriculum;
 pub mod curriculum_service;

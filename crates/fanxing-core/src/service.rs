@@ -9,8 +9,11 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
+use crate::analytics_service::Outcome;
 use crate::auth::{require_in_range, Access, Actor, Role, User};
+use crate::cache::TtlCache;
 use crate::error::{Error, FieldError, Result};
+use crate::impact::ImpactEstimate;
 use crate::model::{
     OrgDraft, OrgId, OrgInput, OrgKind, Organisation, Person, PersonDraft, PersonId, PersonInput,
     Tier,
@@ -20,6 +23,7 @@ use crate::security::{self, FieldCipher};
 use crate::store::{
     AuditEntry, NewUser, OrgQuery, Page, PeopleQuery, PersonRow, RegionCount, SessionLookup, Store,
 };
+use crate::training_service::Dashboard;
 
 /// How long a log-in session lasts.
 pub const SESSION_TTL_SECS: i64 = 7 * 24 * 3600;
@@ -81,7 +85,10 @@ pub struct Fanxing {
     store: Arc<dyn Store>,
     cipher: FieldCipher,
     /// Recently computed dashboards, by (programme, region).
-    pub(crate) dashboards: Arc<crate::training_service::DashboardCache>,
+    pub(crate) dashboards: Arc<TtlCache<(crate::training::ProgrammeId, u32), Dashboard>>,
+    /// Recently computed impact estimates, by (region, outcome); cleared
+    /// by every analytics import.
+    pub(crate) impacts: Arc<TtlCache<(u32, Outcome), ImpactEstimate>>,
 }
 
 impl Fanxing {
@@ -89,7 +96,8 @@ impl Fanxing {
         Fanxing {
             store,
             cipher,
-            dashboards: Default::default(),
+            dashboards: Arc::new(TtlCache::new(crate::training_service::DASHBOARD_TTL)),
+            impacts: Arc::new(TtlCache::new(crate::analytics_service::IMPACT_TTL)),
         }
     }
 

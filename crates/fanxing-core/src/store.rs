@@ -588,11 +588,19 @@ pub trait AnalyticsStore: Send + Sync {
     async fn insert_room(&self, room: &RoomDraft, now: i64) -> Result<RoomId>;
     /// Inserts rooms (with their operators) in one transaction; ids in order.
     async fn insert_rooms_bulk(&self, rooms: &[RoomDraft], now: i64) -> Result<Vec<RoomId>>;
-    /// Operators who attended training: (person, first month attended
-    /// `YYYYMM` in Beijing time, region).
+    /// Operators who attended training: (person, first day attended
+    /// `YYYYMMDD` in Beijing time, region).
     async fn trained_operators(&self) -> Result<Vec<crate::analytics_demo::Trainee>>;
     async fn get_room(&self, id: RoomId) -> Result<Option<Room>>;
-    async fn list_rooms(&self, scope: RoomScope, offset: i64, limit: i64) -> Result<Page<Room>>;
+    /// Rooms in `scope` whose name or account contains `text` (all when
+    /// `None`), by id.
+    async fn list_rooms(
+        &self,
+        scope: RoomScope,
+        text: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page<Room>>;
     /// Rooms of `platform` with these account ids.
     async fn rooms_by_account(&self, platform: Platform, accounts: &[String]) -> Result<Vec<Room>>;
     /// Writes the sessions of one file in one transaction: a session already
@@ -605,7 +613,7 @@ pub trait AnalyticsStore: Send + Sync {
         rooms: &[Room],
         rows: &[(RoomId, LiveSessionRow)],
     ) -> Result<ImportOutcome>;
-    /// A room's sums over days `YYYYMMDD` (inclusive), from the daily rollup.
+    /// A room's sums over days `YYYYMMDD` (inclusive), from its sessions.
     async fn room_sums(
         &self,
         room: RoomId,
@@ -625,9 +633,9 @@ pub trait AnalyticsStore: Send + Sync {
     async fn peer_sums(&self, q: &PeerQuery) -> Result<Vec<(RoomId, Sums)>>;
     /// Every room in `range` with its weekly sums (one provenance), for the
     /// impact panel: the rooms (industry, region, when their operators were
-    /// first trained), the first day with data (days since 1970-01-01,
-    /// Beijing time; `None` without data), and (room, week since that day,
-    /// sums) rows.
+    /// first trained), the Monday that starts the first week with data
+    /// (days since 1970-01-01, Beijing time; `None` without data), and
+    /// (room, week since that day, sums) rows.
     async fn impact_panel(
         &self,
         range: RegionRange,

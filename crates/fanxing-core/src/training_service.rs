@@ -138,36 +138,6 @@ pub struct Dashboard {
     pub upcoming: Vec<Session>,
 }
 
-/// A computed dashboard and when it was computed.
-type Cached = (std::time::Instant, std::sync::Arc<Dashboard>);
-
-/// Dashboards by (programme, region code).
-#[derive(Default)]
-pub struct DashboardCache(std::sync::Mutex<std::collections::HashMap<(ProgrammeId, u32), Cached>>);
-
-impl DashboardCache {
-    fn get(&self, key: (ProgrammeId, u32)) -> Option<std::sync::Arc<Dashboard>> {
-        let map = self.0.lock().ok()?;
-        map.get(&key)
-            .filter(|(at, _)| at.elapsed() < DASHBOARD_TTL)
-            .map(|(_, d)| d.clone())
-    }
-
-    fn put(&self, key: (ProgrammeId, u32), d: std::sync::Arc<Dashboard>) {
-        if let Ok(mut map) = self.0.lock() {
-            map.retain(|_, (at, _)| at.elapsed() < DASHBOARD_TTL);
-            map.insert(key, (std::time::Instant::now(), d));
-        }
-    }
-
-    /// Forgets every dashboard (after a change they must show at once).
-    pub fn clear(&self) {
-        if let Ok(mut map) = self.0.lock() {
-            map.clear();
-        }
-    }
-}
-
 impl Fanxing {
     // ---- Programmes and targets --------------------------------------------
 
@@ -326,7 +296,7 @@ impl Fanxing {
     ) -> Result<std::sync::Arc<Dashboard>> {
         let code = actor.stats_region(region)?;
         let key = (programme, code.value());
-        if let Some(d) = self.dashboards.get(key) {
+        if let Some(d) = self.dashboards.get(&key) {
             return Ok(d);
         }
         let progress = self.progress(actor, programme, Some(code)).await?;

@@ -1,6 +1,6 @@
 //! Live rooms, their sessions, and the rollups kept current at import.
 //!
-//! Raw sessions live in `live_sessions`; `room_days`, `room_months` and
+//! Raw sessions live in `live_sessions`; `room_weeks`, `room_months` and
 //! `region_months` grow inside the importing transaction by exactly the
 //! sessions that were new, so a re-import changes nothing and the rollups
 //! always equal a fresh aggregation of the raw rows.
@@ -20,13 +20,19 @@ use fanxing_core::store::{
     AnalyticsStore, ImpactRoom, ImportMeta, Page, PeerQuery, RoomScope, StatQuery,
 };
 
-use crate::sql::Sql;
+use crate::sql::{like_contains, Sql};
 use crate::store::{bad, col, db, is_unique_violation, region_code, SqlStore};
 use crate::Backend;
 
 /// Days since 1970-01-01 of a Unix time, in Beijing time.
 fn epoch_day(ts: i64) -> i64 {
     (ts + fanxing_core::training::SHANGHAI_OFFSET_SECS).div_euclid(86_400)
+}
+
+/// Weeks (Monday to Sunday, Beijing time) of a Unix time, counted from the
+/// week of Monday 1970-01-05, as in `room_weeks`.
+fn week_of(ts: i64) -> i64 {
+    (epoch_day(ts) + 3).div_euclid(7)
 }
 
 /// The summed columns of the rollups, in [`sums_values`] order.
@@ -105,6 +111,15 @@ fn sum_select(t: &str) -> String {
         .join(", ")
 }
 
+/// [`sum_select`] over raw sessions: a session counts one.
+fn session_sums(t: &str) -> String {
+    sum_select(t).replacen(
+        &format!("CAST(COALESCE(SUM({t}.sessions), 0) AS BIGINT)"),
+        "CAST(COUNT(*) AS BIGINT)",
+        1,
+    )
+}
+
 const ROOM_SELECT: &str = "SELECT m.id, m.platform, m.account_id, m.name, m.org_id, m.industry, \
      m.size_tier, m.region, r.name AS region_name \
      FROM live_rooms m JOIN regions r ON r.code = m.region WHERE 1=1";
@@ -159,14 +174,74 @@ impl SqlStore {
             Backend::Postgres => "GREATEST",
         }
     }
+
+    /// The aggregate joining a group's texts with spaces, in this dialect.
+    fn join_texts(&self, expr: &str) -> String {
+        match self.backend_kind() {
+            Backend::Sqlite => format!("group_concat({expr}, ' ')"),
+            Backend::Postgres => format!("string_agg({expr}, ' ')"),
+        }
+    }
+}
+
+/// One week of `room_weeks` packed as `week:sessions:…:ad_spend_fen` (the
+/// [`SUM_COLS`] in order), so that a room's weeks travel as one row.
+fn packed_week(t: &str) -> String {
+    std::iter::once(format!("CAST({t}.week AS TEXT)"))
+        .chain(SUM_COLS.iter().map(|c| format!("CAST({t}.{c} AS TEXT)")))
+        .collect::<Vec<_>>()
+        .join(" || ':' || ")
+}
+
+/// The weeks of one room from the text [`packed_week`] built.
+fn unpack_weeks(room: RoomId, text: &str, out: &mut Vec<(RoomId, i64, Sums)>) -> Result<()> {
+    for item in text.split_ascii_whitespace() {
+        let mut v = [0i64; 17];
+        let mut n = 0;
+        for part in item.split(':') {
+            let slot = v.get_mut(n).ok_or_else(|| bad("week", item))?;
+            *slot = part.parse().map_err(|_| bad("week", item))?;
+            n += 1;
+        }
+        if n != v.len() {
+            return Err(bad("week", item));
+        }
+        out.push((
+            room,
+            v[0],
+            Sums {
+                sessions: v[1],
+                duration_s: v[2],
+                views: v[3],
+                viewers: v[4],
+                peak_online: v[5],
+                watch_s: v[6],
+                comment_users: v[7],
+                likes: v[8],
+                new_followers: v[9],
+                exposure_users: v[10],
+                click_users: v[11],
+                buyers: v[12],
+                orders: v[13],
+                gmv_fen: v[14],
+                refund_fen: v[15],
+                ad_spend_fen: v[16],
+            },
+        ));
+    }
+    Ok(())
 }
 
 /// Rows per multi-row INSERT of small rows (at most 24 parameters each).
 const CHUNK: usize = 40;
-/// Rows per multi-row INSERT of sessions (22 parameters each: 4,400 per
-/// statement, within SQLite's 32,766 and PostgreSQL's 65,535; see `Sql::on`
-/// for why SQLite gets anonymous parameters).
-const SESSION_CHUNK: usize = 200;
+/// Rows per multi-row INSERT of sessions, 22 parameters each: within
+/// SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement (see
+/// `Sql::on` for why SQLite gets anonymous parameters). Fewer, larger
+/// statements mean fewer trips to the database.
+const SESSION_CHUNK_SQLITE: usize = 1_000;
+const SESSION_CHUNK_POSTGRES: usize = 2_000;
+/// Session ids looked up per statement.
+const LOOKUP_CHUNK: usize = 2_000;
 
 #[async_trait]
 impl AnalyticsStore for SqlStore {
@@ -292,7 +367,7 @@ impl AnalyticsStore for SqlStore {
                 let first: i64 = col(r, "first_at")?;
                 Ok((
                     col(r, "person_id")?,
-                    day_of(first) / 100,
+                    day_of(first),
                     region_code(col(r, "region")?)?,
                 ))
             })
@@ -308,8 +383,22 @@ impl AnalyticsStore for SqlStore {
         Ok(self.with_operators(vec![room_from(&row)?]).await?.pop())
     }
 
-    async fn list_rooms(&self, scope: RoomScope, offset: i64, limit: i64) -> Result<Page<Room>> {
+    async fn list_rooms(
+        &self,
+        scope: RoomScope,
+        text: Option<&str>,
+        offset: i64,
+        limit: i64,
+    ) -> Result<Page<Room>> {
         let mut filter = Sql::new("");
+        if let Some(t) = text {
+            filter
+                .push(" AND (m.name LIKE ")
+                .bind(like_contains(t))
+                .push(" ESCAPE '\\' OR m.account_id LIKE ")
+                .bind(like_contains(t))
+                .push(" ESCAPE '\\')");
+        }
         match scope {
             RoomScope::Regions(range) => {
                 filter
@@ -407,14 +496,44 @@ impl AnalyticsStore for SqlStore {
             .push(") RETURNING id");
         let import_id: i64 = col(&q.query().fetch_one(&mut *tx).await.map_err(db)?, "id")?;
 
-        // The raw sessions; those stored before are left alone.
-        let mut new_ids: HashSet<String> = HashSet::new();
-        for chunk in rows.chunks(SESSION_CHUNK) {
-            let mut q = Sql::new(
+        // The raw sessions; those stored before are left alone. Which are
+        // stored is asked first (on a first import: none), so that the
+        // inserts need not send every new id back.
+        let mut stored: HashSet<String> = HashSet::new();
+        for chunk in rows.chunks(LOOKUP_CHUNK) {
+            let mut q = Sql::new_on(
+                "SELECT platform_session_id FROM live_sessions WHERE platform = ",
+                self.backend_kind(),
+            );
+            q.bind(meta.platform.as_str())
+                .push(" AND platform_session_id IN (");
+            for (n, (_, r)) in chunk.iter().enumerate() {
+                if n > 0 {
+                    q.push(", ");
+                }
+                q.bind(r.platform_session_id.as_str());
+            }
+            q.push(")");
+            let q = q.on(self.backend_kind());
+            for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
+                stored.insert(col(&row, "platform_session_id")?);
+            }
+        }
+        let fresh: Vec<&(RoomId, LiveSessionRow)> = rows
+            .iter()
+            .filter(|(_, r)| !stored.contains(r.platform_session_id.as_str()))
+            .collect();
+        let per_statement = match self.backend_kind() {
+            Backend::Sqlite => SESSION_CHUNK_SQLITE,
+            Backend::Postgres => SESSION_CHUNK_POSTGRES,
+        };
+        for chunk in fresh.chunks(per_statement) {
+            let mut q = Sql::new_on(
                 "INSERT INTO live_sessions (room_id, platform, platform_session_id, provenance, \
                  import_id, started_at, day, duration_s, views, viewers, peak_online, watch_s, \
                  comment_users, likes, new_followers, exposure_users, click_users, buyers, orders, \
                  gmv_fen, refund_fen, ad_spend_fen) VALUES ",
+                self.backend_kind(),
             );
             for (n, (room, r)) in chunk.iter().enumerate() {
                 q.push(if n == 0 { "(" } else { ", (" })
@@ -452,32 +571,36 @@ impl AnalyticsStore for SqlStore {
                 }
                 q.push(")");
             }
-            q.push(
-                " ON CONFLICT (platform, platform_session_id) DO NOTHING \
-                 RETURNING platform_session_id",
-            );
-            let q = q.on(self.backend_kind());
-            for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
-                new_ids.insert(col(&row, "platform_session_id")?);
+            // A concurrent import of the same sessions may have committed
+            // since the lookup (PostgreSQL): then this one stops, whole.
+            q.push(" ON CONFLICT (platform, platform_session_id) DO NOTHING");
+            let done = q
+                .on(self.backend_kind())
+                .query()
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected();
+            if done != chunk.len() as u64 {
+                return Err(Error::Conflict(FieldError::new(
+                    "file",
+                    "analytics.concurrent_import",
+                )));
             }
         }
-
         // The rollups grow by the new sessions.
-        let mut days: HashMap<(RoomId, i64), (i64, Sums)> = HashMap::new();
+        let mut weeks: HashMap<(RoomId, i64), Sums> = HashMap::new();
         let mut months: HashMap<(RoomId, i64), Sums> = HashMap::new();
         let mut cells: HashMap<(i64, String, i64), (i64, Sums)> = HashMap::new();
-        for (room, r) in rows {
-            if !new_ids.contains(&r.platform_session_id) {
-                continue;
-            }
+        for (room, r) in &fresh {
             let m = rooms
                 .get(room)
                 .ok_or_else(|| Error::Store(format!("room {room} not given to the import")))?;
             let day = day_of(r.started_at);
             let month = day / 100;
-            days.entry((*room, day))
-                .or_insert_with(|| (epoch_day(r.started_at), Sums::default()))
-                .1
+            weeks
+                .entry((*room, week_of(r.started_at)))
+                .or_default()
                 .add(r);
             months.entry((*room, month)).or_default().add(r);
             cells
@@ -490,7 +613,10 @@ impl AnalyticsStore for SqlStore {
         let pairs: Vec<(RoomId, i64)> = months.keys().copied().collect();
         let mut known: HashSet<(RoomId, i64)> = HashSet::new();
         for chunk in pairs.chunks(CHUNK) {
-            let mut q = Sql::new("SELECT room_id, month FROM room_months WHERE provenance = ");
+            let mut q = Sql::new_on(
+                "SELECT room_id, month FROM room_months WHERE provenance = ",
+                self.backend_kind(),
+            );
             q.bind(prov).push(" AND (");
             for (n, (room, month)) in chunk.iter().enumerate() {
                 q.push(if n == 0 { "(" } else { " OR (" })
@@ -530,18 +656,17 @@ impl AnalyticsStore for SqlStore {
                 .join(", ")
         };
         let cols = SUM_COLS.join(", ");
-        let day_rows: Vec<(&(RoomId, i64), &(i64, Sums))> = days.iter().collect();
-        for chunk in day_rows.chunks(CHUNK) {
-            let mut q = Sql::new(&format!(
-                "INSERT INTO room_days (room_id, day, epoch_day, provenance, {cols}) VALUES "
-            ));
-            for (n, ((room, day), (epoch, s))) in chunk.iter().enumerate() {
+        let week_rows: Vec<(&(RoomId, i64), &Sums)> = weeks.iter().collect();
+        for chunk in week_rows.chunks(CHUNK) {
+            let mut q = Sql::new_on(
+                &format!("INSERT INTO room_weeks (room_id, week, provenance, {cols}) VALUES "),
+                self.backend_kind(),
+            );
+            for (n, ((room, week), s)) in chunk.iter().enumerate() {
                 q.push(if n == 0 { "(" } else { ", (" })
                     .bind(*room)
                     .push(", ")
-                    .bind(*day)
-                    .push(", ")
-                    .bind(*epoch)
+                    .bind(*week)
                     .push(", ")
                     .bind(prov);
                 for v in sums_values(s) {
@@ -550,8 +675,8 @@ impl AnalyticsStore for SqlStore {
                 q.push(")");
             }
             q.push(&format!(
-                " ON CONFLICT (room_id, day, provenance) DO UPDATE SET {}",
-                update("room_days")
+                " ON CONFLICT (room_id, week, provenance) DO UPDATE SET {}",
+                update("room_weeks")
             ));
             q.on(self.backend_kind())
                 .query()
@@ -560,9 +685,10 @@ impl AnalyticsStore for SqlStore {
                 .map_err(db)?;
         }
         for chunk in pairs.chunks(CHUNK) {
-            let mut q = Sql::new(&format!(
-                "INSERT INTO room_months (room_id, month, provenance, {cols}) VALUES "
-            ));
+            let mut q = Sql::new_on(
+                &format!("INSERT INTO room_months (room_id, month, provenance, {cols}) VALUES "),
+                self.backend_kind(),
+            );
             for (n, (room, month)) in chunk.iter().enumerate() {
                 q.push(if n == 0 { "(" } else { ", (" })
                     .bind(*room)
@@ -587,10 +713,13 @@ impl AnalyticsStore for SqlStore {
         }
         let cell_rows: Vec<(&(i64, String, i64), &(i64, Sums))> = cells.iter().collect();
         for chunk in cell_rows.chunks(CHUNK) {
-            let mut q = Sql::new(&format!(
+            let mut q = Sql::new_on(
+                &format!(
                 "INSERT INTO region_months (region, industry, platform, month, provenance, rooms, \
                  {cols}) VALUES "
-            ));
+            ),
+                self.backend_kind(),
+            );
             for (n, ((region, industry, month), (new_rooms, s))) in chunk.iter().enumerate() {
                 q.push(if n == 0 { "(" } else { ", (" })
                     .bind(*region)
@@ -621,7 +750,7 @@ impl AnalyticsStore for SqlStore {
                 .map_err(db)?;
         }
         let mut q = Sql::new("UPDATE analytics_imports SET rows_new = ");
-        q.bind(new_ids.len() as i64)
+        q.bind(fresh.len() as i64)
             .push(" WHERE id = ")
             .bind(import_id);
         q.query().execute(&mut *tx).await.map_err(db)?;
@@ -629,7 +758,7 @@ impl AnalyticsStore for SqlStore {
         Ok(ImportOutcome {
             import_id,
             rows: rows.len(),
-            new: new_ids.len(),
+            new: fresh.len(),
         })
     }
 
@@ -641,8 +770,8 @@ impl AnalyticsStore for SqlStore {
         to_day: i64,
     ) -> Result<Sums> {
         let mut q = Sql::new(&format!(
-            "SELECT {} FROM room_days d WHERE d.room_id = ",
-            sum_select("d")
+            "SELECT {} FROM live_sessions d WHERE d.room_id = ",
+            session_sums("d")
         ));
         q.bind(room)
             .push(" AND d.provenance = ")
@@ -663,12 +792,8 @@ impl AnalyticsStore for SqlStore {
         to_day: i64,
     ) -> Result<Vec<(i64, Sums)>> {
         let mut q = Sql::new(&format!(
-            "SELECT d.day, {} FROM room_days d WHERE d.room_id = ",
-            SUM_COLS
-                .iter()
-                .map(|c| format!("d.{c}"))
-                .collect::<Vec<_>>()
-                .join(", ")
+            "SELECT d.day, {} FROM live_sessions d WHERE d.room_id = ",
+            session_sums("d")
         ));
         q.bind(room)
             .push(" AND d.provenance = ")
@@ -677,7 +802,7 @@ impl AnalyticsStore for SqlStore {
             .bind(from_day)
             .push(" AND ")
             .bind(to_day)
-            .push(" ORDER BY d.day");
+            .push(" GROUP BY d.day ORDER BY d.day");
         q.query()
             .fetch_all(self.pool())
             .await
@@ -748,44 +873,32 @@ impl AnalyticsStore for SqlStore {
                 })
             })
             .collect::<Result<Vec<_>>>()?;
-        let mut q = Sql::new(
-            "SELECT MIN(d.epoch_day) AS first FROM room_days d JOIN live_rooms m ON m.id = d.room_id \
-             WHERE d.provenance = ",
-        );
-        q.bind(provenance.as_str())
-            .push(" AND m.region BETWEEN ")
-            .bind(range.lo as i64)
-            .push(" AND ")
-            .bind(range.hi as i64);
-        let first: Option<i64> = col(
-            &q.query().fetch_one(self.pool()).await.map_err(db)?,
-            "first",
-        )?;
-        let Some(first) = first else {
-            return Ok((rooms, None, Vec::new()));
-        };
-        // Weeks summed in SQL: a city's room-days stay in the database.
-        let week = format!("(d.epoch_day - {first}) / 7");
+        // A room's weeks come packed in one row: a city has hundreds of
+        // thousands of room-weeks, and rows cost far more than bytes.
         let mut q = Sql::new(&format!(
-            "SELECT d.room_id, {week} AS w, {} FROM room_days d JOIN live_rooms m ON m.id = d.room_id \
-             WHERE d.provenance = ",
-            sum_select("d")
+            "SELECT d.room_id, {} AS weeks FROM room_weeks d \
+             JOIN live_rooms m ON m.id = d.room_id WHERE d.provenance = ",
+            self.join_texts(&packed_week("d"))
         ));
         q.bind(provenance.as_str())
             .push(" AND m.region BETWEEN ")
             .bind(range.lo as i64)
             .push(" AND ")
             .bind(range.hi as i64)
-            .push(&format!(" GROUP BY d.room_id, {week}"));
-        let weeks = q
-            .query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| Ok((col(r, "room_id")?, col(r, "w")?, sums_from(r)?)))
-            .collect::<Result<Vec<_>>>()?;
-        Ok((rooms, Some(first), weeks))
+            .push(" GROUP BY d.room_id");
+        let mut weeks = Vec::new();
+        for r in q.query().fetch_all(self.pool()).await.map_err(db)? {
+            let text: String = col(&r, "weeks")?;
+            unpack_weeks(col(&r, "room_id")?, &text, &mut weeks)?;
+        }
+        let Some(first) = weeks.iter().map(|(_, w, _)| *w).min() else {
+            return Ok((rooms, None, Vec::new()));
+        };
+        for (_, w, _) in &mut weeks {
+            *w -= first;
+        }
+        // The Monday that starts the first week, in days since 1970-01-01.
+        Ok((rooms, Some(first * 7 - 3), weeks))
     }
 
     async fn region_stats(&self, s: &StatQuery) -> Result<Vec<StatLine>> {
@@ -863,5 +976,38 @@ impl AnalyticsStore for SqlStore {
             }
         }
         Ok(lines)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn weeks_unpack_in_column_order_and_refuse_damage() {
+        let mut out = Vec::new();
+        let cols = (1..=16)
+            .map(|n| n.to_string())
+            .collect::<Vec<_>>()
+            .join(":");
+        unpack_weeks(7, &format!("2900:{cols} 2901:{cols}"), &mut out).unwrap();
+        assert_eq!(out.len(), 2);
+        assert_eq!((out[1].0, out[1].1), (7, 2901));
+        assert_eq!(
+            sums_values(&out[0].2).to_vec(),
+            (1..=16).collect::<Vec<i64>>()
+        );
+        assert!(unpack_weeks(7, "2900:1:2", &mut out).is_err(), "too few");
+        assert!(unpack_weeks(7, &format!("2900:{cols}:17"), &mut out).is_err());
+        assert!(unpack_weeks(7, &format!("x:{cols}"), &mut out).is_err());
+    }
+
+    #[test]
+    fn weeks_start_on_monday_beijing_time() {
+        // 2025-06-02 is a Monday: 00:30 Beijing is still Sunday in UTC.
+        let monday = 1_748_795_400; // 2025-06-01T16:30:00Z
+        assert_eq!(week_of(monday), week_of(monday + 6 * 86_400 + 23 * 3600));
+        assert_eq!(week_of(monday) - 1, week_of(monday - 3_600));
+        assert_eq!(week_of(monday) * 7 - 3, epoch_day(monday));
     }
 }

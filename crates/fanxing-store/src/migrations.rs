@@ -49,6 +49,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0006_attendance_days.sql"),
         include_str!("../migrations/postgres/0006_attendance_days.sql"),
     ),
+    (
+        7,
+        "room_weeks",
+        include_str!("../migrations/sqlite/0007_room_weeks.sql"),
+        include_str!("../migrations/postgres/0007_room_weeks.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

@@ -56,6 +56,8 @@ impl From<Option<Vec<u8>>> for Arg {
 pub struct Sql {
     pub text: String,
     args: Vec<Arg>,
+    /// Placeholders written as anonymous `?` (SQLite; see [`Sql::on`]).
+    anonymous: bool,
 }
 
 impl Sql {
@@ -63,6 +65,17 @@ impl Sql {
         Sql {
             text: text.to_string(),
             args: Vec::new(),
+            anonymous: false,
+        }
+    }
+
+    /// A statement written from the start as `backend` binds it fastest
+    /// (as [`Sql::on`] would rewrite it), for statements with thousands of
+    /// parameters.
+    pub fn new_on(text: &str, backend: crate::Backend) -> Sql {
+        Sql {
+            anonymous: backend == crate::Backend::Sqlite,
+            ..Sql::new(text)
         }
     }
 
@@ -72,6 +85,7 @@ impl Sql {
         Sql {
             text,
             args: other.args.clone(),
+            anonymous: other.anonymous,
         }
     }
 
@@ -84,7 +98,12 @@ impl Sql {
     /// Appends a placeholder bound to `v`.
     pub fn bind(&mut self, v: impl Into<Arg>) -> &mut Self {
         self.args.push(v.into());
-        self.text.push_str(&format!("${}", self.args.len()));
+        if self.anonymous {
+            self.text.push('?');
+        } else {
+            use std::fmt::Write;
+            let _ = write!(self.text, "${}", self.args.len());
+        }
         self
     }
 
@@ -115,7 +134,7 @@ impl Sql {
     /// sound because `bind` numbers parameters in order, each used once,
     /// and values are never spliced into the text.
     pub fn on(mut self, backend: crate::Backend) -> Sql {
-        if backend == crate::Backend::Sqlite {
+        if backend == crate::Backend::Sqlite && !self.anonymous {
             let mut out = String::with_capacity(self.text.len());
             let mut chars = self.text.chars().peekable();
             while let Some(c) = chars.next() {
@@ -139,8 +158,8 @@ impl Sql {
         for a in &self.args {
             q = match a {
                 Arg::Int(v) => q.bind(*v),
-                Arg::Text(v) => q.bind(v.clone()),
-                Arg::Blob(v) => q.bind(v.clone()),
+                Arg::Text(v) => q.bind(v.as_deref()),
+                Arg::Blob(v) => q.bind(v.as_deref()),
             };
         }
         q
@@ -177,13 +196,17 @@ mod placeholder_tests {
             .push(", ")
             .bind("y")
             .push(")");
-        let sqlite = Sql {
-            text: q.text.clone(),
-            args: q.args.clone(),
-        }
-        .on(crate::Backend::Sqlite);
+        let sqlite = Sql::with_text(&q, q.text.clone()).on(crate::Backend::Sqlite);
         assert_eq!(sqlite.text, "INSERT INTO t (a, b) VALUES (?, ?), (?, ?)");
         assert_eq!(sqlite.args.len(), 4);
+        // Written anonymously from the start, the same text.
+        let mut direct = Sql::new_on("INSERT INTO t (a, b) VALUES ", crate::Backend::Sqlite);
+        direct.push("(").bind(1).push(", ").bind("x").push(")");
+        assert_eq!(direct.text, "INSERT INTO t (a, b) VALUES (?, ?)");
+        assert_eq!(
+            direct.on(crate::Backend::Sqlite).text,
+            "INSERT INTO t (a, b) VALUES (?, ?)"
+        );
         let pg = q.on(crate::Backend::Postgres);
         assert_eq!(pg.text, "INSERT INTO t (a, b) VALUES ($1, $2), ($3, $4)");
     }

@@ -22,6 +22,7 @@ type ApiResult<T> = Result<Json<T>, ApiError>;
 #[derive(Deserialize)]
 pub struct PageQuery {
     page: Option<i64>,
+    q: Option<String>,
 }
 
 pub async fn rooms(
@@ -30,7 +31,7 @@ pub async fn rooms(
     Query(q): Query<PageQuery>,
 ) -> ApiResult<Page<Room>> {
     s.app
-        .rooms(&c.actor, q.page.unwrap_or(1))
+        .rooms(&c.actor, q.q.as_deref(), q.page.unwrap_or(1))
         .await
         .map(Json)
         .map_err(|e| c.err(e))
@@ -174,7 +175,7 @@ pub async fn impact(
     s.app
         .training_impact(&c.actor, region, outcome)
         .await
-        .map(Json)
+        .map(|e| Json(e.as_ref().clone()))
         .map_err(|e| c.err(e))
 }
 
@@ -251,7 +252,7 @@ pub async fn import_sessions(
     body: axum::body::Bytes,
 ) -> Result<Json<ImportOutcome>, Response> {
     s.app
-        .rooms(&c.actor, 1)
+        .rooms(&c.actor, None, 1)
         .await
         .map_err(|e| c.err(e).into_response())?;
     import(&s, &c, None, &q, &body).await

@@ -96,6 +96,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/certificates"),
     ("GET", "/certificates.zip"),
     ("GET", "/rooms"),
+    ("POST", "/rooms"),
+    ("GET", "/rooms/new"),
     ("GET", "/rooms/{id}"),
     ("POST", "/rooms/{id}/sessions"),
     ("GET", "/live-stats"),
@@ -299,7 +301,8 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/certificates", get(pc::office_certificates))
         .route("/certificates.zip", get(pc::certificates_zip))
-        .route("/rooms", get(pa::rooms))
+        .route("/rooms", get(pa::rooms).post(pa::create_room))
+        .route("/rooms/new", get(pa::new_room))
         .route("/rooms/{id}", get(pa::room))
         .route(
             "/rooms/{id}/sessions",

@@ -29,7 +29,7 @@ pub(crate) fn render(ctx: &Ctx, t: &impl Template) -> PageResult {
         .map_err(|e| PageError::new(ctx, Error::Store(format!("template: {e}"))))
 }
 
-fn render_status(ctx: &Ctx, status: StatusCode, t: &impl Template) -> PageResult {
+pub(crate) fn render_status(ctx: &Ctx, status: StatusCode, t: &impl Template) -> PageResult {
     let mut res = render(ctx, t)?;
     *res.status_mut() = status;
     Ok(res)
@@ -102,7 +102,7 @@ pub(crate) fn field(form: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
-fn opt_field(form: &[(String, String)], name: &str) -> Option<String> {
+pub(crate) fn opt_field(form: &[(String, String)], name: &str) -> Option<String> {
     Some(field(form, name)).filter(|v| !v.trim().is_empty())
 }
 

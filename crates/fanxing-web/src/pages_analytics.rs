@@ -5,8 +5,8 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use fanxing_core::analytics::{Benchmark, Finding, Kpi, Provenance, Room, StatGroup};
-use fanxing_core::analytics_service::StatReport;
+use fanxing_core::analytics::{Benchmark, Finding, Kpi, Provenance, Room, RoomInput, StatGroup};
+use fanxing_core::analytics_service::{Outcome, StatReport};
 use fanxing_core::store::Page;
 use fanxing_core::Error;
 use serde::Deserialize;
@@ -43,6 +43,8 @@ pub struct AnalyticsQuery {
     region: Option<String>,
     provenance: Option<String>,
     imported: Option<String>,
+    outcome: Option<String>,
+    q: Option<String>,
 }
 
 /// `YYYY-MM` as `YYYYMM`, or the default; a malformed value is a field error.
@@ -61,6 +63,9 @@ struct RoomsPage<'a> {
     rooms: Page<Room>,
     pager: Pager,
     is_office: bool,
+    /// Offices that may add rooms.
+    can_create: bool,
+    q: String,
 }
 
 pub async fn rooms(
@@ -75,18 +80,27 @@ pub async fn rooms(
         .and_then(|p| p.parse::<i64>().ok())
         .unwrap_or(1)
         .max(1);
+    let text = q.q.clone().unwrap_or_default();
     let rooms = state
         .app
-        .rooms(actor, page)
+        .rooms(actor, Some(&text), page)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
     let per = fanxing_core::analytics_service::ROOMS_PER_PAGE;
     let pages = ((rooms.total + per - 1) / per).max(1);
+    let link = |p: i64| {
+        let mut s = format!("/rooms?page={p}");
+        if !text.trim().is_empty() {
+            s.push_str("&q=");
+            s.push_str(&crate::error::urlencode(text.trim()));
+        }
+        s
+    };
     let pager = Pager {
         page,
         pages,
-        prev: (page > 1).then(|| format!("/rooms?page={}", page - 1)),
-        next: (page < pages).then(|| format!("/rooms?page={}", page + 1)),
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page < pages).then(|| link(page + 1)),
     };
     render(
         &ctx,
@@ -95,6 +109,8 @@ pub async fn rooms(
             rooms,
             pager,
             is_office: actor.office_range().is_some(),
+            can_create: actor.write_range().is_ok(),
+            q: text.clone(),
         },
     )
 }
@@ -333,17 +349,88 @@ struct StatsPage<'a> {
     total: StatRow,
     trend: String,
     impact: Option<ImpactView>,
+    outcome: &'static str,
 }
 
-/// The impact section of the statistics page.
-struct ImpactView {
-    verdict: String,
-    att: String,
-    ci: String,
-    naive: String,
-    treated: usize,
-    controls: usize,
-    chart: String,
+/// The training-impact card, on the statistics page and the programme
+/// dashboard (`impact_card.html`).
+pub(crate) struct ImpactView {
+    pub verdict: String,
+    pub effect_label: String,
+    pub att: String,
+    pub ci: String,
+    pub naive: String,
+    pub treated: usize,
+    pub controls: usize,
+    pub chart: String,
+    /// Every outcome with its name, its link and whether it is this one.
+    pub outcomes: Vec<(String, String, bool)>,
+    /// Where the whole statistics page for the region is.
+    pub details: String,
+}
+
+impl ImpactView {
+    /// The card for `e`, or `None` when there are no trained rooms to speak
+    /// of. `link` makes the outcome links (given the outcome's code).
+    pub(crate) fn new(
+        ctx: &Ctx,
+        e: &fanxing_core::impact::ImpactEstimate,
+        outcome: Outcome,
+        region: &str,
+        link: impl Fn(&str) -> String,
+    ) -> Option<ImpactView> {
+        if e.treated == 0 {
+            return None;
+        }
+        let name = ctx.t(outcome.label_key());
+        // Log GMV reads as a percentage; the others in their own units.
+        let show = |v: f64| {
+            if !v.is_finite() {
+                return "—".to_string();
+            }
+            match outcome {
+                Outcome::LogGmv => format!("{:+.1}%", (v.exp() - 1.0) * 100.0),
+                Outcome::Gpm => format!("{v:+.2}"),
+                Outcome::ViewToOrder => format!("{:+.2} pp", v * 100.0),
+                Outcome::Sessions => format!("{v:+.2}"),
+            }
+        };
+        Some(ImpactView {
+            verdict: ctx.tf(e.verdict.label_key(), &[("outcome", name)]),
+            effect_label: ctx.tf("impact.effect", &[("outcome", name)]),
+            att: show(e.att),
+            ci: format!("{} … {}", show(e.lo), show(e.hi)),
+            naive: show(e.naive),
+            treated: e.treated,
+            controls: e.controls,
+            chart: crate::charts::event_study(
+                &e.event
+                    .iter()
+                    .map(|p| (p.e, p.att, p.lo, p.hi))
+                    .collect::<Vec<_>>(),
+                &format!("{} · {name}", ctx.t("impact.title")),
+            ),
+            outcomes: Outcome::ALL
+                .iter()
+                .map(|o| {
+                    (
+                        ctx.t(o.label_key()).to_string(),
+                        link(o.as_str()),
+                        *o == outcome,
+                    )
+                })
+                .collect(),
+            details: format!("/live-stats?region={region}"),
+        })
+    }
+}
+
+/// The `outcome` parameter: log GMV unless given.
+pub(crate) fn outcome_param(raw: Option<&str>) -> Result<Outcome, Error> {
+    match raw.filter(|v| !v.is_empty()) {
+        None => Ok(Outcome::LogGmv),
+        Some(v) => Outcome::parse(v).ok_or_else(|| Error::field("outcome", "error.choice")),
+    }
 }
 
 fn stat_row(name: String, s: &StatReport, href: Option<String>) -> StatRow {
@@ -461,37 +548,14 @@ pub async fn live_stats(
             format!("{}-{:02}", m / 100, m % 100)
         }
     };
-    let impact = state
+    let outcome = outcome_param(q.outcome.as_deref()).map_err(err)?;
+    let estimate = state
         .app
-        .training_impact(
-            actor,
-            Some(code),
-            fanxing_core::analytics_service::Outcome::LogGmv,
-        )
+        .training_impact(actor, Some(code), outcome)
         .await
         .map_err(err)?;
-    let pct = |v: f64| {
-        if v.is_finite() {
-            format!("{:+.1}%", (v.exp() - 1.0) * 100.0)
-        } else {
-            "—".into()
-        }
-    };
-    let impact = (impact.treated > 0).then(|| ImpactView {
-        verdict: ctx.t(impact.verdict.label_key()).to_string(),
-        att: pct(impact.att),
-        ci: format!("{} … {}", pct(impact.lo), pct(impact.hi)),
-        naive: pct(impact.naive),
-        treated: impact.treated,
-        controls: impact.controls,
-        chart: crate::charts::event_study(
-            &impact
-                .event
-                .iter()
-                .map(|p| (p.e, p.att, p.lo, p.hi))
-                .collect::<Vec<_>>(),
-            ctx.t("impact.title"),
-        ),
+    let impact = ImpactView::new(&ctx, &estimate, outcome, &code.to_string(), |o| {
+        format!("{}&outcome={o}#impact", qs(&code.to_string()))
     });
     render(
         &ctx,
@@ -521,6 +585,150 @@ pub async fn live_stats(
             total: stat_row(ctx.t("analytics.total").to_string(), &total, None),
             trend,
             impact,
+            outcome: outcome.as_str(),
         },
     )
+}
+
+// ---- A new room --------------------------------------------------------------
+
+#[derive(Template)]
+#[template(path = "room_form.html")]
+struct RoomFormPage<'a> {
+    ctx: &'a Ctx,
+    v: RoomInput,
+    /// The followers field as typed.
+    followers: String,
+    /// The operators' mobiles as typed, one per line.
+    mobiles: String,
+    errors: fanxing_core::error::FieldErrors,
+    platforms: Vec<crate::pages::Choice>,
+    tiers: Vec<crate::pages::Choice>,
+    industries: Vec<&'static str>,
+    regions: Vec<crate::pages::Choice>,
+}
+
+impl RoomFormPage<'_> {
+    fn err(&self, field: &str) -> Option<String> {
+        self.errors.get(field).map(|e| e.message(self.ctx.lang))
+    }
+}
+
+async fn room_form(
+    state: &AppState,
+    ctx: &Ctx,
+    v: RoomInput,
+    followers: String,
+    mobiles: String,
+    errors: fanxing_core::error::FieldErrors,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let regions = state
+        .app
+        .regions_in_scope(actor)
+        .await
+        .map_err(|e| PageError::new(ctx, e))?;
+    let choice = |value: &str, label: &str| crate::pages::Choice {
+        value: value.to_string(),
+        label: label.to_string(),
+    };
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    crate::pages::render_status(
+        ctx,
+        status,
+        &RoomFormPage {
+            ctx,
+            v,
+            followers,
+            mobiles,
+            errors,
+            platforms: fanxing_core::analytics::Platform::ALL
+                .iter()
+                .map(|p| choice(p.as_str(), ctx.t(p.label_key())))
+                .collect(),
+            tiers: fanxing_core::analytics::SizeTier::ALL
+                .iter()
+                .map(|t| choice(t.as_str(), ctx.t(t.label_key())))
+                .collect(),
+            industries: fanxing_core::analytics_demo::INDUSTRIES
+                .iter()
+                .map(|i| i.0)
+                .collect(),
+            regions: crate::pages::region_choices(&regions),
+        },
+    )
+}
+
+/// The form for a new room (offices).
+pub async fn new_room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let actor = ctx.actor()?;
+    actor.write_range().map_err(|e| PageError::new(&ctx, e))?;
+    let v = RoomInput {
+        platform: "douyin".into(),
+        region: actor.user.region.map(|r| r.to_string()).unwrap_or_default(),
+        ..Default::default()
+    };
+    room_form(
+        &state,
+        &ctx,
+        v,
+        String::new(),
+        String::new(),
+        Default::default(),
+    )
+    .await
+}
+
+/// Creates a room from the form; its page next, or the form with errors.
+pub async fn create_room(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> PageResult {
+    use crate::pages::field;
+    let actor = ctx.actor()?;
+    ctx.check_csrf(&field(&form, "csrf"))?;
+    let followers = field(&form, "followers").trim().to_string();
+    let mobiles = field(&form, "operators");
+    let mut input = RoomInput {
+        platform: field(&form, "platform"),
+        account_id: field(&form, "account_id"),
+        name: field(&form, "name"),
+        org_id: None,
+        industry: field(&form, "industry"),
+        size_tier: field(&form, "size_tier"),
+        followers: None,
+        region: field(&form, "region"),
+        operators: Vec::new(),
+        operator_mobiles: mobiles
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(str::to_string)
+            .collect(),
+    };
+    if !followers.is_empty() {
+        match fanxing_core::analytics::parse_count_text(&followers) {
+            Some(n) => input.followers = Some(n),
+            None => {
+                let errors =
+                    fanxing_core::error::FieldErrors(vec![fanxing_core::error::FieldError::new(
+                        "followers",
+                        "room.followers_bad",
+                    )]);
+                return room_form(&state, &ctx, input, followers, mobiles, errors).await;
+            }
+        }
+    }
+    match state.app.create_room(actor, &input).await {
+        Ok(r) => Ok(Redirect::to(&format!("/rooms/{}", r.id)).into_response()),
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+            room_form(&state, &ctx, input, followers, mobiles, e.fields()).await
+        }
+        Err(e) => Err(PageError::new(&ctx, e)),
+    }
 }

@@ -47,6 +47,7 @@ pub struct ListQuery {
     region: Option<String>,
     page: Option<i64>,
     saved: Option<String>,
+    outcome: Option<String>,
 }
 
 #[derive(Template)]
@@ -533,6 +534,8 @@ struct ProgrammePage<'a> {
     burn_up: String,
     laggards: Vec<fanxing_core::training_service::Laggard>,
     upcoming: Vec<Session>,
+    /// Whether the people trained now sell better (`impact_card.html`).
+    impact: Option<crate::pages_analytics::ImpactView>,
 }
 
 impl ProgrammePage<'_> {
@@ -650,6 +653,19 @@ pub async fn programme(
             crate::charts::province_map(&values, ctx.t("dashboard.map"))
         });
     let upcoming = dash.upcoming.clone();
+    let outcome = crate::pages_analytics::outcome_param(q.outcome.as_deref()).map_err(err)?;
+    let code = p.node.region.to_string();
+    let estimate = state
+        .app
+        .training_impact(actor, Some(p.node.region), outcome)
+        .await
+        .map_err(err)?;
+    let impact = crate::pages_analytics::ImpactView::new(&ctx, &estimate, outcome, &code, |o| {
+        format!(
+            "/programmes/{}?region={code}&outcome={o}#impact",
+            p.programme.id
+        )
+    });
     render(
         &ctx,
         &ProgrammePage {
@@ -662,6 +678,7 @@ pub async fn programme(
             burn_up,
             laggards,
             upcoming,
+            impact,
         },
     )
 }

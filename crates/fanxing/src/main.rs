@@ -104,6 +104,15 @@ enum DemoCommand {
         /// Where the export files go (default: `analytics-demo` in the data dir).
         #[arg(long)]
         dir: Option<PathBuf>,
+        /// Seed the demo people and training programme first (as `serve
+        /// --demo` does), so that some rooms are run by trained people and
+        /// the impact estimate has cohorts to measure.
+        #[arg(long)]
+        with_programme: bool,
+        /// The planted training effect on log GMV (0.15 unless given; 0 to
+        /// check that the estimator finds none).
+        #[arg(long)]
+        effect: Option<f64>,
     },
 }
 
@@ -247,8 +256,15 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Demo {
-            command: DemoCommand::Analytics { scale, seed, dir },
-        } => demo_analytics(&cfg, &scale, seed, dir).await,
+            command:
+                DemoCommand::Analytics {
+                    scale,
+                    seed,
+                    dir,
+                    with_programme,
+                    effect,
+                },
+        } => demo_analytics(&cfg, &scale, seed, dir, with_programme, effect).await,
         Command::Import {
             command: ImportCommand::Roster { file, session },
         } => import_roster(&cfg, &file, session).await,
@@ -365,16 +381,29 @@ async fn demo_analytics(
     scale: &str,
     seed: u64,
     dir: Option<PathBuf>,
+    with_programme: bool,
+    effect: Option<f64>,
 ) -> anyhow::Result<()> {
     use fanxing_core::analytics_demo::{seed_analytics, GenConfig};
     use indicatif::{ProgressBar, ProgressStyle};
-    let gen = match scale {
+    let mut gen = match scale {
         "small" => GenConfig::small(seed),
         "full" => GenConfig::full(seed),
         other => anyhow::bail!("unknown scale `{other}` (small or full)"),
     };
+    if let Some(e) = effect {
+        anyhow::ensure!(
+            e.is_finite() && e.abs() < 2.0,
+            "--effect must lie between -2 and 2"
+        );
+        gen.effect = e;
+    }
     let dir = dir.unwrap_or_else(|| cfg.data_dir.join("analytics-demo"));
     let opened = open(cfg).await?;
+    if with_programme {
+        demo::seed(&opened.app, 2026, DemoSize::default()).await?;
+        demo::seed_training(&opened.app, 2026).await?;
+    }
     let t = Instant::now();
     let bar = ProgressBar::new(gen.rooms as u64);
     bar.set_style(
@@ -391,12 +420,15 @@ async fn demo_analytics(
     bar.finish_and_clear();
     match report {
         Some(r) => println!(
-            "{} rooms ({} run by trainees), {} files, {} sessions imported in {:.1} s (files in {})",
+            "{} rooms ({} run by trainees), {} files, {} sessions in {:.1} s: \
+             generated in {:.1} s, imported in {:.1} s (files in {})",
             r.rooms,
             r.trained_rooms,
             r.files,
             r.sessions,
             t.elapsed().as_secs_f64(),
+            r.generate.as_secs_f64(),
+            r.import.as_secs_f64(),
             dir.display()
         ),
         None => println!("live rooms already present; nothing generated"),

@@ -228,6 +228,26 @@ async fn exports_import_kpis_rollups_and_scope() {
         assert_eq!(line["sums"]["gmv_fen"], *gmv);
     }
 
+    // So do the weekly rollup's rows (Monday weeks, Beijing time).
+    let weekly = |sql: &'static str| async {
+        sqlx::query_as::<_, (i64, i64, i64, i64, i64)>(sql)
+            .fetch_all(app.opened.store.pool())
+            .await
+            .unwrap()
+    };
+    let direct = weekly(
+        "SELECT room_id, CAST(((started_at + 28800) / 86400 + 3) / 7 AS BIGINT), \
+         CAST(COUNT(*) AS BIGINT), CAST(SUM(buyers) AS BIGINT), CAST(SUM(gmv_fen) AS BIGINT) \
+         FROM live_sessions GROUP BY room_id, ((started_at + 28800) / 86400 + 3) / 7 \
+         ORDER BY 1, 2",
+    )
+    .await;
+    let rolled =
+        weekly("SELECT room_id, week, sessions, buyers, gmv_fen FROM room_weeks ORDER BY 1, 2")
+            .await;
+    assert!(direct.len() > 5, "{direct:?}");
+    assert_eq!(rolled, direct);
+
     // Bad files are refused with row and column, and nothing is imported.
     let before = count(&app, "SELECT COUNT(*) FROM live_sessions").await;
     let cases = [
@@ -521,4 +541,113 @@ async fn peer_benchmarks_and_findings() {
         .unwrap()
         .iter()
         .all(|f| f["kpi"] != "click_to_order"));
+}
+
+#[tokio::test]
+async fn offices_add_rooms_by_form_with_followers_and_operator_mobiles() {
+    let app = TestApp::spawn().await;
+    let me = app.get_json(&app.api("trainee").await, "/api/v1/me").await;
+    let trainee = me["person_id"].as_i64().unwrap();
+    let (mobile, region): (String, i64) =
+        sqlx::query_as("SELECT mobile, CAST(region AS BIGINT) FROM people WHERE id = $1")
+            .bind(trainee)
+            .fetch_one(app.opened.store.pool())
+            .await
+            .unwrap();
+    let (web, csrf) = app.login("admin").await;
+    let html = web
+        .get(app.url("/rooms/new"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("name=\"followers\"") && html.contains("<datalist"),
+        "{html}"
+    );
+    let post = |fields: Vec<(&'static str, String)>| {
+        let web = &web;
+        let url = app.url("/rooms");
+        let mut form = vec![("csrf", csrf.clone())];
+        form.extend(fields);
+        async move {
+            let res = web.post(url).form(&form).send().await.unwrap();
+            let status = res.status().as_u16();
+            let to = res
+                .headers()
+                .get("location")
+                .map(|l| l.to_str().unwrap().to_string());
+            (status, to, res.text().await.unwrap())
+        }
+    };
+    let base = |account: &str| {
+        vec![
+            ("platform", "douyin".to_string()),
+            ("account_id", account.to_string()),
+            ("name", "表单直播间".to_string()),
+            ("industry", "食品".to_string()),
+            ("region", region.to_string()),
+        ]
+    };
+    // A mobile that is nobody's, a malformed one, a tier that contradicts
+    // the followers: each named on its field, nothing stored.
+    let mut f = base("form-1");
+    f.push(("size_tier", "starter".into()));
+    f.push(("operators", "13900000000".into()));
+    let (status, _, html) = post(f).await;
+    assert_eq!(status, 422);
+    assert!(
+        html.contains("13900000000 不是您管辖范围内的学员"),
+        "{html}"
+    );
+    let mut f = base("form-1");
+    f.push(("size_tier", "starter".into()));
+    f.push(("operators", "12345".into()));
+    let (status, _, html) = post(f).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("「12345」不是有效的手机号"), "{html}");
+    let mut f = base("form-1");
+    f.push(("followers", "1.2万".into()));
+    f.push(("size_tier", "head".into()));
+    let (status, _, html) = post(f).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("所选量级与粉丝数不符"), "{html}");
+    let mut f = base("form-1");
+    f.push(("followers", "很多".into()));
+    let (status, _, html) = post(f).await;
+    assert_eq!(status, 422);
+    assert!(html.contains("粉丝数应为非负整数"), "{html}");
+    let api = app.api("admin").await;
+    assert_eq!(app.get_json(&api, "/api/v1/rooms").await["total"], 0);
+
+    // Followers give the tier; the operator is found by mobile.
+    let mut f = base("form-1");
+    f.push(("followers", "1.2万".into()));
+    f.push(("operators", format!("{mobile}\n\n")));
+    let (status, to, _) = post(f).await;
+    assert_eq!(status, 303);
+    let id: i64 = to.unwrap().trim_start_matches("/rooms/").parse().unwrap();
+    let room = app.get_json(&api, &format!("/api/v1/rooms/{id}")).await;
+    assert_eq!(room["size_tier"], "tail", "12,000 followers: {room}");
+    assert_eq!(room["operators"], json!([trainee]));
+    // The trainee now sees the room; the list finds it by account.
+    let mine = app
+        .get_json(&app.api("trainee").await, "/api/v1/rooms")
+        .await;
+    assert_eq!(mine["total"], 1);
+    let found = app.get_json(&api, "/api/v1/rooms?q=form-").await;
+    assert_eq!(found["total"], 1);
+    let none = app.get_json(&api, "/api/v1/rooms?q=%25").await;
+    assert_eq!(none["total"], 0, "LIKE patterns are escaped");
+    let html = web
+        .get(app.url("/rooms?q=%E8%A1%A8%E5%8D%95"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(&format!("/rooms/{id}")), "{html}");
 }

@@ -179,7 +179,9 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         ("GET", "/api/v1/rooms") | ("POST", "/api/v1/live-sessions") | ("GET", "/rooms") => {
             untargeted(office || matches!(role, Lecturer | Checkin | Trainee))
         }
+        ("GET", "/rooms/new") => untargeted(office),
         ("POST", "/api/v1/rooms")
+        | ("POST", "/rooms")
         | ("GET", "/api/v1/live-stats")
         | ("GET", "/live-stats")
         | ("GET", "/api/v1/live-impact") => regional(),
@@ -393,6 +395,7 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
             size_tier: "tail".into(),
             region: region.into(),
             operators,
+            ..Default::default()
         };
     let ks_room = fx
         .create_room(&admin, &room("320583", "mx-ks", vec![trainee_person]))
@@ -900,6 +903,17 @@ async fn call(
                 ("code", code.as_str()),
                 ("name_zh", "新能力"),
                 ("name_en", "New"),
+            ])
+        } else if path == "/rooms" {
+            let account = format!("mf-{}", rand::random::<u32>());
+            req.form(&[
+                ("csrf", csrf),
+                ("platform", "douyin"),
+                ("account_id", account.as_str()),
+                ("name", "表单直播间"),
+                ("industry", "食品"),
+                ("followers", "1.2万"),
+                ("region", t.region.as_str()),
             ])
         } else if path == "/courses" {
             req.form(&[

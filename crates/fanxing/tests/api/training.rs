@@ -896,6 +896,28 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
     .await
     .unwrap();
     let (c, _) = app.login("admin").await;
+    // The dashboard carries the training-impact card, its outcome chosen by
+    // a link; an unknown outcome is named, not ignored.
+    let page = |q: &'static str| {
+        let c = &c;
+        let url = app.url(&format!("/programmes/{programme}?region=320500{q}"));
+        async move {
+            let res = c.get(url).send().await.unwrap();
+            (res.status(), res.text().await.unwrap())
+        }
+    };
+    let (status, html) = page("").await;
+    assert_eq!(status, 200);
+    assert!(html.contains(r#"id="impact""#), "{html}");
+    assert!(
+        html.contains("数据不足以得出结论"),
+        "no trained rooms here, and the card says so: {html}"
+    );
+    let (status, _) = page("&outcome=gpm").await;
+    assert_eq!(status, 200);
+    let (status, html) = page("&outcome=joy").await;
+    assert_eq!(status, 422, "{html}");
+    assert!(html.contains("outcome") || html.contains("选项"), "{html}");
     let res = c
         .get(app.url(&format!(
             "/programmes/{programme}/report.xlsx?region=320000"
