@@ -123,9 +123,11 @@ pub fn weekly_panel(
 /// A platform export read and checked, not yet placed in rooms or stored.
 pub struct ParsedExport {
     platform: Platform,
-    /// The file's cells, for naming rows and columns in placement errors.
-    grid: Vec<Vec<crate::roster::Cell>>,
     rows: Vec<LiveSessionRow>,
+    /// For naming rows and columns in placement errors: the account
+    /// column's header, and each row's line in the file.
+    account_column: String,
+    lines: Vec<usize>,
 }
 
 impl ParsedExport {
@@ -147,9 +149,23 @@ pub fn parse_live_export(
     platform: Platform,
 ) -> Result<std::result::Result<ParsedExport, Vec<RowError>>> {
     let grid = read_grid(filename, bytes).map_err(|k| Error::field("file", k))?;
-    Ok(parse_export(&grid, platform).map(|rows| ParsedExport {
+    let rows = match parse_export(&grid, platform) {
+        Ok(rows) => rows,
+        Err(errors) => return Ok(Err(errors)),
+    };
+    let header_row = crate::analytics::header_row(&grid, platform).unwrap_or(0);
+    // Data rows follow the header in file order, blank rows skipped.
+    let lines = grid
+        .iter()
+        .enumerate()
+        .skip(header_row + 1)
+        .filter(|(_, r)| !crate::analytics::is_blank(r))
+        .map(|(i, _)| i + 1)
+        .collect();
+    Ok(Ok(ParsedExport {
         platform,
-        grid,
+        account_column: crate::analytics::column_name(&grid, platform, header_row),
+        lines,
         rows,
     }))
 }
@@ -336,8 +352,9 @@ impl Fanxing {
         self.room_scope(actor)?;
         let ParsedExport {
             platform,
-            grid,
             rows,
+            account_column,
+            lines,
         } = parsed;
         let fixed = match room {
             Some(id) => {
@@ -354,12 +371,14 @@ impl Fanxing {
                 let id = r.id;
                 (vec![r], rows.into_iter().map(|x| (id, x)).collect())
             }
-            None => match self.place_by_account(actor, platform, &grid, rows).await? {
+            None => match self
+                .place_by_account(actor, platform, &account_column, &lines, rows)
+                .await?
+            {
                 Ok(x) => x,
                 Err(errors) => return Ok(Err(errors)),
             },
         };
-        drop(grid);
         let meta = ImportMeta {
             platform,
             provenance,
@@ -588,12 +607,11 @@ impl Fanxing {
         &self,
         actor: &Actor,
         platform: Platform,
-        grid: &[Vec<crate::roster::Cell>],
+        account_col: &str,
+        lines: &[usize],
         rows: Vec<LiveSessionRow>,
     ) -> Result<std::result::Result<(Vec<Room>, Vec<(RoomId, LiveSessionRow)>), Vec<RowError>>>
     {
-        let header_row = crate::analytics::header_row(grid, platform).unwrap_or(0);
-        let account_col = crate::analytics::column_name(grid, platform, header_row);
         let mut accounts: Vec<String> = rows.iter().filter_map(|r| r.account_id.clone()).collect();
         accounts.sort();
         accounts.dedup();
@@ -606,16 +624,8 @@ impl Fanxing {
             .collect();
         let mut errors = Vec::new();
         let mut placed = Vec::with_capacity(rows.len());
-        // Data rows follow the header in file order, blank rows skipped.
-        let data_rows: Vec<usize> = grid
-            .iter()
-            .enumerate()
-            .skip(header_row + 1)
-            .filter(|(_, r)| !crate::analytics::is_blank(r))
-            .map(|(i, _)| i + 1)
-            .collect();
         for (n, row) in rows.into_iter().enumerate() {
-            let at = data_rows.get(n).copied().unwrap_or(0);
+            let at = lines.get(n).copied().unwrap_or(0);
             let problem = match row.account_id.as_deref() {
                 None => Some("room.account_required"),
                 Some(a) => match rooms.get(a) {
@@ -630,7 +640,7 @@ impl Fanxing {
             if let Some(key) = problem {
                 errors.push(RowError {
                     row: at,
-                    column: account_col.clone(),
+                    column: account_col.to_string(),
                     key,
                     args: vec![],
                 });

@@ -527,23 +527,25 @@ impl AnalyticsStore for SqlStore {
             Backend::Sqlite => SESSION_CHUNK_SQLITE,
             Backend::Postgres => SESSION_CHUNK_POSTGRES,
         };
-        for chunk in fresh.chunks(per_statement) {
+        let backend = self.backend_kind();
+        let platform = meta.platform.as_str();
+        let build = |chunk: &[&(RoomId, LiveSessionRow)]| {
             let mut q = Sql::new_on(
                 "INSERT INTO live_sessions (room_id, platform, platform_session_id, provenance, \
                  import_id, started_at, day, duration_s, views, viewers, peak_online, watch_s, \
                  comment_users, likes, new_followers, exposure_users, click_users, buyers, orders, \
                  gmv_fen, refund_fen, ad_spend_fen) VALUES ",
-                self.backend_kind(),
+                backend,
             );
             for (n, (room, r)) in chunk.iter().enumerate() {
                 q.push(if n == 0 { "(" } else { ", (" })
                     .bind(*room)
                     .push(", ")
-                    .bind(meta.platform.as_str())
+                    .bind_static(platform)
                     .push(", ")
                     .bind(r.platform_session_id.as_str())
                     .push(", ")
-                    .bind(prov)
+                    .bind_static(prov)
                     .push(", ")
                     .bind(import_id)
                     .push(", ")
@@ -574,19 +576,21 @@ impl AnalyticsStore for SqlStore {
             // A concurrent import of the same sessions may have committed
             // since the lookup (PostgreSQL): then this one stops, whole.
             q.push(" ON CONFLICT (platform, platform_session_id) DO NOTHING");
-            let done = q
-                .on(self.backend_kind())
-                .query()
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?
-                .rows_affected();
-            if done != chunk.len() as u64 {
+            (q, chunk.len() as u64)
+        };
+        // Each statement is built while the one before runs in the database.
+        let mut chunks = fresh.chunks(per_statement);
+        let mut next = chunks.next().map(build);
+        while let Some((q, rows_sent)) = next.take() {
+            let run = async { q.query().execute(&mut *tx).await };
+            let (done, built) = tokio::join!(run, async { chunks.next().map(build) });
+            if done.map_err(db)?.rows_affected() != rows_sent {
                 return Err(Error::Conflict(FieldError::new(
                     "file",
                     "analytics.concurrent_import",
                 )));
             }
+            next = built;
         }
         // The rollups grow by the new sessions.
         let mut weeks: HashMap<(RoomId, i64), Sums> = HashMap::new();

@@ -13,6 +13,8 @@ use fanxing_core::auth::Access;
 pub enum Arg {
     Int(Option<i64>),
     Text(Option<String>),
+    /// Text known at compile time (a code such as a platform): no copy.
+    Static(&'static str),
     Blob(Option<Vec<u8>>),
 }
 
@@ -107,6 +109,13 @@ impl Sql {
         self
     }
 
+    /// [`Sql::bind`] for text that lives forever (codes such as a
+    /// platform's), bound without a copy: bulk statements bind such
+    /// values once per row.
+    pub fn bind_static(&mut self, v: &'static str) -> &mut Self {
+        self.bind(Arg::Static(v))
+    }
+
     /// Appends `AND <column> <op> $n` style conditions for an access scope.
     /// `region_col` is the row's region column, `id_col` its id, `org_col`
     /// its organisation column (people) or id (organisations).
@@ -152,13 +161,35 @@ impl Sql {
         self
     }
 
-    /// The statement with every value bound, ready to execute.
+    /// The statement with every value bound, ready to execute. The
+    /// arguments are sized once (bulk statements bind thousands).
     pub fn query(&self) -> Query<'_, Any, AnyArguments<'_>> {
+        use sqlx::Arguments;
+        let mut args = AnyArguments::default();
+        args.reserve(self.args.len(), 0);
+        for a in &self.args {
+            let added = match a {
+                Arg::Int(v) => args.add(*v),
+                Arg::Text(v) => args.add(v.as_deref()),
+                Arg::Static(v) => args.add(*v),
+                Arg::Blob(v) => args.add(v.as_deref()),
+            };
+            if added.is_err() {
+                // Cannot happen for these types; if it did, binding one by
+                // one reports the error when the statement runs.
+                return self.query_one_by_one();
+            }
+        }
+        sqlx::query_with(&self.text, args)
+    }
+
+    fn query_one_by_one(&self) -> Query<'_, Any, AnyArguments<'_>> {
         let mut q = sqlx::query(&self.text);
         for a in &self.args {
             q = match a {
                 Arg::Int(v) => q.bind(*v),
                 Arg::Text(v) => q.bind(v.as_deref()),
+                Arg::Static(v) => q.bind(*v),
                 Arg::Blob(v) => q.bind(v.as_deref()),
             };
         }
