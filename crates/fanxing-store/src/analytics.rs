@@ -496,30 +496,34 @@ impl AnalyticsStore for SqlStore {
             .push(") RETURNING id");
         let import_id: i64 = col(&q.query().fetch_one(&mut *tx).await.map_err(db)?, "id")?;
 
-        // The raw sessions; those stored before are left alone. Which are
-        // stored is asked first (on a first import: none), so that the
-        // inserts need not send every new id back.
+        // The raw sessions; those stored before are left alone. SQLite is
+        // asked first which are stored (on a first import: none), so that
+        // its inserts need not send every new id back (each row returned
+        // is a trip between threads there); PostgreSQL's inserts return
+        // the ids they wrote, which stays exact under concurrent imports.
+        let backend = self.backend_kind();
         let mut stored: HashSet<String> = HashSet::new();
-        for chunk in rows.chunks(LOOKUP_CHUNK) {
-            let mut q = Sql::new_on(
-                "SELECT platform_session_id FROM live_sessions WHERE platform = ",
-                self.backend_kind(),
-            );
-            q.bind(meta.platform.as_str())
-                .push(" AND platform_session_id IN (");
-            for (n, (_, r)) in chunk.iter().enumerate() {
-                if n > 0 {
-                    q.push(", ");
+        if backend == Backend::Sqlite {
+            for chunk in rows.chunks(LOOKUP_CHUNK) {
+                let mut q = Sql::new_on(
+                    "SELECT platform_session_id FROM live_sessions WHERE platform = ",
+                    backend,
+                );
+                q.bind(meta.platform.as_str())
+                    .push(" AND platform_session_id IN (");
+                for (n, (_, r)) in chunk.iter().enumerate() {
+                    if n > 0 {
+                        q.push(", ");
+                    }
+                    q.bind(r.platform_session_id.as_str());
                 }
-                q.bind(r.platform_session_id.as_str());
-            }
-            q.push(")");
-            let q = q.on(self.backend_kind());
-            for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
-                stored.insert(col(&row, "platform_session_id")?);
+                q.push(")");
+                for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
+                    stored.insert(col(&row, "platform_session_id")?);
+                }
             }
         }
-        let fresh: Vec<&(RoomId, LiveSessionRow)> = rows
+        let mut fresh: Vec<&(RoomId, LiveSessionRow)> = rows
             .iter()
             .filter(|(_, r)| !stored.contains(r.platform_session_id.as_str()))
             .collect();
@@ -527,7 +531,6 @@ impl AnalyticsStore for SqlStore {
             Backend::Sqlite => SESSION_CHUNK_SQLITE,
             Backend::Postgres => SESSION_CHUNK_POSTGRES,
         };
-        let backend = self.backend_kind();
         let platform = meta.platform.as_str();
         let build = |chunk: &[&(RoomId, LiveSessionRow)]| {
             let mut q = Sql::new_on(
@@ -573,24 +576,48 @@ impl AnalyticsStore for SqlStore {
                 }
                 q.push(")");
             }
-            // A concurrent import of the same sessions may have committed
-            // since the lookup (PostgreSQL): then this one stops, whole.
             q.push(" ON CONFLICT (platform, platform_session_id) DO NOTHING");
+            if backend == Backend::Postgres {
+                q.push(" RETURNING platform_session_id");
+            }
             (q, chunk.len() as u64)
         };
         // Each statement is built while the one before runs in the database.
+        let mut written: HashSet<String> = HashSet::new();
         let mut chunks = fresh.chunks(per_statement);
         let mut next = chunks.next().map(build);
         while let Some((q, rows_sent)) = next.take() {
-            let run = async { q.query().execute(&mut *tx).await };
+            let run = async {
+                match backend {
+                    Backend::Sqlite => q
+                        .query()
+                        .execute(&mut *tx)
+                        .await
+                        .map(|done| (done.rows_affected(), Vec::new())),
+                    Backend::Postgres => q
+                        .query()
+                        .fetch_all(&mut *tx)
+                        .await
+                        .map(|rows| (rows.len() as u64, rows)),
+                }
+            };
             let (done, built) = tokio::join!(run, async { chunks.next().map(build) });
-            if done.map_err(db)?.rows_affected() != rows_sent {
+            let (count, ids) = done.map_err(db)?;
+            // SQLite writes alone, so every row sent is new; should that
+            // ever not hold, the import stops whole rather than guess.
+            if backend == Backend::Sqlite && count != rows_sent {
                 return Err(Error::Conflict(FieldError::new(
                     "file",
                     "analytics.concurrent_import",
                 )));
             }
+            for row in &ids {
+                written.insert(col(row, "platform_session_id")?);
+            }
             next = built;
+        }
+        if backend == Backend::Postgres {
+            fresh.retain(|(_, r)| written.contains(r.platform_session_id.as_str()));
         }
         // The rollups grow by the new sessions.
         let mut weeks: HashMap<(RoomId, i64), Sums> = HashMap::new();
@@ -613,38 +640,7 @@ impl AnalyticsStore for SqlStore {
                 .1
                 .add(r);
         }
-        // Rooms live in a month for the first time count once in its cell.
         let pairs: Vec<(RoomId, i64)> = months.keys().copied().collect();
-        let mut known: HashSet<(RoomId, i64)> = HashSet::new();
-        for chunk in pairs.chunks(CHUNK) {
-            let mut q = Sql::new_on(
-                "SELECT room_id, month FROM room_months WHERE provenance = ",
-                self.backend_kind(),
-            );
-            q.bind(prov).push(" AND (");
-            for (n, (room, month)) in chunk.iter().enumerate() {
-                q.push(if n == 0 { "(" } else { " OR (" })
-                    .push("room_id = ")
-                    .bind(*room)
-                    .push(" AND month = ")
-                    .bind(*month)
-                    .push(")");
-            }
-            q.push(")");
-            let q = q.on(self.backend_kind());
-            for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
-                known.insert((col(&row, "room_id")?, col(&row, "month")?));
-            }
-        }
-        for (room, month) in &pairs {
-            if !known.contains(&(*room, *month)) {
-                let m = rooms[room];
-                cells
-                    .entry((m.region.value() as i64, m.industry.clone(), *month))
-                    .or_default()
-                    .0 += 1;
-            }
-        }
         let greatest = self.greatest();
         let update = |table: &str| {
             SUM_COLS
@@ -705,15 +701,27 @@ impl AnalyticsStore for SqlStore {
                 }
                 q.push(")");
             }
+            // A room live in a month for the first time counts once in its
+            // cell: its row then holds just this import's sessions (a row
+            // stored before had at least one session already).
             q.push(&format!(
-                " ON CONFLICT (room_id, month, provenance) DO UPDATE SET {}",
+                " ON CONFLICT (room_id, month, provenance) DO UPDATE SET {} \
+                 RETURNING room_id, month, sessions",
                 update("room_months")
             ));
-            q.on(self.backend_kind())
-                .query()
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
+                let key: (RoomId, i64) = (col(&row, "room_id")?, col(&row, "month")?);
+                let total: i64 = col(&row, "sessions")?;
+                if months.get(&key).map(|s| s.sessions) == Some(total) {
+                    let m = rooms
+                        .get(&key.0)
+                        .ok_or_else(|| Error::Store(format!("room {} not in the import", key.0)))?;
+                    cells
+                        .entry((m.region.value() as i64, m.industry.clone(), key.1))
+                        .or_default()
+                        .0 += 1;
+                }
+            }
         }
         let cell_rows: Vec<(&(i64, String, i64), &(i64, Sums))> = cells.iter().collect();
         for chunk in cell_rows.chunks(CHUNK) {
