@@ -68,6 +68,17 @@ impl Outcome {
         }
     }
 
+    /// The weekly sums it is computed from.
+    pub fn fields(self) -> &'static [crate::store::WeekField] {
+        use crate::store::WeekField;
+        match self {
+            Outcome::LogGmv => &[WeekField::GmvFen],
+            Outcome::Gpm => &[WeekField::GmvFen, WeekField::Views],
+            Outcome::ViewToOrder => &[WeekField::Buyers, WeekField::Viewers],
+            Outcome::Sessions => &[WeekField::Sessions],
+        }
+    }
+
     fn of(self, s: &Sums) -> f64 {
         match self {
             Outcome::LogGmv => (1.0 + s.gmv_fen as f64 / 100.0).ln(),
@@ -566,7 +577,7 @@ impl Fanxing {
         }
         let (rooms, first, weeks) = self
             .store()
-            .impact_panel(code.subtree(), Provenance::Official)
+            .impact_panel(code.subtree(), Provenance::Official, outcome.fields())
             .await?;
         let panel = match first {
             Some(first) => weekly_panel(&rooms, first, &weeks, outcome),

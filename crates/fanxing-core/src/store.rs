@@ -571,6 +571,16 @@ pub struct ImpactRoom {
     pub trained_at: Option<i64>,
 }
 
+/// A weekly sum the impact panel may ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WeekField {
+    Sessions,
+    Views,
+    Viewers,
+    Buyers,
+    GmvFen,
+}
+
 /// Filters for province statistics.
 #[derive(Debug, Clone, Copy)]
 pub struct StatQuery {
@@ -635,11 +645,13 @@ pub trait AnalyticsStore: Send + Sync {
     /// impact panel: the rooms (industry, region, when their operators were
     /// first trained), the Monday that starts the first week with data
     /// (days since 1970-01-01, Beijing time; `None` without data), and
-    /// (room, week since that day, sums) rows.
+    /// (room, week since that day, sums) rows in which only `fields` are
+    /// filled (the rest 0): a province has millions of room-weeks.
     async fn impact_panel(
         &self,
         range: RegionRange,
         provenance: Provenance,
+        fields: &[WeekField],
     ) -> Result<(Vec<ImpactRoom>, Option<i64>, Vec<(RoomId, i64, Sums)>)>;
     /// Province statistics from the monthly rollup.
     async fn region_stats(&self, q: &StatQuery) -> Result<Vec<StatLine>>;

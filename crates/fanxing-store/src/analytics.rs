@@ -17,7 +17,7 @@ use fanxing_core::analytics::{
 use fanxing_core::error::{Error, FieldError, Result};
 use fanxing_core::model::PersonId;
 use fanxing_core::store::{
-    AnalyticsStore, ImpactRoom, ImportMeta, Page, PeerQuery, RoomScope, StatQuery,
+    AnalyticsStore, ImpactRoom, ImportMeta, Page, PeerQuery, RoomScope, StatQuery, WeekField,
 };
 
 use crate::sql::{like_contains, Sql};
@@ -184,50 +184,61 @@ impl SqlStore {
     }
 }
 
-/// One week of `room_weeks` packed as `week:sessions:…:ad_spend_fen` (the
-/// [`SUM_COLS`] in order), so that a room's weeks travel as one row.
-fn packed_week(t: &str) -> String {
+/// The `room_weeks` column of a weekly field.
+fn week_column(f: WeekField) -> &'static str {
+    match f {
+        WeekField::Sessions => "sessions",
+        WeekField::Views => "views",
+        WeekField::Viewers => "viewers",
+        WeekField::Buyers => "buyers",
+        WeekField::GmvFen => "gmv_fen",
+    }
+}
+
+/// One week of `room_weeks` packed as `week:a:b…` (`fields` in order), so
+/// that a room's weeks travel as one row.
+fn packed_week(t: &str, fields: &[WeekField]) -> String {
     std::iter::once(format!("CAST({t}.week AS TEXT)"))
-        .chain(SUM_COLS.iter().map(|c| format!("CAST({t}.{c} AS TEXT)")))
+        .chain(
+            fields
+                .iter()
+                .map(|f| format!("CAST({t}.{} AS TEXT)", week_column(*f))),
+        )
         .collect::<Vec<_>>()
         .join(" || ':' || ")
 }
 
 /// The weeks of one room from the text [`packed_week`] built.
-fn unpack_weeks(room: RoomId, text: &str, out: &mut Vec<(RoomId, i64, Sums)>) -> Result<()> {
+fn unpack_weeks(
+    room: RoomId,
+    text: &str,
+    fields: &[WeekField],
+    out: &mut Vec<(RoomId, i64, Sums)>,
+) -> Result<()> {
     for item in text.split_ascii_whitespace() {
-        let mut v = [0i64; 17];
-        let mut n = 0;
-        for part in item.split(':') {
-            let slot = v.get_mut(n).ok_or_else(|| bad("week", item))?;
-            *slot = part.parse().map_err(|_| bad("week", item))?;
-            n += 1;
+        let mut parts = item.split(':');
+        let mut next = || -> Result<i64> {
+            parts
+                .next()
+                .and_then(|p| p.parse().ok())
+                .ok_or_else(|| bad("week", item))
+        };
+        let week = next()?;
+        let mut sums = Sums::default();
+        for f in fields {
+            let v = next()?;
+            match f {
+                WeekField::Sessions => sums.sessions = v,
+                WeekField::Views => sums.views = v,
+                WeekField::Viewers => sums.viewers = v,
+                WeekField::Buyers => sums.buyers = v,
+                WeekField::GmvFen => sums.gmv_fen = v,
+            }
         }
-        if n != v.len() {
+        if parts.next().is_some() {
             return Err(bad("week", item));
         }
-        out.push((
-            room,
-            v[0],
-            Sums {
-                sessions: v[1],
-                duration_s: v[2],
-                views: v[3],
-                viewers: v[4],
-                peak_online: v[5],
-                watch_s: v[6],
-                comment_users: v[7],
-                likes: v[8],
-                new_followers: v[9],
-                exposure_users: v[10],
-                click_users: v[11],
-                buyers: v[12],
-                orders: v[13],
-                gmv_fen: v[14],
-                refund_fen: v[15],
-                ad_spend_fen: v[16],
-            },
-        ));
+        out.push((room, week, sums));
     }
     Ok(())
 }
@@ -859,6 +870,7 @@ impl AnalyticsStore for SqlStore {
         &self,
         range: fanxing_core::region::RegionRange,
         provenance: Provenance,
+        fields: &[WeekField],
     ) -> Result<(Vec<ImpactRoom>, Option<i64>, Vec<(RoomId, i64, Sums)>)> {
         let mut q = Sql::new(
             "SELECT m.id, m.industry, m.region, \
@@ -886,22 +898,23 @@ impl AnalyticsStore for SqlStore {
             })
             .collect::<Result<Vec<_>>>()?;
         // A room's weeks come packed in one row: a city has hundreds of
-        // thousands of room-weeks, and rows cost far more than bytes.
+        // thousands of room-weeks, and rows cost far more than bytes. The
+        // rooms drive the search (the rollup is keyed by room first).
         let mut q = Sql::new(&format!(
             "SELECT d.room_id, {} AS weeks FROM room_weeks d \
-             JOIN live_rooms m ON m.id = d.room_id WHERE d.provenance = ",
-            self.join_texts(&packed_week("d"))
+             WHERE d.room_id IN (SELECT m.id FROM live_rooms m WHERE m.region BETWEEN ",
+            self.join_texts(&packed_week("d", fields))
         ));
-        q.bind(provenance.as_str())
-            .push(" AND m.region BETWEEN ")
-            .bind(range.lo as i64)
+        q.bind(range.lo as i64)
             .push(" AND ")
             .bind(range.hi as i64)
+            .push(") AND d.provenance = ")
+            .bind(provenance.as_str())
             .push(" GROUP BY d.room_id");
         let mut weeks = Vec::new();
         for r in q.query().fetch_all(self.pool()).await.map_err(db)? {
             let text: String = col(&r, "weeks")?;
-            unpack_weeks(col(&r, "room_id")?, &text, &mut weeks)?;
+            unpack_weeks(col(&r, "room_id")?, &text, fields, &mut weeks)?;
         }
         let Some(first) = weeks.iter().map(|(_, w, _)| *w).min() else {
             return Ok((rooms, None, Vec::new()));
@@ -996,22 +1009,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn weeks_unpack_in_column_order_and_refuse_damage() {
+    fn weeks_unpack_in_field_order_and_refuse_damage() {
+        let fields = [WeekField::GmvFen, WeekField::Views];
         let mut out = Vec::new();
-        let cols = (1..=16)
-            .map(|n| n.to_string())
-            .collect::<Vec<_>>()
-            .join(":");
-        unpack_weeks(7, &format!("2900:{cols} 2901:{cols}"), &mut out).unwrap();
+        unpack_weeks(7, "2900:1500:30 2901:0:2", &fields, &mut out).unwrap();
         assert_eq!(out.len(), 2);
         assert_eq!((out[1].0, out[1].1), (7, 2901));
-        assert_eq!(
-            sums_values(&out[0].2).to_vec(),
-            (1..=16).collect::<Vec<i64>>()
+        assert_eq!((out[0].2.gmv_fen, out[0].2.views), (1500, 30));
+        assert_eq!(out[0].2.sessions, 0, "fields not asked for stay 0");
+        assert!(
+            unpack_weeks(7, "2900:1", &fields, &mut out).is_err(),
+            "too few"
         );
-        assert!(unpack_weeks(7, "2900:1:2", &mut out).is_err(), "too few");
-        assert!(unpack_weeks(7, &format!("2900:{cols}:17"), &mut out).is_err());
-        assert!(unpack_weeks(7, &format!("x:{cols}"), &mut out).is_err());
+        assert!(unpack_weeks(7, "2900:1:2:3", &fields, &mut out).is_err());
+        assert!(unpack_weeks(7, "x:1:2", &fields, &mut out).is_err());
+        assert_eq!(
+            packed_week("d", &fields),
+            "CAST(d.week AS TEXT) || ':' || CAST(d.gmv_fen AS TEXT) || ':' || CAST(d.views AS TEXT)"
+        );
     }
 
     #[test]
