@@ -873,10 +873,10 @@ impl AnalyticsStore for SqlStore {
         fields: &[WeekField],
     ) -> Result<(Vec<ImpactRoom>, Option<i64>, Vec<(RoomId, i64, Sums)>)> {
         let mut q = Sql::new(
-            "SELECT m.id, m.industry, m.region, \
-             (SELECT MIN(a.recorded_at) FROM room_operators o \
-              JOIN attendances a ON a.person_id = o.person_id WHERE o.room_id = m.id) AS trained_at \
-             FROM live_rooms m WHERE m.region BETWEEN ",
+            "SELECT m.id, m.industry, m.region, t.trained_at FROM live_rooms m \
+             LEFT JOIN (SELECT o.room_id, MIN(a.recorded_at) AS trained_at FROM room_operators o \
+             JOIN attendances a ON a.person_id = o.person_id GROUP BY o.room_id) t \
+             ON t.room_id = m.id WHERE m.region BETWEEN ",
         );
         q.bind(range.lo as i64)
             .push(" AND ")

@@ -14,6 +14,10 @@ CREATE INDEX live_sessions_room ON live_sessions (room_id, day);
 -- Peer groups (industry × size tier × region) start from the rooms.
 CREATE INDEX live_rooms_peer ON live_rooms (industry, size_tier, region);
 
+-- When a room's operators were first trained (the impact panel), and a
+-- person's own attendances.
+CREATE INDEX attendances_person ON attendances (person_id, recorded_at);
+
 CREATE TABLE room_weeks (
     room_id        BIGINT NOT NULL REFERENCES live_rooms (id),
     week           BIGINT NOT NULL,
