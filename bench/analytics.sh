@@ -5,14 +5,14 @@
 # DuckDB (over the same export files) and prints both with their ratios.
 # Usage: bash bench/analytics.sh [full|small] [sqlite|postgres]
 # With `postgres`, a fresh database is made on the local server
-# (FANXING_BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432/postgres)
+# (BENCH_PG_ADMIN_URL, default postgres://postgres@127.0.0.1:5432/postgres)
 # and dropped afterwards.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fanxing/target}"
 SCALE="${1:-full}"
 ENGINE="${2:-sqlite}"
-PG_ADMIN="${FANXING_BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
+PG_ADMIN="${BENCH_PG_ADMIN_URL:-postgres://postgres@127.0.0.1:5432/postgres}"
 VENV="${FANXING_BENCH_VENV:-$HOME/.cache/fanxing/bench-venv}"
 
 cargo build --release --bin fanxing
