@@ -296,6 +296,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("impact.outcome.gpm", "千次观看成交额（GPM，元）", "GMV per thousand views (GPM, yuan)"),
     ("impact.outcome.view_to_order", "观看-成交转化率", "view→order conversion"),
     ("impact.outcome.sessions", "每周开播场次", "sessions per week"),
+    ("impact.pending", "培训成效正在计算（数据量大时需要几秒），请稍后刷新本页。", "The training impact is being computed (a few seconds with much data); reload this page in a moment."),
     ("impact.details", "查看该地区的直播数据统计", "See the region's live-commerce statistics"),
     ("impact.naive", "简单前后对比（有偏，仅供参照）", "Naive before/after (biased, for reference)"),
     ("impact.rooms", "参训直播间 / 对照直播间", "Trained rooms / control rooms"),

@@ -349,6 +349,7 @@ struct StatsPage<'a> {
     total: StatRow,
     trend: String,
     impact: Option<ImpactView>,
+    impact_pending: bool,
     outcome: &'static str,
 }
 
@@ -422,6 +423,30 @@ impl ImpactView {
                 .collect(),
             details: format!("/live-stats?region={region}"),
         })
+    }
+}
+
+/// How long a page waits for an impact estimate that is not cached.
+const IMPACT_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
+
+/// The impact estimate for a region in the caller's scope, or `None` when it
+/// is not ready within [`IMPACT_WAIT`]: a province's takes seconds at full
+/// scale, so pages do not wait for it; it goes on in the background, fills
+/// the cache, and the card asks to look again.
+pub(crate) async fn impact_within(
+    state: &AppState,
+    actor: &fanxing_core::auth::Actor,
+    region: fanxing_core::region::RegionCode,
+    outcome: Outcome,
+) -> Result<Option<std::sync::Arc<fanxing_core::impact::ImpactEstimate>>, Error> {
+    let job = {
+        let (app, actor) = (state.app.clone(), actor.clone());
+        tokio::spawn(async move { app.training_impact(&actor, Some(region), outcome).await })
+    };
+    match tokio::time::timeout(IMPACT_WAIT, job).await {
+        Ok(Ok(estimate)) => estimate.map(Some),
+        Ok(Err(_)) => Err(Error::Store("the impact estimate stopped".into())),
+        Err(_) => Ok(None),
     }
 }
 
@@ -549,13 +574,14 @@ pub async fn live_stats(
         }
     };
     let outcome = outcome_param(q.outcome.as_deref()).map_err(err)?;
-    let estimate = state
-        .app
-        .training_impact(actor, Some(code), outcome)
+    let estimate = impact_within(&state, actor, code, outcome)
         .await
         .map_err(err)?;
-    let impact = ImpactView::new(&ctx, &estimate, outcome, &code.to_string(), |o| {
-        format!("{}&outcome={o}#impact", qs(&code.to_string()))
+    let impact_pending = estimate.is_none();
+    let impact = estimate.and_then(|e| {
+        ImpactView::new(&ctx, &e, outcome, &code.to_string(), |o| {
+            format!("{}&outcome={o}#impact", qs(&code.to_string()))
+        })
     });
     render(
         &ctx,
@@ -585,6 +611,7 @@ pub async fn live_stats(
             total: stat_row(ctx.t("analytics.total").to_string(), &total, None),
             trend,
             impact,
+            impact_pending,
             outcome: outcome.as_str(),
         },
     )

@@ -536,6 +536,8 @@ struct ProgrammePage<'a> {
     upcoming: Vec<Session>,
     /// Whether the people trained now sell better (`impact_card.html`).
     impact: Option<crate::pages_analytics::ImpactView>,
+    /// The estimate is still being computed.
+    impact_pending: bool,
 }
 
 impl ProgrammePage<'_> {
@@ -655,16 +657,17 @@ pub async fn programme(
     let upcoming = dash.upcoming.clone();
     let outcome = crate::pages_analytics::outcome_param(q.outcome.as_deref()).map_err(err)?;
     let code = p.node.region.to_string();
-    let estimate = state
-        .app
-        .training_impact(actor, Some(p.node.region), outcome)
+    let estimate = crate::pages_analytics::impact_within(&state, actor, p.node.region, outcome)
         .await
         .map_err(err)?;
-    let impact = crate::pages_analytics::ImpactView::new(&ctx, &estimate, outcome, &code, |o| {
-        format!(
-            "/programmes/{}?region={code}&outcome={o}#impact",
-            p.programme.id
-        )
+    let impact_pending = estimate.is_none();
+    let impact = estimate.and_then(|e| {
+        crate::pages_analytics::ImpactView::new(&ctx, &e, outcome, &code, |o| {
+            format!(
+                "/programmes/{}?region={code}&outcome={o}#impact",
+                p.programme.id
+            )
+        })
     });
     render(
         &ctx,
@@ -679,6 +682,7 @@ pub async fn programme(
             laggards,
             upcoming,
             impact,
+            impact_pending,
         },
     )
 }
