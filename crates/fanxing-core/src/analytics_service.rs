@@ -232,42 +232,9 @@ impl Fanxing {
             return Err(Error::field("region", "error.region_unknown"));
         }
         let mut draft = draft;
-        for p in &draft.operators {
-            if self
-                .store()
-                .get_person(Access::Regions(range), *p)
-                .await?
-                .is_none()
-            {
-                return Err(Error::field("operators", "room.operator_unknown"));
-            }
-        }
-        // Operators by mobile: each must be a person in the office's region.
-        let mobiles: Vec<String> = input
-            .operator_mobiles
-            .iter()
-            .filter_map(|m| crate::values::Mobile::parse(m).ok())
-            .map(|m| m.as_str().to_string())
-            .collect();
-        if !mobiles.is_empty() {
-            let found = self.store().people_by_mobiles(&mobiles).await?;
-            for m in &mobiles {
-                match found
-                    .iter()
-                    .find(|(mobile, _, _, region)| mobile == m && range.contains(*region))
-                {
-                    Some((_, id, _, _)) => draft.operators.push(*id),
-                    None => {
-                        return Err(Error::Invalid(crate::error::FieldErrors(vec![
-                            crate::error::FieldError::new("operators", "room.operator_no_person")
-                                .with("mobile", m),
-                        ])))
-                    }
-                }
-            }
-            draft.operators.sort_unstable();
-            draft.operators.dedup();
-        }
+        draft.operators = self
+            .resolve_operators(range, &draft.operators, &input.operator_mobiles)
+            .await?;
         let id = self.store().insert_room(&draft, now()).await?;
         self.audit(
             actor,
@@ -277,6 +244,110 @@ impl Fanxing {
         )
         .await?;
         self.store().get_room(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// People by id and by mobile number, each a person in `range`: the
+    /// operators of a room an office manages, sorted, without repeats.
+    async fn resolve_operators(
+        &self,
+        range: crate::region::RegionRange,
+        ids: &[crate::model::PersonId],
+        mobiles: &[String],
+    ) -> Result<Vec<crate::model::PersonId>> {
+        let mut out = Vec::with_capacity(ids.len() + mobiles.len());
+        for p in ids {
+            if self
+                .store()
+                .get_person(Access::Regions(range), *p)
+                .await?
+                .is_none()
+            {
+                return Err(Error::field("operators", "room.operator_unknown"));
+            }
+            out.push(*p);
+        }
+        let mut numbers = Vec::with_capacity(mobiles.len());
+        for m in mobiles {
+            match crate::values::Mobile::parse(m) {
+                Ok(n) => numbers.push(n.as_str().to_string()),
+                Err(_) => {
+                    return Err(Error::Invalid(crate::error::FieldErrors(vec![
+                        crate::error::FieldError::new("operators", "room.operator_mobile_bad")
+                            .with("mobile", m),
+                    ])))
+                }
+            }
+        }
+        if !numbers.is_empty() {
+            let found = self.store().people_by_mobiles(&numbers).await?;
+            for m in &numbers {
+                match found
+                    .iter()
+                    .find(|(mobile, _, _, region)| mobile == m && range.contains(*region))
+                {
+                    Some((_, id, _, _)) => out.push(*id),
+                    None => {
+                        return Err(Error::Invalid(crate::error::FieldErrors(vec![
+                            crate::error::FieldError::new("operators", "room.operator_no_person")
+                                .with("mobile", m),
+                        ])))
+                    }
+                }
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        Ok(out)
+    }
+
+    /// Replaces the operators of a room in the office's region (people by
+    /// id and by mobile, each in the region). Who is trained changes with
+    /// them, so impact estimates are computed afresh.
+    pub async fn set_room_operators(
+        &self,
+        actor: &Actor,
+        room: RoomId,
+        ids: &[crate::model::PersonId],
+        mobiles: &[String],
+    ) -> Result<Room> {
+        let range = actor.write_range()?;
+        let r = self.room(actor, room).await?;
+        if !range.contains(r.region) {
+            return Err(Error::NotFound);
+        }
+        let operators = self.resolve_operators(range, ids, mobiles).await?;
+        self.store().set_room_operators(room, &operators).await?;
+        self.impacts.clear();
+        self.audit(
+            actor,
+            "room.operators",
+            &format!("room:{room}"),
+            &format!("{} operators", operators.len()),
+        )
+        .await?;
+        self.room(actor, room).await
+    }
+
+    /// A room's operators as an office sees them: (id, name, masked mobile).
+    pub async fn room_operator_people(
+        &self,
+        actor: &Actor,
+        room: &Room,
+    ) -> Result<Vec<(crate::model::PersonId, String, String)>> {
+        let Ok(range) = actor.write_range() else {
+            return Ok(Vec::new());
+        };
+        let mut out = Vec::new();
+        for p in &room.operators {
+            if let Some(person) = self.store().get_person(Access::Regions(range), *p).await? {
+                out.push((
+                    person.id,
+                    person.name,
+                    crate::values::mask_mobile(&person.mobile),
+                ));
+            }
+        }
+        Ok(out)
     }
 
     /// The rooms the caller may see (an office's region, a trainee's own),

@@ -596,6 +596,8 @@ pub struct StatQuery {
 pub trait AnalyticsStore: Send + Sync {
     /// `Error::Conflict` on `account_id` when the platform has that account.
     async fn insert_room(&self, room: &RoomDraft, now: i64) -> Result<RoomId>;
+    /// Replaces a room's operators, in one transaction.
+    async fn set_room_operators(&self, room: RoomId, operators: &[PersonId]) -> Result<()>;
     /// Inserts rooms (with their operators) in one transaction; ids in order.
     async fn insert_rooms_bulk(&self, rooms: &[RoomDraft], now: i64) -> Result<Vec<RoomId>>;
     /// Operators who attended training: (person, first day attended

@@ -297,6 +297,27 @@ impl AnalyticsStore for SqlStore {
         Ok(id)
     }
 
+    async fn set_room_operators(&self, room: RoomId, operators: &[PersonId]) -> Result<()> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        let mut q = Sql::new("DELETE FROM room_operators WHERE room_id = ");
+        q.bind(room);
+        q.query().execute(&mut *tx).await.map_err(db)?;
+        for chunk in operators.chunks(CHUNK) {
+            let mut q = Sql::new("INSERT INTO room_operators (room_id, person_id) VALUES ");
+            for (n, p) in chunk.iter().enumerate() {
+                q.push(if n == 0 { "(" } else { ", (" })
+                    .bind(room)
+                    .push(", ")
+                    .bind(*p)
+                    .push(")");
+            }
+            q.push(" ON CONFLICT (room_id, person_id) DO NOTHING");
+            q.query().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
     #[tracing::instrument(skip_all, fields(n = rooms.len()))]
     async fn insert_rooms_bulk(&self, rooms: &[RoomDraft], now: i64) -> Result<Vec<RoomId>> {
         let mut tx = self.writer().begin().await.map_err(db)?;

@@ -51,6 +51,30 @@ pub async fn create_room(
     Ok((StatusCode::CREATED, Json(room)))
 }
 
+/// A room's operators, replaced whole: people by id and by mobile.
+#[derive(Deserialize)]
+pub struct OperatorsBody {
+    #[serde(default)]
+    operators: Vec<i64>,
+    #[serde(default)]
+    operator_mobiles: Vec<String>,
+}
+
+pub async fn set_operators(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<String>,
+    b: Result<Json<OperatorsBody>, JsonRejection>,
+) -> ApiResult<Room> {
+    let id = path_id(&c, &id)?;
+    let b = body(&c, b)?;
+    s.app
+        .set_room_operators(&c.actor, id, &b.operators, &b.operator_mobiles)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
 pub async fn room(State(s): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Room> {
     let id = path_id(&c, &id)?;
     s.app

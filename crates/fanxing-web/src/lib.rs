@@ -100,6 +100,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/rooms/new"),
     ("GET", "/rooms/{id}"),
     ("POST", "/rooms/{id}/sessions"),
+    ("POST", "/rooms/{id}/operators"),
     ("GET", "/live-stats"),
     ("GET", "/verify/{number}"),
     ("GET", "/my/certificates"),
@@ -152,6 +153,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/rooms/{id}"),
     ("GET", "/api/v1/rooms/{id}/kpis"),
     ("GET", "/api/v1/rooms/{id}/diagnosis"),
+    ("PUT", "/api/v1/rooms/{id}/operators"),
     ("POST", "/api/v1/rooms/{id}/sessions"),
     ("POST", "/api/v1/live-sessions"),
     ("GET", "/api/v1/live-stats"),
@@ -217,6 +219,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/rooms/{id}", get(an::room))
         .route("/api/v1/rooms/{id}/kpis", get(an::room_kpis))
         .route("/api/v1/rooms/{id}/diagnosis", get(an::room_diagnosis))
+        .route("/api/v1/rooms/{id}/operators", put(an::set_operators))
         .route(
             "/api/v1/rooms/{id}/sessions",
             post(an::import_room_sessions).layer(upload_limit()),
@@ -304,6 +307,7 @@ pub fn router(state: AppState) -> Router {
         .route("/rooms", get(pa::rooms).post(pa::create_room))
         .route("/rooms/new", get(pa::new_room))
         .route("/rooms/{id}", get(pa::room))
+        .route("/rooms/{id}/operators", post(pa::set_operators))
         .route(
             "/rooms/{id}/sessions",
             post(pa::upload).layer(upload_limit()),

@@ -143,6 +143,7 @@ pub fn spec() -> Value {
             },
             "/api/v1/rooms/{id}": {"get": op("A live room with its operators", "analytics", json!([id()]), None, "200")},
             "/api/v1/rooms/{id}/kpis": {"get": op("A room's summed counts and every KPI (ratios of sums; formulas in docs/analytics.md)", "analytics", json!([id(), q("from", "YYYY-MM-DD"), q("to", "YYYY-MM-DD"), q("provenance", "official (default) | estimate | manual")]), None, "200")},
+            "/api/v1/rooms/{id}/operators": {"put": op("Replaces a room's operators (offices over its region): people by id (`operators`) and by mobile number (`operator_mobiles`), each in the office's region; impact estimates are computed afresh", "analytics", json!([id()]), Some("OperatorsInput"), "200")},
             "/api/v1/rooms/{id}/diagnosis": {"get": op("A room's KPIs against its peers (percentile, median, excellent value; industry × size × city, falling back to wider groups) and plain-language findings naming the competency to work on", "analytics", json!([id(), q("from", "YYYY-MM"), q("to", "YYYY-MM"), q("provenance", "official (default) | estimate | manual")]), None, "200")},
             "/api/v1/rooms/{id}/sessions": {"post": {
                 "summary": "Import the room's per-session export (.xlsx or .csv as the request body). All or nothing; sessions imported before are unchanged; a 422 lists every problem by row and column.",
@@ -175,6 +176,9 @@ pub fn spec() -> Value {
                     "tier": {"type": "string", "enum": ["cadre", "company_head", "operator"]},
                     "org_id": {"type": ["integer", "string", "null"]},
                     "region": {"type": "string", "description": "six-digit region code"}}},
+                "OperatorsInput": {"type": "object", "properties": {
+                    "operators": {"type": "array", "items": {"type": "integer"}, "description": "person ids"},
+                    "operator_mobiles": {"type": "array", "items": {"type": "string"}, "description": "mobile numbers of registered people"}}},
                 "ProgrammeInput": {"type": "object", "required": ["name", "starts_on", "ends_on"], "properties": {
                     "name": {"type": "string"}, "starts_on": {"type": "string", "format": "date"}, "ends_on": {"type": "string", "format": "date"}}},
                 "Targets": {"type": "array", "items": {"type": "object", "required": ["region", "sessions", "attendances"], "properties": {

@@ -45,6 +45,7 @@ pub struct AnalyticsQuery {
     imported: Option<String>,
     outcome: Option<String>,
     q: Option<String>,
+    saved: Option<String>,
 }
 
 /// `YYYY-MM` as `YYYYMM`, or the default; a malformed value is a field error.
@@ -140,6 +141,9 @@ struct RoomPage<'a> {
     sessions: i64,
     message: Option<String>,
     errors: Vec<String>,
+    /// Offices over the room: its operators (id, name, masked mobile).
+    can_manage: bool,
+    operators: Vec<(i64, String, String)>,
 }
 
 pub async fn room(
@@ -149,10 +153,11 @@ pub async fn room(
     Query(q): Query<AnalyticsQuery>,
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
-    let message = q
-        .imported
-        .as_ref()
-        .map(|n| ctx.tf("analytics.imported_new", &[("n", n)]));
+    let message = match (&q.imported, &q.saved) {
+        (Some(n), _) => Some(ctx.tf("analytics.imported_new", &[("n", n)])),
+        (None, Some(_)) => Some(ctx.t("room.operators_saved").to_string()),
+        _ => None,
+    };
     room_page(&state, &ctx, id, &q, message, Vec::new()).await
 }
 
@@ -170,6 +175,19 @@ async fn room_page(
     let to = month(q.to.as_deref(), "to", 999_912).map_err(err)?;
     let prov = provenance(q.provenance.as_deref()).map_err(err)?;
     let room = state.app.room(actor, id).await.map_err(err)?;
+    let can_manage = actor
+        .write_range()
+        .map(|r| r.contains(room.region))
+        .unwrap_or(false);
+    let operators = if can_manage {
+        state
+            .app
+            .room_operator_people(actor, &room)
+            .await
+            .map_err(err)?
+    } else {
+        Vec::new()
+    };
     let d = state
         .app
         .room_diagnosis(actor, id, prov, from, to)
@@ -267,8 +285,49 @@ async fn room_page(
             sessions: s.sessions,
             message,
             errors,
+            can_manage,
+            operators,
         },
     )
+}
+
+/// The room page's operators form: the kept operators plus those added by
+/// mobile, replacing the set.
+pub async fn set_operators(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    axum::Form(form): axum::Form<Vec<(String, String)>>,
+) -> PageResult {
+    use crate::pages::field;
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    ctx.check_csrf(&field(&form, "csrf"))?;
+    let keep: Vec<i64> = form
+        .iter()
+        .filter(|(k, _)| k == "keep")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let mobiles: Vec<String> = field(&form, "operators")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    match state
+        .app
+        .set_room_operators(actor, id, &keep, &mobiles)
+        .await
+    {
+        Ok(_) => Ok(Redirect::to(&format!("/rooms/{id}?saved=1#operators")).into_response()),
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+            let q = AnalyticsQuery::default();
+            let mut res = room_page(&state, &ctx, id, &q, None, vec![e.detail(ctx.lang)]).await?;
+            *res.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
+            Ok(res)
+        }
+        Err(e) => Err(PageError::new(&ctx, e)),
+    }
 }
 
 /// An export uploaded on the room page: all or nothing.

@@ -650,4 +650,64 @@ async fn offices_add_rooms_by_form_with_followers_and_operator_mobiles() {
         .await
         .unwrap();
     assert!(html.contains(&format!("/rooms/{id}")), "{html}");
+
+    // The room page lists the operators for the office to keep or remove;
+    // unticking the trainee removes them, and the trainee no longer sees it.
+    let page = web
+        .get(app.url(&format!("/rooms/{id}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(&format!(r#"name="keep" value="{trainee}" checked"#)),
+        "{page}"
+    );
+    let res = web
+        .post(app.url(&format!("/rooms/{id}/operators")))
+        .form(&[("csrf", csrf.as_str()), ("operators", "")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let trainee_api = app.api("trainee").await;
+    assert_eq!(
+        app.get_json(&trainee_api, "/api/v1/rooms").await["total"],
+        0
+    );
+    // The API puts them back by mobile; a malformed mobile is named.
+    let url = app.url(&format!("/api/v1/rooms/{id}/operators"));
+    let res = api
+        .put(url.clone())
+        .json(&json!({"operator_mobiles": ["12345"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("12345"));
+    let res = api
+        .put(url)
+        .json(&json!({"operator_mobiles": [mobile]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert_eq!(
+        res.json::<Value>().await.unwrap()["operators"],
+        json!([trainee])
+    );
+    assert_eq!(
+        app.get_json(&trainee_api, "/api/v1/rooms").await["total"],
+        1
+    );
+    // Only offices manage operators.
+    let res = trainee_api
+        .put(app.url(&format!("/api/v1/rooms/{id}/operators")))
+        .json(&json!({"operators": []}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
 }

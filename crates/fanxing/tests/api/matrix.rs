@@ -191,6 +191,10 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         | ("POST", "/api/v1/rooms/{id}/sessions")
         | ("GET", "/rooms/{id}")
         | ("POST", "/rooms/{id}/sessions") => own_only(office || role == Trainee),
+        // Offices manage the operators of their region's rooms.
+        ("PUT", "/api/v1/rooms/{id}/operators") | ("POST", "/rooms/{id}/operators") => {
+            own_only(office)
+        }
         ("GET", "/sessions/{id}/attendance.xlsx") => {
             own_only(matches!(role, Admin | Nanjing | Suzhou))
         }
@@ -285,6 +289,7 @@ struct World {
     /// A Kunshan room run by the demo trainee, and a Nanjing room.
     ks_room: i64,
     nj_room: i64,
+    trainee_person: i64,
     /// (session, person) pairs to re-register before each role, since
     /// cancelling is one of the routes walked.
     registrations: Vec<(i64, i64, i64)>,
@@ -410,6 +415,7 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
     World {
         ks_room,
         nj_room,
+        trainee_person,
         programme,
         sz_session: sz.session.id,
         sz_venue_ks,
@@ -685,6 +691,13 @@ async fn every_route_for_every_role() {
                 )
                 .await;
         }
+        // Replacing operators is among the routes walked: restore them.
+        let store = app.opened.app.store();
+        store
+            .set_room_operators(w.ks_room, &[w.trainee_person])
+            .await
+            .unwrap();
+        store.set_room_operators(w.nj_room, &[]).await.unwrap();
         let api = app.api(username).await;
         let (browser, csrf) = app.login(username).await;
         for &(method, path) in fanxing_web::ROUTES {
@@ -854,6 +867,7 @@ async fn call(
             "venues": [{"kind": "main", "name": "会场", "address": "", "region": t.region, "capacity": 10}]
         })),
         "/api/v1/sessions/{id}/status" => Some(json!({"status": "published"})),
+        "/api/v1/rooms/{id}/operators" => Some(json!({"operators": []})),
         "/api/v1/rooms" => Some(json!({
             "platform": "douyin", "account_id": format!("mx-{}", rand::random::<u32>()),
             "name": "新直播间", "industry": "食品", "size_tier": "starter", "region": t.region,
