@@ -131,6 +131,40 @@ pub fn weekly_panel(
         .collect()
 }
 
+/// Where an impact estimate stands.
+#[derive(Debug, Clone)]
+pub enum ImpactProgress {
+    Ready(std::sync::Arc<crate::impact::ImpactEstimate>),
+    Running,
+    Idle,
+}
+
+/// Marks an impact estimate as being computed while it lives.
+struct Running<'a> {
+    set: &'a std::sync::Mutex<std::collections::HashSet<(u32, Outcome)>>,
+    key: (u32, Outcome),
+}
+
+impl<'a> Running<'a> {
+    fn mark(
+        set: &'a std::sync::Mutex<std::collections::HashSet<(u32, Outcome)>>,
+        key: (u32, Outcome),
+    ) -> Running<'a> {
+        if let Ok(mut s) = set.lock() {
+            s.insert(key);
+        }
+        Running { set, key }
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        if let Ok(mut s) = self.set.lock() {
+            s.remove(&self.key);
+        }
+    }
+}
+
 /// A platform export read and checked, not yet placed in rooms or stored.
 pub struct ParsedExport {
     platform: Platform,
@@ -646,6 +680,7 @@ impl Fanxing {
         if let Some(e) = self.impacts.get(&key) {
             return Ok(e);
         }
+        let _running = Running::mark(&self.impacts_running, key);
         let (rooms, first, weeks) = self
             .store()
             .impact_panel(code.subtree(), Provenance::Official, outcome.fields())
@@ -661,6 +696,31 @@ impl Fanxing {
         ));
         self.impacts.put(key, e.clone());
         Ok(e)
+    }
+
+    /// Whether the estimate [`Fanxing::training_impact`] would give is
+    /// cached, being computed, or neither, without computing it; pages use
+    /// it not to start a second computation of the same estimate.
+    pub fn impact_progress(
+        &self,
+        actor: &Actor,
+        region: Option<crate::region::RegionCode>,
+        outcome: Outcome,
+    ) -> Result<ImpactProgress> {
+        let key = (actor.stats_region(region)?.value(), outcome);
+        if let Some(e) = self.impacts.get(&key) {
+            return Ok(ImpactProgress::Ready(e));
+        }
+        let running = self
+            .impacts_running
+            .lock()
+            .map(|set| set.contains(&key))
+            .unwrap_or(false);
+        Ok(if running {
+            ImpactProgress::Running
+        } else {
+            ImpactProgress::Idle
+        })
     }
 
     /// The actor command-line imports run as: the programme office of the
@@ -739,6 +799,17 @@ impl Fanxing {
 mod tests {
     use super::*;
     use crate::store::ImpactRoom;
+
+    #[test]
+    fn a_running_estimate_is_marked_until_it_ends() {
+        let set = std::sync::Mutex::new(std::collections::HashSet::new());
+        let key = (320_500, Outcome::Gpm);
+        {
+            let _running = Running::mark(&set, key);
+            assert!(set.lock().unwrap().contains(&key));
+        }
+        assert!(set.lock().unwrap().is_empty(), "unmarked when dropped");
+    }
 
     #[test]
     fn weekly_panel_places_weeks_and_cohorts() {

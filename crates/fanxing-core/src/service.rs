@@ -89,6 +89,8 @@ pub struct Fanxing {
     /// Recently computed impact estimates, by (region, outcome); cleared
     /// by every analytics import.
     pub(crate) impacts: Arc<TtlCache<(u32, Outcome), ImpactEstimate>>,
+    /// Impact estimates being computed now, by (region, outcome).
+    pub(crate) impacts_running: Arc<std::sync::Mutex<std::collections::HashSet<(u32, Outcome)>>>,
 }
 
 impl Fanxing {
@@ -98,6 +100,7 @@ impl Fanxing {
             cipher,
             dashboards: Arc::new(TtlCache::new(crate::training_service::DASHBOARD_TTL)),
             impacts: Arc::new(TtlCache::new(crate::analytics_service::IMPACT_TTL)),
+            impacts_running: Default::default(),
         }
     }
 

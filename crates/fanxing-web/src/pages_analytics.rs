@@ -498,6 +498,13 @@ pub(crate) async fn impact_within(
     region: fanxing_core::region::RegionCode,
     outcome: Outcome,
 ) -> Result<Option<std::sync::Arc<fanxing_core::impact::ImpactEstimate>>, Error> {
+    use fanxing_core::analytics_service::ImpactProgress;
+    match state.app.impact_progress(actor, Some(region), outcome)? {
+        ImpactProgress::Ready(e) => return Ok(Some(e)),
+        // One computation per estimate at a time: reloads wait for it.
+        ImpactProgress::Running => return Ok(None),
+        ImpactProgress::Idle => {}
+    }
     let job = {
         let (app, actor) = (state.app.clone(), actor.clone());
         tokio::spawn(async move { app.training_impact(&actor, Some(region), outcome).await })
