@@ -5,6 +5,8 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::analytics::{
     parse_export, ImportOutcome, Kpi, LiveSessionRow, Platform, Provenance, Room, RoomId,
     RoomInput, StatGroup, Sums,
@@ -19,55 +21,19 @@ use crate::store::{ImportMeta, Page, RoomScope};
 /// (imports clear it at once; new attendances show within this time).
 pub const IMPACT_TTL: std::time::Duration = std::time::Duration::from_secs(600);
 
-/// What the impact estimate measures, week by week.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Outcome {
-    /// log(1 + GMV in yuan).
-    LogGmv,
-    /// GMV per thousand views (0 in a week without views).
-    Gpm,
-    /// Buyers ÷ viewers (0 in a week without viewers).
-    ViewToOrder,
-    Sessions,
+choice_enum! {
+    /// What the impact estimate measures, week by week: log(1 + GMV in
+    /// yuan); GMV per thousand views (0 in a week without views); buyers ÷
+    /// viewers (0 in a week without viewers); sessions.
+    Outcome {
+        LogGmv = "log_gmv" => "impact.outcome.log_gmv",
+        Gpm = "gpm" => "impact.outcome.gpm",
+        ViewToOrder = "view_to_order" => "impact.outcome.view_to_order",
+        Sessions = "sessions" => "impact.outcome.sessions",
+    }
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 4] = [
-        Outcome::LogGmv,
-        Outcome::Gpm,
-        Outcome::ViewToOrder,
-        Outcome::Sessions,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::LogGmv => "log_gmv",
-            Outcome::Gpm => "gpm",
-            Outcome::ViewToOrder => "view_to_order",
-            Outcome::Sessions => "sessions",
-        }
-    }
-
-    /// The message key of its name.
-    pub fn label_key(self) -> &'static str {
-        match self {
-            Outcome::LogGmv => "impact.outcome.log_gmv",
-            Outcome::Gpm => "impact.outcome.gpm",
-            Outcome::ViewToOrder => "impact.outcome.view_to_order",
-            Outcome::Sessions => "impact.outcome.sessions",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Outcome> {
-        match s {
-            "log_gmv" => Some(Outcome::LogGmv),
-            "gpm" => Some(Outcome::Gpm),
-            "view_to_order" => Some(Outcome::ViewToOrder),
-            "sessions" => Some(Outcome::Sessions),
-            _ => None,
-        }
-    }
-
     /// The weekly sums it is computed from.
     pub fn fields(self) -> &'static [crate::store::WeekField] {
         use crate::store::WeekField;
@@ -173,16 +139,6 @@ pub struct ParsedExport {
     /// column's header, and each row's line in the file.
     account_column: String,
     lines: Vec<usize>,
-}
-
-impl ParsedExport {
-    pub fn len(&self) -> usize {
-        self.rows.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
-    }
 }
 
 /// Reads a platform export (`.xlsx`, `.xls` or `.csv`) into canonical rows,
