@@ -101,23 +101,25 @@ fn sums_from(r: &AnyRow) -> Result<Sums> {
 /// `SUM(x) AS x` for every rollup column (`MAX` for the peak), over `t`,
 /// as a 64-bit integer on both engines (PostgreSQL sums BIGINT to NUMERIC).
 fn sum_select(t: &str) -> String {
+    sums_over(t, false)
+}
+
+/// [`sum_select`] over raw sessions, which have no `sessions` column: a
+/// session counts one.
+fn session_sums(t: &str) -> String {
+    sums_over(t, true)
+}
+
+fn sums_over(t: &str, raw: bool) -> String {
     SUM_COLS
         .iter()
-        .map(|c| {
-            let f = if *c == "peak_online" { "MAX" } else { "SUM" };
-            format!("CAST(COALESCE({f}({t}.{c}), 0) AS BIGINT) AS {c}")
+        .map(|c| match *c {
+            "sessions" if raw => format!("CAST(COUNT(*) AS BIGINT) AS {c}"),
+            "peak_online" => format!("CAST(COALESCE(MAX({t}.{c}), 0) AS BIGINT) AS {c}"),
+            _ => format!("CAST(COALESCE(SUM({t}.{c}), 0) AS BIGINT) AS {c}"),
         })
         .collect::<Vec<_>>()
         .join(", ")
-}
-
-/// [`sum_select`] over raw sessions: a session counts one.
-fn session_sums(t: &str) -> String {
-    sum_select(t).replacen(
-        &format!("CAST(COALESCE(SUM({t}.sessions), 0) AS BIGINT)"),
-        "CAST(COUNT(*) AS BIGINT)",
-        1,
-    )
 }
 
 const ROOM_SELECT: &str = "SELECT m.id, m.platform, m.account_id, m.name, m.org_id, m.industry, \
@@ -173,6 +175,57 @@ impl SqlStore {
             Backend::Sqlite => "MAX",
             Backend::Postgres => "GREATEST",
         }
+    }
+
+    /// One multi-row upsert into a rollup: each row's key values (the
+    /// columns `keys`, the last may be a count to add, like `rooms`) then
+    /// its sums, added to a stored row of the same key (the peak is the
+    /// larger). `tail` follows the statement (a `RETURNING` clause).
+    fn rollup_upsert<'a>(
+        &self,
+        table: &str,
+        keys: &[&str],
+        rows: impl Iterator<Item = (Vec<crate::sql::Arg>, &'a Sums)>,
+        tail: &str,
+    ) -> Sql {
+        let greatest = self.greatest();
+        let mut q = Sql::new_on(
+            &format!(
+                "INSERT INTO {table} ({}, {}) VALUES ",
+                keys.join(", "),
+                SUM_COLS.join(", ")
+            ),
+            self.backend_kind(),
+        );
+        for (n, (key, s)) in rows.enumerate() {
+            q.push(if n == 0 { "(" } else { ", (" });
+            for (k, v) in key.into_iter().enumerate() {
+                if k > 0 {
+                    q.push(", ");
+                }
+                q.bind(v);
+            }
+            for v in sums_values(s) {
+                q.push(", ").bind(v);
+            }
+            q.push(")");
+        }
+        // The key is every column but a trailing count (`rooms`), which adds.
+        let (conflict, adds): (Vec<&str>, Vec<&str>) = keys.iter().partition(|k| **k != "rooms");
+        let set = adds
+            .iter()
+            .chain(SUM_COLS.iter().filter(|c| **c != "peak_online"))
+            .map(|c| format!("{c} = {table}.{c} + excluded.{c}"))
+            .chain(std::iter::once(format!(
+                "peak_online = {greatest}({table}.peak_online, excluded.peak_online)"
+            )))
+            .collect::<Vec<_>>()
+            .join(", ");
+        q.push(&format!(
+            " ON CONFLICT ({}) DO UPDATE SET {set}{tail}",
+            conflict.join(", ")
+        ));
+        q
     }
 
     /// The aggregate joining a group's texts with spaces, in this dialect.
@@ -559,7 +612,7 @@ impl AnalyticsStore for SqlStore {
             .iter()
             .filter(|(_, r)| !stored.contains(r.platform_session_id.as_str()))
             .collect();
-        let per_statement = match self.backend_kind() {
+        let per_statement = match backend {
             Backend::Sqlite => SESSION_CHUNK_SQLITE,
             Backend::Postgres => SESSION_CHUNK_POSTGRES,
         };
@@ -673,74 +726,38 @@ impl AnalyticsStore for SqlStore {
                 .add(r);
         }
         let pairs: Vec<(RoomId, i64)> = months.keys().copied().collect();
-        let greatest = self.greatest();
-        let update = |table: &str| {
-            SUM_COLS
-                .iter()
-                .map(|c| {
-                    if *c == "peak_online" {
-                        format!("{c} = {greatest}({table}.{c}, excluded.{c})")
-                    } else {
-                        format!("{c} = {table}.{c} + excluded.{c}")
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let cols = SUM_COLS.join(", ");
         let week_rows: Vec<(&(RoomId, i64), &Sums)> = weeks.iter().collect();
         for chunk in week_rows.chunks(CHUNK) {
-            let mut q = Sql::new_on(
-                &format!("INSERT INTO room_weeks (room_id, week, provenance, {cols}) VALUES "),
-                self.backend_kind(),
-            );
-            for (n, ((room, week), s)) in chunk.iter().enumerate() {
-                q.push(if n == 0 { "(" } else { ", (" })
-                    .bind(*room)
-                    .push(", ")
-                    .bind(*week)
-                    .push(", ")
-                    .bind(prov);
-                for v in sums_values(s) {
-                    q.push(", ").bind(v);
-                }
-                q.push(")");
-            }
-            q.push(&format!(
-                " ON CONFLICT (room_id, week, provenance) DO UPDATE SET {}",
-                update("room_weeks")
-            ));
-            q.on(self.backend_kind())
-                .query()
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            self.rollup_upsert(
+                "room_weeks",
+                &["room_id", "week", "provenance"],
+                chunk.iter().map(|((room, week), s)| {
+                    (vec![(*room).into(), (*week).into(), prov.into()], *s)
+                }),
+                "",
+            )
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         }
         for chunk in pairs.chunks(CHUNK) {
-            let mut q = Sql::new_on(
-                &format!("INSERT INTO room_months (room_id, month, provenance, {cols}) VALUES "),
-                self.backend_kind(),
-            );
-            for (n, (room, month)) in chunk.iter().enumerate() {
-                q.push(if n == 0 { "(" } else { ", (" })
-                    .bind(*room)
-                    .push(", ")
-                    .bind(*month)
-                    .push(", ")
-                    .bind(prov);
-                for v in sums_values(&months[&(*room, *month)]) {
-                    q.push(", ").bind(v);
-                }
-                q.push(")");
+            let mut rows = Vec::with_capacity(chunk.len());
+            for key in chunk {
+                let s = months
+                    .get(key)
+                    .ok_or_else(|| Error::Store(format!("month {key:?} not summed")))?;
+                rows.push((vec![key.0.into(), key.1.into(), prov.into()], s));
             }
             // A room live in a month for the first time counts once in its
             // cell: its row then holds just this import's sessions (a row
             // stored before had at least one session already).
-            q.push(&format!(
-                " ON CONFLICT (room_id, month, provenance) DO UPDATE SET {} \
-                 RETURNING room_id, month, sessions",
-                update("room_months")
-            ));
+            let q = self.rollup_upsert(
+                "room_months",
+                &["room_id", "month", "provenance"],
+                rows.into_iter(),
+                " RETURNING room_id, month, sessions",
+            );
             for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
                 let key: (RoomId, i64) = (col(&row, "room_id")?, col(&row, "month")?);
                 let total: i64 = col(&row, "sessions")?;
@@ -757,41 +774,37 @@ impl AnalyticsStore for SqlStore {
         }
         let cell_rows: Vec<(&(i64, String, i64), &(i64, Sums))> = cells.iter().collect();
         for chunk in cell_rows.chunks(CHUNK) {
-            let mut q = Sql::new_on(
-                &format!(
-                "INSERT INTO region_months (region, industry, platform, month, provenance, rooms, \
-                 {cols}) VALUES "
-            ),
-                self.backend_kind(),
-            );
-            for (n, ((region, industry, month), (new_rooms, s))) in chunk.iter().enumerate() {
-                q.push(if n == 0 { "(" } else { ", (" })
-                    .bind(*region)
-                    .push(", ")
-                    .bind(industry.as_str())
-                    .push(", ")
-                    .bind(meta.platform.as_str())
-                    .push(", ")
-                    .bind(*month)
-                    .push(", ")
-                    .bind(prov)
-                    .push(", ")
-                    .bind(*new_rooms);
-                for v in sums_values(s) {
-                    q.push(", ").bind(v);
-                }
-                q.push(")");
-            }
-            q.push(&format!(
-                " ON CONFLICT (region, industry, platform, month, provenance) DO UPDATE SET \
-                 rooms = region_months.rooms + excluded.rooms, {}",
-                update("region_months")
-            ));
-            q.on(self.backend_kind())
-                .query()
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
+            self.rollup_upsert(
+                "region_months",
+                &[
+                    "region",
+                    "industry",
+                    "platform",
+                    "month",
+                    "provenance",
+                    "rooms",
+                ],
+                chunk
+                    .iter()
+                    .map(|((region, industry, month), (new_rooms, s))| {
+                        (
+                            vec![
+                                (*region).into(),
+                                industry.as_str().into(),
+                                meta.platform.as_str().into(),
+                                (*month).into(),
+                                prov.into(),
+                                (*new_rooms).into(),
+                            ],
+                            s,
+                        )
+                    }),
+                "",
+            )
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
         }
         let mut q = Sql::new("UPDATE analytics_imports SET rows_new = ");
         q.bind(fresh.len() as i64)
