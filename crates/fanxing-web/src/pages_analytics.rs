@@ -492,7 +492,7 @@ const IMPACT_WAIT: std::time::Duration = std::time::Duration::from_millis(1500);
 /// is not ready within [`IMPACT_WAIT`]: a province's takes seconds at full
 /// scale, so pages do not wait for it; it goes on in the background, fills
 /// the cache, and the card asks to look again.
-pub(crate) async fn impact_within(
+async fn impact_within(
     state: &AppState,
     actor: &fanxing_core::auth::Actor,
     region: fanxing_core::region::RegionCode,
@@ -514,6 +514,26 @@ pub(crate) async fn impact_within(
         Ok(Err(_)) => Err(Error::Store("the impact estimate stopped".into())),
         Err(_) => Ok(None),
     }
+}
+
+/// The impact card of a region: its view (`None` without trained rooms to
+/// speak of, or while the estimate is computed) and whether it is being
+/// computed. `link` makes the outcome links from an outcome's code.
+pub(crate) async fn impact_card(
+    state: &AppState,
+    ctx: &Ctx,
+    actor: &fanxing_core::auth::Actor,
+    region: fanxing_core::region::RegionCode,
+    outcome: Outcome,
+    link: impl Fn(&str) -> String,
+) -> Result<(Option<ImpactView>, bool), Error> {
+    Ok(match impact_within(state, actor, region, outcome).await? {
+        Some(e) => (
+            ImpactView::new(ctx, &e, outcome, &region.to_string(), link),
+            false,
+        ),
+        None => (None, true),
+    })
 }
 
 /// The `outcome` parameter: log GMV unless given.
@@ -640,15 +660,11 @@ pub async fn live_stats(
         }
     };
     let outcome = outcome_param(q.outcome.as_deref()).map_err(err)?;
-    let estimate = impact_within(&state, actor, code, outcome)
-        .await
-        .map_err(err)?;
-    let impact_pending = estimate.is_none();
-    let impact = estimate.and_then(|e| {
-        ImpactView::new(&ctx, &e, outcome, &code.to_string(), |o| {
-            format!("{}&outcome={o}#impact", qs(&code.to_string()))
-        })
-    });
+    let (impact, impact_pending) = impact_card(&state, &ctx, actor, code, outcome, |o| {
+        format!("{}&outcome={o}#impact", qs(&code.to_string()))
+    })
+    .await
+    .map_err(err)?;
     render(
         &ctx,
         &StatsPage {

@@ -657,18 +657,15 @@ pub async fn programme(
     let upcoming = dash.upcoming.clone();
     let outcome = crate::pages_analytics::outcome_param(q.outcome.as_deref()).map_err(err)?;
     let code = p.node.region.to_string();
-    let estimate = crate::pages_analytics::impact_within(&state, actor, p.node.region, outcome)
-        .await
-        .map_err(err)?;
-    let impact_pending = estimate.is_none();
-    let impact = estimate.and_then(|e| {
-        crate::pages_analytics::ImpactView::new(&ctx, &e, outcome, &code, |o| {
+    let (impact, impact_pending) =
+        crate::pages_analytics::impact_card(&state, &ctx, actor, p.node.region, outcome, |o| {
             format!(
                 "/programmes/{}?region={code}&outcome={o}#impact",
                 p.programme.id
             )
         })
-    });
+        .await
+        .map_err(err)?;
     render(
         &ctx,
         &ProgrammePage {
