@@ -310,14 +310,7 @@ async fn exports_import_kpis_rollups_and_scope() {
     // The pages: the room with its funnel and peers, a web upload that is
     // refused with its rows named, the statistics of Suzhou.
     let (web, csrf) = app.login("kunshan").await;
-    let html = web
-        .get(app.url(&format!("/rooms/{ks}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&web, &format!("/rooms/{ks}")).await;
     assert!(
         html.contains("class=\"funnel\"") && html.contains("与同行对比"),
         "{html}"
@@ -363,24 +356,10 @@ async fn exports_import_kpis_rollups_and_scope() {
         .unwrap();
     assert_eq!(res.status(), 303);
     let to = res.headers()["location"].to_str().unwrap().to_string();
-    let html = web
-        .get(app.url(&to))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&web, &to).await;
     assert!(html.contains("新增 1 场"), "{html}");
     let (sz, _) = app.login("suzhou").await;
-    let html = sz
-        .get(app.url("/live-stats"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&sz, "/live-stats").await;
     assert!(
         html.contains("苏州市") && !html.contains("南京市"),
         "{html}"
@@ -555,14 +534,7 @@ async fn offices_add_rooms_by_form_with_followers_and_operator_mobiles() {
             .await
             .unwrap();
     let (web, csrf) = app.login("admin").await;
-    let html = web
-        .get(app.url("/rooms/new"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&web, "/rooms/new").await;
     assert!(
         html.contains("name=\"followers\"") && html.contains("<datalist"),
         "{html}"
@@ -641,26 +613,12 @@ async fn offices_add_rooms_by_form_with_followers_and_operator_mobiles() {
     assert_eq!(found["total"], 1);
     let none = app.get_json(&api, "/api/v1/rooms?q=%25").await;
     assert_eq!(none["total"], 0, "LIKE patterns are escaped");
-    let html = web
-        .get(app.url("/rooms?q=%E8%A1%A8%E5%8D%95"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&web, "/rooms?q=%E8%A1%A8%E5%8D%95").await;
     assert!(html.contains(&format!("/rooms/{id}")), "{html}");
 
     // The room page lists the operators for the office to keep or remove;
     // unticking the trainee removes them, and the trainee no longer sees it.
-    let page = web
-        .get(app.url(&format!("/rooms/{id}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get_text(&web, &format!("/rooms/{id}")).await;
     assert!(
         page.contains(&format!(r#"name="keep" value="{trainee}" checked"#)),
         "{page}"

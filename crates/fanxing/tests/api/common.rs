@@ -127,6 +127,18 @@ impl TestApp {
             .unwrap()
     }
 
+    /// GETs a path (a page) and reads its text, whatever the status.
+    pub async fn get_text(&self, client: &reqwest::Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     pub async fn api(&self, username: &str) -> reqwest::Client {
         let token = self
             .opened

@@ -17,27 +17,13 @@ async fn health_and_chinese_home_page() {
     let c = app.browser();
     let v = json_of(c.get(app.url("/healthz")).send().await.unwrap()).await;
     assert_eq!(v, json!({"status": "ok"}));
-    let html = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&c, "/").await;
     assert!(html.contains("<html lang=\"zh-CN\">"));
     assert!(html.contains("直播电商人才培育平台"));
     // The language switch is remembered.
     let res = c.get(app.url("/lang/en?back=/")).send().await.unwrap();
     assert_eq!(res.status(), 303);
-    let html = c
-        .get(app.url("/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&c, "/").await;
     assert!(html.contains("<html lang=\"en\">"));
     assert!(html.contains("Live-commerce talent programme platform"));
 }
@@ -185,14 +171,7 @@ async fn a_city_office_sees_its_city_only() {
 async fn people_pages_show_masked_numbers_and_search() {
     let app = TestApp::spawn().await;
     let (c, _) = app.login("suzhou").await;
-    let html = c
-        .get(app.url("/people"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&c, "/people").await;
     assert!(html.contains("<table class=\"list people\">"));
     assert!(html.contains("140****"));
     assert!(
@@ -210,24 +189,12 @@ async fn people_pages_show_masked_numbers_and_search() {
     )
     .await;
     let name = v["items"][0]["name"].as_str().unwrap();
-    let html = c
-        .get(app.url(&format!("/people?q={}", crate::common::urlencode(name))))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app
+        .get_text(&c, &format!("/people?q={}", crate::common::urlencode(name)))
+        .await;
     assert!(html.contains(name));
     // Paging keeps filters.
-    let html = c
-        .get(app.url("/people?tier=operator&page=2"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&c, "/people?tier=operator&page=2").await;
     assert!(
         html.contains("tier=operator&#38;page=3"),
         "next-page link keeps the filter"
@@ -416,14 +383,7 @@ async fn forms_highlight_fields_and_refuse_forged_csrf() {
     assert_eq!(res.status(), 303);
     let loc = res.headers()["location"].to_str().unwrap().to_string();
     assert!(loc.starts_with("/people/"));
-    let html = c
-        .get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&c, &loc).await;
     assert!(html.contains("王五"));
     assert_eq!(count().await, before + 1);
 
@@ -551,14 +511,7 @@ async fn sessions_expire_and_log_ins_are_throttled() {
     assert_eq!(res.status(), 303);
     let loc = res.headers()["location"].to_str().unwrap().to_string();
     assert!(loc.contains("expired=1"), "{loc}");
-    let html = c2
-        .get(app.url(&loc))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&c2, &loc).await;
     assert!(html.contains("登录已过期"));
     let res = c2
         .get(app.url("/api/v1/me"))
@@ -650,14 +603,7 @@ async fn full_numbers_only_for_offices_and_audited() {
 
     // Pages: the reveal link for offices; trainees are refused.
     let (c, _) = app.login("suzhou").await;
-    let html = c
-        .get(app.url(&format!("/people/{id}?reveal=1")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&c, &format!("/people/{id}?reveal=1")).await;
     assert!(html.contains(full_id));
     let trainee = app.api("trainee").await;
     let me = json_of(trainee.get(app.url("/api/v1/me")).send().await.unwrap()).await;
@@ -823,13 +769,6 @@ async fn login_page_keeps_the_csrf_token_stable() {
     let app = TestApp::spawn_with(None).await;
     let c = app.browser();
     let a = app.csrf(&c).await;
-    let html = c
-        .get(app.url("/login"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&c, "/login").await;
     assert_eq!(a, csrf_from(&html));
 }

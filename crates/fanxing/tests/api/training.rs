@@ -825,14 +825,7 @@ async fn calendars_parse_and_follow_changes() {
     assert!(body.contains("DTEND;TZID=Asia/Shanghai:20261205T120000"));
     // The personal feed: found by its secret link only; follows a cancellation.
     let feed = fx.feed_path(&trainee).unwrap();
-    let body = c
-        .get(app.url(&feed))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = app.get_text(&c, &feed).await;
     assert!(body.contains("LOCATION:昆山报告厅 前进西路 1 号"));
     assert!(body.contains("STATUS:CONFIRMED"));
     let wrong = feed.replacen('-', "-0", 1);
@@ -845,14 +838,7 @@ async fn calendars_parse_and_follow_changes() {
     )
     .await
     .unwrap();
-    let body = c
-        .get(app.url(&feed))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let body = app.get_text(&c, &feed).await;
     assert!(body.contains("STATUS:CANCELLED"));
     assert!(body.contains("DESCRIPTION:场地调整"));
 }
@@ -1101,14 +1087,7 @@ async fn certificates_issue_verify_download_and_revoke() {
     assert_eq!(certs.len(), 1, "issued when the fourth session closed");
     let number = certs[0].number.clone();
     let c = app.browser();
-    let html = c
-        .get(app.url(&format!("/verify/{number}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&c, &format!("/verify/{number}")).await;
     assert!(html.contains("有效"));
     assert!(
         !html.contains(&certs[0].person_name),
@@ -1141,14 +1120,9 @@ async fn certificates_issue_verify_download_and_revoke() {
     assert!(text.contains("Noto"), "the Noto CJK face");
     // Kunshan's office finds it by session and downloads them all as a zip.
     let (k, csrf) = app.login("kunshan").await;
-    let html = k
-        .get(app.url(&format!("/certificates?session={last}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app
+        .get_text(&k, &format!("/certificates?session={last}"))
+        .await;
     assert!(html.contains(&number) && html.contains("共 1 张"), "{html}");
     let res = k
         .get(app.url(&format!("/certificates.zip?session={last}")))
@@ -1210,13 +1184,6 @@ async fn certificates_issue_verify_download_and_revoke() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    let html = c
-        .get(app.url(&format!("/verify/{number}")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.get_text(&c, &format!("/verify/{number}")).await;
     assert!(html.contains("已撤销") && html.contains("资料不实"));
 }
