@@ -73,6 +73,15 @@ pub struct Person {
     pub updated_at: i64,
 }
 
+impl Person {
+    /// The record as it may leave the service: mobile masked. Only the
+    /// audited reveal hands out the full number.
+    pub fn masked(mut self) -> Person {
+        self.mobile = crate::values::mask_mobile(&self.mobile);
+        self
+    }
+}
+
 /// An organisation as stored.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Organisation {

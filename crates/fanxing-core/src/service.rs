@@ -325,7 +325,8 @@ impl Fanxing {
         let access = actor.people_access()?;
         let region = narrow(access, f.region)?;
         let (offset, limit) = paging(f.page, f.per_page);
-        self.store
+        let mut page = self
+            .store
             .list_people(&PeopleQuery {
                 access,
                 text: clean_search(f.text.as_deref()),
@@ -335,10 +336,13 @@ impl Fanxing {
                 offset,
                 limit,
             })
-            .await
+            .await?;
+        page.items = page.items.into_iter().map(Person::masked).collect();
+        Ok(page)
     }
 
-    /// One person in the caller's scope. Offices' reads are audited.
+    /// One person in the caller's scope, mobile masked (full numbers only
+    /// through [`Fanxing::reveal_person`]). Offices' reads are audited.
     pub async fn person(&self, actor: &Actor, id: PersonId) -> Result<Person> {
         let p = self
             .store
@@ -349,7 +353,7 @@ impl Fanxing {
             self.audit(actor, "person.read", &format!("person:{id}"), "")
                 .await?;
         }
-        Ok(p)
+        Ok(p.masked())
     }
 
     /// The full mobile and ID number of a person, for offices only; audited.
@@ -405,6 +409,16 @@ impl Fanxing {
             .get_person(access, id)
             .await?
             .ok_or(Error::NotFound)?;
+        // The full mobile is never sent to a form either: an empty mobile
+        // on edit means "unchanged".
+        let input = if input.mobile.trim().is_empty() {
+            PersonInput {
+                mobile: current.mobile.clone(),
+                ..input.clone()
+            }
+        } else {
+            input.clone()
+        };
         let draft = input.validate().map_err(Error::Invalid)?;
         let mut row = self.person_row(actor, range, &draft).await?;
         if draft.id_number.is_none() {
@@ -423,6 +437,7 @@ impl Fanxing {
         self.store
             .get_person(actor.people_access()?, id)
             .await?
+            .map(Person::masked)
             .ok_or(Error::NotFound)
     }
 
@@ -585,12 +600,26 @@ fn paging(page: i64, per_page: i64) -> (i64, i64) {
     } else {
         per_page.min(PAGE_MAX)
     };
-    let page = page.max(1);
-    ((page - 1).saturating_mul(limit), limit)
+    (page_offset(page, limit), limit)
 }
 
-fn clean_search(text: Option<&str>) -> Option<String> {
-    let t = crate::values::to_half_width(text?);
+/// The highest page number a list serves; past it a list is empty.
+pub const PAGE_NUMBER_MAX: i64 = 1_000_000;
+
+/// The offset of 1-based `page` of `per_page` rows, for any page number a
+/// caller may send (0, negative or 2⁶³−1): never overflows.
+pub fn page_offset(page: i64, per_page: i64) -> i64 {
+    (page.clamp(1, PAGE_NUMBER_MAX) - 1).saturating_mul(per_page.clamp(0, PAGE_MAX.max(1_000)))
+}
+
+/// Search text as typed, made safe to compare: half-width, control and
+/// direction characters dropped (PostgreSQL refuses NUL where SQLite would
+/// search for it), at most 50 characters.
+pub fn clean_search(text: Option<&str>) -> Option<String> {
+    let t: String = crate::values::to_half_width(text?)
+        .chars()
+        .filter(|c| !crate::values::is_forbidden_char(*c, false))
+        .collect();
     let t = t.trim();
     if t.is_empty() {
         return None;
@@ -636,6 +665,9 @@ mod tests {
         assert_eq!(paging(0, 0), (0, 50));
         assert_eq!(paging(3, 20), (40, 20));
         assert_eq!(paging(1, 10_000), (0, PAGE_MAX));
+        assert_eq!(paging(i64::MAX, 20).0, (PAGE_NUMBER_MAX - 1) * 20);
+        assert_eq!(paging(i64::MIN, i64::MAX), (0, PAGE_MAX));
+        assert_eq!(page_offset(i64::MAX, 50), (PAGE_NUMBER_MAX - 1) * 50);
     }
 
     #[test]
@@ -643,5 +675,7 @@ mod tests {
         assert_eq!(clean_search(Some(" 139 1234 ")).as_deref(), Some("1391234"));
         assert_eq!(clean_search(Some("王")).as_deref(), Some("王"));
         assert_eq!(clean_search(Some("   ")), None);
+        assert_eq!(clean_search(Some("王\0芳\u{202e}")).as_deref(), Some("王芳"));
+        assert_eq!(clean_search(Some("\0")), None);
     }
 }

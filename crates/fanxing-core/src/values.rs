@@ -163,8 +163,45 @@ pub fn required_text(
         errors.push(FieldError::new(field, "error.required"));
     } else if v.chars().count() > max {
         errors.push(FieldError::new(field, "error.too_long").with("max", max));
+    } else if let Some(key) = text_problem(&v, false) {
+        errors.push(FieldError::new(field, key));
     }
     v
+}
+
+/// Whether `c` may never appear in stored text: control characters (NUL
+/// among them, which PostgreSQL refuses and SQLite would keep) and the
+/// invisible direction marks and overrides that make a name read other
+/// than it is stored. Line breaks and tabs are allowed in multi-line text.
+pub fn is_forbidden_char(c: char, multiline: bool) -> bool {
+    if multiline && matches!(c, '\n' | '\r' | '\t') {
+        return false;
+    }
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}'
+        )
+}
+
+/// The i18n key of what is wrong with a text's characters, if anything.
+pub fn text_problem(s: &str, multiline: bool) -> Option<&'static str> {
+    s.chars()
+        .any(|c| is_forbidden_char(c, multiline))
+        .then_some("error.control_chars")
+}
+
+/// Whether two names are the same person's name as typed: ignoring spaces
+/// (full-width ones too) and the width of Latin letters and digits.
+pub fn same_name(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> String {
+        to_half_width(s)
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '\u{a0}' && *c != '·' && *c != '•')
+            .collect()
+    };
+    let (a, b) = (norm(a), norm(b));
+    !a.is_empty() && a == b
 }
 
 /// Trims an optional text field; empty becomes `None`.
@@ -177,6 +214,24 @@ pub fn optional_text(
     let v = raw.map(str::trim).filter(|v| !v.is_empty())?;
     if v.chars().count() > max {
         errors.push(FieldError::new(field, "error.too_long").with("max", max));
+    } else if let Some(key) = text_problem(v, false) {
+        errors.push(FieldError::new(field, key));
+    }
+    Some(v.to_string())
+}
+
+/// Like [`optional_text`] for text that may span lines (summaries, notices).
+pub fn optional_multiline_text(
+    errors: &mut FieldErrors,
+    field: &'static str,
+    raw: Option<&str>,
+    max: usize,
+) -> Option<String> {
+    let v = raw.map(str::trim).filter(|v| !v.is_empty())?;
+    if v.chars().count() > max {
+        errors.push(FieldError::new(field, "error.too_long").with("max", max));
+    } else if let Some(key) = text_problem(v, true) {
+        errors.push(FieldError::new(field, key));
     }
     Some(v.to_string())
 }
@@ -184,6 +239,40 @@ pub fn optional_text(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_fields_refuse_control_and_direction_characters() {
+        for bad in [
+            "王\0芳",
+            "王\u{202e}芳",
+            "a\u{7}b",
+            "line\nbreak",
+            "x\u{2066}y",
+        ] {
+            let mut e = FieldErrors::default();
+            required_text(&mut e, "name", bad, 50);
+            assert!(!e.is_empty(), "{bad:?} accepted");
+            assert_eq!(e.0[0].key, "error.control_chars");
+        }
+        let mut e = FieldErrors::default();
+        assert_eq!(required_text(&mut e, "name", " 王芳 ", 50), "王芳");
+        assert!(e.is_empty());
+        assert_eq!(
+            optional_multiline_text(&mut e, "summary", Some("一\n二\t三"), 50).as_deref(),
+            Some("一\n二\t三")
+        );
+        assert!(e.is_empty());
+        optional_multiline_text(&mut e, "summary", Some("一\0二"), 50);
+        assert!(!e.is_empty());
+    }
+
+    #[test]
+    fn same_name_ignores_spaces_and_width_only() {
+        assert!(same_name("王 芳", "王芳"));
+        assert!(same_name("ＡＢＣ", "abc".to_uppercase().as_str()));
+        assert!(!same_name("王芳", "王方"));
+        assert!(!same_name("", ""));
+    }
 
     #[test]
     fn mobile_normalises_what_people_type() {

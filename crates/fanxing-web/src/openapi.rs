@@ -78,7 +78,7 @@ pub fn spec() -> Value {
                 "get": op("One person (masked; the read is audited for offices)", "people", json!([id()]), None, "200"),
                 "put": op("Update a person", "people", json!([id()]), Some("PersonInput"), "200")
             },
-            "/api/v1/people/{id}/reveal": {"get": op("Full mobile and ID number (offices only; audited)", "people", json!([id()]), None, "200")},
+            "/api/v1/people/{id}/reveal": {"post": op("Full mobile and ID number (offices only; audited; cookie callers send X-CSRF-Token)", "people", json!([id()]), None, "200")},
             "/api/v1/organisations": {
                 "get": op("Organisations in scope", "organisations", org_params, None, "200"),
                 "post": op("Create an organisation", "organisations", json!([]), Some("OrgInput"), "201")

@@ -198,7 +198,11 @@ pub struct Back {
 }
 
 /// Switches the language and returns to the page the user was on.
-pub async fn set_lang(Path(lang): Path<String>, Query(q): Query<Back>) -> Response {
+pub async fn set_lang(
+    State(state): State<AppState>,
+    Path(lang): Path<String>,
+    Query(q): Query<Back>,
+) -> Response {
     let lang = Lang::parse(&lang).unwrap_or_default();
     let mut res = Redirect::to(&safe_next(q.back.as_deref())).into_response();
     if let Ok(v) = HeaderValue::from_str(&set_cookie(
@@ -206,7 +210,7 @@ pub async fn set_lang(Path(lang): Path<String>, Query(q): Query<Back>) -> Respon
         lang.tag(),
         86400 * 365,
         "Lax",
-        false,
+        state.secure_cookies,
     )) {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -532,30 +536,37 @@ struct PersonPage<'a> {
     can_reveal: bool,
 }
 
-#[derive(Deserialize)]
-pub struct RevealQuery {
-    reveal: Option<String>,
+pub async fn person(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+    person_page(&state, &ctx, &id, false).await
 }
 
-pub async fn person(
+/// The person's page with the full numbers: a POST (with the CSRF token),
+/// so that a link, a prefetch or a crawler never triggers the audited read,
+/// and the answer is never cached.
+pub async fn reveal_person(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Query(q): Query<RevealQuery>,
+    Form(form): Form<Vec<(String, String)>>,
 ) -> PageResult {
-    let id = path_id(&ctx, &id)?;
+    ctx.check_csrf(&field(&form, "csrf"))?;
+    person_page(&state, &ctx, &id, true).await
+}
+
+async fn person_page(state: &AppState, ctx: &Ctx, id: &str, reveal: bool) -> PageResult {
+    let id = path_id(ctx, id)?;
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
+    let err = |e| PageError::new(ctx, e);
     let person = state.app.person(actor, id).await.map_err(err)?;
-    let revealed = if q.reveal.is_some() {
+    let revealed = if reveal {
         Some(state.app.reveal_person(actor, id).await.map_err(err)?)
     } else {
         None
     };
     render(
-        &ctx,
+        ctx,
         &PersonPage {
-            ctx: &ctx,
+            ctx,
             person,
             revealed,
             can_edit: actor.write_range().is_ok(),
@@ -571,6 +582,9 @@ struct PersonFormPage<'a> {
     action: String,
     title: &'a str,
     v: PersonInput,
+    /// On edit: the masked numbers on record (the full ones are never
+    /// sent to a form; an empty field keeps them).
+    mobile_masked: Option<String>,
     id_masked: Option<String>,
     errors: FieldErrors,
     regions: Vec<Choice>,
@@ -610,7 +624,7 @@ async fn person_form(
     actor: &Actor,
     m: FormMeta,
     v: PersonInput,
-    id_masked: Option<String>,
+    masked: (Option<String>, Option<String>),
     errors: FieldErrors,
 ) -> PageResult {
     let regions = state
@@ -631,7 +645,8 @@ async fn person_form(
             action: m.action,
             title: ctx.t(m.title_key),
             v,
-            id_masked,
+            mobile_masked: masked.0,
+            id_masked: masked.1,
             errors,
             regions: region_choices(&regions),
             tiers: tier_choices(ctx.lang),
@@ -663,7 +678,7 @@ pub async fn new_person(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         actor,
         meta("/people", "people.new"),
         v,
-        None,
+        (None, None),
         FieldErrors::default(),
     )
     .await
@@ -686,7 +701,7 @@ pub async fn create_person(
                 actor,
                 meta("/people", "people.new"),
                 input,
-                None,
+                (None, None),
                 e.fields(),
             )
             .await
@@ -707,7 +722,7 @@ pub async fn edit_person(
     let p = state.app.person(actor, id).await.map_err(err)?;
     let v = PersonInput {
         name: p.name,
-        mobile: p.mobile,
+        mobile: String::new(),
         id_number: None,
         tier: p.tier.as_str().into(),
         org_id: p.org_id.map(|o| o.to_string()),
@@ -719,7 +734,7 @@ pub async fn edit_person(
         actor,
         meta(format!("/people/{id}"), "people.edit"),
         v,
-        p.id_number_masked,
+        (Some(p.mobile), p.id_number_masked),
         FieldErrors::default(),
     )
     .await
@@ -744,7 +759,7 @@ pub async fn update_person(
                 actor,
                 meta(format!("/people/{id}"), "people.edit"),
                 input,
-                None,
+                (None, None),
                 e.fields(),
             )
             .await

@@ -462,7 +462,7 @@ async fn sessions_expire_and_log_ins_are_throttled() {
     .await;
     let person = json_of(
         admin
-            .get(app.url(&format!("/api/v1/people/{}/reveal", me["person_id"])))
+            .post(app.url(&format!("/api/v1/people/{}/reveal", me["person_id"])))
             .send()
             .await
             .unwrap(),
@@ -553,7 +553,7 @@ async fn full_numbers_only_for_offices_and_audited() {
     let id = p["id"].as_i64().unwrap();
     let r = json_of(
         suzhou
-            .get(app.url(&format!("/api/v1/people/{id}/reveal")))
+            .post(app.url(&format!("/api/v1/people/{id}/reveal")))
             .send()
             .await
             .unwrap(),
@@ -601,14 +601,90 @@ async fn full_numbers_only_for_offices_and_audited() {
         );
     }
 
-    // Pages: the reveal link for offices; trainees are refused.
-    let (c, _) = app.login("suzhou").await;
-    let html = app.get_text(&c, &format!("/people/{id}?reveal=1")).await;
-    assert!(html.contains(full_id));
+    // Pages: the reveal button for offices, a POST with the CSRF token;
+    // the page, the old GET link and the edit form never carry the numbers.
+    let (c, csrf) = app.login("suzhou").await;
+    for path in [
+        format!("/people/{id}"),
+        format!("/people/{id}?reveal=1"),
+        format!("/people/{id}/edit"),
+    ] {
+        let html = app.get_text(&c, &path).await;
+        assert!(!html.contains(full_id), "{path} shows the ID number");
+        assert!(
+            !html.contains(r["mobile"].as_str().unwrap()),
+            "{path} shows the full mobile"
+        );
+    }
+    let forged = c
+        .post(app.url(&format!("/people/{id}/reveal")))
+        .form(&[("csrf", "forged")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), 403);
+    let res = c
+        .post(app.url(&format!("/people/{id}/reveal")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(res
+        .headers()
+        .get("cache-control")
+        .is_some_and(|v| v.to_str().unwrap().contains("no-store")));
+    assert!(res.text().await.unwrap().contains(full_id));
+    // Saving the edit form with the mobile left empty keeps the number.
+    let before = r["mobile"].as_str().unwrap().to_string();
+    let p_full = json_of(
+        suzhou
+            .get(app.url(&format!("/api/v1/people/{id}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(p_full["mobile"].as_str().unwrap().contains('*'));
+    let res = c
+        .post(app.url(&format!("/people/{id}")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("name", p_full["name"].as_str().unwrap()),
+            ("mobile", ""),
+            ("id_number", ""),
+            ("tier", p_full["tier"].as_str().unwrap()),
+            (
+                "org_id",
+                &p_full["org_id"]
+                    .as_i64()
+                    .map(|o| o.to_string())
+                    .unwrap_or_default(),
+            ),
+            ("region", p_full["region"].to_string().trim_matches('"')),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        res.status().is_success() || res.status().is_redirection(),
+        "{}",
+        res.status()
+    );
+    let after = json_of(
+        suzhou
+            .post(app.url(&format!("/api/v1/people/{id}/reveal")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(after["mobile"].as_str().unwrap(), before);
+    assert_eq!(after["id_number"].as_str().unwrap(), full_id);
     let trainee = app.api("trainee").await;
     let me = json_of(trainee.get(app.url("/api/v1/me")).send().await.unwrap()).await;
     let res = trainee
-        .get(app.url(&format!("/api/v1/people/{}/reveal", me["person_id"])))
+        .post(app.url(&format!("/api/v1/people/{}/reveal", me["person_id"])))
         .send()
         .await
         .unwrap();
