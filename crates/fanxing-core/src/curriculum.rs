@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{FieldError, FieldErrors};
 use crate::model::{Tier, UserId};
 use crate::training::CourseId;
-use crate::values::{optional_text, required_text};
+use crate::values::required_text;
 
 /// Largest material file accepted.
 pub const MATERIAL_MAX_BYTES: usize = 20 * 1024 * 1024;
@@ -59,6 +59,9 @@ pub struct Course {
     pub duration_minutes: i64,
     pub lecturer_user_id: Option<UserId>,
     pub lecturer_name: Option<String>,
+    /// The region of the office that created the course (`None`: the
+    /// programme office's curriculum).
+    pub owner_region: Option<crate::region::RegionCode>,
     pub competencies: Vec<Competency>,
 }
 
@@ -94,8 +97,13 @@ impl CourseInput {
     pub fn validate(&self) -> Result<CourseDraft, FieldErrors> {
         let mut e = FieldErrors::default();
         let title = required_text(&mut e, "title", &self.title, 100);
-        let summary =
-            optional_text(&mut e, "summary", self.summary.as_deref(), 2000).unwrap_or_default();
+        let summary = crate::values::optional_multiline_text(
+            &mut e,
+            "summary",
+            self.summary.as_deref(),
+            2000,
+        )
+        .unwrap_or_default();
         let mut tiers = Vec::new();
         for t in &self.tiers {
             match Tier::parse_label(t) {

@@ -108,7 +108,7 @@ impl Fanxing {
         }
         let id = self
             .store()
-            .insert_course(&draft, lecturer, &ids, now())
+            .insert_course(&draft, lecturer, owner_region(actor), &ids, now())
             .await?;
         self.audit(actor, "course.create", &format!("course:{id}"), "")
             .await?;
@@ -117,9 +117,19 @@ impl Fanxing {
 
     /// Whether the caller may add materials to a course: offices, and the
     /// course's own lecturer.
+    /// Who may add materials to a course: the office that owns it and the
+    /// offices above it (the programme office for courses without an
+    /// owner), and the course's lecturer.
     pub async fn can_edit_course(&self, actor: &Actor, course: &Course) -> bool {
-        actor.role().is_office()
-            || (actor.role() == Role::Lecturer && course.lecturer_user_id == Some(actor.user.id))
+        match actor.role() {
+            Role::Lecturer => course.lecturer_user_id == Some(actor.user.id),
+            Role::ProgrammeOffice => true,
+            r if r.is_office() => match (course.owner_region, actor.write_range()) {
+                (Some(owner), Ok(range)) => range.contains(owner),
+                _ => false,
+            },
+            _ => false,
+        }
     }
 
     pub async fn add_material(
@@ -310,5 +320,14 @@ impl Fanxing {
             &reason,
         )
         .await
+    }
+}
+
+/// The owner recorded on a course an office creates: its own region, or
+/// none for the programme office (the province's curriculum).
+fn owner_region(actor: &Actor) -> Option<crate::region::RegionCode> {
+    match actor.role() {
+        Role::ProgrammeOffice => None,
+        _ => actor.user.region,
     }
 }

@@ -816,7 +816,13 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
         };
         course_ids.push(
             store
-                .insert_course(&draft, if i % 3 == 0 { lecturer } else { None }, &ids, now)
+                .insert_course(
+                    &draft,
+                    if i % 3 == 0 { lecturer } else { None },
+                    None,
+                    &ids,
+                    now,
+                )
                 .await?,
         );
     }

@@ -450,6 +450,7 @@ pub trait CurriculumStore: Send + Sync {
         &self,
         course: &CourseDraft,
         lecturer: Option<UserId>,
+        owner_region: Option<RegionCode>,
         competencies: &[i64],
         now: i64,
     ) -> Result<CourseId>;

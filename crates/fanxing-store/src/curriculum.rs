@@ -6,6 +6,7 @@ use sqlx::any::AnyRow;
 use fanxing_core::curriculum::{CertificateView, Competency, Course, CourseDraft, Material, Track};
 use fanxing_core::error::{Error, FieldError, Result};
 use fanxing_core::model::{Tier, UserId};
+use fanxing_core::region::RegionCode;
 use fanxing_core::store::{CertificateQuery, CurriculumStore, Page};
 use fanxing_core::training::CourseId;
 
@@ -70,6 +71,9 @@ impl SqlStore {
                 duration_minutes: col(r, "duration_minutes")?,
                 lecturer_user_id: col(r, "lecturer_user_id")?,
                 lecturer_name: col(r, "lecturer_name")?,
+                owner_region: col::<Option<i64>>(r, "owner_region")?
+                    .map(crate::store::region_code)
+                    .transpose()?,
                 competencies: comps,
             });
         }
@@ -78,7 +82,7 @@ impl SqlStore {
 }
 
 const COURSE_SELECT: &str = "SELECT k.id, k.title, k.summary, k.tiers, k.duration_minutes, \
-     k.lecturer_user_id, u.display_name AS lecturer_name \
+     k.lecturer_user_id, u.display_name AS lecturer_name, k.owner_region \
      FROM courses k LEFT JOIN users u ON u.id = k.lecturer_user_id WHERE 1=1";
 
 #[async_trait]
@@ -152,12 +156,13 @@ impl CurriculumStore for SqlStore {
         &self,
         c: &CourseDraft,
         lecturer: Option<UserId>,
+        owner_region: Option<RegionCode>,
         competencies: &[i64],
         now: i64,
     ) -> Result<CourseId> {
         let mut tx = self.writer().begin().await.map_err(db)?;
         let mut q = Sql::new(
-            "INSERT INTO courses (title, summary, tiers, duration_minutes, lecturer_user_id, created_at) VALUES (",
+            "INSERT INTO courses (title, summary, tiers, duration_minutes, lecturer_user_id, owner_region, created_at) VALUES (",
         );
         q.bind(c.title.as_str())
             .push(", ")
@@ -174,6 +179,8 @@ impl CurriculumStore for SqlStore {
             .bind(c.duration_minutes)
             .push(", ")
             .bind(lecturer)
+            .push(", ")
+            .bind(owner_region.map(|r| i64::from(r.value())))
             .push(", ")
             .bind(now)
             .push(") RETURNING id");

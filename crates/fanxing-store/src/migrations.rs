@@ -55,6 +55,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_room_weeks.sql"),
         include_str!("../migrations/postgres/0007_room_weeks.sql"),
     ),
+    (
+        9,
+        "course_owner",
+        include_str!("../migrations/sqlite/0009_course_owner.sql"),
+        include_str!("../migrations/postgres/0009_course_owner.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.
