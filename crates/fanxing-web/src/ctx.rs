@@ -5,12 +5,15 @@
 //! forms echo in a hidden field. Another site can neither read the cookie nor
 //! make the browser send it on a cross-site POST.
 
-use axum::extract::{FromRef, FromRequestParts, Request};
-use axum::http::header::{HeaderValue, COOKIE, SET_COOKIE};
+use axum::extract::{FromRef, FromRequestParts, Request, State};
+use axum::http::header::{
+    HeaderValue, AUTHORIZATION, CACHE_CONTROL, COOKIE, HOST, ORIGIN, SET_COOKIE,
+    STRICT_TRANSPORT_SECURITY,
+};
 use axum::http::request::Parts;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, Method};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use fanxing_core::auth::Actor;
 use fanxing_core::security::{constant_time_eq, new_token};
 use fanxing_core::{Error, Lang};
@@ -47,7 +50,7 @@ pub fn set_cookie(name: &str, value: &str, max_age: i64, same_site: &str, secure
 pub struct CsrfToken(pub String);
 
 /// Makes sure every visitor has a CSRF cookie, minting one on first contact.
-pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
+pub async fn csrf_cookie(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
     let existing = cookie(req.headers(), CSRF_COOKIE).filter(|t| t.len() >= 32);
     let token = existing.clone().unwrap_or_else(new_token);
     req.extensions_mut().insert(CsrfToken(token.clone()));
@@ -58,7 +61,7 @@ pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
             &token,
             86400 * 30,
             "Strict",
-            false,
+            state.secure_cookies,
         )) {
             res.headers_mut().append(SET_COOKIE, v);
         }
@@ -66,10 +69,71 @@ pub async fn csrf_cookie(mut req: Request, next: Next) -> Response {
     res
 }
 
-/// Conservative security headers on every response.
-pub async fn security_headers(req: Request, next: Next) -> Response {
+/// Refuses a state-changing request that a browser sent from another
+/// origin (`Origin` naming another host, or `Sec-Fetch-Site: cross-site`),
+/// on top of the CSRF token. Requests with a bearer token come from
+/// programs, not from a browser's ambient cookies, and pass.
+pub async fn same_origin_writes(req: Request, next: Next) -> Response {
+    if !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS)
+        && !req.headers().contains_key(AUTHORIZATION)
+        && !same_origin(req.headers())
+    {
+        let lang = lang_of(req.headers());
+        let message = lang.t("error.cross_origin").to_string();
+        tracing::warn!(path = %req.uri().path(), "cross-origin write refused");
+        let mut res = if req.uri().path().starts_with("/api/") {
+            crate::error::ApiError {
+                lang,
+                error: Error::Message(message),
+            }
+            .into_response()
+        } else {
+            message.into_response()
+        };
+        *res.status_mut() = axum::http::StatusCode::FORBIDDEN;
+        return res;
+    }
+    next.run(req).await
+}
+
+/// Whether a request's browser-set headers say it came from this site.
+/// Without them (older browsers, programs) it is taken as same-origin: the
+/// CSRF token still guards every form.
+fn same_origin(h: &HeaderMap) -> bool {
+    if h.get("sec-fetch-site")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("cross-site"))
+    {
+        return false;
+    }
+    let Some(origin) = h.get(ORIGIN) else {
+        return true;
+    };
+    let host = h.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    match origin.to_str() {
+        Ok(o) => o
+            .split_once("://")
+            .is_some_and(|(_, authority)| !host.is_empty() && authority.eq_ignore_ascii_case(host)),
+        Err(_) => false,
+    }
+}
+
+/// Conservative security headers on every response. Responses are never
+/// stored by browsers or proxies unless they say otherwise (static assets
+/// do): pages and exports carry personal data. With secure cookies (served
+/// over HTTPS) browsers are told to keep to HTTPS.
+pub async fn security_headers(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if !h.contains_key(CACHE_CONTROL) {
+        h.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if state.secure_cookies {
+        h.insert(
+            STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        );
+    }
     h.insert(
         "x-content-type-options",
         HeaderValue::from_static("nosniff"),
@@ -200,9 +264,19 @@ where
 }
 
 /// A local path to return to after log-in; anything else becomes `/`.
+/// Only printable ASCII is kept (paths reach here percent-encoded), so a
+/// tab or newline that browsers drop (`/\t/evil.example` is followed as
+/// `//evil.example`) or that cannot go into a header is refused.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && n.bytes().all(|b| b.is_ascii_graphic()) =>
+        {
+            n.to_string()
+        }
         _ => "/".to_string(),
     }
 }
@@ -229,5 +303,36 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        for bad in [
+            "/\t/evil.example",
+            "/\n/evil.example",
+            "/\r\n/x",
+            "/ /evil.example",
+            "/\\evil.example",
+            "/%09/evil.example".replace("%09", "\t").as_str(),
+            "/人员",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(Some("/people/%E4%BA%BA")), "/people/%E4%BA%BA");
+    }
+
+    #[test]
+    fn writes_from_other_origins_are_told_apart() {
+        let mut h = HeaderMap::new();
+        h.insert(HOST, HeaderValue::from_static("fanxing.example:8080"));
+        assert!(same_origin(&h), "no Origin: a program or an old browser");
+        h.insert(
+            ORIGIN,
+            HeaderValue::from_static("https://fanxing.example:8080"),
+        );
+        assert!(same_origin(&h));
+        h.insert(ORIGIN, HeaderValue::from_static("https://evil.example"));
+        assert!(!same_origin(&h));
+        h.insert(ORIGIN, HeaderValue::from_static("null"));
+        assert!(!same_origin(&h));
+        h.remove(ORIGIN);
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!same_origin(&h));
     }
 }

@@ -48,12 +48,12 @@ pub struct Opened {
 pub async fn open(config: &Config) -> anyhow::Result<Opened> {
     let url = config.url();
     let backend = Backend::from_url(&url)?;
-    std::fs::create_dir_all(&config.data_dir).with_context(|| {
-        format!(
-            "cannot create the data directory {}",
-            config.data_dir.display()
-        )
-    })?;
+    create_private_dir(&config.data_dir)?;
+    if backend == Backend::Sqlite {
+        if let Some(file) = sqlite_file(&url) {
+            create_private_file(&file)?;
+        }
+    }
     let cipher = load_key(config)?;
     let store = fanxing_store::open(&url, config.max_connections).await?;
     if store.list_regions(None, None).await?.is_empty() {
@@ -67,6 +67,109 @@ pub async fn open(config: &Config) -> anyhow::Result<Opened> {
         store,
         backend,
     })
+}
+
+/// Creates the data directory readable by its owner only (it holds the
+/// SQLite database with people's mobile numbers, and the data key), and
+/// takes group and world access away from one that exists.
+fn create_private_dir(dir: &Path) -> anyhow::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder
+        .create(dir)
+        .with_context(|| format!("cannot create the data directory {}", dir.display()))?;
+    restrict(dir, 0o700)
+}
+
+/// Creates the SQLite file (if missing) readable by its owner only, and
+/// restricts an existing one. SQLite gives its `-wal` and `-shm` files the
+/// database file's permissions.
+fn create_private_file(path: &Path) -> anyhow::Result<()> {
+    if !path.exists() {
+        let mut opts = std::fs::OpenOptions::new();
+        opts.write(true).create(true).truncate(false);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            opts.mode(0o600);
+        }
+        opts.open(path)
+            .with_context(|| format!("cannot create {}", path.display()))?;
+    }
+    for p in [
+        path.to_path_buf(),
+        PathBuf::from(format!("{}-wal", path.display())),
+        PathBuf::from(format!("{}-shm", path.display())),
+    ] {
+        if p.exists() {
+            restrict(&p, 0o600)?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn restrict(path: &Path, mode: u32) -> anyhow::Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let current = std::fs::metadata(path)?.permissions().mode() & 0o777;
+    if current & 0o077 != 0 {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(current & mode))
+            .with_context(|| format!("cannot restrict access to {}", path.display()))?;
+    }
+    Ok(())
+}
+
+#[cfg(not(unix))]
+fn restrict(_: &Path, _: u32) -> anyhow::Result<()> {
+    Ok(())
+}
+
+/// The file of a `sqlite://` URL.
+fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let path = rest.split('?').next().unwrap_or("");
+    (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+}
+
+/// Held for as long as a server uses a SQLite data directory.
+pub struct DataDirLock {
+    _file: std::fs::File,
+}
+
+/// Takes the data directory's lock file so that a second server on the
+/// same SQLite database refuses to start (two would fight over the write
+/// lock and fail requests). The lock ends with the process, however it
+/// ends. PostgreSQL needs none: many servers may share one database.
+/// Command-line tools (imports, tokens) do not take it: they run beside
+/// the server.
+pub fn lock_data_dir(config: &Config) -> anyhow::Result<Option<DataDirLock>> {
+    if Backend::from_url(&config.url())? != Backend::Sqlite {
+        return Ok(None);
+    }
+    create_private_dir(&config.data_dir)?;
+    let path = config.data_dir.join("fanxing.lock");
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(&path)
+        .with_context(|| format!("cannot open {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(DataDirLock { _file: file })),
+        Err(std::fs::TryLockError::WouldBlock) => anyhow::bail!(
+            "another Fanxing server is already using the data directory {}; stop it first or pass another --data-dir",
+            config.data_dir.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("cannot lock {}", path.display()))
+        }
+    }
 }
 
 /// The field-encryption key: from configuration, or a key file in the data

@@ -516,6 +516,7 @@ async fn serve_cmd(
         .parse()
         .or_else(|_| format!("[{bind}]:{port}").parse())
         .with_context(|| format!("`{bind}` is not an IP address to listen on"))?;
+    let _lock = fanxing::lock_data_dir(cfg)?;
     let opened = open(cfg).await?;
     if demo_data {
         let t = Instant::now();
