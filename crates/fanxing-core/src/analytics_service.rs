@@ -344,12 +344,12 @@ impl Fanxing {
     /// those whose name or account contains `text` when given.
     pub async fn rooms(&self, actor: &Actor, text: Option<&str>, page: i64) -> Result<Page<Room>> {
         let scope = self.room_scope(actor)?;
-        let text = text.map(str::trim).filter(|t| !t.is_empty());
+        let text = crate::service::clean_search(text);
         self.store()
             .list_rooms(
                 scope,
-                text,
-                (page.max(1) - 1) * ROOMS_PER_PAGE,
+                text.as_deref(),
+                crate::service::page_offset(page, ROOMS_PER_PAGE),
                 ROOMS_PER_PAGE,
             )
             .await

@@ -72,6 +72,14 @@ pub struct Programme {
     pub ends_on: String,
 }
 
+/// The largest target a region may be given, for sessions or person-times:
+/// far above any province's plan (1,160 sessions, 67,500 person-times), and
+/// small enough that the targets of every region and tier add up without
+/// overflow.
+pub const TARGET_MAX: i64 = 100_000_000;
+/// The most target rows one request may set.
+pub const TARGET_ROWS_MAX: usize = 20_000;
+
 /// One target: for a region, a tier (`None`: all tiers together).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Target {
@@ -150,6 +158,14 @@ pub struct Venue {
     pub region: RegionCode,
     pub capacity: i64,
     pub stream_url: Option<String>,
+}
+
+impl Venue {
+    /// The stream link, if it is one that may be offered to viewers (links
+    /// stored before [`is_stream_url`] was enforced are not).
+    pub fn safe_stream_url(&self) -> Option<&str> {
+        self.stream_url.as_deref().filter(|u| is_stream_url(u))
+    }
 }
 
 /// A venue with its live numbers.
@@ -307,6 +323,28 @@ pub struct SessionInput {
     pub venues: Vec<VenueInput>,
 }
 
+/// The most venues one session may have (a main hall, a hall per city and
+/// county, and the online stream fit many times over).
+pub const MAX_VENUES: usize = 200;
+/// The longest stream link accepted.
+pub const STREAM_URL_MAX: usize = 500;
+
+/// Whether `url` may be offered to viewers as a stream link: an absolute
+/// `http`/`https` address with a host, of bounded length, with no spaces
+/// or control characters (so never `javascript:` or `data:`).
+pub fn is_stream_url(url: &str) -> bool {
+    let lower = url.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    url.len() <= STREAM_URL_MAX
+        && !url.chars().any(|c| c.is_whitespace() || c.is_control())
+        && rest.is_some_and(|r| {
+            let host = r.split(['/', '?', '#']).next().unwrap_or("");
+            !host.is_empty() && !host.starts_with('@')
+        })
+}
+
 /// A validated venue.
 #[derive(Debug, Clone, PartialEq)]
 pub struct VenueDraft {
@@ -420,8 +458,11 @@ impl SessionInput {
         if !(1..=100).contains(&online_min_share) {
             e.push(FieldError::new("online_min_share", "error.percent"));
         }
+        if self.venues.len() > MAX_VENUES {
+            e.push(FieldError::new("venues", "error.venue_count").with("max", MAX_VENUES));
+        }
         let mut venues = Vec::new();
-        for (i, v) in self.venues.iter().enumerate() {
+        for (i, v) in self.venues.iter().take(MAX_VENUES).enumerate() {
             let before = e.0.len();
             let kind = VenueKind::parse(&v.kind);
             let name = v.name.trim().to_string();
@@ -429,8 +470,24 @@ impl SessionInput {
             if kind.is_none() {
                 e.push(FieldError::new("venues", "error.venue_kind").with("n", i + 1));
             }
-            if name.is_empty() || name.chars().count() > 100 {
+            if name.is_empty()
+                || name.chars().count() > 100
+                || crate::values::text_problem(&name, false).is_some()
+            {
                 e.push(FieldError::new("venues", "error.venue_name").with("n", i + 1));
+            }
+            if v.address.chars().count() > 200
+                || crate::values::text_problem(v.address.trim(), false).is_some()
+            {
+                e.push(FieldError::new("venues", "error.venue_address").with("n", i + 1));
+            }
+            let stream_url = v
+                .stream_url
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty());
+            if stream_url.is_some_and(|u| !is_stream_url(u)) {
+                e.push(FieldError::new("venues", "error.venue_stream_url").with("n", i + 1));
             }
             match region {
                 Some(r) if r.shape_level() != RegionLevel::Province => {}
@@ -453,14 +510,10 @@ impl SessionInput {
                     venues.push(VenueDraft {
                         kind,
                         name,
-                        address: v.address.trim().chars().take(200).collect(),
+                        address: v.address.trim().to_string(),
                         region,
                         capacity: v.capacity,
-                        stream_url: v
-                            .stream_url
-                            .as_deref()
-                            .map(|s| s.trim().to_string())
-                            .filter(|s| !s.is_empty()),
+                        stream_url: stream_url.map(str::to_string),
                     });
                 }
             }

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::auth::{Access, Actor, Role};
 use crate::error::{Error, FieldError, Result};
 use crate::model::{PersonId, PersonInput, Tier};
-use crate::region::{RegionCode, RegionLevel, RegionRange};
+use crate::region::{RegionCode, RegionLevel};
 use crate::service::{now, Fanxing};
 use crate::store::{MyRegistration, Page, RosterEntry, ScanOutcome, ScanRecord, SessionQuery};
 use crate::training::{
@@ -214,6 +214,9 @@ impl Fanxing {
         let range = actor.write_range()?;
         self.programme(programme).await?;
         let own = actor.user.region.ok_or(Error::Forbidden)?;
+        if inputs.len() > crate::training::TARGET_ROWS_MAX {
+            return Err(Error::field("targets", "error.too_many_rows"));
+        }
         let mut targets = Vec::new();
         let mut e = crate::error::FieldErrors::default();
         for (i, t) in inputs.iter().enumerate() {
@@ -228,8 +231,14 @@ impl Fanxing {
                     if !range.contains(r) || (!own_level && r == own) {
                         return Err(Error::Forbidden);
                     }
-                    if t.sessions < 0 || t.attendances < 0 {
-                        e.push(FieldError::new("targets", "error.target").with("n", i + 1));
+                    if !(0..=crate::training::TARGET_MAX).contains(&t.sessions)
+                        || !(0..=crate::training::TARGET_MAX).contains(&t.attendances)
+                    {
+                        e.push(
+                            FieldError::new("targets", "error.target")
+                                .with("n", i + 1)
+                                .with("max", crate::training::TARGET_MAX),
+                        );
                     }
                     targets.push(Target {
                         region: r,
@@ -439,7 +448,7 @@ impl Fanxing {
         page: i64,
     ) -> Result<Page<Session>> {
         let limit = 50;
-        let offset = (page.max(1) - 1) * limit;
+        let offset = crate::service::page_offset(page, limit);
         let mut q = SessionQuery {
             offset,
             limit,
@@ -976,34 +985,58 @@ impl Fanxing {
         }
         let mobile =
             crate::values::Mobile::parse(&input.mobile).map_err(|k| Error::field("mobile", k))?;
-        let all = Access::Regions(RegionRange::ALL);
+        // The person is looked up by mobile only within the session's own
+        // scope (its eligible region, else the organiser's), and taken only
+        // when the name given matches the one on record: staff learn nothing
+        // they were not told, and a mobile held by someone else is refused
+        // exactly as the person form refuses it.
+        let scope = session.eligible_region.unwrap_or(session.region).subtree();
         let existing = self
             .store()
-            .list_people(&crate::store::PeopleQuery {
-                access: all,
-                text: Some(mobile.as_str().to_string()),
-                region: None,
-                tier: None,
-                org_id: None,
-                offset: 0,
-                limit: 1,
-            })
+            .people_by_mobiles(&[mobile.as_str().to_string()])
             .await?
-            .items
             .into_iter()
-            .find(|p| p.mobile == mobile.as_str());
-        let person_id = match existing {
-            Some(p) => p.id,
+            .next();
+        let (person_id, tier, region) = match existing {
+            Some((_, id, tier, region)) => {
+                let stored = self
+                    .store()
+                    .get_person(Access::Regions(scope), id)
+                    .await?
+                    .filter(|p| crate::values::same_name(&p.name, &input.name));
+                if stored.is_none() {
+                    return Err(Error::field("mobile", "error.mobile_taken"));
+                }
+                (Some(id), tier, region)
+            }
+            None => {
+                let tier = if input.tier.trim().is_empty() {
+                    Tier::Operator
+                } else {
+                    Tier::parse_label(&input.tier)
+                        .ok_or_else(|| Error::field("tier", "error.choice"))?
+                };
+                (None, tier, v.region)
+            }
+        };
+        if let Some(key) = session.ineligibility(tier, region) {
+            return Err(Error::field(
+                if key == "reg.not_eligible_tier" {
+                    "tier"
+                } else {
+                    "mobile"
+                },
+                key,
+            ));
+        }
+        let person_id = match person_id {
+            Some(id) => id,
             None => {
                 let draft = PersonInput {
                     name: input.name.clone(),
                     mobile: input.mobile.clone(),
                     id_number: None,
-                    tier: if input.tier.trim().is_empty() {
-                        "operator".into()
-                    } else {
-                        input.tier.clone()
-                    },
+                    tier: tier.as_str().to_string(),
                     org_id: None,
                     region: v.region.to_string(),
                 }
@@ -1413,7 +1446,14 @@ impl Fanxing {
                 })
             };
             let before = errors.len();
+            // People are matched by mobile only within the caller's scope.
+            // A mobile held by someone outside it is refused as the person
+            // form refuses it, so the file learns nothing of that person.
             let (who, tier, region) = match existing.get(line.mobile.as_str()) {
+                Some((_, _, region)) if !range.contains(*region) => {
+                    err(&mut errors, "mobile", "error.mobile_taken");
+                    continue;
+                }
                 Some((id, tier, region)) => (Some(RosterPerson::Existing(*id)), *tier, *region),
                 None => {
                     let tier = line.tier;

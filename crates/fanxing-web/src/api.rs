@@ -3,7 +3,7 @@
 //! browser, with the session cookie plus an `X-CSRF-Token` header on writes.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRef, FromRequestParts, Path, Query, State};
+use axum::extract::{FromRef, FromRequestParts, Path, State};
 use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION};
 use axum::http::request::Parts;
 use axum::http::Method;
@@ -108,6 +108,36 @@ pub(crate) fn body<T>(c: &Caller, b: Result<Json<T>, JsonRejection>) -> Result<T
     })
 }
 
+/// A query string for the API: like axum's `Query`, but a malformed one
+/// (`?page=abc`) is a 400 in the API's JSON error shape, in the caller's
+/// language, naming what was wrong.
+pub struct ApiQuery<T>(pub T);
+
+impl<T, S> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(ApiQuery(v)),
+            Err(r) => {
+                let lang = api_lang(parts);
+                Err(ApiError {
+                    lang,
+                    error: Error::Message(format!(
+                        "{}: {}",
+                        lang.t("error.bad_query"),
+                        r.body_text()
+                    )),
+                })
+            }
+        }
+    }
+}
+
 pub async fn not_found(parts: Parts) -> ApiError {
     ApiError {
         lang: api_lang(&parts),
@@ -148,7 +178,7 @@ pub struct RegionQuery {
 pub async fn regions(
     State(s): State<AppState>,
     c: Caller,
-    Query(q): Query<RegionQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<RegionQuery>,
 ) -> ApiResult<Vec<Region>> {
     let level = match q.level.as_deref() {
         None | Some("") => None,
@@ -221,7 +251,7 @@ fn masked(mut p: Person) -> Person {
 pub async fn people(
     State(s): State<AppState>,
     c: Caller,
-    Query(q): Query<ListQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<ListQuery>,
 ) -> ApiResult<Page<Person>> {
     let tier = match q.tier.as_deref() {
         None | Some("") => None,
@@ -308,7 +338,7 @@ pub async fn update_person(
 pub async fn orgs(
     State(s): State<AppState>,
     c: Caller,
-    Query(q): Query<ListQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<ListQuery>,
 ) -> ApiResult<Page<Organisation>> {
     let kind = match q.kind.as_deref() {
         None | Some("") => None,
@@ -380,7 +410,7 @@ pub struct AuditQuery {
 pub async fn audit(
     State(s): State<AppState>,
     c: Caller,
-    Query(q): Query<AuditQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<AuditQuery>,
 ) -> ApiResult<Vec<AuditEntry>> {
     s.app
         .audit_log(&c.actor, q.limit.unwrap_or(100))

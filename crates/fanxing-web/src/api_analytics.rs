@@ -2,7 +2,7 @@
 //! province statistics.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -28,7 +28,7 @@ pub struct PageQuery {
 pub async fn rooms(
     State(s): State<AppState>,
     c: Caller,
-    Query(q): Query<PageQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<PageQuery>,
 ) -> ApiResult<Page<Room>> {
     s.app
         .rooms(&c.actor, q.q.as_deref(), q.page.unwrap_or(1))
@@ -109,7 +109,7 @@ pub async fn room_kpis(
     State(s): State<AppState>,
     c: Caller,
     Path(id): Path<String>,
-    Query(q): Query<KpiQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<KpiQuery>,
 ) -> ApiResult<KpiReport> {
     let id = path_id(&c, &id)?;
     let from = compact_date(&c, q.from.as_deref(), "from", 8, 0)?;
@@ -134,7 +134,7 @@ pub async fn room_diagnosis(
     State(s): State<AppState>,
     c: Caller,
     Path(id): Path<String>,
-    Query(q): Query<MonthsQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<MonthsQuery>,
 ) -> ApiResult<fanxing_core::analytics_service::Diagnosis> {
     let id = path_id(&c, &id)?;
     let from = compact_date(&c, q.from.as_deref(), "from", 6, 0)?;
@@ -159,7 +159,7 @@ pub struct StatsQuery {
 pub async fn stats(
     State(s): State<AppState>,
     c: Caller,
-    Query(q): Query<StatsQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<StatsQuery>,
 ) -> ApiResult<Vec<StatReport>> {
     let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(|e| c.err(e))?;
     let from = compact_date(&c, q.from.as_deref(), "from", 6, 0)?;
@@ -190,7 +190,7 @@ pub struct ImpactQuery {
 pub async fn impact(
     State(s): State<AppState>,
     c: Caller,
-    Query(q): Query<ImpactQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<ImpactQuery>,
 ) -> ApiResult<fanxing_core::impact::ImpactEstimate> {
     let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(|e| c.err(e))?;
     let outcome =
@@ -256,7 +256,7 @@ pub async fn import_room_sessions(
     State(s): State<AppState>,
     c: Caller,
     Path(id): Path<String>,
-    Query(q): Query<ImportQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<ImportQuery>,
     body: axum::body::Bytes,
 ) -> Result<Json<ImportOutcome>, Response> {
     let id = path_id(&c, &id).map_err(IntoResponse::into_response)?;
@@ -272,7 +272,7 @@ pub async fn import_room_sessions(
 pub async fn import_sessions(
     State(s): State<AppState>,
     c: Caller,
-    Query(q): Query<ImportQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<ImportQuery>,
     body: axum::body::Bytes,
 ) -> Result<Json<ImportOutcome>, Response> {
     s.app

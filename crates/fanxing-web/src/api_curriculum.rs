@@ -1,7 +1,7 @@
 //! JSON API for the curriculum: tracks, competencies, courses, materials.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use fanxing_core::curriculum::{Competency, Course, CourseInput, Material, Track};
@@ -75,7 +75,7 @@ pub struct CourseQuery {
 pub async fn courses(
     State(s): State<AppState>,
     c: Caller,
-    Query(q): Query<CourseQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<CourseQuery>,
 ) -> ApiResult<Vec<Course>> {
     let tier = match q.tier.as_deref() {
         None | Some("") => None,
@@ -127,7 +127,7 @@ pub async fn upload_material(
     State(s): State<AppState>,
     c: Caller,
     Path(id): Path<String>,
-    Query(q): Query<UploadQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<UploadQuery>,
     bytes: axum::body::Bytes,
 ) -> Result<(StatusCode, Json<Material>), ApiError> {
     let id = path_id(&c, &id)?;

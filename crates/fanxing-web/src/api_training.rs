@@ -2,7 +2,7 @@
 //! registrations and tickets, check-in devices, online presence.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use fanxing_core::region::RegionCode;
@@ -68,7 +68,7 @@ pub async fn progress(
     State(s): State<AppState>,
     c: Caller,
     Path(id): Path<String>,
-    Query(q): Query<RegionQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<RegionQuery>,
 ) -> ApiResult<Progress> {
     let id = path_id(&c, &id)?;
     let region = region_param(&c, q.region.as_deref())?;
@@ -97,7 +97,7 @@ pub async fn set_targets(
 pub async fn sessions(
     State(s): State<AppState>,
     c: Caller,
-    Query(q): Query<RegionQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<RegionQuery>,
 ) -> ApiResult<Page<Session>> {
     let region = region_param(&c, q.region.as_deref())?;
     s.app
@@ -345,7 +345,7 @@ pub async fn import_roster(
     State(s): State<AppState>,
     c: Caller,
     Path(id): Path<String>,
-    Query(q): Query<RosterQuery>,
+    crate::api::ApiQuery(q): crate::api::ApiQuery<RosterQuery>,
     body: axum::body::Bytes,
 ) -> Result<Json<fanxing_core::store::RosterOutcome>, axum::response::Response> {
     use axum::response::IntoResponse;

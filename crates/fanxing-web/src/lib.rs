@@ -55,6 +55,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/people/{id}"),
     ("POST", "/people/{id}"),
     ("GET", "/people/{id}/edit"),
+    ("POST", "/people/{id}/reveal"),
     ("GET", "/orgs"),
     ("POST", "/orgs"),
     ("GET", "/orgs/new"),
@@ -115,7 +116,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/people"),
     ("GET", "/api/v1/people/{id}"),
     ("PUT", "/api/v1/people/{id}"),
-    ("GET", "/api/v1/people/{id}/reveal"),
+    ("POST", "/api/v1/people/{id}/reveal"),
     ("GET", "/api/v1/organisations"),
     ("POST", "/api/v1/organisations"),
     ("GET", "/api/v1/organisations/{id}"),
@@ -179,7 +180,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/people/{id}",
             get(api::person).put(api::update_person),
         )
-        .route("/api/v1/people/{id}/reveal", get(api::reveal_person))
+        .route("/api/v1/people/{id}/reveal", post(api::reveal_person))
         .route(
             "/api/v1/organisations",
             get(api::orgs).post(api::create_org),
@@ -258,6 +259,7 @@ pub fn router(state: AppState) -> Router {
             get(pages::person).post(pages::update_person),
         )
         .route("/people/{id}/edit", get(pages::edit_person))
+        .route("/people/{id}/reveal", post(pages::reveal_person))
         .route("/orgs", get(pages::orgs).post(pages::create_org))
         .route("/orgs/new", get(pages::new_org))
         .route("/orgs/{id}", get(pages::org).post(pages::update_org))
@@ -324,8 +326,15 @@ pub fn router(state: AppState) -> Router {
 
     pages
         .merge(api)
-        .layer(middleware::from_fn(ctx::csrf_cookie))
-        .layer(middleware::from_fn(ctx::security_headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            ctx::csrf_cookie,
+        ))
+        .layer(middleware::from_fn(ctx::same_origin_writes))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            ctx::security_headers,
+        ))
         .with_state(state)
 }
 

@@ -483,7 +483,11 @@ pub async fn set_targets(
             let msg = e.detail(ctx.lang);
             PageError::new(&ctx, e).with_message(&msg)
         })?;
-    let back = field(&form, "region_back");
+    // The region to return to, as a code: anything else (a newline, a
+    // path) is dropped rather than written into the redirect.
+    let back = fanxing_core::region::RegionCode::parse(&field(&form, "region_back"))
+        .map(|r| r.to_string())
+        .unwrap_or_default();
     Ok(Redirect::to(&format!("/programmes/{id}?region={back}&saved=1")).into_response())
 }
 
@@ -674,7 +678,7 @@ pub async fn office_certificates(
             actor,
             track,
             session,
-            (page - 1) * CERTS_PER_PAGE,
+            fanxing_core::service::page_offset(page, CERTS_PER_PAGE),
             CERTS_PER_PAGE,
         )
         .await

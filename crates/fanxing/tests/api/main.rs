@@ -6,6 +6,7 @@ mod analytics;
 mod common;
 mod durability;
 mod foundation;
+mod hardening;
 mod matrix;
 mod roster;
 mod training;

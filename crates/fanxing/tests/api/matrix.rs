@@ -99,8 +99,9 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         }
         ("GET", "/people/{id}/edit")
         | ("POST", "/people/{id}")
+        | ("POST", "/people/{id}/reveal")
         | ("PUT", "/api/v1/people/{id}")
-        | ("GET", "/api/v1/people/{id}/reveal") => own_only(office),
+        | ("POST", "/api/v1/people/{id}/reveal") => own_only(office),
         // One organisation: offices in scope, and its partner or member.
         ("GET", "/orgs/{id}") | ("GET", "/api/v1/organisations/{id}") => {
             own_only(office || matches!(role, Trainee | Bank))
@@ -203,8 +204,9 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
             own_only(office)
         }
         // Curriculum: everyone logged in reads; offices create; the
-        // programme office edits the framework; a course's lecturer adds
-        // materials.
+        // programme office edits the framework; the fixture course is the
+        // province's, so the programme office and its lecturer add
+        // materials (offices' own courses: hardening.rs).
         ("GET", "/courses")
         | ("GET", "/api/v1/tracks")
         | ("GET", "/api/v1/competencies")
@@ -219,7 +221,7 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         | ("POST", "/api/v1/competencies")
         | ("PUT", "/api/v1/competencies/{id}") => untargeted(role == Admin),
         ("POST", "/courses/{id}/materials") | ("POST", "/api/v1/courses/{id}/materials") => {
-            untargeted(office || role == Lecturer)
+            untargeted(matches!(role, Admin | Lecturer))
         }
         ("GET", "/sessions/new") | ("POST", "/sessions") => untargeted(office),
         ("POST", "/programmes/{id}/targets") => own_only(matches!(role, Admin | Nanjing | Suzhou)),

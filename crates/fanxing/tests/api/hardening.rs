@@ -1,0 +1,570 @@
+//! Defects found by probing Fanxing as an attacker with a low-privilege
+//! account would: look-ups by mobile that reached other cities' people,
+//! numbers on forms, open redirects, unchecked arithmetic, links and text
+//! that cannot be trusted, cross-site writes, cache and file permissions.
+//! Each test here failed before its fix.
+
+use fanxing_core::auth::Actor;
+use fanxing_core::service::now;
+use fanxing_core::store::{Store, TrainingStore};
+use fanxing_core::training::format_local;
+use serde_json::{json, Value};
+
+use crate::common::{fresh_mobile, is_postgres, TestApp};
+
+async fn admin(app: &TestApp) -> Actor {
+    Actor::new(
+        app.opened
+            .store
+            .find_user_by_username("admin")
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+}
+
+/// A published Suzhou session for operators of Suzhou, starting within the
+/// hour (so check-in is open), with a main venue; returns (session, venue).
+async fn suzhou_session_today(app: &TestApp) -> (i64, i64) {
+    let admin = admin(app).await;
+    let fx = &app.opened.app;
+    let programme = fx
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let start = now() + 1800;
+    let input = serde_json::from_value(json!({
+        "programme_id": programme,
+        "title": "苏州运营人员专场",
+        "region": "320500",
+        "eligible_tiers": ["operator"],
+        "eligible_region": "320500",
+        "starts_at": format_local(start),
+        "ends_at": format_local(start + 3 * 3600),
+        "venues": [
+            {"kind": "main", "name": "苏州国际会议中心", "address": "", "region": "320508", "capacity": 700}
+        ]
+    }))
+    .unwrap();
+    let view = fx.create_session(&admin, &input, true).await.unwrap();
+    (view.session.id, view.venues[0].venue.id)
+}
+
+/// One person of `region`'s subtree with the given tier: (id, name, full mobile).
+async fn someone_in(app: &TestApp, region: &str, tier: &str) -> (i64, String, String) {
+    let admin = app.api("admin").await;
+    let page = app
+        .get_json(
+            &admin,
+            &format!("/api/v1/people?region={region}&tier={tier}&per_page=5"),
+        )
+        .await;
+    let p = page["items"][0].clone();
+    let id = p["id"].as_i64().expect("a person there");
+    let full: Value = admin
+        .post(app.url(&format!("/api/v1/people/{id}/reveal")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    (
+        id,
+        p["name"].as_str().unwrap().to_string(),
+        full["mobile"].as_str().unwrap().to_string(),
+    )
+}
+
+#[tokio::test]
+async fn walk_ins_are_scoped_reveal_no_names_and_check_eligibility() {
+    let app = TestApp::spawn().await;
+    let (session, venue) = suzhou_session_today(&app).await;
+    let (_, nj_name, nj_mobile) = someone_in(&app, "320100", "operator").await;
+    let (sz_id, sz_name, sz_mobile) = someone_in(&app, "320500", "operator").await;
+    let (_, _, sz_cadre_mobile) = someone_in(&app, "320500", "cadre").await;
+    let checkin_user = app
+        .opened
+        .store
+        .find_user_by_username("checkin")
+        .await
+        .unwrap()
+        .unwrap();
+    app.opened
+        .store
+        .assign_venue_staff(venue, checkin_user.id)
+        .await
+        .unwrap();
+    let url = app.url(&format!("/api/v1/venues/{venue}/walk-ins"));
+    // Roles without this venue are refused before any look-up.
+    for who in ["nanjing", "kunshan", "lecturer", "trainee", "bank"] {
+        let res = app
+            .api(who)
+            .await
+            .post(&url)
+            .json(&json!({"name": "假名字", "mobile": sz_mobile}))
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(res.status().as_u16(), 403 | 404),
+            "{who}: {}",
+            res.status()
+        );
+        assert!(!res.text().await.unwrap().contains(&sz_name));
+    }
+    for who in ["checkin", "suzhou", "admin"] {
+        let c = app.api(who).await;
+        // Another city's person, under a made-up name: refused as the
+        // person form refuses a mobile in use, without their name.
+        let res = c
+            .post(&url)
+            .json(&json!({"name": "假名字", "mobile": nj_mobile}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{who}");
+        let body = res.text().await.unwrap();
+        assert!(!body.contains(&nj_name), "{who} learnt the stored name");
+        assert!(body.contains("mobile"), "{body}");
+        // Even under their real name: outside the session's scope.
+        let res = c
+            .post(&url)
+            .json(&json!({"name": nj_name, "mobile": nj_mobile}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{who}");
+        // A person in scope under another name: refused, name not told.
+        let res = c
+            .post(&url)
+            .json(&json!({"name": "假名字", "mobile": sz_mobile}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{who}");
+        assert!(!res.text().await.unwrap().contains(&sz_name));
+        // A cadre, for an operators-only session: the eligibility rule of
+        // registration applies at the door too.
+        let res = c
+            .post(&url)
+            .json(&json!({"name": "新学员", "mobile": fresh_mobile(), "tier": "cadre"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{who}");
+        assert!(res.text().await.unwrap().contains("tier"));
+        let cadre_name = app
+            .get_json(
+                &app.api("admin").await,
+                "/api/v1/people?region=320500&tier=cadre&per_page=5",
+            )
+            .await["items"][0]["name"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let res = c
+            .post(&url)
+            .json(&json!({"name": cadre_name, "mobile": sz_cadre_mobile}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{who}: a stored cadre walked in");
+    }
+    // The right person under their own name is checked in.
+    let res = app
+        .api("checkin")
+        .await
+        .post(&url)
+        .json(&json!({"name": sz_name, "mobile": sz_mobile}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["status"], "accepted", "{v}");
+    // Nothing else was registered.
+    let roster: Vec<Value> = app
+        .api("admin")
+        .await
+        .get(app.url(&format!("/api/v1/sessions/{session}/roster")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(roster.len(), 1, "{roster:?}");
+    assert_eq!(roster[0]["person_id"].as_i64(), Some(sz_id));
+}
+
+#[tokio::test]
+async fn roster_imports_match_people_only_in_the_callers_scope() {
+    let app = TestApp::spawn().await;
+    let (session, _) = suzhou_session_today(&app).await;
+    let (_, nj_name, nj_mobile) = someone_in(&app, "320100", "operator").await;
+    let (_, ks_name, ks_mobile) = someone_in(&app, "320583", "operator").await;
+    let upload = |who: &'static str, csv: String| {
+        let app = &app;
+        async move {
+            let c = app.api(who).await;
+            let res = c
+                .post(app.url(&format!("/api/v1/sessions/{session}/roster?filename=r.csv")))
+                .body(csv.into_bytes())
+                .send()
+                .await
+                .unwrap();
+            (res.status().as_u16(), res.text().await.unwrap())
+        }
+    };
+    // Suzhou imports a made-up name with a Nanjing person's mobile.
+    let (status, body) = upload(
+        "suzhou",
+        format!("姓名,手机号,层级,所在地区\n编造的名字,{nj_mobile},运营人员,姑苏区\n"),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("手机号") || body.contains("mobile"), "{body}");
+    assert!(!body.contains(&nj_name), "the stored name leaked: {body}");
+    // A county's people are within its city's reach.
+    let (status, body) = upload(
+        "suzhou",
+        format!("姓名,手机号,层级,所在地区\n{ks_name},{ks_mobile},运营人员,昆山\n"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["matched"], 1, "{v}");
+    // The roster holds only that one person.
+    let roster: Vec<Value> = app
+        .api("admin")
+        .await
+        .get(app.url(&format!("/api/v1/sessions/{session}/roster")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(roster.len(), 1);
+    assert!(!serde_json::to_string(&roster).unwrap().contains(&nj_name));
+}
+
+#[tokio::test]
+async fn redirects_stay_on_this_site_and_never_fail() {
+    let app = TestApp::spawn().await;
+    let c = app.browser();
+    for back in [
+        "/%09/evil.example",
+        "/%0A/x",
+        "/%0D%0ASet-Cookie:x=1",
+        "//evil.example",
+    ] {
+        let res = c
+            .get(app.url(&format!("/lang/en?back={back}")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "{back}");
+        assert_eq!(res.headers()["location"], "/", "{back}");
+    }
+    // Log-in with a hostile `next` lands at home.
+    let csrf = app.csrf(&c).await;
+    let res = c
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "suzhou"),
+            ("password", fanxing_core::demo::DEMO_PASSWORD),
+            ("next", "/\t/evil.example"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/");
+    // The targets form's `region_back` goes into its redirect as a code only.
+    let fx = &app.opened.app;
+    let programme = fx
+        .create_programme(&admin(&app).await, "P", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let (c, csrf) = app.login("admin").await;
+    for back in ["320500\r\nSet-Cookie: x=1", "/\t/evil.example"] {
+        let res = c
+            .post(app.url(&format!("/programmes/{programme}/targets")))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("s_320100", "5"),
+                ("a_320100", "300"),
+                ("region_back", back),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 303, "{back:?}");
+        assert_eq!(
+            res.headers()["location"],
+            format!("/programmes/{programme}?region=&saved=1").as_str()
+        );
+    }
+}
+
+#[tokio::test]
+async fn numbers_users_send_are_bounded() {
+    let app = TestApp::spawn().await;
+    let admin = app.api("admin").await;
+    let programme = admin
+        .post(app.url("/api/v1/programmes"))
+        .json(&json!({"name": "P", "starts_on": "2025-01-01", "ends_on": "2026-12-31"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<Value>()
+        .await
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for (sessions, attendances) in [(i64::MAX, 1), (1, i64::MAX), (100_000_001, 0)] {
+        let res = admin
+            .put(app.url(&format!("/api/v1/programmes/{programme}/targets")))
+            .json(&json!([
+                {"region": "320100", "sessions": sessions, "attendances": attendances},
+                {"region": "320200", "sessions": sessions, "attendances": attendances}
+            ]))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{sessions} {attendances}");
+    }
+    let huge = i64::MAX.to_string();
+    for path in [
+        format!("/api/v1/people?page={huge}"),
+        format!("/api/v1/sessions?page={huge}"),
+        format!("/api/v1/rooms?page={huge}"),
+        format!("/api/v1/people?page=-{huge}"),
+        // NUL in search text: PostgreSQL would fail where SQLite searches.
+        "/api/v1/people?q=%E7%8E%8B%00".to_string(),
+        "/api/v1/rooms?q=%00".to_string(),
+    ] {
+        let res = admin.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
+    for path in [
+        "/people?page=9223372036854775807",
+        "/sessions?page=9223372036854775807",
+    ] {
+        let (c, _) = app.login("admin").await;
+        let res = c.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
+    // Malformed query strings answer in the API's JSON error shape.
+    let res = admin
+        .get(app.url("/api/v1/people?page=abc"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(v["error"]["code"], "bad_request", "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("查询参数"));
+}
+
+#[tokio::test]
+async fn text_and_links_that_cannot_be_trusted_are_refused() {
+    let app = TestApp::spawn().await;
+    let suzhou = app.api("suzhou").await;
+    // Control and direction-override characters, NUL among them: the same
+    // answer on SQLite (which would store NUL) and PostgreSQL (which fails).
+    for name in ["王\u{0}芳", "王\u{202e}芳", "王\u{7}芳", "王\n芳"] {
+        let res = suzhou
+            .post(app.url("/api/v1/people"))
+            .json(&json!({"name": name, "mobile": fresh_mobile(), "tier": "operator", "region": "320508"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{name:?}");
+        let v: Value = res.json().await.unwrap();
+        assert!(v["error"]["fields"]["name"].is_string(), "{v}");
+    }
+    let res = suzhou
+        .post(app.url("/api/v1/organisations"))
+        .json(&json!({"name": "坏\u{0}公司", "kind": "enterprise", "region": "320508"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    // Stream links: http(s) only, bounded.
+    let admin = admin(&app).await;
+    let programme = app
+        .opened
+        .app
+        .create_programme(&admin, "P", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let start = now() + 86400;
+    let long = format!("https://live.example/{}", "a".repeat(600));
+    for url in [
+        "javascript:alert(1)",
+        "data:text/html,x",
+        "JAVASCRIPT:alert(1)",
+        "https://",
+        long.as_str(),
+    ] {
+        let res = suzhou
+            .post(app.url("/api/v1/sessions"))
+            .json(&json!({
+                "programme_id": programme, "title": "线上课", "region": "320500",
+                "starts_at": format_local(start), "ends_at": format_local(start + 3600),
+                "venues": [{"kind": "online", "name": "线上", "address": "", "region": "320500", "capacity": 100, "stream_url": url}]
+            }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 422, "{url}");
+        let v: Value = res.json().await.unwrap();
+        assert!(v["error"]["fields"]["venues"].is_string(), "{v}");
+    }
+}
+
+#[tokio::test]
+async fn offices_add_materials_only_to_courses_of_their_region() {
+    let app = TestApp::spawn().await;
+    let create = |who: &'static str| {
+        let app = &app;
+        async move {
+            app.api(who)
+                .await
+                .post(app.url("/api/v1/courses"))
+                .json(&json!({"title": format!("{who} 的课程"), "tiers": ["operator"], "duration_minutes": 90}))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let province = create("admin").await;
+    let suzhou = create("suzhou").await;
+    let nanjing = create("nanjing").await;
+    let upload = |who: &'static str, course: i64| {
+        let app = &app;
+        async move {
+            app.api(who)
+                .await
+                .post(app.url(&format!(
+                    "/api/v1/courses/{course}/materials?filename=notes.pdf"
+                )))
+                .body(b"%PDF-1.4\n%%EOF\n".to_vec())
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    assert_eq!(upload("kunshan", province).await, 403);
+    assert_eq!(upload("kunshan", nanjing).await, 403);
+    assert_eq!(
+        upload("kunshan", suzhou).await,
+        403,
+        "a county edits its city's course"
+    );
+    assert_eq!(upload("suzhou", nanjing).await, 403);
+    assert_eq!(upload("suzhou", province).await, 403);
+    assert_eq!(upload("suzhou", suzhou).await, 201);
+    assert_eq!(upload("admin", nanjing).await, 201);
+}
+
+#[tokio::test]
+async fn responses_are_not_stored_and_cross_site_writes_are_refused() {
+    let app = TestApp::spawn().await;
+    let (c, csrf) = app.login("suzhou").await;
+    for path in ["/people", "/", "/api/v1/me"] {
+        let res = c.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
+        assert!(res.headers().get("strict-transport-security").is_none());
+    }
+    let res = c.get(app.url("/static/app.css")).send().await.unwrap();
+    assert!(res.headers()["cache-control"]
+        .to_str()
+        .unwrap()
+        .contains("max-age"));
+    // A form posted from another site, even with a stolen token, is refused.
+    let res = c
+        .post(app.url("/logout"))
+        .header("origin", "https://evil.example")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    let res = c
+        .post(app.url("/logout"))
+        .header("sec-fetch-site", "cross-site")
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // Still logged in; from this site the same form works.
+    let res = c
+        .post(app.url("/logout"))
+        .header("origin", app.url(""))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_is_private_and_one_server_uses_it() {
+    use std::os::unix::fs::PermissionsExt;
+    if is_postgres() {
+        return;
+    }
+    let app = TestApp::spawn_with(None).await;
+    let dir = app.data_dir();
+    let mode = |p: &std::path::Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir) & 0o077, 0, "data directory open to others");
+    for f in ["fanxing.db", "fanxing.db-wal", "fanxing.db-shm"] {
+        let p = dir.join(f);
+        if p.exists() {
+            assert_eq!(mode(&p) & 0o077, 0, "{f} open to others");
+        }
+    }
+    // Two servers on one SQLite directory: the second refuses to start.
+    let data = tempfile::tempdir().unwrap();
+    let start = || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_fanxing"))
+            .args(["serve", "--port", "0", "--data-dir"])
+            .arg(data.path())
+            .env_remove("DATABASE_URL")
+            .env("FANXING_DATA_KEY", crate::common::TEST_KEY)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let mut first = start();
+    // Wait until the first server is ready (it prints its address).
+    let mut out = first.stdout.take().unwrap();
+    let mut buf = [0u8; 256];
+    let n = std::io::Read::read(&mut out, &mut buf).unwrap();
+    assert!(String::from_utf8_lossy(&buf[..n]).contains("ready"));
+    let second = start().wait_with_output().unwrap();
+    let _ = first.kill();
+    let _ = first.wait();
+    assert!(!second.status.success());
+    let err = String::from_utf8_lossy(&second.stderr);
+    assert!(err.contains("another Fanxing server"), "{err}");
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+}
