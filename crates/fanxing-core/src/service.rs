@@ -675,7 +675,10 @@ mod tests {
         assert_eq!(clean_search(Some(" 139 1234 ")).as_deref(), Some("1391234"));
         assert_eq!(clean_search(Some("王")).as_deref(), Some("王"));
         assert_eq!(clean_search(Some("   ")), None);
-        assert_eq!(clean_search(Some("王\0芳\u{202e}")).as_deref(), Some("王芳"));
+        assert_eq!(
+            clean_search(Some("王\0芳\u{202e}")).as_deref(),
+            Some("王芳")
+        );
         assert_eq!(clean_search(Some("\0")), None);
     }
 }

@@ -109,11 +109,21 @@ fn same_origin(h: &HeaderMap) -> bool {
     let Some(origin) = h.get(ORIGIN) else {
         return true;
     };
-    let host = h.get(HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    // Behind a reverse proxy the browser's host may arrive as
+    // `X-Forwarded-Host`; a cross-site form can set neither header.
+    let hosts = [HOST.as_str(), "x-forwarded-host"].map(|name| {
+        h.get(name)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .unwrap_or("")
+    });
     match origin.to_str() {
-        Ok(o) => o
-            .split_once("://")
-            .is_some_and(|(_, authority)| !host.is_empty() && authority.eq_ignore_ascii_case(host)),
+        Ok(o) => o.split_once("://").is_some_and(|(_, authority)| {
+            hosts
+                .iter()
+                .any(|host| !host.is_empty() && authority.eq_ignore_ascii_case(host))
+        }),
         Err(_) => false,
     }
 }
@@ -329,6 +339,17 @@ mod tests {
         assert!(same_origin(&h));
         h.insert(ORIGIN, HeaderValue::from_static("https://evil.example"));
         assert!(!same_origin(&h));
+        h.insert(
+            ORIGIN,
+            HeaderValue::from_static("https://fanxing.gov.example"),
+        );
+        assert!(!same_origin(&h));
+        h.insert(
+            "x-forwarded-host",
+            HeaderValue::from_static("fanxing.gov.example"),
+        );
+        assert!(same_origin(&h), "behind a proxy that rewrites Host");
+        h.remove("x-forwarded-host");
         h.insert(ORIGIN, HeaderValue::from_static("null"));
         assert!(!same_origin(&h));
         h.remove(ORIGIN);
