@@ -55,6 +55,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0007_room_weeks.sql"),
         include_str!("../migrations/postgres/0007_room_weeks.sql"),
     ),
+    (
+        8,
+        "accounts",
+        include_str!("../migrations/sqlite/0008_accounts.sql"),
+        include_str!("../migrations/postgres/0008_accounts.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.
