@@ -307,9 +307,11 @@ impl Fanxing {
         let hash = store.password_hash(uid).await?.ok_or(Error::NotFound)?;
         let now = now();
         let key = format!("u:{uid}");
+        // The caller is logged in already: only this source's own limit
+        // applies, not the account-wide one guessers elsewhere may have hit.
         let source = format!("password:{uid}");
         let attempt = self
-            .begin_guarded(&key, Some(uid), &source, false, now)
+            .begin_guarded(&key, Some(uid), &source, true, now)
             .await?;
         if !security::verify_password(current, &hash) {
             store.fail_login_attempt(attempt).await?;
