@@ -191,6 +191,48 @@ impl Actor {
     }
 }
 
+impl Actor {
+    /// The accounts the caller may manage (disable, enable, lift a log-in
+    /// lock): the programme office every account but its own; a city or
+    /// county office the accounts of roles below it whose region (their
+    /// own, their person's or their organisation's) lies in its subtree.
+    /// `None` for everyone else. Returns the range (`None`: anywhere, with
+    /// or without a region) and the roles.
+    pub fn account_scope(&self) -> Option<(Option<RegionRange>, &'static [Role])> {
+        const BELOW_CITY: &[Role] = &[
+            Role::CountyOffice,
+            Role::Lecturer,
+            Role::Checkin,
+            Role::Trainee,
+            Role::Partner,
+        ];
+        match self.user.role {
+            Role::ProgrammeOffice => Some((None, Role::ALL)),
+            Role::CityOffice => Some((Some(self.office_range()?), BELOW_CITY)),
+            Role::CountyOffice => Some((Some(self.office_range()?), &BELOW_CITY[1..])),
+            _ => None,
+        }
+    }
+
+    /// Whether the caller may manage the account of `role` in `region`
+    /// (see [`Actor::account_scope`]); never their own.
+    pub fn may_manage_account(&self, id: UserId, role: Role, region: Option<RegionCode>) -> bool {
+        if id == self.user.id {
+            return false;
+        }
+        match self.account_scope() {
+            Some((range, roles)) => {
+                roles.contains(&role)
+                    && match range {
+                        None => true,
+                        Some(r) => region.is_some_and(|c| r.contains(c)),
+                    }
+            }
+            None => false,
+        }
+    }
+}
+
 /// Checks that `region` lies within `range`, as a field error on `field`.
 pub fn require_in_range(range: RegionRange, region: RegionCode, field: &'static str) -> Result<()> {
     if range.contains(region) {
@@ -240,6 +282,28 @@ mod tests {
         );
         assert!(user(Role::Checkin, None).write_range().is_err());
         assert!(!user(Role::Trainee, None).may_reveal_personal_numbers());
+    }
+
+    #[test]
+    fn offices_manage_accounts_below_them_in_their_region() {
+        let code = |c| RegionCode::parse(c);
+        let suzhou = user(Role::CityOffice, Some("320500"));
+        assert!(suzhou.may_manage_account(7, Role::Trainee, code("320583")));
+        assert!(suzhou.may_manage_account(7, Role::CountyOffice, code("320583")));
+        assert!(!suzhou.may_manage_account(7, Role::CityOffice, code("320500")));
+        assert!(!suzhou.may_manage_account(7, Role::ProgrammeOffice, code("320000")));
+        assert!(!suzhou.may_manage_account(7, Role::Trainee, code("320102")));
+        assert!(!suzhou.may_manage_account(7, Role::Lecturer, None));
+        assert!(
+            !suzhou.may_manage_account(1, Role::Trainee, code("320583")),
+            "not oneself"
+        );
+        let kunshan = user(Role::CountyOffice, Some("320583"));
+        assert!(!kunshan.may_manage_account(7, Role::CountyOffice, code("320583")));
+        assert!(kunshan.may_manage_account(7, Role::Partner, code("320583")));
+        let admin = user(Role::ProgrammeOffice, Some("320000"));
+        assert!(admin.may_manage_account(7, Role::ProgrammeOffice, None));
+        assert!(user(Role::Trainee, None).account_scope().is_none());
     }
 
     #[test]

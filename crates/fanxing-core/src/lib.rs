@@ -8,6 +8,7 @@
 #[macro_use]
 mod macros;
 
+pub mod accounts;
 pub mod analytics;
 pub mod analytics_demo;
 pub mod analytics_service;

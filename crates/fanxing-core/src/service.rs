@@ -27,10 +27,6 @@ use crate::training_service::Dashboard;
 
 /// How long a log-in session lasts.
 pub const SESSION_TTL_SECS: i64 = 7 * 24 * 3600;
-/// Failed log-ins allowed per account (or per address) within the window.
-pub const LOGIN_MAX_FAILURES: i64 = 5;
-pub const LOGIN_IP_MAX_FAILURES: i64 = 30;
-pub const LOGIN_WINDOW_SECS: i64 = 15 * 60;
 /// The largest page a list returns.
 pub const PAGE_MAX: i64 = 200;
 
@@ -114,60 +110,6 @@ impl Fanxing {
 
     // ---- Authentication -------------------------------------------------
 
-    /// Checks a log-in and opens a session. Returns the session token (to
-    /// put in a cookie) and the user. Throttled per login name and per address.
-    pub async fn login(&self, login: &str, password: &str, addr: &str) -> Result<(String, User)> {
-        let now = now();
-        let since = now - LOGIN_WINDOW_SECS;
-        let login = login.trim();
-        let user_key = format!("u:{}", login.to_lowercase());
-        let addr_key = format!("ip:{addr}");
-        for (key, max) in [
-            (&user_key, LOGIN_MAX_FAILURES),
-            (&addr_key, LOGIN_IP_MAX_FAILURES),
-        ] {
-            let (count, oldest) = self.store.login_failures_since(key, since).await?;
-            if count >= max {
-                let retry = oldest.unwrap_or(now) + LOGIN_WINDOW_SECS - now;
-                return Err(Error::RateLimited(retry.max(1) as u64));
-            }
-        }
-        let mobile = crate::values::Mobile::parse(login).ok();
-        let found = self
-            .store
-            .find_user_for_login(login, mobile.as_ref().map(|m| m.as_str()))
-            .await?;
-        let ok = match &found {
-            Some((_, hash)) => security::verify_password(password, hash),
-            None => {
-                // Spend the same time as a real check so response timing
-                // does not tell which accounts exist.
-                security::verify_password(password, security::dummy_hash());
-                false
-            }
-        };
-        match found {
-            Some((user, _)) if ok => {
-                self.store.clear_login_failures(&user_key).await?;
-                let token = security::new_token();
-                self.store
-                    .create_session(
-                        &security::token_hash(&token),
-                        user.id,
-                        now,
-                        now + SESSION_TTL_SECS,
-                    )
-                    .await?;
-                Ok((token, user))
-            }
-            _ => {
-                self.store.record_login_failure(&user_key, now).await?;
-                self.store.record_login_failure(&addr_key, now).await?;
-                Err(Error::field("login", "login.failed"))
-            }
-        }
-    }
-
     /// Resolves a session cookie to the acting user.
     pub async fn session_actor(&self, token: &str) -> Result<Actor> {
         match self
@@ -184,7 +126,7 @@ impl Fanxing {
     /// Resolves an API bearer token to the acting user.
     pub async fn token_actor(&self, token: &str) -> Result<Actor> {
         self.store
-            .api_token_user(&security::token_hash(token))
+            .api_token_user(&security::token_hash(token), now())
             .await?
             .map(Actor::new)
             .ok_or(Error::Unauthorized)
@@ -196,18 +138,12 @@ impl Fanxing {
             .await
     }
 
-    /// Creates an API token for `username` and returns it (shown once).
+    /// Creates an API token for `username` lasting the default 90 days and
+    /// returns it (shown once).
     pub async fn create_api_token(&self, username: &str, label: &str) -> Result<String> {
-        let user = self
-            .store
-            .find_user_by_username(username)
-            .await?
-            .ok_or_else(|| Error::Message(format!("no user named `{username}`")))?;
-        let token = security::new_token();
-        self.store
-            .create_api_token(&security::token_hash(&token), user.id, label, now())
-            .await?;
-        Ok(token)
+        self.create_api_token_for_days(username, label, crate::accounts::API_TOKEN_DAYS)
+            .await
+            .map(|(_, token)| token)
     }
 
     /// Creates an account (CLI and seeding; there is no self-service sign-up yet).

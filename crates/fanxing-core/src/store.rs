@@ -98,7 +98,9 @@ pub struct AuditEntry {
 }
 
 #[async_trait]
-pub trait Store: TrainingStore + CurriculumStore + AnalyticsStore + Send + Sync + 'static {
+pub trait Store:
+    TrainingStore + CurriculumStore + AnalyticsStore + AccountStore + Send + Sync + 'static
+{
     /// Which backend this is (`sqlite` or `postgres`), for logs and health.
     fn backend(&self) -> &'static str;
 
@@ -159,20 +161,8 @@ pub trait Store: TrainingStore + CurriculumStore + AnalyticsStore + Send + Sync 
     ) -> Result<()>;
     async fn session_user(&self, token_hash: &str, now: i64) -> Result<SessionLookup>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
-    async fn create_api_token(
-        &self,
-        token_hash: &str,
-        user_id: UserId,
-        label: &str,
-        now: i64,
-    ) -> Result<()>;
-    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>>;
-
-    // Log-in throttling.
-    async fn record_login_failure(&self, key: &str, at: i64) -> Result<()>;
-    /// How many failures `key` has had since `since`, and when the oldest was.
-    async fn login_failures_since(&self, key: &str, since: i64) -> Result<(i64, Option<i64>)>;
-    async fn clear_login_failures(&self, key: &str) -> Result<()>;
+    /// The user of an API token that is neither expired nor revoked.
+    async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
 
     // Audit.
     async fn append_audit(&self, entry: &AuditEntry) -> Result<()>;
@@ -658,4 +648,145 @@ pub trait AnalyticsStore: Send + Sync {
     ) -> Result<(Vec<ImpactRoom>, Option<i64>, Vec<(RoomId, i64, Sums)>)>;
     /// Province statistics from the monthly rollup.
     async fn region_stats(&self, q: &StatQuery) -> Result<Vec<StatLine>>;
+}
+
+// ---- Accounts and log-in ---------------------------------------------------
+
+/// What the throttle needs to know about earlier attempts (failed or still
+/// being checked), not counting the attempt being decided.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AttemptCounts {
+    /// This account (or canonical log-in name) from this address, since
+    /// the pair window began.
+    pub pair: i64,
+    pub pair_last: Option<i64>,
+    /// This account from any address, since the wide window began.
+    pub account: i64,
+    pub account_oldest: Option<i64>,
+    /// Any account from this address, since the wide window began.
+    pub addr: i64,
+    pub addr_oldest: Option<i64>,
+}
+
+/// Failed log-ins of one account from one address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureSummary {
+    pub user_id: UserId,
+    pub addr: String,
+    /// Since the pair window began.
+    pub failures: i64,
+    pub last: i64,
+    /// Since the wide window began.
+    pub recent: i64,
+}
+
+/// Which accounts an office's list shows.
+#[derive(Debug, Clone)]
+pub struct AccountQuery {
+    /// Accounts whose region (their own, their person's or their
+    /// organisation's) lies here; `None`: every account.
+    pub range: Option<RegionRange>,
+    /// Only these roles.
+    pub roles: Vec<Role>,
+    /// Part of the username or display name.
+    pub text: Option<String>,
+    pub limit: i64,
+}
+
+/// An account as an office's list shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AccountRow {
+    pub user: User,
+    /// The account's own region, else its person's, else its organisation's.
+    pub region: Option<RegionCode>,
+    pub region_name: Option<String>,
+    pub disabled: bool,
+}
+
+/// An API token as its owner (or the CLI) sees it: never the secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ApiTokenRow {
+    pub id: i64,
+    pub user_id: UserId,
+    pub label: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    /// Records an attempt as being checked and returns its id.
+    async fn begin_login_attempt(
+        &self,
+        account_key: &str,
+        user_id: Option<UserId>,
+        addr: &str,
+        at: i64,
+    ) -> Result<i64>;
+    /// Counts the other attempts (failed or being checked) that bear on
+    /// attempt `id`: same pair since `pair_since`; same account and same
+    /// address since `wide_since`.
+    async fn login_attempt_counts(
+        &self,
+        id: i64,
+        account_key: &str,
+        addr: &str,
+        pair_since: i64,
+        wide_since: i64,
+    ) -> Result<AttemptCounts>;
+    /// Marks an attempt as failed.
+    async fn fail_login_attempt(&self, id: i64) -> Result<()>;
+    /// Forgets one attempt (refused before its password was checked).
+    async fn drop_login_attempt(&self, id: i64) -> Result<()>;
+    /// Forgets the failures of a pair (after a successful log-in).
+    async fn clear_pair_failures(&self, account_key: &str, addr: &str) -> Result<()>;
+    /// Forgets every failure of an account (an office lifts its lock).
+    /// Returns how many there were.
+    async fn clear_user_failures(&self, user_id: UserId) -> Result<u64>;
+    /// Forgets attempts older than `before`.
+    async fn purge_login_attempts(&self, before: i64) -> Result<()>;
+    /// Failures per (account, address) of these accounts since `since`.
+    async fn failure_summaries(
+        &self,
+        users: &[UserId],
+        since: i64,
+        recent_since: i64,
+    ) -> Result<Vec<FailureSummary>>;
+
+    // Known devices.
+    async fn add_known_device(&self, user_id: UserId, token_hash: &str, now: i64) -> Result<()>;
+    /// Whether the device token is known for this user (seen since
+    /// `seen_since`); touches it when it is.
+    async fn touch_known_device(
+        &self,
+        user_id: UserId,
+        token_hash: &str,
+        seen_since: i64,
+        now: i64,
+    ) -> Result<bool>;
+    async fn forget_known_devices(&self, user_id: UserId) -> Result<()>;
+
+    // Accounts.
+    async fn password_hash(&self, user_id: UserId) -> Result<Option<String>>;
+    async fn set_password_hash(&self, user_id: UserId, hash: &str) -> Result<()>;
+    /// Ends the user's sessions except the one with `keep` as its hash.
+    async fn end_sessions(&self, user_id: UserId, keep: Option<&str>) -> Result<u64>;
+    async fn set_user_disabled(&self, user_id: UserId, disabled: bool) -> Result<()>;
+    async fn list_accounts(&self, q: &AccountQuery) -> Result<Vec<AccountRow>>;
+    async fn get_account(&self, user_id: UserId) -> Result<Option<AccountRow>>;
+
+    // API tokens.
+    async fn insert_api_token(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        label: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<i64>;
+    async fn list_api_tokens(&self, user_id: UserId) -> Result<Vec<ApiTokenRow>>;
+    async fn get_api_token(&self, id: i64) -> Result<Option<ApiTokenRow>>;
+    /// Revokes a token that is not revoked yet; whether one was.
+    async fn revoke_api_token(&self, id: i64, now: i64) -> Result<bool>;
 }

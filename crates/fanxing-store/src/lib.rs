@@ -7,6 +7,7 @@
 //! Each backend has its own migrations under `migrations/<backend>/`, kept
 //! in step (same versions and names; a test checks it).
 
+mod accounts;
 mod analytics;
 mod checkin;
 mod curriculum;

@@ -56,6 +56,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0007_room_weeks.sql"),
     ),
     (
+        8,
+        "accounts",
+        include_str!("../migrations/sqlite/0008_accounts.sql"),
+        include_str!("../migrations/postgres/0008_accounts.sql"),
+    ),
+    (
         9,
         "course_owner",
         include_str!("../migrations/sqlite/0009_course_owner.sql"),

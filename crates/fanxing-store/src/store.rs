@@ -152,14 +152,14 @@ fn org_access(q: &mut Sql, access: Access) {
     }
 }
 
-const USER_COLS: &str = "u.id, u.username, u.display_name, u.role, u.region, \
+pub(crate) const USER_COLS: &str = "u.id, u.username, u.display_name, u.role, u.region, \
      u.person_id, u.org_id, u.password_hash";
-const USER_SELECT: &str = concat!(
+pub(crate) const USER_SELECT: &str = concat!(
     "SELECT u.id, u.username, u.display_name, u.role, u.region, ",
     "u.person_id, u.org_id, u.password_hash FROM users u"
 );
 
-fn user_from(row: &AnyRow) -> Result<User> {
+pub(crate) fn user_from(row: &AnyRow) -> Result<User> {
     let role: String = col(row, "role")?;
     let region: Option<i64> = col(row, "region")?;
     Ok(User {
@@ -657,55 +657,14 @@ impl Store for SqlStore {
         Ok(())
     }
 
-    async fn create_api_token(
-        &self,
-        token_hash: &str,
-        user_id: UserId,
-        label: &str,
-        now: i64,
-    ) -> Result<()> {
-        let mut q =
-            Sql::new("INSERT INTO api_tokens (token_hash, user_id, label, created_at) VALUES (");
-        q.bind(token_hash)
-            .push(", ")
-            .bind(user_id)
-            .push(", ")
-            .bind(label)
-            .push(", ")
-            .bind(now)
-            .push(")");
-        q.query().execute(self.writer()).await.map_err(db)?;
-        Ok(())
-    }
-
-    async fn api_token_user(&self, token_hash: &str) -> Result<Option<User>> {
+    async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
         let mut q = Sql::new(USER_SELECT);
         q.push(" JOIN api_tokens t ON t.user_id = u.id WHERE u.disabled = 0 AND t.token_hash = ")
-            .bind(token_hash);
+            .bind(token_hash)
+            .push(" AND t.revoked_at IS NULL AND t.expires_at > ")
+            .bind(now);
         let row = q.query().fetch_optional(&self.pool).await.map_err(db)?;
         row.as_ref().map(user_from).transpose()
-    }
-
-    async fn record_login_failure(&self, key: &str, at: i64) -> Result<()> {
-        let mut q = Sql::new("INSERT INTO login_failures (key, at) VALUES (");
-        q.bind(key).push(", ").bind(at).push(")");
-        q.query().execute(self.writer()).await.map_err(db)?;
-        Ok(())
-    }
-
-    async fn login_failures_since(&self, key: &str, since: i64) -> Result<(i64, Option<i64>)> {
-        let mut q =
-            Sql::new("SELECT COUNT(*) AS n, MIN(at) AS oldest FROM login_failures WHERE key = ");
-        q.bind(key).push(" AND at >= ").bind(since);
-        let row = q.query().fetch_one(&self.pool).await.map_err(db)?;
-        Ok((col(&row, "n")?, col(&row, "oldest")?))
-    }
-
-    async fn clear_login_failures(&self, key: &str) -> Result<()> {
-        let mut q = Sql::new("DELETE FROM login_failures WHERE key = ");
-        q.bind(key);
-        q.query().execute(self.writer()).await.map_err(db)?;
-        Ok(())
     }
 
     async fn append_audit(&self, e: &AuditEntry) -> Result<()> {

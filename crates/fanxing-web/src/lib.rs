@@ -9,6 +9,7 @@
 #![recursion_limit = "512"]
 
 pub mod api;
+pub mod api_accounts;
 pub mod api_analytics;
 pub mod api_curriculum;
 pub mod api_training;
@@ -19,6 +20,7 @@ pub mod download;
 pub mod error;
 pub mod openapi;
 pub mod pages;
+pub mod pages_accounts;
 pub mod pages_analytics;
 pub mod pages_curriculum;
 pub mod pages_training;
@@ -35,6 +37,9 @@ pub struct AppState {
     pub app: Fanxing,
     /// Mark cookies `Secure` (set when Fanxing is served over HTTPS).
     pub secure_cookies: bool,
+    /// Reverse proxies whose `X-Real-IP` / `X-Forwarded-For` give the
+    /// client address (see `pages_accounts::client_addr`); empty: none.
+    pub trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
 }
 
 /// Every route, as `(method, path)`. The router below must register exactly
@@ -103,6 +108,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/rooms/{id}/sessions"),
     ("POST", "/rooms/{id}/operators"),
     ("GET", "/live-stats"),
+    ("GET", "/account"),
+    ("POST", "/account/password"),
+    ("POST", "/account/tokens/{id}/revoke"),
+    ("GET", "/accounts"),
+    ("POST", "/accounts/{id}/disable"),
+    ("POST", "/accounts/{id}/enable"),
+    ("POST", "/accounts/{id}/unlock"),
     ("GET", "/verify/{number}"),
     ("GET", "/my/certificates"),
     ("GET", "/certificates/{number}/pdf"),
@@ -159,6 +171,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/live-sessions"),
     ("GET", "/api/v1/live-stats"),
     ("GET", "/api/v1/live-impact"),
+    ("POST", "/api/v1/me/password"),
 ];
 
 /// Builds the whole application.
@@ -166,6 +179,7 @@ pub fn router(state: AppState) -> Router {
     use api_analytics as an;
     use api_curriculum as c;
     use api_training as t;
+    use pages_accounts as pac;
     use pages_analytics as pa;
     use pages_curriculum as pc;
     use pages_training as pt;
@@ -231,6 +245,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/live-stats", get(an::stats))
         .route("/api/v1/live-impact", get(an::impact))
+        .route("/api/v1/me/password", post(api_accounts::change_password))
         .route("/api/v1/tracks", get(c::tracks))
         .route(
             "/api/v1/competencies",
@@ -315,6 +330,13 @@ pub fn router(state: AppState) -> Router {
             post(pa::upload).layer(upload_limit()),
         )
         .route("/live-stats", get(pa::live_stats))
+        .route("/account", get(pac::account))
+        .route("/account/password", post(pac::change_password))
+        .route("/account/tokens/{id}/revoke", post(pac::revoke_token))
+        .route("/accounts", get(pac::accounts))
+        .route("/accounts/{id}/disable", post(pac::disable_account))
+        .route("/accounts/{id}/enable", post(pac::enable_account))
+        .route("/accounts/{id}/unlock", post(pac::unlock_account))
         .route("/verify/{number}", get(pc::verify))
         .route("/my/certificates", get(pc::my_certificates))
         .route("/certificates/{number}/pdf", get(pc::certificate_pdf))

@@ -38,6 +38,23 @@ fn id() -> Value {
 
 /// Builds the document.
 pub fn spec() -> Value {
+    let mut doc = base_spec();
+    accounts_spec(&mut doc);
+    doc
+}
+
+/// Account control (kept apart from the big literal below).
+fn accounts_spec(doc: &mut Value) {
+    doc["paths"]["/api/v1/me/password"] = json!({"post": op(
+        "Change the caller's password (needs the current one; every session and known device of the account is ended). Throttled like log-ins",
+        "accounts", json!([]), Some("PasswordChange"), "200")});
+    doc["components"]["schemas"]["PasswordChange"] = json!({"type": "object",
+        "required": ["current_password", "new_password"], "properties": {
+        "current_password": {"type": "string"},
+        "new_password": {"type": "string", "minLength": fanxing_core::security::PASSWORD_MIN}}});
+}
+
+fn base_spec() -> Value {
     let list = json!([
         q("q", "name, or digits of a mobile number"),
         q(

@@ -275,17 +275,18 @@ pub async fn login(
     ctx.check_csrf(&field(&form, "csrf"))?;
     let login = field(&form, "login");
     let next = safe_next(Some(&field(&form, "next")));
-    let addr = client_addr(&headers, Some(peer));
+    let addr = crate::pages_accounts::client_addr(&headers, peer, &state.trusted_proxies);
+    let device = crate::ctx::cookie(&headers, crate::pages_accounts::DEVICE_COOKIE);
     match state
         .app
-        .login(&login, &field(&form, "password"), &addr)
+        .login(&login, &field(&form, "password"), &addr, device.as_deref())
         .await
     {
-        Ok((token, _user)) => {
+        Ok(ok) => {
             let mut res = Redirect::to(&next).into_response();
             let c = set_cookie(
                 SESSION_COOKIE,
-                &token,
+                &ok.session,
                 SESSION_TTL_SECS,
                 "Lax",
                 state.secure_cookies,
@@ -293,7 +294,11 @@ pub async fn login(
             if let Ok(v) = HeaderValue::from_str(&c) {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
-            Ok(res)
+            Ok(crate::pages_accounts::with_device_cookie(
+                res,
+                ok.new_device.as_deref(),
+                state.secure_cookies,
+            ))
         }
         Err(e @ (Error::Invalid(_) | Error::RateLimited(_))) => {
             let status = if matches!(e, Error::RateLimited(_)) {
@@ -316,18 +321,6 @@ pub async fn login(
         }
         Err(e) => Err(PageError::new(&ctx, e)),
     }
-}
-
-/// The address failed log-ins are counted against: the peer's address, or,
-/// behind a reverse proxy (where every request comes from the proxy), the
-/// `X-Real-IP` it sets.
-fn client_addr(headers: &HeaderMap, peer: Option<std::net::SocketAddr>) -> String {
-    headers
-        .get("x-real-ip")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| peer.map(|p| p.ip().to_string()))
-        .unwrap_or_else(|| "unknown".to_string())
 }
 
 pub async fn logout(

@@ -206,16 +206,42 @@ fn write_private(path: &Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Serves Fanxing on `listener` until `shutdown` completes.
+/// How the web server is exposed.
+#[derive(Debug, Clone, Default)]
+pub struct WebOptions {
+    /// Mark cookies `Secure` (served over HTTPS).
+    pub secure_cookies: bool,
+    /// Reverse proxies trusted to give the client address in `X-Real-IP`
+    /// or `X-Forwarded-For`; requests from any other peer are counted
+    /// under the peer's own address.
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+}
+
+/// Serves Fanxing on `listener` until `shutdown` completes, trusting no proxy.
 pub async fn serve(
     opened: &Opened,
     listener: TcpListener,
     secure_cookies: bool,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let options = WebOptions {
+        secure_cookies,
+        ..WebOptions::default()
+    };
+    serve_with(opened, listener, &options, shutdown).await
+}
+
+/// Serves Fanxing on `listener` with `options` until `shutdown` completes.
+pub async fn serve_with(
+    opened: &Opened,
+    listener: TcpListener,
+    options: &WebOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
     let router = fanxing_web::router(AppState {
         app: opened.app.clone(),
-        secure_cookies,
+        secure_cookies: options.secure_cookies,
+        trusted_proxies: options.trusted_proxies.clone().into(),
     });
     axum::serve(
         listener,

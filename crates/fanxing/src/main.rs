@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
-use fanxing::{open, serve, Config};
+use fanxing::{open, serve_with, Config, WebOptions};
 use fanxing_core::auth::Role;
 use fanxing_core::demo::{self, DemoSize, DEMO_PASSWORD};
 use fanxing_core::region::{parse_regions_csv, RegionCode};
@@ -60,6 +60,16 @@ enum Command {
         /// Mark cookies Secure (when served over HTTPS, e.g. behind a TLS proxy).
         #[arg(long, env = "FANXING_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// A reverse proxy whose X-Real-IP (else X-Forwarded-For's last hop)
+        /// gives the client address; repeatable. Without one, log-ins are
+        /// counted under the TCP peer's address and those headers are ignored.
+        #[arg(
+            long = "trusted-proxy",
+            value_name = "ADDR",
+            env = "FANXING_TRUSTED_PROXIES",
+            value_delimiter = ','
+        )]
+        trusted_proxies: Vec<std::net::IpAddr>,
     },
     /// Apply database migrations and exit.
     Migrate,
@@ -155,7 +165,17 @@ enum TokenCommand {
         user: String,
         #[arg(long, default_value = "cli")]
         label: String,
+        /// Days until the token expires.
+        #[arg(long, default_value_t = fanxing_core::accounts::API_TOKEN_DAYS)]
+        days: i64,
     },
+    /// List a user's API tokens (ids, labels, dates; never the secrets).
+    List {
+        #[arg(long)]
+        user: String,
+    },
+    /// Revoke an API token by id; it stops working at once.
+    Revoke { id: i64 },
 }
 
 #[derive(Subcommand)]
@@ -175,6 +195,22 @@ enum UserCommand {
         /// Organisation id a partner account acts for.
         #[arg(long)]
         org: Option<i64>,
+    },
+    /// Disable an account: it cannot log in, and its sessions and API
+    /// tokens stop working at once.
+    Disable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[arg(long)]
+        username: String,
+    },
+    /// Lift an account's log-in lock (forget its failed log-ins).
+    Unlock {
+        #[arg(long)]
+        username: String,
     },
 }
 
@@ -227,7 +263,14 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             port,
             demo,
             secure_cookies,
-        } => serve_cmd(&cfg, &bind, port, demo, secure_cookies).await,
+            trusted_proxies,
+        } => {
+            let options = WebOptions {
+                secure_cookies,
+                trusted_proxies,
+            };
+            serve_cmd(&cfg, &bind, port, demo, &options).await
+        }
         Command::Migrate => {
             let opened = open(&cfg).await?;
             println!("database is up to date ({})", opened.backend.name());
@@ -247,12 +290,78 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             Ok(())
         }
         Command::Token {
-            command: TokenCommand::Create { user, label },
+            command: TokenCommand::Create { user, label, days },
         } => {
             let opened = open(&cfg).await?;
-            let token = opened.app.create_api_token(&user, &label).await?;
-            println!("API token for {user} (shown once; send it as `Authorization: Bearer …`):");
+            let (id, token) = opened
+                .app
+                .create_api_token_for_days(&user, &label, days)
+                .await?;
+            println!(
+                "API token {id} for {user}, valid {days} days (shown once; send it as `Authorization: Bearer …`):"
+            );
             println!("{token}");
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::List { user },
+        } => {
+            let opened = open(&cfg).await?;
+            let now = fanxing_core::service::now();
+            let fmt = fanxing_core::training::format_local;
+            println!(
+                "{:>6}  {:<16}  {:<16}  {:<16}  status",
+                "id", "label", "created", "expires"
+            );
+            for t in opened.app.api_tokens_of(&user).await? {
+                let status = match t.revoked_at {
+                    Some(at) => format!("revoked {}", fmt(at)),
+                    None if t.expires_at <= now => "expired".to_string(),
+                    None => "active".to_string(),
+                };
+                println!(
+                    "{:>6}  {:<16}  {:<16}  {:<16}  {status}",
+                    t.id,
+                    t.label,
+                    fmt(t.created_at),
+                    fmt(t.expires_at)
+                );
+            }
+            Ok(())
+        }
+        Command::Token {
+            command: TokenCommand::Revoke { id },
+        } => {
+            let opened = open(&cfg).await?;
+            if opened.app.revoke_api_token(id).await? {
+                println!("revoked API token {id}");
+            } else {
+                println!("API token {id} was already revoked");
+            }
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Disable { username },
+        } => {
+            let opened = open(&cfg).await?;
+            opened.app.set_disabled_by_name(&username, true).await?;
+            println!("disabled {username}; its sessions and API tokens no longer work");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Enable { username },
+        } => {
+            let opened = open(&cfg).await?;
+            opened.app.set_disabled_by_name(&username, false).await?;
+            println!("enabled {username}");
+            Ok(())
+        }
+        Command::User {
+            command: UserCommand::Unlock { username },
+        } => {
+            let opened = open(&cfg).await?;
+            let n = opened.app.lift_lock_by_name(&username).await?;
+            println!("lifted the log-in lock of {username} ({n} failed log-ins forgotten)");
             Ok(())
         }
         Command::Demo {
@@ -509,7 +618,7 @@ async fn serve_cmd(
     bind: &str,
     port: u16,
     demo_data: bool,
-    secure_cookies: bool,
+    options: &WebOptions,
 ) -> anyhow::Result<()> {
     let started = Instant::now();
     let addr: SocketAddr = format!("{bind}:{port}")
@@ -579,7 +688,10 @@ async fn serve_cmd(
         opened.backend.name(),
         started.elapsed().as_secs_f64()
     );
-    serve(&opened, listener, secure_cookies, shutdown_signal()).await
+    if !options.trusted_proxies.is_empty() {
+        tracing::info!(proxies = ?options.trusted_proxies, "client addresses taken from trusted proxies");
+    }
+    serve_with(&opened, listener, options, shutdown_signal()).await
 }
 
 async fn shutdown_signal() {

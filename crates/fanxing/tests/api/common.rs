@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use fanxing::{open, serve, Config, Opened};
+use fanxing::{open, serve_with, Config, Opened, WebOptions};
 use fanxing_core::demo::{self, DemoSize};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::redirect::Policy;
@@ -73,6 +73,14 @@ impl TestApp {
     }
 
     pub async fn spawn_with(demo_size: Option<DemoSize>) -> TestApp {
+        Self::spawn_trusting(demo_size, Vec::new()).await
+    }
+
+    /// A server that takes client addresses from these proxies' headers.
+    pub async fn spawn_trusting(
+        demo_size: Option<DemoSize>,
+        trusted_proxies: Vec<std::net::IpAddr>,
+    ) -> TestApp {
         let dir = tempfile::tempdir().expect("temp dir");
         let config = Config {
             database_url: fresh_database_url().await,
@@ -92,7 +100,11 @@ impl TestApp {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let o = opened.clone();
         tokio::spawn(async move {
-            let _ = serve(&o, listener, false, async {
+            let options = WebOptions {
+                secure_cookies: false,
+                trusted_proxies,
+            };
+            let _ = serve_with(&o, listener, &options, async {
                 let _ = rx.await;
             })
             .await;

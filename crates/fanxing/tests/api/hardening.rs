@@ -568,3 +568,28 @@ async fn the_data_directory_is_private_and_one_server_uses_it() {
     assert!(err.contains("another Fanxing server"), "{err}");
     assert_eq!(err.trim().lines().count(), 1, "{err}");
 }
+
+#[tokio::test]
+async fn log_in_names_with_control_characters_fail_like_any_wrong_log_in() {
+    let app = TestApp::spawn_with(None).await;
+    let c = app.browser();
+    let csrf = app.csrf(&c).await;
+    for login in ["adm\u{0}in", "\u{0}", "13800138000\u{0}", "admin\u{202e}"] {
+        let res = c
+            .post(app.url("/login"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("login", login),
+                ("password", "whatever-it-is"),
+                ("next", "/"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            matches!(res.status().as_u16(), 200 | 401 | 422),
+            "{login:?}: {}",
+            res.status()
+        );
+    }
+}

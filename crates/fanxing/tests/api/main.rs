@@ -2,6 +2,7 @@
 //! database (SQLite, or PostgreSQL when `FANXING_TEST_PG` is set). One test
 //! binary, so one link step.
 
+mod accounts;
 mod analytics;
 mod common;
 mod durability;

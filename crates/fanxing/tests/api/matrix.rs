@@ -225,6 +225,18 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         }
         ("GET", "/sessions/new") | ("POST", "/sessions") => untargeted(office),
         ("POST", "/programmes/{id}/targets") => own_only(matches!(role, Admin | Nanjing | Suzhou)),
+        // ---- Accounts ----
+        // Everyone changes their own password and revokes their own tokens.
+        ("GET", "/account") | ("POST", "/account/password") | ("POST", "/api/v1/me/password") => {
+            untargeted(true)
+        }
+        ("POST", "/account/tokens/{id}/revoke") => Some(target == Target::Own),
+        // Offices manage the accounts below them in their region: the
+        // target is a trainee account in scope, or one outside it.
+        ("GET", "/accounts") => untargeted(office),
+        ("POST", "/accounts/{id}/disable")
+        | ("POST", "/accounts/{id}/enable")
+        | ("POST", "/accounts/{id}/unlock") => own_only(office),
         _ => panic!("{method} {path} is not in the authorisation matrix: add a rule"),
     }
 }
@@ -276,6 +288,9 @@ struct Targets {
     venue: Option<i64>,
     registration: Option<i64>,
     room: Option<i64>,
+    /// An account to manage, and an API token to revoke.
+    user: Option<i64>,
+    token: Option<i64>,
 }
 
 /// Sessions, venues and registrations the training routes are aimed at.
@@ -445,6 +460,30 @@ async fn every_route_for_every_role() {
     let kunshan_org = first(&app, &admin, "organisations", "320583").await;
     let w = world(&app, &nanjing_person).await;
     let _ = PROGRAMME.set(w.programme);
+    // Trainee accounts to manage: in Kunshan, in Suzhou's Gusu district, in Nanjing.
+    let mut managed = Vec::new();
+    for (name, person) in [
+        ("mx-ks", &kunshan_person),
+        ("mx-sz", &suzhou_person),
+        ("mx-nj", &nanjing_person),
+    ] {
+        let u = app
+            .opened
+            .app
+            .create_user(fanxing_core::service::NewUserInput {
+                username: name.into(),
+                display_name: name.into(),
+                password: "a-long-enough-password".into(),
+                role: fanxing_core::auth::Role::Trainee,
+                region: None,
+                person_id: Some(person.id),
+                org_id: None,
+            })
+            .await
+            .unwrap();
+        managed.push(u.id);
+    }
+    let (ks_user, sz_user, nj_user) = (managed[0], managed[1], managed[2]);
     {
         let number = fanxing_core::curriculum::new_certificate_number(2026);
         let trainee = actor(&app, "trainee").await.user.person_id.unwrap();
@@ -676,10 +715,38 @@ async fn every_route_for_every_role() {
                     }),
                     registration: (role == Role::Trainee).then_some(w.trainee_reg),
                     room: Some(w.ks_room),
+                    ..Default::default()
                 },
                 Some(nanjing_other.clone()),
             ),
         };
+        // Accounts: whom each role manages, and tokens to revoke.
+        let (mut own, mut other) = (own, other);
+        let (own_user, other_user) = match role {
+            Role::Nanjing => (nj_user, ks_user),
+            Role::Kunshan => (ks_user, sz_user),
+            _ => (ks_user, nj_user),
+        };
+        own.user = Some(own_user);
+        own.token = Some(
+            app.opened
+                .app
+                .create_api_token_for_days(username, "matrix", 90)
+                .await
+                .unwrap()
+                .0,
+        );
+        if let Some(o) = other.as_mut() {
+            o.user = Some(other_user);
+            o.token = Some(
+                app.opened
+                    .app
+                    .create_api_token_for_days("admin", "matrix", 90)
+                    .await
+                    .unwrap()
+                    .0,
+            );
+        }
         // Cancelling is among the routes walked: restore the fixtures.
         for (session, person, venue) in &w.registrations {
             let _ = app
@@ -799,7 +866,11 @@ async fn call(
     } else {
         None
     };
-    let id = if path.contains("/sessions/{id}") || path.contains("/watch/{id}") {
+    let id = if path.contains("/accounts/{id}") {
+        t.user?
+    } else if path.contains("/tokens/{id}") {
+        t.token?
+    } else if path.contains("/sessions/{id}") || path.contains("/watch/{id}") {
         t.session?
     } else if path.contains("/venues/{id}") || path.contains("/checkin/{id}") {
         t.venue?
@@ -1013,6 +1084,8 @@ async fn call(
             | "/api/v1/rooms/{id}/sessions"
             | "/api/v1/live-sessions"
             | "/rooms/{id}/sessions"
+            | "/account/password"
+            | "/api/v1/me/password"
     );
     let status = if content_checked && matches!(status.as_u16(), 409 | 422) {
         StatusCode::OK

@@ -1,0 +1,364 @@
+//! [`AccountStore`] in portable SQL: log-in attempts, known devices,
+//! passwords, disabling, and API tokens.
+//!
+//! Log-in attempts are written before they are counted (see
+//! `fanxing_core::accounts`), so concurrent attempts always see each other.
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+
+use fanxing_core::auth::Role;
+use fanxing_core::error::Result;
+use fanxing_core::model::UserId;
+use fanxing_core::store::{
+    AccountQuery, AccountRow, AccountStore, ApiTokenRow, AttemptCounts, FailureSummary,
+};
+
+use crate::sql::{like_contains, Sql};
+use crate::store::{col, db, region_code, user_from, SqlStore};
+
+const ACCOUNT_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.region, \
+     u.person_id, u.org_id, u.password_hash, u.disabled, \
+     COALESCE(u.region, p.region, o.region) AS eff_region, r.name AS region_name \
+     FROM users u LEFT JOIN people p ON p.id = u.person_id \
+     LEFT JOIN organisations o ON o.id = u.org_id \
+     LEFT JOIN regions r ON r.code = COALESCE(u.region, p.region, o.region) WHERE 1=1";
+
+fn account_from(row: &AnyRow) -> Result<AccountRow> {
+    let region: Option<i64> = col(row, "eff_region")?;
+    let disabled: i64 = col(row, "disabled")?;
+    Ok(AccountRow {
+        user: user_from(row)?,
+        region: region.map(region_code).transpose()?,
+        region_name: col(row, "region_name")?,
+        disabled: disabled != 0,
+    })
+}
+
+fn token_from(row: &AnyRow) -> Result<ApiTokenRow> {
+    Ok(ApiTokenRow {
+        id: col(row, "id")?,
+        user_id: col(row, "user_id")?,
+        label: col(row, "label")?,
+        created_at: col(row, "created_at")?,
+        expires_at: col(row, "expires_at")?,
+        revoked_at: col(row, "revoked_at")?,
+    })
+}
+
+const TOKEN_SELECT: &str =
+    "SELECT id, user_id, label, created_at, expires_at, revoked_at FROM api_tokens";
+
+impl SqlStore {
+    async fn exec(&self, q: Sql) -> Result<u64> {
+        Ok(q.query()
+            .execute(self.writer())
+            .await
+            .map_err(db)?
+            .rows_affected())
+    }
+}
+
+#[async_trait]
+impl AccountStore for SqlStore {
+    async fn begin_login_attempt(
+        &self,
+        account_key: &str,
+        user_id: Option<UserId>,
+        addr: &str,
+        at: i64,
+    ) -> Result<i64> {
+        let mut q =
+            Sql::new("INSERT INTO login_attempts (account_key, user_id, addr, at, state) VALUES (");
+        q.bind(account_key)
+            .push(", ")
+            .bind(user_id)
+            .push(", ")
+            .bind(addr)
+            .push(", ")
+            .bind(at)
+            .push(", 0) RETURNING id");
+        let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
+        col(&row, "id")
+    }
+
+    async fn login_attempt_counts(
+        &self,
+        id: i64,
+        account_key: &str,
+        addr: &str,
+        pair_since: i64,
+        wide_since: i64,
+    ) -> Result<AttemptCounts> {
+        let mut q = Sql::new("SELECT ");
+        for (agg, alias) in [("COUNT(*)", "pair"), ("MAX(at)", "pair_last")] {
+            q.push(&format!(
+                "(SELECT {agg} FROM login_attempts WHERE account_key = "
+            ))
+            .bind(account_key)
+            .push(" AND addr = ")
+            .bind(addr)
+            .push(" AND at >= ")
+            .bind(pair_since)
+            .push(" AND id <> ")
+            .bind(id)
+            .push(&format!(") AS {alias}, "));
+        }
+        for (agg, alias) in [("COUNT(*)", "account"), ("MIN(at)", "account_oldest")] {
+            q.push(&format!(
+                "(SELECT {agg} FROM login_attempts WHERE account_key = "
+            ))
+            .bind(account_key)
+            .push(" AND at >= ")
+            .bind(wide_since)
+            .push(" AND id <> ")
+            .bind(id)
+            .push(&format!(") AS {alias}, "));
+        }
+        for (agg, alias) in [("COUNT(*)", "addr"), ("MIN(at)", "addr_oldest")] {
+            q.push(&format!("(SELECT {agg} FROM login_attempts WHERE addr = "))
+                .bind(addr)
+                .push(" AND at >= ")
+                .bind(wide_since)
+                .push(" AND id <> ")
+                .bind(id)
+                .push(&format!(") AS {alias}"));
+            if alias == "addr" {
+                q.push(", ");
+            }
+        }
+        // Read on the writer so that the count follows every committed
+        // insert, whatever the replica or snapshot of the read pool.
+        let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
+        Ok(AttemptCounts {
+            pair: col(&row, "pair")?,
+            pair_last: col(&row, "pair_last")?,
+            account: col(&row, "account")?,
+            account_oldest: col(&row, "account_oldest")?,
+            addr: col(&row, "addr")?,
+            addr_oldest: col(&row, "addr_oldest")?,
+        })
+    }
+
+    async fn fail_login_attempt(&self, id: i64) -> Result<()> {
+        let mut q = Sql::new("UPDATE login_attempts SET state = 1 WHERE id = ");
+        q.bind(id);
+        self.exec(q).await.map(drop)
+    }
+
+    async fn drop_login_attempt(&self, id: i64) -> Result<()> {
+        let mut q = Sql::new("DELETE FROM login_attempts WHERE id = ");
+        q.bind(id);
+        self.exec(q).await.map(drop)
+    }
+
+    async fn clear_pair_failures(&self, account_key: &str, addr: &str) -> Result<()> {
+        let mut q = Sql::new("DELETE FROM login_attempts WHERE state = 1 AND account_key = ");
+        q.bind(account_key).push(" AND addr = ").bind(addr);
+        self.exec(q).await.map(drop)
+    }
+
+    async fn clear_user_failures(&self, user_id: UserId) -> Result<u64> {
+        let mut q = Sql::new("DELETE FROM login_attempts WHERE user_id = ");
+        q.bind(user_id);
+        self.exec(q).await
+    }
+
+    async fn purge_login_attempts(&self, before: i64) -> Result<()> {
+        let mut q = Sql::new("DELETE FROM login_attempts WHERE at < ");
+        q.bind(before);
+        self.exec(q).await.map(drop)
+    }
+
+    async fn failure_summaries(
+        &self,
+        users: &[UserId],
+        since: i64,
+        recent_since: i64,
+    ) -> Result<Vec<FailureSummary>> {
+        if users.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Sql::new(
+            "SELECT user_id, addr, COUNT(*) AS n, MAX(at) AS last, \
+             CAST(SUM(CASE WHEN at >= ",
+        );
+        q.bind(recent_since)
+            .push(" THEN 1 ELSE 0 END) AS BIGINT) AS recent FROM login_attempts WHERE at >= ")
+            .bind(since)
+            .push(" AND user_id IN (");
+        for (i, u) in users.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(*u);
+        }
+        q.push(") GROUP BY user_id, addr");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(FailureSummary {
+                    user_id: col(r, "user_id")?,
+                    addr: col(r, "addr")?,
+                    failures: col(r, "n")?,
+                    last: col(r, "last")?,
+                    recent: col(r, "recent")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_known_device(&self, user_id: UserId, token_hash: &str, now: i64) -> Result<()> {
+        let mut q = Sql::new(
+            "INSERT INTO known_devices (user_id, token_hash, created_at, last_seen) VALUES (",
+        );
+        q.bind(user_id)
+            .push(", ")
+            .bind(token_hash)
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(now)
+            .push(")");
+        self.exec(q).await.map(drop)
+    }
+
+    async fn touch_known_device(
+        &self,
+        user_id: UserId,
+        token_hash: &str,
+        seen_since: i64,
+        now: i64,
+    ) -> Result<bool> {
+        let mut q = Sql::new("UPDATE known_devices SET last_seen = ");
+        q.bind(now)
+            .push(" WHERE user_id = ")
+            .bind(user_id)
+            .push(" AND token_hash = ")
+            .bind(token_hash)
+            .push(" AND last_seen >= ")
+            .bind(seen_since);
+        Ok(self.exec(q).await? > 0)
+    }
+
+    async fn forget_known_devices(&self, user_id: UserId) -> Result<()> {
+        let mut q = Sql::new("DELETE FROM known_devices WHERE user_id = ");
+        q.bind(user_id);
+        self.exec(q).await.map(drop)
+    }
+
+    async fn password_hash(&self, user_id: UserId) -> Result<Option<String>> {
+        let mut q = Sql::new("SELECT password_hash FROM users WHERE id = ");
+        q.bind(user_id);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.map(|r| col(&r, "password_hash")).transpose()
+    }
+
+    async fn set_password_hash(&self, user_id: UserId, hash: &str) -> Result<()> {
+        let mut q = Sql::new("UPDATE users SET password_hash = ");
+        q.bind(hash).push(" WHERE id = ").bind(user_id);
+        self.exec(q).await.map(drop)
+    }
+
+    async fn end_sessions(&self, user_id: UserId, keep: Option<&str>) -> Result<u64> {
+        let mut q = Sql::new("DELETE FROM sessions WHERE user_id = ");
+        q.bind(user_id);
+        if let Some(k) = keep {
+            q.push(" AND token_hash <> ").bind(k);
+        }
+        self.exec(q).await
+    }
+
+    async fn set_user_disabled(&self, user_id: UserId, disabled: bool) -> Result<()> {
+        let mut q = Sql::new("UPDATE users SET disabled = ");
+        q.bind(disabled as i64).push(" WHERE id = ").bind(user_id);
+        self.exec(q).await.map(drop)
+    }
+
+    async fn list_accounts(&self, query: &AccountQuery) -> Result<Vec<AccountRow>> {
+        let mut q = Sql::new(ACCOUNT_SELECT);
+        if let Some(r) = query.range {
+            q.push(" AND COALESCE(u.region, p.region, o.region) BETWEEN ")
+                .bind(r.lo as i64)
+                .push(" AND ")
+                .bind(r.hi as i64);
+        }
+        if !query.roles.is_empty() {
+            q.push(" AND u.role IN (");
+            for (i, role) in query.roles.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(Role::as_str(*role));
+            }
+            q.push(")");
+        }
+        if let Some(t) = query.text.as_deref().filter(|t| !t.is_empty()) {
+            let pattern = like_contains(t);
+            q.push(" AND (u.username LIKE ")
+                .bind(pattern.as_str())
+                .push(" ESCAPE '\\' OR u.display_name LIKE ")
+                .bind(pattern.as_str())
+                .push(" ESCAPE '\\')");
+        }
+        q.push(" ORDER BY u.id LIMIT ").bind(query.limit.max(0));
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter().map(account_from).collect()
+    }
+
+    async fn get_account(&self, user_id: UserId) -> Result<Option<AccountRow>> {
+        let mut q = Sql::new(ACCOUNT_SELECT);
+        q.push(" AND u.id = ").bind(user_id);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.as_ref().map(account_from).transpose()
+    }
+
+    async fn insert_api_token(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        label: &str,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<i64> {
+        let mut q = Sql::new(
+            "INSERT INTO api_tokens (token_hash, user_id, label, created_at, expires_at) VALUES (",
+        );
+        q.bind(token_hash)
+            .push(", ")
+            .bind(user_id)
+            .push(", ")
+            .bind(label)
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(expires_at)
+            .push(") RETURNING id");
+        let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
+        col(&row, "id")
+    }
+
+    async fn list_api_tokens(&self, user_id: UserId) -> Result<Vec<ApiTokenRow>> {
+        let mut q = Sql::new(TOKEN_SELECT);
+        q.push(" WHERE user_id = ")
+            .bind(user_id)
+            .push(" ORDER BY id DESC");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter().map(token_from).collect()
+    }
+
+    async fn get_api_token(&self, id: i64) -> Result<Option<ApiTokenRow>> {
+        let mut q = Sql::new(TOKEN_SELECT);
+        q.push(" WHERE id = ").bind(id);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.as_ref().map(token_from).transpose()
+    }
+
+    async fn revoke_api_token(&self, id: i64, now: i64) -> Result<bool> {
+        let mut q = Sql::new("UPDATE api_tokens SET revoked_at = ");
+        q.bind(now)
+            .push(" WHERE revoked_at IS NULL AND id = ")
+            .bind(id);
+        Ok(self.exec(q).await? > 0)
+    }
+}
