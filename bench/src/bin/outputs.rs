@@ -129,8 +129,17 @@ async fn download(
     let peak_mb = server.mem_mb("VmHWM:");
     ensure!(status.is_success(), "GET {path}: {status}");
     // Rows below the header of the first sheet, read back as offices would.
-    let rows = fanxing_core::roster::read_grid("export.xlsx", &body)
-        .map_err(|e| eprintln!("{label}: cannot read the file back: {e}"))
+    let limits = fanxing_core::sheet::GridLimits {
+        max_bytes: usize::MAX,
+        max_rows: 2_000_000,
+        max_cols: 64,
+        max_cells: 50_000_000,
+        max_inflated: u64::MAX,
+        max_entry: u64::MAX,
+        max_shared_strings: u64::MAX,
+    };
+    let rows = fanxing_core::sheet::read_grid("export.xlsx", &body, &limits)
+        .map_err(|e| eprintln!("{label}: cannot read the file back: {}", e.key))
         .ok()
         .map(|g| g.len().saturating_sub(1));
     Ok(Download {

@@ -701,6 +701,18 @@ pub fn layout(p: Platform) -> &'static [(Field, &'static [&'static str])] {
 /// The most sessions one file may hold.
 pub const MAX_ROWS: usize = 200_000;
 
+/// What a live-session export upload may hold: [`MAX_ROWS`] sessions of a
+/// hundred-odd columns at most, in a file of at most 10 MB.
+pub const GRID_LIMITS: crate::sheet::GridLimits = crate::sheet::GridLimits {
+    max_bytes: crate::roster::MAX_BYTES,
+    max_rows: MAX_ROWS + 1_000,
+    max_cols: 128,
+    max_cells: 4_500_000,
+    max_inflated: 192 * 1024 * 1024,
+    max_entry: 160 * 1024 * 1024,
+    max_shared_strings: 2_000_000,
+};
+
 fn clean_header(s: &str) -> String {
     crate::values::to_half_width(s)
         .chars()

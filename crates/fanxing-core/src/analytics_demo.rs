@@ -764,7 +764,8 @@ mod tests {
         let mut parsed = 0;
         for (platform, path, n) in &files {
             let bytes = std::fs::read(path).unwrap();
-            let grid = crate::roster::read_grid("x.csv", &bytes).unwrap();
+            let grid =
+                crate::sheet::read_grid("x.csv", &bytes, &crate::analytics::GRID_LIMITS).unwrap();
             let rows = crate::analytics::parse_export(&grid, *platform).unwrap();
             assert_eq!(rows.len(), *n);
             parsed += rows.len();
@@ -778,7 +779,12 @@ mod tests {
         // One row read back equals what was generated (watch time to the
         // second of the average, as exports round it).
         let (platform, path, _) = &files[0];
-        let grid = crate::roster::read_grid("x.csv", &std::fs::read(path).unwrap()).unwrap();
+        let grid = crate::sheet::read_grid(
+            "x.csv",
+            &std::fs::read(path).unwrap(),
+            &crate::analytics::GRID_LIMITS,
+        )
+        .unwrap();
         let first = &crate::analytics::parse_export(&grid, *platform).unwrap()[0];
         let orig = expected
             .iter()

@@ -13,7 +13,7 @@ use crate::analytics::{
 };
 use crate::auth::{Access, Actor};
 use crate::error::{Error, Result};
-use crate::roster::{read_grid, RowError};
+use crate::roster::RowError;
 use crate::service::{now, Fanxing};
 use crate::store::{ImportMeta, Page, RoomScope};
 
@@ -149,7 +149,8 @@ pub fn parse_live_export(
     bytes: &[u8],
     platform: Platform,
 ) -> Result<std::result::Result<ParsedExport, Vec<RowError>>> {
-    let grid = read_grid(filename, bytes).map_err(|k| Error::field("file", k))?;
+    let grid = crate::sheet::read_grid(filename, bytes, &crate::analytics::GRID_LIMITS)
+        .map_err(|e| Error::Invalid(crate::error::FieldErrors(vec![e])))?;
     let rows = match parse_export(&grid, platform) {
         Ok(rows) => rows,
         Err(errors) => return Ok(Err(errors)),
@@ -401,7 +402,10 @@ impl Fanxing {
         bytes: &[u8],
     ) -> Result<std::result::Result<ImportOutcome, Vec<RowError>>> {
         self.room_scope(actor)?;
-        match parse_live_export(filename, bytes, platform)? {
+        let (name, data) = (filename.to_string(), bytes.to_vec());
+        let parsed = crate::sheet::parse_bounded(move || parse_live_export(&name, &data, platform))
+            .await??;
+        match parsed {
             Ok(parsed) => {
                 self.import_parsed(actor, provenance, room, filename, parsed)
                     .await

@@ -101,6 +101,10 @@ pub enum Error {
     /// Too many failed attempts; retry after this many seconds.
     #[error("rate limited for {0} s")]
     RateLimited(u64),
+    /// Too much work of this kind is in progress (imports being parsed);
+    /// retry in a few seconds.
+    #[error("busy")]
+    Busy,
     /// The storage layer failed; details are logged, not shown.
     #[error("storage: {0}")]
     Store(String),
@@ -125,6 +129,7 @@ impl Error {
             Error::Forbidden => "forbidden",
             Error::NotFound => "not_found",
             Error::RateLimited(_) => "rate_limited",
+            Error::Busy => "busy",
             Error::Store(_) => "internal",
             Error::Message(_) => "bad_request",
         }
@@ -143,6 +148,7 @@ impl Error {
                 let minutes = secs.div_ceil(60).max(1).to_string();
                 lang.tf("login.locked", &[("minutes", &minutes)])
             }
+            Error::Busy => lang.t("error.busy").to_string(),
             Error::Store(_) => lang.t("error.internal").to_string(),
             Error::Message(m) => m.clone(),
         }

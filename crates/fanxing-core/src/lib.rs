@@ -27,6 +27,7 @@ pub mod reports;
 pub mod roster;
 pub mod security;
 pub mod service;
+pub mod sheet;
 pub mod store;
 pub mod training;
 pub mod training_service;

@@ -8,7 +8,6 @@
 //! nothing unless every row is good.
 
 use std::collections::HashMap;
-use std::io::Cursor;
 
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
@@ -21,16 +20,22 @@ pub const MAX_BYTES: usize = 10 * 1024 * 1024;
 /// Most rows in one roster.
 pub const MAX_ROWS: usize = 20_000;
 
-/// One cell as read, before interpretation.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Cell {
-    Empty,
-    Text(String),
-    /// A number as stored by the spreadsheet (Excel keeps phone numbers so).
-    Number(f64),
-}
+pub use crate::sheet::Cell;
+
+/// What a roster upload may hold: 20,000 people under a few title rows,
+/// a few dozen columns.
+pub const LIMITS: crate::sheet::GridLimits = crate::sheet::GridLimits {
+    max_bytes: MAX_BYTES,
+    max_rows: MAX_ROWS + 1_000,
+    max_cols: 64,
+    max_cells: 1_000_000,
+    max_inflated: 96 * 1024 * 1024,
+    max_entry: 64 * 1024 * 1024,
+    max_shared_strings: 1_000_000,
+};
 
 impl Cell {
+    /// Text of a cell as the user typed it.
     fn text(&self) -> String {
         match self {
             Cell::Empty => String::new(),
@@ -120,85 +125,12 @@ pub struct RosterLine {
     pub headers: HashMap<&'static str, String>,
 }
 
-/// Reads the first sheet of a spreadsheet, or a CSV file, into cells.
-/// Errors are i18n keys (the file as a whole is wrong).
+/// Reads a roster upload into cells within [`LIMITS`].
 pub fn read_grid(
     filename: &str,
     bytes: &[u8],
-) -> std::result::Result<Vec<Vec<Cell>>, &'static str> {
-    if bytes.is_empty() {
-        return Err("roster.empty_file");
-    }
-    if bytes.len() > MAX_BYTES {
-        return Err("roster.too_large");
-    }
-    let lower = filename.to_ascii_lowercase();
-    let is_zip = bytes.starts_with(b"PK\x03\x04");
-    let is_ole = bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]);
-    if is_zip || is_ole {
-        let mut wb = calamine::open_workbook_auto_from_rs(Cursor::new(bytes.to_vec()))
-            .map_err(|_| "roster.bad_spreadsheet")?;
-        use calamine::Reader;
-        let range = wb
-            .worksheet_range_at(0)
-            .ok_or("roster.empty_file")?
-            .map_err(|_| "roster.bad_spreadsheet")?;
-        // Keep the sheet's own row numbers (the range may start below row 1).
-        let first_row = range.start().map(|(r, _)| r as usize).unwrap_or(0);
-        let first_col = range.start().map(|(_, c)| c as usize).unwrap_or(0);
-        let mut grid = vec![Vec::new(); first_row];
-        for row in range.rows() {
-            let mut cells = vec![Cell::Empty; first_col];
-            cells.extend(row.iter().map(|d| match d {
-                calamine::Data::Empty => Cell::Empty,
-                calamine::Data::String(s) => Cell::Text(s.clone()),
-                calamine::Data::Float(f) => Cell::Number(*f),
-                calamine::Data::Int(i) => Cell::Number(*i as f64),
-                calamine::Data::Bool(b) => Cell::Text(b.to_string()),
-                other => Cell::Text(other.to_string()),
-            }));
-            grid.push(cells);
-        }
-        return Ok(grid);
-    }
-    if lower.ends_with(".xlsx") || lower.ends_with(".xls") {
-        return Err("roster.bad_spreadsheet");
-    }
-    // Text: UTF-8 (with or without BOM), else GB18030 as Excel writes it on
-    // Chinese Windows.
-    let text = match std::str::from_utf8(bytes) {
-        Ok(s) => s.trim_start_matches('\u{feff}').to_string(),
-        Err(_) => {
-            let (s, _, bad) = encoding_rs::GB18030.decode(bytes);
-            if bad {
-                return Err("roster.bad_type");
-            }
-            s.into_owned()
-        }
-    };
-    if text.chars().take(4096).any(|c| c == '\0') {
-        return Err("roster.bad_type");
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut grid = Vec::new();
-    for rec in reader.records() {
-        let rec = rec.map_err(|_| "roster.bad_type")?;
-        grid.push(
-            rec.iter()
-                .map(|s| {
-                    if s.trim().is_empty() {
-                        Cell::Empty
-                    } else {
-                        Cell::Text(s.to_string())
-                    }
-                })
-                .collect(),
-        );
-    }
-    Ok(grid)
+) -> std::result::Result<Vec<Vec<Cell>>, crate::error::FieldError> {
+    crate::sheet::read_grid(filename, bytes, &LIMITS)
 }
 
 fn clean(s: &str) -> String {

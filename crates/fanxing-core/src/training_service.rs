@@ -1401,8 +1401,12 @@ impl Fanxing {
         use crate::store::{RosterPerson, RosterPlan};
         let (s, venues) = self.roster_session(actor, session).await?;
         let range = actor.write_range()?;
-        let grid = read_grid(filename, bytes).map_err(|k| Error::field("file", k))?;
-        let lines = match parse_roster(&grid) {
+        let (name, data) = (filename.to_string(), bytes.to_vec());
+        let parsed =
+            crate::sheet::parse_bounded(move || read_grid(&name, &data).map(|g| parse_roster(&g)))
+                .await?
+                .map_err(|e| Error::Invalid(crate::error::FieldErrors(vec![e])))?;
+        let lines = match parsed {
             Ok(l) => l,
             Err(errors) => return Ok(Err(errors)),
         };

@@ -20,6 +20,7 @@ pub fn status_of(e: &Error) -> StatusCode {
         Error::Forbidden => StatusCode::FORBIDDEN,
         Error::NotFound => StatusCode::NOT_FOUND,
         Error::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+        Error::Busy => StatusCode::SERVICE_UNAVAILABLE,
         Error::Store(_) => StatusCode::INTERNAL_SERVER_ERROR,
         Error::Message(_) => StatusCode::BAD_REQUEST,
     }
@@ -84,13 +85,23 @@ impl IntoResponse for PageError {
             status: self.status.as_u16(),
             message: &self.message,
         };
-        match page.render() {
+        let mut res = match page.render() {
             Ok(html) => (self.status, Html(html)).into_response(),
             Err(e) => {
                 tracing::error!(error = %e, "error page failed to render");
                 (self.status, self.message).into_response()
             }
-        }
+        };
+        retry_after(&mut res);
+        res
+    }
+}
+
+/// Busy answers say when to come back.
+fn retry_after(res: &mut Response) {
+    if res.status() == StatusCode::SERVICE_UNAVAILABLE {
+        res.headers_mut()
+            .insert(header::RETRY_AFTER, header::HeaderValue::from_static("5"));
     }
 }
 
@@ -120,6 +131,7 @@ impl IntoResponse for ApiError {
                 header::HeaderValue::from_static("Bearer realm=\"fanxing\""),
             );
         }
+        retry_after(&mut res);
         res
     }
 }
