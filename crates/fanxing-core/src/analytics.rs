@@ -969,6 +969,9 @@ pub fn parse_export(
         };
         let mut r = LiveSessionRow::default();
         match cell(Field::SessionId).map(|(c, _)| cell_text(c).into_owned()) {
+            Some(id) if crate::values::text_problem(&id, false).is_some() => {
+                bad(&mut errors, Field::SessionId, "error.control_chars")
+            }
             Some(id) if !id.is_empty() && id.chars().count() <= 64 => {
                 if let Some(first) = seen.insert(id.clone(), rownum) {
                     errors.push(RowError {
@@ -986,6 +989,13 @@ pub fn parse_export(
             .map(|(c, _)| cell_text(c))
             .filter(|a| !a.is_empty())
             .map(|a| a.into_owned());
+        if r.account_id
+            .as_deref()
+            .is_some_and(|a| crate::values::text_problem(a, false).is_some())
+        {
+            bad(&mut errors, Field::Account, "error.control_chars");
+            r.account_id = None;
+        }
         match cell(Field::StartedAt).and_then(|(c, _)| parse_start(c)) {
             Some(t) => r.started_at = t,
             None => bad(&mut errors, Field::StartedAt, "analytics.bad_time"),

@@ -208,6 +208,13 @@ pub fn parse_roster(grid: &[Vec<Cell>]) -> std::result::Result<Vec<RosterLine>, 
         } else if name.chars().count() > crate::model::NAME_MAX {
             err(&mut errors, "name", "roster.too_long");
         }
+        // Invisible characters are refused in every text column, as on the
+        // person form: a name that reads other than it is stored.
+        for k in ["name", "org", "region", "venue"] {
+            if text(k).is_some_and(|v| crate::values::text_problem(&v, false).is_some()) {
+                err(&mut errors, k, "error.control_chars");
+            }
+        }
         let mobile = match text("mobile") {
             None => {
                 err(&mut errors, "mobile", "error.required");
