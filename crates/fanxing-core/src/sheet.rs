@@ -92,6 +92,23 @@ pub struct GridLimits {
     pub max_shared_strings: u64,
 }
 
+impl GridLimits {
+    /// The most memory reading a file of `file_len` bytes under these
+    /// limits may take, beyond the file itself: the shared strings, the
+    /// cells' text and the XML reader's buffers (each at most
+    /// `max_inflated`), the cells (`max_cells` × 64 bytes, before and after
+    /// placing them in rows), the shared-string table's slots, the zip
+    /// directory and decoded text (a few times the file) and fixed buffers.
+    /// The upload fuzz test checks every input against it.
+    pub fn memory_bound(&self, file_len: usize) -> u64 {
+        3 * self.max_inflated
+            + 64 * self.max_cells as u64
+            + 32 * self.max_shared_strings
+            + 4 * file_len as u64
+            + (16 << 20)
+    }
+}
+
 /// Most entries in an `.xlsx` (a real workbook has a few dozen).
 const MAX_ZIP_ENTRIES: usize = 2_000;
 /// Longest single field of a text table, in bytes.
@@ -125,7 +142,10 @@ pub fn read_grid(
     }
     let lower = filename.to_ascii_lowercase();
     if bytes.starts_with(b"PK\x03\x04") {
-        return read_xlsx(bytes, limits);
+        // The workbook reader has panicked on malformed cell references
+        // (an arithmetic overflow); such a file is unreadable, not a crash.
+        return std::panic::catch_unwind(|| read_xlsx(bytes, limits))
+            .unwrap_or_else(|_| Err(problem("roster.bad_spreadsheet")));
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0]) || lower.ends_with(".xls") {
         // The old binary format: its reader builds the whole bounding box of
@@ -252,6 +272,9 @@ fn read_xlsx(bytes: &[u8], limits: &GridLimits) -> Result<Vec<Vec<Cell>>, FieldE
         .worksheet_cells_reader(&sheet)
         .map_err(|_| problem("roster.bad_spreadsheet"))?;
     let mut cells: Vec<(u32, u32, Cell)> = Vec::new();
+    // Text held by the cells: one long shared string referenced from every
+    // cell would otherwise be copied once per cell.
+    let mut text = 0u64;
     loop {
         let cell = match reader.next_cell() {
             Ok(Some(c)) => c,
@@ -268,7 +291,11 @@ fn read_xlsx(bytes: &[u8], limits: &GridLimits) -> Result<Vec<Vec<Cell>>, FieldE
             DataRef::Bool(b) => Cell::Text(b.to_string()),
             other => Cell::Text(calamine::Data::from(other.clone()).to_string()),
         };
-        if row as usize >= limits.max_rows
+        if let Cell::Text(t) = &value {
+            text += t.len() as u64;
+        }
+        if text > limits.max_inflated
+            || row as usize >= limits.max_rows
             || col as usize >= limits.max_cols
             || cells.len() >= limits.max_cells
         {
@@ -308,6 +335,58 @@ fn build_grid(
         }
     }
     Ok(grid)
+}
+
+/// A one-sheet workbook from its raw parts: the worksheet's XML and, when
+/// given, the shared-string table's. For checking the reader against files
+/// no spreadsheet program writes (far cells, false counts, huge entries).
+pub fn xlsx_from_parts(sheet_xml: &[u8], shared_strings: Option<&[u8]>) -> Vec<u8> {
+    const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const REL: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+    let types = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>{}</Types>"#,
+        if shared_strings.is_some() {
+            r#"<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>"#
+        } else {
+            ""
+        }
+    );
+    let root = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+    );
+    let workbook = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets><sheet name="Sheet1" sheetId="1" r:id="rId1"/></sheets></workbook>"#
+    );
+    let rels = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{REL}/worksheet" Target="worksheets/sheet1.xml"/>{}</Relationships>"#,
+        if shared_strings.is_some() {
+            format!(
+                r#"<Relationship Id="rId2" Type="{REL}/sharedStrings" Target="sharedStrings.xml"/>"#
+            )
+        } else {
+            String::new()
+        }
+    );
+    let mut parts: Vec<(&str, &[u8])> = vec![
+        ("[Content_Types].xml", types.as_bytes()),
+        ("_rels/.rels", root.as_bytes()),
+        ("xl/workbook.xml", workbook.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet_xml),
+    ];
+    if let Some(sst) = shared_strings {
+        parts.push(("xl/sharedStrings.xml", sst));
+    }
+    let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated)
+        .large_file(sheet_xml.len() > u32::MAX as usize / 2);
+    for (name, data) in parts {
+        // Writing into memory cannot fail but for sizes past zip's limits.
+        zip.start_file(name, options).expect("zip entry");
+        zip.write_all(data).expect("zip write");
+    }
+    zip.finish().expect("zip finish").into_inner()
 }
 
 // ---------------------------------------------------------------------------
@@ -511,6 +590,106 @@ mod tests {
         assert_eq!(
             read_grid("a.csv", long.as_bytes(), &SMALL).unwrap_err().key,
             "sheet.field_too_long"
+        );
+    }
+
+    /// A worksheet's XML holding inline-string cells at the given places.
+    fn sheet_xml(cells: &[(&str, &str)]) -> Vec<u8> {
+        let mut x = String::from(
+            r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+        );
+        for (at, v) in cells {
+            let row: String = at.chars().filter(char::is_ascii_digit).collect();
+            x.push_str(&format!(
+                r#"<row r="{row}"><c r="{at}" t="inlineStr"><is><t>{v}</t></is></c></row>"#
+            ));
+        }
+        x.push_str("</sheetData></worksheet>");
+        x.into_bytes()
+    }
+
+    #[test]
+    fn workbooks_within_the_limits_are_read_by_their_cells() {
+        let g = read_grid(
+            "a.xlsx",
+            &xlsx_from_parts(&sheet_xml(&[("A1", "姓名"), ("C3", "x")]), None),
+            &SMALL,
+        )
+        .unwrap();
+        assert_eq!(text(&g), vec![vec!["姓名"], vec![], vec!["", "", "x"]]);
+    }
+
+    #[test]
+    fn far_cells_are_refused_before_any_grid_is_built() {
+        for far in ["XFD1048576", "Z1000000", "K1", "A101"] {
+            let file = xlsx_from_parts(&sheet_xml(&[("A1", "a"), (far, "b")]), None);
+            assert!(file.len() < 2000);
+            let e = read_grid("a.xlsx", &file, &SMALL).unwrap_err();
+            assert_eq!(e.key, "sheet.too_big", "{far}");
+        }
+        // Many cells within the rows and columns: the cell count holds.
+        let many: Vec<(String, &str)> = (1..=100)
+            .flat_map(|r| ["A", "B", "C", "D", "E", "F"].map(|c| (format!("{c}{r}"), "v")))
+            .collect();
+        let many: Vec<(&str, &str)> = many.iter().map(|(a, v)| (a.as_str(), *v)).collect();
+        let file = xlsx_from_parts(&sheet_xml(&many), None);
+        assert_eq!(
+            read_grid("a.xlsx", &file, &SMALL).unwrap_err().key,
+            "sheet.too_big"
+        );
+    }
+
+    #[test]
+    fn zip_bombs_and_false_counts_are_refused() {
+        // A shared-string table that inflates past the limit.
+        let mut sst = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#.to_vec();
+        sst.extend(std::iter::repeat_n(b'0', 2 << 20));
+        sst.extend_from_slice(b"</t></si></sst>");
+        let file = xlsx_from_parts(&sheet_xml(&[("A1", "a")]), Some(&sst));
+        assert!(file.len() < 20_000, "{}", file.len());
+        assert_eq!(
+            read_grid("a.xlsx", &file, &SMALL).unwrap_err().key,
+            "sheet.inflates_too_much"
+        );
+        // A table that claims four billion strings.
+        let sst = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="4000000000" uniqueCount="4000000000"><si><t>a</t></si></sst>"#;
+        let file = xlsx_from_parts(&sheet_xml(&[("A1", "a")]), Some(sst));
+        assert_eq!(
+            read_grid("a.xlsx", &file, &SMALL).unwrap_err().key,
+            "sheet.too_big"
+        );
+    }
+
+    #[test]
+    fn one_long_shared_string_in_every_cell_is_bounded() {
+        let mut sst = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>"#.to_vec();
+        sst.extend(std::iter::repeat_n(b'y', 100_000));
+        sst.extend_from_slice(b"</t></si></sst>");
+        let mut x = String::from(
+            r#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>"#,
+        );
+        for r in 1..=40 {
+            x.push_str(&format!(
+                r#"<row r="{r}"><c r="A{r}" t="s"><v>0</v></c></row>"#
+            ));
+        }
+        x.push_str("</sheetData></worksheet>");
+        let file = xlsx_from_parts(x.as_bytes(), Some(&sst));
+        // 40 × 100 kB of text held would pass the 1 MiB limit.
+        assert_eq!(
+            read_grid("a.xlsx", &file, &SMALL).unwrap_err().key,
+            "sheet.too_big"
+        );
+    }
+
+    #[test]
+    fn a_reference_the_workbook_reader_chokes_on_is_an_unreadable_file() {
+        let x = br#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEF1" t="inlineStr"><is><t>a</t></is></c></row></sheetData></worksheet>"#;
+        let e = read_grid("a.xlsx", &xlsx_from_parts(x, None), &SMALL).unwrap_err();
+        assert!(
+            ["roster.bad_spreadsheet", "sheet.too_big"].contains(&e.key),
+            "{}",
+            e.key
         );
     }
 

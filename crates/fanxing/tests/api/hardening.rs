@@ -593,3 +593,229 @@ async fn log_in_names_with_control_characters_fail_like_any_wrong_log_in() {
         );
     }
 }
+
+/// The files that once aborted or stalled the server, built by hand.
+fn hostile_uploads() -> Vec<(&'static str, Vec<u8>, &'static str)> {
+    use fanxing_core::sheet::xlsx_from_parts;
+    const NS: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    let two_cells = |far: &str| {
+        let row: String = far.chars().filter(char::is_ascii_digit).collect();
+        format!(
+            r#"<?xml version="1.0"?><worksheet xmlns="{NS}"><sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>直播场次ID</t></is></c></row><row r="{row}"><c r="{far}" t="inlineStr"><is><t>x</t></is></c></row></sheetData></worksheet>"#
+        )
+        .into_bytes()
+    };
+    let one_cell = two_cells("A2");
+    let mut bomb =
+        format!(r#"<?xml version="1.0"?><sst xmlns="{NS}" count="1" uniqueCount="1"><si><t>"#)
+            .into_bytes();
+    bomb.extend(std::iter::repeat_n(b'0', 200 << 20));
+    bomb.extend_from_slice(b"</t></si></sst>");
+    let counts = format!(
+        r#"<?xml version="1.0"?><sst xmlns="{NS}" count="4000000000" uniqueCount="4000000000"><si><t>a</t></si></sst>"#
+    );
+    vec![
+        (
+            "far.xlsx",
+            xlsx_from_parts(&two_cells("XFD1048576"), None),
+            "表格超出上限",
+        ),
+        (
+            "rows.xlsx",
+            xlsx_from_parts(&two_cells("Z1000000"), None),
+            "表格超出上限",
+        ),
+        (
+            "bomb.xlsx",
+            xlsx_from_parts(&one_cell, Some(&bomb)),
+            "解压后过大",
+        ),
+        (
+            "counts.xlsx",
+            xlsx_from_parts(&one_cell, Some(counts.as_bytes())),
+            "表格超出上限",
+        ),
+        ("commas.csv", vec![b','; 9 << 20], "表格超出上限"),
+    ]
+}
+
+#[tokio::test]
+async fn hostile_uploads_are_refused_on_every_upload_route() {
+    let app = TestApp::spawn().await;
+    let admin_api = app.api("admin").await;
+    let me = app.get_json(&app.api("trainee").await, "/api/v1/me").await;
+    let res = admin_api
+        .post(app.url("/api/v1/rooms"))
+        .json(
+            &json!({"platform": "douyin", "account_id": "ks-h", "name": "昆山直播间",
+            "industry": "服装", "size_tier": "tail", "region": "320583",
+            "operators": [me["person_id"]]}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let room = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let (session, _) = suzhou_session_today(&app).await;
+    let trainee = app.api("trainee").await;
+    let suzhou = app.api("suzhou").await;
+    let (trainee_web, trainee_csrf) = app.login("trainee").await;
+    let (suzhou_web, suzhou_csrf) = app.login("suzhou").await;
+    for (name, bytes, says) in hostile_uploads() {
+        let api_routes = [
+            (
+                &trainee,
+                format!("/api/v1/rooms/{room}/sessions?platform=douyin&filename={name}"),
+            ),
+            (
+                &trainee,
+                format!("/api/v1/live-sessions?platform=douyin&filename={name}"),
+            ),
+            (
+                &suzhou,
+                format!("/api/v1/sessions/{session}/roster?filename={name}"),
+            ),
+        ];
+        for (client, path) in api_routes {
+            let res = client
+                .post(app.url(&path))
+                .body(bytes.clone())
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            assert_eq!(status, 422, "{name} {path}: {body}");
+            assert!(body.contains(says), "{name} {path}: {body}");
+        }
+        let page_routes = [
+            (
+                &trainee_web,
+                &trainee_csrf,
+                format!("/rooms/{room}/sessions"),
+            ),
+            (
+                &suzhou_web,
+                &suzhou_csrf,
+                format!("/sessions/{session}/roster"),
+            ),
+        ];
+        for (client, csrf, path) in page_routes {
+            let form = reqwest::multipart::Form::new()
+                .text("csrf", csrf.clone())
+                .text("provenance", "official")
+                .text("platform", "douyin")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(bytes.clone()).file_name(name),
+                );
+            let res = client
+                .post(app.url(&path))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let status = res.status().as_u16();
+            let body = res.text().await.unwrap();
+            assert_eq!(status, 422, "{name} {path}");
+            assert!(body.contains(says), "{name} {path}: {body}");
+        }
+    }
+    // The server lives on, and nothing was imported.
+    let rooms = app.get_json(&trainee, "/api/v1/rooms").await;
+    assert_eq!(rooms["total"], 1);
+    let live: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM live_sessions")
+        .fetch_one(app.opened.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(live.0, 0);
+}
+
+#[tokio::test]
+async fn invisible_characters_in_imported_cells_are_refused_on_both_databases() {
+    let app = TestApp::spawn().await;
+    let (session, _) = suzhou_session_today(&app).await;
+    let suzhou = app.api("suzhou").await;
+    for (column, cell) in [
+        ("姓名", "王\u{7}芳"),
+        ("姓名", "王\u{202e}芳"),
+        ("工作单位", "某某\u{1b}公司"),
+    ] {
+        let (name, org) = if column == "姓名" {
+            (cell, "苏州某某电商")
+        } else {
+            ("王芳", cell)
+        };
+        let csv = format!(
+            "姓名,手机号,工作单位,层级,所在地区\n{name},{},{org},运营人员,姑苏区\n",
+            fresh_mobile()
+        );
+        let res = suzhou
+            .post(app.url(&format!("/api/v1/sessions/{session}/roster?filename=r.csv")))
+            .body(csv.into_bytes())
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert_eq!(status, 422, "{column}: {body}");
+        assert!(
+            body.contains("控制字符") && body.contains(column),
+            "{column}: {body}"
+        );
+    }
+    let admin_api = app.api("admin").await;
+    let res = admin_api
+        .post(app.url("/api/v1/rooms"))
+        .json(
+            &json!({"platform": "douyin", "account_id": "ks-c", "name": "昆山直播间",
+            "industry": "服装", "size_tier": "tail", "region": "320583"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    for (column, id, account) in [
+        ("直播场次ID", "s\u{1}1", "ks-c"),
+        ("抖音号", "s-2", "ks\u{7f}-c"),
+        ("抖音号", "s-3", "ks\u{202e}-c"),
+    ] {
+        let csv = format!(
+            "抖音号,直播场次ID,直播开始时间,直播时长,观看人次,观看人数,成交金额\n{account},{id},2025-06-01 20:00,90,10,5,12.5\n"
+        );
+        let res = admin_api
+            .post(app.url("/api/v1/live-sessions?platform=douyin&filename=l.csv"))
+            .body(csv.into_bytes())
+            .send()
+            .await
+            .unwrap();
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert_eq!(status, 422, "{column}: {body}");
+        assert!(
+            body.contains("控制字符") && body.contains(column),
+            "{column}: {body}"
+        );
+    }
+    // A NUL byte makes a text file binary: refused as a file, on both
+    // databases alike (PostgreSQL once answered 500).
+    for path in [
+        format!("/api/v1/sessions/{session}/roster?filename=r.csv"),
+        "/api/v1/live-sessions?platform=douyin&filename=l.csv".to_string(),
+    ] {
+        let csv = format!(
+            "姓名,手机号,抖音号,直播场次ID,直播开始时间,直播时长,观看人次,观看人数,成交金额\n王\u{0}芳,{},ks-c,s\u{0}1,2025-06-01 20:00,90,10,5,1\n",
+            fresh_mobile()
+        );
+        let c = if path.contains("roster") {
+            &suzhou
+        } else {
+            &admin_api
+        };
+        let res = c.post(app.url(&path)).body(csv).send().await.unwrap();
+        let status = res.status().as_u16();
+        let body = res.text().await.unwrap();
+        assert_eq!(status, 422, "{path}: {body}");
+        assert!(body.contains(".csv"), "{path}: {body}");
+    }
+}
