@@ -141,7 +141,7 @@ pub struct ParsedExport {
     lines: Vec<usize>,
 }
 
-/// Reads a platform export (`.xlsx`, `.xls` or `.csv`) into canonical rows,
+/// Reads a platform export (`.xlsx`, or `.csv` and tab-separated text) into canonical rows,
 /// all or nothing: a file that cannot be read is an error, row problems
 /// come back as `Ok(Err(..))` with their rows and columns.
 pub fn parse_live_export(

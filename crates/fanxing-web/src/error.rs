@@ -149,3 +149,26 @@ pub fn urlencode(s: &str) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_busy_server_says_when_to_come_back_in_the_users_language() {
+        let res = ApiError {
+            lang: Lang::Zh,
+            error: Error::Busy,
+        }
+        .into_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(res.headers()[header::RETRY_AFTER], "5");
+        let other = ApiError {
+            lang: Lang::Zh,
+            error: Error::NotFound,
+        }
+        .into_response();
+        assert!(other.headers().get(header::RETRY_AFTER).is_none());
+        assert!(Error::Busy.message(Lang::Zh).contains("重试"));
+    }
+}
