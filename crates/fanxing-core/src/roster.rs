@@ -37,12 +37,7 @@ pub const LIMITS: crate::sheet::GridLimits = crate::sheet::GridLimits {
 impl Cell {
     /// Text of a cell as the user typed it.
     fn text(&self) -> String {
-        match self {
-            Cell::Empty => String::new(),
-            Cell::Text(s) => s.clone(),
-            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => format!("{}", *n as i64),
-            Cell::Number(n) => n.to_string(),
-        }
+        self.shown().into_owned()
     }
 }
 
@@ -90,7 +85,16 @@ pub struct RowError {
 
 impl RowError {
     pub fn message(&self, lang: Lang) -> String {
-        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        // An argument written `@key` is itself a message key (a platform's
+        // name), put in the reader's language.
+        let args: Vec<(&str, &str)> = self
+            .args
+            .iter()
+            .map(|(k, v)| match v.strip_prefix('@') {
+                Some(key) => (*k, lang.t(key)),
+                None => (*k, v.as_str()),
+            })
+            .collect();
         let what = lang.tf(self.key, &args);
         if self.column.is_empty() {
             lang.tf(

@@ -71,6 +71,53 @@ pub enum Cell {
     Text(String),
     /// A number as stored by the spreadsheet (Excel keeps phone numbers so).
     Number(f64),
+    /// A date, time or date-and-time cell, as Excel stores it: days since
+    /// 1899-12-30, the fraction being the time of day (a time alone is
+    /// below 1). No time zone: it is what the sheet shows.
+    DateTime(f64),
+    /// A duration cell (`[h]:mm:ss`), in seconds.
+    Duration(f64),
+}
+
+impl Cell {
+    /// The cell as its sheet shows it: numbers without a needless `.0`,
+    /// dates as `2025-01-05 19:30:00`, times and durations as `2:30:00`.
+    pub fn shown(&self) -> std::borrow::Cow<'_, str> {
+        use std::borrow::Cow;
+        match self {
+            Cell::Empty => Cow::Borrowed(""),
+            Cell::Text(s) => Cow::Borrowed(s),
+            Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
+                Cow::Owned(format!("{}", *n as i64))
+            }
+            Cell::Number(n) => Cow::Owned(n.to_string()),
+            Cell::DateTime(serial) if *serial < 1.0 => Cow::Owned(clock(serial * 86_400.0)),
+            Cell::DateTime(serial) => Cow::Owned(
+                serial_datetime(*serial)
+                    .map(|(d, secs)| format!("{d} {}", clock(secs as f64)))
+                    .unwrap_or_else(|| serial.to_string()),
+            ),
+            Cell::Duration(secs) => Cow::Owned(clock(*secs)),
+        }
+    }
+}
+
+/// `H:MM:SS` of a number of seconds.
+fn clock(secs: f64) -> String {
+    let s = secs.round().max(0.0) as i64;
+    format!("{}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60)
+}
+
+/// The calendar date and the seconds into that day of an Excel serial
+/// (days since 1899-12-30), for serials from 1900 to 9999.
+pub fn serial_datetime(serial: f64) -> Option<(time::Date, i64)> {
+    if !(1.0..2_958_466.0).contains(&serial) {
+        return None;
+    }
+    let epoch = time::Date::from_calendar_date(1899, time::Month::December, 30).ok()?;
+    let total = (serial * 86_400.0).round() as i64;
+    let date = epoch.checked_add(time::Duration::days(total.div_euclid(86_400)))?;
+    Some((date, total.rem_euclid(86_400)))
 }
 
 /// What one importer accepts at most.
@@ -126,14 +173,33 @@ fn too_big(limits: &GridLimits) -> FieldError {
         .with("cells", limits.max_cells)
 }
 
-/// The first sheet of a workbook, or a text table, as rows of cells. The
-/// row index is the sheet's own row number minus one (blank rows kept), so
-/// messages can name rows as the user sees them.
+/// One sheet as read: its name (empty for a text table) and its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sheet {
+    pub name: String,
+    pub grid: Vec<Vec<Cell>>,
+}
+
+/// The first visible sheet of a workbook, or a text table, as rows of
+/// cells. The row index is the sheet's own row number minus one (blank rows
+/// kept), so messages can name rows as the user sees them.
 pub fn read_grid(
     filename: &str,
     bytes: &[u8],
     limits: &GridLimits,
 ) -> Result<Vec<Vec<Cell>>, FieldError> {
+    let mut sheets = read_sheets(filename, bytes, limits)?;
+    Ok(sheets.swap_remove(0).grid)
+}
+
+/// Every visible worksheet of a workbook in tab order (hidden ones are old
+/// data people keep out of sight, never read), or the one table of a text
+/// file; never empty. The limits hold for all sheets together.
+pub fn read_sheets(
+    filename: &str,
+    bytes: &[u8],
+    limits: &GridLimits,
+) -> Result<Vec<Sheet>, FieldError> {
     if bytes.is_empty() {
         return Err(problem("roster.empty_file"));
     }
@@ -158,7 +224,10 @@ pub fn read_grid(
     {
         return Err(problem("roster.bad_spreadsheet"));
     }
-    read_text(bytes, limits)
+    Ok(vec![Sheet {
+        name: String::new(),
+        grid: read_text(bytes, limits)?,
+    }])
 }
 
 // ---------------------------------------------------------------------------
@@ -256,25 +325,50 @@ fn declared_count(head: &[u8], name: &[u8]) -> Option<u64> {
     None
 }
 
-fn read_xlsx(bytes: &[u8], limits: &GridLimits) -> Result<Vec<Vec<Cell>>, FieldError> {
-    use calamine::{DataRef, Reader, SheetVisible};
+fn read_xlsx(bytes: &[u8], limits: &GridLimits) -> Result<Vec<Sheet>, FieldError> {
+    use calamine::{Reader, SheetVisible};
     check_zip(bytes, limits)?;
     let mut wb: calamine::Xlsx<_> =
         calamine::Xlsx::new(Cursor::new(bytes)).map_err(|_| problem("roster.bad_spreadsheet"))?;
-    let sheet = wb
+    let names: Vec<String> = wb
         .sheets_metadata()
         .iter()
-        .find(|s| s.visible == SheetVisible::Visible && s.typ == calamine::SheetType::WorkSheet)
-        .or_else(|| wb.sheets_metadata().first())
+        .filter(|s| s.visible == SheetVisible::Visible && s.typ == calamine::SheetType::WorkSheet)
         .map(|s| s.name.clone())
-        .ok_or(problem("roster.empty_file"))?;
+        .collect();
+    if names.is_empty() {
+        return Err(problem("roster.empty_file"));
+    }
+    // What every sheet read so far holds, against the limits.
+    let mut held = Held::default();
+    let mut sheets = Vec::with_capacity(names.len());
+    for name in names {
+        let grid = read_worksheet(&mut wb, &name, limits, &mut held)?;
+        sheets.push(Sheet { name, grid });
+    }
+    Ok(sheets)
+}
+
+#[derive(Default)]
+struct Held {
+    cells: usize,
+    text: u64,
+    /// Slots of the grids built, empty ones before a row's last value
+    /// included.
+    padded: usize,
+}
+
+fn read_worksheet(
+    wb: &mut calamine::Xlsx<Cursor<&[u8]>>,
+    name: &str,
+    limits: &GridLimits,
+    held: &mut Held,
+) -> Result<Vec<Vec<Cell>>, FieldError> {
+    use calamine::DataRef;
     let mut reader = wb
-        .worksheet_cells_reader(&sheet)
+        .worksheet_cells_reader(name)
         .map_err(|_| problem("roster.bad_spreadsheet"))?;
     let mut cells: Vec<(u32, u32, Cell)> = Vec::new();
-    // Text held by the cells: one long shared string referenced from every
-    // cell would otherwise be copied once per cell.
-    let mut text = 0u64;
     loop {
         let cell = match reader.next_cell() {
             Ok(Some(c)) => c,
@@ -289,28 +383,35 @@ fn read_xlsx(bytes: &[u8], limits: &GridLimits) -> Result<Vec<Vec<Cell>>, FieldE
             DataRef::Float(f) => Cell::Number(*f),
             DataRef::Int(i) => Cell::Number(*i as f64),
             DataRef::Bool(b) => Cell::Text(b.to_string()),
+            DataRef::DateTime(d) if d.is_duration() => Cell::Duration(d.as_f64() * 86_400.0),
+            DataRef::DateTime(d) => Cell::DateTime(d.as_f64()),
+            DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Cell::Text(s.clone()),
             other => Cell::Text(calamine::Data::from(other.clone()).to_string()),
         };
+        // Text held by the cells: one long shared string referenced from
+        // every cell would otherwise be copied once per cell.
         if let Cell::Text(t) = &value {
-            text += t.len() as u64;
+            held.text += t.len() as u64;
         }
-        if text > limits.max_inflated
+        held.cells += 1;
+        if held.text > limits.max_inflated
             || row as usize >= limits.max_rows
             || col as usize >= limits.max_cols
-            || cells.len() >= limits.max_cells
+            || held.cells > limits.max_cells
         {
             return Err(too_big(limits));
         }
         cells.push((row, col, value));
     }
-    build_grid(cells, limits)
+    build_grid(cells, limits, &mut held.padded)
 }
 
-/// Places sparse cells into a ragged grid, refusing when the padded grid
-/// would hold more than `max_cells`.
+/// Places sparse cells into a ragged grid, refusing when the padded grids
+/// built so far (`padded`) would hold more than `max_cells`.
 fn build_grid(
     mut cells: Vec<(u32, u32, Cell)>,
     limits: &GridLimits,
+    padded: &mut usize,
 ) -> Result<Vec<Vec<Cell>>, FieldError> {
     cells.sort_by_key(|(r, c, _)| (*r, *c));
     let rows = cells.last().map(|(r, _, _)| *r as usize + 1).unwrap_or(0);
@@ -318,8 +419,8 @@ fn build_grid(
     for (r, c, _) in &cells {
         widths[*r as usize] = *c as usize + 1;
     }
-    let padded: usize = widths.iter().sum::<usize>() + rows;
-    if padded > limits.max_cells {
+    *padded += widths.iter().sum::<usize>() + rows;
+    if *padded > limits.max_cells {
         return Err(too_big(limits));
     }
     let mut grid: Vec<Vec<Cell>> = widths.iter().map(|w| Vec::with_capacity(*w)).collect();
@@ -537,15 +638,7 @@ mod tests {
 
     fn text(grid: &[Vec<Cell>]) -> Vec<Vec<String>> {
         grid.iter()
-            .map(|r| {
-                r.iter()
-                    .map(|c| match c {
-                        Cell::Empty => String::new(),
-                        Cell::Text(s) => s.clone(),
-                        Cell::Number(n) => n.to_string(),
-                    })
-                    .collect()
-            })
+            .map(|r| r.iter().map(|c| c.shown().into_owned()).collect())
             .collect()
     }
 

@@ -914,11 +914,7 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
     assert_eq!(res.status(), 200);
     let bytes = res.bytes().await.unwrap();
     let grid = fanxing_core::roster::read_grid("r.xlsx", &bytes).unwrap();
-    let text = |c: &fanxing_core::roster::Cell| match c {
-        fanxing_core::roster::Cell::Text(s) => s.clone(),
-        fanxing_core::roster::Cell::Number(n) => n.to_string(),
-        fanxing_core::roster::Cell::Empty => String::new(),
-    };
+    let text = |c: &fanxing_core::roster::Cell| c.shown().into_owned();
     let suzhou = grid
         .iter()
         .find(|r| r.first().map(text).as_deref() == Some("苏州市"))
