@@ -231,13 +231,23 @@ pub fn parse_local_datetime(s: &str) -> Option<i64> {
     let s = s.trim().replace('T', " ");
     let (date, time) = s.split_once(' ')?;
     let d = parse_date(date)?;
+    // `HH:MM` or `HH:MM:SS`, nothing after: a zone letter or offset here
+    // would otherwise be dropped and the time taken as Beijing time.
     let mut hm = time.split(':');
     let h: i64 = hm.next()?.parse().ok()?;
     let m: i64 = hm.next()?.parse().ok()?;
-    if !(0..24).contains(&h) || !(0..60).contains(&m) {
+    let sec: i64 = match hm.next() {
+        Some(x) => x.parse().ok()?,
+        None => 0,
+    };
+    if hm.next().is_some()
+        || !(0..24).contains(&h)
+        || !(0..60).contains(&m)
+        || !(0..60).contains(&sec)
+    {
         return None;
     }
-    Some(d + h * 3600 + m * 60)
+    Some(d + h * 3600 + m * 60 + sec)
 }
 
 /// Parses `YYYY-MM-DD` as midnight Beijing time, in Unix seconds.
