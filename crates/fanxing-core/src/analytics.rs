@@ -516,13 +516,15 @@ impl RoomInput {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportOutcome {
     pub import_id: i64,
     /// Rows in the file.
     pub rows: usize,
     /// Sessions new to Fanxing (the others were imported before: unchanged).
     pub new: usize,
+    /// The worksheet that was read, for a workbook.
+    pub sheet: Option<String>,
 }
 
 /// One line of province statistics: a group's key and its sums.
@@ -713,29 +715,74 @@ pub const GRID_LIMITS: crate::sheet::GridLimits = crate::sheet::GridLimits {
     max_shared_strings: 2_000_000,
 };
 
+/// A header as compared with the layouts: half-width, simplified
+/// characters, no spaces or `*`, without its unit in brackets.
 fn clean_header(s: &str) -> String {
-    crate::values::to_half_width(s)
+    header_parts(s).0
+}
+
+/// A header's name and the unit it names in brackets, if any:
+/// `成交金额（万元）` → (`成交金额`, `万元`).
+fn header_parts(s: &str) -> (String, Option<String>) {
+    let plain: String = crate::values::to_simplified(&crate::values::to_half_width(s))
         .chars()
         .filter(|c| !c.is_whitespace() && !matches!(c, '*'))
-        .collect::<String>()
-        // Units in brackets: 成交金额(元), 直播时长（分钟）.
-        .split(['(', '（'])
-        .next()
-        .unwrap_or("")
-        .to_string()
+        .collect();
+    match plain.split_once(['(', '（']) {
+        Some((name, rest)) => {
+            let unit = rest.trim_end_matches([')', '）']).trim();
+            (
+                name.to_string(),
+                (!unit.is_empty()).then(|| unit.to_string()),
+            )
+        }
+        None => (plain, None),
+    }
+}
+
+/// What a field's figures are multiplied by to reach the stored unit
+/// (counts, seconds, fen), given the unit its header names; `None` for a
+/// unit Fanxing does not know, which refuses the column rather than guess.
+fn unit_factor(field: Field, written: &str, unit: Option<&str>) -> Option<f64> {
+    use Field::*;
+    match field {
+        SessionId | Account | StartedAt => Some(1.0),
+        Gmv | Refund | AdSpend => match unit {
+            None | Some("元" | "¥" | "￥" | "RMB" | "rmb" | "人民币" | "人民币元") => {
+                Some(100.0)
+            }
+            Some("万元" | "万") => Some(1_000_000.0),
+            Some("千元") => Some(100_000.0),
+            Some("分") => Some(1.0),
+            Some(_) => None,
+        },
+        Duration | AvgWatch => match unit {
+            // A plain number of a live session's length is in minutes as
+            // the back ends show it, unless the header says seconds; an
+            // average watch time is in seconds.
+            None if written.contains('秒') => Some(1.0),
+            None if field == Duration => Some(60.0),
+            None => Some(1.0),
+            Some("秒" | "s" | "S" | "sec" | "秒钟") => Some(1.0),
+            Some("分钟" | "分" | "min" | "mins" | "m") => Some(60.0),
+            Some("小时" | "时" | "h" | "H" | "hr" | "hrs") => Some(3600.0),
+            Some(_) => None,
+        },
+        _ => match unit {
+            None | Some("人" | "次" | "个" | "人次" | "单" | "笔" | "件") => Some(1.0),
+            Some("万" | "万人" | "万次" | "万人次") => Some(10_000.0),
+            Some(_) => None,
+        },
+    }
 }
 
 fn cell_text(c: &Cell) -> std::borrow::Cow<'_, str> {
     use std::borrow::Cow;
     match c {
-        Cell::Empty => Cow::Borrowed(""),
         // Exports are mostly ASCII: nothing to widen, nothing to copy.
         Cell::Text(s) if s.is_ascii() => Cow::Borrowed(s.trim()),
         Cell::Text(s) => Cow::Owned(crate::values::to_half_width(s).trim().to_string()),
-        Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
-            Cow::Owned(format!("{}", *n as i64))
-        }
-        Cell::Number(n) => Cow::Owned(n.to_string()),
+        other => other.shown(),
     }
 }
 
@@ -761,6 +808,95 @@ fn find_header(grid: &[Vec<Cell>], platform: Platform) -> Option<(usize, Columns
     None
 }
 
+/// Another platform whose layout the file's header is: a header naming a
+/// column only that platform's exports have (抖音号, 千川消耗, 快手号…).
+/// Returns the platform and the column as written.
+fn other_platform(row: &[Cell], platform: Platform) -> Option<(Platform, String)> {
+    let ours = layout(platform);
+    for c in row {
+        let written = clean_header(&cell_text(c));
+        if written.is_empty() || ours.iter().any(|(_, ns)| ns.contains(&written.as_str())) {
+            continue;
+        }
+        let owner = [
+            Platform::Douyin,
+            Platform::Taobao,
+            Platform::Channels,
+            Platform::Kuaishou,
+        ]
+        .into_iter()
+        .find(|p| {
+            *p != platform
+                && layout(*p)
+                    .iter()
+                    .any(|(_, ns)| ns.contains(&written.as_str()))
+        });
+        if let Some(p) = owner {
+            return Some((p, cell_text(c).into_owned()));
+        }
+    }
+    None
+}
+
+/// Whether a row is a total line (合计, 总计…) that exports and offices add
+/// at the end: such rows are skipped.
+fn is_total_row(row: &[Cell]) -> bool {
+    row.iter()
+        .map(|c| cell_text(c))
+        .find(|t| !t.is_empty())
+        .is_some_and(|t| {
+            matches!(
+                crate::values::to_simplified(&t).as_str(),
+                "合计" | "总计" | "汇总" | "小计" | "总计:" | "合计:" | "Total" | "TOTAL" | "total"
+            )
+        })
+}
+
+/// Whether an optional figure is written as "none": `--`, `-`, `/`, `暂无`,
+/// `无`, `N/A` (a back end's way of saying it has no value).
+fn is_placeholder(t: &str) -> bool {
+    matches!(
+        t,
+        "-" | "--"
+            | "---"
+            | "/"
+            | "—"
+            | "——"
+            | "暂无"
+            | "无"
+            | "N/A"
+            | "n/a"
+            | "NA"
+            | "null"
+            | "NULL"
+    )
+}
+
+/// Whether an identifier was turned into a number by Excel and lost its
+/// last digits: shown in scientific notation (`7.47812E+18`), or a number
+/// too long for a spreadsheet to keep exactly.
+fn id_damaged(c: &Cell) -> bool {
+    match c {
+        Cell::Number(n) => n.abs() >= 1e15,
+        Cell::Text(t) => {
+            let t = t.trim();
+            let (mantissa, exp) = match t.split_once(['e', 'E']) {
+                Some(x) => x,
+                None => return false,
+            };
+            !mantissa.is_empty()
+                && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+                && mantissa.chars().any(|c| c.is_ascii_digit())
+                && exp
+                    .trim_start_matches(['+', '-'])
+                    .chars()
+                    .all(|c| c.is_ascii_digit())
+                && !exp.trim_start_matches(['+', '-']).is_empty()
+        }
+        _ => false,
+    }
+}
+
 /// The 0-based index of the header row of `platform`'s layout, if any.
 pub fn header_row(grid: &[Vec<Cell>], platform: Platform) -> Option<usize> {
     find_header(grid, platform).map(|(h, _)| h)
@@ -780,51 +916,133 @@ pub fn column_name(grid: &[Vec<Cell>], platform: Platform, header_row: usize) ->
         })
 }
 
+/// Whether a row holds a session: neither blank nor a total line.
+pub fn is_data_row(row: &[Cell]) -> bool {
+    !is_blank(row) && !is_total_row(row)
+}
+
 /// Whether a row holds nothing (such rows are skipped).
 pub fn is_blank(row: &[Cell]) -> bool {
     row.iter().all(|c| cell_text(c).is_empty())
 }
 
-/// A start time: `2025-01-05 19:30[:00]` (or with `/`), or an Excel date
-/// number (days since 1899-12-30, Beijing time).
+/// The most a figure of one live session may be: above it, the row is
+/// refused as impossible rather than stored (and summed into a province).
+pub const MAX_COUNT: i64 = 1_000_000_000;
+/// Money: at most ten billion yuan in one session, in fen.
+pub const MAX_FEN: i64 = 1_000_000_000_000;
+/// A live session lasts at most three days.
+pub const MAX_DURATION_S: i64 = 72 * 3600;
+
+/// A start time: a date-time cell; `2025-01-05 19:30[:00]`, `2025/1/5
+/// 19:30`, `2025年1月5日 19:30`, a date alone (midnight); ISO 8601 with `T`
+/// and an offset (`Z`, `+00:00`: converted); or an Excel date number.
+/// Times without an offset are Beijing time.
 fn parse_start(c: &Cell) -> Option<i64> {
     match c {
-        Cell::Number(serial) if *serial > 1.0 && *serial < 2_958_465.0 => {
-            let secs = ((serial - 25_569.0) * 86_400.0).round() as i64;
-            Some(secs - crate::training::SHANGHAI_OFFSET_SECS)
+        Cell::DateTime(serial) | Cell::Number(serial) => {
+            let (date, secs) = crate::sheet::serial_datetime(*serial)?;
+            let local = date.midnight().assume_utc().unix_timestamp() + secs;
+            Some(local - crate::training::SHANGHAI_OFFSET_SECS)
         }
-        _ => {
-            let t = cell_text(c).replace('/', "-");
-            let t = if t.len() == 10 {
-                format!("{t} 00:00")
-            } else {
-                t
-            };
-            crate::training::parse_local_datetime(&t)
-        }
+        Cell::Duration(_) | Cell::Empty => None,
+        Cell::Text(_) => parse_start_text(&cell_text(c)),
     }
 }
 
-/// A duration in seconds: `H:MM:SS`, `MM:SS`, `2小时30分钟15秒`, `150分钟`,
-/// or a plain number in `unit_s` seconds (minutes unless the header says 秒).
-fn parse_duration(c: &Cell, unit_s: i64) -> Option<i64> {
-    if let Cell::Number(n) = c {
-        return (*n >= 0.0).then(|| (n * unit_s as f64).round() as i64);
+fn parse_start_text(t: &str) -> Option<i64> {
+    let t = t.trim();
+    // An explicit offset at the end: Z, +08:00, +0800, -05:00.
+    let (body, offset) = if let Some(b) = t.strip_suffix(['Z', 'z']) {
+        (b, Some(0))
+    } else {
+        let bytes = t.as_bytes();
+        let n = bytes.len();
+        let at = if n > 6 && bytes[n - 3] == b':' && matches!(bytes[n - 6], b'+' | b'-') {
+            Some(n - 6)
+        } else if n > 5
+            && matches!(bytes[n - 5], b'+' | b'-')
+            && bytes[n - 4..].iter().all(u8::is_ascii_digit)
+            && t[..n - 5].contains(':')
+        {
+            Some(n - 5)
+        } else {
+            None
+        };
+        match at {
+            Some(i) => {
+                let sign = if bytes[i] == b'-' { -1 } else { 1 };
+                let digits: String = t[i + 1..].chars().filter(char::is_ascii_digit).collect();
+                let h: i64 = digits.get(..2)?.parse().ok()?;
+                let m: i64 = digits.get(2..4)?.parse().ok()?;
+                if h > 14 || m > 59 {
+                    return None;
+                }
+                (&t[..i], Some(sign * (h * 3600 + m * 60)))
+            }
+            None => (t, None),
+        }
+    };
+    let body = body
+        .replace('T', " ")
+        .replace(['年', '月'], "-")
+        .replace('日', " ");
+    let mut parts = body.split_whitespace();
+    let date = parts.next()?.replace(['/', '.'], "-");
+    let time = parts.next();
+    if parts.next().is_some() {
+        return None;
     }
-    let t = cell_text(c);
+    let mut ymd = date.split('-');
+    let (y, mo, d) = (ymd.next()?, ymd.next()?, ymd.next()?);
+    if ymd.next().is_some() || y.len() != 4 || mo.len() > 2 || d.len() > 2 {
+        return None;
+    }
+    let time = match time {
+        None => "00:00".to_string(),
+        // Fractions of a second are dropped.
+        Some(t) => t.split('.').next().unwrap_or(t).to_string(),
+    };
+    let local = crate::training::parse_local_datetime(&format!("{y}-{:0>2}-{:0>2} {time}", mo, d))?;
+    Some(match offset {
+        // Beijing time read as such; an explicit offset converts.
+        None => local,
+        Some(off) => local + crate::training::SHANGHAI_OFFSET_SECS - off,
+    })
+}
+
+/// A duration in seconds: a duration or time-of-day cell (2:30:00 typed in
+/// a time-formatted cell), `H:MM:SS`, `MM:SS`, `2小时30分钟15秒`,
+/// `150分钟`, or a plain number times `unit_s` seconds.
+fn parse_duration(c: &Cell, unit_s: f64) -> Option<i64> {
+    let secs = match c {
+        Cell::Duration(s) => *s,
+        // A time typed into a time-formatted cell: a fraction of a day. A
+        // whole date here is not a duration.
+        Cell::DateTime(serial) if (0.0..1.0).contains(serial) => serial * 86_400.0,
+        Cell::DateTime(_) | Cell::Empty => return None,
+        Cell::Number(n) => n * unit_s,
+        Cell::Text(_) => return parse_duration_text(&cell_text(c), unit_s),
+    };
+    (secs.is_finite() && secs >= 0.0).then(|| secs.round() as i64)
+}
+
+fn parse_duration_text(t: &str, unit_s: f64) -> Option<i64> {
     if t.contains(':') {
         let parts: Vec<i64> = t
             .split(':')
             .map(|p| p.trim().parse::<i64>().ok())
             .collect::<Option<_>>()?;
         return match parts.as_slice() {
-            [h, m, s] if *m < 60 && *s < 60 => Some(h * 3600 + m * 60 + s),
-            [m, s] if *s < 60 => Some(m * 60 + s),
+            [h, m, s] if *h >= 0 && (0..60).contains(m) && (0..60).contains(s) => {
+                Some(h.checked_mul(3600)? + m * 60 + s)
+            }
+            [m, s] if *m >= 0 && (0..60).contains(s) => Some(m.checked_mul(60)? + s),
             _ => None,
         };
     }
     if t.chars().any(|c| "时分秒".contains(c)) {
-        let mut total = 0i64;
+        let mut total = 0.0f64;
         let mut num = String::new();
         let mut any = false;
         for ch in t.chars() {
@@ -835,66 +1053,97 @@ fn parse_duration(c: &Cell, unit_s: i64) -> Option<i64> {
                     let v: f64 = num.parse().ok()?;
                     num.clear();
                     any = true;
-                    total += (v * match ch {
+                    total += v * match ch {
                         '时' => 3600.0,
                         '分' => 60.0,
                         _ => 1.0,
-                    })
-                    .round() as i64;
+                    };
                 }
                 '钟' | ' ' => {}
                 _ => return None,
             }
         }
-        return (any && num.is_empty()).then_some(total);
+        return (any && num.is_empty() && total.is_finite()).then(|| total.round() as i64);
     }
     let v: f64 = t.parse().ok()?;
-    (v >= 0.0).then(|| (v * unit_s as f64).round() as i64)
+    let secs = v * unit_s;
+    (secs.is_finite() && secs >= 0.0).then(|| secs.round() as i64)
+}
+
+/// Why a figure could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Bad {
+    /// Not a number (or negative).
+    Unreadable,
+    /// Beyond what one session can be.
+    TooLarge,
 }
 
 /// A count: digits with optional thousands separators; `1.2万` and `3亿` as
-/// the back ends abbreviate; an empty cell is 0 for optional columns.
-fn parse_count(c: &Cell) -> Option<i64> {
-    if let Cell::Number(n) = c {
-        return (*n >= 0.0 && n.fract() == 0.0).then_some(*n as i64);
-    }
-    let t = cell_text(c).replace(',', "");
-    let (num, mul) = if let Some(x) = t.strip_suffix('万') {
-        (x, 10_000.0)
-    } else if let Some(x) = t.strip_suffix('亿') {
-        (x, 100_000_000.0)
-    } else {
-        (t.as_str(), 1.0)
+/// the back ends abbreviate; times the column's unit (`(万)`).
+fn parse_count(c: &Cell, unit: f64) -> Result<i64, Bad> {
+    let v = match c {
+        Cell::Number(n) => n * unit,
+        Cell::Text(_) => {
+            let t = cell_text(c).replace(',', "");
+            let (num, mul) = if let Some(x) = t.strip_suffix('万') {
+                (x, 10_000.0)
+            } else if let Some(x) = t.strip_suffix('亿') {
+                (x, 100_000_000.0)
+            } else {
+                (t.as_str(), unit)
+            };
+            let v: f64 = num.trim().parse().map_err(|_| Bad::Unreadable)?;
+            v * mul
+        }
+        _ => return Err(Bad::Unreadable),
     };
-    let v: f64 = num.trim().parse().ok()?;
-    let v = (v * mul).round();
-    (0.0..9e15).contains(&v).then_some(v as i64)
+    // A count is whole (1.2万 is, 1.5 people is not).
+    if !v.is_finite() || v < 0.0 || (v - v.round()).abs() > 1e-6 {
+        return Err(Bad::Unreadable);
+    }
+    let v = v.round();
+    if v > MAX_COUNT as f64 {
+        return Err(Bad::TooLarge);
+    }
+    Ok(v as i64)
 }
 
 /// A count typed into a form, as [`parse_count`] reads it (`12,000`,
 /// `1.2万`).
 pub fn parse_count_text(s: &str) -> Option<i64> {
-    parse_count(&Cell::Text(s.to_string()))
+    parse_count(&Cell::Text(s.to_string()), 1.0).ok()
 }
 
-/// Money in yuan (`¥1,234.50`, `1.2万`) to fen.
-fn parse_money(c: &Cell) -> Option<i64> {
-    if let Cell::Number(n) = c {
-        return (*n >= 0.0).then(|| (n * 100.0).round() as i64);
-    }
-    let t = cell_text(c)
-        .replace([',', '¥', '￥'], "")
-        .trim_end_matches('元')
-        .trim()
-        .to_string();
-    let (num, mul) = if let Some(x) = t.strip_suffix('万') {
-        (x.to_string(), 10_000.0)
-    } else {
-        (t, 1.0)
+/// Money (`¥1,234.50`, `1.2万`) to fen; `fen_per_unit` is what one of the
+/// column's units is worth (100 for yuan, 1,000,000 for 万元).
+fn parse_money(c: &Cell, fen_per_unit: f64) -> Result<i64, Bad> {
+    let fen = match c {
+        Cell::Number(n) => n * fen_per_unit,
+        Cell::Text(_) => {
+            let t = cell_text(c)
+                .replace([',', '¥', '￥'], "")
+                .trim_end_matches('元')
+                .trim()
+                .to_string();
+            let (num, mul) = if let Some(x) = t.strip_suffix('万') {
+                (x.to_string(), 1_000_000.0)
+            } else {
+                (t, fen_per_unit)
+            };
+            let v: f64 = num.trim().parse().map_err(|_| Bad::Unreadable)?;
+            v * mul
+        }
+        _ => return Err(Bad::Unreadable),
     };
-    let v: f64 = num.trim().parse().ok()?;
-    let fen = (v * mul * 100.0).round();
-    (0.0..9e15).contains(&fen).then_some(fen as i64)
+    if !fen.is_finite() || fen < 0.0 {
+        return Err(Bad::Unreadable);
+    }
+    let fen = fen.round();
+    if fen > MAX_FEN as f64 {
+        return Err(Bad::TooLarge);
+    }
+    Ok(fen as i64)
 }
 
 /// Reads a platform's per-session export. All problems are returned, each
@@ -910,11 +1159,69 @@ pub fn parse_export(
         args,
     };
     let Some((h, cols)) = find_header(grid, platform) else {
+        // Another platform's file, or no header at all: say what was
+        // looked for and what the first rows hold.
+        if let Some((other, column)) = grid
+            .iter()
+            .take(10)
+            .find_map(|row| other_platform(row, platform))
+        {
+            return Err(vec![whole(
+                "analytics.other_platform",
+                vec![
+                    ("other", format!("@{}", other.label_key())),
+                    ("column", column),
+                ],
+            )]);
+        }
+        let names = layout(platform);
+        let first = |f: Field| {
+            names
+                .iter()
+                .find(|(g, _)| *g == f)
+                .map(|(_, ns)| ns.join("/"))
+                .unwrap_or_default()
+        };
+        let held: Vec<String> = grid
+            .iter()
+            .filter(|r| !is_blank(r))
+            .take(2)
+            .map(|r| {
+                let line: Vec<String> = r
+                    .iter()
+                    .map(|c| cell_text(c).into_owned())
+                    .filter(|t| !t.is_empty())
+                    .collect();
+                let line = line.join(" | ");
+                let cut: String = line.chars().take(80).collect();
+                if cut.len() < line.len() {
+                    format!("{cut}…")
+                } else {
+                    cut
+                }
+            })
+            .collect();
         return Err(vec![whole(
             "analytics.unknown_layout",
-            vec![("platform", platform.as_str().to_string())],
+            vec![
+                ("platform", platform.as_str().to_string()),
+                ("id", first(Field::SessionId)),
+                ("start", first(Field::StartedAt)),
+                ("held", held.join(" / ")),
+            ],
         )]);
     };
+    if let Some((other, column)) = other_platform(&grid[h], platform) {
+        return Err(vec![RowError {
+            row: h + 1,
+            column: column.clone(),
+            key: "analytics.other_platform",
+            args: vec![
+                ("other", format!("@{}", other.label_key())),
+                ("column", column),
+            ],
+        }]);
+    }
     let names = layout(platform);
     let missing: Vec<RowError> = REQUIRED
         .iter()
@@ -936,22 +1243,40 @@ pub fn parse_export(
     if !missing.is_empty() {
         return Err(missing);
     }
+    // Every column's unit, from its header; an unknown unit refuses the
+    // column instead of reading 万元 as yuan or hours as seconds.
+    let mut units: HashMap<Field, f64> = HashMap::new();
+    let mut unit_errors = Vec::new();
+    for (f, (_, written)) in &cols {
+        let (name, unit) = header_parts(written);
+        match unit_factor(*f, &name, unit.as_deref()) {
+            Some(x) => {
+                units.insert(*f, x);
+            }
+            None => unit_errors.push(RowError {
+                row: h + 1,
+                column: written.clone(),
+                key: "analytics.unknown_unit",
+                args: vec![("unit", unit.unwrap_or_default())],
+            }),
+        }
+    }
+    if !unit_errors.is_empty() {
+        return Err(unit_errors);
+    }
     if grid.len() - h - 1 > MAX_ROWS {
         return Err(vec![whole(
             "roster.too_many_rows",
             vec![("max", MAX_ROWS.to_string())],
         )]);
     }
-    let duration_unit = match cols.get(&Field::Duration) {
-        Some((_, name)) if name.contains('秒') => 1,
-        _ => 60,
-    };
+    let unit = |f: Field| units.get(&f).copied().unwrap_or(1.0);
     let mut errors = Vec::new();
     let mut rows = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, row) in grid.iter().enumerate().skip(h + 1) {
         let rownum = i + 1;
-        if is_blank(row) {
+        if is_blank(row) || is_total_row(row) {
             continue;
         }
         let cell = |f: Field| -> Option<(&Cell, &str)> {
@@ -968,39 +1293,50 @@ pub fn parse_export(
             });
         };
         let mut r = LiveSessionRow::default();
-        match cell(Field::SessionId).map(|(c, _)| cell_text(c).into_owned()) {
-            Some(id) if crate::values::text_problem(&id, false).is_some() => {
-                bad(&mut errors, Field::SessionId, "error.control_chars")
+        match cell(Field::SessionId) {
+            Some((c, _)) if id_damaged(c) => {
+                bad(&mut errors, Field::SessionId, "analytics.id_damaged")
             }
-            Some(id) if !id.is_empty() && id.chars().count() <= 64 => {
-                if let Some(first) = seen.insert(id.clone(), rownum) {
-                    errors.push(RowError {
-                        row: rownum,
-                        column: cols[&Field::SessionId].1.clone(),
-                        key: "analytics.duplicate_session",
-                        args: vec![("first", first.to_string())],
-                    });
+            Some((c, _)) => {
+                let id = cell_text(c).into_owned();
+                if crate::values::text_problem(&id, false).is_some() {
+                    bad(&mut errors, Field::SessionId, "error.control_chars")
+                } else if !id.is_empty() && id.chars().count() <= 64 {
+                    if let Some(first) = seen.insert(id.clone(), rownum) {
+                        errors.push(RowError {
+                            row: rownum,
+                            column: cols[&Field::SessionId].1.clone(),
+                            key: "analytics.duplicate_session",
+                            args: vec![("first", first.to_string())],
+                        });
+                    }
+                    r.platform_session_id = id;
+                } else {
+                    bad(&mut errors, Field::SessionId, "error.required")
                 }
-                r.platform_session_id = id;
             }
-            _ => bad(&mut errors, Field::SessionId, "error.required"),
+            None => bad(&mut errors, Field::SessionId, "error.required"),
         }
-        r.account_id = cell(Field::Account)
-            .map(|(c, _)| cell_text(c))
-            .filter(|a| !a.is_empty())
-            .map(|a| a.into_owned());
-        if r.account_id
-            .as_deref()
-            .is_some_and(|a| crate::values::text_problem(a, false).is_some())
-        {
-            bad(&mut errors, Field::Account, "error.control_chars");
-            r.account_id = None;
+        if let Some((c, _)) = cell(Field::Account) {
+            if id_damaged(c) {
+                bad(&mut errors, Field::Account, "analytics.id_damaged");
+            } else {
+                let a = cell_text(c);
+                if crate::values::text_problem(&a, false).is_some() {
+                    bad(&mut errors, Field::Account, "error.control_chars");
+                } else if !a.is_empty() {
+                    r.account_id = Some(a.into_owned());
+                }
+            }
         }
         match cell(Field::StartedAt).and_then(|(c, _)| parse_start(c)) {
             Some(t) => r.started_at = t,
             None => bad(&mut errors, Field::StartedAt, "analytics.bad_time"),
         }
-        match cell(Field::Duration).and_then(|(c, _)| parse_duration(c, duration_unit)) {
+        match cell(Field::Duration).and_then(|(c, _)| parse_duration(c, unit(Field::Duration))) {
+            Some(d) if d > MAX_DURATION_S => {
+                bad(&mut errors, Field::Duration, "analytics.duration_too_long")
+            }
             Some(d) => r.duration_s = d,
             None => bad(&mut errors, Field::Duration, "analytics.bad_duration"),
         }
@@ -1016,21 +1352,29 @@ pub fn parse_export(
             (Field::Buyers, &mut r.buyers),
             (Field::Orders, &mut r.orders),
         ];
-        let mut avg_watch = 0;
         for (f, slot) in counts {
             let Some((c, _)) = cell(f) else { continue };
-            if cell_text(c).is_empty() && !REQUIRED.contains(&f) {
+            let t = cell_text(c);
+            if !REQUIRED.contains(&f) && (t.is_empty() || is_placeholder(&t)) {
                 continue;
             }
-            match parse_count(c) {
-                Some(v) => *slot = v,
-                None => bad(&mut errors, f, "analytics.bad_number"),
+            match parse_count(c, unit(f)) {
+                Ok(v) => *slot = v,
+                Err(Bad::TooLarge) => bad(&mut errors, f, "analytics.count_too_large"),
+                Err(Bad::Unreadable) => bad(&mut errors, f, "analytics.bad_number"),
             }
         }
+        let mut avg_watch = 0;
         if let Some((c, _)) = cell(Field::AvgWatch) {
-            if !cell_text(c).is_empty() {
-                match parse_duration(c, 1) {
-                    Some(v) => avg_watch = v,
+            let t = cell_text(c);
+            if !t.is_empty() && !is_placeholder(&t) {
+                match parse_duration(c, unit(Field::AvgWatch)) {
+                    Some(v) if v > r.duration_s && r.duration_s > 0 => bad(
+                        &mut errors,
+                        Field::AvgWatch,
+                        "analytics.watch_over_duration",
+                    ),
+                    Some(v) => avg_watch = v.min(MAX_DURATION_S),
                     None => bad(&mut errors, Field::AvgWatch, "analytics.bad_duration"),
                 }
             }
@@ -1042,12 +1386,14 @@ pub fn parse_export(
             (Field::AdSpend, &mut r.ad_spend_fen),
         ] {
             let Some((c, _)) = cell(f) else { continue };
-            if cell_text(c).is_empty() && f != Field::Gmv {
+            let t = cell_text(c);
+            if f != Field::Gmv && (t.is_empty() || is_placeholder(&t)) {
                 continue;
             }
-            match parse_money(c) {
-                Some(v) => *slot = v,
-                None => bad(&mut errors, f, "analytics.bad_money"),
+            match parse_money(c, unit(f)) {
+                Ok(v) => *slot = v,
+                Err(Bad::TooLarge) => bad(&mut errors, f, "analytics.money_too_large"),
+                Err(Bad::Unreadable) => bad(&mut errors, f, "analytics.bad_money"),
             }
         }
         // A coherent funnel: each stage from the one before.
@@ -1056,6 +1402,13 @@ pub fn parse_export(
         }
         if r.buyers > r.viewers && r.viewers > 0 {
             bad(&mut errors, Field::Buyers, "analytics.buyers_over_viewers");
+        }
+        if r.viewers == 0 && (r.orders > 0 || r.buyers > 0 || r.gmv_fen > 0) {
+            bad(
+                &mut errors,
+                Field::Viewers,
+                "analytics.sales_without_viewers",
+            );
         }
         if r.refund_fen > r.gmv_fen {
             bad(&mut errors, Field::Refund, "analytics.refund_over_gmv");
@@ -1075,6 +1428,7 @@ pub fn parse_export(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::i18n::Lang;
 
     fn t(s: &str) -> Cell {
         Cell::Text(s.into())
@@ -1223,7 +1577,7 @@ mod tests {
             ],
         ];
         let e = parse_export(&g, Platform::Douyin).unwrap_err();
-        assert_eq!(e[0].key, "analytics.unknown_layout");
+        assert_eq!(e[0].key, "analytics.other_platform");
         let rows = parse_export(&g, Platform::Taobao).unwrap();
         assert_eq!(rows[0].duration_s, 90 * 60, "a plain number is minutes");
         // A session twice, and a bad time.
@@ -1304,21 +1658,237 @@ mod tests {
 
     #[test]
     fn durations_times_and_money_as_back_ends_write_them() {
-        assert_eq!(parse_duration(&t("1:02:03"), 60), Some(3723));
-        assert_eq!(parse_duration(&t("45:10"), 60), Some(2710));
-        assert_eq!(parse_duration(&t("2小时30分钟"), 60), Some(9000));
-        assert_eq!(parse_duration(&t("150分钟"), 60), Some(9000));
-        assert_eq!(parse_duration(&t("95秒"), 60), Some(95));
-        assert_eq!(parse_duration(&t("很久"), 60), None);
-        assert_eq!(parse_money(&t("¥1,234.56")), Some(123_456));
-        assert_eq!(parse_money(&t("1.5万")), Some(1_500_000));
-        assert_eq!(parse_money(&t("-3")), None);
-        assert_eq!(parse_count(&t("3.2万")), Some(32_000));
-        assert_eq!(parse_count(&t("１２３")), Some(123), "full-width digits");
-        assert_eq!(parse_count(&n(1.5)), None);
+        assert_eq!(parse_duration(&t("1:02:03"), 60.0), Some(3723));
+        assert_eq!(parse_duration(&t("45:10"), 60.0), Some(2710));
+        assert_eq!(parse_duration(&t("2小时30分钟"), 60.0), Some(9000));
+        assert_eq!(parse_duration(&t("150分钟"), 60.0), Some(9000));
+        assert_eq!(parse_duration(&t("95秒"), 60.0), Some(95));
+        assert_eq!(parse_duration(&t("很久"), 60.0), None);
+        assert_eq!(parse_money(&t("¥1,234.56"), 100.0), Ok(123_456));
+        assert_eq!(parse_money(&t("1.5万"), 100.0), Ok(1_500_000));
+        assert_eq!(parse_money(&t("-3"), 100.0), Err(Bad::Unreadable));
+        assert_eq!(parse_count(&t("3.2万"), 1.0), Ok(32_000));
+        assert_eq!(parse_count(&t("１２３"), 1.0), Ok(123), "full-width digits");
+        assert_eq!(parse_count(&n(1.5), 1.0), Err(Bad::Unreadable));
         // 2025-03-01 20:00 Beijing time, as text and as an Excel date.
         let text = parse_start(&t("2025-03-01 20:00")).unwrap();
         assert_eq!(parse_start(&n(45_717.0 + 20.0 / 24.0)), Some(text));
         assert_eq!(parse_start(&t("2025/03/01 20:00:00")), Some(text));
+    }
+
+    #[test]
+    fn excel_date_time_and_duration_cells_are_read_by_their_type() {
+        let eight_pm = parse_start(&t("2025-03-01 20:00")).unwrap();
+        assert_eq!(
+            parse_start(&Cell::DateTime(45_717.0 + 20.0 / 24.0)),
+            Some(eight_pm)
+        );
+        // A date cell alone is midnight.
+        assert_eq!(
+            parse_start(&Cell::DateTime(45_717.0)),
+            parse_start(&t("2025-03-01 00:00"))
+        );
+        // 2:30:00 typed in a time-formatted cell is two and a half hours,
+        // whatever unit the column's plain numbers are in.
+        let half_past_two = 2.5 / 24.0;
+        assert_eq!(
+            parse_duration(&Cell::DateTime(half_past_two), 60.0),
+            Some(9000)
+        );
+        assert_eq!(parse_duration(&Cell::Duration(9000.0), 1.0), Some(9000));
+        // A whole date is not a duration.
+        assert_eq!(parse_duration(&Cell::DateTime(45_717.0), 60.0), None);
+    }
+
+    #[test]
+    fn explicit_offsets_convert_and_naive_times_are_beijing_time() {
+        let beijing = parse_start(&t("2025-01-05 19:30")).unwrap();
+        assert_eq!(parse_start(&t("2025-01-05T11:30:00Z")), Some(beijing));
+        assert_eq!(parse_start(&t("2025-01-05T11:30:00+00:00")), Some(beijing));
+        assert_eq!(parse_start(&t("2025-01-05T19:30:00+08:00")), Some(beijing));
+        assert_eq!(
+            parse_start(&t("2025-01-05T19:30:00.000+0800")),
+            Some(beijing)
+        );
+        assert_eq!(parse_start(&t("2025-01-05 06:30-05:00")), Some(beijing));
+        assert_eq!(parse_start(&t("2025年1月5日 19:30")), Some(beijing));
+        assert_eq!(parse_start(&t("2025/1/5 19:30")), Some(beijing));
+        assert_eq!(
+            parse_start(&t("2025/1/5")),
+            parse_start(&t("2025-01-05 00:00"))
+        );
+        assert_eq!(parse_start(&t("2025-01-05 19:30 PST")), None);
+        assert_eq!(parse_start(&t("2025-13-05 19:30")), None);
+    }
+
+    /// A header and one row of a Douyin export; `cells` replaces columns.
+    fn one_row(head: &[&str], row: &[Cell]) -> Vec<Vec<Cell>> {
+        vec![head.iter().map(|h| t(h)).collect(), row.to_vec()]
+    }
+
+    const SHORT: &[&str] = &[
+        "直播场次ID",
+        "直播开始时间",
+        "直播时长",
+        "观看人次",
+        "观看人数",
+        "人均观看时长",
+        "成交人数",
+        "成交金额",
+    ];
+
+    fn base_row() -> Vec<Cell> {
+        vec![
+            t("s-1"),
+            t("2025-03-01 20:00"),
+            t("120"),
+            n(1000.0),
+            n(500.0),
+            t("60"),
+            n(10.0),
+            t("100.5"),
+        ]
+    }
+
+    fn errors_of(grid: &[Vec<Cell>]) -> Vec<(usize, String, &'static str)> {
+        parse_export(grid, Platform::Douyin)
+            .unwrap_err()
+            .into_iter()
+            .map(|e| (e.row, e.column, e.key))
+            .collect()
+    }
+
+    #[test]
+    fn units_in_headers_are_honoured_or_the_column_refused() {
+        let head = [
+            "直播场次ID",
+            "直播开始时间",
+            "直播时长(小时)",
+            "观看人次(万)",
+            "观看人数",
+            "人均观看时长（分钟）",
+            "成交人数",
+            "成交金额(万元)",
+        ];
+        let mut row = base_row();
+        row[2] = t("2");
+        row[3] = t("0.5");
+        row[5] = t("1.5");
+        row[7] = n(1.2);
+        let r = &parse_export(&one_row(&head, &row), Platform::Douyin).unwrap()[0];
+        assert_eq!(r.duration_s, 7200);
+        assert_eq!(r.views, 5000);
+        assert_eq!(r.watch_s, 90 * 500);
+        // 1.2 万元 is 12,000 yuan.
+        assert_eq!(r.gmv_fen, 1_200_000);
+        let mut head2 = head;
+        head2[7] = "成交金额(美元)";
+        assert_eq!(
+            errors_of(&one_row(&head2, &row)),
+            vec![(1, "成交金额(美元)".to_string(), "analytics.unknown_unit")]
+        );
+    }
+
+    #[test]
+    fn impossible_figures_are_refused_by_row() {
+        let cases: Vec<(usize, Cell, &str)> = vec![
+            (2, t("-5"), "analytics.bad_duration"),
+            (2, t("5256000"), "analytics.duration_too_long"),
+            (3, n(1e20), "analytics.count_too_large"),
+            (7, n(1e20), "analytics.money_too_large"),
+            (5, t("9999"), "analytics.watch_over_duration"),
+        ];
+        for (col, value, key) in cases {
+            let mut row = base_row();
+            row[col] = value;
+            let errs = errors_of(&one_row(SHORT, &row));
+            assert!(errs.iter().any(|e| e.2 == key), "{key}: {errs:?}");
+        }
+        // Orders and GMV without a single viewer.
+        let mut row = base_row();
+        row[3] = n(0.0);
+        row[4] = n(0.0);
+        let errs = errors_of(&one_row(SHORT, &row));
+        assert!(
+            errs.iter()
+                .any(|e| e.2 == "analytics.sales_without_viewers"),
+            "{errs:?}"
+        );
+    }
+
+    #[test]
+    fn identifiers_excel_turned_into_numbers_are_refused() {
+        for damaged in [
+            t("7.47812E+18"),
+            t("7.47812e18"),
+            n(7.478_123_456_789_012e18),
+        ] {
+            let mut row = base_row();
+            row[0] = damaged;
+            assert_eq!(
+                errors_of(&one_row(SHORT, &row)),
+                vec![(2, "直播场次ID".to_string(), "analytics.id_damaged")]
+            );
+        }
+        // A whole number that fits is an id like any other.
+        let mut row = base_row();
+        row[0] = n(7_478_123_456.0);
+        let r = &parse_export(&one_row(SHORT, &row), Platform::Douyin).unwrap()[0];
+        assert_eq!(r.platform_session_id, "7478123456");
+    }
+
+    #[test]
+    fn another_platforms_file_is_named_not_read_with_zeros() {
+        let mut head: Vec<&str> = SHORT.to_vec();
+        head.push("抖音号");
+        head.push("千川消耗");
+        let mut row = base_row();
+        row.push(t("dy-1"));
+        row.push(n(5.0));
+        let grid = one_row(&head, &row);
+        for p in [Platform::Kuaishou, Platform::Channels, Platform::Taobao] {
+            let errs = parse_export(&grid, p).unwrap_err();
+            assert_eq!(errs[0].key, "analytics.other_platform", "{p:?}");
+            assert!(errs[0].message(Lang::Zh).contains("抖音"), "{p:?}");
+        }
+        assert!(parse_export(&grid, Platform::Douyin).is_ok());
+    }
+
+    #[test]
+    fn everyday_quirks_are_read() {
+        // Traditional headers, a placeholder in an optional column, a
+        // total line at the end, a group header row above the real one.
+        let head = [
+            "直播場次ID",
+            "直播開始時間",
+            "直播時長",
+            "觀看人次",
+            "觀看人數",
+            "人均觀看時長",
+            "成交人數",
+            "成交金額",
+            "點讚次數",
+        ];
+        let mut row = base_row();
+        row.push(t("--"));
+        let total = vec![t("合计"), Cell::Empty, Cell::Empty, n(1000.0)];
+        let grid = vec![
+            vec![t("基础信息"), Cell::Empty, Cell::Empty, t("流量")],
+            head.iter().map(|h| t(h)).collect(),
+            row,
+            total,
+        ];
+        let rows = parse_export(&grid, Platform::Douyin).unwrap();
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows[0].likes, 0);
+        assert_eq!(rows[0].views, 1000);
+        // No header: the message says what was looked for and what is there.
+        let errs =
+            parse_export(&[vec![t("某某公司报表"), t("2025年3月")]], Platform::Douyin).unwrap_err();
+        let m = errs[0].message(Lang::Zh);
+        assert!(
+            m.contains("直播场次ID") && m.contains("某某公司报表"),
+            "{m}"
+        );
     }
 }

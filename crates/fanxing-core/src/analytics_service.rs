@@ -139,6 +139,8 @@ pub struct ParsedExport {
     /// column's header, and each row's line in the file.
     account_column: String,
     lines: Vec<usize>,
+    /// The worksheet read, for a workbook.
+    sheet: Option<String>,
 }
 
 /// Reads a platform export (`.xlsx`, or `.csv` and tab-separated text) into canonical rows,
@@ -149,26 +151,36 @@ pub fn parse_live_export(
     bytes: &[u8],
     platform: Platform,
 ) -> Result<std::result::Result<ParsedExport, Vec<RowError>>> {
-    let grid = crate::sheet::read_grid(filename, bytes, &crate::analytics::GRID_LIMITS)
+    let sheets = crate::sheet::read_sheets(filename, bytes, &crate::analytics::GRID_LIMITS)
         .map_err(|e| Error::Invalid(crate::error::FieldErrors(vec![e])))?;
-    let rows = match parse_export(&grid, platform) {
+    // The first visible sheet holding the platform's header (data on a
+    // later sheet, a note on the first), else the first for its errors.
+    let pick = sheets
+        .iter()
+        .position(|s| crate::analytics::header_row(&s.grid, platform).is_some())
+        .unwrap_or(0);
+    let sheet = &sheets[pick];
+    let grid = &sheet.grid;
+    let rows = match parse_export(grid, platform) {
         Ok(rows) => rows,
         Err(errors) => return Ok(Err(errors)),
     };
-    let header_row = crate::analytics::header_row(&grid, platform).unwrap_or(0);
-    // Data rows follow the header in file order, blank rows skipped.
+    let header_row = crate::analytics::header_row(grid, platform).unwrap_or(0);
+    // Data rows follow the header in file order, blank and total rows
+    // skipped as the parser skips them.
     let lines = grid
         .iter()
         .enumerate()
         .skip(header_row + 1)
-        .filter(|(_, r)| !crate::analytics::is_blank(r))
+        .filter(|(_, r)| crate::analytics::is_data_row(r))
         .map(|(i, _)| i + 1)
         .collect();
     Ok(Ok(ParsedExport {
         platform,
-        account_column: crate::analytics::column_name(&grid, platform, header_row),
+        account_column: crate::analytics::column_name(grid, platform, header_row),
         lines,
         rows,
+        sheet: (sheets.len() > 1 || !sheet.name.is_empty()).then(|| sheet.name.clone()),
     }))
 }
 
@@ -431,6 +443,7 @@ impl Fanxing {
             rows,
             account_column,
             lines,
+            sheet,
         } = parsed;
         let fixed = match room {
             Some(id) => {
@@ -444,6 +457,29 @@ impl Fanxing {
         };
         let (rooms, placed) = match fixed {
             Some(r) => {
+                // A room's upload holds that room's sessions only: a row
+                // naming another account is refused, never put in this room.
+                let errors: Vec<RowError> = rows
+                    .iter()
+                    .zip(&lines)
+                    .filter(|(x, _)| {
+                        x.account_id
+                            .as_deref()
+                            .is_some_and(|a| !a.eq_ignore_ascii_case(r.account_id.trim()))
+                    })
+                    .map(|(x, line)| RowError {
+                        row: *line,
+                        column: account_column.clone(),
+                        key: "analytics.wrong_account",
+                        args: vec![
+                            ("account", x.account_id.clone().unwrap_or_default()),
+                            ("room", r.account_id.clone()),
+                        ],
+                    })
+                    .collect();
+                if !errors.is_empty() {
+                    return Ok(Err(errors));
+                }
                 let id = r.id;
                 (vec![r], rows.into_iter().map(|x| (id, x)).collect())
             }
@@ -462,10 +498,11 @@ impl Fanxing {
             user_id: Some(actor.user.id),
             at: now(),
         };
-        let outcome = self
+        let mut outcome = self
             .store()
             .import_live_sessions(&meta, &rooms, &placed)
             .await?;
+        outcome.sheet = sheet;
         if outcome.new > 0 {
             self.impacts.clear();
         }

@@ -816,6 +816,7 @@ impl AnalyticsStore for SqlStore {
             import_id,
             rows: rows.len(),
             new: fresh.len(),
+            sheet: None,
         })
     }
 

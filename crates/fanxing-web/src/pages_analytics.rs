@@ -46,6 +46,7 @@ pub struct AnalyticsQuery {
     outcome: Option<String>,
     q: Option<String>,
     saved: Option<String>,
+    sheet: Option<String>,
 }
 
 /// `YYYY-MM` as `YYYYMM`, or the default; a malformed value is a field error.
@@ -154,7 +155,14 @@ pub async fn room(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let message = match (&q.imported, &q.saved) {
-        (Some(n), _) => Some(ctx.tf("analytics.imported_new", &[("n", n)])),
+        (Some(n), _) => Some(match q.sheet.as_deref().filter(|s| !s.is_empty()) {
+            Some(sheet) => format!(
+                "{} {}",
+                ctx.tf("analytics.imported_new", &[("n", n)]),
+                ctx.tf("analytics.sheet_read", &[("sheet", sheet)])
+            ),
+            None => ctx.tf("analytics.imported_new", &[("n", n)]),
+        }),
         (None, Some(_)) => Some(ctx.t("room.operators_saved").to_string()),
         _ => None,
     };
@@ -363,7 +371,14 @@ pub async fn upload(
         )
         .await
     {
-        Ok(Ok(o)) => Ok(Redirect::to(&format!("/rooms/{id}?imported={}", o.new)).into_response()),
+        Ok(Ok(o)) => {
+            let sheet = o
+                .sheet
+                .as_deref()
+                .map(|s| format!("&sheet={}", crate::error::urlencode(s)))
+                .unwrap_or_default();
+            Ok(Redirect::to(&format!("/rooms/{id}?imported={}{sheet}", o.new)).into_response())
+        }
         Ok(Err(rows)) => {
             let mut errors: Vec<String> =
                 rows.iter().take(100).map(|e| e.message(ctx.lang)).collect();

@@ -598,6 +598,9 @@ async fn import_live(
                     &[("rows", &o.rows.to_string()), ("new", &o.new.to_string())],
                 )
             );
+            if let Some(sheet) = &o.sheet {
+                println!("{}", zh.tf("analytics.sheet_read", &[("sheet", sheet)]));
+            }
             Ok(())
         }
         Err(errors) => {

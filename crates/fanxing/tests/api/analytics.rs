@@ -254,7 +254,7 @@ async fn exports_import_kpis_rollups_and_scope() {
         (csv.replace(",1040,", ",很多,"), "第 6 行「观看人次」"),
         (csv.replace("成交金额", "销售额"), "「成交金额」"),
         (
-            csv.replace("直播场次ID", "内容ID")
+            csv.replace("直播场次ID", "编号")
                 .replace("直播开始时间", "开播时间x"),
             "表头不是所选平台",
         ),

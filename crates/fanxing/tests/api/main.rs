@@ -8,6 +8,7 @@ mod common;
 mod durability;
 mod foundation;
 mod hardening;
+mod imports;
 mod matrix;
 mod roster;
 mod training;

@@ -1,0 +1,261 @@
+//! Importers on the files people really have (`tests/fixtures/imports/`
+//! and workbooks built here): each silent-corruption case either imports
+//! the right values or is refused by row and column, on both databases.
+
+use serde_json::{json, Value};
+
+use crate::common::TestApp;
+
+fn fixture(name: &str) -> Vec<u8> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/imports")
+        .join(name);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+async fn post(c: &reqwest::Client, url: String, bytes: Vec<u8>) -> (u16, Value) {
+    let res = c.post(url).body(bytes).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, res.json().await.unwrap_or(Value::Null))
+}
+
+/// A Douyin room `fx-units` in Kunshan; returns its id.
+async fn room(app: &TestApp) -> i64 {
+    let res = app
+        .api("admin")
+        .await
+        .post(app.url("/api/v1/rooms"))
+        .json(
+            &json!({"platform": "douyin", "account_id": "fx-units", "name": "单位测试直播间",
+            "industry": "服装", "size_tier": "tail", "region": "320583"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
+}
+
+/// One stored session's figures by its platform id.
+async fn stored(app: &TestApp, id: &str) -> (i64, i64, i64, i64, i64) {
+    sqlx::query_as(
+        "SELECT started_at, duration_s, views, watch_s, gmv_fen FROM live_sessions \
+         WHERE platform_session_id = $1",
+    )
+    .bind(id)
+    .fetch_one(app.opened.store.pool())
+    .await
+    .unwrap()
+}
+
+fn messages(body: &Value) -> Vec<String> {
+    body["error"]["rows"]
+        .as_array()
+        .map(|rows| {
+            rows.iter()
+                .map(|r| r["message"].as_str().unwrap_or("").to_string())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn live_exports_import_right_values_or_are_refused_by_row() {
+    let app = TestApp::spawn().await;
+    let room = room(&app).await;
+    let admin = app.api("admin").await;
+    let multi = |platform: &str, name: &str| {
+        app.url(&format!(
+            "/api/v1/live-sessions?platform={platform}&filename={name}"
+        ))
+    };
+
+    // Units named in headers: hours, 万, minutes, 万元.
+    let (status, body) = post(&admin, multi("douyin", "u.csv"), fixture("live-units.csv")).await;
+    assert_eq!(status, 200, "{body}");
+    let (_, duration, views, watch, gmv) = stored(&app, "u-1").await;
+    assert_eq!(duration, 9_000, "2.5 小时");
+    assert_eq!(views, 12_000, "1.2 万");
+    assert_eq!(watch, 90 * 5_000, "1.5 分钟 each");
+    assert_eq!(gmv, 3_250_000, "3.25 万元 in fen");
+
+    // Explicit offsets are converted; a naive time is Beijing time.
+    let (status, body) = post(&admin, multi("douyin", "z.csv"), fixture("live-utc.csv")).await;
+    assert_eq!(status, 200, "{body}");
+    let beijing = stored(&app, "z-3").await.0;
+    assert_eq!(stored(&app, "z-1").await.0, beijing);
+    assert_eq!(stored(&app, "z-2").await.0, beijing);
+
+    // Refused files, by row and column, nothing stored.
+    let before: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM live_sessions")
+        .fetch_one(app.opened.store.pool())
+        .await
+        .unwrap();
+    let cases: [(&str, &str, &[&str]); 5] = [
+        (
+            "douyin",
+            "live-overflow.csv",
+            &[
+                "第 2 行「观看人次」",
+                "第 3 行「成交金额」",
+                "10 亿",
+                "100 亿元",
+            ],
+        ),
+        ("kuaishou", "live-douyin-file.csv", &["抖音", "抖音号"]),
+        ("channels", "live-douyin-file.csv", &["抖音"]),
+        (
+            "douyin",
+            "live-damaged-ids.csv",
+            &["第 2 行「直播场次ID」", "科学计数法"],
+        ),
+        (
+            "douyin",
+            "live-impossible.csv",
+            &[
+                "第 2 行「直播时长」",
+                "第 3 行「直播时长」",
+                "72 小时",
+                "第 4 行「观看人数」",
+                "没有观看人数",
+            ],
+        ),
+    ];
+    for (platform, name, says) in cases {
+        let (status, body) = post(&admin, multi(platform, name), fixture(name)).await;
+        assert_eq!(status, 422, "{name}: {body}");
+        let text = body.to_string();
+        for s in says {
+            assert!(text.contains(s), "{name}: {s} not in {text}");
+        }
+    }
+    // A room's own upload refuses another account's rows.
+    let (status, body) = post(
+        &admin,
+        app.url(&format!(
+            "/api/v1/rooms/{room}/sessions?platform=douyin&filename=two.csv"
+        )),
+        fixture("live-two-accounts.csv"),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let m = messages(&body);
+    assert_eq!(m.len(), 1, "{m:?}");
+    assert!(
+        m[0].contains("第 3 行") && m[0].contains("someone-else"),
+        "{m:?}"
+    );
+    let after: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM live_sessions")
+        .fetch_one(app.opened.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(before, after, "refused files stored nothing");
+
+    // Row numbers are the spreadsheet's: blank lines count, a line break
+    // inside quotes does not.
+    let (status, body) = post(
+        &admin,
+        multi("douyin", "b.csv"),
+        fixture("live-blank-lines.csv"),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let m = messages(&body).join("\n");
+    assert!(m.contains("第 4 行") && m.contains("第 6 行"), "{m}");
+    assert!(!m.contains("第 7 行"), "{m}");
+
+    // Everyday quirks: traditional headers, 2025年1月5日, `--` and 暂无 in
+    // optional columns, a total line.
+    let (status, body) = post(&admin, multi("douyin", "q.csv"), fixture("live-quirks.csv")).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["rows"], 2, "{body}");
+    assert_eq!(stored(&app, "q-1").await.4, 1_250);
+}
+
+/// A workbook: a hidden old sheet first, then a note, then the data with
+/// a date-time cell and a duration typed as a time.
+fn workbook() -> Vec<u8> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let mut wb = Workbook::new();
+    let old = wb.add_worksheet().set_name("旧数据").unwrap();
+    for (c, h) in [
+        "抖音号",
+        "直播场次ID",
+        "直播开始时间",
+        "直播时长",
+        "观看人次",
+        "观看人数",
+        "成交金额",
+    ]
+    .iter()
+    .enumerate()
+    {
+        old.write_string(0, c as u16, *h).unwrap();
+    }
+    for (c, v) in ["fx-units", "old-1", "2024-01-01 20:00", "60", "1", "1", "0"]
+        .iter()
+        .enumerate()
+    {
+        old.write_string(1, c as u16, *v).unwrap();
+    }
+    old.set_hidden(true);
+    let note = wb.add_worksheet().set_name("说明").unwrap();
+    note.write_string(0, 0, "本表由运营部整理").unwrap();
+    let data = wb.add_worksheet().set_name("三月").unwrap();
+    for (c, h) in [
+        "抖音号",
+        "直播场次ID",
+        "直播开始时间",
+        "直播时长",
+        "观看人次",
+        "观看人数",
+        "成交金额",
+    ]
+    .iter()
+    .enumerate()
+    {
+        data.write_string(0, c as u16, *h).unwrap();
+    }
+    let when = ExcelDateTime::parse_from_str("2025-03-01 20:00:00").unwrap();
+    let dt = Format::new().set_num_format("yyyy-mm-dd hh:mm");
+    let hms = Format::new().set_num_format("h:mm:ss");
+    data.write_string(1, 0, "fx-units").unwrap();
+    data.write_string(1, 1, "x-1").unwrap();
+    data.write_datetime_with_format(1, 2, &when, &dt).unwrap();
+    // 2:30:00 in a time-formatted cell: 2.5 / 24 of a day.
+    data.write_number_with_format(1, 3, 2.5 / 24.0, &hms)
+        .unwrap();
+    data.write_number(1, 4, 100).unwrap();
+    data.write_number(1, 5, 50).unwrap();
+    data.write_number(1, 6, 10).unwrap();
+    data.set_active(true);
+    wb.save_to_buffer().unwrap()
+}
+
+#[tokio::test]
+async fn workbooks_are_read_from_the_visible_data_sheet_by_cell_type() {
+    let app = TestApp::spawn().await;
+    room(&app).await;
+    let admin = app.api("admin").await;
+    let (status, body) = post(
+        &admin,
+        app.url("/api/v1/live-sessions?platform=douyin&filename=w.xlsx"),
+        workbook(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["sheet"], "三月", "{body}");
+    assert_eq!(body["rows"], 1);
+    let (started, duration, ..) = stored(&app, "x-1").await;
+    assert_eq!(duration, 9_000, "2:30:00 typed as a time");
+    assert_eq!(
+        started,
+        fanxing_core::training::parse_local_datetime("2025-03-01 20:00").unwrap()
+    );
+    let old: (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM live_sessions WHERE platform_session_id = 'old-1'")
+            .fetch_one(app.opened.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(old.0, 0, "the hidden sheet is never read");
+}
