@@ -878,21 +878,7 @@ fn is_placeholder(t: &str) -> bool {
 fn id_damaged(c: &Cell) -> bool {
     match c {
         Cell::Number(n) => n.abs() >= 1e15,
-        Cell::Text(t) => {
-            let t = t.trim();
-            let (mantissa, exp) = match t.split_once(['e', 'E']) {
-                Some(x) => x,
-                None => return false,
-            };
-            !mantissa.is_empty()
-                && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
-                && mantissa.chars().any(|c| c.is_ascii_digit())
-                && exp
-                    .trim_start_matches(['+', '-'])
-                    .chars()
-                    .all(|c| c.is_ascii_digit())
-                && !exp.trim_start_matches(['+', '-']).is_empty()
-        }
+        Cell::Text(t) => crate::values::is_scientific(t),
         _ => false,
     }
 }

@@ -43,22 +43,87 @@ impl Cell {
 
 /// The columns of a roster, with the header names people write for them.
 pub const COLUMNS: &[(&str, &[&str])] = &[
-    ("name", &["姓名", "名字", "学员姓名"]),
+    (
+        "name",
+        &[
+            "姓名",
+            "名字",
+            "学员姓名",
+            "真实姓名",
+            "参训人姓名",
+            "学员名称",
+        ],
+    ),
     (
         "mobile",
-        &["手机号", "手机号码", "手机", "联系电话", "电话"],
+        &[
+            "手机号",
+            "手机号码",
+            "手机",
+            "联系电话",
+            "电话",
+            "联系手机",
+            "移动电话",
+            "联系方式",
+        ],
     ),
-    ("id_number", &["身份证号", "身份证号码", "身份证"]),
+    (
+        "id_number",
+        &[
+            "身份证号",
+            "身份证号码",
+            "身份证",
+            "证件号码",
+            "身份证件号码",
+        ],
+    ),
     (
         "org",
-        &["单位", "工作单位", "所在单位", "企业名称", "单位名称"],
+        &[
+            "单位",
+            "工作单位",
+            "所在单位",
+            "企业名称",
+            "单位名称",
+            "工作单位名称",
+            "公司名称",
+            "所在企业",
+            "单位全称",
+            "企业",
+        ],
     ),
-    ("tier", &["层级", "学员层级", "类别", "人员类别"]),
+    (
+        "tier",
+        &[
+            "层级",
+            "学员层级",
+            "类别",
+            "人员类别",
+            "学员类别",
+            "培训层级",
+        ],
+    ),
     (
         "region",
-        &["所在地区", "地区", "所在地", "区县", "所在区县"],
+        &[
+            "所在地区",
+            "地区",
+            "所在地",
+            "区县",
+            "所在区县",
+            "所属地区",
+            "所属区县",
+            "县区",
+            "县(市、区)",
+            "县市区",
+            "区域",
+        ],
     ),
-    ("venue", &["会场", "参训会场", "报名会场"]),
+    (
+        "city",
+        &["所在市", "所属市", "城市", "地市", "设区市", "市"],
+    ),
+    ("venue", &["会场", "参训会场", "报名会场", "培训会场"]),
 ];
 
 /// The template's header row, in order.
@@ -129,6 +194,31 @@ pub struct RosterLine {
     pub headers: HashMap<&'static str, String>,
 }
 
+/// Reads a roster upload: the first visible sheet holding a roster header
+/// (else the first, for its errors), its name when a workbook, and its
+/// lines or every row problem.
+#[allow(clippy::type_complexity)]
+pub fn read_roster(
+    filename: &str,
+    bytes: &[u8],
+) -> std::result::Result<
+    (
+        Option<String>,
+        std::result::Result<Vec<RosterLine>, Vec<RowError>>,
+    ),
+    crate::error::FieldError,
+> {
+    let mut sheets = crate::sheet::read_sheets(filename, bytes, &LIMITS)?;
+    let pick = sheets
+        .iter()
+        .position(|s| header_row(&s.grid).is_some())
+        .unwrap_or(0);
+    let named = sheets.len() > 1 || !sheets[pick].name.is_empty();
+    let sheet = sheets.swap_remove(pick);
+    let lines = parse_roster(&sheet.grid);
+    Ok((named.then_some(sheet.name), lines))
+}
+
 /// Reads a roster upload into cells within [`LIMITS`].
 pub fn read_grid(
     filename: &str,
@@ -144,30 +234,85 @@ fn clean(s: &str) -> String {
         .to_string()
 }
 
+/// The column a header names, matched whole against [`COLUMNS`] (so
+/// `单位性质` is not taken for `单位`): half-width, simplified, without
+/// spaces, `*` marks or a note in brackets (`姓名（必填）`).
 fn header_key(cell: &str) -> Option<&'static str> {
-    let h: String = clean(cell)
+    let plain: String = crate::values::to_simplified(&clean(cell))
         .chars()
-        .filter(|c| !matches!(c, '*' | ' ' | '（' | '）' | '(' | ')'))
+        .filter(|c| !matches!(c, '*' | ' ' | '\u{3000}'))
         .collect();
+    // A note in brackets at the end: 姓名(必填), 手机号（11位）.
+    let h = match plain.split_once(['(', '（']) {
+        Some((name, rest)) if rest.ends_with([')', '）']) && !name.is_empty() => {
+            if COLUMNS.iter().any(|(_, ns)| ns.contains(&plain.as_str())) {
+                plain.as_str()
+            } else {
+                name
+            }
+        }
+        _ => plain.as_str(),
+    };
     COLUMNS
         .iter()
-        .find(|(_, names)| names.iter().any(|n| h == *n || h.starts_with(n)))
+        .find(|(_, names)| names.contains(&h))
         .map(|(k, _)| *k)
+}
+
+/// Whether a row is a total line (合计, 总计…): skipped.
+fn is_total_row(row: &[Cell]) -> bool {
+    row.iter()
+        .map(|c| clean(&c.text()))
+        .find(|t| !t.is_empty())
+        .is_some_and(|t| {
+            matches!(
+                crate::values::to_simplified(&t).as_str(),
+                "合计" | "总计" | "汇总" | "小计" | "合计:" | "总计:"
+            )
+        })
+}
+
+/// The first rows of a sheet, as a message can quote them.
+pub fn first_rows(grid: &[Vec<Cell>]) -> String {
+    grid.iter()
+        .filter(|r| r.iter().any(|c| !clean(&c.text()).is_empty()))
+        .take(2)
+        .map(|r| {
+            let line: Vec<String> = r
+                .iter()
+                .map(|c| clean(&c.text()))
+                .filter(|t| !t.is_empty())
+                .collect();
+            let line = line.join(" | ");
+            let cut: String = line.chars().take(80).collect();
+            if cut.len() < line.len() {
+                format!("{cut}…")
+            } else {
+                cut
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" / ")
+}
+
+/// The 0-based header row of a roster (within its first 10 rows): the
+/// first naming both a name and a mobile column.
+pub fn header_row(grid: &[Vec<Cell>]) -> Option<usize> {
+    grid.iter().take(10).position(|row| {
+        let keys: Vec<_> = row.iter().filter_map(|c| header_key(&c.text())).collect();
+        keys.contains(&"name") && keys.contains(&"mobile")
+    })
 }
 
 /// Finds the header row (within the first 10 rows) and reads every row under
 /// it. Returns all problems found, not just the first.
 pub fn parse_roster(grid: &[Vec<Cell>]) -> std::result::Result<Vec<RosterLine>, Vec<RowError>> {
-    let header_at = grid.iter().take(10).position(|row| {
-        let keys: Vec<_> = row.iter().filter_map(|c| header_key(&c.text())).collect();
-        keys.contains(&"name") && keys.contains(&"mobile")
-    });
-    let Some(h) = header_at else {
+    let Some(h) = header_row(grid) else {
         return Err(vec![RowError {
             row: 1,
             column: String::new(),
             key: "roster.no_header",
-            args: vec![],
+            args: vec![("held", first_rows(grid))],
         }]);
     };
     let mut cols: HashMap<&'static str, (usize, String)> = HashMap::new();
@@ -195,7 +340,7 @@ pub fn parse_roster(grid: &[Vec<Cell>]) -> std::result::Result<Vec<RosterLine>, 
         let rownum = i + 1;
         let get = |k: &str| -> Option<&Cell> { cols.get(k).and_then(|(c, _)| row.get(*c)) };
         let text = |k: &str| get(k).map(|c| clean(&c.text())).filter(|s| !s.is_empty());
-        if row.iter().all(|c| clean(&c.text()).is_empty()) {
+        if row.iter().all(|c| clean(&c.text()).is_empty()) || is_total_row(row) {
             continue;
         }
         let err = |errors: &mut Vec<RowError>, k: &'static str, key: &'static str| {
@@ -214,7 +359,7 @@ pub fn parse_roster(grid: &[Vec<Cell>]) -> std::result::Result<Vec<RosterLine>, 
         }
         // Invisible characters are refused in every text column, as on the
         // person form: a name that reads other than it is stored.
-        for k in ["name", "org", "region", "venue"] {
+        for k in ["name", "org", "region", "city", "venue"] {
             if text(k).is_some_and(|v| crate::values::text_problem(&v, false).is_some()) {
                 err(&mut errors, k, "error.control_chars");
             }
@@ -277,7 +422,11 @@ pub fn parse_roster(grid: &[Vec<Cell>]) -> std::result::Result<Vec<RosterLine>, 
                 id_number,
                 org: text("org").map(|o| o.chars().take(crate::model::ORG_NAME_MAX).collect()),
                 tier,
-                region: text("region"),
+                // City and county in two columns are one place.
+                region: match (text("city"), text("region")) {
+                    (Some(city), Some(county)) => Some(format!("{city}{county}")),
+                    (city, county) => county.or(city),
+                },
                 venue: text("venue"),
                 headers: headers.clone(),
             });
@@ -311,7 +460,22 @@ impl<'a> RegionResolver<'a> {
     /// `昆山`, `昆山市`, `苏州市昆山市`, `苏州昆山`, `320583` → 320583. A
     /// name shared by two cities' districts (鼓楼区) needs its city.
     pub fn resolve(&self, text: &str) -> std::result::Result<RegionCode, &'static str> {
-        let t: String = clean(text).chars().filter(|c| !c.is_whitespace()).collect();
+        let t: String = crate::values::to_simplified(&clean(text))
+            .chars()
+            .filter(|c| !c.is_whitespace())
+            .collect();
+        // A full address starts with the province: 江苏省苏州市昆山市.
+        let t = self
+            .regions
+            .iter()
+            .filter(|r| r.level == RegionLevel::Province)
+            .find_map(|p| {
+                [p.name.as_str(), p.short_name()]
+                    .into_iter()
+                    .find_map(|prefix| t.strip_prefix(prefix).filter(|rest| !rest.is_empty()))
+            })
+            .map(str::to_string)
+            .unwrap_or(t);
         if let Some(code) = RegionCode::parse(&t) {
             return self
                 .regions
@@ -339,12 +503,29 @@ impl<'a> RegionResolver<'a> {
                     let hit = self.regions.iter().find(|r| {
                         r.code.city() == city.code
                             && r.code != city.code
-                            && (r.name == rest || r.short_name() == short_region_name(rest))
+                            && (r.name == rest
+                                || r.short_name() == short_region_name(rest)
+                                // 苏州市工业园区 for 苏州工业园区.
+                                || (r.level == RegionLevel::Zone
+                                    && rest.chars().count() >= 2
+                                    && r.name.ends_with(rest)))
                     });
                     if let Some(r) = hit {
                         return Ok(r.code);
                     }
                 }
+            }
+        }
+        // A functional zone by the end of its name (园区 for 苏州工业园区),
+        // when only one zone ends so.
+        if t.chars().count() >= 2 {
+            let zones: Vec<&Region> = self
+                .regions
+                .iter()
+                .filter(|r| r.level == RegionLevel::Zone && r.name.ends_with(t.as_str()))
+                .collect();
+            if let Some(r) = unique(zones) {
+                return r;
             }
         }
         let short = short_region_name(&t);
@@ -510,7 +691,16 @@ mod tests {
             assert_eq!(r.resolve(s), Ok(ks), "{s}");
         }
         assert_eq!(r.resolve("苏州"), Ok(RegionCode::parse("320500").unwrap()));
-        assert_eq!(r.resolve("工业园区"), Err("error.region_unknown"));
+        for s in ["工业园区", "园区", "苏州市工业园区", "江苏省苏州市工业园区"]
+        {
+            assert_eq!(
+                r.resolve(s),
+                Ok(RegionCode::parse("320576").unwrap()),
+                "{s}"
+            );
+        }
+        assert_eq!(r.resolve("江苏省苏州市昆山市"), Ok(ks));
+        assert_eq!(r.resolve("蘇州市昆山市"), Ok(ks));
         assert_eq!(
             r.resolve("苏州工业园区"),
             Ok(RegionCode::parse("320576").unwrap())

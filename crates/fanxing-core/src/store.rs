@@ -283,7 +283,7 @@ pub struct RosterPlan {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct RosterOutcome {
     pub created: usize,
     pub matched: usize,
@@ -291,6 +291,8 @@ pub struct RosterOutcome {
     pub waitlisted: usize,
     pub already: usize,
     pub created_orgs: usize,
+    /// The worksheet that was read, for a workbook.
+    pub sheet: Option<String>,
 }
 
 #[async_trait]

@@ -1397,15 +1397,14 @@ impl Fanxing {
         bytes: &[u8],
     ) -> Result<std::result::Result<crate::store::RosterOutcome, Vec<crate::roster::RowError>>>
     {
-        use crate::roster::{parse_roster, read_grid, RegionResolver, RowError};
+        use crate::roster::{read_roster, RegionResolver, RowError};
         use crate::store::{RosterPerson, RosterPlan};
         let (s, venues) = self.roster_session(actor, session).await?;
         let range = actor.write_range()?;
         let (name, data) = (filename.to_string(), bytes.to_vec());
-        let parsed =
-            crate::sheet::parse_bounded(move || read_grid(&name, &data).map(|g| parse_roster(&g)))
-                .await?
-                .map_err(|e| Error::Invalid(crate::error::FieldErrors(vec![e])))?;
+        let (sheet, parsed) = crate::sheet::parse_bounded(move || read_roster(&name, &data))
+            .await?
+            .map_err(|e| Error::Invalid(crate::error::FieldErrors(vec![e])))?;
         let lines = match parsed {
             Ok(l) => l,
             Err(errors) => return Ok(Err(errors)),
@@ -1423,15 +1422,24 @@ impl Fanxing {
             .into_iter()
             .map(|(m, id, t, r)| (m, (id, t, r)))
             .collect();
-        let mut org_names: Vec<String> = lines.iter().filter_map(|l| l.org.clone()).collect();
+        // Organisations are matched by a normalised name (bracket width,
+        // spaces, traditional characters), so 某某（苏州）有限公司 and
+        // 某某(苏州)有限公司 are one; stored names are looked up in both
+        // bracket widths.
+        let mut org_names: Vec<String> = lines
+            .iter()
+            .filter_map(|l| l.org.as_deref())
+            .flat_map(crate::values::org_name_variants)
+            .collect();
         org_names.sort();
         org_names.dedup();
-        let known_orgs: std::collections::HashMap<String, i64> = self
-            .store()
-            .orgs_by_names(&org_names)
-            .await?
-            .into_iter()
-            .collect();
+        let mut known_orgs: std::collections::HashMap<String, i64> = Default::default();
+        for (name, id) in self.store().orgs_by_names(&org_names).await? {
+            let id = known_orgs
+                .get(&crate::values::org_key(&name))
+                .map_or(id, |k| (*k).min(id));
+            known_orgs.insert(crate::values::org_key(&name), id);
+        }
 
         let mut plan = RosterPlan {
             session,
@@ -1532,10 +1540,11 @@ impl Fanxing {
                 None => {
                     let (org_id, new_org) = match &line.org {
                         None => (None, None),
-                        Some(name) => match known_orgs.get(name) {
+                        Some(name) => match known_orgs.get(&crate::values::org_key(name)) {
                             Some(id) => (Some(*id), None),
                             None => {
-                                let idx = *new_org_index.entry(name.clone()).or_insert_with(|| {
+                                let key = crate::values::org_key(name);
+                                let idx = *new_org_index.entry(key).or_insert_with(|| {
                                     plan.new_orgs.push(crate::model::OrgDraft {
                                         name: name.clone(),
                                         kind: crate::model::OrgKind::Enterprise,
@@ -1568,7 +1577,8 @@ impl Fanxing {
             errors.sort_by_key(|e| e.row);
             return Ok(Err(errors));
         }
-        let outcome = self.store().apply_roster(&plan, now()).await?;
+        let mut outcome = self.store().apply_roster(&plan, now()).await?;
+        outcome.sheet = sheet;
         self.audit(
             actor,
             "roster.import",

@@ -156,6 +156,55 @@ pub fn to_simplified(s: &str) -> String {
         .collect()
 }
 
+/// Whether `s` is a number in scientific notation (`1.38123E+10`), as
+/// Excel shows a long number and keeps only its first digits.
+pub fn is_scientific(s: &str) -> bool {
+    let Some((mantissa, exp)) = s.trim().split_once(['e', 'E']) else {
+        return false;
+    };
+    let exp = exp.trim_start_matches(['+', '-']);
+    !mantissa.is_empty()
+        && mantissa.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && mantissa.chars().any(|c| c.is_ascii_digit())
+        && !exp.is_empty()
+        && exp.chars().all(|c| c.is_ascii_digit())
+}
+
+/// `123.0` and `123.00` as `123`; anything else unchanged.
+pub fn strip_zero_fraction(s: &str) -> &str {
+    match s.split_once('.') {
+        Some((int, frac))
+            if !int.is_empty()
+                && int.chars().all(|c| c.is_ascii_digit())
+                && !frac.is_empty()
+                && frac.chars().all(|c| c == '0') =>
+        {
+            int
+        }
+        _ => s,
+    }
+}
+
+/// An organisation's name as compared: half-width, simplified, without
+/// spaces (`某某（苏州） 有限公司` and `某某(苏州)有限公司` are one).
+pub fn org_key(name: &str) -> String {
+    to_simplified(&to_half_width(name))
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect()
+}
+
+/// The spellings a stored organisation name may have for one typed: as
+/// typed, with half-width and with full-width brackets.
+pub fn org_name_variants(name: &str) -> Vec<String> {
+    let half = name.replace('（', "(").replace('）', ")");
+    let full = name.replace('(', "（").replace(')', "）");
+    let mut v = vec![name.to_string(), half, full];
+    v.sort();
+    v.dedup();
+    v
+}
+
 /// A mainland China mobile number: 11 digits starting with `1[3-9]`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Mobile(String);
@@ -165,9 +214,16 @@ impl Mobile {
     /// `0086…`, `86-…` and full-width digits.
     pub fn parse(raw: &str) -> Result<Mobile, &'static str> {
         let half = to_half_width(raw);
+        let half = half.trim();
+        if is_scientific(half) {
+            return Err("error.mobile_damaged");
+        }
+        // `13812345678.0` is a number cell's text: its fraction is dropped,
+        // never its dot (`1381234567.0` must not become eleven digits).
+        let half = strip_zero_fraction(half);
         let mut digits: String = half
             .chars()
-            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '\t' | '.' | '\u{a0}'))
+            .filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '\t' | '\u{a0}'))
             .collect();
         if let Some(rest) = digits.strip_prefix('+') {
             digits = rest.to_string();
@@ -231,6 +287,9 @@ const ID_CHECK: [char; 11] = ['1', '0', 'X', '9', '8', '7', '6', '5', '4', '3', 
 
 impl IdNumber {
     pub fn parse(raw: &str) -> Result<IdNumber, &'static str> {
+        if is_scientific(&to_half_width(raw)) {
+            return Err("error.id_number_damaged");
+        }
         let s: String = to_half_width(raw)
             .chars()
             .filter(|c| !c.is_whitespace())

@@ -697,6 +697,11 @@ struct RosterPage<'a> {
 }
 
 fn outcome_text(lang: Lang, o: &fanxing_core::store::RosterOutcome) -> String {
+    let sheet = o
+        .sheet
+        .as_deref()
+        .map(|s| format!(" {}", lang.tf("analytics.sheet_read", &[("sheet", s)])))
+        .unwrap_or_default();
     lang.tf(
         "roster.done",
         &[
@@ -706,7 +711,7 @@ fn outcome_text(lang: Lang, o: &fanxing_core::store::RosterOutcome) -> String {
             ("waitlisted", &o.waitlisted.to_string()),
             ("already", &o.already.to_string()),
         ],
-    )
+    ) + &sheet
 }
 
 async fn roster_page(

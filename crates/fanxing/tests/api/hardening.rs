@@ -25,7 +25,7 @@ async fn admin(app: &TestApp) -> Actor {
 
 /// A published Suzhou session for operators of Suzhou, starting within the
 /// hour (so check-in is open), with a main venue; returns (session, venue).
-async fn suzhou_session_today(app: &TestApp) -> (i64, i64) {
+pub(crate) async fn suzhou_session_today(app: &TestApp) -> (i64, i64) {
     let admin = admin(app).await;
     let fx = &app.opened.app;
     let programme = fx

@@ -259,3 +259,166 @@ async fn workbooks_are_read_from_the_visible_data_sheet_by_cell_type() {
             .unwrap();
     assert_eq!(old.0, 0, "the hidden sheet is never read");
 }
+
+/// A roster fixture with `{M1}`, `{M2}`… replaced by fresh mobiles.
+fn roster_fixture(name: &str) -> Vec<u8> {
+    let mut text = String::from_utf8(fixture(name)).unwrap();
+    for i in 1..=9 {
+        text = text.replace(&format!("{{M{i}}}"), &crate::common::fresh_mobile());
+    }
+    text.into_bytes()
+}
+
+#[tokio::test]
+async fn rosters_read_headers_regions_organisations_and_mobiles_as_written() {
+    let app = TestApp::spawn().await;
+    let (session, _) = crate::hardening::suzhou_session_today(&app).await;
+    let suzhou = app.api("suzhou").await;
+    let url = |name: &str| {
+        app.url(&format!(
+            "/api/v1/sessions/{session}/roster?filename={name}"
+        ))
+    };
+
+    // Excel's damage to mobiles: a ten-digit number with `.0` stays ten
+    // digits; scientific notation is named.
+    let (status, body) = post(
+        &suzhou,
+        url("m.csv"),
+        roster_fixture("roster-mobiles-damaged.csv"),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let m = messages(&body);
+    assert!(m[0].contains("第 2 行") && m[0].contains("11 位"), "{m:?}");
+    assert!(
+        m[1].contains("第 3 行") && m[1].contains("科学计数法"),
+        "{m:?}"
+    );
+    // A genuine number cell's text is read whole.
+    let mobile = crate::common::fresh_mobile();
+    let (status, body) = post(
+        &suzhou,
+        url("ok.csv"),
+        format!("姓名,手机号,层级,所在地区\n赵一,{mobile}.0,运营人员,姑苏区\n").into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+
+    // 单位性质 beside 单位名称, bracket widths, 园区, a full address, a
+    // note in the header, a total line.
+    let (status, body) = post(
+        &suzhou,
+        url("o.csv"),
+        roster_fixture("roster-orgs-regions.csv"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["registered"], 3, "{body}");
+    assert_eq!(
+        body["created_orgs"], 2,
+        "one organisation per normalised name: {body}"
+    );
+    let kinds: (i64,) =
+        sqlx::query_as("SELECT COUNT(*) FROM organisations WHERE name IN ('民营企业', '国有企业')")
+            .fetch_one(app.opened.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(
+        kinds.0, 0,
+        "a 单位性质 column is not the organisation's name"
+    );
+    let regions: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT name, region FROM people WHERE name IN ('测王一', '测王二', '测王三') ORDER BY name",
+    )
+    .fetch_all(app.opened.store.pool())
+    .await
+    .unwrap();
+    let mut regions = regions;
+    regions.sort();
+    assert_eq!(
+        regions,
+        vec![
+            ("测王一".to_string(), 320576),
+            ("测王三".to_string(), 320583),
+            ("测王二".to_string(), 320576),
+        ]
+    );
+
+    // City and county in two columns.
+    let (status, body) = post(
+        &suzhou,
+        url("c.csv"),
+        roster_fixture("roster-city-county.csv"),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let regions: Vec<(String, i64)> = sqlx::query_as(
+        "SELECT name, region FROM people WHERE name IN ('测李一', '测李二') ORDER BY name",
+    )
+    .fetch_all(app.opened.store.pool())
+    .await
+    .unwrap();
+    let mut regions = regions;
+    regions.sort();
+    assert_eq!(
+        regions,
+        vec![
+            ("测李一".to_string(), 320583),
+            ("测李二".to_string(), 320509)
+        ]
+    );
+
+    // No header: what was expected and what the file holds.
+    let (status, body) = post(
+        &suzhou,
+        url("n.csv"),
+        "苏州市培训报名表\n张三,13800000000\n".as_bytes().to_vec(),
+    )
+    .await;
+    assert_eq!(status, 422);
+    let m = messages(&body).join("");
+    assert!(m.contains("姓名") && m.contains("苏州市培训报名表"), "{m}");
+}
+
+#[tokio::test]
+async fn a_roster_workbook_is_read_from_its_visible_roster_sheet() {
+    use rust_xlsxwriter::Workbook;
+    let app = TestApp::spawn().await;
+    let (session, _) = crate::hardening::suzhou_session_today(&app).await;
+    let mut wb = Workbook::new();
+    let old = wb.add_worksheet().set_name("去年").unwrap();
+    old.write_row(0, 0, ["姓名", "手机号", "层级", "所在地区"])
+        .unwrap();
+    old.write_row(1, 0, ["旧学员", "13900000001", "运营人员", "姑苏区"])
+        .unwrap();
+    old.set_hidden(true);
+    wb.add_worksheet()
+        .set_name("填表说明")
+        .unwrap()
+        .write_string(0, 0, "请按模板填写")
+        .unwrap();
+    let data = wb.add_worksheet().set_name("报名名单").unwrap();
+    data.write_row(0, 0, ["姓名", "手机号", "层级", "所在地区"])
+        .unwrap();
+    let mobile = crate::common::fresh_mobile();
+    data.write_row(1, 0, ["新学员", mobile.as_str(), "运营人员", "姑苏区"])
+        .unwrap();
+    data.set_active(true);
+    let (status, body) = post(
+        &app.api("suzhou").await,
+        app.url(&format!(
+            "/api/v1/sessions/{session}/roster?filename=r.xlsx"
+        )),
+        wb.save_to_buffer().unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["sheet"], "报名名单");
+    assert_eq!(body["registered"], 1);
+    let old: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM people WHERE name = '旧学员'")
+        .fetch_one(app.opened.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(old.0, 0);
+}
