@@ -208,11 +208,14 @@ impl Fanxing {
 
     /// A certificate for the public verify page; `None` when the number is
     /// malformed or unknown (the page says so, and nothing else).
+    /// A certificate by its number as a person types it: spaces around it
+    /// and lower-case letters are accepted (numbers are upper-case).
     pub async fn verify_certificate(&self, number: &str) -> Result<Option<CertificateView>> {
-        if !is_certificate_number(number) {
+        let number = number.trim().to_ascii_uppercase();
+        if !is_certificate_number(&number) {
             return Ok(None);
         }
-        self.store().get_certificate(number).await
+        self.store().get_certificate(&number).await
     }
 
     /// A certificate its holder, or an office whose scope holds the holder, may use.
