@@ -116,6 +116,11 @@ struct SessionPage<'a> {
     transitions: Vec<(&'static str, String)>,
     flash: Option<String>,
     error: Option<String>,
+    /// Registration is open now (for the visitor's "log in to register").
+    open_now: bool,
+    /// Why the logged-in person may not register (tier or region), said
+    /// before they try.
+    ineligible: Option<String>,
 }
 
 impl SessionPage<'_> {
@@ -158,6 +163,7 @@ async fn session_page(
     let mut mine = None;
     let mut can_register = false;
     let mut suggested = None;
+    let mut ineligible = None;
     if let Some(person) = actor.and_then(|a| a.user.person_id) {
         mine = state
             .app
@@ -177,8 +183,15 @@ async fn session_page(
         {
             suggested =
                 fanxing_core::training::suggest_venue(&v.venues, p.region).map(|l| l.venue.id);
+            if let Some(key) = v.session.ineligibility(p.tier, p.region) {
+                can_register = false;
+                ineligible = Some(ctx.t(key).to_string());
+            }
         }
     }
+    let open_now = v
+        .session
+        .is_open_for_registration(fanxing_core::service::now());
     let manages = state.app.manages(actor, &v.session);
     let can_import = match actor {
         Some(a) => state.app.can_import_roster(a, id).await.is_ok(),
@@ -218,6 +231,8 @@ async fn session_page(
             transitions,
             flash,
             error,
+            open_now,
+            ineligible,
         },
     )?;
     *res.status_mut() = status;
@@ -569,6 +584,16 @@ impl ProgrammePage<'_> {
         format!("{:.0}%", v * 100.0)
     }
 
+    /// A headline count (万/亿 from 100,000).
+    fn num(&self, n: &i64) -> String {
+        fanxing_core::numfmt::count(*n, self.ctx.lang)
+    }
+
+    /// An exact count with thousands separators, for tables.
+    fn exact(&self, n: &i64) -> String {
+        fanxing_core::numfmt::grouped(*n)
+    }
+
     fn gap_text(&self, g: &AllocationGap) -> String {
         let tier = g
             .tier
@@ -579,8 +604,8 @@ impl ProgrammePage<'_> {
             &[
                 ("measure", self.ctx.t(&format!("progress.{}", g.measure))),
                 ("tier", &tier),
-                ("target", &g.target.to_string()),
-                ("allocated", &g.allocated.to_string()),
+                ("target", &fanxing_core::numfmt::grouped(g.target)),
+                ("allocated", &fanxing_core::numfmt::grouped(g.allocated)),
             ],
         )
     }

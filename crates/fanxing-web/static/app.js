@@ -50,3 +50,17 @@
     b.addEventListener("click", function () { window.print(); });
   });
 })();
+// On a phone the navigation folds behind a menu button (without
+// JavaScript it stays open and simply wraps).
+(function () {
+  "use strict";
+  var button = document.querySelector(".menu-toggle");
+  var nav = document.getElementById("main-nav");
+  if (!button || !nav) return;
+  button.hidden = false;
+  nav.classList.add("collapsible");
+  button.addEventListener("click", function () {
+    var open = nav.classList.toggle("open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+})();

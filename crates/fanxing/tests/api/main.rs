@@ -9,5 +9,6 @@ mod durability;
 mod foundation;
 mod hardening;
 mod matrix;
+mod pages;
 mod roster;
 mod training;

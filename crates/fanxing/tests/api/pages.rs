@@ -1,0 +1,171 @@
+//! Pages people act on: the session form as an office fills it in (the
+//! opening session's main hall, 13 city halls and the stream), each role's
+//! home page, and the figures written for people to read.
+
+use fanxing_core::service::now;
+use fanxing_core::training::format_local;
+
+use crate::common::TestApp;
+
+const CITIES: [(&str, &str); 13] = [
+    ("320100", "南京"),
+    ("320200", "无锡"),
+    ("320300", "徐州"),
+    ("320400", "常州"),
+    ("320500", "苏州"),
+    ("320600", "南通"),
+    ("320700", "连云港"),
+    ("320800", "淮安"),
+    ("320900", "盐城"),
+    ("321000", "扬州"),
+    ("321100", "镇江"),
+    ("321200", "泰州"),
+    ("321300", "宿迁"),
+];
+
+/// The demo programme's id, as the programme office sees it.
+async fn programme_id(app: &TestApp) -> i64 {
+    let list = app
+        .get_json(&app.api("admin").await, "/api/v1/programmes")
+        .await;
+    list.as_array().expect("programmes")[0]["id"]
+        .as_i64()
+        .expect("id")
+}
+
+/// The opening session as the form sends it: the main hall in Nanjing, a
+/// hall in each of the 13 cities, and an online stream whose region is left
+/// as "same as the main venue".
+fn opening_form(csrf: &str, programme: i64) -> Vec<(String, String)> {
+    let day = 86_400;
+    let start = format_local(now() + 10 * day).replace(' ', "T");
+    let end = format_local(now() + 10 * day + 3 * 3600).replace(' ', "T");
+    let mut f: Vec<(String, String)> = vec![
+        ("csrf".into(), csrf.into()),
+        ("programme_id".into(), programme.to_string()),
+        ("title".into(), "繁星计划启动仪式".into()),
+        ("region".into(), "320000".into()),
+        ("eligible_tiers".into(), "operator".into()),
+        ("starts_at".into(), start),
+        ("ends_at".into(), end),
+        ("publish".into(), "1".into()),
+        ("v0_name".into(), "南京主会场".into()),
+        ("v0_region".into(), "320100".into()),
+        ("v0_capacity".into(), "800".into()),
+    ];
+    for (i, (code, city)) in CITIES.iter().enumerate() {
+        let row = i + 1;
+        f.push((format!("v{row}_name"), format!("{city}分会场")));
+        f.push((format!("v{row}_region"), code.to_string()));
+        f.push((format!("v{row}_capacity"), "150".into()));
+    }
+    f.push(("v17_stream_url".into(), "https://live.example.cn/fanxing".into()));
+    f.push(("v17_region".into(), String::new()));
+    f.push(("v17_capacity".into(), "2000".into()));
+    f
+}
+
+#[tokio::test]
+async fn opening_session_is_entered_from_the_form() {
+    let app = TestApp::spawn().await;
+    let (admin, csrf) = app.login("admin").await;
+    // The empty form offers no province as a venue region and room for 16
+    // sub-venues besides the main hall and the stream.
+    let html = app.get_text(&admin, "/sessions/new").await;
+    assert!(html.contains("name=\"v16_name\"") && html.contains("name=\"v17_stream_url\""));
+    assert!(!html.contains("name=\"v18_"), "no more rows than announced");
+    let v0 = &html[html.find("name=\"v0_region\"").unwrap()..];
+    let v0 = &v0[..v0.find("</select>").unwrap()];
+    assert!(!v0.contains("value=\"320000\""), "the province is no venue region");
+    assert!(!v0.contains(" selected"), "a provincial office picks the city itself");
+    let programme = programme_id(&app).await;
+
+    // A sub-venue without its city is named by what was typed, not a row number.
+    let mut bad = opening_form(&csrf, programme);
+    for (k, v) in bad.iter_mut() {
+        if k == "v2_region" {
+            v.clear();
+        }
+    }
+    let res = admin
+        .post(app.url("/sessions"))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("分会场 2「无锡分会场」：请选择所在的市或县"),
+        "{html}"
+    );
+    assert!(!html.contains("第 3 个会场"), "no hidden row numbers");
+    assert!(html.contains("value=\"无锡分会场\""), "what was typed stays");
+
+    // The whole opening session saves, and says so.
+    let res = admin
+        .post(app.url("/sessions"))
+        .form(&opening_form(&csrf, programme))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.ends_with("?done=created"), "{to}");
+    let html = app.get_text(&admin, &to).await;
+    assert!(html.contains("培训已保存并发布"), "{html}");
+    let id: i64 = to
+        .trim_start_matches("/sessions/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let view = app
+        .get_json(&app.api("admin").await, &format!("/api/v1/sessions/{id}"))
+        .await;
+    let venues = view["venues"].as_array().expect("venues");
+    assert_eq!(venues.len(), 15, "main + 13 cities + online");
+    let online = venues
+        .iter()
+        .find(|v| v["venue"]["kind"] == "online" || v["kind"] == "online")
+        .expect("online venue");
+    let region = online["venue"]["region"]
+        .as_str()
+        .or(online["region"].as_str())
+        .map(str::to_string)
+        .or_else(|| {
+            online["venue"]["region"]
+                .as_i64()
+                .or(online["region"].as_i64())
+                .map(|r| r.to_string())
+        });
+    assert_eq!(region.as_deref(), Some("320100"), "the stream takes the main hall's city");
+}
+
+#[tokio::test]
+async fn each_role_has_a_home_to_act_from() {
+    let app = TestApp::spawn().await;
+    // The programme office: completion against today's plan, next steps.
+    let (admin, _) = app.login("admin").await;
+    let html = app.get_text(&admin, "/").await;
+    assert!(html.contains("打开进度看板"), "{html}");
+    assert!(html.contains("今天的计划"), "{html}");
+    assert!(html.contains("href=\"/sessions/new\""));
+    assert!(html.contains("接下来的培训"));
+    // A trainee: their next training or how to find one, and certificates.
+    let (trainee, _) = app.login("trainee").await;
+    let html = app.get_text(&trainee, "/").await;
+    assert!(html.contains("我的下一场培训") && html.contains("我的学习"), "{html}");
+    assert!(!html.contains("没有可查看的地区统计"));
+    // Check-in staff: a button into their venue's check-in.
+    let (staff, _) = app.login("checkin").await;
+    let html = app.get_text(&staff, "/").await;
+    assert!(html.contains("开始签到") && html.contains("href=\"/checkin/"), "{html}");
+    // A visitor: log in, browse sessions or verify a certificate.
+    let html = app.get_text(&app.browser(), "/").await;
+    assert!(html.contains("class=\"button primary big\" href=\"/login\""));
+    assert!(html.contains("href=\"/verify\""));
+    let html = app.get_text(&app.browser(), "/verify").await;
+    assert!(html.contains("name=\"number\""));
+}
