@@ -713,6 +713,12 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("sessions.login_to_register", "报名需要先登录。登录后回到本页即可选择会场报名。", "Log in to register; you come back to this page to pick a venue."),
     ("sessions.login_and_register", "登录后报名", "Log in to register"),
     ("sessions.finished_hint", "本场培训已结束：可导出签到表，查看本场发放的证书。", "This session is over: export its attendance sheet or see the certificates it issued."),
+    ("error.search_text", "搜索文字不超过 64 个字，且不含控制字符", "Search text must be at most 64 characters, without control characters"),
+    ("sessions.search", "按标题搜索", "Search by title"),
+    ("sessions.when", "时间", "When"),
+    ("sessions.when_upcoming", "即将举行", "Upcoming"),
+    ("sessions.when_past", "已结束", "Past"),
+    ("sessions.when_all", "全部时间", "Any time"),
 ];
 
 #[cfg(test)]

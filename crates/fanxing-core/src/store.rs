@@ -186,6 +186,14 @@ pub struct SessionQuery {
     pub statuses: Vec<SessionStatus>,
     /// Only sessions ending after this time.
     pub ends_after: Option<i64>,
+    /// Only sessions that ended at or before this time.
+    pub ends_before: Option<i64>,
+    /// Only sessions open to this tier (or to every tier).
+    pub tier: Option<Tier>,
+    /// Only sessions whose title contains this text.
+    pub text: Option<String>,
+    /// Latest first (past sessions) instead of soonest first.
+    pub newest_first: bool,
     pub offset: i64,
     pub limit: i64,
 }

@@ -675,11 +675,32 @@ impl TrainingStore for SqlStore {
         if let Some(t) = query.ends_after {
             filter.push(" AND s.ends_at > ").bind(t);
         }
+        if let Some(t) = query.ends_before {
+            filter.push(" AND s.ends_at <= ").bind(t);
+        }
+        if let Some(t) = query.tier {
+            // eligible_tiers is a comma-separated list; empty means every tier.
+            filter
+                .push(" AND (s.eligible_tiers = '' OR (',' || s.eligible_tiers || ',') LIKE ")
+                .bind(format!("%,{},%", t.as_str()))
+                .push(")");
+        }
+        if let Some(text) = query.text.as_deref().filter(|t| !t.is_empty()) {
+            filter
+                .push(" AND s.title LIKE ")
+                .bind(crate::sql::like_contains(text))
+                .push(" ESCAPE '\\'");
+        }
+        let order = if query.newest_first {
+            "s.starts_at DESC, s.id DESC"
+        } else {
+            "s.starts_at, s.id"
+        };
         self.page(
             SESSION_SELECT,
             "training_sessions s",
             &filter,
-            "s.starts_at, s.id",
+            order,
             query.offset,
             query.limit,
             session_from,

@@ -8,6 +8,7 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use fanxing_core::model::Tier;
 use fanxing_core::store::{MyRegistration, Page};
 use fanxing_core::training::{
     AllocationGap, Counts, Progress, ProgressNode, Registration, Session, SessionStatus, Venue,
@@ -58,39 +59,116 @@ struct SessionsPage<'a> {
     count: String,
     pager: Pager,
     can_create: bool,
+    is_office: bool,
+    /// The filters as chosen, for the form.
+    q: String,
+    region: String,
+    tier: String,
+    when: &'static str,
+    status: String,
+    regions: Vec<crate::pages::Choice>,
+    tiers: Vec<(&'static str, String)>,
+    statuses: Vec<(&'static str, String)>,
+}
+
+/// The session list's filters as the query string carries them.
+#[derive(Deserialize, Default)]
+pub struct SessionsQuery {
+    q: Option<String>,
+    region: Option<String>,
+    /// A tier, or `all`; a trainee's own tier when absent.
+    tier: Option<String>,
+    when: Option<String>,
+    status: Option<String>,
+    page: Option<i64>,
 }
 
 pub async fn sessions(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<SessionsQuery>,
 ) -> PageResult {
     let err = |e| PageError::new(&ctx, e);
+    let actor = ctx.user();
     let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
+    let is_office = actor.is_some_and(|a| a.write_range().is_ok());
+    // A trainee sees the sessions open to their tier unless they ask for all.
+    let mut tier = match q.tier.as_deref().unwrap_or("") {
+        "" | "all" => None,
+        t => Some(Tier::parse(t).ok_or_else(|| err(Error::field("tier", "error.choice")))?),
+    };
+    if q.tier.is_none() {
+        if let Some(a) = actor.filter(|a| a.role() == fanxing_core::auth::Role::Trainee) {
+            if let Some(id) = a.user.person_id {
+                tier = state
+                    .app
+                    .store()
+                    .get_person(fanxing_core::auth::Access::Person(id), id)
+                    .await
+                    .map_err(err)?
+                    .map(|p| p.tier);
+            }
+        }
+    }
+    let when = fanxing_core::training_service::When::parse(q.when.as_deref().unwrap_or(""))
+        .ok_or_else(|| err(Error::field("when", "error.choice")))?;
+    let status = match q.status.as_deref().unwrap_or("") {
+        "" => None,
+        s => Some(
+            SessionStatus::parse(s).ok_or_else(|| err(Error::field("status", "error.choice")))?,
+        ),
+    };
+    let filter = fanxing_core::training_service::SessionFilter {
+        region,
+        tier,
+        text: q.q.clone(),
+        when,
+        status,
+    };
     let page = q.page.unwrap_or(1).max(1);
     let sessions = state
         .app
-        .list_sessions(ctx.user(), region, page)
+        .find_sessions(actor, &filter, page)
         .await
         .map_err(err)?;
     let pages = ((sessions.total + 49) / 50).max(1);
-    let href = |n: i64| {
-        format!(
-            "/sessions?page={n}{}",
-            q.region
-                .as_deref()
-                .map(|r| format!("&region={r}"))
-                .unwrap_or_default()
-        )
+    let tier_param = match (tier, q.tier.as_deref()) {
+        (Some(t), _) => t.as_str().to_string(),
+        (None, Some("all")) => "all".to_string(),
+        _ => String::new(),
     };
+    let mut params = Vec::new();
+    for (k, v) in [
+        ("q", q.q.as_deref().unwrap_or("").trim().to_string()),
+        ("region", q.region.clone().unwrap_or_default()),
+        ("tier", tier_param.clone()),
+        ("when", q.when.clone().unwrap_or_default()),
+        ("status", q.status.clone().unwrap_or_default()),
+    ] {
+        if !v.is_empty() {
+            params.push(format!("&{k}={}", crate::error::urlencode(&v)));
+        }
+    }
+    let params = params.concat();
+    let href = |n: i64| format!("/sessions?page={n}{params}");
     let pager = Pager {
         page,
         pages,
         prev: (page > 1).then(|| href(page - 1)),
         next: (page < pages).then(|| href(page + 1)),
     };
-    let count = ctx.tf("sessions.count", &[("n", &sessions.total.to_string())]);
-    let can_create = ctx.user().map(|a| a.write_range().is_ok()).unwrap_or(false);
+    let count = ctx.tf(
+        "sessions.count",
+        &[("n", &fanxing_core::numfmt::grouped(sessions.total))],
+    );
+    let regions = match actor.filter(|_| is_office) {
+        Some(a) => state.app.regions_in_scope(a).await.map_err(err)?,
+        None => state
+            .app
+            .regions(Some(fanxing_core::region::RegionLevel::City), None)
+            .await
+            .map_err(err)?,
+    };
     render(
         &ctx,
         &SessionsPage {
@@ -98,7 +176,28 @@ pub async fn sessions(
             sessions,
             count,
             pager,
-            can_create,
+            can_create: is_office,
+            is_office,
+            q: q.q.unwrap_or_default(),
+            region: q.region.unwrap_or_default(),
+            tier: tier_param,
+            when: when.as_str(),
+            status: q.status.unwrap_or_default(),
+            regions: crate::pages::region_choices(&regions),
+            tiers: Tier::ALL
+                .iter()
+                .map(|t| (t.as_str(), ctx.t(t.label_key()).to_string()))
+                .collect(),
+            statuses: [
+                SessionStatus::Draft,
+                SessionStatus::Published,
+                SessionStatus::UnderWay,
+                SessionStatus::Closed,
+                SessionStatus::Cancelled,
+            ]
+            .iter()
+            .map(|s| (s.as_str(), ctx.t(s.label_key()).to_string()))
+            .collect(),
         },
     )
 }

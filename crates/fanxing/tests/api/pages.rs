@@ -2,6 +2,7 @@
 //! opening session's main hall, 13 city halls and the stream), each role's
 //! home page, and the figures written for people to read.
 
+use fanxing_core::demo;
 use fanxing_core::service::now;
 use fanxing_core::training::format_local;
 
@@ -22,6 +23,15 @@ const CITIES: [(&str, &str); 13] = [
     ("321200", "泰州"),
     ("321300", "宿迁"),
 ];
+
+/// A demo server with the 繁星计划 programme, its sessions and check-in staff.
+async fn with_programme() -> TestApp {
+    let app = TestApp::spawn().await;
+    demo::seed_training(&app.opened.app, 2026)
+        .await
+        .expect("seed training");
+    app
+}
 
 /// The demo programme's id, as the programme office sees it.
 async fn programme_id(app: &TestApp) -> i64 {
@@ -67,7 +77,7 @@ fn opening_form(csrf: &str, programme: i64) -> Vec<(String, String)> {
 
 #[tokio::test]
 async fn opening_session_is_entered_from_the_form() {
-    let app = TestApp::spawn().await;
+    let app = with_programme().await;
     let (admin, csrf) = app.login("admin").await;
     // The empty form offers no province as a venue region and room for 16
     // sub-venues besides the main hall and the stream.
@@ -145,7 +155,7 @@ async fn opening_session_is_entered_from_the_form() {
 
 #[tokio::test]
 async fn each_role_has_a_home_to_act_from() {
-    let app = TestApp::spawn().await;
+    let app = with_programme().await;
     // The programme office: completion against today's plan, next steps.
     let (admin, _) = app.login("admin").await;
     let html = app.get_text(&admin, "/").await;
