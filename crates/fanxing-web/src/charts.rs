@@ -144,7 +144,7 @@ pub struct CityValue {
 /// own dashboard, with a hover title.
 pub fn province_map(values: &[CityValue], aria: &str) -> String {
     let mut svg = format!(
-        r#"<svg class="map" viewBox="0 0 {MAP_W} {MAP_H}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        r#"<svg class="map" viewBox="0 0 {MAP_W} {MAP_H}" role="group" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
         esc(aria)
     );
     for shape in JIANGSU.iter() {

@@ -46,7 +46,6 @@ fn messages(lang: Lang, keys: &[&str]) -> String {
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     region: Option<String>,
-    page: Option<i64>,
     saved: Option<String>,
     outcome: Option<String>,
 }
