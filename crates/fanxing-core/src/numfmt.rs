@@ -102,7 +102,10 @@ pub fn yuan(fen: i64, lang: Lang) -> String {
 /// provincial totals where rows are compared digit by digit.
 pub fn yuan_whole(fen: i64) -> String {
     let sign = if fen < 0 { "-" } else { "" };
-    format!("{sign}¥{}", grouped(((fen.unsigned_abs() + 50) / 100) as i64))
+    format!(
+        "{sign}¥{}",
+        grouped(((fen.unsigned_abs() + 50) / 100) as i64)
+    )
 }
 
 /// A share (0.612) as a percentage with one decimal: `"61.2%"`.

@@ -22,8 +22,8 @@ pub mod openapi;
 pub mod pages;
 pub mod pages_accounts;
 pub mod pages_analytics;
-pub mod pages_home;
 pub mod pages_curriculum;
+pub mod pages_home;
 pub mod pages_training;
 pub mod qr;
 

@@ -220,7 +220,10 @@ async fn room_page(
             peers: format!(
                 "{} · {}",
                 ctx.t(b.level.label_key()),
-                ctx.tf("analytics.peer_rooms", &[("n", &numfmt::grouped(b.peers as i64))])
+                ctx.tf(
+                    "analytics.peer_rooms",
+                    &[("n", &numfmt::grouped(b.peers as i64))]
+                )
             ),
         })
         .collect();

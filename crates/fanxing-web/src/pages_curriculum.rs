@@ -319,16 +319,20 @@ impl SessionFormPage<'_> {
         self.errors.get(name).map(|e| e.message(self.ctx.lang))
     }
     fn row_err(&self, i: &usize) -> String {
-        self.row_errors.get(*i).map(|v| v.join("；")).unwrap_or_default()
+        self.row_errors
+            .get(*i)
+            .map(|v| v.join("；"))
+            .unwrap_or_default()
     }
     fn has_row_err(&self, i: &usize) -> bool {
         self.row_errors.get(*i).is_some_and(|v| !v.is_empty())
     }
     /// The folded rows open when one of them is filled in or has a problem.
     fn folded_open(&self) -> bool {
-        self.venue_rows.iter().filter(|r| r.folded).any(|r| {
-            !self.vf(&r.index, "name").trim().is_empty() || self.has_row_err(&r.index)
-        })
+        self.venue_rows
+            .iter()
+            .filter(|r| r.folded)
+            .any(|r| !self.vf(&r.index, "name").trim().is_empty() || self.has_row_err(&r.index))
     }
 }
 

@@ -155,11 +155,7 @@ async fn office_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<O
 }
 
 async fn trainee_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<TraineeHome> {
-    let regs = state
-        .app
-        .my_registrations(actor)
-        .await
-        .map_err(err(ctx))?;
+    let regs = state.app.my_registrations(actor).await.map_err(err(ctx))?;
     let t = now();
     let mut coming: Vec<MyRegistration> = regs
         .iter()

@@ -69,7 +69,10 @@ fn opening_form(csrf: &str, programme: i64) -> Vec<(String, String)> {
         f.push((format!("v{row}_region"), code.to_string()));
         f.push((format!("v{row}_capacity"), "150".into()));
     }
-    f.push(("v17_stream_url".into(), "https://live.example.cn/fanxing".into()));
+    f.push((
+        "v17_stream_url".into(),
+        "https://live.example.cn/fanxing".into(),
+    ));
     f.push(("v17_region".into(), String::new()));
     f.push(("v17_capacity".into(), "2000".into()));
     f
@@ -86,8 +89,14 @@ async fn opening_session_is_entered_from_the_form() {
     assert!(!html.contains("name=\"v18_"), "no more rows than announced");
     let v0 = &html[html.find("name=\"v0_region\"").unwrap()..];
     let v0 = &v0[..v0.find("</select>").unwrap()];
-    assert!(!v0.contains("value=\"320000\""), "the province is no venue region");
-    assert!(!v0.contains(" selected"), "a provincial office picks the city itself");
+    assert!(
+        !v0.contains("value=\"320000\""),
+        "the province is no venue region"
+    );
+    assert!(
+        !v0.contains(" selected"),
+        "a provincial office picks the city itself"
+    );
     let programme = programme_id(&app).await;
 
     // A sub-venue without its city is named by what was typed, not a row number.
@@ -110,7 +119,10 @@ async fn opening_session_is_entered_from_the_form() {
         "{html}"
     );
     assert!(!html.contains("第 3 个会场"), "no hidden row numbers");
-    assert!(html.contains("value=\"无锡分会场\""), "what was typed stays");
+    assert!(
+        html.contains("value=\"无锡分会场\""),
+        "what was typed stays"
+    );
 
     // The whole opening session saves, and says so.
     let res = admin
@@ -119,7 +131,12 @@ async fn opening_session_is_entered_from_the_form() {
         .send()
         .await
         .unwrap();
-    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap_or_default());
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
     let to = res.headers()["location"].to_str().unwrap().to_string();
     assert!(to.ends_with("?done=created"), "{to}");
     let html = app.get_text(&admin, &to).await;
@@ -150,7 +167,11 @@ async fn opening_session_is_entered_from_the_form() {
                 .or(online["region"].as_i64())
                 .map(|r| r.to_string())
         });
-    assert_eq!(region.as_deref(), Some("320100"), "the stream takes the main hall's city");
+    assert_eq!(
+        region.as_deref(),
+        Some("320100"),
+        "the stream takes the main hall's city"
+    );
 }
 
 #[tokio::test]
@@ -166,12 +187,18 @@ async fn each_role_has_a_home_to_act_from() {
     // A trainee: their next training or how to find one, and certificates.
     let (trainee, _) = app.login("trainee").await;
     let html = app.get_text(&trainee, "/").await;
-    assert!(html.contains("我的下一场培训") && html.contains("我的学习"), "{html}");
+    assert!(
+        html.contains("我的下一场培训") && html.contains("我的学习"),
+        "{html}"
+    );
     assert!(!html.contains("没有可查看的地区统计"));
     // Check-in staff: a button into their venue's check-in.
     let (staff, _) = app.login("checkin").await;
     let html = app.get_text(&staff, "/").await;
-    assert!(html.contains("开始签到") && html.contains("href=\"/checkin/"), "{html}");
+    assert!(
+        html.contains("开始签到") && html.contains("href=\"/checkin/"),
+        "{html}"
+    );
     // A visitor: log in, browse sessions or verify a certificate.
     let html = app.get_text(&app.browser(), "/").await;
     assert!(html.contains("class=\"button primary big\" href=\"/login\""));
