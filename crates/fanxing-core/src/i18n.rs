@@ -719,6 +719,10 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("sessions.when_upcoming", "即将举行", "Upcoming"),
     ("sessions.when_past", "已结束", "Past"),
     ("sessions.when_all", "全部时间", "Any time"),
+    ("courses.minutes", "{n} 分钟", "{n} min"),
+    ("my.not_attended", "未出席", "Not attended"),
+    ("certificate.search", "证书编号、持证人手机号或姓名", "Certificate number, holder's mobile or name"),
+    ("certificate.zip_wait", "正在生成证书压缩包，证书较多时需要十几秒，请勿重复点击……", "Preparing the zip; with many certificates this takes ten seconds or more. Please wait…"),
 ];
 
 #[cfg(test)]

@@ -505,6 +505,12 @@ pub struct CertificateQuery {
     pub range: RegionRange,
     pub track: Option<i64>,
     pub session: Option<SessionId>,
+    /// One certificate by its number.
+    pub number: Option<String>,
+    /// Holders with this (normalised) mobile.
+    pub mobile: Option<String>,
+    /// Holders whose name contains this.
+    pub name: Option<String>,
     pub offset: i64,
     pub limit: i64,
 }

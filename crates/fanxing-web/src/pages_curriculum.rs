@@ -764,6 +764,8 @@ pub async fn revoke_certificate(
 pub struct CertificateFilter {
     track: Option<String>,
     session: Option<String>,
+    /// A number, a holder's mobile or part of a name (the list only).
+    q: Option<String>,
     page: Option<String>,
 }
 
@@ -787,7 +789,11 @@ impl CertificateFilter {
 
     fn query(&self, page: Option<i64>) -> String {
         let mut parts = Vec::new();
-        for (k, v) in [("track", &self.track), ("session", &self.session)] {
+        for (k, v) in [
+            ("track", &self.track),
+            ("session", &self.session),
+            ("q", &self.q),
+        ] {
             if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 parts.push(format!("{k}={}", crate::error::urlencode(v)));
             }
@@ -806,6 +812,7 @@ struct CertificatesPage<'a> {
     tracks: Vec<Track>,
     track: String,
     session: String,
+    q: String,
     certs: fanxing_core::store::Page<fanxing_core::curriculum::CertificateView>,
     count: String,
     zip_href: String,
@@ -832,10 +839,11 @@ pub async fn office_certificates(
         .max(1);
     let certs = state
         .app
-        .office_certificates(
+        .search_certificates(
             actor,
             track,
             session,
+            f.q.as_deref().unwrap_or(""),
             fanxing_core::service::page_offset(page, CERTS_PER_PAGE),
             CERTS_PER_PAGE,
         )
@@ -849,7 +857,10 @@ pub async fn office_certificates(
         prev: (page > 1).then(|| href(page - 1)),
         next: (page < pages).then(|| href(page + 1)),
     };
-    let count = ctx.tf("certificate.count", &[("n", &certs.total.to_string())]);
+    let count = ctx.tf(
+        "certificate.count",
+        &[("n", &fanxing_core::numfmt::grouped(certs.total))],
+    );
     render(
         &ctx,
         &CertificatesPage {
@@ -857,8 +868,20 @@ pub async fn office_certificates(
             tracks: state.app.tracks().await.map_err(err)?,
             track: track.map(|t| t.to_string()).unwrap_or_default(),
             session: session.map(|s| s.to_string()).unwrap_or_default(),
+            q: f.q.clone().unwrap_or_default(),
             count,
-            zip_href: format!("/certificates.zip?{}", f.query(None)),
+            // The zip holds a track's or a session's certificates: the
+            // search box narrows only the list.
+            zip_href: format!(
+                "/certificates.zip?{}",
+                CertificateFilter {
+                    q: None,
+                    track: f.track.clone(),
+                    session: f.session.clone(),
+                    page: None,
+                }
+                .query(None)
+            ),
             certs,
             pager,
         },

@@ -435,6 +435,8 @@ struct MySessionsPage<'a> {
     regs: Vec<MyRegistration>,
     notes: Vec<(i64, String)>,
     feed: Option<String>,
+    /// For saying which past sessions were not attended.
+    now: i64,
 }
 
 pub async fn my_sessions(State(state): State<AppState>, ctx: Ctx) -> PageResult {
@@ -449,6 +451,7 @@ pub async fn my_sessions(State(state): State<AppState>, ctx: Ctx) -> PageResult 
             regs,
             notes,
             feed: state.app.feed_path(actor),
+            now: fanxing_core::service::now(),
         },
     )
 }

@@ -64,3 +64,18 @@
     button.setAttribute("aria-expanded", open ? "true" : "false");
   });
 })();
+// Slow downloads (a zip of certificates) say that they are on their way.
+(function () {
+  "use strict";
+  document.querySelectorAll("a[data-wait]").forEach(function (a) {
+    a.addEventListener("click", function () {
+      var note = document.createElement("p");
+      note.className = "notice";
+      note.setAttribute("role", "status");
+      note.textContent = a.getAttribute("data-wait");
+      a.insertAdjacentElement("afterend", note);
+      a.setAttribute("aria-disabled", "true");
+      setTimeout(function () { note.remove(); a.removeAttribute("aria-disabled"); }, 20000);
+    });
+  });
+})();

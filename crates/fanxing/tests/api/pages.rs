@@ -206,3 +206,50 @@ async fn each_role_has_a_home_to_act_from() {
     let html = app.get_text(&app.browser(), "/verify").await;
     assert!(html.contains("name=\"number\""));
 }
+
+#[tokio::test]
+async fn certificates_are_found_by_number_name_or_mobile() {
+    let app = with_programme().await;
+    let (admin, _) = app.login("admin").await;
+    let html = app.get_text(&admin, "/certificates").await;
+    let at = html.find("/verify/FX").expect("a certificate in the list") + "/verify/".len();
+    let number = html[at..at + 15].to_string();
+    // Typed in lower case, with spaces around it.
+    let q = format!("  {}  ", number.to_lowercase());
+    let html = app
+        .get_text(
+            &admin,
+            &format!("/certificates?q={}", crate::common::urlencode(&q)),
+        )
+        .await;
+    assert!(html.contains("共 1 张") && html.contains(&number), "{html}");
+    // The holder's name (the link after the number) finds it too.
+    let row = &html[html.find(&number).unwrap()..];
+    let row = &row[row.find("/people/").unwrap()..];
+    let name = &row[row.find('>').unwrap() + 1..row.find("</a>").unwrap()];
+    let html = app
+        .get_text(
+            &admin,
+            &format!("/certificates?q={}", crate::common::urlencode(name)),
+        )
+        .await;
+    assert!(html.contains(&number), "{name}: {html}");
+    // The public box and a lower-case number both reach the certificate.
+    let anon = app.browser();
+    let res = anon
+        .get(app.url(&format!("/verify?number={}", number.to_lowercase())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/verify/{number}").as_str()
+    );
+    let res = anon
+        .get(app.url(&format!("/verify/{}", number.to_lowercase())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
