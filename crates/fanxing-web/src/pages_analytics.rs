@@ -280,6 +280,7 @@ async fn room_page(
             })
             .collect::<Vec<_>>(),
         ctx.t("analytics.gmv_by_month"),
+        ctx.lang,
     );
     let fmt = |m: i64| {
         if m == 0 || m == 999_912 {
@@ -672,6 +673,7 @@ pub async fn live_stats(
             })
             .collect::<Vec<_>>(),
         ctx.t("analytics.gmv_by_month"),
+        ctx.lang,
     );
     let fmt = |m: i64| {
         if m == 0 || m == 999_912 {

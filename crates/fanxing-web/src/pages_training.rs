@@ -754,6 +754,7 @@ pub async fn programme(
         p.node.targets.total.attendances,
         fanxing_core::service::now(),
         (ctx.t("dashboard.actual"), ctx.t("dashboard.plan")),
+        ctx.lang,
     );
     let map =
         (p.node.region.shape_level() == fanxing_core::region::RegionLevel::Province).then(|| {
