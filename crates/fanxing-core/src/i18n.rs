@@ -723,6 +723,9 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("my.not_attended", "未出席", "Not attended"),
     ("certificate.search", "证书编号、持证人手机号或姓名", "Certificate number, holder's mobile or name"),
     ("certificate.zip_wait", "正在生成证书压缩包，证书较多时需要十几秒，请勿重复点击……", "Preparing the zip; with many certificates this takes ten seconds or more. Please wait…"),
+    ("export.progress_name", "{of}培训进度-{date}.xlsx", "progress-{of}-{date}.xlsx"),
+    ("export.attendance_name", "{of}签到表-{date}.xlsx", "attendance-{of}-{date}.xlsx"),
+    ("export.attendances_name", "{of}全部参训记录-{date}.xlsx", "attendances-{of}-{date}.xlsx"),
 ];
 
 #[cfg(test)]

@@ -1053,6 +1053,40 @@ fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
     crate::download::download(bytes, crate::download::XLSX, name)
 }
 
+/// An export's file name: what it is, for which region or session, and the
+/// day (Beijing time), e.g. `苏州市培训进度-2026-12-02.xlsx`.
+fn export_name(ctx: &Ctx, what: &str, of: &str) -> String {
+    let day = fanxing_core::training::format_local(fanxing_core::service::now());
+    let day = day.get(..10).unwrap_or("");
+    let name = ctx.tf(what, &[("of", of), ("date", day)]);
+    // Nothing that would upset a file system.
+    name.chars()
+        .map(|c| {
+            if "/\\:*?\"<>|".contains(c) || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The name of the region a progress export is for (the caller's own when
+/// none is asked for).
+async fn region_name(
+    state: &AppState,
+    actor: &fanxing_core::auth::Actor,
+    region: Option<fanxing_core::region::RegionCode>,
+) -> String {
+    match actor.stats_region(region) {
+        Ok(code) => match state.app.store().get_region(code).await {
+            Ok(Some(r)) => r.name,
+            _ => code.to_string(),
+        },
+        Err(_) => String::new(),
+    }
+}
+
 pub async fn progress_report(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -1068,7 +1102,8 @@ pub async fn progress_report(
         .progress_report(actor, id, region, ctx.lang)
         .await
         .map_err(err)?;
-    Ok(xlsx(bytes, &format!("progress-{id}.xlsx")))
+    let of = region_name(&state, actor, region).await;
+    Ok(xlsx(bytes, &export_name(&ctx, "export.progress_name", &of)))
 }
 
 pub async fn attendance_report(
@@ -1083,7 +1118,14 @@ pub async fn attendance_report(
         .attendance_report(actor, id, ctx.lang)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
-    Ok(xlsx(bytes, &format!("attendance-{id}.xlsx")))
+    let title = match state.app.session_view(Some(actor), id).await {
+        Ok(v) => v.session.title,
+        Err(_) => id.to_string(),
+    };
+    Ok(xlsx(
+        bytes,
+        &export_name(&ctx, "export.attendance_name", &title),
+    ))
 }
 
 /// Every attendance of a programme in a region, streamed: the workbook is
@@ -1106,9 +1148,7 @@ pub async fn attendances_export(
         .await
         .map_err(err)?;
     let file = out.into_inner().map_err(|e| io(e.into_error()))?;
-    let name = format!(
-        "attendances-{id}-{}.xlsx",
-        region.map(|r| r.to_string()).unwrap_or_default()
-    );
+    let of = region_name(&state, actor, region).await;
+    let name = export_name(&ctx, "export.attendances_name", &of);
     crate::download::file_download(file, crate::download::XLSX, &name).map_err(io)
 }

@@ -253,3 +253,20 @@ async fn certificates_are_found_by_number_name_or_mobile() {
         .unwrap();
     assert_eq!(res.status(), 200);
 }
+
+#[tokio::test]
+async fn exports_are_named_by_region_and_day() {
+    let app = with_programme().await;
+    let programme = programme_id(&app).await;
+    let (suzhou, _) = app.login("suzhou").await;
+    let res = suzhou
+        .get(app.url(&format!("/programmes/{programme}/report.xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let d = res.headers()["content-disposition"].to_str().unwrap();
+    let day = &format_local(now())[..10];
+    let want = crate::common::urlencode(&format!("苏州市培训进度-{day}.xlsx"));
+    assert!(d.contains(&format!("filename*=UTF-8''{want}")), "{d}");
+}
