@@ -685,6 +685,23 @@ impl ProgrammePage<'_> {
         format!("{:.0}%", v * 100.0)
     }
 
+    /// A tier's target as a table cell: "—" when targets were set for all
+    /// tiers together only (a 0 there would read as "no target").
+    fn tier_target(&self, n: &ProgressNode, tier: &str, attendances: bool) -> String {
+        let t = self.target(n, tier);
+        let any_tier = n
+            .targets
+            .by_tier
+            .values()
+            .any(|c| c.sessions > 0 || c.attendances > 0);
+        let v = if attendances { t.attendances } else { t.sessions };
+        if v == 0 && !any_tier {
+            "—".into()
+        } else {
+            fanxing_core::numfmt::grouped(v)
+        }
+    }
+
     /// A headline count (万/亿 from 100,000).
     fn num(&self, n: &i64) -> String {
         fanxing_core::numfmt::count(*n, self.ctx.lang)
