@@ -727,6 +727,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("export.attendance_name", "{of}签到表-{date}.xlsx", "attendance-{of}-{date}.xlsx"),
     ("export.attendances_name", "{of}全部参训记录-{date}.xlsx", "attendances-{of}-{date}.xlsx"),
     ("progress.no_tier_targets", "本地区的目标只按总数下达，未分层级；“—”表示没有分层目标。", "This region's targets were set as totals only, not per tier: \"—\" means no tier target."),
+    ("report.attendance_title", "{title} · 签到表（导出于 {at}）", "{title} · attendance (exported {at})"),
 ];
 
 #[cfg(test)]

@@ -206,6 +206,9 @@ pub struct RosterEntry {
     pub name: String,
     pub mobile: String,
     pub tier: Tier,
+    /// The person's organisation (单位), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org_name: Option<String>,
     pub venue_id: VenueId,
     pub status: RegistrationStatus,
     pub waitlist_pos: Option<i64>,

@@ -694,7 +694,11 @@ impl ProgrammePage<'_> {
             .by_tier
             .values()
             .any(|c| c.sessions > 0 || c.attendances > 0);
-        let v = if attendances { t.attendances } else { t.sessions };
+        let v = if attendances {
+            t.attendances
+        } else {
+            t.sessions
+        };
         if v == 0 && !any_tier {
             "—".into()
         } else {
