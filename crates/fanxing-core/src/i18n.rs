@@ -706,6 +706,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("progress.attendances_target", "人次目标", "Attendances target"),
     ("nav.menu", "菜单", "Menu"),
     ("kpi.gpm_explained", "每千次观看带来的成交金额：成交额 ÷ 观看次数 × 1000", "Sales per thousand views: GMV ÷ views × 1,000"),
+    ("kpi.uv_value_explained", "平均每位观众带来的成交额：成交额 ÷ 观看人数", "Sales per viewer: GMV ÷ viewers"),
     ("analytics.indicator", "指标", "Measure"),
     ("analytics.peer_rooms", "{n} 个同类直播间", "{n} peer rooms"),
     ("analytics.no_rooms_trainee", "还没有与您关联的直播间。请联系所在地商务部门，把您运营的直播间登记到您名下；之后这里会显示它的数据和同类对比。", "No live room is linked to you yet. Ask your local commerce office to register the room you run under your name; its figures and peer comparison then appear here."),
@@ -728,6 +729,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("export.attendances_name", "{of}全部参训记录-{date}.xlsx", "attendances-{of}-{date}.xlsx"),
     ("progress.no_tier_targets", "本地区的目标只按总数下达，未分层级；“—”表示没有分层目标。", "This region's targets were set as totals only, not per tier: \"—\" means no tier target."),
     ("report.attendance_title", "{title} · 签到表（导出于 {at}）", "{title} · attendance (exported {at})"),
+    ("home.my_rooms", "我的直播间", "My live rooms"),
+    ("home.rooms_hint", "打开直播间可看到它与同类直播间的对比，以及平台建议您下一步学习的内容。", "Open a room to see it against its peers and what the platform suggests you learn next."),
 ];
 
 #[cfg(test)]

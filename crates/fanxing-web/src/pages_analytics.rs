@@ -122,6 +122,8 @@ pub async fn rooms(
 /// One KPI line of the room page.
 struct KpiLine {
     label: String,
+    /// What the measure is, for the less common ones (GPM, UV value).
+    explain: String,
     value: String,
     median: String,
     excellent: String,
@@ -205,6 +207,11 @@ async fn room_page(
         .iter()
         .map(|b: &Benchmark| KpiLine {
             label: ctx.t(b.kpi.label_key()).to_string(),
+            explain: match b.kpi {
+                Kpi::Gpm => ctx.t("kpi.gpm_explained").to_string(),
+                Kpi::UvValue => ctx.t("kpi.uv_value_explained").to_string(),
+                _ => String::new(),
+            },
             value: show(b.kpi, b.value),
             median: show(b.kpi, b.median),
             excellent: show(b.kpi, b.excellent),

@@ -327,6 +327,11 @@ impl SessionFormPage<'_> {
     fn has_row_err(&self, i: &usize) -> bool {
         self.row_errors.get(*i).is_some_and(|v| !v.is_empty())
     }
+    /// Whether some venue row carries its own problem (then the summary and
+    /// the rows say it all).
+    fn has_venue_row_errors(&self) -> bool {
+        self.row_errors.iter().any(|v| !v.is_empty())
+    }
     /// The folded rows open when one of them is filled in or has a problem.
     fn folded_open(&self) -> bool {
         self.venue_rows

@@ -58,6 +58,9 @@ pub struct TraineeHome {
     pub upcoming: usize,
     pub attended: usize,
     pub certificates: Vec<CertificateView>,
+    /// The live rooms the trainee runs (their figures are a click away).
+    pub rooms: Vec<fanxing_core::analytics::Room>,
+    pub room_count: i64,
 }
 
 #[derive(Template)]
@@ -175,7 +178,10 @@ async fn trainee_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<
         .into_iter()
         .filter(|c| c.revoked_at.is_none())
         .collect();
+    let rooms = state.app.rooms(actor, None, 1).await.map_err(err(ctx))?;
     Ok(TraineeHome {
+        room_count: rooms.total,
+        rooms: rooms.items.into_iter().take(3).collect(),
         upcoming: coming.len(),
         next: coming.into_iter().next(),
         attended: regs.iter().filter(|m| m.attended).count(),
