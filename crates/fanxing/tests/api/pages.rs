@@ -270,3 +270,84 @@ async fn exports_are_named_by_region_and_day() {
     let want = crate::common::urlencode(&format!("苏州市培训进度-{day}.xlsx"));
     assert!(d.contains(&format!("filename*=UTF-8''{want}")), "{d}");
 }
+
+/// The session titles a list page shows, in order.
+fn titles(html: &str) -> Vec<String> {
+    html.split("class=\"card session-card\"")
+        .skip(1)
+        .filter_map(|card| {
+            let s = card.find("<strong>")? + "<strong>".len();
+            let e = card[s..].find("</strong>")? + s;
+            Some(card[s..e].to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn sessions_are_searched_and_filtered() {
+    let app = with_programme().await;
+    let (admin, _) = app.login("admin").await;
+    // Upcoming first by default; past ones on request, latest first.
+    let upcoming = app.get_text(&admin, "/sessions").await;
+    let past = app.get_text(&admin, "/sessions?when=past").await;
+    assert!(!titles(&upcoming).is_empty() && !titles(&past).is_empty());
+    let dates = |html: &str| -> Vec<String> {
+        html.split("class=\"meta\">\n      <span>")
+            .skip(1)
+            .map(|s| s[..16].to_string())
+            .collect()
+    };
+    let d = dates(&past);
+    assert!(
+        d.windows(2).all(|w| w[0] >= w[1]),
+        "past latest first: {d:?}"
+    );
+    let d = dates(&upcoming);
+    assert!(
+        d.windows(2).all(|w| w[0] <= w[1]),
+        "upcoming soonest first: {d:?}"
+    );
+    // A title search finds only matching sessions (a % is no wildcard).
+    let first = titles(&upcoming)[0].clone();
+    let word: String = first.chars().take(4).collect();
+    let html = app
+        .get_text(
+            &admin,
+            &format!("/sessions?when=all&q={}", crate::common::urlencode(&word)),
+        )
+        .await;
+    let found = titles(&html);
+    assert!(
+        !found.is_empty() && found.iter().all(|t| t.contains(&word)),
+        "{found:?}"
+    );
+    let html = app.get_text(&admin, "/sessions?when=all&q=%25").await;
+    assert!(titles(&html).is_empty());
+    // A tier filter keeps the sessions open to that tier.
+    let count = |html: &str| -> i64 {
+        let s = html.find("共 ").expect("count") + "共 ".len();
+        let e = s + html[s..].find(" 场").unwrap();
+        html[s..e].replace(',', "").parse().unwrap()
+    };
+    let html = app.get_text(&admin, "/sessions?when=all&tier=cadre").await;
+    assert!(html.contains("<option value=\"cadre\" selected>"));
+    let cadre = count(&html);
+    let html = app.get_text(&admin, "/sessions?when=all").await;
+    assert!(0 < cadre && cadre < count(&html), "{cadre}");
+    // A trainee sees their own tier's sessions unless asking for all.
+    let (trainee, _) = app.login("trainee").await;
+    let html = app.get_text(&trainee, "/sessions").await;
+    assert!(
+        html.contains("<option value=\"operator\" selected>"),
+        "{html}"
+    );
+    let html = app.get_text(&trainee, "/sessions?tier=all").await;
+    assert!(html.contains("<option value=\"all\">"));
+    // A malformed filter is named, not a server error.
+    let res = admin
+        .get(app.url("/sessions?when=someday"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+}
