@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Run the whole Fanxing test suite: formatting, lints, Rust tests on SQLite
-# and on PostgreSQL, the headless browser tests, and the outputs check
+# and on PostgreSQL, the headless browser tests (among them an axe-core
+# accessibility and layout crawl of every role's pages), and the outputs check
 # (certificate PDF, Excel report and calendars read by poppler, zbar,
 # openpyxl and icalendar: scripts/check_outputs.py).
 #
@@ -151,7 +152,7 @@ if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
   apt_install nodejs npm
 fi
 node --version
-if [ ! -d tests/browser/node_modules/playwright-core ]; then
+if [ ! -d tests/browser/node_modules/playwright-core ] || [ ! -d tests/browser/node_modules/axe-core ]; then
   (
     cd tests/browser
     export PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1
@@ -323,6 +324,15 @@ if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/dashboard.mjs "$BASE_URL"; then
   echo "---- server log ----" >&2
   tail -n 50 "$SERVER_LOG" >&2 || true
   die "browser test (dashboard) failed"
+fi
+
+# ---------------------------------------------------------------------------
+section "Browser test (every role at 390 and 1280 px: axe-core, 5xx/403, page overflow)"
+# Screenshots of each role's home at 390 px land in tests/browser/screenshots/.
+if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/a11y-crawl.mjs "$BASE_URL"; then
+  echo "---- server log ----" >&2
+  tail -n 50 "$SERVER_LOG" >&2 || true
+  die "browser test (accessibility crawl) failed"
 fi
 stop_server "$SERVER_PID"
 

@@ -119,7 +119,8 @@ async function dashboardSummary(page) {
     const h2 = card && card.querySelector('h2');
     return {
       heading: h2 ? h2.textContent.trim() : null,
-      nums: card ? Array.from(card.querySelectorAll('.stats .num')).map((n) => n.textContent.trim()) : [],
+      // The exact figure is in the title when the text is compact (4.0万).
+      nums: card ? Array.from(card.querySelectorAll('.stats .num')).map((n) => (n.getAttribute('title') || n.textContent).trim()) : [],
       maps: document.querySelectorAll('svg.map').length,
       burnups: document.querySelectorAll('svg.burnup').length,
       errorPage: document.querySelectorAll('.error-page').length,
@@ -153,9 +154,10 @@ async function regionTable(page) {
   }, REGION_TABLE_HEADING);
 }
 
+// A whole number as pages write it, thousands separated (40,040).
 function parseCount(text, what) {
-  check(/^\d+$/.test(text), `${what} is "${text}", expected a whole number`);
-  return Number(text);
+  check(/^\d{1,3}(,\d{3})*$/.test(text), `${what} is "${text}", expected a whole number with thousands separators`);
+  return Number(text.replace(/,/g, ''));
 }
 
 // A point (viewport coordinates) where the topmost element is inside the map

@@ -158,6 +158,18 @@ impl Actor {
         }
     }
 
+    /// Whether a link to organisation `org` (in `region`, when known) leads
+    /// the caller somewhere: offices over its region, or the one
+    /// organisation the caller belongs to. Pages show such links only then,
+    /// so no one is shown a link that answers "forbidden".
+    pub fn may_open_org(&self, org: OrgId, region: Option<RegionCode>) -> bool {
+        match self.org_access() {
+            Ok(Access::Regions(range)) => region.is_none_or(|r| range.contains(r)),
+            Ok(Access::Org(id)) => id == org,
+            _ => false,
+        }
+    }
+
     /// The range in which the caller may create or change people and
     /// organisations: offices only.
     pub fn write_range(&self) -> Result<RegionRange> {
@@ -282,6 +294,18 @@ mod tests {
         );
         assert!(user(Role::Checkin, None).write_range().is_err());
         assert!(!user(Role::Trainee, None).may_reveal_personal_numbers());
+    }
+
+    #[test]
+    fn org_links_only_where_they_open() {
+        let code = |c| RegionCode::parse(c);
+        let suzhou = user(Role::CityOffice, Some("320500"));
+        assert!(suzhou.may_open_org(77, code("320583")));
+        assert!(!suzhou.may_open_org(77, code("320102")));
+        assert!(user(Role::Trainee, None).may_open_org(4, None));
+        assert!(!user(Role::Trainee, None).may_open_org(5, None));
+        // Check-in staff see no organisation page, not even their own.
+        assert!(!user(Role::Checkin, None).may_open_org(4, None));
     }
 
     #[test]

@@ -208,11 +208,14 @@ impl Fanxing {
 
     /// A certificate for the public verify page; `None` when the number is
     /// malformed or unknown (the page says so, and nothing else).
+    /// A certificate by its number as a person types it: spaces around it
+    /// and lower-case letters are accepted (numbers are upper-case).
     pub async fn verify_certificate(&self, number: &str) -> Result<Option<CertificateView>> {
-        if !is_certificate_number(number) {
+        let number = number.trim().to_ascii_uppercase();
+        if !is_certificate_number(&number) {
             return Ok(None);
         }
-        self.store().get_certificate(number).await
+        self.store().get_certificate(&number).await
     }
 
     /// A certificate its holder, or an office whose scope holds the holder, may use.
@@ -248,16 +251,46 @@ impl Fanxing {
         offset: i64,
         limit: i64,
     ) -> Result<crate::store::Page<CertificateView>> {
-        let range = actor.office_range().ok_or(Error::Forbidden)?;
-        self.store()
-            .list_certificates(&crate::store::CertificateQuery {
-                range,
-                track,
-                session,
-                offset: offset.max(0),
-                limit: limit.clamp(1, MAX_CERTIFICATES_PER_ZIP),
-            })
+        self.search_certificates(actor, track, session, "", offset, limit)
             .await
+    }
+
+    /// [`Fanxing::office_certificates`] narrowed by what an office types in
+    /// one box: a certificate number (any case), a holder's mobile, or part
+    /// of a holder's name.
+    pub async fn search_certificates(
+        &self,
+        actor: &Actor,
+        track: Option<i64>,
+        session: Option<crate::training::SessionId>,
+        text: &str,
+        offset: i64,
+        limit: i64,
+    ) -> Result<crate::store::Page<CertificateView>> {
+        let range = actor.office_range().ok_or(Error::Forbidden)?;
+        let text = text.trim();
+        if text.chars().count() > 64 || crate::values::text_problem(text, false).is_some() {
+            return Err(Error::field("q", "error.search_text"));
+        }
+        let mut q = crate::store::CertificateQuery {
+            range,
+            track,
+            session,
+            number: None,
+            mobile: None,
+            name: None,
+            offset: offset.max(0),
+            limit: limit.clamp(1, MAX_CERTIFICATES_PER_ZIP),
+        };
+        let upper = text.to_ascii_uppercase();
+        if is_certificate_number(&upper) {
+            q.number = Some(upper);
+        } else if let Ok(m) = crate::values::Mobile::parse(text) {
+            q.mobile = Some(m.as_str().to_string());
+        } else if !text.is_empty() {
+            q.name = Some(text.to_string());
+        }
+        self.store().list_certificates(&q).await
     }
 
     /// All the certificates a zip download holds (at most

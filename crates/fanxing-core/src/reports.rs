@@ -13,17 +13,27 @@ fn x(e: XlsxError) -> Error {
 }
 
 fn header(ws: &mut Worksheet, cols: &[(&str, f64)]) -> Result<()> {
+    header_at(ws, 0, cols)
+}
+
+/// The column headers on row `row`, frozen with everything above them.
+fn header_at(ws: &mut Worksheet, row: u32, cols: &[(&str, f64)]) -> Result<()> {
     let bold = Format::new()
         .set_bold()
         .set_background_color("#EEF1F6")
         .set_border_bottom(rust_xlsxwriter::FormatBorder::Thin);
     for (i, (name, width)) in cols.iter().enumerate() {
-        ws.write_string_with_format(0, i as u16, *name, &bold)
+        ws.write_string_with_format(row, i as u16, *name, &bold)
             .map_err(x)?;
         ws.set_column_width(i as u16, *width).map_err(x)?;
     }
-    ws.set_freeze_panes(1, 0).map_err(x)?;
+    ws.set_freeze_panes(row + 1, 0).map_err(x)?;
     Ok(())
+}
+
+/// Unix seconds as an Excel date-time in Beijing time (days since 1899-12-30).
+fn excel_time(ts: i64) -> f64 {
+    (ts + crate::training::SHANGHAI_OFFSET_SECS) as f64 / 86_400.0 + 25_569.0
 }
 
 /// The cascade table of a region: one row per child region plus the total,
@@ -116,7 +126,10 @@ pub fn progress_xlsx(p: &Progress, lang: Lang) -> Result<Vec<u8>> {
     wb.save_to_buffer().map_err(x)
 }
 
-/// A session's registrations with their attendance, per venue.
+/// A session's registrations with their attendance, per venue: a title row
+/// (the session and when the list was made), the headers, then one row per
+/// registration with the person's organisation and check-in time as a real
+/// Excel date-time.
 pub fn attendance_xlsx(
     title: &str,
     venues: &[Venue],
@@ -126,6 +139,20 @@ pub fn attendance_xlsx(
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name(lang.t("report.attendance_sheet")).map_err(x)?;
+    let heading = Format::new().set_bold().set_font_size(14);
+    ws.write_string_with_format(
+        0,
+        0,
+        lang.tf(
+            "report.attendance_title",
+            &[
+                ("title", title),
+                ("at", &format_local(crate::service::now())),
+            ],
+        ),
+        &heading,
+    )
+    .map_err(x)?;
     let cols = [
         (lang.t("field.name"), 12.0),
         (lang.t("field.mobile"), 14.0),
@@ -135,8 +162,10 @@ pub fn attendance_xlsx(
         (lang.t("report.waitlist_pos"), 10.0),
         (lang.t("report.attended_venue"), 28.0),
         (lang.t("report.checked_in_at"), 18.0),
+        (lang.t("home.orgs"), 28.0),
     ];
-    header(ws, &cols)?;
+    header_at(ws, 1, &cols)?;
+    let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     let name = |id: i64| {
         venues
             .iter()
@@ -145,7 +174,7 @@ pub fn attendance_xlsx(
             .unwrap_or("")
     };
     for (i, r) in roster.iter().enumerate() {
-        let row = (i + 1) as u32;
+        let row = (i + 2) as u32;
         ws.write_string(row, 0, &r.name).map_err(x)?;
         ws.write_string(row, 1, &r.mobile).map_err(x)?;
         ws.write_string(row, 2, lang.t(r.tier.label_key()))
@@ -158,11 +187,14 @@ pub fn attendance_xlsx(
         }
         if let (Some(v), Some(at)) = (r.attended_venue_id, r.attended_at) {
             ws.write_string(row, 6, name(v)).map_err(x)?;
-            ws.write_string(row, 7, format_local(at)).map_err(x)?;
+            ws.write_number_with_format(row, 7, excel_time(at), &when)
+                .map_err(x)?;
+        }
+        if let Some(o) = &r.org_name {
+            ws.write_string(row, 8, o).map_err(x)?;
         }
     }
-    let _ = title;
-    ws.autofilter(0, 0, roster.len() as u32, 7).map_err(x)?;
+    ws.autofilter(1, 0, roster.len() as u32 + 1, 8).map_err(x)?;
     wb.save_to_buffer().map_err(x)
 }
 

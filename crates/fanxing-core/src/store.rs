@@ -186,6 +186,14 @@ pub struct SessionQuery {
     pub statuses: Vec<SessionStatus>,
     /// Only sessions ending after this time.
     pub ends_after: Option<i64>,
+    /// Only sessions that ended at or before this time.
+    pub ends_before: Option<i64>,
+    /// Only sessions open to this tier (or to every tier).
+    pub tier: Option<Tier>,
+    /// Only sessions whose title contains this text.
+    pub text: Option<String>,
+    /// Latest first (past sessions) instead of soonest first.
+    pub newest_first: bool,
     pub offset: i64,
     pub limit: i64,
 }
@@ -198,6 +206,9 @@ pub struct RosterEntry {
     pub name: String,
     pub mobile: String,
     pub tier: Tier,
+    /// The person's organisation (单位), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub org_name: Option<String>,
     pub venue_id: VenueId,
     pub status: RegistrationStatus,
     pub waitlist_pos: Option<i64>,
@@ -499,6 +510,12 @@ pub struct CertificateQuery {
     pub range: RegionRange,
     pub track: Option<i64>,
     pub session: Option<SessionId>,
+    /// One certificate by its number.
+    pub number: Option<String>,
+    /// Holders with this (normalised) mobile.
+    pub mobile: Option<String>,
+    /// Holders whose name contains this.
+    pub name: Option<String>,
     pub offset: i64,
     pub limit: i64,
 }

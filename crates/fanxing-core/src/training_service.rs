@@ -138,6 +138,47 @@ pub struct Dashboard {
     pub upcoming: Vec<Session>,
 }
 
+/// Which sessions a list shows by time.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum When {
+    /// Not yet ended, soonest first.
+    #[default]
+    Upcoming,
+    /// Ended, latest first.
+    Past,
+    /// All, latest first.
+    All,
+}
+
+impl When {
+    pub fn parse(s: &str) -> Option<When> {
+        match s {
+            "" | "upcoming" => Some(When::Upcoming),
+            "past" => Some(When::Past),
+            "all" => Some(When::All),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            When::Upcoming => "upcoming",
+            When::Past => "past",
+            When::All => "all",
+        }
+    }
+}
+
+/// What the session list is filtered by (see [`Fanxing::find_sessions`]).
+#[derive(Debug, Clone, Default)]
+pub struct SessionFilter {
+    pub region: Option<RegionCode>,
+    pub tier: Option<Tier>,
+    pub text: Option<String>,
+    pub when: When,
+    pub status: Option<SessionStatus>,
+}
+
 impl Fanxing {
     // ---- Programmes and targets --------------------------------------------
 
@@ -466,6 +507,56 @@ impl Fanxing {
                 q.statuses = vec![SessionStatus::Published, SessionStatus::UnderWay];
                 q.ends_after = Some(now());
                 q.region = region.map(RegionCode::subtree);
+            }
+        }
+        self.store().list_sessions(&q).await
+    }
+
+    /// The session list as people search it: by region, tier, title and
+    /// time (upcoming soonest first, or past latest first); offices may also
+    /// pick a status. Everyone but offices sees only published sessions
+    /// that have not ended, as in [`Fanxing::list_sessions`].
+    pub async fn find_sessions(
+        &self,
+        actor: Option<&Actor>,
+        f: &SessionFilter,
+        page: i64,
+    ) -> Result<Page<Session>> {
+        let limit = 50;
+        let offset = crate::service::page_offset(page, limit);
+        let text = f.text.as_deref().map(str::trim).unwrap_or("");
+        if text.chars().count() > 64 || crate::values::text_problem(text, false).is_some() {
+            return Err(Error::field("q", "error.search_text"));
+        }
+        let mut q = SessionQuery {
+            offset,
+            limit,
+            tier: f.tier,
+            text: Some(text.to_string()).filter(|t| !t.is_empty()),
+            ..Default::default()
+        };
+        let t = now();
+        match actor.and_then(|a| a.write_range().ok()) {
+            Some(range) => {
+                q.region = Some(match f.region {
+                    Some(r) if range.contains(r) => r.subtree(),
+                    Some(_) => return Err(Error::Forbidden),
+                    None => range,
+                });
+                q.statuses = f.status.into_iter().collect();
+                match f.when {
+                    When::Upcoming => q.ends_after = Some(t),
+                    When::Past => {
+                        q.ends_before = Some(t);
+                        q.newest_first = true;
+                    }
+                    When::All => q.newest_first = true,
+                }
+            }
+            None => {
+                q.statuses = vec![SessionStatus::Published, SessionStatus::UnderWay];
+                q.ends_after = Some(t);
+                q.region = f.region.map(RegionCode::subtree);
             }
         }
         self.store().list_sessions(&q).await

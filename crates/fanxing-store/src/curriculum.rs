@@ -319,6 +319,18 @@ impl CurriculumStore for SqlStore {
         if let Some(track) = f.track {
             filter.push(" AND c.track_id = ").bind(track);
         }
+        if let Some(number) = &f.number {
+            filter.push(" AND c.number = ").bind(number.clone());
+        }
+        if let Some(mobile) = &f.mobile {
+            filter.push(" AND p.mobile = ").bind(mobile.clone());
+        }
+        if let Some(name) = f.name.as_deref().filter(|n| !n.is_empty()) {
+            filter
+                .push(" AND p.name LIKE ")
+                .bind(crate::sql::like_contains(name))
+                .push(" ESCAPE '\\'");
+        }
         if let Some(session) = f.session {
             filter
                 .push(" AND c.person_id IN (SELECT a.person_id FROM attendances a WHERE a.session_id = ")

@@ -675,11 +675,32 @@ impl TrainingStore for SqlStore {
         if let Some(t) = query.ends_after {
             filter.push(" AND s.ends_at > ").bind(t);
         }
+        if let Some(t) = query.ends_before {
+            filter.push(" AND s.ends_at <= ").bind(t);
+        }
+        if let Some(t) = query.tier {
+            // eligible_tiers is a comma-separated list; empty means every tier.
+            filter
+                .push(" AND (s.eligible_tiers = '' OR (',' || s.eligible_tiers || ',') LIKE ")
+                .bind(format!("%,{},%", t.as_str()))
+                .push(")");
+        }
+        if let Some(text) = query.text.as_deref().filter(|t| !t.is_empty()) {
+            filter
+                .push(" AND s.title LIKE ")
+                .bind(crate::sql::like_contains(text))
+                .push(" ESCAPE '\\'");
+        }
+        let order = if query.newest_first {
+            "s.starts_at DESC, s.id DESC"
+        } else {
+            "s.starts_at, s.id"
+        };
         self.page(
             SESSION_SELECT,
             "training_sessions s",
             &filter,
-            "s.starts_at, s.id",
+            order,
             query.offset,
             query.limit,
             session_from,
@@ -934,9 +955,10 @@ impl TrainingStore for SqlStore {
 
     async fn roster(&self, session: SessionId) -> Result<Vec<RosterEntry>> {
         let mut q = Sql::new(
-            "SELECT g.id, g.person_id, p.name, p.mobile, p.tier, g.venue_id, g.status, g.waitlist_pos, \
-             a.venue_id AS attended_venue_id, a.recorded_at AS attended_at \
+            "SELECT g.id, g.person_id, p.name, p.mobile, p.tier, o.name AS org_name, g.venue_id, \
+             g.status, g.waitlist_pos, a.venue_id AS attended_venue_id, a.recorded_at AS attended_at \
              FROM registrations g JOIN people p ON p.id = g.person_id \
+             LEFT JOIN organisations o ON o.id = p.org_id \
              LEFT JOIN attendances a ON a.session_id = g.session_id AND a.person_id = g.person_id \
              WHERE g.session_id = ",
         );
@@ -952,6 +974,7 @@ impl TrainingStore for SqlStore {
                     name: col(r, "name")?,
                     mobile: col(r, "mobile")?,
                     tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    org_name: col(r, "org_name")?,
                     venue_id: col(r, "venue_id")?,
                     status: RegistrationStatus::parse(&status)
                         .ok_or_else(|| bad("status", &status))?,

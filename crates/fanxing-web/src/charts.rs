@@ -123,9 +123,6 @@ pub fn esc(s: &str) -> String {
 /// A colour from pale to deep red for a share of target in 0..=1 (grey when
 /// there is no target).
 pub fn share_colour(share: Option<f64>) -> &'static str {
-    const STEPS: [&str; 6] = [
-        "#fde0dc", "#f9b4ab", "#f28579", "#e35a4f", "#c8102e", "#8e0b20",
-    ];
     match share {
         None => "#e4e7ec",
         Some(s) => STEPS[((s.clamp(0.0, 0.9999)) * STEPS.len() as f64) as usize],
@@ -140,22 +137,59 @@ pub struct CityValue {
     pub href: String,
 }
 
-/// The choropleth: each city filled by its share of target, a link to its
-/// own dashboard, with a hover title.
+/// The colour step of each value by its rank among the others (quantiles),
+/// so that thirteen close shares still get distinguishable shades; `None`
+/// stays grey. Returns one index into [`share_colour`]'s steps per value.
+pub fn quantile_steps(shares: &[Option<f64>]) -> Vec<Option<usize>> {
+    let mut known: Vec<f64> = shares.iter().flatten().copied().collect();
+    known.sort_by(|a, b| a.total_cmp(b));
+    let n = known.len();
+    shares
+        .iter()
+        .map(|s| {
+            s.map(|v| {
+                // Rank of the first equal value, so equal shares share a colour.
+                let rank = known.partition_point(|k| *k < v);
+                (rank * STEPS.len() / n.max(1)).min(STEPS.len() - 1)
+            })
+        })
+        .collect()
+}
+
+const STEPS: [&str; 6] = [
+    "#fde0dc", "#f9b4ab", "#f28579", "#e35a4f", "#c8102e", "#8e0b20",
+];
+
+/// The legend strip's height under the map.
+const LEGEND_H: f64 = 56.0;
+
+/// The choropleth: each city filled by its share of target (shades by
+/// quantile among the cities), its name and share written on it, a link to
+/// its own dashboard with a hover title, and a legend of the shades' ranges.
 pub fn province_map(values: &[CityValue], aria: &str) -> String {
+    let h = MAP_H + LEGEND_H;
     let mut svg = format!(
-        r#"<svg class="map" viewBox="0 0 {MAP_W} {MAP_H}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
+        r#"<svg class="map" viewBox="0 0 {MAP_W} {h}" role="group" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
         esc(aria)
     );
-    for shape in JIANGSU.iter() {
-        let v = values.iter().find(|v| v.code == shape.code);
-        let fill = share_colour(v.and_then(|v| v.share));
+    let found: Vec<Option<&CityValue>> = JIANGSU
+        .iter()
+        .map(|shape| values.iter().find(|v| v.code == shape.code))
+        .collect();
+    let shares: Vec<Option<f64>> = found.iter().map(|v| v.and_then(|v| v.share)).collect();
+    let steps = quantile_steps(&shares);
+    for (i, shape) in JIANGSU.iter().enumerate() {
+        let v = found[i];
+        let fill = steps[i].map(|k| STEPS[k]).unwrap_or("#e4e7ec");
         let (href, title) = v
             .map(|v| (v.href.as_str(), v.title.as_str()))
             .unwrap_or(("", ""));
+        let share = shares[i]
+            .map(|s| format!("{:.0}%", s * 100.0))
+            .unwrap_or_default();
         let _ = write!(
             svg,
-            r##"<a href="{}" data-code="{}"><path d="{}" fill="{fill}" stroke="#fff" stroke-width="1"><title>{}</title></path><text x="{:.0}" y="{:.0}" text-anchor="middle" class="map-label">{}</text></a>"##,
+            r##"<a href="{}" data-code="{}"><path d="{}" fill="{fill}" stroke="#fff" stroke-width="1"><title>{}</title></path><text x="{:.0}" y="{:.0}" text-anchor="middle" class="map-label">{}</text><text x="{:.0}" y="{:.0}" text-anchor="middle" class="map-share">{share}</text></a>"##,
             esc(href),
             esc(&shape.code),
             shape.path,
@@ -163,14 +197,70 @@ pub fn province_map(values: &[CityValue], aria: &str) -> String {
             shape.label.0,
             shape.label.1,
             esc(shape.name.trim_end_matches('市')),
+            shape.label.0,
+            shape.label.1 + 14.0,
+        );
+    }
+    // The legend: each shade with the range of shares it stands for.
+    let mut ranges: Vec<Option<(f64, f64)>> = vec![None; STEPS.len()];
+    for (k, s) in steps.iter().zip(&shares) {
+        if let (Some(k), Some(s)) = (k, s) {
+            let r = ranges[*k].get_or_insert((*s, *s));
+            r.0 = r.0.min(*s);
+            r.1 = r.1.max(*s);
+        }
+    }
+    let used: Vec<(usize, (f64, f64))> = ranges
+        .iter()
+        .enumerate()
+        .filter_map(|(k, r)| r.map(|r| (k, r)))
+        .collect();
+    let slot = MAP_W / used.len().max(1) as f64;
+    for (j, (k, (lo, hi))) in used.iter().enumerate() {
+        let x = j as f64 * slot + 4.0;
+        let label = if (hi - lo).abs() < 0.005 {
+            format!("{:.0}%", lo * 100.0)
+        } else {
+            format!("{:.0}–{:.0}%", lo * 100.0, hi * 100.0)
+        };
+        let _ = write!(
+            svg,
+            r##"<rect x="{x:.1}" y="{:.0}" width="18" height="14" fill="{}" stroke="#999" stroke-width=".5"/><text x="{:.1}" y="{:.0}" class="axis">{label}</text>"##,
+            MAP_H + 14.0,
+            STEPS[*k],
+            x + 22.0,
+            MAP_H + 26.0,
         );
     }
     svg.push_str("</svg>");
     svg
 }
 
-/// The burn-up: cumulative actuals (filled line) against the straight plan
-/// from zero to the target over the programme period; `today` marked.
+/// Round steps for an axis up to `top`: 1, 2 or 5 × 10ⁿ, about four ticks.
+pub fn nice_ticks(top: f64) -> Vec<f64> {
+    if top <= 0.0 || !top.is_finite() {
+        return vec![0.0];
+    }
+    let raw = top / 4.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag);
+    let mut out = Vec::new();
+    let mut v = 0.0;
+    while v <= top * 1.0001 {
+        out.push(v);
+        v += step;
+    }
+    out
+}
+
+/// The burn-up: cumulative actuals (solid line) against the straight plan
+/// from zero to the target over the programme period, `today` marked, a
+/// y axis with round ticks and a legend. Points after the programme's last
+/// day are left out: the chart ends with the programme.
 pub fn burn_up(
     points: &[(i64, i64)],
     start: i64,
@@ -178,60 +268,99 @@ pub fn burn_up(
     target: i64,
     today: i64,
     labels: (&str, &str),
+    lang: fanxing_core::Lang,
 ) -> String {
-    let (w, h, pad) = (640.0, 260.0, 36.0);
+    let (w, h, left, right, top_pad, bottom) = (640.0, 290.0, 56.0, 16.0, 40.0, 30.0);
+    let points: Vec<(i64, i64)> = points.iter().copied().filter(|p| p.0 <= end).collect();
     let span = (end - start).max(1) as f64;
-    let top = (target.max(points.last().map(|p| p.1).unwrap_or(0)).max(1)) as f64 * 1.05;
-    let x = |t: i64| pad + ((t - start) as f64 / span).clamp(0.0, 1.0) * (w - 2.0 * pad);
-    let y = |v: i64| h - pad - (v as f64 / top) * (h - 2.0 * pad);
+    let last = points.last().map(|p| p.1).unwrap_or(0);
+    let ticks = nice_ticks(target.max(last).max(1) as f64);
+    let top = ticks
+        .last()
+        .copied()
+        .unwrap_or(1.0)
+        .max(target.max(last) as f64)
+        .max(1.0);
+    let x = |t: i64| left + ((t - start) as f64 / span).clamp(0.0, 1.0) * (w - left - right);
+    let y = |v: f64| h - bottom - (v / top) * (h - top_pad - bottom);
     let mut svg = format!(
         r#"<svg class="burnup" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        esc(labels.0)
+        esc(&format!(
+            "{}：{} / {}：{}",
+            labels.0,
+            fanxing_core::numfmt::grouped(last),
+            labels.1,
+            fanxing_core::numfmt::grouped(target)
+        ))
     );
+    for t in &ticks {
+        let _ = write!(
+            svg,
+            r##"<line x1="{left}" y1="{yy:.1}" x2="{r}" y2="{yy:.1}" stroke="#e4e7ec"/><text x="{:.0}" y="{:.1}" class="axis" text-anchor="end">{}</text>"##,
+            left - 6.0,
+            y(*t) + 4.0,
+            fanxing_core::numfmt::tick(*t as i64, lang),
+            yy = y(*t),
+            r = w - right,
+        );
+    }
     let _ = write!(
         svg,
-        r##"<line x1="{pad}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/><line x1="{pad}" y1="{pad}" x2="{pad}" y2="{b}" stroke="#999"/>"##,
-        b = h - pad,
-        r = w - pad
+        r##"<line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/><line x1="{left}" y1="{top_pad}" x2="{left}" y2="{b}" stroke="#999"/>"##,
+        b = h - bottom,
+        r = w - right
     );
     // The plan: a straight line to the target.
     let _ = write!(
         svg,
         r##"<line x1="{:.1}" y1="{:.1}" x2="{:.1}" y2="{:.1}" stroke="#1f5fbf" stroke-dasharray="6 4" stroke-width="2"><title>{}: {target}</title></line>"##,
         x(start),
-        y(0),
+        y(0.0),
         x(end),
-        y(target),
+        y(target as f64),
         esc(labels.1)
     );
     if !points.is_empty() {
-        let mut d = format!("M{:.1},{:.1}", x(start), y(0));
-        for (t, v) in points {
-            let _ = write!(d, "L{:.1},{:.1}", x(*t), y(*v));
+        let mut d = format!("M{:.1},{:.1}", x(start), y(0.0));
+        for (t, v) in &points {
+            let _ = write!(d, "L{:.1},{:.1}", x(*t), y(*v as f64));
         }
-        let last = points.last().map(|p| p.1).unwrap_or(0);
         let _ = write!(
             svg,
             r##"<path d="{d}" fill="none" stroke="#c8102e" stroke-width="2.5"><title>{}: {last}</title></path>"##,
             esc(labels.0)
         );
     }
-    let tx = x(today);
+    if (start..=end).contains(&today) {
+        let tx = x(today);
+        let _ = write!(
+            svg,
+            r##"<line x1="{tx:.1}" y1="{top_pad}" x2="{tx:.1}" y2="{:.1}" stroke="#555" stroke-dasharray="2 3"/>"##,
+            h - bottom
+        );
+    }
+    // Dates under the axis, and the legend above the plot.
     let _ = write!(
         svg,
-        r##"<line x1="{tx:.1}" y1="{pad}" x2="{tx:.1}" y2="{:.1}" stroke="#555" stroke-dasharray="2 3"/>"##,
-        h - pad
+        r##"<text x="{left}" y="{:.0}" class="axis">{}</text><text x="{:.0}" y="{:.0}" class="axis" text-anchor="end">{}</text>"##,
+        h - 10.0,
+        esc(&fanxing_core::training::format_local(start)[..10]),
+        w - right,
+        h - 10.0,
+        esc(&fanxing_core::training::format_local(end - 1)[..10]),
     );
     let _ = write!(
         svg,
-        r##"<text x="{pad}" y="{:.0}" class="axis">{}</text><text x="{:.0}" y="{:.0}" class="axis" text-anchor="end">{}</text><text x="{:.0}" y="{:.0}" class="axis" text-anchor="end">{target}</text>"##,
-        h - 12.0,
-        esc(&fanxing_core::training::format_local(start)[..10]),
-        w - pad,
-        h - 12.0,
-        esc(&fanxing_core::training::format_local(end)[..10]),
-        pad - 4.0,
-        y(target) + 4.0
+        r##"<g class="legend"><line x1="{left}" y1="14" x2="{:.0}" y2="14" stroke="#c8102e" stroke-width="2.5"/><text x="{:.0}" y="18" class="axis">{} {}</text><line x1="{:.0}" y1="14" x2="{:.0}" y2="14" stroke="#1f5fbf" stroke-dasharray="6 4" stroke-width="2"/><text x="{:.0}" y="18" class="axis">{} {}</text></g>"##,
+        left + 24.0,
+        left + 30.0,
+        esc(labels.0),
+        fanxing_core::numfmt::count(last, lang),
+        left + 200.0,
+        left + 224.0,
+        left + 230.0,
+        esc(labels.1),
+        fanxing_core::numfmt::count(target, lang),
     );
     svg.push_str("</svg>");
     svg
@@ -282,32 +411,61 @@ pub fn funnel(stages: &[(&str, i64)], aria: &str) -> String {
     svg
 }
 
-/// Vertical bars, one per (label, value, hover title); an empty series
-/// draws an empty frame.
-pub fn bars(points: &[(String, f64, String)], aria: &str) -> String {
-    let (w, h, pad) = (640.0, 220.0, 30.0);
-    let top = points.iter().map(|p| p.1).fold(0.0, f64::max).max(1e-9) * 1.05;
+/// Vertical bars, one per (label, value, hover title), over a y axis with
+/// round ticks; with a dozen bars or fewer each carries its value. An empty
+/// series draws an empty frame.
+pub fn bars(points: &[(String, f64, String)], aria: &str, lang: fanxing_core::Lang) -> String {
+    let (w, h, left, right, top_pad, bottom) = (640.0, 240.0, 52.0, 12.0, 18.0, 30.0);
+    let max = points.iter().map(|p| p.1).fold(0.0, f64::max);
+    let ticks = nice_ticks(max.max(1.0));
+    let top = ticks.last().copied().unwrap_or(1.0).max(max).max(1e-9);
     let n = points.len().max(1) as f64;
-    let slot = (w - 2.0 * pad) / n;
+    let slot = (w - left - right) / n;
+    let y = |v: f64| h - bottom - (v.max(0.0) / top) * (h - top_pad - bottom);
     let mut svg = format!(
-        r##"<svg class="bars" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg"><line x1="{pad}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/>"##,
+        r##"<svg class="bars" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"##,
         esc(aria),
-        b = h - pad,
-        r = w - pad
     );
+    for t in &ticks {
+        let _ = write!(
+            svg,
+            r##"<line x1="{left}" y1="{yy:.1}" x2="{r}" y2="{yy:.1}" stroke="#e4e7ec"/><text x="{:.0}" y="{:.1}" class="axis" text-anchor="end">{}</text>"##,
+            left - 6.0,
+            y(*t) + 4.0,
+            fanxing_core::numfmt::tick(*t as i64, lang),
+            yy = y(*t),
+            r = w - right,
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<line x1="{left}" y1="{b}" x2="{r}" y2="{b}" stroke="#999"/>"##,
+        b = h - bottom,
+        r = w - right
+    );
+    let labelled = points.len() <= 12;
     for (i, (label, v, title)) in points.iter().enumerate() {
-        let bh = (v.max(0.0) / top) * (h - 2.0 * pad);
-        let x = pad + i as f64 * slot + slot * 0.15;
+        let bh = h - bottom - y(*v);
+        let x = left + i as f64 * slot + slot * 0.15;
         let _ = write!(
             svg,
             r##"<rect x="{x:.1}" y="{:.1}" width="{:.1}" height="{bh:.1}" fill="#c8102e"><title>{}</title></rect><text x="{:.1}" y="{:.0}" class="axis" text-anchor="middle">{}</text>"##,
-            h - pad - bh,
+            h - bottom - bh,
             slot * 0.7,
             esc(title),
             x + slot * 0.35,
             h - 10.0,
             esc(label)
         );
+        if labelled {
+            let _ = write!(
+                svg,
+                r##"<text x="{:.1}" y="{:.1}" class="axis value" text-anchor="middle">{}</text>"##,
+                x + slot * 0.35,
+                h - bottom - bh - 4.0,
+                fanxing_core::numfmt::tick(v.round() as i64, lang)
+            );
+        }
     }
     svg.push_str("</svg>");
     svg
@@ -414,9 +572,11 @@ mod tests {
                 ("2月".into(), 5.0, "b".into()),
             ],
             "x",
+            fanxing_core::Lang::Zh,
         );
         assert_eq!(b.matches("<rect").count(), 2);
-        assert!(bars(&[], "x").ends_with("</svg>"));
+        assert!(b.contains(r#"class="axis value" text-anchor="middle">10</text>"#));
+        assert!(bars(&[], "x", fanxing_core::Lang::Zh).ends_with("</svg>"));
         let ev = event_study(
             &[
                 (-2, -0.1, -0.3, 0.1),
@@ -473,7 +633,34 @@ mod tests {
         assert_eq!(svg.matches("<path").count(), 13);
         assert!(svg.contains(r#"href="/d?region=320500""#));
         assert!(svg.contains("<title>苏州 50%</title>"));
-        assert!(svg.contains(share_colour(Some(0.5))));
+        // Its share is written on it and in the legend.
+        assert!(svg.contains(r#"class="map-share">50%</text>"#));
+        assert!(svg.contains(r#"class="axis">50%</text>"#));
+    }
+
+    #[test]
+    fn thirteen_close_shares_get_six_shades() {
+        let shares: Vec<Option<f64>> = (0..13).map(|i| Some(0.60 + i as f64 * 0.002)).collect();
+        let steps = quantile_steps(&shares);
+        let distinct: std::collections::BTreeSet<_> = steps.iter().flatten().collect();
+        assert_eq!(distinct.len(), 6, "{steps:?}");
+        assert_eq!(steps[0], Some(0));
+        assert_eq!(steps[12], Some(5));
+        // Equal shares share a shade; no target stays grey.
+        assert_eq!(
+            quantile_steps(&[Some(0.5), Some(0.5), None]),
+            vec![Some(0), Some(0), None]
+        );
+    }
+
+    #[test]
+    fn ticks_are_round() {
+        assert_eq!(
+            nice_ticks(67_500.0),
+            vec![0.0, 20_000.0, 40_000.0, 60_000.0]
+        );
+        assert_eq!(nice_ticks(100.0), vec![0.0, 50.0, 100.0]);
+        assert_eq!(nice_ticks(0.0), vec![0.0]);
     }
 
     #[test]
@@ -485,8 +672,20 @@ mod tests {
 
     #[test]
     fn burn_up_draws_plan_and_actuals() {
-        let svg = burn_up(&[(100, 10), (200, 30)], 0, 1000, 100, 200, ("实际", "计划"));
+        let svg = burn_up(
+            &[(100, 10), (200, 30), (5000, 90)],
+            0,
+            1000,
+            100,
+            200,
+            ("实际", "计划"),
+            fanxing_core::Lang::Zh,
+        );
         assert!(svg.contains("stroke-dasharray=\"6 4\""));
-        assert!(svg.contains("<title>实际: 30</title>"));
+        // The point after the programme's end is left out.
+        assert!(svg.contains("<title>实际: 30</title>"), "{svg}");
+        // A y axis with round ticks, and a legend.
+        assert!(svg.contains(">50</text>") && svg.contains(">100</text>"));
+        assert!(svg.contains("class=\"legend\""));
     }
 }

@@ -9,15 +9,55 @@ use tokio::io::AsyncReadExt;
 pub const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 pub const ZIP: &str = "application/zip";
 
-/// A response that downloads `body` as `filename` (ASCII; shown as is).
+/// A response that downloads `body` as `filename`. A Chinese name travels
+/// as `filename*` (RFC 6266), with an ASCII stand-in for old clients.
 pub fn download(body: impl Into<Body>, content_type: &'static str, filename: &str) -> Response {
     let mut res = body.into().into_response();
     let h = res.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\"")) {
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(filename)) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     res
+}
+
+/// `attachment; filename="…"` for an ASCII name; with `filename*` added
+/// when the name is not ASCII (the plain name then keeps only its ASCII).
+pub fn content_disposition(filename: &str) -> String {
+    let ascii: String = filename
+        .chars()
+        .filter(|c| c.is_ascii_graphic() && *c != '"' && *c != '\\')
+        .collect();
+    if ascii == filename {
+        format!("attachment; filename=\"{filename}\"")
+    } else {
+        let ascii = ascii.trim_start_matches(['-', '_']);
+        let ascii = if ascii.starts_with('.') || ascii.is_empty() {
+            format!("fanxing{ascii}")
+        } else {
+            ascii.to_string()
+        };
+        format!(
+            "attachment; filename=\"{ascii}\"; filename*=UTF-8''{}",
+            crate::error::urlencode(filename)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chinese_names_travel_as_filename_star() {
+        assert_eq!(
+            super::content_disposition("progress.xlsx"),
+            "attachment; filename=\"progress.xlsx\""
+        );
+        let d = super::content_disposition("苏州市培训进度-2026-12-02.xlsx");
+        assert!(
+            d.starts_with("attachment; filename=\"2026-12-02.xlsx\"; filename*=UTF-8''%E8%8B%8F"),
+            "{d}"
+        );
+    }
 }
 
 /// Streams a finished file (usually an unlinked temporary file) from its

@@ -23,6 +23,7 @@ pub mod pages;
 pub mod pages_accounts;
 pub mod pages_analytics;
 pub mod pages_curriculum;
+pub mod pages_home;
 pub mod pages_training;
 pub mod qr;
 
@@ -115,6 +116,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/accounts/{id}/disable"),
     ("POST", "/accounts/{id}/enable"),
     ("POST", "/accounts/{id}/unlock"),
+    ("GET", "/verify"),
     ("GET", "/verify/{number}"),
     ("GET", "/my/certificates"),
     ("GET", "/certificates/{number}/pdf"),
@@ -260,7 +262,7 @@ pub fn router(state: AppState) -> Router {
         );
 
     let pages = Router::new()
-        .route("/", get(pages::home))
+        .route("/", get(pages_home::home))
         .route("/healthz", get(pages::healthz))
         .route("/static/{file}", get(pages::asset))
         .route("/lang/{lang}", get(pages::set_lang))
@@ -337,6 +339,7 @@ pub fn router(state: AppState) -> Router {
         .route("/accounts/{id}/disable", post(pac::disable_account))
         .route("/accounts/{id}/enable", post(pac::enable_account))
         .route("/accounts/{id}/unlock", post(pac::unlock_account))
+        .route("/verify", get(pc::verify_box))
         .route("/verify/{number}", get(pc::verify))
         .route("/my/certificates", get(pc::my_certificates))
         .route("/certificates/{number}/pdf", get(pc::certificate_pdf))

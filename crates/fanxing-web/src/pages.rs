@@ -11,7 +11,7 @@ use axum::{Form, Json};
 use fanxing_core::auth::Actor;
 use fanxing_core::model::{OrgInput, OrgKind, Organisation, Person, PersonInput, SalesBand, Tier};
 use fanxing_core::region::{Region, RegionCode};
-use fanxing_core::service::{OrgFilter, Overview, PeopleFilter, Revealed, SESSION_TTL_SECS};
+use fanxing_core::service::{OrgFilter, PeopleFilter, Revealed, SESSION_TTL_SECS};
 use fanxing_core::store::Page;
 use fanxing_core::{Error, FieldErrors, Lang};
 use serde::Deserialize;
@@ -351,33 +351,6 @@ pub async fn logout(
 
 // ---- Home ----------------------------------------------------------------
 
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage<'a> {
-    ctx: &'a Ctx,
-    overview: Option<Overview>,
-}
-
-pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
-    let overview = match ctx.user() {
-        Some(actor) if actor.role().is_office() => Some(
-            state
-                .app
-                .overview(actor)
-                .await
-                .map_err(|e| PageError::new(&ctx, e))?,
-        ),
-        _ => None,
-    };
-    render(
-        &ctx,
-        &HomePage {
-            ctx: &ctx,
-            overview,
-        },
-    )
-}
-
 /// The programme office's and cities' way in to progress: the latest programme.
 pub async fn programmes(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
@@ -527,6 +500,8 @@ struct PersonPage<'a> {
     revealed: Option<Revealed>,
     can_edit: bool,
     can_reveal: bool,
+    /// Whether the organisation's name links to its page for the caller.
+    org_link: bool,
 }
 
 pub async fn person(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
@@ -560,10 +535,11 @@ async fn person_page(state: &AppState, ctx: &Ctx, id: &str, reveal: bool) -> Pag
         ctx,
         &PersonPage {
             ctx,
-            person,
             revealed,
             can_edit: actor.write_range().is_ok(),
             can_reveal: actor.may_reveal_personal_numbers(),
+            org_link: person.org_id.is_some_and(|o| actor.may_open_org(o, None)),
+            person,
         },
     )
 }

@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use fanxing_core::analytics::{Benchmark, Finding, Kpi, Provenance, Room, RoomInput, StatGroup};
 use fanxing_core::analytics_service::{Outcome, StatReport};
+use fanxing_core::numfmt;
 use fanxing_core::store::Page;
 use fanxing_core::Error;
 use serde::Deserialize;
@@ -29,9 +30,11 @@ pub fn show(kpi: Kpi, v: Option<f64>) -> String {
         | Kpi::ProductClickRate
         | Kpi::ClickToOrder
         | Kpi::ViewToOrder
-        | Kpi::RefundRate => format!("{:.2}%", v * 100.0),
-        Kpi::Gmv | Kpi::NetGmv | Kpi::UvValue | Kpi::Gpm | Kpi::Aov => format!("¥{v:.2}"),
-        _ => format!("{v:.0}"),
+        | Kpi::RefundRate => format!("{}%", numfmt::decimal(v * 100.0, 2)),
+        // Sums of sales: whole yuan, the cents of a total say nothing.
+        Kpi::Gmv | Kpi::NetGmv => numfmt::yuan_whole((v * 100.0).round() as i64),
+        Kpi::UvValue | Kpi::Gpm | Kpi::Aov => format!("¥{}", numfmt::decimal(v, 2)),
+        _ => numfmt::grouped(v.round() as i64),
     }
 }
 
@@ -120,10 +123,15 @@ pub async fn rooms(
 /// One KPI line of the room page.
 struct KpiLine {
     label: String,
+    /// What the measure is, for the less common ones (GPM, UV value).
+    explain: String,
     value: String,
     median: String,
     excellent: String,
     percentile: Option<u32>,
+    /// "第 71 百分位" and what it means ("超过 71% 的同类").
+    percentile_text: String,
+    percentile_meaning: String,
     peers: String,
 }
 
@@ -207,11 +215,31 @@ async fn room_page(
         .iter()
         .map(|b: &Benchmark| KpiLine {
             label: ctx.t(b.kpi.label_key()).to_string(),
+            explain: match b.kpi {
+                Kpi::Gpm => ctx.t("kpi.gpm_explained").to_string(),
+                Kpi::UvValue => ctx.t("kpi.uv_value_explained").to_string(),
+                _ => String::new(),
+            },
             value: show(b.kpi, b.value),
             median: show(b.kpi, b.median),
             excellent: show(b.kpi, b.excellent),
             percentile: b.percentile.map(|p| p.round() as u32),
-            peers: format!("{} · {}", ctx.t(b.level.label_key()), b.peers),
+            percentile_text: b
+                .percentile
+                .map(|p| numfmt::percentile(p, ctx.lang))
+                .unwrap_or_else(|| "—".into()),
+            percentile_meaning: b
+                .percentile
+                .map(|p| numfmt::percentile_meaning(p, ctx.lang))
+                .unwrap_or_default(),
+            peers: format!(
+                "{} · {}",
+                ctx.t(b.level.label_key()),
+                ctx.tf(
+                    "analytics.peer_rooms",
+                    &[("n", &numfmt::grouped(b.peers as i64))]
+                )
+            ),
         })
         .collect();
     let competencies = state.app.competencies().await.map_err(err)?;
@@ -267,6 +295,7 @@ async fn room_page(
             })
             .collect::<Vec<_>>(),
         ctx.t("analytics.gmv_by_month"),
+        ctx.lang,
     );
     let fmt = |m: i64| {
         if m == 0 || m == 999_912 {
@@ -402,9 +431,9 @@ pub async fn upload(
 /// One line of the statistics table.
 struct StatRow {
     name: String,
-    rooms: i64,
-    sessions: i64,
-    views: i64,
+    rooms: String,
+    sessions: String,
+    views: String,
     gmv: String,
     gpm: String,
     view_to_order: String,
@@ -563,9 +592,9 @@ fn stat_row(name: String, s: &StatReport, href: Option<String>) -> StatRow {
     let k = |kpi: Kpi| show(kpi, kpi.value(&s.kpis.sums));
     StatRow {
         name,
-        rooms: s.rooms,
-        sessions: s.kpis.sums.sessions,
-        views: s.kpis.sums.views,
+        rooms: numfmt::grouped(s.rooms),
+        sessions: numfmt::grouped(s.kpis.sums.sessions),
+        views: numfmt::grouped(s.kpis.sums.views),
         gmv: k(Kpi::Gmv),
         gpm: k(Kpi::Gpm),
         view_to_order: k(Kpi::ViewToOrder),
@@ -666,6 +695,7 @@ pub async fn live_stats(
             })
             .collect::<Vec<_>>(),
         ctx.t("analytics.gmv_by_month"),
+        ctx.lang,
     );
     let fmt = |m: i64| {
         if m == 0 || m == 999_912 {

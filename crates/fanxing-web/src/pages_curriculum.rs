@@ -2,7 +2,7 @@
 //! the office forms that create sessions and allocate targets.
 
 use askama::Template;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -282,17 +282,35 @@ struct SessionFormPage<'a> {
     ctx: &'a Ctx,
     form: Vec<(String, String)>,
     errors: FieldErrors,
+    /// Every problem, venue problems named by their venue.
+    messages: Vec<String>,
+    /// The problems of each venue row, by row index.
+    row_errors: Vec<Vec<String>>,
     programmes: Vec<(i64, String)>,
     courses: Vec<(i64, String)>,
     regions: Vec<Choice>,
+    /// City and county regions only: the regions a venue may be in.
+    venue_regions: Vec<Choice>,
     tiers: Vec<(&'static str, String)>,
     times: Vec<(&'static str, &'static str)>,
-    venue_rows: Vec<(usize, &'static str, String)>,
+    venue_rows: Vec<VenueRow>,
+}
+
+/// One row of the venue table on the session form.
+struct VenueRow {
+    index: usize,
+    kind: &'static str,
+    label: String,
+    /// Rows after the first few sub-venues fold under "more sub-venues".
+    folded: bool,
 }
 
 impl SessionFormPage<'_> {
     fn f(&self, name: &str) -> String {
         field(&self.form, name)
+    }
+    fn vf(&self, i: &usize, name: &str) -> String {
+        field(&self.form, &format!("v{i}_{name}"))
     }
     fn has(&self, name: &str, value: &&str) -> bool {
         self.form.iter().any(|(k, v)| k == name && v == value)
@@ -300,22 +318,73 @@ impl SessionFormPage<'_> {
     fn err(&self, name: &str) -> Option<String> {
         self.errors.get(name).map(|e| e.message(self.ctx.lang))
     }
-    fn all_errors(&self) -> Vec<String> {
-        self.errors
-            .0
+    fn row_err(&self, i: &usize) -> String {
+        self.row_errors
+            .get(*i)
+            .map(|v| v.join("；"))
+            .unwrap_or_default()
+    }
+    fn has_row_err(&self, i: &usize) -> bool {
+        self.row_errors.get(*i).is_some_and(|v| !v.is_empty())
+    }
+    /// Whether some venue row carries its own problem (then the summary and
+    /// the rows say it all).
+    fn has_venue_row_errors(&self) -> bool {
+        self.row_errors.iter().any(|v| !v.is_empty())
+    }
+    /// The folded rows open when one of them is filled in or has a problem.
+    fn folded_open(&self) -> bool {
+        self.venue_rows
             .iter()
-            .map(|e| e.message(self.ctx.lang))
-            .collect()
+            .filter(|r| r.folded)
+            .any(|r| !self.vf(&r.index, "name").trim().is_empty() || self.has_row_err(&r.index))
     }
 }
 
-const VENUE_ROWS: &[&str] = &["main", "sub", "sub", "sub", "online"];
+/// Sub-venue rows on the form: room for a hall in each of the 13 cities and a
+/// few more, besides the main hall. Empty rows are ignored.
+pub const SUB_VENUE_ROWS: usize = 16;
+/// Sub-venue rows shown before the rest fold away.
+const SUB_ROWS_SHOWN: usize = 3;
+
+/// The kind of each form row: the main venue, the sub-venues, the stream.
+fn venue_kinds() -> Vec<&'static str> {
+    let mut kinds = vec!["main"];
+    kinds.extend(std::iter::repeat_n("sub", SUB_VENUE_ROWS));
+    kinds.push("online");
+    kinds
+}
+
+/// The label of a form row: "主会场", "分会场 3", "线上".
+fn row_label(ctx: &Ctx, index: usize, kind: &str) -> String {
+    if kind == "sub" {
+        format!("{} {index}", ctx.t("venue.sub"))
+    } else {
+        ctx.t(&format!("venue.{kind}")).to_string()
+    }
+}
+
+/// A venue problem in the words of the form: the venue named by what the
+/// person typed (or the row's label), then the problem itself.
+fn venue_message(ctx: &Ctx, e: &fanxing_core::error::FieldError, venue: &str) -> String {
+    let short = format!("{}.short", e.key);
+    let problem = if ctx.t(&short) == short {
+        e.message(ctx.lang)
+    } else {
+        ctx.t(&short).to_string()
+    };
+    ctx.tf(
+        "sessions.venue_problem",
+        &[("venue", venue), ("problem", &problem)],
+    )
+}
 
 async fn session_form(
     state: &AppState,
     ctx: &Ctx,
     form: Vec<(String, String)>,
     errors: FieldErrors,
+    rows_used: &[usize],
 ) -> PageResult {
     let actor = ctx.actor()?;
     let err = |e| PageError::new(ctx, e);
@@ -335,13 +404,50 @@ async fn session_form(
         .into_iter()
         .map(|c| (c.id, c.title))
         .collect();
-    let regions =
-        crate::pages::region_choices(&state.app.regions_in_scope(actor).await.map_err(err)?);
-    let venue_rows = VENUE_ROWS
+    let in_scope = state.app.regions_in_scope(actor).await.map_err(err)?;
+    let regions = crate::pages::region_choices(&in_scope);
+    let venue_regions = crate::pages::region_choices(
+        &in_scope
+            .iter()
+            .filter(|r| r.level != fanxing_core::region::RegionLevel::Province)
+            .cloned()
+            .collect::<Vec<_>>(),
+    );
+    let kinds = venue_kinds();
+    let venue_rows: Vec<VenueRow> = kinds
         .iter()
         .enumerate()
-        .map(|(i, k)| (i, *k, ctx.t(&format!("venue.{k}")).to_string()))
+        .map(|(i, k)| VenueRow {
+            index: i,
+            kind: k,
+            label: row_label(ctx, i, k),
+            folded: *k == "sub" && i > SUB_ROWS_SHOWN,
+        })
         .collect();
+    let mut row_errors = vec![Vec::new(); kinds.len()];
+    let mut messages = Vec::new();
+    for e in &errors.0 {
+        let row = e
+            .args
+            .iter()
+            .find(|(k, _)| *k == "n")
+            .and_then(|(_, n)| n.parse::<usize>().ok())
+            .and_then(|n| rows_used.get(n.wrapping_sub(1)).copied());
+        match row {
+            Some(i) if e.field == "venues" => {
+                let typed = field(&form, &format!("v{i}_name"));
+                let venue = if kinds[i] != "online" && !typed.trim().is_empty() {
+                    format!("{}「{}」", venue_rows[i].label, typed.trim())
+                } else {
+                    venue_rows[i].label.clone()
+                };
+                let message = venue_message(ctx, e, &venue);
+                row_errors[i].push(message.clone());
+                messages.push(message);
+            }
+            _ => messages.push(e.message(ctx.lang)),
+        }
+    }
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -353,9 +459,12 @@ async fn session_form(
             ctx,
             form,
             errors,
+            messages,
+            row_errors,
             programmes,
             courses,
             regions,
+            venue_regions,
             tiers: tier_pairs(ctx),
             times: vec![
                 ("starts_at", "sessions.starts_at"),
@@ -373,13 +482,21 @@ async fn session_form(
 pub async fn new_session(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
     actor.write_range().map_err(|e| PageError::new(&ctx, e))?;
-    let region = actor.user.region.map(|r| r.to_string()).unwrap_or_default();
+    let region = actor.user.region;
+    // A venue is in a city or county: the province is no venue's region, so
+    // a provincial office picks the main hall's city itself.
+    let venue_region = region
+        .filter(|r| r.shape_level() != fanxing_core::region::RegionLevel::Province)
+        .map(|r| r.to_string())
+        .unwrap_or_default();
     let form = vec![
-        ("region".to_string(), region.clone()),
-        ("v0_region".to_string(), region.clone()),
-        ("v4_capacity".to_string(), String::new()),
+        (
+            "region".to_string(),
+            region.map(|r| r.to_string()).unwrap_or_default(),
+        ),
+        ("v0_region".to_string(), venue_region),
     ];
-    session_form(&state, &ctx, form, FieldErrors::default()).await
+    session_form(&state, &ctx, form, FieldErrors::default(), &[]).await
 }
 
 pub async fn create_session(
@@ -390,8 +507,14 @@ pub async fn create_session(
     let actor = ctx.actor()?;
     ctx.check_csrf(&field(&form, "csrf"))?;
     let opt = |n: &str| Some(field(&form, n)).filter(|v| !v.trim().is_empty());
+    let kinds = venue_kinds();
+    // The main hall's region, for an online stream whose region is left as
+    // "same as the main venue".
+    let main_region = field(&form, "v0_region");
     let mut venues = Vec::new();
-    for (i, kind) in VENUE_ROWS.iter().enumerate() {
+    // Which form row each submitted venue came from, to name it in errors.
+    let mut rows_used = Vec::new();
+    for (i, kind) in kinds.iter().enumerate() {
         let name = field(&form, &format!("v{i}_name"));
         let url = field(&form, &format!("v{i}_stream_url"));
         let used = if *kind == "online" {
@@ -402,6 +525,18 @@ pub async fn create_session(
         if !used {
             continue;
         }
+        let own_region = field(&form, &format!("v{i}_region"));
+        let region = if *kind == "online" && own_region.trim().is_empty() {
+            let main_used = !field(&form, "v0_name").trim().is_empty();
+            if main_used {
+                main_region.clone()
+            } else {
+                field(&form, "region")
+            }
+        } else {
+            own_region
+        };
+        rows_used.push(i);
         venues.push(VenueInput {
             kind: kind.to_string(),
             name: if *kind == "online" {
@@ -410,11 +545,7 @@ pub async fn create_session(
                 name
             },
             address: field(&form, &format!("v{i}_address")),
-            region: if *kind == "online" {
-                field(&form, "region")
-            } else {
-                field(&form, &format!("v{i}_region"))
-            },
+            region,
             capacity: field(&form, &format!("v{i}_capacity"))
                 .trim()
                 .parse()
@@ -441,13 +572,15 @@ pub async fn create_session(
     if input.eligible_tiers.len() == 1 {
         input.tier = input.eligible_tiers.first().cloned();
     }
-    match state
-        .app
-        .create_session(actor, &input, field(&form, "publish") == "1")
-        .await
-    {
-        Ok(v) => Ok(Redirect::to(&format!("/sessions/{}", v.session.id)).into_response()),
-        Err(e @ Error::Invalid(_)) => session_form(&state, &ctx, form, e.fields()).await,
+    let publish = field(&form, "publish") == "1";
+    match state.app.create_session(actor, &input, publish).await {
+        Ok(v) => {
+            let done = if publish { "created" } else { "created_draft" };
+            Ok(Redirect::to(&format!("/sessions/{}?done={done}", v.session.id)).into_response())
+        }
+        Err(e @ Error::Invalid(_)) => {
+            session_form(&state, &ctx, form, e.fields(), &rows_used).await
+        }
         Err(e) => Err(PageError::new(&ctx, e)),
     }
 }
@@ -499,6 +632,34 @@ struct VerifyPage<'a> {
     ctx: &'a Ctx,
     cert: Option<fanxing_core::curriculum::CertificateView>,
     can_revoke: bool,
+    /// Whether a number was asked for (else the page is only the box).
+    asked: bool,
+    number: String,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct VerifyQuery {
+    number: Option<String>,
+}
+
+/// The public verify box: a number typed in goes to its verify page.
+pub async fn verify_box(ctx: Ctx, Query(q): Query<VerifyQuery>) -> PageResult {
+    match q.number.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+        Some(n) => {
+            let n = n.to_ascii_uppercase();
+            Ok(Redirect::to(&format!("/verify/{}", crate::error::urlencode(&n))).into_response())
+        }
+        None => render(
+            &ctx,
+            &VerifyPage {
+                ctx: &ctx,
+                cert: None,
+                can_revoke: false,
+                asked: false,
+                number: String::new(),
+            },
+        ),
+    }
 }
 
 /// The public verify page. An unknown or malformed number says so plainly
@@ -531,6 +692,8 @@ pub async fn verify(
             ctx: &ctx,
             cert,
             can_revoke,
+            asked: true,
+            number: number.trim().to_string(),
         },
     )?;
     *res.status_mut() = status;
@@ -606,6 +769,8 @@ pub async fn revoke_certificate(
 pub struct CertificateFilter {
     track: Option<String>,
     session: Option<String>,
+    /// A number, a holder's mobile or part of a name (the list only).
+    q: Option<String>,
     page: Option<String>,
 }
 
@@ -629,7 +794,11 @@ impl CertificateFilter {
 
     fn query(&self, page: Option<i64>) -> String {
         let mut parts = Vec::new();
-        for (k, v) in [("track", &self.track), ("session", &self.session)] {
+        for (k, v) in [
+            ("track", &self.track),
+            ("session", &self.session),
+            ("q", &self.q),
+        ] {
             if let Some(v) = v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 parts.push(format!("{k}={}", crate::error::urlencode(v)));
             }
@@ -648,6 +817,7 @@ struct CertificatesPage<'a> {
     tracks: Vec<Track>,
     track: String,
     session: String,
+    q: String,
     certs: fanxing_core::store::Page<fanxing_core::curriculum::CertificateView>,
     count: String,
     zip_href: String,
@@ -674,10 +844,11 @@ pub async fn office_certificates(
         .max(1);
     let certs = state
         .app
-        .office_certificates(
+        .search_certificates(
             actor,
             track,
             session,
+            f.q.as_deref().unwrap_or(""),
             fanxing_core::service::page_offset(page, CERTS_PER_PAGE),
             CERTS_PER_PAGE,
         )
@@ -691,7 +862,10 @@ pub async fn office_certificates(
         prev: (page > 1).then(|| href(page - 1)),
         next: (page < pages).then(|| href(page + 1)),
     };
-    let count = ctx.tf("certificate.count", &[("n", &certs.total.to_string())]);
+    let count = ctx.tf(
+        "certificate.count",
+        &[("n", &fanxing_core::numfmt::grouped(certs.total))],
+    );
     render(
         &ctx,
         &CertificatesPage {
@@ -699,8 +873,20 @@ pub async fn office_certificates(
             tracks: state.app.tracks().await.map_err(err)?,
             track: track.map(|t| t.to_string()).unwrap_or_default(),
             session: session.map(|s| s.to_string()).unwrap_or_default(),
+            q: f.q.clone().unwrap_or_default(),
             count,
-            zip_href: format!("/certificates.zip?{}", f.query(None)),
+            // The zip holds a track's or a session's certificates: the
+            // search box narrows only the list.
+            zip_href: format!(
+                "/certificates.zip?{}",
+                CertificateFilter {
+                    q: None,
+                    track: f.track.clone(),
+                    session: f.session.clone(),
+                    page: None,
+                }
+                .query(None)
+            ),
             certs,
             pager,
         },

@@ -8,6 +8,7 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use fanxing_core::model::Tier;
 use fanxing_core::store::{MyRegistration, Page};
 use fanxing_core::training::{
     AllocationGap, Counts, Progress, ProgressNode, Registration, Session, SessionStatus, Venue,
@@ -45,7 +46,6 @@ fn messages(lang: Lang, keys: &[&str]) -> String {
 #[derive(Deserialize, Default)]
 pub struct ListQuery {
     region: Option<String>,
-    page: Option<i64>,
     saved: Option<String>,
     outcome: Option<String>,
 }
@@ -58,39 +58,116 @@ struct SessionsPage<'a> {
     count: String,
     pager: Pager,
     can_create: bool,
+    is_office: bool,
+    /// The filters as chosen, for the form.
+    q: String,
+    region: String,
+    tier: String,
+    when: &'static str,
+    status: String,
+    regions: Vec<crate::pages::Choice>,
+    tiers: Vec<(&'static str, String)>,
+    statuses: Vec<(&'static str, String)>,
+}
+
+/// The session list's filters as the query string carries them.
+#[derive(Deserialize, Default)]
+pub struct SessionsQuery {
+    q: Option<String>,
+    region: Option<String>,
+    /// A tier, or `all`; a trainee's own tier when absent.
+    tier: Option<String>,
+    when: Option<String>,
+    status: Option<String>,
+    page: Option<i64>,
 }
 
 pub async fn sessions(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<ListQuery>,
+    Query(q): Query<SessionsQuery>,
 ) -> PageResult {
     let err = |e| PageError::new(&ctx, e);
+    let actor = ctx.user();
     let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
+    let is_office = actor.is_some_and(|a| a.write_range().is_ok());
+    // A trainee sees the sessions open to their tier unless they ask for all.
+    let mut tier = match q.tier.as_deref().unwrap_or("") {
+        "" | "all" => None,
+        t => Some(Tier::parse(t).ok_or_else(|| err(Error::field("tier", "error.choice")))?),
+    };
+    if q.tier.is_none() {
+        if let Some(a) = actor.filter(|a| a.role() == fanxing_core::auth::Role::Trainee) {
+            if let Some(id) = a.user.person_id {
+                tier = state
+                    .app
+                    .store()
+                    .get_person(fanxing_core::auth::Access::Person(id), id)
+                    .await
+                    .map_err(err)?
+                    .map(|p| p.tier);
+            }
+        }
+    }
+    let when = fanxing_core::training_service::When::parse(q.when.as_deref().unwrap_or(""))
+        .ok_or_else(|| err(Error::field("when", "error.choice")))?;
+    let status = match q.status.as_deref().unwrap_or("") {
+        "" => None,
+        s => Some(
+            SessionStatus::parse(s).ok_or_else(|| err(Error::field("status", "error.choice")))?,
+        ),
+    };
+    let filter = fanxing_core::training_service::SessionFilter {
+        region,
+        tier,
+        text: q.q.clone(),
+        when,
+        status,
+    };
     let page = q.page.unwrap_or(1).max(1);
     let sessions = state
         .app
-        .list_sessions(ctx.user(), region, page)
+        .find_sessions(actor, &filter, page)
         .await
         .map_err(err)?;
     let pages = ((sessions.total + 49) / 50).max(1);
-    let href = |n: i64| {
-        format!(
-            "/sessions?page={n}{}",
-            q.region
-                .as_deref()
-                .map(|r| format!("&region={r}"))
-                .unwrap_or_default()
-        )
+    let tier_param = match (tier, q.tier.as_deref()) {
+        (Some(t), _) => t.as_str().to_string(),
+        (None, Some("all")) => "all".to_string(),
+        _ => String::new(),
     };
+    let mut params = Vec::new();
+    for (k, v) in [
+        ("q", q.q.as_deref().unwrap_or("").trim().to_string()),
+        ("region", q.region.clone().unwrap_or_default()),
+        ("tier", tier_param.clone()),
+        ("when", q.when.clone().unwrap_or_default()),
+        ("status", q.status.clone().unwrap_or_default()),
+    ] {
+        if !v.is_empty() {
+            params.push(format!("&{k}={}", crate::error::urlencode(&v)));
+        }
+    }
+    let params = params.concat();
+    let href = |n: i64| format!("/sessions?page={n}{params}");
     let pager = Pager {
         page,
         pages,
         prev: (page > 1).then(|| href(page - 1)),
         next: (page < pages).then(|| href(page + 1)),
     };
-    let count = ctx.tf("sessions.count", &[("n", &sessions.total.to_string())]);
-    let can_create = ctx.user().map(|a| a.write_range().is_ok()).unwrap_or(false);
+    let count = ctx.tf(
+        "sessions.count",
+        &[("n", &fanxing_core::numfmt::grouped(sessions.total))],
+    );
+    let regions = match actor.filter(|_| is_office) {
+        Some(a) => state.app.regions_in_scope(a).await.map_err(err)?,
+        None => state
+            .app
+            .regions(Some(fanxing_core::region::RegionLevel::City), None)
+            .await
+            .map_err(err)?,
+    };
     render(
         &ctx,
         &SessionsPage {
@@ -98,7 +175,28 @@ pub async fn sessions(
             sessions,
             count,
             pager,
-            can_create,
+            can_create: is_office,
+            is_office,
+            q: q.q.unwrap_or_default(),
+            region: q.region.unwrap_or_default(),
+            tier: tier_param,
+            when: when.as_str(),
+            status: q.status.unwrap_or_default(),
+            regions: crate::pages::region_choices(&regions),
+            tiers: Tier::ALL
+                .iter()
+                .map(|t| (t.as_str(), ctx.t(t.label_key()).to_string()))
+                .collect(),
+            statuses: [
+                SessionStatus::Draft,
+                SessionStatus::Published,
+                SessionStatus::UnderWay,
+                SessionStatus::Closed,
+                SessionStatus::Cancelled,
+            ]
+            .iter()
+            .map(|s| (s.as_str(), ctx.t(s.label_key()).to_string()))
+            .collect(),
         },
     )
 }
@@ -116,6 +214,11 @@ struct SessionPage<'a> {
     transitions: Vec<(&'static str, String)>,
     flash: Option<String>,
     error: Option<String>,
+    /// Registration is open now (for the visitor's "log in to register").
+    open_now: bool,
+    /// Why the logged-in person may not register (tier or region), said
+    /// before they try.
+    ineligible: Option<String>,
 }
 
 impl SessionPage<'_> {
@@ -158,6 +261,7 @@ async fn session_page(
     let mut mine = None;
     let mut can_register = false;
     let mut suggested = None;
+    let mut ineligible = None;
     if let Some(person) = actor.and_then(|a| a.user.person_id) {
         mine = state
             .app
@@ -177,8 +281,15 @@ async fn session_page(
         {
             suggested =
                 fanxing_core::training::suggest_venue(&v.venues, p.region).map(|l| l.venue.id);
+            if let Some(key) = v.session.ineligibility(p.tier, p.region) {
+                can_register = false;
+                ineligible = Some(ctx.t(key).to_string());
+            }
         }
     }
+    let open_now = v
+        .session
+        .is_open_for_registration(fanxing_core::service::now());
     let manages = state.app.manages(actor, &v.session);
     let can_import = match actor {
         Some(a) => state.app.can_import_roster(a, id).await.is_ok(),
@@ -218,6 +329,8 @@ async fn session_page(
             transitions,
             flash,
             error,
+            open_now,
+            ineligible,
         },
     )?;
     *res.status_mut() = status;
@@ -322,6 +435,8 @@ struct MySessionsPage<'a> {
     regs: Vec<MyRegistration>,
     notes: Vec<(i64, String)>,
     feed: Option<String>,
+    /// For saying which past sessions were not attended.
+    now: i64,
 }
 
 pub async fn my_sessions(State(state): State<AppState>, ctx: Ctx) -> PageResult {
@@ -336,6 +451,7 @@ pub async fn my_sessions(State(state): State<AppState>, ctx: Ctx) -> PageResult 
             regs,
             notes,
             feed: state.app.feed_path(actor),
+            now: fanxing_core::service::now(),
         },
     )
 }
@@ -569,6 +685,37 @@ impl ProgrammePage<'_> {
         format!("{:.0}%", v * 100.0)
     }
 
+    /// A tier's target as a table cell: "—" when targets were set for all
+    /// tiers together only (a 0 there would read as "no target").
+    fn tier_target(&self, n: &ProgressNode, tier: &str, attendances: bool) -> String {
+        let t = self.target(n, tier);
+        let any_tier = n
+            .targets
+            .by_tier
+            .values()
+            .any(|c| c.sessions > 0 || c.attendances > 0);
+        let v = if attendances {
+            t.attendances
+        } else {
+            t.sessions
+        };
+        if v == 0 && !any_tier {
+            "—".into()
+        } else {
+            fanxing_core::numfmt::grouped(v)
+        }
+    }
+
+    /// A headline count (万/亿 from 100,000).
+    fn num(&self, n: &i64) -> String {
+        fanxing_core::numfmt::count(*n, self.ctx.lang)
+    }
+
+    /// An exact count with thousands separators, for tables.
+    fn exact(&self, n: &i64) -> String {
+        fanxing_core::numfmt::grouped(*n)
+    }
+
     fn gap_text(&self, g: &AllocationGap) -> String {
         let tier = g
             .tier
@@ -579,8 +726,8 @@ impl ProgrammePage<'_> {
             &[
                 ("measure", self.ctx.t(&format!("progress.{}", g.measure))),
                 ("tier", &tier),
-                ("target", &g.target.to_string()),
-                ("allocated", &g.allocated.to_string()),
+                ("target", &fanxing_core::numfmt::grouped(g.target)),
+                ("allocated", &fanxing_core::numfmt::grouped(g.allocated)),
             ],
         )
     }
@@ -628,6 +775,7 @@ pub async fn programme(
         p.node.targets.total.attendances,
         fanxing_core::service::now(),
         (ctx.t("dashboard.actual"), ctx.t("dashboard.plan")),
+        ctx.lang,
     );
     let map =
         (p.node.region.shape_level() == fanxing_core::region::RegionLevel::Province).then(|| {
@@ -931,6 +1079,40 @@ fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
     crate::download::download(bytes, crate::download::XLSX, name)
 }
 
+/// An export's file name: what it is, for which region or session, and the
+/// day (Beijing time), e.g. `苏州市培训进度-2026-12-02.xlsx`.
+fn export_name(ctx: &Ctx, what: &str, of: &str) -> String {
+    let day = fanxing_core::training::format_local(fanxing_core::service::now());
+    let day = day.get(..10).unwrap_or("");
+    let name = ctx.tf(what, &[("of", of), ("date", day)]);
+    // Nothing that would upset a file system.
+    name.chars()
+        .map(|c| {
+            if "/\\:*?\"<>|".contains(c) || c.is_control() {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
+/// The name of the region a progress export is for (the caller's own when
+/// none is asked for).
+async fn region_name(
+    state: &AppState,
+    actor: &fanxing_core::auth::Actor,
+    region: Option<fanxing_core::region::RegionCode>,
+) -> String {
+    match actor.stats_region(region) {
+        Ok(code) => match state.app.store().get_region(code).await {
+            Ok(Some(r)) => r.name,
+            _ => code.to_string(),
+        },
+        Err(_) => String::new(),
+    }
+}
+
 pub async fn progress_report(
     State(state): State<AppState>,
     ctx: Ctx,
@@ -946,7 +1128,8 @@ pub async fn progress_report(
         .progress_report(actor, id, region, ctx.lang)
         .await
         .map_err(err)?;
-    Ok(xlsx(bytes, &format!("progress-{id}.xlsx")))
+    let of = region_name(&state, actor, region).await;
+    Ok(xlsx(bytes, &export_name(&ctx, "export.progress_name", &of)))
 }
 
 pub async fn attendance_report(
@@ -961,7 +1144,14 @@ pub async fn attendance_report(
         .attendance_report(actor, id, ctx.lang)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
-    Ok(xlsx(bytes, &format!("attendance-{id}.xlsx")))
+    let title = match state.app.session_view(Some(actor), id).await {
+        Ok(v) => v.session.title,
+        Err(_) => id.to_string(),
+    };
+    Ok(xlsx(
+        bytes,
+        &export_name(&ctx, "export.attendance_name", &title),
+    ))
 }
 
 /// Every attendance of a programme in a region, streamed: the workbook is
@@ -984,9 +1174,7 @@ pub async fn attendances_export(
         .await
         .map_err(err)?;
     let file = out.into_inner().map_err(|e| io(e.into_error()))?;
-    let name = format!(
-        "attendances-{id}-{}.xlsx",
-        region.map(|r| r.to_string()).unwrap_or_default()
-    );
+    let of = region_name(&state, actor, region).await;
+    let name = export_name(&ctx, "export.attendances_name", &of);
     crate::download::file_download(file, crate::download::XLSX, &name).map_err(io)
 }

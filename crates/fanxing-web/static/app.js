@@ -50,3 +50,32 @@
     b.addEventListener("click", function () { window.print(); });
   });
 })();
+// On a phone the navigation folds behind a menu button (without
+// JavaScript it stays open and simply wraps).
+(function () {
+  "use strict";
+  var button = document.querySelector(".menu-toggle");
+  var nav = document.getElementById("main-nav");
+  if (!button || !nav) return;
+  button.hidden = false;
+  nav.classList.add("collapsible");
+  button.addEventListener("click", function () {
+    var open = nav.classList.toggle("open");
+    button.setAttribute("aria-expanded", open ? "true" : "false");
+  });
+})();
+// Slow downloads (a zip of certificates) say that they are on their way.
+(function () {
+  "use strict";
+  document.querySelectorAll("a[data-wait]").forEach(function (a) {
+    a.addEventListener("click", function () {
+      var note = document.createElement("p");
+      note.className = "notice";
+      note.setAttribute("role", "status");
+      note.textContent = a.getAttribute("data-wait");
+      a.insertAdjacentElement("afterend", note);
+      a.setAttribute("aria-disabled", "true");
+      setTimeout(function () { note.remove(); a.removeAttribute("aria-disabled"); }, 20000);
+    });
+  });
+})();

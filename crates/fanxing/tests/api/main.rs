@@ -10,5 +10,6 @@ mod foundation;
 mod hardening;
 mod imports;
 mod matrix;
+mod pages;
 mod roster;
 mod training;

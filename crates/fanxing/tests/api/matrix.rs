@@ -161,7 +161,7 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         ("GET", "/calendar/{feed}") => None,
         // Certificates: anyone verifies; the holder and offices over the
         // holder (a Kunshan trainee) download; those offices revoke.
-        ("GET", "/verify/{number}") => untargeted(true),
+        ("GET", "/verify") | ("GET", "/verify/{number}") => untargeted(true),
         ("GET", "/my/certificates") => untargeted(matches!(role, Lecturer | Checkin | Trainee)),
         ("GET", "/certificates/{number}/pdf") => {
             untargeted(matches!(role, Admin | Suzhou | Kunshan | Trainee))
@@ -553,6 +553,7 @@ async fn every_route_for_every_role() {
                 | "/sessions"
                 | "/sessions/{id}"
                 | "/sessions/{id}/calendar.ics"
+                | "/verify"
                 | "/verify/{number}"
                 | "/checkin/sw.js"
         );

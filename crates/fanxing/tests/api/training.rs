@@ -972,12 +972,14 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         .await
         .unwrap();
     let grid = fanxing_core::roster::read_grid("a.xlsx", &res.bytes().await.unwrap()).unwrap();
-    assert_eq!(grid.len(), 13, "header + 12 registrations");
+    assert_eq!(grid.len(), 14, "title + header + 12 registrations");
+    assert!(text(&grid[0][0]).contains("签到表"), "a title row");
     assert!(
-        grid.iter().skip(1).all(|r| text(&r[1]).contains("****")),
+        grid.iter().skip(2).all(|r| text(&r[1]).contains("****")),
         "mobiles masked"
     );
-    assert_eq!(text(&grid[0][5]), "候补序号", "registrations with waitlist");
+    assert_eq!(text(&grid[1][5]), "候补序号", "registrations with waitlist");
+    assert_eq!(text(&grid[1][8]), "单位", "the organisation column");
     let audit = app.get_json(&app.api("admin").await, "/api/v1/audit").await;
     let target = format!("session:{}", v.session.id);
     let entries: Vec<&Value> = audit

@@ -1,0 +1,353 @@
+//! Pages people act on: the session form as an office fills it in (the
+//! opening session's main hall, 13 city halls and the stream), each role's
+//! home page, and the figures written for people to read.
+
+use fanxing_core::demo;
+use fanxing_core::service::now;
+use fanxing_core::training::format_local;
+
+use crate::common::TestApp;
+
+const CITIES: [(&str, &str); 13] = [
+    ("320100", "南京"),
+    ("320200", "无锡"),
+    ("320300", "徐州"),
+    ("320400", "常州"),
+    ("320500", "苏州"),
+    ("320600", "南通"),
+    ("320700", "连云港"),
+    ("320800", "淮安"),
+    ("320900", "盐城"),
+    ("321000", "扬州"),
+    ("321100", "镇江"),
+    ("321200", "泰州"),
+    ("321300", "宿迁"),
+];
+
+/// A demo server with the 繁星计划 programme, its sessions and check-in staff.
+async fn with_programme() -> TestApp {
+    let app = TestApp::spawn().await;
+    demo::seed_training(&app.opened.app, 2026)
+        .await
+        .expect("seed training");
+    app
+}
+
+/// The demo programme's id, as the programme office sees it.
+async fn programme_id(app: &TestApp) -> i64 {
+    let list = app
+        .get_json(&app.api("admin").await, "/api/v1/programmes")
+        .await;
+    list.as_array().expect("programmes")[0]["id"]
+        .as_i64()
+        .expect("id")
+}
+
+/// The opening session as the form sends it: the main hall in Nanjing, a
+/// hall in each of the 13 cities, and an online stream whose region is left
+/// as "same as the main venue".
+fn opening_form(csrf: &str, programme: i64) -> Vec<(String, String)> {
+    let day = 86_400;
+    let start = format_local(now() + 10 * day).replace(' ', "T");
+    let end = format_local(now() + 10 * day + 3 * 3600).replace(' ', "T");
+    let mut f: Vec<(String, String)> = vec![
+        ("csrf".into(), csrf.into()),
+        ("programme_id".into(), programme.to_string()),
+        ("title".into(), "繁星计划启动仪式".into()),
+        ("region".into(), "320000".into()),
+        ("eligible_tiers".into(), "operator".into()),
+        ("starts_at".into(), start),
+        ("ends_at".into(), end),
+        ("publish".into(), "1".into()),
+        ("v0_name".into(), "南京主会场".into()),
+        ("v0_region".into(), "320100".into()),
+        ("v0_capacity".into(), "800".into()),
+    ];
+    for (i, (code, city)) in CITIES.iter().enumerate() {
+        let row = i + 1;
+        f.push((format!("v{row}_name"), format!("{city}分会场")));
+        f.push((format!("v{row}_region"), code.to_string()));
+        f.push((format!("v{row}_capacity"), "150".into()));
+    }
+    f.push((
+        "v17_stream_url".into(),
+        "https://live.example.cn/fanxing".into(),
+    ));
+    f.push(("v17_region".into(), String::new()));
+    f.push(("v17_capacity".into(), "2000".into()));
+    f
+}
+
+#[tokio::test]
+async fn opening_session_is_entered_from_the_form() {
+    let app = with_programme().await;
+    let (admin, csrf) = app.login("admin").await;
+    // The empty form offers no province as a venue region and room for 16
+    // sub-venues besides the main hall and the stream.
+    let html = app.get_text(&admin, "/sessions/new").await;
+    assert!(html.contains("name=\"v16_name\"") && html.contains("name=\"v17_stream_url\""));
+    assert!(!html.contains("name=\"v18_"), "no more rows than announced");
+    let v0 = &html[html.find("name=\"v0_region\"").unwrap()..];
+    let v0 = &v0[..v0.find("</select>").unwrap()];
+    assert!(
+        !v0.contains("value=\"320000\""),
+        "the province is no venue region"
+    );
+    assert!(
+        !v0.contains(" selected"),
+        "a provincial office picks the city itself"
+    );
+    let programme = programme_id(&app).await;
+
+    // A sub-venue without its city is named by what was typed, not a row number.
+    let mut bad = opening_form(&csrf, programme);
+    for (k, v) in bad.iter_mut() {
+        if k == "v2_region" {
+            v.clear();
+        }
+    }
+    let res = admin
+        .post(app.url("/sessions"))
+        .form(&bad)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+    let html = res.text().await.unwrap();
+    assert!(
+        html.contains("分会场 2「无锡分会场」：请选择所在的市或县"),
+        "{html}"
+    );
+    assert!(!html.contains("第 3 个会场"), "no hidden row numbers");
+    assert!(
+        html.contains("value=\"无锡分会场\""),
+        "what was typed stays"
+    );
+
+    // The whole opening session saves, and says so.
+    let res = admin
+        .post(app.url("/sessions"))
+        .form(&opening_form(&csrf, programme))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        res.status(),
+        303,
+        "{}",
+        res.text().await.unwrap_or_default()
+    );
+    let to = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.ends_with("?done=created"), "{to}");
+    let html = app.get_text(&admin, &to).await;
+    assert!(html.contains("培训已保存并发布"), "{html}");
+    let id: i64 = to
+        .trim_start_matches("/sessions/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let view = app
+        .get_json(&app.api("admin").await, &format!("/api/v1/sessions/{id}"))
+        .await;
+    let venues = view["venues"].as_array().expect("venues");
+    assert_eq!(venues.len(), 15, "main + 13 cities + online");
+    let online = venues
+        .iter()
+        .find(|v| v["venue"]["kind"] == "online" || v["kind"] == "online")
+        .expect("online venue");
+    let region = online["venue"]["region"]
+        .as_str()
+        .or(online["region"].as_str())
+        .map(str::to_string)
+        .or_else(|| {
+            online["venue"]["region"]
+                .as_i64()
+                .or(online["region"].as_i64())
+                .map(|r| r.to_string())
+        });
+    assert_eq!(
+        region.as_deref(),
+        Some("320100"),
+        "the stream takes the main hall's city"
+    );
+}
+
+#[tokio::test]
+async fn each_role_has_a_home_to_act_from() {
+    let app = with_programme().await;
+    // The programme office: completion against today's plan, next steps.
+    let (admin, _) = app.login("admin").await;
+    let html = app.get_text(&admin, "/").await;
+    assert!(html.contains("打开进度看板"), "{html}");
+    assert!(html.contains("今天的计划"), "{html}");
+    assert!(html.contains("href=\"/sessions/new\""));
+    assert!(html.contains("接下来的培训"));
+    // A trainee: their next training or how to find one, and certificates.
+    let (trainee, _) = app.login("trainee").await;
+    let html = app.get_text(&trainee, "/").await;
+    assert!(
+        html.contains("我的下一场培训") && html.contains("我的学习"),
+        "{html}"
+    );
+    assert!(!html.contains("没有可查看的地区统计"));
+    // Check-in staff: a button into their venue's check-in.
+    let (staff, _) = app.login("checkin").await;
+    let html = app.get_text(&staff, "/").await;
+    assert!(
+        html.contains("开始签到") && html.contains("href=\"/checkin/"),
+        "{html}"
+    );
+    // A visitor: log in, browse sessions or verify a certificate.
+    let html = app.get_text(&app.browser(), "/").await;
+    assert!(html.contains("class=\"button primary big\" href=\"/login\""));
+    assert!(html.contains("href=\"/verify\""));
+    let html = app.get_text(&app.browser(), "/verify").await;
+    assert!(html.contains("name=\"number\""));
+}
+
+#[tokio::test]
+async fn certificates_are_found_by_number_name_or_mobile() {
+    let app = with_programme().await;
+    let (admin, _) = app.login("admin").await;
+    let html = app.get_text(&admin, "/certificates").await;
+    let at = html.find("/verify/FX").expect("a certificate in the list") + "/verify/".len();
+    let number = html[at..at + 15].to_string();
+    // Typed in lower case, with spaces around it.
+    let q = format!("  {}  ", number.to_lowercase());
+    let html = app
+        .get_text(
+            &admin,
+            &format!("/certificates?q={}", crate::common::urlencode(&q)),
+        )
+        .await;
+    assert!(html.contains("共 1 张") && html.contains(&number), "{html}");
+    // The holder's name (the link after the number) finds it too.
+    let row = &html[html.find(&number).unwrap()..];
+    let row = &row[row.find("/people/").unwrap()..];
+    let name = &row[row.find('>').unwrap() + 1..row.find("</a>").unwrap()];
+    let html = app
+        .get_text(
+            &admin,
+            &format!("/certificates?q={}", crate::common::urlencode(name)),
+        )
+        .await;
+    assert!(html.contains(&number), "{name}: {html}");
+    // The public box and a lower-case number both reach the certificate.
+    let anon = app.browser();
+    let res = anon
+        .get(app.url(&format!("/verify?number={}", number.to_lowercase())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/verify/{number}").as_str()
+    );
+    let res = anon
+        .get(app.url(&format!("/verify/{}", number.to_lowercase())))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
+
+#[tokio::test]
+async fn exports_are_named_by_region_and_day() {
+    let app = with_programme().await;
+    let programme = programme_id(&app).await;
+    let (suzhou, _) = app.login("suzhou").await;
+    let res = suzhou
+        .get(app.url(&format!("/programmes/{programme}/report.xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let d = res.headers()["content-disposition"].to_str().unwrap();
+    let day = &format_local(now())[..10];
+    let want = crate::common::urlencode(&format!("苏州市培训进度-{day}.xlsx"));
+    assert!(d.contains(&format!("filename*=UTF-8''{want}")), "{d}");
+}
+
+/// The session titles a list page shows, in order.
+fn titles(html: &str) -> Vec<String> {
+    html.split("class=\"card session-card\"")
+        .skip(1)
+        .filter_map(|card| {
+            let s = card.find("<strong>")? + "<strong>".len();
+            let e = card[s..].find("</strong>")? + s;
+            Some(card[s..e].to_string())
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn sessions_are_searched_and_filtered() {
+    let app = with_programme().await;
+    let (admin, _) = app.login("admin").await;
+    // Upcoming first by default; past ones on request, latest first.
+    let upcoming = app.get_text(&admin, "/sessions").await;
+    let past = app.get_text(&admin, "/sessions?when=past").await;
+    assert!(!titles(&upcoming).is_empty() && !titles(&past).is_empty());
+    let dates = |html: &str| -> Vec<String> {
+        html.split("class=\"meta\">\n      <span>")
+            .skip(1)
+            .map(|s| s[..16].to_string())
+            .collect()
+    };
+    let d = dates(&past);
+    assert!(
+        d.windows(2).all(|w| w[0] >= w[1]),
+        "past latest first: {d:?}"
+    );
+    let d = dates(&upcoming);
+    assert!(
+        d.windows(2).all(|w| w[0] <= w[1]),
+        "upcoming soonest first: {d:?}"
+    );
+    // A title search finds only matching sessions (a % is no wildcard).
+    let first = titles(&upcoming)[0].clone();
+    let word: String = first.chars().take(4).collect();
+    let html = app
+        .get_text(
+            &admin,
+            &format!("/sessions?when=all&q={}", crate::common::urlencode(&word)),
+        )
+        .await;
+    let found = titles(&html);
+    assert!(
+        !found.is_empty() && found.iter().all(|t| t.contains(&word)),
+        "{found:?}"
+    );
+    let html = app.get_text(&admin, "/sessions?when=all&q=%25").await;
+    assert!(titles(&html).is_empty());
+    // A tier filter keeps the sessions open to that tier.
+    let count = |html: &str| -> i64 {
+        let s = html.find("共 ").expect("count") + "共 ".len();
+        let e = s + html[s..].find(" 场").unwrap();
+        html[s..e].replace(',', "").parse().unwrap()
+    };
+    let html = app.get_text(&admin, "/sessions?when=all&tier=cadre").await;
+    assert!(html.contains("<option value=\"cadre\" selected>"));
+    let cadre = count(&html);
+    let html = app.get_text(&admin, "/sessions?when=all").await;
+    assert!(0 < cadre && cadre < count(&html), "{cadre}");
+    // A trainee sees their own tier's sessions unless asking for all.
+    let (trainee, _) = app.login("trainee").await;
+    let html = app.get_text(&trainee, "/sessions").await;
+    assert!(
+        html.contains("<option value=\"operator\" selected>"),
+        "{html}"
+    );
+    let html = app.get_text(&trainee, "/sessions?tier=all").await;
+    assert!(html.contains("<option value=\"all\">"));
+    // A malformed filter is named, not a server error.
+    let res = admin
+        .get(app.url("/sessions?when=someday"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+}
