@@ -286,9 +286,9 @@ impl Fanxing {
             for m in &numbers {
                 match found
                     .iter()
-                    .find(|(mobile, _, _, region)| mobile == m && range.contains(*region))
+                    .find(|(mobile, _, _, region, _)| mobile == m && range.contains(*region))
                 {
-                    Some((_, id, _, _)) => out.push(*id),
+                    Some((_, id, _, _, _)) => out.push(*id),
                     None => {
                         return Err(Error::Invalid(crate::error::FieldErrors(vec![
                             crate::error::FieldError::new("operators", "room.operator_no_person")

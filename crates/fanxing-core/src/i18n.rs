@@ -602,6 +602,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("error.title", "出错了", "Something went wrong"),
     ("error.required", "必填", "Required"),
     ("error.too_long", "不能超过 {max} 个字", "At most {max} characters"),
+    ("roster.duplicate_id", "身份证号与第 {first} 行相同：同一人不能有两行，请核对后只保留一行", "Same ID number as row {first}: one person cannot have two rows; keep the right one"),
+    ("roster.mobile_other_name", "该手机号已登记在另一个姓名下，请核对姓名和手机号（如确为同一人，请先在人员信息中更正姓名）", "This mobile number is on record under another name; check the name and number (if it is the same person, correct the name in their record first)"),
     ("error.mobile_damaged", "手机号被 Excel 改成了科学计数法（如 1.38123E+10），后几位已丢失。请在 Excel 中把该列设为“文本”格式，重新填写号码后再导入", "Excel turned this mobile number into scientific notation (e.g. 1.38123E+10) and lost its last digits; set the column to Text in Excel, enter the numbers again and import"),
     ("error.id_number_damaged", "身份证号被 Excel 改成了科学计数法，后几位已丢失。请把该列设为“文本”格式，重新填写后再导入", "Excel turned this ID number into scientific notation and lost its last digits; set the column to Text, enter the numbers again and import"),
     ("error.mobile", "手机号应为 11 位数字，以 1 开头", "A mobile number has 11 digits starting with 1"),

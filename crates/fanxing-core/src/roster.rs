@@ -328,6 +328,7 @@ pub fn parse_roster(grid: &[Vec<Cell>]) -> std::result::Result<Vec<RosterLine>, 
     let mut errors = Vec::new();
     let mut lines = Vec::new();
     let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen_ids: HashMap<String, usize> = HashMap::new();
     if grid.len() - h - 1 > MAX_ROWS {
         return Err(vec![RowError {
             row: h + 1,
@@ -404,6 +405,18 @@ pub fn parse_roster(grid: &[Vec<Cell>]) -> std::result::Result<Vec<RosterLine>, 
                 },
             },
         };
+        if let Some(id) = &id_number {
+            // One ID number on two rows with different mobiles would make
+            // two people of one: the office says which row is right.
+            if let Some(first) = seen_ids.insert(id.as_str().to_string(), rownum) {
+                errors.push(RowError {
+                    row: rownum,
+                    column: headers.get("id_number").cloned().unwrap_or_default(),
+                    key: "roster.duplicate_id",
+                    args: vec![("first", first.to_string())],
+                });
+            }
+        }
         let tier = match text("tier") {
             None => None,
             Some(t) => match Tier::parse_label(&t) {

@@ -308,11 +308,11 @@ pub struct RosterOutcome {
 
 #[async_trait]
 pub trait TrainingStore: Send + Sync {
-    /// People with these mobile numbers: (mobile, id, tier, region).
+    /// People with these mobile numbers: (mobile, id, tier, region, name).
     async fn people_by_mobiles(
         &self,
         mobiles: &[String],
-    ) -> Result<Vec<(String, PersonId, Tier, RegionCode)>>;
+    ) -> Result<Vec<(String, PersonId, Tier, RegionCode, String)>>;
     /// Organisations with exactly these names: (name, id).
     async fn orgs_by_names(&self, names: &[String]) -> Result<Vec<(String, OrgId)>>;
     /// Applies a checked roster: all of it, or (on any error) none of it.

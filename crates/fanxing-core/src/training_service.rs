@@ -1089,7 +1089,7 @@ impl Fanxing {
             .into_iter()
             .next();
         let (person_id, tier, region) = match existing {
-            Some((_, id, tier, region)) => {
+            Some((_, id, tier, region, _)) => {
                 let stored = self
                     .store()
                     .get_person(Access::Regions(scope), id)
@@ -1506,12 +1506,16 @@ impl Fanxing {
             .iter()
             .map(|l| l.mobile.as_str().to_string())
             .collect();
-        let existing: std::collections::HashMap<String, (PersonId, Tier, RegionCode)> = self
+        #[allow(clippy::type_complexity)]
+        let existing: std::collections::HashMap<
+            String,
+            (PersonId, Tier, RegionCode, String),
+        > = self
             .store()
             .people_by_mobiles(&mobiles)
             .await?
             .into_iter()
-            .map(|(m, id, t, r)| (m, (id, t, r)))
+            .map(|(m, id, t, r, name)| (m, (id, t, r, name)))
             .collect();
         // Organisations are matched by a normalised name (bracket width,
         // spaces, traditional characters), so 某某（苏州）有限公司 and
@@ -1553,11 +1557,18 @@ impl Fanxing {
             // A mobile held by someone outside it is refused as the person
             // form refuses it, so the file learns nothing of that person.
             let (who, tier, region) = match existing.get(line.mobile.as_str()) {
-                Some((_, _, region)) if !range.contains(*region) => {
+                Some((_, _, region, _)) if !range.contains(*region) => {
                     err(&mut errors, "mobile", "error.mobile_taken");
                     continue;
                 }
-                Some((id, tier, region)) => (Some(RosterPerson::Existing(*id)), *tier, *region),
+                // The mobile is someone's on record under another name: the
+                // office resolves it; the file's person is never swapped
+                // for the stored one, nor is the stored name told.
+                Some((_, _, _, name)) if !crate::values::same_name(name, &line.name) => {
+                    err(&mut errors, "mobile", "roster.mobile_other_name");
+                    continue;
+                }
+                Some((id, tier, region, _)) => (Some(RosterPerson::Existing(*id)), *tier, *region),
                 None => {
                     let tier = line.tier;
                     if tier.is_none() {

@@ -343,10 +343,11 @@ impl TrainingStore for SqlStore {
     async fn people_by_mobiles(
         &self,
         mobiles: &[String],
-    ) -> Result<Vec<(String, PersonId, Tier, RegionCode)>> {
+    ) -> Result<Vec<(String, PersonId, Tier, RegionCode, String)>> {
         let mut out = Vec::new();
         for chunk in mobiles.chunks(500) {
-            let mut q = Sql::new("SELECT mobile, id, tier, region FROM people WHERE mobile IN (");
+            let mut q =
+                Sql::new("SELECT mobile, id, tier, region, name FROM people WHERE mobile IN (");
             for (i, m) in chunk.iter().enumerate() {
                 if i > 0 {
                     q.push(", ");
@@ -361,6 +362,7 @@ impl TrainingStore for SqlStore {
                     col(&r, "id")?,
                     Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
                     region_code(col(&r, "region")?)?,
+                    col(&r, "name")?,
                 ));
             }
         }

@@ -52,7 +52,7 @@ pub(crate) async fn suzhou_session_today(app: &TestApp) -> (i64, i64) {
 }
 
 /// One person of `region`'s subtree with the given tier: (id, name, full mobile).
-async fn someone_in(app: &TestApp, region: &str, tier: &str) -> (i64, String, String) {
+pub(crate) async fn someone_in(app: &TestApp, region: &str, tier: &str) -> (i64, String, String) {
     let admin = app.api("admin").await;
     let page = app
         .get_json(

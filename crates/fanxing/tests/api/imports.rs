@@ -422,3 +422,43 @@ async fn a_roster_workbook_is_read_from_its_visible_roster_sheet() {
         .unwrap();
     assert_eq!(old.0, 0);
 }
+
+#[tokio::test]
+async fn rosters_never_swap_or_split_people_silently() {
+    let app = TestApp::spawn().await;
+    let (session, _) = crate::hardening::suzhou_session_today(&app).await;
+    let (_, stored_name, mobile) = crate::hardening::someone_in(&app, "320500", "operator").await;
+    let suzhou = app.api("suzhou").await;
+    let url = app.url(&format!("/api/v1/sessions/{session}/roster?filename=r.csv"));
+    // A known mobile under another name: flagged, the stored name untold.
+    let (status, body) = post(
+        &suzhou,
+        url.clone(),
+        format!("姓名,手机号,层级,所在地区\n另一个人,{mobile},运营人员,姑苏区\n").into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let m = messages(&body).join("");
+    assert!(m.contains("另一个姓名"), "{m}");
+    assert!(!body.to_string().contains(&stored_name), "{body}");
+    // One ID number on two rows with two mobiles.
+    let first17 = "32058319900101001";
+    let id = format!(
+        "{first17}{}",
+        fanxing_core::values::IdNumber::check_char(first17)
+    );
+    let (status, body) = post(
+        &suzhou,
+        url,
+        format!(
+            "姓名,手机号,身份证号,层级,所在地区\n钱一,{},{id},运营人员,姑苏区\n钱一,{},{id},运营人员,姑苏区\n",
+            crate::common::fresh_mobile(),
+            crate::common::fresh_mobile()
+        )
+        .into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let m = messages(&body).join("");
+    assert!(m.contains("第 3 行") && m.contains("第 2 行相同"), "{m}");
+}
