@@ -523,6 +523,11 @@ pub struct ImportOutcome {
     pub rows: usize,
     /// Sessions new to Fanxing (the others were imported before: unchanged).
     pub new: usize,
+    /// Sessions imported before whose figures this file gives otherwise
+    /// (refunds added later, say): the stored figures are kept.
+    pub changed: usize,
+    /// The first few of those sessions' platform ids.
+    pub changed_ids: Vec<String>,
     /// The worksheet that was read, for a workbook.
     pub sheet: Option<String>,
 }

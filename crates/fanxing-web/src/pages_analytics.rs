@@ -50,6 +50,8 @@ pub struct AnalyticsQuery {
     q: Option<String>,
     saved: Option<String>,
     sheet: Option<String>,
+    changed: Option<String>,
+    changed_ids: Option<String>,
 }
 
 /// `YYYY-MM` as `YYYYMM`, or the default; a malformed value is a field error.
@@ -163,14 +165,29 @@ pub async fn room(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let message = match (&q.imported, &q.saved) {
-        (Some(n), _) => Some(match q.sheet.as_deref().filter(|s| !s.is_empty()) {
-            Some(sheet) => format!(
-                "{} {}",
-                ctx.tf("analytics.imported_new", &[("n", n)]),
-                ctx.tf("analytics.sheet_read", &[("sheet", sheet)])
-            ),
-            None => ctx.tf("analytics.imported_new", &[("n", n)]),
-        }),
+        (Some(n), _) => {
+            let mut m = ctx.tf("analytics.imported_new", &[("n", n)]);
+            if let Some(sheet) = q.sheet.as_deref().filter(|s| !s.is_empty()) {
+                m = format!(
+                    "{m} {}",
+                    ctx.tf("analytics.sheet_read", &[("sheet", sheet)])
+                );
+            }
+            if let Some(changed) = q.changed.as_deref().filter(|c| c.parse::<u64>().is_ok()) {
+                let ids: String = q
+                    .changed_ids
+                    .as_deref()
+                    .unwrap_or("")
+                    .chars()
+                    .take(300)
+                    .collect();
+                m = format!(
+                    "{m} {}",
+                    ctx.tf("analytics.changed", &[("n", changed), ("ids", &ids)])
+                );
+            }
+            Some(m)
+        }
         (None, Some(_)) => Some(ctx.t("room.operators_saved").to_string()),
         _ => None,
     };
@@ -406,7 +423,19 @@ pub async fn upload(
                 .as_deref()
                 .map(|s| format!("&sheet={}", crate::error::urlencode(s)))
                 .unwrap_or_default();
-            Ok(Redirect::to(&format!("/rooms/{id}?imported={}{sheet}", o.new)).into_response())
+            let changed = if o.changed > 0 {
+                format!(
+                    "&changed={}&changed_ids={}",
+                    o.changed,
+                    crate::error::urlencode(&o.changed_ids.join("、"))
+                )
+            } else {
+                String::new()
+            };
+            Ok(
+                Redirect::to(&format!("/rooms/{id}?imported={}{sheet}{changed}", o.new))
+                    .into_response(),
+            )
         }
         Ok(Err(rows)) => {
             let mut errors: Vec<String> =

@@ -601,6 +601,18 @@ async fn import_live(
             if let Some(sheet) = &o.sheet {
                 println!("{}", zh.tf("analytics.sheet_read", &[("sheet", sheet)]));
             }
+            if o.changed > 0 {
+                println!(
+                    "{}",
+                    zh.tf(
+                        "analytics.changed",
+                        &[
+                            ("n", &o.changed.to_string()),
+                            ("ids", &o.changed_ids.join("、"))
+                        ]
+                    )
+                );
+            }
             Ok(())
         }
         Err(errors) => {

@@ -85,6 +85,21 @@ async fn live_exports_import_right_values_or_are_refused_by_row() {
     let beijing = stored(&app, "z-3").await.0;
     assert_eq!(stored(&app, "z-1").await.0, beijing);
     assert_eq!(stored(&app, "z-2").await.0, beijing);
+    // The platform's later export of the same sessions, with refunds and
+    // sales added to one: reported, the stored figures kept.
+    let again = String::from_utf8(fixture("live-utc.csv")).unwrap().replace(
+        "fx-units,z-1,2025-01-05T11:30:00Z,60,100,50,0",
+        "fx-units,z-1,2025-01-05T11:30:00Z,60,100,50,88",
+    );
+    let (status, body) = post(&admin, multi("douyin", "z2.csv"), again.into_bytes()).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["new"].as_i64(), body["changed"].as_i64()),
+        (Some(0), Some(1)),
+        "{body}"
+    );
+    assert_eq!(body["changed_ids"], json!(["z-1"]));
+    assert_eq!(stored(&app, "z-1").await.4, 0);
 
     // Refused files, by row and column, nothing stored.
     let before: (i64,) = sqlx::query_as("SELECT COUNT(*) FROM live_sessions")
