@@ -1490,7 +1490,7 @@ impl Fanxing {
     {
         use crate::roster::{read_roster, RegionResolver, RowError};
         use crate::store::{RosterPerson, RosterPlan};
-        let (s, venues) = self.roster_session(actor, session).await?;
+        let (s, mut venues) = self.roster_session(actor, session).await?;
         let range = actor.write_range()?;
         let (name, data) = (filename.to_string(), bytes.to_vec());
         let (sheet, parsed) = crate::sheet::parse_bounded(move || read_roster(&name, &data))
@@ -1637,6 +1637,13 @@ impl Fanxing {
                 continue;
             }
             let Some(venue) = venue else { continue };
+            // Seats this file has already taken count as taken: each row is
+            // placed by the rule one registration follows, on the numbers
+            // it would see after the rows before it (else a whole file goes
+            // to one sub-venue's waitlist while the main hall has room).
+            if let Some(v) = venues.iter_mut().find(|v| v.venue.id == venue) {
+                v.registered += 1;
+            }
             let who = match who {
                 Some(w) => w,
                 None => {

@@ -477,3 +477,59 @@ async fn rosters_never_swap_or_split_people_silently() {
     let m = messages(&body).join("");
     assert!(m.contains("第 3 行") && m.contains("第 2 行相同"), "{m}");
 }
+
+#[tokio::test]
+async fn a_bulk_roster_fills_venues_by_the_rule_one_registration_follows() {
+    use fanxing_core::store::Store;
+    let app = TestApp::spawn().await;
+    let admin = fanxing_core::auth::Actor::new(
+        app.opened
+            .store
+            .find_user_by_username("admin")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let fx = &app.opened.app;
+    let programme = fx
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let start = fanxing_core::service::now() + 86_400;
+    let input = serde_json::from_value(json!({
+        "programme_id": programme,
+        "title": "苏州专场",
+        "region": "320500",
+        "eligible_tiers": ["operator"],
+        "eligible_region": "320500",
+        "starts_at": fanxing_core::training::format_local(start),
+        "ends_at": fanxing_core::training::format_local(start + 3 * 3600),
+        "venues": [
+            {"kind": "main", "name": "苏州主会场", "address": "", "region": "320508", "capacity": 700},
+            {"kind": "sub", "name": "昆山分会场", "address": "", "region": "320583", "capacity": 2}
+        ]
+    }))
+    .unwrap();
+    let view = fx.create_session(&admin, &input, true).await.unwrap();
+    let session = view.session.id;
+    let mut csv = String::from("姓名,手机号,层级,所在地区\n");
+    for i in 0..5 {
+        csv.push_str(&format!(
+            "昆山学员{i},{},运营人员,昆山\n",
+            crate::common::fresh_mobile()
+        ));
+    }
+    let (status, body) = post(
+        &app.api("suzhou").await,
+        app.url(&format!("/api/v1/sessions/{session}/roster?filename=r.csv")),
+        csv.into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (body["registered"].as_i64(), body["waitlisted"].as_i64()),
+        (Some(5), Some(0)),
+        "two in Kunshan, the rest at the main venue: {body}"
+    );
+}
