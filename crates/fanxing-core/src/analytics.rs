@@ -936,7 +936,7 @@ fn parse_start(c: &Cell) -> Option<i64> {
             let local = date.midnight().assume_utc().unix_timestamp() + secs;
             Some(local - crate::training::SHANGHAI_OFFSET_SECS)
         }
-        Cell::Duration(_) | Cell::Empty => None,
+        Cell::Duration(_) | Cell::Empty | Cell::Uncalculated => None,
         Cell::Text(_) => parse_start_text(&cell_text(c)),
     }
 }
@@ -1011,7 +1011,7 @@ fn parse_duration(c: &Cell, unit_s: f64) -> Option<i64> {
         // A time typed into a time-formatted cell: a fraction of a day. A
         // whole date here is not a duration.
         Cell::DateTime(serial) if (0.0..1.0).contains(serial) => serial * 86_400.0,
-        Cell::DateTime(_) | Cell::Empty => return None,
+        Cell::DateTime(_) | Cell::Empty | Cell::Uncalculated => return None,
         Cell::Number(n) => n * unit_s,
         Cell::Text(_) => return parse_duration_text(&cell_text(c), unit_s),
     };
@@ -1276,6 +1276,11 @@ pub fn parse_export(
         };
         let bad = |errors: &mut Vec<RowError>, f: Field, key: &'static str| {
             let column = cols.get(&f).map(|(_, n)| n.clone()).unwrap_or_default();
+            // An empty formula says why it is empty.
+            let key = match cols.get(&f).and_then(|(c, _)| row.get(*c)) {
+                Some(Cell::Uncalculated) => "sheet.formula_no_value",
+                _ => key,
+            };
             errors.push(RowError {
                 row: rownum,
                 column,
@@ -1747,6 +1752,16 @@ mod tests {
             .into_iter()
             .map(|e| (e.row, e.column, e.key))
             .collect()
+    }
+
+    #[test]
+    fn a_formula_without_its_result_says_so() {
+        let mut row = base_row();
+        row[7] = Cell::Uncalculated;
+        assert_eq!(
+            errors_of(&one_row(SHORT, &row)),
+            vec![(2, "成交金额".to_string(), "sheet.formula_no_value")]
+        );
     }
 
     #[test]

@@ -415,6 +415,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("analytics.money_too_large", "金额超过 100 亿元，不可能是一场直播的数据（请检查单位）", "Over ten billion yuan: not one live session's figure (check the unit)"),
     ("analytics.watch_over_duration", "人均观看时长超过了直播时长", "Average watch time exceeds the session's length"),
     ("analytics.sales_without_viewers", "有成交却没有观看人数，数据不可信", "Sales without any viewers: the row cannot be right"),
+    ("sheet.formula_no_value", "这是一个公式，但文件里没有保存它的计算结果：请用 Excel 或 WPS 打开文件并保存一次，或把该列“选择性粘贴为数值”后再导入", "This cell is a formula whose result the file does not hold: open and save the file in Excel or WPS, or paste the column as values, then import"),
     ("analytics.changed", "另有 {n} 场此前已导入的直播在本文件中的数据不同（例如平台后来补记了退款），已保留原数据，未改动：{ids}", "{n} sessions imported before have other figures in this file (a platform adding refunds later, say); the stored figures are kept: {ids}"),
     ("analytics.sheet_read", "（读取的是工作表“{sheet}”）", "(read from the sheet \"{sheet}\")"),
     ("analytics.wrong_account", "账号“{account}”不是本直播间的账号（{room}），请只上传本直播间的数据，或在“直播间”页面用多账号导入", "Account \"{account}\" is not this room's ({room}); upload only this room's sessions, or use the multi-account import"),

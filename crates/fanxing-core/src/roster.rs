@@ -345,6 +345,11 @@ pub fn parse_roster(grid: &[Vec<Cell>]) -> std::result::Result<Vec<RosterLine>, 
             continue;
         }
         let err = |errors: &mut Vec<RowError>, k: &'static str, key: &'static str| {
+            // An empty formula says why it is empty.
+            let key = match get(k) {
+                Some(Cell::Uncalculated) => "sheet.formula_no_value",
+                _ => key,
+            };
             errors.push(RowError {
                 row: rownum,
                 column: headers.get(k).cloned().unwrap_or_else(|| k.to_string()),

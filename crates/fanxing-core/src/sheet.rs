@@ -77,6 +77,9 @@ pub enum Cell {
     DateTime(f64),
     /// A duration cell (`[h]:mm:ss`), in seconds.
     Duration(f64),
+    /// A formula whose result the file does not hold (written by a program
+    /// that does not calculate): empty, but worth saying so.
+    Uncalculated,
 }
 
 impl Cell {
@@ -85,7 +88,7 @@ impl Cell {
     pub fn shown(&self) -> std::borrow::Cow<'_, str> {
         use std::borrow::Cow;
         match self {
-            Cell::Empty => Cow::Borrowed(""),
+            Cell::Empty | Cell::Uncalculated => Cow::Borrowed(""),
             Cell::Text(s) => Cow::Borrowed(s),
             Cell::Number(n) if n.fract() == 0.0 && n.abs() < 1e15 => {
                 Cow::Owned(format!("{}", *n as i64))
@@ -370,13 +373,14 @@ fn read_worksheet(
         .map_err(|_| problem("roster.bad_spreadsheet"))?;
     let mut cells: Vec<(u32, u32, Cell)> = Vec::new();
     loop {
-        let cell = match reader.next_cell() {
+        let cell = match reader.next_cell_with_formula_metadata() {
             Ok(Some(c)) => c,
             Ok(None) => break,
             Err(_) => return Err(problem("roster.bad_spreadsheet")),
         };
-        let (row, col) = cell.get_position();
-        let value = match cell.get_value() {
+        let (row, col) = cell.pos;
+        let value = match &cell.value {
+            DataRef::Empty if cell.formula.is_some() => Cell::Uncalculated,
             DataRef::Empty => continue,
             DataRef::String(s) => Cell::Text(s.clone()),
             DataRef::SharedString(s) => Cell::Text((*s).to_string()),
@@ -783,6 +787,16 @@ mod tests {
             ["roster.bad_spreadsheet", "sheet.too_big"].contains(&e.key),
             "{}",
             e.key
+        );
+    }
+
+    #[test]
+    fn a_formula_without_its_result_is_told_apart_from_an_empty_cell() {
+        let x = br#"<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData><row r="1"><c r="A1"><v>2</v></c><c r="B1"><f>A1*2</f></c><c r="C1"><f>A1*3</f><v>6</v></c></row></sheetData></worksheet>"#;
+        let g = read_grid("a.xlsx", &xlsx_from_parts(x, None), &SMALL).unwrap();
+        assert_eq!(
+            g[0],
+            vec![Cell::Number(2.0), Cell::Uncalculated, Cell::Number(6.0)]
         );
     }
 
