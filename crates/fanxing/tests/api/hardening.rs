@@ -227,6 +227,23 @@ async fn roster_imports_match_people_only_in_the_callers_scope() {
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("手机号") || body.contains("mobile"), "{body}");
     assert!(!body.contains(&nj_name), "the stored name leaked: {body}");
+    // Every other role: refused before any look-up, and nothing of the
+    // Nanjing person is told (the authorisation matrix for roster imports
+    // with an out-of-scope person).
+    for who in [
+        "nanjing", "kunshan", "lecturer", "trainee", "checkin", "bank",
+    ] {
+        let (status, body) = upload(
+            who,
+            format!("姓名,手机号,层级,所在地区\n编造的名字,{nj_mobile},运营人员,姑苏区\n"),
+        )
+        .await;
+        assert!(matches!(status, 403 | 404), "{who}: {status} {body}");
+        assert!(
+            !body.contains(&nj_name),
+            "{who} learnt the stored name: {body}"
+        );
+    }
     // A county's people are within its city's reach.
     let (status, body) = upload(
         "suzhou",
