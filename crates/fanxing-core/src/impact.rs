@@ -227,20 +227,6 @@ fn sd(xs: &[f64]) -> f64 {
     (xs.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (xs.len() - 1) as f64).sqrt()
 }
 
-/// Level and slope (OLS on week index) of `y` over weeks `a..b`.
-fn level_trend(y: &[f64], a: usize, b: usize) -> (f64, f64) {
-    let n = (b - a) as f64;
-    let xm = (a + b - 1) as f64 / 2.0;
-    let ym = y[a..b].iter().sum::<f64>() / n;
-    let (mut sxy, mut sxx) = (0.0, 0.0);
-    for (k, v) in y[a..b].iter().enumerate() {
-        let dx = (a + k) as f64 - xm;
-        sxy += dx * (v - ym);
-        sxx += dx * dx;
-    }
-    (ym, if sxx > 0.0 { sxy / sxx } else { 0.0 })
-}
-
 /// The standard normal distribution function (Numerical Recipes' erfc,
 /// relative error below 1.2e-7).
 pub fn normal_cdf(x: f64) -> f64 {
@@ -380,6 +366,11 @@ struct Pools<'a> {
     cell: HashMap<(&'a str, u32), Vec<usize>>,
     industry: HashMap<&'a str, Vec<usize>>,
     all: Vec<usize>,
+    /// Per room, prefix sums of `y` and of `week × y` (`weeks + 1` each),
+    /// so that a window's level and trend cost O(1): matching looks at
+    /// hundreds of candidates for each of thousands of trained rooms.
+    sum_y: Vec<f64>,
+    sum_xy: Vec<f64>,
 }
 
 impl<'a> Pools<'a> {
@@ -391,7 +382,16 @@ impl<'a> Pools<'a> {
             cell: HashMap::new(),
             industry: HashMap::new(),
             all: Vec::new(),
+            sum_y: vec![0.0; rooms.len() * (weeks + 1)],
+            sum_xy: vec![0.0; rooms.len() * (weeks + 1)],
         };
+        for (k, r) in rooms.iter().enumerate() {
+            let at = k * (weeks + 1);
+            for (w, v) in r.y.iter().enumerate().take(weeks) {
+                p.sum_y[at + w + 1] = p.sum_y[at + w] + v;
+                p.sum_xy[at + w + 1] = p.sum_xy[at + w] + w as f64 * v;
+            }
+        }
         for (k, r) in rooms.iter().enumerate() {
             if r.cohort.is_some() || r.y.len() < weeks {
                 continue;
@@ -404,6 +404,26 @@ impl<'a> Pools<'a> {
             p.all.push(k);
         }
         p
+    }
+
+    /// Level and slope (OLS on week index) of room `k` over weeks `a..b`,
+    /// from the prefix sums (rooms with a full series only).
+    fn level_trend(&self, k: usize, a: usize, b: usize) -> (f64, f64) {
+        let at = k * (self.weeks + 1);
+        let n = (b - a) as f64;
+        let sy = self.sum_y[at + b] - self.sum_y[at + a];
+        let sxy = self.sum_xy[at + b] - self.sum_xy[at + a];
+        let xm = (a + b - 1) as f64 / 2.0;
+        let ym = sy / n;
+        let sxx = n * (n * n - 1.0) / 12.0;
+        (
+            ym,
+            if sxx > 0.0 {
+                (sxy - n * xm * ym) / sxx
+            } else {
+                0.0
+            },
+        )
     }
 
     /// Matches each `(room, cohort)` with its controls, leaving out the
@@ -445,10 +465,10 @@ impl<'a> Pools<'a> {
             if pool.is_empty() {
                 continue;
             }
-            let (lt, tt) = level_trend(&t.y, base_start, base_end);
+            let (lt, tt) = self.level_trend(ti, base_start, base_end);
             let feats: Vec<(f64, f64)> = pool
                 .iter()
-                .map(|c| level_trend(&self.rooms[*c].y, base_start, base_end))
+                .map(|c| self.level_trend(*c, base_start, base_end))
                 .collect();
             let mut order: Vec<(f64, usize)> = if cfg.match_trend {
                 let sdev = |f: &dyn Fn(&(f64, f64)) -> f64| {

@@ -405,11 +405,11 @@ mod tests {
     use super::*;
 
     /// The floor the suite holds the method to: under no effect, at a
-    /// reduced size (a few seeds), at least this share of the 95 %
-    /// intervals (log GMV, view→order conversion; the province) must cover
-    /// zero. Over 50 full-scale seeds the benchmark finds ≥ 0.93; a floor
-    /// of 0.75 over this test's few runs fails the method before
-    /// calibration, whose intervals were about half as wide as its errors.
+    /// reduced size (3 seeds, 3,000 rooms; log GMV and view→order
+    /// conversion at province level), at least this share of the intervals
+    /// must cover zero — at most one miss in six. The full benchmark
+    /// (`bench/impact-calibration`, 50 seeds at full scale) holds the
+    /// method to the goal itself, ≥ 0.93 (`docs/analytics.md`).
     const NULL_COVERAGE_FLOOR: f64 = 0.75;
 
     #[test]
@@ -417,10 +417,10 @@ mod tests {
         let regions = crate::region::parse_regions_csv(crate::region::JIANGSU_CSV, &[]).unwrap();
         let trainees = synthetic_trainees(&regions, 3000);
         let mut runs = Vec::new();
-        for seed in 11..15 {
+        for seed in 11..14 {
             let gen = GenConfig {
-                rooms: 5000,
-                trained_share: 0.12,
+                rooms: 3000,
+                trained_share: 0.15,
                 effect: 0.0,
                 ..GenConfig::full(seed)
             };
@@ -440,7 +440,7 @@ mod tests {
         }
         let s = summarise(&runs);
         let runs_n: usize = s.iter().map(|s| s.estimated).sum();
-        assert!(runs_n >= 8, "{s:?}");
+        assert!(runs_n >= 6, "{s:?}");
         let covered: f64 = s
             .iter()
             .map(|s| s.cover_zero * s.estimated as f64)
