@@ -295,10 +295,11 @@ fn quadratic_form(s: &[Vec<f64>], d: &[f64]) -> Option<f64> {
             return None;
         }
         a.swap(c, p);
-        for r in c + 1..n {
-            let f = a[r][c] / a[c][c];
-            for k in c..=n {
-                a[r][k] -= f * a[c][k];
+        let pivot = a[c].clone();
+        for row in a.iter_mut().skip(c + 1) {
+            let f = row[c] / pivot[c];
+            for (v, p) in row.iter_mut().zip(&pivot).skip(c) {
+                *v -= f * p;
             }
         }
     }

@@ -322,10 +322,14 @@ pub struct Summary {
     pub treated: f64,
 }
 
+/// What runs are grouped by: the planted effect (its bits), level,
+/// outcome and method.
+type GroupKey = (u64, &'static str, Outcome, Method);
+
 /// Groups runs by effect, level, outcome and method, in that order.
 pub fn summarise(runs: &[Run]) -> Vec<Summary> {
-    let mut groups: Vec<((u64, &'static str, Outcome, Method), Vec<&Run>)> = Vec::new();
-    let mut index: HashMap<(u64, &'static str, Outcome, Method), usize> = HashMap::new();
+    let mut groups: Vec<(GroupKey, Vec<&Run>)> = Vec::new();
+    let mut index: HashMap<GroupKey, usize> = HashMap::new();
     for r in runs {
         let key = (r.effect.to_bits(), r.level, r.outcome, r.method);
         let k = *index.entry(key).or_insert_with(|| {

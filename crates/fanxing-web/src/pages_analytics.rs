@@ -418,7 +418,6 @@ pub(crate) struct ImpactView {
     pub verdict: String,
     pub effect_label: String,
     pub att: String,
-    pub ci: String,
     /// The interval with its confidence level (95 %, or 98.3 % for the
     /// secondary outcomes).
     pub interval: String,
@@ -495,7 +494,6 @@ impl ImpactView {
             }),
             effect_label: ctx.tf("impact.effect", &[("outcome", name)]),
             att: show(e.att),
-            ci: format!("{} … {}", show(e.lo), show(e.hi)),
             naive: show(e.naive),
             treated: e.treated,
             controls: e.controls,
