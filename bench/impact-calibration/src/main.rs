@@ -24,7 +24,7 @@ use fanxing_core::impact::ImpactConfig;
 use fanxing_core::impact_calibration::{
     generate, run_year, summarise, synthetic_trainees, Method, Run, LEVELS,
 };
-use fanxing_core::region::{parse_regions_csv, Region, JIANGSU_CSV};
+use fanxing_core::region::{parse_regions_csv, Region, RegionCode, JIANGSU_CSV};
 use fanxing_core::store::{AnalyticsStore, Store};
 
 /// The command line.
@@ -123,9 +123,9 @@ fn parse_args() -> anyhow::Result<Args> {
     Ok(a)
 }
 
-/// The demo programme's trained operators, as `fanxing demo analytics
-/// --with-programme` finds them.
-async fn demo_trainees() -> anyhow::Result<Vec<Trainee>> {
+/// The demo's companies and the programme's trained operators, as
+/// `fanxing demo analytics --with-programme` finds them.
+async fn demo_people() -> anyhow::Result<(Vec<(i64, RegionCode)>, Vec<Trainee>)> {
     let dir = tempfile::tempdir()?;
     let store = fanxing_store::open(&fanxing_store::sqlite_url(dir.path()), 4).await?;
     store
@@ -136,7 +136,21 @@ async fn demo_trainees() -> anyhow::Result<Vec<Trainee>> {
     let app = fanxing_core::service::Fanxing::new(dyn_store, cipher);
     fanxing_core::demo::seed(&app, 2026, fanxing_core::demo::DemoSize::default()).await?;
     fanxing_core::demo::seed_training(&app, 2026).await?;
-    Ok(store.trained_operators().await?)
+    let orgs = store
+        .list_orgs(&fanxing_core::store::OrgQuery {
+            access: fanxing_core::auth::Access::Regions(fanxing_core::region::RegionRange::ALL),
+            text: None,
+            region: None,
+            kind: Some(fanxing_core::model::OrgKind::Enterprise),
+            offset: 0,
+            limit: 100_000,
+        })
+        .await?
+        .items
+        .into_iter()
+        .map(|o| (o.id, o.region))
+        .collect();
+    Ok((orgs, store.trained_operators().await?))
 }
 
 fn gen_config(a: &Args, seed: u64, effect: f64) -> anyhow::Result<GenConfig> {
@@ -191,13 +205,13 @@ fn main() -> anyhow::Result<()> {
     let a = parse_args()?;
     let regions: Vec<Region> = parse_regions_csv(JIANGSU_CSV, &[])?;
     let t = Instant::now();
-    let trainees = if a.synthetic {
-        synthetic_trainees(&regions, 6000)
+    let (orgs, trainees) = if a.synthetic {
+        (Vec::new(), synthetic_trainees(&regions, 6000))
     } else {
         tokio::runtime::Builder::new_multi_thread()
             .enable_all()
             .build()?
-            .block_on(demo_trainees())?
+            .block_on(demo_people())?
     };
     eprintln!(
         "{} trained operators ({}) in {:.1} s",
@@ -237,7 +251,7 @@ fn main() -> anyhow::Result<()> {
                     };
                     let gen = gen_config(&a, seed, effect)?;
                     let t = Instant::now();
-                    let year = generate(&gen, &regions, &trainees);
+                    let year = generate(&gen, &regions, &orgs, &trainees);
                     let generated = t.elapsed();
                     let out = run_year(&year, &gen, &a.levels, &a.outcomes, &a.methods, adjust);
                     eprintln!(

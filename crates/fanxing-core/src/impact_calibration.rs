@@ -138,9 +138,16 @@ fn weekly(
 }
 
 /// Generates the year `cfg` describes, with the trained rooms' operators
-/// taken from `trainees` as `fanxing demo analytics` does.
-pub fn generate(cfg: &GenConfig, regions: &[Region], trainees: &[Trainee]) -> SyntheticYear {
-    let gen = rooms(cfg, regions, &[], trainees);
+/// taken from `trainees` and rooms' companies from `orgs` as `fanxing demo
+/// analytics` does (the companies change the random stream: without the
+/// demo's, a seed gives another year than the command's).
+pub fn generate(
+    cfg: &GenConfig,
+    regions: &[Region],
+    orgs: &[(i64, RegionCode)],
+    trainees: &[Trainee],
+) -> SyntheticYear {
+    let gen = rooms(cfg, regions, orgs, trainees);
     let first_week = midday(cfg.first_month * 100 + 1).map(week_of).unwrap_or(0);
     let without = GenConfig {
         effect: 0.0,
@@ -428,7 +435,7 @@ mod tests {
                 effect: 0.0,
                 ..GenConfig::full(seed)
             };
-            let year = generate(&gen, &regions, &trainees);
+            let year = generate(&gen, &regions, &[], &trainees);
             runs.extend(run_year(
                 &year,
                 &gen,
