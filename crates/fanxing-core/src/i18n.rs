@@ -291,7 +291,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("impact.none", "数据显示不出可与波动区分的效果（置信区间包含零）。", "No effect can be told apart from noise (the interval covers zero)."),
     ("impact.too_little", "参训直播间太少或缺少培训前数据，数据不足以得出结论。", "Too few trained rooms, or too little data before training: the data cannot support a conclusion."),
     ("impact.pre_trends", "培训前参训直播间与对照组的走势已经不同，比较不可信，暂不下结论。", "Before training the trained rooms already moved apart from their controls: no conclusion."),
-    ("impact.effect", "{outcome}的变化（培训后 0–12 周）", "Change in {outcome} (weeks 0–12 after training)"),
+    ("impact.effect", "{outcome}的变化（培训后第 1–12 周）", "Change in {outcome} (weeks 1–12 after training)"),
     ("impact.outcome", "成效指标", "Outcome"),
     ("impact.outcome.log_gmv", "每周成交额", "weekly GMV"),
     ("impact.outcome.gpm", "千次观看成交额（GPM，元）", "GMV per thousand views (GPM, yuan)"),
@@ -301,7 +301,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("impact.details", "查看该地区的直播数据统计", "See the region's live-commerce statistics"),
     ("impact.naive", "简单前后对比（有偏，仅供参照）", "Naive before/after (biased, for reference)"),
     ("impact.rooms", "参训直播间 / 对照直播间", "Trained rooms / control rooms"),
-    ("impact.method", "按培训周分组的双重差分（Callaway–Sant'Anna），对照为同行业同城市、培训前水平与趋势最接近的未参训直播间；基期避开培训前 10 周的下滑；区间为对参训直播间重抽样的 95% 自助法置信区间。曲线为培训前后各周的效果。", "Difference-in-differences by training week (Callaway–Sant'Anna) against the untrained rooms of the same industry and city closest in level and trend before training; the base period avoids the 10 weeks before training, when sales dip; 95% bootstrap intervals over trained rooms. The curve shows the effect week by week before and after training."),
+    ("impact.method", "按培训周分组的双重差分（Callaway–Sant'Anna），对照为同行业同城市、培训前基期水平最接近的未参训直播间；基期避开培训前 10 周的下滑；效果取培训后第 1–12 周的平均。区间的标准误取两者中较大者：对参训直播间与对照直播间分别重抽样的自助法（同一对照直播间无论服务多少参训直播间只算一次），以及安慰剂估计的离散程度。曲线为培训前后各周的效果。", "Difference-in-differences by training week (Callaway–Sant'Anna) against the untrained rooms of the same industry and city closest in level in the base period; the base period avoids the 10 weeks before training, when sales dip; the effect averages weeks 1–12 after training. The interval's standard error is the larger of a bootstrap that resamples trained rooms and control rooms apart (a control serving many trained rooms counts once) and the spread of the placebo estimates. The curve shows the effect week by week before and after training."),
     ("analytics.rooms_title", "直播间", "Live rooms"),
     ("analytics.stats_title", "直播电商统计", "Live-commerce statistics"),
     ("analytics.rooms_count", "共 {n} 个直播间", "{n} rooms"),
@@ -747,6 +747,11 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("report.attendance_title", "{title} · 签到表（导出于 {at}）", "{title} · attendance (exported {at})"),
     ("home.my_rooms", "我的直播间", "My live rooms"),
     ("home.rooms_hint", "打开直播间可看到它与同类直播间的对比，以及平台建议您下一步学习的内容。", "Open a room to see it against its peers and what the platform suggests you learn next."),
+    // Training impact: calibration (placebo runs, error rates across outcomes).
+    ("impact.interval", "（{level}% 置信区间：{ci}）", "({level}% interval: {ci})"),
+    ("impact.placebo", "单凭偶然能产生的效果", "What chance alone produces here"),
+    ("impact.placebo_value", "±{spread}（{runs} 次安慰剂估计：把参训直播间的培训周随机分给同行业同城市的未参训直播间，平均 {mean}）", "±{spread} ({runs} placebo runs: the trained rooms' training weeks given at random to untrained rooms of the same industry and city; mean {mean})"),
+    ("impact.tests", "每周成交额是主要指标，按 5% 检验；其余三项指标各按 5%/3 检验（Bonferroni），一张卡片上任何一项误判的概率不超过约 10%。只有区间不含零、且培训前各周走势的联合检验通过时，才给出“提升”或“下降”的结论。", "Weekly GMV is the primary outcome, tested at 5%; the other three outcomes are tested at 5%/3 each (Bonferroni), so that the chance of any false verdict on this card stays below about 10%. A rise or fall is declared only when the interval excludes zero and a joint test of the weeks before training passes."),
 ];
 
 #[cfg(test)]

@@ -21,6 +21,7 @@ pub mod demo;
 pub mod error;
 pub mod i18n;
 pub mod impact;
+pub mod impact_calibration;
 pub mod model;
 pub mod numfmt;
 pub mod region;

@@ -491,7 +491,12 @@ pub(crate) struct ImpactView {
     pub verdict: String,
     pub effect_label: String,
     pub att: String,
-    pub ci: String,
+    /// The interval with its confidence level (95 %, or 98.3 % for the
+    /// secondary outcomes).
+    pub interval: String,
+    /// What chance alone produces here: the placebo runs' spread, or
+    /// `None` without placebo runs.
+    pub placebo: Option<String>,
     pub naive: String,
     pub treated: usize,
     pub controls: usize,
@@ -528,11 +533,40 @@ impl ImpactView {
                 Outcome::Sessions => format!("{v:+.2}"),
             }
         };
+        let spread = |v: f64| match outcome {
+            Outcome::LogGmv => format!("±{:.1}%", (v.exp() - 1.0) * 100.0),
+            Outcome::ViewToOrder => format!("±{:.2} pp", v * 100.0),
+            Outcome::Gpm | Outcome::Sessions => format!("±{v:.2}"),
+        };
+        let level = (1.0 - e.alpha) * 100.0;
         Some(ImpactView {
             verdict: ctx.tf(e.verdict.label_key(), &[("outcome", name)]),
+            interval: ctx.tf(
+                "impact.interval",
+                &[
+                    (
+                        "level",
+                        &if (level - level.round()).abs() < 0.05 {
+                            format!("{level:.0}")
+                        } else {
+                            format!("{level:.1}")
+                        },
+                    ),
+                    ("ci", &format!("{} … {}", show(e.lo), show(e.hi))),
+                ],
+            ),
+            placebo: (e.placebo.runs > 0 && e.placebo.spread.is_finite()).then(|| {
+                ctx.tf(
+                    "impact.placebo_value",
+                    &[
+                        ("spread", &spread(e.placebo.spread)),
+                        ("runs", &e.placebo.runs.to_string()),
+                        ("mean", &show(e.placebo.mean)),
+                    ],
+                )
+            }),
             effect_label: ctx.tf("impact.effect", &[("outcome", name)]),
             att: show(e.att),
-            ci: format!("{} … {}", show(e.lo), show(e.hi)),
             naive: show(e.naive),
             treated: e.treated,
             controls: e.controls,
