@@ -44,22 +44,6 @@ pub fn content_disposition(filename: &str) -> String {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn chinese_names_travel_as_filename_star() {
-        assert_eq!(
-            super::content_disposition("progress.xlsx"),
-            "attachment; filename=\"progress.xlsx\""
-        );
-        let d = super::content_disposition("苏州市培训进度-2026-12-02.xlsx");
-        assert!(
-            d.starts_with("attachment; filename=\"2026-12-02.xlsx\"; filename*=UTF-8''%E8%8B%8F"),
-            "{d}"
-        );
-    }
-}
-
 /// Streams a finished file (usually an unlinked temporary file) from its
 /// start in 64 KiB reads, so the response never holds the whole file.
 pub fn file_download(
@@ -87,4 +71,20 @@ pub fn file_download(
     res.headers_mut()
         .insert(header::CONTENT_LENGTH, HeaderValue::from(len));
     Ok(res)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn chinese_names_travel_as_filename_star() {
+        assert_eq!(
+            super::content_disposition("progress.xlsx"),
+            "attachment; filename=\"progress.xlsx\""
+        );
+        let d = super::content_disposition("苏州市培训进度-2026-12-02.xlsx");
+        assert!(
+            d.starts_with("attachment; filename=\"2026-12-02.xlsx\"; filename*=UTF-8''%E8%8B%8F"),
+            "{d}"
+        );
+    }
 }
