@@ -443,7 +443,8 @@ async fn main() -> anyhow::Result<()> {
         ("roster .xlsx (read_roster)", "名单.xlsx", &roster_xlsx, &roster_a_csv),
         ("roster .csv (read_roster)", "名单.csv", &roster_csv, &roster_csv),
     ] {
-        let ((_, lines), secs, peak) = measure(|| read_roster(name, bytes));
+        let (read, secs, peak) = measure(|| read_roster(name, bytes));
+        let (_, lines) = read.map_err(|e| anyhow::anyhow!("{label}: {e:?}"))?;
         let lines = lines.map_err(|e| anyhow::anyhow!("{label}: {} row errors", e.len()))?;
         let rows = lines.len();
         drop(lines);
@@ -513,10 +514,12 @@ async fn main() -> anyhow::Result<()> {
         .session
         .id;
     for room in 0..ROOMS {
+        let industry = ["服装", "食品", "美妆", "家居"][room % 4];
+        let region = ["320508", "320583", "320506", "320581"][room % 4];
         let input = serde_json::from_value(json!({
             "platform": "douyin", "account_id": account(room),
-            "name": format!("苏州好物直播间{room}"), "industry": ["服装", "食品", "美妆", "家居"][room % 4],
-            "followers": 5_000 + room as i64 * 1_000, "region": ["320508", "320583", "320506", "320581"][room % 4],
+            "name": format!("苏州好物直播间{room}"), "industry": industry,
+            "followers": 5_000 + room as i64 * 1_000, "region": region,
         }))?;
         fx.create_room(&admin, &input).await?;
     }
@@ -532,9 +535,10 @@ async fn main() -> anyhow::Result<()> {
         })
         .await?
         .items;
-    // Tickets: three bursts of up to `max_scans` (during each import, idle).
+    // Tickets: four bursts of up to `max_scans` (during each import, and
+    // each again idle).
     let per_session = 3_000;
-    let needed = (3 * max_scans).div_ceil(per_session - per_session / 10);
+    let needed = (4 * max_scans).div_ceil(per_session - per_session / 10);
     let hall = serde_json::from_value(json!({
         "programme_id": programme, "title": "开幕式", "region": "320000",
         "starts_at": format_local(start), "ends_at": format_local(start + 3 * 3600),
@@ -587,7 +591,7 @@ async fn main() -> anyhow::Result<()> {
             scans.push((r.venue_id, code));
         }
     }
-    if scans.len() < 3 * max_scans {
+    if scans.len() < 4 * max_scans {
         bail!("only {} tickets for {max_scans} check-ins", scans.len());
     }
     // Interleave sessions, as many halls scanning at once.
@@ -688,7 +692,7 @@ async fn main() -> anyhow::Result<()> {
         let stop = Arc::new(AtomicBool::new(false));
         // The same number of check-ins with nothing else running.
         let offset = 2 * max_scans + under_load[..k].iter().map(|(_, l, _)| l.sent).sum::<usize>();
-        let n = lat.sent.min(3 * max_scans - offset);
+        let n = lat.sent.min(4 * max_scans - offset);
         idle.push(scanners(&base, &token, scans.clone(), offset, clients, n, stop).await?);
     }
     println!();
