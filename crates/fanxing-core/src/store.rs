@@ -280,6 +280,16 @@ pub enum RosterPerson {
     New(usize),
 }
 
+/// Where a roster row is seated: the venue the file names, or the one
+/// [`crate::training::suggest_venue`] picks for the person's region from the
+/// seats taken when the row is applied (committed registrations plus the
+/// rows before it), the rule one registration follows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Seat {
+    Venue(VenueId),
+    Near(RegionCode),
+}
+
 /// Everything a roster import writes, checked beforehand, applied in one
 /// transaction.
 #[derive(Debug, Clone, Default)]
@@ -290,7 +300,7 @@ pub struct RosterPlan {
     /// New people, each with its organisation: an existing id in the row,
     /// or an index into `new_orgs`.
     pub new_people: Vec<(PersonRow, Option<usize>)>,
-    pub registrations: Vec<(RosterPerson, VenueId)>,
+    pub registrations: Vec<(RosterPerson, Seat)>,
 }
 
 /// What an import did.

@@ -1489,8 +1489,8 @@ impl Fanxing {
     ) -> Result<std::result::Result<crate::store::RosterOutcome, Vec<crate::roster::RowError>>>
     {
         use crate::roster::{read_roster, RegionResolver, RowError};
-        use crate::store::{RosterPerson, RosterPlan};
-        let (s, mut venues) = self.roster_session(actor, session).await?;
+        use crate::store::{RosterPerson, RosterPlan, Seat};
+        let (s, venues) = self.roster_session(actor, session).await?;
         let range = actor.write_range()?;
         let (name, data) = (filename.to_string(), bytes.to_vec());
         let (sheet, parsed) = crate::sheet::parse_bounded(move || read_roster(&name, &data))
@@ -1624,26 +1624,21 @@ impl Fanxing {
                             _ => None,
                         });
                     match found {
-                        Some(v) => Some(v.venue.id),
+                        Some(v) => Some(Seat::Venue(v.venue.id)),
                         None => {
                             err(&mut errors, "venue", "roster.venue_unknown");
                             None
                         }
                     }
                 }
-                None => crate::training::suggest_venue(&venues, region).map(|v| v.venue.id),
+                // Placed when applied, inside the transaction, on the seats
+                // committed registrations and the rows before it took.
+                None => Some(Seat::Near(region)),
             };
             if errors.len() > before {
                 continue;
             }
             let Some(venue) = venue else { continue };
-            // Seats this file has already taken count as taken: each row is
-            // placed by the rule one registration follows, on the numbers
-            // it would see after the rows before it (else a whole file goes
-            // to one sub-venue's waitlist while the main hall has room).
-            if let Some(v) = venues.iter_mut().find(|v| v.venue.id == venue) {
-                v.registered += 1;
-            }
             let who = match who {
                 Some(w) => w,
                 None => {

@@ -24,13 +24,11 @@ use fanxing_core::training::{
 };
 
 use crate::sql::Sql;
-use crate::store::{
-    bad, col, db, insert_org_sql, insert_person_sql, is_unique_violation, region_code, SqlStore,
-};
+use crate::store::{bad, col, db, insert_org_sql, is_unique_violation, region_code, SqlStore};
 use fanxing_core::model::OrgId;
 use fanxing_core::region::RegionCode;
 use fanxing_core::service::mobile_conflict;
-use fanxing_core::store::{NewSession, RosterOutcome, RosterPerson, RosterPlan};
+use fanxing_core::store::{NewSession, RosterOutcome, RosterPerson, RosterPlan, Seat};
 
 const SESSION_SELECT: &str = "SELECT s.id, s.programme_id, s.course_id, s.title, s.region, \
      r.name AS region_name, s.count_region, s.tier, s.eligible_tiers, s.eligible_region, \
@@ -222,6 +220,36 @@ async fn register_in(
     })
 }
 
+/// A session's venues with their seats taken and the last waitlist place,
+/// read inside an open transaction.
+async fn venue_loads_in(
+    tx: &mut Transaction<'static, Any>,
+    session: SessionId,
+) -> Result<Vec<(VenueLoad, i64)>> {
+    let mut q = Sql::new(&format!(
+        "SELECT {VENUE_COLS}, \
+         (SELECT COUNT(*) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'registered') AS registered, \
+         (SELECT COUNT(*) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'waitlisted') AS waitlisted, \
+         (SELECT COALESCE(MAX(g.waitlist_pos), 0) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'waitlisted') AS last_pos \
+         FROM venues v WHERE v.session_id = "
+    ));
+    q.bind(session).push(" ORDER BY v.id");
+    let rows = q.query().fetch_all(&mut **tx).await.map_err(db)?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                VenueLoad {
+                    venue: venue_from(r)?,
+                    registered: col(r, "registered")?,
+                    waitlisted: col(r, "waitlisted")?,
+                    attended: 0,
+                },
+                col(r, "last_pos")?,
+            ))
+        })
+        .collect()
+}
+
 /// Inserts a session and its venues inside an open transaction.
 async fn insert_session_in(
     tx: &mut Transaction<'static, Any>,
@@ -389,6 +417,12 @@ impl TrainingStore for SqlStore {
 
     async fn apply_roster(&self, plan: &RosterPlan, now: i64) -> Result<RosterOutcome> {
         let mut tx = self.writer().begin().await.map_err(db)?;
+        // Lock the session's venues first: on SQLite the write lock is taken
+        // up front, on PostgreSQL one registration at a time waits for this
+        // import's seats to be decided, so the counts read below stay true.
+        let mut lock = Sql::new("UPDATE venues SET capacity = capacity WHERE session_id = ");
+        lock.bind(plan.session);
+        lock.query().execute(&mut *tx).await.map_err(db)?;
         let mut out = RosterOutcome::default();
         let mut org_ids = Vec::with_capacity(plan.new_orgs.len());
         for org in &plan.new_orgs {
@@ -397,22 +431,70 @@ impl TrainingStore for SqlStore {
             org_ids.push(col::<i64>(&row, "id")?);
             out.created_orgs += 1;
         }
-        let mut person_ids = Vec::with_capacity(plan.new_people.len());
-        for (person, new_org) in &plan.new_people {
-            let mut row = person.clone();
-            if let Some(i) = new_org {
-                row.org_id = Some(org_ids[*i]);
+        // New people in multi-row statements; ids come back by mobile (the
+        // order of RETURNING rows is not promised by either database).
+        let mut id_by_mobile: std::collections::HashMap<String, PersonId> =
+            std::collections::HashMap::with_capacity(plan.new_people.len());
+        for chunk in plan.new_people.chunks(crate::store::BULK_CHUNK) {
+            let mut q = Sql::new(&format!(
+                "INSERT INTO people {} VALUES ",
+                crate::store::PERSON_COLS
+            ));
+            for (i, (person, new_org)) in chunk.iter().enumerate() {
+                let mut row = person.clone();
+                if let Some(k) = new_org {
+                    row.org_id = Some(org_ids[*k]);
+                }
+                q.push(if i == 0 { "(" } else { ", (" });
+                crate::store::person_binds(&mut q, &row);
+                q.push(", ").bind(now).push(", ").bind(now).push(")");
             }
-            let q = insert_person_sql(&row, now);
-            let r = match q.query().fetch_one(&mut *tx).await {
+            q.push(" RETURNING id, mobile");
+            let rows = match q.on(self.backend_kind()).query().fetch_all(&mut *tx).await {
                 Ok(r) => r,
                 Err(e) if is_unique_violation(&e) => return Err(mobile_conflict()),
                 Err(e) => return Err(db(e)),
             };
-            person_ids.push(col::<i64>(&r, "id")?);
-            out.created += 1;
+            for r in &rows {
+                id_by_mobile.insert(col(r, "mobile")?, col(r, "id")?);
+            }
+            out.created += chunk.len();
         }
-        for (who, venue) in &plan.registrations {
+        let person_ids = plan
+            .new_people
+            .iter()
+            .map(|(p, _)| {
+                id_by_mobile
+                    .get(p.mobile.as_str())
+                    .copied()
+                    .ok_or_else(|| bad("people.mobile", p.mobile.as_str()))
+            })
+            .collect::<Result<Vec<PersonId>>>()?;
+
+        // Seats from the committed registrations, read under the lock.
+        let (mut loads, mut last_pos): (Vec<VenueLoad>, Vec<i64>) =
+            venue_loads_in(&mut tx, plan.session)
+                .await?
+                .into_iter()
+                .unzip();
+        let mut q = Sql::new("SELECT person_id, id, status FROM registrations WHERE session_id = ");
+        q.bind(plan.session);
+        let mut existing: std::collections::HashMap<PersonId, (RegistrationId, bool)> =
+            Default::default();
+        for r in q.query().fetch_all(&mut *tx).await.map_err(db)? {
+            let status: String = col(&r, "status")?;
+            existing.insert(
+                col(&r, "person_id")?,
+                (
+                    col(&r, "id")?,
+                    status != RegistrationStatus::Cancelled.as_str(),
+                ),
+            );
+        }
+        // Each row placed by the rule one registration follows, on the
+        // seats the committed registrations and the rows before it took.
+        let mut inserts: Vec<(PersonId, VenueId, RegistrationStatus, Option<i64>)> = Vec::new();
+        for (who, seat) in &plan.registrations {
             let person = match who {
                 RosterPerson::Existing(id) => {
                     out.matched += 1;
@@ -420,12 +502,75 @@ impl TrainingStore for SqlStore {
                 }
                 RosterPerson::New(i) => person_ids[*i],
             };
-            match register_in(&mut tx, plan.session, person, *venue, now).await {
-                Ok(r) if r.waitlisted => out.waitlisted += 1,
-                Ok(_) => out.registered += 1,
-                Err(Error::Conflict(_)) => out.already += 1,
-                Err(e) => return Err(e),
+            let previous = existing.get(&person).copied();
+            if matches!(previous, Some((_, true))) {
+                out.already += 1;
+                continue;
             }
+            let venue = match *seat {
+                Seat::Venue(v) => v,
+                Seat::Near(region) => fanxing_core::training::suggest_venue(&loads, region)
+                    .map(|v| v.venue.id)
+                    .ok_or_else(|| Error::field("venue_id", "reg.venue_unknown"))?,
+            };
+            let k = loads
+                .iter()
+                .position(|l| l.venue.id == venue)
+                .ok_or_else(|| Error::field("venue_id", "reg.venue_unknown"))?;
+            let load = &mut loads[k];
+            let (status, pos) = if load.registered < load.venue.capacity {
+                load.registered += 1;
+                out.registered += 1;
+                (RegistrationStatus::Registered, None)
+            } else {
+                last_pos[k] += 1;
+                load.waitlisted += 1;
+                out.waitlisted += 1;
+                (RegistrationStatus::Waitlisted, Some(last_pos[k]))
+            };
+            existing.insert(person, (0, true));
+            match previous {
+                // A cancelled registration comes back to life.
+                Some((id, false)) => {
+                    let mut q = Sql::new("UPDATE registrations SET status = ");
+                    q.bind(status.as_str())
+                        .push(", venue_id = ")
+                        .bind(venue)
+                        .push(", waitlist_pos = ")
+                        .bind(pos)
+                        .push(", created_at = ")
+                        .bind(now)
+                        .push(", promoted_at = NULL, cancelled_at = NULL WHERE id = ")
+                        .bind(id);
+                    q.query().execute(&mut *tx).await.map_err(db)?;
+                }
+                _ => inserts.push((person, venue, status, pos)),
+            }
+        }
+        for chunk in inserts.chunks(crate::store::BULK_CHUNK) {
+            let mut q = Sql::new(
+                "INSERT INTO registrations (session_id, person_id, venue_id, status, waitlist_pos, created_at) VALUES ",
+            );
+            for (i, (person, venue, status, pos)) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" })
+                    .bind(plan.session)
+                    .push(", ")
+                    .bind(*person)
+                    .push(", ")
+                    .bind(*venue)
+                    .push(", ")
+                    .bind(status.as_str())
+                    .push(", ")
+                    .bind(*pos)
+                    .push(", ")
+                    .bind(now)
+                    .push(")");
+            }
+            q.on(self.backend_kind())
+                .query()
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
         Ok(out)

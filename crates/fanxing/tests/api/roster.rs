@@ -3,7 +3,7 @@
 
 use fanxing_core::auth::Actor;
 use fanxing_core::service::now;
-use fanxing_core::store::Store;
+use fanxing_core::store::{Store, TrainingStore};
 use fanxing_core::training::format_local;
 use serde_json::{json, Value};
 
@@ -161,8 +161,10 @@ async fn a_thousand_rows_import_and_one_bad_row_imports_nothing() {
     );
     let people_before = app.opened.store.count_people().await.unwrap();
 
-    // The good file: everyone created and registered; the main hall fills
-    // and its overflow waits.
+    // The good file: everyone created and registered, each row seated by the
+    // rule one registration follows: Kunshan's people in Kunshan, the rest
+    // in the main hall until it is full, then online; nobody waits while a
+    // seat is free, and no venue holds more than its capacity.
     let res = suzhou
         .post(&url)
         .body(xlsx(1000, None))
@@ -176,7 +178,19 @@ async fn a_thousand_rows_import_and_one_bad_row_imports_nothing() {
         o["registered"].as_u64().unwrap() + o["waitlisted"].as_u64().unwrap(),
         1000
     );
-    assert!(o["waitlisted"].as_u64().unwrap() > 0, "{o}");
+    assert_eq!(o["waitlisted"], 0, "{o}");
+    let loads = app.opened.store.session_venues(session).await.unwrap();
+    let seated: Vec<(i64, i64)> = loads
+        .iter()
+        .map(|l| (l.registered, l.venue.capacity))
+        .collect();
+    assert!(seated.iter().all(|(n, cap)| n <= cap), "{seated:?}");
+    assert_eq!(
+        seated[0],
+        (700, 700),
+        "the main hall fills first: {seated:?}"
+    );
+    assert!(seated[2].0 > 0, "overflow goes online: {seated:?}");
     assert_eq!(o["created_orgs"], 40);
     assert_eq!(
         app.opened.store.count_people().await.unwrap(),
