@@ -309,9 +309,9 @@ impl Fanxing {
             for m in &numbers {
                 match found
                     .iter()
-                    .find(|(mobile, _, _, region, _)| mobile == m && range.contains(*region))
+                    .find(|k| &k.mobile == m && range.contains(k.region))
                 {
-                    Some((_, id, _, _, _)) => out.push(*id),
+                    Some(k) => out.push(k.id),
                     None => {
                         return Err(Error::Invalid(crate::error::FieldErrors(vec![
                             crate::error::FieldError::new("operators", "room.operator_no_person")

@@ -107,6 +107,12 @@ impl FieldCipher {
         hex::encode(&h.finalize()[..16])
     }
 
+    /// The keyed hash an ID number is found by: equal numbers give equal
+    /// keys, and a key tells nothing of its number without the data key.
+    pub fn id_number_key(&self, id_number: &str) -> String {
+        self.derive(&format!("id_number:{id_number}"))
+    }
+
     /// Parses a key given as 64 hex characters.
     pub fn from_hex(hex_key: &str) -> Result<FieldCipher> {
         let bytes = hex::decode(hex_key.trim())

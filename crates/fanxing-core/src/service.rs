@@ -325,7 +325,7 @@ impl Fanxing {
     pub async fn create_person(&self, actor: &Actor, input: &PersonInput) -> Result<Person> {
         let range = actor.write_range()?;
         let draft = input.validate().map_err(Error::Invalid)?;
-        let row = self.person_row(actor, range, &draft).await?;
+        let row = self.person_row(actor, range, &draft, None).await?;
         let id = self.store.insert_person(&row, now()).await?;
         self.audit(actor, "person.create", &format!("person:{id}"), "")
             .await?;
@@ -356,12 +356,16 @@ impl Fanxing {
             input.clone()
         };
         let draft = input.validate().map_err(Error::Invalid)?;
-        let mut row = self.person_row(actor, range, &draft).await?;
+        let mut row = self.person_row(actor, range, &draft, Some(id)).await?;
         if draft.id_number.is_none() {
             // The full number is never sent back to a form, so an empty ID
             // field on edit means "unchanged", not "erase".
             row.id_number_enc = self.store.get_person_id_number(access, id).await?.flatten();
             row.id_number_masked = current.id_number_masked;
+            row.id_number_key = match &row.id_number_enc {
+                Some(enc) => Some(self.cipher.id_number_key(&self.cipher.decrypt(enc)?)),
+                None => None,
+            };
         }
         self.store.update_person(id, &row, now()).await?;
         self.audit(actor, "person.update", &format!("person:{id}"), "")
@@ -383,6 +387,7 @@ impl Fanxing {
         actor: &Actor,
         range: crate::region::RegionRange,
         d: &PersonDraft,
+        except: Option<PersonId>,
     ) -> Result<PersonRow> {
         self.require_region(d.region, "region").await?;
         require_in_range(range, d.region, "region")?;
@@ -392,7 +397,40 @@ impl Fanxing {
                 .await?
                 .ok_or_else(|| Error::field("org_id", "error.org_unknown"))?;
         }
-        Ok(self.encrypt_person(d))
+        let row = self.encrypt_person(d);
+        // One person per ID number: a second holder is refused as a taken
+        // mobile is, without saying who or where the first one is.
+        if let Some(key) = &row.id_number_key {
+            let holders = self
+                .store
+                .people_by_id_keys(std::slice::from_ref(key))
+                .await?;
+            if holders.iter().any(|(_, id, _)| Some(*id) != except) {
+                return Err(Error::Conflict(FieldError::new(
+                    "id_number",
+                    "error.id_number_taken",
+                )));
+            }
+        }
+        Ok(row)
+    }
+
+    /// Computes the ID-number key of people stored before keys existed, a
+    /// batch at a time; run at start-up. Returns how many were keyed.
+    pub async fn backfill_id_number_keys(&self) -> Result<usize> {
+        let mut done = 0;
+        loop {
+            let batch = self.store.people_without_id_key(1000).await?;
+            if batch.is_empty() {
+                return Ok(done);
+            }
+            let keys = batch
+                .iter()
+                .map(|(id, enc)| Ok((*id, self.cipher.id_number_key(&self.cipher.decrypt(enc)?))))
+                .collect::<Result<Vec<_>>>()?;
+            self.store.set_id_number_keys(&keys).await?;
+            done += keys.len();
+        }
     }
 
     /// Turns a validated person into a row, encrypting the ID number.
@@ -405,6 +443,10 @@ impl Fanxing {
                 .as_ref()
                 .map(|n| self.cipher.encrypt(n.as_str())),
             id_number_masked: d.id_number.as_ref().map(|n| n.masked()),
+            id_number_key: d
+                .id_number
+                .as_ref()
+                .map(|n| self.cipher.id_number_key(n.as_str())),
             tier: d.tier,
             org_id: d.org_id,
             region: d.region,

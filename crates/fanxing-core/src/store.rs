@@ -53,6 +53,9 @@ pub struct PersonRow {
     pub mobile: String,
     pub id_number_enc: Option<Vec<u8>>,
     pub id_number_masked: Option<String>,
+    /// A keyed hash of the ID number ([`crate::security::FieldCipher::id_number_key`]),
+    /// for finding its holder without decrypting.
+    pub id_number_key: Option<String>,
     pub tier: Tier,
     pub org_id: Option<OrgId>,
     pub region: RegionCode,
@@ -126,6 +129,17 @@ pub trait Store:
     async fn insert_people_bulk(&self, people: &[PersonRow], now: i64) -> Result<()>;
     async fn update_person(&self, id: PersonId, person: &PersonRow, now: i64) -> Result<()>;
     async fn get_person(&self, access: Access, id: PersonId) -> Result<Option<Person>>;
+    /// People holding these ID-number keys, in any region: (key, id, region).
+    /// For refusing a second holder; never shown to the caller.
+    async fn people_by_id_keys(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<(String, PersonId, RegionCode)>>;
+    /// Up to `limit` people with an encrypted ID number but no key yet
+    /// (rows from before keys existed): (id, encrypted number).
+    async fn people_without_id_key(&self, limit: i64) -> Result<Vec<(PersonId, Vec<u8>)>>;
+    /// Stores ID-number keys computed for existing rows.
+    async fn set_id_number_keys(&self, keys: &[(PersonId, String)]) -> Result<()>;
     /// The encrypted ID number of a person in scope (outer `None`: no such person).
     async fn get_person_id_number(
         &self,
@@ -272,6 +286,18 @@ pub struct NewSession {
     pub public_key: String,
 }
 
+/// A stored person found by mobile, with what matching needs and nothing
+/// more (never shown to a caller outside the person's scope).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownPerson {
+    pub mobile: String,
+    pub id: PersonId,
+    pub tier: Tier,
+    pub region: RegionCode,
+    pub name: String,
+    pub id_number_key: Option<String>,
+}
+
 /// A person a roster refers to: one already stored, or one of the plan's
 /// new people (by index).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -318,11 +344,8 @@ pub struct RosterOutcome {
 
 #[async_trait]
 pub trait TrainingStore: Send + Sync {
-    /// People with these mobile numbers: (mobile, id, tier, region, name).
-    async fn people_by_mobiles(
-        &self,
-        mobiles: &[String],
-    ) -> Result<Vec<(String, PersonId, Tier, RegionCode, String)>>;
+    /// People with these mobile numbers, in any region (callers scope them).
+    async fn people_by_mobiles(&self, mobiles: &[String]) -> Result<Vec<KnownPerson>>;
     /// Organisations with exactly these names: (name, id).
     async fn orgs_by_names(&self, names: &[String]) -> Result<Vec<(String, OrgId)>>;
     /// Applies a checked roster: all of it, or (on any error) none of it.

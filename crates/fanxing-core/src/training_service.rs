@@ -1089,7 +1089,9 @@ impl Fanxing {
             .into_iter()
             .next();
         let (person_id, tier, region) = match existing {
-            Some((_, id, tier, region, _)) => {
+            Some(crate::store::KnownPerson {
+                id, tier, region, ..
+            }) => {
                 let stored = self
                     .store()
                     .get_person(Access::Regions(scope), id)
@@ -1506,17 +1508,33 @@ impl Fanxing {
             .iter()
             .map(|l| l.mobile.as_str().to_string())
             .collect();
-        #[allow(clippy::type_complexity)]
-        let existing: std::collections::HashMap<
-            String,
-            (PersonId, Tier, RegionCode, String),
-        > = self
+        let existing: std::collections::HashMap<String, crate::store::KnownPerson> = self
             .store()
             .people_by_mobiles(&mobiles)
             .await?
             .into_iter()
-            .map(|(m, id, t, r, name)| (m, (id, t, r, name)))
+            .map(|k| (k.mobile.clone(), k))
             .collect();
+        // Who holds each ID number the file names (by keyed hash): a row
+        // whose ID number is on record under another person is the
+        // office's to resolve, never a second person nor a silent merge.
+        let id_keys: Vec<Option<String>> = lines
+            .iter()
+            .map(|l| {
+                l.id_number
+                    .as_ref()
+                    .map(|n| self.cipher().id_number_key(n.as_str()))
+            })
+            .collect();
+        let mut holders: std::collections::HashMap<String, Vec<PersonId>> = Default::default();
+        {
+            let mut keys: Vec<String> = id_keys.iter().flatten().cloned().collect();
+            keys.sort();
+            keys.dedup();
+            for (key, id, _) in self.store().people_by_id_keys(&keys).await? {
+                holders.entry(key).or_default().push(id);
+            }
+        }
         // Organisations are matched by a normalised name (bracket width,
         // spaces, traditional characters), so 某某（苏州）有限公司 and
         // 某某(苏州)有限公司 are one; stored names are looked up in both
@@ -1542,7 +1560,7 @@ impl Fanxing {
         };
         let mut new_org_index: std::collections::HashMap<String, usize> = Default::default();
         let mut errors = Vec::new();
-        for line in &lines {
+        for (line, id_key) in lines.iter().zip(&id_keys) {
             let col = |k: &str| line.headers.get(k).cloned().unwrap_or_default();
             let err = |errors: &mut Vec<RowError>, k: &str, key: &'static str| {
                 errors.push(RowError {
@@ -1556,19 +1574,42 @@ impl Fanxing {
             // People are matched by mobile only within the caller's scope.
             // A mobile held by someone outside it is refused as the person
             // form refuses it, so the file learns nothing of that person.
+            let held_by_other = |me: Option<PersonId>| {
+                id_key
+                    .as_ref()
+                    .and_then(|k| holders.get(k))
+                    .is_some_and(|ids| ids.iter().any(|id| Some(*id) != me))
+            };
             let (who, tier, region) = match existing.get(line.mobile.as_str()) {
-                Some((_, _, region, _)) if !range.contains(*region) => {
+                Some(k) if !range.contains(k.region) => {
                     err(&mut errors, "mobile", "error.mobile_taken");
                     continue;
                 }
                 // The mobile is someone's on record under another name: the
                 // office resolves it; the file's person is never swapped
                 // for the stored one, nor is the stored name told.
-                Some((_, _, _, name)) if !crate::values::same_name(name, &line.name) => {
+                Some(k) if !crate::values::same_name(&k.name, &line.name) => {
                     err(&mut errors, "mobile", "roster.mobile_other_name");
                     continue;
                 }
-                Some((id, tier, region, _)) => (Some(RosterPerson::Existing(*id)), *tier, *region),
+                // Same mobile and name, but the file's ID number is not the
+                // one on record (or belongs to someone else).
+                Some(k)
+                    if held_by_other(Some(k.id))
+                        || (id_key.is_some()
+                            && k.id_number_key.is_some()
+                            && k.id_number_key != *id_key) =>
+                {
+                    err(&mut errors, "id_number", "roster.id_number_other");
+                    continue;
+                }
+                Some(k) => (Some(RosterPerson::Existing(k.id)), k.tier, k.region),
+                // A new mobile with an ID number someone already holds: the
+                // same person under a new mobile, or a typing error.
+                None if held_by_other(None) => {
+                    err(&mut errors, "id_number", "roster.id_number_other");
+                    continue;
+                }
                 None => {
                     let tier = line.tier;
                     if tier.is_none() {

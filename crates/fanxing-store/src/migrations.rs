@@ -67,6 +67,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0009_course_owner.sql"),
         include_str!("../migrations/postgres/0009_course_owner.sql"),
     ),
+    (
+        11,
+        "id_number_key",
+        include_str!("../migrations/sqlite/0011_id_number_key.sql"),
+        include_str!("../migrations/postgres/0011_id_number_key.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

@@ -207,6 +207,8 @@ pub(crate) fn person_binds(q: &mut Sql, p: &PersonRow) {
         .push(", ")
         .bind(p.id_number_masked.clone())
         .push(", ")
+        .bind(p.id_number_key.clone())
+        .push(", ")
         .bind(p.tier.as_str())
         .push(", ")
         .bind(p.org_id)
@@ -239,7 +241,7 @@ pub(crate) fn insert_person_sql(person: &PersonRow, now: i64) -> Sql {
 }
 
 pub(crate) const PERSON_COLS: &str =
-    "(name, mobile, id_number_enc, id_number_masked, tier, org_id, region, created_at, updated_at)";
+    "(name, mobile, id_number_enc, id_number_masked, id_number_key, tier, org_id, region, created_at, updated_at)";
 pub(crate) const ORG_COLS: &str =
     "(name, kind, industry, sales_band, credit_code, region, created_at, updated_at)";
 
@@ -429,6 +431,8 @@ impl Store for SqlStore {
             .bind(p.id_number_enc.clone())
             .push(", id_number_masked = ")
             .bind(p.id_number_masked.clone())
+            .push(", id_number_key = ")
+            .bind(p.id_number_key.clone())
             .push(", tier = ")
             .bind(p.tier.as_str())
             .push(", org_id = ")
@@ -452,6 +456,64 @@ impl Store for SqlStore {
         q.access(access, "p.region", "p.id", "p.org_id");
         let row = q.query().fetch_optional(&self.pool).await.map_err(db)?;
         row.as_ref().map(person_from).transpose()
+    }
+
+    async fn people_by_id_keys(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<(String, PersonId, RegionCode)>> {
+        let mut out = Vec::new();
+        for chunk in keys.chunks(500) {
+            let mut q =
+                Sql::new("SELECT id_number_key, id, region FROM people WHERE id_number_key IN (");
+            for (i, k) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(k.as_str());
+            }
+            q.push(")");
+            for r in q
+                .on(self.backend)
+                .query()
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db)?
+            {
+                out.push((
+                    col(&r, "id_number_key")?,
+                    col(&r, "id")?,
+                    region_code(col(&r, "region")?)?,
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn people_without_id_key(&self, limit: i64) -> Result<Vec<(PersonId, Vec<u8>)>> {
+        let mut q = Sql::new(
+            "SELECT id, id_number_enc FROM people \
+             WHERE id_number_enc IS NOT NULL AND id_number_key IS NULL ORDER BY id LIMIT ",
+        );
+        q.bind(limit);
+        q.query()
+            .fetch_all(self.writer())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| Ok((col(r, "id")?, col(r, "id_number_enc")?)))
+            .collect()
+    }
+
+    async fn set_id_number_keys(&self, keys: &[(PersonId, String)]) -> Result<()> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        for (id, key) in keys {
+            let mut q = Sql::new("UPDATE people SET id_number_key = ");
+            q.bind(key.as_str()).push(" WHERE id = ").bind(*id);
+            q.query().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
     }
 
     async fn get_person_id_number(

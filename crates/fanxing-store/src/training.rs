@@ -26,9 +26,8 @@ use fanxing_core::training::{
 use crate::sql::Sql;
 use crate::store::{bad, col, db, insert_org_sql, is_unique_violation, region_code, SqlStore};
 use fanxing_core::model::OrgId;
-use fanxing_core::region::RegionCode;
 use fanxing_core::service::mobile_conflict;
-use fanxing_core::store::{NewSession, RosterOutcome, RosterPerson, RosterPlan, Seat};
+use fanxing_core::store::{KnownPerson, NewSession, RosterOutcome, RosterPerson, RosterPlan, Seat};
 
 const SESSION_SELECT: &str = "SELECT s.id, s.programme_id, s.course_id, s.title, s.region, \
      r.name AS region_name, s.count_region, s.tier, s.eligible_tiers, s.eligible_region, \
@@ -368,14 +367,12 @@ async fn mark_attended_in(
 
 #[async_trait]
 impl TrainingStore for SqlStore {
-    async fn people_by_mobiles(
-        &self,
-        mobiles: &[String],
-    ) -> Result<Vec<(String, PersonId, Tier, RegionCode, String)>> {
+    async fn people_by_mobiles(&self, mobiles: &[String]) -> Result<Vec<KnownPerson>> {
         let mut out = Vec::new();
         for chunk in mobiles.chunks(500) {
-            let mut q =
-                Sql::new("SELECT mobile, id, tier, region, name FROM people WHERE mobile IN (");
+            let mut q = Sql::new(
+                "SELECT mobile, id, tier, region, name, id_number_key FROM people WHERE mobile IN (",
+            );
             for (i, m) in chunk.iter().enumerate() {
                 if i > 0 {
                     q.push(", ");
@@ -385,13 +382,14 @@ impl TrainingStore for SqlStore {
             q.push(")");
             for r in q.query().fetch_all(self.pool()).await.map_err(db)? {
                 let tier: String = col(&r, "tier")?;
-                out.push((
-                    col(&r, "mobile")?,
-                    col(&r, "id")?,
-                    Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
-                    region_code(col(&r, "region")?)?,
-                    col(&r, "name")?,
-                ));
+                out.push(KnownPerson {
+                    mobile: col(&r, "mobile")?,
+                    id: col(&r, "id")?,
+                    tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    region: region_code(col(&r, "region")?)?,
+                    name: col(&r, "name")?,
+                    id_number_key: col(&r, "id_number_key")?,
+                });
             }
         }
         Ok(out)

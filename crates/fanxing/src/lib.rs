@@ -62,8 +62,16 @@ pub async fn open(config: &Config) -> anyhow::Result<Opened> {
         tracing::info!(count = regions.len(), "loaded the built-in Jiangsu regions");
     }
     let dyn_store: Arc<dyn Store> = store.clone();
+    let app = Fanxing::new(dyn_store, cipher);
+    let keyed = app.backfill_id_number_keys().await?;
+    if keyed > 0 {
+        tracing::info!(
+            count = keyed,
+            "keyed the ID numbers stored before keys existed"
+        );
+    }
     Ok(Opened {
-        app: Fanxing::new(dyn_store, cipher),
+        app,
         store,
         backend,
     })

@@ -476,6 +476,90 @@ async fn rosters_never_swap_or_split_people_silently() {
     assert_eq!(status, 422, "{body}");
     let m = messages(&body).join("");
     assert!(m.contains("第 3 行") && m.contains("第 2 行相同"), "{m}");
+
+    // An ID number on record: the same number under a new mobile, or a
+    // known mobile and name with another number, is flagged, not turned
+    // into a second person or merged.
+    let url = app.url(&format!("/api/v1/sessions/{session}/roster?filename=r.csv"));
+    let (m1, m2) = (crate::common::fresh_mobile(), crate::common::fresh_mobile());
+    let (status, body) = post(
+        &suzhou,
+        url.clone(),
+        format!("姓名,手机号,身份证号,层级,所在地区\n钱一,{m1},{id},运营人员,姑苏区\n")
+            .into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    let (status, body) = post(
+        &suzhou,
+        url.clone(),
+        format!("姓名,手机号,身份证号,层级,所在地区\n钱一,{m2},{id},运营人员,姑苏区\n")
+            .into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    let m = messages(&body).join("");
+    assert!(
+        m.contains("第 2 行「身份证号」") && m.contains("另一位学员"),
+        "{m}"
+    );
+    let other17 = "32058319900101002";
+    let other = format!(
+        "{other17}{}",
+        fanxing_core::values::IdNumber::check_char(other17)
+    );
+    let (status, body) = post(
+        &suzhou,
+        url.clone(),
+        format!("姓名,手机号,身份证号,层级,所在地区\n钱一,{m1},{other},运营人员,姑苏区\n")
+            .into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 422, "{body}");
+    assert!(messages(&body).join("").contains("身份证号"), "{body}");
+    // The person as on record imports as before.
+    let (status, body) = post(
+        &suzhou,
+        url,
+        format!("姓名,手机号,身份证号,层级,所在地区\n钱一,{m1},{id},运营人员,姑苏区\n")
+            .into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["already"], 1, "{body}");
+    // The person form refuses the number too, without naming its holder.
+    let res = suzhou
+        .post(app.url("/api/v1/people"))
+        .json(&json!({"name": "孙二", "mobile": m2, "id_number": id, "tier": "operator", "region": "320508"}))
+        .send()
+        .await
+        .unwrap();
+    let status = res.status().as_u16();
+    let text = res.text().await.unwrap();
+    assert!(status == 409 || status == 422, "{status} {text}");
+    assert!(
+        text.contains("id_number") && !text.contains("钱一"),
+        "{text}"
+    );
+
+    // Rows stored before ID-number keys existed are keyed at start-up.
+    sqlx::query("UPDATE people SET id_number_key = NULL")
+        .execute(app.opened.store.writer())
+        .await
+        .unwrap();
+    assert!(app.opened.app.backfill_id_number_keys().await.unwrap() >= 1);
+    assert_eq!(app.opened.app.backfill_id_number_keys().await.unwrap(), 0);
+    let (status, _) = post(
+        &suzhou,
+        app.url(&format!("/api/v1/sessions/{session}/roster?filename=r.csv")),
+        format!(
+            "姓名,手机号,身份证号,层级,所在地区\n钱一,{},{id},运营人员,姑苏区\n",
+            crate::common::fresh_mobile()
+        )
+        .into_bytes(),
+    )
+    .await;
+    assert_eq!(status, 422);
 }
 
 #[tokio::test]
