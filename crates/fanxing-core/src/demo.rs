@@ -484,9 +484,12 @@ fn person_name(rng: &mut StdRng) -> String {
     name
 }
 
-/// An 18-character code of the right shape; `DEMO` marks it as made up.
+/// A made-up unified social credit code that passes the GB 32100 check:
+/// the organisation's county, `MA` and a sequence number.
 fn fake_credit_code(region: RegionCode, seq: u32) -> String {
-    format!("91{region}DEMO{seq:06}")
+    let first17 = format!("91{region}MA{:07}", seq % 10_000_000);
+    let check = crate::matching::credit_code::check_char(&first17).unwrap_or('0');
+    format!("{first17}{check}")
 }
 
 /// A well-formed ID number: the county's code, a birth date between 1965
@@ -1161,6 +1164,15 @@ mod tests {
         // Every person's region is a real region in its organisation's city.
         for p in &a.people {
             assert!(regions.iter().any(|r| r.code == p.draft.region));
+        }
+    }
+
+    #[test]
+    fn demo_credit_codes_pass_the_gb_32100_check() {
+        let region = RegionCode::from_value(320583).unwrap();
+        for seq in [0, 1, 42, 9_999_999, 12_345_678] {
+            let code = fake_credit_code(region, seq);
+            assert!(crate::matching::CreditCode::parse(&code).is_ok(), "{code}");
         }
     }
 }

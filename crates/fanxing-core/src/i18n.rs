@@ -85,8 +85,16 @@ impl Lang {
     }
 }
 
-static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> =
-    LazyLock::new(|| CATALOG.iter().map(|(k, zh, en)| (*k, (*zh, *en))).collect());
+/// Every catalog: the shared one here, then each feature's own.
+pub const CATALOGS: &[&[(&str, &str, &str)]] = &[CATALOG, crate::matching::i18n::CATALOG];
+
+static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
+    CATALOGS
+        .iter()
+        .flat_map(|c| c.iter())
+        .map(|(k, zh, en)| (*k, (*zh, *en)))
+        .collect()
+});
 
 /// Whether the catalog has `key` (used by tests that scan templates).
 pub fn has_key(key: &str) -> bool {
@@ -763,7 +771,7 @@ mod tests {
     #[test]
     fn keys_are_unique_and_both_languages_filled() {
         let mut seen = std::collections::HashSet::new();
-        for (k, zh, en) in CATALOG {
+        for (k, zh, en) in CATALOGS.iter().flat_map(|c| c.iter()) {
             assert!(seen.insert(*k), "duplicate key {k}");
             assert!(!zh.is_empty() && !en.is_empty(), "empty text for {k}");
         }

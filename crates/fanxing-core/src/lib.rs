@@ -22,6 +22,7 @@ pub mod error;
 pub mod i18n;
 pub mod impact;
 pub mod impact_calibration;
+pub mod matching;
 pub mod model;
 pub mod numfmt;
 pub mod region;

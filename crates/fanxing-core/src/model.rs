@@ -241,13 +241,30 @@ impl OrgInput {
             None => None,
             Some(raw) => parse_choice(&mut e, "sales_band", raw, SalesBand::parse),
         };
-        let credit_code = optional_text(&mut e, "credit_code", self.credit_code.as_deref(), 18)
-            .map(|c| c.to_ascii_uppercase());
-        if let Some(c) = &credit_code {
-            if c.len() != 18 || !c.bytes().all(|b| b.is_ascii_alphanumeric()) {
-                e.push(FieldError::new("credit_code", "error.credit_code"));
-            }
-        }
+        // GB 32100: eighteen characters whose last one checks the others.
+        let credit_code = match self
+            .credit_code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+        {
+            None => None,
+            Some(raw) => match crate::matching::CreditCode::parse(raw) {
+                Ok(c) => Some(c.as_str().to_string()),
+                Err(why) => {
+                    use crate::matching::CreditCodeError as W;
+                    e.push(FieldError::new(
+                        "credit_code",
+                        match why {
+                            W::Length => "error.credit_code_length",
+                            W::Character => "error.credit_code_char",
+                            W::Check => "error.credit_code_check",
+                        },
+                    ));
+                    None
+                }
+            },
+        };
         let region = parse_region(&mut e, "region", &self.region);
         match (kind, region) {
             (Some(kind), Some(region)) if e.is_empty() => Ok(OrgDraft {
@@ -342,15 +359,21 @@ mod tests {
             kind: "live_base".into(),
             industry: Some("服装".into()),
             sales_band: Some("5m_20m".into()),
-            credit_code: Some("91320581mA1abcdef0".into()),
+            credit_code: Some(" 91320581mA1abcde0b".into()),
             region: "320581".into(),
         };
         let d = o.validate().unwrap();
-        assert_eq!(d.credit_code.as_deref(), Some("91320581MA1ABCDEF0"));
+        assert_eq!(d.credit_code.as_deref(), Some("91320581MA1ABCDE0B"));
         let mut bad = o.clone();
         bad.kind = "pirate".into();
         bad.credit_code = Some("123".into());
         let e = bad.validate().unwrap_err();
         assert!(e.get("kind").is_some() && e.get("credit_code").is_some());
+        // A typing error in a code of the right shape is caught by its
+        // check character.
+        let mut typo = o.clone();
+        typo.credit_code = Some("91320581MA1ABCED0B".into());
+        let e = typo.validate().unwrap_err();
+        assert_eq!(e.get("credit_code").unwrap().key, "error.credit_code_check");
     }
 }
