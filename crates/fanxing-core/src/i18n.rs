@@ -106,7 +106,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     // Product and navigation.
     ("app.name", "繁星", "Fanxing"),
     ("app.tagline", "直播电商人才培育平台", "Live-commerce talent programme platform"),
-    ("app.intro", "从省到县的目标分解、分层课程、主分会场同步培训、扫码签到、人次统计、证书、数据看板与政银企资源对接，一个平台完成。", "Targets cascaded from province to county, tiered curricula, main and sub-venue sessions, QR check-in, person-time counts, certificates, dashboards and government–bank–enterprise matching, on one platform."),
+    ("app.intro", "从省到县的目标分解、分层课程、主分会场同步培训、扫码签到、人次统计、证书、数据看板与直播间数据分析，一个平台完成。", "Targets cascaded from province to county, tiered curricula, main and sub-venue sessions, QR check-in, person-time counts, certificates, dashboards and live-room analytics, on one platform."),
     ("nav.home", "首页", "Home"),
     ("nav.people", "人员", "People"),
     ("nav.orgs", "单位", "Organisations"),
