@@ -12,11 +12,27 @@
 //! The outcome of a group is the outcome of applying its scans one after
 //! the other: a scan id seen before keeps its first outcome, and the first
 //! fresh scan of a (session, person) makes the attendance.
+//!
+//! **The scan journal (SQLite).** SQLite has one write lock, and an
+//! all-or-nothing import holds it for its whole transaction (a tenth of a
+//! second or more for tens of thousands of rows). A door must not wait for
+//! that. So on SQLite, when the main writer is busy (or scans are still
+//! waiting to be applied), a group is decided from what the database has
+//! committed plus the scans not yet applied, written to a journal — a
+//! small SQLite database of its own beside the main one, with its own lock —
+//! and acknowledged once the journal has committed it. An applier task moves
+//! journal entries into the main database, with the outcomes already given,
+//! as soon as the writer is free, then deletes them from the journal. A
+//! scan is durable when acknowledged either way; during an import it counts
+//! in the main database's figures once the import has committed. Entries
+//! left by a crash are applied when the store next starts (applying is
+//! idempotent: scan ids and attendances are unique).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
-use sqlx::AnyPool;
-use tokio::sync::{mpsc, oneshot};
+use sqlx::{Any, AnyPool, Transaction};
+use tokio::sync::{mpsc, oneshot, Notify};
 
 use fanxing_core::error::{Error, Result};
 use fanxing_core::store::{ScanOutcome, ScanRecord};
@@ -47,13 +63,88 @@ pub(crate) struct GroupCommit {
 struct Writer {
     pool: AnyPool,
     backend: Backend,
+    journal: Option<Journal>,
+}
+
+/// The scan journal: its own database, the main database's read pool for
+/// decisions, and the scans written to it but not yet applied.
+#[derive(Clone)]
+pub(crate) struct Journal {
+    pool: AnyPool,
+    reader: AnyPool,
+    pending: Arc<Mutex<Pending>>,
+    wake: Arc<Notify>,
+}
+
+/// Scans in the journal, not yet in the main database.
+#[derive(Default)]
+struct Pending {
+    /// scan id → whether it made its attendance.
+    scans: HashMap<String, bool>,
+    /// (session, person) → the attendance a journalled scan made.
+    attended: HashMap<(i64, i64), (VenueId, i64)>,
+}
+
+impl Journal {
+    /// Opens (creating) the journal database at `url`; `reader` reads the
+    /// main database.
+    pub(crate) async fn open(url: &str, reader: AnyPool) -> Result<Journal> {
+        let pool = crate::connect(url, 1)
+            .await
+            .map_err(|e| Error::Store(e.to_string()))?;
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS scan_journal (\
+             seq INTEGER PRIMARY KEY AUTOINCREMENT, scan_id TEXT NOT NULL, \
+             session_id INTEGER NOT NULL, programme_id INTEGER NOT NULL, \
+             registration_id INTEGER NOT NULL, person_id INTEGER NOT NULL, \
+             venue_id INTEGER NOT NULL, device_id TEXT NOT NULL, method TEXT NOT NULL, \
+             scanned_at INTEGER NOT NULL, received_at INTEGER NOT NULL, tier TEXT NOT NULL, \
+             region INTEGER NOT NULL, outcome TEXT NOT NULL, made INTEGER NOT NULL)",
+        )
+        .execute(&pool)
+        .await
+        .map_err(db)?;
+        Ok(Journal {
+            pool,
+            reader,
+            pending: Arc::new(Mutex::new(Pending::default())),
+            wake: Arc::new(Notify::new()),
+        })
+    }
+
+    fn has_pending(&self) -> bool {
+        self.pending
+            .lock()
+            .map(|p| !p.scans.is_empty())
+            .unwrap_or(true)
+    }
+}
+
+/// The journal's URL beside a SQLite database's (`None` for an in-memory
+/// database, which has nothing to outlive).
+pub fn journal_url(url: &str) -> Option<String> {
+    let rest = url.strip_prefix("sqlite://")?;
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    if path.is_empty() || path.contains(":memory:") {
+        return None;
+    }
+    let query = if query.is_empty() { "mode=rwc" } else { query };
+    Some(format!("sqlite://{path}.scan-journal?{query}"))
 }
 
 impl GroupCommit {
     /// Starts the writing task on the current Tokio runtime.
-    pub(crate) fn start(pool: AnyPool, backend: Backend) -> GroupCommit {
+    pub(crate) fn start(pool: AnyPool, backend: Backend, journal: Option<Journal>) -> GroupCommit {
         let (jobs, rx) = mpsc::channel(1024);
-        tokio::spawn(run(Writer { pool, backend }, rx));
+        let writer = Writer {
+            pool,
+            backend,
+            journal,
+        };
+        if let Some(j) = &writer.journal {
+            tokio::spawn(apply_journal(writer.pool.clone(), backend, j.clone()));
+        }
+        tokio::spawn(run(writer, rx));
         GroupCommit { jobs }
     }
 
@@ -77,6 +168,14 @@ impl GroupCommit {
 }
 
 async fn run(writer: Writer, mut rx: mpsc::Receiver<Job>) {
+    // Entries a crash left in the journal count as pending before any scan
+    // is decided (the applier moves them into the main database).
+    if let Some(j) = &writer.journal {
+        if let Err(e) = load_pending(j).await {
+            tracing::error!(error = %e, "could not read the scan journal");
+        }
+        j.wake.notify_one();
+    }
     while let Some(first) = rx.recv().await {
         let mut count = first.scans.len();
         let mut jobs = vec![first];
@@ -93,7 +192,7 @@ async fn run(writer: Writer, mut rx: mpsc::Receiver<Job>) {
             .iter()
             .flat_map(|j| j.scans.iter().map(move |s| (s, j.now)))
             .collect();
-        match write_group(&writer, &flat).await {
+        match write_or_journal(&writer, &flat).await {
             Ok(outcomes) => {
                 let mut rest = outcomes.into_iter();
                 for job in jobs {
@@ -110,7 +209,7 @@ async fn run(writer: Writer, mut rx: mpsc::Receiver<Job>) {
                 for job in jobs {
                     let flat: Vec<(&ScanRecord, i64)> =
                         job.scans.iter().map(|s| (s, job.now)).collect();
-                    let result = write_group(&writer, &flat).await;
+                    let result = write_or_journal(&writer, &flat).await;
                     let _ = job.reply.send(result);
                 }
             }
@@ -118,11 +217,35 @@ async fn run(writer: Writer, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
-/// Writes a group of scans in one transaction; see the module docs.
-async fn write_group(writer: &Writer, scans: &[(&ScanRecord, i64)]) -> Result<Vec<ScanOutcome>> {
-    let backend = writer.backend;
-    let mut tx = writer.pool.begin().await.map_err(db)?;
+/// Writes a group into the main database when its writer is free and no
+/// journalled scan waits; otherwise decides it and journals it.
+async fn write_or_journal(
+    writer: &Writer,
+    scans: &[(&ScanRecord, i64)],
+) -> Result<Vec<ScanOutcome>> {
+    let Some(journal) = &writer.journal else {
+        let mut tx = writer.pool.begin().await.map_err(db)?;
+        let out = write_group(&mut tx, writer.backend, scans).await?;
+        tx.commit().await.map_err(db)?;
+        return Ok(out);
+    };
+    if !journal.has_pending() {
+        if let Some(mut conn) = writer.pool.try_acquire() {
+            let mut tx = sqlx::Connection::begin(&mut *conn).await.map_err(db)?;
+            let out = write_group(&mut tx, writer.backend, scans).await?;
+            tx.commit().await.map_err(db)?;
+            return Ok(out);
+        }
+    }
+    journal_group(journal, writer.backend, scans).await
+}
 
+/// Writes a group of scans inside `tx`; see the module docs.
+async fn write_group(
+    tx: &mut Transaction<'_, Any>,
+    backend: Backend,
+    scans: &[(&ScanRecord, i64)],
+) -> Result<Vec<ScanOutcome>> {
     // A scan id repeated inside the group answers like its first use.
     let mut first_of: HashMap<&str, usize> = HashMap::new();
     let canonical: Vec<usize> = scans
@@ -148,7 +271,7 @@ async fn write_group(writer: &Writer, scans: &[(&ScanRecord, i64)]) -> Result<Ve
         }
         q.push(")");
         let q = q.on(backend);
-        for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
+        for row in q.query().fetch_all(&mut **tx).await.map_err(db)? {
             let outcome: String = col(&row, "outcome")?;
             known.insert(col(&row, "scan_id")?, outcome == "accepted");
         }
@@ -193,7 +316,7 @@ async fn write_group(writer: &Writer, scans: &[(&ScanRecord, i64)]) -> Result<Ve
         }
         q.push(" ON CONFLICT (session_id, person_id) DO NOTHING RETURNING session_id, person_id");
         let q = q.on(backend);
-        for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
+        for row in q.query().fetch_all(&mut **tx).await.map_err(db)? {
             made_pairs.insert((col(&row, "session_id")?, col(&row, "person_id")?));
         }
     }
@@ -234,7 +357,7 @@ async fn write_group(writer: &Writer, scans: &[(&ScanRecord, i64)]) -> Result<Ve
         // Only a concurrent writer on another connection (PostgreSQL) can
         // have taken one of these ids since the read above.
         q.push(" ON CONFLICT (scan_id) DO NOTHING");
-        q.on(backend).query().execute(&mut *tx).await.map_err(db)?;
+        q.on(backend).query().execute(&mut **tx).await.map_err(db)?;
     }
 
     // Where the attendance of every scan that did not make it stands.
@@ -260,14 +383,13 @@ async fn write_group(writer: &Writer, scans: &[(&ScanRecord, i64)]) -> Result<Ve
                 .push(")");
         }
         let q = q.on(backend);
-        for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
+        for row in q.query().fetch_all(&mut **tx).await.map_err(db)? {
             standing.insert(
                 (col(&row, "session_id")?, col(&row, "person_id")?),
                 (col(&row, "venue_id")?, col(&row, "recorded_at")?),
             );
         }
     }
-    tx.commit().await.map_err(db)?;
 
     scans
         .iter()
@@ -293,4 +415,371 @@ async fn write_group(writer: &Writer, scans: &[(&ScanRecord, i64)]) -> Result<Ve
             })
         })
         .collect()
+}
+
+/// The columns of a journal entry, in the order rows are bound.
+const JOURNAL_COLS: &str = "scan_id, session_id, programme_id, registration_id, person_id, \
+     venue_id, device_id, method, scanned_at, received_at, tier, region, outcome, made";
+
+/// Decides a group from the main database's committed rows and the
+/// journalled scans, writes it to the journal, and answers once that has
+/// committed. Decides exactly as [`write_group`] would.
+async fn journal_group(
+    j: &Journal,
+    backend: Backend,
+    scans: &[(&ScanRecord, i64)],
+) -> Result<Vec<ScanOutcome>> {
+    let poisoned = || Error::Store("scan journal state poisoned".into());
+    let mut first_of: HashMap<&str, usize> = HashMap::new();
+    let canonical: Vec<usize> = scans
+        .iter()
+        .enumerate()
+        .map(|(i, (s, _))| *first_of.entry(s.scan_id.as_str()).or_insert(i))
+        .collect();
+    let pairs: Vec<(i64, i64)> = {
+        let mut seen = HashSet::new();
+        scans
+            .iter()
+            .map(|(s, _)| (s.session_id, s.person_id))
+            .filter(|p| seen.insert(*p))
+            .collect()
+    };
+
+    // The journal first, then the main database: an entry applied in
+    // between has been committed there before it leaves the journal.
+    let mut known: HashMap<String, bool> = HashMap::new();
+    let mut standing: HashMap<(i64, i64), (VenueId, i64)> = HashMap::new();
+    {
+        let p = j.pending.lock().map_err(|_| poisoned())?;
+        for id in first_of.keys() {
+            if let Some(made) = p.scans.get(*id) {
+                known.insert((*id).to_string(), *made);
+            }
+        }
+        for pair in &pairs {
+            if let Some(a) = p.attended.get(pair) {
+                standing.insert(*pair, *a);
+            }
+        }
+    }
+    let ask: Vec<&str> = first_of
+        .keys()
+        .copied()
+        .filter(|id| !known.contains_key(*id))
+        .collect();
+    for chunk in ask.chunks(ROWS_PER_STATEMENT * 4) {
+        let mut q = Sql::new("SELECT scan_id, outcome FROM checkins WHERE scan_id IN (");
+        for (i, id) in chunk.iter().enumerate() {
+            if i > 0 {
+                q.push(", ");
+            }
+            q.bind(*id);
+        }
+        q.push(")");
+        for row in q
+            .on(backend)
+            .query()
+            .fetch_all(&j.reader)
+            .await
+            .map_err(db)?
+        {
+            let outcome: String = col(&row, "outcome")?;
+            known.insert(col(&row, "scan_id")?, outcome == "accepted");
+        }
+    }
+    let ask: Vec<(i64, i64)> = pairs
+        .iter()
+        .copied()
+        .filter(|p| !standing.contains_key(p))
+        .collect();
+    for chunk in ask.chunks(ROWS_PER_STATEMENT) {
+        let mut q =
+            Sql::new("SELECT session_id, person_id, venue_id, recorded_at FROM attendances WHERE ");
+        for (n, (session, person)) in chunk.iter().enumerate() {
+            q.push(if n == 0 { "(" } else { " OR (" })
+                .push("session_id = ")
+                .bind(*session)
+                .push(" AND person_id = ")
+                .bind(*person)
+                .push(")");
+        }
+        for row in q
+            .on(backend)
+            .query()
+            .fetch_all(&j.reader)
+            .await
+            .map_err(db)?
+        {
+            standing.insert(
+                (col(&row, "session_id")?, col(&row, "person_id")?),
+                (col(&row, "venue_id")?, col(&row, "recorded_at")?),
+            );
+        }
+    }
+
+    // The first fresh scan of a pair not yet attended makes the attendance.
+    let fresh: Vec<usize> = (0..scans.len())
+        .filter(|&i| canonical[i] == i && !known.contains_key(scans[i].0.scan_id.as_str()))
+        .collect();
+    let mut claim: HashMap<(i64, i64), usize> = HashMap::new();
+    for &i in &fresh {
+        let s = scans[i].0;
+        claim.entry((s.session_id, s.person_id)).or_insert(i);
+    }
+    let made: HashSet<usize> = claim
+        .iter()
+        .filter(|(pair, _)| !standing.contains_key(*pair))
+        .map(|(_, &i)| i)
+        .collect();
+    for &i in &made {
+        let (s, now) = scans[i];
+        standing.insert(
+            (s.session_id, s.person_id),
+            (s.venue_id, s.scanned_at.min(now)),
+        );
+    }
+
+    let mut tx = j.pool.begin().await.map_err(db)?;
+    for chunk in fresh.chunks(ROWS_PER_STATEMENT) {
+        let mut q = Sql::new(&format!(
+            "INSERT INTO scan_journal ({JOURNAL_COLS}) VALUES "
+        ));
+        for (n, &i) in chunk.iter().enumerate() {
+            let (s, now) = scans[i];
+            let m = made.contains(&i);
+            q.push(if n == 0 { "(" } else { ", (" })
+                .bind(s.scan_id.as_str())
+                .push(", ")
+                .bind(s.session_id)
+                .push(", ")
+                .bind(s.programme_id)
+                .push(", ")
+                .bind(s.registration_id)
+                .push(", ")
+                .bind(s.person_id)
+                .push(", ")
+                .bind(s.venue_id)
+                .push(", ")
+                .bind(s.device_id.as_str())
+                .push(", ")
+                .bind(s.method.as_str())
+                .push(", ")
+                .bind(s.scanned_at)
+                .push(", ")
+                .bind(now)
+                .push(", ")
+                .bind(s.tier.as_str())
+                .push(", ")
+                .bind(s.region.value() as i64)
+                .push(", ")
+                .bind(if m { "accepted" } else { "duplicate" })
+                .push(", ")
+                .bind(m as i64)
+                .push(")");
+        }
+        q.on(Backend::Sqlite)
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    tx.commit().await.map_err(db)?;
+    {
+        let mut p = j.pending.lock().map_err(|_| poisoned())?;
+        for &i in &fresh {
+            let s = scans[i].0;
+            p.scans.insert(s.scan_id.clone(), made.contains(&i));
+            if made.contains(&i) {
+                if let Some(a) = standing.get(&(s.session_id, s.person_id)) {
+                    p.attended.insert((s.session_id, s.person_id), *a);
+                }
+            }
+        }
+    }
+    j.wake.notify_one();
+
+    (0..scans.len())
+        .map(|i| {
+            let c = canonical[i];
+            let cs = scans[c].0;
+            let pair = (cs.session_id, cs.person_id);
+            let (venue_id, at) = standing
+                .get(&pair)
+                .copied()
+                .ok_or_else(|| Error::Store(format!("no attendance for scan {}", cs.scan_id)))?;
+            let accepted =
+                made.contains(&c) || known.get(cs.scan_id.as_str()).copied().unwrap_or(false);
+            Ok(if accepted {
+                ScanOutcome::Accepted { venue_id, at }
+            } else {
+                ScanOutcome::Duplicate { venue_id, at }
+            })
+        })
+        .collect()
+}
+
+/// Fills the pending set from entries a previous run left in the journal.
+async fn load_pending(j: &Journal) -> Result<()> {
+    let rows = sqlx::query(
+        "SELECT scan_id, session_id, person_id, venue_id, scanned_at, received_at, made \
+         FROM scan_journal ORDER BY seq",
+    )
+    .fetch_all(&j.pool)
+    .await
+    .map_err(db)?;
+    let mut p = j
+        .pending
+        .lock()
+        .map_err(|_| Error::Store("scan journal state poisoned".into()))?;
+    for r in &rows {
+        let made: i64 = col(r, "made")?;
+        let pair = (col(r, "session_id")?, col(r, "person_id")?);
+        let scanned: i64 = col(r, "scanned_at")?;
+        let received: i64 = col(r, "received_at")?;
+        p.scans.insert(col(r, "scan_id")?, made != 0);
+        if made != 0 {
+            p.attended
+                .insert(pair, (col(r, "venue_id")?, scanned.min(received)));
+        }
+    }
+    Ok(())
+}
+
+/// Moves journal entries into the main database whenever woken, a batch
+/// per transaction, until the journal is empty.
+async fn apply_journal(pool: AnyPool, backend: Backend, j: Journal) {
+    loop {
+        j.wake.notified().await;
+        loop {
+            match apply_batch(&pool, backend, &j).await {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e) => {
+                    tracing::error!(error = %e, "applying the scan journal failed; retrying");
+                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                }
+            }
+        }
+    }
+}
+
+/// Applies everything in the journal (entries a crash left), before the
+/// store serves anyone; returns how many entries.
+pub(crate) async fn drain(pool: &AnyPool, j: &Journal) -> Result<usize> {
+    let mut total = 0;
+    loop {
+        match apply_batch(pool, Backend::Sqlite, j).await? {
+            0 => return Ok(total),
+            n => total += n,
+        }
+    }
+}
+
+/// Applies the oldest journal entries with the outcomes they were given;
+/// returns how many.
+async fn apply_batch(pool: &AnyPool, backend: Backend, j: &Journal) -> Result<usize> {
+    let rows = sqlx::query(&format!(
+        "SELECT seq, {JOURNAL_COLS} FROM scan_journal ORDER BY seq LIMIT {}",
+        MAX_GROUP * 4
+    ))
+    .fetch_all(&j.pool)
+    .await
+    .map_err(db)?;
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let mut last_seq = 0i64;
+    let mut tx = pool.begin().await.map_err(db)?;
+    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
+        let mut att = Sql::new(
+            "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
+             region, programme_id, recorded_at) VALUES ",
+        );
+        let mut any = false;
+        let mut scans = Sql::new(
+            "INSERT INTO checkins (scan_id, session_id, registration_id, venue_id, device_id, \
+             method, scanned_at, received_at, outcome) VALUES ",
+        );
+        for (n, r) in chunk.iter().enumerate() {
+            last_seq = last_seq.max(col(r, "seq")?);
+            let scanned: i64 = col(r, "scanned_at")?;
+            let received: i64 = col(r, "received_at")?;
+            if col::<i64>(r, "made")? != 0 {
+                att.push(if any { ", (" } else { "(" })
+                    .bind(col::<i64>(r, "session_id")?)
+                    .push(", ")
+                    .bind(col::<i64>(r, "person_id")?)
+                    .push(", ")
+                    .bind(col::<i64>(r, "registration_id")?)
+                    .push(", ")
+                    .bind(col::<i64>(r, "venue_id")?)
+                    .push(", 'onsite', ")
+                    .bind(col::<String>(r, "tier")?)
+                    .push(", ")
+                    .bind(col::<i64>(r, "region")?)
+                    .push(", ")
+                    .bind(col::<i64>(r, "programme_id")?)
+                    .push(", ")
+                    .bind(scanned.min(received))
+                    .push(")");
+                any = true;
+            }
+            scans
+                .push(if n == 0 { "(" } else { ", (" })
+                .bind(col::<String>(r, "scan_id")?)
+                .push(", ")
+                .bind(col::<i64>(r, "session_id")?)
+                .push(", ")
+                .bind(col::<i64>(r, "registration_id")?)
+                .push(", ")
+                .bind(col::<i64>(r, "venue_id")?)
+                .push(", ")
+                .bind(col::<String>(r, "device_id")?)
+                .push(", ")
+                .bind(col::<String>(r, "method")?)
+                .push(", ")
+                .bind(scanned)
+                .push(", ")
+                .bind(received)
+                .push(", ")
+                .bind(col::<String>(r, "outcome")?)
+                .push(")");
+        }
+        if any {
+            att.push(" ON CONFLICT (session_id, person_id) DO NOTHING");
+            att.on(backend)
+                .query()
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        scans.push(" ON CONFLICT (scan_id) DO NOTHING");
+        scans
+            .on(backend)
+            .query()
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+    }
+    tx.commit().await.map_err(db)?;
+    let mut q = Sql::new("DELETE FROM scan_journal WHERE seq <= ");
+    q.bind(last_seq);
+    q.on(Backend::Sqlite)
+        .query()
+        .execute(&j.pool)
+        .await
+        .map_err(db)?;
+    let mut p = j
+        .pending
+        .lock()
+        .map_err(|_| Error::Store("scan journal state poisoned".into()))?;
+    for r in &rows {
+        let id: String = col(r, "scan_id")?;
+        p.scans.remove(&id);
+        if col::<i64>(r, "made")? != 0 {
+            p.attended
+                .remove(&(col(r, "session_id")?, col(r, "person_id")?));
+        }
+    }
+    Ok(rows.len())
 }

@@ -84,7 +84,26 @@ pub async fn open(url: &str, max_connections: u32) -> Result<Arc<SqlStore>, Conn
         Backend::Sqlite => connect(url, 1).await?,
         Backend::Postgres => pool.clone(),
     };
-    Ok(Arc::new(SqlStore::new(pool, writer, backend)))
+    let mut store = SqlStore::new(pool.clone(), writer, backend);
+    if backend == Backend::Sqlite {
+        if let Some(journal_url) = checkin::journal_url(url) {
+            let journal = checkin::Journal::open(&journal_url, pool)
+                .await
+                .map_err(|e| ConnectError::Migrate(e.to_string()))?;
+            // Scans a crash left in the journal count before anyone reads.
+            let applied = checkin::drain(store.writer(), &journal)
+                .await
+                .map_err(|e| ConnectError::Migrate(e.to_string()))?;
+            if applied > 0 {
+                tracing::info!(
+                    count = applied,
+                    "applied check-ins left in the scan journal"
+                );
+            }
+            store = store.with_journal(journal);
+        }
+    }
+    Ok(Arc::new(store))
 }
 
 /// Connects without migrating (for `fanxing migrate` and tests).

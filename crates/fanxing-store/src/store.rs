@@ -25,6 +25,8 @@ pub struct SqlStore {
     backend: Backend,
     /// Started on first use, on the runtime that uses it.
     checkins: std::sync::OnceLock<crate::checkin::GroupCommit>,
+    /// SQLite's scan journal (see [`crate::checkin`]).
+    journal: Option<crate::checkin::Journal>,
 }
 
 impl SqlStore {
@@ -37,7 +39,14 @@ impl SqlStore {
             writer,
             backend,
             checkins: std::sync::OnceLock::new(),
+            journal: None,
         }
+    }
+
+    /// Journals check-ins that arrive while the writer is busy (SQLite).
+    pub(crate) fn with_journal(mut self, journal: crate::checkin::Journal) -> SqlStore {
+        self.journal = Some(journal);
+        self
     }
 
     /// The pool for reads.
@@ -57,8 +66,13 @@ impl SqlStore {
 
     /// The group-commit writer for check-in scans.
     pub(crate) fn checkins(&self) -> &crate::checkin::GroupCommit {
-        self.checkins
-            .get_or_init(|| crate::checkin::GroupCommit::start(self.writer.clone(), self.backend))
+        self.checkins.get_or_init(|| {
+            crate::checkin::GroupCommit::start(
+                self.writer.clone(),
+                self.backend,
+                self.journal.clone(),
+            )
+        })
     }
 }
 

@@ -1185,3 +1185,152 @@ async fn certificates_issue_verify_download_and_revoke() {
     let html = app.get_text(&c, &format!("/verify/{number}")).await;
     assert!(html.contains("已撤销") && html.contains("资料不实"));
 }
+
+/// While another write holds the database (an import's transaction), scans
+/// are still answered at once, as they would be otherwise, and count once
+/// the write is done. On SQLite they wait in the scan journal; a journal
+/// left by a crash is applied when the store next opens.
+#[tokio::test]
+async fn scans_are_answered_while_an_import_holds_the_writer() {
+    let app = TestApp::spawn().await;
+    let fx = &app.opened.app;
+    let admin = actor(&app, "admin").await;
+    let programme = fx
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await
+        .unwrap()
+        .id;
+    let venues = json!([
+        {"kind": "main", "name": "昆山主会场", "address": "", "region": "320583", "capacity": 50}
+    ]);
+    let soon = fx
+        .create_session(
+            &admin,
+            &session(programme, "320500", venues, now() + 1800, 120),
+            true,
+        )
+        .await
+        .unwrap();
+    let main = venue_id(&soon, VenueKind::Main);
+    let checkin = actor(&app, "checkin").await;
+    app.opened
+        .store
+        .assign_venue_staff(main, checkin.user.id)
+        .await
+        .unwrap();
+    let people = people_in(&app, "320583", 3).await;
+    let mut codes = Vec::new();
+    for p in &people {
+        let reg = fx
+            .register(&admin, soon.session.id, Some(*p), Some(main))
+            .await
+            .unwrap()
+            .registration;
+        codes.push(fx.ticket(&admin, reg.id).await.unwrap().1);
+    }
+    let api = app.api("checkin").await;
+    let url = app.url(&format!("/api/v1/venues/{main}/scans"));
+    let scan = |scans: Value| {
+        let (c, url) = (api.clone(), url.clone());
+        async move {
+            c.post(url)
+                .json(&json!({"device_id": "door-1", "scans": scans}))
+                .send()
+                .await
+                .unwrap()
+                .json::<Value>()
+                .await
+                .unwrap()
+        }
+    };
+    let attended = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM attendances WHERE session_id = $1")
+            .bind(soon.session.id)
+            .fetch_one(app.opened.store.pool())
+            .await
+            .unwrap()
+    };
+    // One scan before, so the journal has a main-database row to respect.
+    let first = scan(json!([{"scan_id": "s-0", "code": codes[0]}])).await;
+    assert_eq!(first[0]["status"], "accepted", "{first}");
+
+    // Hold the writer as an import's transaction does.
+    let mut held = app.opened.store.writer().begin().await.unwrap();
+    sqlx::query("UPDATE venues SET capacity = capacity WHERE id = $1")
+        .bind(main)
+        .execute(&mut *held)
+        .await
+        .unwrap();
+    let during = tokio::time::timeout(
+        std::time::Duration::from_secs(5),
+        scan(json!([
+            {"scan_id": "s-1", "code": codes[1]},
+            {"scan_id": "s-2", "code": codes[0]},
+            {"scan_id": "s-1", "code": codes[1]},
+        ])),
+    )
+    .await;
+    let during = during.expect("a scan is answered while the writer is held");
+    assert_eq!(during[0]["status"], "accepted", "{during}");
+    assert_eq!(during[1]["status"], "duplicate", "{during}");
+    assert_eq!(during[2]["status"], "accepted", "{during}");
+    // A scan of a ticket scanned a moment ago is a duplicate too.
+    let again = scan(json!([{"scan_id": "s-3", "code": codes[1]}])).await;
+    assert_eq!(again[0]["status"], "duplicate", "{again}");
+    if fanxing_store_is_sqlite() {
+        // Nothing in the main database yet: the scans wait in the journal.
+        assert_eq!(attended().await, 1);
+        // A crash now: copy the files as they stand and open the copy.
+        let copy = tempfile::tempdir().unwrap();
+        for entry in std::fs::read_dir(app.data_dir()).unwrap() {
+            let entry = entry.unwrap();
+            if entry.file_type().unwrap().is_file() {
+                std::fs::copy(entry.path(), copy.path().join(entry.file_name())).unwrap();
+            }
+        }
+        held.rollback().await.unwrap();
+        let url = fanxing_store::sqlite_url(copy.path());
+        let reopened = fanxing_store::open(&url, 2).await.unwrap();
+        let n =
+            sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM attendances WHERE session_id = $1")
+                .bind(soon.session.id)
+                .fetch_one(reopened.pool())
+                .await
+                .unwrap();
+        assert_eq!(n, 2, "the journal left by a crash is applied on opening");
+    } else {
+        // PostgreSQL locks rows, and a scan does not need this one.
+        held.rollback().await.unwrap();
+    }
+    // Once the writer is free, the journal is applied: both attendances and
+    // every scan, with the outcomes they were given.
+    let mut n = 0;
+    for _ in 0..100 {
+        n = attended().await;
+        if n == 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(n, 2);
+    let outcomes: Vec<(String, String)> = sqlx::query_as(
+        "SELECT scan_id, outcome FROM checkins WHERE venue_id = $1 ORDER BY scan_id",
+    )
+    .bind(main)
+    .fetch_all(app.opened.store.pool())
+    .await
+    .unwrap();
+    let want: Vec<(String, String)> = [
+        ("s-0", "accepted"),
+        ("s-1", "accepted"),
+        ("s-2", "duplicate"),
+    ]
+    .iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(&outcomes[..3], &want[..], "{outcomes:?}");
+}
+
+fn fanxing_store_is_sqlite() -> bool {
+    !crate::common::is_postgres()
+}
