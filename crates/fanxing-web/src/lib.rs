@@ -94,6 +94,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/sessions/new"),
     ("POST", "/sessions"),
     ("POST", "/programmes/{id}/targets"),
+    ("POST", "/programmes/{id}/issuer"),
     ("GET", "/sessions/{id}/monitor"),
     ("GET", "/sessions/{id}/calendar.ics"),
     ("GET", "/calendar/{feed}"),
@@ -312,6 +313,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions/new", get(pc::new_session))
         .route("/sessions", get(pt::sessions).post(pc::create_session))
         .route("/programmes/{id}/targets", post(pc::set_targets))
+        .route("/programmes/{id}/issuer", post(pc::set_issuer))
         .route("/sessions/{id}/monitor", get(pt::monitor))
         .route("/sessions/{id}/calendar.ics", get(pt::session_calendar))
         .route("/calendar/{feed}", get(pt::feed))

@@ -351,3 +351,102 @@ async fn sessions_are_searched_and_filtered() {
         .unwrap();
     assert_eq!(res.status(), 422);
 }
+
+/// The 发证单位 a verify page shows.
+fn issuer_on(html: &str) -> String {
+    let marker = "发证单位</dt><dd>";
+    let s = html.find(marker).expect("an issuer on the page") + marker.len();
+    html[s..s + html[s..].find("</dd>").unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn the_programme_office_names_the_certificates_issuer() {
+    let app = with_programme().await;
+    let programme = programme_id(&app).await;
+    let (admin, csrf) = app.login("admin").await;
+    let html = app.get_text(&admin, "/certificates").await;
+    let at = html.find("/verify/FX").expect("a certificate in the list") + "/verify/".len();
+    let number = html[at..at + 15].to_string();
+    let verify = format!("/verify/{number}");
+    let anon = app.browser();
+    // The demo names an issuing authority, not the programme.
+    assert_eq!(
+        issuer_on(&app.get_text(&anon, &verify).await),
+        demo::DEMO_ISSUER
+    );
+    // The programme page holds the form, for the programme office only.
+    let action = format!("action=\"/programmes/{programme}/issuer\"");
+    let page = app
+        .get_text(&admin, &format!("/programmes/{programme}"))
+        .await;
+    assert!(page.contains(&action), "{page}");
+    let (suzhou, suzhou_csrf) = app.login("suzhou").await;
+    let page = app
+        .get_text(&suzhou, &format!("/programmes/{programme}?region=320500"))
+        .await;
+    assert!(!page.contains(&action));
+    let post = |client: &reqwest::Client, csrf: &str, issuer: &str| {
+        client
+            .post(app.url(&format!("/programmes/{programme}/issuer")))
+            .form(&[("csrf", csrf), ("issuer", issuer)])
+            .send()
+    };
+    assert_eq!(
+        post(&suzhou, &suzhou_csrf, "苏州市商务局")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        post(&admin, "not-the-token", "江苏省商务厅")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    // Empty, control characters, direction marks and overlong names are
+    // refused, and nothing changes.
+    let long = "厅".repeat(61);
+    for bad in [
+        "",
+        "   ",
+        "江苏省\u{0}商务厅",
+        "江苏省\u{202e}商务厅",
+        long.as_str(),
+    ] {
+        let res = post(&admin, &csrf, bad).await.unwrap();
+        assert_eq!(res.status(), 422, "{bad:?}");
+    }
+    assert_eq!(
+        issuer_on(&app.get_text(&anon, &verify).await),
+        demo::DEMO_ISSUER
+    );
+    // A new name, trimmed, is shown on the verify page and the holder's list.
+    let res = post(&admin, &csrf, "  江苏省商务厅 繁星计划办公室  ")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(app.get_text(&admin, &back).await.contains("发证单位已保存"));
+    assert_eq!(
+        issuer_on(&app.get_text(&anon, &verify).await),
+        "江苏省商务厅 繁星计划办公室"
+    );
+    let listed = app
+        .get_json(&app.api("admin").await, "/api/v1/programmes")
+        .await;
+    assert_eq!(listed[0]["issuer"], "江苏省商务厅 繁星计划办公室");
+    // A new programme's certificates are issued in its own name until set.
+    let res = app
+        .api("admin")
+        .await
+        .post(app.url("/api/v1/programmes"))
+        .json(&serde_json::json!({"name": "第二期计划", "starts_on": "2027-01-01", "ends_on": "2027-12-31"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let created: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(created["issuer"], "第二期计划");
+}
