@@ -450,3 +450,88 @@ async fn the_programme_office_names_the_certificates_issuer() {
     let created: serde_json::Value = res.json().await.unwrap();
     assert_eq!(created["issuer"], "第二期计划");
 }
+
+/// The rules inside every `@media print { … }` block of a stylesheet, as
+/// (selectors, declarations) in order.
+fn print_rules(css: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = css;
+    while let Some(at) = rest.find("@media print") {
+        let body = &rest[at..];
+        let open = body.find('{').unwrap();
+        let mut depth = 0;
+        let mut end = open;
+        for (i, c) in body[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        for rule in body[open + 1..end].split('}') {
+            if let Some((sel, decl)) = rule.split_once('{') {
+                out.push((sel.trim().to_string(), decl.trim().to_string()));
+            }
+        }
+        rest = &body[end..];
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_briefing_prints_without_forced_page_breaks() {
+    let app = with_programme().await;
+    let programme = programme_id(&app).await;
+    let (admin, _) = app.login("admin").await;
+    let html = app
+        .get_text(&admin, &format!("/programmes/{programme}"))
+        .await;
+    assert!(html.contains("data-print") && html.contains("/static/app.css"));
+    let css = app.get_text(&app.browser(), "/static/app.css").await;
+    let rules = print_rules(&css);
+    assert!(!rules.is_empty(), "the stylesheet has print rules");
+    // Nothing forces a page break: cards flow on from page to page.
+    for (sel, decl) in &rules {
+        let d = decl.replace(' ', "");
+        for forced in [
+            "page-break-before:always",
+            "page-break-after:always",
+            "break-before:page",
+            "break-after:page",
+            "break-before:always",
+            "break-after:always",
+        ] {
+            assert!(
+                !d.contains(forced),
+                "{sel} {{ {decl} }} forces a page break"
+            );
+        }
+    }
+    // The last word on a card lets it run across pages (a card kept whole
+    // leaves most of a page empty); charts and tables stay whole.
+    let last = |name: &str, prop: &str| -> Option<String> {
+        rules
+            .iter()
+            .filter(|(sel, _)| sel.split(',').any(|s| s.trim() == name))
+            .filter_map(|(_, decl)| {
+                decl.split(';')
+                    .filter_map(|d| d.split_once(':'))
+                    .filter(|(k, _)| k.trim() == prop)
+                    .map(|(_, v)| v.trim().to_string())
+                    .next_back()
+            })
+            .next_back()
+    };
+    assert_ne!(last(".card", "break-inside").as_deref(), Some("avoid"));
+    assert_eq!(last(".chart", "break-inside").as_deref(), Some("avoid"));
+    assert_eq!(
+        last(".table-wrap", "break-inside").as_deref(),
+        Some("avoid")
+    );
+}
