@@ -535,3 +535,35 @@ async fn the_briefing_prints_without_forced_page_breaks() {
         Some("avoid")
     );
 }
+
+#[tokio::test]
+async fn a_finished_session_keeps_its_export_and_certificates() {
+    let app = with_programme().await;
+    let (admin, _) = app.login("admin").await;
+    let past = app
+        .get_text(&admin, "/sessions?when=past&status=closed")
+        .await;
+    let path = past
+        .split("href=\"")
+        .map(|h| &h[..h.find('"').unwrap_or(0)])
+        .find(|h| {
+            h.strip_prefix("/sessions/")
+                .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .expect("a closed session")
+        .to_string();
+    let html = app.get_text(&admin, &path).await;
+    assert!(html.contains("已结束"), "{path} is finished: {html}");
+    let manage = &html[html.find("<h2>管理</h2>").expect("a 管理 card")..];
+    assert!(
+        manage.contains(&format!("href=\"{path}/attendance.xlsx\""))
+            && manage.contains("href=\"/certificates?session="),
+        "{manage}"
+    );
+    let res = admin
+        .get(app.url(&format!("{path}/attendance.xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+}
