@@ -199,6 +199,23 @@ async fn each_role_has_a_home_to_act_from() {
         html.contains("开始签到") && html.contains("href=\"/checkin/"),
         "{html}"
     );
+    // A partner: plainly what works today, and no promise of matching.
+    let (bank, _) = app.login("bank").await;
+    let html = app.get_text(&bank, "/").await;
+    assert!(
+        html.contains("资源对接（贷款、流量扶持、场地与服务）尚未开放"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/orgs/") && html.contains("href=\"/verify\""));
+    // Every link the partner's home shows opens.
+    let main = &html[html.find("<main").unwrap()..];
+    for href in main.split("href=\"").skip(1) {
+        let href = &href[..href.find('"').unwrap()];
+        if href.starts_with('/') {
+            let res = bank.get(app.url(href)).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{href}");
+        }
+    }
     // A visitor: log in, browse sessions or verify a certificate.
     let html = app.get_text(&app.browser(), "/").await;
     assert!(html.contains("class=\"button primary big\" href=\"/login\""));
