@@ -285,7 +285,8 @@ def check_certificates(base, office, trainee, args):
     number, source = find_certificate(base, trainee, args)
     print(f"  certificate {number} (from {source})")
     q = urllib.parse.quote(number, safe="")
-    programme = office.get_json("/api/v1/programmes")[0]["name"]
+    first = office.get_json("/api/v1/programmes")[0]
+    programme, issuer = first["name"], first["issuer"]
 
     r = office.get(f"/certificates/{q}/pdf")
     check(
@@ -331,8 +332,13 @@ def check_certificates(base, office, trainee, args):
         rc, out, err = run([tool("pdftotext", "poppler-utils"), pdf, "-"], "pdftotext")
         text = re.sub(r"\s+", "", out)
         check(
-            rc == 0 and number in text and programme in text and len(CJK.findall(text)) >= 10,
-            f"pdftotext extracts the number, the programme name ({programme}) and Chinese text",
+            rc == 0
+            and number in text
+            and programme in text
+            and issuer in text
+            and len(CJK.findall(text)) >= 10,
+            f"pdftotext extracts the number, the programme name ({programme}), "
+            f"the issuing authority ({issuer}) and Chinese text",
             out.strip()[:300],
         )
 

@@ -16,6 +16,10 @@
 //    苏州市 as heading and Suzhou's districts and counties in the table.
 // 3. `suzhou` (city office) is refused the province (HTTP 403, error page)
 //    and sees its own city's dashboard: burn-up chart, no map.
+// 4. The province dashboard printed as the briefing (print media, A4 PDF):
+//    no card forces a page break, every chart and table is kept whole, and
+//    the PDF has no more pages than its content fills plus one (a page
+//    left mostly empty would add pages).
 
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -330,6 +334,55 @@ async function provinceAndDrillDown(browser) {
 }
 
 // ---------------------------------------------------------------------------
+// A4 with the stylesheet's 14 mm margins, in CSS pixels (96 per inch).
+const A4_CONTENT = { width: Math.floor((182 / 25.4) * 96), height: Math.floor((269 / 25.4) * 96) };
+
+async function printedBriefing(browser, id) {
+  const context = await newContext(browser);
+  const page = await logIn(context, 'admin');
+  const url = `/programmes/${id}?region=${PROVINCE.code}`;
+  const response = await page.goto(`${base}${url}`);
+  check(response && response.ok(), `admin: GET ${url} returned ${response && response.status()}`);
+  check(
+    (await page.locator('button[data-print]').count()) === 1,
+    `admin: ${url} has no 打印简报 button`,
+  );
+  await page.emulateMedia({ media: 'print' });
+  await page.setViewportSize(A4_CONTENT);
+  const layout = await page.evaluate(() => {
+    const forced = (v) => ['page', 'always', 'left', 'right', 'recto', 'verso'].includes(v);
+    const cards = Array.from(document.querySelectorAll('main section.card'));
+    const visible = cards.filter((c) => getComputedStyle(c).display !== 'none');
+    return {
+      cards: visible.length,
+      forced: visible
+        .filter((c) => {
+          const s = getComputedStyle(c);
+          return forced(s.breakBefore) || forced(s.breakAfter);
+        })
+        .map((c) => (c.querySelector('h2') || c).textContent.trim().slice(0, 30)),
+      broken: Array.from(document.querySelectorAll('main .chart, main .table-wrap'))
+        .filter((e) => getComputedStyle(e).display !== 'none' && getComputedStyle(e).breakInside !== 'avoid')
+        .map((e) => e.className),
+      height: document.documentElement.scrollHeight,
+    };
+  });
+  check(layout.cards >= 4, `admin: the printed briefing shows ${layout.cards} cards, expected the dashboard's`);
+  check(layout.forced.length === 0, `admin: cards force a page break in print: ${layout.forced.join(', ')}`);
+  check(layout.broken.length === 0, `admin: charts or tables may break across pages: ${layout.broken.join(', ')}`);
+  const pdf = await page.pdf({ format: 'A4', preferCSSPageSize: true });
+  const pages = (pdf.toString('latin1').match(/\/Type\s*\/Page(?!s)/g) || []).length;
+  const filled = Math.ceil(layout.height / A4_CONTENT.height);
+  check(pages >= 1, 'admin: the printed briefing has no pages');
+  check(
+    pages <= filled + 1,
+    `admin: the printed briefing has ${pages} A4 pages for about ${filled} pages of content (${layout.height} px): pages are left mostly empty`,
+  );
+  console.log(`browser: admin: printed briefing ${pages} A4 pages for ${layout.cards} cards (${layout.height} px), no forced breaks`);
+  await context.close();
+}
+
+// ---------------------------------------------------------------------------
 async function cityOffice(browser, provinceId) {
   const context = await newContext(browser);
   const page = await logIn(context, 'suzhou');
@@ -383,6 +436,7 @@ try {
   });
   const id = await provinceAndDrillDown(browser);
   await cityOffice(browser, id);
+  await printedBriefing(browser, id);
 } catch (err) {
   failed = true;
   if (err instanceof CheckFailed) {

@@ -259,6 +259,8 @@ pub struct CertificateView {
     pub track_name_zh: String,
     pub track_name_en: String,
     pub programme_name: String,
+    /// The programme's issuing authority (发证单位), as it stands now.
+    pub issuer: String,
     pub issued_at: i64,
     pub revoked_at: Option<i64>,
     pub revoke_reason: Option<String>,

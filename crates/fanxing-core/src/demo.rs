@@ -691,6 +691,9 @@ fn venue(
     }
 }
 
+/// The demo programme's issuing authority, printed on its certificates.
+pub const DEMO_ISSUER: &str = "江苏省商务厅";
+
 /// Seeds the 繁星计划 programme: targets cascaded to cities and counties,
 /// about 60 % of the plan already held with attendances recorded, the
 /// opening session of 2024-12-11 (main hall in Nanjing, 13 city halls,
@@ -714,6 +717,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
                 name: "繁星计划".into(),
                 starts_on: "2024-12-01".into(),
                 ends_on: "2026-12-31".into(),
+                issuer: DEMO_ISSUER.into(),
             },
             now,
         )

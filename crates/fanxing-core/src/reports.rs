@@ -356,6 +356,7 @@ mod tests {
                 name: "繁星计划".into(),
                 starts_on: "2025-01-01".into(),
                 ends_on: "2026-12-31".into(),
+                issuer: "繁星计划".into(),
             },
             node: node("江苏省", 30, 100),
             children: vec![node("南京市", 10, 40), node("苏州市", 20, 60)],

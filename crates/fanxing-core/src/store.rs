@@ -354,6 +354,8 @@ pub trait TrainingStore: Send + Sync {
     async fn insert_programme(&self, p: &Programme, now: i64) -> Result<ProgrammeId>;
     async fn get_programme(&self, id: ProgrammeId) -> Result<Option<Programme>>;
     async fn list_programmes(&self) -> Result<Vec<Programme>>;
+    /// Sets the issuing authority printed on a programme's certificates.
+    async fn set_programme_issuer(&self, id: ProgrammeId, issuer: &str) -> Result<()>;
     /// Sets (inserts or replaces) targets of a programme.
     async fn upsert_targets(&self, programme: ProgrammeId, targets: &[Target]) -> Result<()>;
     async fn list_targets(&self, programme: ProgrammeId, range: RegionRange)

@@ -70,7 +70,14 @@ pub struct Programme {
     pub name: String,
     pub starts_on: String,
     pub ends_on: String,
+    /// The issuing authority printed on the programme's certificates
+    /// (发证单位); the programme's name unless the programme office sets it.
+    pub issuer: String,
 }
+
+/// The longest issuing authority's name, in characters (a full official
+/// name such as 江苏省商务厅 繁星计划办公室 is well under it).
+pub const ISSUER_MAX: usize = 60;
 
 /// The largest target a region may be given, for sessions or person-times:
 /// far above any province's plan (1,160 sessions, 67,500 person-times), and
@@ -1047,6 +1054,7 @@ mod tests {
                 name: "繁星计划".into(),
                 starts_on: "2025-01-01".into(),
                 ends_on: "2026-12-31".into(),
+                issuer: "繁星计划".into(),
             },
             &province,
             &cities,

@@ -218,6 +218,7 @@ impl Fanxing {
         e.into_result()?;
         let mut p = Programme {
             id: 0,
+            issuer: name.clone(),
             name,
             starts_on: starts_on.trim().to_string(),
             ends_on: ends_on.trim().to_string(),
@@ -230,6 +231,35 @@ impl Fanxing {
             "",
         )
         .await?;
+        Ok(p)
+    }
+
+    /// Sets the issuing authority (发证单位) printed on the programme's
+    /// certificates, on their verify page and PDF. The programme office
+    /// alone sets it: it speaks for the whole province.
+    pub async fn set_programme_issuer(
+        &self,
+        actor: &Actor,
+        id: ProgrammeId,
+        issuer: &str,
+    ) -> Result<Programme> {
+        if actor.role() != Role::ProgrammeOffice {
+            return Err(Error::Forbidden);
+        }
+        let mut p = self.programme(id).await?;
+        let mut e = crate::error::FieldErrors::default();
+        let issuer =
+            crate::values::required_text(&mut e, "issuer", issuer, crate::training::ISSUER_MAX);
+        e.into_result()?;
+        self.store().set_programme_issuer(id, &issuer).await?;
+        self.audit(
+            actor,
+            "programme.issuer",
+            &format!("programme:{id}"),
+            &issuer,
+        )
+        .await?;
+        p.issuer = issuer;
         Ok(p)
     }
 

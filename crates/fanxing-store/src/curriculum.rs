@@ -389,7 +389,7 @@ impl CurriculumStore for SqlStore {
 }
 
 const CERT_SELECT: &str = "SELECT c.number, c.person_id, p.name AS person_name, p.region AS person_region, \
-     t.tier, t.name_zh, t.name_en, g.name AS programme_name, c.issued_at, c.revoked_at, c.revoke_reason \
+     t.tier, t.name_zh, t.name_en, g.name AS programme_name, g.issuer, c.issued_at, c.revoked_at, c.revoke_reason \
      FROM certificates c JOIN people p ON p.id = c.person_id JOIN tracks t ON t.id = c.track_id \
      JOIN programmes g ON g.id = c.programme_id WHERE 1=1";
 
@@ -404,6 +404,7 @@ fn certificate_from(r: &AnyRow) -> Result<CertificateView> {
         track_name_zh: col(r, "name_zh")?,
         track_name_en: col(r, "name_en")?,
         programme_name: col(r, "programme_name")?,
+        issuer: col(r, "issuer")?,
         issued_at: col(r, "issued_at")?,
         revoked_at: col(r, "revoked_at")?,
         revoke_reason: col(r, "revoke_reason")?,

@@ -68,6 +68,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/postgres/0009_course_owner.sql"),
     ),
     (
+        10,
+        "programme_issuer",
+        include_str!("../migrations/sqlite/0010_programme_issuer.sql"),
+        include_str!("../migrations/postgres/0010_programme_issuer.sql"),
+    ),
+    (
         11,
         "id_number_key",
         include_str!("../migrations/sqlite/0011_id_number_key.sql"),

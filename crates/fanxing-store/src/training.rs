@@ -29,6 +29,18 @@ use fanxing_core::model::OrgId;
 use fanxing_core::service::mobile_conflict;
 use fanxing_core::store::{KnownPerson, NewSession, RosterOutcome, RosterPerson, RosterPlan, Seat};
 
+const PROGRAMME_SELECT: &str = "SELECT id, name, issuer, starts_on, ends_on FROM programmes";
+
+fn programme_from(r: &AnyRow) -> Result<Programme> {
+    Ok(Programme {
+        id: col(r, "id")?,
+        name: col(r, "name")?,
+        issuer: col(r, "issuer")?,
+        starts_on: col(r, "starts_on")?,
+        ends_on: col(r, "ends_on")?,
+    })
+}
+
 const SESSION_SELECT: &str = "SELECT s.id, s.programme_id, s.course_id, s.title, s.region, \
      r.name AS region_name, s.count_region, s.tier, s.eligible_tiers, s.eligible_region, \
      s.starts_at, s.ends_at, s.reg_opens_at, s.reg_closes_at, s.online_min_share, s.status, \
@@ -575,9 +587,12 @@ impl TrainingStore for SqlStore {
     }
 
     async fn insert_programme(&self, p: &Programme, now: i64) -> Result<ProgrammeId> {
-        let mut q =
-            Sql::new("INSERT INTO programmes (name, starts_on, ends_on, created_at) VALUES (");
+        let mut q = Sql::new(
+            "INSERT INTO programmes (name, issuer, starts_on, ends_on, created_at) VALUES (",
+        );
         q.bind(p.name.as_str())
+            .push(", ")
+            .bind(p.issuer.as_str())
             .push(", ")
             .bind(p.starts_on.as_str())
             .push(", ")
@@ -590,35 +605,25 @@ impl TrainingStore for SqlStore {
     }
 
     async fn get_programme(&self, id: ProgrammeId) -> Result<Option<Programme>> {
-        let mut q = Sql::new("SELECT id, name, starts_on, ends_on FROM programmes WHERE id = ");
+        let mut q = Sql::new(&format!("{PROGRAMME_SELECT} WHERE id = "));
         q.bind(id);
         let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
-        row.map(|r| {
-            Ok(Programme {
-                id: col(&r, "id")?,
-                name: col(&r, "name")?,
-                starts_on: col(&r, "starts_on")?,
-                ends_on: col(&r, "ends_on")?,
-            })
-        })
-        .transpose()
+        row.map(|r| programme_from(&r)).transpose()
     }
 
     async fn list_programmes(&self) -> Result<Vec<Programme>> {
-        let rows = sqlx::query("SELECT id, name, starts_on, ends_on FROM programmes ORDER BY id")
+        let rows = sqlx::query(&format!("{PROGRAMME_SELECT} ORDER BY id"))
             .fetch_all(self.pool())
             .await
             .map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Programme {
-                    id: col(r, "id")?,
-                    name: col(r, "name")?,
-                    starts_on: col(r, "starts_on")?,
-                    ends_on: col(r, "ends_on")?,
-                })
-            })
-            .collect()
+        rows.iter().map(programme_from).collect()
+    }
+
+    async fn set_programme_issuer(&self, id: ProgrammeId, issuer: &str) -> Result<()> {
+        let mut q = Sql::new("UPDATE programmes SET issuer = ");
+        q.bind(issuer).push(" WHERE id = ").bind(id);
+        q.query().execute(self.writer()).await.map_err(db)?;
+        Ok(())
     }
 
     async fn upsert_targets(&self, programme: ProgrammeId, targets: &[Target]) -> Result<()> {

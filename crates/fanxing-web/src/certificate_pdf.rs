@@ -114,7 +114,7 @@ pub fn render(c: &CertificateView, verify_url: &str, lang: Lang) -> Result<Vec<u
         font,
         360.0,
         16.0,
-        &format!("{} · {}", c.programme_name, date),
+        &format!("{} · {}", c.issuer, date),
     );
     let number = format!("{}：{}", lang.t("certificate.number"), c.number);
     s.draw_text(

@@ -471,13 +471,67 @@ pub fn bars(points: &[(String, f64, String)], aria: &str, lang: fanxing_core::La
     svg
 }
 
-/// An event-study curve: the effect by week since training with its 95%
-/// band, a zero line, and a mark at training. Points: (week, effect, lo, hi).
-pub fn event_study(points: &[(i64, f64, f64, f64)], aria: &str) -> String {
-    let (w, h, pad) = (640.0, 240.0, 34.0);
+/// Round ticks spanning `lo ..= hi` and zero: 1, 2, 2.5 or 5 × 10ⁿ apart,
+/// about five of them, the first at or below both and the last at or above.
+pub fn span_ticks(lo: f64, hi: f64) -> Vec<f64> {
+    let (lo, hi) = (lo.min(0.0), hi.max(0.0));
+    if !(hi - lo).is_finite() || hi - lo <= 0.0 {
+        return vec![0.0];
+    }
+    let raw = (hi - lo) / 4.0;
+    let mag = 10f64.powf(raw.log10().floor());
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw * 0.9999)
+        .unwrap_or(10.0 * mag);
+    let (first, last) = (
+        (lo / step + 1e-9).floor() as i64,
+        (hi / step - 1e-9).ceil() as i64,
+    );
+    (first..=last).map(|k| k as f64 * step).collect()
+}
+
+/// How many decimals tick labels `step` apart need (2.5 × 10ⁿ one more).
+fn decimals_for(step: f64) -> usize {
+    let mag = step.log10().floor();
+    let extra = ((step / 10f64.powf(mag) - 2.5).abs() < 1e-9) as i64;
+    (extra - mag as i64).max(0) as usize
+}
+
+/// A signed axis label with as many decimals as the tick step needs.
+fn signed(v: f64, decimals: usize) -> String {
+    if v.abs() < 1e-12 {
+        return "0".into();
+    }
+    format!("{v:+.decimals$}")
+}
+
+/// What the event-study chart says, in the reader's language.
+pub struct EventLabels<'a> {
+    /// Above the plot: what is shown.
+    pub title: &'a str,
+    /// Beside the y axis: the quantity and its unit.
+    pub y_title: &'a str,
+    /// Under the x axis: weeks counted from training.
+    pub x_title: &'a str,
+    /// Legend: the weekly estimate (line) and its interval (band).
+    pub line: &'a str,
+    pub band: &'a str,
+}
+
+/// The event-study chart: the effect week by week before and after training
+/// (points `(week, estimate, low, high)` already in the unit the y title
+/// names) with its interval as a band, a y axis of round ticks with the
+/// zero line drawn dark and labelled (no effect), the training week
+/// marked, a title and a legend. Weeks whose figures are not finite are
+/// left out.
+pub fn event_study(points: &[(i64, f64, f64, f64)], labels: &EventLabels) -> String {
+    let (w, h, left, right, top_pad, bottom) = (640.0, 300.0, 62.0, 16.0, 52.0, 44.0);
     let mut svg = format!(
-        r#"<svg class="event" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        esc(aria)
+        r#"<svg class="event" viewBox="0 0 {w} {h}" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg"><text x="{left}" y="16" class="chart-title">{}</text>"#,
+        esc(&format!("{}（{}）", labels.title, labels.y_title)),
+        esc(labels.title),
     );
     let finite: Vec<&(i64, f64, f64, f64)> = points
         .iter()
@@ -488,14 +542,49 @@ pub fn event_study(points: &[(i64, f64, f64, f64)], aria: &str) -> String {
         return svg;
     }
     let (e0, e1) = (
-        finite.iter().map(|p| p.0).min().unwrap_or(0),
-        finite.iter().map(|p| p.0).max().unwrap_or(1),
+        finite.iter().map(|p| p.0).min().unwrap_or(0).min(0),
+        finite.iter().map(|p| p.0).max().unwrap_or(1).max(0),
     );
-    let lo = finite.iter().map(|p| p.2).fold(0.0, f64::min);
-    let hi = finite.iter().map(|p| p.3).fold(0.0, f64::max);
+    let ticks = span_ticks(
+        finite.iter().map(|p| p.2).fold(0.0, f64::min),
+        finite.iter().map(|p| p.3).fold(0.0, f64::max),
+    );
+    let (lo, hi) = (
+        ticks.first().copied().unwrap_or(0.0),
+        ticks.last().copied().unwrap_or(0.0),
+    );
+    let step = ticks.get(1).map(|t| t - lo).unwrap_or(1.0);
+    let decimals = decimals_for(step);
     let span = (hi - lo).max(1e-9);
-    let x = |e: i64| pad + (e - e0) as f64 / ((e1 - e0).max(1)) as f64 * (w - 2.0 * pad);
-    let y = |v: f64| h - pad - (v - lo) / span * (h - 2.0 * pad);
+    let x = |e: i64| left + (e - e0) as f64 / ((e1 - e0).max(1)) as f64 * (w - left - right);
+    let y = |v: f64| h - bottom - (v - lo) / span * (h - top_pad - bottom);
+    // The y axis: gridlines and round ticks; zero is the line that matters.
+    for t in &ticks {
+        let zero = t.abs() < 1e-12;
+        let _ = write!(
+            svg,
+            r##"<line x1="{left}" y1="{yy:.1}" x2="{r}" y2="{yy:.1}" stroke="{}"{}/><text x="{:.0}" y="{:.1}" class="axis{}" text-anchor="end">{}</text>"##,
+            if zero { "#1d2433" } else { "#e4e7ec" },
+            if zero {
+                r#" stroke-width="1.5" class="zero""#
+            } else {
+                ""
+            },
+            left - 6.0,
+            y(*t) + 4.0,
+            if zero { " value" } else { "" },
+            signed(*t, decimals),
+            yy = y(*t),
+            r = w - right,
+        );
+    }
+    let _ = write!(
+        svg,
+        r##"<line x1="{left}" y1="{top_pad}" x2="{left}" y2="{b}" stroke="#999"/><text class="axis" transform="translate(14 {m:.0}) rotate(-90)" text-anchor="middle">{}</text>"##,
+        esc(labels.y_title),
+        b = h - bottom,
+        m = top_pad + (h - top_pad - bottom) / 2.0,
+    );
     let mut band = String::new();
     for (k, p) in finite.iter().enumerate() {
         let _ = write!(
@@ -511,11 +600,9 @@ pub fn event_study(points: &[(i64, f64, f64, f64)], aria: &str) -> String {
     }
     let _ = write!(
         svg,
-        r##"<path d="{band}Z" fill="#1f5fbf" opacity="0.15"/><line x1="{pad}" y1="{z:.1}" x2="{r}" y2="{z:.1}" stroke="#999"/><line x1="{t:.1}" y1="{pad}" x2="{t:.1}" y2="{b}" stroke="#555" stroke-dasharray="3 3"/>"##,
-        z = y(0.0),
-        r = w - pad,
+        r##"<path d="{band}Z" fill="#1f5fbf" opacity="0.15"/><line x1="{t:.1}" y1="{top_pad}" x2="{t:.1}" y2="{b}" stroke="#555" stroke-dasharray="3 3"/>"##,
         t = x(0),
-        b = h - pad
+        b = h - bottom
     );
     let mut line = String::new();
     for (k, p) in finite.iter().enumerate() {
@@ -534,23 +621,36 @@ pub fn event_study(points: &[(i64, f64, f64, f64)], aria: &str) -> String {
     for p in &finite {
         let _ = write!(
             svg,
-            r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#c8102e"><title>{}: {:+.3} [{:+.3}, {:+.3}]</title></circle>"##,
+            r##"<circle cx="{:.1}" cy="{:.1}" r="3" fill="#c8102e"><title>{}: {} [{}, {}]</title></circle>"##,
             x(p.0),
             y(p.1),
             p.0,
-            p.1,
-            p.2,
-            p.3
+            signed(p.1, decimals + 1),
+            signed(p.2, decimals + 1),
+            signed(p.3, decimals + 1)
         );
     }
+    // Weeks under the axis: the first, the training week and the last.
     let _ = write!(
         svg,
-        r##"<text x="{pad}" y="{:.0}" class="axis">{e0}</text><text x="{:.1}" y="{:.0}" class="axis" text-anchor="middle">0</text><text x="{:.0}" y="{:.0}" class="axis" text-anchor="end">+{e1}</text>"##,
-        h - 10.0,
+        r##"<text x="{left}" y="{by:.0}" class="axis">{e0}</text><text x="{:.1}" y="{by:.0}" class="axis" text-anchor="middle">0</text><text x="{:.0}" y="{by:.0}" class="axis" text-anchor="end">+{e1}</text><text x="{:.0}" y="{:.0}" class="axis" text-anchor="middle">{}</text>"##,
         x(0),
-        h - 10.0,
-        w - pad,
-        h - 10.0
+        w - right,
+        left + (w - left - right) / 2.0,
+        h - 6.0,
+        esc(labels.x_title),
+        by = h - bottom + 16.0,
+    );
+    // The legend, under the title.
+    let _ = write!(
+        svg,
+        r##"<g class="legend"><line x1="{left}" y1="34" x2="{:.0}" y2="34" stroke="#c8102e" stroke-width="2"/><text x="{:.0}" y="38" class="axis">{}</text><rect x="{:.0}" y="28" width="24" height="12" fill="#1f5fbf" opacity="0.15"/><text x="{:.0}" y="38" class="axis">{}</text></g>"##,
+        left + 24.0,
+        left + 30.0,
+        esc(labels.line),
+        left + 200.0,
+        left + 230.0,
+        esc(labels.band),
     );
     svg.push_str("</svg>");
     svg
@@ -577,17 +677,64 @@ mod tests {
         assert_eq!(b.matches("<rect").count(), 2);
         assert!(b.contains(r#"class="axis value" text-anchor="middle">10</text>"#));
         assert!(bars(&[], "x", fanxing_core::Lang::Zh).ends_with("</svg>"));
+        let labels = EventLabels {
+            title: "每周成交额",
+            y_title: "与对照之差（%）",
+            x_title: "距培训的周数",
+            line: "每周效果",
+            band: "区间",
+        };
         let ev = event_study(
             &[
-                (-2, -0.1, -0.3, 0.1),
-                (0, 0.2, 0.05, 0.35),
+                (-2, -10.0, -30.0, 10.0),
+                (0, 20.0, 5.0, 35.0),
                 (2, f64::NAN, 0.0, 0.0),
             ],
-            "e",
+            &labels,
         );
         assert_eq!(ev.matches("<circle").count(), 2, "NaN points are left out");
-        assert!(ev.contains("+0.200"));
-        assert!(event_study(&[], "e").ends_with("</svg>"));
+        assert!(ev.contains("+20.0"));
+        assert!(event_study(&[], &labels).ends_with("</svg>"));
+    }
+
+    #[test]
+    fn event_study_has_a_y_axis_a_zero_line_a_title_and_units() {
+        let ev = event_study(
+            &[
+                (-3, -2.0, -9.0, 6.0),
+                (0, 4.0, -3.0, 11.0),
+                (5, 18.0, 7.0, 29.0),
+            ],
+            &EventLabels {
+                title: "每周成交额：培训前后与对照之差",
+                y_title: "与对照直播间之差（%）",
+                x_title: "距培训的周数",
+                line: "每周效果",
+                band: "95% 区间",
+            },
+        );
+        // Round ticks from below the lowest bound to above the highest.
+        for tick in ["-10", "0", "+10", "+20", "+30"] {
+            assert!(
+                ev.contains(&format!(r#"text-anchor="end">{tick}</text>"#)),
+                "{tick}: {ev}"
+            );
+        }
+        // Zero is drawn dark and labelled; title, units and legend are there.
+        assert!(ev.contains(r#"class="zero""#));
+        assert!(ev.contains(r#"class="chart-title">每周成交额：培训前后与对照之差</text>"#));
+        assert!(ev.contains(">与对照直播间之差（%）</text>"));
+        assert!(ev.contains(">距培训的周数</text>"));
+        assert!(ev.contains(r#"class="legend""#) && ev.contains(">95% 区间</text>"));
+        let ticks = |lo, hi| -> Vec<String> {
+            let t = span_ticks(lo, hi);
+            let d = decimals_for(t.get(1).map(|x| x - t[0]).unwrap_or(1.0));
+            t.iter().map(|v| signed(*v, d)).collect()
+        };
+        assert_eq!(ticks(0.013, 0.048), ["0", "+0.02", "+0.04", "+0.06"]);
+        assert_eq!(ticks(-0.2, 0.0), ["-0.20", "-0.15", "-0.10", "-0.05", "0"]);
+        assert_eq!(ticks(-2.0, 3.0), ["-2", "0", "+2", "+4"]);
+        assert_eq!(span_ticks(0.0, 0.0), vec![0.0]);
     }
 
     #[test]

@@ -94,6 +94,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/sessions/new"),
     ("POST", "/sessions"),
     ("POST", "/programmes/{id}/targets"),
+    ("POST", "/programmes/{id}/issuer"),
     ("GET", "/sessions/{id}/monitor"),
     ("GET", "/sessions/{id}/calendar.ics"),
     ("GET", "/calendar/{feed}"),
@@ -312,6 +313,7 @@ pub fn router(state: AppState) -> Router {
         .route("/sessions/new", get(pc::new_session))
         .route("/sessions", get(pt::sessions).post(pc::create_session))
         .route("/programmes/{id}/targets", post(pc::set_targets))
+        .route("/programmes/{id}/issuer", post(pc::set_issuer))
         .route("/sessions/{id}/monitor", get(pt::monitor))
         .route("/sessions/{id}/calendar.ics", get(pt::session_calendar))
         .route("/calendar/{feed}", get(pt::feed))
@@ -464,5 +466,65 @@ mod i18n_tests {
             }
         }
         assert!(checked > 50, "only {checked} keys found");
+    }
+}
+
+#[cfg(test)]
+mod phone_tests {
+    /// Every table turns into labelled cards on a phone: it is `cardify`
+    /// (or the people list's own cards), and every cell but one holding
+    /// only a form or button names its column in `data-label`.
+    #[test]
+    fn every_table_reads_on_a_phone() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        let mut tables = 0;
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let text = std::fs::read_to_string(&p).unwrap();
+            let file = p.file_name().unwrap().to_string_lossy().into_owned();
+            for (i, _) in text.match_indices("<table") {
+                let tag = &text[i..i + text[i..].find('>').unwrap()];
+                assert!(
+                    tag.contains("cardify") || tag.contains("people"),
+                    "{file}: {tag}> is not cardify"
+                );
+                tables += 1;
+            }
+            for (i, _) in text.match_indices("<td") {
+                let tag = &text[i..i + text[i..].find('>').unwrap()];
+                let cell = &text[i..i + text[i..].find("</td>").unwrap()];
+                assert!(
+                    tag.contains("data-label")
+                        || cell.contains("<form")
+                        || cell.contains("<button"),
+                    "{file}: a cell without data-label: {cell}"
+                );
+            }
+        }
+        assert!(tables > 10, "only {tables} tables found");
+    }
+}
+
+#[cfg(test)]
+mod template_tests {
+    /// A block defined twice in one template renders only one of the two
+    /// (the later), silently: each block name appears once per file.
+    #[test]
+    fn no_template_defines_a_block_twice() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            let text = std::fs::read_to_string(&p).unwrap();
+            let mut seen = std::collections::BTreeSet::new();
+            for (i, _) in text.match_indices("{% block ") {
+                let rest = &text[i + "{% block ".len()..];
+                let name = rest.split_whitespace().next().unwrap().to_string();
+                assert!(
+                    seen.insert(name.clone()),
+                    "{}: block {name} twice",
+                    p.display()
+                );
+            }
+        }
     }
 }

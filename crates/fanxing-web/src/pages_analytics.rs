@@ -486,17 +486,23 @@ struct StatsPage<'a> {
 }
 
 /// The training-impact card, on the statistics page and the programme
-/// dashboard (`impact_card.html`).
+/// dashboard (`impact_card.html`). It leads with the verdict in words; the
+/// estimate is the headline figure only when the verdict is a rise or a
+/// fall, and the method is told apart, folded, for those who ask.
 pub(crate) struct ImpactView {
+    /// The verdict in plain words (with the figure and interval when there
+    /// is a rise or a fall).
     pub verdict: String,
+    /// Whether the data support a rise or a fall.
+    pub conclusive: bool,
     pub effect_label: String,
     pub att: String,
     /// The interval with its confidence level (95 %, or 98.3 % for the
     /// secondary outcomes).
     pub interval: String,
-    /// What chance alone produces here: the placebo runs' spread, or
-    /// `None` without placebo runs.
-    pub placebo: Option<String>,
+    /// What chance alone produces here (the placebo runs' spread), and how
+    /// it was found (for the method notes); `None` without placebo runs.
+    pub placebo: Option<(String, String)>,
     pub naive: String,
     pub treated: usize,
     pub controls: usize,
@@ -517,65 +523,99 @@ impl ImpactView {
         region: &str,
         link: impl Fn(&str) -> String,
     ) -> Option<ImpactView> {
+        use fanxing_core::impact::Verdict;
         if e.treated == 0 {
             return None;
         }
         let name = ctx.t(outcome.label_key());
-        // Log GMV reads as a percentage; the others in their own units.
+        // The estimate in the unit readers use: log GMV as a percentage,
+        // conversion in percentage points, the others in their own units.
+        let unit = |v: f64| match outcome {
+            Outcome::LogGmv => (v.exp() - 1.0) * 100.0,
+            Outcome::ViewToOrder => v * 100.0,
+            Outcome::Gpm | Outcome::Sessions => v,
+        };
+        let suffix = ctx.t(match outcome {
+            Outcome::LogGmv => "impact.suffix.percent",
+            Outcome::Gpm => "impact.suffix.yuan",
+            Outcome::ViewToOrder => "impact.suffix.points",
+            Outcome::Sessions => "impact.suffix.sessions",
+        });
+        let decimals = if outcome == Outcome::LogGmv { 1 } else { 2 };
         let show = |v: f64| {
             if !v.is_finite() {
                 return "—".to_string();
             }
-            match outcome {
-                Outcome::LogGmv => format!("{:+.1}%", (v.exp() - 1.0) * 100.0),
-                Outcome::Gpm => format!("{v:+.2}"),
-                Outcome::ViewToOrder => format!("{:+.2} pp", v * 100.0),
-                Outcome::Sessions => format!("{v:+.2}"),
-            }
+            format!("{:+.decimals$}{suffix}", unit(v))
         };
         let spread = |v: f64| match outcome {
-            Outcome::LogGmv => format!("±{:.1}%", (v.exp() - 1.0) * 100.0),
-            Outcome::ViewToOrder => format!("±{:.2} pp", v * 100.0),
-            Outcome::Gpm | Outcome::Sessions => format!("±{v:.2}"),
+            Outcome::LogGmv => format!("±{:.1}{suffix}", (v.exp() - 1.0) * 100.0),
+            _ => format!("±{:.2}{suffix}", unit(v)),
         };
         let level = (1.0 - e.alpha) * 100.0;
+        let level = if (level - level.round()).abs() < 0.05 {
+            format!("{level:.0}")
+        } else {
+            format!("{level:.1}")
+        };
+        let ci = format!("{} … {}", show(e.lo), show(e.hi));
+        let att = show(e.att);
+        let conclusive = matches!(e.verdict, Verdict::Positive | Verdict::Negative);
+        let y_title = ctx.tf(
+            "impact.axis",
+            &[(
+                "unit",
+                ctx.t(match outcome {
+                    Outcome::LogGmv => "impact.axis_unit.percent",
+                    Outcome::Gpm => "impact.axis_unit.yuan",
+                    Outcome::ViewToOrder => "impact.axis_unit.points",
+                    Outcome::Sessions => "impact.axis_unit.sessions",
+                }),
+            )],
+        );
+        let band = ctx.tf("impact.legend_band", &[("level", &level)]);
         Some(ImpactView {
-            verdict: ctx.tf(e.verdict.label_key(), &[("outcome", name)]),
-            interval: ctx.tf(
-                "impact.interval",
+            verdict: ctx.tf(
+                e.verdict.label_key(),
                 &[
-                    (
-                        "level",
-                        &if (level - level.round()).abs() < 0.05 {
-                            format!("{level:.0}")
-                        } else {
-                            format!("{level:.1}")
-                        },
-                    ),
-                    ("ci", &format!("{} … {}", show(e.lo), show(e.hi))),
+                    ("outcome", name),
+                    ("att", &att),
+                    ("level", &level),
+                    ("ci", &ci),
                 ],
             ),
+            conclusive,
+            interval: ctx.tf("impact.interval", &[("level", &level), ("ci", &ci)]),
             placebo: (e.placebo.runs > 0 && e.placebo.spread.is_finite()).then(|| {
-                ctx.tf(
-                    "impact.placebo_value",
-                    &[
-                        ("spread", &spread(e.placebo.spread)),
-                        ("runs", &e.placebo.runs.to_string()),
-                        ("mean", &show(e.placebo.mean)),
-                    ],
+                (
+                    spread(e.placebo.spread),
+                    ctx.tf(
+                        "impact.placebo_method",
+                        &[
+                            ("spread", &spread(e.placebo.spread)),
+                            ("runs", &e.placebo.runs.to_string()),
+                            ("mean", &show(e.placebo.mean)),
+                        ],
+                    ),
                 )
             }),
             effect_label: ctx.tf("impact.effect", &[("outcome", name)]),
-            att: show(e.att),
+            att,
             naive: show(e.naive),
             treated: e.treated,
             controls: e.controls,
             chart: crate::charts::event_study(
                 &e.event
                     .iter()
-                    .map(|p| (p.e, p.att, p.lo, p.hi))
+                    .map(|p| (p.e, unit(p.att), unit(p.lo), unit(p.hi)))
                     .collect::<Vec<_>>(),
-                &format!("{} · {name}", ctx.t("impact.title")),
+                &crate::charts::EventLabels {
+                    title: &ctx.tf("impact.chart_title", &[("outcome", name)]),
+                    y_title: &y_title,
+                    x_title: ctx.t("impact.weeks"),
+                    line: ctx.t("impact.legend_line"),
+                    band: &band,
+                },
             ),
             outcomes: Outcome::ALL
                 .iter()
@@ -947,5 +987,144 @@ pub async fn create_room(
             room_form(&state, &ctx, input, followers, mobiles, e.fields()).await
         }
         Err(e) => Err(PageError::new(&ctx, e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use fanxing_core::impact::{EventPoint, ImpactEstimate, Placebo, Verdict};
+
+    /// The card alone, as the pages include it.
+    #[derive(Template)]
+    #[template(path = "impact_card.html")]
+    struct Card<'a> {
+        ctx: &'a Ctx,
+        impact: Option<ImpactView>,
+        impact_pending: bool,
+    }
+
+    fn ctx(lang: fanxing_core::Lang) -> Ctx {
+        Ctx {
+            lang,
+            csrf: String::new(),
+            auth: Err(crate::ctx::AuthState::Anonymous),
+            path: "/".into(),
+            session_token: None,
+        }
+    }
+
+    fn estimate(att: f64, lo: f64, hi: f64, verdict: Verdict) -> ImpactEstimate {
+        ImpactEstimate {
+            att,
+            lo,
+            hi,
+            se: (hi - lo) / 3.92,
+            alpha: 0.05,
+            naive: 0.3,
+            event: (-4..=12)
+                .map(|e| EventPoint {
+                    e,
+                    att: if e < 0 { 0.0 } else { att },
+                    lo: if e < 0 { -0.1 } else { lo },
+                    hi: if e < 0 { 0.1 } else { hi },
+                    n: 5,
+                })
+                .collect(),
+            treated: 5,
+            controls: 40,
+            pretrend_p: Some(0.5),
+            placebo: Placebo {
+                runs: 200,
+                mean: 0.01,
+                spread: 0.2,
+            },
+            verdict,
+        }
+    }
+
+    fn card(lang: fanxing_core::Lang, e: &ImpactEstimate) -> String {
+        let ctx = ctx(lang);
+        let impact = ImpactView::new(&ctx, e, Outcome::LogGmv, "320500", |o| format!("?o={o}"));
+        Card {
+            ctx: &ctx,
+            impact,
+            impact_pending: false,
+        }
+        .render()
+        .unwrap()
+    }
+
+    /// The text before the folded method notes.
+    fn main_text(html: &str) -> &str {
+        &html[..html.find("<details").expect("method notes")]
+    }
+
+    #[test]
+    fn impact_card_leads_with_the_verdict_not_an_unsupported_figure() {
+        // +58.1 % with an interval far across zero: no conclusion.
+        let e = estimate(0.458, -0.4, 1.2, Verdict::NoDetectableEffect);
+        let html = card(fanxing_core::Lang::Zh, &e);
+        let main = main_text(&html);
+        let verdict = main.find("未见明显变化").expect(&html);
+        let figure = main.find("+58.1%").expect(&html);
+        assert!(verdict < figure, "the verdict comes first: {html}");
+        assert!(
+            !main.contains(r#"class="num""#),
+            "no headline figure without a conclusion: {html}"
+        );
+        assert!(
+            main.contains("估计值") && main.contains("95% 区间"),
+            "{html}"
+        );
+        // Too little data says so first, the figure small beside it.
+        let html = card(
+            fanxing_core::Lang::Zh,
+            &estimate(0.458, -0.4, 1.2, Verdict::TooLittleData),
+        );
+        let main = main_text(&html);
+        assert!(main.find("数据不足以得出结论").unwrap() < main.find("+58.1%").unwrap());
+        assert!(!main.contains(r#"class="num""#), "{html}");
+        // A rise leads with the verdict and its interval, the figure large.
+        let html = card(
+            fanxing_core::Lang::Zh,
+            &estimate(0.2, 0.1, 0.3, Verdict::Positive),
+        );
+        let main = main_text(&html);
+        assert!(
+            main.contains("培训后每周成交额提升：约 +22.1%，95% 区间 +10.5% … +35.0%。"),
+            "{html}"
+        );
+        assert!(
+            main.contains(r#"<span class="num">+22.1%</span>"#),
+            "{html}"
+        );
+        // Method names only in the folded notes, in either language.
+        for lang in [fanxing_core::Lang::Zh, fanxing_core::Lang::En] {
+            let html = card(lang, &e);
+            let main = main_text(&html);
+            for word in [
+                "Callaway",
+                "Sant'Anna",
+                "自助法",
+                "bootstrap",
+                "Bonferroni",
+                "安慰剂",
+                "placebo",
+                "双重差分",
+                "Difference-in-differences",
+            ] {
+                assert!(!main.contains(word), "{word} in the main text: {main}");
+            }
+            let notes = &html[html.find("<details").unwrap()..];
+            assert!(notes.contains("Callaway"), "{notes}");
+            assert!(notes.contains(lang.t("impact.method_title")));
+        }
+        // English mode has no Chinese units.
+        let html = card(fanxing_core::Lang::En, &e);
+        assert!(
+            html.contains("No clear change") && !html.contains("区间"),
+            "{html}"
+        );
     }
 }

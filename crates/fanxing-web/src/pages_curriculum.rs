@@ -624,6 +624,28 @@ pub async fn set_targets(
     Ok(Redirect::to(&format!("/programmes/{id}?region={back}&saved=1")).into_response())
 }
 
+/// The programme office sets the issuing authority printed on the
+/// programme's certificates.
+pub async fn set_issuer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Form(form): Form<Vec<(String, String)>>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    ctx.check_csrf(&field(&form, "csrf"))?;
+    state
+        .app
+        .set_programme_issuer(actor, id, &field(&form, "issuer"))
+        .await
+        .map_err(|e| {
+            let msg = e.detail(ctx.lang);
+            PageError::new(&ctx, e).with_message(&msg)
+        })?;
+    Ok(Redirect::to(&format!("/programmes/{id}?saved=issuer#issuer")).into_response())
+}
+
 // ---- Certificates ---------------------------------------------------------------
 
 #[derive(Template)]

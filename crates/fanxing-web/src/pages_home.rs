@@ -106,6 +106,15 @@ impl HomePage<'_> {
             ],
         )
     }
+    fn role(&self) -> Option<Role> {
+        self.ctx.user().map(|a| a.role())
+    }
+    fn is_partner(&self) -> bool {
+        self.role() == Some(Role::Partner)
+    }
+    fn is_lecturer(&self) -> bool {
+        self.role() == Some(Role::Lecturer)
+    }
     fn is_registered(&self, m: &MyRegistration) -> bool {
         m.registration.status.as_str() == "registered"
     }

@@ -654,6 +654,8 @@ struct ProgrammePage<'a> {
     impact: Option<crate::pages_analytics::ImpactView>,
     /// The estimate is still being computed.
     impact_pending: bool,
+    /// The programme office may set the certificates' issuing authority.
+    can_set_issuer: bool,
 }
 
 impl ProgrammePage<'_> {
@@ -761,10 +763,13 @@ pub async fn programme(
         })
         .cloned()
         .collect();
-    let flash = q
-        .saved
-        .as_ref()
-        .map(|_| ctx.t("progress.saved").to_string());
+    let flash = q.saved.as_deref().map(|what| {
+        ctx.t(match what {
+            "issuer" => "programme.issuer_saved",
+            _ => "progress.saved",
+        })
+        .to_string()
+    });
     let (points, laggards) = (&dash.points, dash.laggards.clone());
     let start = fanxing_core::training::parse_date(&p.programme.starts_on).unwrap_or(0);
     let end = fanxing_core::training::parse_date(&p.programme.ends_on).unwrap_or(start) + 86400;
@@ -828,6 +833,7 @@ pub async fn programme(
             upcoming,
             impact,
             impact_pending,
+            can_set_issuer: admin,
         },
     )
 }

@@ -225,6 +225,8 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         }
         ("GET", "/sessions/new") | ("POST", "/sessions") => untargeted(office),
         ("POST", "/programmes/{id}/targets") => own_only(matches!(role, Admin | Nanjing | Suzhou)),
+        // The issuing authority speaks for the province: its office only.
+        ("POST", "/programmes/{id}/issuer") => untargeted(role == Admin),
         // ---- Accounts ----
         // Everyone changes their own password and revokes their own tokens.
         ("GET", "/account") | ("POST", "/account/password") | ("POST", "/api/v1/me/password") => {
@@ -1021,6 +1023,8 @@ async fn call(
                 (a_key.as_str(), "300"),
                 ("region_back", "320000"),
             ])
+        } else if path == "/programmes/{id}/issuer" {
+            req.form(&[("csrf", csrf), ("issuer", "江苏省商务厅")])
         } else if path == "/sessions/{id}/roster" {
             // An upload form: the token and a file with no rows.
             let part = reqwest::multipart::Part::bytes("姓名,手机号\n".as_bytes().to_vec())

@@ -199,6 +199,23 @@ async fn each_role_has_a_home_to_act_from() {
         html.contains("开始签到") && html.contains("href=\"/checkin/"),
         "{html}"
     );
+    // A partner: plainly what works today, and no promise of matching.
+    let (bank, _) = app.login("bank").await;
+    let html = app.get_text(&bank, "/").await;
+    assert!(
+        html.contains("资源对接（贷款、流量扶持、场地与服务）尚未开放"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"/orgs/") && html.contains("href=\"/verify\""));
+    // Every link the partner's home shows opens.
+    let main = &html[html.find("<main").unwrap()..];
+    for href in main.split("href=\"").skip(1) {
+        let href = &href[..href.find('"').unwrap()];
+        if href.starts_with('/') {
+            let res = bank.get(app.url(href)).send().await.unwrap();
+            assert_eq!(res.status(), 200, "{href}");
+        }
+    }
     // A visitor: log in, browse sessions or verify a certificate.
     let html = app.get_text(&app.browser(), "/").await;
     assert!(html.contains("class=\"button primary big\" href=\"/login\""));
@@ -350,4 +367,220 @@ async fn sessions_are_searched_and_filtered() {
         .await
         .unwrap();
     assert_eq!(res.status(), 422);
+}
+
+/// The 发证单位 a verify page shows.
+fn issuer_on(html: &str) -> String {
+    let marker = "发证单位</dt><dd>";
+    let s = html.find(marker).expect("an issuer on the page") + marker.len();
+    html[s..s + html[s..].find("</dd>").unwrap()].to_string()
+}
+
+#[tokio::test]
+async fn the_programme_office_names_the_certificates_issuer() {
+    let app = with_programme().await;
+    let programme = programme_id(&app).await;
+    let (admin, csrf) = app.login("admin").await;
+    let html = app.get_text(&admin, "/certificates").await;
+    let at = html.find("/verify/FX").expect("a certificate in the list") + "/verify/".len();
+    let number = html[at..at + 15].to_string();
+    let verify = format!("/verify/{number}");
+    let anon = app.browser();
+    // The demo names an issuing authority, not the programme.
+    assert_eq!(
+        issuer_on(&app.get_text(&anon, &verify).await),
+        demo::DEMO_ISSUER
+    );
+    // The programme page holds the form, for the programme office only.
+    let action = format!("action=\"/programmes/{programme}/issuer\"");
+    let page = app
+        .get_text(&admin, &format!("/programmes/{programme}"))
+        .await;
+    assert!(page.contains(&action), "{page}");
+    let (suzhou, suzhou_csrf) = app.login("suzhou").await;
+    let page = app
+        .get_text(&suzhou, &format!("/programmes/{programme}?region=320500"))
+        .await;
+    assert!(!page.contains(&action));
+    let post = |client: &reqwest::Client, csrf: &str, issuer: &str| {
+        client
+            .post(app.url(&format!("/programmes/{programme}/issuer")))
+            .form(&[("csrf", csrf), ("issuer", issuer)])
+            .send()
+    };
+    assert_eq!(
+        post(&suzhou, &suzhou_csrf, "苏州市商务局")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    assert_eq!(
+        post(&admin, "not-the-token", "江苏省商务厅")
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
+    // Empty, control characters, direction marks and overlong names are
+    // refused, and nothing changes.
+    let long = "厅".repeat(61);
+    for bad in [
+        "",
+        "   ",
+        "江苏省\u{0}商务厅",
+        "江苏省\u{202e}商务厅",
+        long.as_str(),
+    ] {
+        let res = post(&admin, &csrf, bad).await.unwrap();
+        assert_eq!(res.status(), 422, "{bad:?}");
+    }
+    assert_eq!(
+        issuer_on(&app.get_text(&anon, &verify).await),
+        demo::DEMO_ISSUER
+    );
+    // A new name, trimmed, is shown on the verify page and the holder's list.
+    let res = post(&admin, &csrf, "  江苏省商务厅 繁星计划办公室  ")
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let back = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(app.get_text(&admin, &back).await.contains("发证单位已保存"));
+    assert_eq!(
+        issuer_on(&app.get_text(&anon, &verify).await),
+        "江苏省商务厅 繁星计划办公室"
+    );
+    let listed = app
+        .get_json(&app.api("admin").await, "/api/v1/programmes")
+        .await;
+    assert_eq!(listed[0]["issuer"], "江苏省商务厅 繁星计划办公室");
+    // A new programme's certificates are issued in its own name until set.
+    let res = app
+        .api("admin")
+        .await
+        .post(app.url("/api/v1/programmes"))
+        .json(&serde_json::json!({"name": "第二期计划", "starts_on": "2027-01-01", "ends_on": "2027-12-31"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let created: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(created["issuer"], "第二期计划");
+}
+
+/// The rules inside every `@media print { … }` block of a stylesheet, as
+/// (selectors, declarations) in order.
+fn print_rules(css: &str) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    let mut rest = css;
+    while let Some(at) = rest.find("@media print") {
+        let body = &rest[at..];
+        let open = body.find('{').unwrap();
+        let mut depth = 0;
+        let mut end = open;
+        for (i, c) in body[open..].char_indices() {
+            match c {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = open + i;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        for rule in body[open + 1..end].split('}') {
+            if let Some((sel, decl)) = rule.split_once('{') {
+                out.push((sel.trim().to_string(), decl.trim().to_string()));
+            }
+        }
+        rest = &body[end..];
+    }
+    out
+}
+
+#[tokio::test]
+async fn the_briefing_prints_without_forced_page_breaks() {
+    let app = with_programme().await;
+    let programme = programme_id(&app).await;
+    let (admin, _) = app.login("admin").await;
+    let html = app
+        .get_text(&admin, &format!("/programmes/{programme}"))
+        .await;
+    assert!(html.contains("data-print") && html.contains("/static/app.css"));
+    let css = app.get_text(&app.browser(), "/static/app.css").await;
+    let rules = print_rules(&css);
+    assert!(!rules.is_empty(), "the stylesheet has print rules");
+    // Nothing forces a page break: cards flow on from page to page.
+    for (sel, decl) in &rules {
+        let d = decl.replace(' ', "");
+        for forced in [
+            "page-break-before:always",
+            "page-break-after:always",
+            "break-before:page",
+            "break-after:page",
+            "break-before:always",
+            "break-after:always",
+        ] {
+            assert!(
+                !d.contains(forced),
+                "{sel} {{ {decl} }} forces a page break"
+            );
+        }
+    }
+    // The last word on a card lets it run across pages (a card kept whole
+    // leaves most of a page empty); charts and tables stay whole.
+    let last = |name: &str, prop: &str| -> Option<String> {
+        rules
+            .iter()
+            .filter(|(sel, _)| sel.split(',').any(|s| s.trim() == name))
+            .filter_map(|(_, decl)| {
+                decl.split(';')
+                    .filter_map(|d| d.split_once(':'))
+                    .filter(|(k, _)| k.trim() == prop)
+                    .map(|(_, v)| v.trim().to_string())
+                    .next_back()
+            })
+            .next_back()
+    };
+    assert_ne!(last(".card", "break-inside").as_deref(), Some("avoid"));
+    assert_eq!(last(".chart", "break-inside").as_deref(), Some("avoid"));
+    assert_eq!(
+        last(".table-wrap", "break-inside").as_deref(),
+        Some("avoid")
+    );
+}
+
+#[tokio::test]
+async fn a_finished_session_keeps_its_export_and_certificates() {
+    let app = with_programme().await;
+    let (admin, _) = app.login("admin").await;
+    let past = app
+        .get_text(&admin, "/sessions?when=past&status=closed")
+        .await;
+    let path = past
+        .split("href=\"")
+        .map(|h| &h[..h.find('"').unwrap_or(0)])
+        .find(|h| {
+            h.strip_prefix("/sessions/")
+                .is_some_and(|id| !id.is_empty() && id.bytes().all(|b| b.is_ascii_digit()))
+        })
+        .expect("a closed session")
+        .to_string();
+    let html = app.get_text(&admin, &path).await;
+    assert!(html.contains("已结束"), "{path} is finished: {html}");
+    let manage = &html[html.find("<h2>管理</h2>").expect("a 管理 card")..];
+    assert!(
+        manage.contains(&format!("href=\"{path}/attendance.xlsx\""))
+            && manage.contains("href=\"/certificates?session="),
+        "{manage}"
+    );
+    let res = admin
+        .get(app.url(&format!("{path}/attendance.xlsx")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
 }
