@@ -1590,7 +1590,12 @@ impl Fanxing {
         };
         let mut new_org_index: std::collections::HashMap<String, usize> = Default::default();
         let mut errors = Vec::new();
-        for (line, id_key) in lines.iter().zip(&id_keys) {
+        for (n, (line, id_key)) in lines.iter().zip(&id_keys).enumerate() {
+            // Tens of thousands of rows are planned here: let the scans and
+            // pages sharing this thread run in between.
+            if n % 512 == 511 {
+                tokio::task::yield_now().await;
+            }
             let col = |k: &str| line.headers.get(k).cloned().unwrap_or_default();
             let err = |errors: &mut Vec<RowError>, k: &str, key: &'static str| {
                 errors.push(RowError {
