@@ -11,6 +11,7 @@ mod accounts;
 mod analytics;
 mod checkin;
 mod curriculum;
+mod matching;
 mod migrations;
 mod sql;
 mod store;

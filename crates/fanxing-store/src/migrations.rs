@@ -79,6 +79,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0011_id_number_key.sql"),
         include_str!("../migrations/postgres/0011_id_number_key.sql"),
     ),
+    (
+        12,
+        "matching",
+        include_str!("../migrations/sqlite/0012_matching.sql"),
+        include_str!("../migrations/postgres/0012_matching.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

@@ -9,6 +9,7 @@ mod durability;
 mod foundation;
 mod hardening;
 mod imports;
+mod matching;
 mod matrix;
 mod pages;
 mod roster;

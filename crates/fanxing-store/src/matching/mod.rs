@@ -1,0 +1,755 @@
+//! [`MatchingStore`] in portable SQL (migration 0012).
+
+use async_trait::async_trait;
+use sqlx::any::AnyRow;
+
+use fanxing_core::error::{Error, FieldError, Result};
+use fanxing_core::matching::pipeline::{Action, AppState};
+use fanxing_core::matching::rules::{Eligibility, Op, Rule};
+use fanxing_core::matching::store::{
+    AppEvent, AppScope, Application, MatchRow, MatchingStore, MoveFields, Need, NeedDraft, Offer,
+    OfferDraft, Partner,
+};
+use fanxing_core::matching::{Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
+use fanxing_core::model::{OrgId, UserId};
+use fanxing_core::region::RegionRange;
+
+use crate::sql::Sql;
+use crate::store::{bad, col, db, is_unique_violation, region_code, SqlStore};
+
+const PARTNER_SELECT: &str = "SELECT p.org_id, o.name, p.kind, p.serves_region \
+     FROM match_partners p JOIN organisations o ON o.id = p.org_id";
+
+fn partner_from(r: &AnyRow) -> Result<Partner> {
+    let kind: String = col(r, "kind")?;
+    Ok(Partner {
+        org_id: col(r, "org_id")?,
+        name: col(r, "name")?,
+        kind: PartnerKind::parse(&kind).ok_or_else(|| bad("partner kind", &kind))?,
+        serves_region: region_code(col(r, "serves_region")?)?,
+    })
+}
+
+const OFFER_SELECT: &str = "SELECT f.id, f.kind AS offer_kind, f.title, f.description, \
+     f.amount_min_fen, f.amount_max_fen, f.term_months, f.rate_min_bp, f.rate_max_bp, f.price_fen, \
+     f.materials, f.decision_days, f.quota, f.valid_from, f.valid_until, f.policy_basis, f.stages, \
+     f.ruleset_version, f.active, p.org_id, o.name, p.kind, p.serves_region \
+     FROM match_offers f JOIN match_partners p ON p.org_id = f.partner_org_id \
+     JOIN organisations o ON o.id = p.org_id";
+
+fn stages_text(stages: &[Stage]) -> String {
+    stages
+        .iter()
+        .map(|s| s.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+fn offer_from(r: &AnyRow) -> Result<Offer> {
+    let kind: String = col(r, "offer_kind")?;
+    let stages: String = col(r, "stages")?;
+    let active: i64 = col(r, "active")?;
+    Ok(Offer {
+        id: col(r, "id")?,
+        partner: partner_from(r)?,
+        draft: OfferDraft {
+            kind: OfferKind::parse(&kind).ok_or_else(|| bad("offer kind", &kind))?,
+            title: col(r, "title")?,
+            description: col(r, "description")?,
+            amount_min_fen: col(r, "amount_min_fen")?,
+            amount_max_fen: col(r, "amount_max_fen")?,
+            term_months: col(r, "term_months")?,
+            rate_min_bp: col(r, "rate_min_bp")?,
+            rate_max_bp: col(r, "rate_max_bp")?,
+            price_fen: col(r, "price_fen")?,
+            materials: col(r, "materials")?,
+            decision_days: col(r, "decision_days")?,
+            quota: col(r, "quota")?,
+            valid_from: col(r, "valid_from")?,
+            valid_until: col(r, "valid_until")?,
+            policy_basis: col(r, "policy_basis")?,
+            stages: stages
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(|s| Stage::parse(s).ok_or_else(|| bad("stage", s)))
+                .collect::<Result<Vec<_>>>()?,
+        },
+        ruleset_version: col(r, "ruleset_version")?,
+        active: active != 0,
+    })
+}
+
+fn offer_binds(q: &mut Sql, o: &OfferDraft) {
+    q.bind(o.kind.as_str())
+        .push(", ")
+        .bind(o.title.as_str())
+        .push(", ")
+        .bind(o.description.as_str())
+        .push(", ")
+        .bind(o.amount_min_fen)
+        .push(", ")
+        .bind(o.amount_max_fen)
+        .push(", ")
+        .bind(o.term_months)
+        .push(", ")
+        .bind(o.rate_min_bp)
+        .push(", ")
+        .bind(o.rate_max_bp)
+        .push(", ")
+        .bind(o.price_fen)
+        .push(", ")
+        .bind(o.materials.as_str())
+        .push(", ")
+        .bind(o.decision_days)
+        .push(", ")
+        .bind(o.quota)
+        .push(", ")
+        .bind(o.valid_from)
+        .push(", ")
+        .bind(o.valid_until)
+        .push(", ")
+        .bind(o.policy_basis.as_str())
+        .push(", ")
+        .bind(stages_text(&o.stages));
+}
+
+const NEED_SELECT: &str = "SELECT n.id, n.org_id, o.name, o.region, n.kind, n.amount_fen, \
+     n.purpose, n.consent_facts, n.consent_until, n.open, n.created_at \
+     FROM match_needs n JOIN organisations o ON o.id = n.org_id";
+
+fn need_from(r: &AnyRow) -> Result<Need> {
+    let kind: String = col(r, "kind")?;
+    let consent: String = col(r, "consent_facts")?;
+    let open: i64 = col(r, "open")?;
+    Ok(Need {
+        id: col(r, "id")?,
+        org_name: col(r, "name")?,
+        region: region_code(col(r, "region")?)?,
+        draft: NeedDraft {
+            org_id: col(r, "org_id")?,
+            kind: OfferKind::parse(&kind).ok_or_else(|| bad("need kind", &kind))?,
+            amount_fen: col(r, "amount_fen")?,
+            purpose: col(r, "purpose")?,
+            consent_facts: consent
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect(),
+            consent_until: col(r, "consent_until")?,
+        },
+        open: open != 0,
+        created_at: col(r, "created_at")?,
+    })
+}
+
+const APP_SELECT: &str = "SELECT a.id, a.need_id, a.offer_id, a.org_id, a.region, a.state, \
+     a.amount_requested_fen, a.amount_approved_fen, a.amount_disbursed_fen, \
+     a.first_time_borrower, a.due_at, a.created_at, a.decided_at FROM match_applications a";
+
+fn app_from(r: &AnyRow) -> Result<Application> {
+    let state: String = col(r, "state")?;
+    let first: i64 = col(r, "first_time_borrower")?;
+    Ok(Application {
+        id: col(r, "id")?,
+        need_id: col(r, "need_id")?,
+        offer_id: col(r, "offer_id")?,
+        org_id: col(r, "org_id")?,
+        region: region_code(col(r, "region")?)?,
+        state: AppState::parse(&state).ok_or_else(|| bad("application state", &state))?,
+        amount_requested_fen: col(r, "amount_requested_fen")?,
+        amount_approved_fen: col(r, "amount_approved_fen")?,
+        amount_disbursed_fen: col(r, "amount_disbursed_fen")?,
+        first_time_borrower: first != 0,
+        due_at: col(r, "due_at")?,
+        created_at: col(r, "created_at")?,
+        decided_at: col(r, "decided_at")?,
+    })
+}
+
+async fn insert_rules_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    offer: i64,
+    rules: &[Rule],
+) -> Result<()> {
+    for (pos, r) in rules.iter().enumerate() {
+        let mut q = Sql::new(
+            "INSERT INTO match_rules (offer_id, position, field, op, value, hard, message_zh, \
+             message_en, citation, max_age_days) VALUES (",
+        );
+        q.bind(offer)
+            .push(", ")
+            .bind(pos as i64)
+            .push(", ")
+            .bind(r.field.as_str())
+            .push(", ")
+            .bind(r.op.as_str())
+            .push(", ")
+            .bind(r.value.as_str())
+            .push(", ")
+            .bind(r.hard as i64)
+            .push(", ")
+            .bind(r.message_zh.as_str())
+            .push(", ")
+            .bind(r.message_en.as_str())
+            .push(", ")
+            .bind(r.citation.as_str())
+            .push(", ")
+            .bind(r.max_age_days)
+            .push(")");
+        q.query().execute(&mut **tx).await.map_err(db)?;
+    }
+    Ok(())
+}
+
+async fn insert_event_in(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    application: i64,
+    e: &AppEvent,
+) -> Result<()> {
+    let mut q = Sql::new(
+        "INSERT INTO match_events (application_id, from_state, to_state, action, actor_user, \
+         comment, at) VALUES (",
+    );
+    q.bind(application)
+        .push(", ")
+        .bind(e.from.map(|s| s.as_str()))
+        .push(", ")
+        .bind(e.to.as_str())
+        .push(", ")
+        .bind(e.action.map(|a| a.as_str()).unwrap_or("submit"))
+        .push(", ")
+        .bind(e.actor_user)
+        .push(", ")
+        .bind(e.comment.as_str())
+        .push(", ")
+        .bind(e.at)
+        .push(")");
+    q.query().execute(&mut **tx).await.map_err(db)?;
+    Ok(())
+}
+
+fn in_list(q: &mut Sql, ids: &[i64]) {
+    q.push(" IN (");
+    for (i, id) in ids.iter().enumerate() {
+        if i > 0 {
+            q.push(", ");
+        }
+        q.bind(*id);
+    }
+    q.push(")");
+}
+
+#[async_trait]
+impl MatchingStore for SqlStore {
+    async fn upsert_partner(&self, p: &Partner, now: i64) -> Result<()> {
+        let mut q = Sql::new(
+            "INSERT INTO match_partners (org_id, kind, serves_region, created_at) VALUES (",
+        );
+        q.bind(p.org_id)
+            .push(", ")
+            .bind(p.kind.as_str())
+            .push(", ")
+            .bind(p.serves_region.value() as i64)
+            .push(", ")
+            .bind(now)
+            .push(
+                ") ON CONFLICT (org_id) DO UPDATE SET kind = excluded.kind, \
+                 serves_region = excluded.serves_region",
+            );
+        q.query().execute(self.writer()).await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn get_partner(&self, org: OrgId) -> Result<Option<Partner>> {
+        let mut q = Sql::new(PARTNER_SELECT);
+        q.push(" WHERE p.org_id = ").bind(org);
+        q.query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db)?
+            .map(|r| partner_from(&r))
+            .transpose()
+    }
+
+    async fn list_partners(&self) -> Result<Vec<Partner>> {
+        let rows = sqlx::query(&format!("{PARTNER_SELECT} ORDER BY o.name, p.org_id"))
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?;
+        rows.iter().map(partner_from).collect()
+    }
+
+    async fn insert_offer(
+        &self,
+        partner: OrgId,
+        o: &OfferDraft,
+        rules: &[Rule],
+        now: i64,
+    ) -> Result<i64> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        let mut q = Sql::new(
+            "INSERT INTO match_offers (partner_org_id, kind, title, description, amount_min_fen, \
+             amount_max_fen, term_months, rate_min_bp, rate_max_bp, price_fen, materials, \
+             decision_days, quota, valid_from, valid_until, policy_basis, stages, created_at, \
+             updated_at) VALUES (",
+        );
+        q.bind(partner).push(", ");
+        offer_binds(&mut q, o);
+        q.push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(now)
+            .push(") RETURNING id");
+        let id: i64 = col(&q.query().fetch_one(&mut *tx).await.map_err(db)?, "id")?;
+        insert_rules_in(&mut tx, id, rules).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(id)
+    }
+
+    async fn update_offer(&self, id: i64, o: &OfferDraft, rules: &[Rule], now: i64) -> Result<i64> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        let mut q = Sql::new(
+            "UPDATE match_offers SET ruleset_version = ruleset_version + 1, updated_at = ",
+        );
+        q.bind(now).push(
+            ", (kind, title, description, amount_min_fen, amount_max_fen, \
+             term_months, rate_min_bp, rate_max_bp, price_fen, materials, decision_days, quota, \
+             valid_from, valid_until, policy_basis, stages) = (",
+        );
+        offer_binds(&mut q, o);
+        q.push(") WHERE id = ")
+            .bind(id)
+            .push(" RETURNING ruleset_version");
+        let row = q
+            .query()
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or(Error::NotFound)?;
+        let version: i64 = col(&row, "ruleset_version")?;
+        let mut del = Sql::new("DELETE FROM match_rules WHERE offer_id = ");
+        del.bind(id);
+        del.query().execute(&mut *tx).await.map_err(db)?;
+        insert_rules_in(&mut tx, id, rules).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(version)
+    }
+
+    async fn set_offer_active(&self, id: i64, active: bool, now: i64) -> Result<()> {
+        let mut q = Sql::new("UPDATE match_offers SET active = ");
+        q.bind(active as i64)
+            .push(", updated_at = ")
+            .bind(now)
+            .push(" WHERE id = ")
+            .bind(id);
+        let done = q.query().execute(self.writer()).await.map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(Error::NotFound);
+        }
+        Ok(())
+    }
+
+    async fn get_offer(&self, id: i64) -> Result<Option<Offer>> {
+        let mut q = Sql::new(OFFER_SELECT);
+        q.push(" WHERE f.id = ").bind(id);
+        q.query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db)?
+            .map(|r| offer_from(&r))
+            .transpose()
+    }
+
+    async fn list_offers(&self, partner: Option<OrgId>, active_only: bool) -> Result<Vec<Offer>> {
+        let mut q = Sql::new(OFFER_SELECT);
+        q.push(" WHERE 1 = 1");
+        if let Some(p) = partner {
+            q.push(" AND f.partner_org_id = ").bind(p);
+        }
+        if active_only {
+            q.push(" AND f.active = 1");
+        }
+        q.push(" ORDER BY f.id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter().map(offer_from).collect()
+    }
+
+    async fn rules_of(&self, offers: &[i64]) -> Result<Vec<(i64, Rule)>> {
+        let mut out = Vec::new();
+        for chunk in offers.chunks(500) {
+            let mut q = Sql::new(
+                "SELECT id, offer_id, field, op, value, hard, message_zh, message_en, citation, \
+                 max_age_days FROM match_rules WHERE offer_id",
+            );
+            in_list(&mut q, chunk);
+            q.push(" ORDER BY offer_id, position");
+            for r in q
+                .on(self.backend_kind())
+                .query()
+                .fetch_all(self.pool())
+                .await
+                .map_err(db)?
+            {
+                let op: String = col(&r, "op")?;
+                let hard: i64 = col(&r, "hard")?;
+                out.push((
+                    col(&r, "offer_id")?,
+                    Rule {
+                        id: col(&r, "id")?,
+                        field: col(&r, "field")?,
+                        op: Op::parse(&op).ok_or_else(|| bad("rule op", &op))?,
+                        value: col(&r, "value")?,
+                        hard: hard != 0,
+                        message_zh: col(&r, "message_zh")?,
+                        message_en: col(&r, "message_en")?,
+                        citation: col(&r, "citation")?,
+                        max_age_days: col(&r, "max_age_days")?,
+                    },
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn add_facts(&self, org: OrgId, facts: &[Fact], by: Option<UserId>) -> Result<()> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        for f in facts {
+            let (num, text) = match &f.value {
+                FactValue::Number(n) => (Some(*n), None),
+                FactValue::Text(t) => (None, Some(t.clone())),
+            };
+            let mut q = Sql::new(
+                "INSERT INTO enterprise_facts (org_id, metric, value_num, value_text, period, \
+                 source, recorded_by, as_of) VALUES (",
+            );
+            q.bind(org)
+                .push(", ")
+                .bind(f.metric.as_str())
+                .push(", ")
+                .bind(num)
+                .push(", ")
+                .bind(text)
+                .push(", ")
+                .bind(f.period.as_str())
+                .push(", ")
+                .bind(f.source.as_str())
+                .push(", ")
+                .bind(by)
+                .push(", ")
+                .bind(f.as_of)
+                .push(")");
+            q.query().execute(&mut *tx).await.map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn facts_of(&self, orgs: &[OrgId]) -> Result<Vec<(OrgId, Fact)>> {
+        let mut out = Vec::new();
+        for chunk in orgs.chunks(500) {
+            let mut q = Sql::new(
+                "SELECT org_id, metric, value_num, value_text, period, source, as_of \
+                 FROM enterprise_facts WHERE org_id",
+            );
+            in_list(&mut q, chunk);
+            q.push(" ORDER BY org_id, id");
+            for r in q
+                .on(self.backend_kind())
+                .query()
+                .fetch_all(self.pool())
+                .await
+                .map_err(db)?
+            {
+                let source: String = col(&r, "source")?;
+                let num: Option<i64> = col(&r, "value_num")?;
+                let text: Option<String> = col(&r, "value_text")?;
+                let value = match (num, text) {
+                    (Some(n), _) => FactValue::Number(n),
+                    (None, Some(t)) => FactValue::Text(t),
+                    (None, None) => return Err(bad("fact", "no value")),
+                };
+                out.push((
+                    col(&r, "org_id")?,
+                    Fact {
+                        metric: col(&r, "metric")?,
+                        value,
+                        period: col(&r, "period")?,
+                        source: FactSource::parse(&source)
+                            .ok_or_else(|| bad("fact source", &source))?,
+                        as_of: col(&r, "as_of")?,
+                    },
+                ));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn insert_need(&self, n: &NeedDraft, by: Option<UserId>, now: i64) -> Result<i64> {
+        let mut q = Sql::new(
+            "INSERT INTO match_needs (org_id, kind, amount_fen, purpose, consent_facts, \
+             consent_until, created_by, created_at) VALUES (",
+        );
+        q.bind(n.org_id)
+            .push(", ")
+            .bind(n.kind.as_str())
+            .push(", ")
+            .bind(n.amount_fen)
+            .push(", ")
+            .bind(n.purpose.as_str())
+            .push(", ")
+            .bind(n.consent_facts.join(","))
+            .push(", ")
+            .bind(n.consent_until)
+            .push(", ")
+            .bind(by)
+            .push(", ")
+            .bind(now)
+            .push(") RETURNING id");
+        col(&q.query().fetch_one(self.writer()).await.map_err(db)?, "id")
+    }
+
+    async fn get_need(&self, id: i64) -> Result<Option<Need>> {
+        let mut q = Sql::new(NEED_SELECT);
+        q.push(" WHERE n.id = ").bind(id);
+        q.query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db)?
+            .map(|r| need_from(&r))
+            .transpose()
+    }
+
+    async fn open_needs(&self, range: RegionRange) -> Result<Vec<Need>> {
+        let mut q = Sql::new(NEED_SELECT);
+        q.push(" WHERE n.open = 1 AND o.region BETWEEN ")
+            .bind(range.lo as i64)
+            .push(" AND ")
+            .bind(range.hi as i64)
+            .push(" ORDER BY n.id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter().map(need_from).collect()
+    }
+
+    async fn needs_of(&self, org: OrgId) -> Result<Vec<Need>> {
+        let mut q = Sql::new(NEED_SELECT);
+        q.push(" WHERE n.org_id = ")
+            .bind(org)
+            .push(" ORDER BY n.id DESC");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter().map(need_from).collect()
+    }
+
+    async fn save_matches(&self, rows: &[MatchRow]) -> Result<()> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        for chunk in rows.chunks(crate::store::BULK_CHUNK) {
+            let mut q = Sql::new(
+                "INSERT INTO match_results (need_id, offer_id, eligibility, score_tenths, factors, \
+                 trace, ruleset_version, evaluated_at) VALUES ",
+            );
+            for (i, m) in chunk.iter().enumerate() {
+                q.push(if i == 0 { "(" } else { ", (" })
+                    .bind(m.need_id)
+                    .push(", ")
+                    .bind(m.offer_id)
+                    .push(", ")
+                    .bind(m.eligibility.as_str())
+                    .push(", ")
+                    .bind(m.score_tenths)
+                    .push(", ")
+                    .bind(m.factors.as_str())
+                    .push(", ")
+                    .bind(m.trace.as_str())
+                    .push(", ")
+                    .bind(m.ruleset_version)
+                    .push(", ")
+                    .bind(m.evaluated_at)
+                    .push(")");
+            }
+            q.push(
+                " ON CONFLICT (need_id, offer_id) DO UPDATE SET eligibility = excluded.eligibility, \
+                 score_tenths = excluded.score_tenths, factors = excluded.factors, \
+                 trace = excluded.trace, ruleset_version = excluded.ruleset_version, \
+                 evaluated_at = excluded.evaluated_at",
+            );
+            q.on(self.backend_kind())
+                .query()
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn matches_of_need(&self, need: i64) -> Result<Vec<MatchRow>> {
+        let mut q = Sql::new(
+            "SELECT need_id, offer_id, eligibility, score_tenths, factors, trace, ruleset_version, \
+             evaluated_at FROM match_results WHERE need_id = ",
+        );
+        q.bind(need).push(" ORDER BY offer_id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let e: String = col(r, "eligibility")?;
+                Ok(MatchRow {
+                    need_id: col(r, "need_id")?,
+                    offer_id: col(r, "offer_id")?,
+                    eligibility: Eligibility::parse(&e).ok_or_else(|| bad("eligibility", &e))?,
+                    score_tenths: col(r, "score_tenths")?,
+                    factors: col(r, "factors")?,
+                    trace: col(r, "trace")?,
+                    ruleset_version: col(r, "ruleset_version")?,
+                    evaluated_at: col(r, "evaluated_at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn insert_application(&self, a: &Application, event: &AppEvent) -> Result<i64> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        let mut q = Sql::new(
+            "INSERT INTO match_applications (need_id, offer_id, org_id, region, state, active, \
+             amount_requested_fen, first_time_borrower, due_at, created_at, updated_at) VALUES (",
+        );
+        q.bind(a.need_id)
+            .push(", ")
+            .bind(a.offer_id)
+            .push(", ")
+            .bind(a.org_id)
+            .push(", ")
+            .bind(a.region.value() as i64)
+            .push(", ")
+            .bind(a.state.as_str())
+            .push(", ")
+            .bind(a.state.is_active() as i64)
+            .push(", ")
+            .bind(a.amount_requested_fen)
+            .push(", ")
+            .bind(a.first_time_borrower as i64)
+            .push(", ")
+            .bind(a.due_at)
+            .push(", ")
+            .bind(a.created_at)
+            .push(", ")
+            .bind(a.created_at)
+            .push(") RETURNING id");
+        let id: i64 = match q.query().fetch_one(&mut *tx).await {
+            Ok(r) => col(&r, "id")?,
+            Err(e) if is_unique_violation(&e) => {
+                return Err(Error::Conflict(FieldError::new(
+                    "offer_id",
+                    "app.already_active",
+                )))
+            }
+            Err(e) => return Err(db(e)),
+        };
+        insert_event_in(&mut tx, id, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(id)
+    }
+
+    async fn get_application(&self, id: i64) -> Result<Option<Application>> {
+        let mut q = Sql::new(APP_SELECT);
+        q.push(" WHERE a.id = ").bind(id);
+        q.query()
+            .fetch_optional(self.pool())
+            .await
+            .map_err(db)?
+            .map(|r| app_from(&r))
+            .transpose()
+    }
+
+    async fn move_application(
+        &self,
+        id: i64,
+        from: AppState,
+        event: &AppEvent,
+        fields: &MoveFields,
+    ) -> Result<bool> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        let mut q = Sql::new("UPDATE match_applications SET state = ");
+        q.bind(event.to.as_str())
+            .push(", active = ")
+            .bind(event.to.is_active() as i64)
+            .push(", updated_at = ")
+            .bind(event.at);
+        if let Some(due) = fields.due_at {
+            q.push(", due_at = ").bind(due);
+        }
+        if let Some(v) = fields.amount_approved_fen {
+            q.push(", amount_approved_fen = ").bind(v);
+        }
+        if let Some(v) = fields.amount_disbursed_fen {
+            q.push(", amount_disbursed_fen = ").bind(v);
+        }
+        if let Some(v) = fields.decided_at {
+            q.push(", decided_at = ").bind(v);
+        }
+        q.push(" WHERE id = ")
+            .bind(id)
+            .push(" AND state = ")
+            .bind(from.as_str());
+        let done = q.query().execute(&mut *tx).await.map_err(db)?;
+        if done.rows_affected() != 1 {
+            return Ok(false);
+        }
+        insert_event_in(&mut tx, id, event).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(true)
+    }
+
+    async fn events_of(&self, application: i64) -> Result<Vec<AppEvent>> {
+        let mut q = Sql::new(
+            "SELECT from_state, to_state, action, actor_user, comment, at FROM match_events \
+             WHERE application_id = ",
+        );
+        q.bind(application).push(" ORDER BY id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let from: Option<String> = col(r, "from_state")?;
+                let to: String = col(r, "to_state")?;
+                let action: String = col(r, "action")?;
+                Ok(AppEvent {
+                    from: from.as_deref().and_then(AppState::parse),
+                    to: AppState::parse(&to).ok_or_else(|| bad("state", &to))?,
+                    action: Action::parse(&action),
+                    actor_user: col(r, "actor_user")?,
+                    comment: col(r, "comment")?,
+                    at: col(r, "at")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn list_applications(&self, scope: AppScope) -> Result<Vec<Application>> {
+        let mut q = Sql::new(APP_SELECT);
+        match scope {
+            AppScope::Partner(org) => {
+                q.push(" JOIN match_offers f ON f.id = a.offer_id WHERE f.partner_org_id = ")
+                    .bind(org);
+            }
+            AppScope::Enterprise(org) => {
+                q.push(" WHERE a.org_id = ").bind(org);
+            }
+            AppScope::Region(range) => {
+                q.push(" WHERE a.region BETWEEN ")
+                    .bind(range.lo as i64)
+                    .push(" AND ")
+                    .bind(range.hi as i64);
+            }
+        }
+        q.push(" ORDER BY a.id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter().map(app_from).collect()
+    }
+
+    async fn overdue_applications(&self, now: i64) -> Result<Vec<Application>> {
+        let mut q = Sql::new(APP_SELECT);
+        q.push(" WHERE a.state IN ('submitted', 'accepted', 'in_review') AND a.due_at < ")
+            .bind(now)
+            .push(" ORDER BY a.id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter().map(app_from).collect()
+    }
+}

@@ -1,0 +1,343 @@
+//! Resource matching's store on the real database: offers with rules kept
+//! as data and versioned, facts, needs, evaluations that flip with a fact,
+//! and applications that keep one active per enterprise and offer and move
+//! only from where they are.
+
+use fanxing_core::matching::pipeline::{add_working_days, Action, AppState};
+use fanxing_core::matching::rules::{current_facts, evaluate, Eligibility, Op, Rule};
+use fanxing_core::matching::store::{
+    AppEvent, AppScope, Application, MatchRow, MatchingStore, MoveFields, NeedDraft, OfferDraft,
+    Partner,
+};
+use fanxing_core::matching::{Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
+use fanxing_core::model::{OrgDraft, OrgKind};
+use fanxing_core::region::RegionCode;
+use fanxing_core::store::Store;
+
+use crate::common::TestApp;
+
+fn region(v: u32) -> RegionCode {
+    RegionCode::from_value(v).unwrap()
+}
+
+fn org(name: &str, kind: OrgKind, r: u32) -> OrgDraft {
+    OrgDraft {
+        name: name.into(),
+        kind,
+        industry: Some("服装".into()),
+        sales_band: None,
+        credit_code: None,
+        region: region(r),
+    }
+}
+
+fn rule(field: &str, op: Op, value: &str, hard: bool) -> Rule {
+    Rule {
+        id: 0,
+        field: field.into(),
+        op,
+        value: value.into(),
+        hard,
+        message_zh: format!("{field} 不符合"),
+        message_en: format!("{field} does not qualify"),
+        citation: "产品说明书第 3 条".into(),
+        max_age_days: None,
+    }
+}
+
+fn loan() -> OfferDraft {
+    OfferDraft {
+        kind: OfferKind::Loan,
+        title: "电商贷（起步）".into(),
+        description: "面向起步期直播电商企业的信用贷款".into(),
+        amount_min_fen: Some(3_000_000),
+        amount_max_fen: Some(30_000_000),
+        term_months: Some(12),
+        rate_min_bp: Some(400),
+        rate_max_bp: Some(800),
+        price_fen: None,
+        materials: "营业执照；近 6 个月店铺流水".into(),
+        decision_days: 5,
+        quota: Some(100),
+        valid_from: 1_767_225_600,
+        valid_until: 1_798_761_600,
+        policy_basis: "苏州市直播电商扶持办法".into(),
+        stages: vec![Stage::S1],
+    }
+}
+
+#[tokio::test]
+async fn offers_facts_needs_matches_and_applications_round_trip() {
+    let app = TestApp::spawn_with(None).await;
+    let s = &app.opened.store;
+    let now = 1_796_000_000;
+    let bank = s
+        .insert_org(&org("苏州示例农商银行", OrgKind::Bank, 320500), now)
+        .await
+        .unwrap();
+    let firm = s
+        .insert_org(
+            &org("昆山示例服饰有限公司", OrgKind::Enterprise, 320583),
+            now,
+        )
+        .await
+        .unwrap();
+    let partner = Partner {
+        org_id: bank,
+        name: "苏州示例农商银行".into(),
+        kind: PartnerKind::Bank,
+        serves_region: region(320500),
+    };
+    s.upsert_partner(&partner, now).await.unwrap();
+    assert_eq!(s.get_partner(bank).await.unwrap().unwrap(), partner);
+
+    // An offer with its rules, in order; a change is one version up.
+    let rules = vec![
+        rule("region", Op::Within, "320500", true),
+        rule("shop_age_months", Op::Ge, "6", true),
+        rule("refund_rate_bp", Op::Le, "1500", false),
+    ];
+    let offer = s.insert_offer(bank, &loan(), &rules, now).await.unwrap();
+    let stored = s.get_offer(offer).await.unwrap().unwrap();
+    assert_eq!((stored.draft.clone(), stored.ruleset_version), (loan(), 1));
+    let got: Vec<Rule> = s
+        .rules_of(&[offer])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    assert_eq!(got.len(), 3);
+    assert_eq!(got[1].field, "shop_age_months");
+    assert_eq!(got[1].message_zh, "shop_age_months 不符合");
+    let mut fewer = rules.clone();
+    fewer.remove(2);
+    let mut terms = loan();
+    terms.amount_max_fen = Some(50_000_000);
+    assert_eq!(
+        s.update_offer(offer, &terms, &fewer, now + 1)
+            .await
+            .unwrap(),
+        2
+    );
+    assert_eq!(s.rules_of(&[offer]).await.unwrap().len(), 2);
+    assert_eq!(
+        s.get_offer(offer)
+            .await
+            .unwrap()
+            .unwrap()
+            .draft
+            .amount_max_fen,
+        Some(50_000_000)
+    );
+
+    // Facts, and an evaluation that flips with one of them.
+    let fact = |metric: &str, value: FactValue, source: FactSource, as_of: i64| Fact {
+        metric: metric.into(),
+        value,
+        period: "2026".into(),
+        source,
+        as_of,
+    };
+    s.add_facts(
+        firm,
+        &[
+            fact(
+                "region",
+                FactValue::Number(320583),
+                FactSource::Declared,
+                now,
+            ),
+            fact(
+                "shop_age_months",
+                FactValue::Number(3),
+                FactSource::Platform,
+                now,
+            ),
+            fact(
+                "industry",
+                FactValue::Text("服装".into()),
+                FactSource::Declared,
+                now,
+            ),
+        ],
+        None,
+    )
+    .await
+    .unwrap();
+    let need = s
+        .insert_need(
+            &NeedDraft {
+                org_id: firm,
+                kind: OfferKind::Loan,
+                amount_fen: Some(20_000_000),
+                purpose: "备货".into(),
+                consent_facts: vec!["shop_age_months".into(), "sales_12m_fen".into()],
+                consent_until: now + 90 * 86_400,
+            },
+            None,
+            now,
+        )
+        .await
+        .unwrap();
+    let n = s.get_need(need).await.unwrap().unwrap();
+    assert_eq!(n.region, region(320583));
+    assert_eq!(n.draft.consent_facts.len(), 2);
+    assert_eq!(
+        s.open_needs(region(320500).subtree()).await.unwrap().len(),
+        1
+    );
+    assert!(s
+        .open_needs(region(320100).subtree())
+        .await
+        .unwrap()
+        .is_empty());
+
+    let verdict = |facts: Vec<(i64, Fact)>| {
+        let facts: Vec<Fact> = facts.into_iter().map(|(_, f)| f).collect();
+        evaluate(&fewer, &current_facts(&facts), now + 10)
+    };
+    let v = verdict(s.facts_of(&[firm]).await.unwrap());
+    assert_eq!(v.eligibility, Eligibility::Ineligible);
+    let save = |v: &fanxing_core::matching::rules::Verdict, version: i64| MatchRow {
+        need_id: need,
+        offer_id: offer,
+        eligibility: v.eligibility,
+        score_tenths: 826,
+        factors: "[]".into(),
+        trace: serde_json::to_string(&v.trace).unwrap(),
+        ruleset_version: version,
+        evaluated_at: now + 10,
+    };
+    s.save_matches(&[save(&v, 2)]).await.unwrap();
+    s.add_facts(
+        firm,
+        &[fact(
+            "shop_age_months",
+            FactValue::Number(9),
+            FactSource::Platform,
+            now + 5,
+        )],
+        None,
+    )
+    .await
+    .unwrap();
+    let v = verdict(s.facts_of(&[firm]).await.unwrap());
+    assert_eq!(v.eligibility, Eligibility::Eligible);
+    s.save_matches(&[save(&v, 2)]).await.unwrap();
+    let m = s.matches_of_need(need).await.unwrap();
+    assert_eq!(m.len(), 1, "one row per need and offer, replaced");
+    assert_eq!(m[0].eligibility, Eligibility::Eligible);
+
+    // Applications: one active per enterprise and offer; moves only from
+    // where the application is; every move an event.
+    let submitted = Application {
+        id: 0,
+        need_id: need,
+        offer_id: offer,
+        org_id: firm,
+        region: region(320583),
+        state: AppState::Submitted,
+        amount_requested_fen: Some(20_000_000),
+        amount_approved_fen: None,
+        amount_disbursed_fen: None,
+        first_time_borrower: true,
+        due_at: Some(add_working_days(now, 5)),
+        created_at: now,
+        decided_at: None,
+    };
+    let first = AppEvent {
+        from: None,
+        to: AppState::Submitted,
+        action: None,
+        actor_user: None,
+        comment: String::new(),
+        at: now,
+    };
+    let id = s.insert_application(&submitted, &first).await.unwrap();
+    let again = s.insert_application(&submitted, &first).await.unwrap_err();
+    assert!(
+        format!("{again:?}").contains("app.already_active"),
+        "{again:?}"
+    );
+    let mv = |from: AppState, to: AppState, action: Action, comment: &str, at: i64| {
+        let e = AppEvent {
+            from: Some(from),
+            to,
+            action: Some(action),
+            actor_user: None,
+            comment: comment.into(),
+            at,
+        };
+        async move {
+            s.move_application(id, from, &e, &MoveFields::default())
+                .await
+                .unwrap()
+        }
+    };
+    assert!(
+        mv(
+            AppState::Submitted,
+            AppState::Accepted,
+            Action::Accept,
+            "",
+            now + 60
+        )
+        .await
+    );
+    // A second officer pressing 受理 on a stale page moves nothing.
+    assert!(
+        !mv(
+            AppState::Submitted,
+            AppState::Accepted,
+            Action::Accept,
+            "",
+            now + 61
+        )
+        .await
+    );
+    // Overdue: still with the partner after its deadline.
+    assert!(s.overdue_applications(now + 60).await.unwrap().is_empty());
+    let late = add_working_days(now, 5) + 1;
+    assert_eq!(s.overdue_applications(late).await.unwrap().len(), 1);
+    assert!(
+        mv(
+            AppState::Accepted,
+            AppState::Declined,
+            Action::Decline,
+            "经营不足 6 个月",
+            now + 120
+        )
+        .await
+    );
+    assert!(s.overdue_applications(late).await.unwrap().is_empty());
+    let events = s.events_of(id).await.unwrap();
+    assert_eq!(events.len(), 3);
+    assert_eq!(events[2].comment, "经营不足 6 个月");
+    assert_eq!(events[2].from, Some(AppState::Accepted));
+    // Declined is over: the enterprise may apply again.
+    s.insert_application(&submitted, &first).await.unwrap();
+    assert_eq!(
+        s.list_applications(AppScope::Partner(bank))
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        s.list_applications(AppScope::Region(region(320100).subtree()))
+            .await
+            .unwrap()
+            .len(),
+        0
+    );
+    assert_eq!(
+        s.list_applications(AppScope::Enterprise(firm))
+            .await
+            .unwrap()
+            .iter()
+            .filter(|a| a.state.is_active())
+            .count(),
+        1
+    );
+}
