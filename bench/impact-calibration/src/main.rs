@@ -22,7 +22,7 @@ use fanxing_core::analytics_demo::{GenConfig, Trainee};
 use fanxing_core::analytics_service::Outcome;
 use fanxing_core::impact::ImpactConfig;
 use fanxing_core::impact_calibration::{
-    generate, run_year, summarise, synthetic_trainees, Method, Run, LEVELS,
+    generate, run_year, summarise, synthetic_trainees, Change, Method, Run, LEVELS,
 };
 use fanxing_core::region::{parse_regions_csv, Region, RegionCode, JIANGSU_CSV};
 use fanxing_core::store::{AnalyticsStore, Store};
@@ -91,10 +91,14 @@ fn parse_args() -> anyhow::Result<Args> {
             }
             "--methods" => {
                 a.methods = list()
-                    .map(|m| match m {
-                        "before" => Ok(Method::Before),
-                        "after" => Ok(Method::After),
-                        _ => bail!("unknown method {m} (before, after)"),
+                    .map(|m| {
+                        Method::parse(m).with_context(|| {
+                            format!(
+                                "unknown method {m} (before, after, only:CHANGE, without:CHANGE; \
+                                 changes: {})",
+                                Change::ALL.map(Change::name).join(", ")
+                            )
+                        })
                     })
                     .collect::<anyhow::Result<_>>()?
             }
@@ -169,7 +173,7 @@ fn gen_config(a: &Args, seed: u64, effect: f64) -> anyhow::Result<GenConfig> {
 fn fmt_run(r: &Run) -> String {
     let e = &r.estimate;
     format!(
-        "seed {:>3} effect {:+.2} {:<9} {:<14} {:<6} att {:+.4} [{:+.4}, {:+.4}] truth {:+.4} \
+        "seed {:>3} effect {:+.2} {:<9} {:<14} {:<18} att {:+.4} [{:+.4}, {:+.4}] truth {:+.4} \
          placebo {:+.4}±{:.4} pre-trend p {} {} ({} trained)",
         r.seed,
         r.effect,
@@ -303,7 +307,7 @@ fn main() -> anyhow::Result<()> {
         started.elapsed().as_secs_f64()
     );
     println!(
-        "{:>6} {:<9} {:<14} {:<6} {:>4} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8} {:>7} {:>7} {:>6}",
+        "{:>6} {:<9} {:<14} {:<18} {:>4} {:>7} {:>7} {:>6} {:>6} {:>6} {:>6} {:>8} {:>7} {:>7} {:>6}",
         "effect",
         "level",
         "outcome",
@@ -322,7 +326,7 @@ fn main() -> anyhow::Result<()> {
     );
     for s in &summaries {
         println!(
-            "{:>6.2} {:<9} {:<14} {:<6} {:>4} {:>7.2} {:>7.2} {:>6.2} {:>6.2} {:>6.2} {:>6.2} {:>+8.4} {:>7.4} {:>7.4} {:>6.0}",
+            "{:>6.2} {:<9} {:<14} {:<18} {:>4} {:>7.2} {:>7.2} {:>6.2} {:>6.2} {:>6.2} {:>6.2} {:>+8.4} {:>7.4} {:>7.4} {:>6.0}",
             s.effect,
             s.level,
             s.outcome.as_str(),

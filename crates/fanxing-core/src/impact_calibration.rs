@@ -41,20 +41,115 @@ pub enum Method {
     Before,
     /// What the service runs: [`Outcome::impact_config`].
     After,
+    /// The method before calibration with this one change made: what the
+    /// change does alone.
+    Only(Change),
+    /// What the service runs with this one change undone: what the others
+    /// achieve without it.
+    Without(Change),
+}
+
+/// One of the changes calibration made to the estimator, so that each can
+/// be measured alone ([`Method::Only`], [`Method::Without`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Change {
+    /// Matching on the base-period level only, not its trend as well.
+    LevelOnly,
+    /// The headline over weeks 1–12 after training, not 0–12.
+    Weeks,
+    /// One bootstrap weight per control room, not controls drawn anew for
+    /// each trained room.
+    ControlWeights,
+    /// The placebo spread as a floor under the standard error (and normal
+    /// intervals around the estimate, not bootstrap percentiles).
+    PlaceboFloor,
+    /// The joint pre-trend test, deciding only when the interval excludes
+    /// zero, not "a quarter of the pre-period points off zero" first.
+    PretrendTest,
+    /// Secondary outcomes tested at 5 %/3.
+    Bonferroni,
+    /// The base period as long as the panel allows, not eight weeks.
+    LongBase,
+}
+
+impl Change {
+    pub const ALL: [Change; 7] = [
+        Change::LevelOnly,
+        Change::Weeks,
+        Change::ControlWeights,
+        Change::PlaceboFloor,
+        Change::PretrendTest,
+        Change::Bonferroni,
+        Change::LongBase,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Change::LevelOnly => "level",
+            Change::Weeks => "weeks",
+            Change::ControlWeights => "weights",
+            Change::PlaceboFloor => "placebo",
+            Change::PretrendTest => "pretrend",
+            Change::Bonferroni => "bonferroni",
+            Change::LongBase => "base",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Change> {
+        Change::ALL.into_iter().find(|c| c.name() == s)
+    }
+
+    /// Sets in `to` the settings this change concerns, as `from` has them.
+    fn copy(self, from: &ImpactConfig, to: &mut ImpactConfig) {
+        match self {
+            Change::LevelOnly => to.match_trend = from.match_trend,
+            Change::Weeks => to.headline_from = from.headline_from,
+            Change::ControlWeights => to.control_weights = from.control_weights,
+            Change::PlaceboFloor => to.placebos = from.placebos,
+            Change::PretrendTest => to.pretrend_alpha = from.pretrend_alpha,
+            Change::Bonferroni => to.alpha = from.alpha,
+            Change::LongBase => to.base_max_weeks = from.base_max_weeks,
+        }
+    }
 }
 
 impl Method {
-    pub fn name(self) -> &'static str {
+    /// `before`, `after`, `only:CHANGE` or `without:CHANGE`.
+    pub fn name(self) -> String {
         match self {
-            Method::Before => "before",
-            Method::After => "after",
+            Method::Before => "before".into(),
+            Method::After => "after".into(),
+            Method::Only(c) => format!("only:{}", c.name()),
+            Method::Without(c) => format!("without:{}", c.name()),
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Method> {
+        match s.split_once(':') {
+            None if s == "before" => Some(Method::Before),
+            None if s == "after" => Some(Method::After),
+            Some(("only", c)) => Change::parse(c).map(Method::Only),
+            Some(("without", c)) => Change::parse(c).map(Method::Without),
+            _ => None,
         }
     }
 
     pub fn config(self, outcome: Outcome) -> ImpactConfig {
+        let before = ImpactConfig::before_calibration();
+        let after = outcome.impact_config();
         match self {
-            Method::Before => ImpactConfig::before_calibration(),
-            Method::After => outcome.impact_config(),
+            Method::Before => before,
+            Method::After => after,
+            Method::Only(c) => {
+                let mut cfg = before;
+                c.copy(&after, &mut cfg);
+                cfg
+            }
+            Method::Without(c) => {
+                let mut cfg = after;
+                c.copy(&before, &mut cfg);
+                cfg
+            }
         }
     }
 }
