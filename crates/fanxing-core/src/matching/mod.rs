@@ -11,6 +11,7 @@ pub mod i18n;
 pub mod pipeline;
 pub mod rank;
 pub mod rules;
+pub mod service;
 pub mod store;
 
 use serde::{Deserialize, Serialize};

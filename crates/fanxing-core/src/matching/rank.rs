@@ -67,6 +67,9 @@ pub struct Scored {
     pub factors: Vec<Factor>,
 }
 
+/// The factors' names, as scores and explanations give them.
+pub const FACTOR_NAMES: [&str; 5] = ["amount_fit", "cost", "speed", "locality", "stage_fit"];
+
 const WEIGHTS: [(&str, f64); 5] = [
     ("amount_fit", 0.30),
     ("cost", 0.20),

@@ -51,7 +51,7 @@ pub struct Rule {
 }
 
 /// Where a rule leaves the enterprise.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum RuleResult {
     Passed,
@@ -133,13 +133,14 @@ impl Verdict {
 }
 
 /// The newest fact of each metric, by source trust then date: what rules
-/// read. Platform figures beat verified ones, which beat declared ones.
+/// read. Platform figures beat verified ones, which beat declared ones; of
+/// two recorded in the same second, the later in `facts` (a correction).
 pub fn current_facts(facts: &[Fact]) -> HashMap<&str, &Fact> {
     let mut out: HashMap<&str, &Fact> = HashMap::new();
     for f in facts {
         let better = match out.get(f.metric.as_str()) {
             None => true,
-            Some(old) => (trust(f), f.as_of) > (trust(old), old.as_of),
+            Some(old) => (trust(f), f.as_of) >= (trust(old), old.as_of),
         };
         if better {
             out.insert(f.metric.as_str(), f);
@@ -373,6 +374,21 @@ mod tests {
         assert_eq!(
             evaluate(&loan_rules(), &cur, 100).eligibility,
             Eligibility::Eligible
+        );
+    }
+
+    #[test]
+    fn a_correction_in_the_same_second_wins() {
+        let mut f = facts();
+        f.push(fact(
+            "shop_age_months",
+            FactValue::Number(2),
+            FactSource::Platform,
+            10,
+        ));
+        assert_eq!(
+            current_facts(&f)["shop_age_months"].value,
+            FactValue::Number(2)
         );
     }
 

@@ -341,3 +341,372 @@ async fn offers_facts_needs_matches_and_applications_round_trip() {
         1
     );
 }
+
+async fn actor(app: &TestApp, name: &str) -> fanxing_core::auth::Actor {
+    fanxing_core::auth::Actor::new(
+        app.opened
+            .store
+            .find_user_by_username(name)
+            .await
+            .unwrap()
+            .unwrap(),
+    )
+}
+
+fn field_keys(e: &fanxing_core::error::Error) -> Vec<(String, String)> {
+    match e {
+        fanxing_core::error::Error::Invalid(f) => {
+            f.0.iter()
+                .map(|x| (x.field.to_string(), x.key.to_string()))
+                .collect()
+        }
+        fanxing_core::error::Error::Conflict(x) => vec![(x.field.to_string(), x.key.to_string())],
+        other => vec![("?".into(), format!("{other:?}"))],
+    }
+}
+
+/// The whole path through the service: a partner's offer with rules, an
+/// enterprise's need, the explanation that names the failing rule and
+/// flips with a fact, applications that move only as the pipeline allows
+/// and are seen only by those who may, and a deadline the test's clock
+/// runs out.
+#[tokio::test]
+async fn a_need_is_matched_explained_applied_for_and_decided() {
+    use fanxing_core::matching::pipeline::Action;
+    use fanxing_core::matching::service::{MatchingService, NeedInput, OfferInput, RuleInput};
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::Arc;
+
+    let app = TestApp::spawn().await;
+    let store = app.opened.store.clone();
+    let clock = Arc::new(AtomicI64::new(1_796_313_600)); // a Friday, 00:00 Beijing
+    let c = clock.clone();
+    let svc = MatchingService::new(
+        store.clone(),
+        store.clone(),
+        Arc::new(move || c.load(Ordering::SeqCst)),
+    );
+    let (admin, suzhou, nanjing) = (
+        actor(&app, "admin").await,
+        actor(&app, "suzhou").await,
+        actor(&app, "nanjing").await,
+    );
+    let (bank, trainee) = (actor(&app, "bank").await, actor(&app, "trainee").await);
+    let bank_org = bank.user.org_id.unwrap();
+    let firm = trainee.user.org_id.unwrap();
+
+    // Offices make partners; a partner without registration cannot offer.
+    let loan = |title: &str, rules: Vec<RuleInput>| OfferInput {
+        kind: "loan".into(),
+        title: title.into(),
+        amount_min_fen: Some(3_000_000),
+        amount_max_fen: Some(30_000_000),
+        rate_min_bp: Some(400),
+        rate_max_bp: Some(800),
+        decision_days: 5,
+        valid_from: 1_767_225_600,
+        valid_until: 1_830_000_000,
+        rules,
+        ..Default::default()
+    };
+    assert!(svc
+        .save_offer(&bank, None, &loan("电商贷", vec![]))
+        .await
+        .is_err());
+    svc.register_partner(&admin, bank_org, PartnerKind::Bank, region(320500))
+        .await
+        .unwrap();
+    let rule = |field: &str, op: &str, value: &str, hard: bool, zh: &str| RuleInput {
+        field: field.into(),
+        op: op.into(),
+        value: value.into(),
+        hard,
+        message_zh: zh.into(),
+        message_en: format!("{field} not met"),
+        citation: "产品说明书".into(),
+        max_age_days: None,
+    };
+    // Bad terms and a rule that cannot be read are refused, by field and
+    // row, and nothing is saved.
+    let mut bad = loan(
+        "电商贷",
+        vec![
+            rule("region", "within", "320500", true, "仅限苏州市企业"),
+            rule("shop_age_months", "ge", "六", true, "店铺开设满 6 个月"),
+        ],
+    );
+    bad.rate_max_bp = Some(5000);
+    bad.amount_min_fen = Some(-1);
+    let e = svc.save_offer(&bank, None, &bad).await.unwrap_err();
+    let keys = field_keys(&e);
+    assert!(
+        keys.contains(&("rate_max_bp".into(), "match.rate_bad".into())),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&("amount_min_fen".into(), "match.amount_bad".into())),
+        "{keys:?}"
+    );
+    assert!(
+        keys.contains(&("rules".into(), "match.value_not_number".into())),
+        "{keys:?}"
+    );
+    assert!(store
+        .list_offers(Some(bank_org), false)
+        .await
+        .unwrap()
+        .is_empty());
+
+    let a = svc
+        .save_offer(
+            &bank,
+            None,
+            &loan(
+                "电商贷（起步）",
+                vec![
+                    rule("region", "within", "320500", true, "仅限苏州市企业"),
+                    rule("shop_age_months", "ge", "6", true, "店铺开设满 6 个月"),
+                    rule("refund_rate_bp", "le", "1500", false, "退款率不高于 15%"),
+                ],
+            ),
+        )
+        .await
+        .unwrap();
+    let b = svc
+        .save_offer(&bank, None, &loan("备货贷", vec![]))
+        .await
+        .unwrap();
+
+    // The need: A waits for a fact, B is open.
+    let need = svc
+        .state_need(
+            &trainee,
+            &NeedInput {
+                org_id: firm,
+                kind: "loan".into(),
+                amount_fen: Some(20_000_000),
+                purpose: "双十一备货".into(),
+                consent_facts: vec!["shop_age_months".into()],
+                consent_days: 90,
+            },
+        )
+        .await
+        .unwrap();
+    let find = |m: &[fanxing_core::matching::service::Explained], id: i64| {
+        m.iter().find(|x| x.offer.id == id).unwrap().clone()
+    };
+    let m = svc.matches(&trainee, need.id).await.unwrap();
+    assert_eq!(m.len(), 2);
+    assert_eq!(m[0].offer.id, b.id, "the eligible offer ranks first");
+    let ma = find(&m, a.id);
+    assert_eq!(ma.eligibility, Eligibility::Tentative);
+    assert_eq!(
+        ma.to_supply,
+        vec!["shop_age_months".to_string(), "refund_rate_bp".to_string()]
+    );
+    // A fact that fails the rule: the match says which rule, in its words.
+    svc.declare_facts(
+        &trainee,
+        firm,
+        &[(
+            "shop_age_months".into(),
+            FactValue::Number(3),
+            "2026-11".into(),
+        )],
+    )
+    .await
+    .unwrap();
+    let ma = find(&svc.matches(&trainee, need.id).await.unwrap(), a.id);
+    assert_eq!(ma.eligibility, Eligibility::Ineligible);
+    let why = ma.blocking.unwrap();
+    assert_eq!(
+        (
+            why.field.as_str(),
+            why.message_zh.as_str(),
+            why.found.as_deref()
+        ),
+        ("shop_age_months", "店铺开设满 6 个月", Some("3"))
+    );
+    let e = svc.apply(&trainee, need.id, a.id, None).await.unwrap_err();
+    assert_eq!(
+        field_keys(&e),
+        vec![("offer_id".into(), "match.ineligible".into())]
+    );
+    // Declaring another region does not move the enterprise: the record wins.
+    svc.declare_facts(
+        &trainee,
+        firm,
+        &[
+            (
+                "shop_age_months".into(),
+                FactValue::Number(9),
+                "2026-11".into(),
+            ),
+            (
+                "refund_rate_bp".into(),
+                FactValue::Number(900),
+                "2026-11".into(),
+            ),
+            ("region".into(), FactValue::Number(320100), String::new()),
+        ],
+    )
+    .await
+    .unwrap();
+    let ma = find(&svc.matches(&trainee, need.id).await.unwrap(), a.id);
+    assert_eq!(ma.eligibility, Eligibility::Eligible, "{ma:?}");
+    assert!(ma.blocking.is_none());
+
+    // Applying: amounts checked, one active per offer.
+    let e = svc
+        .apply(&trainee, need.id, a.id, Some(-5))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_keys(&e),
+        vec![("amount_fen".into(), "match.amount_bad".into())]
+    );
+    let app_a = svc.apply(&trainee, need.id, a.id, None).await.unwrap();
+    assert_eq!(app_a.amount_requested_fen, Some(20_000_000));
+    let e = svc.apply(&trainee, need.id, a.id, None).await.unwrap_err();
+    assert_eq!(
+        field_keys(&e),
+        vec![("offer_id".into(), "app.already_active".into())]
+    );
+
+    // Who sees it: the bank, Suzhou, the enterprise; not Nanjing, not
+    // another bank.
+    assert_eq!(svc.applications(&bank).await.unwrap().len(), 1);
+    assert_eq!(svc.applications(&suzhou).await.unwrap().len(), 1);
+    assert_eq!(svc.applications(&trainee).await.unwrap().len(), 1);
+    assert!(svc.applications(&nanjing).await.unwrap().is_empty());
+    assert!(svc.history(&nanjing, app_a.id).await.is_err());
+    assert!(svc.matches(&nanjing, need.id).await.is_err());
+    let other = store
+        .insert_org(
+            &fanxing_core::model::OrgDraft {
+                name: "南京示例银行".into(),
+                kind: OrgKind::Bank,
+                industry: None,
+                sales_band: None,
+                credit_code: None,
+                region: region(320100),
+            },
+            1,
+        )
+        .await
+        .unwrap();
+    let other_user = store
+        .insert_user(&fanxing_core::store::NewUser {
+            username: "bank2".into(),
+            display_name: "南京示例银行".into(),
+            password_hash: "x".into(),
+            role: fanxing_core::auth::Role::Partner,
+            region: None,
+            person_id: None,
+            org_id: Some(other),
+        })
+        .await
+        .unwrap();
+    svc.register_partner(&admin, other, PartnerKind::Bank, region(320100))
+        .await
+        .unwrap();
+    let bank2 = fanxing_core::auth::Actor::new(store.get_user(other_user).await.unwrap().unwrap());
+    assert!(svc.applications(&bank2).await.unwrap().is_empty());
+    assert!(svc
+        .act(&bank2, app_a.id, Action::Accept, None, None)
+        .await
+        .is_err());
+
+    // The pipeline: illegal moves, comments, amounts.
+    let e = svc
+        .act(&bank, app_a.id, Action::Approve, None, Some(1))
+        .await
+        .unwrap_err();
+    assert_eq!(field_keys(&e)[0].1, "app.illegal");
+    svc.act(&bank, app_a.id, Action::Accept, None, None)
+        .await
+        .unwrap();
+    svc.act(&bank, app_a.id, Action::Review, None, None)
+        .await
+        .unwrap();
+    let e = svc
+        .act(&bank, app_a.id, Action::Decline, Some(" "), None)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_keys(&e),
+        vec![("comment".into(), "app.comment_required".into())]
+    );
+    let more = svc
+        .act(
+            &bank,
+            app_a.id,
+            Action::AskMore,
+            Some("请补充近 6 个月流水"),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!((more.state, more.due_at), (AppState::MoreInfo, None));
+    assert!(svc
+        .act(&bank, app_a.id, Action::Supply, None, None)
+        .await
+        .is_err());
+    svc.act(&trainee, app_a.id, Action::Supply, None, None)
+        .await
+        .unwrap();
+    let e = svc
+        .act(&bank, app_a.id, Action::Approve, None, Some(0))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_keys(&e),
+        vec![("amount_fen".into(), "match.amount_bad".into())]
+    );
+    svc.act(&bank, app_a.id, Action::Approve, None, Some(15_000_000))
+        .await
+        .unwrap();
+    let e = svc
+        .act(&bank, app_a.id, Action::Disburse, None, Some(16_000_000))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_keys(&e),
+        vec![("amount_fen".into(), "match.over_approved".into())]
+    );
+    let done = svc
+        .act(&bank, app_a.id, Action::Disburse, None, Some(15_000_000))
+        .await
+        .unwrap();
+    assert_eq!(
+        (
+            done.state,
+            done.amount_approved_fen,
+            done.amount_disbursed_fen
+        ),
+        (AppState::Disbursed, Some(15_000_000), Some(15_000_000))
+    );
+    let h = svc.history(&trainee, app_a.id).await.unwrap();
+    assert_eq!(h.len(), 7);
+    assert_eq!(h[3].comment, "请补充近 6 个月流水");
+
+    // A deadline the clock runs out: five working days from a Friday is
+    // the next Friday; a minute after it, the application expires.
+    let app_b = svc.apply(&suzhou, need.id, b.id, None).await.unwrap();
+    assert!(svc.expire_overdue().await.unwrap().is_empty());
+    clock.fetch_add(7 * 86_400 + 60, Ordering::SeqCst);
+    let expired = svc.expire_overdue().await.unwrap();
+    assert_eq!(
+        expired.iter().map(|x| x.id).collect::<Vec<_>>(),
+        vec![app_b.id]
+    );
+    assert_eq!(
+        store
+            .get_application(app_b.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .state,
+        AppState::Expired
+    );
+}

@@ -1,0 +1,954 @@
+//! Resource matching's use cases: who may do what, evaluating and ranking
+//! offers for a need, and moving applications with their deadlines.
+//!
+//! [`MatchingService`] holds only what it needs: its own store, the shared
+//! store for organisations, people and the audit log, and a clock the
+//! tests control (deadlines and expiry run from it).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::pipeline::{self, Action, Actor as Mover, AppState};
+use super::rank::{self, NeedTerms, OfferTerms, Scored};
+use super::rules::{self, Eligibility, Op, Rule, RuleResult};
+use super::store::{
+    AppEvent, AppScope, Application, MatchRow, MatchingStore, MoveFields, Need, NeedDraft, Offer,
+    OfferDraft, Partner,
+};
+use super::{stage_of, Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
+use crate::auth::{Access, Actor, Role};
+use crate::error::{Error, FieldError, FieldErrors, Result};
+use crate::model::OrgId;
+use crate::store::{AuditEntry, Store};
+use crate::values::{optional_text, required_text};
+
+/// The largest amount anything may name: ¥10 billion, in fen. A loan or a
+/// subsidy beyond it cannot be true here.
+pub const MAX_AMOUNT_FEN: i64 = 1_000_000_000_000;
+/// The most rules an offer may carry.
+pub const MAX_RULES: usize = 40;
+
+/// The time now, in Unix seconds; the tests give their own.
+pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
+
+pub struct MatchingService {
+    store: Arc<dyn MatchingStore>,
+    base: Arc<dyn Store>,
+    clock: Clock,
+}
+
+/// An offer as a form or API call sends it, before validation.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OfferInput {
+    pub kind: String,
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    pub amount_min_fen: Option<i64>,
+    pub amount_max_fen: Option<i64>,
+    pub term_months: Option<i64>,
+    pub rate_min_bp: Option<i64>,
+    pub rate_max_bp: Option<i64>,
+    pub price_fen: Option<i64>,
+    #[serde(default)]
+    pub materials: String,
+    pub decision_days: i64,
+    pub quota: Option<i64>,
+    pub valid_from: i64,
+    pub valid_until: i64,
+    #[serde(default)]
+    pub policy_basis: String,
+    #[serde(default)]
+    pub stages: Vec<String>,
+    #[serde(default)]
+    pub rules: Vec<RuleInput>,
+}
+
+/// One rule as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct RuleInput {
+    pub field: String,
+    pub op: String,
+    pub value: String,
+    pub hard: bool,
+    pub message_zh: String,
+    pub message_en: String,
+    #[serde(default)]
+    pub citation: String,
+    pub max_age_days: Option<i64>,
+}
+
+/// A need as sent.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct NeedInput {
+    pub org_id: OrgId,
+    pub kind: String,
+    pub amount_fen: Option<i64>,
+    pub purpose: String,
+    #[serde(default)]
+    pub consent_facts: Vec<String>,
+    /// Days the consent lasts (1–365).
+    pub consent_days: i64,
+}
+
+/// One offer for a need, explained.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explained {
+    pub offer: Offer,
+    pub eligibility: Eligibility,
+    pub score: f64,
+    pub factors: Vec<rank::Factor>,
+    /// Every rule with where it left the enterprise and its own message.
+    pub rules: Vec<ExplainedRule>,
+    /// The rule that makes the offer unavailable, first among them.
+    pub blocking: Option<ExplainedRule>,
+    /// Facts to supply before the offer can be decided.
+    pub to_supply: Vec<String>,
+    pub ruleset_version: i64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ExplainedRule {
+    pub field: String,
+    pub op: Op,
+    pub value: String,
+    pub hard: bool,
+    pub result: RuleResult,
+    pub found: Option<String>,
+    pub message_zh: String,
+    pub message_en: String,
+    pub citation: String,
+}
+
+fn bad_amount(v: Option<i64>) -> bool {
+    v.is_some_and(|a| !(0..=MAX_AMOUNT_FEN).contains(&a))
+}
+
+impl MatchingService {
+    pub fn new(store: Arc<dyn MatchingStore>, base: Arc<dyn Store>, clock: Clock) -> Self {
+        MatchingService { store, base, clock }
+    }
+
+    fn now(&self) -> i64 {
+        (self.clock)()
+    }
+
+    async fn audit(&self, actor: &Actor, action: &str, target: String) -> Result<()> {
+        self.base
+            .append_audit(&AuditEntry {
+                at: self.now(),
+                user_id: Some(actor.user.id),
+                action: action.to_string(),
+                target,
+                detail: String::new(),
+            })
+            .await
+    }
+
+    /// The enterprise an account speaks for: a trainee's organisation
+    /// (when it is an enterprise).
+    async fn own_enterprise(&self, actor: &Actor) -> Result<Option<OrgId>> {
+        if actor.role() != Role::Trainee {
+            return Ok(None);
+        }
+        if let Some(org) = actor.user.org_id {
+            return Ok(Some(org));
+        }
+        let Some(person) = actor.user.person_id else {
+            return Ok(None);
+        };
+        let Some(p) = self.base.get_person(Access::Person(person), person).await? else {
+            return Ok(None);
+        };
+        Ok(p.org_id)
+    }
+
+    /// Checks the caller may act for enterprise `org`: its own account, or
+    /// an office whose region holds it. Offices' acts are audited by the
+    /// callers of this.
+    async fn may_act_for(&self, actor: &Actor, org: OrgId) -> Result<bool> {
+        if self.own_enterprise(actor).await? == Some(org) {
+            return Ok(false);
+        }
+        let range = actor.write_range().map_err(|_| Error::NotFound)?;
+        let o = self
+            .base
+            .get_org(Access::Regions(range), org)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if o.kind != crate::model::OrgKind::Enterprise {
+            return Err(Error::field("org_id", "match.not_enterprise"));
+        }
+        Ok(true)
+    }
+
+    /// The partner an account acts for.
+    async fn own_partner(&self, actor: &Actor) -> Result<Partner> {
+        let (Role::Partner, Some(org)) = (actor.role(), actor.user.org_id) else {
+            return Err(Error::Forbidden);
+        };
+        self.store.get_partner(org).await?.ok_or(Error::Forbidden)
+    }
+
+    /// Makes an organisation a partner (offices, for organisations in
+    /// their region).
+    pub async fn register_partner(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        kind: PartnerKind,
+        serves: crate::region::RegionCode,
+    ) -> Result<Partner> {
+        let range = actor.write_range()?;
+        let o = self
+            .base
+            .get_org(Access::Regions(range), org)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if !range.contains(serves) {
+            return Err(Error::field("serves_region", "error.region_scope"));
+        }
+        let p = Partner {
+            org_id: org,
+            name: o.name,
+            kind,
+            serves_region: serves,
+        };
+        self.store.upsert_partner(&p, self.now()).await?;
+        self.audit(actor, "match.partner", format!("org:{org}"))
+            .await?;
+        Ok(p)
+    }
+
+    /// Saves a partner's offer (new when `id` is `None`) with its rules;
+    /// every open need is evaluated again against it.
+    pub async fn save_offer(
+        &self,
+        actor: &Actor,
+        id: Option<i64>,
+        input: &OfferInput,
+    ) -> Result<Offer> {
+        let partner = self.own_partner(actor).await?;
+        let (draft, rules) = validate_offer(input).map_err(Error::Invalid)?;
+        let now = self.now();
+        let id = match id {
+            None => {
+                self.store
+                    .insert_offer(partner.org_id, &draft, &rules, now)
+                    .await?
+            }
+            Some(id) => {
+                let old = self.store.get_offer(id).await?.ok_or(Error::NotFound)?;
+                if old.partner.org_id != partner.org_id {
+                    return Err(Error::NotFound);
+                }
+                self.store.update_offer(id, &draft, &rules, now).await?;
+                id
+            }
+        };
+        self.audit(actor, "match.offer", format!("offer:{id}"))
+            .await?;
+        let offer = self.store.get_offer(id).await?.ok_or(Error::NotFound)?;
+        let needs = self
+            .store
+            .open_needs(crate::region::RegionRange {
+                lo: 0,
+                hi: u32::MAX,
+            })
+            .await?;
+        self.evaluate(&needs, std::slice::from_ref(&offer)).await?;
+        Ok(offer)
+    }
+
+    /// States a need for an enterprise (its own account, or an office for
+    /// it, audited) and evaluates every active offer for it.
+    pub async fn state_need(&self, actor: &Actor, input: &NeedInput) -> Result<Need> {
+        let by_office = self.may_act_for(actor, input.org_id).await?;
+        let mut e = FieldErrors::default();
+        let kind = OfferKind::parse(&input.kind);
+        if kind.is_none() {
+            e.push(FieldError::new("kind", "error.choice"));
+        }
+        if bad_amount(input.amount_fen) || input.amount_fen == Some(0) {
+            e.push(FieldError::new("amount_fen", "match.amount_bad"));
+        }
+        let purpose = required_text(&mut e, "purpose", &input.purpose, 500);
+        if !(1..=365).contains(&input.consent_days) {
+            e.push(FieldError::new("consent_days", "match.consent_days"));
+        }
+        let consent: Vec<String> = input
+            .consent_facts
+            .iter()
+            .map(|f| f.trim().to_string())
+            .filter(|f| !f.is_empty())
+            .collect();
+        if consent.iter().any(|f| !valid_metric(f)) {
+            e.push(FieldError::new("consent_facts", "match.metric_bad"));
+        }
+        let Some(kind) = kind.filter(|_| e.is_empty()) else {
+            return Err(Error::Invalid(e));
+        };
+        let now = self.now();
+        let draft = NeedDraft {
+            org_id: input.org_id,
+            kind,
+            amount_fen: input.amount_fen,
+            purpose,
+            consent_facts: consent,
+            consent_until: now + input.consent_days * 86_400,
+        };
+        let id = self
+            .store
+            .insert_need(&draft, Some(actor.user.id), now)
+            .await?;
+        if by_office {
+            self.audit(actor, "match.need_for", format!("org:{}", input.org_id))
+                .await?;
+        }
+        let need = self.store.get_need(id).await?.ok_or(Error::NotFound)?;
+        let offers = self.store.list_offers(None, true).await?;
+        self.evaluate(std::slice::from_ref(&need), &offers).await?;
+        Ok(need)
+    }
+
+    /// Records facts an enterprise declares (or an office for it).
+    pub async fn declare_facts(
+        &self,
+        actor: &Actor,
+        org: OrgId,
+        facts: &[(String, FactValue, String)],
+    ) -> Result<()> {
+        let by_office = self.may_act_for(actor, org).await?;
+        let now = self.now();
+        let mut e = FieldErrors::default();
+        let mut out = Vec::with_capacity(facts.len());
+        for (i, (metric, value, period)) in facts.iter().enumerate() {
+            if !valid_metric(metric) {
+                e.push(FieldError::new("facts", "match.metric_bad").with("row", i + 1));
+                continue;
+            }
+            if let FactValue::Number(n) = value {
+                if !(-MAX_AMOUNT_FEN..=MAX_AMOUNT_FEN).contains(n) {
+                    e.push(FieldError::new("facts", "match.amount_bad").with("row", i + 1));
+                }
+            }
+            out.push(Fact {
+                metric: metric.clone(),
+                value: value.clone(),
+                period: period.chars().take(40).collect(),
+                source: FactSource::Declared,
+                as_of: now,
+            });
+        }
+        if !e.is_empty() {
+            return Err(Error::Invalid(e));
+        }
+        self.store.add_facts(org, &out, Some(actor.user.id)).await?;
+        if by_office {
+            self.audit(actor, "match.facts_for", format!("org:{org}"))
+                .await?;
+        }
+        // The enterprise's open needs are evaluated again.
+        let needs: Vec<Need> = self
+            .store
+            .needs_of(org)
+            .await?
+            .into_iter()
+            .filter(|n| n.open)
+            .collect();
+        let offers = self.store.list_offers(None, true).await?;
+        self.evaluate(&needs, &offers).await
+    }
+
+    /// Evaluates `offers` for `needs` and stores the results.
+    async fn evaluate(&self, needs: &[Need], offers: &[Offer]) -> Result<()> {
+        if needs.is_empty() || offers.is_empty() {
+            return Ok(());
+        }
+        let now = self.now();
+        let offer_ids: Vec<i64> = offers.iter().map(|o| o.id).collect();
+        let mut rules_by: HashMap<i64, Vec<Rule>> = HashMap::new();
+        for (offer, r) in self.store.rules_of(&offer_ids).await? {
+            rules_by.entry(offer).or_default().push(r);
+        }
+        let orgs: Vec<OrgId> = needs.iter().map(|n| n.draft.org_id).collect();
+        let mut facts_by: HashMap<OrgId, Vec<Fact>> = HashMap::new();
+        for (org, f) in self.store.facts_of(&orgs).await? {
+            facts_by.entry(org).or_default().push(f);
+        }
+        let mut rows = Vec::new();
+        for need in needs {
+            let mut facts = facts_by.remove(&need.draft.org_id).unwrap_or_default();
+            with_known_facts(&mut facts, need, now);
+            let current = rules::current_facts(&facts);
+            let stage = stage_of(&facts).map(|(s, _)| s);
+            for offer in offers.iter().filter(|o| o.draft.kind == need.draft.kind) {
+                let verdict = rules::evaluate(
+                    rules_by.get(&offer.id).map(Vec::as_slice).unwrap_or(&[]),
+                    &current,
+                    now,
+                );
+                let scored =
+                    rank::score(&terms(offer), &need_terms(need, stage), verdict.eligibility);
+                rows.push(MatchRow {
+                    need_id: need.id,
+                    offer_id: offer.id,
+                    eligibility: verdict.eligibility,
+                    score_tenths: (scored.score * 10.0).round() as i64,
+                    factors: serde_json::to_string(&scored.factors)
+                        .map_err(|e| Error::Store(e.to_string()))?,
+                    trace: serde_json::to_string(&verdict.trace)
+                        .map_err(|e| Error::Store(e.to_string()))?,
+                    ruleset_version: offer.ruleset_version,
+                    evaluated_at: now,
+                });
+            }
+        }
+        self.store.save_matches(&rows).await
+    }
+
+    /// A need, for its enterprise or an office over it.
+    pub async fn need(&self, actor: &Actor, id: i64) -> Result<Need> {
+        let need = self.store.get_need(id).await?.ok_or(Error::NotFound)?;
+        if self.own_enterprise(actor).await? == Some(need.draft.org_id) {
+            return Ok(need);
+        }
+        match actor.stats_range() {
+            Ok(range) if range.contains(need.region) => Ok(need),
+            _ => Err(Error::NotFound),
+        }
+    }
+
+    /// The offers of the need's kind, ranked and explained: eligible first,
+    /// then tentative, then those not available with the rule that says why.
+    pub async fn matches(&self, actor: &Actor, need: i64) -> Result<Vec<Explained>> {
+        let need = self.need(actor, need).await?;
+        let rows = self.store.matches_of_need(need.id).await?;
+        let offer_ids: Vec<i64> = rows.iter().map(|r| r.offer_id).collect();
+        let mut rules_by: HashMap<i64, Vec<Rule>> = HashMap::new();
+        for (offer, r) in self.store.rules_of(&offer_ids).await? {
+            rules_by.entry(offer).or_default().push(r);
+        }
+        let mut scored = Vec::new();
+        let mut by_offer = HashMap::new();
+        for row in rows {
+            let Some(offer) = self.store.get_offer(row.offer_id).await? else {
+                continue;
+            };
+            if !offer.active {
+                continue;
+            }
+            let factors: Vec<rank::Factor> =
+                serde_json::from_str::<Vec<StoredFactor>>(&row.factors)
+                    .map_err(|e| Error::Store(e.to_string()))?
+                    .into_iter()
+                    .map(StoredFactor::into_factor)
+                    .collect();
+            let trace: Vec<StoredTrace> =
+                serde_json::from_str(&row.trace).map_err(|e| Error::Store(e.to_string()))?;
+            scored.push(Scored {
+                offer_id: offer.id,
+                eligibility: row.eligibility,
+                score: row.score_tenths as f64 / 10.0,
+                factors,
+            });
+            by_offer.insert(offer.id, (offer, trace, row.ruleset_version));
+        }
+        let mut out = Vec::new();
+        for s in rank::rank(scored) {
+            let Some((offer, trace, version)) = by_offer.remove(&s.offer_id) else {
+                continue;
+            };
+            let rules = rules_by.remove(&offer.id).unwrap_or_default();
+            let explained: Vec<ExplainedRule> = trace
+                .iter()
+                .filter_map(|t| {
+                    let r = rules.iter().find(|r| r.id == t.rule_id).or_else(|| {
+                        // Rules saved again since keep their place.
+                        rules
+                            .iter()
+                            .find(|r| r.field == t.field && r.hard == t.hard)
+                    })?;
+                    Some(ExplainedRule {
+                        field: r.field.clone(),
+                        op: r.op,
+                        value: r.value.clone(),
+                        hard: r.hard,
+                        result: t.result,
+                        found: t.found.clone(),
+                        message_zh: r.message_zh.clone(),
+                        message_en: r.message_en.clone(),
+                        citation: r.citation.clone(),
+                    })
+                })
+                .collect();
+            let blocking = explained
+                .iter()
+                .find(|r| r.hard && matches!(r.result, RuleResult::Failed | RuleResult::Malformed))
+                .cloned();
+            let to_supply = explained
+                .iter()
+                .filter(|r| r.result == RuleResult::Missing)
+                .map(|r| r.field.clone())
+                .collect();
+            out.push(Explained {
+                offer,
+                eligibility: s.eligibility,
+                score: s.score,
+                factors: s.factors,
+                rules: explained,
+                blocking,
+                to_supply,
+                ruleset_version: version,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Applies to an offer for a need. Offers the rules rule out cannot be
+    /// applied to; one active application per enterprise and offer.
+    pub async fn apply(
+        &self,
+        actor: &Actor,
+        need: i64,
+        offer: i64,
+        amount_fen: Option<i64>,
+    ) -> Result<Application> {
+        let need = self.need(actor, need).await?;
+        let by_office = self.may_act_for(actor, need.draft.org_id).await?;
+        if bad_amount(amount_fen) || amount_fen == Some(0) {
+            return Err(Error::field("amount_fen", "match.amount_bad"));
+        }
+        let o = self
+            .store
+            .get_offer(offer)
+            .await?
+            .filter(|o| o.active)
+            .ok_or(Error::NotFound)?;
+        let row = self
+            .store
+            .matches_of_need(need.id)
+            .await?
+            .into_iter()
+            .find(|m| m.offer_id == offer)
+            .ok_or_else(|| Error::field("offer_id", "match.not_matched"))?;
+        if row.eligibility == Eligibility::Ineligible {
+            return Err(Error::field("offer_id", "match.ineligible"));
+        }
+        let now = self.now();
+        let facts: Vec<Fact> = self
+            .store
+            .facts_of(&[need.draft.org_id])
+            .await?
+            .into_iter()
+            .map(|(_, f)| f)
+            .collect();
+        let first_time = rules::current_facts(&facts)
+            .get("first_time_borrower")
+            .is_some_and(|f| f.value == FactValue::Text("true".into()));
+        let app = Application {
+            id: 0,
+            need_id: need.id,
+            offer_id: o.id,
+            org_id: need.draft.org_id,
+            region: need.region,
+            state: AppState::Submitted,
+            amount_requested_fen: amount_fen.or(need.draft.amount_fen),
+            amount_approved_fen: None,
+            amount_disbursed_fen: None,
+            first_time_borrower: first_time,
+            due_at: Some(pipeline::add_working_days(now, o.draft.decision_days)),
+            created_at: now,
+            decided_at: None,
+        };
+        let id = self
+            .store
+            .insert_application(
+                &app,
+                &AppEvent {
+                    from: None,
+                    to: AppState::Submitted,
+                    action: None,
+                    actor_user: Some(actor.user.id),
+                    comment: String::new(),
+                    at: now,
+                },
+            )
+            .await?;
+        if by_office {
+            self.audit(actor, "match.apply_for", format!("application:{id}"))
+                .await?;
+        }
+        self.store.get_application(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// The applications the caller may see: a partner's to its offers, an
+    /// enterprise's own, an office's in its region.
+    pub async fn applications(&self, actor: &Actor) -> Result<Vec<Application>> {
+        if actor.role() == Role::Partner {
+            let p = self.own_partner(actor).await?;
+            return self
+                .store
+                .list_applications(AppScope::Partner(p.org_id))
+                .await;
+        }
+        if let Some(org) = self.own_enterprise(actor).await? {
+            return self
+                .store
+                .list_applications(AppScope::Enterprise(org))
+                .await;
+        }
+        let range = actor.stats_range()?;
+        self.store.list_applications(AppScope::Region(range)).await
+    }
+
+    /// Moves an application: the partner whose offer it is, or the
+    /// applicant side (the enterprise, or an office for it) for supplying
+    /// information and withdrawing. `amount_fen` is the approved or
+    /// disbursed amount where the move needs one.
+    pub async fn act(
+        &self,
+        actor: &Actor,
+        id: i64,
+        action: Action,
+        comment: Option<&str>,
+        amount_fen: Option<i64>,
+    ) -> Result<Application> {
+        let app = self
+            .store
+            .get_application(id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let offer = self
+            .store
+            .get_offer(app.offer_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let who = if actor.role() == Role::Partner {
+            if self.own_partner(actor).await?.org_id != offer.partner.org_id {
+                return Err(Error::NotFound);
+            }
+            Mover::Partner
+        } else {
+            self.may_act_for(actor, app.org_id).await?;
+            Mover::Applicant
+        };
+        let to = pipeline::next(app.state, action, who, comment)?;
+        let now = self.now();
+        let mut fields = MoveFields::default();
+        match action {
+            Action::Approve | Action::Disburse => {
+                let Some(a) = amount_fen.filter(|a| *a > 0 && *a <= MAX_AMOUNT_FEN) else {
+                    return Err(Error::field("amount_fen", "match.amount_bad"));
+                };
+                if action == Action::Approve {
+                    fields.amount_approved_fen = Some(a);
+                } else {
+                    if app.amount_approved_fen.is_some_and(|ok| a > ok) {
+                        return Err(Error::field("amount_fen", "match.over_approved"));
+                    }
+                    fields.amount_disbursed_fen = Some(a);
+                }
+            }
+            _ => {}
+        }
+        match to {
+            AppState::MoreInfo => fields.due_at = Some(None),
+            AppState::InReview if action == Action::Supply => {
+                fields.due_at = Some(Some(pipeline::add_working_days(
+                    now,
+                    offer.draft.decision_days,
+                )))
+            }
+            AppState::Approved | AppState::Declined => {
+                fields.decided_at = Some(now);
+                fields.due_at = Some(None);
+            }
+            AppState::Withdrawn | AppState::Closed => fields.due_at = Some(None),
+            _ => {}
+        }
+        let event = AppEvent {
+            from: Some(app.state),
+            to,
+            action: Some(action),
+            actor_user: Some(actor.user.id),
+            comment: comment.map(str::trim).unwrap_or("").to_string(),
+            at: now,
+        };
+        if !self
+            .store
+            .move_application(id, app.state, &event, &fields)
+            .await?
+        {
+            return Err(Error::Conflict(FieldError::new("action", "app.moved")));
+        }
+        self.store.get_application(id).await?.ok_or(Error::NotFound)
+    }
+
+    /// Expires every application whose partner missed its deadline, as of
+    /// the clock; they show on the region office's roll-up. Returns them.
+    pub async fn expire_overdue(&self) -> Result<Vec<Application>> {
+        let now = self.now();
+        let mut out = Vec::new();
+        for app in self.store.overdue_applications(now).await? {
+            let event = AppEvent {
+                from: Some(app.state),
+                to: AppState::Expired,
+                action: Some(Action::Expire),
+                actor_user: None,
+                comment: String::new(),
+                at: now,
+            };
+            let fields = MoveFields {
+                due_at: Some(None),
+                ..Default::default()
+            };
+            if self
+                .store
+                .move_application(app.id, app.state, &event, &fields)
+                .await?
+            {
+                out.push(app);
+            }
+        }
+        Ok(out)
+    }
+
+    /// An application's moves, for whoever may see the application.
+    pub async fn history(&self, actor: &Actor, id: i64) -> Result<Vec<AppEvent>> {
+        if !self.applications(actor).await?.iter().any(|a| a.id == id) {
+            return Err(Error::NotFound);
+        }
+        self.store.events_of(id).await
+    }
+}
+
+/// Facts every enterprise has without declaring them: its region (from its
+/// record) and its stage (derived from its sales).
+fn with_known_facts(facts: &mut Vec<Fact>, need: &Need, now: i64) {
+    // The region on record, as the platform's own fact: it outranks any
+    // region an enterprise declares.
+    facts.push(Fact {
+        metric: "region".into(),
+        value: FactValue::Number(need.region.value() as i64),
+        period: String::new(),
+        source: FactSource::Platform,
+        as_of: now,
+    });
+    if let Some((stage, from)) = stage_of(facts) {
+        let as_of = from.as_of;
+        facts.push(Fact {
+            metric: "stage".into(),
+            value: FactValue::Text(stage.as_str().into()),
+            period: String::new(),
+            source: FactSource::Platform,
+            as_of,
+        });
+    }
+}
+
+fn terms(o: &Offer) -> OfferTerms {
+    OfferTerms {
+        offer_id: o.id,
+        amount_min_fen: o.draft.amount_min_fen,
+        amount_max_fen: o.draft.amount_max_fen,
+        rate_bp: o.draft.rate_min_bp,
+        price_fen: o.draft.price_fen,
+        decision_days: o.draft.decision_days,
+        observed_days: None,
+        partner_region: o.partner.serves_region,
+        stages: o.draft.stages.clone(),
+    }
+}
+
+fn need_terms(n: &Need, stage: Option<Stage>) -> NeedTerms {
+    NeedTerms {
+        amount_fen: n.draft.amount_fen,
+        region: n.region,
+        stage,
+    }
+}
+
+/// A metric's name: lower-case ASCII letters, digits and `_`, 2–40 long.
+fn valid_metric(m: &str) -> bool {
+    (2..=40).contains(&m.len())
+        && m.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// Checks an offer and its rules; every problem named by field (a rule's
+/// by its row).
+pub fn validate_offer(
+    input: &OfferInput,
+) -> std::result::Result<(OfferDraft, Vec<Rule>), FieldErrors> {
+    let mut e = FieldErrors::default();
+    let kind = OfferKind::parse(&input.kind);
+    if kind.is_none() {
+        e.push(FieldError::new("kind", "error.choice"));
+    }
+    let title = required_text(&mut e, "title", &input.title, 80);
+    let description =
+        optional_text(&mut e, "description", Some(&input.description), 2000).unwrap_or_default();
+    let materials =
+        optional_text(&mut e, "materials", Some(&input.materials), 1000).unwrap_or_default();
+    let policy_basis =
+        optional_text(&mut e, "policy_basis", Some(&input.policy_basis), 300).unwrap_or_default();
+    for (field, v) in [
+        ("amount_min_fen", input.amount_min_fen),
+        ("amount_max_fen", input.amount_max_fen),
+        ("price_fen", input.price_fen),
+    ] {
+        if bad_amount(v) {
+            e.push(FieldError::new(field, "match.amount_bad"));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (input.amount_min_fen, input.amount_max_fen) {
+        if lo > hi {
+            e.push(FieldError::new("amount_max_fen", "match.range_order"));
+        }
+    }
+    for (field, v) in [
+        ("rate_min_bp", input.rate_min_bp),
+        ("rate_max_bp", input.rate_max_bp),
+    ] {
+        if v.is_some_and(|r| !(0..=3600).contains(&r)) {
+            e.push(FieldError::new(field, "match.rate_bad"));
+        }
+    }
+    if let (Some(lo), Some(hi)) = (input.rate_min_bp, input.rate_max_bp) {
+        if lo > hi {
+            e.push(FieldError::new("rate_max_bp", "match.range_order"));
+        }
+    }
+    if input.term_months.is_some_and(|t| !(1..=360).contains(&t)) {
+        e.push(FieldError::new("term_months", "match.term_bad"));
+    }
+    if !(1..=60).contains(&input.decision_days) {
+        e.push(FieldError::new("decision_days", "match.days_bad"));
+    }
+    if input.quota.is_some_and(|q| !(1..=1_000_000).contains(&q)) {
+        e.push(FieldError::new("quota", "match.quota_bad"));
+    }
+    if input.valid_until <= input.valid_from {
+        e.push(FieldError::new("valid_until", "match.range_order"));
+    }
+    let mut stages = Vec::new();
+    for s in &input.stages {
+        match Stage::parse(s) {
+            Some(st) if !stages.contains(&st) => stages.push(st),
+            Some(_) => {}
+            None => e.push(FieldError::new("stages", "error.choice")),
+        }
+    }
+    if input.rules.len() > MAX_RULES {
+        e.push(FieldError::new("rules", "match.too_many_rules").with("max", MAX_RULES));
+    }
+    let mut rules = Vec::new();
+    for (i, r) in input.rules.iter().take(MAX_RULES).enumerate() {
+        let row = i + 1;
+        let field = r.field.trim();
+        if !valid_metric(field) {
+            e.push(FieldError::new("rules", "match.metric_bad").with("row", row));
+        }
+        let Some(op) = Op::parse(&r.op) else {
+            e.push(FieldError::new("rules", "match.op_bad").with("row", row));
+            continue;
+        };
+        let value = r.value.trim();
+        let numeric = matches!(op, Op::Lt | Op::Le | Op::Gt | Op::Ge);
+        if value.is_empty() || value.chars().count() > 200 {
+            e.push(FieldError::new("rules", "match.value_bad").with("row", row));
+        } else if numeric && value.parse::<i64>().is_err() {
+            e.push(FieldError::new("rules", "match.value_not_number").with("row", row));
+        } else if op == Op::Within
+            && value
+                .parse::<u32>()
+                .ok()
+                .and_then(crate::region::RegionCode::from_value)
+                .is_none()
+        {
+            e.push(FieldError::new("rules", "match.value_not_region").with("row", row));
+        }
+        let mut sub = FieldErrors::default();
+        let zh = required_text(&mut sub, "message_zh", &r.message_zh, 200);
+        let en = required_text(&mut sub, "message_en", &r.message_en, 200);
+        let citation =
+            optional_text(&mut sub, "citation", Some(&r.citation), 200).unwrap_or_default();
+        if !sub.is_empty() {
+            e.push(FieldError::new("rules", "match.message_bad").with("row", row));
+        }
+        if r.max_age_days.is_some_and(|d| !(1..=3650).contains(&d)) {
+            e.push(FieldError::new("rules", "match.age_bad").with("row", row));
+        }
+        rules.push(Rule {
+            id: 0,
+            field: field.to_string(),
+            op,
+            value: value.to_string(),
+            hard: r.hard,
+            message_zh: zh,
+            message_en: en,
+            citation,
+            max_age_days: r.max_age_days,
+        });
+    }
+    match kind {
+        Some(kind) if e.is_empty() => Ok((
+            OfferDraft {
+                kind,
+                title,
+                description,
+                amount_min_fen: input.amount_min_fen,
+                amount_max_fen: input.amount_max_fen,
+                term_months: input.term_months,
+                rate_min_bp: input.rate_min_bp,
+                rate_max_bp: input.rate_max_bp,
+                price_fen: input.price_fen,
+                materials,
+                decision_days: input.decision_days,
+                quota: input.quota,
+                valid_from: input.valid_from,
+                valid_until: input.valid_until,
+                policy_basis,
+                stages,
+            },
+            rules,
+        )),
+        _ => Err(e),
+    }
+}
+
+/// A factor as stored (names are owned once read back).
+#[derive(Deserialize)]
+struct StoredFactor {
+    name: String,
+    weight: f64,
+    value: f64,
+}
+
+impl StoredFactor {
+    fn into_factor(self) -> rank::Factor {
+        let name = rank::FACTOR_NAMES
+            .iter()
+            .copied()
+            .find(|n| *n == self.name)
+            .unwrap_or("other");
+        rank::Factor {
+            name,
+            weight: self.weight,
+            value: self.value,
+        }
+    }
+}
+
+/// A trace line as stored.
+#[derive(Deserialize)]
+struct StoredTrace {
+    rule_id: i64,
+    field: String,
+    hard: bool,
+    result: RuleResult,
+    found: Option<String>,
+}
