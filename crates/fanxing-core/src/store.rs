@@ -461,6 +461,11 @@ pub trait TrainingStore: Send + Sync {
     /// Turns online registrations present for at least `min_minutes` into
     /// attendances; returns how many were added.
     async fn finalise_online(&self, session: &Session, min_minutes: i64, now: i64) -> Result<i64>;
+    /// Waits until every acknowledged scan is in the figures (scans held
+    /// back while the database was busy); a session is closed after it.
+    async fn settle_checkins(&self) -> Result<()> {
+        Ok(())
+    }
     /// Records on-site (or online, by venue) attendance for registered
     /// people of a session in bulk (demo data and back-filled records).
     async fn mark_attended(&self, session: SessionId, people: &[PersonId], at: i64) -> Result<u64>;

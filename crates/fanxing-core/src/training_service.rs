@@ -659,6 +659,10 @@ impl Fanxing {
         }
         let now = now();
         if to == Closed {
+            // Door scans held back while the database was busy count first:
+            // online minutes never take the place of a scan already
+            // answered, and certificates see every attendance.
+            self.store().settle_checkins().await?;
             let min = (s.duration_minutes() * s.online_min_share + 99) / 100;
             self.store().finalise_online(&s, min, now).await?;
         }
@@ -1755,6 +1759,32 @@ impl Fanxing {
         }
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.row);
+            // A refused file is audited too, with how many of its rows named
+            // a mobile or ID number held by someone else: the answers tell
+            // whether a number is on record, so asking is on record.
+            let held = errors
+                .iter()
+                .filter(|e| {
+                    matches!(
+                        e.key,
+                        "error.mobile_taken"
+                            | "roster.mobile_other_name"
+                            | "roster.id_number_other"
+                    )
+                })
+                .count();
+            self.audit(
+                actor,
+                "roster.refused",
+                &format!("session:{session}"),
+                &format!(
+                    "{} rows, {} refused, {held} naming numbers held by others, from {}",
+                    lines.len(),
+                    errors.len(),
+                    filename.chars().take(100).collect::<String>()
+                ),
+            )
+            .await?;
             return Ok(Err(errors));
         }
         let mut outcome = self.store().apply_roster(&plan, now()).await?;

@@ -104,12 +104,41 @@ impl Journal {
         .execute(&pool)
         .await
         .map_err(db)?;
+        // Entries the main database refused (see `apply_or_set_aside`),
+        // kept with the reason for whoever looks into them.
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS scan_journal_refused (\
+             seq INTEGER PRIMARY KEY, scan_id TEXT NOT NULL, \
+             session_id INTEGER NOT NULL, programme_id INTEGER NOT NULL, \
+             registration_id INTEGER NOT NULL, person_id INTEGER NOT NULL, \
+             venue_id INTEGER NOT NULL, device_id TEXT NOT NULL, method TEXT NOT NULL, \
+             scanned_at INTEGER NOT NULL, received_at INTEGER NOT NULL, tier TEXT NOT NULL, \
+             region INTEGER NOT NULL, outcome TEXT NOT NULL, made INTEGER NOT NULL, \
+             reason TEXT NOT NULL)",
+        )
+        .execute(&pool)
+        .await
+        .map_err(db)?;
         Ok(Journal {
             pool,
             reader,
             pending: Arc::new(Mutex::new(Pending::default())),
             wake: Arc::new(Notify::new()),
         })
+    }
+
+    /// Waits until every journalled scan is in the main database (at most
+    /// `limit`); true when it is.
+    pub(crate) async fn settle(&self, limit: std::time::Duration) -> bool {
+        let until = std::time::Instant::now() + limit;
+        while self.has_pending() {
+            if std::time::Instant::now() >= until {
+                return false;
+            }
+            self.wake.notify_one();
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        true
     }
 
     fn has_pending(&self) -> bool {
@@ -123,7 +152,9 @@ impl Journal {
 /// The journal's URL beside a SQLite database's (`None` for an in-memory
 /// database, which has nothing to outlive).
 pub fn journal_url(url: &str) -> Option<String> {
-    let rest = url.strip_prefix("sqlite://")?;
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
     let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
     if path.is_empty() || path.contains(":memory:") {
         return None;
@@ -171,8 +202,11 @@ async fn run(writer: Writer, mut rx: mpsc::Receiver<Job>) {
     // Entries a crash left in the journal count as pending before any scan
     // is decided (the applier moves them into the main database).
     if let Some(j) = &writer.journal {
-        if let Err(e) = load_pending(j).await {
-            tracing::error!(error = %e, "could not read the scan journal");
+        // Nothing is decided before the journal's entries are known: a scan
+        // decided without them could make an attendance twice.
+        while let Err(e) = load_pending(j).await {
+            tracing::error!(error = %e, "could not read the scan journal; retrying");
+            tokio::time::sleep(std::time::Duration::from_secs(1)).await;
         }
         j.wake.notify_one();
     }
@@ -651,12 +685,18 @@ async fn apply_journal(pool: AnyPool, backend: Backend, j: Journal) {
     loop {
         j.wake.notified().await;
         loop {
-            match apply_batch(&pool, backend, &j).await {
+            match apply_batch(&pool, backend, &j, MAX_GROUP * 4).await {
                 Ok(0) => break,
                 Ok(_) => {}
                 Err(e) => {
-                    tracing::error!(error = %e, "applying the scan journal failed; retrying");
-                    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+                    tracing::error!(error = %e, "applying the scan journal failed");
+                    // One entry the main database refuses (its registration
+                    // gone, say) must not hold up every scan behind it:
+                    // apply the oldest alone, and set it aside if refused.
+                    if let Err(e) = apply_or_set_aside(&pool, backend, &j).await {
+                        tracing::error!(error = %e, "scan journal stuck; retrying");
+                        tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+                    }
                 }
             }
         }
@@ -668,19 +708,76 @@ async fn apply_journal(pool: AnyPool, backend: Backend, j: Journal) {
 pub(crate) async fn drain(pool: &AnyPool, j: &Journal) -> Result<usize> {
     let mut total = 0;
     loop {
-        match apply_batch(pool, Backend::Sqlite, j).await? {
-            0 => return Ok(total),
-            n => total += n,
+        match apply_batch(pool, Backend::Sqlite, j, MAX_GROUP * 4).await {
+            Ok(0) => return Ok(total),
+            Ok(n) => total += n,
+            Err(_) => {
+                apply_or_set_aside(pool, Backend::Sqlite, j).await?;
+                total += 1;
+            }
         }
     }
 }
 
+/// Applies the oldest journal entry alone; when the main database refuses
+/// it (a constraint), moves it to `scan_journal_refused` with the reason
+/// and drops it from the journal, so the entries behind it go on.
+async fn apply_or_set_aside(pool: &AnyPool, backend: Backend, j: &Journal) -> Result<()> {
+    let Err(e) = apply_batch(pool, backend, j, 1).await else {
+        return Ok(());
+    };
+    let reason = e.to_string();
+    if !reason.to_ascii_lowercase().contains("constraint") {
+        return Err(e);
+    }
+    let row = sqlx::query(
+        "SELECT seq, scan_id, session_id, person_id, made FROM scan_journal ORDER BY seq LIMIT 1",
+    )
+    .fetch_optional(&j.pool)
+    .await
+    .map_err(db)?;
+    let Some(row) = row else { return Ok(()) };
+    let seq: i64 = col(&row, "seq")?;
+    let mut tx = j.pool.begin().await.map_err(db)?;
+    let mut q = Sql::new(&format!(
+        "INSERT INTO scan_journal_refused (seq, {JOURNAL_COLS}, reason) SELECT seq, {JOURNAL_COLS}, "
+    ));
+    q.bind(reason.as_str())
+        .push(" FROM scan_journal WHERE seq = ")
+        .bind(seq);
+    q.on(Backend::Sqlite)
+        .query()
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    let mut q = Sql::new("DELETE FROM scan_journal WHERE seq = ");
+    q.bind(seq);
+    q.on(Backend::Sqlite)
+        .query()
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+    tx.commit().await.map_err(db)?;
+    tracing::error!(seq, reason = %reason, "a journalled scan was refused by the database and set aside");
+    let scan_id: String = col(&row, "scan_id")?;
+    let made: i64 = col(&row, "made")?;
+    let pair: (i64, i64) = (col(&row, "session_id")?, col(&row, "person_id")?);
+    let mut p = j
+        .pending
+        .lock()
+        .map_err(|_| Error::Store("scan journal state poisoned".into()))?;
+    p.scans.remove(&scan_id);
+    if made != 0 {
+        p.attended.remove(&pair);
+    }
+    Ok(())
+}
+
 /// Applies the oldest journal entries with the outcomes they were given;
 /// returns how many.
-async fn apply_batch(pool: &AnyPool, backend: Backend, j: &Journal) -> Result<usize> {
+async fn apply_batch(pool: &AnyPool, backend: Backend, j: &Journal, limit: usize) -> Result<usize> {
     let rows = sqlx::query(&format!(
-        "SELECT seq, {JOURNAL_COLS} FROM scan_journal ORDER BY seq LIMIT {}",
-        MAX_GROUP * 4
+        "SELECT seq, {JOURNAL_COLS} FROM scan_journal ORDER BY seq LIMIT {limit}"
     ))
     .fetch_all(&j.pool)
     .await

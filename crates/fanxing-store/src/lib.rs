@@ -91,16 +91,6 @@ pub async fn open(url: &str, max_connections: u32) -> Result<Arc<SqlStore>, Conn
             let journal = checkin::Journal::open(&journal_url, pool)
                 .await
                 .map_err(|e| ConnectError::Migrate(e.to_string()))?;
-            // Scans a crash left in the journal count before anyone reads.
-            let applied = checkin::drain(store.writer(), &journal)
-                .await
-                .map_err(|e| ConnectError::Migrate(e.to_string()))?;
-            if applied > 0 {
-                tracing::info!(
-                    count = applied,
-                    "applied check-ins left in the scan journal"
-                );
-            }
             store = store.with_journal(journal);
         }
     }

@@ -43,6 +43,20 @@ impl SqlStore {
         }
     }
 
+    /// Applies the check-ins a crash left in the scan journal (SQLite); the
+    /// server calls it once it holds the data directory, before serving,
+    /// so that a command run beside it never takes the server's journal.
+    pub async fn recover_checkins(&self) -> Result<usize> {
+        match &self.journal {
+            None => Ok(0),
+            Some(j) => crate::checkin::drain(&self.writer, j).await,
+        }
+    }
+
+    pub(crate) fn journal(&self) -> Option<&crate::checkin::Journal> {
+        self.journal.as_ref()
+    }
+
     /// Journals check-ins that arrive while the writer is busy (SQLite).
     pub(crate) fn with_journal(mut self, journal: crate::checkin::Journal) -> SqlStore {
         self.journal = Some(journal);

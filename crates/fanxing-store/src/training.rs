@@ -1169,6 +1169,13 @@ impl TrainingStore for SqlStore {
         self.checkins().record(scans, now).await
     }
 
+    async fn settle_checkins(&self) -> Result<()> {
+        match self.journal() {
+            Some(j) if !j.settle(std::time::Duration::from_secs(30)).await => Err(Error::Busy),
+            _ => Ok(()),
+        }
+    }
+
     async fn attendance_export_page(
         &self,
         programme: ProgrammeId,

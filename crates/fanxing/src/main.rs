@@ -642,6 +642,14 @@ async fn serve_cmd(
         .with_context(|| format!("`{bind}` is not an IP address to listen on"))?;
     let _lock = fanxing::lock_data_dir(cfg)?;
     let opened = open(cfg).await?;
+    // Check-ins a crash left in the scan journal count before anyone reads.
+    let recovered = opened.store.recover_checkins().await?;
+    if recovered > 0 {
+        tracing::info!(
+            count = recovered,
+            "applied check-ins left in the scan journal"
+        );
+    }
     if demo_data {
         let t = Instant::now();
         match demo::seed(&opened.app, 2026, DemoSize::default()).await? {

@@ -503,6 +503,22 @@ async fn rosters_never_swap_or_split_people_silently() {
         m.contains("第 2 行「身份证号」") && m.contains("另一位学员"),
         "{m}"
     );
+    // Asking whether a number is on record is itself on record.
+    use fanxing_core::store::Store as _;
+    let admin = fanxing_core::auth::Actor::new(
+        app.opened
+            .store
+            .find_user_by_username("admin")
+            .await
+            .unwrap()
+            .unwrap(),
+    );
+    let log = app.opened.app.audit_log(&admin, 20).await.unwrap();
+    assert!(
+        log.iter().any(|e| e.action == "roster.refused"
+            && e.detail.contains("1 naming numbers held by others")),
+        "{log:?}"
+    );
     let other17 = "32058319900101002";
     let other = format!(
         "{other17}{}",

@@ -1290,7 +1290,45 @@ async fn scans_are_answered_while_an_import_holds_the_writer() {
         }
         held.rollback().await.unwrap();
         let url = fanxing_store::sqlite_url(copy.path());
+        // And an entry the database will refuse (its registration is not
+        // there), oldest of all: it is set aside, the rest still applied.
+        {
+            let j = sqlx::AnyPool::connect(&format!(
+                "sqlite://{}?mode=rw",
+                copy.path().join("fanxing.db.scan-journal").display()
+            ))
+            .await
+            .unwrap();
+            sqlx::query(
+                "INSERT INTO scan_journal (seq, scan_id, session_id, programme_id, registration_id, \
+                 person_id, venue_id, device_id, method, scanned_at, received_at, tier, region, \
+                 outcome, made) VALUES (0, 'ghost', $1, $2, 999999999, 999999999, $3, 'd', 'qr', \
+                 1, 1, 'operator', 320583, 'accepted', 1)",
+            )
+            .bind(soon.session.id)
+            .bind(programme)
+            .bind(main)
+            .execute(&j)
+            .await
+            .unwrap();
+            j.close().await;
+        }
         let reopened = fanxing_store::open(&url, 2).await.unwrap();
+        assert_eq!(reopened.recover_checkins().await.unwrap(), 4);
+        let refused: Vec<(String, String)> =
+            sqlx::query_as("SELECT scan_id, reason FROM scan_journal_refused")
+                .fetch_all(
+                    &sqlx::AnyPool::connect(&format!(
+                        "sqlite://{}?mode=rw",
+                        copy.path().join("fanxing.db.scan-journal").display()
+                    ))
+                    .await
+                    .unwrap(),
+                )
+                .await
+                .unwrap();
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert_eq!(refused[0].0, "ghost");
         let n =
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM attendances WHERE session_id = $1")
                 .bind(soon.session.id)
