@@ -18,6 +18,7 @@ pub mod charts;
 pub mod ctx;
 pub mod download;
 pub mod error;
+pub mod matching;
 pub mod openapi;
 pub mod pages;
 pub mod pages_accounts;
@@ -36,6 +37,8 @@ use fanxing_core::service::Fanxing;
 #[derive(Clone)]
 pub struct AppState {
     pub app: Fanxing,
+    /// Resource matching (its own service; see `matching`).
+    pub matching: std::sync::Arc<fanxing_core::matching::service::MatchingService>,
     /// Mark cookies `Secure` (set when Fanxing is served over HTTPS).
     pub secure_cookies: bool,
     /// Reverse proxies whose `X-Real-IP` / `X-Forwarded-For` give the
@@ -172,6 +175,17 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("PUT", "/api/v1/rooms/{id}/operators"),
     ("POST", "/api/v1/rooms/{id}/sessions"),
     ("POST", "/api/v1/live-sessions"),
+    ("POST", "/api/v1/match/partners"),
+    ("GET", "/api/v1/match/offers"),
+    ("POST", "/api/v1/match/offers"),
+    ("PUT", "/api/v1/match/offers/{id}"),
+    ("POST", "/api/v1/match/facts"),
+    ("POST", "/api/v1/match/needs"),
+    ("GET", "/api/v1/match/needs/{id}/matches"),
+    ("POST", "/api/v1/match/needs/{id}/applications"),
+    ("GET", "/api/v1/match/applications"),
+    ("GET", "/api/v1/match/applications/{id}/events"),
+    ("POST", "/api/v1/match/applications/{id}/actions"),
     ("GET", "/api/v1/live-stats"),
     ("GET", "/api/v1/live-impact"),
     ("POST", "/api/v1/me/password"),
@@ -353,6 +367,7 @@ pub fn router(state: AppState) -> Router {
 
     pages
         .merge(api)
+        .merge(matching::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             ctx::csrf_cookie,
@@ -393,7 +408,11 @@ mod tests {
     #[test]
     fn route_table_matches_router() {
         let src = include_str!("lib.rs");
-        let body = &src[src.find("pub fn router").unwrap()..src.find("#[cfg(test)]").unwrap()];
+        let main = &src[src.find("pub fn router").unwrap()..src.find("#[cfg(test)]").unwrap()];
+        // Feature folders register their own routes.
+        let feature = include_str!("matching/mod.rs");
+        let feature = &feature[feature.find("pub fn routes").unwrap()..];
+        let body = format!("{main}{feature}");
         let mut found = Vec::new();
         // Each `.route(` call: its first string literal is the path, the
         // method functions follow it (rustfmt may spread them over lines).
@@ -440,9 +459,15 @@ mod i18n_tests {
     fn every_used_key_is_in_the_catalog() {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let mut sources = Vec::new();
-        for dir in ["templates", "src"] {
-            for e in std::fs::read_dir(root.join(dir)).unwrap() {
+        // Feature folders included.
+        let mut dirs = vec![root.join("templates"), root.join("src")];
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(dir).unwrap() {
                 let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                    continue;
+                }
                 sources.push((
                     p.display().to_string(),
                     std::fs::read_to_string(&p).unwrap(),

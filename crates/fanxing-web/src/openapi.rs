@@ -177,6 +177,18 @@ fn base_spec() -> Value {
                 "responses": {"200": {"description": "Rows in the file and how many were new"}, "422": {"$ref": "#/components/responses/Error"}}
             }},
             "/api/v1/live-impact": {"get": op("Did training work? Trained rooms (cohorts by week of first attendance) against matched untrained rooms of the same industry and city: difference-in-differences by cohort and event week (Callaway & Sant'Anna), matched on the base-period level; event-study curve; the effect over weeks 1–12 after training with its interval (standard error: the larger of a bootstrap over trained and control rooms and the placebo spread; 95% for log_gmv, 98.3% (5%/3, Bonferroni) for the other outcomes); `placebo` {runs, mean, spread}: the same estimator with the training weeks given to untrained rooms, what chance alone produces; `pretrend_p`: the joint pre-trend test; the naive before/after for comparison; and a verdict (positive or negative only when the interval excludes zero and the pre-trend test passes)", "analytics", json!([q("region", "region code; default the caller's"), q("outcome", "log_gmv (default) | gpm | view_to_order | sessions")]), None, "200")},
+            "/api/v1/match/partners": {"post": op("Make an organisation in the office's region a partner that makes offers (offices)", "matching", json!([]), Some("PartnerInput"), "201")},
+            "/api/v1/match/offers": {
+                "get": op("Offers: a partner's own, active or not; for everyone else the active offers of every partner", "matching", json!([]), None, "200"),
+                "post": op("A partner's new offer with its eligibility rules (kept as data: field, op, value, hard or soft, a message in Chinese and English, a citation); every open need is evaluated again", "matching", json!([]), Some("OfferInput"), "201")},
+            "/api/v1/match/offers/{id}": {"put": op("Replace a partner's offer and its rules; the ruleset version goes up and every open need is evaluated again", "matching", json!([id()]), Some("OfferInput"), "200")},
+            "/api/v1/match/facts": {"post": op("Facts an enterprise declares about itself (or an office for it, audited): metric, value (number or text), period; its open needs are evaluated again", "matching", json!([]), Some("FactsInput"), "204")},
+            "/api/v1/match/needs": {"post": op("State an enterprise's need (its own account, or an office for it, audited) with the facts it lets matched partners see and for how long; every active offer of the kind is evaluated", "matching", json!([]), Some("NeedInput"), "201")},
+            "/api/v1/match/needs/{id}/matches": {"get": op("The offers for a need, ranked (eligible, then tentative, then not available) and explained: every rule with where it left the enterprise and its own message, the blocking rule, the facts to supply, the score's factors and the ruleset version", "matching", json!([id()]), None, "200")},
+            "/api/v1/match/needs/{id}/applications": {"post": op("Apply to an offer for a need (not to one the rules rule out; one active application per enterprise and offer); the partner's deadline runs in working days", "matching", json!([id()]), Some("ApplyInput"), "201")},
+            "/api/v1/match/applications": {"get": op("Applications the caller may see: a partner's to its offers, an enterprise's own, an office's in its region", "matching", json!([]), None, "200")},
+            "/api/v1/match/applications/{id}/events": {"get": op("Every move of an application: from, to, action, who, when, comment", "matching", json!([id()]), None, "200")},
+            "/api/v1/match/applications/{id}/actions": {"post": op("Move an application: the partner accepts, reviews, asks for more information (comment required), approves (amount), declines (comment required), disburses (amount, not above the approved), closes; the applicant supplies information or withdraws. Illegal moves are refused naming the state", "matching", json!([id()]), Some("ActInput"), "200")},
             "/api/v1/live-stats": {"get": op("Province statistics of live rooms for a region in scope: live rooms, sessions, views, GMV and every KPI, by city, industry, platform, month or city × month", "analytics", json!([q("region", "region code; default the caller's"), q("from", "YYYY-MM"), q("to", "YYYY-MM"), q("group", "city | industry | platform | month | city_month"), q("provenance", "official (default) | estimate | manual")]), None, "200")}
         },
         "components": {
@@ -193,6 +205,36 @@ fn base_spec() -> Value {
                     "tier": {"type": "string", "enum": ["cadre", "company_head", "operator"]},
                     "org_id": {"type": ["integer", "string", "null"]},
                     "region": {"type": "string", "description": "six-digit region code"}}},
+                "PartnerInput": {"type": "object", "required": ["org_id", "kind", "serves_region"], "properties": {
+                    "org_id": {"type": "integer"}, "kind": {"type": "string", "enum": ["bank", "platform", "base", "service", "gov_fund"]},
+                    "serves_region": {"type": "string", "description": "six-digit region code the partner serves"}}},
+                "OfferInput": {"type": "object", "required": ["kind", "title", "decision_days", "valid_from", "valid_until"], "properties": {
+                    "kind": {"type": "string", "enum": ["loan", "traffic", "space", "service", "subsidy"]},
+                    "title": {"type": "string", "maxLength": 80}, "description": {"type": "string"},
+                    "amount_min_fen": {"type": ["integer", "null"], "minimum": 0}, "amount_max_fen": {"type": ["integer", "null"], "maximum": 1000000000000i64},
+                    "term_months": {"type": ["integer", "null"]}, "rate_min_bp": {"type": ["integer", "null"]}, "rate_max_bp": {"type": ["integer", "null"], "maximum": 3600},
+                    "price_fen": {"type": ["integer", "null"]}, "materials": {"type": "string"},
+                    "decision_days": {"type": "integer", "minimum": 1, "maximum": 60, "description": "working days"},
+                    "quota": {"type": ["integer", "null"]}, "valid_from": {"type": "integer"}, "valid_until": {"type": "integer"},
+                    "policy_basis": {"type": "string"}, "stages": {"type": "array", "items": {"type": "string", "enum": ["s1", "s2", "s3"]}},
+                    "rules": {"type": "array", "maxItems": 40, "items": {"type": "object", "required": ["field", "op", "value", "hard", "message_zh", "message_en"], "properties": {
+                        "field": {"type": "string", "description": "a fact's metric, e.g. shop_age_months, sales_12m_fen, refund_rate_bp, region, stage"},
+                        "op": {"type": "string", "enum": ["eq", "ne", "lt", "le", "gt", "ge", "in", "not_in", "within"]},
+                        "value": {"type": "string"}, "hard": {"type": "boolean"},
+                        "message_zh": {"type": "string"}, "message_en": {"type": "string"}, "citation": {"type": "string"},
+                        "max_age_days": {"type": ["integer", "null"]}}}}}},
+                "FactsInput": {"type": "object", "required": ["org_id", "facts"], "properties": {
+                    "org_id": {"type": "integer"}, "facts": {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["metric", "value"], "properties": {
+                        "metric": {"type": "string"}, "value": {"type": ["integer", "string"]}, "period": {"type": "string"}}}}}},
+                "NeedInput": {"type": "object", "required": ["org_id", "kind", "purpose", "consent_days"], "properties": {
+                    "org_id": {"type": "integer"}, "kind": {"type": "string", "enum": ["loan", "traffic", "space", "service", "subsidy"]},
+                    "amount_fen": {"type": ["integer", "null"]}, "purpose": {"type": "string"},
+                    "consent_facts": {"type": "array", "items": {"type": "string"}}, "consent_days": {"type": "integer", "minimum": 1, "maximum": 365}}},
+                "ApplyInput": {"type": "object", "required": ["offer_id"], "properties": {
+                    "offer_id": {"type": "integer"}, "amount_fen": {"type": ["integer", "null"]}}},
+                "ActInput": {"type": "object", "required": ["action"], "properties": {
+                    "action": {"type": "string", "enum": ["accept", "review", "ask_more", "supply", "approve", "decline", "disburse", "close", "withdraw"]},
+                    "comment": {"type": ["string", "null"]}, "amount_fen": {"type": ["integer", "null"]}}},
                 "OperatorsInput": {"type": "object", "properties": {
                     "operators": {"type": "array", "items": {"type": "integer"}, "description": "person ids"},
                     "operator_mobiles": {"type": "array", "items": {"type": "string"}, "description": "mobile numbers of registered people"}}},

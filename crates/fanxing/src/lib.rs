@@ -39,6 +39,8 @@ impl Config {
 #[derive(Clone)]
 pub struct Opened {
     pub app: Fanxing,
+    /// Resource matching, over the same store.
+    pub matching: Arc<fanxing_core::matching::service::MatchingService>,
     pub store: Arc<SqlStore>,
     pub backend: Backend,
 }
@@ -70,8 +72,14 @@ pub async fn open(config: &Config) -> anyhow::Result<Opened> {
             "keyed the ID numbers stored before keys existed"
         );
     }
+    let matching = Arc::new(fanxing_core::matching::service::MatchingService::new(
+        store.clone(),
+        store.clone(),
+        Arc::new(fanxing_core::service::now),
+    ));
     Ok(Opened {
         app,
+        matching,
         store,
         backend,
     })
@@ -246,8 +254,29 @@ pub async fn serve_with(
     options: &WebOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // Applications whose partner missed its deadline expire (and go to the
+    // region office), checked every minute.
+    let matching = opened.matching.clone();
+    let expiry = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            tick.tick().await;
+            match matching.expire_overdue().await {
+                Ok(expired) if !expired.is_empty() => {
+                    tracing::info!(
+                        count = expired.len(),
+                        "applications expired past their deadline"
+                    )
+                }
+                Ok(_) => {}
+                Err(e) => tracing::error!(error = %e, "expiring overdue applications failed"),
+            }
+        }
+    });
+    let _expiry = AbortOnDrop(expiry);
     let router = fanxing_web::router(AppState {
         app: opened.app.clone(),
+        matching: opened.matching.clone(),
         secure_cookies: options.secure_cookies,
         trusted_proxies: options.trusted_proxies.clone().into(),
     });
@@ -258,4 +287,13 @@ pub async fn serve_with(
     .with_graceful_shutdown(shutdown)
     .await
     .context("server failed")
+}
+
+/// Stops a background task when the server it belongs to stops.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
 }

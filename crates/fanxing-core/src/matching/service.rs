@@ -262,6 +262,16 @@ impl MatchingService {
         Ok(offer)
     }
 
+    /// Offers: a partner's own (active or not); everyone else's view is
+    /// the active offers of every partner.
+    pub async fn offers(&self, actor: &Actor) -> Result<Vec<Offer>> {
+        if actor.role() == Role::Partner {
+            let p = self.own_partner(actor).await?;
+            return self.store.list_offers(Some(p.org_id), false).await;
+        }
+        self.store.list_offers(None, true).await
+    }
+
     /// States a need for an enterprise (its own account, or an office for
     /// it, audited) and evaluates every active offer for it.
     pub async fn state_need(&self, actor: &Actor, input: &NeedInput) -> Result<Need> {

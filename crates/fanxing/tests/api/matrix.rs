@@ -16,6 +16,29 @@ static PROGRAMME: OnceLock<i64> = OnceLock::new();
 static COURSE: OnceLock<(i64, i64)> = OnceLock::new();
 /// A certificate held by the demo trainee (a Kunshan operator).
 static CERT: OnceLock<String> = OnceLock::new();
+/// Resource matching: the bank's offer, the trainee's enterprise's need,
+/// its application to the offer, the bank's organisation and the
+/// enterprise.
+static MATCH: OnceLock<MatchWorld> = OnceLock::new();
+
+#[derive(Debug, Clone, Copy)]
+struct MatchWorld {
+    offer: i64,
+    need: i64,
+    application: i64,
+    bank_org: i64,
+    firm: i64,
+}
+
+fn match_offer_json() -> Value {
+    json!({
+        "kind": "loan", "title": "电商贷", "amount_min_fen": 3_000_000, "amount_max_fen": 30_000_000,
+        "rate_min_bp": 400, "rate_max_bp": 800, "decision_days": 5,
+        "valid_from": 1_767_225_600i64, "valid_until": 1_830_000_000i64,
+        "rules": [{"field": "region", "op": "within", "value": "320000", "hard": true,
+                   "message_zh": "仅限江苏省企业", "message_en": "Jiangsu enterprises only"}]
+    })
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Role {
@@ -233,6 +256,31 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
             untargeted(true)
         }
         ("POST", "/account/tokens/{id}/revoke") => Some(target == Target::Own),
+        // ---- Resource matching ----
+        // Partners are made by the offices over the bank's organisation (in
+        // Suzhou city); offers are the bank's; everyone reads active offers.
+        ("POST", "/api/v1/match/partners") => untargeted(matches!(role, Admin | Suzhou)),
+        ("GET", "/api/v1/match/offers") => untargeted(true),
+        ("POST", "/api/v1/match/offers") | ("PUT", "/api/v1/match/offers/{id}") => {
+            untargeted(role == Bank)
+        }
+        // The enterprise (the demo trainee's, in Kunshan) acts for itself;
+        // offices over Kunshan act for it.
+        ("POST", "/api/v1/match/facts")
+        | ("POST", "/api/v1/match/needs")
+        | ("GET", "/api/v1/match/needs/{id}/matches")
+        | ("POST", "/api/v1/match/needs/{id}/applications") => {
+            untargeted(matches!(role, Admin | Suzhou | Kunshan | Trainee))
+        }
+        // Applications: the bank's queue, the enterprise's own, offices'
+        // region; moving one: the bank, and the applicant side.
+        ("GET", "/api/v1/match/applications") => {
+            untargeted(office || matches!(role, Trainee | Bank))
+        }
+        ("GET", "/api/v1/match/applications/{id}/events")
+        | ("POST", "/api/v1/match/applications/{id}/actions") => {
+            untargeted(matches!(role, Admin | Suzhou | Kunshan | Trainee | Bank))
+        }
         // Offices manage the accounts below them in their region: the
         // target is a trainee account in scope, or one outside it.
         ("GET", "/accounts") => untargeted(office),
@@ -462,6 +510,51 @@ async fn every_route_for_every_role() {
     let kunshan_org = first(&app, &admin, "organisations", "320583").await;
     let w = world(&app, &nanjing_person).await;
     let _ = PROGRAMME.set(w.programme);
+    {
+        let m = &app.opened.matching;
+        let (admin, bank, trainee) = (
+            actor(&app, "admin").await,
+            actor(&app, "bank").await,
+            actor(&app, "trainee").await,
+        );
+        let bank_org = bank.user.org_id.unwrap();
+        let firm = trainee.user.org_id.unwrap();
+        m.register_partner(
+            &admin,
+            bank_org,
+            fanxing_core::matching::PartnerKind::Bank,
+            fanxing_core::region::RegionCode::from_value(320500).unwrap(),
+        )
+        .await
+        .unwrap();
+        let offer = m
+            .save_offer(
+                &bank,
+                None,
+                &serde_json::from_value(match_offer_json()).unwrap(),
+            )
+            .await
+            .unwrap();
+        let need = m
+            .state_need(
+                &trainee,
+                &serde_json::from_value(json!({
+                    "org_id": firm, "kind": "loan", "amount_fen": 10_000_000,
+                    "purpose": "备货", "consent_days": 30
+                }))
+                .unwrap(),
+            )
+            .await
+            .unwrap();
+        let application = m.apply(&trainee, need.id, offer.id, None).await.unwrap();
+        let _ = MATCH.set(MatchWorld {
+            offer: offer.id,
+            need: need.id,
+            application: application.id,
+            bank_org,
+            firm,
+        });
+    }
     // Trainee accounts to manage: in Kunshan, in Suzhou's Gusu district, in Nanjing.
     let mut managed = Vec::new();
     for (name, person) in [
@@ -883,6 +976,12 @@ async fn call(
         t.room?
     } else if path.contains("/programmes/{id}") {
         *PROGRAMME.get().unwrap()
+    } else if path.contains("/match/offers/{id}") {
+        MATCH.get().unwrap().offer
+    } else if path.contains("/match/needs/{id}") {
+        MATCH.get().unwrap().need
+    } else if path.contains("/match/applications/{id}") {
+        MATCH.get().unwrap().application
     } else if path.contains("/courses/{id}") {
         COURSE.get().unwrap().0
     } else if path.contains("/materials/{id}") {
@@ -958,6 +1057,22 @@ async fn call(
             Some(json!({"title": "新课程", "tiers": ["operator"], "duration_minutes": 90}))
         }
         "/api/v1/venues/{id}/scans" => Some(json!({"device_id": "matrix", "scans": []})),
+        "/api/v1/match/partners" => Some(json!({
+            "org_id": MATCH.get().unwrap().bank_org, "kind": "bank", "serves_region": "320500"
+        })),
+        "/api/v1/match/offers" | "/api/v1/match/offers/{id}" => Some(match_offer_json()),
+        "/api/v1/match/facts" => Some(json!({
+            "org_id": MATCH.get().unwrap().firm,
+            "facts": [{"metric": "shop_age_months", "value": 12, "period": "2026-11"}]
+        })),
+        "/api/v1/match/needs" => Some(json!({
+            "org_id": MATCH.get().unwrap().firm, "kind": "loan", "amount_fen": 5_000_000,
+            "purpose": "直播设备", "consent_days": 30
+        })),
+        "/api/v1/match/needs/{id}/applications" => {
+            Some(json!({"offer_id": MATCH.get().unwrap().offer}))
+        }
+        "/api/v1/match/applications/{id}/actions" => Some(json!({"action": "accept"})),
         "/api/v1/venues/{id}/walk-ins" => {
             Some(json!({"name": "现场学员", "mobile": fresh_mobile()}))
         }
@@ -1091,6 +1206,8 @@ async fn call(
             | "/rooms/{id}/sessions"
             | "/account/password"
             | "/api/v1/me/password"
+            | "/api/v1/match/needs/{id}/applications"
+            | "/api/v1/match/applications/{id}/actions"
     );
     let status = if content_checked && matches!(status.as_u16(), 409 | 422) {
         StatusCode::OK

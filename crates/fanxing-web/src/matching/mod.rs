@@ -1,0 +1,238 @@
+//! Resource matching's JSON API (`/api/v1/match/…`): thin handlers over
+//! [`fanxing_core::matching::service::MatchingService`], which decides who
+//! may do what.
+
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use serde::Deserialize;
+
+use fanxing_core::error::Error;
+use fanxing_core::matching::pipeline::Action;
+use fanxing_core::matching::service::{Explained, NeedInput, OfferInput};
+use fanxing_core::matching::store::{AppEvent, Application, Need, Offer, Partner};
+use fanxing_core::matching::{FactValue, PartnerKind};
+use fanxing_core::model::OrgId;
+use fanxing_core::region::RegionCode;
+
+use crate::api::{body, Caller};
+use crate::error::ApiError;
+use crate::AppState;
+
+/// The routes this feature adds to the top router.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/match/partners", post(register_partner))
+        .route("/api/v1/match/offers", get(offers).post(create_offer))
+        .route("/api/v1/match/offers/{id}", put(update_offer))
+        .route("/api/v1/match/facts", post(declare_facts))
+        .route("/api/v1/match/needs", post(state_need))
+        .route("/api/v1/match/needs/{id}/matches", get(matches))
+        .route("/api/v1/match/needs/{id}/applications", post(apply))
+        .route("/api/v1/match/applications", get(applications))
+        .route("/api/v1/match/applications/{id}/events", get(events))
+        .route("/api/v1/match/applications/{id}/actions", post(act))
+}
+
+#[derive(Deserialize)]
+pub struct PartnerInput {
+    pub org_id: OrgId,
+    pub kind: String,
+    pub serves_region: String,
+}
+
+async fn register_partner(
+    State(s): State<AppState>,
+    c: Caller,
+    b: Result<Json<PartnerInput>, JsonRejection>,
+) -> Result<(StatusCode, Json<Partner>), ApiError> {
+    let input = body(&c, b)?;
+    let kind = PartnerKind::parse(&input.kind)
+        .ok_or_else(|| c.err(Error::field("kind", "error.choice")))?;
+    let serves = input
+        .serves_region
+        .trim()
+        .parse::<u32>()
+        .ok()
+        .and_then(RegionCode::from_value)
+        .ok_or_else(|| c.err(Error::field("serves_region", "error.region_unknown")))?;
+    let p = s
+        .matching
+        .register_partner(&c.actor, input.org_id, kind, serves)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(p)))
+}
+
+async fn offers(State(s): State<AppState>, c: Caller) -> Result<Json<Vec<Offer>>, ApiError> {
+    s.matching
+        .offers(&c.actor)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+async fn create_offer(
+    State(s): State<AppState>,
+    c: Caller,
+    b: Result<Json<OfferInput>, JsonRejection>,
+) -> Result<(StatusCode, Json<Offer>), ApiError> {
+    let input = body(&c, b)?;
+    let o = s
+        .matching
+        .save_offer(&c.actor, None, &input)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(o)))
+}
+
+async fn update_offer(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    b: Result<Json<OfferInput>, JsonRejection>,
+) -> Result<Json<Offer>, ApiError> {
+    let input = body(&c, b)?;
+    s.matching
+        .save_offer(&c.actor, Some(id), &input)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Deserialize)]
+pub struct FactsInput {
+    pub org_id: OrgId,
+    pub facts: Vec<FactInput>,
+}
+
+#[derive(Deserialize)]
+pub struct FactInput {
+    pub metric: String,
+    pub value: FactValue,
+    #[serde(default)]
+    pub period: String,
+}
+
+async fn declare_facts(
+    State(s): State<AppState>,
+    c: Caller,
+    b: Result<Json<FactsInput>, JsonRejection>,
+) -> Result<StatusCode, ApiError> {
+    let input = body(&c, b)?;
+    if input.facts.len() > 100 {
+        return Err(c.err(Error::field("facts", "match.too_many_facts")));
+    }
+    let facts: Vec<(String, FactValue, String)> = input
+        .facts
+        .into_iter()
+        .map(|f| (f.metric, f.value, f.period))
+        .collect();
+    s.matching
+        .declare_facts(&c.actor, input.org_id, &facts)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn state_need(
+    State(s): State<AppState>,
+    c: Caller,
+    b: Result<Json<NeedInput>, JsonRejection>,
+) -> Result<(StatusCode, Json<Need>), ApiError> {
+    let input = body(&c, b)?;
+    let n = s
+        .matching
+        .state_need(&c.actor, &input)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(n)))
+}
+
+async fn matches(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<Explained>>, ApiError> {
+    s.matching
+        .matches(&c.actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Deserialize)]
+pub struct ApplyInput {
+    pub offer_id: i64,
+    pub amount_fen: Option<i64>,
+}
+
+async fn apply(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(need): Path<i64>,
+    b: Result<Json<ApplyInput>, JsonRejection>,
+) -> Result<(StatusCode, Json<Application>), ApiError> {
+    let input = body(&c, b)?;
+    let a = s
+        .matching
+        .apply(&c.actor, need, input.offer_id, input.amount_fen)
+        .await
+        .map_err(|e| c.err(e))?;
+    Ok((StatusCode::CREATED, Json(a)))
+}
+
+async fn applications(
+    State(s): State<AppState>,
+    c: Caller,
+) -> Result<Json<Vec<Application>>, ApiError> {
+    s.matching
+        .applications(&c.actor)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+async fn events(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<AppEvent>>, ApiError> {
+    s.matching
+        .history(&c.actor, id)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
+
+#[derive(Deserialize)]
+pub struct ActInput {
+    pub action: String,
+    pub comment: Option<String>,
+    pub amount_fen: Option<i64>,
+}
+
+async fn act(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    b: Result<Json<ActInput>, JsonRejection>,
+) -> Result<Json<Application>, ApiError> {
+    let input = body(&c, b)?;
+    let action = Action::parse(&input.action)
+        .filter(|a| *a != Action::Expire)
+        .ok_or_else(|| c.err(Error::field("action", "error.choice")))?;
+    s.matching
+        .act(
+            &c.actor,
+            id,
+            action,
+            input.comment.as_deref(),
+            input.amount_fen,
+        )
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
+}
