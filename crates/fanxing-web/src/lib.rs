@@ -186,6 +186,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/match/applications"),
     ("GET", "/api/v1/match/applications/{id}/events"),
     ("POST", "/api/v1/match/applications/{id}/actions"),
+    ("GET", "/api/v1/match/rollup"),
     ("GET", "/api/v1/live-stats"),
     ("GET", "/api/v1/live-impact"),
     ("POST", "/api/v1/me/password"),

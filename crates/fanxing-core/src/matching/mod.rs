@@ -10,6 +10,7 @@ pub mod credit_code;
 pub mod i18n;
 pub mod pipeline;
 pub mod rank;
+pub mod rollup;
 pub mod rules;
 pub mod service;
 pub mod store;

@@ -726,6 +726,25 @@ impl MatchingService {
         Ok(out)
     }
 
+    /// The roll-up of a region in the office's scope (its own by default):
+    /// the funnel, amounts, enterprises served, decision times and each
+    /// partner's deadline breaches.
+    pub async fn rollup(
+        &self,
+        actor: &Actor,
+        region: Option<crate::region::RegionCode>,
+    ) -> Result<super::rollup::Rollup> {
+        let scope = actor.stats_range()?;
+        let range = match region {
+            None => scope,
+            Some(r) if scope.contains(r) => r.subtree(),
+            Some(_) => return Err(Error::NotFound),
+        };
+        let rows = self.store.rollup_rows(range).await?;
+        let needs = self.store.need_counts(range).await?;
+        Ok(super::rollup::rollup(&rows, needs))
+    }
+
     /// An application's moves, for whoever may see the application.
     pub async fn history(&self, actor: &Actor, id: i64) -> Result<Vec<AppEvent>> {
         if !self.applications(actor).await?.iter().any(|a| a.id == id) {

@@ -201,4 +201,30 @@ pub trait MatchingStore: Send + Sync {
     async fn list_applications(&self, scope: AppScope) -> Result<Vec<Application>>;
     /// Applications still awaiting the partner whose deadline is before `now`.
     async fn overdue_applications(&self, now: i64) -> Result<Vec<Application>>;
+    /// Every application of enterprises in `range`, with how far it got.
+    async fn rollup_rows(&self, range: RegionRange) -> Result<Vec<RollupRow>>;
+    /// Needs of enterprises in `range`, and how many have an offer open to them.
+    async fn need_counts(&self, range: RegionRange) -> Result<NeedCounts>;
+}
+
+/// An application with how far it got, for the roll-up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RollupRow {
+    pub application: Application,
+    pub partner_org_id: OrgId,
+    pub partner_name: String,
+    pub offer_kind: OfferKind,
+    /// Reached 受理 (accepted) at some point.
+    pub was_accepted: bool,
+    pub was_approved: bool,
+    pub was_disbursed: bool,
+    pub expired: bool,
+}
+
+/// Needs of a region, for the top of the funnel.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct NeedCounts {
+    pub needs: i64,
+    /// Needs with at least one eligible (or tentative) offer.
+    pub matched: i64,
 }

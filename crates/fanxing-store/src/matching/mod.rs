@@ -7,8 +7,8 @@ use fanxing_core::error::{Error, FieldError, Result};
 use fanxing_core::matching::pipeline::{Action, AppState};
 use fanxing_core::matching::rules::{Eligibility, Op, Rule};
 use fanxing_core::matching::store::{
-    AppEvent, AppScope, Application, MatchRow, MatchingStore, MoveFields, Need, NeedDraft, Offer,
-    OfferDraft, Partner,
+    AppEvent, AppScope, Application, MatchRow, MatchingStore, MoveFields, Need, NeedCounts,
+    NeedDraft, Offer, OfferDraft, Partner, RollupRow,
 };
 use fanxing_core::matching::{Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
 use fanxing_core::model::{OrgId, UserId};
@@ -751,5 +751,57 @@ impl MatchingStore for SqlStore {
             .push(" ORDER BY a.id");
         let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
         rows.iter().map(app_from).collect()
+    }
+
+    async fn rollup_rows(&self, range: RegionRange) -> Result<Vec<RollupRow>> {
+        let mut q = Sql::new(&format!(
+            "{}, f.partner_org_id, po.name AS partner_name, f.kind AS offer_kind, \
+             (SELECT COUNT(*) FROM match_events e WHERE e.application_id = a.id \
+               AND e.to_state = 'accepted') AS was_accepted, \
+             (SELECT COUNT(*) FROM match_events e WHERE e.application_id = a.id \
+               AND e.to_state = 'approved') AS was_approved, \
+             (SELECT COUNT(*) FROM match_events e WHERE e.application_id = a.id \
+               AND e.to_state = 'disbursed') AS was_disbursed \
+             FROM match_applications a JOIN match_offers f ON f.id = a.offer_id \
+             JOIN organisations po ON po.id = f.partner_org_id WHERE a.region BETWEEN ",
+            APP_SELECT.trim_end_matches(" FROM match_applications a")
+        ));
+        q.bind(range.lo as i64)
+            .push(" AND ")
+            .bind(range.hi as i64)
+            .push(" ORDER BY a.id");
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = col(r, "offer_kind")?;
+                let application = app_from(r)?;
+                let flag = |name: &str| -> Result<bool> { Ok(col::<i64>(r, name)? > 0) };
+                Ok(RollupRow {
+                    expired: application.state == AppState::Expired,
+                    application,
+                    partner_org_id: col(r, "partner_org_id")?,
+                    partner_name: col(r, "partner_name")?,
+                    offer_kind: OfferKind::parse(&kind).ok_or_else(|| bad("offer kind", &kind))?,
+                    was_accepted: flag("was_accepted")?,
+                    was_approved: flag("was_approved")?,
+                    was_disbursed: flag("was_disbursed")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn need_counts(&self, range: RegionRange) -> Result<NeedCounts> {
+        let mut q = Sql::new(
+            "SELECT CAST(COUNT(*) AS BIGINT) AS needs, CAST(COALESCE(SUM(CASE WHEN EXISTS (\
+             SELECT 1 FROM match_results m WHERE m.need_id = n.id \
+             AND m.eligibility <> 'ineligible') THEN 1 ELSE 0 END), 0) AS BIGINT) AS matched \
+             FROM match_needs n JOIN organisations o ON o.id = n.org_id WHERE o.region BETWEEN ",
+        );
+        q.bind(range.lo as i64).push(" AND ").bind(range.hi as i64);
+        let r = q.query().fetch_one(self.pool()).await.map_err(db)?;
+        Ok(NeedCounts {
+            needs: col(&r, "needs")?,
+            matched: col(&r, "matched")?,
+        })
     }
 }

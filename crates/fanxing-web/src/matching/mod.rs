@@ -34,6 +34,34 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/match/applications", get(applications))
         .route("/api/v1/match/applications/{id}/events", get(events))
         .route("/api/v1/match/applications/{id}/actions", post(act))
+        .route("/api/v1/match/rollup", get(rollup))
+}
+
+#[derive(Deserialize)]
+pub struct RegionQuery {
+    pub region: Option<String>,
+}
+
+async fn rollup(
+    State(s): State<AppState>,
+    c: Caller,
+    q: Result<axum::extract::Query<RegionQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<fanxing_core::matching::rollup::Rollup>, ApiError> {
+    let q = q.map_err(|_| c.err(Error::field("region", "error.region_unknown")))?;
+    let region = match q.region.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        None => None,
+        Some(r) => Some(
+            r.parse::<u32>()
+                .ok()
+                .and_then(RegionCode::from_value)
+                .ok_or_else(|| c.err(Error::field("region", "error.region_unknown")))?,
+        ),
+    };
+    s.matching
+        .rollup(&c.actor, region)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
 }
 
 #[derive(Deserialize)]

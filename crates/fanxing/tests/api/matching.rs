@@ -710,3 +710,179 @@ async fn a_need_is_matched_explained_applied_for_and_decided() {
         AppState::Expired
     );
 }
+
+/// The roll-up equals the sums over the applications, for random
+/// applications and random moves, at province and city level; and a city
+/// office reads its own city only.
+#[tokio::test]
+async fn the_rollup_is_the_sum_of_the_applications() {
+    use fanxing_core::matching::pipeline::Action;
+    use fanxing_core::matching::service::{MatchingService, NeedInput, OfferInput};
+    use rand::{Rng, SeedableRng};
+    use std::sync::Arc;
+
+    let app = TestApp::spawn().await;
+    let store = app.opened.store.clone();
+    let svc = MatchingService::new(
+        store.clone(),
+        store.clone(),
+        Arc::new(fanxing_core::service::now),
+    );
+    let admin = actor(&app, "admin").await;
+    let bank = actor(&app, "bank").await;
+    svc.register_partner(
+        &admin,
+        bank.user.org_id.unwrap(),
+        PartnerKind::Bank,
+        region(320000),
+    )
+    .await
+    .unwrap();
+    let mut offers = Vec::new();
+    for title in ["电商贷", "备货贷"] {
+        let o = svc
+            .save_offer(
+                &bank,
+                None,
+                &OfferInput {
+                    kind: "loan".into(),
+                    title: title.into(),
+                    decision_days: 10,
+                    valid_from: 0,
+                    valid_until: 2_000_000_000,
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        offers.push(o.id);
+    }
+    // Enterprises across the province.
+    let orgs = store
+        .list_orgs(&fanxing_core::store::OrgQuery {
+            access: fanxing_core::auth::Access::Regions(region(320000).subtree()),
+            text: None,
+            region: None,
+            kind: Some(OrgKind::Enterprise),
+            offset: 0,
+            limit: 60,
+        })
+        .await
+        .unwrap()
+        .items;
+    assert!(orgs.len() >= 30, "{}", orgs.len());
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    for o in &orgs {
+        let need = svc
+            .state_need(
+                &admin,
+                &NeedInput {
+                    org_id: o.id,
+                    kind: "loan".into(),
+                    amount_fen: Some(rng.random_range(1..300) * 1_000_000),
+                    purpose: "经营周转".into(),
+                    consent_facts: vec![],
+                    consent_days: 30,
+                },
+            )
+            .await
+            .unwrap();
+        if rng.random_bool(0.2) {
+            continue; // a need nobody applied for
+        }
+        let offer = offers[rng.random_range(0..offers.len())];
+        let a = svc.apply(&admin, need.id, offer, None).await.unwrap();
+        // A random walk along the pipeline.
+        let mut plan: Vec<(Action, Option<i64>)> = Vec::new();
+        match rng.random_range(0..6) {
+            0 => {}
+            1 => plan.push((Action::Withdraw, None)),
+            2 => plan.extend([(Action::Accept, None), (Action::Decline, None)]),
+            3 => plan.extend([(Action::Accept, None), (Action::Review, None)]),
+            4 => plan.extend([
+                (Action::Accept, None),
+                (Action::Review, None),
+                (Action::Approve, Some(rng.random_range(1..200) * 1_000_000)),
+            ]),
+            _ => plan.extend([
+                (Action::Accept, None),
+                (Action::Review, None),
+                (Action::Approve, Some(5_000_000)),
+                (Action::Disburse, Some(rng.random_range(1..=5) * 1_000_000)),
+            ]),
+        }
+        for (action, amount) in plan {
+            let who = if action == Action::Withdraw {
+                &admin
+            } else {
+                &bank
+            };
+            svc.act(who, a.id, action, Some("说明"), amount)
+                .await
+                .unwrap();
+        }
+    }
+    for code in [320000u32, 320500] {
+        let r = svc.rollup(&admin, Some(region(code))).await.unwrap();
+        let range = region(code).subtree();
+        let apps: Vec<_> = svc
+            .applications(&admin)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|a| range.contains(a.region))
+            .collect();
+        let reached = |to: AppState| {
+            let apps = apps.clone();
+            let svc = &svc;
+            let admin = &admin;
+            async move {
+                let mut n = 0;
+                for a in &apps {
+                    if svc
+                        .history(admin, a.id)
+                        .await
+                        .unwrap()
+                        .iter()
+                        .any(|e| e.to == to)
+                    {
+                        n += 1;
+                    }
+                }
+                n
+            }
+        };
+        assert_eq!(r.applications, apps.len() as i64);
+        assert_eq!(r.accepted, reached(AppState::Accepted).await);
+        assert_eq!(r.approved, reached(AppState::Approved).await);
+        assert_eq!(r.disbursed, reached(AppState::Disbursed).await);
+        let count = |s: AppState| apps.iter().filter(|a| a.state == s).count() as i64;
+        assert_eq!(r.declined, count(AppState::Declined));
+        assert_eq!(r.withdrawn, count(AppState::Withdrawn));
+        let sum = |f: fn(&Application) -> Option<i64>| apps.iter().filter_map(f).sum::<i64>();
+        assert_eq!(r.requested_fen, sum(|a| a.amount_requested_fen));
+        assert_eq!(r.approved_fen, sum(|a| a.amount_approved_fen));
+        assert_eq!(r.disbursed_fen, sum(|a| a.amount_disbursed_fen));
+        let served: std::collections::HashSet<i64> = apps
+            .iter()
+            .filter(|a| a.amount_approved_fen.is_some())
+            .map(|a| a.org_id)
+            .collect();
+        assert_eq!(r.enterprises_served, served.len() as i64);
+        let needs_here = orgs.iter().filter(|o| range.contains(o.region)).count() as i64;
+        assert_eq!(r.needs, needs_here);
+        assert_eq!(r.matched, needs_here, "every need has both offers open");
+        assert!(r.applications > 0 || code != 320000);
+    }
+    // A city office reads its city only.
+    let suzhou = actor(&app, "suzhou").await;
+    assert!(svc.rollup(&suzhou, Some(region(320100))).await.is_err());
+    let own = svc.rollup(&suzhou, None).await.unwrap();
+    assert_eq!(
+        own.applications,
+        svc.rollup(&admin, Some(region(320500)))
+            .await
+            .unwrap()
+            .applications
+    );
+}

@@ -274,6 +274,7 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         }
         // Applications: the bank's queue, the enterprise's own, offices'
         // region; moving one: the bank, and the applicant side.
+        ("GET", "/api/v1/match/rollup") => regional(),
         ("GET", "/api/v1/match/applications") => {
             untargeted(office || matches!(role, Trainee | Bank))
         }
@@ -1012,6 +1013,7 @@ async fn call(
                 | "/api/v1/live-stats"
                 | "/live-stats"
                 | "/api/v1/live-impact"
+                | "/api/v1/match/rollup"
         )
     {
         url = format!("{url}?region={}", t.region);
