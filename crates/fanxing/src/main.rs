@@ -669,6 +669,19 @@ async fn serve_cmd(
                 "Demo data already present; log-ins: admin, nanjing, suzhou, kunshan, lecturer, checkin, trainee, bank (password: {DEMO_PASSWORD})"
             ),
         }
+        if let Some(r) = fanxing_core::matching::demo::seed(
+            &opened.matching,
+            &**opened.app.store(),
+            2026,
+            fanxing_core::service::now(),
+        )
+        .await?
+        {
+            println!(
+                "Demo resource matching (examples): {} partners, {} offers, {} needs, {} applications",
+                r.partners, r.offers, r.needs, r.applications
+            );
+        }
         let t = Instant::now();
         if let Some(r) = demo::seed_training(&opened.app, 2026).await? {
             tracing::info!(

@@ -131,6 +131,24 @@ impl MatchingService {
         MatchingService { store, base, clock }
     }
 
+    /// The store, for seeding example data.
+    pub fn store(&self) -> &Arc<dyn MatchingStore> {
+        &self.store
+    }
+
+    /// Evaluates every open need against every active offer.
+    pub async fn evaluate_all(&self) -> Result<()> {
+        let needs = self
+            .store
+            .open_needs(crate::region::RegionRange {
+                lo: 0,
+                hi: u32::MAX,
+            })
+            .await?;
+        let offers = self.store.list_offers(None, true).await?;
+        self.evaluate(&needs, &offers).await
+    }
+
     fn now(&self) -> i64 {
         (self.clock)()
     }

@@ -886,3 +886,53 @@ async fn the_rollup_is_the_sum_of_the_applications() {
             .applications
     );
 }
+
+/// The example data: partners of every kind with offers on the S1–S3
+/// ladder (titles marked 示例), needs across the cities, applications in
+/// every state; seeded once; matches explained and the roll-up adds up.
+#[tokio::test]
+async fn example_data_covers_every_state_and_is_seeded_once() {
+    let app = TestApp::spawn().await;
+    let m = &app.opened.matching;
+    let base = app.opened.app.store().clone();
+    let now = fanxing_core::service::now();
+    let r = fanxing_core::matching::demo::seed(m, &*base, 2026, now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(r.partners >= 6 && r.offers >= 8, "{r:?}");
+    assert!(r.needs >= 30 && r.applications >= 15, "{r:?}");
+    assert!(fanxing_core::matching::demo::seed(m, &*base, 2026, now)
+        .await
+        .unwrap()
+        .is_none());
+    let store = &app.opened.store;
+    let offers = store.list_offers(None, false).await.unwrap();
+    assert!(offers.iter().all(|o| o.draft.title.starts_with("示例")));
+    let kinds: std::collections::HashSet<_> = store
+        .list_partners()
+        .await
+        .unwrap()
+        .iter()
+        .map(|p| p.kind)
+        .collect();
+    assert!(kinds.len() >= 3, "{kinds:?}");
+    let apps = store
+        .list_applications(AppScope::Region(region(320000).subtree()))
+        .await
+        .unwrap();
+    let states: std::collections::HashSet<_> = apps.iter().map(|a| a.state).collect();
+    assert!(states.len() >= 6, "{states:?}");
+    let cities: std::collections::HashSet<_> =
+        apps.iter().map(|a| a.region.value() / 100).collect();
+    assert!(cities.len() >= 6, "{cities:?}");
+    // Every need's matches are explained, and the roll-up adds up.
+    let admin = actor(&app, "admin").await;
+    let need = apps[0].need_id;
+    let explained = m.matches(&admin, need).await.unwrap();
+    assert!(!explained.is_empty());
+    let roll = m.rollup(&admin, None).await.unwrap();
+    assert_eq!(roll.applications, apps.len() as i64);
+    assert_eq!(roll.needs, r.needs as i64);
+    assert!(roll.disbursed_fen > 0 && roll.approved_fen >= roll.disbursed_fen);
+}
