@@ -412,7 +412,11 @@ impl MatchingService {
             with_known_facts(&mut facts, need, now);
             let current = rules::current_facts(&facts);
             let stage = stage_of(&facts).map(|(s, _)| s);
-            for offer in offers.iter().filter(|o| o.draft.kind == need.draft.kind) {
+            // Offers of the need's kind within their validity.
+            for offer in offers.iter().filter(|o| {
+                o.draft.kind == need.draft.kind
+                    && (o.draft.valid_from..=o.draft.valid_until).contains(&now)
+            }) {
                 let verdict = rules::evaluate(
                     rules_by.get(&offer.id).map(Vec::as_slice).unwrap_or(&[]),
                     &current,
@@ -566,6 +570,26 @@ impl MatchingService {
             return Err(Error::field("offer_id", "match.ineligible"));
         }
         let now = self.now();
+        if !(o.draft.valid_from..=o.draft.valid_until).contains(&now) {
+            return Err(Error::field("offer_id", "match.offer_expired"));
+        }
+        // The quota counts applications still open or granted.
+        if let Some(quota) = o.draft.quota {
+            let taken = self
+                .store
+                .list_applications(AppScope::Partner(o.partner.org_id))
+                .await?
+                .iter()
+                .filter(|a| {
+                    a.offer_id == o.id
+                        && (a.state.is_active()
+                            || matches!(a.state, AppState::Disbursed | AppState::Closed))
+                })
+                .count() as i64;
+            if taken >= quota {
+                return Err(Error::field("offer_id", "match.quota_full"));
+            }
+        }
         let facts: Vec<Fact> = self
             .store
             .facts_of(&[need.draft.org_id])

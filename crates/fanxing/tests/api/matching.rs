@@ -690,15 +690,59 @@ async fn a_need_is_matched_explained_applied_for_and_decided() {
     assert_eq!(h.len(), 7);
     assert_eq!(h[3].comment, "请补充近 6 个月流水");
 
+    // An offer with a quota of one, and one past its validity.
+    let mut one = loan("限额贷", vec![]);
+    one.quota = Some(1);
+    let one = svc.save_offer(&bank, None, &one).await.unwrap();
+    let mut old = loan("已过期产品", vec![]);
+    old.valid_until = clock.load(Ordering::SeqCst) - 1;
+    old.valid_from = old.valid_until - 86_400;
+    let old = svc.save_offer(&bank, None, &old).await.unwrap();
+    assert!(
+        !svc.matches(&trainee, need.id)
+            .await
+            .unwrap()
+            .iter()
+            .any(|m| m.offer.id == old.id),
+        "an offer past its validity is not matched"
+    );
+    svc.apply(&trainee, need.id, one.id, None).await.unwrap();
+    let other_need = svc
+        .state_need(
+            &suzhou,
+            &NeedInput {
+                org_id: firm,
+                kind: "loan".into(),
+                amount_fen: Some(5_000_000),
+                purpose: "设备".into(),
+                consent_facts: vec![],
+                consent_days: 30,
+            },
+        )
+        .await
+        .unwrap();
+    let e = svc
+        .apply(&trainee, other_need.id, one.id, None)
+        .await
+        .unwrap_err();
+    // The one place is taken.
+    assert_eq!(
+        field_keys(&e),
+        vec![("offer_id".into(), "match.quota_full".into())]
+    );
+
     // A deadline the clock runs out: five working days from a Friday is
     // the next Friday; a minute after it, the application expires.
     let app_b = svc.apply(&suzhou, need.id, b.id, None).await.unwrap();
     assert!(svc.expire_overdue().await.unwrap().is_empty());
     clock.fetch_add(7 * 86_400 + 60, Ordering::SeqCst);
     let expired = svc.expire_overdue().await.unwrap();
-    assert_eq!(
-        expired.iter().map(|x| x.id).collect::<Vec<_>>(),
-        vec![app_b.id]
+    // Both still with the bank: the quota offer's and B's.
+    assert_eq!(expired.len(), 2);
+    assert!(expired.iter().any(|x| x.id == app_b.id));
+    assert!(
+        expired.iter().all(|x| x.id != app_a.id),
+        "a disbursed one never expires"
     );
     assert_eq!(
         store
