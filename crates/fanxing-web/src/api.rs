@@ -93,6 +93,7 @@ where
         } else {
             return Err(fail(Error::Unauthorized));
         };
+        tracing::Span::current().record("user", actor.user.id);
         Ok(Caller { actor, lang })
     }
 }

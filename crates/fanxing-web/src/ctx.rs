@@ -248,7 +248,10 @@ where
         let auth = match &session_token {
             None => Err(AuthState::Anonymous),
             Some(token) => match state.app.session_actor(token).await {
-                Ok(actor) => Ok(actor),
+                Ok(actor) => {
+                    tracing::Span::current().record("user", actor.user.id);
+                    Ok(actor)
+                }
                 Err(Error::SessionExpired) => Err(AuthState::Expired),
                 Err(Error::Unauthorized) => Err(AuthState::Anonymous),
                 Err(e) => {

@@ -848,3 +848,43 @@ async fn login_page_keeps_the_csrf_token_stable() {
     let html = app.get_text(&c, "/login").await;
     assert_eq!(a, csrf_from(&html));
 }
+
+/// Pages and JSON go out gzip-compressed to a client that asks, and come
+/// back whole; a client that does not ask gets them plain.
+#[tokio::test]
+async fn pages_and_json_are_compressed_for_clients_that_ask() {
+    use std::io::Read;
+    let app = TestApp::spawn_with(None).await;
+    let c = reqwest::Client::new();
+    for path in ["/", "/api/v1/openapi.json", "/static/app.css"] {
+        let res = c
+            .get(app.url(path))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+        assert_eq!(
+            res.headers()
+                .get("content-encoding")
+                .map(|v| v.to_str().unwrap()),
+            Some("gzip"),
+            "{path}"
+        );
+        let bytes = res.bytes().await.unwrap();
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .unwrap();
+        let plain = c.get(app.url(path)).send().await.unwrap();
+        assert!(plain.headers().get("content-encoding").is_none());
+        // Each anonymous visit gets its own CSRF token; the rest is equal.
+        let strip = |s: &str| -> String {
+            s.lines()
+                .filter(|l| !l.contains("csrf-token"))
+                .collect::<Vec<_>>()
+                .join("\n")
+        };
+        assert_eq!(strip(&text), strip(&plain.text().await.unwrap()), "{path}");
+    }
+}
