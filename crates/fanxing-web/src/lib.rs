@@ -379,14 +379,19 @@ pub fn router(state: AppState) -> Router {
             ctx::security_headers,
         ))
         .layer(compression())
-        .layer(request_tracing())
+        .layer(
+            tower_http::trace::TraceLayer::new_for_http()
+                .make_span_with(request_span)
+                .on_request(())
+                .on_response(log_response),
+        )
         .with_state(state)
 }
 
 /// Pages, JSON and SVG go out gzip-compressed to clients that ask; files
 /// that are compressed already (workbooks, PDFs, zips, images) do not.
 fn compression(
-) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate + Clone> {
+) -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
     use tower_http::compression::predicate::{NotForContentType, Predicate};
     use tower_http::compression::{CompressionLayer, DefaultPredicate};
     let predicate = DefaultPredicate::new()
@@ -401,40 +406,34 @@ fn compression(
 
 /// One span per request: method, the route's pattern (never the path
 /// itself, which may hold an id, nor the query), and, once known, the
-/// caller's user id; the response's status and latency at `debug`
-/// (`RUST_LOG=fanxing_web=debug`), server errors at `error`.
-fn request_tracing() -> tower_http::trace::TraceLayer<
-    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
-    impl Fn(&axum::http::Request<axum::body::Body>) -> tracing::Span + Clone,
-    (),
-    impl Fn(&axum::http::Response<axum::body::Body>, std::time::Duration, &tracing::Span) + Clone,
-> {
-    tower_http::trace::TraceLayer::new_for_http()
-        .make_span_with(|req: &axum::http::Request<axum::body::Body>| {
-            let route = req
-                .extensions()
-                .get::<axum::extract::MatchedPath>()
-                .map(|p| p.as_str().to_string())
-                .unwrap_or_else(|| "(none)".into());
-            tracing::info_span!(
-                "request",
-                method = %req.method(),
-                route = %route,
-                user = tracing::field::Empty,
-            )
-        })
-        .on_request(())
-        .on_response(
-            |res: &axum::http::Response<axum::body::Body>,
-             latency: std::time::Duration,
-             _span: &tracing::Span| {
-                tracing::debug!(
-                    status = res.status().as_u16(),
-                    latency_us = latency.as_micros() as u64,
-                    "response"
-                );
-            },
-        )
+/// caller's user id (recorded by the extractors).
+fn request_span(req: &axum::http::Request<axum::body::Body>) -> tracing::Span {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "(none)".into());
+    tracing::info_span!(
+        "request",
+        method = %req.method(),
+        route = %route,
+        user = tracing::field::Empty,
+    )
+}
+
+/// The response's status and latency, at `debug`
+/// (`RUST_LOG=fanxing_web=debug`); server errors are logged at `error` by
+/// the trace layer itself.
+fn log_response<B>(
+    res: &axum::http::Response<B>,
+    latency: std::time::Duration,
+    _span: &tracing::Span,
+) {
+    tracing::debug!(
+        status = res.status().as_u16(),
+        latency_us = latency.as_micros() as u64,
+        "response"
+    );
 }
 
 /// Roster files may be larger than axum's default body limit.
