@@ -64,6 +64,16 @@ pub async fn parse_bounded<T: Send + 'static>(
     .map_err(|e| Error::Store(format!("parse task: {e}")))
 }
 
+/// Runs CPU work (building a workbook, say) on the blocking pool, so that
+/// a big export does not stretch other requests' latency.
+pub async fn off_workers<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> Result<T, Error> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| Error::Store(format!("background task: {e}")))
+}
+
 /// One cell as read, before interpretation.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {

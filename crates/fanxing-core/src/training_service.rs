@@ -1357,7 +1357,13 @@ impl Fanxing {
         lang: crate::Lang,
     ) -> Result<Vec<u8>> {
         let p = self.progress(actor, programme, region).await?;
-        let bytes = crate::reports::progress_xlsx(&p, lang)?;
+        // Building a workbook is CPU work: off the async workers.
+        let (p, bytes) = crate::sheet::off_workers(move || {
+            let bytes = crate::reports::progress_xlsx(&p, lang);
+            (p, bytes)
+        })
+        .await?;
+        let bytes = bytes?;
         self.audit(
             actor,
             "export.progress",
@@ -1425,12 +1431,17 @@ impl Fanxing {
             .await?
             .ok_or(Error::NotFound)?;
         let venues = self.store().venue_list(session).await?;
-        let bytes = crate::reports::attendance_xlsx(&s.title, &venues, &roster, lang)?;
+        let title = s.title.clone();
+        let rows = roster.len();
+        let bytes = crate::sheet::off_workers(move || {
+            crate::reports::attendance_xlsx(&title, &venues, &roster, lang)
+        })
+        .await??;
         self.audit(
             actor,
             "export.attendance",
             &format!("session:{session}"),
-            &format!("{} rows", roster.len()),
+            &format!("{rows} rows"),
         )
         .await?;
         Ok(bytes)

@@ -754,14 +754,20 @@ pub async fn certificate_pdf(
         crate::pages_training::base_url(&headers),
         c.number
     );
-    let pdf = crate::certificate_pdf::render(&c, &url, ctx.lang).map_err(err)?;
+    let lang = ctx.lang;
+    let number = c.number.clone();
+    let pdf =
+        fanxing_core::sheet::off_workers(move || crate::certificate_pdf::render(&c, &url, lang))
+            .await
+            .and_then(|r| r)
+            .map_err(err)?;
     let mut res = pdf.into_response();
     let h = res.headers_mut();
     h.insert(
         header::CONTENT_TYPE,
         HeaderValue::from_static("application/pdf"),
     );
-    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{}.pdf\"", c.number)) {
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{number}.pdf\"")) {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     Ok(res)
