@@ -425,12 +425,12 @@ pub trait TrainingStore: Send + Sync {
         now: i64,
     ) -> Result<Option<Registration>>;
     async fn get_registration(&self, id: RegistrationId) -> Result<Option<Registration>>;
-    /// A registration with its person's name and tier, in one read (the
-    /// check-in path).
-    async fn checkin_target(
+    /// Registrations with their people's names and tiers, in one read per
+    /// batch of scans (the check-in path); unknown ids are left out.
+    async fn checkin_targets(
         &self,
-        id: RegistrationId,
-    ) -> Result<Option<(Registration, String, Tier)>>;
+        ids: &[RegistrationId],
+    ) -> Result<Vec<(Registration, String, Tier)>>;
     async fn registration_for(
         &self,
         session: SessionId,

@@ -947,89 +947,109 @@ impl Fanxing {
     ) -> Result<Vec<ScanResult>> {
         let (session, v) = self.checkin_venue(actor, venue).await?;
         let t = now();
+        let refuse = |scan: &ScanInput,
+                      key: &str,
+                      args: &[(&str, &str)],
+                      reg: Option<RegistrationId>| ScanResult {
+            scan_id: scan.scan_id.clone(),
+            status: "refused",
+            message: crate::i18n::Lang::Zh.tf(key, args),
+            registration_id: reg,
+            name: None,
+            venue_id: None,
+            at: None,
+        };
         let mut out = Vec::with_capacity(scans.len());
-        // Scans that passed every check, written together below.
-        let mut pending: Vec<(usize, ScanRecord, String)> = Vec::new();
+        // First, which registration each scan names (from a signed code, or
+        // chosen by staff); the registrations are then read in one query.
+        let mut named: Vec<(usize, RegistrationId)> = Vec::with_capacity(scans.len());
         for scan in scans {
-            let refuse =
-                |key: &str, args: &[(&str, &str)], reg: Option<RegistrationId>| ScanResult {
-                    scan_id: scan.scan_id.clone(),
-                    status: "refused",
-                    message: crate::i18n::Lang::Zh.tf(key, args),
-                    registration_id: reg,
-                    name: None,
-                    venue_id: None,
-                    at: None,
-                };
             let scan_id = scan.scan_id.trim();
             if scan_id.is_empty() || scan_id.len() > 64 {
-                out.push(refuse("checkin.malformed", &[], None));
+                out.push(refuse(scan, "checkin.malformed", &[], None));
                 continue;
             }
-            // Which registration: from a signed code, or chosen by staff.
             let reg_id = if scan.code.trim().is_empty() {
                 match scan.registration_id {
                     Some(id) => id,
                     None => {
-                        out.push(refuse("checkin.malformed", &[], None));
+                        out.push(refuse(scan, "checkin.malformed", &[], None));
                         continue;
                     }
                 }
             } else {
                 match ticket::parse(&scan.code) {
                     Err(e) => {
-                        out.push(refuse(e.key(), &[], None));
+                        out.push(refuse(scan, e.key(), &[], None));
                         continue;
                     }
                     Ok((claims, _)) if claims.session_id != session.id => {
-                        out.push(refuse("checkin.other_session", &[], None));
+                        out.push(refuse(scan, "checkin.other_session", &[], None));
                         continue;
                     }
                     Ok(_) => match ticket::verify(&session.public_key, &scan.code) {
                         Err(e) => {
-                            out.push(refuse(e.key(), &[], None));
+                            out.push(refuse(scan, e.key(), &[], None));
                             continue;
                         }
                         Ok(c) => c.registration_id,
                     },
                 }
             };
-            let Some((reg, person_name, person_tier)) = self.store().checkin_target(reg_id).await?
-            else {
-                out.push(refuse("checkin.malformed", &[], None));
+            named.push((out.len(), reg_id));
+            // Filled in below.
+            out.push(refuse(scan, "checkin.malformed", &[], None));
+        }
+        let mut ids: Vec<RegistrationId> = named.iter().map(|(_, id)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let targets: std::collections::HashMap<RegistrationId, (Registration, String, Tier)> = self
+            .store()
+            .checkin_targets(&ids)
+            .await?
+            .into_iter()
+            .map(|x| (x.0.id, x))
+            .collect();
+        // Scans that passed every check, written together below.
+        let mut pending: Vec<(usize, ScanRecord, String)> = Vec::new();
+        for (slot, reg_id) in named {
+            let scan = &scans[slot];
+            let Some((reg, person_name, person_tier)) = targets.get(&reg_id).cloned() else {
+                out[slot] = refuse(scan, "checkin.malformed", &[], None);
                 continue;
             };
             if reg.session_id != session.id {
-                out.push(refuse("checkin.other_session", &[], Some(reg.id)));
+                out[slot] = refuse(scan, "checkin.other_session", &[], Some(reg.id));
                 continue;
             }
             if !session.checkin_open(t) {
-                out.push(refuse("checkin.not_open", &[], Some(reg.id)));
+                out[slot] = refuse(scan, "checkin.not_open", &[], Some(reg.id));
                 continue;
             }
             match reg.status {
                 RegistrationStatus::Cancelled => {
-                    out.push(refuse("checkin.cancelled", &[], Some(reg.id)));
+                    out[slot] = refuse(scan, "checkin.cancelled", &[], Some(reg.id));
                     continue;
                 }
                 RegistrationStatus::Waitlisted => {
-                    out.push(refuse("checkin.waitlisted", &[], Some(reg.id)));
+                    out[slot] = refuse(scan, "checkin.waitlisted", &[], Some(reg.id));
                     continue;
                 }
                 RegistrationStatus::Registered => {}
             }
             if reg.venue_id != v.id && !scan.allow_other_venue {
-                out.push(refuse(
+                out[slot] = refuse(
+                    scan,
                     "checkin.other_venue",
                     &[("venue", &self.venue_name(reg.venue_id).await?)],
                     Some(reg.id),
-                ));
+                );
                 continue;
             }
             pending.push((
-                out.len(),
+                slot,
                 ScanRecord {
-                    scan_id: scan_id.to_string(),
+                    scan_id: scan.scan_id.trim().to_string(),
                     device_id: device_id.chars().take(64).collect(),
                     method: if scan.code.trim().is_empty() {
                         "manual".into()
@@ -1050,8 +1070,6 @@ impl Fanxing {
                 },
                 person_name,
             ));
-            // Filled in below, once the scans are committed.
-            out.push(refuse("checkin.malformed", &[], Some(reg.id)));
         }
         if pending.is_empty() {
             return Ok(out);

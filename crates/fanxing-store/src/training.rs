@@ -1020,25 +1020,39 @@ impl TrainingStore for SqlStore {
         Ok(promoted)
     }
 
-    async fn checkin_target(
+    async fn checkin_targets(
         &self,
-        id: RegistrationId,
-    ) -> Result<Option<(Registration, String, Tier)>> {
-        let mut q = Sql::new(&format!(
-            "SELECT {REG_COLS}, p.name AS person_name, p.tier AS person_tier \
-             FROM registrations g JOIN people p ON p.id = g.person_id WHERE g.id = "
-        ));
-        q.bind(id);
-        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
-        row.map(|r| {
-            let tier: String = col(&r, "person_tier")?;
-            Ok((
-                registration_from(&r)?,
-                col(&r, "person_name")?,
-                Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
-            ))
-        })
-        .transpose()
+        ids: &[RegistrationId],
+    ) -> Result<Vec<(Registration, String, Tier)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(1000) {
+            let mut q = Sql::new(&format!(
+                "SELECT {REG_COLS}, p.name AS person_name, p.tier AS person_tier \
+                 FROM registrations g JOIN people p ON p.id = g.person_id WHERE g.id IN ("
+            ));
+            for (i, id) in chunk.iter().enumerate() {
+                if i > 0 {
+                    q.push(", ");
+                }
+                q.bind(*id);
+            }
+            q.push(")");
+            for r in q
+                .on(self.backend_kind())
+                .query()
+                .fetch_all(self.pool())
+                .await
+                .map_err(db)?
+            {
+                let tier: String = col(&r, "person_tier")?;
+                out.push((
+                    registration_from(&r)?,
+                    col(&r, "person_name")?,
+                    Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                ));
+            }
+        }
+        Ok(out)
     }
 
     async fn get_registration(&self, id: RegistrationId) -> Result<Option<Registration>> {
