@@ -78,6 +78,37 @@ impl Role {
             Role::ProgrammeOffice | Role::CityOffice | Role::CountyOffice
         )
     }
+
+    /// The province's programme office: the framework, programmes, the
+    /// audit log and the certificates' issuer are its alone.
+    pub fn is_programme_office(self) -> bool {
+        self == Role::ProgrammeOffice
+    }
+
+    /// A partner's account (a bank, platform, base or service firm).
+    pub fn is_partner(self) -> bool {
+        self == Role::Partner
+    }
+
+    /// A trainee's account.
+    pub fn is_trainee(self) -> bool {
+        self == Role::Trainee
+    }
+
+    /// A lecturer's account.
+    pub fn is_lecturer(self) -> bool {
+        self == Role::Lecturer
+    }
+
+    /// Check-in staff's account.
+    pub fn is_checkin_staff(self) -> bool {
+        self == Role::Checkin
+    }
+
+    /// Who may open a venue's check-in: its staff and offices.
+    pub fn may_check_in(self) -> bool {
+        self.is_checkin_staff() || self.is_office()
+    }
 }
 
 /// A user account as the domain sees it.
@@ -174,6 +205,52 @@ impl Actor {
     /// organisations: offices only.
     pub fn write_range(&self) -> Result<RegionRange> {
         self.office_range().ok_or(Error::Forbidden)
+    }
+
+    /// Who may add materials to a course: its lecturer, the office that
+    /// owns it and the offices above it (the programme office for courses
+    /// without an owner, and for every course).
+    pub fn may_edit_course(
+        &self,
+        lecturer: Option<UserId>,
+        owner_region: Option<RegionCode>,
+    ) -> bool {
+        match self.user.role {
+            Role::Lecturer => lecturer == Some(self.user.id),
+            Role::ProgrammeOffice => true,
+            r if r.is_office() => match (owner_region, self.write_range()) {
+                (Some(owner), Ok(range)) => range.contains(owner),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
+    /// The owner recorded on a course this office creates: its own region,
+    /// or none for the programme office (the province's curriculum).
+    pub fn course_owner_region(&self) -> Option<RegionCode> {
+        match self.user.role {
+            Role::ProgrammeOffice => None,
+            _ => self.user.region,
+        }
+    }
+
+    /// Whether the caller may check people in at a venue: its staff
+    /// (`is_staff`), or an office over the venue or its session.
+    pub fn may_check_in_at(
+        &self,
+        is_staff: bool,
+        venue_region: RegionCode,
+        session_region: RegionCode,
+    ) -> bool {
+        match self.user.role {
+            Role::Checkin => is_staff,
+            r if r.is_office() => self
+                .write_range()
+                .map(|range| range.contains(venue_region) || range.contains(session_region))
+                .unwrap_or(false),
+            _ => false,
+        }
     }
 
     /// Whether the caller may see full mobile and ID numbers (after an
@@ -333,5 +410,60 @@ mod tests {
     #[test]
     fn office_without_region_sees_nothing() {
         assert!(user(Role::CityOffice, None).people_access().is_err());
+    }
+}
+
+#[cfg(test)]
+mod one_place {
+    /// Access is decided here and nowhere else: no service or handler
+    /// compares roles itself (it asks a named method of `Role` or `Actor`).
+    #[test]
+    fn no_role_comparison_outside_auth() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![root.join("src"), root.join("../fanxing-web/src")];
+        let mut found = Vec::new();
+        let mut files = 0;
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                    continue;
+                }
+                if p.extension().is_none_or(|x| x != "rs") || p.ends_with("auth.rs") {
+                    continue;
+                }
+                files += 1;
+                let text = std::fs::read_to_string(&p).unwrap();
+                // Tests may compare what they like.
+                let code = text.split("#[cfg(test)]").next().unwrap_or("");
+                for (n, line) in code.lines().enumerate() {
+                    let l = line.split("//").next().unwrap_or("");
+                    let compares = [
+                        "== Role::",
+                        "!= Role::",
+                        "Some(Role::",
+                        "role() ==",
+                        "role() !=",
+                        ".role ==",
+                        ".role !=",
+                        "matches!(actor.role",
+                        "matches!(role",
+                        "match actor.role()",
+                    ]
+                    .iter()
+                    .any(|pat| l.contains(pat));
+                    if compares {
+                        found.push(format!("{}:{}: {}", p.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        assert!(files > 30, "only {files} files read");
+        assert!(
+            found.is_empty(),
+            "role comparisons outside auth:\n{}",
+            found.join("\n")
+        );
     }
 }

@@ -1,7 +1,7 @@
 //! Curriculum use cases on [`Fanxing`]: tracks, the competency framework,
 //! courses and their materials.
 
-use crate::auth::{Actor, Role};
+use crate::auth::Actor;
 use crate::curriculum::{material_type, Competency, Course, CourseInput, Material, Track};
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::model::Tier;
@@ -25,7 +25,7 @@ impl Fanxing {
         name_zh: &str,
         name_en: &str,
     ) -> Result<Competency> {
-        if actor.role() != Role::ProgrammeOffice {
+        if !actor.role().is_programme_office() {
             return Err(Error::Forbidden);
         }
         let mut e = FieldErrors::default();
@@ -61,7 +61,7 @@ impl Fanxing {
         name_zh: &str,
         name_en: &str,
     ) -> Result<()> {
-        if actor.role() != Role::ProgrammeOffice {
+        if !actor.role().is_programme_office() {
             return Err(Error::Forbidden);
         }
         let mut e = FieldErrors::default();
@@ -91,7 +91,7 @@ impl Fanxing {
         let lecturer = match &draft.lecturer {
             None => None,
             Some(name) => match self.store().find_user_by_username(name).await? {
-                Some(u) if u.role == Role::Lecturer => Some(u.id),
+                Some(u) if u.role.is_lecturer() => Some(u.id),
                 _ => return Err(Error::field("lecturer", "error.lecturer_unknown")),
             },
         };
@@ -121,15 +121,7 @@ impl Fanxing {
     /// offices above it (the programme office for courses without an
     /// owner), and the course's lecturer.
     pub async fn can_edit_course(&self, actor: &Actor, course: &Course) -> bool {
-        match actor.role() {
-            Role::Lecturer => course.lecturer_user_id == Some(actor.user.id),
-            Role::ProgrammeOffice => true,
-            r if r.is_office() => match (course.owner_region, actor.write_range()) {
-                (Some(owner), Ok(range)) => range.contains(owner),
-                _ => false,
-            },
-            _ => false,
-        }
+        actor.may_edit_course(course.lecturer_user_id, course.owner_region)
     }
 
     pub async fn add_material(
@@ -359,8 +351,5 @@ impl Fanxing {
 /// The owner recorded on a course an office creates: its own region, or
 /// none for the programme office (the province's curriculum).
 fn owner_region(actor: &Actor) -> Option<crate::region::RegionCode> {
-    match actor.role() {
-        Role::ProgrammeOffice => None,
-        _ => actor.user.region,
-    }
+    actor.course_owner_region()
 }

@@ -535,7 +535,7 @@ impl Fanxing {
 
     /// The latest audit entries (programme office only).
     pub async fn audit_log(&self, actor: &Actor, limit: i64) -> Result<Vec<AuditEntry>> {
-        if actor.role() != Role::ProgrammeOffice {
+        if !actor.role().is_programme_office() {
             return Err(Error::Forbidden);
         }
         self.store.list_audit(limit.clamp(1, 1000)).await

@@ -197,7 +197,7 @@ impl Fanxing {
         starts_on: &str,
         ends_on: &str,
     ) -> Result<Programme> {
-        if actor.role() != Role::ProgrammeOffice {
+        if !actor.role().is_programme_office() {
             return Err(Error::Forbidden);
         }
         let mut e = crate::error::FieldErrors::default();
@@ -243,7 +243,7 @@ impl Fanxing {
         id: ProgrammeId,
         issuer: &str,
     ) -> Result<Programme> {
-        if actor.role() != Role::ProgrammeOffice {
+        if !actor.role().is_programme_office() {
             return Err(Error::Forbidden);
         }
         let mut p = self.programme(id).await?;
@@ -298,7 +298,7 @@ impl Fanxing {
             };
             match (region, tier) {
                 (Some(r), Ok(tier)) if self.store().get_region(r).await?.is_some() => {
-                    let own_level = actor.role() == Role::ProgrammeOffice;
+                    let own_level = actor.role().is_programme_office();
                     if !range.contains(r) || (!own_level && r == own) {
                         return Err(Error::Forbidden);
                     }
@@ -866,22 +866,13 @@ impl Fanxing {
             .venue_and_session(venue, actor.user.id)
             .await?
             .ok_or(Error::NotFound)?;
-        let allowed = match actor.role() {
-            Role::Checkin => staff,
-            r if r.is_office() => actor
-                .write_range()
-                .map(|range| range.contains(v.region) || range.contains(s.region))
-                .unwrap_or(false),
-            _ => false,
-        };
+        let allowed = actor.may_check_in_at(staff, v.region, s.region);
         if !allowed {
-            return Err(
-                if actor.role() == Role::Checkin || actor.role().is_office() {
-                    Error::Forbidden
-                } else {
-                    Error::NotFound
-                },
-            );
+            return Err(if actor.role().may_check_in() {
+                Error::Forbidden
+            } else {
+                Error::NotFound
+            });
         }
         Ok((s, v))
     }

@@ -7,7 +7,6 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use fanxing_core::auth::Role;
 use fanxing_core::curriculum::{Competency, Course, CourseInput, Material, Track};
 use fanxing_core::model::Tier;
 use fanxing_core::training::{SessionInput, VenueInput};
@@ -55,7 +54,7 @@ pub async fn courses(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             tracks: state.app.tracks().await.map_err(err)?,
             competencies: state.app.competencies().await.map_err(err)?,
             courses: state.app.courses(None).await.map_err(err)?,
-            is_admin: actor.role() == Role::ProgrammeOffice,
+            is_admin: actor.role().is_programme_office(),
             can_create: actor.write_range().is_ok(),
         },
     )

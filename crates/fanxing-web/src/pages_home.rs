@@ -110,10 +110,10 @@ impl HomePage<'_> {
         self.ctx.user().map(|a| a.role())
     }
     fn is_partner(&self) -> bool {
-        self.role() == Some(Role::Partner)
+        self.role().is_some_and(Role::is_partner)
     }
     fn is_lecturer(&self) -> bool {
-        self.role() == Some(Role::Lecturer)
+        self.role().is_some_and(Role::is_lecturer)
     }
     fn is_registered(&self, m: &MyRegistration) -> bool {
         m.registration.status.as_str() == "registered"
@@ -213,10 +213,10 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             page.office = office_home(&state, &ctx, actor).await?;
             page.can_create_session = actor.write_range().is_ok();
         }
-        if actor.role() == Role::Trainee && actor.user.person_id.is_some() {
+        if actor.role().is_trainee() && actor.user.person_id.is_some() {
             page.trainee = Some(trainee_home(&state, &ctx, actor).await?);
         }
-        if actor.role() == Role::Checkin {
+        if actor.role().is_checkin_staff() {
             let t = now();
             let venues = state
                 .app

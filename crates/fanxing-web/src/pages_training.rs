@@ -97,7 +97,7 @@ pub async fn sessions(
         t => Some(Tier::parse(t).ok_or_else(|| err(Error::field("tier", "error.choice")))?),
     };
     if q.tier.is_none() {
-        if let Some(a) = actor.filter(|a| a.role() == fanxing_core::auth::Role::Trainee) {
+        if let Some(a) = actor.filter(|a| a.role().is_trainee()) {
             if let Some(id) = a.user.person_id {
                 tier = state
                     .app
@@ -504,7 +504,7 @@ struct CheckinListPage<'a> {
 
 pub async fn checkin_list(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
-    if !(actor.role() == fanxing_core::auth::Role::Checkin || actor.role().is_office()) {
+    if !actor.role().may_check_in() {
         return Err(PageError::new(&ctx, Error::Forbidden));
     }
     let venues = state
@@ -753,7 +753,7 @@ pub async fn programme(
         .collect();
     let range = actor.write_range().ok();
     let own = actor.user.region;
-    let admin = actor.role() == fanxing_core::auth::Role::ProgrammeOffice;
+    let admin = actor.role().is_programme_office();
     let allocatable = p
         .children
         .iter()

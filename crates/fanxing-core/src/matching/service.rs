@@ -168,7 +168,7 @@ impl MatchingService {
     /// The enterprise an account speaks for: a trainee's organisation
     /// (when it is an enterprise).
     async fn own_enterprise(&self, actor: &Actor) -> Result<Option<OrgId>> {
-        if actor.role() != Role::Trainee {
+        if !actor.role().is_trainee() {
             return Ok(None);
         }
         if let Some(org) = actor.user.org_id {
@@ -283,7 +283,7 @@ impl MatchingService {
     /// Offers: a partner's own (active or not); everyone else's view is
     /// the active offers of every partner.
     pub async fn offers(&self, actor: &Actor) -> Result<Vec<Offer>> {
-        if actor.role() == Role::Partner {
+        if actor.role().is_partner() {
             let p = self.own_partner(actor).await?;
             return self.store.list_offers(Some(p.org_id), false).await;
         }
@@ -639,7 +639,7 @@ impl MatchingService {
     /// The applications the caller may see: a partner's to its offers, an
     /// enterprise's own, an office's in its region.
     pub async fn applications(&self, actor: &Actor) -> Result<Vec<Application>> {
-        if actor.role() == Role::Partner {
+        if actor.role().is_partner() {
             let p = self.own_partner(actor).await?;
             return self
                 .store
@@ -678,7 +678,7 @@ impl MatchingService {
             .get_offer(app.offer_id)
             .await?
             .ok_or(Error::NotFound)?;
-        let who = if actor.role() == Role::Partner {
+        let who = if actor.role().is_partner() {
             if self.own_partner(actor).await?.org_id != offer.partner.org_id {
                 return Err(Error::NotFound);
             }
