@@ -435,22 +435,7 @@ impl Fanxing {
 
     /// Turns a validated person into a row, encrypting the ID number.
     pub fn encrypt_person(&self, d: &PersonDraft) -> PersonRow {
-        PersonRow {
-            name: d.name.clone(),
-            mobile: d.mobile.as_str().to_string(),
-            id_number_enc: d
-                .id_number
-                .as_ref()
-                .map(|n| self.cipher.encrypt(n.as_str())),
-            id_number_masked: d.id_number.as_ref().map(|n| n.masked()),
-            id_number_key: d
-                .id_number
-                .as_ref()
-                .map(|n| self.cipher.id_number_key(n.as_str())),
-            tier: d.tier,
-            org_id: d.org_id,
-            region: d.region,
-        }
+        person_row_with(&self.cipher, d)
     }
 
     // ---- Organisations --------------------------------------------------
@@ -615,6 +600,24 @@ pub fn clean_search(text: Option<&str>) -> Option<String> {
 /// Turns a field error into a conflict (used by stores on unique violations).
 pub fn mobile_conflict() -> Error {
     Error::Conflict(FieldError::new("mobile", "error.mobile_taken"))
+}
+
+/// A validated person as a row, the ID number encrypted with `cipher` and
+/// keyed for look-ups.
+pub fn person_row_with(cipher: &FieldCipher, d: &PersonDraft) -> PersonRow {
+    PersonRow {
+        name: d.name.clone(),
+        mobile: d.mobile.as_str().to_string(),
+        id_number_enc: d.id_number.as_ref().map(|n| cipher.encrypt(n.as_str())),
+        id_number_masked: d.id_number.as_ref().map(|n| n.masked()),
+        id_number_key: d
+            .id_number
+            .as_ref()
+            .map(|n| cipher.id_number_key(n.as_str())),
+        tier: d.tier,
+        org_id: d.org_id,
+        region: d.region,
+    }
 }
 
 #[cfg(test)]

@@ -1557,7 +1557,6 @@ impl Fanxing {
             Err(errors) => return Ok(Err(errors)),
         };
         let regions = self.store().list_regions(None, None).await?;
-        let resolver = RegionResolver::new(&regions);
         let mobiles: Vec<String> = lines
             .iter()
             .map(|l| l.mobile.as_str().to_string())
@@ -1608,175 +1607,182 @@ impl Fanxing {
             known_orgs.insert(crate::values::org_key(&name), id);
         }
 
-        let mut plan = RosterPlan {
-            session,
-            ..Default::default()
-        };
-        let mut new_org_index: std::collections::HashMap<String, usize> = Default::default();
-        let mut errors = Vec::new();
-        for (n, (line, id_key)) in lines.iter().zip(&id_keys).enumerate() {
-            // Tens of thousands of rows are planned here: let the scans and
-            // pages sharing this thread run in between.
-            if n % 512 == 511 {
-                tokio::task::yield_now().await;
-            }
-            let col = |k: &str| line.headers.get(k).cloned().unwrap_or_default();
-            let err = |errors: &mut Vec<RowError>, k: &str, key: &'static str| {
-                errors.push(RowError {
-                    row: line.row,
-                    column: col(k),
-                    key,
-                    args: vec![],
-                })
+        // Planning tens of thousands of rows is CPU work: off the async
+        // workers, so the scans and pages they serve are not held up.
+        let rows = lines.len();
+        let cipher = self.cipher().clone();
+        let (plan, mut errors) = crate::sheet::off_workers(move || {
+            let resolver = RegionResolver::new(&regions);
+            let mut plan = RosterPlan {
+                session,
+                ..Default::default()
             };
-            let before = errors.len();
-            // People are matched by mobile only within the caller's scope.
-            // A mobile held by someone outside it is refused as the person
-            // form refuses it, so the file learns nothing of that person.
-            let held_by_other = |me: Option<PersonId>| {
-                id_key
-                    .as_ref()
-                    .and_then(|k| holders.get(k))
-                    .is_some_and(|ids| ids.iter().any(|id| Some(*id) != me))
-            };
-            let (who, tier, region) = match existing.get(line.mobile.as_str()) {
-                Some(k) if !range.contains(k.region) => {
-                    err(&mut errors, "mobile", "error.mobile_taken");
-                    continue;
-                }
-                // The mobile is someone's on record under another name: the
-                // office resolves it; the file's person is never swapped
-                // for the stored one, nor is the stored name told.
-                Some(k) if !crate::values::same_name(&k.name, &line.name) => {
-                    err(&mut errors, "mobile", "roster.mobile_other_name");
-                    continue;
-                }
-                // Same mobile and name, but the file's ID number is not the
-                // one on record (or belongs to someone else).
-                Some(k)
-                    if held_by_other(Some(k.id))
-                        || (id_key.is_some()
-                            && k.id_number_key.is_some()
-                            && k.id_number_key != *id_key) =>
-                {
-                    err(&mut errors, "id_number", "roster.id_number_other");
-                    continue;
-                }
-                Some(k) => (Some(RosterPerson::Existing(k.id)), k.tier, k.region),
-                // A new mobile with an ID number someone already holds: the
-                // same person under a new mobile, or a typing error.
-                None if held_by_other(None) => {
-                    err(&mut errors, "id_number", "roster.id_number_other");
-                    continue;
-                }
-                None => {
-                    let tier = line.tier;
-                    if tier.is_none() {
-                        err(&mut errors, "tier", "roster.tier_required");
+            let mut new_org_index: std::collections::HashMap<String, usize> = Default::default();
+            let mut errors = Vec::new();
+            for (line, id_key) in lines.iter().zip(&id_keys) {
+                let col = |k: &str| line.headers.get(k).cloned().unwrap_or_default();
+                let err = |errors: &mut Vec<RowError>, k: &str, key: &'static str| {
+                    errors.push(RowError {
+                        row: line.row,
+                        column: col(k),
+                        key,
+                        args: vec![],
+                    })
+                };
+                let before = errors.len();
+                // People are matched by mobile only within the caller's scope.
+                // A mobile held by someone outside it is refused as the person
+                // form refuses it, so the file learns nothing of that person.
+                let held_by_other = |me: Option<PersonId>| {
+                    id_key
+                        .as_ref()
+                        .and_then(|k| holders.get(k))
+                        .is_some_and(|ids| ids.iter().any(|id| Some(*id) != me))
+                };
+                let (who, tier, region) = match existing.get(line.mobile.as_str()) {
+                    Some(k) if !range.contains(k.region) => {
+                        err(&mut errors, "mobile", "error.mobile_taken");
+                        continue;
                     }
-                    let region = match line.region.as_deref() {
-                        None => {
-                            err(&mut errors, "region", "roster.region_required");
-                            None
+                    // The mobile is someone's on record under another name: the
+                    // office resolves it; the file's person is never swapped
+                    // for the stored one, nor is the stored name told.
+                    Some(k) if !crate::values::same_name(&k.name, &line.name) => {
+                        err(&mut errors, "mobile", "roster.mobile_other_name");
+                        continue;
+                    }
+                    // Same mobile and name, but the file's ID number is not the
+                    // one on record (or belongs to someone else).
+                    Some(k)
+                        if held_by_other(Some(k.id))
+                            || (id_key.is_some()
+                                && k.id_number_key.is_some()
+                                && k.id_number_key != *id_key) =>
+                    {
+                        err(&mut errors, "id_number", "roster.id_number_other");
+                        continue;
+                    }
+                    Some(k) => (Some(RosterPerson::Existing(k.id)), k.tier, k.region),
+                    // A new mobile with an ID number someone already holds: the
+                    // same person under a new mobile, or a typing error.
+                    None if held_by_other(None) => {
+                        err(&mut errors, "id_number", "roster.id_number_other");
+                        continue;
+                    }
+                    None => {
+                        let tier = line.tier;
+                        if tier.is_none() {
+                            err(&mut errors, "tier", "roster.tier_required");
                         }
-                        Some(text) => match resolver.resolve(text) {
-                            Ok(code) if range.contains(code) => Some(code),
-                            Ok(_) => {
-                                err(&mut errors, "region", "error.region_scope");
-                                None
-                            }
-                            Err(k) => {
-                                err(&mut errors, "region", k);
-                                None
-                            }
-                        },
-                    };
-                    match (tier, region) {
-                        (Some(t), Some(r)) => (None, t, r),
-                        _ => continue,
-                    }
-                }
-            };
-            if let Some(key) = s.ineligibility(tier, region) {
-                errors.push(RowError {
-                    row: line.row,
-                    column: String::new(),
-                    key,
-                    args: vec![],
-                });
-            }
-            let venue = match line.venue.as_deref() {
-                Some(text) => {
-                    let t = text.trim();
-                    let found = venues
-                        .iter()
-                        .find(|v| v.venue.name == t)
-                        .or_else(|| {
-                            venues
-                                .iter()
-                                .find(|v| v.venue.name.contains(t) || t.contains(&v.venue.name))
-                        })
-                        .or_else(|| match t {
-                            "主会场" => venues.iter().find(|v| v.venue.kind == VenueKind::Main),
-                            "线上" | "线上直播" | "在线" => {
-                                venues.iter().find(|v| v.venue.kind == VenueKind::Online)
-                            }
-                            _ => None,
-                        });
-                    match found {
-                        Some(v) => Some(Seat::Venue(v.venue.id)),
-                        None => {
-                            err(&mut errors, "venue", "roster.venue_unknown");
-                            None
-                        }
-                    }
-                }
-                // Placed when applied, inside the transaction, on the seats
-                // committed registrations and the rows before it took.
-                None => Some(Seat::Near(region)),
-            };
-            if errors.len() > before {
-                continue;
-            }
-            let Some(venue) = venue else { continue };
-            let who = match who {
-                Some(w) => w,
-                None => {
-                    let (org_id, new_org) = match &line.org {
-                        None => (None, None),
-                        Some(name) => match known_orgs.get(&crate::values::org_key(name)) {
-                            Some(id) => (Some(*id), None),
+                        let region = match line.region.as_deref() {
                             None => {
-                                let key = crate::values::org_key(name);
-                                let idx = *new_org_index.entry(key).or_insert_with(|| {
-                                    plan.new_orgs.push(crate::model::OrgDraft {
-                                        name: name.clone(),
-                                        kind: crate::model::OrgKind::Enterprise,
-                                        industry: None,
-                                        sales_band: None,
-                                        credit_code: None,
-                                        region,
-                                    });
-                                    plan.new_orgs.len() - 1
-                                });
-                                (None, Some(idx))
+                                err(&mut errors, "region", "roster.region_required");
+                                None
                             }
-                        },
-                    };
-                    let draft = crate::model::PersonDraft {
-                        name: line.name.clone(),
-                        mobile: line.mobile.clone(),
-                        id_number: line.id_number.clone(),
-                        tier,
-                        org_id,
-                        region,
-                    };
-                    plan.new_people.push((self.encrypt_person(&draft), new_org));
-                    RosterPerson::New(plan.new_people.len() - 1)
+                            Some(text) => match resolver.resolve(text) {
+                                Ok(code) if range.contains(code) => Some(code),
+                                Ok(_) => {
+                                    err(&mut errors, "region", "error.region_scope");
+                                    None
+                                }
+                                Err(k) => {
+                                    err(&mut errors, "region", k);
+                                    None
+                                }
+                            },
+                        };
+                        match (tier, region) {
+                            (Some(t), Some(r)) => (None, t, r),
+                            _ => continue,
+                        }
+                    }
+                };
+                if let Some(key) = s.ineligibility(tier, region) {
+                    errors.push(RowError {
+                        row: line.row,
+                        column: String::new(),
+                        key,
+                        args: vec![],
+                    });
                 }
-            };
-            plan.registrations.push((who, venue));
-        }
+                let venue = match line.venue.as_deref() {
+                    Some(text) => {
+                        let t = text.trim();
+                        let found = venues
+                            .iter()
+                            .find(|v| v.venue.name == t)
+                            .or_else(|| {
+                                venues
+                                    .iter()
+                                    .find(|v| v.venue.name.contains(t) || t.contains(&v.venue.name))
+                            })
+                            .or_else(|| match t {
+                                "主会场" => {
+                                    venues.iter().find(|v| v.venue.kind == VenueKind::Main)
+                                }
+                                "线上" | "线上直播" | "在线" => {
+                                    venues.iter().find(|v| v.venue.kind == VenueKind::Online)
+                                }
+                                _ => None,
+                            });
+                        match found {
+                            Some(v) => Some(Seat::Venue(v.venue.id)),
+                            None => {
+                                err(&mut errors, "venue", "roster.venue_unknown");
+                                None
+                            }
+                        }
+                    }
+                    // Placed when applied, inside the transaction, on the seats
+                    // committed registrations and the rows before it took.
+                    None => Some(Seat::Near(region)),
+                };
+                if errors.len() > before {
+                    continue;
+                }
+                let Some(venue) = venue else { continue };
+                let who = match who {
+                    Some(w) => w,
+                    None => {
+                        let (org_id, new_org) = match &line.org {
+                            None => (None, None),
+                            Some(name) => match known_orgs.get(&crate::values::org_key(name)) {
+                                Some(id) => (Some(*id), None),
+                                None => {
+                                    let key = crate::values::org_key(name);
+                                    let idx = *new_org_index.entry(key).or_insert_with(|| {
+                                        plan.new_orgs.push(crate::model::OrgDraft {
+                                            name: name.clone(),
+                                            kind: crate::model::OrgKind::Enterprise,
+                                            industry: None,
+                                            sales_band: None,
+                                            credit_code: None,
+                                            region,
+                                        });
+                                        plan.new_orgs.len() - 1
+                                    });
+                                    (None, Some(idx))
+                                }
+                            },
+                        };
+                        let draft = crate::model::PersonDraft {
+                            name: line.name.clone(),
+                            mobile: line.mobile.clone(),
+                            id_number: line.id_number.clone(),
+                            tier,
+                            org_id,
+                            region,
+                        };
+                        plan.new_people
+                            .push((crate::service::person_row_with(&cipher, &draft), new_org));
+                        RosterPerson::New(plan.new_people.len() - 1)
+                    }
+                };
+                plan.registrations.push((who, venue));
+            }
+            (plan, errors)
+        })
+        .await?;
         if !errors.is_empty() {
             errors.sort_by_key(|e| e.row);
             // A refused file is audited too, with how many of its rows named
@@ -1799,7 +1805,7 @@ impl Fanxing {
                 &format!("session:{session}"),
                 &format!(
                     "{} rows, {} refused, {held} naming numbers held by others, from {}",
-                    lines.len(),
+                    rows,
                     errors.len(),
                     filename.chars().take(100).collect::<String>()
                 ),
@@ -1815,7 +1821,7 @@ impl Fanxing {
             &format!("session:{session}"),
             &format!(
                 "{} rows from {}",
-                lines.len(),
+                rows,
                 filename.chars().take(100).collect::<String>()
             ),
         )
