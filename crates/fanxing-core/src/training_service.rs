@@ -1611,7 +1611,7 @@ impl Fanxing {
         // workers, so the scans and pages they serve are not held up.
         let rows = lines.len();
         let cipher = self.cipher().clone();
-        let (plan, mut errors) = crate::sheet::off_workers(move || {
+        let (plan, mut errors) = crate::sheet::in_background(move || {
             let resolver = RegionResolver::new(&regions);
             let mut plan = RosterPlan {
                 session,
