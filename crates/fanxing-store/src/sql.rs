@@ -116,6 +116,19 @@ impl Sql {
         self.bind(Arg::Static(v))
     }
 
+    /// Appends ` IN (a, b, …)`, each value bound (a non-empty list: callers
+    /// chunk long ones).
+    pub fn in_list<T: Into<Arg> + Clone>(&mut self, values: &[T]) -> &mut Self {
+        self.push(" IN (");
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v.clone());
+        }
+        self.push(")")
+    }
+
     /// Appends `AND <column> <op> $n` style conditions for an access scope.
     /// `region_col` is the row's region column, `id_col` its id, `org_col`
     /// its organisation column (people) or id (organisations).

@@ -493,14 +493,8 @@ impl Store for SqlStore {
         let mut out = Vec::new();
         for chunk in keys.chunks(500) {
             let mut q =
-                Sql::new("SELECT id_number_key, id, region FROM people WHERE id_number_key IN (");
-            for (i, k) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(k.as_str());
-            }
-            q.push(")");
+                Sql::new("SELECT id_number_key, id, region FROM people WHERE id_number_key");
+            q.in_list(chunk);
             for r in q
                 .on(self.backend)
                 .query()

@@ -383,15 +383,9 @@ impl TrainingStore for SqlStore {
         let mut out = Vec::new();
         for chunk in mobiles.chunks(500) {
             let mut q = Sql::new(
-                "SELECT mobile, id, tier, region, name, id_number_key FROM people WHERE mobile IN (",
+                "SELECT mobile, id, tier, region, name, id_number_key FROM people WHERE mobile",
             );
-            for (i, m) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(m.as_str());
-            }
-            q.push(")");
+            q.in_list(chunk);
             for r in q.query().fetch_all(self.pool()).await.map_err(db)? {
                 let tier: String = col(&r, "tier")?;
                 out.push(KnownPerson {
@@ -1028,15 +1022,9 @@ impl TrainingStore for SqlStore {
         for chunk in ids.chunks(1000) {
             let mut q = Sql::new(&format!(
                 "SELECT {REG_COLS}, p.name AS person_name, p.tier AS person_tier \
-                 FROM registrations g JOIN people p ON p.id = g.person_id WHERE g.id IN ("
+                 FROM registrations g JOIN people p ON p.id = g.person_id WHERE g.id"
             ));
-            for (i, id) in chunk.iter().enumerate() {
-                if i > 0 {
-                    q.push(", ");
-                }
-                q.bind(*id);
-            }
-            q.push(")");
+            q.in_list(chunk);
             for r in q
                 .on(self.backend_kind())
                 .query()

@@ -228,17 +228,6 @@ async fn insert_event_in(
     Ok(())
 }
 
-fn in_list(q: &mut Sql, ids: &[i64]) {
-    q.push(" IN (");
-    for (i, id) in ids.iter().enumerate() {
-        if i > 0 {
-            q.push(", ");
-        }
-        q.bind(*id);
-    }
-    q.push(")");
-}
-
 #[async_trait]
 impl MatchingStore for SqlStore {
     async fn upsert_partner(&self, p: &Partner, now: i64) -> Result<()> {
@@ -381,7 +370,7 @@ impl MatchingStore for SqlStore {
                 "SELECT id, offer_id, field, op, value, hard, message_zh, message_en, citation, \
                  max_age_days FROM match_rules WHERE offer_id",
             );
-            in_list(&mut q, chunk);
+            q.in_list(chunk);
             q.push(" ORDER BY offer_id, position");
             for r in q
                 .on(self.backend_kind())
@@ -451,7 +440,7 @@ impl MatchingStore for SqlStore {
                 "SELECT org_id, metric, value_num, value_text, period, source, as_of \
                  FROM enterprise_facts WHERE org_id",
             );
-            in_list(&mut q, chunk);
+            q.in_list(chunk);
             q.push(" ORDER BY org_id, id");
             for r in q
                 .on(self.backend_kind())
