@@ -251,6 +251,127 @@ async fn run(writer: Writer, mut rx: mpsc::Receiver<Job>) {
     }
 }
 
+/// `INSERT INTO attendances … VALUES` for scans that made their
+/// attendance, each at the time given (the caller adds the conflict
+/// clause). The group writer and the journal's applier both write so.
+fn attendances_sql(rows: &[(&ScanRecord, i64)]) -> Sql {
+    let mut q = Sql::new(
+        "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
+         region, programme_id, recorded_at) VALUES ",
+    );
+    for (n, (s, at)) in rows.iter().enumerate() {
+        q.push(if n == 0 { "(" } else { ", (" })
+            .bind(s.session_id)
+            .push(", ")
+            .bind(s.person_id)
+            .push(", ")
+            .bind(s.registration_id)
+            .push(", ")
+            .bind(s.venue_id)
+            .push(", 'onsite', ")
+            .bind(s.tier.as_str())
+            .push(", ")
+            .bind(s.region.value() as i64)
+            .push(", ")
+            .bind(s.programme_id)
+            .push(", ")
+            .bind(*at)
+            .push(")");
+    }
+    q
+}
+
+/// `INSERT INTO checkins … VALUES` for scans, each with when it was
+/// received and the outcome it had (the caller adds the conflict clause).
+fn checkins_sql(rows: &[(&ScanRecord, i64, &str)]) -> Sql {
+    let mut q = Sql::new(
+        "INSERT INTO checkins (scan_id, session_id, registration_id, venue_id, device_id, \
+         method, scanned_at, received_at, outcome) VALUES ",
+    );
+    for (n, (s, received, outcome)) in rows.iter().enumerate() {
+        q.push(if n == 0 { "(" } else { ", (" })
+            .bind(s.scan_id.as_str())
+            .push(", ")
+            .bind(s.session_id)
+            .push(", ")
+            .bind(s.registration_id)
+            .push(", ")
+            .bind(s.venue_id)
+            .push(", ")
+            .bind(s.device_id.as_str())
+            .push(", ")
+            .bind(s.method.as_str())
+            .push(", ")
+            .bind(s.scanned_at)
+            .push(", ")
+            .bind(*received)
+            .push(", ")
+            .bind(*outcome)
+            .push(")");
+    }
+    q
+}
+
+/// One journal entry as stored: the scan, when it was received, the
+/// outcome it was given and whether it made its attendance.
+struct Journalled {
+    seq: i64,
+    scan: ScanRecord,
+    received_at: i64,
+    outcome: String,
+    made: bool,
+}
+
+impl Journalled {
+    fn from_row(r: &sqlx::any::AnyRow) -> Result<Journalled> {
+        let tier: String = col(r, "tier")?;
+        let region: i64 = col(r, "region")?;
+        Ok(Journalled {
+            seq: col(r, "seq")?,
+            scan: ScanRecord {
+                scan_id: col(r, "scan_id")?,
+                device_id: col(r, "device_id")?,
+                method: col(r, "method")?,
+                scanned_at: col(r, "scanned_at")?,
+                session_id: col(r, "session_id")?,
+                programme_id: col(r, "programme_id")?,
+                registration_id: col(r, "registration_id")?,
+                person_id: col(r, "person_id")?,
+                venue_id: col(r, "venue_id")?,
+                tier: fanxing_core::model::Tier::parse(&tier)
+                    .ok_or_else(|| crate::store::bad("tier", &tier))?,
+                region: crate::store::region_code(region)?,
+            },
+            received_at: col(r, "received_at")?,
+            outcome: col(r, "outcome")?,
+            made: col::<i64>(r, "made")? != 0,
+        })
+    }
+}
+
+/// Scan ids already recorded, with their outcome: both the group writer
+/// and the journal ask this of the main database.
+fn known_scans_sql(ids: &[&str]) -> Sql {
+    let mut q = Sql::new("SELECT scan_id, outcome FROM checkins WHERE scan_id");
+    q.in_list(ids);
+    q
+}
+
+/// The attendance standing for each (session, person) pair, if any.
+fn standing_sql(pairs: &[(i64, i64)]) -> Sql {
+    let mut q =
+        Sql::new("SELECT session_id, person_id, venue_id, recorded_at FROM attendances WHERE ");
+    for (n, (session, person)) in pairs.iter().enumerate() {
+        q.push(if n == 0 { "(" } else { " OR (" })
+            .push("session_id = ")
+            .bind(*session)
+            .push(" AND person_id = ")
+            .bind(*person)
+            .push(")");
+    }
+    q
+}
+
 /// Writes a group into the main database when its writer is free and no
 /// journalled scan waits; otherwise decides it and journals it.
 async fn write_or_journal(
@@ -296,15 +417,7 @@ async fn write_group(
     // Scan ids recorded before keep their outcome.
     let mut known: HashMap<String, bool> = HashMap::new();
     for chunk in ids.chunks(ROWS_PER_STATEMENT * 4) {
-        let mut q = Sql::new("SELECT scan_id, outcome FROM checkins WHERE scan_id IN (");
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(*id);
-        }
-        q.push(")");
-        let q = q.on(backend);
+        let q = known_scans_sql(chunk).on(backend);
         for row in q.query().fetch_all(&mut **tx).await.map_err(db)? {
             let outcome: String = col(&row, "outcome")?;
             known.insert(col(&row, "scan_id")?, outcome == "accepted");
@@ -324,30 +437,11 @@ async fn write_group(
     claimants.sort_unstable();
     let mut made_pairs: HashSet<(i64, i64)> = HashSet::new();
     for chunk in claimants.chunks(ROWS_PER_STATEMENT) {
-        let mut q = Sql::new(
-            "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
-             region, programme_id, recorded_at) VALUES ",
-        );
-        for (n, &i) in chunk.iter().enumerate() {
-            let (s, now) = scans[i];
-            q.push(if n == 0 { "(" } else { ", (" })
-                .bind(s.session_id)
-                .push(", ")
-                .bind(s.person_id)
-                .push(", ")
-                .bind(s.registration_id)
-                .push(", ")
-                .bind(s.venue_id)
-                .push(", 'onsite', ")
-                .bind(s.tier.as_str())
-                .push(", ")
-                .bind(s.region.value() as i64)
-                .push(", ")
-                .bind(s.programme_id)
-                .push(", ")
-                .bind(s.scanned_at.min(now))
-                .push(")");
-        }
+        let rows: Vec<(&ScanRecord, i64)> = chunk
+            .iter()
+            .map(|&i| (scans[i].0, scans[i].0.scanned_at.min(scans[i].1)))
+            .collect();
+        let mut q = attendances_sql(&rows);
         q.push(" ON CONFLICT (session_id, person_id) DO NOTHING RETURNING session_id, person_id");
         let q = q.on(backend);
         for row in q.query().fetch_all(&mut **tx).await.map_err(db)? {
@@ -362,32 +456,14 @@ async fn write_group(
 
     // The scans themselves, each with the outcome it had.
     for chunk in fresh.chunks(ROWS_PER_STATEMENT) {
-        let mut q = Sql::new(
-            "INSERT INTO checkins (scan_id, session_id, registration_id, venue_id, device_id, \
-             method, scanned_at, received_at, outcome) VALUES ",
-        );
-        for (n, &i) in chunk.iter().enumerate() {
-            let (s, now) = scans[i];
-            q.push(if n == 0 { "(" } else { ", (" })
-                .bind(s.scan_id.as_str())
-                .push(", ")
-                .bind(s.session_id)
-                .push(", ")
-                .bind(s.registration_id)
-                .push(", ")
-                .bind(s.venue_id)
-                .push(", ")
-                .bind(s.device_id.as_str())
-                .push(", ")
-                .bind(s.method.as_str())
-                .push(", ")
-                .bind(s.scanned_at)
-                .push(", ")
-                .bind(now)
-                .push(", ")
-                .bind(if made(i) { "accepted" } else { "duplicate" })
-                .push(")");
-        }
+        let rows: Vec<(&ScanRecord, i64, &str)> = chunk
+            .iter()
+            .map(|&i| {
+                let outcome = if made(i) { "accepted" } else { "duplicate" };
+                (scans[i].0, scans[i].1, outcome)
+            })
+            .collect();
+        let mut q = checkins_sql(&rows);
         // Only a concurrent writer on another connection (PostgreSQL) can
         // have taken one of these ids since the read above.
         q.push(" ON CONFLICT (scan_id) DO NOTHING");
@@ -406,17 +482,7 @@ async fn write_group(
     }
     let mut standing: HashMap<(i64, i64), (VenueId, i64)> = HashMap::new();
     for chunk in pending.chunks(ROWS_PER_STATEMENT) {
-        let mut q =
-            Sql::new("SELECT session_id, person_id, venue_id, recorded_at FROM attendances WHERE ");
-        for (n, (session, person)) in chunk.iter().enumerate() {
-            q.push(if n == 0 { "(" } else { " OR (" })
-                .push("session_id = ")
-                .bind(*session)
-                .push(" AND person_id = ")
-                .bind(*person)
-                .push(")");
-        }
-        let q = q.on(backend);
+        let q = standing_sql(chunk).on(backend);
         for row in q.query().fetch_all(&mut **tx).await.map_err(db)? {
             standing.insert(
                 (col(&row, "session_id")?, col(&row, "person_id")?),
@@ -502,15 +568,7 @@ async fn journal_group(
         .filter(|id| !known.contains_key(*id))
         .collect();
     for chunk in ask.chunks(ROWS_PER_STATEMENT * 4) {
-        let mut q = Sql::new("SELECT scan_id, outcome FROM checkins WHERE scan_id IN (");
-        for (i, id) in chunk.iter().enumerate() {
-            if i > 0 {
-                q.push(", ");
-            }
-            q.bind(*id);
-        }
-        q.push(")");
-        for row in q
+        for row in known_scans_sql(chunk)
             .on(backend)
             .query()
             .fetch_all(&j.reader)
@@ -527,17 +585,7 @@ async fn journal_group(
         .filter(|p| !standing.contains_key(p))
         .collect();
     for chunk in ask.chunks(ROWS_PER_STATEMENT) {
-        let mut q =
-            Sql::new("SELECT session_id, person_id, venue_id, recorded_at FROM attendances WHERE ");
-        for (n, (session, person)) in chunk.iter().enumerate() {
-            q.push(if n == 0 { "(" } else { " OR (" })
-                .push("session_id = ")
-                .bind(*session)
-                .push(" AND person_id = ")
-                .bind(*person)
-                .push(")");
-        }
-        for row in q
+        for row in standing_sql(chunk)
             .on(backend)
             .query()
             .fetch_all(&j.reader)
@@ -654,10 +702,9 @@ async fn journal_group(
 
 /// Fills the pending set from entries a previous run left in the journal.
 async fn load_pending(j: &Journal) -> Result<()> {
-    let rows = sqlx::query(
-        "SELECT scan_id, session_id, person_id, venue_id, scanned_at, received_at, made \
-         FROM scan_journal ORDER BY seq",
-    )
+    let rows = sqlx::query(&format!(
+        "SELECT seq, {JOURNAL_COLS} FROM scan_journal ORDER BY seq"
+    ))
     .fetch_all(&j.pool)
     .await
     .map_err(db)?;
@@ -666,14 +713,13 @@ async fn load_pending(j: &Journal) -> Result<()> {
         .lock()
         .map_err(|_| Error::Store("scan journal state poisoned".into()))?;
     for r in &rows {
-        let made: i64 = col(r, "made")?;
-        let pair = (col(r, "session_id")?, col(r, "person_id")?);
-        let scanned: i64 = col(r, "scanned_at")?;
-        let received: i64 = col(r, "received_at")?;
-        p.scans.insert(col(r, "scan_id")?, made != 0);
-        if made != 0 {
-            p.attended
-                .insert(pair, (col(r, "venue_id")?, scanned.min(received)));
+        let e = Journalled::from_row(r)?;
+        p.scans.insert(e.scan.scan_id.clone(), e.made);
+        if e.made {
+            p.attended.insert(
+                (e.scan.session_id, e.scan.person_id),
+                (e.scan.venue_id, e.scan.scanned_at.min(e.received_at)),
+            );
         }
     }
     Ok(())
@@ -785,64 +831,20 @@ async fn apply_batch(pool: &AnyPool, backend: Backend, j: &Journal, limit: usize
     if rows.is_empty() {
         return Ok(0);
     }
-    let mut last_seq = 0i64;
+    let entries = rows
+        .iter()
+        .map(Journalled::from_row)
+        .collect::<Result<Vec<_>>>()?;
+    let last_seq = entries.iter().map(|e| e.seq).max().unwrap_or(0);
     let mut tx = pool.begin().await.map_err(db)?;
-    for chunk in rows.chunks(ROWS_PER_STATEMENT) {
-        let mut att = Sql::new(
-            "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
-             region, programme_id, recorded_at) VALUES ",
-        );
-        let mut any = false;
-        let mut scans = Sql::new(
-            "INSERT INTO checkins (scan_id, session_id, registration_id, venue_id, device_id, \
-             method, scanned_at, received_at, outcome) VALUES ",
-        );
-        for (n, r) in chunk.iter().enumerate() {
-            last_seq = last_seq.max(col(r, "seq")?);
-            let scanned: i64 = col(r, "scanned_at")?;
-            let received: i64 = col(r, "received_at")?;
-            if col::<i64>(r, "made")? != 0 {
-                att.push(if any { ", (" } else { "(" })
-                    .bind(col::<i64>(r, "session_id")?)
-                    .push(", ")
-                    .bind(col::<i64>(r, "person_id")?)
-                    .push(", ")
-                    .bind(col::<i64>(r, "registration_id")?)
-                    .push(", ")
-                    .bind(col::<i64>(r, "venue_id")?)
-                    .push(", 'onsite', ")
-                    .bind(col::<String>(r, "tier")?)
-                    .push(", ")
-                    .bind(col::<i64>(r, "region")?)
-                    .push(", ")
-                    .bind(col::<i64>(r, "programme_id")?)
-                    .push(", ")
-                    .bind(scanned.min(received))
-                    .push(")");
-                any = true;
-            }
-            scans
-                .push(if n == 0 { "(" } else { ", (" })
-                .bind(col::<String>(r, "scan_id")?)
-                .push(", ")
-                .bind(col::<i64>(r, "session_id")?)
-                .push(", ")
-                .bind(col::<i64>(r, "registration_id")?)
-                .push(", ")
-                .bind(col::<i64>(r, "venue_id")?)
-                .push(", ")
-                .bind(col::<String>(r, "device_id")?)
-                .push(", ")
-                .bind(col::<String>(r, "method")?)
-                .push(", ")
-                .bind(scanned)
-                .push(", ")
-                .bind(received)
-                .push(", ")
-                .bind(col::<String>(r, "outcome")?)
-                .push(")");
-        }
-        if any {
+    for chunk in entries.chunks(ROWS_PER_STATEMENT) {
+        let made: Vec<(&ScanRecord, i64)> = chunk
+            .iter()
+            .filter(|e| e.made)
+            .map(|e| (&e.scan, e.scan.scanned_at.min(e.received_at)))
+            .collect();
+        if !made.is_empty() {
+            let mut att = attendances_sql(&made);
             att.push(" ON CONFLICT (session_id, person_id) DO NOTHING");
             att.on(backend)
                 .query()
@@ -850,6 +852,11 @@ async fn apply_batch(pool: &AnyPool, backend: Backend, j: &Journal, limit: usize
                 .await
                 .map_err(db)?;
         }
+        let all: Vec<(&ScanRecord, i64, &str)> = chunk
+            .iter()
+            .map(|e| (&e.scan, e.received_at, e.outcome.as_str()))
+            .collect();
+        let mut scans = checkins_sql(&all);
         scans.push(" ON CONFLICT (scan_id) DO NOTHING");
         scans
             .on(backend)
@@ -870,13 +877,11 @@ async fn apply_batch(pool: &AnyPool, backend: Backend, j: &Journal, limit: usize
         .pending
         .lock()
         .map_err(|_| Error::Store("scan journal state poisoned".into()))?;
-    for r in &rows {
-        let id: String = col(r, "scan_id")?;
-        p.scans.remove(&id);
-        if col::<i64>(r, "made")? != 0 {
-            p.attended
-                .remove(&(col(r, "session_id")?, col(r, "person_id")?));
+    for e in &entries {
+        p.scans.remove(&e.scan.scan_id);
+        if e.made {
+            p.attended.remove(&(e.scan.session_id, e.scan.person_id));
         }
     }
-    Ok(rows.len())
+    Ok(entries.len())
 }
