@@ -146,6 +146,28 @@ fn tier_list(tiers: &[Tier]) -> String {
         .join(",")
 }
 
+/// Brings a cancelled registration back as `status` at `venue` (a new
+/// sign-up in all but its id): single registrations and rosters alike.
+fn revive_sql(
+    id: RegistrationId,
+    status: RegistrationStatus,
+    venue: VenueId,
+    pos: Option<i64>,
+    now: i64,
+) -> Sql {
+    let mut q = Sql::new("UPDATE registrations SET status = ");
+    q.bind(status.as_str())
+        .push(", venue_id = ")
+        .bind(venue)
+        .push(", waitlist_pos = ")
+        .bind(pos)
+        .push(", created_at = ")
+        .bind(now)
+        .push(", promoted_at = NULL, cancelled_at = NULL WHERE id = ")
+        .bind(id);
+    q
+}
+
 /// Registers within an open transaction (shared by single registrations and
 /// roster imports). The venue row is locked first, so seat counts are
 /// decided one registration at a time.
@@ -191,17 +213,11 @@ async fn register_in(
     let id: RegistrationId = match existing {
         Some(row) => {
             let id: i64 = col(&row, "id")?;
-            let mut q = Sql::new("UPDATE registrations SET status = ");
-            q.bind(status.as_str())
-                .push(", venue_id = ")
-                .bind(venue)
-                .push(", waitlist_pos = ")
-                .bind(pos)
-                .push(", created_at = ")
-                .bind(now)
-                .push(", promoted_at = NULL, cancelled_at = NULL WHERE id = ")
-                .bind(id);
-            q.query().execute(&mut **tx).await.map_err(db)?;
+            revive_sql(id, status, venue, pos, now)
+                .query()
+                .execute(&mut **tx)
+                .await
+                .map_err(db)?;
             id
         }
         None => {
@@ -231,34 +247,33 @@ async fn register_in(
     })
 }
 
-/// A session's venues with their seats taken and the last waitlist place,
-/// read inside an open transaction.
-async fn venue_loads_in(
-    tx: &mut Transaction<'static, Any>,
-    session: SessionId,
-) -> Result<Vec<(VenueLoad, i64)>> {
+/// A session's venues with their seats taken, waitlist and attendance,
+/// and each one's last waitlist place: one statement for the venue list
+/// and for the roster import's placement.
+fn venue_loads_sql(session: SessionId) -> Sql {
     let mut q = Sql::new(&format!(
         "SELECT {VENUE_COLS}, \
          (SELECT COUNT(*) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'registered') AS registered, \
          (SELECT COUNT(*) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'waitlisted') AS waitlisted, \
-         (SELECT COALESCE(MAX(g.waitlist_pos), 0) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'waitlisted') AS last_pos \
+         (SELECT COALESCE(MAX(g.waitlist_pos), 0) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'waitlisted') AS last_pos, \
+         (SELECT COUNT(*) FROM attendances a WHERE a.venue_id = v.id) AS attended \
          FROM venues v WHERE v.session_id = "
     ));
     q.bind(session).push(" ORDER BY v.id");
-    let rows = q.query().fetch_all(&mut **tx).await.map_err(db)?;
-    rows.iter()
-        .map(|r| {
-            Ok((
-                VenueLoad {
-                    venue: venue_from(r)?,
-                    registered: col(r, "registered")?,
-                    waitlisted: col(r, "waitlisted")?,
-                    attended: 0,
-                },
-                col(r, "last_pos")?,
-            ))
-        })
-        .collect()
+    q
+}
+
+/// A row of [`venue_loads_sql`]: the load and the last waitlist place.
+fn venue_load_from(r: &AnyRow) -> Result<(VenueLoad, i64)> {
+    Ok((
+        VenueLoad {
+            venue: venue_from(r)?,
+            registered: col(r, "registered")?,
+            waitlisted: col(r, "waitlisted")?,
+            attended: col(r, "attended")?,
+        },
+        col(r, "last_pos")?,
+    ))
 }
 
 /// Inserts a session and its venues inside an open transaction.
@@ -476,11 +491,16 @@ impl TrainingStore for SqlStore {
             .collect::<Result<Vec<PersonId>>>()?;
 
         // Seats from the committed registrations, read under the lock.
-        let (mut loads, mut last_pos): (Vec<VenueLoad>, Vec<i64>) =
-            venue_loads_in(&mut tx, plan.session)
-                .await?
-                .into_iter()
-                .unzip();
+        let (mut loads, mut last_pos): (Vec<VenueLoad>, Vec<i64>) = venue_loads_sql(plan.session)
+            .query()
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?
+            .iter()
+            .map(venue_load_from)
+            .collect::<Result<Vec<_>>>()?
+            .into_iter()
+            .unzip();
         let mut q = Sql::new("SELECT person_id, id, status FROM registrations WHERE session_id = ");
         q.bind(plan.session);
         let mut existing: std::collections::HashMap<PersonId, (RegistrationId, bool)> =
@@ -536,17 +556,11 @@ impl TrainingStore for SqlStore {
             match previous {
                 // A cancelled registration comes back to life.
                 Some((id, false)) => {
-                    let mut q = Sql::new("UPDATE registrations SET status = ");
-                    q.bind(status.as_str())
-                        .push(", venue_id = ")
-                        .bind(venue)
-                        .push(", waitlist_pos = ")
-                        .bind(pos)
-                        .push(", created_at = ")
-                        .bind(now)
-                        .push(", promoted_at = NULL, cancelled_at = NULL WHERE id = ")
-                        .bind(id);
-                    q.query().execute(&mut *tx).await.map_err(db)?;
+                    revive_sql(id, status, venue, pos, now)
+                        .query()
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(db)?;
                 }
                 _ => inserts.push((person, venue, status, pos)),
             }
@@ -873,24 +887,13 @@ impl TrainingStore for SqlStore {
     }
 
     async fn session_venues(&self, session: SessionId) -> Result<Vec<VenueLoad>> {
-        let mut q = Sql::new(&format!(
-            "SELECT {VENUE_COLS}, \
-             (SELECT COUNT(*) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'registered') AS registered, \
-             (SELECT COUNT(*) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'waitlisted') AS waitlisted, \
-             (SELECT COUNT(*) FROM attendances a WHERE a.venue_id = v.id) AS attended \
-             FROM venues v WHERE v.session_id = "
-        ));
-        q.bind(session).push(" ORDER BY v.id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        let rows = venue_loads_sql(session)
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?;
         rows.iter()
-            .map(|r| {
-                Ok(VenueLoad {
-                    venue: venue_from(r)?,
-                    registered: col(r, "registered")?,
-                    waitlisted: col(r, "waitlisted")?,
-                    attended: col(r, "attended")?,
-                })
-            })
+            .map(|r| venue_load_from(r).map(|(load, _)| load))
             .collect()
     }
 

@@ -30,6 +30,13 @@ pub const MAX_AMOUNT_FEN: i64 = 1_000_000_000_000;
 /// The most rules an offer may carry.
 pub const MAX_RULES: usize = 40;
 
+/// Every region: needs are evaluated against a changed offer wherever
+/// they are (an offer's rules, not the caller's scope, decide).
+const EVERYWHERE: crate::region::RegionRange = crate::region::RegionRange {
+    lo: 0,
+    hi: u32::MAX,
+};
+
 /// The time now, in Unix seconds; the tests give their own.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
@@ -138,13 +145,7 @@ impl MatchingService {
 
     /// Evaluates every open need against every active offer.
     pub async fn evaluate_all(&self) -> Result<()> {
-        let needs = self
-            .store
-            .open_needs(crate::region::RegionRange {
-                lo: 0,
-                hi: u32::MAX,
-            })
-            .await?;
+        let needs = self.store.open_needs(EVERYWHERE).await?;
         let offers = self.store.list_offers(None, true).await?;
         self.evaluate(&needs, &offers).await
     }
@@ -269,13 +270,7 @@ impl MatchingService {
         self.audit(actor, "match.offer", format!("offer:{id}"))
             .await?;
         let offer = self.store.get_offer(id).await?.ok_or(Error::NotFound)?;
-        let needs = self
-            .store
-            .open_needs(crate::region::RegionRange {
-                lo: 0,
-                hi: u32::MAX,
-            })
-            .await?;
+        let needs = self.store.open_needs(EVERYWHERE).await?;
         self.evaluate(&needs, std::slice::from_ref(&offer)).await?;
         Ok(offer)
     }
@@ -463,15 +458,20 @@ impl MatchingService {
         for (offer, r) in self.store.rules_of(&offer_ids).await? {
             rules_by.entry(offer).or_default().push(r);
         }
+        // The active offers, read once.
+        let mut offers: HashMap<i64, Offer> = self
+            .store
+            .list_offers(None, true)
+            .await?
+            .into_iter()
+            .map(|o| (o.id, o))
+            .collect();
         let mut scored = Vec::new();
         let mut by_offer = HashMap::new();
         for row in rows {
-            let Some(offer) = self.store.get_offer(row.offer_id).await? else {
+            let Some(offer) = offers.remove(&row.offer_id) else {
                 continue;
             };
-            if !offer.active {
-                continue;
-            }
             let factors: Vec<rank::Factor> =
                 serde_json::from_str::<Vec<StoredFactor>>(&row.factors)
                     .map_err(|e| Error::Store(e.to_string()))?
