@@ -14,18 +14,19 @@
 //! back (`--trainees synthetic` skips that).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
 use anyhow::{bail, Context};
-use fanxing_core::analytics_demo::{GenConfig, Trainee};
-use fanxing_core::analytics_service::Outcome;
-use fanxing_core::impact::ImpactConfig;
-use fanxing_core::impact_calibration::{
+use fanxing_core::analytics::impact::ImpactConfig;
+use fanxing_core::analytics::impact_calibration::{
     generate, run_year, summarise, synthetic_trainees, Change, Method, Run, LEVELS,
 };
+use fanxing_core::analytics::service::Outcome;
+use fanxing_core::analytics::store::AnalyticsStore;
+use fanxing_core::analytics_demo::{GenConfig, Trainee};
 use fanxing_core::region::{parse_regions_csv, Region, RegionCode, JIANGSU_CSV};
-use fanxing_core::store::{AnalyticsStore, Store};
+use fanxing_core::store::prelude::*;
 
 /// The command line.
 struct Args {
@@ -136,16 +137,15 @@ async fn demo_people() -> anyhow::Result<(Vec<(i64, RegionCode)>, Vec<Trainee>)>
         .upsert_regions(&parse_regions_csv(JIANGSU_CSV, &[])?)
         .await?;
     let cipher = fanxing_core::security::FieldCipher::new(&[0x5a; 32]);
-    let dyn_store: Arc<dyn Store> = store.clone();
-    let app = fanxing_core::service::Fanxing::new(dyn_store, cipher);
+    let app = fanxing_core::app::Fanxing::new(fanxing_core::app::Stores::of(store.clone()), cipher);
     fanxing_core::demo::seed(&app, 2026, fanxing_core::demo::DemoSize::default()).await?;
     fanxing_core::demo::seed_training(&app, 2026).await?;
     let orgs = store
-        .list_orgs(&fanxing_core::store::OrgQuery {
+        .list_orgs(&fanxing_core::people::store::OrgQuery {
             access: fanxing_core::auth::Access::Regions(fanxing_core::region::RegionRange::ALL),
             text: None,
             region: None,
-            kind: Some(fanxing_core::model::OrgKind::Enterprise),
+            kind: Some(fanxing_core::people::OrgKind::Enterprise),
             offset: 0,
             limit: 100_000,
         })
@@ -194,8 +194,8 @@ fn fmt_run(r: &Run) -> String {
     )
 }
 
-fn serde_verdict(v: fanxing_core::impact::Verdict) -> &'static str {
-    use fanxing_core::impact::Verdict::*;
+fn serde_verdict(v: fanxing_core::analytics::impact::Verdict) -> &'static str {
+    use fanxing_core::analytics::impact::Verdict::*;
     match v {
         Positive => "positive",
         Negative => "negative",
@@ -286,7 +286,7 @@ fn main() -> anyhow::Result<()> {
     })?;
     let runs = runs.into_inner().map_err(|_| anyhow::anyhow!("poisoned"))?;
     let mut summaries = summarise(&runs);
-    let order = |s: &fanxing_core::impact_calibration::Summary| {
+    let order = |s: &fanxing_core::analytics::impact_calibration::Summary| {
         (
             (s.effect * 1000.0).round() as i64,
             a.levels.iter().position(|l| l.0 == s.level),

@@ -22,9 +22,11 @@ use fanxing::{open, Config};
 use fanxing_bench::{arg, burst, Server, KEY};
 use fanxing_core::auth::{Access, Actor};
 use fanxing_core::demo::{self, DemoSize};
+use fanxing_core::now;
+use fanxing_core::people::store::PeopleQuery;
 use fanxing_core::region::RegionRange;
-use fanxing_core::service::now;
-use fanxing_core::store::{PeopleQuery, RegistrationRow, Store, TrainingStore};
+use fanxing_core::store::prelude::*;
+use fanxing_core::training::store::RegistrationRow;
 use fanxing_core::training::{format_local, ticket, RegistrationStatus, VenueKind};
 use serde_json::json;
 
@@ -57,6 +59,7 @@ async fn main() -> anyhow::Result<()> {
             .context("admin")?,
     );
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await?
         .id;
@@ -94,11 +97,13 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .items;
     let first = fx
+        .training
         .create_session(&admin, &session_input("开幕式")?, true)
         .await?;
     let t = Instant::now();
     for p in people.iter().take(per_session) {
-        fx.register(&admin, first.session.id, Some(p.id), None)
+        fx.training
+            .register(&admin, first.session.id, Some(p.id), None)
             .await?;
     }
     let reg_secs = t.elapsed().as_secs_f64();
@@ -113,6 +118,7 @@ async fn main() -> anyhow::Result<()> {
     let needed = (2 * requests).div_ceil(per_session - per_session / 10);
     for i in 1..=needed {
         let v = fx
+            .training
             .create_session(&admin, &session_input(&format!("专场 {i}"))?, true)
             .await?;
         let physical: Vec<i64> = v
@@ -139,6 +145,7 @@ async fn main() -> anyhow::Result<()> {
     for s in &sessions {
         let enc = store.session_signing_key(*s).await?.context("key")?;
         let seed: [u8; 32] = fx
+            .people
             .cipher()
             .decrypt_bytes(&enc)?
             .try_into()
@@ -170,7 +177,7 @@ async fn main() -> anyhow::Result<()> {
         bail!("only {} tickets for {requests} check-ins", scans.len());
     }
     scans.truncate(2 * requests);
-    let token = fx.create_api_token("admin", "bench").await?;
+    let token = fx.accounts.create_api_token("admin", "bench").await?;
     drop(opened);
 
     // The server, as its own process (its log in the data directory).

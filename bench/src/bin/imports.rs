@@ -24,14 +24,16 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use fanxing::{open, Config};
 use fanxing_bench::{arg, percentile, Server, KEY};
+use fanxing_core::analytics::service::parse_live_export;
 use fanxing_core::analytics::Platform;
-use fanxing_core::analytics_service::parse_live_export;
 use fanxing_core::auth::{Access, Actor};
 use fanxing_core::demo::{self, DemoSize};
+use fanxing_core::now;
+use fanxing_core::people::store::PeopleQuery;
 use fanxing_core::region::RegionRange;
-use fanxing_core::roster::read_roster;
-use fanxing_core::service::now;
-use fanxing_core::store::{PeopleQuery, RegistrationRow, Store, TrainingStore};
+use fanxing_core::store::prelude::*;
+use fanxing_core::training::roster::read_roster;
+use fanxing_core::training::store::RegistrationRow;
 use fanxing_core::training::{format_local, ticket, RegistrationStatus, VenueKind};
 use peakmem_alloc::{PeakMemAlloc, PeakMemAllocTrait, INSTRUMENTED_SYSTEM};
 use serde_json::json;
@@ -524,6 +526,7 @@ async fn main() -> anyhow::Result<()> {
             .context("admin")?,
     );
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await?
         .id;
@@ -541,16 +544,19 @@ async fn main() -> anyhow::Result<()> {
         }))?)
     };
     let roster_session_a = fx
+        .training
         .create_session(&admin, &suzhou("直播电商实战（苏州）一期")?, true)
         .await?
         .session
         .id;
     let roster_session_b = fx
+        .training
         .create_session(&admin, &suzhou("直播电商实战（苏州）二期")?, true)
         .await?
         .session
         .id;
     let roster_session_c = fx
+        .training
         .create_session(&admin, &suzhou("直播电商实战（苏州）三期")?, true)
         .await?
         .session
@@ -563,7 +569,7 @@ async fn main() -> anyhow::Result<()> {
             "name": format!("苏州好物直播间{room}"), "industry": industry,
             "followers": 5_000 + room as i64 * 1_000, "region": region,
         }))?;
-        fx.create_room(&admin, &input).await?;
+        fx.analytics.create_room(&admin, &input).await?;
     }
     let people = store
         .list_people(&PeopleQuery {
@@ -592,7 +598,7 @@ async fn main() -> anyhow::Result<()> {
     }))?;
     let mut scans: Vec<(i64, String)> = Vec::new();
     for i in 0..needed {
-        let v = fx.create_session(&admin, &hall, true).await?;
+        let v = fx.training.create_session(&admin, &hall, true).await?;
         let physical: Vec<i64> = v
             .venues
             .iter()
@@ -613,6 +619,7 @@ async fn main() -> anyhow::Result<()> {
         let s = v.session.id;
         let enc = store.session_signing_key(s).await?.context("key")?;
         let seed: [u8; 32] = fx
+            .people
             .cipher()
             .decrypt_bytes(&enc)?
             .try_into()
@@ -642,7 +649,7 @@ async fn main() -> anyhow::Result<()> {
         scans.swap(i, rng.below(i as u64 + 1) as usize);
     }
     let scans = Arc::new(scans);
-    let token = fx.create_api_token("admin", "bench").await?;
+    let token = fx.accounts.create_api_token("admin", "bench").await?;
     drop(opened);
 
     // 2 and 3. The server, as its own process.

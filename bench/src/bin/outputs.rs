@@ -31,12 +31,15 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context};
 use fanxing::{open, Config};
 use fanxing_bench::{arg, burst, percentile, Server, KEY};
+use fanxing_core::app::Fanxing;
 use fanxing_core::auth::{Access, Actor};
 use fanxing_core::demo::{self, DemoSize, DEMO_PASSWORD};
-use fanxing_core::model::Person;
+use fanxing_core::now;
+use fanxing_core::people::store::PeopleQuery;
+use fanxing_core::people::Person;
 use fanxing_core::region::{RegionCode, RegionRange};
-use fanxing_core::service::{now, Fanxing};
-use fanxing_core::store::{PeopleQuery, RegistrationRow, SessionQuery, Store, TrainingStore};
+use fanxing_core::store::prelude::*;
+use fanxing_core::training::store::{RegistrationRow, SessionQuery, TrainingStore};
 use fanxing_core::training::{format_local, ProgrammeId, RegistrationStatus, SessionStatus};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::json;
@@ -178,7 +181,7 @@ async fn province_attendances(
     programme: ProgrammeId,
     region: RegionCode,
 ) -> anyhow::Result<i64> {
-    let p = fx.progress(admin, programme, Some(region)).await?;
+    let p = fx.training.progress(admin, programme, Some(region)).await?;
     Ok(p.node.actuals.total.attendances)
 }
 
@@ -231,8 +234,9 @@ async fn add_attendances(
     programme: ProgrammeId,
     missing: usize,
 ) -> anyhow::Result<(Vec<i64>, u64)> {
-    let store = fx.store();
-    let people = store
+    let people = fx
+        .stores
+        .people
         .list_people(&PeopleQuery {
             access: Access::Regions(RegionRange::ALL),
             text: None,
@@ -265,7 +269,7 @@ async fn add_attendances(
             "reg_opens_at": format_local(start - 30 * 86400),
             "venues": venues,
         }))?;
-        let v = fx.create_session(admin, &input, true).await?;
+        let v = fx.training.create_session(admin, &input, true).await?;
         let hall_of = |p: &Person| {
             v.venues
                 .iter()
@@ -288,17 +292,20 @@ async fn add_attendances(
                 created_at: start - 5 * 86400,
             })
             .collect();
-        store.insert_registrations_bulk(&rows).await?;
+        fx.stores.training.insert_registrations_bulk(&rows).await?;
         let came: Vec<i64> = chosen
             .iter()
             .enumerate()
             .filter(|(k, _)| k % 10 != 9)
             .map(|(_, p)| p.id)
             .collect();
-        added += store
+        added += fx
+            .stores
+            .checkins
             .mark_attended(v.session.id, &came, start + 600)
             .await?;
-        fx.set_session_status(admin, v.session.id, SessionStatus::Closed, None)
+        fx.training
+            .set_session_status(admin, v.session.id, SessionStatus::Closed, None)
             .await?;
         sessions.push(v.session.id);
     }

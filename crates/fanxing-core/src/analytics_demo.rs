@@ -21,9 +21,9 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Beta, Distribution, Gamma, LogNormal, Normal, Poisson};
 
 use crate::analytics::{layout, Field, LiveSessionRow, Platform, Provenance, RoomDraft, SizeTier};
+use crate::app::Fanxing;
 use crate::error::{Error, Result};
 use crate::region::{Region, RegionCode, RegionLevel};
-use crate::service::Fanxing;
 use crate::training::SHANGHAI_OFFSET_SECS;
 
 /// How much to generate.
@@ -151,7 +151,7 @@ pub struct GenRoom {
 
 /// A trainee who may run a trained room: person, first day attended
 /// (`YYYYMMDD`, Beijing), region.
-pub type Trainee = (crate::model::PersonId, i64, RegionCode);
+pub type Trainee = (crate::people::PersonId, i64, RegionCode);
 
 /// The date of a `YYYYMMDD` day.
 fn date_of(day: i64) -> Option<time::Date> {
@@ -590,10 +590,11 @@ pub async fn seed_analytics(
     dir: &Path,
     mut progress: impl FnMut(&str, usize, usize),
 ) -> Result<Option<AnalyticsReport>> {
-    let store = app.store();
-    if store
+    if app
+        .stores
+        .analytics
         .list_rooms(
-            crate::store::RoomScope::Regions(crate::region::RegionRange::ALL),
+            crate::analytics::store::RoomScope::Regions(crate::region::RegionRange::ALL),
             None,
             0,
             1,
@@ -604,13 +605,15 @@ pub async fn seed_analytics(
     {
         return Ok(None);
     }
-    let regions = store.list_regions(None, None).await?;
-    let orgs: Vec<(i64, RegionCode)> = store
-        .list_orgs(&crate::store::OrgQuery {
+    let regions = app.stores.people.list_regions(None, None).await?;
+    let orgs: Vec<(i64, RegionCode)> = app
+        .stores
+        .people
+        .list_orgs(&crate::people::store::OrgQuery {
             access: crate::auth::Access::Regions(crate::region::RegionRange::ALL),
             text: None,
             region: None,
-            kind: Some(crate::model::OrgKind::Enterprise),
+            kind: Some(crate::people::OrgKind::Enterprise),
             offset: 0,
             limit: 100_000,
         })
@@ -619,18 +622,19 @@ pub async fn seed_analytics(
         .into_iter()
         .map(|o| (o.id, o.region))
         .collect();
-    let trainees = store.trained_operators().await?;
+    let trainees = app.stores.analytics.trained_operators().await?;
     let started = std::time::Instant::now();
     let rooms = rooms(cfg, &regions, &orgs, &trainees);
     let drafts: Vec<RoomDraft> = rooms.iter().map(|r| r.draft.clone()).collect();
-    store
-        .insert_rooms_bulk(&drafts, crate::service::now())
+    app.stores
+        .analytics
+        .insert_rooms_bulk(&drafts, crate::now())
         .await?;
     let total = rooms.len();
     let files = write_exports(cfg, &rooms, dir, |n| progress("generate", n, total))?;
     let generate = started.elapsed();
     let started = std::time::Instant::now();
-    let actor = app.system_actor().await?;
+    let actor = app.analytics.system_actor().await?;
     let mut report = AnalyticsReport {
         rooms: rooms.len(),
         trained_rooms: rooms.iter().filter(|r| r.cohort.is_some()).count(),
@@ -650,7 +654,7 @@ pub async fn seed_analytics(
                 .unwrap_or_default();
             let bytes = std::fs::read(&path)
                 .map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
-            let parsed = crate::analytics_service::parse_live_export(&name, &bytes, platform)?;
+            let parsed = crate::analytics::service::parse_live_export(&name, &bytes, platform)?;
             Ok::<_, Error>((name, parsed))
         })
     };
@@ -665,7 +669,8 @@ pub async fn seed_analytics(
         }
         let outcome = match parsed {
             Ok(parsed) => {
-                app.import_parsed(&actor, Provenance::Official, None, &name, parsed)
+                app.analytics
+                    .import_parsed(&actor, Provenance::Official, None, &name, parsed)
                     .await?
             }
             Err(rows) => Err(rows),

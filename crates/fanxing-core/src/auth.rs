@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::model::{OrgId, PersonId, UserId};
+use crate::people::{OrgId, PersonId, UserId};
 use crate::region::{RegionCode, RegionRange};
 
 /// The roles of DESIGN.md.

@@ -9,12 +9,13 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
+use crate::app::Fanxing;
 use crate::auth::{Access, Role};
 use crate::error::Result;
-use crate::model::{OrgDraft, OrgKind, PersonDraft, SalesBand, Tier};
+use crate::people::accounts::NewUserInput;
+use crate::people::store::{PeopleQuery, PersonRow};
+use crate::people::{OrgDraft, OrgKind, PersonDraft, SalesBand, Tier};
 use crate::region::{Region, RegionCode, RegionLevel};
-use crate::service::{Fanxing, NewUserInput};
-use crate::store::{PeopleQuery, PersonRow};
 use crate::training::RegistrationStatus;
 use crate::values::{IdNumber, Mobile};
 
@@ -515,31 +516,32 @@ pub struct SeedReport {
 /// nothing (and returns `None`) when people already exist, so a second start
 /// keeps whatever is there.
 pub async fn seed(app: &Fanxing, seed: u64, size: DemoSize) -> Result<Option<SeedReport>> {
-    let store = app.store();
-    if store.count_people().await? > 0 {
+    if app.stores.people.count_people().await? > 0 {
         return Ok(None);
     }
-    let regions = store.list_regions(None, None).await?;
+    let regions = app.stores.people.list_regions(None, None).await?;
     let data = generate(&regions, seed, size);
-    let now = crate::service::now();
-    let org_ids = store.insert_orgs_bulk(&data.orgs, now).await?;
+    let now = crate::now();
+    let org_ids = app.stores.people.insert_orgs_bulk(&data.orgs, now).await?;
     let rows: Vec<PersonRow> = data
         .people
         .iter()
         .map(|p| {
             let mut d = p.draft.clone();
             d.org_id = p.org.map(|i| org_ids[i]);
-            app.encrypt_person(&d)
+            crate::people::service::person_row_with(app.people.cipher(), &d)
         })
         .collect();
-    store.insert_people_bulk(&rows, now).await?;
+    app.stores.people.insert_people_bulk(&rows, now).await?;
     let all = Access::Regions(crate::region::RegionRange::ALL);
     let mut accounts = Vec::new();
     for acc in &data.accounts {
         let person_id = match acc.person {
             Some(i) => {
                 let mobile = data.people[i].draft.mobile.as_str().to_string();
-                let page = store
+                let page = app
+                    .stores
+                    .people
                     .list_people(&PeopleQuery {
                         access: all,
                         text: Some(mobile),
@@ -554,16 +556,17 @@ pub async fn seed(app: &Fanxing, seed: u64, size: DemoSize) -> Result<Option<See
             }
             None => None,
         };
-        app.create_user(NewUserInput {
-            username: acc.username.to_string(),
-            display_name: acc.display_name.to_string(),
-            password: DEMO_PASSWORD.to_string(),
-            role: acc.role,
-            region: acc.region,
-            person_id,
-            org_id: acc.org.map(|i| org_ids[i]),
-        })
-        .await?;
+        app.accounts
+            .create_user(NewUserInput {
+                username: acc.username.to_string(),
+                display_name: acc.display_name.to_string(),
+                password: DEMO_PASSWORD.to_string(),
+                role: acc.role,
+                region: acc.region,
+                person_id,
+                org_id: acc.org.map(|i| org_ids[i]),
+            })
+            .await?;
         accounts.push((acc.username.to_string(), acc.role));
     }
     Ok(Some(SeedReport {
@@ -701,16 +704,17 @@ pub const DEMO_ISSUER: &str = "江苏省商务厅";
 /// in every city, and one session later today in Kunshan with the demo
 /// check-in staff on its door. Does nothing when a programme exists.
 pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingReport>> {
-    use crate::store::RegistrationRow;
+    use crate::training::store::RegistrationRow;
     use crate::training::{parse_local_datetime, ticket, SessionStatus, Target};
-    let store = app.store();
-    if !store.list_programmes().await?.is_empty() {
+    if !app.stores.training.list_programmes().await?.is_empty() {
         return Ok(None);
     }
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
-    let now = crate::service::now();
+    let now = crate::now();
     let code = |v: u32| RegionCode::from_value(v).expect("valid code");
-    let programme = store
+    let programme = app
+        .stores
+        .training
         .insert_programme(
             &crate::training::Programme {
                 id: 0,
@@ -732,7 +736,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
         (Some(Tier::Operator), 690, 41_500),
     ];
     let total_weight: f64 = CITIES.iter().map(|c| c.1).sum();
-    let regions = store.list_regions(None, None).await?;
+    let regions = app.stores.people.list_regions(None, None).await?;
     let mut targets = Vec::new();
     for (tier, sessions, attendances) in tiers {
         targets.push(Target {
@@ -781,12 +785,17 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
             }
         }
     }
-    store.upsert_targets(programme, &targets).await?;
+    app.stores
+        .training
+        .upsert_targets(programme, &targets)
+        .await?;
 
     // People per city, for registrations.
     let mut people_by_city: std::collections::HashMap<u32, Vec<(i64, Tier, RegionCode)>> =
         Default::default();
-    let everyone = store
+    let everyone = app
+        .stores
+        .people
         .list_people(&PeopleQuery {
             access: Access::Regions(crate::region::RegionRange::ALL),
             text: None,
@@ -805,8 +814,13 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
     }
 
     // The course catalogue the sessions run.
-    let competencies = store.list_competencies().await?;
-    let lecturer = store.find_user_by_username("lecturer").await?.map(|u| u.id);
+    let competencies = app.stores.curriculum.list_competencies().await?;
+    let lecturer = app
+        .stores
+        .accounts
+        .find_user_by_username("lecturer")
+        .await?
+        .map(|u| u.id);
     let mut course_ids = Vec::new();
     for (i, (title, tier)) in COURSE_TITLES.iter().enumerate() {
         let ids: Vec<i64> = COURSE_COMPETENCIES[i]
@@ -822,7 +836,8 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
             competencies: Vec::new(),
         };
         course_ids.push(
-            store
+            app.stores
+                .curriculum
                 .insert_course(
                     &draft,
                     if i % 3 == 0 { lecturer } else { None },
@@ -842,7 +857,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
 
     let keypair = || {
         let (seed, public) = ticket::new_keypair();
-        (app.cipher().encrypt_bytes(&seed), public)
+        (app.people.cipher().encrypt_bytes(&seed), public)
     };
     let mut regs: Vec<RegistrationRow> = Vec::new();
     let mut attend: Vec<(i64, Vec<i64>, i64)> = Vec::new();
@@ -879,7 +894,9 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
     .validate(opening_start - 30 * 86400)
     .map_err(crate::Error::Invalid)?;
     let (enc, public) = keypair();
-    let (sid, venue_ids) = store
+    let (sid, venue_ids) = app
+        .stores
+        .training
         .insert_session(&opening, SessionStatus::Closed, &enc, &public, now)
         .await?;
     held += 1;
@@ -987,7 +1004,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
                 .validate(start - 30 * 86400)
                 .map_err(crate::Error::Invalid)?;
             let (enc, public) = keypair();
-            held_plans.push(crate::store::NewSession {
+            held_plans.push(crate::training::store::NewSession {
                 draft: d,
                 status: SessionStatus::Closed,
                 signing_key_enc: enc,
@@ -1021,7 +1038,11 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
     }
     // All held sessions in one transaction, then their registrations and
     // attendances in bulk.
-    let ids = store.insert_sessions_bulk(&held_plans, now).await?;
+    let ids = app
+        .stores
+        .training
+        .insert_sessions_bulk(&held_plans, now)
+        .await?;
     for ((sid, vids), (plan_regs, came, start)) in ids.into_iter().zip(held_people) {
         for (p, v) in plan_regs {
             regs.push(RegistrationRow {
@@ -1034,9 +1055,9 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
         }
         attend.push((sid, came, start));
     }
-    store.insert_registrations_bulk(&regs).await?;
-    let attendances = store.mark_attended_many(&attend).await?;
-    app.issue_certificates(programme).await?;
+    app.stores.training.insert_registrations_bulk(&regs).await?;
+    let attendances = app.stores.checkins.mark_attended_many(&attend).await?;
+    app.curriculum.issue_certificates(programme).await?;
 
     // Upcoming sessions, open for registration, in every city.
     let mut upcoming = 0;
@@ -1075,7 +1096,8 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
             input.course_id = course_of(title);
             let d = input.validate(now).map_err(crate::Error::Invalid)?;
             let (enc, public) = keypair();
-            store
+            app.stores
+                .training
                 .insert_session(&d, SessionStatus::Published, &enc, &public, now)
                 .await?;
             upcoming += 1;
@@ -1106,11 +1128,16 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
     today.reg_opens_at = Some(crate::training::format_local(now - 86400));
     let d = today.validate(now).map_err(crate::Error::Invalid)?;
     let (enc, public) = keypair();
-    let (_, vids) = store
+    let (_, vids) = app
+        .stores
+        .training
         .insert_session(&d, SessionStatus::Published, &enc, &public, now)
         .await?;
-    if let Some(staff) = store.find_user_by_username("checkin").await? {
-        store.assign_venue_staff(vids[0], staff.id).await?;
+    if let Some(staff) = app.stores.accounts.find_user_by_username("checkin").await? {
+        app.stores
+            .checkins
+            .assign_venue_staff(vids[0], staff.id)
+            .await?;
     }
     upcoming += 1;
 

@@ -139,8 +139,8 @@ const SST: &[u8] = br#"<?xml version="1.0"?><sst xmlns="http://schemas.openxmlfo
 /// memory above what was live before.
 fn read_everything(name: &str, bytes: &[u8]) -> usize {
     GLOBAL.reset_peak_memory();
-    if let Ok(grid) = fanxing_core::roster::read_grid(name, bytes) {
-        let _ = fanxing_core::roster::parse_roster(&grid);
+    if let Ok(grid) = fanxing_core::training::roster::read_grid(name, bytes) {
+        let _ = fanxing_core::training::roster::parse_roster(&grid);
     }
     for p in [
         Platform::Douyin,
@@ -148,13 +148,13 @@ fn read_everything(name: &str, bytes: &[u8]) -> usize {
         Platform::Kuaishou,
         Platform::Channels,
     ] {
-        let _ = fanxing_core::analytics_service::parse_live_export(name, bytes, p);
+        let _ = fanxing_core::analytics::service::parse_live_export(name, bytes, p);
     }
     GLOBAL.get_peak_memory()
 }
 
 fn check(case: usize, name: &str, bytes: &[u8]) -> usize {
-    let bound = fanxing_core::roster::LIMITS
+    let bound = fanxing_core::training::roster::LIMITS
         .memory_bound(bytes.len())
         .max(GRID_LIMITS.memory_bound(bytes.len()));
     let outcome = std::panic::catch_unwind(|| read_everything(name, bytes));

@@ -7,12 +7,12 @@
 //! Each backend has its own migrations under `migrations/<backend>/`, kept
 //! in step (same versions and names; a test checks it).
 
-mod accounts;
 mod analytics;
-mod checkin;
+mod audit;
 mod curriculum;
 mod matching;
 mod migrations;
+mod people;
 mod sql;
 mod store;
 mod training;
@@ -87,8 +87,8 @@ pub async fn open(url: &str, max_connections: u32) -> Result<Arc<SqlStore>, Conn
     };
     let mut store = SqlStore::new(pool.clone(), writer, backend);
     if backend == Backend::Sqlite {
-        if let Some(journal_url) = checkin::journal_url(url) {
-            let journal = checkin::Journal::open(&journal_url, pool)
+        if let Some(journal_url) = training::checkin::journal_url(url) {
+            let journal = training::checkin::Journal::open(&journal_url, pool)
                 .await
                 .map_err(|e| ConnectError::Migrate(e.to_string()))?;
             store = store.with_journal(journal);

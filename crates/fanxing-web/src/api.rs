@@ -8,11 +8,12 @@ use axum::http::header::{ACCEPT_LANGUAGE, AUTHORIZATION};
 use axum::http::request::Parts;
 use axum::http::Method;
 use axum::Json;
+use fanxing_core::audit::AuditEntry;
 use fanxing_core::auth::Actor;
-use fanxing_core::model::{OrgInput, OrgKind, Organisation, Person, PersonInput, Tier};
+use fanxing_core::people::service::{OrgFilter, Overview, PeopleFilter, Revealed};
+use fanxing_core::people::{OrgInput, OrgKind, Organisation, Person, PersonInput, Tier};
 use fanxing_core::region::{Region, RegionCode, RegionLevel};
-use fanxing_core::service::{OrgFilter, Overview, PeopleFilter, Revealed};
-use fanxing_core::store::{AuditEntry, Page};
+use fanxing_core::store::Page;
 use fanxing_core::{Error, Lang};
 use serde::{Deserialize, Serialize};
 
@@ -69,9 +70,14 @@ where
             .map(str::trim)
             .map(str::to_string);
         let actor = if let Some(token) = bearer {
-            state.app.token_actor(&token).await.map_err(fail)?
+            state.app.accounts.token_actor(&token).await.map_err(fail)?
         } else if let Some(token) = cookie(&parts.headers, SESSION_COOKIE) {
-            let actor = state.app.session_actor(&token).await.map_err(fail)?;
+            let actor = state
+                .app
+                .accounts
+                .session_actor(&token)
+                .await
+                .map_err(fail)?;
             // A browser session writing through the API must prove the
             // request came from a Fanxing page.
             if !matches!(parts.method, Method::GET | Method::HEAD) {
@@ -195,6 +201,7 @@ pub async fn regions(
         ),
     };
     s.app
+        .people
         .regions(level, parent)
         .await
         .map(Json)
@@ -207,11 +214,17 @@ pub async fn region(
     Path(code): Path<String>,
 ) -> ApiResult<Region> {
     let code = RegionCode::parse(&code).ok_or_else(|| c.err(Error::NotFound))?;
-    s.app.region(code).await.map(Json).map_err(|e| c.err(e))
+    s.app
+        .people
+        .region(code)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
 }
 
 pub async fn overview(State(s): State<AppState>, c: Caller) -> ApiResult<Overview> {
     s.app
+        .people
         .overview(&c.actor)
         .await
         .map(Json)
@@ -268,6 +281,7 @@ pub async fn people(
     };
     let page = s
         .app
+        .people
         .list_people(&c.actor, &f)
         .await
         .map_err(|e| c.err(e))?;
@@ -286,6 +300,7 @@ pub async fn person(
 ) -> ApiResult<Person> {
     let id = path_id(&c, &id)?;
     s.app
+        .people
         .person(&c.actor, id)
         .await
         .map(masked)
@@ -300,6 +315,7 @@ pub async fn reveal_person(
 ) -> ApiResult<Revealed> {
     let id = path_id(&c, &id)?;
     s.app
+        .people
         .reveal_person(&c.actor, id)
         .await
         .map(Json)
@@ -314,6 +330,7 @@ pub async fn create_person(
     let input = body(&c, b)?;
     let p = s
         .app
+        .people
         .create_person(&c.actor, &input)
         .await
         .map_err(|e| c.err(e))?;
@@ -329,6 +346,7 @@ pub async fn update_person(
     let id = path_id(&c, &id)?;
     let input = body(&c, b)?;
     s.app
+        .people
         .update_person(&c.actor, id, &input)
         .await
         .map(masked)
@@ -355,6 +373,7 @@ pub async fn orgs(
         per_page: q.per_page.unwrap_or(50),
     };
     s.app
+        .people
         .list_orgs(&c.actor, &f)
         .await
         .map(Json)
@@ -368,6 +387,7 @@ pub async fn org(
 ) -> ApiResult<Organisation> {
     let id = path_id(&c, &id)?;
     s.app
+        .people
         .org(&c.actor, id)
         .await
         .map(Json)
@@ -382,6 +402,7 @@ pub async fn create_org(
     let input = body(&c, b)?;
     let o = s
         .app
+        .people
         .create_org(&c.actor, &input)
         .await
         .map_err(|e| c.err(e))?;
@@ -397,6 +418,7 @@ pub async fn update_org(
     let id = path_id(&c, &id)?;
     let input = body(&c, b)?;
     s.app
+        .people
         .update_org(&c.actor, id, &input)
         .await
         .map(Json)
@@ -414,7 +436,8 @@ pub async fn audit(
     crate::api::ApiQuery(q): crate::api::ApiQuery<AuditQuery>,
 ) -> ApiResult<Vec<AuditEntry>> {
     s.app
-        .audit_log(&c.actor, q.limit.unwrap_or(100))
+        .audit
+        .entries(&c.actor, q.limit.unwrap_or(100))
         .await
         .map(Json)
         .map_err(|e| c.err(e))

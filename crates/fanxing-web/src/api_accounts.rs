@@ -32,6 +32,7 @@ pub async fn change_password(
     let input = body(&c, b)?;
     state
         .app
+        .accounts
         .change_password(
             &c.actor,
             None,

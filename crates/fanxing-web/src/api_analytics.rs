@@ -6,10 +6,10 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use fanxing_core::analytics::service::{KpiReport, StatReport};
 use fanxing_core::analytics::{ImportOutcome, Platform, Provenance, Room, RoomInput, StatGroup};
-use fanxing_core::analytics_service::{KpiReport, StatReport};
-use fanxing_core::roster::RowError;
 use fanxing_core::store::Page;
+use fanxing_core::training::roster::RowError;
 use fanxing_core::Error;
 use serde::Deserialize;
 
@@ -31,6 +31,7 @@ pub async fn rooms(
     crate::api::ApiQuery(q): crate::api::ApiQuery<PageQuery>,
 ) -> ApiResult<Page<Room>> {
     s.app
+        .analytics
         .rooms(&c.actor, q.q.as_deref(), q.page.unwrap_or(1))
         .await
         .map(Json)
@@ -45,6 +46,7 @@ pub async fn create_room(
     let b = body(&c, b)?;
     let room = s
         .app
+        .analytics
         .create_room(&c.actor, &b)
         .await
         .map_err(|e| c.err(e))?;
@@ -69,6 +71,7 @@ pub async fn set_operators(
     let id = path_id(&c, &id)?;
     let b = body(&c, b)?;
     s.app
+        .analytics
         .set_room_operators(&c.actor, id, &b.operators, &b.operator_mobiles)
         .await
         .map(Json)
@@ -78,6 +81,7 @@ pub async fn set_operators(
 pub async fn room(State(s): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Room> {
     let id = path_id(&c, &id)?;
     s.app
+        .analytics
         .room(&c.actor, id)
         .await
         .map(Json)
@@ -116,6 +120,7 @@ pub async fn room_kpis(
     let to = compact_date(&c, q.to.as_deref(), "to", 8, 99_991_231)?;
     let prov = provenance(&c, q.provenance.as_deref())?;
     s.app
+        .analytics
         .room_kpis(&c.actor, id, prov, from, to)
         .await
         .map(Json)
@@ -135,12 +140,13 @@ pub async fn room_diagnosis(
     c: Caller,
     Path(id): Path<String>,
     crate::api::ApiQuery(q): crate::api::ApiQuery<MonthsQuery>,
-) -> ApiResult<fanxing_core::analytics_service::Diagnosis> {
+) -> ApiResult<fanxing_core::analytics::service::Diagnosis> {
     let id = path_id(&c, &id)?;
     let from = compact_date(&c, q.from.as_deref(), "from", 6, 0)?;
     let to = compact_date(&c, q.to.as_deref(), "to", 6, 999_912)?;
     let prov = provenance(&c, q.provenance.as_deref())?;
     s.app
+        .analytics
         .room_diagnosis(&c.actor, id, prov, from, to)
         .await
         .map(Json)
@@ -174,6 +180,7 @@ pub async fn stats(
         _ => return Err(c.err(Error::field("group", "error.choice"))),
     };
     s.app
+        .analytics
         .live_stats(&c.actor, region, prov, from, to, group)
         .await
         .map(Json)
@@ -191,12 +198,13 @@ pub async fn impact(
     State(s): State<AppState>,
     c: Caller,
     crate::api::ApiQuery(q): crate::api::ApiQuery<ImpactQuery>,
-) -> ApiResult<fanxing_core::impact::ImpactEstimate> {
+) -> ApiResult<fanxing_core::analytics::impact::ImpactEstimate> {
     let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(|e| c.err(e))?;
     let outcome =
-        fanxing_core::analytics_service::Outcome::parse(q.outcome.as_deref().unwrap_or("log_gmv"))
+        fanxing_core::analytics::service::Outcome::parse(q.outcome.as_deref().unwrap_or("log_gmv"))
             .ok_or_else(|| c.err(Error::field("outcome", "error.choice")))?;
     s.app
+        .analytics
         .training_impact(&c.actor, region, outcome)
         .await
         .map(|e| Json(e.as_ref().clone()))
@@ -242,6 +250,7 @@ async fn import(
     let prov = provenance(c, q.provenance.as_deref()).map_err(IntoResponse::into_response)?;
     match s
         .app
+        .analytics
         .import_live_export(&c.actor, platform, prov, room, &q.filename, bytes)
         .await
     {
@@ -262,6 +271,7 @@ pub async fn import_room_sessions(
     let id = path_id(&c, &id).map_err(IntoResponse::into_response)?;
     // Whose room it is first: a stranger learns nothing from a 422.
     s.app
+        .analytics
         .room(&c.actor, id)
         .await
         .map_err(|e| c.err(e).into_response())?;
@@ -276,6 +286,7 @@ pub async fn import_sessions(
     body: axum::body::Bytes,
 ) -> Result<Json<ImportOutcome>, Response> {
     s.app
+        .analytics
         .rooms(&c.actor, None, 1)
         .await
         .map_err(|e| c.err(e).into_response())?;

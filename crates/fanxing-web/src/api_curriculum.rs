@@ -5,7 +5,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use fanxing_core::curriculum::{Competency, Course, CourseInput, Material, Track};
-use fanxing_core::model::Tier;
+use fanxing_core::people::Tier;
 use fanxing_core::Error;
 use serde::{Deserialize, Serialize};
 
@@ -16,11 +16,21 @@ use crate::AppState;
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
 pub async fn tracks(State(s): State<AppState>, c: Caller) -> ApiResult<Vec<Track>> {
-    s.app.tracks().await.map(Json).map_err(|e| c.err(e))
+    s.app
+        .curriculum
+        .tracks()
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
 }
 
 pub async fn competencies(State(s): State<AppState>, c: Caller) -> ApiResult<Vec<Competency>> {
-    s.app.competencies().await.map(Json).map_err(|e| c.err(e))
+    s.app
+        .curriculum
+        .competencies()
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
 }
 
 #[derive(Deserialize)]
@@ -41,6 +51,7 @@ pub async fn add_competency(
     let b = body(&c, b)?;
     let k = s
         .app
+        .curriculum
         .add_competency(&c.actor, &b.code, &b.name_zh, &b.name_en)
         .await
         .map_err(|e| c.err(e))?;
@@ -61,6 +72,7 @@ pub async fn rename_competency(
     let id = path_id(&c, &id)?;
     let b = body(&c, b)?;
     s.app
+        .curriculum
         .rename_competency(&c.actor, id, &b.name_zh, &b.name_en)
         .await
         .map_err(|e| c.err(e))?;
@@ -81,7 +93,12 @@ pub async fn courses(
         None | Some("") => None,
         Some(t) => Some(Tier::parse(t).ok_or_else(|| c.err(Error::field("tier", "error.choice")))?),
     };
-    s.app.courses(tier).await.map(Json).map_err(|e| c.err(e))
+    s.app
+        .curriculum
+        .courses(tier)
+        .await
+        .map(Json)
+        .map_err(|e| c.err(e))
 }
 
 pub async fn create_course(
@@ -92,6 +109,7 @@ pub async fn create_course(
     let b = body(&c, b)?;
     let course = s
         .app
+        .curriculum
         .create_course(&c.actor, &b)
         .await
         .map_err(|e| c.err(e))?;
@@ -111,8 +129,8 @@ pub async fn course(
     Path(id): Path<String>,
 ) -> ApiResult<CourseWithMaterials> {
     let id = path_id(&c, &id)?;
-    let course = s.app.course(id).await.map_err(|e| c.err(e))?;
-    let materials = s.app.materials(id).await.map_err(|e| c.err(e))?;
+    let course = s.app.curriculum.course(id).await.map_err(|e| c.err(e))?;
+    let materials = s.app.curriculum.materials(id).await.map_err(|e| c.err(e))?;
     Ok(Json(CourseWithMaterials { course, materials }))
 }
 
@@ -133,6 +151,7 @@ pub async fn upload_material(
     let id = path_id(&c, &id)?;
     let m = s
         .app
+        .curriculum
         .add_material(&c.actor, id, &q.filename, &bytes)
         .await
         .map_err(|e| c.err(e))?;

@@ -6,12 +6,13 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use fanxing_core::region::RegionCode;
-use fanxing_core::store::{MyRegistration, Page, RosterEntry};
+use fanxing_core::store::Page;
+use fanxing_core::training::service::{
+    CheckinKit, ScanInput, ScanResult, SessionView, TargetInput, WalkInInput,
+};
+use fanxing_core::training::store::{MyRegistration, RosterEntry};
 use fanxing_core::training::{
     Programme, Progress, RegisterOutcome, Registration, Session, SessionInput, SessionStatus,
-};
-use fanxing_core::training_service::{
-    CheckinKit, ScanInput, ScanResult, SessionView, TargetInput, WalkInInput,
 };
 use fanxing_core::Error;
 use serde::{Deserialize, Serialize};
@@ -28,6 +29,7 @@ fn region_param(c: &Caller, raw: Option<&str>) -> Result<Option<RegionCode>, Api
 
 pub async fn programmes(State(s): State<AppState>, c: Caller) -> ApiResult<Vec<Programme>> {
     s.app
+        .training
         .programmes(&c.actor)
         .await
         .map(Json)
@@ -52,6 +54,7 @@ pub async fn create_programme(
     let b = body(&c, b)?;
     let p = s
         .app
+        .training
         .create_programme(&c.actor, &b.name, &b.starts_on, &b.ends_on)
         .await
         .map_err(|e| c.err(e))?;
@@ -73,6 +76,7 @@ pub async fn progress(
     let id = path_id(&c, &id)?;
     let region = region_param(&c, q.region.as_deref())?;
     s.app
+        .training
         .progress(&c.actor, id, region)
         .await
         .map(Json)
@@ -88,6 +92,7 @@ pub async fn set_targets(
     let id = path_id(&c, &id)?;
     let b = body(&c, b)?;
     s.app
+        .training
         .set_targets(&c.actor, id, &b)
         .await
         .map(Json)
@@ -101,6 +106,7 @@ pub async fn sessions(
 ) -> ApiResult<Page<Session>> {
     let region = region_param(&c, q.region.as_deref())?;
     s.app
+        .training
         .list_sessions(Some(&c.actor), region, q.page.unwrap_or(1))
         .await
         .map(Json)
@@ -123,6 +129,7 @@ pub async fn create_session(
     let b = body(&c, b)?;
     let v = s
         .app
+        .training
         .create_session(&c.actor, &b.input, b.publish)
         .await
         .map_err(|e| c.err(e))?;
@@ -136,6 +143,7 @@ pub async fn session(
 ) -> ApiResult<SessionView> {
     let id = path_id(&c, &id)?;
     s.app
+        .training
         .session_view(Some(&c.actor), id)
         .await
         .map(Json)
@@ -161,6 +169,7 @@ pub async fn set_status(
     let to = SessionStatus::parse(&b.status)
         .ok_or_else(|| c.err(Error::field("status", "error.choice")))?;
     s.app
+        .training
         .set_session_status(&c.actor, id, to, b.notice.as_deref())
         .await
         .map(Json)
@@ -174,6 +183,7 @@ pub async fn roster(
 ) -> ApiResult<Vec<RosterEntry>> {
     let id = path_id(&c, &id)?;
     s.app
+        .training
         .session_roster(&c.actor, id)
         .await
         .map(Json)
@@ -198,6 +208,7 @@ pub async fn register(
     let b = body(&c, b)?;
     let out = s
         .app
+        .training
         .register(&c.actor, id, b.person_id, b.venue_id)
         .await
         .map_err(|e| c.err(e))?;
@@ -218,6 +229,7 @@ pub async fn cancel_registration(
     let id = path_id(&c, &id)?;
     let promoted = s
         .app
+        .training
         .cancel_registration(&c.actor, id)
         .await
         .map_err(|e| c.err(e))?;
@@ -240,7 +252,12 @@ pub async fn ticket(
     Path(id): Path<String>,
 ) -> ApiResult<Ticket> {
     let id = path_id(&c, &id)?;
-    let (registration, code) = s.app.ticket(&c.actor, id).await.map_err(|e| c.err(e))?;
+    let (registration, code) = s
+        .app
+        .training
+        .ticket(&c.actor, id)
+        .await
+        .map_err(|e| c.err(e))?;
     let svg = crate::qr::svg(&code).map_err(|e| c.err(e))?;
     Ok(Json(Ticket {
         registration,
@@ -254,6 +271,7 @@ pub async fn my_registrations(
     c: Caller,
 ) -> ApiResult<Vec<MyRegistration>> {
     s.app
+        .training
         .my_registrations(&c.actor)
         .await
         .map(Json)
@@ -267,6 +285,7 @@ pub async fn checkin_kit(
 ) -> ApiResult<CheckinKit> {
     let id = path_id(&c, &id)?;
     s.app
+        .training
         .checkin_kit(&c.actor, id)
         .await
         .map(Json)
@@ -298,6 +317,7 @@ pub async fn scans(
         ))));
     }
     s.app
+        .training
         .record_scans(&c.actor, id, &b.device_id, &b.scans)
         .await
         .map(Json)
@@ -313,6 +333,7 @@ pub async fn walk_in(
     let id = path_id(&c, &id)?;
     let b = body(&c, b)?;
     s.app
+        .training
         .walk_in(&c.actor, id, &b)
         .await
         .map(Json)
@@ -330,7 +351,11 @@ pub async fn heartbeat(
     Path(id): Path<String>,
 ) -> ApiResult<Ok_> {
     let id = path_id(&c, &id)?;
-    s.app.heartbeat(&c.actor, id).await.map_err(|e| c.err(e))?;
+    s.app
+        .training
+        .heartbeat(&c.actor, id)
+        .await
+        .map_err(|e| c.err(e))?;
     Ok(Json(Ok_ { ok: true }))
 }
 
@@ -347,10 +372,15 @@ pub async fn import_roster(
     Path(id): Path<String>,
     crate::api::ApiQuery(q): crate::api::ApiQuery<RosterQuery>,
     body: axum::body::Bytes,
-) -> Result<Json<fanxing_core::store::RosterOutcome>, axum::response::Response> {
+) -> Result<Json<fanxing_core::training::store::RosterOutcome>, axum::response::Response> {
     use axum::response::IntoResponse;
     let id = path_id(&c, &id).map_err(IntoResponse::into_response)?;
-    match s.app.import_roster(&c.actor, id, &q.filename, &body).await {
+    match s
+        .app
+        .training
+        .import_roster(&c.actor, id, &q.filename, &body)
+        .await
+    {
         Ok(Ok(outcome)) => Ok(Json(outcome)),
         Ok(Err(rows)) => {
             let list: Vec<serde_json::Value> = rows
@@ -373,9 +403,10 @@ pub async fn live(
     State(s): State<AppState>,
     c: Caller,
     Path(id): Path<String>,
-) -> ApiResult<fanxing_core::training_service::Live> {
+) -> ApiResult<fanxing_core::training::service::Live> {
     let id = path_id(&c, &id)?;
     s.app
+        .training
         .live(&c.actor, id)
         .await
         .map(|(_, l)| Json(l))

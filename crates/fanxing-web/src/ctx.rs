@@ -247,7 +247,7 @@ where
         let session_token = cookie(&parts.headers, SESSION_COOKIE);
         let auth = match &session_token {
             None => Err(AuthState::Anonymous),
-            Some(token) => match state.app.session_actor(token).await {
+            Some(token) => match state.app.accounts.session_actor(token).await {
                 Ok(actor) => {
                     tracing::Span::current().record("user", actor.user.id);
                     Ok(actor)

@@ -3,7 +3,7 @@
 //!
 //! Handlers are thin: they extract the caller ([`ctx::Ctx`] for pages,
 //! [`api::Caller`] for the API), call one method of
-//! [`fanxing_core::service::Fanxing`], and render. Authorisation is decided in
+//! [`fanxing_core::app::Fanxing`], and render. Authorisation is decided in
 //! the domain, never here.
 
 #![recursion_limit = "512"]
@@ -31,7 +31,7 @@ pub mod qr;
 use axum::middleware;
 use axum::routing::{get, post, put};
 use axum::Router;
-use fanxing_core::service::Fanxing;
+use fanxing_core::app::Fanxing;
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -438,7 +438,7 @@ fn log_response<B>(
 
 /// Roster files may be larger than axum's default body limit.
 fn upload_limit() -> axum::extract::DefaultBodyLimit {
-    axum::extract::DefaultBodyLimit::max(fanxing_core::roster::MAX_BYTES + 64 * 1024)
+    axum::extract::DefaultBodyLimit::max(fanxing_core::training::roster::MAX_BYTES + 64 * 1024)
 }
 
 /// Course materials may be up to 20 MB.

@@ -9,9 +9,10 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use fanxing_core::auth::Actor;
-use fanxing_core::model::{OrgInput, OrgKind, Organisation, Person, PersonInput, SalesBand, Tier};
+use fanxing_core::people::accounts::SESSION_TTL_SECS;
+use fanxing_core::people::service::{OrgFilter, PeopleFilter, Revealed};
+use fanxing_core::people::{OrgInput, OrgKind, Organisation, Person, PersonInput, SalesBand, Tier};
 use fanxing_core::region::{Region, RegionCode};
-use fanxing_core::service::{OrgFilter, PeopleFilter, Revealed, SESSION_TTL_SECS};
 use fanxing_core::store::Page;
 use fanxing_core::{Error, FieldErrors, Lang};
 use serde::Deserialize;
@@ -279,6 +280,7 @@ pub async fn login(
     let device = crate::ctx::cookie(&headers, crate::pages_accounts::DEVICE_COOKIE);
     match state
         .app
+        .accounts
         .login(&login, &field(&form, "password"), &addr, device.as_deref())
         .await
     {
@@ -332,6 +334,7 @@ pub async fn logout(
     if let Some(token) = &ctx.session_token {
         state
             .app
+            .accounts
             .logout(token)
             .await
             .map_err(|e| PageError::new(&ctx, e))?;
@@ -357,6 +360,7 @@ pub async fn programmes(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     actor.stats_range().map_err(|e| PageError::new(&ctx, e))?;
     let list = state
         .app
+        .training
         .programmes(actor)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -470,8 +474,18 @@ pub async fn people(
         page: q.page(),
         per_page: 50,
     };
-    let people = state.app.list_people(actor, &filter).await.map_err(err)?;
-    let regions = state.app.regions_in_scope(actor).await.map_err(err)?;
+    let people = state
+        .app
+        .people
+        .list_people(actor, &filter)
+        .await
+        .map_err(err)?;
+    let regions = state
+        .app
+        .people
+        .regions_in_scope(actor)
+        .await
+        .map_err(err)?;
     let pager = pager(&q, "/people", &people);
     let count = ctx.tf("people.count", &[("n", &people.total.to_string())]);
     render(
@@ -525,9 +539,16 @@ async fn person_page(state: &AppState, ctx: &Ctx, id: &str, reveal: bool) -> Pag
     let id = path_id(ctx, id)?;
     let actor = ctx.actor()?;
     let err = |e| PageError::new(ctx, e);
-    let person = state.app.person(actor, id).await.map_err(err)?;
+    let person = state.app.people.person(actor, id).await.map_err(err)?;
     let revealed = if reveal {
-        Some(state.app.reveal_person(actor, id).await.map_err(err)?)
+        Some(
+            state
+                .app
+                .people
+                .reveal_person(actor, id)
+                .await
+                .map_err(err)?,
+        )
     } else {
         None
     };
@@ -598,6 +619,7 @@ async fn person_form(
 ) -> PageResult {
     let regions = state
         .app
+        .people
         .regions_in_scope(actor)
         .await
         .map_err(|e| PageError::new(ctx, e))?;
@@ -661,7 +683,7 @@ pub async fn create_person(
     let actor = ctx.actor()?;
     ctx.check_csrf(&field(&form, "csrf"))?;
     let input = person_input(&form);
-    match state.app.create_person(actor, &input).await {
+    match state.app.people.create_person(actor, &input).await {
         Ok(p) => Ok(Redirect::to(&format!("/people/{}", p.id)).into_response()),
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
             person_form(
@@ -688,7 +710,7 @@ pub async fn edit_person(
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
     actor.write_range().map_err(err)?;
-    let p = state.app.person(actor, id).await.map_err(err)?;
+    let p = state.app.people.person(actor, id).await.map_err(err)?;
     let v = PersonInput {
         name: p.name,
         mobile: String::new(),
@@ -719,7 +741,7 @@ pub async fn update_person(
     let actor = ctx.actor()?;
     ctx.check_csrf(&field(&form, "csrf"))?;
     let input = person_input(&form);
-    match state.app.update_person(actor, id, &input).await {
+    match state.app.people.update_person(actor, id, &input).await {
         Ok(p) => Ok(Redirect::to(&format!("/people/{}", p.id)).into_response()),
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
             person_form(
@@ -768,9 +790,19 @@ pub async fn orgs(
         page: q.page(),
         per_page: 50,
     };
-    let orgs = state.app.list_orgs(actor, &filter).await.map_err(err)?;
+    let orgs = state
+        .app
+        .people
+        .list_orgs(actor, &filter)
+        .await
+        .map_err(err)?;
     let regions = if actor.write_range().is_ok() {
-        state.app.regions_in_scope(actor).await.map_err(err)?
+        state
+            .app
+            .people
+            .regions_in_scope(actor)
+            .await
+            .map_err(err)?
     } else {
         Vec::new()
     };
@@ -807,6 +839,7 @@ pub async fn org(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>
     let actor = ctx.actor()?;
     let org = state
         .app
+        .people
         .org(actor, id)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -862,6 +895,7 @@ async fn org_form(
 ) -> PageResult {
     let regions = state
         .app
+        .people
         .regions_in_scope(actor)
         .await
         .map_err(|e| PageError::new(ctx, e))?;
@@ -924,7 +958,7 @@ pub async fn create_org(
     let actor = ctx.actor()?;
     ctx.check_csrf(&field(&form, "csrf"))?;
     let input = org_input(&form);
-    match state.app.create_org(actor, &input).await {
+    match state.app.people.create_org(actor, &input).await {
         Ok(o) => Ok(Redirect::to(&format!("/orgs/{}", o.id)).into_response()),
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
             org_form(
@@ -950,7 +984,7 @@ pub async fn edit_org(
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
     actor.write_range().map_err(err)?;
-    let o = state.app.org(actor, id).await.map_err(err)?;
+    let o = state.app.people.org(actor, id).await.map_err(err)?;
     let v = OrgInput {
         name: o.name,
         kind: o.kind.as_str().into(),
@@ -980,7 +1014,7 @@ pub async fn update_org(
     let actor = ctx.actor()?;
     ctx.check_csrf(&field(&form, "csrf"))?;
     let input = org_input(&form);
-    match state.app.update_org(actor, id, &input).await {
+    match state.app.people.update_org(actor, id, &input).await {
         Ok(o) => Ok(Redirect::to(&format!("/orgs/{}", o.id)).into_response()),
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
             org_form(

@@ -10,10 +10,10 @@ use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use fanxing_core::accounts::{AccountView, DEVICE_TTL_SECS};
 use fanxing_core::auth::User;
+use fanxing_core::people::accounts::{AccountView, DEVICE_TTL_SECS};
+use fanxing_core::people::store::ApiTokenRow;
 use fanxing_core::security::PASSWORD_MIN;
-use fanxing_core::store::ApiTokenRow;
 use fanxing_core::{Error, FieldErrors};
 use serde::Deserialize;
 
@@ -117,9 +117,10 @@ async fn account_page(
     errors: FieldErrors,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    let now = fanxing_core::service::now();
+    let now = fanxing_core::now();
     let tokens = state
         .app
+        .accounts
         .my_api_tokens(actor)
         .await
         .map_err(|e| PageError::new(ctx, e))?
@@ -181,6 +182,7 @@ pub async fn change_password(
     let confirm = field(&form, "confirm_password");
     match state
         .app
+        .accounts
         .change_password(
             actor,
             ctx.session_token.as_deref(),
@@ -218,6 +220,7 @@ pub async fn revoke_token(
     let id = path_id(&ctx, &id)?;
     state
         .app
+        .accounts
         .revoke_my_api_token(actor, id)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -249,6 +252,7 @@ pub async fn accounts(
     let text = q.q.clone().unwrap_or_default();
     let views = state
         .app
+        .accounts
         .accounts(actor, Some(&text))
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -309,15 +313,22 @@ async fn account_action(
     let result = match action {
         "disable" => state
             .app
+            .accounts
             .set_account_disabled(actor, id, true)
             .await
             .map(drop),
         "enable" => state
             .app
+            .accounts
             .set_account_disabled(actor, id, false)
             .await
             .map(drop),
-        _ => state.app.lift_login_lock(actor, id).await.map(drop),
+        _ => state
+            .app
+            .accounts
+            .lift_login_lock(actor, id)
+            .await
+            .map(drop),
     };
     result.map_err(|e| PageError::new(ctx, e))?;
     Ok(Redirect::to(&format!("/accounts?done={action}&id={id}")).into_response())

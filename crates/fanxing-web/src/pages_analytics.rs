@@ -5,8 +5,8 @@
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
+use fanxing_core::analytics::service::{Outcome, StatReport};
 use fanxing_core::analytics::{Benchmark, Finding, Kpi, Provenance, Room, RoomInput, StatGroup};
-use fanxing_core::analytics_service::{Outcome, StatReport};
 use fanxing_core::numfmt;
 use fanxing_core::store::Page;
 use fanxing_core::Error;
@@ -90,10 +90,11 @@ pub async fn rooms(
     let text = q.q.clone().unwrap_or_default();
     let rooms = state
         .app
+        .analytics
         .rooms(actor, Some(&text), page)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
-    let per = fanxing_core::analytics_service::ROOMS_PER_PAGE;
+    let per = fanxing_core::analytics::service::ROOMS_PER_PAGE;
     let pages = ((rooms.total + per - 1) / per).max(1);
     let link = |p: i64| {
         let mut s = format!("/rooms?page={p}");
@@ -207,7 +208,7 @@ async fn room_page(
     let from = month(q.from.as_deref(), "from", 0).map_err(err)?;
     let to = month(q.to.as_deref(), "to", 999_912).map_err(err)?;
     let prov = provenance(q.provenance.as_deref()).map_err(err)?;
-    let room = state.app.room(actor, id).await.map_err(err)?;
+    let room = state.app.analytics.room(actor, id).await.map_err(err)?;
     let can_manage = actor
         .write_range()
         .map(|r| r.contains(room.region))
@@ -215,6 +216,7 @@ async fn room_page(
     let operators = if can_manage {
         state
             .app
+            .analytics
             .room_operator_people(actor, &room)
             .await
             .map_err(err)?
@@ -223,6 +225,7 @@ async fn room_page(
     };
     let d = state
         .app
+        .analytics
         .room_diagnosis(actor, id, prov, from, to)
         .await
         .map_err(err)?;
@@ -259,7 +262,7 @@ async fn room_page(
             ),
         })
         .collect();
-    let competencies = state.app.competencies().await.map_err(err)?;
+    let competencies = state.app.curriculum.competencies().await.map_err(err)?;
     let findings = d
         .findings
         .iter()
@@ -289,6 +292,7 @@ async fn room_page(
     );
     let days = state
         .app
+        .analytics
         .room_days(actor, id, prov, from * 100 + 1, to * 100 + 31)
         .await
         .map_err(err)?;
@@ -370,6 +374,7 @@ pub async fn set_operators(
         .collect();
     match state
         .app
+        .analytics
         .set_room_operators(actor, id, &keep, &mobiles)
         .await
     {
@@ -396,6 +401,7 @@ pub async fn upload(
     // Whose room it is first: a stranger learns nothing from the form's errors.
     let room = state
         .app
+        .analytics
         .room(actor, id)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -407,6 +413,7 @@ pub async fn upload(
     let q = AnalyticsQuery::default();
     match state
         .app
+        .analytics
         .import_live_export(
             actor,
             room.platform,
@@ -518,12 +525,12 @@ impl ImpactView {
     /// of. `link` makes the outcome links (given the outcome's code).
     pub(crate) fn new(
         ctx: &Ctx,
-        e: &fanxing_core::impact::ImpactEstimate,
+        e: &fanxing_core::analytics::impact::ImpactEstimate,
         outcome: Outcome,
         region: &str,
         link: impl Fn(&str) -> String,
     ) -> Option<ImpactView> {
-        use fanxing_core::impact::Verdict;
+        use fanxing_core::analytics::impact::Verdict;
         if e.treated == 0 {
             return None;
         }
@@ -644,9 +651,13 @@ async fn impact_within(
     actor: &fanxing_core::auth::Actor,
     region: fanxing_core::region::RegionCode,
     outcome: Outcome,
-) -> Result<Option<std::sync::Arc<fanxing_core::impact::ImpactEstimate>>, Error> {
-    use fanxing_core::analytics_service::ImpactProgress;
-    match state.app.impact_progress(actor, Some(region), outcome)? {
+) -> Result<Option<std::sync::Arc<fanxing_core::analytics::impact::ImpactEstimate>>, Error> {
+    use fanxing_core::analytics::service::ImpactProgress;
+    match state
+        .app
+        .analytics
+        .impact_progress(actor, Some(region), outcome)?
+    {
         ImpactProgress::Ready(e) => return Ok(Some(e)),
         // One computation per estimate at a time: reloads wait for it.
         ImpactProgress::Running => return Ok(None),
@@ -654,7 +665,11 @@ async fn impact_within(
     }
     let job = {
         let (app, actor) = (state.app.clone(), actor.clone());
-        tokio::spawn(async move { app.training_impact(&actor, Some(region), outcome).await })
+        tokio::spawn(async move {
+            app.analytics
+                .training_impact(&actor, Some(region), outcome)
+                .await
+        })
     };
     match tokio::time::timeout(IMPACT_WAIT, job).await {
         Ok(Ok(estimate)) => estimate.map(Some),
@@ -722,18 +737,14 @@ pub async fn live_stats(
     let stats = |group| {
         state
             .app
+            .analytics
             .live_stats(actor, Some(code), prov, from, to, group)
     };
     let by_city = stats(StatGroup::City).await.map_err(err)?;
     let by_industry = stats(StatGroup::Industry).await.map_err(err)?;
     let by_platform = stats(StatGroup::Platform).await.map_err(err)?;
     let by_month = stats(StatGroup::Month).await.map_err(err)?;
-    let regions = state
-        .app
-        .store()
-        .list_regions(None, None)
-        .await
-        .map_err(err)?;
+    let regions = state.app.people.regions(None, None).await.map_err(err)?;
     let name_of = |k: &str| {
         regions
             .iter()
@@ -759,11 +770,11 @@ pub async fn live_stats(
             stat_row(name_of(&s.key), s, href)
         })
         .collect();
-    let mut total = fanxing_core::analytics_service::StatReport {
+    let mut total = fanxing_core::analytics::service::StatReport {
         key: String::new(),
         month: None,
         rooms: 0,
-        kpis: fanxing_core::analytics_service::KpiReport::new(Default::default()),
+        kpis: fanxing_core::analytics::service::KpiReport::new(Default::default()),
     };
     // Each room lies in one city: the cities' distinct rooms add up.
     let mut sums = fanxing_core::analytics::Sums::default();
@@ -771,7 +782,7 @@ pub async fn live_stats(
         sums.merge(&s.kpis.sums);
         total.rooms += s.rooms;
     }
-    total.kpis = fanxing_core::analytics_service::KpiReport::new(sums);
+    total.kpis = fanxing_core::analytics::service::KpiReport::new(sums);
     let label = |kind: &str, k: &str| match kind {
         "platform" => fanxing_core::analytics::Platform::parse(k)
             .map(|p| ctx.t(p.label_key()).to_string())
@@ -882,6 +893,7 @@ async fn room_form(
     let actor = ctx.actor()?;
     let regions = state
         .app
+        .people
         .regions_in_scope(actor)
         .await
         .map_err(|e| PageError::new(ctx, e))?;
@@ -981,7 +993,7 @@ pub async fn create_room(
             }
         }
     }
-    match state.app.create_room(actor, &input).await {
+    match state.app.analytics.create_room(actor, &input).await {
         Ok(r) => Ok(Redirect::to(&format!("/rooms/{}", r.id)).into_response()),
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
             room_form(&state, &ctx, input, followers, mobiles, e.fields()).await
@@ -993,7 +1005,7 @@ pub async fn create_room(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use fanxing_core::impact::{EventPoint, ImpactEstimate, Placebo, Verdict};
+    use fanxing_core::analytics::impact::{EventPoint, ImpactEstimate, Placebo, Verdict};
 
     /// The card alone, as the pages include it.
     #[derive(Template)]

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
 use fanxing_core::curriculum::{Competency, Course, CourseInput, Material, Track};
-use fanxing_core::model::Tier;
+use fanxing_core::people::Tier;
 use fanxing_core::training::{SessionInput, VenueInput};
 use fanxing_core::{Error, FieldErrors};
 
@@ -51,9 +51,9 @@ pub async fn courses(State(state): State<AppState>, ctx: Ctx) -> PageResult {
         &ctx,
         &CoursesPage {
             ctx: &ctx,
-            tracks: state.app.tracks().await.map_err(err)?,
-            competencies: state.app.competencies().await.map_err(err)?,
-            courses: state.app.courses(None).await.map_err(err)?,
+            tracks: state.app.curriculum.tracks().await.map_err(err)?,
+            competencies: state.app.curriculum.competencies().await.map_err(err)?,
+            courses: state.app.curriculum.courses(None).await.map_err(err)?,
             is_admin: actor.role().is_programme_office(),
             can_create: actor.write_range().is_ok(),
         },
@@ -69,6 +69,7 @@ pub async fn add_competency(
     ctx.check_csrf(&field(&form, "csrf"))?;
     state
         .app
+        .curriculum
         .add_competency(
             actor,
             &field(&form, "code"),
@@ -119,6 +120,7 @@ async fn course_form(
 ) -> PageResult {
     let competencies = state
         .app
+        .curriculum
         .competencies()
         .await
         .map_err(|e| PageError::new(ctx, e))?;
@@ -166,7 +168,7 @@ pub async fn create_course(
         lecturer: Some(field(&form, "lecturer")),
         competencies: all(&form, "competencies"),
     };
-    match state.app.create_course(actor, &input).await {
+    match state.app.curriculum.create_course(actor, &input).await {
         Ok(c) => Ok(Redirect::to(&format!("/courses/{}", c.id)).into_response()),
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
             course_form(&state, &ctx, input, e.fields()).await
@@ -188,9 +190,9 @@ struct CoursePage<'a> {
 async fn course_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
     let actor = ctx.actor()?;
     let err = |e| PageError::new(ctx, e);
-    let course = state.app.course(id).await.map_err(err)?;
-    let materials = state.app.materials(id).await.map_err(err)?;
-    let can_edit = state.app.can_edit_course(actor, &course).await;
+    let course = state.app.curriculum.course(id).await.map_err(err)?;
+    let materials = state.app.curriculum.materials(id).await.map_err(err)?;
+    let can_edit = state.app.curriculum.can_edit_course(actor, &course).await;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -226,7 +228,12 @@ pub async fn upload_material(
     let (csrf, name, bytes) =
         crate::pages::read_upload(&ctx, form, "material.bad_type", "material.too_large").await?;
     ctx.check_csrf(&csrf)?;
-    match state.app.add_material(actor, id, &name, &bytes).await {
+    match state
+        .app
+        .curriculum
+        .add_material(actor, id, &name, &bytes)
+        .await
+    {
         Ok(_) => Ok(Redirect::to(&format!("/courses/{id}")).into_response()),
         Err(e @ Error::Invalid(_)) => course_page(&state, &ctx, id, Some(e.detail(ctx.lang))).await,
         Err(e) => Err(PageError::new(&ctx, e)),
@@ -244,6 +251,7 @@ pub async fn material(
     ctx.actor()?;
     let (m, bytes) = state
         .app
+        .curriculum
         .material(id)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -389,6 +397,7 @@ async fn session_form(
     let err = |e| PageError::new(ctx, e);
     let programmes = state
         .app
+        .training
         .programmes(actor)
         .await
         .map_err(err)?
@@ -397,13 +406,19 @@ async fn session_form(
         .collect();
     let courses = state
         .app
+        .curriculum
         .courses(None)
         .await
         .map_err(err)?
         .into_iter()
         .map(|c| (c.id, c.title))
         .collect();
-    let in_scope = state.app.regions_in_scope(actor).await.map_err(err)?;
+    let in_scope = state
+        .app
+        .people
+        .regions_in_scope(actor)
+        .await
+        .map_err(err)?;
     let regions = crate::pages::region_choices(&in_scope);
     let venue_regions = crate::pages::region_choices(
         &in_scope
@@ -572,7 +587,12 @@ pub async fn create_session(
         input.tier = input.eligible_tiers.first().cloned();
     }
     let publish = field(&form, "publish") == "1";
-    match state.app.create_session(actor, &input, publish).await {
+    match state
+        .app
+        .training
+        .create_session(actor, &input, publish)
+        .await
+    {
         Ok(v) => {
             let done = if publish { "created" } else { "created_draft" };
             Ok(Redirect::to(&format!("/sessions/{}?done={done}", v.session.id)).into_response())
@@ -599,7 +619,7 @@ pub async fn set_targets(
     for (k, v) in &form {
         if let Some(region) = k.strip_prefix("s_") {
             let attendances = field(&form, &format!("a_{region}"));
-            inputs.push(fanxing_core::training_service::TargetInput {
+            inputs.push(fanxing_core::training::service::TargetInput {
                 region: region.to_string(),
                 tier: None,
                 sessions: v.trim().parse().unwrap_or(-1),
@@ -609,6 +629,7 @@ pub async fn set_targets(
     }
     state
         .app
+        .training
         .set_targets(actor, id, &inputs)
         .await
         .map_err(|e| {
@@ -636,6 +657,7 @@ pub async fn set_issuer(
     ctx.check_csrf(&field(&form, "csrf"))?;
     state
         .app
+        .training
         .set_programme_issuer(actor, id, &field(&form, "issuer"))
         .await
         .map_err(|e| {
@@ -692,6 +714,7 @@ pub async fn verify(
 ) -> PageResult {
     let cert = state
         .app
+        .curriculum
         .verify_certificate(number.trim())
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -732,6 +755,7 @@ pub async fn my_certificates(State(state): State<AppState>, ctx: Ctx) -> PageRes
     let actor = ctx.actor()?;
     let certs = state
         .app
+        .curriculum
         .my_certificates(actor)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -747,7 +771,12 @@ pub async fn certificate_pdf(
 ) -> PageResult {
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
-    let c = state.app.certificate(actor, &number).await.map_err(err)?;
+    let c = state
+        .app
+        .curriculum
+        .certificate(actor, &number)
+        .await
+        .map_err(err)?;
     let url = format!(
         "{}/verify/{}",
         crate::pages_training::base_url(&headers),
@@ -782,6 +811,7 @@ pub async fn revoke_certificate(
     ctx.check_csrf(&field(&form, "csrf"))?;
     state
         .app
+        .curriculum
         .revoke_certificate(actor, &number, &field(&form, "reason"))
         .await
         .map_err(|e| {
@@ -871,12 +901,13 @@ pub async fn office_certificates(
         .max(1);
     let certs = state
         .app
+        .curriculum
         .search_certificates(
             actor,
             track,
             session,
             f.q.as_deref().unwrap_or(""),
-            fanxing_core::service::page_offset(page, CERTS_PER_PAGE),
+            fanxing_core::store::page_offset(page, CERTS_PER_PAGE),
             CERTS_PER_PAGE,
         )
         .await
@@ -897,7 +928,7 @@ pub async fn office_certificates(
         &ctx,
         &CertificatesPage {
             ctx: &ctx,
-            tracks: state.app.tracks().await.map_err(err)?,
+            tracks: state.app.curriculum.tracks().await.map_err(err)?,
             track: track.map(|t| t.to_string()).unwrap_or_default(),
             session: session.map(|s| s.to_string()).unwrap_or_default(),
             q: f.q.clone().unwrap_or_default(),
@@ -937,6 +968,7 @@ pub async fn certificates_zip(
     let (track, session) = f.ids().map_err(err)?;
     let certs = state
         .app
+        .curriculum
         .certificates_for_zip(actor, track, session)
         .await
         .map_err(err)?;

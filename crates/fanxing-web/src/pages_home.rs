@@ -11,11 +11,12 @@ use askama::Template;
 use axum::extract::State;
 use fanxing_core::auth::{Actor, Role};
 use fanxing_core::curriculum::CertificateView;
+use fanxing_core::now;
 use fanxing_core::numfmt;
-use fanxing_core::service::{now, Overview};
-use fanxing_core::store::MyRegistration;
+use fanxing_core::people::service::Overview;
+use fanxing_core::reports::service::Laggard;
+use fanxing_core::training::store::MyRegistration;
 use fanxing_core::training::{Session, Venue};
-use fanxing_core::training_service::Laggard;
 use fanxing_core::Lang;
 
 use crate::ctx::Ctx;
@@ -126,12 +127,18 @@ fn err(ctx: &Ctx) -> impl Fn(fanxing_core::Error) -> PageError + '_ {
 
 /// The latest programme's figures for the office's own region.
 async fn office_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<Option<OfficeHome>> {
-    let programmes = state.app.programmes(actor).await.map_err(err(ctx))?;
+    let programmes = state
+        .app
+        .training
+        .programmes(actor)
+        .await
+        .map_err(err(ctx))?;
     let Some(p) = programmes.last() else {
         return Ok(None);
     };
     let d = state
         .app
+        .reports
         .dashboard(actor, p.id, None)
         .await
         .map_err(err(ctx))?;
@@ -167,7 +174,12 @@ async fn office_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<O
 }
 
 async fn trainee_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<TraineeHome> {
-    let regs = state.app.my_registrations(actor).await.map_err(err(ctx))?;
+    let regs = state
+        .app
+        .training
+        .my_registrations(actor)
+        .await
+        .map_err(err(ctx))?;
     let t = now();
     let mut coming: Vec<MyRegistration> = regs
         .iter()
@@ -181,13 +193,19 @@ async fn trainee_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<
     coming.sort_by_key(|m| m.session.starts_at);
     let certificates = state
         .app
+        .curriculum
         .my_certificates(actor)
         .await
         .map_err(err(ctx))?
         .into_iter()
         .filter(|c| c.revoked_at.is_none())
         .collect();
-    let rooms = state.app.rooms(actor, None, 1).await.map_err(err(ctx))?;
+    let rooms = state
+        .app
+        .analytics
+        .rooms(actor, None, 1)
+        .await
+        .map_err(err(ctx))?;
     Ok(TraineeHome {
         room_count: rooms.total,
         rooms: rooms.items.into_iter().take(3).collect(),
@@ -209,7 +227,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     };
     if let Some(actor) = ctx.user() {
         if actor.role().is_office() {
-            page.overview = Some(state.app.overview(actor).await.map_err(err(&ctx))?);
+            page.overview = Some(state.app.people.overview(actor).await.map_err(err(&ctx))?);
             page.office = office_home(&state, &ctx, actor).await?;
             page.can_create_session = actor.write_range().is_ok();
         }
@@ -220,6 +238,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             let t = now();
             let venues = state
                 .app
+                .training
                 .my_checkin_venues(actor)
                 .await
                 .map_err(err(&ctx))?

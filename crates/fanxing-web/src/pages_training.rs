@@ -8,13 +8,14 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
-use fanxing_core::model::Tier;
-use fanxing_core::store::{MyRegistration, Page};
+use fanxing_core::people::Tier;
+use fanxing_core::store::Page;
+use fanxing_core::training::service::SessionView;
+use fanxing_core::training::store::MyRegistration;
 use fanxing_core::training::{
     AllocationGap, Counts, Progress, ProgressNode, Registration, Session, SessionStatus, Venue,
     VenueKind,
 };
-use fanxing_core::training_service::SessionView;
 use fanxing_core::{Error, Lang};
 use serde::Deserialize;
 
@@ -98,18 +99,12 @@ pub async fn sessions(
     };
     if q.tier.is_none() {
         if let Some(a) = actor.filter(|a| a.role().is_trainee()) {
-            if let Some(id) = a.user.person_id {
-                tier = state
-                    .app
-                    .store()
-                    .get_person(fanxing_core::auth::Access::Person(id), id)
-                    .await
-                    .map_err(err)?
-                    .map(|p| p.tier);
+            if let Some(p) = state.app.people.own_person(a).await.map_err(err)? {
+                tier = Some(p.tier);
             }
         }
     }
-    let when = fanxing_core::training_service::When::parse(q.when.as_deref().unwrap_or(""))
+    let when = fanxing_core::training::service::When::parse(q.when.as_deref().unwrap_or(""))
         .ok_or_else(|| err(Error::field("when", "error.choice")))?;
     let status = match q.status.as_deref().unwrap_or("") {
         "" => None,
@@ -117,7 +112,7 @@ pub async fn sessions(
             SessionStatus::parse(s).ok_or_else(|| err(Error::field("status", "error.choice")))?,
         ),
     };
-    let filter = fanxing_core::training_service::SessionFilter {
+    let filter = fanxing_core::training::service::SessionFilter {
         region,
         tier,
         text: q.q.clone(),
@@ -127,6 +122,7 @@ pub async fn sessions(
     let page = q.page.unwrap_or(1).max(1);
     let sessions = state
         .app
+        .training
         .find_sessions(actor, &filter, page)
         .await
         .map_err(err)?;
@@ -161,9 +157,10 @@ pub async fn sessions(
         &[("n", &fanxing_core::numfmt::grouped(sessions.total))],
     );
     let regions = match actor.filter(|_| is_office) {
-        Some(a) => state.app.regions_in_scope(a).await.map_err(err)?,
+        Some(a) => state.app.people.regions_in_scope(a).await.map_err(err)?,
         None => state
             .app
+            .people
             .regions(Some(fanxing_core::region::RegionLevel::City), None)
             .await
             .map_err(err)?,
@@ -257,28 +254,25 @@ async fn session_page(
 ) -> PageResult {
     let err = |e| PageError::new(ctx, e);
     let actor = ctx.user();
-    let v = state.app.session_view(actor, id).await.map_err(err)?;
+    let v = state
+        .app
+        .training
+        .session_view(actor, id)
+        .await
+        .map_err(err)?;
     let mut mine = None;
     let mut can_register = false;
     let mut suggested = None;
     let mut ineligible = None;
-    if let Some(person) = actor.and_then(|a| a.user.person_id) {
+    if let Some(actor) = actor.filter(|a| a.user.person_id.is_some()) {
         mine = state
             .app
-            .store()
-            .registration_for(id, person)
+            .training
+            .my_registration(actor, id)
             .await
             .map_err(err)?;
-        can_register = v
-            .session
-            .is_open_for_registration(fanxing_core::service::now());
-        if let Some(p) = state
-            .app
-            .store()
-            .get_person(fanxing_core::auth::Access::Person(person), person)
-            .await
-            .map_err(err)?
-        {
+        can_register = v.session.is_open_for_registration(fanxing_core::now());
+        if let Some(p) = state.app.people.own_person(actor).await.map_err(err)? {
             suggested =
                 fanxing_core::training::suggest_venue(&v.venues, p.region).map(|l| l.venue.id);
             if let Some(key) = v.session.ineligibility(p.tier, p.region) {
@@ -287,12 +281,10 @@ async fn session_page(
             }
         }
     }
-    let open_now = v
-        .session
-        .is_open_for_registration(fanxing_core::service::now());
-    let manages = state.app.manages(actor, &v.session);
+    let open_now = v.session.is_open_for_registration(fanxing_core::now());
+    let manages = state.app.training.manages(actor, &v.session);
     let can_import = match actor {
-        Some(a) => state.app.can_import_roster(a, id).await.is_ok(),
+        Some(a) => state.app.training.can_import_roster(a, id).await.is_ok(),
         None => false,
     };
     use SessionStatus::*;
@@ -361,7 +353,7 @@ pub async fn register(
     let actor = ctx.actor()?;
     ctx.check_csrf(&field(&form, "csrf"))?;
     let venue = field(&form, "venue_id").parse::<i64>().ok();
-    match state.app.register(actor, id, None, venue).await {
+    match state.app.training.register(actor, id, None, venue).await {
         Ok(out) => {
             let done = if out.waitlisted {
                 "waitlisted"
@@ -392,6 +384,7 @@ pub async fn set_status(
     let notice = Some(field(&form, "notice")).filter(|n| !n.trim().is_empty());
     match state
         .app
+        .training
         .set_session_status(actor, id, to, notice.as_deref())
         .await
     {
@@ -413,19 +406,19 @@ pub async fn cancel_registration(
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     ctx.check_csrf(&field(&form, "csrf"))?;
-    let r = state
+    let session = state
         .app
-        .store()
-        .get_registration(id)
+        .training
+        .registration_session(actor, id)
         .await
-        .map_err(|e| PageError::new(&ctx, e))?
-        .ok_or_else(|| PageError::new(&ctx, Error::NotFound))?;
+        .map_err(|e| PageError::new(&ctx, e))?;
     state
         .app
+        .training
         .cancel_registration(actor, id)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
-    Ok(Redirect::to(&format!("/sessions/{}?done=cancelled", r.session_id)).into_response())
+    Ok(Redirect::to(&format!("/sessions/{session}?done=cancelled")).into_response())
 }
 
 #[derive(Template)]
@@ -442,16 +435,26 @@ struct MySessionsPage<'a> {
 pub async fn my_sessions(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
-    let regs = state.app.my_registrations(actor).await.map_err(err)?;
-    let notes = state.app.my_notifications(actor).await.map_err(err)?;
+    let regs = state
+        .app
+        .training
+        .my_registrations(actor)
+        .await
+        .map_err(err)?;
+    let notes = state
+        .app
+        .training
+        .my_notifications(actor)
+        .await
+        .map_err(err)?;
     render(
         &ctx,
         &MySessionsPage {
             ctx: &ctx,
             regs,
             notes,
-            feed: state.app.feed_path(actor),
-            now: fanxing_core::service::now(),
+            feed: state.app.reports.feed_path(actor),
+            now: fanxing_core::now(),
         },
     )
 }
@@ -470,9 +473,10 @@ pub async fn ticket(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Stri
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
-    let (r, code) = state.app.ticket(actor, id).await.map_err(err)?;
+    let (r, code) = state.app.training.ticket(actor, id).await.map_err(err)?;
     let view = state
         .app
+        .training
         .session_view(Some(actor), r.session_id)
         .await
         .map_err(err)?;
@@ -509,6 +513,7 @@ pub async fn checkin_list(State(state): State<AppState>, ctx: Ctx) -> PageResult
     }
     let venues = state
         .app
+        .training
         .my_checkin_venues(actor)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -555,6 +560,7 @@ pub async fn checkin(
     // The same access rule as the device kit; the kit itself is fetched by the page.
     let kit = state
         .app
+        .training
         .checkin_kit(actor, id)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -606,16 +612,20 @@ pub async fn watch(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Strin
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
-    let person = actor.user.person_id.ok_or_else(|| err(Error::NotFound))?;
     let reg = state
         .app
-        .store()
-        .registration_for(id, person)
+        .training
+        .my_registration(actor, id)
         .await
         .map_err(err)?
         .filter(|r| r.status == fanxing_core::training::RegistrationStatus::Registered)
         .ok_or_else(|| err(Error::NotFound))?;
-    let view = state.app.session_view(Some(actor), id).await.map_err(err)?;
+    let view = state
+        .app
+        .training
+        .session_view(Some(actor), id)
+        .await
+        .map_err(err)?;
     let venue = view
         .venues
         .into_iter()
@@ -648,7 +658,7 @@ struct ProgrammePage<'a> {
     /// The province choropleth (province level only), SVG.
     map: Option<String>,
     burn_up: String,
-    laggards: Vec<fanxing_core::training_service::Laggard>,
+    laggards: Vec<fanxing_core::reports::service::Laggard>,
     upcoming: Vec<Session>,
     /// Whether the people trained now sell better (`impact_card.html`).
     impact: Option<crate::pages_analytics::ImpactView>,
@@ -745,9 +755,14 @@ pub async fn programme(
     let actor = ctx.actor()?;
     let err = |e| PageError::new(&ctx, e);
     let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
-    let dash = state.app.dashboard(actor, id, region).await.map_err(err)?;
+    let dash = state
+        .app
+        .reports
+        .dashboard(actor, id, region)
+        .await
+        .map_err(err)?;
     let p = dash.progress.clone();
-    let tiers = fanxing_core::model::Tier::ALL
+    let tiers = fanxing_core::people::Tier::ALL
         .iter()
         .map(|t| (t.as_str(), ctx.t(t.label_key()).to_string()))
         .collect();
@@ -778,7 +793,7 @@ pub async fn programme(
         start,
         end,
         p.node.targets.total.attendances,
-        fanxing_core::service::now(),
+        fanxing_core::now(),
         (ctx.t("dashboard.actual"), ctx.t("dashboard.plan")),
         ctx.lang,
     );
@@ -850,7 +865,7 @@ struct RosterPage<'a> {
     errors: Vec<String>,
 }
 
-fn outcome_text(lang: Lang, o: &fanxing_core::store::RosterOutcome) -> String {
+fn outcome_text(lang: Lang, o: &fanxing_core::training::store::RosterOutcome) -> String {
     let sheet = o
         .sheet
         .as_deref()
@@ -878,6 +893,7 @@ async fn roster_page(
     let actor = ctx.actor()?;
     let session = state
         .app
+        .training
         .session_view(Some(actor), id)
         .await
         .map_err(|e| PageError::new(ctx, e))?
@@ -912,6 +928,7 @@ pub async fn roster_form(
     // Same rule as importing: refuse before showing the form.
     state
         .app
+        .training
         .can_import_roster(actor, id)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -930,7 +947,12 @@ pub async fn import_roster(
     let (csrf, name, bytes) =
         crate::pages::read_upload(&ctx, form, "roster.bad_type", "roster.too_large").await?;
     ctx.check_csrf(&csrf)?;
-    match state.app.import_roster(actor, id, &name, &bytes).await {
+    match state
+        .app
+        .training
+        .import_roster(actor, id, &name, &bytes)
+        .await
+    {
         Ok(Ok(outcome)) => {
             let text = outcome_text(ctx.lang, &outcome);
             roster_page(&state, &ctx, id, Some(text), Vec::new()).await
@@ -951,7 +973,8 @@ pub async fn import_roster(
 pub async fn roster_template(ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
     actor.write_range().map_err(|e| PageError::new(&ctx, e))?;
-    let bytes = fanxing_core::roster::template_xlsx().map_err(|e| PageError::new(&ctx, e))?;
+    let bytes =
+        fanxing_core::training::roster::template_xlsx().map_err(|e| PageError::new(&ctx, e))?;
     Ok((
         [
             (
@@ -975,7 +998,7 @@ pub async fn roster_template(ctx: Ctx) -> PageResult {
 struct MonitorPage<'a> {
     ctx: &'a Ctx,
     v: SessionView,
-    live: fanxing_core::training_service::Live,
+    live: fanxing_core::training::service::Live,
     updated: String,
 }
 
@@ -999,10 +1022,11 @@ pub async fn monitor(
     let actor = ctx.actor()?;
     let (v, live) = state
         .app
+        .training
         .live(actor, id)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
-    let updated = fanxing_core::training::format_local_time(fanxing_core::service::now());
+    let updated = fanxing_core::training::format_local_time(fanxing_core::now());
     render(
         &ctx,
         &MonitorPage {
@@ -1059,6 +1083,7 @@ pub async fn session_calendar(
     let id = path_id(&ctx, &id)?;
     let body = state
         .app
+        .reports
         .session_ics(ctx.user(), id, &base_url(&headers))
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -1073,6 +1098,7 @@ pub async fn feed(
 ) -> PageResult {
     let body = state
         .app
+        .reports
         .feed_ics(&feed, &base_url(&headers))
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
@@ -1088,7 +1114,7 @@ fn xlsx(bytes: Vec<u8>, name: &str) -> Response {
 /// An export's file name: what it is, for which region or session, and the
 /// day (Beijing time), e.g. `苏州市培训进度-2026-12-02.xlsx`.
 fn export_name(ctx: &Ctx, what: &str, of: &str) -> String {
-    let day = fanxing_core::training::format_local(fanxing_core::service::now());
+    let day = fanxing_core::training::format_local(fanxing_core::now());
     let day = day.get(..10).unwrap_or("");
     let name = ctx.tf(what, &[("of", of), ("date", day)]);
     // Nothing that would upset a file system.
@@ -1111,8 +1137,8 @@ async fn region_name(
     region: Option<fanxing_core::region::RegionCode>,
 ) -> String {
     match actor.stats_region(region) {
-        Ok(code) => match state.app.store().get_region(code).await {
-            Ok(Some(r)) => r.name,
+        Ok(code) => match state.app.people.region(code).await {
+            Ok(r) => r.name,
             _ => code.to_string(),
         },
         Err(_) => String::new(),
@@ -1131,6 +1157,7 @@ pub async fn progress_report(
     let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
     let bytes = state
         .app
+        .reports
         .progress_report(actor, id, region, ctx.lang)
         .await
         .map_err(err)?;
@@ -1147,10 +1174,11 @@ pub async fn attendance_report(
     let actor = ctx.actor()?;
     let bytes = state
         .app
+        .reports
         .attendance_report(actor, id, ctx.lang)
         .await
         .map_err(|e| PageError::new(&ctx, e))?;
-    let title = match state.app.session_view(Some(actor), id).await {
+    let title = match state.app.training.session_view(Some(actor), id).await {
         Ok(v) => v.session.title,
         Err(_) => id.to_string(),
     };
@@ -1176,6 +1204,7 @@ pub async fn attendances_export(
     let mut out = std::io::BufWriter::new(tempfile::tempfile().map_err(io)?);
     state
         .app
+        .reports
         .export_attendances(actor, id, region, ctx.lang, &mut out)
         .await
         .map_err(err)?;

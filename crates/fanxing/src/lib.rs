@@ -6,10 +6,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
+use fanxing_core::app::Fanxing;
+use fanxing_core::app::Stores;
+use fanxing_core::people::store::PeopleStore;
 use fanxing_core::region::{parse_regions_csv, JIANGSU_CSV};
 use fanxing_core::security::FieldCipher;
-use fanxing_core::service::Fanxing;
-use fanxing_core::store::Store;
 use fanxing_store::{Backend, SqlStore};
 use fanxing_web::AppState;
 use tokio::net::TcpListener;
@@ -63,9 +64,8 @@ pub async fn open(config: &Config) -> anyhow::Result<Opened> {
         store.upsert_regions(&regions).await?;
         tracing::info!(count = regions.len(), "loaded the built-in Jiangsu regions");
     }
-    let dyn_store: Arc<dyn Store> = store.clone();
-    let app = Fanxing::new(dyn_store, cipher);
-    let keyed = app.backfill_id_number_keys().await?;
+    let app = Fanxing::new(Stores::of(store.clone()), cipher);
+    let keyed = app.people.backfill_id_number_keys().await?;
     if keyed > 0 {
         tracing::info!(
             count = keyed,
@@ -73,9 +73,10 @@ pub async fn open(config: &Config) -> anyhow::Result<Opened> {
         );
     }
     let matching = Arc::new(fanxing_core::matching::service::MatchingService::new(
-        store.clone(),
-        store.clone(),
-        Arc::new(fanxing_core::service::now),
+        app.stores.matching.clone(),
+        app.stores.people.clone(),
+        app.audit.clone(),
+        Arc::new(fanxing_core::now),
     ));
     Ok(Opened {
         app,

@@ -11,9 +11,9 @@ use clap::{Args, Parser, Subcommand};
 use fanxing::{open, serve_with, Config, WebOptions};
 use fanxing_core::auth::Role;
 use fanxing_core::demo::{self, DemoSize, DEMO_PASSWORD};
+use fanxing_core::people::accounts::NewUserInput;
 use fanxing_core::region::{parse_regions_csv, RegionCode};
-use fanxing_core::service::NewUserInput;
-use fanxing_core::store::Store;
+use fanxing_core::store::prelude::*;
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -166,7 +166,7 @@ enum TokenCommand {
         #[arg(long, default_value = "cli")]
         label: String,
         /// Days until the token expires.
-        #[arg(long, default_value_t = fanxing_core::accounts::API_TOKEN_DAYS)]
+        #[arg(long, default_value_t = fanxing_core::people::accounts::API_TOKEN_DAYS)]
         days: i64,
     },
     /// List a user's API tokens (ids, labels, dates; never the secrets).
@@ -295,6 +295,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let opened = open(&cfg).await?;
             let (id, token) = opened
                 .app
+                .accounts
                 .create_api_token_for_days(&user, &label, days)
                 .await?;
             println!(
@@ -307,13 +308,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: TokenCommand::List { user },
         } => {
             let opened = open(&cfg).await?;
-            let now = fanxing_core::service::now();
+            let now = fanxing_core::now();
             let fmt = fanxing_core::training::format_local;
             println!(
                 "{:>6}  {:<16}  {:<16}  {:<16}  status",
                 "id", "label", "created", "expires"
             );
-            for t in opened.app.api_tokens_of(&user).await? {
+            for t in opened.app.accounts.api_tokens_of(&user).await? {
                 let status = match t.revoked_at {
                     Some(at) => format!("revoked {}", fmt(at)),
                     None if t.expires_at <= now => "expired".to_string(),
@@ -333,7 +334,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: TokenCommand::Revoke { id },
         } => {
             let opened = open(&cfg).await?;
-            if opened.app.revoke_api_token(id).await? {
+            if opened.app.accounts.revoke_api_token(id).await? {
                 println!("revoked API token {id}");
             } else {
                 println!("API token {id} was already revoked");
@@ -344,7 +345,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: UserCommand::Disable { username },
         } => {
             let opened = open(&cfg).await?;
-            opened.app.set_disabled_by_name(&username, true).await?;
+            opened
+                .app
+                .accounts
+                .set_disabled_by_name(&username, true)
+                .await?;
             println!("disabled {username}; its sessions and API tokens no longer work");
             Ok(())
         }
@@ -352,7 +357,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: UserCommand::Enable { username },
         } => {
             let opened = open(&cfg).await?;
-            opened.app.set_disabled_by_name(&username, false).await?;
+            opened
+                .app
+                .accounts
+                .set_disabled_by_name(&username, false)
+                .await?;
             println!("enabled {username}");
             Ok(())
         }
@@ -360,7 +369,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             command: UserCommand::Unlock { username },
         } => {
             let opened = open(&cfg).await?;
-            let n = opened.app.lift_lock_by_name(&username).await?;
+            let n = opened.app.accounts.lift_lock_by_name(&username).await?;
             println!("lifted the log-in lock of {username} ({n} failed log-ins forgotten)");
             Ok(())
         }
@@ -409,6 +418,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let opened = open(&cfg).await?;
             let user = opened
                 .app
+                .accounts
                 .create_user(NewUserInput {
                     display_name: display_name.unwrap_or_else(|| username.clone()),
                     username,
@@ -439,6 +449,7 @@ async fn import_roster(cfg: &Config, file: &std::path::Path, session: i64) -> an
     let opened = open(cfg).await?;
     let actor = opened
         .app
+        .training
         .system_actor_for_session(session)
         .await
         .map_err(|e| anyhow::anyhow!("session {session}: {}", e.message(fanxing_core::Lang::Zh)))?;
@@ -450,6 +461,7 @@ async fn import_roster(cfg: &Config, file: &std::path::Path, session: i64) -> an
         .unwrap_or_default();
     let result = opened
         .app
+        .training
         .import_roster(&actor, session, &name, &bytes)
         .await
         .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.detail(fanxing_core::Lang::Zh)))?;
@@ -573,6 +585,7 @@ async fn import_live(
     let opened = open(cfg).await?;
     let actor = opened
         .app
+        .analytics
         .system_actor()
         .await
         .map_err(|e| anyhow::anyhow!("{}", e.message(zh)))?;
@@ -584,6 +597,7 @@ async fn import_live(
         .unwrap_or_default();
     let result = opened
         .app
+        .analytics
         .import_live_export(&actor, platform, provenance, room, &name, &bytes)
         .await
         .map_err(|e| anyhow::anyhow!("{}: {}", file.display(), e.detail(zh)))?;
@@ -671,9 +685,9 @@ async fn serve_cmd(
         }
         if let Some(r) = fanxing_core::matching::demo::seed(
             &opened.matching,
-            &**opened.app.store(),
+            &opened.app.stores,
             2026,
-            fanxing_core::service::now(),
+            fanxing_core::now(),
         )
         .await?
         {

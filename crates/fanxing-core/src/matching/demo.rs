@@ -12,11 +12,12 @@ use super::rules::{Eligibility, Op, Rule};
 use super::service::MatchingService;
 use super::store::{AppEvent, Application, MoveFields, NeedDraft, OfferDraft, Partner};
 use super::{Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
+use crate::app::Stores;
 use crate::auth::Access;
 use crate::error::Result;
-use crate::model::{OrgKind, Organisation, SalesBand};
+use crate::people::store::OrgQuery;
+use crate::people::{OrgKind, Organisation, SalesBand};
 use crate::region::RegionCode;
-use crate::store::{OrgQuery, Store};
 
 /// What seeding made.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -222,7 +223,7 @@ fn sales_for(band: Option<SalesBand>, rng: &mut StdRng) -> i64 {
 /// Seeds the example data once: nothing when partners exist already.
 pub async fn seed(
     svc: &MatchingService,
-    base: &dyn Store,
+    stores: &Stores,
     seed: u64,
     now: i64,
 ) -> Result<Option<MatchingDemoReport>> {
@@ -249,7 +250,7 @@ pub async fn seed(
         (OrgKind::LiveBase, PartnerKind::Base, 2),
         (OrgKind::ServiceProvider, PartnerKind::Service, 2),
     ] {
-        let orgs = base.list_orgs(&all(org_kind)).await?.items;
+        let orgs = stores.people.list_orgs(&all(org_kind)).await?.items;
         let mut cities = std::collections::HashSet::new();
         let picked: Vec<&Organisation> = orgs
             .iter()
@@ -276,10 +277,10 @@ pub async fn seed(
         }
     }
     // The demo's own partner account's bank is a partner too.
-    if let Some(user) = base.find_user_by_username("bank").await? {
+    if let Some(user) = stores.accounts.find_user_by_username("bank").await? {
         if let Some(org) = user.org_id {
             if store.get_partner(org).await?.is_none() {
-                if let Some(o) = base.get_org(Access::Org(org), org).await? {
+                if let Some(o) = stores.people.get_org(Access::Org(org), org).await? {
                     let serves =
                         RegionCode::from_value(o.region.value() / 100 * 100).unwrap_or(o.region);
                     store
@@ -304,7 +305,11 @@ pub async fn seed(
     }
 
     // Needs: up to six enterprises per city, with their facts.
-    let enterprises = base.list_orgs(&all(OrgKind::Enterprise)).await?.items;
+    let enterprises = stores
+        .people
+        .list_orgs(&all(OrgKind::Enterprise))
+        .await?
+        .items;
     let mut per_city: std::collections::HashMap<u32, usize> = Default::default();
     let mut needs = Vec::new();
     for o in &enterprises {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::pipeline::AppState;
 use super::store::{NeedCounts, RollupRow};
-use crate::model::OrgId;
+use crate::people::OrgId;
 
 /// The funnel and its figures for one region.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

@@ -18,10 +18,12 @@ use super::store::{
     OfferDraft, Partner,
 };
 use super::{stage_of, Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
+use crate::audit::Audit;
+use crate::audit::AuditEntry;
 use crate::auth::{Access, Actor, Role};
 use crate::error::{Error, FieldError, FieldErrors, Result};
-use crate::model::OrgId;
-use crate::store::{AuditEntry, Store};
+use crate::people::store::PeopleStore;
+use crate::people::OrgId;
 use crate::values::{optional_text, required_text};
 
 /// The largest amount anything may name: ¥10 billion, in fen. A loan or a
@@ -42,7 +44,8 @@ pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
 
 pub struct MatchingService {
     store: Arc<dyn MatchingStore>,
-    base: Arc<dyn Store>,
+    people: Arc<dyn PeopleStore>,
+    audit: Audit,
     clock: Clock,
 }
 
@@ -134,8 +137,18 @@ fn bad_amount(v: Option<i64>) -> bool {
 }
 
 impl MatchingService {
-    pub fn new(store: Arc<dyn MatchingStore>, base: Arc<dyn Store>, clock: Clock) -> Self {
-        MatchingService { store, base, clock }
+    pub fn new(
+        store: Arc<dyn MatchingStore>,
+        people: Arc<dyn PeopleStore>,
+        audit: Audit,
+        clock: Clock,
+    ) -> Self {
+        MatchingService {
+            store,
+            people,
+            audit,
+            clock,
+        }
     }
 
     /// The store, for seeding example data.
@@ -155,8 +168,8 @@ impl MatchingService {
     }
 
     async fn audit(&self, actor: &Actor, action: &str, target: String) -> Result<()> {
-        self.base
-            .append_audit(&AuditEntry {
+        self.audit
+            .append(&AuditEntry {
                 at: self.now(),
                 user_id: Some(actor.user.id),
                 action: action.to_string(),
@@ -178,7 +191,11 @@ impl MatchingService {
         let Some(person) = actor.user.person_id else {
             return Ok(None);
         };
-        let Some(p) = self.base.get_person(Access::Person(person), person).await? else {
+        let Some(p) = self
+            .people
+            .get_person(Access::Person(person), person)
+            .await?
+        else {
             return Ok(None);
         };
         Ok(p.org_id)
@@ -193,11 +210,11 @@ impl MatchingService {
         }
         let range = actor.write_range().map_err(|_| Error::NotFound)?;
         let o = self
-            .base
+            .people
             .get_org(Access::Regions(range), org)
             .await?
             .ok_or(Error::NotFound)?;
-        if o.kind != crate::model::OrgKind::Enterprise {
+        if o.kind != crate::people::OrgKind::Enterprise {
             return Err(Error::field("org_id", "match.not_enterprise"));
         }
         Ok(true)
@@ -222,7 +239,7 @@ impl MatchingService {
     ) -> Result<Partner> {
         let range = actor.write_range()?;
         let o = self
-            .base
+            .people
             .get_org(Access::Regions(range), org)
             .await?
             .ok_or(Error::NotFound)?;

@@ -8,7 +8,7 @@ use super::pipeline::{Action, AppState};
 use super::rules::{Eligibility, Rule};
 use super::{Fact, OfferKind, PartnerKind, Stage};
 use crate::error::Result;
-use crate::model::{OrgId, UserId};
+use crate::people::{OrgId, UserId};
 use crate::region::{RegionCode, RegionRange};
 
 /// An organisation that makes offers.

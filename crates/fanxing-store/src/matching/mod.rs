@@ -11,7 +11,7 @@ use fanxing_core::matching::store::{
     NeedDraft, Offer, OfferDraft, Partner, RollupRow,
 };
 use fanxing_core::matching::{Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
-use fanxing_core::model::{OrgId, UserId};
+use fanxing_core::people::{OrgId, UserId};
 use fanxing_core::region::RegionRange;
 
 use crate::sql::Sql;

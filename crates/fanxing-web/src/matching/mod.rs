@@ -14,7 +14,7 @@ use fanxing_core::matching::pipeline::Action;
 use fanxing_core::matching::service::{Explained, NeedInput, OfferInput};
 use fanxing_core::matching::store::{AppEvent, Application, Need, Offer, Partner};
 use fanxing_core::matching::{FactValue, PartnerKind};
-use fanxing_core::model::OrgId;
+use fanxing_core::people::OrgId;
 use fanxing_core::region::RegionCode;
 
 use crate::api::{body, Caller};

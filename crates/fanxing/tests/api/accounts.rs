@@ -5,8 +5,8 @@
 
 use std::net::IpAddr;
 
-use fanxing_core::accounts::{ADDR_MAX_FAILURES, PAIR_FREE_FAILURES};
 use fanxing_core::demo::{self, DemoSize};
+use fanxing_core::people::accounts::{ADDR_MAX_FAILURES, PAIR_FREE_FAILURES};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
@@ -52,7 +52,11 @@ async fn try_login(
 }
 
 async fn user_id(app: &TestApp, username: &str) -> i64 {
-    fanxing_core::store::Store::find_user_by_username(&**app.opened.app.store(), username)
+    app.opened
+        .app
+        .stores
+        .accounts
+        .find_user_by_username(username)
         .await
         .unwrap()
         .unwrap()
@@ -416,7 +420,12 @@ async fn an_office_lifts_a_lock() {
     );
     // The CLI can too.
     lock().await;
-    app.opened.app.lift_lock_by_name("kunshan").await.unwrap();
+    app.opened
+        .app
+        .accounts
+        .lift_lock_by_name("kunshan")
+        .await
+        .unwrap();
     let (c, csrf) = browser(&app).await;
     assert_eq!(
         try_login(&app, &c, &csrf, "kunshan", demo::DEMO_PASSWORD, None).await,
@@ -587,6 +596,7 @@ async fn a_disabled_account_cannot_log_in_and_its_token_stops() {
     // The CLI disables too.
     app.opened
         .app
+        .accounts
         .set_disabled_by_name("trainee", true)
         .await
         .unwrap();
@@ -628,12 +638,13 @@ async fn expired_and_revoked_tokens_are_refused() {
     };
     // Expired.
     let (id, token) = fx
+        .accounts
         .create_api_token_for_days("trainee", "old", 1)
         .await
         .unwrap();
     assert_eq!(me(bearer(&token)).await, 200);
     sqlx::query("UPDATE api_tokens SET expires_at = $1 WHERE id = $2")
-        .bind(fanxing_core::service::now() - 1)
+        .bind(fanxing_core::now() - 1)
         .bind(id)
         .execute(app.opened.store.writer())
         .await
@@ -641,6 +652,7 @@ async fn expired_and_revoked_tokens_are_refused() {
     assert_eq!(me(bearer(&token)).await, 401);
     // Revoked by its owner on the account page.
     let (id, token) = fx
+        .accounts
         .create_api_token_for_days("trainee", "phone", 90)
         .await
         .unwrap();
@@ -652,6 +664,7 @@ async fn expired_and_revoked_tokens_are_refused() {
         "the page lists the tokens"
     );
     let (other_id, other_token) = fx
+        .accounts
         .create_api_token_for_days("kunshan", "k", 90)
         .await
         .unwrap();
@@ -672,9 +685,9 @@ async fn expired_and_revoked_tokens_are_refused() {
     assert_eq!(res.status(), 303);
     assert_eq!(me(bearer(&token)).await, 401);
     // Revoked from the CLI.
-    assert!(fx.revoke_api_token(other_id).await.unwrap());
+    assert!(fx.accounts.revoke_api_token(other_id).await.unwrap());
     assert_eq!(me(bearer(&other_token)).await, 401);
-    let listed = fx.api_tokens_of("trainee").await.unwrap();
+    let listed = fx.accounts.api_tokens_of("trainee").await.unwrap();
     assert_eq!(listed.len(), 2);
     assert!(listed.iter().any(|t| t.revoked_at.is_some()));
     // The account page and its forms carry the CSRF token.

@@ -155,6 +155,7 @@ impl TestApp {
         let token = self
             .opened
             .app
+            .accounts
             .create_api_token(username, "test")
             .await
             .expect("token");
@@ -241,7 +242,8 @@ impl TestApp {
         let username = format!("viewer{}", rand::random::<u32>());
         self.opened
             .app
-            .create_user(fanxing_core::service::NewUserInput {
+            .accounts
+            .create_user(fanxing_core::people::accounts::NewUserInput {
                 username: username.clone(),
                 display_name: username.clone(),
                 password: "a-long-enough-password".into(),

@@ -8,9 +8,11 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use fanxing_core::auth::{Access, Actor};
+use fanxing_core::now;
+use fanxing_core::people::store::PeopleQuery;
 use fanxing_core::region::RegionRange;
-use fanxing_core::service::now;
-use fanxing_core::store::{PeopleQuery, RegistrationRow, Store, TrainingStore};
+use fanxing_core::store::prelude::*;
+use fanxing_core::training::store::RegistrationRow;
 use fanxing_core::training::{format_local, RegistrationStatus};
 use serde_json::{json, Value};
 
@@ -59,6 +61,7 @@ async fn acknowledged_checkins_survive_sigkill() {
             .unwrap(),
     );
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
@@ -70,7 +73,11 @@ async fn acknowledged_checkins_survive_sigkill() {
         "venues": [{"kind": "main", "name": "主会场", "address": "", "region": "320508", "capacity": 5000}]
     }))
     .unwrap();
-    let view = fx.create_session(&admin, &input, true).await.unwrap();
+    let view = fx
+        .training
+        .create_session(&admin, &input, true)
+        .await
+        .unwrap();
     let (session, venue) = (view.session.id, view.venues[0].venue.id);
     let people = app
         .opened
@@ -103,7 +110,11 @@ async fn acknowledged_checkins_survive_sigkill() {
         .await
         .unwrap();
     let roster = app.opened.store.roster(session).await.unwrap();
-    let token = fx.create_api_token("admin", "burst").await.unwrap();
+    let token = fx
+        .accounts
+        .create_api_token("admin", "burst")
+        .await
+        .unwrap();
 
     let (mut child, base) = start(&app);
     let client = reqwest::Client::new();

@@ -484,12 +484,12 @@ async fn sessions_expire_and_log_ins_are_throttled() {
 
     // An expired session sends the user to log in again, with a message.
     let store = app.opened.store.clone();
-    let user = fanxing_core::store::Store::find_user_by_username(&*store, "suzhou")
+    let user = fanxing_core::people::store::AccountStore::find_user_by_username(&*store, "suzhou")
         .await
         .unwrap()
         .unwrap();
-    let now = fanxing_core::service::now();
-    fanxing_core::store::Store::create_session(
+    let now = fanxing_core::now();
+    fanxing_core::people::store::AccountStore::create_session(
         &*store,
         &token_hash("expired-token"),
         user.id,

@@ -5,8 +5,8 @@
 //! Each test here failed before its fix.
 
 use fanxing_core::auth::Actor;
-use fanxing_core::service::now;
-use fanxing_core::store::{Store, TrainingStore};
+use fanxing_core::now;
+use fanxing_core::store::prelude::*;
 use fanxing_core::training::format_local;
 use serde_json::{json, Value};
 
@@ -29,6 +29,7 @@ pub(crate) async fn suzhou_session_today(app: &TestApp) -> (i64, i64) {
     let admin = admin(app).await;
     let fx = &app.opened.app;
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
@@ -47,7 +48,11 @@ pub(crate) async fn suzhou_session_today(app: &TestApp) -> (i64, i64) {
         ]
     }))
     .unwrap();
-    let view = fx.create_session(&admin, &input, true).await.unwrap();
+    let view = fx
+        .training
+        .create_session(&admin, &input, true)
+        .await
+        .unwrap();
     (view.session.id, view.venues[0].venue.id)
 }
 
@@ -304,6 +309,7 @@ async fn redirects_stay_on_this_site_and_never_fail() {
     // The targets form's `region_back` goes into its redirect as a code only.
     let fx = &app.opened.app;
     let programme = fx
+        .training
         .create_programme(&admin(&app).await, "P", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
@@ -418,6 +424,7 @@ async fn text_and_links_that_cannot_be_trusted_are_refused() {
     let programme = app
         .opened
         .app
+        .training
         .create_programme(&admin, "P", "2025-01-01", "2026-12-31")
         .await
         .unwrap()

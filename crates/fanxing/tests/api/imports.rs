@@ -504,7 +504,7 @@ async fn rosters_never_swap_or_split_people_silently() {
         "{m}"
     );
     // Asking whether a number is on record is itself on record.
-    use fanxing_core::store::Store as _;
+    use fanxing_core::people::store::AccountStore as _;
     let admin = fanxing_core::auth::Actor::new(
         app.opened
             .store
@@ -513,7 +513,7 @@ async fn rosters_never_swap_or_split_people_silently() {
             .unwrap()
             .unwrap(),
     );
-    let log = app.opened.app.audit_log(&admin, 20).await.unwrap();
+    let log = app.opened.app.audit.entries(&admin, 20).await.unwrap();
     assert!(
         log.iter().any(|e| e.action == "roster.refused"
             && e.detail.contains("1 naming numbers held by others")),
@@ -563,8 +563,24 @@ async fn rosters_never_swap_or_split_people_silently() {
         .execute(app.opened.store.writer())
         .await
         .unwrap();
-    assert!(app.opened.app.backfill_id_number_keys().await.unwrap() >= 1);
-    assert_eq!(app.opened.app.backfill_id_number_keys().await.unwrap(), 0);
+    assert!(
+        app.opened
+            .app
+            .people
+            .backfill_id_number_keys()
+            .await
+            .unwrap()
+            >= 1
+    );
+    assert_eq!(
+        app.opened
+            .app
+            .people
+            .backfill_id_number_keys()
+            .await
+            .unwrap(),
+        0
+    );
     let (status, _) = post(
         &suzhou,
         app.url(&format!("/api/v1/sessions/{session}/roster?filename=r.csv")),
@@ -580,7 +596,7 @@ async fn rosters_never_swap_or_split_people_silently() {
 
 #[tokio::test]
 async fn a_bulk_roster_fills_venues_by_the_rule_one_registration_follows() {
-    use fanxing_core::store::Store;
+    use fanxing_core::store::prelude::*;
     let app = TestApp::spawn().await;
     let admin = fanxing_core::auth::Actor::new(
         app.opened
@@ -592,11 +608,12 @@ async fn a_bulk_roster_fills_venues_by_the_rule_one_registration_follows() {
     );
     let fx = &app.opened.app;
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
         .id;
-    let start = fanxing_core::service::now() + 86_400;
+    let start = fanxing_core::now() + 86_400;
     let input = serde_json::from_value(json!({
         "programme_id": programme,
         "title": "苏州专场",
@@ -611,7 +628,11 @@ async fn a_bulk_roster_fills_venues_by_the_rule_one_registration_follows() {
         ]
     }))
     .unwrap();
-    let view = fx.create_session(&admin, &input, true).await.unwrap();
+    let view = fx
+        .training
+        .create_session(&admin, &input, true)
+        .await
+        .unwrap();
     let session = view.session.id;
     let mut csv = String::from("姓名,手机号,层级,所在地区\n");
     for i in 0..5 {

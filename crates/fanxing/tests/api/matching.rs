@@ -10,9 +10,9 @@ use fanxing_core::matching::store::{
     Partner,
 };
 use fanxing_core::matching::{Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
-use fanxing_core::model::{OrgDraft, OrgKind};
+use fanxing_core::people::{OrgDraft, OrgKind};
 use fanxing_core::region::RegionCode;
-use fanxing_core::store::Store;
+use fanxing_core::store::prelude::*;
 
 use crate::common::TestApp;
 
@@ -384,6 +384,7 @@ async fn a_need_is_matched_explained_applied_for_and_decided() {
     let svc = MatchingService::new(
         store.clone(),
         store.clone(),
+        app.opened.app.audit.clone(),
         Arc::new(move || c.load(Ordering::SeqCst)),
     );
     let (admin, suzhou, nanjing) = (
@@ -583,7 +584,7 @@ async fn a_need_is_matched_explained_applied_for_and_decided() {
     assert!(svc.matches(&nanjing, need.id).await.is_err());
     let other = store
         .insert_org(
-            &fanxing_core::model::OrgDraft {
+            &fanxing_core::people::OrgDraft {
                 name: "南京示例银行".into(),
                 kind: OrgKind::Bank,
                 industry: None,
@@ -596,7 +597,7 @@ async fn a_need_is_matched_explained_applied_for_and_decided() {
         .await
         .unwrap();
     let other_user = store
-        .insert_user(&fanxing_core::store::NewUser {
+        .insert_user(&fanxing_core::people::store::NewUser {
             username: "bank2".into(),
             display_name: "南京示例银行".into(),
             password_hash: "x".into(),
@@ -770,7 +771,8 @@ async fn the_rollup_is_the_sum_of_the_applications() {
     let svc = MatchingService::new(
         store.clone(),
         store.clone(),
-        Arc::new(fanxing_core::service::now),
+        app.opened.app.audit.clone(),
+        Arc::new(fanxing_core::now),
     );
     let admin = actor(&app, "admin").await;
     let bank = actor(&app, "bank").await;
@@ -803,7 +805,7 @@ async fn the_rollup_is_the_sum_of_the_applications() {
     }
     // Enterprises across the province.
     let orgs = store
-        .list_orgs(&fanxing_core::store::OrgQuery {
+        .list_orgs(&fanxing_core::people::store::OrgQuery {
             access: fanxing_core::auth::Access::Regions(region(320000).subtree()),
             text: None,
             region: None,
@@ -938,15 +940,15 @@ async fn the_rollup_is_the_sum_of_the_applications() {
 async fn example_data_covers_every_state_and_is_seeded_once() {
     let app = TestApp::spawn().await;
     let m = &app.opened.matching;
-    let base = app.opened.app.store().clone();
-    let now = fanxing_core::service::now();
-    let r = fanxing_core::matching::demo::seed(m, &*base, 2026, now)
+    let stores = app.opened.app.stores.clone();
+    let now = fanxing_core::now();
+    let r = fanxing_core::matching::demo::seed(m, &stores, 2026, now)
         .await
         .unwrap()
         .unwrap();
     assert!(r.partners >= 6 && r.offers >= 8, "{r:?}");
     assert!(r.needs >= 30 && r.applications >= 15, "{r:?}");
-    assert!(fanxing_core::matching::demo::seed(m, &*base, 2026, now)
+    assert!(fanxing_core::matching::demo::seed(m, &stores, 2026, now)
         .await
         .unwrap()
         .is_none());

@@ -364,11 +364,15 @@ struct World {
 }
 
 async fn actor(app: &TestApp, username: &str) -> fanxing_core::auth::Actor {
-    let user =
-        fanxing_core::store::Store::find_user_by_username(&**app.opened.app.store(), username)
-            .await
-            .unwrap()
-            .unwrap();
+    let user = app
+        .opened
+        .app
+        .stores
+        .accounts
+        .find_user_by_username(username)
+        .await
+        .unwrap()
+        .unwrap();
     fanxing_core::auth::Actor::new(user)
 }
 
@@ -378,7 +382,7 @@ fn session_input(
     main: &str,
     online: &str,
 ) -> fanxing_core::training::SessionInput {
-    let start = fanxing_core::service::now() + 7 * 86400;
+    let start = fanxing_core::now() + 7 * 86400;
     let fmt = fanxing_core::training::format_local;
     serde_json::from_value(json!({
         "programme_id": programme,
@@ -399,11 +403,13 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
     let fx = &app.opened.app;
     let admin = actor(app, "admin").await;
     let programme = fx
+        .training
         .create_programme(&admin, "矩阵测试计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
         .id;
     let sz = fx
+        .training
         .create_session(
             &admin,
             &session_input(programme, "320500", "320583", "320500"),
@@ -413,8 +419,12 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
         .unwrap();
     let mut nj_input = session_input(programme, "320100", "320102", "320100");
     nj_input.venues.remove(1);
-    let nj = fx.create_session(&admin, &nj_input, true).await.unwrap();
-    let venue = |v: &fanxing_core::training_service::SessionView, kind| {
+    let nj = fx
+        .training
+        .create_session(&admin, &nj_input, true)
+        .await
+        .unwrap();
+    let venue = |v: &fanxing_core::training::service::SessionView, kind| {
         v.venues
             .iter()
             .find(|l| l.venue.kind == kind)
@@ -427,16 +437,15 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
         (venue(&sz, VenueKind::Main), venue(&sz, VenueKind::Online));
     let nj_venue = venue(&nj, VenueKind::Main);
     let checkin = actor(app, "checkin").await;
-    fanxing_core::store::TrainingStore::assign_venue_staff(
-        &**fx.store(),
-        sz_venue_ks,
-        checkin.user.id,
-    )
-    .await
-    .unwrap();
+    fx.stores
+        .checkins
+        .assign_venue_staff(sz_venue_ks, checkin.user.id)
+        .await
+        .unwrap();
     let trainee = actor(app, "trainee").await;
     let trainee_person = trainee.user.person_id.unwrap();
     let trainee_reg = fx
+        .training
         .register(
             &admin,
             sz.session.id,
@@ -448,6 +457,7 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
         .registration
         .id;
     let nj_reg = fx
+        .training
         .register(
             &admin,
             nj.session.id,
@@ -471,11 +481,13 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
             ..Default::default()
         };
     let ks_room = fx
+        .analytics
         .create_room(&admin, &room("320583", "mx-ks", vec![trainee_person]))
         .await
         .unwrap()
         .id;
     let nj_room = fx
+        .analytics
         .create_room(&admin, &room("320102", "mx-nj", vec![]))
         .await
         .unwrap()
@@ -566,7 +578,8 @@ async fn every_route_for_every_role() {
         let u = app
             .opened
             .app
-            .create_user(fanxing_core::service::NewUserInput {
+            .accounts
+            .create_user(fanxing_core::people::accounts::NewUserInput {
                 username: name.into(),
                 display_name: name.into(),
                 password: "a-long-enough-password".into(),
@@ -583,19 +596,23 @@ async fn every_route_for_every_role() {
     {
         let number = fanxing_core::curriculum::new_certificate_number(2026);
         let trainee = actor(&app, "trainee").await.user.person_id.unwrap();
-        fanxing_core::store::CurriculumStore::insert_certificates(
-            &**app.opened.app.store(),
-            &[(number.clone(), trainee, 3, w.programme)],
-            fanxing_core::service::now(),
-        )
-        .await
-        .unwrap();
+        app.opened
+            .app
+            .stores
+            .curriculum
+            .insert_certificates(
+                &[(number.clone(), trainee, 3, w.programme)],
+                fanxing_core::now(),
+            )
+            .await
+            .unwrap();
         let _ = CERT.set(number);
     }
     {
         let fx = &app.opened.app;
         let admin = actor(&app, "admin").await;
         let course = fx
+            .curriculum
             .create_course(
                 &admin,
                 &serde_json::from_value(json!({
@@ -607,6 +624,7 @@ async fn every_route_for_every_role() {
             .await
             .unwrap();
         let m = fx
+            .curriculum
             .add_material(&admin, course.id, "讲义.pdf", b"%PDF-1.4 test")
             .await
             .unwrap();
@@ -828,6 +846,7 @@ async fn every_route_for_every_role() {
         own.token = Some(
             app.opened
                 .app
+                .accounts
                 .create_api_token_for_days(username, "matrix", 90)
                 .await
                 .unwrap()
@@ -838,6 +857,7 @@ async fn every_route_for_every_role() {
             o.token = Some(
                 app.opened
                     .app
+                    .accounts
                     .create_api_token_for_days("admin", "matrix", 90)
                     .await
                     .unwrap()
@@ -849,6 +869,7 @@ async fn every_route_for_every_role() {
             let _ = app
                 .opened
                 .app
+                .training
                 .register(
                     &actor(&app, "admin").await,
                     *session,
@@ -858,12 +879,20 @@ async fn every_route_for_every_role() {
                 .await;
         }
         // Replacing operators is among the routes walked: restore them.
-        let store = app.opened.app.store();
-        store
+        app.opened
+            .app
+            .stores
+            .analytics
             .set_room_operators(w.ks_room, &[w.trainee_person])
             .await
             .unwrap();
-        store.set_room_operators(w.nj_room, &[]).await.unwrap();
+        app.opened
+            .app
+            .stores
+            .analytics
+            .set_room_operators(w.nj_room, &[])
+            .await
+            .unwrap();
         let api = app.api(username).await;
         let (browser, csrf) = app.login(username).await;
         for &(method, path) in fanxing_web::ROUTES {
@@ -883,6 +912,7 @@ async fn every_route_for_every_role() {
                         let _ = app
                             .opened
                             .app
+                            .training
                             .register(
                                 &actor(&app, "admin").await,
                                 *session,
@@ -1029,7 +1059,7 @@ async fn call(
     let org_json = json!({
         "name": "矩阵测试单位", "kind": "enterprise", "industry": "服装", "region": region,
     });
-    let start = fanxing_core::service::now() + 9 * 86400;
+    let start = fanxing_core::now() + 9 * 86400;
     let training_json = match path {
         "/api/v1/programmes" => {
             Some(json!({"name": "新计划", "starts_on": "2026-01-01", "ends_on": "2026-12-31"}))

@@ -3,7 +3,7 @@
 //! home page, and the figures written for people to read.
 
 use fanxing_core::demo;
-use fanxing_core::service::now;
+use fanxing_core::now;
 use fanxing_core::training::format_local;
 
 use crate::common::TestApp;

@@ -2,8 +2,8 @@
 //! row imports nothing and is named by row and column.
 
 use fanxing_core::auth::Actor;
-use fanxing_core::service::now;
-use fanxing_core::store::{Store, TrainingStore};
+use fanxing_core::now;
+use fanxing_core::store::prelude::*;
 use fanxing_core::training::format_local;
 use serde_json::{json, Value};
 
@@ -20,6 +20,7 @@ async fn suzhou_session(app: &TestApp) -> i64 {
     );
     let fx = &app.opened.app;
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
@@ -38,7 +39,8 @@ async fn suzhou_session(app: &TestApp) -> i64 {
         ]
     }))
     .unwrap();
-    fx.create_session(&admin, &input, true)
+    fx.training
+        .create_session(&admin, &input, true)
         .await
         .unwrap()
         .session

@@ -2,10 +2,11 @@
 //! a waitlist, signed tickets, idempotent check-in, online attendance.
 
 use fanxing_core::auth::Actor;
-use fanxing_core::service::now;
-use fanxing_core::store::{PeopleQuery, Store, TrainingStore};
+use fanxing_core::now;
+use fanxing_core::people::store::PeopleQuery;
+use fanxing_core::store::prelude::*;
+use fanxing_core::training::service::{ScanInput, SessionView};
 use fanxing_core::training::{format_local, SessionInput, VenueKind};
-use fanxing_core::training_service::{ScanInput, SessionView};
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
@@ -72,6 +73,7 @@ async fn progress_rolls_up_exactly_from_random_data() {
     let fx = &app.opened.app;
     let admin = actor(&app, "admin").await;
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
@@ -105,7 +107,11 @@ async fn progress_rolls_up_exactly_from_random_data() {
             past + i * 3600,
             120,
         );
-        let v = fx.create_session(&admin, &input, true).await.unwrap();
+        let v = fx
+            .training
+            .create_session(&admin, &input, true)
+            .await
+            .unwrap();
         // Register some people of that city at either venue, then mark
         // attendance for part of them and maybe close the session.
         let people = people_in(&app, &city, rng.random_range(3..30)).await;
@@ -116,7 +122,8 @@ async fn progress_rolls_up_exactly_from_random_data() {
             } else {
                 venue_id(&v, VenueKind::Online)
             };
-            fx.register(&admin, v.session.id, Some(p), Some(venue))
+            fx.training
+                .register(&admin, v.session.id, Some(p), Some(venue))
                 .await
                 .unwrap();
             if rng.random_bool(0.8) {
@@ -129,14 +136,15 @@ async fn progress_rolls_up_exactly_from_random_data() {
             .await
             .unwrap();
         if rng.random_bool(0.7) {
-            fx.set_session_status(
-                &admin,
-                v.session.id,
-                fanxing_core::training::SessionStatus::Closed,
-                None,
-            )
-            .await
-            .unwrap();
+            fx.training
+                .set_session_status(
+                    &admin,
+                    v.session.id,
+                    fanxing_core::training::SessionStatus::Closed,
+                    None,
+                )
+                .await
+                .unwrap();
         }
     }
     // Targets: the province, its cities (which do not add up), a county.
@@ -293,12 +301,13 @@ async fn capacity_waitlist_and_promotion() {
     let fx = &app.opened.app;
     let admin = actor(&app, "admin").await;
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
         .id;
     let start = now() + 5 * 86400;
-    let v = fx
+    let v = fx.training
         .create_session(
             &admin,
             &session(programme, "320500", json!([{"kind": "main", "name": "小会议室", "address": "", "region": "320583", "capacity": 2}]), start, 90),
@@ -310,19 +319,26 @@ async fn capacity_waitlist_and_promotion() {
     let people = people_in(&app, "320583", 3).await;
     let mut regs = Vec::new();
     for p in &people {
-        regs.push(fx.register(&admin, s, Some(*p), None).await.unwrap());
+        regs.push(
+            fx.training
+                .register(&admin, s, Some(*p), None)
+                .await
+                .unwrap(),
+        );
     }
     assert!(!regs[0].waitlisted && !regs[1].waitlisted);
     assert!(regs[2].waitlisted, "the third waits");
     assert_eq!(regs[2].registration.waitlist_pos, Some(1));
     // Twice is refused.
     let twice = fx
+        .training
         .register(&admin, s, Some(people[0]), None)
         .await
         .unwrap_err();
     assert!(matches!(twice, fanxing_core::Error::Conflict(_)));
     // One cancels: the third is promoted and told.
     let promoted = fx
+        .training
         .cancel_registration(&admin, regs[0].registration.id)
         .await
         .unwrap()
@@ -334,13 +350,13 @@ async fn capacity_waitlist_and_promotion() {
     );
     let notes = app.opened.store.notifications(people[2], 5).await.unwrap();
     assert!(notes[0].1.contains("候补转为正式报名"), "{notes:?}");
-    let view = fx.session_view(Some(&admin), s).await.unwrap();
+    let view = fx.training.session_view(Some(&admin), s).await.unwrap();
     assert_eq!(view.venues[0].registered, 2);
     assert_eq!(view.venues[0].waitlisted, 0);
 
     // Through the API as the trainee: eligibility and the window.
     let trainee = app.api("trainee").await;
-    let closed = fx
+    let closed = fx.training
         .create_session(
             &admin,
             &{
@@ -363,7 +379,7 @@ async fn capacity_waitlist_and_promotion() {
         .unwrap();
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("当前不在报名时间内"));
-    let cadres_only = fx
+    let cadres_only = fx.training
         .create_session(
             &admin,
             &{
@@ -387,7 +403,7 @@ async fn capacity_waitlist_and_promotion() {
     assert_eq!(res.status(), 422);
     assert!(res.text().await.unwrap().contains("不面向您的层级"));
     // A draft session is invisible to trainees.
-    let draft = fx
+    let draft = fx.training
         .create_session(&admin, &session(programme, "320500", json!([{"kind": "main", "name": "会场", "address": "", "region": "320583", "capacity": 5}]), now() + 86400, 60), false)
         .await
         .unwrap();
@@ -405,6 +421,7 @@ async fn signed_tickets_and_idempotent_checkin() {
     let fx = &app.opened.app;
     let admin = actor(&app, "admin").await;
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
@@ -414,6 +431,7 @@ async fn signed_tickets_and_idempotent_checkin() {
         {"kind": "sub", "name": "姑苏分会场", "address": "", "region": "320508", "capacity": 50}
     ]);
     let soon = fx
+        .training
         .create_session(
             &admin,
             &session(programme, "320500", venues.clone(), now() + 1800, 120),
@@ -422,6 +440,7 @@ async fn signed_tickets_and_idempotent_checkin() {
         .await
         .unwrap();
     let later = fx
+        .training
         .create_session(
             &admin,
             &session(programme, "320500", venues, now() + 5 * 86400, 120),
@@ -439,26 +458,29 @@ async fn signed_tickets_and_idempotent_checkin() {
         .unwrap();
     let people = people_in(&app, "320583", 2).await;
     let reg = fx
+        .training
         .register(&admin, soon.session.id, Some(people[0]), Some(main))
         .await
         .unwrap()
         .registration;
     let reg_sub = fx
+        .training
         .register(&admin, soon.session.id, Some(people[1]), Some(sub))
         .await
         .unwrap()
         .registration;
     let later_reg = fx
+        .training
         .register(&admin, later.session.id, Some(people[0]), None)
         .await
         .unwrap()
         .registration;
-    let (_, code) = fx.ticket(&admin, reg.id).await.unwrap();
-    let (_, code_sub) = fx.ticket(&admin, reg_sub.id).await.unwrap();
-    let (_, code_later) = fx.ticket(&admin, later_reg.id).await.unwrap();
+    let (_, code) = fx.training.ticket(&admin, reg.id).await.unwrap();
+    let (_, code_sub) = fx.training.ticket(&admin, reg_sub.id).await.unwrap();
+    let (_, code_later) = fx.training.ticket(&admin, later_reg.id).await.unwrap();
 
     // The device's kit verifies tickets without the server.
-    let kit = fx.checkin_kit(&checkin, main).await.unwrap();
+    let kit = fx.training.checkin_kit(&checkin, main).await.unwrap();
     assert_eq!(
         fanxing_core::training::ticket::verify(&kit.public_key, &code)
             .unwrap()
@@ -573,6 +595,7 @@ async fn signed_tickets_and_idempotent_checkin() {
     // Before the window opens: the later session refuses check-in.
     let later_main = venue_id(&later, VenueKind::Main);
     let r = fx
+        .training
         .record_scans(
             &admin,
             later_main,
@@ -617,12 +640,13 @@ async fn online_presence_becomes_attendance_at_close() {
     let fx = &app.opened.app;
     let admin = actor(&app, "admin").await;
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
         .id;
     let start = now() - 3600;
-    let v = fx
+    let v = fx.training
         .create_session(
             &admin,
             &session(programme, "320500", json!([{"kind": "online", "name": "线上", "address": "", "region": "320500", "capacity": 100, "stream_url": "https://live.example/x"}]), start, 100),
@@ -635,7 +659,8 @@ async fn online_presence_becomes_attendance_at_close() {
     let mut regs = Vec::new();
     for p in &people {
         regs.push(
-            fx.register(&admin, v.session.id, Some(*p), Some(online))
+            fx.training
+                .register(&admin, v.session.id, Some(*p), Some(online))
                 .await
                 .unwrap()
                 .registration,
@@ -661,6 +686,7 @@ async fn online_presence_becomes_attendance_at_close() {
     let trainee = actor(&app, "trainee").await;
     // (The trainee may already be among the people registered above.)
     let _ = fx
+        .training
         .register(&admin, v.session.id, trainee.user.person_id, Some(online))
         .await;
     let api = app.api("trainee").await;
@@ -670,15 +696,20 @@ async fn online_presence_becomes_attendance_at_close() {
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
-    fx.set_session_status(
-        &admin,
-        v.session.id,
-        fanxing_core::training::SessionStatus::Closed,
-        None,
-    )
-    .await
-    .unwrap();
-    let roster = fx.session_roster(&admin, v.session.id).await.unwrap();
+    fx.training
+        .set_session_status(
+            &admin,
+            v.session.id,
+            fanxing_core::training::SessionStatus::Closed,
+            None,
+        )
+        .await
+        .unwrap();
+    let roster = fx
+        .training
+        .session_roster(&admin, v.session.id)
+        .await
+        .unwrap();
     let attended = |p: i64| {
         roster
             .iter()
@@ -692,6 +723,7 @@ async fn online_presence_becomes_attendance_at_close() {
     assert!(!attended(people[2]));
     // Closing twice is refused.
     let e = fx
+        .training
         .set_session_status(
             &admin,
             v.session.id,
@@ -793,12 +825,13 @@ async fn calendars_parse_and_follow_changes() {
     let fx = &app.opened.app;
     let admin = actor(&app, "admin").await;
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
         .id;
     let start = fanxing_core::training::parse_local_datetime("2026-12-05 09:30").unwrap();
-    let v = fx
+    let v = fx.training
         .create_session(
             &admin,
             &session(programme, "320500", json!([{"kind": "main", "name": "昆山报告厅", "address": "前进西路 1 号", "region": "320583", "capacity": 50}]), start, 150),
@@ -807,7 +840,8 @@ async fn calendars_parse_and_follow_changes() {
         .await
         .unwrap();
     let trainee = actor(&app, "trainee").await;
-    fx.register(&admin, v.session.id, trainee.user.person_id, None)
+    fx.training
+        .register(&admin, v.session.id, trainee.user.person_id, None)
         .await
         .unwrap();
     let c = app.browser();
@@ -824,20 +858,21 @@ async fn calendars_parse_and_follow_changes() {
     assert!(body.contains("DTSTART;TZID=Asia/Shanghai:20261205T093000"));
     assert!(body.contains("DTEND;TZID=Asia/Shanghai:20261205T120000"));
     // The personal feed: found by its secret link only; follows a cancellation.
-    let feed = fx.feed_path(&trainee).unwrap();
+    let feed = fx.reports.feed_path(&trainee).unwrap();
     let body = app.get_text(&c, &feed).await;
     assert!(body.contains("LOCATION:昆山报告厅 前进西路 1 号"));
     assert!(body.contains("STATUS:CONFIRMED"));
     let wrong = feed.replacen('-', "-0", 1);
     assert_eq!(c.get(app.url(&wrong)).send().await.unwrap().status(), 404);
-    fx.set_session_status(
-        &admin,
-        v.session.id,
-        fanxing_core::training::SessionStatus::Cancelled,
-        Some("场地调整"),
-    )
-    .await
-    .unwrap();
+    fx.training
+        .set_session_status(
+            &admin,
+            v.session.id,
+            fanxing_core::training::SessionStatus::Cancelled,
+            Some("场地调整"),
+        )
+        .await
+        .unwrap();
     let body = app.get_text(&c, &feed).await;
     assert!(body.contains("STATUS:CANCELLED"));
     assert!(body.contains("DESCRIPTION:场地调整"));
@@ -849,18 +884,20 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
     let fx = &app.opened.app;
     let admin = actor(&app, "admin").await;
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
         .id;
     let past = now() - 5 * 86400;
-    let v = fx
+    let v = fx.training
         .create_session(&admin, &session(programme, "320500", json!([{"kind": "main", "name": "报告厅", "address": "", "region": "320583", "capacity": 50}]), past, 120), true)
         .await
         .unwrap();
     let people = people_in(&app, "320583", 12).await;
     for p in &people {
-        fx.register(&admin, v.session.id, Some(*p), None)
+        fx.training
+            .register(&admin, v.session.id, Some(*p), None)
             .await
             .unwrap();
     }
@@ -869,18 +906,19 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         .mark_attended(v.session.id, &people[..9], past)
         .await
         .unwrap();
-    fx.set_targets(
-        &admin,
-        programme,
-        &[fanxing_core::training_service::TargetInput {
-            region: "320500".into(),
-            tier: None,
-            sessions: 10,
-            attendances: 300,
-        }],
-    )
-    .await
-    .unwrap();
+    fx.training
+        .set_targets(
+            &admin,
+            programme,
+            &[fanxing_core::training::service::TargetInput {
+                region: "320500".into(),
+                tier: None,
+                sessions: 10,
+                attendances: 300,
+            }],
+        )
+        .await
+        .unwrap();
     let (c, _) = app.login("admin").await;
     // The dashboard carries the training-impact card, its outcome chosen by
     // a link; an unknown outcome is named, not ignored.
@@ -913,20 +951,20 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         .unwrap();
     assert_eq!(res.status(), 200);
     let bytes = res.bytes().await.unwrap();
-    let grid = fanxing_core::roster::read_grid("r.xlsx", &bytes).unwrap();
-    let text = |c: &fanxing_core::roster::Cell| c.shown().into_owned();
+    let grid = fanxing_core::training::roster::read_grid("r.xlsx", &bytes).unwrap();
+    let text = |c: &fanxing_core::training::roster::Cell| c.shown().into_owned();
     let suzhou = grid
         .iter()
         .find(|r| r.first().map(text).as_deref() == Some("苏州市"))
         .unwrap();
     assert_eq!(
         suzhou[4],
-        fanxing_core::roster::Cell::Number(300.0),
+        fanxing_core::training::roster::Cell::Number(300.0),
         "target as a number"
     );
     assert_eq!(
         suzhou[5],
-        fanxing_core::roster::Cell::Number(9.0),
+        fanxing_core::training::roster::Cell::Number(9.0),
         "attendances as a number"
     );
     let api = app
@@ -941,7 +979,7 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         .unwrap();
     assert_eq!(
         total[5],
-        fanxing_core::roster::Cell::Number(
+        fanxing_core::training::roster::Cell::Number(
             api["actuals"]["total"]["attendances"].as_f64().unwrap()
         )
     );
@@ -971,7 +1009,8 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         .send()
         .await
         .unwrap();
-    let grid = fanxing_core::roster::read_grid("a.xlsx", &res.bytes().await.unwrap()).unwrap();
+    let grid =
+        fanxing_core::training::roster::read_grid("a.xlsx", &res.bytes().await.unwrap()).unwrap();
     assert_eq!(grid.len(), 14, "title + header + 12 registrations");
     assert!(text(&grid[0][0]).contains("签到表"), "a title row");
     assert!(
@@ -1002,7 +1041,8 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
             .await
             .unwrap();
         assert_eq!(res.status(), 200, "{region}");
-        let grid = fanxing_core::roster::read_grid("x.xlsx", &res.bytes().await.unwrap()).unwrap();
+        let grid = fanxing_core::training::roster::read_grid("x.xlsx", &res.bytes().await.unwrap())
+            .unwrap();
         assert_eq!(grid.len(), 1 + rows, "{region}: header + {rows} rows");
         assert_eq!(text(&grid[0][4]), "姓名");
         assert!(grid.iter().skip(1).all(|r| text(&r[5]).contains("****")));
@@ -1029,6 +1069,7 @@ async fn certificates_issue_verify_download_and_revoke() {
     let fx = &app.opened.app;
     let admin = actor(&app, "admin").await;
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
@@ -1047,8 +1088,13 @@ async fn certificates_issue_verify_download_and_revoke() {
             120,
         );
         input.tier = Some("operator".into());
-        let v = fx.create_session(&admin, &input, true).await.unwrap();
-        fx.register(&admin, v.session.id, Some(person), None)
+        let v = fx
+            .training
+            .create_session(&admin, &input, true)
+            .await
+            .unwrap();
+        fx.training
+            .register(&admin, v.session.id, Some(person), None)
             .await
             .unwrap();
         app.opened
@@ -1057,31 +1103,37 @@ async fn certificates_issue_verify_download_and_revoke() {
             .await
             .unwrap();
         if k < 3 {
-            fx.set_session_status(
-                &admin,
-                v.session.id,
-                fanxing_core::training::SessionStatus::Closed,
-                None,
-            )
-            .await
-            .unwrap();
+            fx.training
+                .set_session_status(
+                    &admin,
+                    v.session.id,
+                    fanxing_core::training::SessionStatus::Closed,
+                    None,
+                )
+                .await
+                .unwrap();
             assert!(
-                fx.my_certificates(&trainee).await.unwrap().is_empty(),
+                fx.curriculum
+                    .my_certificates(&trainee)
+                    .await
+                    .unwrap()
+                    .is_empty(),
                 "not yet after {} sessions",
                 k + 1
             );
         }
         last = v.session.id;
     }
-    fx.set_session_status(
-        &admin,
-        last,
-        fanxing_core::training::SessionStatus::Closed,
-        None,
-    )
-    .await
-    .unwrap();
-    let certs = fx.my_certificates(&trainee).await.unwrap();
+    fx.training
+        .set_session_status(
+            &admin,
+            last,
+            fanxing_core::training::SessionStatus::Closed,
+            None,
+        )
+        .await
+        .unwrap();
+    let certs = fx.curriculum.my_certificates(&trainee).await.unwrap();
     assert_eq!(certs.len(), 1, "issued when the fourth session closed");
     let number = certs[0].number.clone();
     let c = app.browser();
@@ -1196,6 +1248,7 @@ async fn scans_are_answered_while_an_import_holds_the_writer() {
     let fx = &app.opened.app;
     let admin = actor(&app, "admin").await;
     let programme = fx
+        .training
         .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
         .await
         .unwrap()
@@ -1204,6 +1257,7 @@ async fn scans_are_answered_while_an_import_holds_the_writer() {
         {"kind": "main", "name": "昆山主会场", "address": "", "region": "320583", "capacity": 50}
     ]);
     let soon = fx
+        .training
         .create_session(
             &admin,
             &session(programme, "320500", venues, now() + 1800, 120),
@@ -1222,11 +1276,12 @@ async fn scans_are_answered_while_an_import_holds_the_writer() {
     let mut codes = Vec::new();
     for p in &people {
         let reg = fx
+            .training
             .register(&admin, soon.session.id, Some(*p), Some(main))
             .await
             .unwrap()
             .registration;
-        codes.push(fx.ticket(&admin, reg.id).await.unwrap().1);
+        codes.push(fx.training.ticket(&admin, reg.id).await.unwrap().1);
     }
     let api = app.api("checkin").await;
     let url = app.url(&format!("/api/v1/venues/{main}/scans"));

@@ -3,11 +3,12 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
+use fanxing_core::curriculum::store::{CertificateQuery, CurriculumStore};
 use fanxing_core::curriculum::{CertificateView, Competency, Course, CourseDraft, Material, Track};
 use fanxing_core::error::{Error, FieldError, Result};
-use fanxing_core::model::{Tier, UserId};
+use fanxing_core::people::{Tier, UserId};
 use fanxing_core::region::RegionCode;
-use fanxing_core::store::{CertificateQuery, CurriculumStore, Page};
+use fanxing_core::store::Page;
 use fanxing_core::training::CourseId;
 
 use crate::sql::Sql;

@@ -7,15 +7,18 @@
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
-use fanxing_core::auth::Role;
-use fanxing_core::error::Result;
-use fanxing_core::model::UserId;
-use fanxing_core::store::{
+use fanxing_core::auth::{Role, User};
+use fanxing_core::error::{Error, Result};
+use fanxing_core::people::store::{
     AccountQuery, AccountRow, AccountStore, ApiTokenRow, AttemptCounts, FailureSummary,
 };
+use fanxing_core::people::store::{NewUser, SessionLookup};
+use fanxing_core::people::UserId;
 
 use crate::sql::{like_contains, Sql};
-use crate::store::{col, db, region_code, user_from, SqlStore};
+use crate::store::{
+    col, db, is_unique_violation, region_code, user_from, SqlStore, USER_COLS, USER_SELECT,
+};
 
 const ACCOUNT_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.region, \
      u.person_id, u.org_id, u.password_hash, u.disabled, \
@@ -61,6 +64,121 @@ impl SqlStore {
 
 #[async_trait]
 impl AccountStore for SqlStore {
+    async fn insert_user(&self, u: &NewUser) -> Result<UserId> {
+        let mut q = Sql::new(
+            "INSERT INTO users (username, display_name, password_hash, role, region, person_id, org_id, created_at) VALUES (",
+        );
+        q.bind(u.username.as_str())
+            .push(", ")
+            .bind(u.display_name.as_str())
+            .push(", ")
+            .bind(u.password_hash.as_str())
+            .push(", ")
+            .bind(u.role.as_str())
+            .push(", ")
+            .bind(u.region.map(|r| r.value() as i64))
+            .push(", ")
+            .bind(u.person_id)
+            .push(", ")
+            .bind(u.org_id)
+            .push(", ")
+            .bind(fanxing_core::now())
+            .push(") RETURNING id");
+        match q.query().fetch_one(self.writer()).await {
+            Ok(row) => col(&row, "id"),
+            Err(e) if is_unique_violation(&e) => Err(Error::Conflict(
+                fanxing_core::FieldError::new("username", "error.conflict"),
+            )),
+            Err(e) => Err(db(e)),
+        }
+    }
+
+    async fn get_user(&self, id: UserId) -> Result<Option<User>> {
+        let mut q = Sql::new(USER_SELECT);
+        q.push(" WHERE u.id = ").bind(id);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.as_ref().map(user_from).transpose()
+    }
+
+    async fn find_user_for_login(
+        &self,
+        username: &str,
+        mobile: Option<&str>,
+    ) -> Result<Option<(User, String)>> {
+        let mut q = Sql::new(USER_SELECT);
+        q.push(" LEFT JOIN people p ON p.id = u.person_id WHERE u.disabled = 0 AND (u.username = ")
+            .bind(username)
+            .push(" OR p.mobile = ")
+            .bind(mobile)
+            .push(") ORDER BY u.id LIMIT 1");
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        match row {
+            Some(r) => Ok(Some((user_from(&r)?, col(&r, "password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn find_user_by_username(&self, username: &str) -> Result<Option<User>> {
+        let mut q = Sql::new(USER_SELECT);
+        q.push(" WHERE u.username = ").bind(username);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.as_ref().map(user_from).transpose()
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        user_id: UserId,
+        now: i64,
+        expires_at: i64,
+    ) -> Result<()> {
+        let mut q =
+            Sql::new("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (");
+        q.bind(token_hash)
+            .push(", ")
+            .bind(user_id)
+            .push(", ")
+            .bind(now)
+            .push(", ")
+            .bind(expires_at)
+            .push(")");
+        q.query().execute(self.writer()).await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn session_user(&self, token_hash: &str, now: i64) -> Result<SessionLookup> {
+        let mut q = Sql::new(&format!(
+            "SELECT {USER_COLS}, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id \
+             WHERE s.token_hash = "
+        ));
+        q.bind(token_hash).push(" AND u.disabled = 0");
+        let Some(row) = q.query().fetch_optional(self.pool()).await.map_err(db)? else {
+            return Ok(SessionLookup::Missing);
+        };
+        let expires: i64 = col(&row, "expires_at")?;
+        if expires <= now {
+            self.delete_session(token_hash).await?;
+            return Ok(SessionLookup::Expired);
+        }
+        Ok(SessionLookup::Valid(user_from(&row)?))
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        let mut q = Sql::new("DELETE FROM sessions WHERE token_hash = ");
+        q.bind(token_hash);
+        q.query().execute(self.writer()).await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
+        let mut q = Sql::new(USER_SELECT);
+        q.push(" JOIN api_tokens t ON t.user_id = u.id WHERE u.disabled = 0 AND t.token_hash = ")
+            .bind(token_hash)
+            .push(" AND t.revoked_at IS NULL AND t.expires_at > ")
+            .bind(now);
+        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+        row.as_ref().map(user_from).transpose()
+    }
     async fn begin_login_attempt(
         &self,
         account_key: &str,

@@ -3,8 +3,8 @@
 //! Each run generates the weekly room panel of a synthetic year in memory
 //! through the demo's own generator ([`crate::analytics_demo`], the one
 //! `fanxing demo analytics` writes and imports), builds each outcome's panel
-//! the way the service does ([`crate::analytics_service::Outcome::of`],
-//! [`crate::analytics_service::cohort_week`], Monday weeks in Beijing time as
+//! the way the service does ([`crate::analytics::service::Outcome::of`],
+//! [`crate::analytics::service::cohort_week`], Monday weeks in Beijing time as
 //! in the `room_weeks` rollup), and runs the estimator behind
 //! `/api/v1/live-impact` on it — no database, so a full-scale year takes
 //! seconds. With a planted effect the truth is known exactly: the trained
@@ -20,10 +20,10 @@
 
 use std::collections::HashMap;
 
+use crate::analytics::impact::{estimate, ImpactConfig, ImpactEstimate, PanelRoom, Verdict};
+use crate::analytics::service::{cohort_week, Outcome};
 use crate::analytics::Sums;
 use crate::analytics_demo::{rooms, sessions, GenConfig, Trainee};
-use crate::analytics_service::{cohort_week, Outcome};
-use crate::impact::{estimate, ImpactConfig, ImpactEstimate, PanelRoom, Verdict};
 use crate::region::{Region, RegionCode, RegionRange};
 use crate::training::SHANGHAI_OFFSET_SECS;
 
@@ -268,7 +268,7 @@ pub fn generate(
 
 impl SyntheticYear {
     /// The panel of one outcome over the rooms of `range`, as
-    /// [`crate::analytics_service::weekly_panel`] builds it from the
+    /// [`crate::analytics::service::weekly_panel`] builds it from the
     /// database's weeks (week 0: the first week any room of the range has
     /// a session; rooms without sessions are all zeros).
     pub fn panel(&self, range: RegionRange, outcome: Outcome) -> Vec<PanelRoom> {

@@ -10,15 +10,16 @@ use std::collections::{HashMap, HashSet};
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
+use fanxing_core::analytics::store::{
+    AnalyticsStore, ImpactRoom, ImportMeta, PeerQuery, RoomScope, StatQuery, WeekField,
+};
 use fanxing_core::analytics::{
     day_of, ImportOutcome, LiveSessionRow, Platform, Provenance, Room, RoomDraft, RoomId, SizeTier,
     StatGroup, StatLine, Sums,
 };
 use fanxing_core::error::{Error, FieldError, Result};
-use fanxing_core::model::PersonId;
-use fanxing_core::store::{
-    AnalyticsStore, ImpactRoom, ImportMeta, Page, PeerQuery, RoomScope, StatQuery, WeekField,
-};
+use fanxing_core::people::PersonId;
+use fanxing_core::store::Page;
 
 use crate::sql::{like_contains, Sql};
 use crate::store::{bad, col, db, is_unique_violation, region_code, SqlStore};

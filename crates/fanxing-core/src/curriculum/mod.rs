@@ -2,10 +2,13 @@
 //! to competencies and tiers, and their materials (files, size-limited and
 //! checked by their content, not their name).
 
+pub mod service;
+pub mod store;
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FieldError, FieldErrors};
-use crate::model::{Tier, UserId};
+use crate::people::{Tier, UserId};
 use crate::training::CourseId;
 use crate::values::required_text;
 

@@ -1,42 +1,22 @@
-//! The application service: every use case the web layer and CLI call.
-//!
-//! Each method takes the [`Actor`] first, asks [`crate::auth`] what it may
-//! touch, validates input, and only then talks to the [`Store`]. Handlers
-//! stay thin: parse the request, call one method here, render the result.
+//! People, organisations and regions: lists and reads scoped to the
+//! caller, the audited reveal of full numbers, and writes.
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 
-use crate::analytics_service::Outcome;
-use crate::auth::{require_in_range, Access, Actor, Role, User};
-use crate::cache::TtlCache;
+use crate::audit::Audit;
+use crate::auth::{require_in_range, Access, Actor};
 use crate::error::{Error, FieldError, Result};
-use crate::impact::ImpactEstimate;
-use crate::model::{
+use crate::now;
+use crate::people::store::{OrgQuery, PeopleQuery, PeopleStore, PersonRow, RegionCount};
+use crate::people::{
     OrgDraft, OrgId, OrgInput, OrgKind, Organisation, Person, PersonDraft, PersonId, PersonInput,
     Tier,
 };
 use crate::region::{Region, RegionCode, RegionLevel};
-use crate::security::{self, FieldCipher};
-use crate::store::{
-    AuditEntry, NewUser, OrgQuery, Page, PeopleQuery, PersonRow, RegionCount, SessionLookup, Store,
-};
-use crate::training_service::Dashboard;
-
-/// How long a log-in session lasts.
-pub const SESSION_TTL_SECS: i64 = 7 * 24 * 3600;
-/// The largest page a list returns.
-pub const PAGE_MAX: i64 = 200;
-
-/// Seconds since the Unix epoch.
-pub fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0)
-}
+use crate::security::FieldCipher;
+use crate::store::{clean_search, paging, Page};
 
 /// Filters a caller may apply to the people list.
 #[derive(Debug, Clone, Default)]
@@ -75,104 +55,25 @@ pub struct Overview {
     pub orgs: i64,
 }
 
-/// The service. Cheap to clone (everything inside is shared).
+/// People, organisations and regions. Cheap to clone.
 #[derive(Clone)]
-pub struct Fanxing {
-    store: Arc<dyn Store>,
+pub struct PeopleService {
+    store: Arc<dyn PeopleStore>,
+    audit: Audit,
     cipher: FieldCipher,
-    /// Recently computed dashboards, by (programme, region).
-    pub(crate) dashboards: Arc<TtlCache<(crate::training::ProgrammeId, u32), Dashboard>>,
-    /// Recently computed impact estimates, by (region, outcome); cleared
-    /// by every analytics import.
-    pub(crate) impacts: Arc<TtlCache<(u32, Outcome), ImpactEstimate>>,
-    /// Impact estimates being computed now, by (region, outcome).
-    pub(crate) impacts_running: Arc<std::sync::Mutex<std::collections::HashSet<(u32, Outcome)>>>,
 }
 
-impl Fanxing {
-    pub fn new(store: Arc<dyn Store>, cipher: FieldCipher) -> Fanxing {
-        Fanxing {
+impl PeopleService {
+    pub fn new(store: Arc<dyn PeopleStore>, audit: Audit, cipher: FieldCipher) -> PeopleService {
+        PeopleService {
             store,
+            audit,
             cipher,
-            dashboards: Arc::new(TtlCache::new(crate::training_service::DASHBOARD_TTL)),
-            impacts: Arc::new(TtlCache::new(crate::analytics_service::IMPACT_TTL)),
-            impacts_running: Default::default(),
         }
-    }
-
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
     }
 
     pub fn cipher(&self) -> &FieldCipher {
         &self.cipher
-    }
-
-    // ---- Authentication -------------------------------------------------
-
-    /// Resolves a session cookie to the acting user.
-    pub async fn session_actor(&self, token: &str) -> Result<Actor> {
-        match self
-            .store
-            .session_user(&security::token_hash(token), now())
-            .await?
-        {
-            SessionLookup::Valid(user) => Ok(Actor::new(user)),
-            SessionLookup::Expired => Err(Error::SessionExpired),
-            SessionLookup::Missing => Err(Error::Unauthorized),
-        }
-    }
-
-    /// Resolves an API bearer token to the acting user.
-    pub async fn token_actor(&self, token: &str) -> Result<Actor> {
-        self.store
-            .api_token_user(&security::token_hash(token), now())
-            .await?
-            .map(Actor::new)
-            .ok_or(Error::Unauthorized)
-    }
-
-    pub async fn logout(&self, token: &str) -> Result<()> {
-        self.store
-            .delete_session(&security::token_hash(token))
-            .await
-    }
-
-    /// Creates an API token for `username` lasting the default 90 days and
-    /// returns it (shown once).
-    pub async fn create_api_token(&self, username: &str, label: &str) -> Result<String> {
-        self.create_api_token_for_days(username, label, crate::accounts::API_TOKEN_DAYS)
-            .await
-            .map(|(_, token)| token)
-    }
-
-    /// Creates an account (CLI and seeding; there is no self-service sign-up yet).
-    pub async fn create_user(&self, user: NewUserInput) -> Result<User> {
-        if user.password.chars().count() < security::PASSWORD_MIN {
-            return Err(Error::Message(format!(
-                "the password needs at least {} characters",
-                security::PASSWORD_MIN
-            )));
-        }
-        if user.role.is_office() && user.region.is_none() {
-            return Err(Error::Message("an office account needs a region".into()));
-        }
-        if let Some(r) = user.region {
-            self.require_region(r, "region").await?;
-        }
-        let id = self
-            .store
-            .insert_user(&NewUser {
-                username: user.username.trim().to_string(),
-                display_name: user.display_name,
-                password_hash: security::hash_password(&user.password)?,
-                role: user.role,
-                region: user.region,
-                person_id: user.person_id,
-                org_id: user.org_id,
-            })
-            .await?;
-        self.store.get_user(id).await?.ok_or(Error::NotFound)
     }
 
     // ---- Regions --------------------------------------------------------
@@ -183,6 +84,14 @@ impl Fanxing {
         parent: Option<RegionCode>,
     ) -> Result<Vec<Region>> {
         self.store.list_regions(level, parent).await
+    }
+
+    /// The caller's own person record (a trainee's), if the account has one.
+    pub async fn own_person(&self, actor: &Actor) -> Result<Option<Person>> {
+        match actor.user.person_id {
+            Some(id) => self.store.get_person(Access::Person(id), id).await,
+            None => Ok(None),
+        }
     }
 
     pub async fn region(&self, code: RegionCode) -> Result<Region> {
@@ -286,7 +195,8 @@ impl Fanxing {
             .await?
             .ok_or(Error::NotFound)?;
         if actor.role().is_office() {
-            self.audit(actor, "person.read", &format!("person:{id}"), "")
+            self.audit
+                .record(actor, "person.read", &format!("person:{id}"), "")
                 .await?;
         }
         Ok(p.masked())
@@ -309,13 +219,14 @@ impl Fanxing {
             .await?
             .ok_or(Error::NotFound)?;
         let id_number = enc.map(|b| self.cipher.decrypt(&b)).transpose()?;
-        self.audit(
-            actor,
-            "person.reveal",
-            &format!("person:{id}"),
-            "mobile,id_number",
-        )
-        .await?;
+        self.audit
+            .record(
+                actor,
+                "person.reveal",
+                &format!("person:{id}"),
+                "mobile,id_number",
+            )
+            .await?;
         Ok(Revealed {
             mobile: person.mobile,
             id_number,
@@ -327,7 +238,8 @@ impl Fanxing {
         let draft = input.validate().map_err(Error::Invalid)?;
         let row = self.person_row(actor, range, &draft, None).await?;
         let id = self.store.insert_person(&row, now()).await?;
-        self.audit(actor, "person.create", &format!("person:{id}"), "")
+        self.audit
+            .record(actor, "person.create", &format!("person:{id}"), "")
             .await?;
         self.person_unaudited(actor, id).await
     }
@@ -368,7 +280,8 @@ impl Fanxing {
             };
         }
         self.store.update_person(id, &row, now()).await?;
-        self.audit(actor, "person.update", &format!("person:{id}"), "")
+        self.audit
+            .record(actor, "person.update", &format!("person:{id}"), "")
             .await?;
         self.person_unaudited(actor, id).await
     }
@@ -467,7 +380,8 @@ impl Fanxing {
         let range = actor.write_range()?;
         let draft = self.checked_org(range, input).await?;
         let id = self.store.insert_org(&draft, now()).await?;
-        self.audit(actor, "org.create", &format!("org:{id}"), "")
+        self.audit
+            .record(actor, "org.create", &format!("org:{id}"), "")
             .await?;
         self.org(actor, id).await
     }
@@ -482,7 +396,8 @@ impl Fanxing {
         self.org(actor, id).await?;
         let draft = self.checked_org(range, input).await?;
         self.store.update_org(id, &draft, now()).await?;
-        self.audit(actor, "org.update", &format!("org:{id}"), "")
+        self.audit
+            .record(actor, "org.update", &format!("org:{id}"), "")
             .await?;
         self.org(actor, id).await
     }
@@ -497,46 +412,6 @@ impl Fanxing {
         require_in_range(range, draft.region, "region")?;
         Ok(draft)
     }
-
-    // ---- Audit ----------------------------------------------------------
-
-    pub async fn audit(
-        &self,
-        actor: &Actor,
-        action: &str,
-        target: &str,
-        detail: &str,
-    ) -> Result<()> {
-        self.store
-            .append_audit(&AuditEntry {
-                at: now(),
-                user_id: Some(actor.user.id),
-                action: action.to_string(),
-                target: target.to_string(),
-                detail: detail.to_string(),
-            })
-            .await
-    }
-
-    /// The latest audit entries (programme office only).
-    pub async fn audit_log(&self, actor: &Actor, limit: i64) -> Result<Vec<AuditEntry>> {
-        if !actor.role().is_programme_office() {
-            return Err(Error::Forbidden);
-        }
-        self.store.list_audit(limit.clamp(1, 1000)).await
-    }
-}
-
-/// Input for creating an account.
-#[derive(Debug, Clone)]
-pub struct NewUserInput {
-    pub username: String,
-    pub display_name: String,
-    pub password: String,
-    pub role: Role,
-    pub region: Option<RegionCode>,
-    pub person_id: Option<PersonId>,
-    pub org_id: Option<OrgId>,
 }
 
 /// Narrows a region filter inside the caller's access. A filter outside the
@@ -555,46 +430,6 @@ fn narrow(
         // Region filters are for offices; others see only their own records.
         (_, Some(_)) => Err(Error::Forbidden),
     }
-}
-
-fn paging(page: i64, per_page: i64) -> (i64, i64) {
-    let limit = if per_page <= 0 {
-        50
-    } else {
-        per_page.min(PAGE_MAX)
-    };
-    (page_offset(page, limit), limit)
-}
-
-/// The highest page number a list serves; past it a list is empty.
-pub const PAGE_NUMBER_MAX: i64 = 1_000_000;
-
-/// The offset of 1-based `page` of `per_page` rows, for any page number a
-/// caller may send (0, negative or 2⁶³−1): never overflows.
-pub fn page_offset(page: i64, per_page: i64) -> i64 {
-    (page.clamp(1, PAGE_NUMBER_MAX) - 1).saturating_mul(per_page.clamp(0, PAGE_MAX.max(1_000)))
-}
-
-/// Search text as typed, made safe to compare: half-width, control and
-/// direction characters dropped (PostgreSQL refuses NUL where SQLite would
-/// search for it), at most 50 characters.
-pub fn clean_search(text: Option<&str>) -> Option<String> {
-    let t: String = crate::values::to_half_width(text?)
-        .chars()
-        .filter(|c| !crate::values::is_forbidden_char(*c, false))
-        .collect();
-    let t = t.trim();
-    if t.is_empty() {
-        return None;
-    }
-    // A search that looks like a phone number matches digits only.
-    let digits: String = t.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
-    let s = if digits.chars().all(|c| c.is_ascii_digit()) {
-        digits
-    } else {
-        t.to_string()
-    };
-    Some(s.chars().take(50).collect())
 }
 
 /// Turns a field error into a conflict (used by stores on unique violations).
@@ -639,27 +474,5 @@ mod tests {
         assert!(narrow(access, RegionCode::parse("320000")).is_err());
         let all = Access::Regions(RegionRange::ALL);
         assert!(narrow(all, Some(suzhou)).is_ok());
-    }
-
-    #[test]
-    fn paging_is_bounded() {
-        assert_eq!(paging(0, 0), (0, 50));
-        assert_eq!(paging(3, 20), (40, 20));
-        assert_eq!(paging(1, 10_000), (0, PAGE_MAX));
-        assert_eq!(paging(i64::MAX, 20).0, (PAGE_NUMBER_MAX - 1) * 20);
-        assert_eq!(paging(i64::MIN, i64::MAX), (0, PAGE_MAX));
-        assert_eq!(page_offset(i64::MAX, 50), (PAGE_NUMBER_MAX - 1) * 50);
-    }
-
-    #[test]
-    fn search_text_is_normalised() {
-        assert_eq!(clean_search(Some(" 139 1234 ")).as_deref(), Some("1391234"));
-        assert_eq!(clean_search(Some("王")).as_deref(), Some("王"));
-        assert_eq!(clean_search(Some("   ")), None);
-        assert_eq!(
-            clean_search(Some("王\0芳\u{202e}")).as_deref(),
-            Some("王芳")
-        );
-        assert_eq!(clean_search(Some("\0")), None);
     }
 }

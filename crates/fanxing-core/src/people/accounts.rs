@@ -27,14 +27,20 @@
 //! So guesses from one place slow down only that place, and the real
 //! user on a known device or another address still logs in.
 
+use std::sync::Arc;
+
 use serde::Serialize;
 
+use crate::audit::Audit;
+use crate::auth::Role;
 use crate::auth::{Actor, User};
 use crate::error::{Error, FieldError, FieldErrors, Result};
-use crate::model::UserId;
+use crate::now;
+use crate::people::store::{AccountQuery, AccountRow, ApiTokenRow, AttemptCounts, FailureSummary};
+use crate::people::store::{AccountStore, NewUser, PeopleStore, SessionLookup};
+use crate::people::{OrgId, PersonId, UserId};
+use crate::region::RegionCode;
 use crate::security;
-use crate::service::{now, Fanxing, SESSION_TTL_SECS};
-use crate::store::{AccountQuery, AccountRow, ApiTokenRow, AttemptCounts, FailureSummary};
 use crate::values::{to_half_width, Mobile};
 
 /// Failures allowed per account and source before waits begin.
@@ -54,10 +60,24 @@ pub const ADDR_MAX_FAILURES: i64 = 50;
 pub const WIDE_WINDOW_SECS: i64 = 15 * 60;
 /// How long a known device stays known without being used.
 pub const DEVICE_TTL_SECS: i64 = 365 * 24 * 3600;
+/// How long a log-in session lasts.
+pub const SESSION_TTL_SECS: i64 = 7 * 24 * 3600;
 /// How long an API token lasts unless told otherwise.
 pub const API_TOKEN_DAYS: i64 = 90;
 /// The longest an API token may last.
 pub const API_TOKEN_MAX_DAYS: i64 = 3650;
+
+/// Input for creating an account.
+#[derive(Debug, Clone)]
+pub struct NewUserInput {
+    pub username: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+    pub region: Option<RegionCode>,
+    pub person_id: Option<PersonId>,
+    pub org_id: Option<OrgId>,
+}
 
 /// A successful log-in.
 #[derive(Debug, Clone)]
@@ -162,7 +182,99 @@ fn check_new_password(password: &str, field_name: &'static str) -> Result<()> {
     Ok(())
 }
 
-impl Fanxing {
+/// Log-in, sessions, accounts and API tokens. Cheap to clone.
+#[derive(Clone)]
+pub struct AccountService {
+    store: Arc<dyn AccountStore>,
+    people: Arc<dyn PeopleStore>,
+    audit: Audit,
+}
+
+impl AccountService {
+    pub fn new(
+        store: Arc<dyn AccountStore>,
+        people: Arc<dyn PeopleStore>,
+        audit: Audit,
+    ) -> AccountService {
+        AccountService {
+            store,
+            people,
+            audit,
+        }
+    }
+}
+
+impl AccountService {
+    // ---- Authentication -------------------------------------------------
+
+    /// Resolves a session cookie to the acting user.
+    pub async fn session_actor(&self, token: &str) -> Result<Actor> {
+        match self
+            .store
+            .session_user(&security::token_hash(token), now())
+            .await?
+        {
+            SessionLookup::Valid(user) => Ok(Actor::new(user)),
+            SessionLookup::Expired => Err(Error::SessionExpired),
+            SessionLookup::Missing => Err(Error::Unauthorized),
+        }
+    }
+
+    /// Resolves an API bearer token to the acting user.
+    pub async fn token_actor(&self, token: &str) -> Result<Actor> {
+        self.store
+            .api_token_user(&security::token_hash(token), now())
+            .await?
+            .map(Actor::new)
+            .ok_or(Error::Unauthorized)
+    }
+
+    pub async fn logout(&self, token: &str) -> Result<()> {
+        self.store
+            .delete_session(&security::token_hash(token))
+            .await
+    }
+
+    /// Creates an API token for `username` lasting the default 90 days and
+    /// returns it (shown once).
+    pub async fn create_api_token(&self, username: &str, label: &str) -> Result<String> {
+        self.create_api_token_for_days(username, label, crate::people::accounts::API_TOKEN_DAYS)
+            .await
+            .map(|(_, token)| token)
+    }
+
+    /// Creates an account (CLI and seeding; there is no self-service sign-up yet).
+    pub async fn create_user(&self, user: NewUserInput) -> Result<User> {
+        if user.password.chars().count() < security::PASSWORD_MIN {
+            return Err(Error::Message(format!(
+                "the password needs at least {} characters",
+                security::PASSWORD_MIN
+            )));
+        }
+        if user.role.is_office() && user.region.is_none() {
+            return Err(Error::Message("an office account needs a region".into()));
+        }
+        if let Some(r) = user.region {
+            self.people
+                .get_region(r)
+                .await?
+                .ok_or_else(|| Error::field("region", "error.region_unknown"))?;
+        }
+        let id = self
+            .store
+            .insert_user(&NewUser {
+                username: user.username.trim().to_string(),
+                display_name: user.display_name,
+                password_hash: security::hash_password(&user.password)?,
+                role: user.role,
+                region: user.region,
+                person_id: user.person_id,
+                org_id: user.org_id,
+            })
+            .await?;
+        self.store.get_user(id).await?.ok_or(Error::NotFound)
+    }
+
     /// Checks a log-in and opens a session. `addr` is the client address
     /// (see the web layer's trusted-proxy rule); `device` the device
     /// cookie, if the browser sent one. Throttled as the module says.
@@ -174,7 +286,7 @@ impl Fanxing {
         device: Option<&str>,
     ) -> Result<LoginOk> {
         let now = now();
-        let store = self.store();
+        let store = &self.store;
         let login = login.trim();
         // No account name holds a control character, and PostgreSQL would
         // refuse to compare with NUL: such a log-in names no account, and
@@ -269,7 +381,7 @@ impl Fanxing {
         known_device: bool,
         now: i64,
     ) -> Result<i64> {
-        let store = self.store();
+        let store = &self.store;
         let id = store.begin_login_attempt(key, user_id, source, now).await?;
         let counts = store
             .login_attempt_counts(
@@ -300,7 +412,7 @@ impl Fanxing {
         confirm: Option<&str>,
     ) -> Result<()> {
         let uid = actor.user.id;
-        let store = self.store();
+        let store = &self.store;
         let mut errors = FieldErrors::default();
         if current.is_empty() {
             errors.push(FieldError::new("current_password", "error.required"));
@@ -336,20 +448,21 @@ impl Fanxing {
         let keep = session_token.map(security::token_hash);
         let ended = store.end_sessions(uid, keep.as_deref()).await?;
         store.forget_known_devices(uid).await?;
-        self.audit(
-            actor,
-            "account.password",
-            &format!("user:{uid}"),
-            &format!("other sessions ended: {ended}"),
-        )
-        .await
+        self.audit
+            .record(
+                actor,
+                "account.password",
+                &format!("user:{uid}"),
+                &format!("other sessions ended: {ended}"),
+            )
+            .await
     }
 
     /// The accounts the caller manages, with their log-in locks.
     pub async fn accounts(&self, actor: &Actor, text: Option<&str>) -> Result<Vec<AccountView>> {
         let (range, roles) = actor.account_scope().ok_or(Error::Forbidden)?;
         let rows = self
-            .store()
+            .store
             .list_accounts(&AccountQuery {
                 range,
                 roles: roles.to_vec(),
@@ -357,7 +470,7 @@ impl Fanxing {
                     .map(str::trim)
                     .filter(|t| !t.is_empty())
                     .map(String::from),
-                limit: crate::service::PAGE_MAX,
+                limit: crate::store::PAGE_MAX,
             })
             .await?;
         let rows: Vec<AccountRow> = rows
@@ -371,7 +484,7 @@ impl Fanxing {
         let now = now();
         let ids: Vec<UserId> = rows.iter().map(|r| r.user.id).collect();
         let summaries = self
-            .store()
+            .store
             .failure_summaries(&ids, now - PAIR_WINDOW_SECS, now - WIDE_WINDOW_SECS)
             .await?;
         Ok(rows
@@ -392,7 +505,7 @@ impl Fanxing {
 
     /// One account the caller manages; "not found" otherwise.
     async fn managed_account(&self, actor: &Actor, id: UserId) -> Result<AccountRow> {
-        let row = self.store().get_account(id).await?.ok_or(Error::NotFound)?;
+        let row = self.store.get_account(id).await?.ok_or(Error::NotFound)?;
         if actor.may_manage_account(row.user.id, row.user.role, row.region) {
             Ok(row)
         } else {
@@ -410,23 +523,24 @@ impl Fanxing {
         disabled: bool,
     ) -> Result<AccountRow> {
         let row = self.managed_account(actor, id).await?;
-        let store = self.store();
+        let store = &self.store;
         store.set_user_disabled(id, disabled).await?;
         if disabled {
             store.end_sessions(id, None).await?;
             store.forget_known_devices(id).await?;
         }
-        self.audit(
-            actor,
-            if disabled {
-                "account.disable"
-            } else {
-                "account.enable"
-            },
-            &format!("user:{id}"),
-            &row.user.username,
-        )
-        .await?;
+        self.audit
+            .record(
+                actor,
+                if disabled {
+                    "account.disable"
+                } else {
+                    "account.enable"
+                },
+                &format!("user:{id}"),
+                &row.user.username,
+            )
+            .await?;
         Ok(AccountRow { disabled, ..row })
     }
 
@@ -434,20 +548,21 @@ impl Fanxing {
     /// from anywhere. Returns how many failures there were.
     pub async fn lift_login_lock(&self, actor: &Actor, id: UserId) -> Result<u64> {
         let row = self.managed_account(actor, id).await?;
-        let n = self.store().clear_user_failures(id).await?;
-        self.audit(
-            actor,
-            "account.unlock",
-            &format!("user:{id}"),
-            &format!("{}: {n} failures cleared", row.user.username),
-        )
-        .await?;
+        let n = self.store.clear_user_failures(id).await?;
+        self.audit
+            .record(
+                actor,
+                "account.unlock",
+                &format!("user:{id}"),
+                &format!("{}: {n} failures cleared", row.user.username),
+            )
+            .await?;
         Ok(n)
     }
 
     /// The user named `username`, for the CLI.
     pub async fn user_named(&self, username: &str) -> Result<User> {
-        self.store()
+        self.store
             .find_user_by_username(username)
             .await?
             .ok_or_else(|| Error::Message(format!("no user named `{username}`")))
@@ -470,7 +585,7 @@ impl Fanxing {
         let token = security::new_token();
         let now = now();
         let id = self
-            .store()
+            .store
             .insert_api_token(
                 &security::token_hash(&token),
                 user.id,
@@ -479,8 +594,8 @@ impl Fanxing {
                 now + days * 86400,
             )
             .await?;
-        self.store()
-            .append_audit(&crate::store::AuditEntry {
+        self.audit
+            .append(&crate::audit::AuditEntry {
                 at: now,
                 user_id: None,
                 action: "token.create".into(),
@@ -493,38 +608,39 @@ impl Fanxing {
 
     /// The caller's own API tokens (never the secrets).
     pub async fn my_api_tokens(&self, actor: &Actor) -> Result<Vec<ApiTokenRow>> {
-        self.store().list_api_tokens(actor.user.id).await
+        self.store.list_api_tokens(actor.user.id).await
     }
 
     /// The API tokens of `username`, for the CLI.
     pub async fn api_tokens_of(&self, username: &str) -> Result<Vec<ApiTokenRow>> {
         let user = self.user_named(username).await?;
-        self.store().list_api_tokens(user.id).await
+        self.store.list_api_tokens(user.id).await
     }
 
     /// Revokes one of the caller's own tokens; another's is "not found".
     pub async fn revoke_my_api_token(&self, actor: &Actor, id: i64) -> Result<()> {
         let token = self
-            .store()
+            .store
             .get_api_token(id)
             .await?
             .filter(|t| t.user_id == actor.user.id)
             .ok_or(Error::NotFound)?;
-        self.store().revoke_api_token(token.id, now()).await?;
-        self.audit(actor, "token.revoke", &format!("token:{id}"), &token.label)
+        self.store.revoke_api_token(token.id, now()).await?;
+        self.audit
+            .record(actor, "token.revoke", &format!("token:{id}"), &token.label)
             .await
     }
 
     /// Revokes any token by id (the CLI). Whether it was still active.
     pub async fn revoke_api_token(&self, id: i64) -> Result<bool> {
         let token = self
-            .store()
+            .store
             .get_api_token(id)
             .await?
             .ok_or_else(|| Error::Message(format!("no API token {id}")))?;
-        let revoked = self.store().revoke_api_token(id, now()).await?;
-        self.store()
-            .append_audit(&crate::store::AuditEntry {
+        let revoked = self.store.revoke_api_token(id, now()).await?;
+        self.audit
+            .append(&crate::audit::AuditEntry {
                 at: now(),
                 user_id: None,
                 action: "token.revoke".into(),

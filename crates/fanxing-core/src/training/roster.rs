@@ -11,7 +11,7 @@ use std::collections::HashMap;
 
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
-use crate::model::Tier;
+use crate::people::Tier;
 use crate::region::{short_region_name, Region, RegionCode, RegionLevel};
 use crate::values::{to_half_width, IdNumber, Mobile};
 
@@ -360,7 +360,7 @@ pub fn parse_roster(grid: &[Vec<Cell>]) -> std::result::Result<Vec<RosterLine>, 
         let name = text("name").unwrap_or_default();
         if name.is_empty() {
             err(&mut errors, "name", "error.required");
-        } else if name.chars().count() > crate::model::NAME_MAX {
+        } else if name.chars().count() > crate::people::NAME_MAX {
             err(&mut errors, "name", "roster.too_long");
         }
         // Invisible characters are refused in every text column, as on the
@@ -438,7 +438,7 @@ pub fn parse_roster(grid: &[Vec<Cell>]) -> std::result::Result<Vec<RosterLine>, 
                 name,
                 mobile: m,
                 id_number,
-                org: text("org").map(|o| o.chars().take(crate::model::ORG_NAME_MAX).collect()),
+                org: text("org").map(|o| o.chars().take(crate::people::ORG_NAME_MAX).collect()),
                 tier,
                 // City and county in two columns are one place.
                 region: match (text("city"), text("region")) {

@@ -1,11 +1,14 @@
 //! Excel reports: Chinese headers, a frozen header row, sensible widths,
 //! numbers stored as numbers, and native Excel charts.
 
+pub mod calendar;
+pub mod service;
+
 use rust_xlsxwriter::{Chart, ChartType, Format, Workbook, Worksheet, XlsxError};
 
 use crate::error::{Error, Result};
 use crate::i18n::Lang;
-use crate::store::{AttendanceExportRow, RosterEntry};
+use crate::training::store::{AttendanceExportRow, RosterEntry};
 use crate::training::{format_local, Progress, Venue};
 
 fn x(e: XlsxError) -> Error {
@@ -145,10 +148,7 @@ pub fn attendance_xlsx(
         0,
         lang.tf(
             "report.attendance_title",
-            &[
-                ("title", title),
-                ("at", &format_local(crate::service::now())),
-            ],
+            &[("title", title), ("at", &format_local(crate::now()))],
         ),
         &heading,
     )
@@ -311,7 +311,7 @@ mod tests {
                     region_name: "南京市".into(),
                     person_name: "张三".into(),
                     mobile: "138****0000".into(),
-                    tier: crate::model::Tier::Operator,
+                    tier: crate::people::Tier::Operator,
                     mode: if i % 2 == 0 { "online" } else { "onsite" }.into(),
                     recorded_at: 1_735_700_000,
                 })
@@ -319,10 +319,10 @@ mod tests {
         }
         let mut out = std::io::Cursor::new(Vec::new());
         assert_eq!(sheet.finish(&mut out).unwrap(), 1_000);
-        let grid = crate::roster::read_grid("a.xlsx", out.get_ref()).unwrap();
+        let grid = crate::training::roster::read_grid("a.xlsx", out.get_ref()).unwrap();
         assert_eq!(grid.len(), 1_001);
-        let text = |c: &crate::roster::Cell| match c {
-            crate::roster::Cell::Text(s) => s.clone(),
+        let text = |c: &crate::training::roster::Cell| match c {
+            crate::training::roster::Cell::Text(s) => s.clone(),
             _ => String::new(),
         };
         assert_eq!(text(&grid[0][4]), "姓名");

@@ -7,12 +7,17 @@
 //! happened (for online attendance, the online venue's region), so the
 //! province's figure is exactly the sum of its cities'.
 
+pub mod checkin;
+pub mod roster;
+pub mod service;
+pub mod store;
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FieldError, FieldErrors};
-use crate::model::{PersonId, Tier};
+use crate::people::{PersonId, Tier};
 use crate::region::{Region, RegionCode, RegionLevel};
 use crate::values::required_text;
 
@@ -785,7 +790,7 @@ pub mod ticket {
     use serde::Serialize;
 
     use super::{RegistrationId, SessionId, VenueId};
-    use crate::model::PersonId;
+    use crate::people::PersonId;
 
     pub const PREFIX: &str = "FX1";
 

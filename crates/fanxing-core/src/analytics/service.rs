@@ -3,19 +3,27 @@
 //! Offices see and manage the rooms of their region; a trainee sees the
 //! rooms they run and may import those rooms' exports.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
+use crate::analytics::impact::ImpactEstimate;
+use crate::analytics::store::AnalyticsStore;
+use crate::analytics::store::{ImportMeta, RoomScope};
 use crate::analytics::{
     parse_export, ImportOutcome, Kpi, LiveSessionRow, Platform, Provenance, Room, RoomId,
     RoomInput, StatGroup, Sums,
 };
+use crate::audit::Audit;
 use crate::auth::{Access, Actor};
+use crate::cache::TtlCache;
 use crate::error::{Error, Result};
-use crate::roster::RowError;
-use crate::service::{now, Fanxing};
-use crate::store::{ImportMeta, Page, RoomScope};
+use crate::now;
+use crate::people::store::PeopleStore;
+use crate::store::Page;
+use crate::training::roster::RowError;
+use crate::training::store::TrainingStore;
 
 /// How long an impact estimate is served before it is computed again
 /// (imports clear it at once; new attendances show within this time).
@@ -35,8 +43,8 @@ choice_enum! {
 
 impl Outcome {
     /// The weekly sums it is computed from.
-    pub fn fields(self) -> &'static [crate::store::WeekField] {
-        use crate::store::WeekField;
+    pub fn fields(self) -> &'static [crate::analytics::store::WeekField] {
+        use crate::analytics::store::WeekField;
         match self {
             Outcome::LogGmv => &[WeekField::GmvFen],
             Outcome::Gpm => &[WeekField::GmvFen, WeekField::Views],
@@ -57,10 +65,10 @@ impl Outcome {
     }
 
     /// The estimator's settings for this outcome.
-    pub fn impact_config(self) -> crate::impact::ImpactConfig {
-        crate::impact::ImpactConfig {
+    pub fn impact_config(self) -> crate::analytics::impact::ImpactConfig {
+        crate::analytics::impact::ImpactConfig {
             alpha: self.alpha(),
-            ..crate::impact::ImpactConfig::default()
+            ..crate::analytics::impact::ImpactConfig::default()
         }
     }
 
@@ -79,11 +87,11 @@ impl Outcome {
 /// 1970-01-01, Beijing time). A trained room's cohort is the week of its
 /// operators' first training.
 pub fn weekly_panel(
-    rooms: &[crate::store::ImpactRoom],
+    rooms: &[crate::analytics::store::ImpactRoom],
     first_day: i64,
     weeks: &[(RoomId, i64, Sums)],
     outcome: Outcome,
-) -> Vec<crate::impact::PanelRoom> {
+) -> Vec<crate::analytics::impact::PanelRoom> {
     let n = weeks
         .iter()
         .map(|(_, w, _)| (*w).max(0) as usize + 1)
@@ -100,7 +108,7 @@ pub fn weekly_panel(
     }
     rooms
         .iter()
-        .map(|r| crate::impact::PanelRoom {
+        .map(|r| crate::analytics::impact::PanelRoom {
             id: r.id,
             industry: r.industry.clone(),
             city: r.region.value() / 100 * 100,
@@ -123,7 +131,7 @@ pub fn cohort_week(trained_at: i64, first_day: i64) -> usize {
 /// Where an impact estimate stands.
 #[derive(Debug, Clone)]
 pub enum ImpactProgress {
-    Ready(std::sync::Arc<crate::impact::ImpactEstimate>),
+    Ready(std::sync::Arc<crate::analytics::impact::ImpactEstimate>),
     Running,
     Idle,
 }
@@ -248,28 +256,62 @@ pub struct StatReport {
 /// Rooms per page in lists.
 pub const ROOMS_PER_PAGE: i64 = 50;
 
-impl Fanxing {
+/// Rooms, imports, KPIs, peers, statistics and the impact estimate.
+/// Cheap to clone.
+#[derive(Clone)]
+pub struct AnalyticsService {
+    store: Arc<dyn AnalyticsStore>,
+    training: Arc<dyn TrainingStore>,
+    people: Arc<dyn PeopleStore>,
+    audit: Audit,
+    /// Recently computed impact estimates, by (region, outcome); cleared
+    /// by every analytics import.
+    pub(crate) impacts: Arc<TtlCache<(u32, Outcome), ImpactEstimate>>,
+    /// Impact estimates being computed now, by (region, outcome).
+    pub(crate) impacts_running: Arc<Mutex<HashSet<(u32, Outcome)>>>,
+}
+
+impl AnalyticsService {
+    pub fn new(
+        store: Arc<dyn AnalyticsStore>,
+        training: Arc<dyn TrainingStore>,
+        people: Arc<dyn PeopleStore>,
+        audit: Audit,
+    ) -> AnalyticsService {
+        AnalyticsService {
+            store,
+            training,
+            people,
+            audit,
+            impacts: Arc::new(TtlCache::new(IMPACT_TTL)),
+            impacts_running: Default::default(),
+        }
+    }
+}
+
+impl AnalyticsService {
     /// Creates a room in the caller's scope, with operators from it.
     pub async fn create_room(&self, actor: &Actor, input: &RoomInput) -> Result<Room> {
         let range = actor.write_range()?;
         let draft = input.validate().map_err(Error::Invalid)?;
         crate::auth::require_in_range(range, draft.region, "region")?;
-        if self.store().get_region(draft.region).await?.is_none() {
+        if self.people.get_region(draft.region).await?.is_none() {
             return Err(Error::field("region", "error.region_unknown"));
         }
         let mut draft = draft;
         draft.operators = self
             .resolve_operators(range, &draft.operators, &input.operator_mobiles)
             .await?;
-        let id = self.store().insert_room(&draft, now()).await?;
-        self.audit(
-            actor,
-            "room.create",
-            &format!("room:{id}"),
-            &draft.account_id,
-        )
-        .await?;
-        self.store().get_room(id).await?.ok_or(Error::NotFound)
+        let id = self.store.insert_room(&draft, now()).await?;
+        self.audit
+            .record(
+                actor,
+                "room.create",
+                &format!("room:{id}"),
+                &draft.account_id,
+            )
+            .await?;
+        self.store.get_room(id).await?.ok_or(Error::NotFound)
     }
 
     /// People by id and by mobile number, each a person in `range`: the
@@ -277,13 +319,13 @@ impl Fanxing {
     async fn resolve_operators(
         &self,
         range: crate::region::RegionRange,
-        ids: &[crate::model::PersonId],
+        ids: &[crate::people::PersonId],
         mobiles: &[String],
-    ) -> Result<Vec<crate::model::PersonId>> {
+    ) -> Result<Vec<crate::people::PersonId>> {
         let mut out = Vec::with_capacity(ids.len() + mobiles.len());
         for p in ids {
             if self
-                .store()
+                .people
                 .get_person(Access::Regions(range), *p)
                 .await?
                 .is_none()
@@ -305,7 +347,7 @@ impl Fanxing {
             }
         }
         if !numbers.is_empty() {
-            let found = self.store().people_by_mobiles(&numbers).await?;
+            let found = self.training.people_by_mobiles(&numbers).await?;
             for m in &numbers {
                 match found
                     .iter()
@@ -333,7 +375,7 @@ impl Fanxing {
         &self,
         actor: &Actor,
         room: RoomId,
-        ids: &[crate::model::PersonId],
+        ids: &[crate::people::PersonId],
         mobiles: &[String],
     ) -> Result<Room> {
         let range = actor.write_range()?;
@@ -342,15 +384,16 @@ impl Fanxing {
             return Err(Error::NotFound);
         }
         let operators = self.resolve_operators(range, ids, mobiles).await?;
-        self.store().set_room_operators(room, &operators).await?;
+        self.store.set_room_operators(room, &operators).await?;
         self.impacts.clear();
-        self.audit(
-            actor,
-            "room.operators",
-            &format!("room:{room}"),
-            &format!("{} operators", operators.len()),
-        )
-        .await?;
+        self.audit
+            .record(
+                actor,
+                "room.operators",
+                &format!("room:{room}"),
+                &format!("{} operators", operators.len()),
+            )
+            .await?;
         self.room(actor, room).await
     }
 
@@ -359,13 +402,13 @@ impl Fanxing {
         &self,
         actor: &Actor,
         room: &Room,
-    ) -> Result<Vec<(crate::model::PersonId, String, String)>> {
+    ) -> Result<Vec<(crate::people::PersonId, String, String)>> {
         let Ok(range) = actor.write_range() else {
             return Ok(Vec::new());
         };
         let mut out = Vec::new();
         for p in &room.operators {
-            if let Some(person) = self.store().get_person(Access::Regions(range), *p).await? {
+            if let Some(person) = self.people.get_person(Access::Regions(range), *p).await? {
                 out.push((
                     person.id,
                     person.name,
@@ -380,12 +423,12 @@ impl Fanxing {
     /// those whose name or account contains `text` when given.
     pub async fn rooms(&self, actor: &Actor, text: Option<&str>, page: i64) -> Result<Page<Room>> {
         let scope = self.room_scope(actor)?;
-        let text = crate::service::clean_search(text);
-        self.store()
+        let text = crate::store::clean_search(text);
+        self.store
             .list_rooms(
                 scope,
                 text.as_deref(),
-                crate::service::page_offset(page, ROOMS_PER_PAGE),
+                crate::store::page_offset(page, ROOMS_PER_PAGE),
                 ROOMS_PER_PAGE,
             )
             .await
@@ -414,7 +457,7 @@ impl Fanxing {
 
     /// One room, for an office over its region or one of its operators.
     pub async fn room(&self, actor: &Actor, id: RoomId) -> Result<Room> {
-        let room = self.store().get_room(id).await?.ok_or(Error::NotFound)?;
+        let room = self.store.get_room(id).await?.ok_or(Error::NotFound)?;
         if Self::may_see_room(actor, &room) {
             Ok(room)
         } else {
@@ -522,26 +565,27 @@ impl Fanxing {
             at: now(),
         };
         let mut outcome = self
-            .store()
+            .store
             .import_live_sessions(&meta, &rooms, &placed)
             .await?;
         outcome.sheet = sheet;
         if outcome.new > 0 {
             self.impacts.clear();
         }
-        self.audit(
-            actor,
-            "analytics.import",
-            &format!("import:{}", outcome.import_id),
-            &format!(
-                "{} {}, {} rows, {} new",
-                platform.as_str(),
-                provenance.as_str(),
-                outcome.rows,
-                outcome.new
-            ),
-        )
-        .await?;
+        self.audit
+            .record(
+                actor,
+                "analytics.import",
+                &format!("import:{}", outcome.import_id),
+                &format!(
+                    "{} {}, {} rows, {} new",
+                    platform.as_str(),
+                    provenance.as_str(),
+                    outcome.rows,
+                    outcome.new
+                ),
+            )
+            .await?;
         Ok(Ok(outcome))
     }
 
@@ -556,7 +600,7 @@ impl Fanxing {
     ) -> Result<KpiReport> {
         self.room(actor, room).await?;
         let sums = self
-            .store()
+            .store
             .room_sums(room, provenance, from_day, to_day)
             .await?;
         Ok(KpiReport::new(sums))
@@ -591,8 +635,8 @@ impl Fanxing {
         let mut own = Sums::default();
         for (level, region, by_industry, by_tier) in levels {
             let rows = self
-                .store()
-                .peer_sums(&crate::store::PeerQuery {
+                .store
+                .peer_sums(&crate::analytics::store::PeerQuery {
                     range: region.subtree(),
                     industry: by_industry.then(|| r.industry.clone()),
                     size_tier: by_tier.then_some(r.size_tier),
@@ -648,7 +692,7 @@ impl Fanxing {
         to_day: i64,
     ) -> Result<Vec<(i64, Sums)>> {
         self.room(actor, room).await?;
-        self.store()
+        self.store
             .room_days(room, provenance, from_day, to_day)
             .await
     }
@@ -666,8 +710,8 @@ impl Fanxing {
     ) -> Result<Vec<StatReport>> {
         let code = actor.stats_region(region)?;
         let lines = self
-            .store()
-            .region_stats(&crate::store::StatQuery {
+            .store
+            .region_stats(&crate::analytics::store::StatQuery {
                 range: code.subtree(),
                 provenance,
                 from_month,
@@ -694,7 +738,7 @@ impl Fanxing {
         actor: &Actor,
         region: Option<crate::region::RegionCode>,
         outcome: Outcome,
-    ) -> Result<std::sync::Arc<crate::impact::ImpactEstimate>> {
+    ) -> Result<std::sync::Arc<crate::analytics::impact::ImpactEstimate>> {
         let code = actor.stats_region(region)?;
         let key = (code.value(), outcome);
         if let Some(e) = self.impacts.get(&key) {
@@ -702,7 +746,7 @@ impl Fanxing {
         }
         let _running = Running::mark(&self.impacts_running, key);
         let (rooms, first, weeks) = self
-            .store()
+            .store
             .impact_panel(code.subtree(), Provenance::Official, outcome.fields())
             .await?;
         let panel = match first {
@@ -713,7 +757,7 @@ impl Fanxing {
         // The estimate with its placebo runs takes seconds for a province:
         // off the async workers.
         let e = tokio::task::spawn_blocking(move || {
-            crate::impact::estimate(&panel, &outcome.impact_config())
+            crate::analytics::impact::estimate(&panel, &outcome.impact_config())
         })
         .await
         .map_err(|_| Error::Store("the impact estimate stopped".into()))?;
@@ -751,7 +795,7 @@ impl Fanxing {
     /// province (the top region loaded).
     pub async fn system_actor(&self) -> Result<Actor> {
         let province = self
-            .store()
+            .people
             .list_regions(Some(crate::region::RegionLevel::Province), None)
             .await?
             .into_iter()
@@ -782,7 +826,7 @@ impl Fanxing {
         accounts.sort();
         accounts.dedup();
         let rooms: HashMap<String, Room> = self
-            .store()
+            .store
             .rooms_by_account(platform, &accounts)
             .await?
             .into_iter()
@@ -822,7 +866,7 @@ impl Fanxing {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::ImpactRoom;
+    use crate::analytics::store::ImpactRoom;
 
     #[test]
     fn a_running_estimate_is_marked_until_it_ends() {

@@ -35,7 +35,7 @@ use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use fanxing_core::error::{Error, Result};
-use fanxing_core::store::{ScanOutcome, ScanRecord};
+use fanxing_core::training::store::{ScanOutcome, ScanRecord};
 use fanxing_core::training::VenueId;
 
 use crate::sql::Sql;
@@ -338,7 +338,7 @@ impl Journalled {
                 registration_id: col(r, "registration_id")?,
                 person_id: col(r, "person_id")?,
                 venue_id: col(r, "venue_id")?,
-                tier: fanxing_core::model::Tier::parse(&tier)
+                tier: fanxing_core::people::Tier::parse(&tier)
                     .ok_or_else(|| crate::store::bad("tier", &tier))?,
                 region: crate::store::region_code(region)?,
             },
@@ -884,4 +884,253 @@ async fn apply_batch(pool: &AnyPool, backend: Backend, j: &Journal, limit: usize
         }
     }
     Ok(entries.len())
+}
+
+mod store_impl {
+    use async_trait::async_trait;
+
+    use fanxing_core::error::{Error, Result};
+    use fanxing_core::people::{PersonId, Tier, UserId};
+    use fanxing_core::region::RegionRange;
+    use fanxing_core::training::store::{
+        AttendanceExportRow, CheckinStore, ScanOutcome, ScanRecord,
+    };
+    use fanxing_core::training::{
+        Registration, RegistrationId, Session, SessionId, Venue, VenueId,
+    };
+
+    use super::super::*;
+    use crate::sql::Sql;
+    use crate::store::{col, db, SqlStore};
+
+    #[async_trait]
+    impl CheckinStore for SqlStore {
+        async fn venue_and_session(
+            &self,
+            id: VenueId,
+            user: UserId,
+        ) -> Result<Option<(Venue, Session, bool)>> {
+            let (head, _) = SESSION_SELECT
+                .split_once(" FROM training_sessions s")
+                .unwrap_or((SESSION_SELECT, ""));
+            let mut q = Sql::new(head);
+            q.push(
+            ", v.id AS v_id, v.session_id AS v_session_id, v.kind AS v_kind, v.name AS v_name, \
+             v.address AS v_address, v.region AS v_region, v.capacity AS v_capacity, \
+             v.stream_url AS v_stream_url, \
+             (SELECT COUNT(*) FROM venue_staff w WHERE w.venue_id = v.id AND w.user_id = ",
+        )
+        .bind(user)
+        .push(
+            ") AS v_staff FROM venues v JOIN training_sessions s ON s.id = v.session_id \
+             JOIN regions r ON r.code = s.region WHERE v.id = ",
+        )
+        .bind(id);
+            let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
+            row.map(|r| {
+                Ok((
+                    venue_prefixed(&r, "v_")?,
+                    session_from(&r)?,
+                    col::<i64>(&r, "v_staff")? > 0,
+                ))
+            })
+            .transpose()
+        }
+
+        async fn assign_venue_staff(&self, venue: VenueId, user: UserId) -> Result<()> {
+            let mut q = Sql::new("INSERT INTO venue_staff (venue_id, user_id) VALUES (");
+            q.bind(venue)
+                .push(", ")
+                .bind(user)
+                .push(") ON CONFLICT (venue_id, user_id) DO NOTHING");
+            q.query().execute(self.writer()).await.map_err(db)?;
+            Ok(())
+        }
+
+        async fn staff_venues(&self, user: UserId) -> Result<Vec<VenueId>> {
+            let mut q = Sql::new("SELECT venue_id FROM venue_staff WHERE user_id = ");
+            q.bind(user).push(" ORDER BY venue_id");
+            let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+            rows.iter().map(|r| col(r, "venue_id")).collect()
+        }
+
+        async fn checkin_targets(
+            &self,
+            ids: &[RegistrationId],
+        ) -> Result<Vec<(Registration, String, Tier)>> {
+            let mut out = Vec::with_capacity(ids.len());
+            for chunk in ids.chunks(1000) {
+                let mut q = Sql::new(&format!(
+                    "SELECT {REG_COLS}, p.name AS person_name, p.tier AS person_tier \
+                 FROM registrations g JOIN people p ON p.id = g.person_id WHERE g.id"
+                ));
+                q.in_list(chunk);
+                for r in q
+                    .on(self.backend_kind())
+                    .query()
+                    .fetch_all(self.pool())
+                    .await
+                    .map_err(db)?
+                {
+                    let tier: String = col(&r, "person_tier")?;
+                    out.push((
+                        registration_from(&r)?,
+                        col(&r, "person_name")?,
+                        Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    ));
+                }
+            }
+            Ok(out)
+        }
+
+        async fn record_scans(&self, scans: Vec<ScanRecord>, now: i64) -> Result<Vec<ScanOutcome>> {
+            self.checkins().record(scans, now).await
+        }
+
+        async fn settle_checkins(&self) -> Result<()> {
+            match self.journal() {
+                Some(j) if !j.settle(std::time::Duration::from_secs(30)).await => Err(Error::Busy),
+                _ => Ok(()),
+            }
+        }
+
+        async fn attendance_export_page(
+            &self,
+            programme: ProgrammeId,
+            range: RegionRange,
+            after_id: i64,
+            limit: i64,
+        ) -> Result<Vec<AttendanceExportRow>> {
+            let mut q = Sql::new(
+            "SELECT a.registration_id, s.title, s.starts_at, v.name AS venue_name, r.name AS region_name, \
+             p.name AS person_name, p.mobile, a.tier, a.mode, a.recorded_at \
+             FROM attendances a JOIN training_sessions s ON s.id = a.session_id \
+             JOIN venues v ON v.id = a.venue_id JOIN regions r ON r.code = a.region \
+             JOIN people p ON p.id = a.person_id WHERE a.programme_id = ",
+        );
+            q.bind(programme)
+                .push(" AND a.region BETWEEN ")
+                .bind(range.lo as i64)
+                .push(" AND ")
+                .bind(range.hi as i64)
+                .push(" AND a.registration_id > ")
+                .bind(after_id)
+                .push(" ORDER BY a.registration_id LIMIT ")
+                .bind(limit);
+            let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+            rows.iter()
+                .map(|r| {
+                    let tier: String = col(r, "tier")?;
+                    Ok(AttendanceExportRow {
+                        registration_id: col(r, "registration_id")?,
+                        session_title: col(r, "title")?,
+                        starts_at: col(r, "starts_at")?,
+                        venue_name: col(r, "venue_name")?,
+                        region_name: col(r, "region_name")?,
+                        person_name: col(r, "person_name")?,
+                        mobile: col(r, "mobile")?,
+                        tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                        mode: col(r, "mode")?,
+                        recorded_at: col(r, "recorded_at")?,
+                    })
+                })
+                .collect()
+        }
+
+        async fn online_now(&self, session: SessionId, since_minute: i64) -> Result<i64> {
+            let mut q = Sql::new(
+                "SELECT COUNT(DISTINCT p.registration_id) AS n FROM presence p \
+             JOIN registrations g ON g.id = p.registration_id WHERE g.session_id = ",
+            );
+            q.bind(session).push(" AND p.minute >= ").bind(since_minute);
+            let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
+            col(&row, "n")
+        }
+
+        async fn record_presence(&self, registration: RegistrationId, minute: i64) -> Result<()> {
+            let mut q = Sql::new("INSERT INTO presence (registration_id, minute) VALUES (");
+            q.bind(registration)
+                .push(", ")
+                .bind(minute)
+                .push(") ON CONFLICT (registration_id, minute) DO NOTHING");
+            q.query().execute(self.writer()).await.map_err(db)?;
+            Ok(())
+        }
+
+        async fn finalise_online(
+            &self,
+            session: &Session,
+            min_minutes: i64,
+            now: i64,
+        ) -> Result<i64> {
+            let mut q = Sql::new(
+            "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
+             region, programme_id, recorded_at, online_minutes) \
+             SELECT g.session_id, g.person_id, g.id, g.venue_id, 'online', p.tier, v.region, ",
+        );
+            q.bind(session.programme_id)
+            .push(", ")
+            .bind(now)
+            .push(
+                ", pc.n FROM registrations g JOIN venues v ON v.id = g.venue_id \
+                 JOIN people p ON p.id = g.person_id \
+                 JOIN (SELECT registration_id, COUNT(*) AS n FROM presence WHERE minute BETWEEN ",
+            )
+            .bind(session.starts_at / 60)
+            .push(" AND ")
+            .bind(session.ends_at / 60)
+            .push(
+                " GROUP BY registration_id) pc ON pc.registration_id = g.id WHERE g.session_id = ",
+            )
+            .bind(session.id)
+            .push(" AND g.status = 'registered' AND v.kind = 'online' AND pc.n >= ")
+            .bind(min_minutes)
+            .push(" ON CONFLICT (session_id, person_id) DO NOTHING");
+            let n = q
+                .query()
+                .execute(self.writer())
+                .await
+                .map_err(db)?
+                .rows_affected();
+            Ok(n as i64)
+        }
+
+        async fn mark_attended(
+            &self,
+            session: SessionId,
+            people: &[PersonId],
+            at: i64,
+        ) -> Result<u64> {
+            let mut tx = self.writer().begin().await.map_err(db)?;
+            let n = mark_attended_in(&mut tx, session, people, at).await?;
+            tx.commit().await.map_err(db)?;
+            Ok(n)
+        }
+
+        async fn mark_attended_many(
+            &self,
+            items: &[(SessionId, Vec<PersonId>, i64)],
+        ) -> Result<u64> {
+            let mut tx = self.writer().begin().await.map_err(db)?;
+            let mut n = 0;
+            for (session, people, at) in items {
+                n += mark_attended_in(&mut tx, *session, people, *at).await?;
+            }
+            tx.commit().await.map_err(db)?;
+            Ok(n)
+        }
+
+        async fn attendance_counts(&self, session: SessionId) -> Result<(i64, i64, i64)> {
+            let mut q = Sql::new(
+                "SELECT COUNT(*) AS n, \
+             COALESCE(SUM(CASE WHEN mode = 'onsite' THEN 1 ELSE 0 END), 0) AS onsite \
+             FROM attendances WHERE session_id = ",
+            );
+            q.bind(session);
+            let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
+            let n: i64 = col(&row, "n")?;
+            let onsite: i64 = col(&row, "onsite")?;
+            Ok((n, onsite, n - onsite))
+        }
+    }
 }

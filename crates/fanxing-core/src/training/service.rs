@@ -1,15 +1,24 @@
-//! Training use cases on [`Fanxing`]: programmes and targets, sessions,
+//! Training use cases on [`TrainingService`]: programmes and targets, sessions,
 //! registration, tickets, check-in and online attendance. Access is decided
 //! here, from the [`Actor`], before the store is touched.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
+use crate::audit::Audit;
 use crate::auth::{Access, Actor, Role};
+use crate::curriculum::service::CurriculumService;
 use crate::error::{Error, FieldError, Result};
-use crate::model::{PersonId, PersonInput, Tier};
+use crate::now;
+use crate::people::store::PeopleStore;
+use crate::people::{PersonId, Tier};
 use crate::region::{RegionCode, RegionLevel};
-use crate::service::{now, Fanxing};
-use crate::store::{MyRegistration, Page, RosterEntry, ScanOutcome, ScanRecord, SessionQuery};
+use crate::reports::service::Dashboards;
+use crate::security::FieldCipher;
+use crate::store::Page;
+use crate::training::store::{CheckinStore, TrainingStore};
+use crate::training::store::{MyRegistration, RosterEntry, SessionQuery};
 use crate::training::{
     progress, ticket, Programme, ProgrammeId, Progress, RegisterOutcome, Registration,
     RegistrationId, RegistrationStatus, Session, SessionId, SessionInput, SessionStatus, Target,
@@ -26,19 +35,6 @@ pub struct SessionView {
     pub attendances: i64,
     pub onsite: i64,
     pub online: i64,
-}
-
-/// A region measured against the straight-line plan for today.
-#[derive(Debug, Clone, Serialize)]
-pub struct Laggard {
-    pub region: RegionCode,
-    pub name: String,
-    /// Share of the attendance target reached.
-    pub share: f64,
-    /// Share of the programme period elapsed (where the plan line is today).
-    pub expected: f64,
-    /// `share - expected`: negative when behind.
-    pub gap: f64,
 }
 
 /// The live figures of a session, for the hall's big screen.
@@ -125,19 +121,6 @@ pub struct WalkInInput {
     pub scan_id: String,
 }
 
-/// How long a computed dashboard is served before it is computed again.
-pub const DASHBOARD_TTL: std::time::Duration = std::time::Duration::from_secs(5);
-
-/// What the programme dashboard shows for one region.
-#[derive(Debug)]
-pub struct Dashboard {
-    pub progress: Progress,
-    /// (time, cumulative attendances) for the burn-up.
-    pub points: Vec<(i64, i64)>,
-    pub laggards: Vec<Laggard>,
-    pub upcoming: Vec<Session>,
-}
-
 /// Which sessions a list shows by time.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum When {
@@ -179,15 +162,52 @@ pub struct SessionFilter {
     pub status: Option<SessionStatus>,
 }
 
-impl Fanxing {
+/// Programmes, targets, sessions, registration, tickets, check-in and
+/// rosters. Cheap to clone.
+#[derive(Clone)]
+pub struct TrainingService {
+    pub(super) store: Arc<dyn TrainingStore>,
+    pub(super) checkins: Arc<dyn CheckinStore>,
+    pub(super) people: Arc<dyn PeopleStore>,
+    pub(super) audit: Audit,
+    pub(super) cipher: FieldCipher,
+    /// Issues certificates when a session closes.
+    pub(super) certificates: CurriculumService,
+    /// The reports' dashboards, cleared when targets or a session's status change.
+    pub(super) dashboards: Arc<Dashboards>,
+}
+
+impl TrainingService {
+    pub fn new(
+        store: Arc<dyn TrainingStore>,
+        checkins: Arc<dyn CheckinStore>,
+        people: Arc<dyn PeopleStore>,
+        audit: Audit,
+        cipher: FieldCipher,
+        certificates: CurriculumService,
+        dashboards: Arc<Dashboards>,
+    ) -> TrainingService {
+        TrainingService {
+            store,
+            checkins,
+            people,
+            audit,
+            cipher,
+            certificates,
+            dashboards,
+        }
+    }
+}
+
+impl TrainingService {
     // ---- Programmes and targets --------------------------------------------
 
     pub async fn programmes(&self, _actor: &Actor) -> Result<Vec<Programme>> {
-        self.store().list_programmes().await
+        self.store.list_programmes().await
     }
 
     pub async fn programme(&self, id: ProgrammeId) -> Result<Programme> {
-        self.store().get_programme(id).await?.ok_or(Error::NotFound)
+        self.store.get_programme(id).await?.ok_or(Error::NotFound)
     }
 
     pub async fn create_programme(
@@ -223,14 +243,15 @@ impl Fanxing {
             starts_on: starts_on.trim().to_string(),
             ends_on: ends_on.trim().to_string(),
         };
-        p.id = self.store().insert_programme(&p, now()).await?;
-        self.audit(
-            actor,
-            "programme.create",
-            &format!("programme:{}", p.id),
-            "",
-        )
-        .await?;
+        p.id = self.store.insert_programme(&p, now()).await?;
+        self.audit
+            .record(
+                actor,
+                "programme.create",
+                &format!("programme:{}", p.id),
+                "",
+            )
+            .await?;
         Ok(p)
     }
 
@@ -251,14 +272,15 @@ impl Fanxing {
         let issuer =
             crate::values::required_text(&mut e, "issuer", issuer, crate::training::ISSUER_MAX);
         e.into_result()?;
-        self.store().set_programme_issuer(id, &issuer).await?;
-        self.audit(
-            actor,
-            "programme.issuer",
-            &format!("programme:{id}"),
-            &issuer,
-        )
-        .await?;
+        self.store.set_programme_issuer(id, &issuer).await?;
+        self.audit
+            .record(
+                actor,
+                "programme.issuer",
+                &format!("programme:{id}"),
+                &issuer,
+            )
+            .await?;
         p.issuer = issuer;
         Ok(p)
     }
@@ -297,7 +319,7 @@ impl Fanxing {
                 Some(x) => Tier::parse_label(x).map(Some).ok_or(()),
             };
             match (region, tier) {
-                (Some(r), Ok(tier)) if self.store().get_region(r).await?.is_some() => {
+                (Some(r), Ok(tier)) if self.people.get_region(r).await?.is_some() => {
                     let own_level = actor.role().is_programme_office();
                     if !range.contains(r) || (!own_level && r == own) {
                         return Err(Error::Forbidden);
@@ -323,14 +345,15 @@ impl Fanxing {
             }
         }
         e.into_result()?;
-        self.store().upsert_targets(programme, &targets).await?;
-        self.audit(
-            actor,
-            "targets.set",
-            &format!("programme:{programme}"),
-            &format!("{} rows", targets.len()),
-        )
-        .await?;
+        self.store.upsert_targets(programme, &targets).await?;
+        self.audit
+            .record(
+                actor,
+                "targets.set",
+                &format!("programme:{programme}"),
+                &format!("{} rows", targets.len()),
+            )
+            .await?;
         Ok(targets)
     }
 
@@ -343,10 +366,10 @@ impl Fanxing {
     ) -> Result<Progress> {
         let code = actor.stats_region(region)?;
         let p = self.programme(programme).await?;
-        let region = self.region(code).await?;
+        let region = self.people.get_region(code).await?.ok_or(Error::NotFound)?;
         let children = match region.level {
             RegionLevel::Province | RegionLevel::City => self
-                .store()
+                .people
                 .list_regions(None, Some(code))
                 .await?
                 .into_iter()
@@ -355,81 +378,9 @@ impl Fanxing {
             _ => Vec::new(),
         };
         let range = code.subtree();
-        let targets = self.store().list_targets(programme, range).await?;
-        let actuals = self.store().actuals(programme, range).await?;
+        let targets = self.store.list_targets(programme, range).await?;
+        let actuals = self.store.actuals(programme, range).await?;
         Ok(progress(p, &region, &children, &targets, &actuals))
-    }
-
-    /// The dashboard's extra figures for a region: the cumulative burn-up of
-    /// attendances (day, running total) and the children ranked by how far
-    /// they lag the straight-line plan for today (most behind first).
-    /// The programme dashboard of a region the caller may see (their own
-    /// when `None`): progress, the burn-up points, the laggards and the
-    /// upcoming sessions. Computed at most every [`DASHBOARD_TTL`] per
-    /// programme and region, so a hall of leaders refreshing at once costs
-    /// one computation; changing targets or a session's status clears it.
-    pub async fn dashboard(
-        &self,
-        actor: &Actor,
-        programme: ProgrammeId,
-        region: Option<RegionCode>,
-    ) -> Result<std::sync::Arc<Dashboard>> {
-        let code = actor.stats_region(region)?;
-        let key = (programme, code.value());
-        if let Some(d) = self.dashboards.get(&key) {
-            return Ok(d);
-        }
-        let progress = self.progress(actor, programme, Some(code)).await?;
-        let (points, laggards) = self.dashboard_extras(actor, &progress).await?;
-        let upcoming = self.upcoming_sessions(actor, code, 5).await?;
-        let d = std::sync::Arc::new(Dashboard {
-            progress,
-            points,
-            laggards,
-            upcoming,
-        });
-        self.dashboards.put(key, d.clone());
-        Ok(d)
-    }
-
-    pub async fn dashboard_extras(
-        &self,
-        actor: &Actor,
-        progress: &Progress,
-    ) -> Result<(Vec<(i64, i64)>, Vec<Laggard>)> {
-        actor.stats_range()?;
-        let range = progress.node.region.subtree();
-        let mut total = 0;
-        let points = self
-            .store()
-            .attendances_by_day(progress.programme.id, range)
-            .await?
-            .into_iter()
-            .map(|(day, n)| {
-                total += n;
-                (day * 86400, total)
-            })
-            .collect();
-        let start = crate::training::parse_date(&progress.programme.starts_on).unwrap_or(0);
-        let end = crate::training::parse_date(&progress.programme.ends_on).unwrap_or(start) + 86400;
-        let elapsed = ((now() - start) as f64 / (end - start).max(1) as f64).clamp(0.0, 1.0);
-        let mut laggards: Vec<Laggard> = progress
-            .children
-            .iter()
-            .filter(|c| c.region != progress.node.region && c.targets.total.attendances > 0)
-            .map(|c| {
-                let share = c.actuals.total.attendances as f64 / c.targets.total.attendances as f64;
-                Laggard {
-                    region: c.region,
-                    name: c.name.clone(),
-                    share,
-                    expected: elapsed,
-                    gap: share - elapsed,
-                }
-            })
-            .collect();
-        laggards.sort_by(|a, b| a.gap.total_cmp(&b.gap));
-        Ok((points, laggards))
     }
 
     // ---- Sessions ------------------------------------------------------------
@@ -453,7 +404,7 @@ impl Fanxing {
     ) -> Result<SessionView> {
         let range = actor.write_range()?;
         let draft = input.validate(now()).map_err(Error::Invalid)?;
-        self.store()
+        self.store
             .get_programme(draft.programme_id)
             .await?
             .ok_or_else(|| Error::field("programme_id", "error.programme_unknown"))?;
@@ -461,7 +412,7 @@ impl Fanxing {
             return Err(Error::field("region", "error.region_scope"));
         }
         for v in &draft.venues {
-            self.store()
+            self.people
                 .get_region(v.region)
                 .await?
                 .ok_or_else(|| Error::field("venues", "error.region_unknown"))?;
@@ -470,29 +421,30 @@ impl Fanxing {
             }
         }
         let (seed, public) = ticket::new_keypair();
-        let enc = self.cipher().encrypt_bytes(&seed);
+        let enc = self.cipher.encrypt_bytes(&seed);
         let status = if publish {
             SessionStatus::Published
         } else {
             SessionStatus::Draft
         };
         let (id, _) = self
-            .store()
+            .store
             .insert_session(&draft, status, &enc, &public, now())
             .await?;
-        self.audit(actor, "session.create", &format!("session:{id}"), "")
+        self.audit
+            .record(actor, "session.create", &format!("session:{id}"), "")
             .await?;
         self.session_view(Some(actor), id).await
     }
 
     /// A session with its venues. Drafts only for offices in scope.
     pub async fn session_view(&self, actor: Option<&Actor>, id: SessionId) -> Result<SessionView> {
-        let session = self.store().get_session(id).await?.ok_or(Error::NotFound)?;
+        let session = self.store.get_session(id).await?.ok_or(Error::NotFound)?;
         if session.status == SessionStatus::Draft && !self.manages(actor, &session) {
             return Err(Error::NotFound);
         }
-        let venues = self.store().session_venues(id).await?;
-        let (attendances, onsite, online) = self.store().attendance_counts(id).await?;
+        let venues = self.store.session_venues(id).await?;
+        let (attendances, onsite, online) = self.checkins.attendance_counts(id).await?;
         Ok(SessionView {
             session,
             venues,
@@ -519,7 +471,7 @@ impl Fanxing {
         page: i64,
     ) -> Result<Page<Session>> {
         let limit = 50;
-        let offset = crate::service::page_offset(page, limit);
+        let offset = crate::store::page_offset(page, limit);
         let mut q = SessionQuery {
             offset,
             limit,
@@ -539,7 +491,7 @@ impl Fanxing {
                 q.region = region.map(RegionCode::subtree);
             }
         }
-        self.store().list_sessions(&q).await
+        self.store.list_sessions(&q).await
     }
 
     /// The session list as people search it: by region, tier, title and
@@ -553,7 +505,7 @@ impl Fanxing {
         page: i64,
     ) -> Result<Page<Session>> {
         let limit = 50;
-        let offset = crate::service::page_offset(page, limit);
+        let offset = crate::store::page_offset(page, limit);
         let text = f.text.as_deref().map(str::trim).unwrap_or("");
         if text.chars().count() > 64 || crate::values::text_problem(text, false).is_some() {
             return Err(Error::field("q", "error.search_text"));
@@ -589,7 +541,7 @@ impl Fanxing {
                 q.region = f.region.map(RegionCode::subtree);
             }
         }
-        self.store().list_sessions(&q).await
+        self.store.list_sessions(&q).await
     }
 
     /// The next published sessions organised in or held in `region`.
@@ -611,7 +563,7 @@ impl Fanxing {
             limit: n,
             ..Default::default()
         };
-        Ok(self.store().list_sessions(&q).await?.items)
+        Ok(self.store.list_sessions(&q).await?.items)
     }
 
     /// Moves a session through its life. Closing finalises attendance:
@@ -635,7 +587,7 @@ impl Fanxing {
         to: SessionStatus,
         notice: Option<&str>,
     ) -> Result<SessionView> {
-        let s = self.store().get_session(id).await?.ok_or(Error::NotFound)?;
+        let s = self.store.get_session(id).await?.ok_or(Error::NotFound)?;
         if !self.manages(Some(actor), &s) {
             return Err(if actor.role().is_office() {
                 Error::Forbidden
@@ -662,18 +614,18 @@ impl Fanxing {
             // Door scans held back while the database was busy count first:
             // online minutes never take the place of a scan already
             // answered, and certificates see every attendance.
-            self.store().settle_checkins().await?;
+            self.checkins.settle_checkins().await?;
             let min = (s.duration_minutes() * s.online_min_share + 99) / 100;
-            self.store().finalise_online(&s, min, now).await?;
+            self.checkins.finalise_online(&s, min, now).await?;
         }
-        self.store().set_session_status(id, to, notice, now).await?;
+        self.store.set_session_status(id, to, notice, now).await?;
         if to == Closed {
             // Closing may complete someone's track.
-            self.issue_certificates(s.programme_id).await?;
+            self.certificates.issue_certificates(s.programme_id).await?;
         }
         if to == Cancelled {
             let people: Vec<PersonId> = self
-                .store()
+                .store
                 .roster(id)
                 .await?
                 .into_iter()
@@ -684,15 +636,16 @@ impl Fanxing {
                 "reg.cancelled_notice",
                 &[("title", &s.title), ("notice", notice.unwrap_or(""))],
             );
-            self.store().notify(&people, &msg, now).await?;
+            self.store.notify(&people, &msg, now).await?;
         }
-        self.audit(
-            actor,
-            "session.status",
-            &format!("session:{id}"),
-            to.as_str(),
-        )
-        .await?;
+        self.audit
+            .record(
+                actor,
+                "session.status",
+                &format!("session:{id}"),
+                to.as_str(),
+            )
+            .await?;
         self.session_view(Some(actor), id).await
     }
 
@@ -721,12 +674,12 @@ impl Fanxing {
             Access::Person(person_id)
         };
         let p = self
-            .store()
+            .people
             .get_person(access, person_id)
             .await?
             .ok_or(Error::NotFound)?;
         let s = self
-            .store()
+            .store
             .get_session(session)
             .await?
             .ok_or(Error::NotFound)?;
@@ -743,7 +696,7 @@ impl Fanxing {
         if let Some(key) = s.ineligibility(p.tier, p.region) {
             return Err(Error::field("session", key));
         }
-        let venues = self.store().session_venues(session).await?;
+        let venues = self.store.session_venues(session).await?;
         let venue_id = match venue {
             Some(v) if venues.iter().any(|x| x.venue.id == v) => v,
             Some(_) => return Err(Error::field("venue_id", "reg.venue_unknown")),
@@ -751,27 +704,47 @@ impl Fanxing {
                 .map(|v| v.venue.id)
                 .ok_or_else(|| Error::field("venue_id", "reg.venue_unknown"))?,
         };
-        let out = self
-            .store()
-            .register(session, person_id, venue_id, t)
-            .await?;
+        let out = self.store.register(session, person_id, venue_id, t).await?;
         if by_office {
-            self.audit(
-                actor,
-                "registration.create",
-                &format!("registration:{}", out.registration.id),
-                "",
-            )
-            .await?;
+            self.audit
+                .record(
+                    actor,
+                    "registration.create",
+                    &format!("registration:{}", out.registration.id),
+                    "",
+                )
+                .await?;
         }
         Ok(out)
     }
 
     /// The registration if the caller may act on it (its person, or an
     /// office whose scope holds the person).
+    /// The session of one of the caller's registrations (their own, or of
+    /// someone in an office's scope).
+    pub async fn registration_session(
+        &self,
+        actor: &Actor,
+        id: RegistrationId,
+    ) -> Result<SessionId> {
+        Ok(self.own_registration(actor, id).await?.session_id)
+    }
+
+    /// The caller's own registration for a session, if any.
+    pub async fn my_registration(
+        &self,
+        actor: &Actor,
+        session: SessionId,
+    ) -> Result<Option<Registration>> {
+        match actor.user.person_id {
+            Some(person) => self.store.registration_for(session, person).await,
+            None => Ok(None),
+        }
+    }
+
     async fn own_registration(&self, actor: &Actor, id: RegistrationId) -> Result<Registration> {
         let r = self
-            .store()
+            .store
             .get_registration(id)
             .await?
             .ok_or(Error::NotFound)?;
@@ -780,7 +753,7 @@ impl Fanxing {
         }
         if actor.role().is_office()
             && self
-                .store()
+                .people
                 .get_person(actor.people_access()?, r.person_id)
                 .await?
                 .is_some()
@@ -798,15 +771,15 @@ impl Fanxing {
         id: RegistrationId,
     ) -> Result<Option<Registration>> {
         let r = self.own_registration(actor, id).await?;
-        let promoted = self.store().cancel_registration(r.id, now()).await?;
+        let promoted = self.store.cancel_registration(r.id, now()).await?;
         if let Some(p) = &promoted {
             let s = self
-                .store()
+                .store
                 .get_session(p.session_id)
                 .await?
                 .ok_or(Error::NotFound)?;
             let msg = crate::i18n::Lang::Zh.tf("reg.promoted", &[("title", &s.title)]);
-            self.store().notify(&[p.person_id], &msg, now()).await?;
+            self.store.notify(&[p.person_id], &msg, now()).await?;
         }
         Ok(promoted)
     }
@@ -819,12 +792,12 @@ impl Fanxing {
     ) -> Result<(Registration, String)> {
         let r = self.own_registration(actor, id).await?;
         let enc = self
-            .store()
+            .store
             .session_signing_key(r.session_id)
             .await?
             .ok_or(Error::NotFound)?;
         let seed: [u8; 32] = self
-            .cipher()
+            .cipher
             .decrypt_bytes(&enc)?
             .try_into()
             .map_err(|_| Error::Store("session key has the wrong length".into()))?;
@@ -842,618 +815,14 @@ impl Fanxing {
 
     pub async fn my_registrations(&self, actor: &Actor) -> Result<Vec<MyRegistration>> {
         let person = actor.user.person_id.ok_or(Error::Forbidden)?;
-        self.store().person_registrations(person).await
+        self.store.person_registrations(person).await
     }
 
     pub async fn my_notifications(&self, actor: &Actor) -> Result<Vec<(i64, String)>> {
         match actor.user.person_id {
-            Some(p) => self.store().notifications(p, 20).await,
+            Some(p) => self.store.notifications(p, 20).await,
             None => Ok(Vec::new()),
         }
-    }
-
-    // ---- Check-in -------------------------------------------------------------
-
-    /// Check-in staff assigned to the venue, or an office whose scope holds
-    /// the venue or the session's organiser.
-    async fn checkin_venue(
-        &self,
-        actor: &Actor,
-        venue: VenueId,
-    ) -> Result<(Session, crate::training::Venue)> {
-        let (v, s, staff) = self
-            .store()
-            .venue_and_session(venue, actor.user.id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let allowed = actor.may_check_in_at(staff, v.region, s.region);
-        if !allowed {
-            return Err(if actor.role().may_check_in() {
-                Error::Forbidden
-            } else {
-                Error::NotFound
-            });
-        }
-        Ok((s, v))
-    }
-
-    /// The venues the caller may check people in at (staff's assignments).
-    pub async fn my_checkin_venues(
-        &self,
-        actor: &Actor,
-    ) -> Result<Vec<(Session, crate::training::Venue)>> {
-        let mut out = Vec::new();
-        for id in self.store().staff_venues(actor.user.id).await? {
-            if let Some(v) = self.store().get_venue(id).await? {
-                if let Some(s) = self.store().get_session(v.session_id).await? {
-                    out.push((s, v));
-                }
-            }
-        }
-        out.sort_by_key(|(s, _)| s.starts_at);
-        Ok(out)
-    }
-
-    pub async fn checkin_kit(&self, actor: &Actor, venue: VenueId) -> Result<CheckinKit> {
-        let (session, v) = self.checkin_venue(actor, venue).await?;
-        let venues = self.store().session_venues(session.id).await?;
-        let mut roster = self.store().roster(session.id).await?;
-        for r in &mut roster {
-            r.mobile = mask_mobile(&r.mobile);
-        }
-        self.audit(
-            actor,
-            "roster.read",
-            &format!("venue:{venue}"),
-            &format!("{} rows", roster.len()),
-        )
-        .await?;
-        Ok(CheckinKit {
-            public_key: session.public_key.clone(),
-            session,
-            venue_id: v.id,
-            venues,
-            roster,
-            generated_at: now(),
-        })
-    }
-
-    async fn venue_name(&self, id: VenueId) -> Result<String> {
-        Ok(self
-            .store()
-            .get_venue(id)
-            .await?
-            .map(|v| v.name)
-            .unwrap_or_default())
-    }
-
-    /// Records scans from a device at `venue`. Each scan is checked on its
-    /// own; one bad scan does not hold up the others.
-    pub async fn record_scans(
-        &self,
-        actor: &Actor,
-        venue: VenueId,
-        device_id: &str,
-        scans: &[ScanInput],
-    ) -> Result<Vec<ScanResult>> {
-        let (session, v) = self.checkin_venue(actor, venue).await?;
-        let t = now();
-        let refuse = |scan: &ScanInput,
-                      key: &str,
-                      args: &[(&str, &str)],
-                      reg: Option<RegistrationId>| ScanResult {
-            scan_id: scan.scan_id.clone(),
-            status: "refused",
-            message: crate::i18n::Lang::Zh.tf(key, args),
-            registration_id: reg,
-            name: None,
-            venue_id: None,
-            at: None,
-        };
-        let mut out = Vec::with_capacity(scans.len());
-        // First, which registration each scan names (from a signed code, or
-        // chosen by staff); the registrations are then read in one query.
-        let mut named: Vec<(usize, RegistrationId)> = Vec::with_capacity(scans.len());
-        for scan in scans {
-            let scan_id = scan.scan_id.trim();
-            if scan_id.is_empty() || scan_id.len() > 64 {
-                out.push(refuse(scan, "checkin.malformed", &[], None));
-                continue;
-            }
-            let reg_id = if scan.code.trim().is_empty() {
-                match scan.registration_id {
-                    Some(id) => id,
-                    None => {
-                        out.push(refuse(scan, "checkin.malformed", &[], None));
-                        continue;
-                    }
-                }
-            } else {
-                match ticket::parse(&scan.code) {
-                    Err(e) => {
-                        out.push(refuse(scan, e.key(), &[], None));
-                        continue;
-                    }
-                    Ok((claims, _)) if claims.session_id != session.id => {
-                        out.push(refuse(scan, "checkin.other_session", &[], None));
-                        continue;
-                    }
-                    Ok(_) => match ticket::verify(&session.public_key, &scan.code) {
-                        Err(e) => {
-                            out.push(refuse(scan, e.key(), &[], None));
-                            continue;
-                        }
-                        Ok(c) => c.registration_id,
-                    },
-                }
-            };
-            named.push((out.len(), reg_id));
-            // Filled in below.
-            out.push(refuse(scan, "checkin.malformed", &[], None));
-        }
-        let mut ids: Vec<RegistrationId> = named.iter().map(|(_, id)| *id).collect();
-        ids.sort_unstable();
-        ids.dedup();
-        let targets: std::collections::HashMap<RegistrationId, (Registration, String, Tier)> = self
-            .store()
-            .checkin_targets(&ids)
-            .await?
-            .into_iter()
-            .map(|x| (x.0.id, x))
-            .collect();
-        // Scans that passed every check, written together below.
-        let mut pending: Vec<(usize, ScanRecord, String)> = Vec::new();
-        for (slot, reg_id) in named {
-            let scan = &scans[slot];
-            let Some((reg, person_name, person_tier)) = targets.get(&reg_id).cloned() else {
-                out[slot] = refuse(scan, "checkin.malformed", &[], None);
-                continue;
-            };
-            if reg.session_id != session.id {
-                out[slot] = refuse(scan, "checkin.other_session", &[], Some(reg.id));
-                continue;
-            }
-            if !session.checkin_open(t) {
-                out[slot] = refuse(scan, "checkin.not_open", &[], Some(reg.id));
-                continue;
-            }
-            match reg.status {
-                RegistrationStatus::Cancelled => {
-                    out[slot] = refuse(scan, "checkin.cancelled", &[], Some(reg.id));
-                    continue;
-                }
-                RegistrationStatus::Waitlisted => {
-                    out[slot] = refuse(scan, "checkin.waitlisted", &[], Some(reg.id));
-                    continue;
-                }
-                RegistrationStatus::Registered => {}
-            }
-            if reg.venue_id != v.id && !scan.allow_other_venue {
-                out[slot] = refuse(
-                    scan,
-                    "checkin.other_venue",
-                    &[("venue", &self.venue_name(reg.venue_id).await?)],
-                    Some(reg.id),
-                );
-                continue;
-            }
-            pending.push((
-                slot,
-                ScanRecord {
-                    scan_id: scan.scan_id.trim().to_string(),
-                    device_id: device_id.chars().take(64).collect(),
-                    method: if scan.code.trim().is_empty() {
-                        "manual".into()
-                    } else {
-                        "qr".into()
-                    },
-                    scanned_at: scan
-                        .scanned_at
-                        .filter(|s| *s > 0 && *s <= t + 300)
-                        .unwrap_or(t),
-                    session_id: session.id,
-                    programme_id: session.programme_id,
-                    registration_id: reg.id,
-                    person_id: reg.person_id,
-                    venue_id: v.id,
-                    tier: person_tier,
-                    region: v.region,
-                },
-                person_name,
-            ));
-        }
-        if pending.is_empty() {
-            return Ok(out);
-        }
-        let records: Vec<ScanRecord> = pending.iter().map(|(_, r, _)| r.clone()).collect();
-        let outcomes = self.store().record_scans(records, t).await?;
-        for ((slot, record, name), outcome) in pending.into_iter().zip(outcomes) {
-            out[slot] = match outcome {
-                ScanOutcome::Accepted { venue_id, at } => ScanResult {
-                    scan_id: scans[slot].scan_id.clone(),
-                    status: "accepted",
-                    message: crate::i18n::Lang::Zh.t("checkin.ok").to_string(),
-                    registration_id: Some(record.registration_id),
-                    name: Some(name),
-                    venue_id: Some(venue_id),
-                    at: Some(at),
-                },
-                ScanOutcome::Duplicate { venue_id, at } => ScanResult {
-                    scan_id: scans[slot].scan_id.clone(),
-                    status: "duplicate",
-                    message: crate::i18n::Lang::Zh.tf(
-                        "checkin.duplicate",
-                        &[
-                            ("time", &crate::training::format_local_time(at)),
-                            ("venue", &self.venue_name(venue_id).await?),
-                        ],
-                    ),
-                    registration_id: Some(record.registration_id),
-                    name: Some(name),
-                    venue_id: Some(venue_id),
-                    at: Some(at),
-                },
-            };
-        }
-        Ok(out)
-    }
-
-    /// Registers a person at the door and checks them in, while seats remain.
-    pub async fn walk_in(
-        &self,
-        actor: &Actor,
-        venue: VenueId,
-        input: &WalkInInput,
-    ) -> Result<ScanResult> {
-        let (session, v) = self.checkin_venue(actor, venue).await?;
-        if !session.checkin_open(now()) {
-            return Err(Error::field("session", "checkin.not_open"));
-        }
-        let loads = self.store().session_venues(session.id).await?;
-        let load = loads
-            .iter()
-            .find(|l| l.venue.id == v.id)
-            .ok_or(Error::NotFound)?;
-        if load.seats_left() == 0 {
-            return Err(Error::field("venue_id", "checkin.full"));
-        }
-        let mobile =
-            crate::values::Mobile::parse(&input.mobile).map_err(|k| Error::field("mobile", k))?;
-        // The person is looked up by mobile only within the session's own
-        // scope (its eligible region, else the organiser's), and taken only
-        // when the name given matches the one on record: staff learn nothing
-        // they were not told, and a mobile held by someone else is refused
-        // exactly as the person form refuses it.
-        let scope = session.eligible_region.unwrap_or(session.region).subtree();
-        let existing = self
-            .store()
-            .people_by_mobiles(&[mobile.as_str().to_string()])
-            .await?
-            .into_iter()
-            .next();
-        let (person_id, tier, region) = match existing {
-            Some(crate::store::KnownPerson {
-                id, tier, region, ..
-            }) => {
-                let stored = self
-                    .store()
-                    .get_person(Access::Regions(scope), id)
-                    .await?
-                    .filter(|p| crate::values::same_name(&p.name, &input.name));
-                if stored.is_none() {
-                    return Err(Error::field("mobile", "error.mobile_taken"));
-                }
-                (Some(id), tier, region)
-            }
-            None => {
-                let tier = if input.tier.trim().is_empty() {
-                    Tier::Operator
-                } else {
-                    Tier::parse_label(&input.tier)
-                        .ok_or_else(|| Error::field("tier", "error.choice"))?
-                };
-                (None, tier, v.region)
-            }
-        };
-        if let Some(key) = session.ineligibility(tier, region) {
-            return Err(Error::field(
-                if key == "reg.not_eligible_tier" {
-                    "tier"
-                } else {
-                    "mobile"
-                },
-                key,
-            ));
-        }
-        let person_id = match person_id {
-            Some(id) => id,
-            None => {
-                let draft = PersonInput {
-                    name: input.name.clone(),
-                    mobile: input.mobile.clone(),
-                    id_number: None,
-                    tier: tier.as_str().to_string(),
-                    org_id: None,
-                    region: v.region.to_string(),
-                }
-                .validate()
-                .map_err(Error::Invalid)?;
-                self.store()
-                    .insert_person(&self.encrypt_person(&draft), now())
-                    .await?
-            }
-        };
-        let reg = match self.store().registration_for(session.id, person_id).await? {
-            Some(r) if r.status == RegistrationStatus::Registered => r,
-            Some(r) if r.status == RegistrationStatus::Waitlisted => {
-                return Err(Error::field("mobile", "checkin.waitlisted"));
-            }
-            _ => {
-                let out = self
-                    .store()
-                    .register(session.id, person_id, v.id, now())
-                    .await?;
-                if out.waitlisted {
-                    self.store()
-                        .cancel_registration(out.registration.id, now())
-                        .await?;
-                    return Err(Error::field("venue_id", "checkin.full"));
-                }
-                out.registration
-            }
-        };
-        self.audit(actor, "walkin", &format!("registration:{}", reg.id), "")
-            .await?;
-        let scan_id = if input.scan_id.trim().is_empty() {
-            format!("walkin-{}-{}", reg.id, now())
-        } else {
-            input.scan_id.clone()
-        };
-        let mut results = self
-            .record_scans(
-                actor,
-                venue,
-                "walk-in",
-                &[ScanInput {
-                    scan_id,
-                    code: String::new(),
-                    registration_id: Some(reg.id),
-                    scanned_at: None,
-                    allow_other_venue: true,
-                }],
-            )
-            .await?;
-        results.pop().ok_or(Error::NotFound)
-    }
-
-    // ---- Online attendance -------------------------------------------------------
-
-    /// Marks the caller present on the watch page for the current minute.
-    pub async fn heartbeat(&self, actor: &Actor, session: SessionId) -> Result<()> {
-        let person = actor.user.person_id.ok_or(Error::Forbidden)?;
-        let reg = self
-            .store()
-            .registration_for(session, person)
-            .await?
-            .ok_or(Error::NotFound)?;
-        if reg.status != RegistrationStatus::Registered {
-            return Err(Error::Forbidden);
-        }
-        let v = self
-            .store()
-            .get_venue(reg.venue_id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        if v.kind != VenueKind::Online {
-            return Err(Error::Forbidden);
-        }
-        let s = self
-            .store()
-            .get_session(session)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let t = now();
-        if t < s.starts_at
-            || t > s.ends_at
-            || !matches!(s.status, SessionStatus::Published | SessionStatus::UnderWay)
-        {
-            return Err(Error::field("session", "checkin.not_open"));
-        }
-        self.store().record_presence(reg.id, t / 60).await
-    }
-
-    /// Live figures for the monitor: offices managing the session, or whose
-    /// scope holds one of its venues.
-    pub async fn live(&self, actor: &Actor, session: SessionId) -> Result<(SessionView, Live)> {
-        let view = self.session_view(Some(actor), session).await?;
-        let range = actor.write_range()?;
-        if !range.contains(view.session.region)
-            && !view.venues.iter().any(|v| range.contains(v.venue.region))
-        {
-            return Err(Error::Forbidden);
-        }
-        let online_now = self.store().online_now(session, now() / 60 - 2).await?;
-        let venues = view
-            .venues
-            .iter()
-            .map(|l| LiveVenue {
-                id: l.venue.id,
-                name: l.venue.name.clone(),
-                capacity: l.venue.capacity,
-                shown: if l.venue.kind == VenueKind::Online {
-                    online_now
-                } else {
-                    l.attended
-                },
-            })
-            .collect();
-        let live = Live {
-            attendances: view.attendances,
-            onsite: view.onsite,
-            online_now,
-            venues,
-        };
-        Ok((view, live))
-    }
-
-    /// A session's `.ics` file (anyone who may see the session).
-    pub async fn session_ics(
-        &self,
-        actor: Option<&Actor>,
-        session: SessionId,
-        base: &str,
-    ) -> Result<String> {
-        let v = self.session_view(actor, session).await?;
-        let main = v
-            .venues
-            .iter()
-            .find(|l| l.venue.kind == VenueKind::Main)
-            .or(v.venues.first());
-        let location = main
-            .map(|l| {
-                format!("{} {}", l.venue.name, l.venue.address)
-                    .trim()
-                    .to_string()
-            })
-            .unwrap_or_default();
-        let event = crate::calendar::Event {
-            session: &v.session,
-            location,
-            url: format!("{base}/sessions/{session}"),
-        };
-        Ok(crate::calendar::calendar(&v.session.title, &[event], now()))
-    }
-
-    /// The caller's personal feed path, `/calendar/{person}-{secret}.ics`.
-    pub fn feed_path(&self, actor: &Actor) -> Option<String> {
-        let p = actor.user.person_id?;
-        Some(format!(
-            "/calendar/{p}-{}.ics",
-            self.cipher().derive(&format!("calendar:{p}"))
-        ))
-    }
-
-    /// A person's feed of registrations, if `feed` is their secret link.
-    pub async fn feed_ics(&self, feed: &str, base: &str) -> Result<String> {
-        let feed = feed.strip_suffix(".ics").unwrap_or(feed);
-        let (person, secret) = feed.split_once('-').ok_or(Error::NotFound)?;
-        let person: PersonId = person.parse().map_err(|_| Error::NotFound)?;
-        let expected = self.cipher().derive(&format!("calendar:{person}"));
-        if !crate::security::constant_time_eq(secret, &expected) {
-            return Err(Error::NotFound);
-        }
-        let regs = self.store().person_registrations(person).await?;
-        let events: Vec<crate::calendar::Event> = regs
-            .iter()
-            .filter(|m| m.registration.status != RegistrationStatus::Cancelled)
-            .map(|m| crate::calendar::Event {
-                session: &m.session,
-                location: format!("{} {}", m.venue.name, m.venue.address)
-                    .trim()
-                    .to_string(),
-                url: format!("{base}/sessions/{}", m.session.id),
-            })
-            .collect();
-        Ok(crate::calendar::calendar("繁星 · 我的培训", &events, now()))
-    }
-
-    /// The cascade table as an Excel workbook with a chart (audited).
-    pub async fn progress_report(
-        &self,
-        actor: &Actor,
-        programme: ProgrammeId,
-        region: Option<RegionCode>,
-        lang: crate::Lang,
-    ) -> Result<Vec<u8>> {
-        let p = self.progress(actor, programme, region).await?;
-        // Building a workbook is CPU work: off the async workers.
-        let (p, bytes) = crate::sheet::off_workers(move || {
-            let bytes = crate::reports::progress_xlsx(&p, lang);
-            (p, bytes)
-        })
-        .await?;
-        let bytes = bytes?;
-        self.audit(
-            actor,
-            "export.progress",
-            &format!("programme:{programme}"),
-            &format!("region {}, {} rows", p.node.region, p.children.len() + 1),
-        )
-        .await?;
-        Ok(bytes)
-    }
-
-    /// Every attendance of a programme counted in `region` (the caller's
-    /// own region when `None`) as an Excel list written to `out` page by
-    /// page, so memory stays flat however long the list; mobiles masked;
-    /// audited with the row count. Returns the number of rows.
-    pub async fn export_attendances<W: std::io::Write + std::io::Seek + Send>(
-        &self,
-        actor: &Actor,
-        programme: ProgrammeId,
-        region: Option<RegionCode>,
-        lang: crate::Lang,
-        out: W,
-    ) -> Result<usize> {
-        let code = actor.stats_region(region)?;
-        self.programme(programme).await?;
-        const PAGE: i64 = 5_000;
-        let mut sheet = crate::reports::AttendanceSheet::new(lang)?;
-        let mut after = 0;
-        loop {
-            let page = self
-                .store()
-                .attendance_export_page(programme, code.subtree(), after, PAGE)
-                .await?;
-            for mut r in page.iter().cloned() {
-                r.mobile = mask_mobile(&r.mobile);
-                sheet.push(&r)?;
-            }
-            match page.last() {
-                Some(last) if page.len() as i64 == PAGE => after = last.registration_id,
-                _ => break,
-            }
-        }
-        let rows = sheet.finish(out)?;
-        self.audit(
-            actor,
-            "export.attendances",
-            &format!("programme:{programme}"),
-            &format!("region {code}, {rows} rows"),
-        )
-        .await?;
-        Ok(rows)
-    }
-
-    /// A session's registrations and attendance as Excel (audited).
-    pub async fn attendance_report(
-        &self,
-        actor: &Actor,
-        session: SessionId,
-        lang: crate::Lang,
-    ) -> Result<Vec<u8>> {
-        // Audited once, as the export it is.
-        let roster = self.roster_unaudited(actor, session).await?;
-        let s = self
-            .store()
-            .get_session(session)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let venues = self.store().venue_list(session).await?;
-        let title = s.title.clone();
-        let rows = roster.len();
-        let bytes = crate::sheet::off_workers(move || {
-            crate::reports::attendance_xlsx(&title, &venues, &roster, lang)
-        })
-        .await??;
-        self.audit(
-            actor,
-            "export.attendance",
-            &format!("session:{session}"),
-            &format!("{rows} rows"),
-        )
-        .await?;
-        Ok(bytes)
     }
 
     /// The roster of a session, for offices in scope (audited).
@@ -1463,25 +832,26 @@ impl Fanxing {
         session: SessionId,
     ) -> Result<Vec<RosterEntry>> {
         let roster = self.roster_unaudited(actor, session).await?;
-        self.audit(
-            actor,
-            "roster.read",
-            &format!("session:{session}"),
-            &format!("{} rows", roster.len()),
-        )
-        .await?;
+        self.audit
+            .record(
+                actor,
+                "roster.read",
+                &format!("session:{session}"),
+                &format!("{} rows", roster.len()),
+            )
+            .await?;
         Ok(roster)
     }
 
     /// The roster with mobiles masked, for offices in scope; the caller
     /// writes the audit entry.
-    async fn roster_unaudited(
+    pub(crate) async fn roster_unaudited(
         &self,
         actor: &Actor,
         session: SessionId,
     ) -> Result<Vec<RosterEntry>> {
         let s = self
-            .store()
+            .store
             .get_session(session)
             .await?
             .ok_or(Error::NotFound)?;
@@ -1492,7 +862,7 @@ impl Fanxing {
                 Error::NotFound
             });
         }
-        let mut roster = self.store().roster(session).await?;
+        let mut roster = self.store.roster(session).await?;
         for r in &mut roster {
             r.mobile = mask_mobile(&r.mobile);
         }
@@ -1502,7 +872,7 @@ impl Fanxing {
 
 // ---- Roster import ------------------------------------------------------------
 
-impl Fanxing {
+impl TrainingService {
     /// Whether the caller may import a roster for the session: an office
     /// whose scope holds its organiser or one of its venues (a county office
     /// fills its own sub-venue).
@@ -1513,11 +883,11 @@ impl Fanxing {
     ) -> Result<(Session, Vec<VenueLoad>)> {
         let range = actor.write_range()?;
         let s = self
-            .store()
+            .store
             .get_session(session)
             .await?
             .ok_or(Error::NotFound)?;
-        let venues = self.store().session_venues(session).await?;
+        let venues = self.store.session_venues(session).await?;
         if !range.contains(s.region) && !venues.iter().any(|v| range.contains(v.venue.region)) {
             return Err(Error::Forbidden);
         }
@@ -1542,10 +912,14 @@ impl Fanxing {
         session: SessionId,
         filename: &str,
         bytes: &[u8],
-    ) -> Result<std::result::Result<crate::store::RosterOutcome, Vec<crate::roster::RowError>>>
-    {
-        use crate::roster::{read_roster, RegionResolver, RowError};
-        use crate::store::{RosterPerson, RosterPlan, Seat};
+    ) -> Result<
+        std::result::Result<
+            crate::training::store::RosterOutcome,
+            Vec<crate::training::roster::RowError>,
+        >,
+    > {
+        use crate::training::roster::{read_roster, RegionResolver, RowError};
+        use crate::training::store::{RosterPerson, RosterPlan, Seat};
         let (s, venues) = self.roster_session(actor, session).await?;
         let range = actor.write_range()?;
         let (name, data) = (filename.to_string(), bytes.to_vec());
@@ -1556,13 +930,13 @@ impl Fanxing {
             Ok(l) => l,
             Err(errors) => return Ok(Err(errors)),
         };
-        let regions = self.store().list_regions(None, None).await?;
+        let regions = self.people.list_regions(None, None).await?;
         let mobiles: Vec<String> = lines
             .iter()
             .map(|l| l.mobile.as_str().to_string())
             .collect();
-        let existing: std::collections::HashMap<String, crate::store::KnownPerson> = self
-            .store()
+        let existing: std::collections::HashMap<String, crate::training::store::KnownPerson> = self
+            .store
             .people_by_mobiles(&mobiles)
             .await?
             .into_iter()
@@ -1576,7 +950,7 @@ impl Fanxing {
             .map(|l| {
                 l.id_number
                     .as_ref()
-                    .map(|n| self.cipher().id_number_key(n.as_str()))
+                    .map(|n| self.cipher.id_number_key(n.as_str()))
             })
             .collect();
         let mut holders: std::collections::HashMap<String, Vec<PersonId>> = Default::default();
@@ -1584,7 +958,7 @@ impl Fanxing {
             let mut keys: Vec<String> = id_keys.iter().flatten().cloned().collect();
             keys.sort();
             keys.dedup();
-            for (key, id, _) in self.store().people_by_id_keys(&keys).await? {
+            for (key, id, _) in self.people.people_by_id_keys(&keys).await? {
                 holders.entry(key).or_default().push(id);
             }
         }
@@ -1600,7 +974,7 @@ impl Fanxing {
         org_names.sort();
         org_names.dedup();
         let mut known_orgs: std::collections::HashMap<String, i64> = Default::default();
-        for (name, id) in self.store().orgs_by_names(&org_names).await? {
+        for (name, id) in self.store.orgs_by_names(&org_names).await? {
             let id = known_orgs
                 .get(&crate::values::org_key(&name))
                 .map_or(id, |k| (*k).min(id));
@@ -1610,7 +984,7 @@ impl Fanxing {
         // Planning tens of thousands of rows is CPU work: off the async
         // workers, so the scans and pages they serve are not held up.
         let rows = lines.len();
-        let cipher = self.cipher().clone();
+        let cipher = self.cipher.clone();
         let (plan, mut errors) = crate::sheet::in_background(move || {
             let resolver = RegionResolver::new(&regions);
             let mut plan = RosterPlan {
@@ -1751,9 +1125,9 @@ impl Fanxing {
                                 None => {
                                     let key = crate::values::org_key(name);
                                     let idx = *new_org_index.entry(key).or_insert_with(|| {
-                                        plan.new_orgs.push(crate::model::OrgDraft {
+                                        plan.new_orgs.push(crate::people::OrgDraft {
                                             name: name.clone(),
-                                            kind: crate::model::OrgKind::Enterprise,
+                                            kind: crate::people::OrgKind::Enterprise,
                                             industry: None,
                                             sales_band: None,
                                             credit_code: None,
@@ -1765,7 +1139,7 @@ impl Fanxing {
                                 }
                             },
                         };
-                        let draft = crate::model::PersonDraft {
+                        let draft = crate::people::PersonDraft {
                             name: line.name.clone(),
                             mobile: line.mobile.clone(),
                             id_number: line.id_number.clone(),
@@ -1773,8 +1147,10 @@ impl Fanxing {
                             org_id,
                             region,
                         };
-                        plan.new_people
-                            .push((crate::service::person_row_with(&cipher, &draft), new_org));
+                        plan.new_people.push((
+                            crate::people::service::person_row_with(&cipher, &draft),
+                            new_org,
+                        ));
                         RosterPerson::New(plan.new_people.len() - 1)
                     }
                 };
@@ -1799,33 +1175,35 @@ impl Fanxing {
                     )
                 })
                 .count();
-            self.audit(
+            self.audit
+                .record(
+                    actor,
+                    "roster.refused",
+                    &format!("session:{session}"),
+                    &format!(
+                        "{} rows, {} refused, {held} naming numbers held by others, from {}",
+                        rows,
+                        errors.len(),
+                        filename.chars().take(100).collect::<String>()
+                    ),
+                )
+                .await?;
+            return Ok(Err(errors));
+        }
+        let mut outcome = self.store.apply_roster(&plan, now()).await?;
+        outcome.sheet = sheet;
+        self.audit
+            .record(
                 actor,
-                "roster.refused",
+                "roster.import",
                 &format!("session:{session}"),
                 &format!(
-                    "{} rows, {} refused, {held} naming numbers held by others, from {}",
+                    "{} rows from {}",
                     rows,
-                    errors.len(),
                     filename.chars().take(100).collect::<String>()
                 ),
             )
             .await?;
-            return Ok(Err(errors));
-        }
-        let mut outcome = self.store().apply_roster(&plan, now()).await?;
-        outcome.sheet = sheet;
-        self.audit(
-            actor,
-            "roster.import",
-            &format!("session:{session}"),
-            &format!(
-                "{} rows from {}",
-                rows,
-                filename.chars().take(100).collect::<String>()
-            ),
-        )
-        .await?;
         Ok(Ok(outcome))
     }
 
@@ -1833,7 +1211,7 @@ impl Fanxing {
     /// holds `session`, for administrators' CLI commands.
     pub async fn system_actor_for_session(&self, session: SessionId) -> Result<Actor> {
         let s = self
-            .store()
+            .store
             .get_session(session)
             .await?
             .ok_or(Error::NotFound)?;

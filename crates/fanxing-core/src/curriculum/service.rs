@@ -1,20 +1,47 @@
-//! Curriculum use cases on [`Fanxing`]: tracks, the competency framework,
+//! Curriculum use cases on [`CurriculumService`]: tracks, the competency framework,
 //! courses and their materials.
 
+use std::sync::Arc;
+
+use crate::audit::Audit;
 use crate::auth::Actor;
+use crate::curriculum::store::CurriculumStore;
 use crate::curriculum::{material_type, Competency, Course, CourseInput, Material, Track};
 use crate::error::{Error, FieldError, FieldErrors, Result};
-use crate::model::Tier;
-use crate::service::{now, Fanxing};
+use crate::now;
+use crate::people::store::AccountStore;
+use crate::people::Tier;
 use crate::training::CourseId;
 
-impl Fanxing {
+/// Tracks, competencies, courses, materials and certificates. Cheap to clone.
+#[derive(Clone)]
+pub struct CurriculumService {
+    store: Arc<dyn CurriculumStore>,
+    accounts: Arc<dyn AccountStore>,
+    audit: Audit,
+}
+
+impl CurriculumService {
+    pub fn new(
+        store: Arc<dyn CurriculumStore>,
+        accounts: Arc<dyn AccountStore>,
+        audit: Audit,
+    ) -> CurriculumService {
+        CurriculumService {
+            store,
+            accounts,
+            audit,
+        }
+    }
+}
+
+impl CurriculumService {
     pub async fn tracks(&self) -> Result<Vec<Track>> {
-        self.store().list_tracks().await
+        self.store.list_tracks().await
     }
 
     pub async fn competencies(&self) -> Result<Vec<Competency>> {
-        self.store().list_competencies().await
+        self.store.list_competencies().await
     }
 
     /// Adds a competency to the framework (programme office only).
@@ -39,14 +66,15 @@ impl Fanxing {
         let zh = crate::values::required_text(&mut e, "name_zh", name_zh, 50);
         let en = crate::values::required_text(&mut e, "name_en", name_en, 80);
         e.into_result()?;
-        let id = self.store().insert_competency(&code, &zh, &en).await?;
-        self.audit(
-            actor,
-            "competency.create",
-            &format!("competency:{id}"),
-            &code,
-        )
-        .await?;
+        let id = self.store.insert_competency(&code, &zh, &en).await?;
+        self.audit
+            .record(
+                actor,
+                "competency.create",
+                &format!("competency:{id}"),
+                &code,
+            )
+            .await?;
         self.competencies()
             .await?
             .into_iter()
@@ -68,19 +96,20 @@ impl Fanxing {
         let zh = crate::values::required_text(&mut e, "name_zh", name_zh, 50);
         let en = crate::values::required_text(&mut e, "name_en", name_en, 80);
         e.into_result()?;
-        if !self.store().rename_competency(id, &zh, &en).await? {
+        if !self.store.rename_competency(id, &zh, &en).await? {
             return Err(Error::NotFound);
         }
-        self.audit(actor, "competency.rename", &format!("competency:{id}"), "")
+        self.audit
+            .record(actor, "competency.rename", &format!("competency:{id}"), "")
             .await
     }
 
     pub async fn courses(&self, tier: Option<Tier>) -> Result<Vec<Course>> {
-        self.store().list_courses(tier).await
+        self.store.list_courses(tier).await
     }
 
     pub async fn course(&self, id: CourseId) -> Result<Course> {
-        self.store().get_course(id).await?.ok_or(Error::NotFound)
+        self.store.get_course(id).await?.ok_or(Error::NotFound)
     }
 
     /// Creates a course (offices). The lecturer is named by username and
@@ -90,7 +119,7 @@ impl Fanxing {
         let draft = input.validate().map_err(Error::Invalid)?;
         let lecturer = match &draft.lecturer {
             None => None,
-            Some(name) => match self.store().find_user_by_username(name).await? {
+            Some(name) => match self.accounts.find_user_by_username(name).await? {
                 Some(u) if u.role.is_lecturer() => Some(u.id),
                 _ => return Err(Error::field("lecturer", "error.lecturer_unknown")),
             },
@@ -107,10 +136,11 @@ impl Fanxing {
             }
         }
         let id = self
-            .store()
+            .store
             .insert_course(&draft, lecturer, owner_region(actor), &ids, now())
             .await?;
-        self.audit(actor, "course.create", &format!("course:{id}"), "")
+        self.audit
+            .record(actor, "course.create", &format!("course:{id}"), "")
             .await?;
         self.course(id).await
     }
@@ -148,12 +178,13 @@ impl Fanxing {
         }
         let ctype = material_type(&name, bytes).map_err(|k| Error::field("file", k))?;
         let id = self
-            .store()
+            .store
             .insert_material(course, &name, ctype, bytes, Some(actor.user.id), now())
             .await?;
-        self.audit(actor, "material.upload", &format!("material:{id}"), &name)
+        self.audit
+            .record(actor, "material.upload", &format!("material:{id}"), &name)
             .await?;
-        self.store()
+        self.store
             .list_materials(course)
             .await?
             .into_iter()
@@ -162,11 +193,11 @@ impl Fanxing {
     }
 
     pub async fn materials(&self, course: CourseId) -> Result<Vec<Material>> {
-        self.store().list_materials(course).await
+        self.store.list_materials(course).await
     }
 
     pub async fn material(&self, id: i64) -> Result<(Material, Vec<u8>)> {
-        self.store().get_material(id).await?.ok_or(Error::NotFound)
+        self.store.get_material(id).await?.ok_or(Error::NotFound)
     }
 }
 
@@ -177,7 +208,7 @@ use crate::curriculum::{is_certificate_number, new_certificate_number, Certifica
 /// The most certificates one zip download holds.
 pub const MAX_CERTIFICATES_PER_ZIP: i64 = 3_000;
 
-impl Fanxing {
+impl CurriculumService {
     /// Issues a certificate to everyone who has completed a track of the
     /// programme (its required number of attended sessions of the track's
     /// tier) and has none yet. Returns how many were issued.
@@ -188,14 +219,14 @@ impl Fanxing {
         let mut rows = Vec::new();
         for t in self.tracks().await? {
             for person in self
-                .store()
+                .store
                 .qualifying_people(programme, t.id, t.tier, t.required_sessions)
                 .await?
             {
                 rows.push((new_certificate_number(year), person, t.id, programme));
             }
         }
-        self.store().insert_certificates(&rows, now()).await
+        self.store.insert_certificates(&rows, now()).await
     }
 
     /// A certificate for the public verify page; `None` when the number is
@@ -207,7 +238,7 @@ impl Fanxing {
         if !is_certificate_number(&number) {
             return Ok(None);
         }
-        self.store().get_certificate(&number).await
+        self.store.get_certificate(&number).await
     }
 
     /// A certificate its holder, or an office whose scope holds the holder, may use.
@@ -229,7 +260,7 @@ impl Fanxing {
 
     pub async fn my_certificates(&self, actor: &Actor) -> Result<Vec<CertificateView>> {
         let person = actor.user.person_id.ok_or(Error::Forbidden)?;
-        self.store().person_certificates(person).await
+        self.store.person_certificates(person).await
     }
 
     /// The certificates of holders in the caller's office scope, optionally
@@ -264,7 +295,7 @@ impl Fanxing {
         if text.chars().count() > 64 || crate::values::text_problem(text, false).is_some() {
             return Err(Error::field("q", "error.search_text"));
         }
-        let mut q = crate::store::CertificateQuery {
+        let mut q = crate::curriculum::store::CertificateQuery {
             range,
             track,
             session,
@@ -282,7 +313,7 @@ impl Fanxing {
         } else if !text.is_empty() {
             q.name = Some(text.to_string());
         }
-        self.store().list_certificates(&q).await
+        self.store.list_certificates(&q).await
     }
 
     /// All the certificates a zip download holds (at most
@@ -303,17 +334,18 @@ impl Fanxing {
         if page.items.is_empty() {
             return Err(Error::field("track", "certificate.none_match"));
         }
-        self.audit(
-            actor,
-            "export.certificates",
-            &format!(
-                "track:{} session:{}",
-                track.map(|t| t.to_string()).unwrap_or_default(),
-                session.map(|s| s.to_string()).unwrap_or_default()
-            ),
-            &format!("{} certificates", page.items.len()),
-        )
-        .await?;
+        self.audit
+            .record(
+                actor,
+                "export.certificates",
+                &format!(
+                    "track:{} session:{}",
+                    track.map(|t| t.to_string()).unwrap_or_default(),
+                    session.map(|s| s.to_string()).unwrap_or_default()
+                ),
+                &format!("{} certificates", page.items.len()),
+            )
+            .await?;
         Ok(page.items)
     }
 
@@ -332,19 +364,20 @@ impl Fanxing {
         let reason = crate::values::required_text(&mut e, "reason", reason, 200);
         e.into_result()?;
         if !self
-            .store()
+            .store
             .revoke_certificate(&c.number, &reason, now())
             .await?
         {
             return Err(Error::field("reason", "certificate.already_revoked"));
         }
-        self.audit(
-            actor,
-            "certificate.revoke",
-            &format!("certificate:{}", c.number),
-            &reason,
-        )
-        .await
+        self.audit
+            .record(
+                actor,
+                "certificate.revoke",
+                &format!("certificate:{}", c.number),
+                &reason,
+            )
+            .await
     }
 }
 

@@ -109,7 +109,7 @@ pub struct PersonInput {
     pub id_number: Option<String>,
     #[serde(default)]
     pub tier: String,
-    #[serde(default, deserialize_with = "crate::model::empty_as_none")]
+    #[serde(default, deserialize_with = "crate::people::empty_as_none")]
     pub org_id: Option<String>,
     #[serde(default)]
     pub region: String,
@@ -124,7 +124,7 @@ pub struct OrgInput {
     pub kind: String,
     #[serde(default)]
     pub industry: Option<String>,
-    #[serde(default, deserialize_with = "crate::model::empty_as_none")]
+    #[serde(default, deserialize_with = "crate::people::empty_as_none")]
     pub sales_band: Option<String>,
     #[serde(default)]
     pub credit_code: Option<String>,

@@ -7,11 +7,16 @@
 //! aggregates correctly over any group (a room's month, a city, an
 //! industry); an average of per-session ratios does not.
 
+pub mod impact;
+pub mod impact_calibration;
+pub mod service;
+pub mod store;
+
 use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::roster::{Cell, RowError};
+use crate::training::roster::{Cell, RowError};
 
 choice_enum! {
     /// Where a live room sells.
@@ -415,7 +420,7 @@ pub struct Room {
     pub region: crate::region::RegionCode,
     pub region_name: String,
     /// The trainees who run it.
-    pub operators: Vec<crate::model::PersonId>,
+    pub operators: Vec<crate::people::PersonId>,
 }
 
 /// A room as an office enters it (form or API).
@@ -435,7 +440,7 @@ pub struct RoomInput {
     pub followers: Option<i64>,
     pub region: String,
     #[serde(default)]
-    pub operators: Vec<crate::model::PersonId>,
+    pub operators: Vec<crate::people::PersonId>,
     /// Operators by mobile number (as offices know them), besides
     /// `operators`.
     #[serde(default)]
@@ -452,14 +457,14 @@ pub struct RoomDraft {
     pub industry: String,
     pub size_tier: SizeTier,
     pub region: crate::region::RegionCode,
-    pub operators: Vec<crate::model::PersonId>,
+    pub operators: Vec<crate::people::PersonId>,
 }
 
 impl RoomInput {
     /// Checks the shape of every field (whether the region is in scope and
     /// the operators exist is the service's job).
     pub fn validate(&self) -> std::result::Result<RoomDraft, crate::error::FieldErrors> {
-        use crate::model::{parse_choice, parse_region};
+        use crate::people::{parse_choice, parse_region};
         use crate::values::required_text;
         let mut e = crate::error::FieldErrors::default();
         let platform = parse_choice(&mut e, "platform", &self.platform, Platform::parse);
@@ -711,7 +716,7 @@ pub const MAX_ROWS: usize = 200_000;
 /// What a live-session export upload may hold: [`MAX_ROWS`] sessions of a
 /// hundred-odd columns at most, in a file of at most 10 MB.
 pub const GRID_LIMITS: crate::sheet::GridLimits = crate::sheet::GridLimits {
-    max_bytes: crate::roster::MAX_BYTES,
+    max_bytes: crate::training::roster::MAX_BYTES,
     max_rows: MAX_ROWS + 1_000,
     max_cols: 128,
     max_cells: 4_500_000,

@@ -6,16 +6,18 @@
 //! never has to upgrade a stale read snapshot), on PostgreSQL it locks the
 //! row that serialises the decision.
 
+pub(crate) mod checkin;
+
 use async_trait::async_trait;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Transaction};
 
 use fanxing_core::error::{Error, FieldError, Result};
-use fanxing_core::model::{PersonId, Tier, UserId};
+use fanxing_core::people::{PersonId, Tier};
 use fanxing_core::region::RegionRange;
-use fanxing_core::store::{
-    AttendanceExportRow, MyRegistration, Page, RegistrationRow, RosterEntry, ScanOutcome,
-    ScanRecord, SessionQuery, TrainingStore,
+use fanxing_core::store::Page;
+use fanxing_core::training::store::{
+    MyRegistration, RegistrationRow, RosterEntry, SessionQuery, TrainingStore,
 };
 use fanxing_core::training::{
     ActualRow, Counts, Programme, ProgrammeId, RegisterOutcome, Registration, RegistrationId,
@@ -25,13 +27,16 @@ use fanxing_core::training::{
 
 use crate::sql::Sql;
 use crate::store::{bad, col, db, insert_org_sql, is_unique_violation, region_code, SqlStore};
-use fanxing_core::model::OrgId;
-use fanxing_core::service::mobile_conflict;
-use fanxing_core::store::{KnownPerson, NewSession, RosterOutcome, RosterPerson, RosterPlan, Seat};
+use fanxing_core::people::service::mobile_conflict;
+use fanxing_core::people::OrgId;
+use fanxing_core::training::store::{
+    KnownPerson, NewSession, RosterOutcome, RosterPerson, RosterPlan, Seat,
+};
 
-const PROGRAMME_SELECT: &str = "SELECT id, name, issuer, starts_on, ends_on FROM programmes";
+pub(crate) const PROGRAMME_SELECT: &str =
+    "SELECT id, name, issuer, starts_on, ends_on FROM programmes";
 
-fn programme_from(r: &AnyRow) -> Result<Programme> {
+pub(crate) fn programme_from(r: &AnyRow) -> Result<Programme> {
     Ok(Programme {
         id: col(r, "id")?,
         name: col(r, "name")?,
@@ -41,20 +46,21 @@ fn programme_from(r: &AnyRow) -> Result<Programme> {
     })
 }
 
-const SESSION_SELECT: &str = "SELECT s.id, s.programme_id, s.course_id, s.title, s.region, \
+pub(crate) const SESSION_SELECT: &str =
+    "SELECT s.id, s.programme_id, s.course_id, s.title, s.region, \
      r.name AS region_name, s.count_region, s.tier, s.eligible_tiers, s.eligible_region, \
      s.starts_at, s.ends_at, s.reg_opens_at, s.reg_closes_at, s.online_min_share, s.status, \
      s.public_key, s.notice, s.closed_at \
      FROM training_sessions s JOIN regions r ON r.code = s.region WHERE 1=1";
 
-fn tier_opt(v: Option<String>) -> Result<Option<Tier>> {
+pub(crate) fn tier_opt(v: Option<String>) -> Result<Option<Tier>> {
     match v.as_deref() {
         None | Some("") => Ok(None),
         Some(t) => Tier::parse(t).map(Some).ok_or_else(|| bad("tier", t)),
     }
 }
 
-fn session_from(row: &AnyRow) -> Result<Session> {
+pub(crate) fn session_from(row: &AnyRow) -> Result<Session> {
     let status: String = col(row, "status")?;
     let tiers: String = col(row, "eligible_tiers")?;
     let eligible_region: Option<i64> = col(row, "eligible_region")?;
@@ -85,15 +91,15 @@ fn session_from(row: &AnyRow) -> Result<Session> {
     })
 }
 
-const VENUE_COLS: &str =
+pub(crate) const VENUE_COLS: &str =
     "v.id, v.session_id, v.kind, v.name, v.address, v.region, v.capacity, v.stream_url";
 
-fn venue_from(row: &AnyRow) -> Result<Venue> {
+pub(crate) fn venue_from(row: &AnyRow) -> Result<Venue> {
     venue_prefixed(row, "")
 }
 
 /// Reads a venue whose columns carry `prefix` (for joins with sessions).
-fn venue_prefixed(row: &AnyRow, prefix: &str) -> Result<Venue> {
+pub(crate) fn venue_prefixed(row: &AnyRow, prefix: &str) -> Result<Venue> {
     let c = |name: &str| format!("{prefix}{name}");
     let kind: String = col(row, &c("kind"))?;
     Ok(Venue {
@@ -108,10 +114,10 @@ fn venue_prefixed(row: &AnyRow, prefix: &str) -> Result<Venue> {
     })
 }
 
-const REG_COLS: &str =
+pub(crate) const REG_COLS: &str =
     "g.id, g.session_id, g.person_id, g.venue_id, g.status, g.waitlist_pos, g.created_at, g.promoted_at";
 
-fn registration_from(row: &AnyRow) -> Result<Registration> {
+pub(crate) fn registration_from(row: &AnyRow) -> Result<Registration> {
     let status: String = col(row, "status")?;
     Ok(Registration {
         id: col(row, "id")?,
@@ -126,7 +132,7 @@ fn registration_from(row: &AnyRow) -> Result<Registration> {
     })
 }
 
-async fn registration_in(
+pub(crate) async fn registration_in(
     tx: &mut Transaction<'static, Any>,
     id: RegistrationId,
 ) -> Result<Option<Registration>> {
@@ -138,7 +144,7 @@ async fn registration_in(
     row.as_ref().map(registration_from).transpose()
 }
 
-fn tier_list(tiers: &[Tier]) -> String {
+pub(crate) fn tier_list(tiers: &[Tier]) -> String {
     tiers
         .iter()
         .map(|t| t.as_str())
@@ -148,7 +154,7 @@ fn tier_list(tiers: &[Tier]) -> String {
 
 /// Brings a cancelled registration back as `status` at `venue` (a new
 /// sign-up in all but its id): single registrations and rosters alike.
-fn revive_sql(
+pub(crate) fn revive_sql(
     id: RegistrationId,
     status: RegistrationStatus,
     venue: VenueId,
@@ -171,7 +177,7 @@ fn revive_sql(
 /// Registers within an open transaction (shared by single registrations and
 /// roster imports). The venue row is locked first, so seat counts are
 /// decided one registration at a time.
-async fn register_in(
+pub(crate) async fn register_in(
     tx: &mut Transaction<'static, Any>,
     session: SessionId,
     person: PersonId,
@@ -250,7 +256,7 @@ async fn register_in(
 /// A session's venues with their seats taken, waitlist and attendance,
 /// and each one's last waitlist place: one statement for the venue list
 /// and for the roster import's placement.
-fn venue_loads_sql(session: SessionId) -> Sql {
+pub(crate) fn venue_loads_sql(session: SessionId) -> Sql {
     let mut q = Sql::new(&format!(
         "SELECT {VENUE_COLS}, \
          (SELECT COUNT(*) FROM registrations g WHERE g.venue_id = v.id AND g.status = 'registered') AS registered, \
@@ -264,7 +270,7 @@ fn venue_loads_sql(session: SessionId) -> Sql {
 }
 
 /// A row of [`venue_loads_sql`]: the load and the last waitlist place.
-fn venue_load_from(r: &AnyRow) -> Result<(VenueLoad, i64)> {
+pub(crate) fn venue_load_from(r: &AnyRow) -> Result<(VenueLoad, i64)> {
     Ok((
         VenueLoad {
             venue: venue_from(r)?,
@@ -277,7 +283,7 @@ fn venue_load_from(r: &AnyRow) -> Result<(VenueLoad, i64)> {
 }
 
 /// Inserts a session and its venues inside an open transaction.
-async fn insert_session_in(
+pub(crate) async fn insert_session_in(
     tx: &mut Transaction<'static, Any>,
     d: &SessionDraft,
     status: SessionStatus,
@@ -355,7 +361,7 @@ async fn insert_session_in(
 }
 
 /// Records attendance of registered people inside an open transaction.
-async fn mark_attended_in(
+pub(crate) async fn mark_attended_in(
     tx: &mut Transaction<'static, Any>,
     session: SessionId,
     people: &[PersonId],
@@ -906,60 +912,11 @@ impl TrainingStore for SqlStore {
         rows.iter().map(venue_from).collect()
     }
 
-    async fn venue_and_session(
-        &self,
-        id: VenueId,
-        user: UserId,
-    ) -> Result<Option<(Venue, Session, bool)>> {
-        let (head, _) = SESSION_SELECT
-            .split_once(" FROM training_sessions s")
-            .unwrap_or((SESSION_SELECT, ""));
-        let mut q = Sql::new(head);
-        q.push(
-            ", v.id AS v_id, v.session_id AS v_session_id, v.kind AS v_kind, v.name AS v_name, \
-             v.address AS v_address, v.region AS v_region, v.capacity AS v_capacity, \
-             v.stream_url AS v_stream_url, \
-             (SELECT COUNT(*) FROM venue_staff w WHERE w.venue_id = v.id AND w.user_id = ",
-        )
-        .bind(user)
-        .push(
-            ") AS v_staff FROM venues v JOIN training_sessions s ON s.id = v.session_id \
-             JOIN regions r ON r.code = s.region WHERE v.id = ",
-        )
-        .bind(id);
-        let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
-        row.map(|r| {
-            Ok((
-                venue_prefixed(&r, "v_")?,
-                session_from(&r)?,
-                col::<i64>(&r, "v_staff")? > 0,
-            ))
-        })
-        .transpose()
-    }
-
     async fn get_venue(&self, id: VenueId) -> Result<Option<Venue>> {
         let mut q = Sql::new(&format!("SELECT {VENUE_COLS} FROM venues v WHERE v.id = "));
         q.bind(id);
         let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
         row.as_ref().map(venue_from).transpose()
-    }
-
-    async fn assign_venue_staff(&self, venue: VenueId, user: UserId) -> Result<()> {
-        let mut q = Sql::new("INSERT INTO venue_staff (venue_id, user_id) VALUES (");
-        q.bind(venue)
-            .push(", ")
-            .bind(user)
-            .push(") ON CONFLICT (venue_id, user_id) DO NOTHING");
-        q.query().execute(self.writer()).await.map_err(db)?;
-        Ok(())
-    }
-
-    async fn staff_venues(&self, user: UserId) -> Result<Vec<VenueId>> {
-        let mut q = Sql::new("SELECT venue_id FROM venue_staff WHERE user_id = ");
-        q.bind(user).push(" ORDER BY venue_id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(|r| col(r, "venue_id")).collect()
     }
 
     async fn register(
@@ -1015,35 +972,6 @@ impl TrainingStore for SqlStore {
         }
         tx.commit().await.map_err(db)?;
         Ok(promoted)
-    }
-
-    async fn checkin_targets(
-        &self,
-        ids: &[RegistrationId],
-    ) -> Result<Vec<(Registration, String, Tier)>> {
-        let mut out = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(1000) {
-            let mut q = Sql::new(&format!(
-                "SELECT {REG_COLS}, p.name AS person_name, p.tier AS person_tier \
-                 FROM registrations g JOIN people p ON p.id = g.person_id WHERE g.id"
-            ));
-            q.in_list(chunk);
-            for r in q
-                .on(self.backend_kind())
-                .query()
-                .fetch_all(self.pool())
-                .await
-                .map_err(db)?
-            {
-                let tier: String = col(&r, "person_tier")?;
-                out.push((
-                    registration_from(&r)?,
-                    col(&r, "person_name")?,
-                    Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
-                ));
-            }
-        }
-        Ok(out)
     }
 
     async fn get_registration(&self, id: RegistrationId) -> Result<Option<Registration>> {
@@ -1168,143 +1096,6 @@ impl TrainingStore for SqlStore {
         }
         tx.commit().await.map_err(db)?;
         Ok(())
-    }
-
-    async fn record_scans(&self, scans: Vec<ScanRecord>, now: i64) -> Result<Vec<ScanOutcome>> {
-        self.checkins().record(scans, now).await
-    }
-
-    async fn settle_checkins(&self) -> Result<()> {
-        match self.journal() {
-            Some(j) if !j.settle(std::time::Duration::from_secs(30)).await => Err(Error::Busy),
-            _ => Ok(()),
-        }
-    }
-
-    async fn attendance_export_page(
-        &self,
-        programme: ProgrammeId,
-        range: RegionRange,
-        after_id: i64,
-        limit: i64,
-    ) -> Result<Vec<AttendanceExportRow>> {
-        let mut q = Sql::new(
-            "SELECT a.registration_id, s.title, s.starts_at, v.name AS venue_name, r.name AS region_name, \
-             p.name AS person_name, p.mobile, a.tier, a.mode, a.recorded_at \
-             FROM attendances a JOIN training_sessions s ON s.id = a.session_id \
-             JOIN venues v ON v.id = a.venue_id JOIN regions r ON r.code = a.region \
-             JOIN people p ON p.id = a.person_id WHERE a.programme_id = ",
-        );
-        q.bind(programme)
-            .push(" AND a.region BETWEEN ")
-            .bind(range.lo as i64)
-            .push(" AND ")
-            .bind(range.hi as i64)
-            .push(" AND a.registration_id > ")
-            .bind(after_id)
-            .push(" ORDER BY a.registration_id LIMIT ")
-            .bind(limit);
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                let tier: String = col(r, "tier")?;
-                Ok(AttendanceExportRow {
-                    registration_id: col(r, "registration_id")?,
-                    session_title: col(r, "title")?,
-                    starts_at: col(r, "starts_at")?,
-                    venue_name: col(r, "venue_name")?,
-                    region_name: col(r, "region_name")?,
-                    person_name: col(r, "person_name")?,
-                    mobile: col(r, "mobile")?,
-                    tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
-                    mode: col(r, "mode")?,
-                    recorded_at: col(r, "recorded_at")?,
-                })
-            })
-            .collect()
-    }
-
-    async fn online_now(&self, session: SessionId, since_minute: i64) -> Result<i64> {
-        let mut q = Sql::new(
-            "SELECT COUNT(DISTINCT p.registration_id) AS n FROM presence p \
-             JOIN registrations g ON g.id = p.registration_id WHERE g.session_id = ",
-        );
-        q.bind(session).push(" AND p.minute >= ").bind(since_minute);
-        let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
-        col(&row, "n")
-    }
-
-    async fn record_presence(&self, registration: RegistrationId, minute: i64) -> Result<()> {
-        let mut q = Sql::new("INSERT INTO presence (registration_id, minute) VALUES (");
-        q.bind(registration)
-            .push(", ")
-            .bind(minute)
-            .push(") ON CONFLICT (registration_id, minute) DO NOTHING");
-        q.query().execute(self.writer()).await.map_err(db)?;
-        Ok(())
-    }
-
-    async fn finalise_online(&self, session: &Session, min_minutes: i64, now: i64) -> Result<i64> {
-        let mut q = Sql::new(
-            "INSERT INTO attendances (session_id, person_id, registration_id, venue_id, mode, tier, \
-             region, programme_id, recorded_at, online_minutes) \
-             SELECT g.session_id, g.person_id, g.id, g.venue_id, 'online', p.tier, v.region, ",
-        );
-        q.bind(session.programme_id)
-            .push(", ")
-            .bind(now)
-            .push(
-                ", pc.n FROM registrations g JOIN venues v ON v.id = g.venue_id \
-                 JOIN people p ON p.id = g.person_id \
-                 JOIN (SELECT registration_id, COUNT(*) AS n FROM presence WHERE minute BETWEEN ",
-            )
-            .bind(session.starts_at / 60)
-            .push(" AND ")
-            .bind(session.ends_at / 60)
-            .push(
-                " GROUP BY registration_id) pc ON pc.registration_id = g.id WHERE g.session_id = ",
-            )
-            .bind(session.id)
-            .push(" AND g.status = 'registered' AND v.kind = 'online' AND pc.n >= ")
-            .bind(min_minutes)
-            .push(" ON CONFLICT (session_id, person_id) DO NOTHING");
-        let n = q
-            .query()
-            .execute(self.writer())
-            .await
-            .map_err(db)?
-            .rows_affected();
-        Ok(n as i64)
-    }
-
-    async fn mark_attended(&self, session: SessionId, people: &[PersonId], at: i64) -> Result<u64> {
-        let mut tx = self.writer().begin().await.map_err(db)?;
-        let n = mark_attended_in(&mut tx, session, people, at).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(n)
-    }
-
-    async fn mark_attended_many(&self, items: &[(SessionId, Vec<PersonId>, i64)]) -> Result<u64> {
-        let mut tx = self.writer().begin().await.map_err(db)?;
-        let mut n = 0;
-        for (session, people, at) in items {
-            n += mark_attended_in(&mut tx, *session, people, *at).await?;
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(n)
-    }
-
-    async fn attendance_counts(&self, session: SessionId) -> Result<(i64, i64, i64)> {
-        let mut q = Sql::new(
-            "SELECT COUNT(*) AS n, \
-             COALESCE(SUM(CASE WHEN mode = 'onsite' THEN 1 ELSE 0 END), 0) AS onsite \
-             FROM attendances WHERE session_id = ",
-        );
-        q.bind(session);
-        let row = q.query().fetch_one(self.pool()).await.map_err(db)?;
-        let n: i64 = col(&row, "n")?;
-        let onsite: i64 = col(&row, "onsite")?;
-        Ok((n, onsite, n - onsite))
     }
 
     async fn notify(&self, people: &[PersonId], message: &str, now: i64) -> Result<()> {

@@ -1,0 +1,468 @@
+//! Check-in on [`TrainingService`]: the staff's venues and device kit,
+//! door scans (decided and recorded in groups), walk-ins, online presence
+//! and the hall's live figures.
+
+use crate::auth::{Access, Actor};
+use crate::error::{Error, Result};
+use crate::now;
+use crate::people::{PersonInput, Tier};
+use crate::training::service::{
+    CheckinKit, Live, LiveVenue, ScanInput, ScanResult, SessionView, TrainingService, WalkInInput,
+};
+use crate::training::store::{ScanOutcome, ScanRecord};
+use crate::training::{
+    ticket, Registration, RegistrationId, RegistrationStatus, Session, SessionId, SessionStatus,
+    VenueId, VenueKind,
+};
+use crate::values::mask_mobile;
+
+impl TrainingService {
+    // ---- Check-in -------------------------------------------------------------
+
+    /// Check-in staff assigned to the venue, or an office whose scope holds
+    /// the venue or the session's organiser.
+    async fn checkin_venue(
+        &self,
+        actor: &Actor,
+        venue: VenueId,
+    ) -> Result<(Session, crate::training::Venue)> {
+        let (v, s, staff) = self
+            .checkins
+            .venue_and_session(venue, actor.user.id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let allowed = actor.may_check_in_at(staff, v.region, s.region);
+        if !allowed {
+            return Err(if actor.role().may_check_in() {
+                Error::Forbidden
+            } else {
+                Error::NotFound
+            });
+        }
+        Ok((s, v))
+    }
+
+    /// The venues the caller may check people in at (staff's assignments).
+    pub async fn my_checkin_venues(
+        &self,
+        actor: &Actor,
+    ) -> Result<Vec<(Session, crate::training::Venue)>> {
+        let mut out = Vec::new();
+        for id in self.checkins.staff_venues(actor.user.id).await? {
+            if let Some(v) = self.store.get_venue(id).await? {
+                if let Some(s) = self.store.get_session(v.session_id).await? {
+                    out.push((s, v));
+                }
+            }
+        }
+        out.sort_by_key(|(s, _)| s.starts_at);
+        Ok(out)
+    }
+
+    pub async fn checkin_kit(&self, actor: &Actor, venue: VenueId) -> Result<CheckinKit> {
+        let (session, v) = self.checkin_venue(actor, venue).await?;
+        let venues = self.store.session_venues(session.id).await?;
+        let mut roster = self.store.roster(session.id).await?;
+        for r in &mut roster {
+            r.mobile = mask_mobile(&r.mobile);
+        }
+        self.audit
+            .record(
+                actor,
+                "roster.read",
+                &format!("venue:{venue}"),
+                &format!("{} rows", roster.len()),
+            )
+            .await?;
+        Ok(CheckinKit {
+            public_key: session.public_key.clone(),
+            session,
+            venue_id: v.id,
+            venues,
+            roster,
+            generated_at: now(),
+        })
+    }
+
+    async fn venue_name(&self, id: VenueId) -> Result<String> {
+        Ok(self
+            .store
+            .get_venue(id)
+            .await?
+            .map(|v| v.name)
+            .unwrap_or_default())
+    }
+
+    /// Records scans from a device at `venue`. Each scan is checked on its
+    /// own; one bad scan does not hold up the others.
+    pub async fn record_scans(
+        &self,
+        actor: &Actor,
+        venue: VenueId,
+        device_id: &str,
+        scans: &[ScanInput],
+    ) -> Result<Vec<ScanResult>> {
+        let (session, v) = self.checkin_venue(actor, venue).await?;
+        let t = now();
+        let refuse = |scan: &ScanInput,
+                      key: &str,
+                      args: &[(&str, &str)],
+                      reg: Option<RegistrationId>| ScanResult {
+            scan_id: scan.scan_id.clone(),
+            status: "refused",
+            message: crate::i18n::Lang::Zh.tf(key, args),
+            registration_id: reg,
+            name: None,
+            venue_id: None,
+            at: None,
+        };
+        let mut out = Vec::with_capacity(scans.len());
+        // First, which registration each scan names (from a signed code, or
+        // chosen by staff); the registrations are then read in one query.
+        let mut named: Vec<(usize, RegistrationId)> = Vec::with_capacity(scans.len());
+        for scan in scans {
+            let scan_id = scan.scan_id.trim();
+            if scan_id.is_empty() || scan_id.len() > 64 {
+                out.push(refuse(scan, "checkin.malformed", &[], None));
+                continue;
+            }
+            let reg_id = if scan.code.trim().is_empty() {
+                match scan.registration_id {
+                    Some(id) => id,
+                    None => {
+                        out.push(refuse(scan, "checkin.malformed", &[], None));
+                        continue;
+                    }
+                }
+            } else {
+                match ticket::parse(&scan.code) {
+                    Err(e) => {
+                        out.push(refuse(scan, e.key(), &[], None));
+                        continue;
+                    }
+                    Ok((claims, _)) if claims.session_id != session.id => {
+                        out.push(refuse(scan, "checkin.other_session", &[], None));
+                        continue;
+                    }
+                    Ok(_) => match ticket::verify(&session.public_key, &scan.code) {
+                        Err(e) => {
+                            out.push(refuse(scan, e.key(), &[], None));
+                            continue;
+                        }
+                        Ok(c) => c.registration_id,
+                    },
+                }
+            };
+            named.push((out.len(), reg_id));
+            // Filled in below.
+            out.push(refuse(scan, "checkin.malformed", &[], None));
+        }
+        let mut ids: Vec<RegistrationId> = named.iter().map(|(_, id)| *id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let targets: std::collections::HashMap<RegistrationId, (Registration, String, Tier)> = self
+            .checkins
+            .checkin_targets(&ids)
+            .await?
+            .into_iter()
+            .map(|x| (x.0.id, x))
+            .collect();
+        // Scans that passed every check, written together below.
+        let mut pending: Vec<(usize, ScanRecord, String)> = Vec::new();
+        for (slot, reg_id) in named {
+            let scan = &scans[slot];
+            let Some((reg, person_name, person_tier)) = targets.get(&reg_id).cloned() else {
+                out[slot] = refuse(scan, "checkin.malformed", &[], None);
+                continue;
+            };
+            if reg.session_id != session.id {
+                out[slot] = refuse(scan, "checkin.other_session", &[], Some(reg.id));
+                continue;
+            }
+            if !session.checkin_open(t) {
+                out[slot] = refuse(scan, "checkin.not_open", &[], Some(reg.id));
+                continue;
+            }
+            match reg.status {
+                RegistrationStatus::Cancelled => {
+                    out[slot] = refuse(scan, "checkin.cancelled", &[], Some(reg.id));
+                    continue;
+                }
+                RegistrationStatus::Waitlisted => {
+                    out[slot] = refuse(scan, "checkin.waitlisted", &[], Some(reg.id));
+                    continue;
+                }
+                RegistrationStatus::Registered => {}
+            }
+            if reg.venue_id != v.id && !scan.allow_other_venue {
+                out[slot] = refuse(
+                    scan,
+                    "checkin.other_venue",
+                    &[("venue", &self.venue_name(reg.venue_id).await?)],
+                    Some(reg.id),
+                );
+                continue;
+            }
+            pending.push((
+                slot,
+                ScanRecord {
+                    scan_id: scan.scan_id.trim().to_string(),
+                    device_id: device_id.chars().take(64).collect(),
+                    method: if scan.code.trim().is_empty() {
+                        "manual".into()
+                    } else {
+                        "qr".into()
+                    },
+                    scanned_at: scan
+                        .scanned_at
+                        .filter(|s| *s > 0 && *s <= t + 300)
+                        .unwrap_or(t),
+                    session_id: session.id,
+                    programme_id: session.programme_id,
+                    registration_id: reg.id,
+                    person_id: reg.person_id,
+                    venue_id: v.id,
+                    tier: person_tier,
+                    region: v.region,
+                },
+                person_name,
+            ));
+        }
+        if pending.is_empty() {
+            return Ok(out);
+        }
+        let records: Vec<ScanRecord> = pending.iter().map(|(_, r, _)| r.clone()).collect();
+        let outcomes = self.checkins.record_scans(records, t).await?;
+        for ((slot, record, name), outcome) in pending.into_iter().zip(outcomes) {
+            out[slot] = match outcome {
+                ScanOutcome::Accepted { venue_id, at } => ScanResult {
+                    scan_id: scans[slot].scan_id.clone(),
+                    status: "accepted",
+                    message: crate::i18n::Lang::Zh.t("checkin.ok").to_string(),
+                    registration_id: Some(record.registration_id),
+                    name: Some(name),
+                    venue_id: Some(venue_id),
+                    at: Some(at),
+                },
+                ScanOutcome::Duplicate { venue_id, at } => ScanResult {
+                    scan_id: scans[slot].scan_id.clone(),
+                    status: "duplicate",
+                    message: crate::i18n::Lang::Zh.tf(
+                        "checkin.duplicate",
+                        &[
+                            ("time", &crate::training::format_local_time(at)),
+                            ("venue", &self.venue_name(venue_id).await?),
+                        ],
+                    ),
+                    registration_id: Some(record.registration_id),
+                    name: Some(name),
+                    venue_id: Some(venue_id),
+                    at: Some(at),
+                },
+            };
+        }
+        Ok(out)
+    }
+
+    /// Registers a person at the door and checks them in, while seats remain.
+    pub async fn walk_in(
+        &self,
+        actor: &Actor,
+        venue: VenueId,
+        input: &WalkInInput,
+    ) -> Result<ScanResult> {
+        let (session, v) = self.checkin_venue(actor, venue).await?;
+        if !session.checkin_open(now()) {
+            return Err(Error::field("session", "checkin.not_open"));
+        }
+        let loads = self.store.session_venues(session.id).await?;
+        let load = loads
+            .iter()
+            .find(|l| l.venue.id == v.id)
+            .ok_or(Error::NotFound)?;
+        if load.seats_left() == 0 {
+            return Err(Error::field("venue_id", "checkin.full"));
+        }
+        let mobile =
+            crate::values::Mobile::parse(&input.mobile).map_err(|k| Error::field("mobile", k))?;
+        // The person is looked up by mobile only within the session's own
+        // scope (its eligible region, else the organiser's), and taken only
+        // when the name given matches the one on record: staff learn nothing
+        // they were not told, and a mobile held by someone else is refused
+        // exactly as the person form refuses it.
+        let scope = session.eligible_region.unwrap_or(session.region).subtree();
+        let existing = self
+            .store
+            .people_by_mobiles(&[mobile.as_str().to_string()])
+            .await?
+            .into_iter()
+            .next();
+        let (person_id, tier, region) = match existing {
+            Some(crate::training::store::KnownPerson {
+                id, tier, region, ..
+            }) => {
+                let stored = self
+                    .people
+                    .get_person(Access::Regions(scope), id)
+                    .await?
+                    .filter(|p| crate::values::same_name(&p.name, &input.name));
+                if stored.is_none() {
+                    return Err(Error::field("mobile", "error.mobile_taken"));
+                }
+                (Some(id), tier, region)
+            }
+            None => {
+                let tier = if input.tier.trim().is_empty() {
+                    Tier::Operator
+                } else {
+                    Tier::parse_label(&input.tier)
+                        .ok_or_else(|| Error::field("tier", "error.choice"))?
+                };
+                (None, tier, v.region)
+            }
+        };
+        if let Some(key) = session.ineligibility(tier, region) {
+            return Err(Error::field(
+                if key == "reg.not_eligible_tier" {
+                    "tier"
+                } else {
+                    "mobile"
+                },
+                key,
+            ));
+        }
+        let person_id = match person_id {
+            Some(id) => id,
+            None => {
+                let draft = PersonInput {
+                    name: input.name.clone(),
+                    mobile: input.mobile.clone(),
+                    id_number: None,
+                    tier: tier.as_str().to_string(),
+                    org_id: None,
+                    region: v.region.to_string(),
+                }
+                .validate()
+                .map_err(Error::Invalid)?;
+                self.people
+                    .insert_person(
+                        &crate::people::service::person_row_with(&self.cipher, &draft),
+                        now(),
+                    )
+                    .await?
+            }
+        };
+        let reg = match self.store.registration_for(session.id, person_id).await? {
+            Some(r) if r.status == RegistrationStatus::Registered => r,
+            Some(r) if r.status == RegistrationStatus::Waitlisted => {
+                return Err(Error::field("mobile", "checkin.waitlisted"));
+            }
+            _ => {
+                let out = self
+                    .store
+                    .register(session.id, person_id, v.id, now())
+                    .await?;
+                if out.waitlisted {
+                    self.store
+                        .cancel_registration(out.registration.id, now())
+                        .await?;
+                    return Err(Error::field("venue_id", "checkin.full"));
+                }
+                out.registration
+            }
+        };
+        self.audit
+            .record(actor, "walkin", &format!("registration:{}", reg.id), "")
+            .await?;
+        let scan_id = if input.scan_id.trim().is_empty() {
+            format!("walkin-{}-{}", reg.id, now())
+        } else {
+            input.scan_id.clone()
+        };
+        let mut results = self
+            .record_scans(
+                actor,
+                venue,
+                "walk-in",
+                &[ScanInput {
+                    scan_id,
+                    code: String::new(),
+                    registration_id: Some(reg.id),
+                    scanned_at: None,
+                    allow_other_venue: true,
+                }],
+            )
+            .await?;
+        results.pop().ok_or(Error::NotFound)
+    }
+
+    // ---- Online attendance -------------------------------------------------------
+
+    /// Marks the caller present on the watch page for the current minute.
+    pub async fn heartbeat(&self, actor: &Actor, session: SessionId) -> Result<()> {
+        let person = actor.user.person_id.ok_or(Error::Forbidden)?;
+        let reg = self
+            .store
+            .registration_for(session, person)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if reg.status != RegistrationStatus::Registered {
+            return Err(Error::Forbidden);
+        }
+        let v = self
+            .store
+            .get_venue(reg.venue_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if v.kind != VenueKind::Online {
+            return Err(Error::Forbidden);
+        }
+        let s = self
+            .store
+            .get_session(session)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let t = now();
+        if t < s.starts_at
+            || t > s.ends_at
+            || !matches!(s.status, SessionStatus::Published | SessionStatus::UnderWay)
+        {
+            return Err(Error::field("session", "checkin.not_open"));
+        }
+        self.checkins.record_presence(reg.id, t / 60).await
+    }
+
+    /// Live figures for the monitor: offices managing the session, or whose
+    /// scope holds one of its venues.
+    pub async fn live(&self, actor: &Actor, session: SessionId) -> Result<(SessionView, Live)> {
+        let view = self.session_view(Some(actor), session).await?;
+        let range = actor.write_range()?;
+        if !range.contains(view.session.region)
+            && !view.venues.iter().any(|v| range.contains(v.venue.region))
+        {
+            return Err(Error::Forbidden);
+        }
+        let online_now = self.checkins.online_now(session, now() / 60 - 2).await?;
+        let venues = view
+            .venues
+            .iter()
+            .map(|l| LiveVenue {
+                id: l.venue.id,
+                name: l.venue.name.clone(),
+                capacity: l.venue.capacity,
+                shown: if l.venue.kind == VenueKind::Online {
+                    online_now
+                } else {
+                    l.attended
+                },
+            })
+            .collect();
+        let live = Live {
+            attendances: view.attendances,
+            onsite: view.onsite,
+            online_now,
+            venues,
+        };
+        Ok((view, live))
+    }
+}

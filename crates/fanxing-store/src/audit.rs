@@ -1,0 +1,48 @@
+//! The audit log's SQL.
+
+use async_trait::async_trait;
+
+use fanxing_core::audit::{AuditEntry, AuditStore};
+use fanxing_core::error::Result;
+
+use crate::sql::Sql;
+use crate::store::{col, db, SqlStore};
+
+#[async_trait]
+impl AuditStore for SqlStore {
+    async fn append_audit(&self, e: &AuditEntry) -> Result<()> {
+        let mut q =
+            Sql::new("INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (");
+        q.bind(e.at)
+            .push(", ")
+            .bind(e.user_id)
+            .push(", ")
+            .bind(e.action.as_str())
+            .push(", ")
+            .bind(e.target.as_str())
+            .push(", ")
+            .bind(e.detail.as_str())
+            .push(")");
+        q.query().execute(self.writer()).await.map_err(db)?;
+        Ok(())
+    }
+
+    async fn list_audit(&self, limit: i64) -> Result<Vec<AuditEntry>> {
+        let mut q = Sql::new(
+            "SELECT at, user_id, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ",
+        );
+        q.bind(limit);
+        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AuditEntry {
+                    at: col(r, "at")?,
+                    user_id: col(r, "user_id")?,
+                    action: col(r, "action")?,
+                    target: col(r, "target")?,
+                    detail: col(r, "detail")?,
+                })
+            })
+            .collect()
+    }
+}
