@@ -466,4 +466,57 @@ mod one_place {
             found.join("\n")
         );
     }
+
+    /// SQL lives in `fanxing-store` only, and handlers reach the stores
+    /// only through the feature services.
+    #[test]
+    fn no_sql_outside_the_store_and_no_store_in_handlers() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![
+            root.join("src"),
+            root.join("../fanxing-web/src"),
+            root.join("../fanxing/src"),
+        ];
+        let mut found = Vec::new();
+        let mut files = 0;
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                    continue;
+                }
+                if p.extension().is_none_or(|x| x != "rs") || p.ends_with("auth.rs") {
+                    continue;
+                }
+                files += 1;
+                let text = std::fs::read_to_string(&p).unwrap();
+                let web = p.to_string_lossy().contains("fanxing-web");
+                for (n, line) in text.lines().enumerate() {
+                    let l = line.split("//").next().unwrap_or("");
+                    let sql = [
+                        "\"SELECT ",
+                        "\"INSERT INTO",
+                        "\"UPDATE ",
+                        "\"DELETE FROM",
+                        "\"CREATE TABLE",
+                        "\"CREATE INDEX",
+                        "sqlx::query",
+                    ]
+                    .iter()
+                    .any(|pat| l.contains(pat));
+                    let store = web && (l.contains(".stores.") || l.contains("store()"));
+                    if sql || store {
+                        found.push(format!("{}:{}: {}", p.display(), n + 1, line.trim()));
+                    }
+                }
+            }
+        }
+        assert!(files > 40, "only {files} files read");
+        assert!(
+            found.is_empty(),
+            "SQL outside fanxing-store, or a handler reading a store:\n{}",
+            found.join("\n")
+        );
+    }
 }

@@ -8,28 +8,23 @@
 
 #![recursion_limit = "512"]
 
+pub mod analytics;
 pub mod api;
-pub mod api_accounts;
-pub mod api_analytics;
-pub mod api_curriculum;
-pub mod api_training;
-pub mod certificate_pdf;
 pub mod charts;
 pub mod ctx;
+pub mod curriculum;
 pub mod download;
 pub mod error;
+pub mod home;
 pub mod matching;
 pub mod openapi;
 pub mod pages;
-pub mod pages_accounts;
-pub mod pages_analytics;
-pub mod pages_curriculum;
-pub mod pages_home;
-pub mod pages_training;
+pub mod people;
 pub mod qr;
+pub mod training;
 
 use axum::middleware;
-use axum::routing::{get, post, put};
+use axum::routing::{get, post};
 use axum::Router;
 use fanxing_core::app::Fanxing;
 
@@ -42,7 +37,7 @@ pub struct AppState {
     /// Mark cookies `Secure` (set when Fanxing is served over HTTPS).
     pub secure_cookies: bool,
     /// Reverse proxies whose `X-Real-IP` / `X-Forwarded-For` give the
-    /// client address (see `pages_accounts::client_addr`); empty: none.
+    /// client address (see `people::accounts_pages::client_addr`); empty: none.
     pub trusted_proxies: std::sync::Arc<[std::net::IpAddr]>,
 }
 
@@ -194,180 +189,24 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 /// Builds the whole application.
 pub fn router(state: AppState) -> Router {
-    use api_analytics as an;
-    use api_curriculum as c;
-    use api_training as t;
-    use pages_accounts as pac;
-    use pages_analytics as pa;
-    use pages_curriculum as pc;
-    use pages_training as pt;
-    let api = Router::new()
+    let shared = Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/me", get(api::me))
-        .route("/api/v1/regions", get(api::regions))
-        .route("/api/v1/regions/{code}", get(api::region))
-        .route("/api/v1/overview", get(api::overview))
-        .route("/api/v1/people", get(api::people).post(api::create_person))
-        .route(
-            "/api/v1/people/{id}",
-            get(api::person).put(api::update_person),
-        )
-        .route("/api/v1/people/{id}/reveal", post(api::reveal_person))
-        .route(
-            "/api/v1/organisations",
-            get(api::orgs).post(api::create_org),
-        )
-        .route(
-            "/api/v1/organisations/{id}",
-            get(api::org).put(api::update_org),
-        )
-        .route("/api/v1/audit", get(api::audit))
-        .route(
-            "/api/v1/programmes",
-            get(t::programmes).post(t::create_programme),
-        )
-        .route("/api/v1/programmes/{id}/progress", get(t::progress))
-        .route("/api/v1/programmes/{id}/targets", put(t::set_targets))
-        .route("/api/v1/sessions", get(t::sessions).post(t::create_session))
-        .route("/api/v1/sessions/{id}", get(t::session))
-        .route("/api/v1/sessions/{id}/status", post(t::set_status))
-        .route("/api/v1/sessions/{id}/roster", get(t::roster))
-        .route("/api/v1/sessions/{id}/registrations", post(t::register))
-        .route("/api/v1/sessions/{id}/heartbeat", post(t::heartbeat))
-        .route(
-            "/api/v1/registrations/{id}/cancel",
-            post(t::cancel_registration),
-        )
-        .route("/api/v1/registrations/{id}/ticket", get(t::ticket))
-        .route("/api/v1/me/registrations", get(t::my_registrations))
-        .route("/api/v1/venues/{id}/checkin-kit", get(t::checkin_kit))
-        .route("/api/v1/venues/{id}/scans", post(t::scans))
-        .route("/api/v1/venues/{id}/walk-ins", post(t::walk_in))
-        .route(
-            "/api/v1/sessions/{id}/roster",
-            post(t::import_roster).layer(upload_limit()),
-        )
-        .route("/api/v1/sessions/{id}/live", get(t::live))
-        .route("/api/v1/rooms", get(an::rooms).post(an::create_room))
-        .route("/api/v1/rooms/{id}", get(an::room))
-        .route("/api/v1/rooms/{id}/kpis", get(an::room_kpis))
-        .route("/api/v1/rooms/{id}/diagnosis", get(an::room_diagnosis))
-        .route("/api/v1/rooms/{id}/operators", put(an::set_operators))
-        .route(
-            "/api/v1/rooms/{id}/sessions",
-            post(an::import_room_sessions).layer(upload_limit()),
-        )
-        .route(
-            "/api/v1/live-sessions",
-            post(an::import_sessions).layer(upload_limit()),
-        )
-        .route("/api/v1/live-stats", get(an::stats))
-        .route("/api/v1/live-impact", get(an::impact))
-        .route("/api/v1/me/password", post(api_accounts::change_password))
-        .route("/api/v1/tracks", get(c::tracks))
-        .route(
-            "/api/v1/competencies",
-            get(c::competencies).post(c::add_competency),
-        )
-        .route("/api/v1/competencies/{id}", put(c::rename_competency))
-        .route("/api/v1/courses", get(c::courses).post(c::create_course))
-        .route("/api/v1/courses/{id}", get(c::course))
-        .route(
-            "/api/v1/courses/{id}/materials",
-            post(c::upload_material).layer(material_limit()),
-        );
-
-    let pages = Router::new()
-        .route("/", get(pages_home::home))
+        .route("/", get(home::home))
         .route("/healthz", get(pages::healthz))
         .route("/static/{file}", get(pages::asset))
         .route("/lang/{lang}", get(pages::set_lang))
         .route("/login", get(pages::login_form).post(pages::login))
         .route("/logout", post(pages::logout))
         .route("/me", get(pages::me))
-        .route("/people", get(pages::people).post(pages::create_person))
-        .route("/people/new", get(pages::new_person))
-        .route(
-            "/people/{id}",
-            get(pages::person).post(pages::update_person),
-        )
-        .route("/people/{id}/edit", get(pages::edit_person))
-        .route("/people/{id}/reveal", post(pages::reveal_person))
-        .route("/orgs", get(pages::orgs).post(pages::create_org))
-        .route("/orgs/new", get(pages::new_org))
-        .route("/orgs/{id}", get(pages::org).post(pages::update_org))
-        .route("/orgs/{id}/edit", get(pages::edit_org))
         .route("/programmes", get(pages::programmes))
-        .route("/programmes/{id}", get(pt::programme))
-        .route("/sessions/{id}", get(pt::session))
-        .route("/sessions/{id}/register", post(pt::register))
-        .route("/sessions/{id}/status", post(pt::set_status))
-        .route("/my/sessions", get(pt::my_sessions))
-        .route("/registrations/{id}/cancel", post(pt::cancel_registration))
-        .route("/tickets/{id}", get(pt::ticket))
-        .route("/checkin", get(pt::checkin_list))
-        .route("/checkin/sw.js", get(pt::service_worker))
-        .route("/checkin/{id}", get(pt::checkin))
-        .route("/watch/{id}", get(pt::watch))
-        .route(
-            "/sessions/{id}/roster",
-            get(pt::roster_form)
-                .post(pt::import_roster)
-                .layer(upload_limit()),
-        )
-        .route("/roster-template.xlsx", get(pt::roster_template))
-        .route("/courses", get(pc::courses).post(pc::create_course))
-        .route("/courses/new", get(pc::new_course))
-        .route("/courses/{id}", get(pc::course))
-        .route(
-            "/courses/{id}/materials",
-            post(pc::upload_material).layer(material_limit()),
-        )
-        .route("/materials/{id}", get(pc::material))
-        .route("/competencies", post(pc::add_competency))
-        .route("/sessions/new", get(pc::new_session))
-        .route("/sessions", get(pt::sessions).post(pc::create_session))
-        .route("/programmes/{id}/targets", post(pc::set_targets))
-        .route("/programmes/{id}/issuer", post(pc::set_issuer))
-        .route("/sessions/{id}/monitor", get(pt::monitor))
-        .route("/sessions/{id}/calendar.ics", get(pt::session_calendar))
-        .route("/calendar/{feed}", get(pt::feed))
-        .route("/programmes/{id}/report.xlsx", get(pt::progress_report))
-        .route("/sessions/{id}/attendance.xlsx", get(pt::attendance_report))
-        .route(
-            "/programmes/{id}/attendances.xlsx",
-            get(pt::attendances_export),
-        )
-        .route("/certificates", get(pc::office_certificates))
-        .route("/certificates.zip", get(pc::certificates_zip))
-        .route("/rooms", get(pa::rooms).post(pa::create_room))
-        .route("/rooms/new", get(pa::new_room))
-        .route("/rooms/{id}", get(pa::room))
-        .route("/rooms/{id}/operators", post(pa::set_operators))
-        .route(
-            "/rooms/{id}/sessions",
-            post(pa::upload).layer(upload_limit()),
-        )
-        .route("/live-stats", get(pa::live_stats))
-        .route("/account", get(pac::account))
-        .route("/account/password", post(pac::change_password))
-        .route("/account/tokens/{id}/revoke", post(pac::revoke_token))
-        .route("/accounts", get(pac::accounts))
-        .route("/accounts/{id}/disable", post(pac::disable_account))
-        .route("/accounts/{id}/enable", post(pac::enable_account))
-        .route("/accounts/{id}/unlock", post(pac::unlock_account))
-        .route("/verify", get(pc::verify_box))
-        .route("/verify/{number}", get(pc::verify))
-        .route("/my/certificates", get(pc::my_certificates))
-        .route("/certificates/{number}/pdf", get(pc::certificate_pdf))
-        .route(
-            "/certificates/{number}/revoke",
-            post(pc::revoke_certificate),
-        )
         .fallback(not_found);
 
-    pages
-        .merge(api)
+    shared
+        .merge(people::routes())
+        .merge(training::routes())
+        .merge(curriculum::routes())
+        .merge(analytics::routes())
         .merge(matching::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -437,12 +276,12 @@ fn log_response<B>(
 }
 
 /// Roster files may be larger than axum's default body limit.
-fn upload_limit() -> axum::extract::DefaultBodyLimit {
+pub(crate) fn upload_limit() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(fanxing_core::training::roster::MAX_BYTES + 64 * 1024)
 }
 
 /// Course materials may be up to 20 MB.
-fn material_limit() -> axum::extract::DefaultBodyLimit {
+pub(crate) fn material_limit() -> axum::extract::DefaultBodyLimit {
     axum::extract::DefaultBodyLimit::max(fanxing_core::curriculum::MATERIAL_MAX_BYTES + 64 * 1024)
 }
 
@@ -466,9 +305,16 @@ mod tests {
         let src = include_str!("lib.rs");
         let main = &src[src.find("pub fn router").unwrap()..src.find("#[cfg(test)]").unwrap()];
         // Feature folders register their own routes.
-        let feature = include_str!("matching/mod.rs");
-        let feature = &feature[feature.find("pub fn routes").unwrap()..];
-        let body = format!("{main}{feature}");
+        let mut body = main.to_string();
+        for feature in [
+            include_str!("people/mod.rs"),
+            include_str!("training/mod.rs"),
+            include_str!("curriculum/mod.rs"),
+            include_str!("analytics/mod.rs"),
+            include_str!("matching/mod.rs"),
+        ] {
+            body.push_str(&feature[feature.find("pub fn routes").unwrap()..]);
+        }
         let mut found = Vec::new();
         // Each `.route(` call: its first string literal is the path, the
         // method functions follow it (rustfmt may spread them over lines).

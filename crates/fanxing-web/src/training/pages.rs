@@ -581,7 +581,7 @@ pub async fn checkin(
     )
 }
 
-const SW_JS: &str = include_str!("../static/checkin-sw.js");
+const SW_JS: &str = include_str!("../../static/checkin-sw.js");
 
 /// The check-in service worker, served under `/checkin/` so that its scope
 /// covers the check-in pages.
@@ -661,7 +661,7 @@ struct ProgrammePage<'a> {
     laggards: Vec<fanxing_core::reports::service::Laggard>,
     upcoming: Vec<Session>,
     /// Whether the people trained now sell better (`impact_card.html`).
-    impact: Option<crate::pages_analytics::ImpactView>,
+    impact: Option<crate::analytics::pages::ImpactView>,
     /// The estimate is still being computed.
     impact_pending: bool,
     /// The programme office may set the certificates' issuing authority.
@@ -823,10 +823,10 @@ pub async fn programme(
             crate::charts::province_map(&values, ctx.t("dashboard.map"))
         });
     let upcoming = dash.upcoming.clone();
-    let outcome = crate::pages_analytics::outcome_param(q.outcome.as_deref()).map_err(err)?;
+    let outcome = crate::analytics::pages::outcome_param(q.outcome.as_deref()).map_err(err)?;
     let code = p.node.region.to_string();
     let (impact, impact_pending) =
-        crate::pages_analytics::impact_card(&state, &ctx, actor, p.node.region, outcome, |o| {
+        crate::analytics::pages::impact_card(&state, &ctx, actor, p.node.region, outcome, |o| {
             format!(
                 "/programmes/{}?region={code}&outcome={o}#impact",
                 p.programme.id
