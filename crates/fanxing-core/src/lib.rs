@@ -20,6 +20,8 @@ pub mod cache;
 pub mod curriculum;
 pub mod demo;
 pub mod error;
+#[cfg(test)]
+pub(crate) mod fake;
 pub mod i18n;
 pub mod matching;
 pub mod numfmt;

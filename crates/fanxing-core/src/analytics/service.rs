@@ -868,6 +868,143 @@ mod tests {
     use super::*;
     use crate::analytics::store::ImpactRoom;
 
+    /// The service over the in-memory fake, as a province office.
+    fn over(fake: crate::fake::Fake) -> (AnalyticsService, Arc<crate::fake::Fake>, Actor) {
+        let fake = Arc::new(fake);
+        let svc = AnalyticsService::new(
+            fake.clone(),
+            fake.clone(),
+            fake.clone(),
+            Audit::new(fake.clone()),
+        );
+        let office = Actor::new(crate::auth::User {
+            id: 1,
+            username: "admin".into(),
+            display_name: "admin".into(),
+            role: crate::auth::Role::ProgrammeOffice,
+            region: crate::region::RegionCode::parse("320000"),
+            person_id: None,
+            org_id: None,
+        });
+        (svc, fake, office)
+    }
+
+    fn room(id: RoomId, region: &str) -> Room {
+        Room {
+            id,
+            platform: Platform::Douyin,
+            account_id: format!("acct-{id}"),
+            name: format!("room {id}"),
+            org_id: None,
+            industry: "服装".into(),
+            size_tier: crate::analytics::SizeTier::Waist,
+            region: crate::region::RegionCode::parse(region).unwrap(),
+            region_name: String::new(),
+            operators: Vec::new(),
+        }
+    }
+
+    /// Peers with views, viewers and buyers, so every viewer-based KPI has a value.
+    fn peers(from: RoomId, n: usize) -> Vec<(RoomId, Sums)> {
+        (0..n as i64)
+            .map(|k| {
+                let s = Sums {
+                    sessions: 10,
+                    duration_s: 36_000,
+                    views: 10_000 + k * 100,
+                    viewers: 5_000 + k * 50,
+                    peak_online: 300,
+                    watch_s: 600_000,
+                    comment_users: 200,
+                    likes: 3_000,
+                    new_followers: 100,
+                    exposure_users: 50_000,
+                    click_users: 1_000 + k,
+                    buyers: 100 + k,
+                    orders: 120 + k,
+                    gmv_fen: 1_000_000 + k * 1_000,
+                    refund_fen: 10_000,
+                    ad_spend_fen: 0,
+                };
+                (from + k, s)
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn diagnosis_falls_back_to_the_province_when_the_city_has_too_few_peers() {
+        use crate::analytics::{PeerLevel, MIN_PEERS};
+        let mut fake = crate::fake::Fake {
+            rooms: vec![room(1, "320583")],
+            ..Default::default()
+        };
+        // Kunshan's city (Suzhou) holds five peers; the province enough.
+        let mut city = peers(100, 5);
+        city.push(peers(1, 1)[0]);
+        fake.peers.insert((320_500, true, true), city);
+        fake.peers
+            .insert((320_000, true, true), peers(200, MIN_PEERS + 5));
+        let (svc, fake, office) = over(fake);
+        let d = svc
+            .room_diagnosis(&office, 1, Provenance::Official, 202501, 202512)
+            .await
+            .unwrap();
+        // The city group is asked first, the province next, and no wider.
+        let asked: Vec<(u32, bool, bool)> = fake
+            .peer_queries
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|q| (q.range.lo, q.industry.is_some(), q.size_tier.is_some()))
+            .collect();
+        assert_eq!(asked, vec![(320_500, true, true), (320_000, true, true)]);
+        for b in &d.benchmarks {
+            if b.value.is_some() {
+                assert_eq!(b.level, PeerLevel::IndustryTierProvince, "{:?}", b.kpi);
+                assert!(b.peers >= MIN_PEERS, "{:?}", b.kpi);
+            }
+        }
+        // The room itself is never its own peer.
+        assert!(d.benchmarks.iter().all(|b| b.peers <= MIN_PEERS + 5));
+    }
+
+    #[tokio::test]
+    async fn diagnosis_stays_in_the_city_when_it_has_enough_peers() {
+        use crate::analytics::{PeerLevel, MIN_PEERS};
+        let mut fake = crate::fake::Fake {
+            rooms: vec![room(1, "320583")],
+            ..Default::default()
+        };
+        fake.peers
+            .insert((320_500, true, true), peers(100, MIN_PEERS));
+        let (svc, fake, office) = over(fake);
+        let d = svc
+            .room_diagnosis(&office, 1, Provenance::Official, 202501, 202512)
+            .await
+            .unwrap();
+        assert_eq!(fake.peer_queries.lock().unwrap().len(), 1);
+        assert!(d
+            .benchmarks
+            .iter()
+            .filter(|b| b.value.is_some())
+            .all(|b| b.level == PeerLevel::IndustryTierCity));
+    }
+
+    #[tokio::test]
+    async fn a_room_outside_the_office_is_not_found_and_nothing_is_read() {
+        let fake = crate::fake::Fake {
+            rooms: vec![room(1, "370100")],
+            ..Default::default()
+        };
+        let (svc, fake, office) = over(fake);
+        let e = svc
+            .room_diagnosis(&office, 1, Provenance::Official, 202501, 202512)
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::NotFound), "{e:?}");
+        assert!(fake.peer_queries.lock().unwrap().is_empty());
+    }
+
     #[test]
     fn a_running_estimate_is_marked_until_it_ends() {
         let set = std::sync::Mutex::new(std::collections::HashSet::new());

@@ -466,3 +466,195 @@ impl TrainingService {
         Ok((view, live))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::audit::Audit;
+    use crate::fake::Fake;
+    use crate::region::RegionCode;
+    use crate::training::{Venue, VenueKind};
+
+    const SESSION: SessionId = 7;
+    const HALL: VenueId = 70;
+    const OTHER_HALL: VenueId = 71;
+    const STAFF: crate::people::UserId = 5;
+
+    fn session() -> Session {
+        let now = now();
+        Session {
+            id: SESSION,
+            programme_id: 1,
+            course_id: None,
+            title: "开班仪式".into(),
+            region: RegionCode::parse("320500").unwrap(),
+            region_name: "苏州市".into(),
+            count_region: RegionCode::parse("320500").unwrap(),
+            tier: None,
+            eligible_tiers: Vec::new(),
+            eligible_region: None,
+            starts_at: now - 600,
+            ends_at: now + 3600,
+            reg_opens_at: now - 86_400,
+            reg_closes_at: now - 3600,
+            online_min_share: 50,
+            status: SessionStatus::UnderWay,
+            public_key: String::new(),
+            notice: None,
+            closed_at: None,
+        }
+    }
+
+    fn venue(id: VenueId) -> Venue {
+        Venue {
+            id,
+            session_id: SESSION,
+            kind: VenueKind::Main,
+            name: format!("会场{id}"),
+            address: String::new(),
+            region: RegionCode::parse("320500").unwrap(),
+            capacity: 100,
+            stream_url: None,
+        }
+    }
+
+    fn reg(
+        id: RegistrationId,
+        session: SessionId,
+        venue: VenueId,
+        status: RegistrationStatus,
+    ) -> (Registration, String, Tier) {
+        (
+            Registration {
+                id,
+                session_id: session,
+                person_id: id * 10,
+                venue_id: venue,
+                status,
+                waitlist_pos: None,
+                created_at: 0,
+                promoted_at: None,
+            },
+            format!("学员{id}"),
+            Tier::Operator,
+        )
+    }
+
+    fn service(fake: Fake) -> (TrainingService, Arc<Fake>) {
+        let fake = Arc::new(fake);
+        let audit = Audit::new(fake.clone());
+        let certificates = crate::curriculum::service::CurriculumService::new(
+            fake.clone(),
+            fake.clone(),
+            audit.clone(),
+        );
+        let svc = TrainingService::new(
+            fake.clone(),
+            fake.clone(),
+            fake.clone(),
+            audit,
+            crate::security::FieldCipher::new(&[7; 32]),
+            certificates,
+            Arc::new(crate::cache::TtlCache::new(std::time::Duration::from_secs(
+                5,
+            ))),
+        );
+        (svc, fake)
+    }
+
+    fn staff() -> Actor {
+        Actor::new(crate::auth::User {
+            id: STAFF,
+            username: "checkin".into(),
+            display_name: "checkin".into(),
+            role: crate::auth::Role::Checkin,
+            region: None,
+            person_id: None,
+            org_id: None,
+        })
+    }
+
+    fn pick(scan_id: &str, reg: RegistrationId) -> ScanInput {
+        ScanInput {
+            scan_id: scan_id.into(),
+            code: String::new(),
+            registration_id: Some(reg),
+            scanned_at: None,
+            allow_other_venue: false,
+        }
+    }
+
+    /// Staff picking people by hand: only registered people of this session
+    /// at this hall reach the store; every other scan is refused with its
+    /// reason, and nothing refused is written.
+    #[tokio::test]
+    async fn scans_are_refused_for_their_reason_and_only_the_good_ones_are_written() {
+        let fake = Fake {
+            venues: vec![
+                (venue(HALL), session(), vec![STAFF]),
+                (venue(OTHER_HALL), session(), vec![]),
+            ],
+            registrations: vec![
+                reg(1, SESSION, HALL, RegistrationStatus::Registered),
+                reg(2, SESSION, HALL, RegistrationStatus::Cancelled),
+                reg(3, SESSION, HALL, RegistrationStatus::Waitlisted),
+                reg(4, SESSION + 1, HALL, RegistrationStatus::Registered),
+                reg(5, SESSION, OTHER_HALL, RegistrationStatus::Registered),
+            ],
+            scan_outcome: Some(|_| ScanOutcome::Accepted {
+                venue_id: HALL,
+                at: 1,
+            }),
+            ..Default::default()
+        };
+        let (svc, fake) = service(fake);
+        let scans: Vec<ScanInput> = [1, 2, 3, 4, 5, 99]
+            .iter()
+            .map(|r| pick(&format!("s{r}"), *r))
+            .chain([pick("", 1)])
+            .collect();
+        let out = svc
+            .record_scans(&staff(), HALL, "device-1", &scans)
+            .await
+            .unwrap();
+        let statuses: Vec<(&str, &str)> =
+            out.iter().map(|r| (r.scan_id.as_str(), r.status)).collect();
+        assert_eq!(statuses[0], ("s1", "accepted"), "{out:?}");
+        for (k, key) in [
+            (1, "checkin.cancelled"),
+            (2, "checkin.waitlisted"),
+            (3, "checkin.other_session"),
+            (4, "checkin.other_venue"),
+            (5, "checkin.malformed"),
+            (6, "checkin.malformed"),
+        ] {
+            assert_eq!(out[k].status, "refused", "{:?}", out[k]);
+            let expected = crate::i18n::Lang::Zh.t(key);
+            let stem = expected.split('{').next().unwrap();
+            assert!(out[k].message.starts_with(stem), "{key}: {:?}", out[k]);
+        }
+        let written = fake.scans.lock().unwrap();
+        assert_eq!(written.len(), 1);
+        assert_eq!(written[0].scan_id, "s1");
+        assert_eq!(written[0].method, "manual");
+    }
+
+    /// Someone who is not on a venue's staff (and no office) learns nothing
+    /// about it.
+    #[tokio::test]
+    async fn a_venue_not_staffed_by_the_caller_is_refused_before_any_read() {
+        let fake = Fake {
+            venues: vec![(venue(HALL), session(), vec![])],
+            ..Default::default()
+        };
+        let (svc, fake) = service(fake);
+        let e = svc
+            .record_scans(&staff(), HALL, "d", &[pick("s1", 1)])
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::Forbidden | Error::NotFound), "{e:?}");
+        assert!(fake.scans.lock().unwrap().is_empty());
+    }
+}
