@@ -28,18 +28,22 @@ pub struct Caller {
 impl Caller {
     pub(crate) fn err(&self, e: Error) -> ApiError {
         ApiError {
-            lang: self.lang,
+            lang: Some(self.lang),
             error: e,
         }
     }
 }
 
 fn api_lang(parts: &Parts) -> Lang {
-    cookie(&parts.headers, LANG_COOKIE)
+    lang_of_headers(&parts.headers)
+}
+
+/// The API's language: the language cookie, else `Accept-Language`.
+pub(crate) fn lang_of_headers(headers: &axum::http::HeaderMap) -> Lang {
+    cookie(headers, LANG_COOKIE)
         .and_then(|v| Lang::parse(&v))
         .or_else(|| {
-            parts
-                .headers
+            headers
                 .get(ACCEPT_LANGUAGE)
                 .and_then(|v| v.to_str().ok())
                 .map(Lang::from_accept_language)
@@ -57,7 +61,10 @@ where
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let state = AppState::from_ref(state);
         let lang = api_lang(parts);
-        let fail = |error| ApiError { lang, error };
+        let fail = |error| ApiError {
+            lang: Some(lang),
+            error,
+        };
         let bearer = parts
             .headers
             .get(AUTHORIZATION)
@@ -129,7 +136,7 @@ where
             Err(r) => {
                 let lang = api_lang(parts);
                 Err(ApiError {
-                    lang,
+                    lang: Some(lang),
                     error: Error::Message(format!(
                         "{}: {}",
                         lang.t("error.bad_query"),
@@ -143,7 +150,7 @@ where
 
 pub async fn not_found(parts: Parts) -> ApiError {
     ApiError {
-        lang: api_lang(&parts),
+        lang: Some(api_lang(&parts)),
         error: Error::NotFound,
     }
 }

@@ -83,10 +83,10 @@ pub async fn same_origin_writes(req: Request, next: Next) -> Response {
         tracing::warn!(path = %req.uri().path(), "cross-origin write refused");
         let mut res = if req.uri().path().starts_with("/api/") {
             crate::error::ApiError {
-                lang,
+                lang: Some(lang),
                 error: Error::Message(message),
             }
-            .into_response()
+            .render_now()
         } else {
             message.into_response()
         };
@@ -184,6 +184,26 @@ pub enum AuthState {
 }
 
 impl Ctx {
+    /// A context without a caller, for rendering when reading the caller
+    /// failed.
+    pub fn anonymous(parts: &Parts) -> Ctx {
+        Ctx {
+            lang: lang_of(&parts.headers),
+            csrf: parts
+                .extensions
+                .get::<CsrfToken>()
+                .map(|t| t.0.clone())
+                .unwrap_or_default(),
+            auth: Err(AuthState::Anonymous),
+            path: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into()),
+            session_token: None,
+        }
+    }
+
     pub fn t<'a>(&self, key: &'a str) -> &'a str {
         self.lang.t(key)
     }

@@ -35,24 +35,32 @@ struct ErrorPage<'a> {
 }
 
 /// An error on a page: shown in the base layout, or a redirect to log in.
+///
+/// Any domain [`Error`] converts into it with `?`. It carries no request
+/// context: its response holds the error, and [`render_errors`] (a
+/// middleware around every route) renders it in the caller's language and
+/// layout, with their CSRF token and account.
 pub struct PageError {
-    ctx: Box<Ctx>,
-    status: StatusCode,
-    message: String,
+    error: Option<Error>,
+    message: Option<String>,
     redirect: Option<String>,
+    detailed: bool,
+}
+
+impl From<Error> for PageError {
+    fn from(e: Error) -> PageError {
+        PageError {
+            error: Some(e),
+            message: None,
+            redirect: None,
+            detailed: false,
+        }
+    }
 }
 
 impl PageError {
-    pub fn new(ctx: &Ctx, e: Error) -> PageError {
-        if let Error::Store(detail) = &e {
-            tracing::error!(%detail, path = %ctx.path, "internal error on page");
-        }
-        PageError {
-            ctx: Box::new(ctx.clone()),
-            status: status_of(&e),
-            message: e.message(ctx.lang),
-            redirect: None,
-        }
+    pub fn new(_ctx: &Ctx, e: Error) -> PageError {
+        PageError::from(e)
     }
 
     /// A redirect to the log-in page that comes back here afterwards.
@@ -62,17 +70,51 @@ impl PageError {
             to.push_str("&expired=1");
         }
         PageError {
-            ctx: Box::new(ctx.clone()),
-            status: StatusCode::SEE_OTHER,
-            message: String::new(),
+            error: None,
+            message: None,
             redirect: Some(to),
+            detailed: false,
         }
     }
 
-    pub fn with_message(mut self, m: &str) -> PageError {
-        self.message = m.to_string();
+    /// Shows the first field's message, when the error has fields, instead
+    /// of the error's general message.
+    pub fn detailed(mut self) -> PageError {
+        self.detailed = true;
         self
     }
+
+    /// Shows `m` (already in the caller's language) instead of the error's
+    /// own message.
+    pub fn with_message(mut self, m: &str) -> PageError {
+        self.message = Some(m.to_string());
+        self
+    }
+}
+
+/// An error waiting in a response for [`render_errors`].
+#[derive(Clone)]
+struct Pending(std::sync::Arc<std::sync::Mutex<Option<Failure>>>);
+
+enum Failure {
+    Page {
+        error: Error,
+        message: Option<String>,
+        detailed: bool,
+    },
+    Api {
+        error: Error,
+        lang: Option<Lang>,
+    },
+}
+
+fn pending(status: StatusCode, failure: Failure) -> Response {
+    let mut res = status.into_response();
+    res.extensions_mut()
+        .insert(Pending(std::sync::Arc::new(std::sync::Mutex::new(Some(
+            failure,
+        )))));
+    res
 }
 
 impl IntoResponse for PageError {
@@ -80,21 +122,100 @@ impl IntoResponse for PageError {
         if let Some(to) = self.redirect {
             return Redirect::to(&to).into_response();
         }
-        let page = ErrorPage {
-            ctx: &self.ctx,
-            status: self.status.as_u16(),
-            message: &self.message,
-        };
-        let mut res = match page.render() {
-            Ok(html) => (self.status, Html(html)).into_response(),
-            Err(e) => {
-                tracing::error!(error = %e, "error page failed to render");
-                (self.status, self.message).into_response()
-            }
-        };
-        retry_after(&mut res);
-        res
+        let error = self.error.unwrap_or(Error::NotFound);
+        pending(
+            status_of(&error),
+            Failure::Page {
+                error,
+                message: self.message,
+                detailed: self.detailed,
+            },
+        )
     }
+}
+
+/// Renders the errors handlers returned: a page in the base layout (with
+/// the caller's language, CSRF token and account, read from the request)
+/// or the API's JSON shape. Internal details are logged, never shown.
+pub async fn render_errors(
+    axum::extract::State(state): axum::extract::State<crate::AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    let headers = req.headers().clone();
+    let uri = req.uri().clone();
+    let csrf = req.extensions().get::<crate::ctx::CsrfToken>().cloned();
+    let mut res = next.run(req).await;
+    let Some(p) = res.extensions_mut().remove::<Pending>() else {
+        return res;
+    };
+    let Some(failure) = p.0.lock().ok().and_then(|mut f| f.take()) else {
+        return res;
+    };
+    let status = res.status();
+    let mut out = match failure {
+        Failure::Api { error, lang } => {
+            let lang = lang.unwrap_or_else(|| crate::api::lang_of_headers(&headers));
+            if let Error::Store(detail) = &error {
+                tracing::error!(%detail, path = %uri.path(), "internal error in API");
+            }
+            api_body(status, &error, lang)
+        }
+        Failure::Page {
+            error,
+            message,
+            detailed,
+        } => {
+            let mut parts = axum::http::Request::builder()
+                .uri(uri.clone())
+                .body(())
+                .map(|r| r.into_parts().0)
+                .unwrap_or_else(|_| axum::http::Request::new(()).into_parts().0);
+            parts.headers = headers;
+            if let Some(c) = csrf {
+                parts.extensions.insert(c);
+            }
+            let ctx =
+                match <Ctx as axum::extract::FromRequestParts<crate::AppState>>::from_request_parts(
+                    &mut parts, &state,
+                )
+                .await
+                {
+                    Ok(ctx) => ctx,
+                    Err(_) => Ctx::anonymous(&parts),
+                };
+            if let Error::Store(detail) = &error {
+                tracing::error!(%detail, path = %ctx.path, "internal error on page");
+            }
+            let message = message.unwrap_or_else(|| {
+                if detailed {
+                    error.detail(ctx.lang)
+                } else {
+                    error.message(ctx.lang)
+                }
+            });
+            let page = ErrorPage {
+                ctx: &ctx,
+                status: status.as_u16(),
+                message: &message,
+            };
+            match page.render() {
+                Ok(html) => (status, Html(html)).into_response(),
+                Err(e) => {
+                    tracing::error!(error = %e, "error page failed to render");
+                    (status, message).into_response()
+                }
+            }
+        }
+    };
+    // Headers the handler set (cookies, say) go out with the error.
+    for (k, v) in res.headers() {
+        if !out.headers().contains_key(k) {
+            out.headers_mut().insert(k.clone(), v.clone());
+        }
+    }
+    retry_after(&mut out);
+    out
 }
 
 /// Busy answers say when to come back.
@@ -105,34 +226,56 @@ fn retry_after(res: &mut Response) {
     }
 }
 
-/// An API error in the documented JSON shape.
+/// An API error in the documented JSON shape. Any domain [`Error`]
+/// converts into it with `?` (the language is then the request's).
 pub struct ApiError {
-    pub lang: Lang,
+    pub lang: Option<Lang>,
     pub error: Error,
+}
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> ApiError {
+        ApiError { lang: None, error }
+    }
+}
+
+fn api_body(status: StatusCode, error: &Error, lang: Lang) -> Response {
+    let body = json!({
+        "error": {
+            "code": error.code(),
+            "message": error.message(lang),
+            "fields": error.fields().to_map(lang),
+        }
+    });
+    let mut res = (status, Json(body)).into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        res.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            header::HeaderValue::from_static("Bearer realm=\"fanxing\""),
+        );
+    }
+    res
+}
+
+impl ApiError {
+    /// The response itself, for middleware outside [`render_errors`].
+    pub fn render_now(self) -> Response {
+        let status = status_of(&self.error);
+        let mut res = api_body(status, &self.error, self.lang.unwrap_or_default());
+        retry_after(&mut res);
+        res
+    }
 }
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        if let Error::Store(detail) = &self.error {
-            tracing::error!(%detail, "internal error in API");
-        }
-        let status = status_of(&self.error);
-        let body = json!({
-            "error": {
-                "code": self.error.code(),
-                "message": self.error.message(self.lang),
-                "fields": self.error.fields().to_map(self.lang),
-            }
-        });
-        let mut res = (status, Json(body)).into_response();
-        if status == StatusCode::UNAUTHORIZED {
-            res.headers_mut().insert(
-                header::WWW_AUTHENTICATE,
-                header::HeaderValue::from_static("Bearer realm=\"fanxing\""),
-            );
-        }
-        retry_after(&mut res);
-        res
+        pending(
+            status_of(&self.error),
+            Failure::Api {
+                error: self.error,
+                lang: self.lang,
+            },
+        )
     }
 }
 
@@ -157,17 +300,17 @@ mod tests {
     #[test]
     fn a_busy_server_says_when_to_come_back_in_the_users_language() {
         let res = ApiError {
-            lang: Lang::Zh,
+            lang: Some(Lang::Zh),
             error: Error::Busy,
         }
-        .into_response();
+        .render_now();
         assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
         assert_eq!(res.headers()[header::RETRY_AFTER], "5");
         let other = ApiError {
-            lang: Lang::Zh,
+            lang: Some(Lang::Zh),
             error: Error::NotFound,
         }
-        .into_response();
+        .render_now();
         assert!(other.headers().get(header::RETRY_AFTER).is_none());
         assert!(Error::Busy.message(Lang::Zh).contains("重试"));
     }

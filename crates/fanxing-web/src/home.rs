@@ -121,27 +121,13 @@ impl HomePage<'_> {
     }
 }
 
-fn err(ctx: &Ctx) -> impl Fn(fanxing_core::Error) -> PageError + '_ {
-    move |e| PageError::new(ctx, e)
-}
-
 /// The latest programme's figures for the office's own region.
-async fn office_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<Option<OfficeHome>> {
-    let programmes = state
-        .app
-        .training
-        .programmes(actor)
-        .await
-        .map_err(err(ctx))?;
+async fn office_home(state: &AppState, actor: &Actor) -> PageResult<Option<OfficeHome>> {
+    let programmes = state.app.training.programmes(actor).await?;
     let Some(p) = programmes.last() else {
         return Ok(None);
     };
-    let d = state
-        .app
-        .reports
-        .dashboard(actor, p.id, None)
-        .await
-        .map_err(err(ctx))?;
+    let d = state.app.reports.dashboard(actor, p.id, None).await?;
     let node = &d.progress.node;
     let start = fanxing_core::training::parse_date(&p.starts_on).unwrap_or(0);
     let end = fanxing_core::training::parse_date(&p.ends_on).unwrap_or(start) + 86_400;
@@ -173,13 +159,8 @@ async fn office_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<O
     }))
 }
 
-async fn trainee_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<TraineeHome> {
-    let regs = state
-        .app
-        .training
-        .my_registrations(actor)
-        .await
-        .map_err(err(ctx))?;
+async fn trainee_home(state: &AppState, actor: &Actor) -> PageResult<TraineeHome> {
+    let regs = state.app.training.my_registrations(actor).await?;
     let t = now();
     let mut coming: Vec<MyRegistration> = regs
         .iter()
@@ -195,17 +176,11 @@ async fn trainee_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<
         .app
         .curriculum
         .my_certificates(actor)
-        .await
-        .map_err(err(ctx))?
+        .await?
         .into_iter()
         .filter(|c| c.revoked_at.is_none())
         .collect();
-    let rooms = state
-        .app
-        .analytics
-        .rooms(actor, None, 1)
-        .await
-        .map_err(err(ctx))?;
+    let rooms = state.app.analytics.rooms(actor, None, 1).await?;
     Ok(TraineeHome {
         room_count: rooms.total,
         rooms: rooms.items.into_iter().take(3).collect(),
@@ -227,12 +202,12 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     };
     if let Some(actor) = ctx.user() {
         if actor.role().is_office() {
-            page.overview = Some(state.app.people.overview(actor).await.map_err(err(&ctx))?);
-            page.office = office_home(&state, &ctx, actor).await?;
+            page.overview = Some(state.app.people.overview(actor).await?);
+            page.office = office_home(&state, actor).await?;
             page.can_create_session = actor.write_range().is_ok();
         }
         if actor.role().is_trainee() && actor.user.person_id.is_some() {
-            page.trainee = Some(trainee_home(&state, &ctx, actor).await?);
+            page.trainee = Some(trainee_home(&state, actor).await?);
         }
         if actor.role().is_checkin_staff() {
             let t = now();
@@ -240,8 +215,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
                 .app
                 .training
                 .my_checkin_venues(actor)
-                .await
-                .map_err(err(&ctx))?
+                .await?
                 .into_iter()
                 .filter(|(s, _)| s.ends_at > t)
                 .collect();

@@ -210,6 +210,10 @@ pub fn router(state: AppState) -> Router {
         .merge(matching::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
+            error::render_errors,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
             ctx::csrf_cookie,
         ))
         .layer(middleware::from_fn(ctx::same_origin_writes))

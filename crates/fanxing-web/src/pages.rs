@@ -329,12 +329,7 @@ pub async fn logout(
 ) -> PageResult {
     ctx.check_csrf(&field(&form, "csrf"))?;
     if let Some(token) = &ctx.session_token {
-        state
-            .app
-            .accounts
-            .logout(token)
-            .await
-            .map_err(|e| PageError::new(&ctx, e))?;
+        state.app.accounts.logout(token).await?;
     }
     let mut res = Redirect::to("/login").into_response();
     if let Ok(v) = HeaderValue::from_str(&set_cookie(
@@ -354,13 +349,8 @@ pub async fn logout(
 /// The programme office's and cities' way in to progress: the latest programme.
 pub async fn programmes(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
-    actor.stats_range().map_err(|e| PageError::new(&ctx, e))?;
-    let list = state
-        .app
-        .training
-        .programmes(actor)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    actor.stats_range()?;
+    let list = state.app.training.programmes(actor).await?;
     match list.last() {
         Some(p) => Ok(Redirect::to(&format!("/programmes/{}", p.id)).into_response()),
         None => Err(PageError::new(&ctx, Error::NotFound)),

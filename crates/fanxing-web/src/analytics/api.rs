@@ -30,12 +30,12 @@ pub async fn rooms(
     c: Caller,
     crate::api::ApiQuery(q): crate::api::ApiQuery<PageQuery>,
 ) -> ApiResult<Page<Room>> {
-    s.app
-        .analytics
-        .rooms(&c.actor, q.q.as_deref(), q.page.unwrap_or(1))
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .analytics
+            .rooms(&c.actor, q.q.as_deref(), q.page.unwrap_or(1))
+            .await?,
+    ))
 }
 
 pub async fn create_room(
@@ -44,12 +44,7 @@ pub async fn create_room(
     b: Result<Json<RoomInput>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Room>), ApiError> {
     let b = body(&c, b)?;
-    let room = s
-        .app
-        .analytics
-        .create_room(&c.actor, &b)
-        .await
-        .map_err(|e| c.err(e))?;
+    let room = s.app.analytics.create_room(&c.actor, &b).await?;
     Ok((StatusCode::CREATED, Json(room)))
 }
 
@@ -70,36 +65,31 @@ pub async fn set_operators(
 ) -> ApiResult<Room> {
     let id = path_id(&c, &id)?;
     let b = body(&c, b)?;
-    s.app
-        .analytics
-        .set_room_operators(&c.actor, id, &b.operators, &b.operator_mobiles)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .analytics
+            .set_room_operators(&c.actor, id, &b.operators, &b.operator_mobiles)
+            .await?,
+    ))
 }
 
 pub async fn room(State(s): State<AppState>, c: Caller, Path(id): Path<String>) -> ApiResult<Room> {
     let id = path_id(&c, &id)?;
-    s.app
-        .analytics
-        .room(&c.actor, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.analytics.room(&c.actor, id).await?))
 }
 
-fn provenance(c: &Caller, raw: Option<&str>) -> Result<Provenance, ApiError> {
-    Provenance::parse_or_official(raw).map_err(|e| c.err(e))
+fn provenance(_c: &Caller, raw: Option<&str>) -> Result<Provenance, ApiError> {
+    Provenance::parse_or_official(raw).map_err(ApiError::from)
 }
 
 fn compact_date(
-    c: &Caller,
+    _c: &Caller,
     raw: Option<&str>,
     field: &'static str,
     digits: usize,
     default: i64,
 ) -> Result<i64, ApiError> {
-    fanxing_core::analytics::compact_date(raw, field, digits, default).map_err(|e| c.err(e))
+    fanxing_core::analytics::compact_date(raw, field, digits, default).map_err(ApiError::from)
 }
 
 #[derive(Deserialize)]
@@ -119,12 +109,12 @@ pub async fn room_kpis(
     let from = compact_date(&c, q.from.as_deref(), "from", 8, 0)?;
     let to = compact_date(&c, q.to.as_deref(), "to", 8, 99_991_231)?;
     let prov = provenance(&c, q.provenance.as_deref())?;
-    s.app
-        .analytics
-        .room_kpis(&c.actor, id, prov, from, to)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .analytics
+            .room_kpis(&c.actor, id, prov, from, to)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -145,12 +135,12 @@ pub async fn room_diagnosis(
     let from = compact_date(&c, q.from.as_deref(), "from", 6, 0)?;
     let to = compact_date(&c, q.to.as_deref(), "to", 6, 999_912)?;
     let prov = provenance(&c, q.provenance.as_deref())?;
-    s.app
-        .analytics
-        .room_diagnosis(&c.actor, id, prov, from, to)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .analytics
+            .room_diagnosis(&c.actor, id, prov, from, to)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -167,7 +157,7 @@ pub async fn stats(
     c: Caller,
     crate::api::ApiQuery(q): crate::api::ApiQuery<StatsQuery>,
 ) -> ApiResult<Vec<StatReport>> {
-    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(|e| c.err(e))?;
+    let region = fanxing_core::region::region_filter(q.region.as_deref())?;
     let from = compact_date(&c, q.from.as_deref(), "from", 6, 0)?;
     let to = compact_date(&c, q.to.as_deref(), "to", 6, 999_912)?;
     let prov = provenance(&c, q.provenance.as_deref())?;
@@ -179,12 +169,12 @@ pub async fn stats(
         "city_month" => StatGroup::CityMonth,
         _ => return Err(c.err(Error::field("group", "error.choice"))),
     };
-    s.app
-        .analytics
-        .live_stats(&c.actor, region, prov, from, to, group)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .analytics
+            .live_stats(&c.actor, region, prov, from, to, group)
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -199,7 +189,7 @@ pub async fn impact(
     c: Caller,
     crate::api::ApiQuery(q): crate::api::ApiQuery<ImpactQuery>,
 ) -> ApiResult<fanxing_core::analytics::impact::ImpactEstimate> {
-    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(|e| c.err(e))?;
+    let region = fanxing_core::region::region_filter(q.region.as_deref())?;
     let outcome =
         fanxing_core::analytics::service::Outcome::parse(q.outcome.as_deref().unwrap_or("log_gmv"))
             .ok_or_else(|| c.err(Error::field("outcome", "error.choice")))?;
@@ -208,7 +198,7 @@ pub async fn impact(
         .training_impact(&c.actor, region, outcome)
         .await
         .map(|e| Json(e.as_ref().clone()))
-        .map_err(|e| c.err(e))
+        .map_err(ApiError::from)
 }
 
 #[derive(Deserialize)]

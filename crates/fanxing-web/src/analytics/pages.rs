@@ -88,12 +88,7 @@ pub async fn rooms(
         .unwrap_or(1)
         .max(1);
     let text = q.q.clone().unwrap_or_default();
-    let rooms = state
-        .app
-        .analytics
-        .rooms(actor, Some(&text), page)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    let rooms = state.app.analytics.rooms(actor, Some(&text), page).await?;
     let per = fanxing_core::analytics::service::ROOMS_PER_PAGE;
     let pages = ((rooms.total + per - 1) / per).max(1);
     let link = |p: i64| {
@@ -204,11 +199,10 @@ async fn room_page(
     errors: Vec<String>,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(ctx, e);
-    let from = month(q.from.as_deref(), "from", 0).map_err(err)?;
-    let to = month(q.to.as_deref(), "to", 999_912).map_err(err)?;
-    let prov = provenance(q.provenance.as_deref()).map_err(err)?;
-    let room = state.app.analytics.room(actor, id).await.map_err(err)?;
+    let from = month(q.from.as_deref(), "from", 0)?;
+    let to = month(q.to.as_deref(), "to", 999_912)?;
+    let prov = provenance(q.provenance.as_deref())?;
+    let room = state.app.analytics.room(actor, id).await?;
     let can_manage = actor
         .write_range()
         .map(|r| r.contains(room.region))
@@ -218,8 +212,7 @@ async fn room_page(
             .app
             .analytics
             .room_operator_people(actor, &room)
-            .await
-            .map_err(err)?
+            .await?
     } else {
         Vec::new()
     };
@@ -227,8 +220,7 @@ async fn room_page(
         .app
         .analytics
         .room_diagnosis(actor, id, prov, from, to)
-        .await
-        .map_err(err)?;
+        .await?;
     let s = d.kpis.sums;
     let lines = d
         .benchmarks
@@ -262,7 +254,7 @@ async fn room_page(
             ),
         })
         .collect();
-    let competencies = state.app.curriculum.competencies().await.map_err(err)?;
+    let competencies = state.app.curriculum.competencies().await?;
     let findings = d
         .findings
         .iter()
@@ -294,8 +286,7 @@ async fn room_page(
         .app
         .analytics
         .room_days(actor, id, prov, from * 100 + 1, to * 100 + 31)
-        .await
-        .map_err(err)?;
+        .await?;
     let mut months: Vec<(i64, i64)> = Vec::new();
     for (day, sums) in days {
         let m = day / 100;
@@ -399,17 +390,12 @@ pub async fn upload(
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     // Whose room it is first: a stranger learns nothing from the form's errors.
-    let room = state
-        .app
-        .analytics
-        .room(actor, id)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    let room = state.app.analytics.room(actor, id).await?;
     let up =
         crate::pages::read_upload_form(&ctx, form, "roster.bad_file", "roster.too_large").await?;
     ctx.check_csrf(&up.csrf)?;
     let prov = crate::pages::field(&up.fields, "provenance");
-    let prov = provenance(Some(&prov)).map_err(|e| PageError::new(&ctx, e))?;
+    let prov = provenance(Some(&prov))?;
     let q = AnalyticsQuery::default();
     match state
         .app
@@ -728,23 +714,22 @@ pub async fn live_stats(
     Query(q): Query<AnalyticsQuery>,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
-    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
-    let code = actor.stats_region(region).map_err(err)?;
-    let from = month(q.from.as_deref(), "from", 0).map_err(err)?;
-    let to = month(q.to.as_deref(), "to", 999_912).map_err(err)?;
-    let prov = provenance(q.provenance.as_deref()).map_err(err)?;
+    let region = fanxing_core::region::region_filter(q.region.as_deref())?;
+    let code = actor.stats_region(region)?;
+    let from = month(q.from.as_deref(), "from", 0)?;
+    let to = month(q.to.as_deref(), "to", 999_912)?;
+    let prov = provenance(q.provenance.as_deref())?;
     let stats = |group| {
         state
             .app
             .analytics
             .live_stats(actor, Some(code), prov, from, to, group)
     };
-    let by_city = stats(StatGroup::City).await.map_err(err)?;
-    let by_industry = stats(StatGroup::Industry).await.map_err(err)?;
-    let by_platform = stats(StatGroup::Platform).await.map_err(err)?;
-    let by_month = stats(StatGroup::Month).await.map_err(err)?;
-    let regions = state.app.people.regions(None, None).await.map_err(err)?;
+    let by_city = stats(StatGroup::City).await?;
+    let by_industry = stats(StatGroup::Industry).await?;
+    let by_platform = stats(StatGroup::Platform).await?;
+    let by_month = stats(StatGroup::Month).await?;
+    let regions = state.app.people.regions(None, None).await?;
     let name_of = |k: &str| {
         regions
             .iter()
@@ -818,12 +803,11 @@ pub async fn live_stats(
             format!("{}-{:02}", m / 100, m % 100)
         }
     };
-    let outcome = outcome_param(q.outcome.as_deref()).map_err(err)?;
+    let outcome = outcome_param(q.outcome.as_deref())?;
     let (impact, impact_pending) = impact_card(&state, &ctx, actor, code, outcome, |o| {
         format!("{}&outcome={o}#impact", qs(&code.to_string()))
     })
-    .await
-    .map_err(err)?;
+    .await?;
     render(
         &ctx,
         &StatsPage {
@@ -891,12 +875,7 @@ async fn room_form(
     errors: fanxing_core::error::FieldErrors,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    let regions = state
-        .app
-        .people
-        .regions_in_scope(actor)
-        .await
-        .map_err(|e| PageError::new(ctx, e))?;
+    let regions = state.app.people.regions_in_scope(actor).await?;
     let choice = |value: &str, label: &str| crate::pages::Choice {
         value: value.to_string(),
         label: label.to_string(),
@@ -935,7 +914,7 @@ async fn room_form(
 /// The form for a new room (offices).
 pub async fn new_room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
-    actor.write_range().map_err(|e| PageError::new(&ctx, e))?;
+    actor.write_range()?;
     let v = RoomInput {
         platform: "douyin".into(),
         region: actor.user.region.map(|r| r.to_string()).unwrap_or_default(),

@@ -15,22 +15,12 @@ use crate::AppState;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-pub async fn tracks(State(s): State<AppState>, c: Caller) -> ApiResult<Vec<Track>> {
-    s.app
-        .curriculum
-        .tracks()
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+pub async fn tracks(State(s): State<AppState>, _c: Caller) -> ApiResult<Vec<Track>> {
+    Ok(Json(s.app.curriculum.tracks().await?))
 }
 
-pub async fn competencies(State(s): State<AppState>, c: Caller) -> ApiResult<Vec<Competency>> {
-    s.app
-        .curriculum
-        .competencies()
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+pub async fn competencies(State(s): State<AppState>, _c: Caller) -> ApiResult<Vec<Competency>> {
+    Ok(Json(s.app.curriculum.competencies().await?))
 }
 
 #[derive(Deserialize)]
@@ -53,8 +43,7 @@ pub async fn add_competency(
         .app
         .curriculum
         .add_competency(&c.actor, &b.code, &b.name_zh, &b.name_en)
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(k)))
 }
 
@@ -74,8 +63,7 @@ pub async fn rename_competency(
     s.app
         .curriculum
         .rename_competency(&c.actor, id, &b.name_zh, &b.name_en)
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok(Json(Done { ok: true }))
 }
 
@@ -93,12 +81,7 @@ pub async fn courses(
         None | Some("") => None,
         Some(t) => Some(Tier::parse(t).ok_or_else(|| c.err(Error::field("tier", "error.choice")))?),
     };
-    s.app
-        .curriculum
-        .courses(tier)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.curriculum.courses(tier).await?))
 }
 
 pub async fn create_course(
@@ -107,12 +90,7 @@ pub async fn create_course(
     b: Result<Json<CourseInput>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Course>), ApiError> {
     let b = body(&c, b)?;
-    let course = s
-        .app
-        .curriculum
-        .create_course(&c.actor, &b)
-        .await
-        .map_err(|e| c.err(e))?;
+    let course = s.app.curriculum.create_course(&c.actor, &b).await?;
     Ok((StatusCode::CREATED, Json(course)))
 }
 
@@ -129,8 +107,8 @@ pub async fn course(
     Path(id): Path<String>,
 ) -> ApiResult<CourseWithMaterials> {
     let id = path_id(&c, &id)?;
-    let course = s.app.curriculum.course(id).await.map_err(|e| c.err(e))?;
-    let materials = s.app.curriculum.materials(id).await.map_err(|e| c.err(e))?;
+    let course = s.app.curriculum.course(id).await?;
+    let materials = s.app.curriculum.materials(id).await?;
     Ok(Json(CourseWithMaterials { course, materials }))
 }
 
@@ -153,7 +131,6 @@ pub async fn upload_material(
         .app
         .curriculum
         .add_material(&c.actor, id, &q.filename, &bytes)
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(m)))
 }

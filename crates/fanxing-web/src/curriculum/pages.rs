@@ -37,14 +37,13 @@ struct CoursesPage<'a> {
 
 pub async fn courses(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
     render(
         &ctx,
         &CoursesPage {
             ctx: &ctx,
-            tracks: state.app.curriculum.tracks().await.map_err(err)?,
-            competencies: state.app.curriculum.competencies().await.map_err(err)?,
-            courses: state.app.curriculum.courses(None).await.map_err(err)?,
+            tracks: state.app.curriculum.tracks().await?,
+            competencies: state.app.curriculum.competencies().await?,
+            courses: state.app.curriculum.courses(None).await?,
             is_admin: actor.role().is_programme_office(),
             can_create: actor.write_range().is_ok(),
         },
@@ -109,12 +108,7 @@ async fn course_form(
     v: CourseInput,
     errors: FieldErrors,
 ) -> PageResult {
-    let competencies = state
-        .app
-        .curriculum
-        .competencies()
-        .await
-        .map_err(|e| PageError::new(ctx, e))?;
+    let competencies = state.app.curriculum.competencies().await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -136,7 +130,7 @@ async fn course_form(
 
 pub async fn new_course(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
-    actor.write_range().map_err(|e| PageError::new(&ctx, e))?;
+    actor.write_range()?;
     let v = CourseInput {
         duration_minutes: 180,
         ..Default::default()
@@ -180,9 +174,8 @@ struct CoursePage<'a> {
 
 async fn course_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(ctx, e);
-    let course = state.app.curriculum.course(id).await.map_err(err)?;
-    let materials = state.app.curriculum.materials(id).await.map_err(err)?;
+    let course = state.app.curriculum.course(id).await?;
+    let materials = state.app.curriculum.materials(id).await?;
     let can_edit = state.app.curriculum.can_edit_course(actor, &course).await;
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
@@ -240,12 +233,7 @@ pub async fn material(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     ctx.actor()?;
-    let (m, bytes) = state
-        .app
-        .curriculum
-        .material(id)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    let (m, bytes) = state.app.curriculum.material(id).await?;
     let ascii: String = m
         .filename
         .chars()
@@ -321,8 +309,7 @@ pub async fn verify(
         .app
         .curriculum
         .verify_certificate(number.trim())
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+        .await?;
     let can_revoke = match (&cert, ctx.user()) {
         (Some(c), Some(a)) => a
             .office_range()
@@ -358,12 +345,7 @@ struct MyCertificatesPage<'a> {
 
 pub async fn my_certificates(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
-    let certs = state
-        .app
-        .curriculum
-        .my_certificates(actor)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    let certs = state.app.curriculum.my_certificates(actor).await?;
     render(&ctx, &MyCertificatesPage { ctx: &ctx, certs })
 }
 
@@ -375,13 +357,7 @@ pub async fn certificate_pdf(
     Path(number): Path<String>,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
-    let c = state
-        .app
-        .curriculum
-        .certificate(actor, &number)
-        .await
-        .map_err(err)?;
+    let c = state.app.curriculum.certificate(actor, &number).await?;
     let url = format!(
         "{}/verify/{}",
         crate::training::pages::base_url(&headers),
@@ -393,8 +369,7 @@ pub async fn certificate_pdf(
         crate::curriculum::certificate_pdf::render(&c, &url, lang)
     })
     .await
-    .and_then(|r| r)
-    .map_err(err)?;
+    .and_then(|r| r)?;
     let mut res = pdf.into_response();
     let h = res.headers_mut();
     h.insert(
@@ -497,8 +472,7 @@ pub async fn office_certificates(
     axum::extract::Query(f): axum::extract::Query<CertificateFilter>,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
-    let (track, session) = f.ids().map_err(err)?;
+    let (track, session) = f.ids()?;
     let page = f
         .page
         .as_deref()
@@ -516,8 +490,7 @@ pub async fn office_certificates(
             fanxing_core::store::page_offset(page, CERTS_PER_PAGE),
             CERTS_PER_PAGE,
         )
-        .await
-        .map_err(err)?;
+        .await?;
     let pages = ((certs.total + CERTS_PER_PAGE - 1) / CERTS_PER_PAGE).max(1);
     let href = |n: i64| format!("/certificates?{}", f.query(Some(n)));
     let pager = crate::pages::Pager {
@@ -534,7 +507,7 @@ pub async fn office_certificates(
         &ctx,
         &CertificatesPage {
             ctx: &ctx,
-            tracks: state.app.curriculum.tracks().await.map_err(err)?,
+            tracks: state.app.curriculum.tracks().await?,
             track: track.map(|t| t.to_string()).unwrap_or_default(),
             session: session.map(|s| s.to_string()).unwrap_or_default(),
             q: f.q.clone().unwrap_or_default(),
@@ -567,10 +540,7 @@ pub async fn certificates_zip(
     axum::extract::Query(f): axum::extract::Query<CertificateFilter>,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    let err = |e| {
-        let msg = Error::detail(&e, ctx.lang);
-        PageError::new(&ctx, e).with_message(&msg)
-    };
+    let err = |e| PageError::from(e).detailed();
     let (track, session) = f.ids().map_err(err)?;
     let certs = state
         .app
@@ -583,15 +553,14 @@ pub async fn certificates_zip(
     let file = tokio::task::spawn_blocking(move || write_zip(&certs, &base, lang))
         .await
         .map_err(|e| Error::Store(format!("zip task: {e}")))
-        .and_then(|r| r)
-        .map_err(err)?;
+        .and_then(|r| r)?;
     let name = match (track, session) {
         (_, Some(s)) => format!("certificates-session-{s}.zip"),
         (Some(t), None) => format!("certificates-track-{t}.zip"),
         (None, None) => "certificates.zip".to_string(),
     };
     crate::download::file_download(file, crate::download::ZIP, &name)
-        .map_err(|e| err(Error::Store(format!("zip file: {e}"))))
+        .map_err(|e| PageError::from(Error::Store(format!("zip file: {e}"))))
 }
 
 fn write_zip(

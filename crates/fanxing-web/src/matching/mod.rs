@@ -57,11 +57,7 @@ async fn rollup(
                 .ok_or_else(|| c.err(Error::field("region", "error.region_unknown")))?,
         ),
     };
-    s.matching
-        .rollup(&c.actor, region)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.matching.rollup(&c.actor, region).await?))
 }
 
 #[derive(Deserialize)]
@@ -89,17 +85,12 @@ async fn register_partner(
     let p = s
         .matching
         .register_partner(&c.actor, input.org_id, kind, serves)
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
 async fn offers(State(s): State<AppState>, c: Caller) -> Result<Json<Vec<Offer>>, ApiError> {
-    s.matching
-        .offers(&c.actor)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.matching.offers(&c.actor).await?))
 }
 
 async fn create_offer(
@@ -108,11 +99,7 @@ async fn create_offer(
     b: Result<Json<OfferInput>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Offer>), ApiError> {
     let input = body(&c, b)?;
-    let o = s
-        .matching
-        .save_offer(&c.actor, None, &input)
-        .await
-        .map_err(|e| c.err(e))?;
+    let o = s.matching.save_offer(&c.actor, None, &input).await?;
     Ok((StatusCode::CREATED, Json(o)))
 }
 
@@ -123,11 +110,9 @@ async fn update_offer(
     b: Result<Json<OfferInput>, JsonRejection>,
 ) -> Result<Json<Offer>, ApiError> {
     let input = body(&c, b)?;
-    s.matching
-        .save_offer(&c.actor, Some(id), &input)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.matching.save_offer(&c.actor, Some(id), &input).await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -160,8 +145,7 @@ async fn declare_facts(
         .collect();
     s.matching
         .declare_facts(&c.actor, input.org_id, &facts)
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -171,11 +155,7 @@ async fn state_need(
     b: Result<Json<NeedInput>, JsonRejection>,
 ) -> Result<(StatusCode, Json<Need>), ApiError> {
     let input = body(&c, b)?;
-    let n = s
-        .matching
-        .state_need(&c.actor, &input)
-        .await
-        .map_err(|e| c.err(e))?;
+    let n = s.matching.state_need(&c.actor, &input).await?;
     Ok((StatusCode::CREATED, Json(n)))
 }
 
@@ -184,11 +164,7 @@ async fn matches(
     c: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<Explained>>, ApiError> {
-    s.matching
-        .matches(&c.actor, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.matching.matches(&c.actor, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -207,8 +183,7 @@ async fn apply(
     let a = s
         .matching
         .apply(&c.actor, need, input.offer_id, input.amount_fen)
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(a)))
 }
 
@@ -216,11 +191,7 @@ async fn applications(
     State(s): State<AppState>,
     c: Caller,
 ) -> Result<Json<Vec<Application>>, ApiError> {
-    s.matching
-        .applications(&c.actor)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.matching.applications(&c.actor).await?))
 }
 
 async fn events(
@@ -228,11 +199,7 @@ async fn events(
     c: Caller,
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<AppEvent>>, ApiError> {
-    s.matching
-        .history(&c.actor, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.matching.history(&c.actor, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -252,15 +219,15 @@ async fn act(
     let action = Action::parse(&input.action)
         .filter(|a| *a != Action::Expire)
         .ok_or_else(|| c.err(Error::field("action", "error.choice")))?;
-    s.matching
-        .act(
-            &c.actor,
-            id,
-            action,
-            input.comment.as_deref(),
-            input.amount_fen,
-        )
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.matching
+            .act(
+                &c.actor,
+                id,
+                action,
+                input.comment.as_deref(),
+                input.amount_fen,
+            )
+            .await?,
+    ))
 }

@@ -40,7 +40,6 @@ pub async fn change_password(
             &input.new_password,
             None,
         )
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok(Json(Changed { changed: true }))
 }

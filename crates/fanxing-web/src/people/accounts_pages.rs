@@ -122,8 +122,7 @@ async fn account_page(
         .app
         .accounts
         .my_api_tokens(actor)
-        .await
-        .map_err(|e| PageError::new(ctx, e))?
+        .await?
         .into_iter()
         .map(|row| {
             let (active, status_key) = if row.revoked_at.is_some() {
@@ -218,12 +217,7 @@ pub async fn revoke_token(
     let actor = ctx.actor()?;
     ctx.check_csrf(&field(&form, "csrf"))?;
     let id = path_id(&ctx, &id)?;
-    state
-        .app
-        .accounts
-        .revoke_my_api_token(actor, id)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    state.app.accounts.revoke_my_api_token(actor, id).await?;
     Ok(Redirect::to("/account?done=revoked").into_response())
 }
 
@@ -250,12 +244,7 @@ pub async fn accounts(
 ) -> PageResult {
     let actor = ctx.actor()?;
     let text = q.q.clone().unwrap_or_default();
-    let views = state
-        .app
-        .accounts
-        .accounts(actor, Some(&text))
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    let views = state.app.accounts.accounts(actor, Some(&text)).await?;
     let notice = match (q.done.as_deref(), q.id) {
         (Some(done), Some(id)) => {
             let key = match done {
@@ -330,7 +319,7 @@ async fn account_action(
             .await
             .map(drop),
     };
-    result.map_err(|e| PageError::new(ctx, e))?;
+    result?;
     Ok(Redirect::to(&format!("/accounts?done={action}&id={id}")).into_response())
 }
 

@@ -38,12 +38,7 @@ pub async fn regions(
                 .ok_or_else(|| c.err(Error::field("parent", "error.region_unknown")))?,
         ),
     };
-    s.app
-        .people
-        .regions(level, parent)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.people.regions(level, parent).await?))
 }
 
 pub async fn region(
@@ -52,21 +47,11 @@ pub async fn region(
     Path(code): Path<String>,
 ) -> ApiResult<Region> {
     let code = RegionCode::parse(&code).ok_or_else(|| c.err(Error::NotFound))?;
-    s.app
-        .people
-        .region(code)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.people.region(code).await?))
 }
 
 pub async fn overview(State(s): State<AppState>, c: Caller) -> ApiResult<Overview> {
-    s.app
-        .people
-        .overview(&c.actor)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.people.overview(&c.actor).await?))
 }
 
 #[derive(Deserialize)]
@@ -81,8 +66,8 @@ pub struct ListQuery {
 }
 
 impl ListQuery {
-    fn region(&self, c: &Caller) -> Result<Option<RegionCode>, ApiError> {
-        fanxing_core::region::region_filter(self.region.as_deref()).map_err(|e| c.err(e))
+    fn region(&self, _c: &Caller) -> Result<Option<RegionCode>, ApiError> {
+        fanxing_core::region::region_filter(self.region.as_deref()).map_err(ApiError::from)
     }
 }
 
@@ -109,12 +94,7 @@ pub async fn people(
         page: q.page.unwrap_or(1),
         per_page: q.per_page.unwrap_or(50),
     };
-    let page = s
-        .app
-        .people
-        .list_people(&c.actor, &f)
-        .await
-        .map_err(|e| c.err(e))?;
+    let page = s.app.people.list_people(&c.actor, &f).await?;
     Ok(Json(Page {
         items: page.items.into_iter().map(masked).collect(),
         total: page.total,
@@ -129,13 +109,7 @@ pub async fn person(
     Path(id): Path<String>,
 ) -> ApiResult<Person> {
     let id = path_id(&c, &id)?;
-    s.app
-        .people
-        .person(&c.actor, id)
-        .await
-        .map(masked)
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.people.person(&c.actor, id).await.map(masked)?))
 }
 
 pub async fn reveal_person(
@@ -144,12 +118,7 @@ pub async fn reveal_person(
     Path(id): Path<String>,
 ) -> ApiResult<Revealed> {
     let id = path_id(&c, &id)?;
-    s.app
-        .people
-        .reveal_person(&c.actor, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.people.reveal_person(&c.actor, id).await?))
 }
 
 pub async fn create_person(
@@ -158,12 +127,7 @@ pub async fn create_person(
     b: Result<Json<PersonInput>, JsonRejection>,
 ) -> Result<(axum::http::StatusCode, Json<Person>), ApiError> {
     let input = body(&c, b)?;
-    let p = s
-        .app
-        .people
-        .create_person(&c.actor, &input)
-        .await
-        .map_err(|e| c.err(e))?;
+    let p = s.app.people.create_person(&c.actor, &input).await?;
     Ok((axum::http::StatusCode::CREATED, Json(masked(p))))
 }
 
@@ -175,13 +139,13 @@ pub async fn update_person(
 ) -> ApiResult<Person> {
     let id = path_id(&c, &id)?;
     let input = body(&c, b)?;
-    s.app
-        .people
-        .update_person(&c.actor, id, &input)
-        .await
-        .map(masked)
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .people
+            .update_person(&c.actor, id, &input)
+            .await
+            .map(masked)?,
+    ))
 }
 
 pub async fn orgs(
@@ -202,12 +166,7 @@ pub async fn orgs(
         page: q.page.unwrap_or(1),
         per_page: q.per_page.unwrap_or(50),
     };
-    s.app
-        .people
-        .list_orgs(&c.actor, &f)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.people.list_orgs(&c.actor, &f).await?))
 }
 
 pub async fn org(
@@ -216,12 +175,7 @@ pub async fn org(
     Path(id): Path<String>,
 ) -> ApiResult<Organisation> {
     let id = path_id(&c, &id)?;
-    s.app
-        .people
-        .org(&c.actor, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.people.org(&c.actor, id).await?))
 }
 
 pub async fn create_org(
@@ -230,12 +184,7 @@ pub async fn create_org(
     b: Result<Json<OrgInput>, JsonRejection>,
 ) -> Result<(axum::http::StatusCode, Json<Organisation>), ApiError> {
     let input = body(&c, b)?;
-    let o = s
-        .app
-        .people
-        .create_org(&c.actor, &input)
-        .await
-        .map_err(|e| c.err(e))?;
+    let o = s.app.people.create_org(&c.actor, &input).await?;
     Ok((axum::http::StatusCode::CREATED, Json(o)))
 }
 
@@ -247,12 +196,7 @@ pub async fn update_org(
 ) -> ApiResult<Organisation> {
     let id = path_id(&c, &id)?;
     let input = body(&c, b)?;
-    s.app
-        .people
-        .update_org(&c.actor, id, &input)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.people.update_org(&c.actor, id, &input).await?))
 }
 
 #[derive(Deserialize)]
@@ -265,10 +209,10 @@ pub async fn audit(
     c: Caller,
     crate::api::ApiQuery(q): crate::api::ApiQuery<AuditQuery>,
 ) -> ApiResult<Vec<AuditEntry>> {
-    s.app
-        .audit
-        .entries(&c.actor, q.limit.unwrap_or(100))
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .audit
+            .entries(&c.actor, q.limit.unwrap_or(100))
+            .await?,
+    ))
 }

@@ -94,27 +94,16 @@ pub async fn people(
     Query(q): Query<ListQuery>,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
     let filter = PeopleFilter {
         text: q.q.clone(),
-        region: q.region().map_err(err)?,
+        region: q.region()?,
         tier: q.tier.as_deref().and_then(Tier::parse),
         org_id: q.org.as_deref().and_then(|o| o.parse().ok()),
         page: q.page(),
         per_page: 50,
     };
-    let people = state
-        .app
-        .people
-        .list_people(actor, &filter)
-        .await
-        .map_err(err)?;
-    let regions = state
-        .app
-        .people
-        .regions_in_scope(actor)
-        .await
-        .map_err(err)?;
+    let people = state.app.people.list_people(actor, &filter).await?;
+    let regions = state.app.people.regions_in_scope(actor).await?;
     let pager = pager(&q, "/people", &people);
     let count = ctx.tf("people.count", &[("n", &people.total.to_string())]);
     render(
@@ -167,17 +156,9 @@ pub async fn reveal_person(
 async fn person_page(state: &AppState, ctx: &Ctx, id: &str, reveal: bool) -> PageResult {
     let id = path_id(ctx, id)?;
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(ctx, e);
-    let person = state.app.people.person(actor, id).await.map_err(err)?;
+    let person = state.app.people.person(actor, id).await?;
     let revealed = if reveal {
-        Some(
-            state
-                .app
-                .people
-                .reveal_person(actor, id)
-                .await
-                .map_err(err)?,
-        )
+        Some(state.app.people.reveal_person(actor, id).await?)
     } else {
         None
     };
@@ -246,12 +227,7 @@ async fn person_form(
     masked: (Option<String>, Option<String>),
     errors: FieldErrors,
 ) -> PageResult {
-    let regions = state
-        .app
-        .people
-        .regions_in_scope(actor)
-        .await
-        .map_err(|e| PageError::new(ctx, e))?;
+    let regions = state.app.people.regions_in_scope(actor).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -287,7 +263,7 @@ fn person_input(form: &[(String, String)]) -> PersonInput {
 
 pub async fn new_person(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
-    actor.write_range().map_err(|e| PageError::new(&ctx, e))?;
+    actor.write_range()?;
     let v = PersonInput {
         region: actor.user.region.map(|r| r.to_string()).unwrap_or_default(),
         ..Default::default()
@@ -337,9 +313,8 @@ pub async fn edit_person(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
-    actor.write_range().map_err(err)?;
-    let p = state.app.people.person(actor, id).await.map_err(err)?;
+    actor.write_range()?;
+    let p = state.app.people.person(actor, id).await?;
     let v = PersonInput {
         name: p.name,
         mobile: String::new(),
@@ -411,27 +386,16 @@ pub async fn orgs(
     Query(q): Query<ListQuery>,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
     let filter = OrgFilter {
         text: q.q.clone(),
-        region: q.region().map_err(err)?,
+        region: q.region()?,
         kind: q.kind.as_deref().and_then(OrgKind::parse),
         page: q.page(),
         per_page: 50,
     };
-    let orgs = state
-        .app
-        .people
-        .list_orgs(actor, &filter)
-        .await
-        .map_err(err)?;
+    let orgs = state.app.people.list_orgs(actor, &filter).await?;
     let regions = if actor.write_range().is_ok() {
-        state
-            .app
-            .people
-            .regions_in_scope(actor)
-            .await
-            .map_err(err)?
+        state.app.people.regions_in_scope(actor).await?
     } else {
         Vec::new()
     };
@@ -466,12 +430,7 @@ struct OrgPage<'a> {
 pub async fn org(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let org = state
-        .app
-        .people
-        .org(actor, id)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    let org = state.app.people.org(actor, id).await?;
     render(
         &ctx,
         &OrgPage {
@@ -522,12 +481,7 @@ async fn org_form(
     v: OrgInput,
     errors: FieldErrors,
 ) -> PageResult {
-    let regions = state
-        .app
-        .people
-        .regions_in_scope(actor)
-        .await
-        .map_err(|e| PageError::new(ctx, e))?;
+    let regions = state.app.people.regions_in_scope(actor).await?;
     let status = if errors.is_empty() {
         StatusCode::OK
     } else {
@@ -562,7 +516,7 @@ fn org_input(form: &[(String, String)]) -> OrgInput {
 
 pub async fn new_org(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
-    actor.write_range().map_err(|e| PageError::new(&ctx, e))?;
+    actor.write_range()?;
     let v = OrgInput {
         region: actor.user.region.map(|r| r.to_string()).unwrap_or_default(),
         kind: "enterprise".into(),
@@ -611,9 +565,8 @@ pub async fn edit_org(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
-    actor.write_range().map_err(err)?;
-    let o = state.app.people.org(actor, id).await.map_err(err)?;
+    actor.write_range()?;
+    let o = state.app.people.org(actor, id).await?;
     let v = OrgInput {
         name: o.name,
         kind: o.kind.as_str().into(),

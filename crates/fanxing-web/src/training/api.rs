@@ -23,17 +23,12 @@ use crate::AppState;
 
 type ApiResult<T> = Result<Json<T>, ApiError>;
 
-fn region_param(c: &Caller, raw: Option<&str>) -> Result<Option<RegionCode>, ApiError> {
-    fanxing_core::region::region_filter(raw).map_err(|e| c.err(e))
+fn region_param(_c: &Caller, raw: Option<&str>) -> Result<Option<RegionCode>, ApiError> {
+    fanxing_core::region::region_filter(raw).map_err(ApiError::from)
 }
 
 pub async fn programmes(State(s): State<AppState>, c: Caller) -> ApiResult<Vec<Programme>> {
-    s.app
-        .training
-        .programmes(&c.actor)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.training.programmes(&c.actor).await?))
 }
 
 #[derive(Deserialize)]
@@ -56,8 +51,7 @@ pub async fn create_programme(
         .app
         .training
         .create_programme(&c.actor, &b.name, &b.starts_on, &b.ends_on)
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(p)))
 }
 
@@ -75,12 +69,7 @@ pub async fn progress(
 ) -> ApiResult<Progress> {
     let id = path_id(&c, &id)?;
     let region = region_param(&c, q.region.as_deref())?;
-    s.app
-        .training
-        .progress(&c.actor, id, region)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.training.progress(&c.actor, id, region).await?))
 }
 
 pub async fn set_targets(
@@ -91,12 +80,7 @@ pub async fn set_targets(
 ) -> ApiResult<Vec<fanxing_core::training::Target>> {
     let id = path_id(&c, &id)?;
     let b = body(&c, b)?;
-    s.app
-        .training
-        .set_targets(&c.actor, id, &b)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.training.set_targets(&c.actor, id, &b).await?))
 }
 
 pub async fn sessions(
@@ -105,12 +89,12 @@ pub async fn sessions(
     crate::api::ApiQuery(q): crate::api::ApiQuery<RegionQuery>,
 ) -> ApiResult<Page<Session>> {
     let region = region_param(&c, q.region.as_deref())?;
-    s.app
-        .training
-        .list_sessions(Some(&c.actor), region, q.page.unwrap_or(1))
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .training
+            .list_sessions(Some(&c.actor), region, q.page.unwrap_or(1))
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -131,8 +115,7 @@ pub async fn create_session(
         .app
         .training
         .create_session(&c.actor, &b.input, b.publish)
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(v)))
 }
 
@@ -142,12 +125,7 @@ pub async fn session(
     Path(id): Path<String>,
 ) -> ApiResult<SessionView> {
     let id = path_id(&c, &id)?;
-    s.app
-        .training
-        .session_view(Some(&c.actor), id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.training.session_view(Some(&c.actor), id).await?))
 }
 
 #[derive(Deserialize)]
@@ -168,12 +146,12 @@ pub async fn set_status(
     let b = body(&c, b)?;
     let to = SessionStatus::parse(&b.status)
         .ok_or_else(|| c.err(Error::field("status", "error.choice")))?;
-    s.app
-        .training
-        .set_session_status(&c.actor, id, to, b.notice.as_deref())
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .training
+            .set_session_status(&c.actor, id, to, b.notice.as_deref())
+            .await?,
+    ))
 }
 
 pub async fn roster(
@@ -182,12 +160,7 @@ pub async fn roster(
     Path(id): Path<String>,
 ) -> ApiResult<Vec<RosterEntry>> {
     let id = path_id(&c, &id)?;
-    s.app
-        .training
-        .session_roster(&c.actor, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.training.session_roster(&c.actor, id).await?))
 }
 
 #[derive(Deserialize, Default)]
@@ -210,8 +183,7 @@ pub async fn register(
         .app
         .training
         .register(&c.actor, id, b.person_id, b.venue_id)
-        .await
-        .map_err(|e| c.err(e))?;
+        .await?;
     Ok((StatusCode::CREATED, Json(out)))
 }
 
@@ -227,12 +199,7 @@ pub async fn cancel_registration(
     Path(id): Path<String>,
 ) -> ApiResult<Cancelled> {
     let id = path_id(&c, &id)?;
-    let promoted = s
-        .app
-        .training
-        .cancel_registration(&c.actor, id)
-        .await
-        .map_err(|e| c.err(e))?;
+    let promoted = s.app.training.cancel_registration(&c.actor, id).await?;
     Ok(Json(Cancelled {
         cancelled: true,
         promoted,
@@ -252,13 +219,8 @@ pub async fn ticket(
     Path(id): Path<String>,
 ) -> ApiResult<Ticket> {
     let id = path_id(&c, &id)?;
-    let (registration, code) = s
-        .app
-        .training
-        .ticket(&c.actor, id)
-        .await
-        .map_err(|e| c.err(e))?;
-    let svg = crate::qr::svg(&code).map_err(|e| c.err(e))?;
+    let (registration, code) = s.app.training.ticket(&c.actor, id).await?;
+    let svg = crate::qr::svg(&code)?;
     Ok(Json(Ticket {
         registration,
         code,
@@ -270,12 +232,7 @@ pub async fn my_registrations(
     State(s): State<AppState>,
     c: Caller,
 ) -> ApiResult<Vec<MyRegistration>> {
-    s.app
-        .training
-        .my_registrations(&c.actor)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.training.my_registrations(&c.actor).await?))
 }
 
 pub async fn checkin_kit(
@@ -284,12 +241,7 @@ pub async fn checkin_kit(
     Path(id): Path<String>,
 ) -> ApiResult<CheckinKit> {
     let id = path_id(&c, &id)?;
-    s.app
-        .training
-        .checkin_kit(&c.actor, id)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.training.checkin_kit(&c.actor, id).await?))
 }
 
 #[derive(Deserialize)]
@@ -316,12 +268,12 @@ pub async fn scans(
             "at most {MAX_SCANS} scans per request"
         ))));
     }
-    s.app
-        .training
-        .record_scans(&c.actor, id, &b.device_id, &b.scans)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(
+        s.app
+            .training
+            .record_scans(&c.actor, id, &b.device_id, &b.scans)
+            .await?,
+    ))
 }
 
 pub async fn walk_in(
@@ -332,12 +284,7 @@ pub async fn walk_in(
 ) -> ApiResult<ScanResult> {
     let id = path_id(&c, &id)?;
     let b = body(&c, b)?;
-    s.app
-        .training
-        .walk_in(&c.actor, id, &b)
-        .await
-        .map(Json)
-        .map_err(|e| c.err(e))
+    Ok(Json(s.app.training.walk_in(&c.actor, id, &b).await?))
 }
 
 #[derive(Serialize)]
@@ -351,11 +298,7 @@ pub async fn heartbeat(
     Path(id): Path<String>,
 ) -> ApiResult<Ok_> {
     let id = path_id(&c, &id)?;
-    s.app
-        .training
-        .heartbeat(&c.actor, id)
-        .await
-        .map_err(|e| c.err(e))?;
+    s.app.training.heartbeat(&c.actor, id).await?;
     Ok(Json(Ok_ { ok: true }))
 }
 
@@ -410,5 +353,5 @@ pub async fn live(
         .live(&c.actor, id)
         .await
         .map(|(_, l)| Json(l))
-        .map_err(|e| c.err(e))
+        .map_err(ApiError::from)
 }

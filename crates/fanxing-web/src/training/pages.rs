@@ -88,28 +88,30 @@ pub async fn sessions(
     ctx: Ctx,
     Query(q): Query<SessionsQuery>,
 ) -> PageResult {
-    let err = |e| PageError::new(&ctx, e);
     let actor = ctx.user();
-    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
+    let region = fanxing_core::region::region_filter(q.region.as_deref())?;
     let is_office = actor.is_some_and(|a| a.write_range().is_ok());
     // A trainee sees the sessions open to their tier unless they ask for all.
     let mut tier = match q.tier.as_deref().unwrap_or("") {
         "" | "all" => None,
-        t => Some(Tier::parse(t).ok_or_else(|| err(Error::field("tier", "error.choice")))?),
+        t => Some(
+            Tier::parse(t).ok_or_else(|| PageError::from(Error::field("tier", "error.choice")))?,
+        ),
     };
     if q.tier.is_none() {
         if let Some(a) = actor.filter(|a| a.role().is_trainee()) {
-            if let Some(p) = state.app.people.own_person(a).await.map_err(err)? {
+            if let Some(p) = state.app.people.own_person(a).await? {
                 tier = Some(p.tier);
             }
         }
     }
     let when = fanxing_core::training::service::When::parse(q.when.as_deref().unwrap_or(""))
-        .ok_or_else(|| err(Error::field("when", "error.choice")))?;
+        .ok_or_else(|| PageError::from(Error::field("when", "error.choice")))?;
     let status = match q.status.as_deref().unwrap_or("") {
         "" => None,
         s => Some(
-            SessionStatus::parse(s).ok_or_else(|| err(Error::field("status", "error.choice")))?,
+            SessionStatus::parse(s)
+                .ok_or_else(|| PageError::from(Error::field("status", "error.choice")))?,
         ),
     };
     let filter = fanxing_core::training::service::SessionFilter {
@@ -124,8 +126,7 @@ pub async fn sessions(
         .app
         .training
         .find_sessions(actor, &filter, page)
-        .await
-        .map_err(err)?;
+        .await?;
     let pages = ((sessions.total + 49) / 50).max(1);
     let tier_param = match (tier, q.tier.as_deref()) {
         (Some(t), _) => t.as_str().to_string(),
@@ -157,13 +158,14 @@ pub async fn sessions(
         &[("n", &fanxing_core::numfmt::grouped(sessions.total))],
     );
     let regions = match actor.filter(|_| is_office) {
-        Some(a) => state.app.people.regions_in_scope(a).await.map_err(err)?,
-        None => state
-            .app
-            .people
-            .regions(Some(fanxing_core::region::RegionLevel::City), None)
-            .await
-            .map_err(err)?,
+        Some(a) => state.app.people.regions_in_scope(a).await?,
+        None => {
+            state
+                .app
+                .people
+                .regions(Some(fanxing_core::region::RegionLevel::City), None)
+                .await?
+        }
     };
     render(
         &ctx,
@@ -252,27 +254,16 @@ async fn session_page(
     flash: Option<String>,
     error: Option<String>,
 ) -> PageResult {
-    let err = |e| PageError::new(ctx, e);
     let actor = ctx.user();
-    let v = state
-        .app
-        .training
-        .session_view(actor, id)
-        .await
-        .map_err(err)?;
+    let v = state.app.training.session_view(actor, id).await?;
     let mut mine = None;
     let mut can_register = false;
     let mut suggested = None;
     let mut ineligible = None;
     if let Some(actor) = actor.filter(|a| a.user.person_id.is_some()) {
-        mine = state
-            .app
-            .training
-            .my_registration(actor, id)
-            .await
-            .map_err(err)?;
+        mine = state.app.training.my_registration(actor, id).await?;
         can_register = v.session.is_open_for_registration(fanxing_core::now());
-        if let Some(p) = state.app.people.own_person(actor).await.map_err(err)? {
+        if let Some(p) = state.app.people.own_person(actor).await? {
             suggested =
                 fanxing_core::training::suggest_venue(&v.venues, p.region).map(|l| l.venue.id);
             if let Some(key) = v.session.ineligibility(p.tier, p.region) {
@@ -406,18 +397,8 @@ pub async fn cancel_registration(
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     ctx.check_csrf(&field(&form, "csrf"))?;
-    let session = state
-        .app
-        .training
-        .registration_session(actor, id)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
-    state
-        .app
-        .training
-        .cancel_registration(actor, id)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    let session = state.app.training.registration_session(actor, id).await?;
+    state.app.training.cancel_registration(actor, id).await?;
     Ok(Redirect::to(&format!("/sessions/{session}?done=cancelled")).into_response())
 }
 
@@ -434,19 +415,8 @@ struct MySessionsPage<'a> {
 
 pub async fn my_sessions(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
-    let regs = state
-        .app
-        .training
-        .my_registrations(actor)
-        .await
-        .map_err(err)?;
-    let notes = state
-        .app
-        .training
-        .my_notifications(actor)
-        .await
-        .map_err(err)?;
+    let regs = state.app.training.my_registrations(actor).await?;
+    let notes = state.app.training.my_notifications(actor).await?;
     render(
         &ctx,
         &MySessionsPage {
@@ -472,21 +442,19 @@ struct TicketPage<'a> {
 pub async fn ticket(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
-    let (r, code) = state.app.training.ticket(actor, id).await.map_err(err)?;
+    let (r, code) = state.app.training.ticket(actor, id).await?;
     let view = state
         .app
         .training
         .session_view(Some(actor), r.session_id)
-        .await
-        .map_err(err)?;
+        .await?;
     let venue = view
         .venues
         .into_iter()
         .find(|l| l.venue.id == r.venue_id)
         .map(|l| l.venue)
-        .ok_or_else(|| err(Error::NotFound))?;
-    let svg = crate::qr::svg(&code).map_err(err)?;
+        .ok_or_else(|| PageError::from(Error::NotFound))?;
+    let svg = crate::qr::svg(&code)?;
     render(
         &ctx,
         &TicketPage {
@@ -511,12 +479,7 @@ pub async fn checkin_list(State(state): State<AppState>, ctx: Ctx) -> PageResult
     if !actor.role().may_check_in() {
         return Err(PageError::new(&ctx, Error::Forbidden));
     }
-    let venues = state
-        .app
-        .training
-        .my_checkin_venues(actor)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    let venues = state.app.training.my_checkin_venues(actor).await?;
     render(&ctx, &CheckinListPage { ctx: &ctx, venues })
 }
 
@@ -558,12 +521,7 @@ pub async fn checkin(
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     // The same access rule as the device kit; the kit itself is fetched by the page.
-    let kit = state
-        .app
-        .training
-        .checkin_kit(actor, id)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    let kit = state.app.training.checkin_kit(actor, id).await?;
     let venue = kit
         .venues
         .iter()
@@ -611,27 +569,20 @@ struct WatchPage<'a> {
 pub async fn watch(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
     let reg = state
         .app
         .training
         .my_registration(actor, id)
-        .await
-        .map_err(err)?
+        .await?
         .filter(|r| r.status == fanxing_core::training::RegistrationStatus::Registered)
-        .ok_or_else(|| err(Error::NotFound))?;
-    let view = state
-        .app
-        .training
-        .session_view(Some(actor), id)
-        .await
-        .map_err(err)?;
+        .ok_or_else(|| PageError::from(Error::NotFound))?;
+    let view = state.app.training.session_view(Some(actor), id).await?;
     let venue = view
         .venues
         .into_iter()
         .map(|l| l.venue)
         .find(|v| v.id == reg.venue_id && v.kind == VenueKind::Online)
-        .ok_or_else(|| err(Error::NotFound))?;
+        .ok_or_else(|| PageError::from(Error::NotFound))?;
     render(
         &ctx,
         &WatchPage {
@@ -753,14 +704,8 @@ pub async fn programme(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
-    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
-    let dash = state
-        .app
-        .reports
-        .dashboard(actor, id, region)
-        .await
-        .map_err(err)?;
+    let region = fanxing_core::region::region_filter(q.region.as_deref())?;
+    let dash = state.app.reports.dashboard(actor, id, region).await?;
     let p = dash.progress.clone();
     let tiers = fanxing_core::people::Tier::ALL
         .iter()
@@ -823,7 +768,7 @@ pub async fn programme(
             crate::charts::province_map(&values, ctx.t("dashboard.map"))
         });
     let upcoming = dash.upcoming.clone();
-    let outcome = crate::analytics::pages::outcome_param(q.outcome.as_deref()).map_err(err)?;
+    let outcome = crate::analytics::pages::outcome_param(q.outcome.as_deref())?;
     let code = p.node.region.to_string();
     let (impact, impact_pending) =
         crate::analytics::pages::impact_card(&state, &ctx, actor, p.node.region, outcome, |o| {
@@ -832,8 +777,7 @@ pub async fn programme(
                 p.programme.id
             )
         })
-        .await
-        .map_err(err)?;
+        .await?;
     render(
         &ctx,
         &ProgrammePage {
@@ -895,8 +839,7 @@ async fn roster_page(
         .app
         .training
         .session_view(Some(actor), id)
-        .await
-        .map_err(|e| PageError::new(ctx, e))?
+        .await?
         .session;
     let failed = ctx.tf("roster.failed", &[("n", &errors.len().to_string())]);
     let status = if errors.is_empty() {
@@ -926,12 +869,7 @@ pub async fn roster_form(
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     // Same rule as importing: refuse before showing the form.
-    state
-        .app
-        .training
-        .can_import_roster(actor, id)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    state.app.training.can_import_roster(actor, id).await?;
     roster_page(&state, &ctx, id, None, Vec::new()).await
 }
 
@@ -972,9 +910,8 @@ pub async fn import_roster(
 /// The roster template, an `.xlsx` with the expected headers.
 pub async fn roster_template(ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
-    actor.write_range().map_err(|e| PageError::new(&ctx, e))?;
-    let bytes =
-        fanxing_core::training::roster::template_xlsx().map_err(|e| PageError::new(&ctx, e))?;
+    actor.write_range()?;
+    let bytes = fanxing_core::training::roster::template_xlsx()?;
     Ok((
         [
             (
@@ -1020,12 +957,7 @@ pub async fn monitor(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let (v, live) = state
-        .app
-        .training
-        .live(actor, id)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+    let (v, live) = state.app.training.live(actor, id).await?;
     let updated = fanxing_core::training::format_local_time(fanxing_core::now());
     render(
         &ctx,
@@ -1085,14 +1017,12 @@ pub async fn session_calendar(
         .app
         .reports
         .session_ics(ctx.user(), id, &base_url(&headers))
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+        .await?;
     Ok(ics(body, &format!("session-{id}.ics")))
 }
 
 pub async fn feed(
     State(state): State<AppState>,
-    ctx: Ctx,
     headers: axum::http::HeaderMap,
     Path(feed): Path<String>,
 ) -> PageResult {
@@ -1100,8 +1030,7 @@ pub async fn feed(
         .app
         .reports
         .feed_ics(&feed, &base_url(&headers))
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+        .await?;
     Ok(ics(body, "fanxing.ics"))
 }
 
@@ -1153,14 +1082,12 @@ pub async fn progress_report(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
-    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
+    let region = fanxing_core::region::region_filter(q.region.as_deref())?;
     let bytes = state
         .app
         .reports
         .progress_report(actor, id, region, ctx.lang)
-        .await
-        .map_err(err)?;
+        .await?;
     let of = region_name(&state, actor, region).await;
     Ok(xlsx(bytes, &export_name(&ctx, "export.progress_name", &of)))
 }
@@ -1176,8 +1103,7 @@ pub async fn attendance_report(
         .app
         .reports
         .attendance_report(actor, id, ctx.lang)
-        .await
-        .map_err(|e| PageError::new(&ctx, e))?;
+        .await?;
     let title = match state.app.training.session_view(Some(actor), id).await {
         Ok(v) => v.session.title,
         Err(_) => id.to_string(),
@@ -1198,16 +1124,14 @@ pub async fn attendances_export(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(&ctx, e);
     let io = |e: std::io::Error| PageError::new(&ctx, Error::Store(format!("export file: {e}")));
-    let region = fanxing_core::region::region_filter(q.region.as_deref()).map_err(err)?;
+    let region = fanxing_core::region::region_filter(q.region.as_deref())?;
     let mut out = std::io::BufWriter::new(tempfile::tempfile().map_err(io)?);
     state
         .app
         .reports
         .export_attendances(actor, id, region, ctx.lang, &mut out)
-        .await
-        .map_err(err)?;
+        .await?;
     let file = out.into_inner().map_err(|e| io(e.into_error()))?;
     let of = region_name(&state, actor, region).await;
     let name = export_name(&ctx, "export.attendances_name", &of);

@@ -136,13 +136,11 @@ async fn session_form(
     rows_used: &[usize],
 ) -> PageResult {
     let actor = ctx.actor()?;
-    let err = |e| PageError::new(ctx, e);
     let programmes = state
         .app
         .training
         .programmes(actor)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|p| (p.id, p.name))
         .collect();
@@ -150,17 +148,11 @@ async fn session_form(
         .app
         .curriculum
         .courses(None)
-        .await
-        .map_err(err)?
+        .await?
         .into_iter()
         .map(|c| (c.id, c.title))
         .collect();
-    let in_scope = state
-        .app
-        .people
-        .regions_in_scope(actor)
-        .await
-        .map_err(err)?;
+    let in_scope = state.app.people.regions_in_scope(actor).await?;
     let regions = crate::pages::region_choices(&in_scope);
     let venue_regions = crate::pages::region_choices(
         &in_scope
@@ -237,7 +229,7 @@ async fn session_form(
 
 pub async fn new_session(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
-    actor.write_range().map_err(|e| PageError::new(&ctx, e))?;
+    actor.write_range()?;
     let region = actor.user.region;
     // A venue is in a city or county: the province is no venue's region, so
     // a provincial office picks the main hall's city itself.

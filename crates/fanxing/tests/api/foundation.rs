@@ -888,3 +888,51 @@ async fn pages_and_json_are_compressed_for_clients_that_ask() {
         assert_eq!(strip(&text), strip(&plain.text().await.unwrap()), "{path}");
     }
 }
+
+/// Errors are rendered after the handler, from the request: a page keeps
+/// the caller's language and account in its layout, and the API answers
+/// JSON in the language the client asked for, query-string errors included.
+#[tokio::test]
+async fn errors_render_in_the_callers_language_and_layout() {
+    let app = TestApp::spawn().await;
+    let (c, _) = app.login("suzhou").await;
+    let res = c.get(app.url("/lang/en?back=/")).send().await.unwrap();
+    assert!(res.status().is_success() || res.status().is_redirection());
+    let res = c.get(app.url("/people/999999999")).send().await.unwrap();
+    assert_eq!(res.status(), 404);
+    let html = res.text().await.unwrap();
+    assert!(html.contains("lang=\"en\""), "{html}");
+    assert!(
+        html.contains("Log out"),
+        "the layout shows the caller: {html}"
+    );
+    assert!(html.contains("Not found, or not in your scope"), "{html}");
+
+    let api = app.api("suzhou").await;
+    let res = api
+        .get(app.url("/api/v1/people/999999999"))
+        .header("Accept-Language", "en")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "not_found");
+    assert!(
+        body["error"]["message"].as_str().unwrap().is_ascii(),
+        "{body}"
+    );
+    let res = api
+        .get(app.url("/api/v1/people?page=lots"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    assert_eq!(
+        res.headers()["content-type"],
+        "application/json",
+        "query-string errors are JSON too"
+    );
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert!(body["error"]["message"].is_string(), "{body}");
+}
