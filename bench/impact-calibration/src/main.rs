@@ -19,14 +19,14 @@ use std::time::Instant;
 
 use anyhow::{bail, Context};
 use fanxing_core::analytics::impact::ImpactConfig;
-use fanxing_core::analytics::impact_calibration::{
-    generate, run_year, summarise, synthetic_trainees, Change, Method, Run, LEVELS,
-};
 use fanxing_core::analytics::service::Outcome;
-use fanxing_core::analytics::store::AnalyticsStore;
-use fanxing_core::analytics_demo::{GenConfig, Trainee};
 use fanxing_core::region::{parse_regions_csv, Region, RegionCode, JIANGSU_CSV};
 use fanxing_core::store::prelude::*;
+use fanxing_demo::calibration::{
+    generate, run_year, summarise, synthetic_trainees, Change, Method, Run, LEVELS,
+};
+use fanxing_demo::live::{GenConfig, Trainee};
+use fanxing_demo::SeedStore;
 
 /// The command line.
 struct Args {
@@ -138,8 +138,8 @@ async fn demo_people() -> anyhow::Result<(Vec<(i64, RegionCode)>, Vec<Trainee>)>
         .await?;
     let cipher = fanxing_core::security::FieldCipher::new(&[0x5a; 32]);
     let app = fanxing_core::app::Fanxing::new(fanxing_core::app::Stores::of(store.clone()), cipher);
-    fanxing_core::demo::seed(&app, 2026, fanxing_core::demo::DemoSize::default()).await?;
-    fanxing_core::demo::seed_training(&app, 2026).await?;
+    fanxing_demo::seed(&app, &*store, 2026, fanxing_demo::DemoSize::default()).await?;
+    fanxing_demo::seed_training(&app, &*store, 2026).await?;
     let orgs = store
         .list_orgs(&fanxing_core::people::store::OrgQuery {
             access: fanxing_core::auth::Access::Regions(fanxing_core::region::RegionRange::ALL),
@@ -286,7 +286,7 @@ fn main() -> anyhow::Result<()> {
     })?;
     let runs = runs.into_inner().map_err(|_| anyhow::anyhow!("poisoned"))?;
     let mut summaries = summarise(&runs);
-    let order = |s: &fanxing_core::analytics::impact_calibration::Summary| {
+    let order = |s: &fanxing_demo::calibration::Summary| {
         (
             (s.effect * 1000.0).round() as i64,
             a.levels.iter().position(|l| l.0 == s.level),

@@ -21,13 +21,13 @@ use anyhow::{bail, Context};
 use fanxing::{open, Config};
 use fanxing_bench::{arg, burst, Server, KEY};
 use fanxing_core::auth::{Access, Actor};
-use fanxing_core::demo::{self, DemoSize};
 use fanxing_core::now;
 use fanxing_core::people::store::PeopleQuery;
 use fanxing_core::region::RegionRange;
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::store::RegistrationRow;
 use fanxing_core::training::{format_local, ticket, RegistrationStatus, VenueKind};
+use fanxing_demo::{self as demo, DemoSize, SeedStore};
 use serde_json::json;
 
 #[tokio::main]
@@ -50,7 +50,7 @@ async fn main() -> anyhow::Result<()> {
     println!("fanxing check-in benchmark ({backend}, {requests} check-ins, {clients} clients)");
     let opened = open(&config).await?;
     let fx = &opened.app;
-    demo::seed(fx, 7, DemoSize::default()).await?;
+    demo::seed(fx, &*opened.store, 7, DemoSize::default()).await?;
     let store = opened.store.clone();
     let admin = Actor::new(
         store

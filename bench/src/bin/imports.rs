@@ -27,7 +27,6 @@ use fanxing_bench::{arg, percentile, Server, KEY};
 use fanxing_core::analytics::service::parse_live_export;
 use fanxing_core::analytics::Platform;
 use fanxing_core::auth::{Access, Actor};
-use fanxing_core::demo::{self, DemoSize};
 use fanxing_core::now;
 use fanxing_core::people::store::PeopleQuery;
 use fanxing_core::region::RegionRange;
@@ -35,6 +34,7 @@ use fanxing_core::store::prelude::*;
 use fanxing_core::training::roster::read_roster;
 use fanxing_core::training::store::RegistrationRow;
 use fanxing_core::training::{format_local, ticket, RegistrationStatus, VenueKind};
+use fanxing_demo::{self as demo, DemoSize, SeedStore};
 use peakmem_alloc::{PeakMemAlloc, PeakMemAllocTrait, INSTRUMENTED_SYSTEM};
 use serde_json::json;
 
@@ -517,7 +517,7 @@ async fn main() -> anyhow::Result<()> {
     // check-in sessions with signed tickets, the export's rooms.
     let opened = open(&config).await?;
     let fx = &opened.app;
-    demo::seed(fx, 7, DemoSize::default()).await?;
+    demo::seed(fx, &*opened.store, 7, DemoSize::default()).await?;
     let store = opened.store.clone();
     let admin = Actor::new(
         store

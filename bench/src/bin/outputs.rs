@@ -33,7 +33,6 @@ use fanxing::{open, Config};
 use fanxing_bench::{arg, burst, percentile, Server, KEY};
 use fanxing_core::app::Fanxing;
 use fanxing_core::auth::{Access, Actor};
-use fanxing_core::demo::{self, DemoSize, DEMO_PASSWORD};
 use fanxing_core::now;
 use fanxing_core::people::store::PeopleQuery;
 use fanxing_core::people::Person;
@@ -41,6 +40,7 @@ use fanxing_core::region::{RegionCode, RegionRange};
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::store::{RegistrationRow, SessionQuery, TrainingStore};
 use fanxing_core::training::{format_local, ProgrammeId, RegistrationStatus, SessionStatus};
+use fanxing_demo::{self as demo, DemoSize, SeedStore, DEMO_PASSWORD};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::json;
 
@@ -230,6 +230,7 @@ fn mb(bytes: usize) -> f64 {
 /// attendances they brought.
 async fn add_attendances(
     fx: &Fanxing,
+    seeds: &dyn SeedStore,
     admin: &Actor,
     programme: ProgrammeId,
     missing: usize,
@@ -292,16 +293,14 @@ async fn add_attendances(
                 created_at: start - 5 * 86400,
             })
             .collect();
-        fx.stores.training.insert_registrations_bulk(&rows).await?;
+        seeds.insert_registrations_bulk(&rows).await?;
         let came: Vec<i64> = chosen
             .iter()
             .enumerate()
             .filter(|(k, _)| k % 10 != 9)
             .map(|(_, p)| p.id)
             .collect();
-        added += fx
-            .stores
-            .checkins
+        added += seeds
             .mark_attended(v.session.id, &came, start + 600)
             .await?;
         fx.training
@@ -342,8 +341,8 @@ async fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     let opened = open(&config).await?;
     let fx = opened.app.clone();
-    demo::seed(&fx, 2026, DemoSize::default()).await?;
-    let training = demo::seed_training(&fx, 2026)
+    demo::seed(&fx, &*opened.store, 2026, DemoSize::default()).await?;
+    let training = demo::seed_training(&fx, &*opened.store, 2026)
         .await?
         .context("the demo programme already exists")?;
     let programme = training.programme;
@@ -416,7 +415,8 @@ async fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     let opened = open(&config).await?;
     let missing = wanted.saturating_sub(demo_attendances as usize);
-    let (added_sessions, added) = add_attendances(&opened.app, &admin, programme, missing).await?;
+    let (added_sessions, added) =
+        add_attendances(&opened.app, &*opened.store, &admin, programme, missing).await?;
     let expected = province_attendances(&opened.app, &admin, programme, province).await?;
     let sample_session = match added_sessions.first() {
         Some(s) => *s,

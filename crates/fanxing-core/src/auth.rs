@@ -476,6 +476,7 @@ mod one_place {
             root.join("src"),
             root.join("../fanxing-web/src"),
             root.join("../fanxing/src"),
+            root.join("../fanxing-demo/src"),
         ];
         let mut found = Vec::new();
         let mut files = 0;

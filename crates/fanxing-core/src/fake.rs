@@ -131,9 +131,6 @@ impl PeopleStore for Fake {
     async fn insert_org(&self, org: &OrgDraft, now: i64) -> Result<OrgId> {
         Err(unstubbed("insert_org"))
     }
-    async fn insert_orgs_bulk(&self, orgs: &[OrgDraft], now: i64) -> Result<Vec<OrgId>> {
-        Err(unstubbed("insert_orgs_bulk"))
-    }
     async fn update_org(&self, id: OrgId, org: &OrgDraft, now: i64) -> Result<()> {
         Err(unstubbed("update_org"))
     }
@@ -145,9 +142,6 @@ impl PeopleStore for Fake {
     }
     async fn insert_person(&self, person: &PersonRow, now: i64) -> Result<PersonId> {
         Err(unstubbed("insert_person"))
-    }
-    async fn insert_people_bulk(&self, people: &[PersonRow], now: i64) -> Result<()> {
-        Err(unstubbed("insert_people_bulk"))
     }
     async fn update_person(&self, id: PersonId, person: &PersonRow, now: i64) -> Result<()> {
         Err(unstubbed("update_person"))
@@ -383,13 +377,6 @@ impl TrainingStore for Fake {
     ) -> Result<(SessionId, Vec<VenueId>)> {
         Err(unstubbed("insert_session"))
     }
-    async fn insert_sessions_bulk(
-        &self,
-        sessions: &[NewSession],
-        now: i64,
-    ) -> Result<Vec<(SessionId, Vec<VenueId>)>> {
-        Err(unstubbed("insert_sessions_bulk"))
-    }
     async fn get_session(&self, id: SessionId) -> Result<Option<Session>> {
         Err(unstubbed("get_session"))
     }
@@ -453,9 +440,6 @@ impl TrainingStore for Fake {
     async fn roster(&self, session: SessionId) -> Result<Vec<RosterEntry>> {
         Err(unstubbed("roster"))
     }
-    async fn insert_registrations_bulk(&self, rows: &[RegistrationRow]) -> Result<()> {
-        Err(unstubbed("insert_registrations_bulk"))
-    }
     async fn notify(&self, people: &[PersonId], message: &str, now: i64) -> Result<()> {
         Err(unstubbed("notify"))
     }
@@ -506,12 +490,6 @@ impl CheckinStore for Fake {
     }
     async fn finalise_online(&self, session: &Session, min_minutes: i64, now: i64) -> Result<i64> {
         Err(unstubbed("finalise_online"))
-    }
-    async fn mark_attended(&self, session: SessionId, people: &[PersonId], at: i64) -> Result<u64> {
-        Err(unstubbed("mark_attended"))
-    }
-    async fn mark_attended_many(&self, items: &[(SessionId, Vec<PersonId>, i64)]) -> Result<u64> {
-        Err(unstubbed("mark_attended_many"))
     }
     async fn attendance_counts(&self, session: SessionId) -> Result<(i64, i64, i64)> {
         Err(unstubbed("attendance_counts"))
@@ -613,12 +591,6 @@ impl AnalyticsStore for Fake {
     }
     async fn set_room_operators(&self, room: RoomId, operators: &[PersonId]) -> Result<()> {
         Err(unstubbed("set_room_operators"))
-    }
-    async fn insert_rooms_bulk(&self, rooms: &[RoomDraft], now: i64) -> Result<Vec<RoomId>> {
-        Err(unstubbed("insert_rooms_bulk"))
-    }
-    async fn trained_operators(&self) -> Result<Vec<crate::analytics_demo::Trainee>> {
-        Err(unstubbed("trained_operators"))
     }
     async fn get_room(&self, id: RoomId) -> Result<Option<Room>> {
         self.get_room_impl(id).await

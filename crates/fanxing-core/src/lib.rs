@@ -12,13 +12,11 @@
 mod macros;
 
 pub mod analytics;
-pub mod analytics_demo;
 pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cache;
 pub mod curriculum;
-pub mod demo;
 pub mod error;
 #[cfg(test)]
 pub(crate) mod fake;

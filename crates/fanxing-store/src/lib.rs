@@ -13,6 +13,7 @@ mod curriculum;
 mod matching;
 mod migrations;
 mod people;
+mod seed;
 mod sql;
 mod store;
 mod training;

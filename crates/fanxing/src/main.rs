@@ -10,10 +10,10 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use fanxing::{open, serve_with, Config, WebOptions};
 use fanxing_core::auth::Role;
-use fanxing_core::demo::{self, DemoSize, DEMO_PASSWORD};
 use fanxing_core::people::accounts::NewUserInput;
 use fanxing_core::region::{parse_regions_csv, RegionCode};
 use fanxing_core::store::prelude::*;
+use fanxing_demo::{self as demo, DemoSize, DEMO_PASSWORD};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -505,7 +505,7 @@ async fn demo_analytics(
     with_programme: bool,
     effect: Option<f64>,
 ) -> anyhow::Result<()> {
-    use fanxing_core::analytics_demo::{seed_analytics, GenConfig};
+    use fanxing_demo::live::{seed_analytics, GenConfig};
     use indicatif::{ProgressBar, ProgressStyle};
     let mut gen = match scale {
         "small" => GenConfig::small(seed),
@@ -522,8 +522,8 @@ async fn demo_analytics(
     let dir = dir.unwrap_or_else(|| cfg.data_dir.join("analytics-demo"));
     let opened = open(cfg).await?;
     if with_programme {
-        demo::seed(&opened.app, 2026, DemoSize::default()).await?;
-        demo::seed_training(&opened.app, 2026).await?;
+        demo::seed(&opened.app, &*opened.store, 2026, DemoSize::default()).await?;
+        demo::seed_training(&opened.app, &*opened.store, 2026).await?;
     }
     let t = Instant::now();
     let bar = ProgressBar::new(gen.rooms as u64);
@@ -531,11 +531,17 @@ async fn demo_analytics(
         ProgressStyle::with_template("{msg:12} {bar:30} {pos}/{len} {elapsed}")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
-    let report = seed_analytics(&opened.app, &gen, &dir, |stage, n, total| {
-        bar.set_message(stage.to_string());
-        bar.set_length(total as u64);
-        bar.set_position(n as u64);
-    })
+    let report = seed_analytics(
+        &opened.app,
+        &*opened.store,
+        &gen,
+        &dir,
+        |stage, n, total| {
+            bar.set_message(stage.to_string());
+            bar.set_length(total as u64);
+            bar.set_position(n as u64);
+        },
+    )
     .await
     .map_err(|e| anyhow::anyhow!("{}", e.detail(fanxing_core::Lang::Zh)))?;
     bar.finish_and_clear();
@@ -666,7 +672,7 @@ async fn serve_cmd(
     }
     if demo_data {
         let t = Instant::now();
-        match demo::seed(&opened.app, 2026, DemoSize::default()).await? {
+        match demo::seed(&opened.app, &*opened.store, 2026, DemoSize::default()).await? {
             Some(report) => {
                 tracing::info!(
                     orgs = report.orgs,
@@ -683,7 +689,7 @@ async fn serve_cmd(
                 "Demo data already present; log-ins: admin, nanjing, suzhou, kunshan, lecturer, checkin, trainee, bank (password: {DEMO_PASSWORD})"
             ),
         }
-        if let Some(r) = fanxing_core::matching::demo::seed(
+        if let Some(r) = fanxing_demo::matching::seed(
             &opened.matching,
             &opened.app.stores,
             2026,
@@ -697,7 +703,7 @@ async fn serve_cmd(
             );
         }
         let t = Instant::now();
-        if let Some(r) = demo::seed_training(&opened.app, 2026).await? {
+        if let Some(r) = demo::seed_training(&opened.app, &*opened.store, 2026).await? {
             tracing::info!(
                 held = r.held_sessions,
                 attendances = r.attendances,
@@ -711,11 +717,16 @@ async fn serve_cmd(
             );
         }
         let t = Instant::now();
-        let gen = fanxing_core::analytics_demo::GenConfig::small(2026);
+        let gen = fanxing_demo::live::GenConfig::small(2026);
         let dir = cfg.data_dir.join("analytics-demo");
-        if let Some(r) =
-            fanxing_core::analytics_demo::seed_analytics(&opened.app, &gen, &dir, |_, _, _| {})
-                .await?
+        if let Some(r) = fanxing_demo::live::seed_analytics(
+            &opened.app,
+            &*opened.store,
+            &gen,
+            &dir,
+            |_, _, _| {},
+        )
+        .await?
         {
             tracing::info!(
                 rooms = r.rooms,

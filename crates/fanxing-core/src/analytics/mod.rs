@@ -8,7 +8,6 @@
 //! industry); an average of per-session ratios does not.
 
 pub mod impact;
-pub mod impact_calibration;
 pub mod service;
 pub mod store;
 
@@ -243,6 +242,26 @@ impl Kpi {
 
 /// A peer group needs at least this many other rooms with a value, or the
 /// benchmark falls back to a wider group.
+/// The industries a room is filed under (the room form offers them; the
+/// peer groups compare rooms of one industry).
+pub const INDUSTRIES: &[&str] = &[
+    "服装",
+    "食品",
+    "美妆",
+    "家居",
+    "农产品",
+    "母婴",
+    "数码家电",
+    "珠宝饰品",
+    "鞋靴箱包",
+    "纺织家纺",
+    "酒水茶饮",
+    "图书文创",
+    "宠物用品",
+    "运动户外",
+    "本地生活",
+];
+
 pub const MIN_PEERS: usize = 20;
 
 choice_enum! {

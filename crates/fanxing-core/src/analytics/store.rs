@@ -78,11 +78,6 @@ pub trait AnalyticsStore: Send + Sync {
     async fn insert_room(&self, room: &RoomDraft, now: i64) -> Result<RoomId>;
     /// Replaces a room's operators, in one transaction.
     async fn set_room_operators(&self, room: RoomId, operators: &[PersonId]) -> Result<()>;
-    /// Inserts rooms (with their operators) in one transaction; ids in order.
-    async fn insert_rooms_bulk(&self, rooms: &[RoomDraft], now: i64) -> Result<Vec<RoomId>>;
-    /// Operators who attended training: (person, first day attended
-    /// `YYYYMMDD` in Beijing time, region).
-    async fn trained_operators(&self) -> Result<Vec<crate::analytics_demo::Trainee>>;
     async fn get_room(&self, id: RoomId) -> Result<Option<Room>>;
     /// Rooms in `scope` whose name or account contains `text` (all when
     /// `None`), by id.

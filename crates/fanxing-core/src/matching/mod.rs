@@ -7,7 +7,6 @@
 //! from the facts and the ruleset version it names.
 
 pub mod credit_code;
-pub mod demo;
 pub mod i18n;
 pub mod pipeline;
 pub mod rank;

@@ -93,7 +93,6 @@ pub trait PeopleStore: Send + Sync {
 
     // Organisations.
     async fn insert_org(&self, org: &OrgDraft, now: i64) -> Result<OrgId>;
-    async fn insert_orgs_bulk(&self, orgs: &[OrgDraft], now: i64) -> Result<Vec<OrgId>>;
     async fn update_org(&self, id: OrgId, org: &OrgDraft, now: i64) -> Result<()>;
     async fn get_org(&self, access: Access, id: OrgId) -> Result<Option<Organisation>>;
     async fn list_orgs(&self, query: &OrgQuery) -> Result<Page<Organisation>>;
@@ -101,7 +100,6 @@ pub trait PeopleStore: Send + Sync {
     // People.
     /// Fails with `Error::Conflict` on `mobile` when the number is taken.
     async fn insert_person(&self, person: &PersonRow, now: i64) -> Result<PersonId>;
-    async fn insert_people_bulk(&self, people: &[PersonRow], now: i64) -> Result<()>;
     async fn update_person(&self, id: PersonId, person: &PersonRow, now: i64) -> Result<()>;
     async fn get_person(&self, access: Access, id: PersonId) -> Result<Option<Person>>;
     /// People holding these ID-number keys, in any region: (key, id, region).

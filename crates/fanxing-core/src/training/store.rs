@@ -204,12 +204,6 @@ pub trait TrainingStore: Send + Sync {
         public_key: &str,
         now: i64,
     ) -> Result<(SessionId, Vec<VenueId>)>;
-    /// Inserts many sessions in one transaction (demo data, imports).
-    async fn insert_sessions_bulk(
-        &self,
-        sessions: &[NewSession],
-        now: i64,
-    ) -> Result<Vec<(SessionId, Vec<VenueId>)>>;
     async fn get_session(&self, id: SessionId) -> Result<Option<Session>>;
     async fn session_signing_key(&self, id: SessionId) -> Result<Option<Vec<u8>>>;
     async fn list_sessions(&self, q: &SessionQuery) -> Result<Page<Session>>;
@@ -249,7 +243,6 @@ pub trait TrainingStore: Send + Sync {
     ) -> Result<Option<Registration>>;
     async fn person_registrations(&self, person: PersonId) -> Result<Vec<MyRegistration>>;
     async fn roster(&self, session: SessionId) -> Result<Vec<RosterEntry>>;
-    async fn insert_registrations_bulk(&self, rows: &[RegistrationRow]) -> Result<()>;
 
     async fn notify(&self, people: &[PersonId], message: &str, now: i64) -> Result<()>;
     async fn notifications(&self, person: PersonId, limit: i64) -> Result<Vec<(i64, String)>>;
@@ -299,11 +292,6 @@ pub trait CheckinStore: Send + Sync {
     async fn settle_checkins(&self) -> Result<()> {
         Ok(())
     }
-    /// Records on-site (or online, by venue) attendance for registered
-    /// people of a session in bulk (demo data and back-filled records).
-    async fn mark_attended(&self, session: SessionId, people: &[PersonId], at: i64) -> Result<u64>;
-    /// `mark_attended` for many sessions in one transaction.
-    async fn mark_attended_many(&self, items: &[(SessionId, Vec<PersonId>, i64)]) -> Result<u64>;
     /// Attendances of a session (total, on site, online).
     async fn attendance_counts(&self, session: SessionId) -> Result<(i64, i64, i64)>;
 }

@@ -298,7 +298,7 @@ fn unpack_weeks(
 }
 
 /// Rows per multi-row INSERT of small rows (at most 24 parameters each).
-const CHUNK: usize = 40;
+pub(crate) const CHUNK: usize = 40;
 /// Rows per multi-row INSERT of sessions, 22 parameters each: within
 /// SQLite's 32,766 and PostgreSQL's 65,535 parameters per statement (see
 /// `Sql::on` for why SQLite gets anonymous parameters). Fewer, larger
@@ -370,94 +370,6 @@ impl AnalyticsStore for SqlStore {
         }
         tx.commit().await.map_err(db)?;
         Ok(())
-    }
-
-    #[tracing::instrument(skip_all, fields(n = rooms.len()))]
-    async fn insert_rooms_bulk(&self, rooms: &[RoomDraft], now: i64) -> Result<Vec<RoomId>> {
-        let mut tx = self.writer().begin().await.map_err(db)?;
-        let mut ids = Vec::with_capacity(rooms.len());
-        for chunk in rooms.chunks(CHUNK) {
-            let mut q = Sql::new(
-                "INSERT INTO live_rooms (platform, account_id, name, org_id, industry, size_tier, \
-                 region, created_at) VALUES ",
-            );
-            for (n, room) in chunk.iter().enumerate() {
-                q.push(if n == 0 { "(" } else { ", (" })
-                    .bind(room.platform.as_str())
-                    .push(", ")
-                    .bind(room.account_id.as_str())
-                    .push(", ")
-                    .bind(room.name.as_str())
-                    .push(", ")
-                    .bind(room.org_id)
-                    .push(", ")
-                    .bind(room.industry.as_str())
-                    .push(", ")
-                    .bind(room.size_tier.as_str())
-                    .push(", ")
-                    .bind(room.region.value() as i64)
-                    .push(", ")
-                    .bind(now)
-                    .push(")");
-            }
-            q.push(" RETURNING id");
-            let q = q.on(self.backend_kind());
-            let rows = match q.query().fetch_all(&mut *tx).await {
-                Ok(rows) => rows,
-                Err(e) if is_unique_violation(&e) => {
-                    return Err(Error::Conflict(FieldError::new(
-                        "account_id",
-                        "room.account_taken",
-                    )))
-                }
-                Err(e) => return Err(db(e)),
-            };
-            let mut got: Vec<RoomId> = rows.iter().map(|r| col(r, "id")).collect::<Result<_>>()?;
-            // Both engines hand out increasing ids within one statement.
-            got.sort_unstable();
-            ids.extend(got);
-        }
-        let pairs: Vec<(RoomId, PersonId)> = rooms
-            .iter()
-            .zip(&ids)
-            .flat_map(|(r, id)| r.operators.iter().map(move |p| (*id, *p)))
-            .collect();
-        for chunk in pairs.chunks(CHUNK) {
-            let mut q = Sql::new("INSERT INTO room_operators (room_id, person_id) VALUES ");
-            for (n, (room, person)) in chunk.iter().enumerate() {
-                q.push(if n == 0 { "(" } else { ", (" })
-                    .bind(*room)
-                    .push(", ")
-                    .bind(*person)
-                    .push(")");
-            }
-            q.push(" ON CONFLICT (room_id, person_id) DO NOTHING");
-            q.query().execute(&mut *tx).await.map_err(db)?;
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(ids)
-    }
-
-    async fn trained_operators(&self) -> Result<Vec<fanxing_core::analytics_demo::Trainee>> {
-        let q = Sql::new(
-            "SELECT a.person_id, MIN(a.recorded_at) AS first_at, p.region \
-             FROM attendances a JOIN people p ON p.id = a.person_id \
-             WHERE p.tier = 'operator' GROUP BY a.person_id, p.region ORDER BY a.person_id",
-        );
-        q.query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| {
-                let first: i64 = col(r, "first_at")?;
-                Ok((
-                    col(r, "person_id")?,
-                    day_of(first),
-                    region_code(col(r, "region")?)?,
-                ))
-            })
-            .collect()
     }
 
     async fn get_room(&self, id: RoomId) -> Result<Option<Room>> {

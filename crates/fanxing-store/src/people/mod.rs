@@ -78,21 +78,6 @@ impl PeopleStore for SqlStore {
         col(&row, "id")
     }
 
-    #[tracing::instrument(skip_all, fields(n = orgs.len()))]
-    async fn insert_orgs_bulk(&self, orgs: &[OrgDraft], now: i64) -> Result<Vec<OrgId>> {
-        // One statement per row so each id is known exactly; one transaction
-        // so the whole batch lands or none of it.
-        let mut tx = self.writer().begin().await.map_err(db)?;
-        let mut ids = Vec::with_capacity(orgs.len());
-        for org in orgs {
-            let q = insert_org_sql(org, now);
-            let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-            ids.push(col(&row, "id")?);
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(ids)
-    }
-
     async fn update_org(&self, id: OrgId, org: &OrgDraft, now: i64) -> Result<()> {
         let mut q = Sql::new("UPDATE organisations SET name = ");
         q.bind(org.name.as_str())
@@ -162,26 +147,6 @@ impl PeopleStore for SqlStore {
             Err(e) if is_unique_violation(&e) => Err(mobile_conflict()),
             Err(e) => Err(db(e)),
         }
-    }
-
-    #[tracing::instrument(skip_all, fields(n = people.len()))]
-    async fn insert_people_bulk(&self, people: &[PersonRow], now: i64) -> Result<()> {
-        let mut tx = self.writer().begin().await.map_err(db)?;
-        for chunk in people.chunks(BULK_CHUNK) {
-            let mut q = Sql::new(&format!("INSERT INTO people {PERSON_COLS} VALUES "));
-            for (i, p) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" });
-                person_binds(&mut q, p);
-                q.push(", ").bind(now).push(", ").bind(now).push(")");
-            }
-            match q.on(self.backend_kind()).query().execute(&mut *tx).await {
-                Ok(_) => {}
-                Err(e) if is_unique_violation(&e) => return Err(mobile_conflict()),
-                Err(e) => return Err(db(e)),
-            }
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(())
     }
 
     async fn update_person(&self, id: PersonId, p: &PersonRow, now: i64) -> Result<()> {

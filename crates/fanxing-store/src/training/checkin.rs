@@ -890,7 +890,7 @@ mod store_impl {
     use async_trait::async_trait;
 
     use fanxing_core::error::{Error, Result};
-    use fanxing_core::people::{PersonId, Tier, UserId};
+    use fanxing_core::people::{Tier, UserId};
     use fanxing_core::region::RegionRange;
     use fanxing_core::training::store::{
         AttendanceExportRow, CheckinStore, ScanOutcome, ScanRecord,
@@ -1093,31 +1093,6 @@ mod store_impl {
                 .map_err(db)?
                 .rows_affected();
             Ok(n as i64)
-        }
-
-        async fn mark_attended(
-            &self,
-            session: SessionId,
-            people: &[PersonId],
-            at: i64,
-        ) -> Result<u64> {
-            let mut tx = self.writer().begin().await.map_err(db)?;
-            let n = mark_attended_in(&mut tx, session, people, at).await?;
-            tx.commit().await.map_err(db)?;
-            Ok(n)
-        }
-
-        async fn mark_attended_many(
-            &self,
-            items: &[(SessionId, Vec<PersonId>, i64)],
-        ) -> Result<u64> {
-            let mut tx = self.writer().begin().await.map_err(db)?;
-            let mut n = 0;
-            for (session, people, at) in items {
-                n += mark_attended_in(&mut tx, *session, people, *at).await?;
-            }
-            tx.commit().await.map_err(db)?;
-            Ok(n)
         }
 
         async fn attendance_counts(&self, session: SessionId) -> Result<(i64, i64, i64)> {

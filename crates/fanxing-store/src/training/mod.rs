@@ -16,9 +16,7 @@ use fanxing_core::error::{Error, FieldError, Result};
 use fanxing_core::people::{PersonId, Tier};
 use fanxing_core::region::RegionRange;
 use fanxing_core::store::Page;
-use fanxing_core::training::store::{
-    MyRegistration, RegistrationRow, RosterEntry, SessionQuery, TrainingStore,
-};
+use fanxing_core::training::store::{MyRegistration, RosterEntry, SessionQuery, TrainingStore};
 use fanxing_core::training::{
     ActualRow, Counts, Programme, ProgrammeId, RegisterOutcome, Registration, RegistrationId,
     RegistrationStatus, Session, SessionDraft, SessionId, SessionStatus, Target, Venue, VenueId,
@@ -29,9 +27,7 @@ use crate::sql::Sql;
 use crate::store::{bad, col, db, insert_org_sql, is_unique_violation, region_code, SqlStore};
 use fanxing_core::people::service::mobile_conflict;
 use fanxing_core::people::OrgId;
-use fanxing_core::training::store::{
-    KnownPerson, NewSession, RosterOutcome, RosterPerson, RosterPlan, Seat,
-};
+use fanxing_core::training::store::{KnownPerson, RosterOutcome, RosterPerson, RosterPlan, Seat};
 
 pub(crate) const PROGRAMME_SELECT: &str =
     "SELECT id, name, issuer, starts_on, ends_on FROM programmes";
@@ -771,30 +767,6 @@ impl TrainingStore for SqlStore {
         Ok(out)
     }
 
-    async fn insert_sessions_bulk(
-        &self,
-        sessions: &[NewSession],
-        now: i64,
-    ) -> Result<Vec<(SessionId, Vec<VenueId>)>> {
-        let mut tx = self.writer().begin().await.map_err(db)?;
-        let mut out = Vec::with_capacity(sessions.len());
-        for s in sessions {
-            out.push(
-                insert_session_in(
-                    &mut tx,
-                    &s.draft,
-                    s.status,
-                    &s.signing_key_enc,
-                    &s.public_key,
-                    now,
-                )
-                .await?,
-            );
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(out)
-    }
-
     async fn get_session(&self, id: SessionId) -> Result<Option<Session>> {
         let mut q = Sql::new(SESSION_SELECT);
         q.push(" AND s.id = ").bind(id);
@@ -1067,35 +1039,6 @@ impl TrainingStore for SqlStore {
                 })
             })
             .collect()
-    }
-
-    async fn insert_registrations_bulk(&self, rows: &[RegistrationRow]) -> Result<()> {
-        let mut tx = self.writer().begin().await.map_err(db)?;
-        for chunk in rows.chunks(crate::store::BULK_CHUNK) {
-            let mut q = Sql::new(
-                "INSERT INTO registrations (session_id, person_id, venue_id, status, created_at) VALUES ",
-            );
-            for (i, r) in chunk.iter().enumerate() {
-                q.push(if i == 0 { "(" } else { ", (" })
-                    .bind(r.session_id)
-                    .push(", ")
-                    .bind(r.person_id)
-                    .push(", ")
-                    .bind(r.venue_id)
-                    .push(", ")
-                    .bind(r.status.as_str())
-                    .push(", ")
-                    .bind(r.created_at)
-                    .push(")");
-            }
-            q.on(self.backend_kind())
-                .query()
-                .execute(&mut *tx)
-                .await
-                .map_err(db)?;
-        }
-        tx.commit().await.map_err(db)?;
-        Ok(())
     }
 
     async fn notify(&self, people: &[PersonId], message: &str, now: i64) -> Result<()> {

@@ -902,10 +902,7 @@ async fn room_form(
                 .iter()
                 .map(|t| choice(t.as_str(), ctx.t(t.label_key())))
                 .collect(),
-            industries: fanxing_core::analytics_demo::INDUSTRIES
-                .iter()
-                .map(|i| i.0)
-                .collect(),
+            industries: fanxing_core::analytics::INDUSTRIES.to_vec(),
             regions: crate::pages::region_choices(&regions),
         },
     )

@@ -5,8 +5,8 @@
 
 use std::net::IpAddr;
 
-use fanxing_core::demo::{self, DemoSize};
 use fanxing_core::people::accounts::{ADDR_MAX_FAILURES, PAIR_FREE_FAILURES};
+use fanxing_demo::{self as demo, DemoSize};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 

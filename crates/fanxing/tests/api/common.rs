@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use fanxing::{open, serve_with, Config, Opened, WebOptions};
-use fanxing_core::demo::{self, DemoSize};
+use fanxing_demo::{self as demo, DemoSize};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::redirect::Policy;
 use sqlx::Executor;
@@ -90,7 +90,7 @@ impl TestApp {
         };
         let opened = open(&config).await.expect("open");
         if let Some(size) = demo_size {
-            demo::seed(&opened.app, 2026, size)
+            demo::seed(&opened.app, &*opened.store, 2026, size)
                 .await
                 .expect("seed")
                 .expect("seeded");

@@ -14,6 +14,7 @@ use fanxing_core::region::RegionRange;
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::store::RegistrationRow;
 use fanxing_core::training::{format_local, RegistrationStatus};
+use fanxing_demo::SeedStore;
 use serde_json::{json, Value};
 
 use crate::common::{TestApp, TEST_KEY};

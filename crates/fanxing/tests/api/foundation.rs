@@ -1,8 +1,8 @@
 //! The foundation's promises, end to end over HTTP: health, regions, scoped
 //! people and organisations, masking, audit, and every kind of bad input.
 
-use fanxing_core::demo::{self, DemoSize};
 use fanxing_core::security::token_hash;
+use fanxing_demo::{self as demo, DemoSize};
 use serde_json::{json, Value};
 
 use crate::common::{csrf_from, fresh_mobile, is_postgres, TestApp, TEST_KEY};
@@ -694,9 +694,14 @@ async fn full_numbers_only_for_offices_and_audited() {
 #[tokio::test]
 async fn demo_seed_is_idempotent() {
     let app = TestApp::spawn().await;
-    let again = demo::seed(&app.opened.app, 2026, DemoSize::default())
-        .await
-        .unwrap();
+    let again = demo::seed(
+        &app.opened.app,
+        &*app.opened.store,
+        2026,
+        DemoSize::default(),
+    )
+    .await
+    .unwrap();
     assert!(again.is_none(), "a second start keeps the data");
     let v = json_of(
         app.api("admin")

@@ -298,7 +298,7 @@ async fn redirects_stay_on_this_site_and_never_fail() {
         .form(&[
             ("csrf", csrf.as_str()),
             ("login", "suzhou"),
-            ("password", fanxing_core::demo::DEMO_PASSWORD),
+            ("password", fanxing_demo::DEMO_PASSWORD),
             ("next", "/\t/evil.example"),
         ])
         .send()

@@ -942,13 +942,13 @@ async fn example_data_covers_every_state_and_is_seeded_once() {
     let m = &app.opened.matching;
     let stores = app.opened.app.stores.clone();
     let now = fanxing_core::now();
-    let r = fanxing_core::matching::demo::seed(m, &stores, 2026, now)
+    let r = fanxing_demo::matching::seed(m, &stores, 2026, now)
         .await
         .unwrap()
         .unwrap();
     assert!(r.partners >= 6 && r.offers >= 8, "{r:?}");
     assert!(r.needs >= 30 && r.applications >= 15, "{r:?}");
-    assert!(fanxing_core::matching::demo::seed(m, &stores, 2026, now)
+    assert!(fanxing_demo::matching::seed(m, &stores, 2026, now)
         .await
         .unwrap()
         .is_none());

@@ -2,9 +2,9 @@
 //! opening session's main hall, 13 city halls and the stream), each role's
 //! home page, and the figures written for people to read.
 
-use fanxing_core::demo;
 use fanxing_core::now;
 use fanxing_core::training::format_local;
+use fanxing_demo as demo;
 
 use crate::common::TestApp;
 
@@ -27,7 +27,7 @@ const CITIES: [(&str, &str); 13] = [
 /// A demo server with the 繁星计划 programme, its sessions and check-in staff.
 async fn with_programme() -> TestApp {
     let app = TestApp::spawn().await;
-    demo::seed_training(&app.opened.app, 2026)
+    demo::seed_training(&app.opened.app, &*app.opened.store, 2026)
         .await
         .expect("seed training");
     app

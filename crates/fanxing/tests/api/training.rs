@@ -7,6 +7,7 @@ use fanxing_core::people::store::PeopleQuery;
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::service::{ScanInput, SessionView};
 use fanxing_core::training::{format_local, SessionInput, VenueKind};
+use fanxing_demo::SeedStore;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 

@@ -1,10 +1,10 @@
 //! Is the training-impact estimate honest? A Monte Carlo harness.
 //!
 //! Each run generates the weekly room panel of a synthetic year in memory
-//! through the demo's own generator ([`crate::analytics_demo`], the one
+//! through the demo's own generator ([`crate::live`], the one
 //! `fanxing demo analytics` writes and imports), builds each outcome's panel
-//! the way the service does ([`crate::analytics::service::Outcome::of`],
-//! [`crate::analytics::service::cohort_week`], Monday weeks in Beijing time as
+//! the way the service does ([`fanxing_core::analytics::service::Outcome::of`],
+//! [`fanxing_core::analytics::service::cohort_week`], Monday weeks in Beijing time as
 //! in the `room_weeks` rollup), and runs the estimator behind
 //! `/api/v1/live-impact` on it — no database, so a full-scale year takes
 //! seconds. With a planted effect the truth is known exactly: the trained
@@ -20,12 +20,12 @@
 
 use std::collections::HashMap;
 
-use crate::analytics::impact::{estimate, ImpactConfig, ImpactEstimate, PanelRoom, Verdict};
-use crate::analytics::service::{cohort_week, Outcome};
-use crate::analytics::Sums;
-use crate::analytics_demo::{rooms, sessions, GenConfig, Trainee};
-use crate::region::{Region, RegionCode, RegionRange};
-use crate::training::SHANGHAI_OFFSET_SECS;
+use crate::live::{rooms, sessions, GenConfig, Trainee};
+use fanxing_core::analytics::impact::{estimate, ImpactConfig, ImpactEstimate, PanelRoom, Verdict};
+use fanxing_core::analytics::service::{cohort_week, Outcome};
+use fanxing_core::analytics::Sums;
+use fanxing_core::region::{Region, RegionCode, RegionRange};
+use fanxing_core::training::SHANGHAI_OFFSET_SECS;
 
 /// The levels the harness reports: the province, a large city, a small one.
 pub const LEVELS: [(&str, u32); 3] = [
@@ -213,7 +213,7 @@ fn midday(day: i64) -> Option<i64> {
 fn weekly(
     cfg: &GenConfig,
     index: usize,
-    room: &crate::analytics_demo::GenRoom,
+    room: &crate::live::GenRoom,
     first_week: i64,
 ) -> Vec<Option<Week>> {
     let mut out: Vec<Option<Week>> = Vec::new();
@@ -268,7 +268,7 @@ pub fn generate(
 
 impl SyntheticYear {
     /// The panel of one outcome over the rooms of `range`, as
-    /// [`crate::analytics::service::weekly_panel`] builds it from the
+    /// [`fanxing_core::analytics::service::weekly_panel`] builds it from the
     /// database's weeks (week 0: the first week any room of the range has
     /// a session; rooms without sessions are all zeros).
     pub fn panel(&self, range: RegionRange, outcome: Outcome) -> Vec<PanelRoom> {
@@ -490,7 +490,7 @@ pub fn summarise(runs: &[Run]) -> Vec<Summary> {
 pub fn synthetic_trainees(regions: &[Region], n: usize) -> Vec<Trainee> {
     let counties: Vec<RegionCode> = regions
         .iter()
-        .filter(|r| matches!(r.level, crate::region::RegionLevel::County))
+        .filter(|r| matches!(r.level, fanxing_core::region::RegionLevel::County))
         .map(|r| r.code)
         .collect();
     if counties.is_empty() {
@@ -520,7 +520,9 @@ mod tests {
 
     #[test]
     fn calibrated_at_reduced_size() {
-        let regions = crate::region::parse_regions_csv(crate::region::JIANGSU_CSV, &[]).unwrap();
+        let regions =
+            fanxing_core::region::parse_regions_csv(fanxing_core::region::JIANGSU_CSV, &[])
+                .unwrap();
         let trainees = synthetic_trainees(&regions, 3000);
         let mut runs = Vec::new();
         for seed in 11..14 {

@@ -20,11 +20,13 @@ use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use rand_distr::{Beta, Distribution, Gamma, LogNormal, Normal, Poisson};
 
-use crate::analytics::{layout, Field, LiveSessionRow, Platform, Provenance, RoomDraft, SizeTier};
-use crate::app::Fanxing;
-use crate::error::{Error, Result};
-use crate::region::{Region, RegionCode, RegionLevel};
-use crate::training::SHANGHAI_OFFSET_SECS;
+use fanxing_core::analytics::{
+    layout, Field, LiveSessionRow, Platform, Provenance, RoomDraft, SizeTier,
+};
+use fanxing_core::app::Fanxing;
+use fanxing_core::error::{Error, Result};
+use fanxing_core::region::{Region, RegionCode, RegionLevel};
+use fanxing_core::training::SHANGHAI_OFFSET_SECS;
 
 /// How much to generate.
 #[derive(Debug, Clone, Copy)]
@@ -151,7 +153,7 @@ pub struct GenRoom {
 
 /// A trainee who may run a trained room: person, first day attended
 /// (`YYYYMMDD`, Beijing), region.
-pub type Trainee = (crate::people::PersonId, i64, RegionCode);
+pub type Trainee = (fanxing_core::people::PersonId, i64, RegionCode);
 
 /// The date of a `YYYYMMDD` day.
 fn date_of(day: i64) -> Option<time::Date> {
@@ -586,6 +588,7 @@ pub fn write_exports(
 /// and imports them. Does nothing when rooms exist already.
 pub async fn seed_analytics(
     app: &Fanxing,
+    seeds: &dyn crate::SeedStore,
     cfg: &GenConfig,
     dir: &Path,
     mut progress: impl FnMut(&str, usize, usize),
@@ -594,7 +597,9 @@ pub async fn seed_analytics(
         .stores
         .analytics
         .list_rooms(
-            crate::analytics::store::RoomScope::Regions(crate::region::RegionRange::ALL),
+            fanxing_core::analytics::store::RoomScope::Regions(
+                fanxing_core::region::RegionRange::ALL,
+            ),
             None,
             0,
             1,
@@ -609,11 +614,11 @@ pub async fn seed_analytics(
     let orgs: Vec<(i64, RegionCode)> = app
         .stores
         .people
-        .list_orgs(&crate::people::store::OrgQuery {
-            access: crate::auth::Access::Regions(crate::region::RegionRange::ALL),
+        .list_orgs(&fanxing_core::people::store::OrgQuery {
+            access: fanxing_core::auth::Access::Regions(fanxing_core::region::RegionRange::ALL),
             text: None,
             region: None,
-            kind: Some(crate::people::OrgKind::Enterprise),
+            kind: Some(fanxing_core::people::OrgKind::Enterprise),
             offset: 0,
             limit: 100_000,
         })
@@ -622,13 +627,12 @@ pub async fn seed_analytics(
         .into_iter()
         .map(|o| (o.id, o.region))
         .collect();
-    let trainees = app.stores.analytics.trained_operators().await?;
+    let trainees = seeds.trained_operators().await?;
     let started = std::time::Instant::now();
     let rooms = rooms(cfg, &regions, &orgs, &trainees);
     let drafts: Vec<RoomDraft> = rooms.iter().map(|r| r.draft.clone()).collect();
-    app.stores
-        .analytics
-        .insert_rooms_bulk(&drafts, crate::now())
+    seeds
+        .insert_rooms_bulk(&drafts, fanxing_core::now())
         .await?;
     let total = rooms.len();
     let files = write_exports(cfg, &rooms, dir, |n| progress("generate", n, total))?;
@@ -654,7 +658,8 @@ pub async fn seed_analytics(
                 .unwrap_or_default();
             let bytes = std::fs::read(&path)
                 .map_err(|e| Error::Store(format!("{}: {e}", path.display())))?;
-            let parsed = crate::analytics::service::parse_live_export(&name, &bytes, platform)?;
+            let parsed =
+                fanxing_core::analytics::service::parse_live_export(&name, &bytes, platform)?;
             Ok::<_, Error>((name, parsed))
         })
     };
@@ -681,7 +686,7 @@ pub async fn seed_analytics(
                 return Err(Error::Store(format!(
                     "{name}: {}",
                     rows.first()
-                        .map(|e| e.message(crate::Lang::En))
+                        .map(|e| e.message(fanxing_core::Lang::En))
                         .unwrap_or_default()
                 )))
             }
@@ -690,6 +695,16 @@ pub async fn seed_analytics(
     }
     report.import = started.elapsed();
     Ok(Some(report))
+}
+
+#[cfg(test)]
+mod industries {
+    /// The generator files rooms under the domain's industries only.
+    #[test]
+    fn the_generator_uses_the_domains_industries() {
+        let names: Vec<&str> = super::INDUSTRIES.iter().map(|i| i.0).collect();
+        assert_eq!(names, fanxing_core::analytics::INDUSTRIES);
+    }
 }
 
 #[cfg(test)]
@@ -713,7 +728,9 @@ mod tests {
 
     #[test]
     fn sessions_are_coherent_heavy_tailed_and_evening() {
-        let regions = crate::region::parse_regions_csv(crate::region::JIANGSU_CSV, &[]).unwrap();
+        let regions =
+            fanxing_core::region::parse_regions_csv(fanxing_core::region::JIANGSU_CSV, &[])
+                .unwrap();
         let cfg = GenConfig {
             rooms: 300,
             ..GenConfig::small(7)
@@ -758,7 +775,9 @@ mod tests {
 
     #[test]
     fn exports_parse_back_exactly() {
-        let regions = crate::region::parse_regions_csv(crate::region::JIANGSU_CSV, &[]).unwrap();
+        let regions =
+            fanxing_core::region::parse_regions_csv(fanxing_core::region::JIANGSU_CSV, &[])
+                .unwrap();
         let cfg = GenConfig {
             rooms: 12,
             ..GenConfig::small(3)
@@ -769,9 +788,13 @@ mod tests {
         let mut parsed = 0;
         for (platform, path, n) in &files {
             let bytes = std::fs::read(path).unwrap();
-            let grid =
-                crate::sheet::read_grid("x.csv", &bytes, &crate::analytics::GRID_LIMITS).unwrap();
-            let rows = crate::analytics::parse_export(&grid, *platform).unwrap();
+            let grid = fanxing_core::sheet::read_grid(
+                "x.csv",
+                &bytes,
+                &fanxing_core::analytics::GRID_LIMITS,
+            )
+            .unwrap();
+            let rows = fanxing_core::analytics::parse_export(&grid, *platform).unwrap();
             assert_eq!(rows.len(), *n);
             parsed += rows.len();
         }
@@ -784,13 +807,13 @@ mod tests {
         // One row read back equals what was generated (watch time to the
         // second of the average, as exports round it).
         let (platform, path, _) = &files[0];
-        let grid = crate::sheet::read_grid(
+        let grid = fanxing_core::sheet::read_grid(
             "x.csv",
             &std::fs::read(path).unwrap(),
-            &crate::analytics::GRID_LIMITS,
+            &fanxing_core::analytics::GRID_LIMITS,
         )
         .unwrap();
-        let first = &crate::analytics::parse_export(&grid, *platform).unwrap()[0];
+        let first = &fanxing_core::analytics::parse_export(&grid, *platform).unwrap()[0];
         let orig = expected
             .iter()
             .find(|r| r.platform_session_id == first.platform_session_id)

@@ -9,15 +9,15 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use crate::app::Fanxing;
-use crate::auth::{Access, Role};
-use crate::error::Result;
-use crate::people::accounts::NewUserInput;
-use crate::people::store::{PeopleQuery, PersonRow};
-use crate::people::{OrgDraft, OrgKind, PersonDraft, SalesBand, Tier};
-use crate::region::{Region, RegionCode, RegionLevel};
-use crate::training::RegistrationStatus;
-use crate::values::{IdNumber, Mobile};
+use fanxing_core::app::Fanxing;
+use fanxing_core::auth::{Access, Role};
+use fanxing_core::error::Result;
+use fanxing_core::people::accounts::NewUserInput;
+use fanxing_core::people::store::{PeopleQuery, PersonRow};
+use fanxing_core::people::{OrgDraft, OrgKind, PersonDraft, SalesBand, Tier};
+use fanxing_core::region::{Region, RegionCode, RegionLevel};
+use fanxing_core::training::RegistrationStatus;
+use fanxing_core::values::{IdNumber, Mobile};
 
 /// The password of every demo account.
 pub const DEMO_PASSWORD: &str = "fanxing-demo";
@@ -489,7 +489,7 @@ fn person_name(rng: &mut StdRng) -> String {
 /// the organisation's county, `MA` and a sequence number.
 fn fake_credit_code(region: RegionCode, seq: u32) -> String {
     let first17 = format!("91{region}MA{:07}", seq % 10_000_000);
-    let check = crate::matching::credit_code::check_char(&first17).unwrap_or('0');
+    let check = fanxing_core::matching::credit_code::check_char(&first17).unwrap_or('0');
     format!("{first17}{check}")
 }
 
@@ -515,25 +515,30 @@ pub struct SeedReport {
 /// Fills an empty database with the demo data set and its log-ins. Does
 /// nothing (and returns `None`) when people already exist, so a second start
 /// keeps whatever is there.
-pub async fn seed(app: &Fanxing, seed: u64, size: DemoSize) -> Result<Option<SeedReport>> {
+pub async fn seed(
+    app: &Fanxing,
+    seeds: &dyn crate::SeedStore,
+    seed: u64,
+    size: DemoSize,
+) -> Result<Option<SeedReport>> {
     if app.stores.people.count_people().await? > 0 {
         return Ok(None);
     }
     let regions = app.stores.people.list_regions(None, None).await?;
     let data = generate(&regions, seed, size);
-    let now = crate::now();
-    let org_ids = app.stores.people.insert_orgs_bulk(&data.orgs, now).await?;
+    let now = fanxing_core::now();
+    let org_ids = seeds.insert_orgs_bulk(&data.orgs, now).await?;
     let rows: Vec<PersonRow> = data
         .people
         .iter()
         .map(|p| {
             let mut d = p.draft.clone();
             d.org_id = p.org.map(|i| org_ids[i]);
-            crate::people::service::person_row_with(app.people.cipher(), &d)
+            fanxing_core::people::service::person_row_with(app.people.cipher(), &d)
         })
         .collect();
-    app.stores.people.insert_people_bulk(&rows, now).await?;
-    let all = Access::Regions(crate::region::RegionRange::ALL);
+    seeds.insert_people_bulk(&rows, now).await?;
+    let all = Access::Regions(fanxing_core::region::RegionRange::ALL);
     let mut accounts = Vec::new();
     for acc in &data.accounts {
         let person_id = match acc.person {
@@ -585,7 +590,7 @@ type HeldPlan = (Vec<(i64, usize)>, Vec<i64>, i64);
 /// What the training demo created, for the start-up banner.
 #[derive(Debug, Clone)]
 pub struct TrainingReport {
-    pub programme: crate::training::ProgrammeId,
+    pub programme: fanxing_core::training::ProgrammeId,
     pub held_sessions: usize,
     pub attendances: u64,
     pub upcoming_sessions: usize,
@@ -656,9 +661,9 @@ fn session_input(
     tier: Option<Tier>,
     start: i64,
     minutes: i64,
-    venues: Vec<crate::training::VenueInput>,
-) -> crate::training::SessionInput {
-    crate::training::SessionInput {
+    venues: Vec<fanxing_core::training::VenueInput>,
+) -> fanxing_core::training::SessionInput {
+    fanxing_core::training::SessionInput {
         programme_id: programme,
         course_id: None,
         title: title.to_string(),
@@ -668,10 +673,10 @@ fn session_input(
             .map(|t| vec![t.as_str().to_string()])
             .unwrap_or_default(),
         eligible_region: None,
-        starts_at: crate::training::format_local(start),
-        ends_at: crate::training::format_local(start + minutes * 60),
-        reg_opens_at: Some(crate::training::format_local(start - 21 * 86400)),
-        reg_closes_at: Some(crate::training::format_local(start)),
+        starts_at: fanxing_core::training::format_local(start),
+        ends_at: fanxing_core::training::format_local(start + minutes * 60),
+        reg_opens_at: Some(fanxing_core::training::format_local(start - 21 * 86400)),
+        reg_closes_at: Some(fanxing_core::training::format_local(start)),
         online_min_share: None,
         venues,
     }
@@ -683,8 +688,8 @@ fn venue(
     address: &str,
     region: RegionCode,
     capacity: i64,
-) -> crate::training::VenueInput {
-    crate::training::VenueInput {
+) -> fanxing_core::training::VenueInput {
+    fanxing_core::training::VenueInput {
         kind: kind.into(),
         name: name.into(),
         address: address.into(),
@@ -703,20 +708,24 @@ pub const DEMO_ISSUER: &str = "江苏省商务厅";
 /// online, about 3,000 attended), upcoming sessions open for registration
 /// in every city, and one session later today in Kunshan with the demo
 /// check-in staff on its door. Does nothing when a programme exists.
-pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingReport>> {
-    use crate::training::store::RegistrationRow;
-    use crate::training::{parse_local_datetime, ticket, SessionStatus, Target};
+pub async fn seed_training(
+    app: &Fanxing,
+    seeds: &dyn crate::SeedStore,
+    seed: u64,
+) -> Result<Option<TrainingReport>> {
+    use fanxing_core::training::store::RegistrationRow;
+    use fanxing_core::training::{parse_local_datetime, ticket, SessionStatus, Target};
     if !app.stores.training.list_programmes().await?.is_empty() {
         return Ok(None);
     }
     let mut rng = StdRng::seed_from_u64(seed ^ 0x5eed);
-    let now = crate::now();
+    let now = fanxing_core::now();
     let code = |v: u32| RegionCode::from_value(v).expect("valid code");
     let programme = app
         .stores
         .training
         .insert_programme(
-            &crate::training::Programme {
+            &fanxing_core::training::Programme {
                 id: 0,
                 name: "繁星计划".into(),
                 starts_on: "2024-12-01".into(),
@@ -797,7 +806,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
         .stores
         .people
         .list_people(&PeopleQuery {
-            access: Access::Regions(crate::region::RegionRange::ALL),
+            access: Access::Regions(fanxing_core::region::RegionRange::ALL),
             text: None,
             region: None,
             tier: None,
@@ -827,7 +836,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
             .iter()
             .filter_map(|code| competencies.iter().find(|c| c.code == *code).map(|c| c.id))
             .collect();
-        let draft = crate::curriculum::CourseDraft {
+        let draft = fanxing_core::curriculum::CourseDraft {
             title: title.to_string(),
             summary: String::new(),
             tiers: vec![*tier],
@@ -892,7 +901,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
         venues,
     )
     .validate(opening_start - 30 * 86400)
-    .map_err(crate::Error::Invalid)?;
+    .map_err(fanxing_core::Error::Invalid)?;
     let (enc, public) = keypair();
     let (sid, venue_ids) = app
         .stores
@@ -1002,9 +1011,9 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
             input.course_id = course_of(title);
             let d = input
                 .validate(start - 30 * 86400)
-                .map_err(crate::Error::Invalid)?;
+                .map_err(fanxing_core::Error::Invalid)?;
             let (enc, public) = keypair();
-            held_plans.push(crate::training::store::NewSession {
+            held_plans.push(fanxing_core::training::store::NewSession {
                 draft: d,
                 status: SessionStatus::Closed,
                 signing_key_enc: enc,
@@ -1038,11 +1047,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
     }
     // All held sessions in one transaction, then their registrations and
     // attendances in bulk.
-    let ids = app
-        .stores
-        .training
-        .insert_sessions_bulk(&held_plans, now)
-        .await?;
+    let ids = seeds.insert_sessions_bulk(&held_plans, now).await?;
     for ((sid, vids), (plan_regs, came, start)) in ids.into_iter().zip(held_people) {
         for (p, v) in plan_regs {
             regs.push(RegistrationRow {
@@ -1055,8 +1060,8 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
         }
         attend.push((sid, came, start));
     }
-    app.stores.training.insert_registrations_bulk(&regs).await?;
-    let attendances = app.stores.checkins.mark_attended_many(&attend).await?;
+    seeds.insert_registrations_bulk(&regs).await?;
+    let attendances = seeds.mark_attended_many(&attend).await?;
     app.curriculum.issue_certificates(programme).await?;
 
     // Upcoming sessions, open for registration, in every city.
@@ -1094,7 +1099,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
                 ],
             );
             input.course_id = course_of(title);
-            let d = input.validate(now).map_err(crate::Error::Invalid)?;
+            let d = input.validate(now).map_err(fanxing_core::Error::Invalid)?;
             let (enc, public) = keypair();
             app.stores
                 .training
@@ -1125,8 +1130,8 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
         ],
     );
     let mut today = today;
-    today.reg_opens_at = Some(crate::training::format_local(now - 86400));
-    let d = today.validate(now).map_err(crate::Error::Invalid)?;
+    today.reg_opens_at = Some(fanxing_core::training::format_local(now - 86400));
+    let d = today.validate(now).map_err(fanxing_core::Error::Invalid)?;
     let (enc, public) = keypair();
     let (_, vids) = app
         .stores
@@ -1152,7 +1157,7 @@ pub async fn seed_training(app: &Fanxing, seed: u64) -> Result<Option<TrainingRe
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::region::{parse_regions_csv, JIANGSU_CSV};
+    use fanxing_core::region::{parse_regions_csv, JIANGSU_CSV};
 
     #[test]
     fn demo_is_realistic_and_deterministic() {
@@ -1203,7 +1208,10 @@ mod tests {
         let region = RegionCode::from_value(320583).unwrap();
         for seq in [0, 1, 42, 9_999_999, 12_345_678] {
             let code = fake_credit_code(region, seq);
-            assert!(crate::matching::CreditCode::parse(&code).is_ok(), "{code}");
+            assert!(
+                fanxing_core::matching::CreditCode::parse(&code).is_ok(),
+                "{code}"
+            );
         }
     }
 }

@@ -7,17 +7,19 @@
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-use super::pipeline::{add_working_days, Action, AppState};
-use super::rules::{Eligibility, Op, Rule};
-use super::service::MatchingService;
-use super::store::{AppEvent, Application, MoveFields, NeedDraft, OfferDraft, Partner};
-use super::{Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
-use crate::app::Stores;
-use crate::auth::Access;
-use crate::error::Result;
-use crate::people::store::OrgQuery;
-use crate::people::{OrgKind, Organisation, SalesBand};
-use crate::region::RegionCode;
+use fanxing_core::app::Stores;
+use fanxing_core::auth::Access;
+use fanxing_core::error::Result;
+use fanxing_core::matching::pipeline::{add_working_days, Action, AppState};
+use fanxing_core::matching::rules::{Eligibility, Op, Rule};
+use fanxing_core::matching::service::MatchingService;
+use fanxing_core::matching::store::{
+    AppEvent, Application, MoveFields, NeedDraft, OfferDraft, Partner,
+};
+use fanxing_core::matching::{Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
+use fanxing_core::people::store::OrgQuery;
+use fanxing_core::people::{OrgKind, Organisation, SalesBand};
+use fanxing_core::region::RegionCode;
 
 /// What seeding made.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
