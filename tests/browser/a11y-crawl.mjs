@@ -26,20 +26,12 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { baseUrl, launch, PASSWORD, screenshotDir } from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const screenshotDir = path.join(here, 'screenshots');
 
-const base = (process.argv[2] || process.env.FANXING_URL || '').replace(/\/+$/, '');
-if (!/^https?:\/\//.test(base)) {
-  console.error('usage: node a11y-crawl.mjs http://HOST:PORT');
-  process.exit(2);
-}
+const base = baseUrl('a11y-crawl');
 
-const PASSWORD = 'fanxing-demo';
 const ROLES = [null, 'admin', 'nanjing', 'suzhou', 'kunshan', 'lecturer', 'checkin', 'trainee', 'bank'];
 const WIDTHS = [
   { name: 'desktop', width: 1280, height: 900 },
@@ -244,19 +236,7 @@ async function crawl(browser, role, size) {
   await context.close();
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: [
-    '--headless',
-    '--no-sandbox',
-    '--disable-gpu',
-    '--disable-background-networking',
-    '--disable-quic',
-    '--no-first-run',
-    '--disable-component-update',
-    '--disable-sync',
-  ],
-});
+const browser = await launch();
 try {
   for (const role of ROLES) {
     for (const size of WIDTHS) {

@@ -15,25 +15,25 @@
 //    refused.
 // 3. `admin` reads the session over the JSON API: exactly one attendance.
 
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  baseUrl,
+  check,
+  CheckFailed,
+  logIn as logInAt,
+  newContext as newContextAt,
+  runTest,
+  screenshotDir,
+  watch,
+} from './lib.mjs';
 
 const NAME = 'checkin-offline';
-const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshotDir = path.join(here, 'screenshots');
 const ticketShot = path.join(screenshotDir, 'ticket.png');
 const checkinShot = path.join(screenshotDir, 'checkin.png');
-const failurePath = path.join(screenshotDir, `${NAME}-failure.png`);
 
-const base = (process.argv[2] || process.env.FANXING_URL || '').replace(/\/+$/, '');
-if (!/^https?:\/\//.test(base)) {
-  console.error(`usage: node ${NAME}.mjs http://HOST:PORT`);
-  process.exit(2);
-}
+const base = baseUrl(NAME);
 
-const PASSWORD = 'fanxing-demo';
 const SESSION_TITLE = '昆山直播运营实战训练营';
 const VENUE_NAME = '昆山电商产业园报告厅';
 const CODE_RE = /^FX1\.(\d+)\.(\d+)\.(\d+)\.(\d+)\.([A-Za-z0-9_-]+)$/;
@@ -42,65 +42,12 @@ const READY_TIMEOUT = 30_000;
 const SW_TIMEOUT = 20_000;
 const SYNC_TIMEOUT = 30_000;
 
-class CheckFailed extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new CheckFailed(message);
+function newContext(browser) {
+  return newContextAt(browser, { width: 412, height: 915 });
 }
 
-// Pages by role, for diagnostics and the failure screenshot.
-const pages = [];
-let currentPage;
-// Console errors, page errors, failed requests and HTTP errors, per role.
-const diagnostics = [];
-
-function watch(page, role) {
-  pages.push({ role, page });
-  currentPage = page;
-  page.setDefaultTimeout(30_000);
-  page.on('console', (msg) => {
-    if (msg.type() === 'error' || msg.type() === 'warning') {
-      const where = msg.location() && msg.location().url;
-      diagnostics.push(`${role}: console.${msg.type()}: ${msg.text()}${where ? ` (${where})` : ''}`);
-    }
-  });
-  page.on('pageerror', (err) => diagnostics.push(`${role}: page error: ${err.message}`));
-  page.on('requestfailed', (req) => {
-    const failure = req.failure();
-    diagnostics.push(`${role}: request failed: ${req.method()} ${req.url()} (${failure && failure.errorText})`);
-  });
-  page.on('response', (res) => {
-    if (res.status() >= 400) {
-      diagnostics.push(`${role}: HTTP ${res.status()} for ${res.request().method()} ${res.url()}`);
-    }
-  });
-}
-
-async function newContext(browser) {
-  return browser.newContext({
-    viewport: { width: 412, height: 915 },
-    deviceScaleFactor: 1,
-    locale: 'zh-CN',
-  });
-}
-
-async function logIn(context, login) {
-  const page = await context.newPage();
-  watch(page, login);
-  const response = await page.goto(`${base}/login`);
-  check(response && response.ok(), `GET /login returned ${response && response.status()}`);
-  await page.locator('input[name="login"]').fill(login);
-  await page.locator('input[name="password"]').fill(PASSWORD);
-  await Promise.all([
-    page.waitForURL((url) => url.pathname !== '/login', { waitUntil: 'load' }).catch(() => {}),
-    page.locator('button[type="submit"].primary').first().click(),
-  ]);
-  await page.waitForLoadState('load');
-  check(
-    new URL(page.url()).pathname !== '/login',
-    `log-in as ${login} did not leave /login (still at ${page.url()})`,
-  );
-  return page;
+function logIn(context, login) {
+  return logInAt(base, context, login, { warnings: true });
 }
 
 // Waits until fn(arg) is truthy in the page; fails with `message` after
@@ -417,49 +364,8 @@ async function countAsAdmin(browser, ticket) {
 }
 
 // ---------------------------------------------------------------------------
-let browser;
-let failed = false;
-await rm(failurePath, { force: true });
-try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+await runTest(NAME, async (browser) => {
   const ticket = await registerAndGetTicket(browser);
   await checkInOffline(browser, ticket);
   await countAsAdmin(browser, ticket);
-} catch (err) {
-  failed = true;
-  if (err instanceof CheckFailed) {
-    console.error(`browser: FAIL ${NAME}: ${err.message}`);
-  } else {
-    console.error(`browser: ERROR ${NAME}: ${err && err.stack ? err.stack : err}`);
-  }
-  for (const line of diagnostics.slice(-40)) console.error(`browser:   ${line}`);
-  if (currentPage && !currentPage.isClosed()) {
-    try {
-      await mkdir(screenshotDir, { recursive: true });
-      await currentPage.screenshot({ path: failurePath, fullPage: true });
-      console.error(`browser: page at ${currentPage.url()}; screenshot ${path.relative(process.cwd(), failurePath)}`);
-    } catch {
-      // best effort only
-    }
-  }
-} finally {
-  if (browser) await browser.close().catch(() => {});
-}
-
-if (failed) {
-  console.log('browser: 0 passed, 1 failed');
-  process.exit(1);
-}
-console.log('browser: 1 passed, 0 failed');
+});

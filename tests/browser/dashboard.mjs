@@ -21,25 +21,25 @@
 //    the PDF has no more pages than its content fills plus one (a page
 //    left mostly empty would add pages).
 
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import {
+  baseUrl,
+  check,
+  CheckFailed,
+  logIn as logInAt,
+  newContext as newContextAt,
+  runTest,
+  screenshotDir,
+  watch,
+} from './lib.mjs';
 
 const NAME = 'dashboard';
-const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshotDir = path.join(here, 'screenshots');
 const provinceShot = path.join(screenshotDir, 'dashboard-province.png');
 const suzhouShot = path.join(screenshotDir, 'dashboard-suzhou.png');
-const failurePath = path.join(screenshotDir, `${NAME}-failure.png`);
 
-const base = (process.argv[2] || process.env.FANXING_URL || '').replace(/\/+$/, '');
-if (!/^https?:\/\//.test(base)) {
-  console.error(`usage: node ${NAME}.mjs http://HOST:PORT`);
-  process.exit(2);
-}
+const base = baseUrl(NAME);
 
-const PASSWORD = 'fanxing-demo';
 const PROVINCE = { code: '320000', name: '江苏省' };
 const SUZHOU = { code: '320500', name: '苏州市', label: '苏州' };
 const CITY_CODES = [
@@ -51,59 +51,12 @@ const REGION_TABLE_HEADING = '分地区';
 const REGION_TABLE_HEADERS = ['地区', '场次', '目标', '人次', '目标', '完成率'];
 const ATTENDANCE_COL = 3;
 
-class CheckFailed extends Error {}
-
-function check(condition, message) {
-  if (!condition) throw new CheckFailed(message);
+function newContext(browser) {
+  return newContextAt(browser, { width: 1200, height: 900 });
 }
 
-let currentPage;
-const diagnostics = [];
-
-function watch(page, role) {
-  currentPage = page;
-  page.setDefaultTimeout(30_000);
-  page.setDefaultNavigationTimeout(30_000);
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') diagnostics.push(`${role}: console.error: ${msg.text()}`);
-  });
-  page.on('pageerror', (err) => diagnostics.push(`${role}: page error: ${err.message}`));
-  page.on('requestfailed', (req) => {
-    const failure = req.failure();
-    diagnostics.push(`${role}: request failed: ${req.method()} ${req.url()} (${failure && failure.errorText})`);
-  });
-  page.on('response', (res) => {
-    if (res.status() >= 400) {
-      diagnostics.push(`${role}: HTTP ${res.status()} for ${res.request().method()} ${res.url()}`);
-    }
-  });
-}
-
-async function newContext(browser) {
-  return browser.newContext({
-    viewport: { width: 1200, height: 900 },
-    deviceScaleFactor: 1,
-    locale: 'zh-CN',
-  });
-}
-
-async function logIn(context, login) {
-  const page = await context.newPage();
-  watch(page, login);
-  const response = await page.goto(`${base}/login`);
-  check(response && response.ok(), `GET /login returned ${response && response.status()}`);
-  await page.locator('input[name="login"]').fill(login);
-  await page.locator('input[name="password"]').fill(PASSWORD);
-  await Promise.all([
-    page.waitForURL((url) => url.pathname !== '/login', { waitUntil: 'load' }).catch(() => {}),
-    page.locator('button[type="submit"].primary').first().click(),
-  ]);
-  await page.waitForLoadState('load');
-  check(
-    new URL(page.url()).pathname !== '/login',
-    `log-in as ${login} did not leave /login (still at ${page.url()})`,
-  );
-  return page;
+function logIn(context, login) {
+  return logInAt(base, context, login);
 }
 
 // Opens /programmes and returns the programme id it redirects to.
@@ -417,49 +370,8 @@ async function cityOffice(browser, provinceId) {
 }
 
 // ---------------------------------------------------------------------------
-let browser;
-let failed = false;
-await rm(failurePath, { force: true });
-try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+await runTest(NAME, async (browser) => {
   const id = await provinceAndDrillDown(browser);
   await cityOffice(browser, id);
   await printedBriefing(browser, id);
-} catch (err) {
-  failed = true;
-  if (err instanceof CheckFailed) {
-    console.error(`browser: FAIL ${NAME}: ${err.message}`);
-  } else {
-    console.error(`browser: ERROR ${NAME}: ${err && err.stack ? err.stack : err}`);
-  }
-  for (const line of diagnostics.slice(-40)) console.error(`browser:   ${line}`);
-  if (currentPage && !currentPage.isClosed()) {
-    try {
-      await mkdir(screenshotDir, { recursive: true });
-      await currentPage.screenshot({ path: failurePath, fullPage: true });
-      console.error(`browser: page at ${currentPage.url()}; screenshot ${path.relative(process.cwd(), failurePath)}`);
-    } catch {
-      // best effort only
-    }
-  }
-} finally {
-  if (browser) await browser.close().catch(() => {});
-}
-
-if (failed) {
-  console.log('browser: 0 passed, 1 failed');
-  process.exit(1);
-}
-console.log('browser: 1 passed, 0 failed');
+});

@@ -5,24 +5,15 @@
 // Expects a server started with `fanxing serve --demo`. Uses the system
 // Chromium (override with env CHROMIUM); no browser is ever downloaded.
 
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { baseUrl, check, PASSWORD, newContext, runTest, screenshotDir, watch } from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const screenshotDir = path.join(here, 'screenshots');
+const NAME = 'people-list';
 const screenshotPath = path.join(screenshotDir, 'people-list.png');
-const failurePath = path.join(screenshotDir, 'people-list-failure.png');
-
-const base = (process.argv[2] || process.env.FANXING_URL || '').replace(/\/+$/, '');
-if (!/^https?:\/\//.test(base)) {
-  console.error('usage: node people-list.mjs http://HOST:PORT');
-  process.exit(2);
-}
+const base = baseUrl(NAME);
 
 const LOGIN = 'suzhou';
-const PASSWORD = 'fanxing-demo';
 const MASKED_MOBILE = /1\d{2}\*{4}\d{4}/;
 const MASKED_MOBILE_CELL = /^\d{3}\*{4}\d{4}$/;
 // Any 11-digit number starting with 1 that is not part of a longer number
@@ -34,23 +25,10 @@ const NANJING_DISTRICTS = [
   '雨花台区', '江宁区', '六合区', '溧水区', '高淳区',
 ];
 
-class CheckFailed extends Error {}
-
-let page;
-
-function check(condition, message) {
-  if (!condition) throw new CheckFailed(message);
-}
-
 async function run(browser) {
-  const context = await browser.newContext({
-    viewport: { width: 412, height: 915 },
-    deviceScaleFactor: 1,
-    locale: 'zh-CN',
-  });
-  page = await context.newPage();
-  page.setDefaultTimeout(30_000);
-  page.on('pageerror', (err) => console.warn(`browser: page error: ${err.message}`));
+  const context = await newContext(browser, { width: 412, height: 915 });
+  const page = await context.newPage();
+  watch(page, LOGIN);
 
   // Log in.
   const loginResponse = await page.goto(`${base}/login`);
@@ -131,46 +109,4 @@ async function run(browser) {
   await context.close();
 }
 
-let browser;
-let failed = false;
-await rm(failurePath, { force: true });
-try {
-  browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-background-networking',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  await run(browser);
-} catch (err) {
-  failed = true;
-  if (err instanceof CheckFailed) {
-    console.error(`browser: FAIL people-list: ${err.message}`);
-  } else {
-    console.error(`browser: ERROR people-list: ${err && err.stack ? err.stack : err}`);
-  }
-  if (page) {
-    try {
-      await mkdir(screenshotDir, { recursive: true });
-      await page.screenshot({ path: failurePath, fullPage: true });
-      console.error(`browser: page at ${page.url()}; screenshot ${path.relative(process.cwd(), failurePath)}`);
-    } catch {
-      // best effort only
-    }
-  }
-} finally {
-  if (browser) await browser.close().catch(() => {});
-}
-
-if (failed) {
-  console.log('browser: 0 passed, 1 failed');
-  process.exit(1);
-}
-console.log('browser: 1 passed, 0 failed');
+await runTest(NAME, run);

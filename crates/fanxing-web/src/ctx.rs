@@ -252,6 +252,11 @@ where
     type Rejection = PageError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        // Read once per request (the caller is a database read), however
+        // many extractors ask.
+        if let Some(ctx) = parts.extensions.get::<Ctx>() {
+            return Ok(ctx.clone());
+        }
         let state = AppState::from_ref(state);
         let lang = lang_of(&parts.headers);
         let csrf = parts
@@ -286,13 +291,51 @@ where
                 }
             },
         };
-        Ok(Ctx {
+        let ctx = Ctx {
             lang,
             csrf,
             auth,
             path,
             session_token,
-        })
+        };
+        parts.extensions.insert(ctx.clone());
+        Ok(ctx)
+    }
+}
+
+/// A submitted form whose CSRF token has been checked, deserialised into
+/// `T` (by default the fields as sent, in order, for forms whose fields
+/// repeat). A wrong or missing token is refused before the handler runs.
+pub struct CsrfForm<T = Vec<(String, String)>>(pub T);
+
+impl<S, T> axum::extract::FromRequest<S> for CsrfForm<T>
+where
+    AppState: FromRef<S>,
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = PageError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let ctx = Ctx::from_request_parts(&mut parts, state).await?;
+        let req = Request::from_parts(parts, body);
+        let bad = || PageError::from(Error::Message(ctx.t("error.bad_request").to_string()));
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|_| bad())?;
+        #[derive(serde::Deserialize)]
+        struct Token {
+            #[serde(default)]
+            csrf: String,
+        }
+        let token = serde_urlencoded::from_bytes::<Token>(&bytes)
+            .map(|t| t.csrf)
+            .unwrap_or_default();
+        ctx.check_csrf(&token)?;
+        serde_urlencoded::from_bytes(&bytes)
+            .map(CsrfForm)
+            .map_err(|_| bad())
     }
 }
 

@@ -7,14 +7,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use axum::{Form, Json};
+use axum::Json;
 use fanxing_core::people::accounts::SESSION_TTL_SECS;
 use fanxing_core::people::{OrgKind, SalesBand, Tier};
 use fanxing_core::region::Region;
 use fanxing_core::{Error, Lang};
 use serde::Deserialize;
 
-use crate::ctx::{safe_next, set_cookie, Ctx, LANG_COOKIE, SESSION_COOKIE};
+use crate::ctx::{safe_next, set_cookie, CsrfForm, Ctx, LANG_COOKIE, SESSION_COOKIE};
 use crate::error::PageError;
 use crate::AppState;
 
@@ -268,9 +268,8 @@ pub async fn login(
     ctx: Ctx,
     headers: HeaderMap,
     axum::extract::ConnectInfo(peer): axum::extract::ConnectInfo<std::net::SocketAddr>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let login = field(&form, "login");
     let next = safe_next(Some(&field(&form, "next")));
     let addr = crate::people::accounts_pages::client_addr(&headers, peer, &state.trusted_proxies);
@@ -322,12 +321,7 @@ pub async fn login(
     }
 }
 
-pub async fn logout(
-    State(state): State<AppState>,
-    ctx: Ctx,
-    Form(form): Form<Vec<(String, String)>>,
-) -> PageResult {
-    ctx.check_csrf(&field(&form, "csrf"))?;
+pub async fn logout(State(state): State<AppState>, ctx: Ctx, CsrfForm(_): CsrfForm) -> PageResult {
     if let Some(token) = &ctx.session_token {
         state.app.accounts.logout(token).await?;
     }

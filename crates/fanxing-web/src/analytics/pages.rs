@@ -346,18 +346,16 @@ pub async fn set_operators(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
+    crate::ctx::CsrfForm(form): crate::ctx::CsrfForm,
 ) -> PageResult {
-    use crate::pages::field;
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let keep: Vec<i64> = form
         .iter()
         .filter(|(k, _)| k == "keep")
         .filter_map(|(_, v)| v.parse().ok())
         .collect();
-    let mobiles: Vec<String> = field(&form, "operators")
+    let mobiles: Vec<String> = crate::pages::field(&form, "operators")
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
@@ -932,11 +930,10 @@ pub async fn new_room(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 pub async fn create_room(
     State(state): State<AppState>,
     ctx: Ctx,
-    axum::Form(form): axum::Form<Vec<(String, String)>>,
+    crate::ctx::CsrfForm(form): crate::ctx::CsrfForm,
 ) -> PageResult {
     use crate::pages::field;
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let followers = field(&form, "followers").trim().to_string();
     let mobiles = field(&form, "operators");
     let mut input = RoomInput {

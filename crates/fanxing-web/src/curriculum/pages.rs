@@ -6,11 +6,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use fanxing_core::curriculum::{Competency, Course, CourseInput, Material, Track};
 use fanxing_core::{Error, FieldErrors};
 
-use crate::ctx::Ctx;
+use crate::ctx::{CsrfForm, Ctx};
 use crate::error::PageError;
 use crate::pages::{field, path_id, render, tier_pairs};
 use crate::AppState;
@@ -53,10 +52,9 @@ pub async fn courses(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 pub async fn add_competency(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     state
         .app
         .curriculum
@@ -141,10 +139,9 @@ pub async fn new_course(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 pub async fn create_course(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let input = CourseInput {
         title: field(&form, "title"),
         summary: Some(field(&form, "summary")),
@@ -386,10 +383,9 @@ pub async fn revoke_certificate(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(number): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     state
         .app
         .curriculum

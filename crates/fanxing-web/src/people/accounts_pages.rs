@@ -9,7 +9,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{self, HeaderMap, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use fanxing_core::auth::User;
 use fanxing_core::people::accounts::{AccountView, DEVICE_TTL_SECS};
 use fanxing_core::people::store::ApiTokenRow;
@@ -17,7 +16,7 @@ use fanxing_core::security::PASSWORD_MIN;
 use fanxing_core::{Error, FieldErrors};
 use serde::Deserialize;
 
-use crate::ctx::{set_cookie, Ctx};
+use crate::ctx::{set_cookie, CsrfForm, Ctx};
 use crate::error::PageError;
 use crate::pages::{field, path_id, render, render_status};
 use crate::AppState;
@@ -174,10 +173,9 @@ pub async fn account(State(state): State<AppState>, ctx: Ctx, Query(q): Query<Do
 pub async fn change_password(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let confirm = field(&form, "confirm_password");
     match state
         .app
@@ -212,10 +210,9 @@ pub async fn revoke_token(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(_): CsrfForm,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let id = path_id(&ctx, &id)?;
     state.app.accounts.revoke_my_api_token(actor, id).await?;
     Ok(Redirect::to("/account?done=revoked").into_response())
@@ -289,15 +286,8 @@ pub async fn accounts(
     )
 }
 
-async fn account_action(
-    state: &AppState,
-    ctx: &Ctx,
-    id: &str,
-    form: &[(String, String)],
-    action: &str,
-) -> PageResult {
+async fn account_action(state: &AppState, ctx: &Ctx, id: &str, action: &str) -> PageResult {
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(form, "csrf"))?;
     let id = path_id(ctx, id)?;
     let result = match action {
         "disable" => state
@@ -327,27 +317,27 @@ pub async fn disable_account(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(_): CsrfForm,
 ) -> PageResult {
-    account_action(&state, &ctx, &id, &form, "disable").await
+    account_action(&state, &ctx, &id, "disable").await
 }
 
 pub async fn enable_account(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(_): CsrfForm,
 ) -> PageResult {
-    account_action(&state, &ctx, &id, &form, "enable").await
+    account_action(&state, &ctx, &id, "enable").await
 }
 
 pub async fn unlock_account(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(_): CsrfForm,
 ) -> PageResult {
-    account_action(&state, &ctx, &id, &form, "unlock").await
+    account_action(&state, &ctx, &id, "unlock").await
 }
 
 /// Adds the device cookie (when the log-in minted one) to a response.

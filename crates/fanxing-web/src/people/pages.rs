@@ -1,6 +1,6 @@
 //! People and organisations: lists, records, the audited reveal and the forms.
 
-use crate::ctx::Ctx;
+use crate::ctx::{CsrfForm, Ctx};
 use crate::error::{urlencode, PageError};
 use crate::pages::*;
 use crate::AppState;
@@ -8,7 +8,6 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use axum::Form;
 use fanxing_core::auth::Actor;
 use fanxing_core::people::service::{OrgFilter, PeopleFilter, Revealed};
 use fanxing_core::people::{OrgInput, OrgKind, Organisation, Person, PersonInput, Tier};
@@ -147,9 +146,8 @@ pub async fn reveal_person(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(_): CsrfForm,
 ) -> PageResult {
-    ctx.check_csrf(&field(&form, "csrf"))?;
     person_page(&state, &ctx, &id, true).await
 }
 
@@ -283,10 +281,9 @@ pub async fn new_person(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 pub async fn create_person(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let input = person_input(&form);
     match state.app.people.create_person(actor, &input).await {
         Ok(p) => Ok(Redirect::to(&format!("/people/{}", p.id)).into_response()),
@@ -339,11 +336,10 @@ pub async fn update_person(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let input = person_input(&form);
     match state.app.people.update_person(actor, id, &input).await {
         Ok(p) => Ok(Redirect::to(&format!("/people/{}", p.id)).into_response()),
@@ -536,10 +532,9 @@ pub async fn new_org(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 pub async fn create_org(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let input = org_input(&form);
     match state.app.people.create_org(actor, &input).await {
         Ok(o) => Ok(Redirect::to(&format!("/orgs/{}", o.id)).into_response()),
@@ -590,11 +585,10 @@ pub async fn update_org(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let input = org_input(&form);
     match state.app.people.update_org(actor, id, &input).await {
         Ok(o) => Ok(Redirect::to(&format!("/orgs/{}", o.id)).into_response()),

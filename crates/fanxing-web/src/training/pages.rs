@@ -7,7 +7,6 @@ use axum::extract::{Path, Query, State};
 use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use fanxing_core::people::Tier;
 use fanxing_core::store::Page;
 use fanxing_core::training::service::SessionView;
@@ -19,9 +18,9 @@ use fanxing_core::training::{
 use fanxing_core::{Error, Lang};
 use serde::Deserialize;
 
-use crate::ctx::Ctx;
+use crate::ctx::{CsrfForm, Ctx};
 use crate::error::PageError;
-use crate::pages::{field, path_id, render, Pager};
+use crate::pages::{path_id, render, Pager};
 use crate::AppState;
 
 type PageResult = Result<Response, PageError>;
@@ -334,16 +333,22 @@ pub async fn session(
     session_page(&state, &ctx, id, flash, None).await
 }
 
+/// The registration form: the venue chosen (none: the suggested one).
+#[derive(serde::Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    venue_id: String,
+}
+
 pub async fn register(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm<RegisterForm>,
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
-    let venue = field(&form, "venue_id").parse::<i64>().ok();
+    let venue = form.venue_id.trim().parse::<i64>().ok();
     match state.app.training.register(actor, id, None, venue).await {
         Ok(out) => {
             let done = if out.waitlisted {
@@ -361,18 +366,26 @@ pub async fn register(
     }
 }
 
+/// A session's new status, with a notice for those registered.
+#[derive(serde::Deserialize)]
+pub struct StatusForm {
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    notice: String,
+}
+
 pub async fn set_status(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm<StatusForm>,
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
-    let to = SessionStatus::parse(&field(&form, "status"))
-        .ok_or_else(|| PageError::new(&ctx, Error::field("status", "error.choice")))?;
-    let notice = Some(field(&form, "notice")).filter(|n| !n.trim().is_empty());
+    let to = SessionStatus::parse(form.status.trim())
+        .ok_or_else(|| PageError::from(Error::field("status", "error.choice")))?;
+    let notice = Some(form.notice).filter(|n| !n.trim().is_empty());
     match state
         .app
         .training
@@ -392,11 +405,10 @@ pub async fn cancel_registration(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(_): CsrfForm,
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let session = state.app.training.registration_session(actor, id).await?;
     state.app.training.cancel_registration(actor, id).await?;
     Ok(Redirect::to(&format!("/sessions/{session}?done=cancelled")).into_response())

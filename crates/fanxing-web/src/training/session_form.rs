@@ -5,11 +5,10 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::Form;
 use fanxing_core::training::{SessionInput, VenueInput};
 use fanxing_core::{Error, FieldErrors};
 
-use crate::ctx::Ctx;
+use crate::ctx::{CsrfForm, Ctx};
 use crate::error::PageError;
 use crate::pages::{field, path_id, render, tier_pairs, Choice};
 use crate::AppState;
@@ -250,10 +249,9 @@ pub async fn new_session(State(state): State<AppState>, ctx: Ctx) -> PageResult 
 pub async fn create_session(
     State(state): State<AppState>,
     ctx: Ctx,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let opt = |n: &str| Some(field(&form, n)).filter(|v| !v.trim().is_empty());
     let kinds = venue_kinds();
     // The main hall's region, for an online stream whose region is left as
@@ -344,11 +342,10 @@ pub async fn set_targets(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     let mut inputs = Vec::new();
     for (k, v) in &form {
         if let Some(region) = k.strip_prefix("s_") {
@@ -384,11 +381,10 @@ pub async fn set_issuer(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Form(form): Form<Vec<(String, String)>>,
+    CsrfForm(form): CsrfForm,
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    ctx.check_csrf(&field(&form, "csrf"))?;
     state
         .app
         .training
