@@ -459,3 +459,31 @@ mod template_tests {
         }
     }
 }
+
+#[cfg(test)]
+mod forms {
+    /// Every form a handler reads comes through `CsrfForm`, which checks
+    /// the token before the handler runs: no handler reads a bare form.
+    #[test]
+    fn every_form_is_read_through_the_csrf_checking_extractor() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        let mut dirs = vec![root];
+        let mut found = Vec::new();
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                } else if p.extension().is_some_and(|x| x == "rs") && !p.ends_with("lib.rs") {
+                    let text = std::fs::read_to_string(&p).unwrap();
+                    for (n, line) in text.lines().enumerate() {
+                        if line.contains("Form(form): Form<") || line.contains("axum::Form(") {
+                            found.push(format!("{}:{}", p.display(), n + 1));
+                        }
+                    }
+                }
+            }
+        }
+        assert!(found.is_empty(), "forms read without CsrfForm: {found:?}");
+    }
+}
