@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use fanxing_core::audit::{AuditEntry, AuditStore};
 use fanxing_core::error::Result;
 
-use crate::sql::Sql;
+use crate::sql::{args, Sql};
 use crate::store::{col, db, SqlStore};
 
 #[async_trait]
@@ -13,16 +13,14 @@ impl AuditStore for SqlStore {
     async fn append_audit(&self, e: &AuditEntry) -> Result<()> {
         let mut q =
             Sql::new("INSERT INTO audit_log (at, user_id, action, target, detail) VALUES (");
-        q.bind(e.at)
-            .push(", ")
-            .bind(e.user_id)
-            .push(", ")
-            .bind(e.action.as_str())
-            .push(", ")
-            .bind(e.target.as_str())
-            .push(", ")
-            .bind(e.detail.as_str())
-            .push(")");
+        q.binds(args![
+            e.at,
+            e.user_id,
+            e.action.as_str(),
+            e.target.as_str(),
+            e.detail.as_str()
+        ])
+        .push(")");
         q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
     }

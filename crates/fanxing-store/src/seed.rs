@@ -12,7 +12,7 @@ use fanxing_core::training::{SessionId, VenueId};
 use fanxing_demo::SeedStore;
 
 use crate::analytics::CHUNK;
-use crate::sql::Sql;
+use crate::sql::{args, Sql};
 use crate::store::*;
 use crate::training::{insert_session_in, mark_attended_in};
 use fanxing_core::analytics::day_of;
@@ -86,15 +86,13 @@ impl SeedStore for SqlStore {
             );
             for (i, r) in chunk.iter().enumerate() {
                 q.push(if i == 0 { "(" } else { ", (" })
-                    .bind(r.session_id)
-                    .push(", ")
-                    .bind(r.person_id)
-                    .push(", ")
-                    .bind(r.venue_id)
-                    .push(", ")
-                    .bind(r.status.as_str())
-                    .push(", ")
-                    .bind(r.created_at)
+                    .binds(args![
+                        r.session_id,
+                        r.person_id,
+                        r.venue_id,
+                        r.status.as_str(),
+                        r.created_at
+                    ])
                     .push(")");
             }
             q.on(self.backend_kind())
@@ -118,21 +116,16 @@ impl SeedStore for SqlStore {
             );
             for (n, room) in chunk.iter().enumerate() {
                 q.push(if n == 0 { "(" } else { ", (" })
-                    .bind(room.platform.as_str())
-                    .push(", ")
-                    .bind(room.account_id.as_str())
-                    .push(", ")
-                    .bind(room.name.as_str())
-                    .push(", ")
-                    .bind(room.org_id)
-                    .push(", ")
-                    .bind(room.industry.as_str())
-                    .push(", ")
-                    .bind(room.size_tier.as_str())
-                    .push(", ")
-                    .bind(room.region.value() as i64)
-                    .push(", ")
-                    .bind(now)
+                    .binds(args![
+                        room.platform.as_str(),
+                        room.account_id.as_str(),
+                        room.name.as_str(),
+                        room.org_id,
+                        room.industry.as_str(),
+                        room.size_tier.as_str(),
+                        room.region.value() as i64,
+                        now
+                    ])
                     .push(")");
             }
             q.push(" RETURNING id");

@@ -62,6 +62,15 @@ pub struct Sql {
     anonymous: bool,
 }
 
+/// The values of a list of placeholders, each converted to an [`Arg`]:
+/// `q.binds(args![a, b, c])` writes `$1, $2, $3`.
+macro_rules! args {
+    ($($v:expr),+ $(,)?) => {
+        [$($crate::sql::Arg::from($v)),+]
+    };
+}
+pub(crate) use args;
+
 impl Sql {
     pub fn new(text: &str) -> Sql {
         Sql {
@@ -114,6 +123,17 @@ impl Sql {
     /// values once per row.
     pub fn bind_static(&mut self, v: &'static str) -> &mut Self {
         self.bind(Arg::Static(v))
+    }
+
+    /// Appends `a, b, …`, each value bound (see [`args!`]).
+    pub fn binds<const N: usize>(&mut self, values: [Arg; N]) -> &mut Self {
+        for (i, v) in values.into_iter().enumerate() {
+            if i > 0 {
+                self.push(", ");
+            }
+            self.bind(v);
+        }
+        self
     }
 
     /// Appends ` IN (a, b, …)`, each value bound (a non-empty list: callers

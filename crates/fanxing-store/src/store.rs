@@ -12,7 +12,7 @@ use fanxing_core::people::{OrgDraft, OrgKind, Organisation, Person, SalesBand, T
 use fanxing_core::region::{Region, RegionCode, RegionLevel};
 use fanxing_core::store::Page;
 
-use crate::sql::Sql;
+use crate::sql::{args, Sql};
 use crate::Backend;
 
 /// The SQL store. Holds a pool; cheap to share behind an `Arc`.
@@ -212,35 +212,27 @@ pub(crate) fn region_from(row: &AnyRow) -> Result<Region> {
 }
 
 pub(crate) fn org_binds(q: &mut Sql, o: &OrgDraft) {
-    q.bind(o.name.as_str())
-        .push(", ")
-        .bind(o.kind.as_str())
-        .push(", ")
-        .bind(o.industry.clone())
-        .push(", ")
-        .bind(o.sales_band.map(|b| b.as_str()))
-        .push(", ")
-        .bind(o.credit_code.clone())
-        .push(", ")
-        .bind(o.region.value() as i64);
+    q.binds(args![
+        o.name.as_str(),
+        o.kind.as_str(),
+        o.industry.clone(),
+        o.sales_band.map(|b| b.as_str()),
+        o.credit_code.clone(),
+        o.region.value() as i64
+    ]);
 }
 
 pub(crate) fn person_binds(q: &mut Sql, p: &PersonRow) {
-    q.bind(p.name.as_str())
-        .push(", ")
-        .bind(p.mobile.as_str())
-        .push(", ")
-        .bind(p.id_number_enc.clone())
-        .push(", ")
-        .bind(p.id_number_masked.clone())
-        .push(", ")
-        .bind(p.id_number_key.clone())
-        .push(", ")
-        .bind(p.tier.as_str())
-        .push(", ")
-        .bind(p.org_id)
-        .push(", ")
-        .bind(p.region.value() as i64);
+    q.binds(args![
+        p.name.as_str(),
+        p.mobile.as_str(),
+        p.id_number_enc.clone(),
+        p.id_number_masked.clone(),
+        p.id_number_key.clone(),
+        p.tier.as_str(),
+        p.org_id,
+        p.region.value() as i64
+    ]);
 }
 
 /// `INSERT … RETURNING id` for one organisation.

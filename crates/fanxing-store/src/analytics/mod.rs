@@ -21,7 +21,7 @@ use fanxing_core::error::{Error, FieldError, Result};
 use fanxing_core::people::PersonId;
 use fanxing_core::store::Page;
 
-use crate::sql::{like_contains, Sql};
+use crate::sql::{args, like_contains, Sql};
 use crate::store::{bad, col, db, is_unique_violation, region_code, SqlStore};
 use crate::Backend;
 
@@ -316,22 +316,17 @@ impl AnalyticsStore for SqlStore {
             "INSERT INTO live_rooms (platform, account_id, name, org_id, industry, size_tier, \
              region, created_at) VALUES (",
         );
-        q.bind(room.platform.as_str())
-            .push(", ")
-            .bind(room.account_id.as_str())
-            .push(", ")
-            .bind(room.name.as_str())
-            .push(", ")
-            .bind(room.org_id)
-            .push(", ")
-            .bind(room.industry.as_str())
-            .push(", ")
-            .bind(room.size_tier.as_str())
-            .push(", ")
-            .bind(room.region.value() as i64)
-            .push(", ")
-            .bind(now)
-            .push(") RETURNING id");
+        q.binds(args![
+            room.platform.as_str(),
+            room.account_id.as_str(),
+            room.name.as_str(),
+            room.org_id,
+            room.industry.as_str(),
+            room.size_tier.as_str(),
+            room.region.value() as i64,
+            now
+        ])
+        .push(") RETURNING id");
         let id: RoomId = match q.query().fetch_one(&mut *tx).await {
             Ok(row) => col(&row, "id")?,
             Err(e) if is_unique_violation(&e) => {
@@ -480,18 +475,17 @@ impl AnalyticsStore for SqlStore {
             "INSERT INTO analytics_imports (platform, provenance, filename, rows_total, rows_new, \
              user_id, imported_at) VALUES (",
         );
-        q.bind(meta.platform.as_str())
-            .push(", ")
-            .bind(prov)
-            .push(", ")
-            .bind(meta.filename.as_str())
-            .push(", ")
-            .bind(rows.len() as i64)
-            .push(", 0, ")
-            .bind(meta.user_id)
-            .push(", ")
-            .bind(meta.at)
-            .push(") RETURNING id");
+        q.binds(args![
+            meta.platform.as_str(),
+            prov,
+            meta.filename.as_str(),
+            rows.len() as i64
+        ])
+        .push(", 0, ")
+        .bind(meta.user_id)
+        .push(", ")
+        .bind(meta.at)
+        .push(") RETURNING id");
         let import_id: i64 = col(&q.query().fetch_one(&mut *tx).await.map_err(db)?, "id")?;
 
         // The raw sessions; those stored before are left alone. SQLite is
@@ -548,11 +542,7 @@ impl AnalyticsStore for SqlStore {
                     .push(", ")
                     .bind_static(prov)
                     .push(", ")
-                    .bind(import_id)
-                    .push(", ")
-                    .bind(r.started_at)
-                    .push(", ")
-                    .bind(day_of(r.started_at));
+                    .binds(args![import_id, r.started_at, day_of(r.started_at)]);
                 for v in [
                     r.duration_s,
                     r.views,

@@ -11,7 +11,7 @@ use fanxing_core::region::RegionCode;
 use fanxing_core::store::Page;
 use fanxing_core::training::CourseId;
 
-use crate::sql::Sql;
+use crate::sql::{args, Sql};
 use crate::store::{bad, col, db, is_unique_violation, SqlStore};
 
 fn competency_from(r: &AnyRow) -> Result<Competency> {
@@ -123,11 +123,7 @@ impl CurriculumStore for SqlStore {
     async fn insert_competency(&self, code: &str, name_zh: &str, name_en: &str) -> Result<i64> {
         let mut q =
             Sql::new("INSERT INTO competencies (code, name_zh, name_en, position) VALUES (");
-        q.bind(code)
-            .push(", ")
-            .bind(name_zh)
-            .push(", ")
-            .bind(name_en)
+        q.binds(args![code, name_zh, name_en])
             .push(", (SELECT COALESCE(MAX(position), 0) + 1 FROM competencies)) RETURNING id");
         match q.query().fetch_one(self.writer()).await {
             Ok(r) => col(&r, "id"),
@@ -165,26 +161,20 @@ impl CurriculumStore for SqlStore {
         let mut q = Sql::new(
             "INSERT INTO courses (title, summary, tiers, duration_minutes, lecturer_user_id, owner_region, created_at) VALUES (",
         );
-        q.bind(c.title.as_str())
-            .push(", ")
-            .bind(c.summary.as_str())
-            .push(", ")
-            .bind(
-                c.tiers
-                    .iter()
-                    .map(|t| t.as_str())
-                    .collect::<Vec<_>>()
-                    .join(","),
-            )
-            .push(", ")
-            .bind(c.duration_minutes)
-            .push(", ")
-            .bind(lecturer)
-            .push(", ")
-            .bind(owner_region.map(|r| i64::from(r.value())))
-            .push(", ")
-            .bind(now)
-            .push(") RETURNING id");
+        q.binds(args![
+            c.title.as_str(),
+            c.summary.as_str(),
+            c.tiers
+                .iter()
+                .map(|t| t.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+            c.duration_minutes,
+            lecturer,
+            owner_region.map(|r| i64::from(r.value())),
+            now
+        ])
+        .push(") RETURNING id");
         let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
         let id: i64 = col(&row, "id")?;
         for comp in competencies {
@@ -225,20 +215,16 @@ impl CurriculumStore for SqlStore {
         let mut q = Sql::new(
             "INSERT INTO materials (course_id, filename, content_type, size, data, uploaded_by, uploaded_at) VALUES (",
         );
-        q.bind(course)
-            .push(", ")
-            .bind(filename)
-            .push(", ")
-            .bind(content_type)
-            .push(", ")
-            .bind(bytes.len() as i64)
-            .push(", ")
-            .bind(Some(bytes.to_vec()))
-            .push(", ")
-            .bind(user)
-            .push(", ")
-            .bind(now)
-            .push(") RETURNING id");
+        q.binds(args![
+            course,
+            filename,
+            content_type,
+            bytes.len() as i64,
+            Some(bytes.to_vec()),
+            user,
+            now
+        ])
+        .push(") RETURNING id");
         let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
         col(&row, "id")
     }
@@ -273,15 +259,7 @@ impl CurriculumStore for SqlStore {
             let mut q = Sql::new(
                 "INSERT INTO certificates (number, person_id, track_id, programme_id, issued_at) VALUES (",
             );
-            q.bind(number.as_str())
-                .push(", ")
-                .bind(*person)
-                .push(", ")
-                .bind(*track)
-                .push(", ")
-                .bind(*programme)
-                .push(", ")
-                .bind(now)
+            q.binds(args![number.as_str(), *person, *track, *programme, now])
                 .push(") ON CONFLICT (person_id, track_id, programme_id) DO NOTHING");
             n += q
                 .query()

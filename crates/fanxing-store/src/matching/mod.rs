@@ -14,7 +14,7 @@ use fanxing_core::matching::{Fact, FactSource, FactValue, OfferKind, PartnerKind
 use fanxing_core::people::{OrgId, UserId};
 use fanxing_core::region::RegionRange;
 
-use crate::sql::Sql;
+use crate::sql::{args, Sql};
 use crate::store::{bad, col, db, is_unique_violation, region_code, SqlStore};
 
 const PARTNER_SELECT: &str = "SELECT p.org_id, o.name, p.kind, p.serves_region \
@@ -80,37 +80,24 @@ fn offer_from(r: &AnyRow) -> Result<Offer> {
 }
 
 fn offer_binds(q: &mut Sql, o: &OfferDraft) {
-    q.bind(o.kind.as_str())
-        .push(", ")
-        .bind(o.title.as_str())
-        .push(", ")
-        .bind(o.description.as_str())
-        .push(", ")
-        .bind(o.amount_min_fen)
-        .push(", ")
-        .bind(o.amount_max_fen)
-        .push(", ")
-        .bind(o.term_months)
-        .push(", ")
-        .bind(o.rate_min_bp)
-        .push(", ")
-        .bind(o.rate_max_bp)
-        .push(", ")
-        .bind(o.price_fen)
-        .push(", ")
-        .bind(o.materials.as_str())
-        .push(", ")
-        .bind(o.decision_days)
-        .push(", ")
-        .bind(o.quota)
-        .push(", ")
-        .bind(o.valid_from)
-        .push(", ")
-        .bind(o.valid_until)
-        .push(", ")
-        .bind(o.policy_basis.as_str())
-        .push(", ")
-        .bind(stages_text(&o.stages));
+    q.binds(args![
+        o.kind.as_str(),
+        o.title.as_str(),
+        o.description.as_str(),
+        o.amount_min_fen,
+        o.amount_max_fen,
+        o.term_months,
+        o.rate_min_bp,
+        o.rate_max_bp,
+        o.price_fen,
+        o.materials.as_str(),
+        o.decision_days,
+        o.quota,
+        o.valid_from,
+        o.valid_until,
+        o.policy_basis.as_str(),
+        stages_text(&o.stages)
+    ]);
 }
 
 const NEED_SELECT: &str = "SELECT n.id, n.org_id, o.name, o.region, n.kind, n.amount_fen, \
@@ -176,26 +163,19 @@ async fn insert_rules_in(
             "INSERT INTO match_rules (offer_id, position, field, op, value, hard, message_zh, \
              message_en, citation, max_age_days) VALUES (",
         );
-        q.bind(offer)
-            .push(", ")
-            .bind(pos as i64)
-            .push(", ")
-            .bind(r.field.as_str())
-            .push(", ")
-            .bind(r.op.as_str())
-            .push(", ")
-            .bind(r.value.as_str())
-            .push(", ")
-            .bind(r.hard as i64)
-            .push(", ")
-            .bind(r.message_zh.as_str())
-            .push(", ")
-            .bind(r.message_en.as_str())
-            .push(", ")
-            .bind(r.citation.as_str())
-            .push(", ")
-            .bind(r.max_age_days)
-            .push(")");
+        q.binds(args![
+            offer,
+            pos as i64,
+            r.field.as_str(),
+            r.op.as_str(),
+            r.value.as_str(),
+            r.hard as i64,
+            r.message_zh.as_str(),
+            r.message_en.as_str(),
+            r.citation.as_str(),
+            r.max_age_days
+        ])
+        .push(")");
         q.query().execute(&mut **tx).await.map_err(db)?;
     }
     Ok(())
@@ -210,20 +190,16 @@ async fn insert_event_in(
         "INSERT INTO match_events (application_id, from_state, to_state, action, actor_user, \
          comment, at) VALUES (",
     );
-    q.bind(application)
-        .push(", ")
-        .bind(e.from.map(|s| s.as_str()))
-        .push(", ")
-        .bind(e.to.as_str())
-        .push(", ")
-        .bind(e.action.map(|a| a.as_str()).unwrap_or("submit"))
-        .push(", ")
-        .bind(e.actor_user)
-        .push(", ")
-        .bind(e.comment.as_str())
-        .push(", ")
-        .bind(e.at)
-        .push(")");
+    q.binds(args![
+        application,
+        e.from.map(|s| s.as_str()),
+        e.to.as_str(),
+        e.action.map(|a| a.as_str()).unwrap_or("submit"),
+        e.actor_user,
+        e.comment.as_str(),
+        e.at
+    ])
+    .push(")");
     q.query().execute(&mut **tx).await.map_err(db)?;
     Ok(())
 }
@@ -234,17 +210,16 @@ impl MatchingStore for SqlStore {
         let mut q = Sql::new(
             "INSERT INTO match_partners (org_id, kind, serves_region, created_at) VALUES (",
         );
-        q.bind(p.org_id)
-            .push(", ")
-            .bind(p.kind.as_str())
-            .push(", ")
-            .bind(p.serves_region.value() as i64)
-            .push(", ")
-            .bind(now)
-            .push(
-                ") ON CONFLICT (org_id) DO UPDATE SET kind = excluded.kind, \
+        q.binds(args![
+            p.org_id,
+            p.kind.as_str(),
+            p.serves_region.value() as i64,
+            now
+        ])
+        .push(
+            ") ON CONFLICT (org_id) DO UPDATE SET kind = excluded.kind, \
                  serves_region = excluded.serves_region",
-            );
+        );
         q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
     }
@@ -411,22 +386,17 @@ impl MatchingStore for SqlStore {
                 "INSERT INTO enterprise_facts (org_id, metric, value_num, value_text, period, \
                  source, recorded_by, as_of) VALUES (",
             );
-            q.bind(org)
-                .push(", ")
-                .bind(f.metric.as_str())
-                .push(", ")
-                .bind(num)
-                .push(", ")
-                .bind(text)
-                .push(", ")
-                .bind(f.period.as_str())
-                .push(", ")
-                .bind(f.source.as_str())
-                .push(", ")
-                .bind(by)
-                .push(", ")
-                .bind(f.as_of)
-                .push(")");
+            q.binds(args![
+                org,
+                f.metric.as_str(),
+                num,
+                text,
+                f.period.as_str(),
+                f.source.as_str(),
+                by,
+                f.as_of
+            ])
+            .push(")");
             q.query().execute(&mut *tx).await.map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
@@ -478,22 +448,17 @@ impl MatchingStore for SqlStore {
             "INSERT INTO match_needs (org_id, kind, amount_fen, purpose, consent_facts, \
              consent_until, created_by, created_at) VALUES (",
         );
-        q.bind(n.org_id)
-            .push(", ")
-            .bind(n.kind.as_str())
-            .push(", ")
-            .bind(n.amount_fen)
-            .push(", ")
-            .bind(n.purpose.as_str())
-            .push(", ")
-            .bind(n.consent_facts.join(","))
-            .push(", ")
-            .bind(n.consent_until)
-            .push(", ")
-            .bind(by)
-            .push(", ")
-            .bind(now)
-            .push(") RETURNING id");
+        q.binds(args![
+            n.org_id,
+            n.kind.as_str(),
+            n.amount_fen,
+            n.purpose.as_str(),
+            n.consent_facts.join(","),
+            n.consent_until,
+            by,
+            now
+        ])
+        .push(") RETURNING id");
         col(&q.query().fetch_one(self.writer()).await.map_err(db)?, "id")
     }
 
@@ -537,21 +502,16 @@ impl MatchingStore for SqlStore {
             );
             for (i, m) in chunk.iter().enumerate() {
                 q.push(if i == 0 { "(" } else { ", (" })
-                    .bind(m.need_id)
-                    .push(", ")
-                    .bind(m.offer_id)
-                    .push(", ")
-                    .bind(m.eligibility.as_str())
-                    .push(", ")
-                    .bind(m.score_tenths)
-                    .push(", ")
-                    .bind(m.factors.as_str())
-                    .push(", ")
-                    .bind(m.trace.as_str())
-                    .push(", ")
-                    .bind(m.ruleset_version)
-                    .push(", ")
-                    .bind(m.evaluated_at)
+                    .binds(args![
+                        m.need_id,
+                        m.offer_id,
+                        m.eligibility.as_str(),
+                        m.score_tenths,
+                        m.factors.as_str(),
+                        m.trace.as_str(),
+                        m.ruleset_version,
+                        m.evaluated_at
+                    ])
                     .push(")");
             }
             q.push(
@@ -600,28 +560,20 @@ impl MatchingStore for SqlStore {
             "INSERT INTO match_applications (need_id, offer_id, org_id, region, state, active, \
              amount_requested_fen, first_time_borrower, due_at, created_at, updated_at) VALUES (",
         );
-        q.bind(a.need_id)
-            .push(", ")
-            .bind(a.offer_id)
-            .push(", ")
-            .bind(a.org_id)
-            .push(", ")
-            .bind(a.region.value() as i64)
-            .push(", ")
-            .bind(a.state.as_str())
-            .push(", ")
-            .bind(a.state.is_active() as i64)
-            .push(", ")
-            .bind(a.amount_requested_fen)
-            .push(", ")
-            .bind(a.first_time_borrower as i64)
-            .push(", ")
-            .bind(a.due_at)
-            .push(", ")
-            .bind(a.created_at)
-            .push(", ")
-            .bind(a.created_at)
-            .push(") RETURNING id");
+        q.binds(args![
+            a.need_id,
+            a.offer_id,
+            a.org_id,
+            a.region.value() as i64,
+            a.state.as_str(),
+            a.state.is_active() as i64,
+            a.amount_requested_fen,
+            a.first_time_borrower as i64,
+            a.due_at,
+            a.created_at,
+            a.created_at
+        ])
+        .push(") RETURNING id");
         let id: i64 = match q.query().fetch_one(&mut *tx).await {
             Ok(r) => col(&r, "id")?,
             Err(e) if is_unique_violation(&e) => {

@@ -15,7 +15,7 @@ use fanxing_core::people::store::{
 use fanxing_core::people::store::{NewUser, SessionLookup};
 use fanxing_core::people::UserId;
 
-use crate::sql::{like_contains, Sql};
+use crate::sql::{args, like_contains, Sql};
 use crate::store::{
     col, db, is_unique_violation, region_code, user_from, SqlStore, USER_COLS, USER_SELECT,
 };
@@ -68,22 +68,17 @@ impl AccountStore for SqlStore {
         let mut q = Sql::new(
             "INSERT INTO users (username, display_name, password_hash, role, region, person_id, org_id, created_at) VALUES (",
         );
-        q.bind(u.username.as_str())
-            .push(", ")
-            .bind(u.display_name.as_str())
-            .push(", ")
-            .bind(u.password_hash.as_str())
-            .push(", ")
-            .bind(u.role.as_str())
-            .push(", ")
-            .bind(u.region.map(|r| r.value() as i64))
-            .push(", ")
-            .bind(u.person_id)
-            .push(", ")
-            .bind(u.org_id)
-            .push(", ")
-            .bind(fanxing_core::now())
-            .push(") RETURNING id");
+        q.binds(args![
+            u.username.as_str(),
+            u.display_name.as_str(),
+            u.password_hash.as_str(),
+            u.role.as_str(),
+            u.region.map(|r| r.value() as i64),
+            u.person_id,
+            u.org_id,
+            fanxing_core::now()
+        ])
+        .push(") RETURNING id");
         match q.query().fetch_one(self.writer()).await {
             Ok(row) => col(&row, "id"),
             Err(e) if is_unique_violation(&e) => Err(Error::Conflict(
@@ -134,13 +129,7 @@ impl AccountStore for SqlStore {
     ) -> Result<()> {
         let mut q =
             Sql::new("INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (");
-        q.bind(token_hash)
-            .push(", ")
-            .bind(user_id)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(expires_at)
+        q.binds(args![token_hash, user_id, now, expires_at])
             .push(")");
         q.query().execute(self.writer()).await.map_err(db)?;
         Ok(())
@@ -188,13 +177,7 @@ impl AccountStore for SqlStore {
     ) -> Result<i64> {
         let mut q =
             Sql::new("INSERT INTO login_attempts (account_key, user_id, addr, at, state) VALUES (");
-        q.bind(account_key)
-            .push(", ")
-            .bind(user_id)
-            .push(", ")
-            .bind(addr)
-            .push(", ")
-            .bind(at)
+        q.binds(args![account_key, user_id, addr, at])
             .push(", 0) RETURNING id");
         let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
         col(&row, "id")
@@ -330,14 +313,7 @@ impl AccountStore for SqlStore {
         let mut q = Sql::new(
             "INSERT INTO known_devices (user_id, token_hash, created_at, last_seen) VALUES (",
         );
-        q.bind(user_id)
-            .push(", ")
-            .bind(token_hash)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(now)
-            .push(")");
+        q.binds(args![user_id, token_hash, now, now]).push(")");
         self.exec(q).await.map(drop)
     }
 
@@ -442,15 +418,7 @@ impl AccountStore for SqlStore {
         let mut q = Sql::new(
             "INSERT INTO api_tokens (token_hash, user_id, label, created_at, expires_at) VALUES (",
         );
-        q.bind(token_hash)
-            .push(", ")
-            .bind(user_id)
-            .push(", ")
-            .bind(label)
-            .push(", ")
-            .bind(now)
-            .push(", ")
-            .bind(expires_at)
+        q.binds(args![token_hash, user_id, label, now, expires_at])
             .push(") RETURNING id");
         let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
         col(&row, "id")

@@ -13,7 +13,7 @@ use fanxing_core::people::{OrgDraft, OrgId, Organisation, Person, PersonId};
 use fanxing_core::region::{Region, RegionCode, RegionLevel};
 use fanxing_core::store::Page;
 
-use crate::sql::{like_contains, Sql};
+use crate::sql::{args, like_contains, Sql};
 use crate::store::*;
 
 #[async_trait]
@@ -30,17 +30,16 @@ impl PeopleStore for SqlStore {
         });
         for r in sorted {
             let mut q = Sql::new("INSERT INTO regions (code, name, level, parent) VALUES (");
-            q.bind(r.code.value() as i64)
-                .push(", ")
-                .bind(r.name.as_str())
-                .push(", ")
-                .bind(r.level.as_str())
-                .push(", ")
-                .bind(r.parent.map(|p| p.value() as i64))
-                .push(
-                    ") ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
+            q.binds(args![
+                r.code.value() as i64,
+                r.name.as_str(),
+                r.level.as_str(),
+                r.parent.map(|p| p.value() as i64)
+            ])
+            .push(
+                ") ON CONFLICT (code) DO UPDATE SET name = excluded.name, \
                      level = excluded.level, parent = excluded.parent",
-                );
+            );
             q.query().execute(&mut *tx).await.map_err(db)?;
         }
         tx.commit().await.map_err(db)?;

@@ -38,7 +38,7 @@ use fanxing_core::error::{Error, Result};
 use fanxing_core::training::store::{ScanOutcome, ScanRecord};
 use fanxing_core::training::VenueId;
 
-use crate::sql::Sql;
+use crate::sql::{args, Sql};
 use crate::store::{col, db};
 use crate::Backend;
 
@@ -261,21 +261,19 @@ fn attendances_sql(rows: &[(&ScanRecord, i64)]) -> Sql {
     );
     for (n, (s, at)) in rows.iter().enumerate() {
         q.push(if n == 0 { "(" } else { ", (" })
-            .bind(s.session_id)
-            .push(", ")
-            .bind(s.person_id)
-            .push(", ")
-            .bind(s.registration_id)
-            .push(", ")
-            .bind(s.venue_id)
+            .binds(args![
+                s.session_id,
+                s.person_id,
+                s.registration_id,
+                s.venue_id
+            ])
             .push(", 'onsite', ")
-            .bind(s.tier.as_str())
-            .push(", ")
-            .bind(s.region.value() as i64)
-            .push(", ")
-            .bind(s.programme_id)
-            .push(", ")
-            .bind(*at)
+            .binds(args![
+                s.tier.as_str(),
+                s.region.value() as i64,
+                s.programme_id,
+                *at
+            ])
             .push(")");
     }
     q
@@ -290,23 +288,17 @@ fn checkins_sql(rows: &[(&ScanRecord, i64, &str)]) -> Sql {
     );
     for (n, (s, received, outcome)) in rows.iter().enumerate() {
         q.push(if n == 0 { "(" } else { ", (" })
-            .bind(s.scan_id.as_str())
-            .push(", ")
-            .bind(s.session_id)
-            .push(", ")
-            .bind(s.registration_id)
-            .push(", ")
-            .bind(s.venue_id)
-            .push(", ")
-            .bind(s.device_id.as_str())
-            .push(", ")
-            .bind(s.method.as_str())
-            .push(", ")
-            .bind(s.scanned_at)
-            .push(", ")
-            .bind(*received)
-            .push(", ")
-            .bind(*outcome)
+            .binds(args![
+                s.scan_id.as_str(),
+                s.session_id,
+                s.registration_id,
+                s.venue_id,
+                s.device_id.as_str(),
+                s.method.as_str(),
+                s.scanned_at,
+                *received,
+                *outcome
+            ])
             .push(")");
     }
     q
@@ -630,33 +622,22 @@ async fn journal_group(
             let (s, now) = scans[i];
             let m = made.contains(&i);
             q.push(if n == 0 { "(" } else { ", (" })
-                .bind(s.scan_id.as_str())
-                .push(", ")
-                .bind(s.session_id)
-                .push(", ")
-                .bind(s.programme_id)
-                .push(", ")
-                .bind(s.registration_id)
-                .push(", ")
-                .bind(s.person_id)
-                .push(", ")
-                .bind(s.venue_id)
-                .push(", ")
-                .bind(s.device_id.as_str())
-                .push(", ")
-                .bind(s.method.as_str())
-                .push(", ")
-                .bind(s.scanned_at)
-                .push(", ")
-                .bind(now)
-                .push(", ")
-                .bind(s.tier.as_str())
-                .push(", ")
-                .bind(s.region.value() as i64)
-                .push(", ")
-                .bind(if m { "accepted" } else { "duplicate" })
-                .push(", ")
-                .bind(m as i64)
+                .binds(args![
+                    s.scan_id.as_str(),
+                    s.session_id,
+                    s.programme_id,
+                    s.registration_id,
+                    s.person_id,
+                    s.venue_id,
+                    s.device_id.as_str(),
+                    s.method.as_str(),
+                    s.scanned_at,
+                    now,
+                    s.tier.as_str(),
+                    s.region.value() as i64,
+                    if m { "accepted" } else { "duplicate" },
+                    m as i64
+                ])
                 .push(")");
         }
         q.on(Backend::Sqlite)

@@ -23,7 +23,7 @@ use fanxing_core::training::{
     VenueKind, VenueLoad,
 };
 
-use crate::sql::Sql;
+use crate::sql::{args, Sql};
 use crate::store::{bad, col, db, insert_org_sql, is_unique_violation, region_code, SqlStore};
 use fanxing_core::people::service::mobile_conflict;
 use fanxing_core::people::OrgId;
@@ -226,17 +226,7 @@ pub(crate) async fn register_in(
             let mut q = Sql::new(
                 "INSERT INTO registrations (session_id, person_id, venue_id, status, waitlist_pos, created_at) VALUES (",
             );
-            q.bind(session)
-                .push(", ")
-                .bind(person)
-                .push(", ")
-                .bind(venue)
-                .push(", ")
-                .bind(status.as_str())
-                .push(", ")
-                .bind(pos)
-                .push(", ")
-                .bind(now)
+            q.binds(args![session, person, venue, status.as_str(), pos, now])
                 .push(") RETURNING id");
             let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
             col(&row, "id")?
@@ -292,43 +282,29 @@ pub(crate) async fn insert_session_in(
          eligible_tiers, eligible_region, starts_at, ends_at, reg_opens_at, reg_closes_at, \
          online_min_share, status, signing_key, public_key, created_at, closed_at) VALUES (",
     );
-    q.bind(d.programme_id)
-        .push(", ")
-        .bind(d.course_id)
-        .push(", ")
-        .bind(d.title.as_str())
-        .push(", ")
-        .bind(d.region.value() as i64)
-        .push(", ")
-        .bind(d.count_region.value() as i64)
-        .push(", ")
-        .bind(d.tier.map(|t| t.as_str()))
-        .push(", ")
-        .bind(tier_list(&d.eligible_tiers))
-        .push(", ")
-        .bind(d.eligible_region.map(|r| r.value() as i64))
-        .push(", ")
-        .bind(d.starts_at)
-        .push(", ")
-        .bind(d.ends_at)
-        .push(", ")
-        .bind(d.reg_opens_at)
-        .push(", ")
-        .bind(d.reg_closes_at)
-        .push(", ")
-        .bind(d.online_min_share)
-        .push(", ")
-        .bind(status.as_str())
-        .push(", ")
-        .bind(Some(signing_key_enc.to_vec()))
-        .push(", ")
-        .bind(public_key)
-        .push(", ")
-        .bind(now)
-        .push(", ")
-        // A session recorded as already held closed when it ended.
-        .bind((status == SessionStatus::Closed).then_some(d.ends_at))
-        .push(") RETURNING id");
+    q.binds(args![
+        d.programme_id,
+        d.course_id,
+        d.title.as_str(),
+        d.region.value() as i64,
+        d.count_region.value() as i64,
+        d.tier.map(|t| t.as_str()),
+        tier_list(&d.eligible_tiers),
+        d.eligible_region.map(|r| r.value() as i64),
+        d.starts_at,
+        d.ends_at,
+        d.reg_opens_at,
+        d.reg_closes_at,
+        d.online_min_share,
+        status.as_str(),
+        Some(signing_key_enc.to_vec()),
+        public_key,
+        now
+    ])
+    .push(", ")
+    // A session recorded as already held closed when it ended.
+    .bind((status == SessionStatus::Closed).then_some(d.ends_at))
+    .push(") RETURNING id");
     let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
     let id: SessionId = col(&row, "id")?;
     let mut venue_ids = Vec::new();
@@ -336,20 +312,16 @@ pub(crate) async fn insert_session_in(
         let mut q = Sql::new(
             "INSERT INTO venues (session_id, kind, name, address, region, capacity, stream_url) VALUES (",
         );
-        q.bind(id)
-            .push(", ")
-            .bind(v.kind.as_str())
-            .push(", ")
-            .bind(v.name.as_str())
-            .push(", ")
-            .bind(v.address.as_str())
-            .push(", ")
-            .bind(v.region.value() as i64)
-            .push(", ")
-            .bind(v.capacity)
-            .push(", ")
-            .bind(v.stream_url.clone())
-            .push(") RETURNING id");
+        q.binds(args![
+            id,
+            v.kind.as_str(),
+            v.name.as_str(),
+            v.address.as_str(),
+            v.region.value() as i64,
+            v.capacity,
+            v.stream_url.clone()
+        ])
+        .push(") RETURNING id");
         let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
         venue_ids.push(col(&row, "id")?);
     }
@@ -573,17 +545,14 @@ impl TrainingStore for SqlStore {
             );
             for (i, (person, venue, status, pos)) in chunk.iter().enumerate() {
                 q.push(if i == 0 { "(" } else { ", (" })
-                    .bind(plan.session)
-                    .push(", ")
-                    .bind(*person)
-                    .push(", ")
-                    .bind(*venue)
-                    .push(", ")
-                    .bind(status.as_str())
-                    .push(", ")
-                    .bind(*pos)
-                    .push(", ")
-                    .bind(now)
+                    .binds(args![
+                        plan.session,
+                        *person,
+                        *venue,
+                        status.as_str(),
+                        *pos,
+                        now
+                    ])
                     .push(")");
             }
             q.on(self.backend_kind())
@@ -600,16 +569,14 @@ impl TrainingStore for SqlStore {
         let mut q = Sql::new(
             "INSERT INTO programmes (name, issuer, starts_on, ends_on, created_at) VALUES (",
         );
-        q.bind(p.name.as_str())
-            .push(", ")
-            .bind(p.issuer.as_str())
-            .push(", ")
-            .bind(p.starts_on.as_str())
-            .push(", ")
-            .bind(p.ends_on.as_str())
-            .push(", ")
-            .bind(now)
-            .push(") RETURNING id");
+        q.binds(args![
+            p.name.as_str(),
+            p.issuer.as_str(),
+            p.starts_on.as_str(),
+            p.ends_on.as_str(),
+            now
+        ])
+        .push(") RETURNING id");
         let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
         col(&row, "id")
     }
@@ -642,19 +609,17 @@ impl TrainingStore for SqlStore {
             let mut q = Sql::new(
                 "INSERT INTO programme_targets (programme_id, region, tier, sessions, attendances) VALUES (",
             );
-            q.bind(programme)
-                .push(", ")
-                .bind(t.region.value() as i64)
-                .push(", ")
-                .bind(t.tier.map(|t| t.as_str()).unwrap_or(""))
-                .push(", ")
-                .bind(t.sessions)
-                .push(", ")
-                .bind(t.attendances)
-                .push(
-                    ") ON CONFLICT (programme_id, region, tier) DO UPDATE SET \
+            q.binds(args![
+                programme,
+                t.region.value() as i64,
+                t.tier.map(|t| t.as_str()).unwrap_or(""),
+                t.sessions,
+                t.attendances
+            ])
+            .push(
+                ") ON CONFLICT (programme_id, region, tier) DO UPDATE SET \
                      sessions = excluded.sessions, attendances = excluded.attendances",
-                );
+            );
             q.query().execute(&mut *tx).await.map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
@@ -1048,11 +1013,7 @@ impl TrainingStore for SqlStore {
                 Sql::new("INSERT INTO notifications (person_id, message, created_at) VALUES ");
             for (i, p) in chunk.iter().enumerate() {
                 q.push(if i == 0 { "(" } else { ", (" })
-                    .bind(*p)
-                    .push(", ")
-                    .bind(message)
-                    .push(", ")
-                    .bind(now)
+                    .binds(args![*p, message, now])
                     .push(")");
             }
             q.on(self.backend_kind())
