@@ -816,4 +816,90 @@ mod tests {
         assert_eq!(Lang::En.tf("people.count", &[("n", "3")]), "3 people");
         assert_eq!(Lang::Zh.tf("people.count", &[("n", "3")]), "共 3 人");
     }
+
+    /// Every message key the code and templates name has text in both
+    /// languages (a missing one would show the key itself to people).
+    #[test]
+    fn every_key_used_is_in_a_catalog() {
+        let known: std::collections::HashSet<&str> = CATALOGS
+            .iter()
+            .flat_map(|c| c.iter())
+            .map(|(k, _, _)| *k)
+            .collect();
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let mut dirs = vec![
+            root.join("src"),
+            root.join("../fanxing-web/src"),
+            root.join("../fanxing-web/templates"),
+        ];
+        let mut missing = Vec::new();
+        let mut files = 0;
+        // The literal that opens `rest`, or (skip_one) the literal right
+        // after the one that opens it and a comma.
+        fn literal(rest: &str, skip_one: bool) -> Option<&str> {
+            let mut r = rest.trim_start().strip_prefix('"')?;
+            if skip_one {
+                let end = r.find('"')?;
+                r = r[end + 1..].trim_start().strip_prefix(',')?;
+                r = r.trim_start().strip_prefix('"')?;
+            }
+            r.split('"').next()
+        }
+        while let Some(dir) = dirs.pop() {
+            for e in std::fs::read_dir(&dir).unwrap() {
+                let p = e.unwrap().path();
+                if p.is_dir() {
+                    dirs.push(p);
+                    continue;
+                }
+                if p.ends_with("i18n.rs") {
+                    continue;
+                }
+                let Ok(text) = std::fs::read_to_string(&p) else {
+                    continue;
+                };
+                files += 1;
+                for (prefix, skip_one) in [
+                    ("FieldError::new(", true),
+                    ("Error::field(", true),
+                    ("ctx.t(", false),
+                    (".tf(", false),
+                ] {
+                    for (at, _) in text.match_indices(prefix) {
+                        let rest = &text[at + prefix.len()..];
+                        // Only literal keys (not variables or expressions).
+                        let start = if skip_one {
+                            rest.trim_start().starts_with('"')
+                        } else {
+                            rest.starts_with('"')
+                        };
+                        if !start {
+                            continue;
+                        }
+                        if let Some(key) = literal(rest, skip_one) {
+                            if key.contains('.')
+                                && key.chars().all(|c| {
+                                    c.is_ascii_lowercase()
+                                        || c.is_ascii_digit()
+                                        || c == '_'
+                                        || c == '.'
+                                })
+                                && !known.contains(key)
+                            {
+                                missing.push(format!("{}: {key}", p.display()));
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        assert!(files > 50, "only {files} files read");
+        missing.sort();
+        missing.dedup();
+        assert!(
+            missing.is_empty(),
+            "keys without text:\n{}",
+            missing.join("\n")
+        );
+    }
 }

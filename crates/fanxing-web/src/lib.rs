@@ -185,6 +185,11 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/live-stats"),
     ("GET", "/api/v1/live-impact"),
     ("POST", "/api/v1/me/password"),
+    ("GET", "/match"),
+    ("POST", "/match/needs"),
+    ("GET", "/match/needs/{id}"),
+    ("POST", "/match/needs/{id}/apply"),
+    ("POST", "/match/applications/{id}/act"),
 ];
 
 /// Builds the whole application.

@@ -453,6 +453,24 @@ impl MatchingService {
         self.store.save_matches(&rows).await
     }
 
+    /// The enterprise the caller speaks for, if any.
+    pub async fn my_enterprise(&self, actor: &Actor) -> Result<Option<OrgId>> {
+        self.own_enterprise(actor).await
+    }
+
+    /// The needs the caller may see: an enterprise's own (open or not), an
+    /// office's open needs in its region.
+    pub async fn my_needs(&self, actor: &Actor) -> Result<Vec<Need>> {
+        if let Some(org) = self.own_enterprise(actor).await? {
+            return self.store.needs_of(org).await;
+        }
+        if actor.role().is_partner() {
+            return Err(Error::Forbidden);
+        }
+        let range = actor.stats_range()?;
+        self.store.open_needs(range).await
+    }
+
     /// A need, for its enterprise or an office over it.
     pub async fn need(&self, actor: &Actor, id: i64) -> Result<Need> {
         let need = self.store.get_need(id).await?.ok_or(Error::NotFound)?;

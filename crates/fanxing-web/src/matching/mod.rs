@@ -21,9 +21,16 @@ use crate::api::{body, Caller};
 use crate::error::ApiError;
 use crate::AppState;
 
+pub mod pages;
+
 /// The routes this feature adds to the top router.
 pub fn routes() -> Router<AppState> {
     Router::new()
+        .route("/match", get(pages::home))
+        .route("/match/needs", post(pages::state_need))
+        .route("/match/needs/{id}", get(pages::need))
+        .route("/match/needs/{id}/apply", post(pages::apply))
+        .route("/match/applications/{id}/act", post(pages::act))
         .route("/api/v1/match/partners", post(register_partner))
         .route("/api/v1/match/offers", get(offers).post(create_offer))
         .route("/api/v1/match/offers/{id}", put(update_offer))

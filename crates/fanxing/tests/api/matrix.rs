@@ -275,6 +275,16 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         // Applications: the bank's queue, the enterprise's own, offices'
         // region; moving one: the bank, and the applicant side.
         ("GET", "/api/v1/match/rollup") => regional(),
+        // The matching page: every account sees what applies to it.
+        ("GET", "/match") => untargeted(true),
+        // States a need for the caller's own enterprise (offices use the API).
+        ("POST", "/match/needs") => untargeted(role == Trainee),
+        ("GET", "/match/needs/{id}") | ("POST", "/match/needs/{id}/apply") => {
+            untargeted(matches!(role, Admin | Suzhou | Kunshan | Trainee))
+        }
+        ("POST", "/match/applications/{id}/act") => {
+            untargeted(matches!(role, Admin | Suzhou | Kunshan | Trainee | Bank))
+        }
         ("GET", "/api/v1/match/applications") => {
             untargeted(office || matches!(role, Trainee | Bank))
         }
@@ -1170,6 +1180,18 @@ async fn call(
                 (a_key.as_str(), "300"),
                 ("region_back", "320000"),
             ])
+        } else if path == "/match/needs" {
+            req.form(&[
+                ("csrf", csrf),
+                ("kind", "loan"),
+                ("amount_yuan", "50万"),
+                ("purpose", "备货"),
+            ])
+        } else if path == "/match/needs/{id}/apply" {
+            let offer = MATCH.get().unwrap().offer.to_string();
+            req.form(&[("csrf", csrf), ("offer_id", offer.as_str())])
+        } else if path == "/match/applications/{id}/act" {
+            req.form(&[("csrf", csrf), ("action", "accept")])
         } else if path == "/programmes/{id}/issuer" {
             req.form(&[("csrf", csrf), ("issuer", "江苏省商务厅")])
         } else if path == "/sessions/{id}/roster" {
@@ -1240,6 +1262,8 @@ async fn call(
             | "/api/v1/me/password"
             | "/api/v1/match/needs/{id}/applications"
             | "/api/v1/match/applications/{id}/actions"
+            | "/match/needs/{id}/apply"
+            | "/match/applications/{id}/act"
     );
     let status = if content_checked && matches!(status.as_u16(), 409 | 422) {
         StatusCode::OK
