@@ -982,3 +982,239 @@ async fn example_data_covers_every_state_and_is_seeded_once() {
     assert_eq!(roll.needs, r.needs as i64);
     assert!(roll.disbursed_fen > 0 && roll.approved_fen >= roll.disbursed_fen);
 }
+
+/// The first `/match/applications/{id}/act` form on a page after `marker`.
+fn act_id_after(page: &str, marker: &str) -> Option<i64> {
+    let rest = &page[page.find(marker)?..];
+    let at = rest.find("/match/applications/")? + "/match/applications/".len();
+    rest[at..].split('/').next()?.parse().ok()
+}
+
+/// The pages, as the three sides use them on a phone: the enterprise
+/// states a need, sees each offer explained and applies to one of the demo
+/// bank's; the bank accepts, asks for more information, gets it, approves
+/// and disburses; the enterprise follows every step; Kunshan's office sees
+/// the amount in its figures.
+#[tokio::test]
+async fn the_three_sides_work_through_the_pages() {
+    let app = TestApp::spawn().await;
+    let stores = app.opened.app.stores.clone();
+    fanxing_demo::matching::seed(&app.opened.matching, &stores, 2026, fanxing_core::now())
+        .await
+        .unwrap()
+        .unwrap();
+    let (bank, bank_csrf) = app.login("bank").await;
+    let page = bank
+        .get(app.url("/match"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let ours = &page[page.find("本机构产品").expect("the bank's offers")..];
+    let ours = &ours[..ours.find("</ul>").unwrap()];
+    let titles: Vec<String> = ours
+        .split("<li>")
+        .skip(1)
+        .map(|li| li.split(" · ").next().unwrap().to_string())
+        .collect();
+    assert!(!titles.is_empty());
+
+    // The enterprise states a need and sees every loan offer explained.
+    let (t, csrf) = app.login("trainee").await;
+    let res = t
+        .post(app.url("/match/needs"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "loan"),
+            ("amount_yuan", "-5"),
+            ("purpose", "备货"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("金额不合理"),
+        "a negative amount is refused by field"
+    );
+    let res = t
+        .post(app.url("/match/needs"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "loan"),
+            ("amount_yuan", "50万"),
+            ("purpose", "双十一备货"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let need_url = res.headers()["location"].to_str().unwrap().to_string();
+    assert!(need_url.starts_with("/match/needs/"), "{need_url}");
+    let need_id: i64 = need_url.rsplit('/').next().unwrap().parse().unwrap();
+    let need = t
+        .get(app.url(&need_url))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        need.contains("全部条件") && need.contains("规则版本"),
+        "{need}"
+    );
+    // Offers the enterprise may not take say why; the bank's open offer
+    // carries an apply button.
+    let mut unavailable = 0;
+    for card in need.split("<li class=\"card\">").skip(1) {
+        if card.contains("不符合该产品的申请条件") {
+            unavailable += 1;
+            assert!(
+                card.contains("原因"),
+                "an unavailable offer says why: {card}"
+            );
+            assert!(!card.contains("name=\"offer_id\""), "{card}");
+        }
+    }
+    assert!(
+        unavailable > 0,
+        "the demo has offers this enterprise may not take"
+    );
+    let offer: i64 = need
+        .split("<li class=\"card\">")
+        .skip(1)
+        .filter(|c| {
+            titles
+                .iter()
+                .any(|t| c.contains(&format!("<strong>{t}</strong>")))
+        })
+        .find_map(|c| {
+            let at = c.find("name=\"offer_id\" value=\"")? + "name=\"offer_id\" value=\"".len();
+            c[at..].split('"').next()?.parse().ok()
+        })
+        .expect("one of the bank's offers is open to the enterprise");
+    let res = t
+        .post(app.url(&format!("/match/needs/{need_id}/apply")))
+        .form(&[("csrf", csrf.as_str()), ("offer_id", &offer.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/match?done=applied");
+    // Applying again for the same offer is refused with the reason.
+    let again = t
+        .post(app.url(&format!("/match/needs/{need_id}/apply")))
+        .form(&[("csrf", csrf.as_str()), ("offer_id", &offer.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_ne!(again.status(), 303);
+    let mine = t
+        .get(app.url("/match?done=applied"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(mine.contains("已提交，等待机构受理"), "{mine}");
+    let id = act_id_after(&mine, "已提交，等待机构受理").expect("the applicant may withdraw");
+
+    let kunshan = app.api("kunshan").await;
+    let rollup_url = app.url("/api/v1/match/rollup");
+    let rollup = |c: reqwest::Client| {
+        let url = rollup_url.clone();
+        async move {
+            let r: serde_json::Value = c.get(url).send().await.unwrap().json().await.unwrap();
+            r["disbursed_fen"].as_i64().unwrap()
+        }
+    };
+    let before = rollup(kunshan.clone()).await;
+
+    // The bank works the application.
+    let act = |c: &reqwest::Client, csrf: &str, form: Vec<(&str, &str)>| {
+        let mut f = vec![("csrf", csrf)];
+        f.extend(form);
+        let req = c
+            .post(app.url(&format!("/match/applications/{id}/act")))
+            .form(&f);
+        async move { req.send().await.unwrap() }
+    };
+    for action in ["accept", "review"] {
+        let res = act(&bank, &bank_csrf, vec![("action", action)]).await;
+        assert_eq!(res.status(), 303, "{action}");
+    }
+    // Asking for more information needs a comment.
+    let res = act(&bank, &bank_csrf, vec![("action", "ask_more")]).await;
+    assert_eq!(res.status(), 200, "the queue again, with the reason");
+    let res = act(
+        &bank,
+        &bank_csrf,
+        vec![
+            ("action", "ask_more"),
+            ("comment", "请补充近 6 个月店铺流水"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    let mine = t
+        .get(app.url("/match"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(mine.contains("需要您补充材料"), "{mine}");
+    let res = act(
+        &t,
+        &csrf,
+        vec![("action", "supply"), ("comment", "已上传流水")],
+    )
+    .await;
+    assert_eq!(res.status(), 303);
+    // The enterprise cannot approve its own application.
+    let res = act(
+        &t,
+        &csrf,
+        vec![("action", "approve"), ("amount_yuan", "40万")],
+    )
+    .await;
+    assert_ne!(res.status(), 303);
+    for (action, amount) in [("approve", "40万"), ("disburse", "40万")] {
+        let res = act(
+            &bank,
+            &bank_csrf,
+            vec![("action", action), ("amount_yuan", amount)],
+        )
+        .await;
+        assert_eq!(res.status(), 303, "{action}");
+    }
+    let mine = t
+        .get(app.url("/match"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(mine.contains("已放款/已落地"), "{mine}");
+
+    // Kunshan's office sees the amount in its figures.
+    let after = rollup(kunshan).await;
+    assert_eq!(after - before, 40_000_000);
+    let (office, _) = app.login("kunshan").await;
+    let page = office
+        .get(app.url("/match"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let shown = fanxing_core::numfmt::yuan(after, fanxing_core::Lang::Zh);
+    assert!(page.contains(&shown), "{shown} in {page}");
+}
