@@ -117,13 +117,20 @@ async fn home_page(
     let office = enterprise.is_none() && actor.role().is_office();
     // Accounts that are neither a partner, an office nor an enterprise's
     // see the page with nothing to do (it says so).
-    let involved = partner || office || enterprise.is_some();
+    // A partner account whose organisation is not a partner yet has no
+    // offers and no queue.
+    let offers = match m.offers(actor).await {
+        Ok(o) => Some(o),
+        Err(Error::Forbidden | Error::NotFound) if partner => None,
+        Err(e) => return Err(e.into()),
+    };
+    let involved = (partner && offers.is_some()) || office || enterprise.is_some();
+    let offers = offers.unwrap_or_default();
     let needs = if involved && !partner {
         m.my_needs(actor).await?
     } else {
         Vec::new()
     };
-    let offers = m.offers(actor).await?;
     let title_of = |id: i64| {
         offers
             .iter()

@@ -199,11 +199,11 @@ async fn each_role_has_a_home_to_act_from() {
         html.contains("开始签到") && html.contains("href=\"/checkin/"),
         "{html}"
     );
-    // A partner: plainly what works today, and no promise of matching.
+    // A partner: plainly what works today: its application queue first.
     let (bank, _) = app.login("bank").await;
     let html = app.get_text(&bank, "/").await;
     assert!(
-        html.contains("资源对接（贷款、流量扶持、场地与服务）尚未开放"),
+        html.contains("政银企对接") && html.contains("href=\"/match\""),
         "{html}"
     );
     assert!(html.contains("href=\"/orgs/") && html.contains("href=\"/verify\""));
