@@ -18,6 +18,9 @@ for one session), so point it at a throw-away data directory. It checks:
 3. Calendars (icalendar): a session's .ics and the trainee's personal feed;
    DTSTART/DTEND equal the API's times in Asia/Shanghai; a wrong feed link
    gives 404/403.
+4. Resource matching's monthly loan return (openpyxl): title with region and
+   month, the return's headers, one row per city and a total equal to their
+   sum, the demo's loans in it.
 
 The certificate number comes from the demo trainee's /my/certificates; the
 demo trainee holds none, and no office page or API lists certificates, so
@@ -692,6 +695,40 @@ def check_calendars(base, office, trainee):
 # ---------------------------------------------------------------------------
 
 
+def check_loan_return(office):
+    """The monthly e-commerce loan return of resource matching: openpyxl reads
+    it; a title with the region and month, the headers offices file, one row
+    per city and the province's total, which equals the sum of the cities."""
+    try:
+        import openpyxl
+    except ImportError:
+        raise CheckFailed("Python package openpyxl missing (pip install openpyxl)")
+    month = time.strftime("%Y-%m", time.gmtime(time.time() + 8 * 3600))
+    r = office.get(f"/match/return.xlsx?month={month}")
+    check(
+        "spreadsheetml" in r.content_type and r.body.startswith(b"PK"),
+        f"GET /match/return.xlsx?month={month} is an .xlsx ({len(r.body)} bytes)",
+        r.content_type,
+    )
+    ws = openpyxl.load_workbook(io.BytesIO(r.body)).worksheets[0]
+    title = str(ws.cell(1, 1).value or "")
+    check("电商贷投放情况月报" in title and month in title, f"title {title!r}")
+    headers = [ws.cell(2, c).value for c in range(1, 9)]
+    check(
+        headers[2] == "累计放款金额（万元）" and headers[3] == "贷款余额（万元）" and headers[5] == "本月新增金额（万元）",
+        f"headers {headers[1:]}",
+    )
+    rows = [[ws.cell(r_, c).value for c in range(1, 9)] for r_ in range(3, ws.max_row + 1)]
+    check(len(rows) == 14, f"{len(rows) - 1} cities and the total", str([r_[0] for r_ in rows]))
+    total, cities = rows[-1], rows[:-1]
+    check(total[0] == "江苏省", f"the last row is the province's total ({total[0]})")
+    for c in range(1, 8):
+        s_ = sum(float(r_[c] or 0) for r_ in cities)
+        check(abs(s_ - float(total[c] or 0)) < 0.005, f"column {headers[c]}: cities sum to the total ({s_:.2f})")
+    check(float(total[1] or 0) > 0 and float(total[2] or 0) > 0, f"the demo's loans are in it ({total[1]} loans, {total[2]} 万元)")
+    check(float(total[3] or 0) <= float(total[2] or 0), "the balance is at most what was disbursed")
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("base_url", help="e.g. http://127.0.0.1:8080 (a demo server with throw-away data)")
@@ -716,6 +753,7 @@ def main():
         ("Certificate PDF, QR code, verify and revoke", lambda: check_certificates(base, office, trainee, args)),
         ("Excel progress report", lambda: check_workbooks(office)),
         ("Calendar files and personal feed", lambda: check_calendars(base, office, trainee)),
+        ("Matching: the monthly loan return", lambda: check_loan_return(office)),
     ]
     for title, fn in sections:
         print(f"-- {title}", flush=True)

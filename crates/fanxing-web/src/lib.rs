@@ -190,6 +190,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/match/needs/{id}"),
     ("POST", "/match/needs/{id}/apply"),
     ("POST", "/match/applications/{id}/act"),
+    ("GET", "/match/return.xlsx"),
 ];
 
 /// Builds the whole application.

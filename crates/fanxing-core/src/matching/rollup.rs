@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use super::pipeline::AppState;
 use super::store::{NeedCounts, RollupRow};
+use super::OfferKind;
 use crate::people::OrgId;
+use crate::region::{RegionCode, RegionRange};
 
 /// The funnel and its figures for one region.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -125,9 +127,164 @@ pub fn rollup(rows: &[RollupRow], needs: NeedCounts) -> Rollup {
     r
 }
 
+/// One line of the monthly credit-loan return: the loans of one region
+/// (and its subtree), in the shape offices file each month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReturnLine {
+    pub code: RegionCode,
+    pub name: String,
+    /// Loans disbursed up to the end of the month.
+    pub loans_cumulative: i64,
+    pub disbursed_cumulative_fen: i64,
+    /// Of those, still outstanding: disbursed and not yet closed (办结).
+    pub balance_fen: i64,
+    pub loans_this_month: i64,
+    pub disbursed_this_month_fen: i64,
+    /// Distinct enterprises with a loan disbursed up to the end of the month.
+    pub enterprises_cumulative: i64,
+    /// Of those, enterprises whose first loan was disbursed this month.
+    pub enterprises_new_this_month: i64,
+}
+
+/// The return for `[from, to)`: one line per region of `regions` (each
+/// counting its subtree), then their total under `total` — loans only,
+/// from the applications' first disbursement.
+pub fn monthly_return(
+    rows: &[RollupRow],
+    regions: &[(RegionCode, String)],
+    total: (RegionCode, String),
+    from: i64,
+    to: i64,
+) -> Vec<ReturnLine> {
+    let loans: Vec<(&RollupRow, i64)> = rows
+        .iter()
+        .filter(|r| r.offer_kind == OfferKind::Loan)
+        .filter_map(|r| r.disbursed_at.filter(|at| *at < to).map(|at| (r, at)))
+        .collect();
+    let line = |code: RegionCode, name: String, range: RegionRange| {
+        let mut l = ReturnLine {
+            code,
+            name,
+            loans_cumulative: 0,
+            disbursed_cumulative_fen: 0,
+            balance_fen: 0,
+            loans_this_month: 0,
+            disbursed_this_month_fen: 0,
+            enterprises_cumulative: 0,
+            enterprises_new_this_month: 0,
+        };
+        let mut first: BTreeMap<OrgId, i64> = BTreeMap::new();
+        for (r, at) in loans
+            .iter()
+            .filter(|(r, _)| range.contains(r.application.region))
+        {
+            let a = &r.application;
+            let amount = a.amount_disbursed_fen.unwrap_or(0);
+            l.loans_cumulative += 1;
+            l.disbursed_cumulative_fen = l.disbursed_cumulative_fen.saturating_add(amount);
+            if a.state == AppState::Disbursed {
+                l.balance_fen = l.balance_fen.saturating_add(amount);
+            }
+            if *at >= from {
+                l.loans_this_month += 1;
+                l.disbursed_this_month_fen = l.disbursed_this_month_fen.saturating_add(amount);
+            }
+            let e = first.entry(a.org_id).or_insert(*at);
+            *e = (*e).min(*at);
+        }
+        l.enterprises_cumulative = first.len() as i64;
+        l.enterprises_new_this_month = first.values().filter(|at| **at >= from).count() as i64;
+        l
+    };
+    let mut out: Vec<ReturnLine> = regions
+        .iter()
+        .map(|(code, name)| line(*code, name.clone(), code.subtree()))
+        .collect();
+    out.push(line(total.0, total.1, total.0.subtree()));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn loan(id: i64, org: OrgId, region: u32, amount: i64, at: i64, state: AppState) -> RollupRow {
+        RollupRow {
+            application: super::super::store::Application {
+                id,
+                need_id: id,
+                offer_id: 1,
+                org_id: org,
+                region: RegionCode::from_value(region).unwrap(),
+                state,
+                amount_requested_fen: Some(amount),
+                amount_approved_fen: Some(amount),
+                amount_disbursed_fen: Some(amount),
+                first_time_borrower: false,
+                due_at: None,
+                created_at: at - 86_400,
+                decided_at: Some(at - 3600),
+            },
+            partner_org_id: 9,
+            partner_name: "银行".into(),
+            offer_kind: OfferKind::Loan,
+            was_accepted: true,
+            was_approved: true,
+            was_disbursed: true,
+            disbursed_at: Some(at),
+            expired: false,
+        }
+    }
+
+    #[test]
+    fn the_monthly_return_counts_loans_by_month_region_and_enterprise() {
+        let (may, june, july) = (1_746_028_800, 1_748_707_200, 1_751_299_200);
+        let ks = |id, org, amount, at, state| loan(id, org, 320583, amount, at, state);
+        let mut rows = vec![
+            // May: enterprise 1's first loan, since repaid.
+            ks(1, 1, 50_000_000, may + 10, AppState::Closed),
+            // June: enterprise 1 again, enterprise 2's first.
+            ks(2, 1, 30_000_000, june + 10, AppState::Disbursed),
+            ks(3, 2, 20_000_000, june + 20, AppState::Disbursed),
+            // July: after the month, not counted.
+            ks(4, 3, 10_000_000, july + 10, AppState::Disbursed),
+            // Nanjing, June.
+            loan(5, 4, 320102, 7_000_000, june + 30, AppState::Disbursed),
+        ];
+        // Not a loan: traffic support is not in a loan return.
+        let mut traffic = ks(6, 5, 1_000_000, june + 40, AppState::Disbursed);
+        traffic.offer_kind = OfferKind::Traffic;
+        rows.push(traffic);
+        let suzhou = RegionCode::from_value(320500).unwrap();
+        let nanjing = RegionCode::from_value(320100).unwrap();
+        let lines = monthly_return(
+            &rows,
+            &[(nanjing, "南京市".into()), (suzhou, "苏州市".into())],
+            (RegionCode::from_value(320000).unwrap(), "江苏省".into()),
+            june,
+            july,
+        );
+        let sz = &lines[1];
+        assert_eq!(sz.loans_cumulative, 3);
+        assert_eq!(sz.disbursed_cumulative_fen, 100_000_000);
+        assert_eq!(sz.balance_fen, 50_000_000, "the May loan is closed");
+        assert_eq!(
+            (sz.loans_this_month, sz.disbursed_this_month_fen),
+            (2, 50_000_000)
+        );
+        assert_eq!(
+            (sz.enterprises_cumulative, sz.enterprises_new_this_month),
+            (2, 1)
+        );
+        let total = &lines[2];
+        assert_eq!(total.loans_cumulative, 4);
+        assert_eq!(total.disbursed_this_month_fen, 57_000_000);
+        assert_eq!(total.enterprises_new_this_month, 2);
+        assert_eq!(
+            lines[0].loans_cumulative + sz.loans_cumulative,
+            total.loans_cumulative
+        );
+    }
 
     #[test]
     fn quantiles_interpolate() {

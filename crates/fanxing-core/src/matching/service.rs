@@ -822,6 +822,50 @@ impl MatchingService {
         Ok(super::rollup::rollup(&rows, needs))
     }
 
+    /// The monthly loan return of a region the caller oversees (its own
+    /// when `None`) for `month` (`2025-06`): one line per child region, then
+    /// the region's total; with the region's name. Audited as an export.
+    pub async fn loan_return(
+        &self,
+        actor: &Actor,
+        region: Option<crate::region::RegionCode>,
+        month: &str,
+    ) -> Result<(String, Vec<super::rollup::ReturnLine>)> {
+        use crate::region::RegionLevel;
+        let code = actor.stats_region(region)?;
+        let bad = || Error::field("month", "match.month_bad");
+        let (y, m) = month.trim().split_once('-').ok_or_else(bad)?;
+        let (y, m): (i32, u32) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        if !(2000..=2100).contains(&y) || !(1..=12).contains(&m) {
+            return Err(bad());
+        }
+        let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
+        let from = crate::training::parse_date(&format!("{y:04}-{m:02}-01")).ok_or_else(bad)?;
+        let to = crate::training::parse_date(&format!("{ny:04}-{nm:02}-01")).ok_or_else(bad)?;
+        let me = self.people.get_region(code).await?.ok_or(Error::NotFound)?;
+        let children: Vec<(crate::region::RegionCode, String)> = match me.level {
+            RegionLevel::Province | RegionLevel::City => self
+                .people
+                .list_regions(None, Some(code))
+                .await?
+                .into_iter()
+                .filter(|r| r.level != RegionLevel::Zone || me.level == RegionLevel::City)
+                .map(|r| (r.code, r.name))
+                .collect(),
+            _ => Vec::new(),
+        };
+        let rows = self.store.rollup_rows(code.subtree()).await?;
+        let lines =
+            super::rollup::monthly_return(&rows, &children, (code, me.name.clone()), from, to);
+        self.audit(
+            actor,
+            "match.return",
+            format!("region:{code} month:{y:04}-{m:02}"),
+        )
+        .await?;
+        Ok((me.name, lines))
+    }
+
     /// An application's moves, for whoever may see the application.
     pub async fn history(&self, actor: &Actor, id: i64) -> Result<Vec<AppEvent>> {
         if !self.applications(actor).await?.iter().any(|a| a.id == id) {

@@ -218,6 +218,8 @@ pub struct RollupRow {
     pub was_accepted: bool,
     pub was_approved: bool,
     pub was_disbursed: bool,
+    /// When it was first disbursed (or delivered).
+    pub disbursed_at: Option<i64>,
     pub expired: bool,
 }
 

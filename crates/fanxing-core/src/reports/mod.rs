@@ -39,6 +39,60 @@ fn excel_time(ts: i64) -> f64 {
     (ts + crate::training::SHANGHAI_OFFSET_SECS) as f64 / 86_400.0 + 25_569.0
 }
 
+/// The monthly credit-loan return of resource matching: one row per
+/// region and the total, amounts in 万元 with two decimals, as offices file
+/// it; the title names the region and the month.
+pub fn loan_return_xlsx(
+    lines: &[crate::matching::rollup::ReturnLine],
+    title: &str,
+    lang: Lang,
+) -> Result<Vec<u8>> {
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(lang.t("match.return_sheet")).map_err(x)?;
+    ws.write_string_with_format(0, 0, title, &Format::new().set_bold().set_font_size(14))
+        .map_err(x)?;
+    let cols = [
+        (lang.t("home.region"), 16.0),
+        (lang.t("match.return_loans"), 12.0),
+        (lang.t("match.return_cumulative"), 16.0),
+        (lang.t("match.return_balance"), 14.0),
+        (lang.t("match.return_month_loans"), 12.0),
+        (lang.t("match.return_month_amount"), 16.0),
+        (lang.t("match.return_enterprises"), 12.0),
+        (lang.t("match.return_new_enterprises"), 14.0),
+    ];
+    header_at(ws, 1, &cols)?;
+    let wan = Format::new().set_num_format("#,##0.00");
+    let bold = Format::new().set_bold();
+    let wan_bold = Format::new().set_bold().set_num_format("#,##0.00");
+    for (i, l) in lines.iter().enumerate() {
+        let row = i as u32 + 2;
+        let last = i + 1 == lines.len();
+        let (f, m) = if last {
+            (&bold, &wan_bold)
+        } else {
+            (&Format::new(), &wan)
+        };
+        ws.write_string_with_format(row, 0, &l.name, f).map_err(x)?;
+        ws.write_number_with_format(row, 1, l.loans_cumulative as f64, f)
+            .map_err(x)?;
+        ws.write_number_with_format(row, 2, l.disbursed_cumulative_fen as f64 / 1e6, m)
+            .map_err(x)?;
+        ws.write_number_with_format(row, 3, l.balance_fen as f64 / 1e6, m)
+            .map_err(x)?;
+        ws.write_number_with_format(row, 4, l.loans_this_month as f64, f)
+            .map_err(x)?;
+        ws.write_number_with_format(row, 5, l.disbursed_this_month_fen as f64 / 1e6, m)
+            .map_err(x)?;
+        ws.write_number_with_format(row, 6, l.enterprises_cumulative as f64, f)
+            .map_err(x)?;
+        ws.write_number_with_format(row, 7, l.enterprises_new_this_month as f64, f)
+            .map_err(x)?;
+    }
+    wb.save_to_buffer().map_err(x)
+}
+
 /// The cascade table of a region: one row per child region plus the total,
 /// with a clustered column chart of attendances against targets.
 pub fn progress_xlsx(p: &Progress, lang: Lang) -> Result<Vec<u8>> {

@@ -702,7 +702,9 @@ impl MatchingStore for SqlStore {
              (SELECT COUNT(*) FROM match_events e WHERE e.application_id = a.id \
                AND e.to_state = 'approved') AS was_approved, \
              (SELECT COUNT(*) FROM match_events e WHERE e.application_id = a.id \
-               AND e.to_state = 'disbursed') AS was_disbursed \
+               AND e.to_state = 'disbursed') AS was_disbursed, \
+             (SELECT MIN(e.at) FROM match_events e WHERE e.application_id = a.id \
+               AND e.to_state = 'disbursed') AS disbursed_at \
              FROM match_applications a JOIN match_offers f ON f.id = a.offer_id \
              JOIN organisations po ON po.id = f.partner_org_id WHERE a.region BETWEEN ",
             APP_SELECT.trim_end_matches(" FROM match_applications a")
@@ -726,6 +728,7 @@ impl MatchingStore for SqlStore {
                     was_accepted: flag("was_accepted")?,
                     was_approved: flag("was_approved")?,
                     was_disbursed: flag("was_disbursed")?,
+                    disbursed_at: col(r, "disbursed_at")?,
                 })
             })
             .collect()

@@ -31,6 +31,7 @@ pub fn routes() -> Router<AppState> {
         .route("/match/needs/{id}", get(pages::need))
         .route("/match/needs/{id}/apply", post(pages::apply))
         .route("/match/applications/{id}/act", post(pages::act))
+        .route("/match/return.xlsx", get(pages::loan_return))
         .route("/api/v1/match/partners", post(register_partner))
         .route("/api/v1/match/offers", get(offers).post(create_offer))
         .route("/api/v1/match/offers/{id}", put(update_offer))

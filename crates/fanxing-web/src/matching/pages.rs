@@ -59,6 +59,9 @@ struct HomePage<'a> {
 }
 
 impl HomePage<'_> {
+    fn last_month(&self) -> String {
+        last_month()
+    }
     fn err(&self, field: &str) -> Option<String> {
         self.errors.get(field).map(|e| e.message(self.ctx.lang))
     }
@@ -378,4 +381,65 @@ pub async fn act(
         Err(Error::Invalid(e)) => home_page(&state, &ctx, e, None).await,
         Err(e) => Err(e.into()),
     }
+}
+
+#[derive(Deserialize, Default)]
+pub struct ReturnQuery {
+    region: Option<String>,
+    month: Option<String>,
+}
+
+/// The month before now (Beijing time), as `2025-06`: the month a return
+/// is filed for.
+fn last_month() -> String {
+    let today = fanxing_core::training::format_local(fanxing_core::now());
+    let (y, m) = (
+        today
+            .get(..4)
+            .and_then(|y| y.parse::<i32>().ok())
+            .unwrap_or(2025),
+        today
+            .get(5..7)
+            .and_then(|m| m.parse::<u32>().ok())
+            .unwrap_or(1),
+    );
+    if m == 1 {
+        format!("{:04}-12", y - 1)
+    } else {
+        format!("{y:04}-{:02}", m - 1)
+    }
+}
+
+/// `/match/return.xlsx?region=&month=`: the monthly loan return (offices).
+pub async fn loan_return(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Query(q): Query<ReturnQuery>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let region = fanxing_core::region::region_filter(q.region.as_deref())?;
+    let month = q
+        .month
+        .filter(|m| !m.trim().is_empty())
+        .unwrap_or_else(last_month);
+    let (name, lines) = state.matching.loan_return(actor, region, &month).await?;
+    let lang = ctx.lang;
+    let title = ctx.tf(
+        "match.return_title",
+        &[("region", &name), ("month", month.trim())],
+    );
+    let bytes = fanxing_core::sheet::off_workers(move || {
+        fanxing_core::reports::loan_return_xlsx(&lines, &title, lang)
+    })
+    .await??;
+    let file = format!(
+        "{name}-{}-{}.xlsx",
+        ctx.t("match.return_sheet"),
+        month.trim()
+    );
+    Ok(crate::download::download(
+        bytes,
+        crate::download::XLSX,
+        &file,
+    ))
 }

@@ -277,6 +277,7 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         ("GET", "/api/v1/match/rollup") => regional(),
         // The matching page: every account sees what applies to it.
         ("GET", "/match") => untargeted(true),
+        ("GET", "/match/return.xlsx") => regional(),
         // States a need for the caller's own enterprise (offices use the API).
         ("POST", "/match/needs") => untargeted(role == Trainee),
         ("GET", "/match/needs/{id}") | ("POST", "/match/needs/{id}/apply") => {
@@ -1054,6 +1055,7 @@ async fn call(
                 | "/live-stats"
                 | "/api/v1/live-impact"
                 | "/api/v1/match/rollup"
+                | "/match/return.xlsx"
         )
     {
         url = format!("{url}?region={}", t.region);
