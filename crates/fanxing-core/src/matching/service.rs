@@ -822,6 +822,38 @@ impl MatchingService {
         Ok(super::rollup::rollup(&rows, needs))
     }
 
+    /// The roll-up of each child region of a region the caller oversees
+    /// (its own when `None`): (code, name, roll-up), for the map and the
+    /// table of the matching page.
+    pub async fn rollup_children(
+        &self,
+        actor: &Actor,
+        region: Option<crate::region::RegionCode>,
+    ) -> Result<Vec<(crate::region::RegionCode, String, super::rollup::Rollup)>> {
+        use crate::region::RegionLevel;
+        let code = actor.stats_region(region)?;
+        let me = self.people.get_region(code).await?.ok_or(Error::NotFound)?;
+        if !matches!(me.level, RegionLevel::Province | RegionLevel::City) {
+            return Ok(Vec::new());
+        }
+        let rows = self.store.rollup_rows(code.subtree()).await?;
+        let mut out = Vec::new();
+        for r in self.people.list_regions(None, Some(code)).await? {
+            if r.level == RegionLevel::Zone && me.level != RegionLevel::City {
+                continue;
+            }
+            let range = r.code.subtree();
+            let mine: Vec<_> = rows
+                .iter()
+                .filter(|x| range.contains(x.application.region))
+                .cloned()
+                .collect();
+            let needs = self.store.need_counts(range).await?;
+            out.push((r.code, r.name, super::rollup::rollup(&mine, needs)));
+        }
+        Ok(out)
+    }
+
     /// The monthly loan return of a region the caller oversees (its own
     /// when `None`) for `month` (`2025-06`): one line per child region, then
     /// the region's total; with the region's name. Audited as an export.

@@ -52,6 +52,10 @@ struct HomePage<'a> {
     /// The partner's own offers (partners only).
     offers: Vec<Offer>,
     rollup: Option<Rollup>,
+    /// Each child region's figures (offices of a province or city).
+    children: Vec<(fanxing_core::region::RegionCode, String, Rollup)>,
+    /// The province map of disbursed amounts, SVG (the province office).
+    map: Option<String>,
     errors: FieldErrors,
     done: Option<String>,
     /// Whether anything here concerns the caller.
@@ -173,6 +177,25 @@ async fn home_page(
     } else {
         None
     };
+    let children = if office {
+        m.rollup_children(actor, None).await?
+    } else {
+        Vec::new()
+    };
+    let province = actor.user.region.is_some_and(|r| r.value() % 10_000 == 0);
+    let map = (office && province && !children.is_empty()).then(|| {
+        let total: i64 = children.iter().map(|c| c.2.disbursed_fen).sum();
+        let values: Vec<crate::charts::CityValue> = children
+            .iter()
+            .map(|(code, name, r)| crate::charts::CityValue {
+                code: code.to_string(),
+                share: (total > 0).then(|| r.disbursed_fen as f64 / total as f64),
+                title: format!("{name}：{}", yuan(Some(r.disbursed_fen), ctx.lang)),
+                href: String::new(),
+            })
+            .collect();
+        crate::charts::province_map(&values, ctx.t("match.map"))
+    });
     render(
         ctx,
         &HomePage {
@@ -186,6 +209,8 @@ async fn home_page(
             apps,
             offers: if partner { offers } else { Vec::new() },
             rollup,
+            children,
+            map,
             errors,
             done,
             involved,

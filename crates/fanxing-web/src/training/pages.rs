@@ -629,6 +629,8 @@ struct ProgrammePage<'a> {
     impact_pending: bool,
     /// The programme office may set the certificates' issuing authority.
     can_set_issuer: bool,
+    /// Resource matching in the region: what was approved and disbursed.
+    matching: Option<String>,
 }
 
 impl ProgrammePage<'_> {
@@ -790,6 +792,23 @@ pub async fn programme(
             )
         })
         .await?;
+    let matching = state
+        .matching
+        .rollup(actor, Some(p.node.region))
+        .await
+        .ok()
+        .map(|r| {
+            ctx.tf(
+                "match.card_hint",
+                &[
+                    ("approved", &r.approved.to_string()),
+                    (
+                        "amount",
+                        &fanxing_core::numfmt::yuan(r.disbursed_fen, ctx.lang),
+                    ),
+                ],
+            )
+        });
     render(
         &ctx,
         &ProgrammePage {
@@ -805,6 +824,7 @@ pub async fn programme(
             impact,
             impact_pending,
             can_set_issuer: admin,
+            matching,
         },
     )
 }

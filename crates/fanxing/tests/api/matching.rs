@@ -1217,4 +1217,30 @@ async fn the_three_sides_work_through_the_pages() {
         .unwrap();
     let shown = fanxing_core::numfmt::yuan(after, fanxing_core::Lang::Zh);
     assert!(page.contains(&shown), "{shown} in {page}");
+    assert!(
+        page.contains("/match/return.xlsx"),
+        "the office downloads its return"
+    );
+
+    // The province office sees every city on the map and in the table,
+    // and the programme dashboard carries the figures.
+    let (admin, _) = app.login("admin").await;
+    let page = app.get_text(&admin, "/match").await;
+    assert!(
+        page.contains("<svg class=\"map\"") && page.contains("各市放款/落地金额"),
+        "{page}"
+    );
+    assert!(page.contains("苏州市") && page.contains("南京市"));
+    fanxing_demo::seed_training(&app.opened.app, &*app.opened.store, 2026)
+        .await
+        .unwrap();
+    let res = admin.get(app.url("/programmes")).send().await.unwrap();
+    let dash = match res.headers().get("location") {
+        Some(to) => app.get_text(&admin, to.to_str().unwrap()).await,
+        None => res.text().await.unwrap(),
+    };
+    assert!(
+        dash.contains("政银企对接") && dash.contains("已批准"),
+        "{dash}"
+    );
 }
