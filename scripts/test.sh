@@ -327,6 +327,15 @@ if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/dashboard.mjs "$BASE_URL"; then
 fi
 
 # ---------------------------------------------------------------------------
+section "Browser test (resource matching: need, explanation, application, partner's queue, office figures)"
+# Needs a trainee who has not applied yet: the tests above leave matching alone.
+if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/matching.mjs "$BASE_URL"; then
+  echo "---- server log ----" >&2
+  tail -n 50 "$SERVER_LOG" >&2 || true
+  die "browser test (resource matching) failed"
+fi
+
+# ---------------------------------------------------------------------------
 section "Browser test (every role at 390 and 1280 px: axe-core, 5xx/403, page overflow)"
 # Screenshots of each role's home at 390 px land in tests/browser/screenshots/.
 if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/a11y-crawl.mjs "$BASE_URL"; then

@@ -833,6 +833,7 @@ mod tests {
             root.join("src"),
             root.join("../fanxing-web/src"),
             root.join("../fanxing-web/templates"),
+            root.join("../fanxing-store/src"),
         ];
         let mut missing = Vec::new();
         let mut files = 0;

@@ -191,6 +191,10 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/match/needs/{id}/apply"),
     ("POST", "/match/applications/{id}/act"),
     ("GET", "/match/return.xlsx"),
+    ("POST", "/match/offers"),
+    ("GET", "/match/offers/new"),
+    ("POST", "/match/offers/{id}"),
+    ("GET", "/match/offers/{id}/edit"),
 ];
 
 /// Builds the whole application.

@@ -453,6 +453,29 @@ impl MatchingService {
         self.store.save_matches(&rows).await
     }
 
+    /// Whether the caller writes offers (a partner's account): `Ok` or the
+    /// refusal, before any form is read.
+    pub async fn may_write_offers(&self, actor: &Actor) -> Result<()> {
+        self.own_partner(actor).await.map(|_| ())
+    }
+
+    /// One of the calling partner's own offers with its rules, for editing.
+    pub async fn own_offer(&self, actor: &Actor, id: i64) -> Result<(Offer, Vec<Rule>)> {
+        let partner = self.own_partner(actor).await?;
+        let offer = self.store.get_offer(id).await?.ok_or(Error::NotFound)?;
+        if offer.partner.org_id != partner.org_id {
+            return Err(Error::NotFound);
+        }
+        let rules = self
+            .store
+            .rules_of(&[id])
+            .await?
+            .into_iter()
+            .map(|(_, r)| r)
+            .collect();
+        Ok((offer, rules))
+    }
+
     /// The enterprise the caller speaks for, if any.
     pub async fn my_enterprise(&self, actor: &Actor) -> Result<Option<OrgId>> {
         self.own_enterprise(actor).await
@@ -689,6 +712,31 @@ impl MatchingService {
         }
         let range = actor.stats_range()?;
         self.store.list_applications(AppScope::Region(range)).await
+    }
+
+    /// [`Self::applications`] with each applicant's name: a partner must
+    /// know who applied to it.
+    pub async fn applications_named(&self, actor: &Actor) -> Result<Vec<(Application, String)>> {
+        let apps = self.applications(actor).await?;
+        let mut names: HashMap<OrgId, String> = HashMap::new();
+        for a in &apps {
+            if !names.contains_key(&a.org_id) {
+                let name = self
+                    .people
+                    .get_org(Access::Org(a.org_id), a.org_id)
+                    .await?
+                    .map(|o| o.name)
+                    .unwrap_or_default();
+                names.insert(a.org_id, name);
+            }
+        }
+        Ok(apps
+            .into_iter()
+            .map(|a| {
+                let n = names.get(&a.org_id).cloned().unwrap_or_default();
+                (a, n)
+            })
+            .collect())
     }
 
     /// Moves an application: the partner whose offer it is, or the

@@ -33,6 +33,7 @@ fn yuan(fen: Option<i64>, lang: Lang) -> String {
 /// An application as a list shows it.
 struct AppLine {
     app: Application,
+    enterprise: String,
     offer: String,
     partner: String,
     /// The moves the viewer may make now.
@@ -151,13 +152,13 @@ async fn home_page(
         Mover::Applicant
     };
     let apps = if involved {
-        m.applications(actor).await?
+        m.applications_named(actor).await?
     } else {
         Vec::new()
     };
     let apps = apps
         .into_iter()
-        .map(|app| {
+        .map(|(app, enterprise)| {
             let (offer, partner) = title_of(app.offer_id);
             let moves = if office {
                 Vec::new()
@@ -166,6 +167,7 @@ async fn home_page(
             };
             AppLine {
                 app,
+                enterprise,
                 offer,
                 partner,
                 moves,
@@ -312,6 +314,16 @@ impl NeedPage<'_> {
         match self.ctx.lang {
             Lang::En if !en.is_empty() => en.to_string(),
             _ => zh.to_string(),
+        }
+    }
+    /// A fact's name for people (the metric code when it has none).
+    fn metric(&self, code: &str) -> String {
+        let key = format!("metric.{code}");
+        let t = self.ctx.t(&key);
+        if t == key {
+            code.to_string()
+        } else {
+            t.to_string()
         }
     }
     fn passed(&self, r: &RuleResult) -> bool {
@@ -467,4 +479,362 @@ pub async fn loan_return(
         crate::download::XLSX,
         &file,
     ))
+}
+
+/// How many rule rows the offer form shows.
+const RULE_ROWS: usize = 8;
+
+/// The rule metrics the platform knows, for the form's suggestions.
+const METRICS: &[&str] = &[
+    "sales_12m_fen",
+    "shop_age_months",
+    "violations_12m",
+    "refund_rate_bp",
+    "region",
+];
+
+/// One rule row of the offer form, as typed.
+#[derive(Default, Clone)]
+struct RuleRow {
+    field: String,
+    op: String,
+    value: String,
+    hard: bool,
+    message_zh: String,
+    message_en: String,
+    citation: String,
+}
+
+/// The offer form's values, as typed.
+#[derive(Default, Clone)]
+struct OfferValues {
+    kind: String,
+    title: String,
+    description: String,
+    amount_min: String,
+    amount_max: String,
+    term_months: String,
+    rate_min: String,
+    rate_max: String,
+    materials: String,
+    decision_days: String,
+    quota: String,
+    valid_from: String,
+    valid_until: String,
+    policy_basis: String,
+    stages: Vec<String>,
+    rules: Vec<RuleRow>,
+}
+
+#[derive(Template)]
+#[template(path = "match_offer_form.html")]
+struct OfferFormPage<'a> {
+    ctx: &'a Ctx,
+    /// `None`: a new offer.
+    id: Option<i64>,
+    v: OfferValues,
+    kinds: Vec<(&'static str, String)>,
+    ops: Vec<(&'static str, String)>,
+    metrics: &'static [&'static str],
+    errors: FieldErrors,
+}
+
+impl OfferFormPage<'_> {
+    fn err(&self, field: &str) -> Option<String> {
+        self.errors.get(field).map(|e| e.message(self.ctx.lang))
+    }
+    fn has_stage(&self, s: &str) -> bool {
+        self.v.stages.iter().any(|x| x == s)
+    }
+    fn action(&self) -> String {
+        match self.id {
+            Some(id) => format!("/match/offers/{id}"),
+            None => "/match/offers".into(),
+        }
+    }
+}
+
+fn day(ts: i64) -> String {
+    fanxing_core::training::format_local(ts)
+        .get(..10)
+        .unwrap_or("")
+        .to_string()
+}
+
+fn wan_or_yuan(fen: Option<i64>) -> String {
+    fen.map(|f| {
+        let y = f / 100;
+        if y % 10_000 == 0 && y > 0 {
+            format!("{}万", y / 10_000)
+        } else {
+            y.to_string()
+        }
+    })
+    .unwrap_or_default()
+}
+
+fn percent(bp: Option<i64>) -> String {
+    bp.map(|b| format!("{}", b as f64 / 100.0))
+        .unwrap_or_default()
+}
+
+impl OfferValues {
+    fn of(o: &Offer, rules: &[fanxing_core::matching::rules::Rule]) -> OfferValues {
+        let d = &o.draft;
+        OfferValues {
+            kind: d.kind.as_str().into(),
+            title: d.title.clone(),
+            description: d.description.clone(),
+            amount_min: wan_or_yuan(d.amount_min_fen),
+            amount_max: wan_or_yuan(d.amount_max_fen),
+            term_months: d.term_months.map(|t| t.to_string()).unwrap_or_default(),
+            rate_min: percent(d.rate_min_bp),
+            rate_max: percent(d.rate_max_bp),
+            materials: d.materials.clone(),
+            decision_days: d.decision_days.to_string(),
+            quota: d.quota.map(|q| q.to_string()).unwrap_or_default(),
+            valid_from: day(d.valid_from),
+            valid_until: day(d.valid_until),
+            policy_basis: d.policy_basis.clone(),
+            stages: d.stages.iter().map(|s| s.as_str().to_string()).collect(),
+            rules: rules
+                .iter()
+                .map(|r| RuleRow {
+                    field: r.field.clone(),
+                    op: r.op.as_str().into(),
+                    value: r.value.clone(),
+                    hard: r.hard,
+                    message_zh: r.message_zh.clone(),
+                    message_en: r.message_en.clone(),
+                    citation: r.citation.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    fn from_form(form: &[(String, String)]) -> OfferValues {
+        let f = |name: &str| crate::pages::field(form, name);
+        let rules = (0..RULE_ROWS)
+            .map(|i| RuleRow {
+                field: f(&format!("rule_field_{i}")).trim().to_string(),
+                op: f(&format!("rule_op_{i}")),
+                value: f(&format!("rule_value_{i}")),
+                hard: !f(&format!("rule_hard_{i}")).is_empty(),
+                message_zh: f(&format!("rule_zh_{i}")),
+                message_en: f(&format!("rule_en_{i}")),
+                citation: f(&format!("rule_cite_{i}")),
+            })
+            .collect();
+        OfferValues {
+            kind: f("kind"),
+            title: f("title"),
+            description: f("description"),
+            amount_min: f("amount_min"),
+            amount_max: f("amount_max"),
+            term_months: f("term_months"),
+            rate_min: f("rate_min"),
+            rate_max: f("rate_max"),
+            materials: f("materials"),
+            decision_days: f("decision_days"),
+            quota: f("quota"),
+            valid_from: f("valid_from"),
+            valid_until: f("valid_until"),
+            policy_basis: f("policy_basis"),
+            stages: form
+                .iter()
+                .filter(|(k, _)| k == "stages")
+                .map(|(_, v)| v.clone())
+                .collect(),
+            rules,
+        }
+    }
+
+    /// The service's input, or the fields that could not be read.
+    fn input(&self) -> Result<fanxing_core::matching::service::OfferInput, FieldErrors> {
+        use fanxing_core::FieldError;
+        let mut e = FieldErrors::default();
+        let mut money = |raw: &str, field: &'static str| match parse_yuan(raw) {
+            Ok(v) => v,
+            Err(()) => {
+                e.push(FieldError::new(field, "match.amount_bad"));
+                None
+            }
+        };
+        let amount_min_fen = money(&self.amount_min, "amount_min_fen");
+        let amount_max_fen = money(&self.amount_max, "amount_max_fen");
+        let mut number = |raw: &str, field: &'static str| -> Option<i64> {
+            let t = raw.trim();
+            if t.is_empty() {
+                return None;
+            }
+            match t.parse::<i64>() {
+                Ok(v) => Some(v),
+                Err(_) => {
+                    e.push(FieldError::new(field, "error.number"));
+                    None
+                }
+            }
+        };
+        let term_months = number(&self.term_months, "term_months");
+        let quota = number(&self.quota, "quota");
+        let decision_days = number(&self.decision_days, "decision_days").unwrap_or(0);
+        let mut rate = |raw: &str, field: &'static str| -> Option<i64> {
+            let t = raw.trim().trim_end_matches('%');
+            if t.is_empty() {
+                return None;
+            }
+            match t.parse::<f64>() {
+                Ok(v) if v.is_finite() => Some((v * 100.0).round() as i64),
+                _ => {
+                    e.push(FieldError::new(field, "match.rate_bad"));
+                    None
+                }
+            }
+        };
+        let rate_min_bp = rate(&self.rate_min, "rate_min_bp");
+        let rate_max_bp = rate(&self.rate_max, "rate_max_bp");
+        let mut date = |raw: &str, field: &'static str| -> i64 {
+            match fanxing_core::training::parse_date(raw.trim()) {
+                Some(t) => t,
+                None => {
+                    e.push(FieldError::new(field, "error.date"));
+                    0
+                }
+            }
+        };
+        let valid_from = date(&self.valid_from, "valid_from");
+        let valid_until = date(&self.valid_until, "valid_until");
+        if !e.is_empty() {
+            return Err(e);
+        }
+        Ok(fanxing_core::matching::service::OfferInput {
+            kind: self.kind.clone(),
+            title: self.title.clone(),
+            description: self.description.clone(),
+            amount_min_fen,
+            amount_max_fen,
+            term_months,
+            rate_min_bp,
+            rate_max_bp,
+            price_fen: None,
+            materials: self.materials.clone(),
+            decision_days,
+            quota,
+            valid_from,
+            valid_until,
+            policy_basis: self.policy_basis.clone(),
+            stages: self.stages.clone(),
+            rules: self
+                .rules
+                .iter()
+                .filter(|r| !r.field.is_empty())
+                .map(|r| fanxing_core::matching::service::RuleInput {
+                    field: r.field.clone(),
+                    op: r.op.clone(),
+                    value: r.value.clone(),
+                    hard: r.hard,
+                    message_zh: r.message_zh.clone(),
+                    message_en: r.message_en.clone(),
+                    citation: r.citation.clone(),
+                    max_age_days: None,
+                })
+                .collect(),
+        })
+    }
+}
+
+fn offer_form(ctx: &Ctx, id: Option<i64>, mut v: OfferValues, errors: FieldErrors) -> PageResult {
+    v.rules
+        .resize(RULE_ROWS.max(v.rules.len()), RuleRow::default());
+    render(
+        ctx,
+        &OfferFormPage {
+            ctx,
+            id,
+            v,
+            kinds: OfferKind::ALL
+                .iter()
+                .map(|k| (k.as_str(), ctx.t(k.label_key()).to_string()))
+                .collect(),
+            ops: fanxing_core::matching::rules::Op::ALL
+                .iter()
+                .map(|o| (o.as_str(), ctx.t(o.label_key()).to_string()))
+                .collect(),
+            metrics: METRICS,
+            errors,
+        },
+    )
+}
+
+/// `/match/offers/new`: a partner's new offer.
+pub async fn new_offer(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+    let actor = ctx.actor()?;
+    state.matching.may_write_offers(actor).await?;
+    let now = fanxing_core::now();
+    let v = OfferValues {
+        kind: "loan".into(),
+        decision_days: "5".into(),
+        valid_from: day(now),
+        valid_until: day(now + 365 * 86_400),
+        ..Default::default()
+    };
+    offer_form(&ctx, None, v, FieldErrors::default())
+}
+
+/// `/match/offers/{id}/edit`: one of the partner's offers with its rules.
+pub async fn edit_offer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    let (offer, rules) = state.matching.own_offer(actor, id).await?;
+    offer_form(
+        &ctx,
+        Some(id),
+        OfferValues::of(&offer, &rules),
+        FieldErrors::default(),
+    )
+}
+
+async fn save_offer(
+    state: &AppState,
+    ctx: &Ctx,
+    id: Option<i64>,
+    form: &[(String, String)],
+) -> PageResult {
+    let actor = ctx.actor()?;
+    state.matching.may_write_offers(actor).await?;
+    let v = OfferValues::from_form(form);
+    let input = match v.input() {
+        Ok(i) => i,
+        Err(e) => return offer_form(ctx, id, v, e),
+    };
+    match state.matching.save_offer(actor, id, &input).await {
+        Ok(_) => Ok(Redirect::to("/match?done=saved").into_response()),
+        Err(Error::Invalid(e)) => offer_form(ctx, id, v, e),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// `POST /match/offers`: creates an offer (its rules re-evaluate every open need).
+pub async fn create_offer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    save_offer(&state, &ctx, None, &form).await
+}
+
+/// `POST /match/offers/{id}`: saves an offer and its rules (a new ruleset
+/// version; every open need is evaluated again).
+pub async fn update_offer(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    save_offer(&state, &ctx, Some(id), &form).await
 }

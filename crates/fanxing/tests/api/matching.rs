@@ -1244,3 +1244,92 @@ async fn the_three_sides_work_through_the_pages() {
         "{dash}"
     );
 }
+
+/// A partner writes an offer and its rules in the form; a refused value is
+/// named by field; saving matches every open need again, so the
+/// enterprise's need shows the new offer with the rule's own words.
+#[tokio::test]
+async fn a_partner_writes_an_offer_and_its_rules_in_the_form() {
+    let app = TestApp::spawn().await;
+    let stores = app.opened.app.stores.clone();
+    fanxing_demo::matching::seed(&app.opened.matching, &stores, 2026, fanxing_core::now())
+        .await
+        .unwrap()
+        .unwrap();
+    // The enterprise's need first: the new offer must reach it by re-evaluation.
+    let (t, csrf) = app.login("trainee").await;
+    let res = t
+        .post(app.url("/match/needs"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "loan"),
+            ("amount_yuan", "20万"),
+            ("purpose", "补货"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    let need_url = res.headers()["location"].to_str().unwrap().to_string();
+
+    let (bank, bank_csrf) = app.login("bank").await;
+    let form = app.get_text(&bank, "/match/offers/new").await;
+    assert!(
+        form.contains("name=\"rule_field_0\"") && form.contains("申请条件"),
+        "{form}"
+    );
+    let mut fields = vec![
+        ("csrf", bank_csrf.clone()),
+        ("kind", "loan".to_string()),
+        ("title", "示例·南京专项贷".to_string()),
+        ("amount_min", "10万".to_string()),
+        ("amount_max", "100万".to_string()),
+        ("term_months", "12".to_string()),
+        ("rate_min", "3.5".to_string()),
+        ("rate_max", "99".to_string()),
+        ("decision_days", "5".to_string()),
+        ("valid_from", "2026-01-01".to_string()),
+        ("valid_until", "2027-12-31".to_string()),
+        ("stages", "s1".to_string()),
+        ("rule_field_0", "region".to_string()),
+        ("rule_op_0", "within".to_string()),
+        ("rule_value_0", "320100".to_string()),
+        ("rule_hard_0", "1".to_string()),
+        ("rule_zh_0", "仅限南京市注册的企业".to_string()),
+        ("rule_en_0", "Nanjing enterprises only".to_string()),
+        ("rule_cite_0", "南京市直播电商扶持办法第 4 条".to_string()),
+    ];
+    let res = bank
+        .post(app.url("/match/offers"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "a 99% rate is refused");
+    let body = res.text().await.unwrap();
+    assert!(body.contains("利率不合理"), "{body}");
+    assert!(body.contains("示例·南京专项贷"), "what was typed is kept");
+    fields.retain(|(k, _)| *k != "rate_max");
+    fields.push(("rate_max", "6".to_string()));
+    let res = bank
+        .post(app.url("/match/offers"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/match?done=saved");
+    let home = app.get_text(&bank, "/match").await;
+    assert!(home.contains("示例·南京专项贷"), "{home}");
+
+    // The Kunshan enterprise's need now lists it, unavailable, in the rule's words.
+    let need = app.get_text(&t, &need_url).await;
+    let card = need
+        .split("<li class=\"card\">")
+        .find(|c| c.contains("示例·南京专项贷"))
+        .expect("the new offer is matched against the open need");
+    assert!(
+        card.contains("仅限南京市注册的企业") && card.contains("南京市直播电商扶持办法第 4 条"),
+        "{card}"
+    );
+    assert!(!card.contains("name=\"offer_id\""));
+}

@@ -278,6 +278,11 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         // The matching page: every account sees what applies to it.
         ("GET", "/match") => untargeted(true),
         ("GET", "/match/return.xlsx") => regional(),
+        // A partner writes its own offers in the form.
+        ("GET", "/match/offers/new")
+        | ("POST", "/match/offers")
+        | ("GET", "/match/offers/{id}/edit")
+        | ("POST", "/match/offers/{id}") => untargeted(role == Bank),
         // States a need for the caller's own enterprise (offices use the API).
         ("POST", "/match/needs") => untargeted(role == Trainee),
         ("GET", "/match/needs/{id}") | ("POST", "/match/needs/{id}/apply") => {

@@ -1,0 +1,582 @@
+// Browser check of resource matching (政银企对接) on a phone, in Chinese:
+// a need, the explanation of every offer, an application, the partner's
+// queue and the county office's figures.
+//
+// Usage: node tests/browser/matching.mjs http://127.0.0.1:PORT
+//
+// Expects a server started with `fanxing serve --demo` on which the demo
+// trainee has not applied yet (applying twice to one offer is refused).
+// Other browser tests may have run before, so the office's figures are
+// compared as a difference. Uses the system Chromium (override with env
+// CHROMIUM); no browser is ever downloaded.
+//
+// 1. `trainee` states a loan need of 50万 on /match and lands on
+//    /match/needs/{id}: one card per loan offer with a verdict; at least
+//    one offer is not open and says why (the failed rule's own message);
+//    no such card has an apply button, every open card has one.
+// 2. `bank` lists its offers under 本机构产品; the trainee applies to one
+//    of them and sees "已提交，等待机构受理" on /match?done=applied.
+// 3. `bank` works the application: accept → review → ask for more
+//    information; the trainee sees "需要您补充材料" and supplies it; the
+//    bank approves 40万 and disburses 40万.
+// 4. The trainee's row reads "已放款/已落地".
+// 5. `kunshan` (county office) sees 放款/落地金额 under 本地区对接情况; it
+//    equals GET /api/v1/match/rollup's disbursed_fen, which rose by exactly
+//    40万元 while the bank worked the application.
+// Every page: no 5xx, no horizontal scrolling at 412 px.
+
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import {
+  baseUrl,
+  check,
+  logIn as logInAt,
+  newContext as newContextAt,
+  runTest,
+  screenshotDir,
+} from './lib.mjs';
+
+const NAME = 'matching';
+const needShot = path.join(screenshotDir, 'matching-need.png');
+const queueShot = path.join(screenshotDir, 'matching-bank.png');
+const officeShot = path.join(screenshotDir, 'matching-office.png');
+
+const base = baseUrl(NAME);
+
+const VIEWPORT = { width: 412, height: 915 };
+const NEED = { kind: 'loan', amount: '50万', amountFen: 50_000_000, purpose: '双十一备货' };
+const APPROVE = { amount: '40万', fen: 40_000_000 };
+const DISBURSE = { amount: '40万', fen: 40_000_000 };
+
+const T = {
+  newNeed: '提出需求',
+  find: '查找可对接的产品',
+  eligible: '可申请',
+  tentative: '待补充信息',
+  ineligible: '不符合该产品的申请条件',
+  why: '原因：',
+  apply: '申请',
+  myOffers: '本机构产品',
+  applications: '申请',
+  doneApplied: '申请已提交，机构将在办理期限内答复',
+  doneMoved: '已办理',
+  submitted: '已提交，等待机构受理',
+  moreInfo: '需要您补充材料',
+  disbursed: '已放款/已落地',
+  rollup: '本地区对接情况',
+  disbursedAmount: '放款/落地金额',
+  kindLoan: '贷款',
+};
+const VERDICTS = [T.eligible, T.tentative, T.ineligible];
+
+// 5xx answers to any page's requests (checked after every step).
+const serverErrors = [];
+
+function newContext(browser) {
+  return newContextAt(browser, VIEWPORT);
+}
+
+async function logIn(context, login) {
+  const page = await logInAt(base, context, login);
+  page.on('response', (res) => {
+    if (res.status() >= 500) serverErrors.push(`${login}: HTTP ${res.status()} for ${res.request().method()} ${res.url()}`);
+  });
+  check(serverErrors.length === 0, `server error during log-in: ${serverErrors.join('; ')}`);
+  return page;
+}
+
+function where(page) {
+  const u = new URL(page.url());
+  return `${u.pathname}${u.search}`;
+}
+
+// No 5xx so far, and the page fits the phone's width.
+async function pageIsSound(page, what) {
+  check(serverErrors.length === 0, `${what}: the server answered ${serverErrors.join('; ')}`);
+  const over = await page.evaluate(() => {
+    const w = window.innerWidth;
+    const el = Array.from(document.querySelectorAll('body *')).find((e) => {
+      const r = e.getBoundingClientRect();
+      if (r.right <= w + 1) return false;
+      for (let p = e.parentElement; p; p = p.parentElement) {
+        const ox = getComputedStyle(p).overflowX;
+        if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') return false;
+      }
+      return true;
+    });
+    return {
+      page: document.documentElement.scrollWidth,
+      view: window.innerWidth,
+      culprit: el ? `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''}` : '',
+    };
+  });
+  check(
+    over.page <= over.view + 1,
+    `${what} (${where(page)}) is ${over.page} px wide on a ${over.view} px screen (widest: ${over.culprit || '?'})`,
+  );
+}
+
+async function open(page, pathname, what) {
+  const response = await page.goto(`${base}${pathname}`);
+  check(response && response.ok(), `${what}: GET ${pathname} returned ${response && response.status()} at ${page.url()}`);
+  await pageIsSound(page, what);
+}
+
+// Clicks `button` and waits for the navigation to a URL satisfying `test`;
+// fails with what the page said otherwise.
+async function submitAndLand(page, button, test, what) {
+  const [response] = await Promise.all([
+    page.waitForNavigation({ waitUntil: 'load' }),
+    button.click(),
+  ]);
+  const url = new URL(page.url());
+  if (!test(url)) {
+    const alert = await page.locator('p.alert, .field-error').allTextContents().catch(() => []);
+    check(
+      false,
+      `${what}: landed on ${url.pathname}${url.search} (HTTP ${response && response.status()})` +
+        (alert.length ? `, the page says: ${alert.map((s) => s.trim()).join(' | ')}` : ''),
+    );
+  }
+  check(response && response.ok(), `${what}: ${url.pathname}${url.search} answered HTTP ${response && response.status()}`);
+  await pageIsSound(page, what);
+  return url;
+}
+
+// The county office's rollup over the JSON API, with the page's cookies.
+async function rollupApi(page, what) {
+  const res = await page.request.get(`${base}/api/v1/match/rollup`, { headers: { Accept: 'application/json' } });
+  check(res.status() < 500, `${what}: GET /api/v1/match/rollup answered ${res.status()}`);
+  check(res.ok(), `${what}: GET /api/v1/match/rollup as kunshan answered ${res.status()}: ${(await res.text()).slice(0, 200)}`);
+  const body = await res.json();
+  check(Number.isInteger(body.disbursed_fen), `${what}: rollup API disbursed_fen is ${JSON.stringify(body.disbursed_fen)}`);
+  return body;
+}
+
+// The `section.card` whose <h2> reads `heading`.
+function section(page, heading) {
+  return page.locator('main section.card').filter({
+    has: page.locator('h2', { hasText: new RegExp(`^\\s*${heading}\\s*$`) }),
+  });
+}
+
+// numfmt::yuan in Chinese: cents below ¥10,000, whole yuan below ¥100,000,
+// else three significant digits in 万/亿.
+function grouped(n) {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+}
+function yuanZh(fen) {
+  const sign = fen < 0 ? '-' : '';
+  const abs = Math.abs(fen);
+  const whole = Math.floor(abs / 100);
+  if (whole < 10_000) return `${sign}¥${grouped(whole)}.${String(abs % 100).padStart(2, '0')}`;
+  if (whole < 100_000) return `${sign}¥${grouped(Math.floor((abs + 50) / 100))}`;
+  const a = abs / 100;
+  const [value, unit] = a >= 1e8 ? [a / 1e8, '亿'] : [a / 1e4, '万'];
+  const decimals = value < 10 ? 2 : value < 100 ? 1 : 0;
+  let s = value.toFixed(decimals);
+  if (s.includes('.')) s = s.replace(/0+$/, '').replace(/\.$/, '');
+  const [int, frac] = s.split('.');
+  return `${sign}¥${grouped(int)}${frac ? `.${frac}` : ''}${unit}`;
+}
+
+// ---------------------------------------------------------------------------
+// 1. The trainee states a need and reads the explained offers.
+async function stateNeed(trainee) {
+  await open(trainee, '/match', 'trainee /match');
+  const form = section(trainee, T.newNeed).locator('form[action="/match/needs"]');
+  check((await form.count()) === 1, `trainee /match: no "${T.newNeed}" form posting to /match/needs`);
+  const kinds = await form.locator('select[name="kind"] option').evaluateAll((os) => os.map((o) => o.value));
+  for (const k of ['loan', 'traffic', 'space', 'service', 'subsidy']) {
+    check(kinds.includes(k), `trainee /match: the kind select has no option ${k} (has ${kinds.join(', ')})`);
+  }
+  await form.locator('select[name="kind"]').selectOption(NEED.kind);
+  await form.locator('input[name="amount_yuan"]').fill(NEED.amount);
+  await form.locator('textarea[name="purpose"]').fill(NEED.purpose);
+  const url = await submitAndLand(
+    trainee,
+    form.locator('button[type="submit"]'),
+    (u) => /^\/match\/needs\/\d+$/.test(u.pathname),
+    'stating a need',
+  );
+  const needId = Number(url.pathname.split('/').pop());
+
+  const meta = ((await trainee.locator('main p.meta').first().textContent()) || '').trim();
+  check(
+    meta.includes(yuanZh(NEED.amountFen)) && meta.includes(NEED.purpose),
+    `need ${needId}: the heading's line reads "${meta}", expected ${yuanZh(NEED.amountFen)} and ${NEED.purpose}`,
+  );
+
+  const cards = await trainee.locator('main li.card').evaluateAll((lis) =>
+    lis.map((li) => {
+      const badge = li.querySelector('.badge');
+      const p = badge ? badge.closest('p') : null;
+      const hint = li.querySelector(':scope > .hint');
+      const form = li.querySelector('form[action$="/apply"]');
+      const offerInput = form && form.querySelector('input[type="hidden"][name="offer_id"]');
+      const failed = Array.from(li.querySelectorAll('details li'))
+        .filter((r) => r.textContent.trim().startsWith('✗'))
+        .map((r) => {
+          const c = r.cloneNode(true);
+          c.querySelectorAll('.hint').forEach((h) => h.remove());
+          return c.textContent.trim().replace(/^✗\s*/, '');
+        });
+      let reason = null;
+      if (p) {
+        const c = p.cloneNode(true);
+        c.querySelectorAll('.badge, .hint').forEach((h) => h.remove());
+        reason = c.textContent.replace(/\s+/g, ' ').trim();
+      }
+      return {
+        title: (li.querySelector(':scope > strong') || {}).textContent?.trim() || '',
+        partner: hint ? hint.textContent.trim() : '',
+        badge: badge ? badge.textContent.trim() : '',
+        reason,
+        failed,
+        applyButtons: Array.from(li.querySelectorAll('button')).filter((b) => b.textContent.trim() === '申请').length,
+        formAction: form ? form.getAttribute('action') : null,
+        offerId: offerInput ? Number(offerInput.value) : null,
+      };
+    }),
+  );
+  check(cards.length > 0, `need ${needId}: no offer cards (li.card)`);
+  for (const c of cards) {
+    check(c.title, `need ${needId}: a card without a <strong> title`);
+    check(VERDICTS.includes(c.badge), `need ${needId}: card "${c.title}" has the badge "${c.badge}", expected one of ${VERDICTS.join(' / ')}`);
+  }
+  const closed = cards.filter((c) => c.badge === T.ineligible);
+  const openCards = cards.filter((c) => c.badge !== T.ineligible);
+  check(closed.length > 0, `need ${needId}: no card says ${T.ineligible} (badges: ${cards.map((c) => c.badge).join(', ')})`);
+  for (const c of closed) {
+    const label = `need ${needId}: ineligible card "${c.title}" (${c.partner})`;
+    check(c.reason && c.reason.startsWith(T.why), `${label} does not say ${T.why} (its line reads "${c.reason}")`);
+    const why = c.reason.slice(T.why.length).trim();
+    check(why.length > 0, `${label} says ${T.why} with nothing after it`);
+    check(
+      c.failed.includes(why),
+      `${label} gives the reason "${why}", which is none of its failed rules [${c.failed.join(' | ')}]`,
+    );
+    check(c.applyButtons === 0 && !c.formAction, `${label} has an apply button`);
+  }
+  for (const c of openCards) {
+    const label = `need ${needId}: ${c.badge} card "${c.title}" (${c.partner})`;
+    check(c.applyButtons === 1, `${label} has ${c.applyButtons} "${T.apply}" buttons, expected 1`);
+    check(c.formAction === `/match/needs/${needId}/apply`, `${label}: apply form posts to ${c.formAction}`);
+    check(Number.isInteger(c.offerId) && c.offerId > 0, `${label}: apply form has no offer_id`);
+    check(!c.reason.includes(T.why), `${label} still gives a reason not to apply: "${c.reason}"`);
+  }
+
+  await mkdir(screenshotDir, { recursive: true });
+  await trainee.screenshot({ path: needShot, fullPage: true });
+  const sample = closed[0];
+  console.log(
+    `browser: trainee stated need ${needId} (${NEED.amount}, ${NEED.purpose}): ${cards.length} offers, ` +
+      `${openCards.length} open, ${closed.length} not (e.g. "${sample.title}" ${sample.partner}: ${sample.reason}), ` +
+      `screenshot ${path.relative(process.cwd(), needShot)}`,
+  );
+  return { needId, cards };
+}
+
+// ---------------------------------------------------------------------------
+// 2. The bank's offers; the trainee applies to one of them.
+async function bankOffers(bank) {
+  await open(bank, '/match', 'bank /match');
+  const list = section(bank, T.myOffers);
+  check((await list.count()) === 1, `bank /match: no "${T.myOffers}" section`);
+  // "TITLE · kind[ · 已停用]", links (such as an edit link) left out.
+  const lines = await list.locator('li').evaluateAll((lis) =>
+    lis.map((li) => {
+      const c = li.cloneNode(true);
+      c.querySelectorAll('a, button, form').forEach((e) => e.remove());
+      return c.textContent.replace(/\s+/g, ' ').trim();
+    }),
+  );
+  const offers = lines.map((line) => {
+    const parts = line.split(' · ').map((s) => s.trim());
+    return { line, title: parts[0], kind: parts[1] || '', inactive: parts.length > 2 };
+  });
+  check(offers.length > 0, `bank /match: "${T.myOffers}" lists nothing`);
+  for (const o of offers) check(o.title && o.kind, `bank /match: offer line "${o.line}" is not "TITLE · kind"`);
+
+  // Titles repeat between partners (several banks offer 示例·供应链金融), so
+  // the offers' ids and the partner's name come from the bank's own API.
+  const res = await bank.request.get(`${base}/api/v1/match/offers`, { headers: { Accept: 'application/json' } });
+  check(res.ok(), `bank: GET /api/v1/match/offers answered ${res.status()}`);
+  const api = await res.json();
+  check(Array.isArray(api) && api.length === offers.length, `bank: the page lists ${offers.length} offers, the API ${api.length}`);
+  for (const o of api) {
+    check(offers.some((p) => p.title === o.title), `bank: API offer ${o.id} "${o.title}" is not listed under ${T.myOffers}`);
+  }
+  const partners = [...new Set(api.map((o) => o.partner && o.partner.name))];
+  check(partners.length === 1 && partners[0], `bank: its offers belong to ${JSON.stringify(partners)}`);
+  console.log(`browser: bank (${partners[0]}) offers ${offers.map((o) => `${o.title} · ${o.kind}`).join('; ')}`);
+  return { offers, api, partner: partners[0] };
+}
+
+async function apply(trainee, need, bank) {
+  const loanTitles = new Set(bank.offers.filter((o) => o.kind === T.kindLoan && !o.inactive).map((o) => o.title));
+  const ids = new Map(bank.api.map((o) => [o.id, o]));
+  const candidates = need.cards.filter(
+    (c) => c.badge !== T.ineligible && loanTitles.has(c.title) && ids.has(c.offerId),
+  );
+  check(
+    candidates.length > 0,
+    `need ${need.needId}: no open card for the bank's loan offers (${[...loanTitles].join(', ')}); ` +
+      `cards: ${need.cards.map((c) => `${c.title}/${c.partner}/${c.badge}`).join('; ')}`,
+  );
+  for (const c of candidates) {
+    check(c.partner === bank.partner, `card "${c.title}" for the bank's offer ${c.offerId} names ${c.partner}, not ${bank.partner}`);
+  }
+  // Prefer an offer whose amount range takes the need's amount.
+  const fits = (c) => {
+    const o = ids.get(c.offerId);
+    return (o.amount_min_fen == null || o.amount_min_fen <= NEED.amountFen) &&
+      (o.amount_max_fen == null || NEED.amountFen <= o.amount_max_fen);
+  };
+  const chosen = candidates.find(fits) || candidates[0];
+
+  const card = trainee.locator('main li.card').filter({
+    has: trainee.locator(`input[name="offer_id"][value="${chosen.offerId}"]`),
+  });
+  check((await card.count()) === 1, `need ${need.needId}: ${await card.count()} cards for offer ${chosen.offerId}`);
+  check(
+    ((await card.locator(':scope > strong').textContent()) || '').trim() === chosen.title,
+    `need ${need.needId}: the card of offer ${chosen.offerId} is no longer "${chosen.title}"`,
+  );
+  const button = card.locator('form button', { hasText: T.apply });
+  await submitAndLand(
+    trainee,
+    button,
+    (u) => u.pathname === '/match' && u.searchParams.get('done') === 'applied',
+    `applying to "${chosen.title}"`,
+  );
+  const notice = ((await trainee.locator('main p.notice').first().textContent().catch(() => '')) || '').trim();
+  check(notice === T.doneApplied, `after applying /match says "${notice}", expected "${T.doneApplied}"`);
+
+  const row = await applicationRow(trainee, chosen.title, 'withdraw', 'trainee after applying');
+  check(row.state === T.submitted, `trainee's application ${row.id} reads "${row.state}", expected "${T.submitted}"`);
+  check(
+    row.amount.startsWith(yuanZh(NEED.amountFen)),
+    `trainee's application ${row.id}: amount "${row.amount}", expected ${yuanZh(NEED.amountFen)}`,
+  );
+  console.log(`browser: trainee applied to "${chosen.title}" (offer ${chosen.offerId}): application ${row.id} "${row.state}"`);
+  return { id: row.id, title: chosen.title, offerId: chosen.offerId };
+}
+
+// The applications table's rows: id (from the forms' action URLs), offer,
+// state, amount and the moves offered (action value → button label).
+async function applicationRows(page) {
+  return section(page, T.applications).locator('table.cardify tbody tr').evaluateAll((trs) =>
+    trs.map((tr) => {
+      const forms = Array.from(tr.querySelectorAll('form[action^="/match/applications/"]'));
+      const ids = [...new Set(forms.map((f) => (f.getAttribute('action').match(/^\/match\/applications\/(\d+)\/act$/) || [])[1]))];
+      // Cells by their label (the columns may grow), else by position.
+      const byLabel = (label, i) => tr.querySelector(`td[data-label="${label}"]`) || tr.cells[i] || null;
+      const amountCell = byLabel('金额（元）', 2);
+      const offerCell = byLabel('产品', 0) ? byLabel('产品', 0).cloneNode(true) : null;
+      if (offerCell) offerCell.querySelectorAll('.hint').forEach((h) => h.remove());
+      return {
+        ids,
+        offer: offerCell ? offerCell.textContent.trim() : '',
+        state: (tr.querySelector('.badge') || {}).textContent?.trim() || '',
+        amount: amountCell ? amountCell.textContent.replace(/\s+/g, ' ').trim() : '',
+        moves: forms.map((f) => ({
+          action: (f.querySelector('input[type="hidden"][name="action"]') || {}).value || '',
+          label: (f.querySelector('button[type="submit"], button') || {}).textContent?.trim() || '',
+        })),
+      };
+    }),
+  );
+}
+
+// The one row for `title` that offers `action`; returns it with its id.
+async function applicationRow(page, title, action, what) {
+  const rows = await applicationRows(page);
+  const mine = rows.filter((r) => r.offer === title && r.moves.some((m) => m.action === action));
+  check(
+    mine.length === 1,
+    `${what}: ${mine.length} application rows for "${title}" with a ${action} form; rows: ` +
+      rows.map((r) => `${r.offer}/${r.state}/[${r.moves.map((m) => m.action).join(',')}]`).join('; '),
+  );
+  const row = mine[0];
+  check(row.ids.length === 1 && /^\d+$/.test(row.ids[0]), `${what}: the row's forms post to ids ${JSON.stringify(row.ids)}`);
+  return { ...row, id: Number(row.ids[0]) };
+}
+
+// The row of application `id` (by its forms' action URL), or null.
+async function rowById(page, id) {
+  const rows = await applicationRows(page);
+  return rows.find((r) => r.ids.includes(String(id))) || null;
+}
+
+// One move of application `id` from its row on /match: the form whose hidden
+// action is `action`, its fields filled, its button clicked.
+async function move(page, who, app, action, fields = {}) {
+  await open(page, '/match', `${who} /match before ${action}`);
+  const before = await rowById(page, app.id);
+  check(before, `${who} /match: no row with forms for application ${app.id} (to ${action})`);
+  const offered = before.moves.map((m) => `${m.action} "${m.label}"`).join(', ');
+  const moveForm = page.locator(`form[action="/match/applications/${app.id}/act"]`).filter({
+    has: page.locator(`input[type="hidden"][name="action"][value="${action}"]`),
+  });
+  check(
+    (await moveForm.count()) === 1,
+    `${who} /match: application ${app.id} ("${before.state}") offers no ${action} form (offers: ${offered || 'nothing'})`,
+  );
+  for (const [name, value] of Object.entries(fields)) {
+    const input = moveForm.locator(`[name="${name}"]`);
+    check((await input.count()) === 1, `${who}: the ${action} form of application ${app.id} has no ${name} field`);
+    await input.fill(value);
+  }
+  const button = moveForm.locator('button[type="submit"], button').first();
+  const label = ((await button.textContent()) || '').trim();
+  check(label, `${who}: the ${action} button of application ${app.id} has no label`);
+  await submitAndLand(
+    page,
+    button,
+    (u) => u.pathname === '/match' && u.searchParams.get('done') === 'moved',
+    `${who}: ${action} ("${label}") on application ${app.id}`,
+  );
+  const notice = ((await page.locator('main p.notice').first().textContent().catch(() => '')) || '').trim();
+  check(notice === T.doneMoved, `${who}: after ${action} /match says "${notice}", expected "${T.doneMoved}"`);
+  const after = await rowById(page, app.id);
+  return { label, before: before.state, after };
+}
+
+// The state the row of application `id` shows (it may have no forms left).
+async function stateOf(page, app, who) {
+  const rows = await applicationRows(page);
+  const row = rows.find((r) => r.ids.includes(String(app.id))) ||
+    (rows.filter((r) => r.offer === app.title).length === 1 ? rows.find((r) => r.offer === app.title) : null);
+  check(row, `${who} /match: no row for application ${app.id} ("${app.title}"); rows: ${rows.map((r) => `${r.offer}/${r.state}`).join('; ')}`);
+  return row;
+}
+
+// ---------------------------------------------------------------------------
+// 3. The bank works the application; the trainee supplies information.
+async function work(bank, trainee, app) {
+  const steps = [];
+  for (const action of ['accept', 'review']) {
+    const m = await move(bank, 'bank', app, action);
+    steps.push(`${action} "${m.label}"`);
+  }
+  const asked = await move(bank, 'bank', app, 'ask_more', { comment: '请补充近 6 个月店铺经营数据' });
+  steps.push(`ask_more "${asked.label}"`);
+
+  await open(trainee, '/match', 'trainee /match after ask_more');
+  const waiting = await stateOf(trainee, app, 'trainee');
+  check(waiting.state === T.moreInfo, `trainee's application ${app.id} reads "${waiting.state}" after ask_more, expected "${T.moreInfo}"`);
+  const supplied = await move(trainee, 'trainee', app, 'supply', { comment: '已上传近 6 个月店铺经营数据' });
+  steps.push(`trainee supply "${supplied.label}"`);
+  check(supplied.label === '已补充材料', `the trainee's supply button reads "${supplied.label}", expected "已补充材料"`);
+
+  const approved = await move(bank, 'bank', app, 'approve', { amount_yuan: APPROVE.amount });
+  steps.push(`approve ${APPROVE.amount} "${approved.label}"`);
+  check(
+    approved.after && approved.after.amount.includes(`→ ${yuanZh(APPROVE.fen)}`),
+    `bank: after approving ${APPROVE.amount} application ${app.id} shows the amount "${approved.after && approved.after.amount}"`,
+  );
+  return steps;
+}
+
+async function disburse(bank, app, steps) {
+  const done = await move(bank, 'bank', app, 'disburse', { amount_yuan: DISBURSE.amount });
+  steps.push(`disburse ${DISBURSE.amount} "${done.label}"`);
+  await mkdir(screenshotDir, { recursive: true });
+  await bank.screenshot({ path: queueShot, fullPage: true });
+  console.log(`browser: bank worked application ${app.id}: ${steps.join(' → ')}, screenshot ${path.relative(process.cwd(), queueShot)}`);
+}
+
+// ---------------------------------------------------------------------------
+// 5. The county office's figures against the API.
+async function officeFigures(office, before) {
+  await open(office, '/match', 'kunshan /match');
+  const box = section(office, T.rollup);
+  check((await box.count()) === 1, `kunshan /match: no "${T.rollup}" section`);
+  const facts = await box.locator('dl.facts').evaluate((dl) => {
+    const out = {};
+    for (const dt of dl.querySelectorAll('dt')) {
+      const dd = dt.nextElementSibling;
+      out[dt.textContent.trim()] = dd && dd.tagName === 'DD' ? dd.textContent.trim() : null;
+    }
+    return out;
+  }).catch(() => null);
+  check(facts, `kunshan /match: "${T.rollup}" has no dl.facts`);
+  const shown = facts[T.disbursedAmount];
+  check(shown, `kunshan /match: "${T.rollup}" shows no ${T.disbursedAmount} (has ${Object.keys(facts).join(', ')})`);
+
+  const after = await rollupApi(office, 'kunshan after disbursing');
+  check(
+    shown === yuanZh(after.disbursed_fen),
+    `kunshan /match shows ${T.disbursedAmount} ${shown}; the rollup API says disbursed_fen=${after.disbursed_fen} (${yuanZh(after.disbursed_fen)})`,
+  );
+  check(
+    after.disbursed_fen - before.disbursed_fen === DISBURSE.fen,
+    `rollup API disbursed_fen went from ${before.disbursed_fen} to ${after.disbursed_fen} ` +
+      `(+${after.disbursed_fen - before.disbursed_fen}), expected +${DISBURSE.fen} after disbursing ${DISBURSE.amount}`,
+  );
+  await mkdir(screenshotDir, { recursive: true });
+  await office.screenshot({ path: officeShot, fullPage: true });
+  console.log(
+    `browser: kunshan shows ${T.disbursedAmount} ${shown} = API disbursed_fen ${after.disbursed_fen} ` +
+      `(was ${before.disbursed_fen}), disbursed ${before.disbursed}→${after.disbursed}, ` +
+      `screenshot ${path.relative(process.cwd(), officeShot)}`,
+  );
+}
+
+// ---------------------------------------------------------------------------
+// Runs `body`; on failure also saves a screenshot of `page` (the page the
+// step was about, which need not be the one the lib watched last).
+async function on(page, role, body) {
+  try {
+    return await body();
+  } catch (err) {
+    if (page && !page.isClosed()) {
+      try {
+        await mkdir(screenshotDir, { recursive: true });
+        const shot = path.join(screenshotDir, `${NAME}-failure-${role}.png`);
+        await page.screenshot({ path: shot, fullPage: true });
+        console.error(`browser: ${role} at ${page.url()}; screenshot ${path.relative(process.cwd(), shot)}`);
+      } catch {
+        // best effort only
+      }
+    }
+    throw err;
+  }
+}
+
+await runTest(NAME, async (browser) => {
+  const officeContext = await newContext(browser);
+  const office = await logIn(officeContext, 'kunshan');
+  const before = await rollupApi(office, 'kunshan before');
+
+  const traineeContext = await newContext(browser);
+  const trainee = await logIn(traineeContext, 'trainee');
+  const need = await on(trainee, 'trainee', () => stateNeed(trainee));
+
+  const bankContext = await newContext(browser);
+  const bank = await logIn(bankContext, 'bank');
+  const offers = await on(bank, 'bank', () => bankOffers(bank));
+
+  const app = await on(trainee, 'trainee', () => apply(trainee, need, offers));
+
+  const steps = await on(bank, 'bank', () => work(bank, trainee, app));
+  const mid = await rollupApi(office, 'kunshan before disbursing');
+  check(
+    mid.disbursed_fen === before.disbursed_fen,
+    `rollup API disbursed_fen moved from ${before.disbursed_fen} to ${mid.disbursed_fen} before anything was disbursed`,
+  );
+  await on(bank, 'bank', () => disburse(bank, app, steps));
+
+  await on(trainee, 'trainee', async () => {
+    await open(trainee, '/match', 'trainee /match after disbursement');
+    const row = await stateOf(trainee, app, 'trainee');
+    check(row.state === T.disbursed, `trainee's application ${app.id} reads "${row.state}" after disbursement, expected "${T.disbursed}"`);
+    console.log(`browser: trainee's application ${app.id} reads "${row.state}" (${row.amount})`);
+  });
+
+  await on(office, 'kunshan', () => officeFigures(office, mid));
+
+  check(serverErrors.length === 0, `server errors: ${serverErrors.join('; ')}`);
+  await Promise.all([officeContext.close(), traineeContext.close(), bankContext.close()]);
+});
