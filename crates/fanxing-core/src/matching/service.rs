@@ -720,14 +720,14 @@ impl MatchingService {
         let apps = self.applications(actor).await?;
         let mut names: HashMap<OrgId, String> = HashMap::new();
         for a in &apps {
-            if !names.contains_key(&a.org_id) {
+            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(a.org_id) {
                 let name = self
                     .people
                     .get_org(Access::Org(a.org_id), a.org_id)
                     .await?
                     .map(|o| o.name)
                     .unwrap_or_default();
-                names.insert(a.org_id, name);
+                slot.insert(name);
             }
         }
         Ok(apps
