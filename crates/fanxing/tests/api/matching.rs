@@ -983,6 +983,38 @@ async fn example_data_covers_every_state_and_is_seeded_once() {
     assert!(roll.disbursed_fen > 0 && roll.approved_fen >= roll.disbursed_fen);
 }
 
+/// A demo server with the matching examples seeded.
+async fn with_examples() -> TestApp {
+    let app = TestApp::spawn().await;
+    let stores = app.opened.app.stores.clone();
+    fanxing_demo::matching::seed(&app.opened.matching, &stores, 2026, fanxing_core::now())
+        .await
+        .unwrap()
+        .unwrap();
+    app
+}
+
+/// States a loan need through the page as `client`; the answer (a redirect to the need, or the form again).
+async fn state_loan_need(
+    app: &TestApp,
+    client: &reqwest::Client,
+    csrf: &str,
+    amount: &str,
+    purpose: &str,
+) -> reqwest::Response {
+    client
+        .post(app.url("/match/needs"))
+        .form(&[
+            ("csrf", csrf),
+            ("kind", "loan"),
+            ("amount_yuan", amount),
+            ("purpose", purpose),
+        ])
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The first `/match/applications/{id}/act` form on a page after `marker`.
 fn act_id_after(page: &str, marker: &str) -> Option<i64> {
     let rest = &page[page.find(marker)?..];
@@ -997,12 +1029,7 @@ fn act_id_after(page: &str, marker: &str) -> Option<i64> {
 /// the amount in its figures.
 #[tokio::test]
 async fn the_three_sides_work_through_the_pages() {
-    let app = TestApp::spawn().await;
-    let stores = app.opened.app.stores.clone();
-    fanxing_demo::matching::seed(&app.opened.matching, &stores, 2026, fanxing_core::now())
-        .await
-        .unwrap()
-        .unwrap();
+    let app = with_examples().await;
     let (bank, bank_csrf) = app.login("bank").await;
     let page = bank
         .get(app.url("/match"))
@@ -1023,33 +1050,13 @@ async fn the_three_sides_work_through_the_pages() {
 
     // The enterprise states a need and sees every loan offer explained.
     let (t, csrf) = app.login("trainee").await;
-    let res = t
-        .post(app.url("/match/needs"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "loan"),
-            ("amount_yuan", "-5"),
-            ("purpose", "备货"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = state_loan_need(&app, &t, &csrf, "-5", "备货").await;
     let body = res.text().await.unwrap();
     assert!(
         body.contains("金额不合理"),
         "a negative amount is refused by field"
     );
-    let res = t
-        .post(app.url("/match/needs"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "loan"),
-            ("amount_yuan", "50万"),
-            ("purpose", "双十一备货"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = state_loan_need(&app, &t, &csrf, "50万", "双十一备货").await;
     assert_eq!(res.status(), 303);
     let need_url = res.headers()["location"].to_str().unwrap().to_string();
     assert!(need_url.starts_with("/match/needs/"), "{need_url}");
@@ -1250,25 +1257,10 @@ async fn the_three_sides_work_through_the_pages() {
 /// enterprise's need shows the new offer with the rule's own words.
 #[tokio::test]
 async fn a_partner_writes_an_offer_and_its_rules_in_the_form() {
-    let app = TestApp::spawn().await;
-    let stores = app.opened.app.stores.clone();
-    fanxing_demo::matching::seed(&app.opened.matching, &stores, 2026, fanxing_core::now())
-        .await
-        .unwrap()
-        .unwrap();
+    let app = with_examples().await;
     // The enterprise's need first: the new offer must reach it by re-evaluation.
     let (t, csrf) = app.login("trainee").await;
-    let res = t
-        .post(app.url("/match/needs"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("kind", "loan"),
-            ("amount_yuan", "20万"),
-            ("purpose", "补货"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = state_loan_need(&app, &t, &csrf, "20万", "补货").await;
     let need_url = res.headers()["location"].to_str().unwrap().to_string();
 
     let (bank, bank_csrf) = app.login("bank").await;
