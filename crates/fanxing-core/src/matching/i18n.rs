@@ -199,6 +199,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("match.done_moved", "已办理", "Done"),
     ("nav.match", "政银企对接", "Matching"),
     ("match.return_sheet", "电商贷月报", "Loan return"),
+    ("match.caution", "请注意", "Note"),
     ("app.already_active", "已向该产品提交过申请，正在办理中", "You already have an application to this offer in progress"),
     ("metric.sales_12m_fen", "近 12 个月销售额", "sales over the last 12 months"),
     ("metric.shop_age_months", "店铺经营月数", "months the shop has traded"),

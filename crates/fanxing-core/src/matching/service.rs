@@ -429,11 +429,11 @@ impl MatchingService {
                 o.draft.kind == need.draft.kind
                     && (o.draft.valid_from..=o.draft.valid_until).contains(&now)
             }) {
-                let verdict = rules::evaluate(
-                    rules_by.get(&offer.id).map(Vec::as_slice).unwrap_or(&[]),
-                    &current,
-                    now,
-                );
+                let mut rules = rules_by.get(&offer.id).cloned().unwrap_or_default();
+                if need.draft.amount_fen.is_some() {
+                    rules.extend(amount_rules(offer));
+                }
+                let verdict = rules::evaluate(&rules, &current, now);
                 let scored =
                     rank::score(&terms(offer), &need_terms(need, stage), verdict.eligibility);
                 rows.push(MatchRow {
@@ -551,7 +551,8 @@ impl MatchingService {
             let Some((offer, trace, version)) = by_offer.remove(&s.offer_id) else {
                 continue;
             };
-            let rules = rules_by.remove(&offer.id).unwrap_or_default();
+            let mut rules = rules_by.remove(&offer.id).unwrap_or_default();
+            rules.extend(amount_rules(&offer));
             let explained: Vec<ExplainedRule> = trace
                 .iter()
                 .filter_map(|t| {
@@ -957,7 +958,64 @@ impl MatchingService {
 
 /// Facts every enterprise has without declaring them: its region (from its
 /// record) and its stage (derived from its sales).
+/// The metric the need's own amount is known by.
+const NEED_AMOUNT: &str = "need_amount_fen";
+
+/// The offer's amount range as soft rules on the need's amount (ids below
+/// zero: they are the offer's terms, not rules it stores), so a need
+/// outside the range is tentative and says why in words.
+fn amount_rules(o: &Offer) -> Vec<Rule> {
+    use crate::i18n::Lang;
+    use crate::numfmt::yuan;
+    let mut out = Vec::new();
+    let rule = |id: i64, op: Op, value: i64, zh: String, en: String| Rule {
+        id,
+        field: NEED_AMOUNT.into(),
+        op,
+        value: value.to_string(),
+        hard: false,
+        message_zh: zh,
+        message_en: en,
+        citation: String::new(),
+        max_age_days: None,
+    };
+    if let Some(min) = o.draft.amount_min_fen {
+        out.push(rule(
+            -1,
+            Op::Ge,
+            min,
+            format!("申请金额低于该产品最低额度（{}）", yuan(min, Lang::Zh)),
+            format!(
+                "The amount asked is below this offer's minimum ({})",
+                yuan(min, Lang::En)
+            ),
+        ));
+    }
+    if let Some(max) = o.draft.amount_max_fen {
+        out.push(rule(
+            -2,
+            Op::Le,
+            max,
+            format!("申请金额高于该产品最高额度（{}）", yuan(max, Lang::Zh)),
+            format!(
+                "The amount asked is above this offer's maximum ({})",
+                yuan(max, Lang::En)
+            ),
+        ));
+    }
+    out
+}
+
 fn with_known_facts(facts: &mut Vec<Fact>, need: &Need, now: i64) {
+    if let Some(a) = need.draft.amount_fen {
+        facts.push(Fact {
+            metric: NEED_AMOUNT.into(),
+            value: FactValue::Number(a),
+            period: String::new(),
+            source: FactSource::Platform,
+            as_of: now,
+        });
+    }
     // The region on record, as the platform's own fact: it outranks any
     // region an enterprise declares.
     facts.push(Fact {

@@ -316,6 +316,15 @@ impl NeedPage<'_> {
             _ => zh.to_string(),
         }
     }
+    /// What a failed soft condition says (the offer stays open, with care).
+    fn cautions(&self, x: &Explained) -> Vec<String> {
+        x.rules
+            .iter()
+            .filter(|r| !r.hard && matches!(r.result, RuleResult::Failed))
+            .map(|r| self.message(&r.message_zh, &r.message_en))
+            .collect()
+    }
+
     /// A fact's name for people (the metric code when it has none).
     fn metric(&self, code: &str) -> String {
         let key = format!("metric.{code}");
