@@ -575,6 +575,20 @@ impl MatchingService {
                     })
                 })
                 .collect();
+            // A region is shown by its name, not its code.
+            let mut explained = explained;
+            for r in explained.iter_mut().filter(|r| r.field == "region") {
+                let code = r
+                    .found
+                    .as_deref()
+                    .and_then(|f| f.parse::<u32>().ok())
+                    .and_then(crate::region::RegionCode::from_value);
+                if let Some(code) = code {
+                    if let Some(reg) = self.people.get_region(code).await? {
+                        r.found = Some(reg.name);
+                    }
+                }
+            }
             let blocking = explained
                 .iter()
                 .find(|r| r.hard && matches!(r.result, RuleResult::Failed | RuleResult::Malformed))
