@@ -191,6 +191,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/match/needs/{id}/apply"),
     ("POST", "/match/applications/{id}/act"),
     ("GET", "/match/return.xlsx"),
+    ("POST", "/match/partners"),
     ("POST", "/match/offers"),
     ("GET", "/match/offers/new"),
     ("POST", "/match/offers/{id}"),

@@ -228,6 +228,52 @@ impl MatchingService {
         self.store.get_partner(org).await?.ok_or(Error::Forbidden)
     }
 
+    /// For an office's page: the partners serving within its region, and
+    /// the organisations in its region that could become partners (banks,
+    /// platforms, bases and parks, service firms, government bodies for
+    /// funds) with the partner kind each would be.
+    pub async fn partner_choices(
+        &self,
+        actor: &Actor,
+    ) -> Result<(Vec<Partner>, Vec<(OrgId, String, PartnerKind)>)> {
+        use crate::people::store::OrgQuery;
+        use crate::people::OrgKind;
+        let range = actor.write_range()?;
+        let partners: Vec<Partner> = self
+            .store
+            .list_partners()
+            .await?
+            .into_iter()
+            .filter(|p| range.contains(p.serves_region))
+            .collect();
+        let mut candidates = Vec::new();
+        for (kind, as_partner) in [
+            (OrgKind::Bank, PartnerKind::Bank),
+            (OrgKind::Platform, PartnerKind::Platform),
+            (OrgKind::LiveBase, PartnerKind::Base),
+            (OrgKind::ServiceProvider, PartnerKind::Service),
+            (OrgKind::Government, PartnerKind::GovFund),
+        ] {
+            let page = self
+                .people
+                .list_orgs(&OrgQuery {
+                    access: Access::Regions(range),
+                    text: None,
+                    region: None,
+                    kind: Some(kind),
+                    offset: 0,
+                    limit: 200,
+                })
+                .await?;
+            for o in page.items {
+                if !partners.iter().any(|p| p.org_id == o.id) {
+                    candidates.push((o.id, o.name, as_partner));
+                }
+            }
+        }
+        Ok((partners, candidates))
+    }
+
     /// Makes an organisation a partner (offices, for organisations in
     /// their region).
     pub async fn register_partner(

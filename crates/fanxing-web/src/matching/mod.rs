@@ -32,6 +32,7 @@ pub fn routes() -> Router<AppState> {
         .route("/match/needs/{id}/apply", post(pages::apply))
         .route("/match/applications/{id}/act", post(pages::act))
         .route("/match/return.xlsx", get(pages::loan_return))
+        .route("/match/partners", post(pages::register_partner))
         .route("/match/offers", post(pages::create_offer))
         .route("/match/offers/new", get(pages::new_offer))
         .route("/match/offers/{id}", post(pages::update_offer))

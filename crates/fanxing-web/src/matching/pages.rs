@@ -57,6 +57,9 @@ struct HomePage<'a> {
     children: Vec<(fanxing_core::region::RegionCode, String, Rollup)>,
     /// The province map of disbursed amounts, SVG (the province office).
     map: Option<String>,
+    /// The partners serving in the office's region, and who could be one.
+    partners: Vec<fanxing_core::matching::store::Partner>,
+    candidates: Vec<(i64, String, fanxing_core::matching::PartnerKind)>,
     errors: FieldErrors,
     done: Option<String>,
     /// Whether anything here concerns the caller.
@@ -184,6 +187,11 @@ async fn home_page(
     } else {
         Vec::new()
     };
+    let (partners, candidates) = if office && actor.write_range().is_ok() {
+        m.partner_choices(actor).await?
+    } else {
+        (Vec::new(), Vec::new())
+    };
     let province = actor.user.region.is_some_and(|r| r.value() % 10_000 == 0);
     let map = (office && province && !children.is_empty()).then(|| {
         let total: i64 = children.iter().map(|c| c.2.disbursed_fen).sum();
@@ -213,6 +221,8 @@ async fn home_page(
             rollup,
             children,
             map,
+            partners,
+            candidates,
             errors,
             done,
             involved,
@@ -846,4 +856,39 @@ pub async fn update_offer(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     save_offer(&state, &ctx, Some(id), &form).await
+}
+
+#[derive(Deserialize)]
+pub struct PartnerForm {
+    #[serde(default)]
+    org_id: String,
+}
+
+/// `POST /match/partners`: an office makes an organisation of its region a
+/// partner serving the office's region, of the kind its organisation is.
+pub async fn register_partner(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    CsrfForm(form): CsrfForm<PartnerForm>,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let org = form
+        .org_id
+        .trim()
+        .parse::<i64>()
+        .map_err(|_| Error::NotFound)?;
+    let (partners, candidates) = state.matching.partner_choices(actor).await?;
+    // A partner already (saving again changes nothing), or one who may be.
+    let kind = partners
+        .iter()
+        .find(|p| p.org_id == org)
+        .map(|p| p.kind)
+        .or_else(|| candidates.iter().find(|c| c.0 == org).map(|c| c.2))
+        .ok_or(Error::NotFound)?;
+    let serves = actor.user.region.ok_or(Error::Forbidden)?;
+    state
+        .matching
+        .register_partner(actor, org, kind, serves)
+        .await?;
+    Ok(Redirect::to("/match?done=partner").into_response())
 }

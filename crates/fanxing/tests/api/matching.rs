@@ -1325,3 +1325,57 @@ async fn a_partner_writes_an_offer_and_its_rules_in_the_form() {
     );
     assert!(!card.contains("name=\"offer_id\""));
 }
+
+/// An office makes its region's bank a partner from the page; the bank's
+/// account can then publish offers.
+#[tokio::test]
+async fn an_office_makes_a_partner_from_the_page() {
+    let app = TestApp::spawn().await;
+    let (bank, _) = app.login("bank").await;
+    let before = app.get_text(&bank, "/match").await;
+    assert!(
+        before.contains("暂无对接事项") && !before.contains("发布新产品"),
+        "{before}"
+    );
+
+    let (office, csrf) = app.login("suzhou").await;
+    let page = app.get_text(&office, "/match").await;
+    let form = &page[page
+        .find("action=\"/match/partners\"")
+        .expect("the partner form")..];
+    // The bank account's organisation is among the candidates.
+    let me: serde_json::Value = app
+        .api("bank")
+        .await
+        .get(app.url("/api/v1/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let org = me["org_id"]
+        .as_i64()
+        .expect("the bank account has an organisation");
+    assert!(form.contains(&format!("value=\"{org}\"")), "{form}");
+    let res = office
+        .post(app.url("/match/partners"))
+        .form(&[("csrf", csrf.as_str()), ("org_id", &org.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(res.headers()["location"], "/match?done=partner");
+
+    let after = app.get_text(&bank, "/match").await;
+    assert!(after.contains("发布新产品"), "{after}");
+    // A county office cannot make Suzhou's bank a partner.
+    let (county, csrf) = app.login("kunshan").await;
+    let res = county
+        .post(app.url("/match/partners"))
+        .form(&[("csrf", csrf.as_str()), ("org_id", &org.to_string())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 404);
+}

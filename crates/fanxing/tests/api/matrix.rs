@@ -278,6 +278,8 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         // The matching page: every account sees what applies to it.
         ("GET", "/match") => untargeted(true),
         ("GET", "/match/return.xlsx") => regional(),
+        // The page's partner form: offices over the bank's city.
+        ("POST", "/match/partners") => untargeted(matches!(role, Admin | Suzhou)),
         // A partner writes its own offers in the form.
         ("GET", "/match/offers/new")
         | ("POST", "/match/offers")
@@ -1197,6 +1199,9 @@ async fn call(
         } else if path == "/match/needs/{id}/apply" {
             let offer = MATCH.get().unwrap().offer.to_string();
             req.form(&[("csrf", csrf), ("offer_id", offer.as_str())])
+        } else if path == "/match/partners" {
+            let org = MATCH.get().unwrap().bank_org.to_string();
+            req.form(&[("csrf", csrf), ("org_id", org.as_str())])
         } else if path == "/match/applications/{id}/act" {
             req.form(&[("csrf", csrf), ("action", "accept")])
         } else if path == "/programmes/{id}/issuer" {
