@@ -1130,6 +1130,12 @@ pub fn parse_count_text(s: &str) -> Option<i64> {
     parse_count(&Cell::Text(s.to_string()), 1.0).ok()
 }
 
+/// Money typed into a form in yuan, as [`parse_money`] reads it
+/// (`30000`, `3万`, `¥30,000元`), in fen.
+pub fn parse_money_text(s: &str) -> Option<i64> {
+    parse_money(&Cell::Text(s.to_string()), 100.0).ok()
+}
+
 /// Money (`¥1,234.50`, `1.2万`) to fen; `fen_per_unit` is what one of the
 /// column's units is worth (100 for yuan, 1,000,000 for 万元).
 fn parse_money(c: &Cell, fen_per_unit: f64) -> Result<i64, Bad> {
@@ -1448,6 +1454,16 @@ pub fn parse_export(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn money_typed_into_a_form_is_read_as_exports_are() {
+        assert_eq!(parse_money_text("3万"), Some(3_000_000));
+        assert_eq!(parse_money_text("¥30,000元"), Some(3_000_000));
+        assert_eq!(parse_money_text("１２.５"), Some(1_250));
+        assert_eq!(parse_money_text("-5"), None);
+        assert_eq!(parse_money_text("很多"), None);
+        assert_eq!(parse_money_text("2000000万"), None, "over ¥10 billion");
+    }
     use crate::i18n::Lang;
 
     fn t(s: &str) -> Cell {

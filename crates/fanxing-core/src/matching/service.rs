@@ -931,6 +931,30 @@ impl MatchingService {
         Ok(super::rollup::rollup(&rows, needs))
     }
 
+    /// A region the caller oversees (its own when `None`) and the child
+    /// regions its figures are broken down by (a province's cities, a
+    /// city's counties and zones; none below a city).
+    async fn region_and_children(
+        &self,
+        actor: &Actor,
+        region: Option<crate::region::RegionCode>,
+    ) -> Result<(crate::region::Region, Vec<crate::region::Region>)> {
+        use crate::region::RegionLevel;
+        let code = actor.stats_region(region)?;
+        let me = self.people.get_region(code).await?.ok_or(Error::NotFound)?;
+        let children = match me.level {
+            RegionLevel::Province | RegionLevel::City => self
+                .people
+                .list_regions(None, Some(code))
+                .await?
+                .into_iter()
+                .filter(|r| r.level != RegionLevel::Zone || me.level == RegionLevel::City)
+                .collect(),
+            _ => Vec::new(),
+        };
+        Ok((me, children))
+    }
+
     /// The roll-up of each child region of a region the caller oversees
     /// (its own when `None`): (code, name, roll-up), for the map and the
     /// table of the matching page.
@@ -939,18 +963,13 @@ impl MatchingService {
         actor: &Actor,
         region: Option<crate::region::RegionCode>,
     ) -> Result<Vec<(crate::region::RegionCode, String, super::rollup::Rollup)>> {
-        use crate::region::RegionLevel;
-        let code = actor.stats_region(region)?;
-        let me = self.people.get_region(code).await?.ok_or(Error::NotFound)?;
-        if !matches!(me.level, RegionLevel::Province | RegionLevel::City) {
+        let (me, children) = self.region_and_children(actor, region).await?;
+        if children.is_empty() {
             return Ok(Vec::new());
         }
-        let rows = self.store.rollup_rows(code.subtree()).await?;
+        let rows = self.store.rollup_rows(me.code.subtree()).await?;
         let mut out = Vec::new();
-        for r in self.people.list_regions(None, Some(code)).await? {
-            if r.level == RegionLevel::Zone && me.level != RegionLevel::City {
-                continue;
-            }
+        for r in children {
             let range = r.code.subtree();
             let mine: Vec<_> = rows
                 .iter()
@@ -972,7 +991,6 @@ impl MatchingService {
         region: Option<crate::region::RegionCode>,
         month: &str,
     ) -> Result<(String, Vec<super::rollup::ReturnLine>)> {
-        use crate::region::RegionLevel;
         let code = actor.stats_region(region)?;
         let bad = || Error::field("month", "match.month_bad");
         let (y, m) = month.trim().split_once('-').ok_or_else(bad)?;
@@ -983,18 +1001,9 @@ impl MatchingService {
         let (ny, nm) = if m == 12 { (y + 1, 1) } else { (y, m + 1) };
         let from = crate::training::parse_date(&format!("{y:04}-{m:02}-01")).ok_or_else(bad)?;
         let to = crate::training::parse_date(&format!("{ny:04}-{nm:02}-01")).ok_or_else(bad)?;
-        let me = self.people.get_region(code).await?.ok_or(Error::NotFound)?;
-        let children: Vec<(crate::region::RegionCode, String)> = match me.level {
-            RegionLevel::Province | RegionLevel::City => self
-                .people
-                .list_regions(None, Some(code))
-                .await?
-                .into_iter()
-                .filter(|r| r.level != RegionLevel::Zone || me.level == RegionLevel::City)
-                .map(|r| (r.code, r.name))
-                .collect(),
-            _ => Vec::new(),
-        };
+        let (me, children) = self.region_and_children(actor, Some(code)).await?;
+        let children: Vec<(crate::region::RegionCode, String)> =
+            children.into_iter().map(|r| (r.code, r.name)).collect();
         let rows = self.store.rollup_rows(code.subtree()).await?;
         let lines =
             super::rollup::monthly_return(&rows, &children, (code, me.name.clone()), from, to);

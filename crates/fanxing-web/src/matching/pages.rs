@@ -244,22 +244,12 @@ pub struct NeedForm {
 /// Parses an amount in yuan as typed (`30000`, `3万`, `30,000`); `None`
 /// when empty, `Err` when it is not an amount.
 fn parse_yuan(raw: &str) -> Result<Option<i64>, ()> {
-    let t: String = fanxing_core::values::to_half_width(raw)
-        .chars()
-        .filter(|c| !matches!(c, ',' | ' ' | '元'))
-        .collect();
-    if t.is_empty() {
+    if raw.trim().is_empty() {
         return Ok(None);
     }
-    let (num, scale) = match t.strip_suffix('万') {
-        Some(n) => (n, 10_000.0),
-        None => (t.as_str(), 1.0),
-    };
-    let v: f64 = num.parse().map_err(|_| ())?;
-    if !v.is_finite() || v < 0.0 || v * scale > 1e12 {
-        return Err(());
-    }
-    Ok(Some((v * scale * 100.0).round() as i64))
+    fanxing_core::analytics::parse_money_text(raw)
+        .map(Some)
+        .ok_or(())
 }
 
 /// `POST /match/needs`: states a need for the caller's enterprise.
