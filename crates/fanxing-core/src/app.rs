@@ -13,6 +13,8 @@ use crate::analytics::service::AnalyticsService;
 use crate::analytics::store::AnalyticsStore;
 use crate::audit::{Audit, AuditStore};
 use crate::cache::TtlCache;
+use crate::compliance::service::ComplianceService;
+use crate::compliance::store::ComplianceStore;
 use crate::curriculum::service::CurriculumService;
 use crate::curriculum::store::CurriculumStore;
 use crate::matching::store::MatchingStore;
@@ -36,6 +38,7 @@ pub struct Stores {
     pub curriculum: Arc<dyn CurriculumStore>,
     pub analytics: Arc<dyn AnalyticsStore>,
     pub matching: Arc<dyn MatchingStore>,
+    pub compliance: Arc<dyn ComplianceStore>,
 }
 
 impl Stores {
@@ -50,6 +53,7 @@ impl Stores {
             + CurriculumStore
             + AnalyticsStore
             + MatchingStore
+            + ComplianceStore
             + 'static,
     {
         Stores {
@@ -60,7 +64,8 @@ impl Stores {
             checkins: store.clone(),
             curriculum: store.clone(),
             analytics: store.clone(),
-            matching: store,
+            matching: store.clone(),
+            compliance: store,
         }
     }
 }
@@ -74,6 +79,7 @@ pub struct Fanxing {
     pub curriculum: CurriculumService,
     pub analytics: AnalyticsService,
     pub reports: ReportService,
+    pub compliance: ComplianceService,
     pub audit: Audit,
     /// The stores themselves, for the CLI's seeding and maintenance.
     pub stores: Stores,
@@ -117,7 +123,9 @@ impl Fanxing {
             cipher,
             dashboards,
         );
+        let compliance = ComplianceService::new(stores.compliance.clone(), stores.people.clone());
         Fanxing {
+            compliance,
             people,
             accounts,
             training,

@@ -105,6 +105,12 @@ impl Role {
         self == Role::Checkin
     }
 
+    /// Who may use the compliance checker: trainees (the operators who
+    /// write scripts and titles) and offices.
+    pub fn may_check_compliance(self) -> bool {
+        self.is_trainee() || self.is_office()
+    }
+
     /// Who may open a venue's check-in: its staff and offices.
     pub fn may_check_in(self) -> bool {
         self.is_checkin_staff() || self.is_office()
@@ -251,6 +257,11 @@ impl Actor {
                 .unwrap_or(false),
             _ => false,
         }
+    }
+
+    /// Whether the caller may check texts for compliance.
+    pub fn may_check_compliance(&self) -> bool {
+        self.user.role.may_check_compliance()
     }
 
     /// Whether the caller may see full mobile and ID numbers (after an

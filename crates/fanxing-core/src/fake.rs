@@ -57,6 +57,8 @@ pub struct Fake {
     pub scans: Mutex<Vec<ScanRecord>>,
     pub scan_outcome: Option<fn(&ScanRecord) -> ScanOutcome>,
     pub audit: Mutex<Vec<AuditEntry>>,
+    /// Compliance check counts written.
+    pub check_counts: Mutex<Vec<crate::compliance::store::CheckCount>>,
 }
 
 impl Fake {
@@ -738,5 +740,21 @@ impl MatchingStore for Fake {
     }
     async fn need_counts(&self, range: RegionRange) -> Result<NeedCounts> {
         Err(unstubbed("need_counts"))
+    }
+}
+
+#[async_trait]
+impl crate::compliance::store::ComplianceStore for Fake {
+    async fn add_check_counts(&self, counts: &crate::compliance::store::CheckCount) -> Result<()> {
+        self.check_counts.lock().unwrap().push(counts.clone());
+        Ok(())
+    }
+    async fn check_tally(
+        &self,
+        _range: RegionRange,
+        _since_day: i64,
+        _by_city: bool,
+    ) -> Result<crate::compliance::store::TallyTotals> {
+        Err(unstubbed("check_tally"))
     }
 }

@@ -86,7 +86,11 @@ impl Lang {
 }
 
 /// Every catalog: the shared one here, then each feature's own.
-pub const CATALOGS: &[&[(&str, &str, &str)]] = &[CATALOG, crate::matching::i18n::CATALOG];
+pub const CATALOGS: &[&[(&str, &str, &str)]] = &[
+    CATALOG,
+    crate::matching::i18n::CATALOG,
+    crate::compliance::i18n::CATALOG,
+];
 
 static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {
     CATALOGS

@@ -4,7 +4,7 @@
 //! This crate knows neither HTTP nor SQL. Each feature is a folder holding
 //! its types, its service and its store contract (implemented in
 //! `fanxing-store`): `people`, `training`, `curriculum`, `analytics`,
-//! `reports`, `matching`. The web layer (`fanxing-web`) and the CLI call the
+//! `reports`, `matching`, `compliance`. The web layer (`fanxing-web`) and the CLI call the
 //! feature services, put together in [`app::Fanxing`]. Shared plumbing
 //! (errors, access, values, i18n, the upload reader) sits at the root.
 
@@ -16,6 +16,7 @@ pub mod app;
 pub mod audit;
 pub mod auth;
 pub mod cache;
+pub mod compliance;
 pub mod curriculum;
 pub mod error;
 #[cfg(test)]

@@ -1,0 +1,334 @@
+//! The compliance checker's use cases: who may check, what a text may be,
+//! counting each check for the offices, the batch, the annotated title
+//! workbook, and the offices' view of what trips their trainees.
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use super::store::{CheckCount, ComplianceStore, TallyTotals};
+use super::{titles, Category, Kind, Matcher, Report, MAX_BATCH, MAX_BATCH_CHARS, MAX_CHARS};
+use crate::auth::{Access, Actor};
+use crate::error::{Error, FieldError, FieldErrors, Result};
+use crate::i18n::Lang;
+use crate::people::store::PeopleStore;
+use crate::region::RegionCode;
+
+/// Days since 1970-01-01 in Beijing time (UTC+8).
+pub fn beijing_day(unix: i64) -> i64 {
+    (unix + 8 * 3600).div_euclid(86_400)
+}
+
+/// One text of a batch.
+#[derive(Debug, Clone, Deserialize)]
+pub struct BatchItem {
+    /// The caller's own id for the text, echoed back.
+    #[serde(default)]
+    pub id: Option<String>,
+    pub text: String,
+    #[serde(default)]
+    pub kind: Option<Kind>,
+}
+
+/// One answer of a batch.
+#[derive(Debug, Clone, Serialize)]
+pub struct BatchAnswer {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+    #[serde(flatten)]
+    pub report: Report,
+}
+
+/// What trips a region's trainees, for its office.
+#[derive(Debug, Clone, Serialize)]
+pub struct Overview {
+    pub region: RegionCode,
+    pub days: i64,
+    pub totals: TallyTotals,
+}
+
+/// Why a text cannot be checked, if it cannot.
+pub fn text_problem(text: &str) -> Option<FieldError> {
+    if text.trim().is_empty() {
+        return Some(FieldError::new("text", "compliance.empty"));
+    }
+    let n = text.chars().count();
+    if n > MAX_CHARS {
+        return Some(
+            FieldError::new("text", "compliance.too_long")
+                .with("max", MAX_CHARS)
+                .with("n", n),
+        );
+    }
+    // Control characters other than line breaks and tabs mean a binary
+    // file pasted or uploaded as text.
+    let control = text
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+        .count();
+    if control > 0 && control * 100 >= n.max(1) {
+        return Some(FieldError::new("text", "compliance.binary"));
+    }
+    None
+}
+
+/// The message for a text of a batch or a row of a sheet that cannot be
+/// checked (it names the item by `{n}`).
+pub fn item_key(problem: &str) -> &'static str {
+    match problem {
+        "compliance.empty" => "compliance.item_empty",
+        "compliance.too_long" => "compliance.item_too_long",
+        _ => "compliance.item_binary",
+    }
+}
+
+#[derive(Clone)]
+pub struct ComplianceService {
+    store: Arc<dyn ComplianceStore>,
+    people: Arc<dyn PeopleStore>,
+    matcher: &'static Matcher,
+}
+
+impl ComplianceService {
+    pub fn new(store: Arc<dyn ComplianceStore>, people: Arc<dyn PeopleStore>) -> Self {
+        ComplianceService {
+            store,
+            people,
+            matcher: Matcher::builtin(),
+        }
+    }
+
+    pub fn matcher(&self) -> &'static Matcher {
+        self.matcher
+    }
+
+    /// Checks one text and counts it for the caller's region.
+    pub async fn check(&self, actor: &Actor, text: &str, kind: Kind, lang: Lang) -> Result<Report> {
+        if !actor.may_check_compliance() {
+            return Err(Error::Forbidden);
+        }
+        if let Some(e) = text_problem(text) {
+            return Err(Error::Invalid(FieldErrors(vec![e])));
+        }
+        let report = self.matcher.check(text, kind, lang);
+        self.count(actor, kind, std::slice::from_ref(&report))
+            .await?;
+        Ok(report)
+    }
+
+    /// Checks many texts; any bad text refuses the whole batch, naming it.
+    pub async fn check_batch(
+        &self,
+        actor: &Actor,
+        items: &[BatchItem],
+        default_kind: Kind,
+        lang: Lang,
+    ) -> Result<Vec<BatchAnswer>> {
+        if !actor.may_check_compliance() {
+            return Err(Error::Forbidden);
+        }
+        if items.is_empty() {
+            return Err(Error::field("texts", "compliance.batch_empty"));
+        }
+        if items.len() > MAX_BATCH {
+            return Err(Error::Invalid(FieldErrors(vec![FieldError::new(
+                "texts",
+                "compliance.batch_too_many",
+            )
+            .with("max", MAX_BATCH.to_string())
+            .with("n", items.len().to_string())])));
+        }
+        let total: usize = items.iter().map(|i| i.text.len()).sum();
+        if total > MAX_BATCH_CHARS * 4
+            || items.iter().map(|i| i.text.chars().count()).sum::<usize>() > MAX_BATCH_CHARS
+        {
+            return Err(Error::Invalid(FieldErrors(vec![FieldError::new(
+                "texts",
+                "compliance.batch_too_long",
+            )
+            .with("max", MAX_BATCH_CHARS.to_string())])));
+        }
+        let mut errors = FieldErrors::default();
+        for (i, item) in items.iter().enumerate() {
+            if let Some(e) = text_problem(&item.text) {
+                errors.push(FieldError::new("texts", item_key(e.key)).with("n", i + 1));
+            }
+        }
+        if !errors.is_empty() {
+            return Err(Error::Invalid(errors));
+        }
+        let answers: Vec<BatchAnswer> = items
+            .iter()
+            .map(|i| BatchAnswer {
+                id: i.id.clone(),
+                report: self
+                    .matcher
+                    .check(&i.text, i.kind.unwrap_or(default_kind), lang),
+            })
+            .collect();
+        let reports: Vec<Report> = answers.iter().map(|a| a.report.clone()).collect();
+        self.count(actor, default_kind, &reports).await?;
+        Ok(answers)
+    }
+
+    /// Reads a workbook of product titles and gives it back annotated: each
+    /// title's findings, categories and rewordings beside it.
+    pub async fn annotate_titles(
+        &self,
+        actor: &Actor,
+        filename: &str,
+        bytes: &[u8],
+        lang: Lang,
+    ) -> Result<Vec<u8>> {
+        if !actor.may_check_compliance() {
+            return Err(Error::Forbidden);
+        }
+        let sheet = titles::read(filename, bytes)?;
+        let reports: Vec<Report> = sheet
+            .titles
+            .iter()
+            .map(|t| self.matcher.check(&t.text, Kind::Title, lang))
+            .collect();
+        let out = titles::write(&sheet, &reports, lang)?;
+        self.count(actor, Kind::Title, &reports).await?;
+        Ok(out)
+    }
+
+    /// What trips the office's trainees over the last `days` days.
+    pub async fn overview(&self, actor: &Actor, days: i64) -> Result<Overview> {
+        let Some(range) = actor.office_range() else {
+            return Err(Error::Forbidden);
+        };
+        let region = actor.user.region.ok_or(Error::Forbidden)?;
+        let days = days.clamp(1, 366);
+        let since = beijing_day(crate::now()) - days + 1;
+        let by_city = region.shape_level() == crate::region::RegionLevel::Province;
+        let mut totals = self.store.check_tally(range, since, by_city).await?;
+        totals.per_category.sort_by_key(|(c, _, n)| {
+            (
+                std::cmp::Reverse(*n),
+                Category::ALL.iter().position(|x| x == c),
+            )
+        });
+        Ok(Overview {
+            region,
+            days,
+            totals,
+        })
+    }
+
+    /// Adds the reports' counts to the caller's region's tally (offices:
+    /// their region; trainees: the region of their person record). The
+    /// texts themselves are never stored.
+    async fn count(&self, actor: &Actor, kind: Kind, reports: &[Report]) -> Result<()> {
+        let region = match (actor.user.region, actor.user.person_id) {
+            (Some(r), _) => Some(r),
+            (None, Some(p)) => self
+                .people
+                .get_person(Access::Person(p), p)
+                .await?
+                .map(|p| p.region),
+            _ => None,
+        };
+        let Some(region) = region else {
+            return Ok(());
+        };
+        let mut per = [(0i64, 0i64); 8];
+        let mut flagged = 0;
+        for r in reports {
+            flagged += i64::from(!r.findings.is_empty());
+            for (i, n) in r.per_category().into_iter().enumerate() {
+                if n > 0 {
+                    per[i].0 += 1;
+                    per[i].1 += i64::from(n);
+                }
+            }
+        }
+        let counts = CheckCount {
+            day: beijing_day(crate::now()),
+            region,
+            kind,
+            checks: reports.len() as i64,
+            flagged,
+            per_category: Category::ALL
+                .iter()
+                .zip(per)
+                .filter(|(_, (t, _))| *t > 0)
+                .map(|(c, (t, n))| (*c, t, n))
+                .collect(),
+        };
+        self.store.add_check_counts(&counts).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn texts_that_cannot_be_checked_say_why() {
+        assert_eq!(text_problem("  \n").unwrap().key, "compliance.empty");
+        assert_eq!(
+            text_problem(&"最".repeat(MAX_CHARS + 1)).unwrap().key,
+            "compliance.too_long"
+        );
+        let binary: String = (0u8..=255).map(char::from).collect();
+        assert_eq!(text_problem(&binary).unwrap().key, "compliance.binary");
+        assert!(text_problem("家人们，今天的大闸蟹很肥\n321上链接").is_none());
+    }
+
+    fn actor(role: crate::auth::Role, region: Option<u32>) -> Actor {
+        Actor::new(crate::auth::User {
+            id: 1,
+            username: "u".into(),
+            display_name: "u".into(),
+            role,
+            region: region.and_then(RegionCode::from_value),
+            person_id: None,
+            org_id: None,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_check_is_counted_for_the_callers_region_and_the_text_is_not_kept() {
+        let fake = Arc::new(crate::fake::Fake::default());
+        let svc = ComplianceService::new(fake.clone(), fake.clone());
+        let office = actor(crate::auth::Role::CityOffice, Some(320500));
+        let text = "全网最低价！这款面霜能治疗痘痘";
+        let r = svc
+            .check(&office, text, Kind::Script, Lang::Zh)
+            .await
+            .unwrap();
+        assert!(r.findings.len() >= 2, "{:?}", r.findings);
+        let counts = fake.check_counts.lock().unwrap().clone();
+        assert_eq!(counts.len(), 1);
+        assert_eq!((counts[0].checks, counts[0].flagged), (1, 1));
+        assert_eq!(counts[0].region, RegionCode::from_value(320500).unwrap());
+        assert!(!format!("{counts:?}").contains("面霜"));
+    }
+
+    #[tokio::test]
+    async fn only_trainees_and_offices_may_check() {
+        let fake = Arc::new(crate::fake::Fake::default());
+        let svc = ComplianceService::new(fake.clone(), fake.clone());
+        for role in [
+            crate::auth::Role::Partner,
+            crate::auth::Role::Checkin,
+            crate::auth::Role::Lecturer,
+        ] {
+            let e = svc
+                .check(&actor(role, None), "最好", Kind::Script, Lang::Zh)
+                .await;
+            assert!(matches!(e, Err(Error::Forbidden)), "{role:?}");
+        }
+        assert!(fake.check_counts.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn beijing_days_turn_at_beijing_midnight() {
+        // 2026-12-01 15:59:59 UTC is 23:59:59 in Beijing; a second later
+        // it is the next day there.
+        let t = 1_796_140_799;
+        assert_eq!(beijing_day(t) + 1, beijing_day(t + 1));
+    }
+}
