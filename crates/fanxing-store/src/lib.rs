@@ -9,6 +9,7 @@
 
 mod analytics;
 mod audit;
+mod compliance;
 mod curriculum;
 mod matching;
 mod migrations;

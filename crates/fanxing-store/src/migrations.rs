@@ -85,6 +85,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0012_matching.sql"),
         include_str!("../migrations/postgres/0012_matching.sql"),
     ),
+    (
+        13,
+        "compliance",
+        include_str!("../migrations/sqlite/0013_compliance.sql"),
+        include_str!("../migrations/postgres/0013_compliance.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

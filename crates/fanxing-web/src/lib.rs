@@ -11,6 +11,7 @@
 pub mod analytics;
 pub mod api;
 pub mod charts;
+pub mod compliance;
 pub mod ctx;
 pub mod curriculum;
 pub mod download;
@@ -196,6 +197,13 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/match/offers/new"),
     ("POST", "/match/offers/{id}"),
     ("GET", "/match/offers/{id}/edit"),
+    ("GET", "/compliance"),
+    ("POST", "/compliance"),
+    ("POST", "/compliance/titles"),
+    ("POST", "/api/v1/compliance/check"),
+    ("POST", "/api/v1/compliance/check-batch"),
+    ("GET", "/api/v1/compliance/overview"),
+    ("GET", "/api/v1/compliance/rules"),
 ];
 
 /// Builds the whole application.
@@ -219,6 +227,7 @@ pub fn router(state: AppState) -> Router {
         .merge(curriculum::routes())
         .merge(analytics::routes())
         .merge(matching::routes())
+        .merge(compliance::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             error::render_errors,

@@ -1,5 +1,7 @@
 //! The `fanxing` binary: the web server and the administrator's CLI.
 
+mod compliance_cli;
+
 use std::io::Read;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -97,6 +99,11 @@ enum Command {
     Demo {
         #[command(subcommand)]
         command: DemoCommand,
+    },
+    /// Check live scripts and product titles for compliance (no database).
+    Compliance {
+        #[command(subcommand)]
+        command: compliance_cli::Command,
     },
 }
 
@@ -258,6 +265,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> anyhow::Result<()> {
     let cfg = config(&cli.data);
     match cli.command {
+        Command::Compliance { command } => compliance_cli::run(command),
         Command::Serve {
             bind,
             port,

@@ -70,6 +70,9 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("compliance.verdict_block", "须修改", "Must change"),
     ("compliance.verdict_warn", "建议修改", "Should change"),
     ("compliance.title", "合规检测", "Compliance check"),
+    ("nav.compliance", "合规检测", "Compliance"),
+    ("compliance.bad_kind", "文本类型只能是 script（口播稿）或 title（商品标题）", "The kind must be script or title"),
+    ("compliance.see_hit", "第 {n} 处", "Hit {n}"),
     (
         "compliance.intro",
         "粘贴直播口播稿或商品标题，检查广告法等禁止的用语。每处命中都给出法律依据和改写建议；繁体、拼音、同音字和插入符号的写法也能识别。检测的文本不会保存。",

@@ -69,8 +69,6 @@ struct Pattern {
 pub struct Matcher {
     version: String,
     rules: Vec<Rule>,
-    /// Each rule's terms, normalised.
-    terms: Vec<Vec<String>>,
     /// Each rule's `unless_*` lists, normalised.
     context: Vec<Context>,
     literal: AhoCorasick,
@@ -267,7 +265,6 @@ impl Matcher {
             instead,
             version: file.version,
             rules: file.rules,
-            terms,
             context,
             literal,
             patterns,
@@ -498,12 +495,6 @@ impl Matcher {
         }
         out
     }
-
-    /// The normalised form of a rule's term (tests).
-    #[cfg(test)]
-    fn term(&self, rule: usize, term: usize) -> &str {
-        &self.terms[rule][term]
-    }
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -585,9 +576,15 @@ mod tests {
     fn the_builtin_rules_compile_and_every_term_is_normalised() {
         let m = Matcher::builtin();
         assert!(!m.version().is_empty());
-        for (ri, r) in m.rules().iter().enumerate() {
-            for ti in 0..r.terms.len() {
-                assert!(!m.term(ri, ti).is_empty(), "{}", r.id);
+        let mut seen = std::collections::HashMap::new();
+        for r in m.rules() {
+            for t in &r.terms {
+                let n = Normalised::term(t);
+                assert!(!n.is_empty(), "{}", r.id);
+                // A term in two rules would be reported under the first only.
+                if let Some(other) = seen.insert(n, r.id.clone()) {
+                    panic!("{t:?} is a term of both {other} and {}", r.id);
+                }
             }
         }
     }

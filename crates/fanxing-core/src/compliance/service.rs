@@ -13,6 +13,12 @@ use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::i18n::Lang;
 use crate::people::store::PeopleStore;
 use crate::region::RegionCode;
+use crate::sheet::off_workers;
+
+/// Texts up to this many bytes are checked on the request's own task (a
+/// few hundred microseconds); longer ones on the blocking pool, so that a
+/// long script cannot hold up other requests.
+const INLINE_BYTES: usize = 16 * 1024;
 
 /// Days since 1970-01-01 in Beijing time (UTC+8).
 pub fn beijing_day(unix: i64) -> i64 {
@@ -102,6 +108,15 @@ impl ComplianceService {
         self.matcher
     }
 
+    /// The rules, for those who may check.
+    pub fn rules(&self, actor: &Actor) -> Result<&'static Matcher> {
+        if actor.may_check_compliance() {
+            Ok(self.matcher)
+        } else {
+            Err(Error::Forbidden)
+        }
+    }
+
     /// Checks one text and counts it for the caller's region.
     pub async fn check(&self, actor: &Actor, text: &str, kind: Kind, lang: Lang) -> Result<Report> {
         if !actor.may_check_compliance() {
@@ -110,7 +125,12 @@ impl ComplianceService {
         if let Some(e) = text_problem(text) {
             return Err(Error::Invalid(FieldErrors(vec![e])));
         }
-        let report = self.matcher.check(text, kind, lang);
+        let report = if text.len() <= INLINE_BYTES {
+            self.matcher.check(text, kind, lang)
+        } else {
+            let (m, text) = (self.matcher, text.to_string());
+            off_workers(move || m.check(&text, kind, lang)).await?
+        };
         self.count(actor, kind, std::slice::from_ref(&report))
             .await?;
         Ok(report)
@@ -157,15 +177,17 @@ impl ComplianceService {
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
-        let answers: Vec<BatchAnswer> = items
-            .iter()
-            .map(|i| BatchAnswer {
-                id: i.id.clone(),
-                report: self
-                    .matcher
-                    .check(&i.text, i.kind.unwrap_or(default_kind), lang),
-            })
-            .collect();
+        let (m, items) = (self.matcher, items.to_vec());
+        let answers: Vec<BatchAnswer> = off_workers(move || {
+            items
+                .iter()
+                .map(|i| BatchAnswer {
+                    id: i.id.clone(),
+                    report: m.check(&i.text, i.kind.unwrap_or(default_kind), lang),
+                })
+                .collect()
+        })
+        .await?;
         let reports: Vec<Report> = answers.iter().map(|a| a.report.clone()).collect();
         self.count(actor, default_kind, &reports).await?;
         Ok(answers)
@@ -183,13 +205,17 @@ impl ComplianceService {
         if !actor.may_check_compliance() {
             return Err(Error::Forbidden);
         }
-        let sheet = titles::read(filename, bytes)?;
-        let reports: Vec<Report> = sheet
-            .titles
-            .iter()
-            .map(|t| self.matcher.check(&t.text, Kind::Title, lang))
-            .collect();
-        let out = titles::write(&sheet, &reports, lang)?;
+        let (m, filename, bytes) = (self.matcher, filename.to_string(), bytes.to_vec());
+        let (out, reports) = off_workers(move || -> Result<(Vec<u8>, Vec<Report>)> {
+            let sheet = titles::read(&filename, &bytes)?;
+            let reports: Vec<Report> = sheet
+                .titles
+                .iter()
+                .map(|t| m.check(&t.text, Kind::Title, lang))
+                .collect();
+            Ok((titles::write(&sheet, &reports, lang)?, reports))
+        })
+        .await??;
         self.count(actor, Kind::Title, &reports).await?;
         Ok(out)
     }
