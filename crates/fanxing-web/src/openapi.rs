@@ -4,7 +4,7 @@
 use axum::Json;
 use serde_json::{json, Value};
 
-fn op(summary: &str, tag: &str, params: Value, body: Option<&str>, ok: &str) -> Value {
+pub(crate) fn op(summary: &str, tag: &str, params: Value, body: Option<&str>, ok: &str) -> Value {
     let mut o = json!({
         "summary": summary,
         "tags": [tag],
@@ -28,7 +28,7 @@ fn op(summary: &str, tag: &str, params: Value, body: Option<&str>, ok: &str) -> 
     o
 }
 
-fn q(name: &str, desc: &str) -> Value {
+pub(crate) fn q(name: &str, desc: &str) -> Value {
     json!({"name": name, "in": "query", "required": false, "description": desc, "schema": {"type": "string"}})
 }
 
@@ -40,6 +40,7 @@ fn id() -> Value {
 pub fn spec() -> Value {
     let mut doc = base_spec();
     accounts_spec(&mut doc);
+    crate::compliance::openapi(&mut doc);
     doc
 }
 

@@ -23,18 +23,29 @@ pub mod pages;
 /// room for the JSON around them.
 pub const BATCH_BODY_LIMIT: usize = 8 << 20;
 
+/// The largest request body one check reads: enough for a megabyte of
+/// Chinese text, so that an over-long text is answered with the checker's
+/// own message (its limit, in characters) rather than a bare 413.
+pub const CHECK_BODY_LIMIT: usize = 4 << 20;
+
 /// The routes this feature adds to the top router.
 pub fn routes() -> Router<AppState> {
+    let check_limit = || DefaultBodyLimit::max(CHECK_BODY_LIMIT);
+    let upload_limit = || DefaultBodyLimit::max(12 << 20);
+    let batch_limit = || DefaultBodyLimit::max(BATCH_BODY_LIMIT);
     Router::new()
-        .route("/compliance", get(pages::page).post(pages::check))
+        .route(
+            "/compliance",
+            get(pages::page).post(pages::check).layer(check_limit()),
+        )
         .route(
             "/compliance/titles",
-            post(pages::titles).layer(DefaultBodyLimit::max(12 << 20)),
+            post(pages::titles).layer(upload_limit()),
         )
-        .route("/api/v1/compliance/check", post(check))
+        .route("/api/v1/compliance/check", post(check).layer(check_limit()))
         .route(
             "/api/v1/compliance/check-batch",
-            post(check_batch).layer(DefaultBodyLimit::max(BATCH_BODY_LIMIT)),
+            post(check_batch).layer(batch_limit()),
         )
         .route("/api/v1/compliance/overview", get(overview))
         .route("/api/v1/compliance/rules", get(rules))
@@ -156,4 +167,33 @@ async fn rules(State(s): State<AppState>, c: Caller) -> Result<Json<RulesOut>, A
             })
             .collect(),
     }))
+}
+
+/// This feature's part of the OpenAPI document.
+pub(crate) fn openapi(doc: &mut serde_json::Value) {
+    use crate::openapi::{op, q};
+    use serde_json::json;
+    let p = &mut doc["paths"];
+    p["/api/v1/compliance/check"] = json!({"post": op(
+        "Check a live script or a product title for terms advertising and live-commerce rules forbid. Each finding: start and end (Unicode characters of the original text), the term as written, the rule's own term it stands for, category (absolute, authority, medical, health_food, cosmetics, guarantee, false_data, other), rule id, legal basis, explanation, rewordings, severity (block | warn) and how it was found (literal, normalised, pinyin, sound, variant, missing). Texts of up to 200,000 characters; trainees and offices only; each check is counted for the caller's region, the text is not stored",
+        "compliance", json!([]), Some("ComplianceCheck"), "200")});
+    p["/api/v1/compliance/check-batch"] = json!({"post": op(
+        "Check many texts at once: at most 1,000 texts and 2,000,000 characters in all (a body of 8 MB). Each answer carries the text's id when it had one. One text that cannot be checked refuses the batch, naming it",
+        "compliance", json!([]), Some("ComplianceBatch"), "200")});
+    p["/api/v1/compliance/overview"] = json!({"get": op(
+        "For offices: checks made by their region's trainees and offices over the last days, texts with findings, findings per category (most first) and per child region",
+        "compliance", json!([q("days", "1–366, default 30")]), None, "200")});
+    p["/api/v1/compliance/rules"] = json!({"get": op(
+        "The rules in force and their version: id, category, severity, legal basis, explanation, rewordings and terms",
+        "compliance", json!([]), None, "200")});
+    let s = &mut doc["components"]["schemas"];
+    s["ComplianceCheck"] = json!({"type": "object", "required": ["text"], "properties": {
+        "text": {"type": "string", "maxLength": fanxing_core::compliance::MAX_CHARS},
+        "kind": {"type": "string", "enum": ["script", "title"], "default": "script"}}});
+    s["ComplianceBatch"] = json!({"type": "object", "required": ["texts"], "properties": {
+        "kind": {"type": "string", "enum": ["script", "title"], "default": "script"},
+        "texts": {"type": "array", "maxItems": fanxing_core::compliance::MAX_BATCH, "items": {
+            "type": "object", "required": ["text"], "properties": {
+                "id": {"type": "string"}, "text": {"type": "string"},
+                "kind": {"type": "string", "enum": ["script", "title"]}}}}}});
 }

@@ -14,7 +14,7 @@ use fanxing_core::{Error, FieldErrors};
 
 use crate::ctx::{CsrfForm, Ctx};
 use crate::error::PageError;
-use crate::pages::{render, PageResult};
+use crate::pages::{render_status, PageResult};
 use crate::AppState;
 
 /// A run of the checked text: plain, or the `n`th finding (1-based).
@@ -143,8 +143,14 @@ async fn show(
         .as_ref()
         .map(|r| segments(&text, &r.findings))
         .unwrap_or_default();
-    render(
+    let status = if errors.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    render_status(
         ctx,
+        status,
         &Page {
             ctx,
             text,

@@ -5,6 +5,7 @@
 mod accounts;
 mod analytics;
 mod common;
+mod compliance;
 mod durability;
 mod foundation;
 mod hardening;

@@ -293,6 +293,16 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         ("POST", "/match/applications/{id}/act") => {
             untargeted(matches!(role, Admin | Suzhou | Kunshan | Trainee | Bank))
         }
+        // ---- Compliance ----
+        // Trainees (the operators who write scripts) and offices check;
+        // offices see what trips their region's trainees.
+        ("GET", "/compliance")
+        | ("POST", "/compliance")
+        | ("POST", "/compliance/titles")
+        | ("POST", "/api/v1/compliance/check")
+        | ("POST", "/api/v1/compliance/check-batch")
+        | ("GET", "/api/v1/compliance/rules") => untargeted(office || role == Trainee),
+        ("GET", "/api/v1/compliance/overview") => untargeted(office),
         ("GET", "/api/v1/match/applications") => {
             untargeted(office || matches!(role, Trainee | Bank))
         }
@@ -1127,6 +1137,10 @@ async fn call(
         "/api/v1/venues/{id}/walk-ins" => {
             Some(json!({"name": "现场学员", "mobile": fresh_mobile()}))
         }
+        "/api/v1/compliance/check" => Some(json!({"text": "全网最低价，顶级品质"})),
+        "/api/v1/compliance/check-batch" => {
+            Some(json!({"texts": [{"id": "a", "text": "最好的大闸蟹"}], "kind": "title"}))
+        }
         p if p.starts_with("/api/v1/")
             && method != "GET"
             && !p.contains("people")
@@ -1204,6 +1218,18 @@ async fn call(
             req.form(&[("csrf", csrf), ("org_id", org.as_str())])
         } else if path == "/match/applications/{id}/act" {
             req.form(&[("csrf", csrf), ("action", "accept")])
+        } else if path == "/compliance" {
+            req.form(&[("csrf", csrf), ("text", "全网最低价"), ("kind", "script")])
+        } else if path == "/compliance/titles" {
+            let part = reqwest::multipart::Part::bytes(
+                "商品标题\n阳澄湖大闸蟹 全网最低价\n".as_bytes().to_vec(),
+            )
+            .file_name("titles.csv");
+            req.multipart(
+                reqwest::multipart::Form::new()
+                    .text("csrf", csrf.to_string())
+                    .part("file", part),
+            )
         } else if path == "/programmes/{id}/issuer" {
             req.form(&[("csrf", csrf), ("issuer", "江苏省商务厅")])
         } else if path == "/sessions/{id}/roster" {
