@@ -101,6 +101,20 @@ struct LineError<'a> {
 }
 
 pub fn run(cmd: Command) -> anyhow::Result<()> {
+    match run_inner(cmd) {
+        // A reader that stops early (`| head`) is not an error.
+        Err(e)
+            if e.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+fn run_inner(cmd: Command) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
     match cmd {
         Command::Check {
             file,
@@ -114,6 +128,7 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
                 .as_ref()
                 .map_or("standard input".to_string(), |p| p.display().to_string());
             if jsonl {
+                drop(out);
                 return check_lines(m, input(&file)?, kind, lang, &what);
             }
             // A whole text: read no more than the longest text may be.
@@ -131,7 +146,7 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
                 bail!("{what}: {}", e.message(lang));
             }
             let report = m.check(&text, kind, lang);
-            println!("{}", serde_json::to_string(&report)?);
+            writeln!(out, "{}", serde_json::to_string(&report)?)?;
             Ok(())
         }
         Command::Score { corpus, misses } => {
@@ -140,21 +155,22 @@ pub fn run(cmd: Command) -> anyhow::Result<()> {
             let cases =
                 parse_corpus(&text).map_err(|e| anyhow::anyhow!("{}: {e}", corpus.display()))?;
             let m = Matcher::builtin();
-            println!("rules {}", m.version());
+            writeln!(out, "rules {}", m.version())?;
             let tune = score(m, &cases, Some(Split::Tune));
-            print!("{}", tune.table("tune"));
-            print!(
+            write!(out, "{}", tune.table("tune"))?;
+            write!(
+                out,
                 "{}",
                 score(m, &cases, Some(Split::Heldout)).table("held out")
-            );
+            )?;
             if misses {
                 for miss in &tune.misses {
-                    println!("{} {}", miss.id, miss.text);
+                    writeln!(out, "{} {}", miss.id, miss.text)?;
                     for (t, c) in &miss.missed {
-                        println!("  missed {t} ({})", c.as_str());
+                        writeln!(out, "  missed {t} ({})", c.as_str())?;
                     }
                     for (t, c, r) in &miss.false_alarms {
-                        println!("  false  {t} ({}, {r})", c.as_str());
+                        writeln!(out, "  false  {t} ({}, {r})", c.as_str())?;
                     }
                 }
             }

@@ -77,6 +77,8 @@ pub struct Matcher {
     sound_patterns: Vec<(u16, u16)>,
     /// Kinds of product, by their normalised words.
     products: Vec<Vec<String>>,
+    /// Words of a text that talks about banned words (normalised).
+    quoting: Vec<String>,
     /// For each rule: in a text about product `.0`, report as rule `.1`.
     instead: Vec<Vec<(usize, u16)>>,
 }
@@ -88,31 +90,16 @@ struct Context {
     within: Vec<String>,
     text_has: Vec<String>,
     clause_has: Vec<String>,
+    requires_after: Vec<String>,
 }
 
 /// Negations that make the next term lawful when the rule allows it.
+#[rustfmt::skip]
 const NEGATIONS: &[&str] = &[
-    "不是",
-    "并非",
-    "并不是",
-    "不算",
-    "算不上",
-    "称不上",
-    "谈不上",
-    "没有",
-    "不敢说",
-    "不能说",
-    "不敢称",
-    "不能称",
-    "不能",
-    "不可",
-    "无法",
-    "不会",
-    "从不",
-    "绝不",
-    "不",
-    "非",
-    "没",
+    "不是", "并非", "并不是", "不算", "算不上", "称不上", "谈不上", "没有", "不敢说", "不能说",
+    "不敢称", "不能称", "不能", "不可", "无法", "不会", "从不", "绝不", "不存在", "不说",
+    "不许", "不准", "禁止", "严禁", "切勿", "拒绝", "不要", "不承诺", "不保证", "不敢保证",
+    "不能保证", "没法保证", "无法保证", "谈不上", "不", "非", "没", "别", "勿",
 ];
 
 static BUILTIN_MATCHER: LazyLock<Matcher> = LazyLock::new(|| {
@@ -166,6 +153,7 @@ impl Matcher {
                 within: norm_all(&rule.unless_within),
                 text_has: norm_all(&rule.unless_text_has),
                 clause_has: norm_all(&rule.unless_clause_has),
+                requires_after: norm_all(&rule.requires_after),
             });
         }
         for (ri, rule) in file.rules.iter().enumerate() {
@@ -207,7 +195,7 @@ impl Matcher {
                 let masks: Vec<u32> = if n <= 4 {
                     (1..(1u32 << n)).collect()
                 } else {
-                    vec![(1u32 << n) - 1]
+                    (0..n).map(|i| 1u32 << i).chain([(1u32 << n) - 1]).collect()
                 };
                 for mask in masks {
                     let s: String = (0..n)
@@ -261,6 +249,7 @@ impl Matcher {
             })
             .collect();
         Ok(Matcher {
+            quoting: norm_all(&file.quoting),
             products,
             instead,
             version: file.version,
@@ -312,23 +301,44 @@ impl Matcher {
     /// The hits that survive their context, as normalised byte spans.
     fn hits(&self, norm: &Normalised, kind: Kind) -> Vec<Hit> {
         let s = norm.as_str();
+        // A text about the banned words themselves (a lesson, a checklist)
+        // quotes them rather than uses them.
+        if self.quoting.iter().any(|w| s.contains(w.as_str())) {
+            return Vec::new();
+        }
         let mut taken: Vec<(usize, usize)> = Vec::new();
         let mut hits = Vec::new();
+        // The end of the last hit that was extended over what follows it.
+        let mut covered = 0;
         for m in self.literal.find_iter(s) {
+            if m.start() < covered {
+                continue;
+            }
             let p = self.patterns[m.pattern().as_usize()];
-            taken.push((m.start(), m.end()));
-            if p.bounded && !ascii_bounded(s, m.start(), m.end()) {
+            let (start, mut end) = (m.start(), m.end());
+            let cx = &self.context[p.rule as usize];
+            if !cx.requires_after.is_empty() {
+                let rule = &self.rules[p.rule as usize];
+                let within = rule.requires_after_within.unwrap_or(4);
+                match find_after(s, end, &cx.requires_after, within) {
+                    Some(e) => end = e,
+                    None => continue,
+                }
+            }
+            taken.push((start, end));
+            if p.bounded && !ascii_bounded(s, start, m.end()) {
                 continue;
             }
             let rule = &self.rules[p.rule as usize];
-            if !rule.applies_to(kind) || self.quiet(p.rule as usize, s, m.start(), m.end()) {
+            if !rule.applies_to(kind) || self.quiet(p.rule as usize, s, start, m.end()) {
                 continue;
             }
+            covered = end;
             hits.push(Hit {
                 rule: p.rule,
                 term: p.term,
-                start: m.start(),
-                end: m.end(),
+                start,
+                end,
                 via: p.via,
                 report_as: p.rule,
             });
@@ -349,6 +359,11 @@ impl Matcher {
                     break;
                 }
             }
+        }
+        // A rule that speaks only alone stays quiet beside any other
+        // finding.
+        if hits.iter().any(|h| !self.rules[h.report_as as usize].alone) {
+            hits.retain(|h| !self.rules[h.report_as as usize].alone);
         }
         hits
     }
@@ -386,6 +401,12 @@ impl Matcher {
                 continue;
             }
             let (rule, term) = self.sound_patterns[m.pattern().as_usize()];
+            // Same sounds with no character in common are mostly other
+            // words (卫衣 is not 唯一); a disguise keeps part of the term.
+            let canonical = Normalised::term(&self.rules[rule as usize].terms[term as usize]);
+            if !s[a..b].chars().zip(canonical.chars()).any(|(x, y)| x == y) {
+                continue;
+            }
             found.push(Hit {
                 rule,
                 term,
@@ -443,11 +464,16 @@ impl Matcher {
                 return true;
             }
         }
-        if rule.negatable && NEGATIONS.iter().any(|n| before.ends_with(n)) {
+        if rule.negatable && negated(before) {
             return true;
         }
         if let Some(n) = rule.unless_number_within {
             if number_within(after, n) {
+                return true;
+            }
+        }
+        if let Some(n) = rule.only_with_count_within {
+            if !count_within(after, n) {
                 return true;
             }
         }
@@ -541,18 +567,81 @@ fn within(s: &str, a: usize, b: usize, phrase: &str) -> bool {
     false
 }
 
+/// Where the first of `words` to start within `n` characters after
+/// `from`, in the same clause, ends.
+fn find_after(s: &str, from: usize, words: &[String], n: usize) -> Option<usize> {
+    for (k, (i, c)) in s[from..].char_indices().enumerate() {
+        if k > n || is_boundary(c) {
+            return None;
+        }
+        let rest = &s[from + i..];
+        if let Some(w) = words.iter().find(|w| rest.starts_with(w.as_str())) {
+            return Some(from + i + w.len());
+        }
+    }
+    None
+}
+
+fn is_numeral(c: char) -> bool {
+    c.is_ascii_digit() || "一二两三四五六七八九十百千万半".contains(c)
+}
+
 /// Whether a number (digits or Chinese numerals) starts within `n`
-/// characters of `after`, in the same clause.
+/// characters of `after`, in the same clause; 一 right after 的, 这, 那
+/// or 每 is an article (最好的一块, 这一批), not a number.
 fn number_within(after: &str, n: usize) -> bool {
+    let mut prev = ' ';
     for c in after.chars().take(n + 1) {
         if is_boundary(c) {
             return false;
         }
-        if c.is_ascii_digit() || "一二两三四五六七八九十百千万半".contains(c) {
+        if is_numeral(c) && !(c == '一' && "的这那每哪同".contains(prev)) {
             return true;
         }
+        prev = c;
     }
     false
+}
+
+/// Whether a count of ten thousands or more (80万, 一千万, 3亿) follows
+/// within `n` characters, in the same clause.
+fn count_within(after: &str, n: usize) -> bool {
+    let mut seen_number = false;
+    for c in after.chars().take(n + 4) {
+        if is_boundary(c) {
+            return false;
+        }
+        if matches!(c, '万' | '亿') && seen_number {
+            return true;
+        }
+        seen_number |= is_numeral(c);
+    }
+    false
+}
+
+/// Whether the clause before a term ends in a negation: right before it
+/// for one character (不, 非, 没), or up to six characters before it for
+/// a longer one (不是沭阳最大的, 不敢说自己是江苏第一).
+fn negated(before: &str) -> bool {
+    let clause: Vec<char> = before
+        .chars()
+        .rev()
+        .take_while(|c| !is_boundary(*c))
+        .take(12)
+        .collect::<Vec<_>>()
+        .into_iter()
+        .rev()
+        .collect();
+    let text: String = clause.iter().collect();
+    NEGATIONS.iter().any(|n| {
+        if n.chars().count() == 1 {
+            return text.ends_with(n);
+        }
+        (0..=6.min(clause.len())).any(|gap| {
+            let head: String = clause[..clause.len() - gap].iter().collect();
+            head.ends_with(n)
+        })
+    })
 }
 
 #[cfg(test)]

@@ -91,6 +91,11 @@ fn fold(c: char, out: &mut impl FnMut(char)) {
         out(c);
         return;
     }
+    // Enclosed letters and ideographs (🈶, 🉑, 🅰) are used as emoji
+    // slipped between characters, not as text.
+    if ('\u{1F100}'..='\u{1F2FF}').contains(&c) {
+        return;
+    }
     // Compatibility forms: full-width letters and digits, circled and
     // parenthesised numbers, ligatures. Folded, then filtered like any text.
     for k in std::iter::once(c).nfkc() {
@@ -191,6 +196,8 @@ mod tests {
             ("１００％有效", "100%有效"),
             ("最\u{200b}好", "最好"),
             ("国_家_级", "国家级"),
+            ("增🈶强", "增强"),
+            ("保🉑过", "保过"),
         ] {
             assert_eq!(Normalised::new(raw).as_str(), want, "{raw}");
         }

@@ -21,6 +21,11 @@ pub struct RuleFile {
     /// such a text ([`Rule::instead_in`]).
     #[serde(rename = "context", default)]
     pub contexts: Vec<ProductContext>,
+    /// Words of a text that talks about banned words (a lesson on the
+    /// Advertising Law, a checklist): such a text quotes the terms and is
+    /// not checked for them.
+    #[serde(default)]
+    pub quoting: Vec<String>,
     #[serde(rename = "rule")]
     pub rules: Vec<Rule>,
 }
@@ -90,6 +95,23 @@ pub struct Rule {
     /// comparison within the seller's own range: 我们家卖得最好的一款).
     #[serde(default)]
     pub unless_clause_has: Vec<String>,
+    /// The rule fires only when one of these follows the term within
+    /// `requires_after_within` characters of the same clause (保证 … 有效,
+    /// 排名 … 第一); the finding then covers both.
+    #[serde(default)]
+    pub requires_after: Vec<String>,
+    #[serde(default)]
+    pub requires_after_within: Option<usize>,
+    /// The rule fires only when a count of ten thousands or more follows
+    /// the term within this many characters (已售 80 万盒: a sales figure
+    /// that cannot be checked; 已售 3 件 is not a claim).
+    #[serde(default)]
+    pub only_with_count_within: Option<usize>,
+    /// Reported only when the text has no other finding (a missing
+    /// statement is not worth a second mark beside claims that already
+    /// need rewriting; their explanations say what to add).
+    #[serde(default)]
+    pub alone: bool,
     /// In a text about one of these kinds of product, a hit is reported
     /// under the named rule instead (治疗 in a face cream's script is a
     /// cosmetics violation, in a health food's a health-food one).
