@@ -8,7 +8,7 @@ use anyhow::{bail, Context};
 use clap::Subcommand;
 use serde::{Deserialize, Serialize};
 
-use fanxing_core::compliance::score::{parse_corpus, score, Split};
+use fanxing_core::compliance::score::{parse_corpus, score, score_plain, Split};
 use fanxing_core::compliance::service::text_problem;
 use fanxing_core::compliance::{Kind, Matcher, Report, MAX_CHARS};
 use fanxing_core::Lang;
@@ -162,6 +162,12 @@ fn run_inner(cmd: Command) -> anyhow::Result<()> {
                 out,
                 "{}",
                 score(m, &cases, Some(Split::Heldout)).table("held out")
+            )?;
+            let plain = score_plain(m, &cases, Some(Split::Heldout));
+            write!(
+                out,
+                "{}",
+                plain.table("a plain word list (the same terms as written, no context), held out")
             )?;
             if misses {
                 for miss in &tune.misses {
