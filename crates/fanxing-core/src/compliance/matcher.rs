@@ -748,6 +748,81 @@ mod tests {
     }
 
     #[test]
+    fn offsets_map_back_for_random_disguises() {
+        // Property, over many random texts: terms written in traditional
+        // characters, full width, upper case or with symbols and emoji
+        // slipped between their characters, inside random padding, are
+        // found, and every finding's span cut from the original is exactly
+        // what the finding says was written.
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(2026);
+        let terms = [
+            "最好",
+            "国家级",
+            "顶级",
+            "第一",
+            "治疗",
+            "稳赚",
+            "保本",
+            "特效",
+            "no1",
+        ];
+        let traditional = [
+            ('国', '國'),
+            ('级', '級'),
+            ('顶', '頂'),
+            ('疗', '療'),
+            ('稳', '穩'),
+            ('赚', '賺'),
+        ];
+        let fillers = ["*", " ", "·", "_", "/", "🔥", "❤️", "\u{200b}", "～", "|"];
+        // Padding that cannot itself continue a term (no digits or letters
+        // beside NO1).
+        let padding = ["家人们", "这款", "宝宝们看过来", "，", "今天", "🎉", "  "];
+        for _ in 0..3000 {
+            let term = terms[rng.random_range(0..terms.len())];
+            let mut written = String::new();
+            for (i, c) in term.chars().enumerate() {
+                if i > 0 && rng.random_bool(0.4) {
+                    written.push_str(fillers[rng.random_range(0..fillers.len())]);
+                }
+                let c = match traditional.iter().find(|(s, _)| *s == c) {
+                    Some((_, t)) if rng.random_bool(0.5) => *t,
+                    _ => c,
+                };
+                let c = if c.is_ascii_alphanumeric() && rng.random_bool(0.5) {
+                    // Full width, or upper case.
+                    if rng.random_bool(0.5) {
+                        char::from_u32(c as u32 - 0x21 + 0xFF01).unwrap_or(c)
+                    } else {
+                        c.to_ascii_uppercase()
+                    }
+                } else {
+                    c
+                };
+                written.push(c);
+            }
+            let text = format!(
+                "{}{}{}",
+                padding[rng.random_range(0..padding.len())],
+                written,
+                padding[rng.random_range(0..padding.len())]
+            );
+            let chars: Vec<char> = text.chars().collect();
+            let r = check(&text);
+            assert!(
+                r.findings.iter().any(|f| f.term.contains(written.trim())),
+                "{text:?}: {:?}",
+                r.findings
+            );
+            for f in r.findings {
+                let back: String = chars[f.start..f.end].iter().collect();
+                assert_eq!(back, f.term, "{text:?}");
+            }
+        }
+    }
+
+    #[test]
     fn nothing_breaks_on_odd_input() {
         for text in ["", "\u{0}\u{1}", "🔥🔥🔥", "最", "%%%%", "\u{feff}最好"] {
             let _ = check(text);
