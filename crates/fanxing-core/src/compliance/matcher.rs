@@ -74,7 +74,8 @@ pub struct Matcher {
     literal: AhoCorasick,
     patterns: Vec<Pattern>,
     sound: Option<AhoCorasick>,
-    sound_patterns: Vec<(u16, u16)>,
+    /// Each sound pattern's rule, term and the term's normalised characters.
+    sound_patterns: Vec<(u16, u16, Box<[char]>)>,
     /// Kinds of product, by their normalised words.
     products: Vec<Vec<String>>,
     /// Words of a text that talks about banned words (normalised).
@@ -220,7 +221,7 @@ impl Matcher {
                     .collect();
                 if let Some(ids) = ids {
                     sound_strings.push(ids.iter().flat_map(|s| s.to_le_bytes()).collect());
-                    sound_patterns.push((ri as u16, ti as u16));
+                    sound_patterns.push((ri as u16, ti as u16, chars.clone().into_boxed_slice()));
                 }
             }
         }
@@ -391,20 +392,24 @@ impl Matcher {
             return;
         }
         at.push(s.len());
+        // Which bytes the literal hits (quiet or not) cover.
+        let mut covered = vec![false; s.len()];
+        for &(x, y) in taken.iter() {
+            covered[x..y].iter_mut().for_each(|c| *c = true);
+        }
         let mut found: Vec<Hit> = Vec::new();
         for m in sound.find_overlapping_iter(&bytes) {
             if m.start() % 2 != 0 {
                 continue;
             }
             let (a, b) = (at[m.start() / 2], at[m.end() / 2]);
-            if taken.iter().any(|&(x, y)| a < y && x < b) {
+            if covered[a..b].iter().any(|c| *c) {
                 continue;
             }
-            let (rule, term) = self.sound_patterns[m.pattern().as_usize()];
+            let (rule, term, ref canonical) = self.sound_patterns[m.pattern().as_usize()];
             // Same sounds with no character in common are mostly other
             // words (卫衣 is not 唯一); a disguise keeps part of the term.
-            let canonical = Normalised::term(&self.rules[rule as usize].terms[term as usize]);
-            if !s[a..b].chars().zip(canonical.chars()).any(|(x, y)| x == y) {
+            if !s[a..b].chars().zip(canonical.iter()).any(|(x, y)| x == *y) {
                 continue;
             }
             found.push(Hit {
@@ -419,9 +424,10 @@ impl Matcher {
         // Longest first at each place, then no overlaps.
         found.sort_by_key(|h| (h.start, std::cmp::Reverse(h.end)));
         for h in found {
-            if taken.iter().any(|&(x, y)| h.start < y && x < h.end) {
+            if covered[h.start..h.end].iter().any(|c| *c) {
                 continue;
             }
+            covered[h.start..h.end].iter_mut().for_each(|c| *c = true);
             taken.push((h.start, h.end));
             let rule = &self.rules[h.rule as usize];
             if rule.applies_to(kind) && !self.quiet(h.rule as usize, s, h.start, h.end) {
