@@ -18,11 +18,11 @@
 //    of them and sees "已提交，等待机构受理" on /match?done=applied.
 // 3. `bank` works the application: accept → review → ask for more
 //    information; the trainee sees "需要您补充材料" and supplies it; the
-//    bank approves 40万 and disburses 40万.
+//    bank approves 50万 and disburses 50万.
 // 4. The trainee's row reads "已放款/已落地".
 // 5. `kunshan` (county office) sees 放款/落地金额 under 本地区对接情况; it
 //    equals GET /api/v1/match/rollup's disbursed_fen, which rose by exactly
-//    40万元 while the bank worked the application.
+//    50万元 while the bank worked the application.
 // Every page: no 5xx, no horizontal scrolling at 412 px.
 
 import { mkdir } from 'node:fs/promises';
@@ -45,8 +45,8 @@ const base = baseUrl(NAME);
 
 const VIEWPORT = { width: 412, height: 915 };
 const NEED = { kind: 'loan', amount: '50万', amountFen: 50_000_000, purpose: '双十一备货' };
-const APPROVE = { amount: '40万', fen: 40_000_000 };
-const DISBURSE = { amount: '40万', fen: 40_000_000 };
+const APPROVE = { amount: '50万', fen: 50_000_000 };
+const DISBURSE = { amount: '50万', fen: 50_000_000 };
 
 const T = {
   newNeed: '提出需求',

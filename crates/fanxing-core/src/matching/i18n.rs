@@ -159,6 +159,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("match.offer_expired", "该产品已过有效期", "This offer has expired"),
     ("match.quota_full", "该产品名额已满", "This offer's quota is full"),
     ("match.over_approved", "放款金额不能超过批准金额", "The amount disbursed exceeds the amount approved"),
+    ("match.approve_below_min", "批准金额低于该产品的最低额度 {min}", "The amount approved is below this offer's minimum of {min}"),
+    ("match.approve_above_max", "批准金额高于该产品的最高额度 {max}", "The amount approved is above this offer's maximum of {max}"),
     // Pages.
     ("match.title", "政银企对接", "Resource matching"),
     ("match.need_title", "对接需求", "Need"),

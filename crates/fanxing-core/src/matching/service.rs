@@ -840,6 +840,22 @@ impl MatchingService {
                     return Err(Error::field("amount_fen", "match.amount_bad"));
                 };
                 if action == Action::Approve {
+                    // An approval outside the offer's own range is a
+                    // mistake or another product: say so, do not record it.
+                    if let Some(min) = offer.draft.amount_min_fen.filter(|m| a < *m) {
+                        return Err(Error::Invalid(FieldErrors(vec![FieldError::new(
+                            "amount_fen",
+                            "match.approve_below_min",
+                        )
+                        .with("min", crate::numfmt::yuan_whole(min))])));
+                    }
+                    if let Some(max) = offer.draft.amount_max_fen.filter(|m| a > *m) {
+                        return Err(Error::Invalid(FieldErrors(vec![FieldError::new(
+                            "amount_fen",
+                            "match.approve_above_max",
+                        )
+                        .with("max", crate::numfmt::yuan_whole(max))])));
+                    }
                     fields.amount_approved_fen = Some(a);
                 } else {
                     if app.amount_approved_fen.is_some_and(|ok| a > ok) {

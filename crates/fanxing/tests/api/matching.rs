@@ -664,6 +664,17 @@ async fn a_need_is_matched_explained_applied_for_and_decided() {
         field_keys(&e),
         vec![("amount_fen".into(), "match.amount_bad".into())]
     );
+    // Outside the offer's own range (¥30,000 to ¥300,000): refused, named.
+    for (amount, key) in [
+        (2_000_000, "match.approve_below_min"),
+        (40_000_000, "match.approve_above_max"),
+    ] {
+        let e = svc
+            .act(&bank, app_a.id, Action::Approve, None, Some(amount))
+            .await
+            .unwrap_err();
+        assert_eq!(field_keys(&e), vec![("amount_fen".into(), key.into())]);
+    }
     svc.act(&bank, app_a.id, Action::Approve, None, Some(15_000_000))
         .await
         .unwrap();
@@ -1187,11 +1198,11 @@ async fn the_three_sides_work_through_the_pages() {
     let res = act(
         &t,
         &csrf,
-        vec![("action", "approve"), ("amount_yuan", "40万")],
+        vec![("action", "approve"), ("amount_yuan", "50万")],
     )
     .await;
     assert_ne!(res.status(), 303);
-    for (action, amount) in [("approve", "40万"), ("disburse", "40万")] {
+    for (action, amount) in [("approve", "50万"), ("disburse", "50万")] {
         let res = act(
             &bank,
             &bank_csrf,
@@ -1212,7 +1223,7 @@ async fn the_three_sides_work_through_the_pages() {
 
     // Kunshan's office sees the amount in its figures.
     let after = rollup(kunshan).await;
-    assert_eq!(after - before, 40_000_000);
+    assert_eq!(after - before, 50_000_000);
     let (office, _) = app.login("kunshan").await;
     let page = office
         .get(app.url("/match"))
