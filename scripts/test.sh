@@ -336,6 +336,16 @@ if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/matching.mjs "$BASE_URL"; then
 fi
 
 # ---------------------------------------------------------------------------
+section "Browser test (compliance check: marked script, titles workbook, empty text, office counts)"
+# The Suzhou office's counts are compared before and after the trainee's
+# checks, so the tests above may check texts too.
+if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/compliance.mjs "$BASE_URL"; then
+  echo "---- server log ----" >&2
+  tail -n 50 "$SERVER_LOG" >&2 || true
+  die "browser test (compliance check) failed"
+fi
+
+# ---------------------------------------------------------------------------
 section "Browser test (every role at 390 and 1280 px: axe-core, 5xx/403, page overflow)"
 # Screenshots of each role's home at 390 px land in tests/browser/screenshots/.
 if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/a11y-crawl.mjs "$BASE_URL"; then
