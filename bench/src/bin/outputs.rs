@@ -35,7 +35,7 @@ use fanxing_core::app::Fanxing;
 use fanxing_core::auth::{Access, Actor};
 use fanxing_core::now;
 use fanxing_core::people::store::PeopleQuery;
-use fanxing_core::people::Person;
+use fanxing_core::people::{Person, PersonId};
 use fanxing_core::region::{RegionCode, RegionRange};
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::store::{RegistrationRow, SessionQuery, TrainingStore};
@@ -294,7 +294,7 @@ async fn add_attendances(
             })
             .collect();
         seeds.insert_registrations_bulk(&rows).await?;
-        let came: Vec<i64> = chosen
+        let came: Vec<PersonId> = chosen
             .iter()
             .enumerate()
             .filter(|(k, _)| k % 10 != 9)

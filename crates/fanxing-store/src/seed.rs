@@ -28,7 +28,7 @@ impl SeedStore for SqlStore {
         for org in orgs {
             let q = insert_org_sql(org, now);
             let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-            ids.push(col(&row, "id")?);
+            ids.push(id_col(&row, "id")?);
         }
         tx.commit().await.map_err(db)?;
         Ok(ids)
@@ -180,7 +180,7 @@ impl SeedStore for SqlStore {
             .map(|r| {
                 let first: i64 = col(r, "first_at")?;
                 Ok((
-                    col(r, "person_id")?,
+                    id_col(r, "person_id")?,
                     day_of(first),
                     region_code(col(r, "region")?)?,
                 ))

@@ -11,6 +11,7 @@ use clap::{Args, Parser, Subcommand};
 use fanxing::{open, serve_with, Config, WebOptions};
 use fanxing_core::auth::Role;
 use fanxing_core::people::accounts::NewUserInput;
+use fanxing_core::people::OrgId;
 use fanxing_core::region::{parse_regions_csv, RegionCode};
 use fanxing_core::store::prelude::*;
 use fanxing_demo::{self as demo, DemoSize, DEMO_PASSWORD};
@@ -426,7 +427,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     role,
                     region,
                     person_id: None,
-                    org_id: org,
+                    org_id: org.map(OrgId),
                 })
                 .await?;
             println!("created user {} ({})", user.username, role.as_str());

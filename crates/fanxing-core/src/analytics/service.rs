@@ -802,7 +802,7 @@ impl AnalyticsService {
             .next()
             .ok_or(Error::NotFound)?;
         Ok(Actor::new(crate::auth::User {
-            id: 0,
+            id: crate::people::UserId(0),
             username: "system".into(),
             display_name: "system".into(),
             role: crate::auth::Role::ProgrammeOffice,
@@ -878,7 +878,7 @@ mod tests {
             Audit::new(fake.clone()),
         );
         let office = Actor::new(crate::auth::User {
-            id: 1,
+            id: crate::people::UserId(1),
             username: "admin".into(),
             display_name: "admin".into(),
             role: crate::auth::Role::ProgrammeOffice,

@@ -474,13 +474,14 @@ mod tests {
     use super::*;
     use crate::audit::Audit;
     use crate::fake::Fake;
+    use crate::people::PersonId;
     use crate::region::RegionCode;
     use crate::training::{Venue, VenueKind};
 
     const SESSION: SessionId = 7;
     const HALL: VenueId = 70;
     const OTHER_HALL: VenueId = 71;
-    const STAFF: crate::people::UserId = 5;
+    const STAFF: crate::people::UserId = crate::people::UserId(5);
 
     fn session() -> Session {
         let now = now();
@@ -530,7 +531,7 @@ mod tests {
             Registration {
                 id,
                 session_id: session,
-                person_id: id * 10,
+                person_id: PersonId(id * 10),
                 venue_id: venue,
                 status,
                 waitlist_pos: None,

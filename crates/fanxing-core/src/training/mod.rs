@@ -851,7 +851,7 @@ pub mod ticket {
             session_id: num(parts[1])?,
             registration_id: num(parts[2])?,
             venue_id: num(parts[3])?,
-            person_id: num(parts[4])?,
+            person_id: PersonId(num(parts[4])?),
         };
         let raw = URL_SAFE_NO_PAD
             .decode(parts[5])
@@ -885,7 +885,7 @@ pub mod ticket {
                 session_id: 7,
                 registration_id: 42,
                 venue_id: 3,
-                person_id: 99,
+                person_id: PersonId(99),
             };
             let code = sign(&seed, &c);
             assert!(code.starts_with("FX1.7.42.3.99."));

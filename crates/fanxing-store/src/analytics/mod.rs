@@ -22,7 +22,7 @@ use fanxing_core::people::PersonId;
 use fanxing_core::store::Page;
 
 use crate::sql::{args, like_contains, Sql};
-use crate::store::{bad, col, db, is_unique_violation, region_code, SqlStore};
+use crate::store::{bad, col, db, id_col, is_unique_violation, opt_id_col, region_code, SqlStore};
 use crate::Backend;
 
 /// Days since 1970-01-01 of a Unix time, in Beijing time.
@@ -135,7 +135,7 @@ fn room_from(r: &AnyRow) -> Result<Room> {
         platform: Platform::parse(&platform).ok_or_else(|| bad("platform", &platform))?,
         account_id: col(r, "account_id")?,
         name: col(r, "name")?,
-        org_id: col(r, "org_id")?,
+        org_id: opt_id_col(r, "org_id")?,
         industry: col(r, "industry")?,
         size_tier: SizeTier::parse(&tier).ok_or_else(|| bad("size tier", &tier))?,
         region: region_code(col(r, "region")?)?,
@@ -162,7 +162,7 @@ impl SqlStore {
         for row in q.query().fetch_all(self.pool()).await.map_err(db)? {
             ops.entry(col(&row, "room_id")?)
                 .or_default()
-                .push(col(&row, "person_id")?);
+                .push(id_col(&row, "person_id")?);
         }
         for r in &mut rooms {
             r.operators = ops.remove(&r.id).unwrap_or_default();

@@ -6,13 +6,13 @@ use sqlx::any::AnyRow;
 use fanxing_core::curriculum::store::{CertificateQuery, CurriculumStore};
 use fanxing_core::curriculum::{CertificateView, Competency, Course, CourseDraft, Material, Track};
 use fanxing_core::error::{Error, FieldError, Result};
-use fanxing_core::people::{Tier, UserId};
+use fanxing_core::people::{PersonId, Tier, UserId};
 use fanxing_core::region::RegionCode;
 use fanxing_core::store::Page;
 use fanxing_core::training::CourseId;
 
 use crate::sql::{args, Sql};
-use crate::store::{bad, col, db, is_unique_violation, SqlStore};
+use crate::store::{bad, col, db, id_col, is_unique_violation, opt_id_col, SqlStore};
 
 fn competency_from(r: &AnyRow) -> Result<Competency> {
     Ok(Competency {
@@ -70,7 +70,7 @@ impl SqlStore {
                 summary: col(r, "summary")?,
                 tiers: tiers_of(&tiers)?,
                 duration_minutes: col(r, "duration_minutes")?,
-                lecturer_user_id: col(r, "lecturer_user_id")?,
+                lecturer_user_id: opt_id_col(r, "lecturer_user_id")?,
                 lecturer_name: col(r, "lecturer_name")?,
                 owner_region: col::<Option<i64>>(r, "owner_region")?
                     .map(crate::store::region_code)
@@ -244,13 +244,13 @@ impl CurriculumStore for SqlStore {
         track: i64,
         tier: Tier,
         required: i64,
-    ) -> Result<Vec<i64>> {
+    ) -> Result<Vec<PersonId>> {
         self.qualifying(programme, track, tier, required).await
     }
 
     async fn insert_certificates(
         &self,
-        rows: &[(String, i64, i64, i64)],
+        rows: &[(String, PersonId, i64, i64)],
         now: i64,
     ) -> Result<usize> {
         let mut tx = self.writer().begin().await.map_err(db)?;
@@ -279,7 +279,7 @@ impl CurriculumStore for SqlStore {
         row.as_ref().map(certificate_from).transpose()
     }
 
-    async fn person_certificates(&self, person: i64) -> Result<Vec<CertificateView>> {
+    async fn person_certificates(&self, person: PersonId) -> Result<Vec<CertificateView>> {
         let mut q = Sql::new(CERT_SELECT);
         q.push(" AND c.person_id = ")
             .bind(person)
@@ -376,7 +376,7 @@ fn certificate_from(r: &AnyRow) -> Result<CertificateView> {
     let tier: String = col(r, "tier")?;
     Ok(CertificateView {
         number: col(r, "number")?,
-        person_id: col(r, "person_id")?,
+        person_id: id_col(r, "person_id")?,
         person_name: col(r, "person_name")?,
         person_region: crate::store::region_code(col(r, "person_region")?)?,
         tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
@@ -397,7 +397,7 @@ impl SqlStore {
         track: i64,
         tier: Tier,
         required: i64,
-    ) -> Result<Vec<i64>> {
+    ) -> Result<Vec<PersonId>> {
         let mut q = Sql::new(
             "SELECT a.person_id FROM attendances a JOIN training_sessions s ON s.id = a.session_id \
              WHERE a.programme_id = ",
@@ -413,6 +413,6 @@ impl SqlStore {
             .bind(required)
             .push(" ORDER BY a.person_id");
         let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(|r| col(r, "person_id")).collect()
+        rows.iter().map(|r| id_col(r, "person_id")).collect()
     }
 }

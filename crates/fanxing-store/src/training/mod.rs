@@ -24,7 +24,9 @@ use fanxing_core::training::{
 };
 
 use crate::sql::{args, Sql};
-use crate::store::{bad, col, db, insert_org_sql, is_unique_violation, region_code, SqlStore};
+use crate::store::{
+    bad, col, db, id_col, insert_org_sql, is_unique_violation, region_code, SqlStore,
+};
 use fanxing_core::people::service::mobile_conflict;
 use fanxing_core::people::OrgId;
 use fanxing_core::training::store::{KnownPerson, RosterOutcome, RosterPerson, RosterPlan, Seat};
@@ -118,7 +120,7 @@ pub(crate) fn registration_from(row: &AnyRow) -> Result<Registration> {
     Ok(Registration {
         id: col(row, "id")?,
         session_id: col(row, "session_id")?,
-        person_id: col(row, "person_id")?,
+        person_id: id_col(row, "person_id")?,
         venue_id: col(row, "venue_id")?,
         status: RegistrationStatus::parse(&status)
             .ok_or_else(|| bad("registration status", &status))?,
@@ -379,7 +381,7 @@ impl TrainingStore for SqlStore {
                 let tier: String = col(&r, "tier")?;
                 out.push(KnownPerson {
                     mobile: col(&r, "mobile")?,
-                    id: col(&r, "id")?,
+                    id: id_col(&r, "id")?,
                     tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
                     region: region_code(col(&r, "region")?)?,
                     name: col(&r, "name")?,
@@ -402,7 +404,7 @@ impl TrainingStore for SqlStore {
             }
             q.push(") GROUP BY name");
             for r in q.query().fetch_all(self.pool()).await.map_err(db)? {
-                out.push((col(&r, "name")?, col(&r, "id")?));
+                out.push((col(&r, "name")?, id_col(&r, "id")?));
             }
         }
         Ok(out)
@@ -421,7 +423,7 @@ impl TrainingStore for SqlStore {
         for org in &plan.new_orgs {
             let q = insert_org_sql(org, now);
             let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-            org_ids.push(col::<i64>(&row, "id")?);
+            org_ids.push(id_col::<OrgId>(&row, "id")?);
             out.created_orgs += 1;
         }
         // New people in multi-row statements; ids come back by mobile (the
@@ -449,7 +451,7 @@ impl TrainingStore for SqlStore {
                 Err(e) => return Err(db(e)),
             };
             for r in &rows {
-                id_by_mobile.insert(col(r, "mobile")?, col(r, "id")?);
+                id_by_mobile.insert(col(r, "mobile")?, id_col(r, "id")?);
             }
             out.created += chunk.len();
         }
@@ -482,7 +484,7 @@ impl TrainingStore for SqlStore {
         for r in q.query().fetch_all(&mut *tx).await.map_err(db)? {
             let status: String = col(&r, "status")?;
             existing.insert(
-                col(&r, "person_id")?,
+                id_col(&r, "person_id")?,
                 (
                     col(&r, "id")?,
                     status != RegistrationStatus::Cancelled.as_str(),
@@ -990,7 +992,7 @@ impl TrainingStore for SqlStore {
                 let tier: String = col(r, "tier")?;
                 Ok(RosterEntry {
                     registration_id: col(r, "id")?,
-                    person_id: col(r, "person_id")?,
+                    person_id: id_col(r, "person_id")?,
                     name: col(r, "name")?,
                     mobile: col(r, "mobile")?,
                     tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,

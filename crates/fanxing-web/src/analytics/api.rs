@@ -52,7 +52,7 @@ pub async fn create_room(
 #[derive(Deserialize)]
 pub struct OperatorsBody {
     #[serde(default)]
-    operators: Vec<i64>,
+    operators: Vec<fanxing_core::people::PersonId>,
     #[serde(default)]
     operator_mobiles: Vec<String>,
 }

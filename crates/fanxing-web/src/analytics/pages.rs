@@ -150,7 +150,7 @@ struct RoomPage<'a> {
     errors: Vec<String>,
     /// Offices over the room: its operators (id, name, masked mobile).
     can_manage: bool,
-    operators: Vec<(i64, String, String)>,
+    operators: Vec<(fanxing_core::people::PersonId, String, String)>,
 }
 
 pub async fn room(
@@ -350,7 +350,7 @@ pub async fn set_operators(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let keep: Vec<i64> = form
+    let keep: Vec<fanxing_core::people::PersonId> = form
         .iter()
         .filter(|(k, _)| k == "keep")
         .filter_map(|(_, v)| v.parse().ok())

@@ -3,6 +3,7 @@
 //! A route missing from [`rule`] fails the test, so no route can be added
 //! without deciding who may use it.
 
+use fanxing_core::people::{OrgId, PersonId, UserId};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -26,8 +27,8 @@ struct MatchWorld {
     offer: i64,
     need: i64,
     application: i64,
-    bank_org: i64,
-    firm: i64,
+    bank_org: OrgId,
+    firm: OrgId,
 }
 
 fn match_offer_json() -> Value {
@@ -358,7 +359,7 @@ struct Targets {
     registration: Option<i64>,
     room: Option<i64>,
     /// An account to manage, and an API token to revoke.
-    user: Option<i64>,
+    user: Option<UserId>,
     token: Option<i64>,
 }
 
@@ -375,10 +376,10 @@ struct World {
     /// A Kunshan room run by the demo trainee, and a Nanjing room.
     ks_room: i64,
     nj_room: i64,
-    trainee_person: i64,
+    trainee_person: PersonId,
     /// (session, person) pairs to re-register before each role, since
     /// cancelling is one of the routes walked.
-    registrations: Vec<(i64, i64, i64)>,
+    registrations: Vec<(i64, PersonId, i64)>,
 }
 
 async fn actor(app: &TestApp, username: &str) -> fanxing_core::auth::Actor {
@@ -479,15 +480,15 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
         .register(
             &admin,
             nj.session.id,
-            Some(nanjing_person.id),
+            Some(PersonId(nanjing_person.id)),
             Some(nj_venue),
         )
         .await
         .unwrap()
         .registration
         .id;
-    let room =
-        |region: &str, account: &str, operators: Vec<i64>| fanxing_core::analytics::RoomInput {
+    let room = |region: &str, account: &str, operators: Vec<PersonId>| {
+        fanxing_core::analytics::RoomInput {
             platform: "douyin".into(),
             account_id: account.into(),
             name: format!("矩阵直播间 {account}"),
@@ -497,7 +498,8 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
             region: region.into(),
             operators,
             ..Default::default()
-        };
+        }
+    };
     let ks_room = fx
         .analytics
         .create_room(&admin, &room("320583", "mx-ks", vec![trainee_person]))
@@ -524,7 +526,7 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
         nj_reg,
         registrations: vec![
             (sz.session.id, trainee_person, sz_venue_online),
-            (nj.session.id, nanjing_person.id, nj_venue),
+            (nj.session.id, PersonId(nanjing_person.id), nj_venue),
         ],
     }
 }
@@ -603,7 +605,7 @@ async fn every_route_for_every_role() {
                 password: "a-long-enough-password".into(),
                 role: fanxing_core::auth::Role::Trainee,
                 region: None,
-                person_id: Some(person.id),
+                person_id: Some(PersonId(person.id)),
                 org_id: None,
             })
             .await
@@ -1012,7 +1014,7 @@ async fn call(
         None
     };
     let id = if path.contains("/accounts/{id}") {
-        t.user?
+        t.user?.0
     } else if path.contains("/tokens/{id}") {
         t.token?
     } else if path.contains("/sessions/{id}") || path.contains("/watch/{id}") {

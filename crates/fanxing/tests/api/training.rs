@@ -4,6 +4,7 @@
 use fanxing_core::auth::Actor;
 use fanxing_core::now;
 use fanxing_core::people::store::PeopleQuery;
+use fanxing_core::people::PersonId;
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::service::{ScanInput, SessionView};
 use fanxing_core::training::{format_local, SessionInput, VenueKind};
@@ -38,7 +39,7 @@ fn session(programme: i64, region: &str, venues: Value, start: i64, minutes: i64
     .unwrap()
 }
 
-async fn people_in(app: &TestApp, region: &str, n: i64) -> Vec<i64> {
+async fn people_in(app: &TestApp, region: &str, n: i64) -> Vec<PersonId> {
     let code = fanxing_core::region::RegionCode::parse(region).unwrap();
     app.opened
         .store
@@ -711,7 +712,7 @@ async fn online_presence_becomes_attendance_at_close() {
         .session_roster(&admin, v.session.id)
         .await
         .unwrap();
-    let attended = |p: i64| {
+    let attended = |p: PersonId| {
         roster
             .iter()
             .find(|r| r.person_id == p)
