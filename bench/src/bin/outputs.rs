@@ -39,7 +39,9 @@ use fanxing_core::people::{Person, PersonId};
 use fanxing_core::region::{RegionCode, RegionRange};
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::store::{RegistrationRow, SessionQuery, TrainingStore};
-use fanxing_core::training::{format_local, ProgrammeId, RegistrationStatus, SessionStatus};
+use fanxing_core::training::{
+    format_local, ProgrammeId, RegistrationStatus, SessionId, SessionStatus,
+};
 use fanxing_demo::{self as demo, DemoSize, SeedStore, DEMO_PASSWORD};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::json;
@@ -234,7 +236,7 @@ async fn add_attendances(
     admin: &Actor,
     programme: ProgrammeId,
     missing: usize,
-) -> anyhow::Result<(Vec<i64>, u64)> {
+) -> anyhow::Result<(Vec<SessionId>, u64)> {
     let people = fx
         .stores
         .people

@@ -546,7 +546,7 @@ impl CurriculumStore for Fake {
     }
     async fn qualifying_people(
         &self,
-        programme: i64,
+        programme: ProgrammeId,
         track: i64,
         tier: Tier,
         required: i64,
@@ -555,7 +555,7 @@ impl CurriculumStore for Fake {
     }
     async fn insert_certificates(
         &self,
-        rows: &[(String, PersonId, i64, i64)],
+        rows: &[(String, PersonId, i64, ProgrammeId)],
         now: i64,
     ) -> Result<usize> {
         Err(unstubbed("insert_certificates"))

@@ -16,7 +16,7 @@ use fanxing_core::people::accounts::NewUserInput;
 use fanxing_core::people::store::{PeopleQuery, PersonRow};
 use fanxing_core::people::{OrgDraft, OrgKind, PersonDraft, PersonId, SalesBand, Tier};
 use fanxing_core::region::{Region, RegionCode, RegionLevel};
-use fanxing_core::training::RegistrationStatus;
+use fanxing_core::training::{ProgrammeId, RegistrationStatus, SessionId};
 use fanxing_core::values::{IdNumber, Mobile};
 
 /// The password of every demo account.
@@ -655,7 +655,7 @@ const COURSE_COMPETENCIES: &[&[&str]] = &[
 ];
 
 fn session_input(
-    programme: i64,
+    programme: ProgrammeId,
     title: &str,
     region: RegionCode,
     tier: Option<Tier>,
@@ -726,7 +726,7 @@ pub async fn seed_training(
         .training
         .insert_programme(
             &fanxing_core::training::Programme {
-                id: 0,
+                id: ProgrammeId(0),
                 name: "繁星计划".into(),
                 starts_on: "2024-12-01".into(),
                 ends_on: "2026-12-31".into(),
@@ -869,7 +869,7 @@ pub async fn seed_training(
         (app.people.cipher().encrypt_bytes(&seed), public)
     };
     let mut regs: Vec<RegistrationRow> = Vec::new();
-    let mut attend: Vec<(i64, Vec<PersonId>, i64)> = Vec::new();
+    let mut attend: Vec<(SessionId, Vec<PersonId>, i64)> = Vec::new();
     let mut held = 0usize;
 
     // The opening session: Nanjing main hall, 13 city halls, online.

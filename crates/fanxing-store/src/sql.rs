@@ -8,6 +8,7 @@ use sqlx::Any;
 
 use fanxing_core::auth::Access;
 use fanxing_core::people::{OrgId, PersonId, UserId};
+use fanxing_core::training::{ProgrammeId, SessionId, VenueId};
 
 /// A bound value. Only types both backends share.
 #[derive(Debug, Clone)]
@@ -80,7 +81,7 @@ macro_rules! id_args {
         }
     )+};
 }
-id_args!(PersonId, OrgId, UserId);
+id_args!(PersonId, OrgId, UserId, ProgrammeId, SessionId, VenueId);
 
 #[derive(Debug, Default)]
 pub struct Sql {

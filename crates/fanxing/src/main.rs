@@ -14,6 +14,7 @@ use fanxing_core::people::accounts::NewUserInput;
 use fanxing_core::people::OrgId;
 use fanxing_core::region::{parse_regions_csv, RegionCode};
 use fanxing_core::store::prelude::*;
+use fanxing_core::training::SessionId;
 use fanxing_demo::{self as demo, DemoSize, DEMO_PASSWORD};
 use tokio::net::TcpListener;
 
@@ -386,7 +387,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => demo_analytics(&cfg, &scale, seed, dir, with_programme, effect).await,
         Command::Import {
             command: ImportCommand::Roster { file, session },
-        } => import_roster(&cfg, &file, session).await,
+        } => import_roster(&cfg, &file, SessionId(session)).await,
         Command::Import {
             command:
                 ImportCommand::Live {
@@ -436,7 +437,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn import_roster(cfg: &Config, file: &std::path::Path, session: i64) -> anyhow::Result<()> {
+async fn import_roster(
+    cfg: &Config,
+    file: &std::path::Path,
+    session: SessionId,
+) -> anyhow::Result<()> {
     use indicatif::{ProgressBar, ProgressStyle};
     let bar = ProgressBar::new(4);
     bar.set_style(

@@ -220,7 +220,7 @@ pub fn attendance_xlsx(
     ];
     header_at(ws, 1, &cols)?;
     let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
-    let name = |id: i64| {
+    let name = |id: crate::training::VenueId| {
         venues
             .iter()
             .find(|v| v.id == id)
@@ -350,7 +350,7 @@ impl AttendanceSheet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::training::{Counts, ProgressNode, TierCounts};
+    use crate::training::{Counts, ProgrammeId, ProgressNode, TierCounts};
 
     #[test]
     fn attendance_sheet_streams_rows_and_reads_back() {
@@ -406,7 +406,7 @@ mod tests {
         };
         let p = Progress {
             programme: crate::training::Programme {
-                id: 1,
+                id: ProgrammeId(1),
                 name: "繁星计划".into(),
                 starts_on: "2025-01-01".into(),
                 ends_on: "2026-12-31".into(),

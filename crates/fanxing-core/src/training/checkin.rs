@@ -476,18 +476,18 @@ mod tests {
     use crate::fake::Fake;
     use crate::people::PersonId;
     use crate::region::RegionCode;
-    use crate::training::{Venue, VenueKind};
+    use crate::training::{ProgrammeId, Venue, VenueKind};
 
-    const SESSION: SessionId = 7;
-    const HALL: VenueId = 70;
-    const OTHER_HALL: VenueId = 71;
+    const SESSION: SessionId = SessionId(7);
+    const HALL: VenueId = VenueId(70);
+    const OTHER_HALL: VenueId = VenueId(71);
     const STAFF: crate::people::UserId = crate::people::UserId(5);
 
     fn session() -> Session {
         let now = now();
         Session {
             id: SESSION,
-            programme_id: 1,
+            programme_id: ProgrammeId(1),
             course_id: None,
             title: "开班仪式".into(),
             region: RegionCode::parse("320500").unwrap(),
@@ -601,7 +601,12 @@ mod tests {
                 reg(1, SESSION, HALL, RegistrationStatus::Registered),
                 reg(2, SESSION, HALL, RegistrationStatus::Cancelled),
                 reg(3, SESSION, HALL, RegistrationStatus::Waitlisted),
-                reg(4, SESSION + 1, HALL, RegistrationStatus::Registered),
+                reg(
+                    4,
+                    SessionId(SESSION.0 + 1),
+                    HALL,
+                    RegistrationStatus::Registered,
+                ),
                 reg(5, SESSION, OTHER_HALL, RegistrationStatus::Registered),
             ],
             scan_outcome: Some(|_| ScanOutcome::Accepted {

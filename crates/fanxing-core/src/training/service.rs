@@ -237,7 +237,7 @@ impl TrainingService {
         }
         e.into_result()?;
         let mut p = Programme {
-            id: 0,
+            id: ProgrammeId(0),
             issuer: name.clone(),
             name,
             starts_on: starts_on.trim().to_string(),
@@ -989,7 +989,9 @@ impl TrainingService {
             let resolver = RegionResolver::new(&regions);
             let mut plan = RosterPlan {
                 session,
-                ..Default::default()
+                new_orgs: Vec::new(),
+                new_people: Vec::new(),
+                registrations: Vec::new(),
             };
             let mut new_org_index: std::collections::HashMap<String, usize> = Default::default();
             let mut errors = Vec::new();

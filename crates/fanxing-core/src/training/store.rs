@@ -144,7 +144,7 @@ pub enum Seat {
 
 /// Everything a roster import writes, checked beforehand, applied in one
 /// transaction.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RosterPlan {
     pub session: SessionId,
     /// Organisations named in the roster that do not exist yet.

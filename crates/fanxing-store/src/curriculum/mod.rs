@@ -9,7 +9,7 @@ use fanxing_core::error::{Error, FieldError, Result};
 use fanxing_core::people::{PersonId, Tier, UserId};
 use fanxing_core::region::RegionCode;
 use fanxing_core::store::Page;
-use fanxing_core::training::CourseId;
+use fanxing_core::training::{CourseId, ProgrammeId};
 
 use crate::sql::{args, Sql};
 use crate::store::{bad, col, db, id_col, is_unique_violation, opt_id_col, SqlStore};
@@ -240,7 +240,7 @@ impl CurriculumStore for SqlStore {
 
     async fn qualifying_people(
         &self,
-        programme: i64,
+        programme: ProgrammeId,
         track: i64,
         tier: Tier,
         required: i64,
@@ -250,7 +250,7 @@ impl CurriculumStore for SqlStore {
 
     async fn insert_certificates(
         &self,
-        rows: &[(String, PersonId, i64, i64)],
+        rows: &[(String, PersonId, i64, ProgrammeId)],
         now: i64,
     ) -> Result<usize> {
         let mut tx = self.writer().begin().await.map_err(db)?;
@@ -393,7 +393,7 @@ fn certificate_from(r: &AnyRow) -> Result<CertificateView> {
 impl SqlStore {
     pub(crate) async fn qualifying(
         &self,
-        programme: i64,
+        programme: ProgrammeId,
         track: i64,
         tier: Tier,
         required: i64,

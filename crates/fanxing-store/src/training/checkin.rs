@@ -326,11 +326,11 @@ impl Journalled {
                 device_id: col(r, "device_id")?,
                 method: col(r, "method")?,
                 scanned_at: col(r, "scanned_at")?,
-                session_id: col(r, "session_id")?,
-                programme_id: col(r, "programme_id")?,
+                session_id: id_col(r, "session_id")?,
+                programme_id: id_col(r, "programme_id")?,
                 registration_id: col(r, "registration_id")?,
                 person_id: id_col(r, "person_id")?,
-                venue_id: col(r, "venue_id")?,
+                venue_id: id_col(r, "venue_id")?,
                 tier: fanxing_core::people::Tier::parse(&tier)
                     .ok_or_else(|| crate::store::bad("tier", &tier))?,
                 region: crate::store::region_code(region)?,
@@ -438,7 +438,7 @@ async fn write_group(
         q.push(" ON CONFLICT (session_id, person_id) DO NOTHING RETURNING session_id, person_id");
         let q = q.on(backend);
         for row in q.query().fetch_all(&mut **tx).await.map_err(db)? {
-            made_pairs.insert((col(&row, "session_id")?, id_col(&row, "person_id")?));
+            made_pairs.insert((id_col(&row, "session_id")?, id_col(&row, "person_id")?));
         }
     }
     let made = |i: usize| {
@@ -478,8 +478,8 @@ async fn write_group(
         let q = standing_sql(chunk).on(backend);
         for row in q.query().fetch_all(&mut **tx).await.map_err(db)? {
             standing.insert(
-                (col(&row, "session_id")?, id_col(&row, "person_id")?),
-                (col(&row, "venue_id")?, col(&row, "recorded_at")?),
+                (id_col(&row, "session_id")?, id_col(&row, "person_id")?),
+                (id_col(&row, "venue_id")?, col(&row, "recorded_at")?),
             );
         }
     }
@@ -586,8 +586,8 @@ async fn journal_group(
             .map_err(db)?
         {
             standing.insert(
-                (col(&row, "session_id")?, id_col(&row, "person_id")?),
-                (col(&row, "venue_id")?, col(&row, "recorded_at")?),
+                (id_col(&row, "session_id")?, id_col(&row, "person_id")?),
+                (id_col(&row, "venue_id")?, col(&row, "recorded_at")?),
             );
         }
     }
@@ -789,7 +789,7 @@ async fn apply_or_set_aside(pool: &AnyPool, backend: Backend, j: &Journal) -> Re
     tracing::error!(seq, reason = %reason, "a journalled scan was refused by the database and set aside");
     let scan_id: String = col(&row, "scan_id")?;
     let made: i64 = col(&row, "made")?;
-    let pair: (SessionId, PersonId) = (col(&row, "session_id")?, id_col(&row, "person_id")?);
+    let pair: (SessionId, PersonId) = (id_col(&row, "session_id")?, id_col(&row, "person_id")?);
     let mut p = j
         .pending
         .lock()
@@ -933,7 +933,7 @@ mod store_impl {
             let mut q = Sql::new("SELECT venue_id FROM venue_staff WHERE user_id = ");
             q.bind(user).push(" ORDER BY venue_id");
             let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-            rows.iter().map(|r| col(r, "venue_id")).collect()
+            rows.iter().map(|r| id_col(r, "venue_id")).collect()
         }
 
         async fn checkin_targets(

@@ -25,7 +25,7 @@ use fanxing_core::training::{
 
 use crate::sql::{args, Sql};
 use crate::store::{
-    bad, col, db, id_col, insert_org_sql, is_unique_violation, region_code, SqlStore,
+    bad, col, db, id_col, insert_org_sql, is_unique_violation, opt_id_col, region_code, SqlStore,
 };
 use fanxing_core::people::service::mobile_conflict;
 use fanxing_core::people::OrgId;
@@ -36,7 +36,7 @@ pub(crate) const PROGRAMME_SELECT: &str =
 
 pub(crate) fn programme_from(r: &AnyRow) -> Result<Programme> {
     Ok(Programme {
-        id: col(r, "id")?,
+        id: id_col(r, "id")?,
         name: col(r, "name")?,
         issuer: col(r, "issuer")?,
         starts_on: col(r, "starts_on")?,
@@ -63,8 +63,8 @@ pub(crate) fn session_from(row: &AnyRow) -> Result<Session> {
     let tiers: String = col(row, "eligible_tiers")?;
     let eligible_region: Option<i64> = col(row, "eligible_region")?;
     Ok(Session {
-        id: col(row, "id")?,
-        programme_id: col(row, "programme_id")?,
+        id: id_col(row, "id")?,
+        programme_id: id_col(row, "programme_id")?,
         course_id: col(row, "course_id")?,
         title: col(row, "title")?,
         region: region_code(col(row, "region")?)?,
@@ -101,8 +101,8 @@ pub(crate) fn venue_prefixed(row: &AnyRow, prefix: &str) -> Result<Venue> {
     let c = |name: &str| format!("{prefix}{name}");
     let kind: String = col(row, &c("kind"))?;
     Ok(Venue {
-        id: col(row, &c("id"))?,
-        session_id: col(row, &c("session_id"))?,
+        id: id_col(row, &c("id"))?,
+        session_id: id_col(row, &c("session_id"))?,
         kind: VenueKind::parse(&kind).ok_or_else(|| bad("venue kind", &kind))?,
         name: col(row, &c("name"))?,
         address: col(row, &c("address"))?,
@@ -119,9 +119,9 @@ pub(crate) fn registration_from(row: &AnyRow) -> Result<Registration> {
     let status: String = col(row, "status")?;
     Ok(Registration {
         id: col(row, "id")?,
-        session_id: col(row, "session_id")?,
+        session_id: id_col(row, "session_id")?,
         person_id: id_col(row, "person_id")?,
-        venue_id: col(row, "venue_id")?,
+        venue_id: id_col(row, "venue_id")?,
         status: RegistrationStatus::parse(&status)
             .ok_or_else(|| bad("registration status", &status))?,
         waitlist_pos: col(row, "waitlist_pos")?,
@@ -308,7 +308,7 @@ pub(crate) async fn insert_session_in(
     .bind((status == SessionStatus::Closed).then_some(d.ends_at))
     .push(") RETURNING id");
     let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
-    let id: SessionId = col(&row, "id")?;
+    let id: SessionId = id_col(&row, "id")?;
     let mut venue_ids = Vec::new();
     for v in &d.venues {
         let mut q = Sql::new(
@@ -325,7 +325,7 @@ pub(crate) async fn insert_session_in(
         ])
         .push(") RETURNING id");
         let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
-        venue_ids.push(col(&row, "id")?);
+        venue_ids.push(id_col(&row, "id")?);
     }
     Ok((id, venue_ids))
 }
@@ -580,7 +580,7 @@ impl TrainingStore for SqlStore {
         ])
         .push(") RETURNING id");
         let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
-        col(&row, "id")
+        id_col(&row, "id")
     }
 
     async fn get_programme(&self, id: ProgrammeId) -> Result<Option<Programme>> {
@@ -997,11 +997,11 @@ impl TrainingStore for SqlStore {
                     mobile: col(r, "mobile")?,
                     tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
                     org_name: col(r, "org_name")?,
-                    venue_id: col(r, "venue_id")?,
+                    venue_id: id_col(r, "venue_id")?,
                     status: RegistrationStatus::parse(&status)
                         .ok_or_else(|| bad("status", &status))?,
                     waitlist_pos: col(r, "waitlist_pos")?,
-                    attended_venue_id: col(r, "attended_venue_id")?,
+                    attended_venue_id: opt_id_col(r, "attended_venue_id")?,
                     attended_at: col(r, "attended_at")?,
                 })
             })

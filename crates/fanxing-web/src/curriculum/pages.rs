@@ -410,7 +410,7 @@ pub struct CertificateFilter {
 
 impl CertificateFilter {
     /// The track and session ids; a malformed one is a field error.
-    fn ids(&self) -> Result<(Option<i64>, Option<i64>), Error> {
+    fn ids(&self) -> Result<(Option<i64>, Option<fanxing_core::training::SessionId>), Error> {
         let parse = |v: &Option<String>, name: &'static str| -> Result<Option<i64>, Error> {
             match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 None => Ok(None),
@@ -422,7 +422,7 @@ impl CertificateFilter {
         };
         Ok((
             parse(&self.track, "track")?,
-            parse(&self.session, "session")?,
+            parse(&self.session, "session")?.map(fanxing_core::training::SessionId),
         ))
     }
 

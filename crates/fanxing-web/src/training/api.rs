@@ -14,6 +14,7 @@ use fanxing_core::training::service::{
 use fanxing_core::training::store::{MyRegistration, RosterEntry};
 use fanxing_core::training::{
     Programme, Progress, RegisterOutcome, Registration, Session, SessionInput, SessionStatus,
+    VenueId,
 };
 use fanxing_core::Error;
 use serde::{Deserialize, Serialize};
@@ -169,7 +170,7 @@ pub struct RegisterBody {
     #[serde(default)]
     person_id: Option<PersonId>,
     #[serde(default)]
-    venue_id: Option<i64>,
+    venue_id: Option<VenueId>,
 }
 
 pub async fn register(

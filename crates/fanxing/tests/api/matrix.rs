@@ -4,6 +4,7 @@
 //! without deciding who may use it.
 
 use fanxing_core::people::{OrgId, PersonId, UserId};
+use fanxing_core::training::{ProgrammeId, SessionId, VenueId};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -12,7 +13,7 @@ use std::sync::OnceLock;
 use crate::common::{fresh_mobile, TestApp};
 
 /// The fixture programme's id (set once the world is built).
-static PROGRAMME: OnceLock<i64> = OnceLock::new();
+static PROGRAMME: OnceLock<ProgrammeId> = OnceLock::new();
 /// The fixture course (lecturer: the demo lecturer) and one of its materials.
 static COURSE: OnceLock<(i64, i64)> = OnceLock::new();
 /// A certificate held by the demo trainee (a Kunshan operator).
@@ -354,8 +355,8 @@ struct Targets {
     region: String,
     /// A region below the caller's own, for allocating targets.
     child_region: String,
-    session: Option<i64>,
-    venue: Option<i64>,
+    session: Option<SessionId>,
+    venue: Option<VenueId>,
     registration: Option<i64>,
     room: Option<i64>,
     /// An account to manage, and an API token to revoke.
@@ -365,12 +366,12 @@ struct Targets {
 
 /// Sessions, venues and registrations the training routes are aimed at.
 struct World {
-    programme: i64,
-    sz_session: i64,
-    sz_venue_ks: i64,
-    sz_venue_online: i64,
-    nj_session: i64,
-    nj_venue: i64,
+    programme: ProgrammeId,
+    sz_session: SessionId,
+    sz_venue_ks: VenueId,
+    sz_venue_online: VenueId,
+    nj_session: SessionId,
+    nj_venue: VenueId,
     trainee_reg: i64,
     nj_reg: i64,
     /// A Kunshan room run by the demo trainee, and a Nanjing room.
@@ -379,7 +380,7 @@ struct World {
     trainee_person: PersonId,
     /// (session, person) pairs to re-register before each role, since
     /// cancelling is one of the routes walked.
-    registrations: Vec<(i64, PersonId, i64)>,
+    registrations: Vec<(SessionId, PersonId, VenueId)>,
 }
 
 async fn actor(app: &TestApp, username: &str) -> fanxing_core::auth::Actor {
@@ -396,7 +397,7 @@ async fn actor(app: &TestApp, username: &str) -> fanxing_core::auth::Actor {
 }
 
 fn session_input(
-    programme: i64,
+    programme: ProgrammeId,
     region: &str,
     main: &str,
     online: &str,
@@ -692,7 +693,7 @@ async fn every_route_for_every_role() {
                 | "/checkin/sw.js"
         );
         let id = if path.starts_with("/sessions/") {
-            w.sz_session
+            w.sz_session.0
         } else {
             nanjing_person.id
         };
@@ -1018,15 +1019,15 @@ async fn call(
     } else if path.contains("/tokens/{id}") {
         t.token?
     } else if path.contains("/sessions/{id}") || path.contains("/watch/{id}") {
-        t.session?
+        t.session?.0
     } else if path.contains("/venues/{id}") || path.contains("/checkin/{id}") {
-        t.venue?
+        t.venue?.0
     } else if path.contains("/registrations/{id}") || path.contains("/tickets/{id}") {
         t.registration?
     } else if path.contains("/rooms/{id}") {
         t.room?
     } else if path.contains("/programmes/{id}") {
-        *PROGRAMME.get().unwrap()
+        PROGRAMME.get().unwrap().0
     } else if path.contains("/match/offers/{id}") {
         MATCH.get().unwrap().offer
     } else if path.contains("/match/needs/{id}") {
