@@ -480,7 +480,7 @@ impl CheckinStore for Fake {
         &self,
         programme: ProgrammeId,
         range: RegionRange,
-        after_id: i64,
+        after_id: RegistrationId,
         limit: i64,
     ) -> Result<Vec<AttendanceExportRow>> {
         Err(unstubbed("attendance_export_page"))

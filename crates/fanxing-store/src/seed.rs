@@ -140,7 +140,10 @@ impl SeedStore for SqlStore {
                 }
                 Err(e) => return Err(db(e)),
             };
-            let mut got: Vec<RoomId> = rows.iter().map(|r| col(r, "id")).collect::<Result<_>>()?;
+            let mut got: Vec<RoomId> = rows
+                .iter()
+                .map(|r| id_col(r, "id"))
+                .collect::<Result<_>>()?;
             // Both engines hand out increasing ids within one statement.
             got.sort_unstable();
             ids.extend(got);

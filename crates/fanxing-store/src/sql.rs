@@ -6,9 +6,10 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::Any;
 
+use fanxing_core::analytics::RoomId;
 use fanxing_core::auth::Access;
 use fanxing_core::people::{OrgId, PersonId, UserId};
-use fanxing_core::training::{ProgrammeId, SessionId, VenueId};
+use fanxing_core::training::{CourseId, ProgrammeId, RegistrationId, SessionId, VenueId};
 
 /// A bound value. Only types both backends share.
 #[derive(Debug, Clone)]
@@ -81,7 +82,17 @@ macro_rules! id_args {
         }
     )+};
 }
-id_args!(PersonId, OrgId, UserId, ProgrammeId, SessionId, VenueId);
+id_args!(
+    PersonId,
+    OrgId,
+    UserId,
+    ProgrammeId,
+    SessionId,
+    VenueId,
+    RegistrationId,
+    CourseId,
+    RoomId,
+);
 
 #[derive(Debug, Default)]
 pub struct Sql {

@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use fanxing::{open, serve_with, Config, WebOptions};
+use fanxing_core::analytics::RoomId;
 use fanxing_core::auth::Role;
 use fanxing_core::people::accounts::NewUserInput;
 use fanxing_core::people::OrgId;
@@ -396,7 +397,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     provenance,
                     room,
                 },
-        } => import_live(&cfg, &file, &platform, &provenance, room).await,
+        } => import_live(&cfg, &file, &platform, &provenance, room.map(RoomId)).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -574,7 +575,7 @@ async fn import_live(
     file: &std::path::Path,
     platform: &str,
     provenance: &str,
-    room: Option<i64>,
+    room: Option<RoomId>,
 ) -> anyhow::Result<()> {
     use fanxing_core::analytics::{Platform, Provenance};
     use indicatif::{ProgressBar, ProgressStyle};

@@ -401,7 +401,10 @@ pub fn diagnose(benchmarks: &[Benchmark]) -> Vec<Finding> {
 
 // ---- Rooms ---------------------------------------------------------------------
 
-pub type RoomId = i64;
+id_type! {
+    /// A row of `rooms` (a selling live room).
+    RoomId
+}
 
 choice_enum! {
     /// Account size, by followers: benchmarks compare like with like.

@@ -350,7 +350,7 @@ impl AttendanceSheet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::training::{Counts, ProgrammeId, ProgressNode, TierCounts};
+    use crate::training::{Counts, ProgrammeId, ProgressNode, RegistrationId, TierCounts};
 
     #[test]
     fn attendance_sheet_streams_rows_and_reads_back() {
@@ -358,7 +358,7 @@ mod tests {
         for i in 0..1_000 {
             sheet
                 .push(&AttendanceExportRow {
-                    registration_id: i,
+                    registration_id: RegistrationId(i),
                     session_title: format!("第{i}期"),
                     starts_at: 1_735_700_000,
                     venue_name: "主会场".into(),

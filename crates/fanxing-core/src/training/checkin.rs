@@ -531,7 +531,7 @@ mod tests {
             Registration {
                 id,
                 session_id: session,
-                person_id: PersonId(id * 10),
+                person_id: PersonId(id.0 * 10),
                 venue_id: venue,
                 status,
                 waitlist_pos: None,
@@ -598,16 +598,36 @@ mod tests {
                 (venue(OTHER_HALL), session(), vec![]),
             ],
             registrations: vec![
-                reg(1, SESSION, HALL, RegistrationStatus::Registered),
-                reg(2, SESSION, HALL, RegistrationStatus::Cancelled),
-                reg(3, SESSION, HALL, RegistrationStatus::Waitlisted),
                 reg(
-                    4,
+                    RegistrationId(1),
+                    SESSION,
+                    HALL,
+                    RegistrationStatus::Registered,
+                ),
+                reg(
+                    RegistrationId(2),
+                    SESSION,
+                    HALL,
+                    RegistrationStatus::Cancelled,
+                ),
+                reg(
+                    RegistrationId(3),
+                    SESSION,
+                    HALL,
+                    RegistrationStatus::Waitlisted,
+                ),
+                reg(
+                    RegistrationId(4),
                     SessionId(SESSION.0 + 1),
                     HALL,
                     RegistrationStatus::Registered,
                 ),
-                reg(5, SESSION, OTHER_HALL, RegistrationStatus::Registered),
+                reg(
+                    RegistrationId(5),
+                    SESSION,
+                    OTHER_HALL,
+                    RegistrationStatus::Registered,
+                ),
             ],
             scan_outcome: Some(|_| ScanOutcome::Accepted {
                 venue_id: HALL,
@@ -618,8 +638,8 @@ mod tests {
         let (svc, fake) = service(fake);
         let scans: Vec<ScanInput> = [1, 2, 3, 4, 5, 99]
             .iter()
-            .map(|r| pick(&format!("s{r}"), *r))
-            .chain([pick("", 1)])
+            .map(|r| pick(&format!("s{r}"), RegistrationId(*r)))
+            .chain([pick("", RegistrationId(1))])
             .collect();
         let out = svc
             .record_scans(&staff(), HALL, "device-1", &scans)
@@ -657,7 +677,7 @@ mod tests {
         };
         let (svc, fake) = service(fake);
         let e = svc
-            .record_scans(&staff(), HALL, "d", &[pick("s1", 1)])
+            .record_scans(&staff(), HALL, "d", &[pick("s1", RegistrationId(1))])
             .await
             .unwrap_err();
         assert!(matches!(e, Error::Forbidden | Error::NotFound), "{e:?}");

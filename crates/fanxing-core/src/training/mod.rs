@@ -33,8 +33,14 @@ id_type! {
     /// A row of `venues` (a session's hall or online stream).
     VenueId
 }
-pub type RegistrationId = i64;
-pub type CourseId = i64;
+id_type! {
+    /// A row of `registrations` (a person's place at a session).
+    RegistrationId
+}
+id_type! {
+    /// A row of `courses` in the curriculum.
+    CourseId
+}
 
 choice_enum! {
     /// Where a session is in its life.
@@ -858,7 +864,7 @@ pub mod ticket {
         let num = |s: &str| s.parse::<i64>().map_err(|_| TicketError::Malformed);
         let claims = Claims {
             session_id: SessionId(num(parts[1])?),
-            registration_id: num(parts[2])?,
+            registration_id: RegistrationId(num(parts[2])?),
             venue_id: VenueId(num(parts[3])?),
             person_id: PersonId(num(parts[4])?),
         };
@@ -892,7 +898,7 @@ pub mod ticket {
             let (seed, public) = new_keypair();
             let c = Claims {
                 session_id: SessionId(7),
-                registration_id: 42,
+                registration_id: RegistrationId(42),
                 venue_id: VenueId(3),
                 person_id: PersonId(99),
             };

@@ -279,7 +279,7 @@ pub trait CheckinStore: Send + Sync {
         &self,
         programme: ProgrammeId,
         range: RegionRange,
-        after_id: i64,
+        after_id: RegistrationId,
         limit: i64,
     ) -> Result<Vec<AttendanceExportRow>>;
     /// Online registrants present at or after `since_minute`.

@@ -36,7 +36,7 @@ const MATERIAL_COLS: &str = "id, course_id, filename, content_type, size, upload
 fn material_from(r: &AnyRow) -> Result<Material> {
     Ok(Material {
         id: col(r, "id")?,
-        course_id: col(r, "course_id")?,
+        course_id: id_col(r, "course_id")?,
         filename: col(r, "filename")?,
         content_type: col(r, "content_type")?,
         size: col(r, "size")?,
@@ -49,7 +49,7 @@ impl SqlStore {
         let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let id: i64 = col(r, "id")?;
+            let id: CourseId = id_col(r, "id")?;
             let mut cq = Sql::new(
                 "SELECT c.id, c.code, c.name_zh, c.name_en, c.position FROM competencies c \
                  JOIN course_competencies cc ON cc.competency_id = c.id WHERE cc.course_id = ",
@@ -176,7 +176,7 @@ impl CurriculumStore for SqlStore {
         ])
         .push(") RETURNING id");
         let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-        let id: i64 = col(&row, "id")?;
+        let id: CourseId = id_col(&row, "id")?;
         for comp in competencies {
             let mut q =
                 Sql::new("INSERT INTO course_competencies (course_id, competency_id) VALUES (");

@@ -328,7 +328,7 @@ impl Journalled {
                 scanned_at: col(r, "scanned_at")?,
                 session_id: id_col(r, "session_id")?,
                 programme_id: id_col(r, "programme_id")?,
-                registration_id: col(r, "registration_id")?,
+                registration_id: id_col(r, "registration_id")?,
                 person_id: id_col(r, "person_id")?,
                 venue_id: id_col(r, "venue_id")?,
                 tier: fanxing_core::people::Tier::parse(&tier)
@@ -980,7 +980,7 @@ mod store_impl {
             &self,
             programme: ProgrammeId,
             range: RegionRange,
-            after_id: i64,
+            after_id: RegistrationId,
             limit: i64,
         ) -> Result<Vec<AttendanceExportRow>> {
             let mut q = Sql::new(
@@ -1004,7 +1004,7 @@ mod store_impl {
                 .map(|r| {
                     let tier: String = col(r, "tier")?;
                     Ok(AttendanceExportRow {
-                        registration_id: col(r, "registration_id")?,
+                        registration_id: id_col(r, "registration_id")?,
                         session_title: col(r, "title")?,
                         starts_at: col(r, "starts_at")?,
                         venue_name: col(r, "venue_name")?,

@@ -65,7 +65,7 @@ pub(crate) fn session_from(row: &AnyRow) -> Result<Session> {
     Ok(Session {
         id: id_col(row, "id")?,
         programme_id: id_col(row, "programme_id")?,
-        course_id: col(row, "course_id")?,
+        course_id: opt_id_col(row, "course_id")?,
         title: col(row, "title")?,
         region: region_code(col(row, "region")?)?,
         region_name: col(row, "region_name")?,
@@ -118,7 +118,7 @@ pub(crate) const REG_COLS: &str =
 pub(crate) fn registration_from(row: &AnyRow) -> Result<Registration> {
     let status: String = col(row, "status")?;
     Ok(Registration {
-        id: col(row, "id")?,
+        id: id_col(row, "id")?,
         session_id: id_col(row, "session_id")?,
         person_id: id_col(row, "person_id")?,
         venue_id: id_col(row, "venue_id")?,
@@ -216,7 +216,7 @@ pub(crate) async fn register_in(
     };
     let id: RegistrationId = match existing {
         Some(row) => {
-            let id: i64 = col(&row, "id")?;
+            let id: RegistrationId = id_col(&row, "id")?;
             revive_sql(id, status, venue, pos, now)
                 .query()
                 .execute(&mut **tx)
@@ -231,7 +231,7 @@ pub(crate) async fn register_in(
             q.binds(args![session, person, venue, status.as_str(), pos, now])
                 .push(") RETURNING id");
             let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
-            col(&row, "id")?
+            id_col(&row, "id")?
         }
     };
     let registration = registration_in(tx, id).await?.ok_or(Error::NotFound)?;
@@ -486,7 +486,7 @@ impl TrainingStore for SqlStore {
             existing.insert(
                 id_col(&r, "person_id")?,
                 (
-                    col(&r, "id")?,
+                    id_col(&r, "id")?,
                     status != RegistrationStatus::Cancelled.as_str(),
                 ),
             );
@@ -528,7 +528,7 @@ impl TrainingStore for SqlStore {
                 out.waitlisted += 1;
                 (RegistrationStatus::Waitlisted, Some(last_pos[k]))
             };
-            existing.insert(person, (0, true));
+            existing.insert(person, (RegistrationId(0), true));
             match previous {
                 // A cancelled registration comes back to life.
                 Some((id, false)) => {
@@ -900,7 +900,7 @@ impl TrainingStore for SqlStore {
             q.bind(reg.venue_id)
                 .push(" ORDER BY waitlist_pos, id LIMIT 1");
             if let Some(row) = q.query().fetch_optional(&mut *tx).await.map_err(db)? {
-                let next: i64 = col(&row, "id")?;
+                let next: RegistrationId = id_col(&row, "id")?;
                 let mut q = Sql::new(
                     "UPDATE registrations SET status = 'registered', waitlist_pos = NULL, promoted_at = ",
                 );
@@ -991,7 +991,7 @@ impl TrainingStore for SqlStore {
                 let status: String = col(r, "status")?;
                 let tier: String = col(r, "tier")?;
                 Ok(RosterEntry {
-                    registration_id: col(r, "id")?,
+                    registration_id: id_col(r, "id")?,
                     person_id: id_col(r, "person_id")?,
                     name: col(r, "name")?,
                     mobile: col(r, "mobile")?,

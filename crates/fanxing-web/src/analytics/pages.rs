@@ -6,7 +6,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use fanxing_core::analytics::service::{Outcome, StatReport};
-use fanxing_core::analytics::{Benchmark, Finding, Kpi, Provenance, Room, RoomInput, StatGroup};
+use fanxing_core::analytics::{
+    Benchmark, Finding, Kpi, Provenance, Room, RoomId, RoomInput, StatGroup,
+};
 use fanxing_core::numfmt;
 use fanxing_core::store::Page;
 use fanxing_core::Error;
@@ -193,7 +195,7 @@ pub async fn room(
 async fn room_page(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: RoomId,
     q: &AnalyticsQuery,
     message: Option<String>,
     errors: Vec<String>,

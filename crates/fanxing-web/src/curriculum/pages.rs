@@ -7,6 +7,7 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use fanxing_core::curriculum::{Competency, Course, CourseInput, Material, Track};
+use fanxing_core::training::CourseId;
 use fanxing_core::{Error, FieldErrors};
 
 use crate::ctx::{CsrfForm, Ctx};
@@ -169,7 +170,12 @@ struct CoursePage<'a> {
     error: Option<String>,
 }
 
-async fn course_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
+async fn course_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: CourseId,
+    error: Option<String>,
+) -> PageResult {
     let actor = ctx.actor()?;
     let course = state.app.curriculum.course(id).await?;
     let materials = state.app.curriculum.materials(id).await?;

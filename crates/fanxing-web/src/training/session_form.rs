@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use fanxing_core::training::{ProgrammeId, SessionInput, VenueInput};
+use fanxing_core::training::{CourseId, ProgrammeId, SessionInput, VenueInput};
 use fanxing_core::{Error, FieldErrors};
 
 use crate::ctx::{CsrfForm, Ctx};
@@ -35,7 +35,7 @@ struct SessionFormPage<'a> {
     /// The problems of each venue row, by row index.
     row_errors: Vec<Vec<String>>,
     programmes: Vec<(ProgrammeId, String)>,
-    courses: Vec<(i64, String)>,
+    courses: Vec<(CourseId, String)>,
     regions: Vec<Choice>,
     /// City and county regions only: the regions a venue may be in.
     venue_regions: Vec<Choice>,

@@ -3,8 +3,9 @@
 //! A route missing from [`rule`] fails the test, so no route can be added
 //! without deciding who may use it.
 
+use fanxing_core::analytics::RoomId;
 use fanxing_core::people::{OrgId, PersonId, UserId};
-use fanxing_core::training::{ProgrammeId, SessionId, VenueId};
+use fanxing_core::training::{CourseId, ProgrammeId, RegistrationId, SessionId, VenueId};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -15,7 +16,7 @@ use crate::common::{fresh_mobile, TestApp};
 /// The fixture programme's id (set once the world is built).
 static PROGRAMME: OnceLock<ProgrammeId> = OnceLock::new();
 /// The fixture course (lecturer: the demo lecturer) and one of its materials.
-static COURSE: OnceLock<(i64, i64)> = OnceLock::new();
+static COURSE: OnceLock<(CourseId, i64)> = OnceLock::new();
 /// A certificate held by the demo trainee (a Kunshan operator).
 static CERT: OnceLock<String> = OnceLock::new();
 /// Resource matching: the bank's offer, the trainee's enterprise's need,
@@ -357,8 +358,8 @@ struct Targets {
     child_region: String,
     session: Option<SessionId>,
     venue: Option<VenueId>,
-    registration: Option<i64>,
-    room: Option<i64>,
+    registration: Option<RegistrationId>,
+    room: Option<RoomId>,
     /// An account to manage, and an API token to revoke.
     user: Option<UserId>,
     token: Option<i64>,
@@ -372,11 +373,11 @@ struct World {
     sz_venue_online: VenueId,
     nj_session: SessionId,
     nj_venue: VenueId,
-    trainee_reg: i64,
-    nj_reg: i64,
+    trainee_reg: RegistrationId,
+    nj_reg: RegistrationId,
     /// A Kunshan room run by the demo trainee, and a Nanjing room.
-    ks_room: i64,
-    nj_room: i64,
+    ks_room: RoomId,
+    nj_room: RoomId,
     trainee_person: PersonId,
     /// (session, person) pairs to re-register before each role, since
     /// cancelling is one of the routes walked.
@@ -1023,9 +1024,9 @@ async fn call(
     } else if path.contains("/venues/{id}") || path.contains("/checkin/{id}") {
         t.venue?.0
     } else if path.contains("/registrations/{id}") || path.contains("/tickets/{id}") {
-        t.registration?
+        t.registration?.0
     } else if path.contains("/rooms/{id}") {
-        t.room?
+        t.room?.0
     } else if path.contains("/programmes/{id}") {
         PROGRAMME.get().unwrap().0
     } else if path.contains("/match/offers/{id}") {
@@ -1035,7 +1036,7 @@ async fn call(
     } else if path.contains("/match/applications/{id}") {
         MATCH.get().unwrap().application
     } else if path.contains("/courses/{id}") {
-        COURSE.get().unwrap().0
+        i64::from(COURSE.get().unwrap().0)
     } else if path.contains("/materials/{id}") {
         COURSE.get().unwrap().1
     } else if path.contains("/competencies/{id}") {
