@@ -20,6 +20,7 @@ use std::time::Instant;
 use anyhow::{bail, Context};
 use fanxing_core::analytics::impact::ImpactConfig;
 use fanxing_core::analytics::service::Outcome;
+use fanxing_core::people::OrgId;
 use fanxing_core::region::{parse_regions_csv, Region, RegionCode, JIANGSU_CSV};
 use fanxing_core::store::prelude::*;
 use fanxing_demo::calibration::{
@@ -130,7 +131,7 @@ fn parse_args() -> anyhow::Result<Args> {
 
 /// The demo's companies and the programme's trained operators, as
 /// `fanxing demo analytics --with-programme` finds them.
-async fn demo_people() -> anyhow::Result<(Vec<(i64, RegionCode)>, Vec<Trainee>)> {
+async fn demo_people() -> anyhow::Result<(Vec<(OrgId, RegionCode)>, Vec<Trainee>)> {
     let dir = tempfile::tempdir()?;
     let store = fanxing_store::open(&fanxing_store::sqlite_url(dir.path()), 4).await?;
     store

@@ -26,7 +26,7 @@ use fanxing_core::people::store::PeopleQuery;
 use fanxing_core::region::RegionRange;
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::store::RegistrationRow;
-use fanxing_core::training::{format_local, ticket, RegistrationStatus, VenueKind};
+use fanxing_core::training::{format_local, ticket, RegistrationStatus, VenueId, VenueKind};
 use fanxing_demo::{self as demo, DemoSize, SeedStore};
 use serde_json::json;
 
@@ -121,7 +121,7 @@ async fn main() -> anyhow::Result<()> {
             .training
             .create_session(&admin, &session_input(&format!("专场 {i}"))?, true)
             .await?;
-        let physical: Vec<i64> = v
+        let physical: Vec<VenueId> = v
             .venues
             .iter()
             .filter(|l| l.venue.kind != VenueKind::Online)
@@ -141,7 +141,7 @@ async fn main() -> anyhow::Result<()> {
         sessions.push(v.session.id);
     }
     // Signed tickets, as trainees' phones would show them.
-    let mut scans: Vec<(i64, String)> = Vec::new();
+    let mut scans: Vec<(VenueId, String)> = Vec::new();
     for s in &sessions {
         let enc = store.session_signing_key(*s).await?.context("key")?;
         let seed: [u8; 32] = fx
@@ -150,7 +150,7 @@ async fn main() -> anyhow::Result<()> {
             .decrypt_bytes(&enc)?
             .try_into()
             .map_err(|_| anyhow::anyhow!("key length"))?;
-        let online: Vec<i64> = store
+        let online: Vec<VenueId> = store
             .session_venues(*s)
             .await?
             .iter()

@@ -33,7 +33,9 @@ use fanxing_core::region::RegionRange;
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::roster::read_roster;
 use fanxing_core::training::store::RegistrationRow;
-use fanxing_core::training::{format_local, ticket, RegistrationStatus, VenueKind};
+use fanxing_core::training::{
+    format_local, ticket, RegistrationStatus, SessionId, VenueId, VenueKind,
+};
 use fanxing_demo::{self as demo, DemoSize, SeedStore};
 use peakmem_alloc::{PeakMemAlloc, PeakMemAllocTrait, INSTRUMENTED_SYSTEM};
 use serde_json::json;
@@ -294,7 +296,7 @@ struct Latencies {
 async fn scanners(
     base: &str,
     token: &str,
-    scans: Arc<Vec<(i64, String)>>,
+    scans: Arc<Vec<(VenueId, String)>>,
     offset: usize,
     clients: usize,
     max: usize,
@@ -596,10 +598,10 @@ async fn main() -> anyhow::Result<()> {
             {"kind": "sub", "name": "无锡分会场", "address": "", "region": "320214", "capacity": 300},
         ],
     }))?;
-    let mut scans: Vec<(i64, String)> = Vec::new();
+    let mut scans: Vec<(VenueId, String)> = Vec::new();
     for i in 0..needed {
         let v = fx.training.create_session(&admin, &hall, true).await?;
-        let physical: Vec<i64> = v
+        let physical: Vec<VenueId> = v
             .venues
             .iter()
             .filter(|l| l.venue.kind != VenueKind::Online)
@@ -697,7 +699,8 @@ async fn main() -> anyhow::Result<()> {
         );
         Ok(imp)
     };
-    let roster_url = |s: i64, f: &str| format!("{base}/api/v1/sessions/{s}/roster?filename={f}");
+    let roster_url =
+        |s: SessionId, f: &str| format!("{base}/api/v1/sessions/{s}/roster?filename={f}");
     let export_url = |f: &str| format!("{base}/api/v1/live-sessions?platform=douyin&filename={f}");
     let a = post(
         &server,

@@ -35,11 +35,13 @@ use fanxing_core::app::Fanxing;
 use fanxing_core::auth::{Access, Actor};
 use fanxing_core::now;
 use fanxing_core::people::store::PeopleQuery;
-use fanxing_core::people::Person;
+use fanxing_core::people::{Person, PersonId};
 use fanxing_core::region::{RegionCode, RegionRange};
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::store::{RegistrationRow, SessionQuery, TrainingStore};
-use fanxing_core::training::{format_local, ProgrammeId, RegistrationStatus, SessionStatus};
+use fanxing_core::training::{
+    format_local, ProgrammeId, RegistrationStatus, SessionId, SessionStatus,
+};
 use fanxing_demo::{self as demo, DemoSize, SeedStore, DEMO_PASSWORD};
 use reqwest::header::{COOKIE, SET_COOKIE};
 use serde_json::json;
@@ -234,7 +236,7 @@ async fn add_attendances(
     admin: &Actor,
     programme: ProgrammeId,
     missing: usize,
-) -> anyhow::Result<(Vec<i64>, u64)> {
+) -> anyhow::Result<(Vec<SessionId>, u64)> {
     let people = fx
         .stores
         .people
@@ -294,7 +296,7 @@ async fn add_attendances(
             })
             .collect();
         seeds.insert_registrations_bulk(&rows).await?;
-        let came: Vec<i64> = chosen
+        let came: Vec<PersonId> = chosen
             .iter()
             .enumerate()
             .filter(|(k, _)| k % 10 != 9)

@@ -348,13 +348,13 @@ mod tests {
 
     fn user(role: Role, region: Option<&str>) -> Actor {
         Actor::new(User {
-            id: 1,
+            id: UserId(1),
             username: "u".into(),
             display_name: "u".into(),
             role,
             region: region.and_then(RegionCode::parse),
-            person_id: Some(9),
-            org_id: Some(4),
+            person_id: Some(PersonId(9)),
+            org_id: Some(OrgId(4)),
         })
     }
 
@@ -373,12 +373,12 @@ mod tests {
     fn non_offices_see_only_themselves() {
         assert_eq!(
             user(Role::Trainee, None).people_access().unwrap(),
-            Access::Person(9)
+            Access::Person(PersonId(9))
         );
         assert!(user(Role::Partner, None).people_access().is_err());
         assert_eq!(
             user(Role::Partner, None).org_access().unwrap(),
-            Access::Org(4)
+            Access::Org(OrgId(4))
         );
         assert!(user(Role::Checkin, None).write_range().is_err());
         assert!(!user(Role::Trainee, None).may_reveal_personal_numbers());
@@ -388,33 +388,33 @@ mod tests {
     fn org_links_only_where_they_open() {
         let code = |c| RegionCode::parse(c);
         let suzhou = user(Role::CityOffice, Some("320500"));
-        assert!(suzhou.may_open_org(77, code("320583")));
-        assert!(!suzhou.may_open_org(77, code("320102")));
-        assert!(user(Role::Trainee, None).may_open_org(4, None));
-        assert!(!user(Role::Trainee, None).may_open_org(5, None));
+        assert!(suzhou.may_open_org(OrgId(77), code("320583")));
+        assert!(!suzhou.may_open_org(OrgId(77), code("320102")));
+        assert!(user(Role::Trainee, None).may_open_org(OrgId(4), None));
+        assert!(!user(Role::Trainee, None).may_open_org(OrgId(5), None));
         // Check-in staff see no organisation page, not even their own.
-        assert!(!user(Role::Checkin, None).may_open_org(4, None));
+        assert!(!user(Role::Checkin, None).may_open_org(OrgId(4), None));
     }
 
     #[test]
     fn offices_manage_accounts_below_them_in_their_region() {
         let code = |c| RegionCode::parse(c);
         let suzhou = user(Role::CityOffice, Some("320500"));
-        assert!(suzhou.may_manage_account(7, Role::Trainee, code("320583")));
-        assert!(suzhou.may_manage_account(7, Role::CountyOffice, code("320583")));
-        assert!(!suzhou.may_manage_account(7, Role::CityOffice, code("320500")));
-        assert!(!suzhou.may_manage_account(7, Role::ProgrammeOffice, code("320000")));
-        assert!(!suzhou.may_manage_account(7, Role::Trainee, code("320102")));
-        assert!(!suzhou.may_manage_account(7, Role::Lecturer, None));
+        assert!(suzhou.may_manage_account(UserId(7), Role::Trainee, code("320583")));
+        assert!(suzhou.may_manage_account(UserId(7), Role::CountyOffice, code("320583")));
+        assert!(!suzhou.may_manage_account(UserId(7), Role::CityOffice, code("320500")));
+        assert!(!suzhou.may_manage_account(UserId(7), Role::ProgrammeOffice, code("320000")));
+        assert!(!suzhou.may_manage_account(UserId(7), Role::Trainee, code("320102")));
+        assert!(!suzhou.may_manage_account(UserId(7), Role::Lecturer, None));
         assert!(
-            !suzhou.may_manage_account(1, Role::Trainee, code("320583")),
+            !suzhou.may_manage_account(UserId(1), Role::Trainee, code("320583")),
             "not oneself"
         );
         let kunshan = user(Role::CountyOffice, Some("320583"));
-        assert!(!kunshan.may_manage_account(7, Role::CountyOffice, code("320583")));
-        assert!(kunshan.may_manage_account(7, Role::Partner, code("320583")));
+        assert!(!kunshan.may_manage_account(UserId(7), Role::CountyOffice, code("320583")));
+        assert!(kunshan.may_manage_account(UserId(7), Role::Partner, code("320583")));
         let admin = user(Role::ProgrammeOffice, Some("320000"));
-        assert!(admin.may_manage_account(7, Role::ProgrammeOffice, None));
+        assert!(admin.may_manage_account(UserId(7), Role::ProgrammeOffice, None));
         assert!(user(Role::Trainee, None).account_scope().is_none());
     }
 

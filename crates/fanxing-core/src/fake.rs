@@ -482,7 +482,7 @@ impl CheckinStore for Fake {
         &self,
         programme: ProgrammeId,
         range: RegionRange,
-        after_id: i64,
+        after_id: RegistrationId,
         limit: i64,
     ) -> Result<Vec<AttendanceExportRow>> {
         Err(unstubbed("attendance_export_page"))
@@ -548,7 +548,7 @@ impl CurriculumStore for Fake {
     }
     async fn qualifying_people(
         &self,
-        programme: i64,
+        programme: ProgrammeId,
         track: i64,
         tier: Tier,
         required: i64,
@@ -557,7 +557,7 @@ impl CurriculumStore for Fake {
     }
     async fn insert_certificates(
         &self,
-        rows: &[(String, PersonId, i64, i64)],
+        rows: &[(String, PersonId, i64, ProgrammeId)],
         now: i64,
     ) -> Result<usize> {
         Err(unstubbed("insert_certificates"))

@@ -24,6 +24,7 @@ use crate::live::{rooms, sessions, GenConfig, Trainee};
 use fanxing_core::analytics::impact::{estimate, ImpactConfig, ImpactEstimate, PanelRoom, Verdict};
 use fanxing_core::analytics::service::{cohort_week, Outcome};
 use fanxing_core::analytics::Sums;
+use fanxing_core::people::{OrgId, PersonId};
 use fanxing_core::region::{Region, RegionCode, RegionRange};
 use fanxing_core::training::SHANGHAI_OFFSET_SECS;
 
@@ -239,7 +240,7 @@ fn weekly(
 pub fn generate(
     cfg: &GenConfig,
     regions: &[Region],
-    orgs: &[(i64, RegionCode)],
+    orgs: &[(OrgId, RegionCode)],
     trainees: &[Trainee],
 ) -> SyntheticYear {
     let gen = rooms(cfg, regions, orgs, trainees);
@@ -501,7 +502,7 @@ pub fn synthetic_trainees(regions: &[Region], n: usize) -> Vec<Trainee> {
             let month = 202_504 + (k * 5 / n.max(1)) as i64;
             let day = month * 100 + 1 + (k * 11 % 28) as i64;
             let county = counties[k * 7919 % counties.len()];
-            (k as i64 + 1, day, county)
+            (PersonId(k as i64 + 1), day, county)
         })
         .collect()
 }

@@ -14,9 +14,9 @@ use fanxing_core::auth::{Access, Role};
 use fanxing_core::error::Result;
 use fanxing_core::people::accounts::NewUserInput;
 use fanxing_core::people::store::{PeopleQuery, PersonRow};
-use fanxing_core::people::{OrgDraft, OrgKind, PersonDraft, SalesBand, Tier};
+use fanxing_core::people::{OrgDraft, OrgKind, PersonDraft, PersonId, SalesBand, Tier};
 use fanxing_core::region::{Region, RegionCode, RegionLevel};
-use fanxing_core::training::RegistrationStatus;
+use fanxing_core::training::{ProgrammeId, RegistrationStatus, SessionId};
 use fanxing_core::values::{IdNumber, Mobile};
 
 /// The password of every demo account.
@@ -585,7 +585,7 @@ pub async fn seed(
 
 /// A held session's registrations (person, venue index), who came, and
 /// when it started.
-type HeldPlan = (Vec<(i64, usize)>, Vec<i64>, i64);
+type HeldPlan = (Vec<(PersonId, usize)>, Vec<PersonId>, i64);
 
 /// What the training demo created, for the start-up banner.
 #[derive(Debug, Clone)]
@@ -655,7 +655,7 @@ const COURSE_COMPETENCIES: &[&[&str]] = &[
 ];
 
 fn session_input(
-    programme: i64,
+    programme: ProgrammeId,
     title: &str,
     region: RegionCode,
     tier: Option<Tier>,
@@ -726,7 +726,7 @@ pub async fn seed_training(
         .training
         .insert_programme(
             &fanxing_core::training::Programme {
-                id: 0,
+                id: ProgrammeId(0),
                 name: "繁星计划".into(),
                 starts_on: "2024-12-01".into(),
                 ends_on: "2026-12-31".into(),
@@ -800,7 +800,7 @@ pub async fn seed_training(
         .await?;
 
     // People per city, for registrations.
-    let mut people_by_city: std::collections::HashMap<u32, Vec<(i64, Tier, RegionCode)>> =
+    let mut people_by_city: std::collections::HashMap<u32, Vec<(PersonId, Tier, RegionCode)>> =
         Default::default();
     let everyone = app
         .stores
@@ -869,7 +869,7 @@ pub async fn seed_training(
         (app.people.cipher().encrypt_bytes(&seed), public)
     };
     let mut regs: Vec<RegistrationRow> = Vec::new();
-    let mut attend: Vec<(i64, Vec<i64>, i64)> = Vec::new();
+    let mut attend: Vec<(SessionId, Vec<PersonId>, i64)> = Vec::new();
     let mut held = 0usize;
 
     // The opening session: Nanjing main hall, 13 city halls, online.
@@ -910,8 +910,8 @@ pub async fn seed_training(
         .await?;
     held += 1;
     // Fill: main hall 760, city halls by size, online 640.
-    let mut used: std::collections::HashSet<i64> = Default::default();
-    let mut pick = |city: u32, n: usize, rng: &mut StdRng| -> Vec<i64> {
+    let mut used: std::collections::HashSet<PersonId> = Default::default();
+    let mut pick = |city: u32, n: usize, rng: &mut StdRng| -> Vec<PersonId> {
         let pool = people_by_city.get(&city).cloned().unwrap_or_default();
         let mut out = Vec::new();
         let mut tries = 0;
@@ -1022,7 +1022,7 @@ pub async fn seed_training(
             held += 1;
             // Registrations from the city's people of that tier (mostly).
             let want = rng.random_range(45..80usize);
-            let mut chosen: Vec<i64> = Vec::with_capacity(want);
+            let mut chosen: Vec<PersonId> = Vec::with_capacity(want);
             let mut seen = std::collections::HashSet::new();
             let mut tries = 0;
             while chosen.len() < want && tries < want * 10 && !pool.is_empty() {

@@ -25,6 +25,7 @@ use fanxing_core::analytics::{
 };
 use fanxing_core::app::Fanxing;
 use fanxing_core::error::{Error, Result};
+use fanxing_core::people::OrgId;
 use fanxing_core::region::{Region, RegionCode, RegionLevel};
 use fanxing_core::training::SHANGHAI_OFFSET_SECS;
 
@@ -170,7 +171,7 @@ const DIP_DAYS: i64 = 61;
 pub fn rooms(
     cfg: &GenConfig,
     regions: &[Region],
-    orgs: &[(i64, RegionCode)],
+    orgs: &[(OrgId, RegionCode)],
     trainees: &[Trainee],
 ) -> Vec<GenRoom> {
     let mut rng = StdRng::seed_from_u64(cfg.seed);
@@ -221,7 +222,7 @@ pub fn rooms(
         };
         let org_id = if rng.random::<f64>() < 0.3 {
             let city = region.value() / 100;
-            let local: Vec<&(i64, RegionCode)> = orgs
+            let local: Vec<&(OrgId, RegionCode)> = orgs
                 .iter()
                 .filter(|(_, r)| r.value() / 100 == city)
                 .collect();
@@ -611,7 +612,7 @@ pub async fn seed_analytics(
         return Ok(None);
     }
     let regions = app.stores.people.list_regions(None, None).await?;
-    let orgs: Vec<(i64, RegionCode)> = app
+    let orgs: Vec<(OrgId, RegionCode)> = app
         .stores
         .people
         .list_orgs(&fanxing_core::people::store::OrgQuery {

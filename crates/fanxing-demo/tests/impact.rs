@@ -3,6 +3,7 @@
 //! documented, too little data says so.
 
 use fanxing_core::analytics::impact::*;
+use fanxing_core::people::PersonId;
 use fanxing_demo::live::{rooms, sessions, GenConfig, Trainee};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -54,7 +55,11 @@ fn trainees(n: usize) -> Vec<Trainee> {
         .map(|k| {
             // Spread over June to September, on any day of the month.
             let day = (202_506 + (k % 4) as i64) * 100 + 1 + (k * 7 % 28) as i64;
-            (k as i64 + 1, day, if k % 2 == 0 { sz } else { nj })
+            (
+                PersonId(k as i64 + 1),
+                day,
+                if k % 2 == 0 { sz } else { nj },
+            )
         })
         .collect()
 }

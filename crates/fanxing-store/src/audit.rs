@@ -6,7 +6,7 @@ use fanxing_core::audit::{AuditEntry, AuditStore};
 use fanxing_core::error::Result;
 
 use crate::sql::{args, Sql};
-use crate::store::{col, db, SqlStore};
+use crate::store::{col, db, opt_id_col, SqlStore};
 
 #[async_trait]
 impl AuditStore for SqlStore {
@@ -35,7 +35,7 @@ impl AuditStore for SqlStore {
             .map(|r| {
                 Ok(AuditEntry {
                     at: col(r, "at")?,
-                    user_id: col(r, "user_id")?,
+                    user_id: opt_id_col(r, "user_id")?,
                     action: col(r, "action")?,
                     target: col(r, "target")?,
                     detail: col(r, "detail")?,

@@ -28,7 +28,7 @@ impl SeedStore for SqlStore {
         for org in orgs {
             let q = insert_org_sql(org, now);
             let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-            ids.push(col(&row, "id")?);
+            ids.push(id_col(&row, "id")?);
         }
         tx.commit().await.map_err(db)?;
         Ok(ids)
@@ -140,7 +140,10 @@ impl SeedStore for SqlStore {
                 }
                 Err(e) => return Err(db(e)),
             };
-            let mut got: Vec<RoomId> = rows.iter().map(|r| col(r, "id")).collect::<Result<_>>()?;
+            let mut got: Vec<RoomId> = rows
+                .iter()
+                .map(|r| id_col(r, "id"))
+                .collect::<Result<_>>()?;
             // Both engines hand out increasing ids within one statement.
             got.sort_unstable();
             ids.extend(got);
@@ -180,7 +183,7 @@ impl SeedStore for SqlStore {
             .map(|r| {
                 let first: i64 = col(r, "first_at")?;
                 Ok((
-                    col(r, "person_id")?,
+                    id_col(r, "person_id")?,
                     day_of(first),
                     region_code(col(r, "region")?)?,
                 ))

@@ -6,7 +6,10 @@ use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::Any;
 
+use fanxing_core::analytics::RoomId;
 use fanxing_core::auth::Access;
+use fanxing_core::people::{OrgId, PersonId, UserId};
+use fanxing_core::training::{CourseId, ProgrammeId, RegistrationId, SessionId, VenueId};
 
 /// A bound value. Only types both backends share.
 #[derive(Debug, Clone)]
@@ -53,6 +56,43 @@ impl From<Option<Vec<u8>>> for Arg {
         Arg::Blob(v)
     }
 }
+
+/// A row id type of the domain, bound and decoded as its number.
+pub(crate) trait Id: Copy {
+    fn from_db(v: i64) -> Self;
+}
+
+/// Binds each id type as its number; [`crate::store::id_col`] decodes it.
+macro_rules! id_args {
+    ($($t:ident),+ $(,)?) => {$(
+        impl Id for $t {
+            fn from_db(v: i64) -> $t {
+                $t(v)
+            }
+        }
+        impl From<$t> for Arg {
+            fn from(v: $t) -> Arg {
+                Arg::Int(Some(v.0))
+            }
+        }
+        impl From<Option<$t>> for Arg {
+            fn from(v: Option<$t>) -> Arg {
+                Arg::Int(v.map(|v| v.0))
+            }
+        }
+    )+};
+}
+id_args!(
+    PersonId,
+    OrgId,
+    UserId,
+    ProgrammeId,
+    SessionId,
+    VenueId,
+    RegistrationId,
+    CourseId,
+    RoomId,
+);
 
 #[derive(Debug, Default)]
 pub struct Sql {

@@ -12,7 +12,7 @@ use fanxing_core::people::{OrgDraft, OrgKind, Organisation, Person, SalesBand, T
 use fanxing_core::region::{Region, RegionCode, RegionLevel};
 use fanxing_core::store::Page;
 
-use crate::sql::{args, Sql};
+use crate::sql::{args, Id, Sql};
 use crate::Backend;
 
 /// The SQL store. Holds a pool; cheap to share behind an `Arc`.
@@ -105,6 +105,16 @@ where
     row.try_get(name).map_err(db)
 }
 
+/// Decodes an id column as its id type: `id_col::<PersonId>(row, "id")`.
+pub(crate) fn id_col<T: Id>(row: &AnyRow, name: &str) -> Result<T> {
+    col::<i64>(row, name).map(T::from_db)
+}
+
+/// Decodes a nullable id column as its id type.
+pub(crate) fn opt_id_col<T: Id>(row: &AnyRow, name: &str) -> Result<Option<T>> {
+    col::<Option<i64>>(row, name).map(|v| v.map(T::from_db))
+}
+
 pub(crate) fn region_code(v: i64) -> Result<RegionCode> {
     u32::try_from(v)
         .ok()
@@ -125,12 +135,12 @@ pub(crate) const PERSON_SELECT: &str =
 pub(crate) fn person_from(row: &AnyRow) -> Result<Person> {
     let tier: String = col(row, "tier")?;
     Ok(Person {
-        id: col(row, "id")?,
+        id: id_col(row, "id")?,
         name: col(row, "name")?,
         mobile: col(row, "mobile")?,
         id_number_masked: col(row, "id_number_masked")?,
         tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
-        org_id: col(row, "org_id")?,
+        org_id: opt_id_col(row, "org_id")?,
         org_name: col(row, "org_name")?,
         region: region_code(col(row, "region")?)?,
         region_name: col(row, "region_name")?,
@@ -149,7 +159,7 @@ pub(crate) fn org_from(row: &AnyRow) -> Result<Organisation> {
     let kind: String = col(row, "kind")?;
     let band: Option<String> = col(row, "sales_band")?;
     Ok(Organisation {
-        id: col(row, "id")?,
+        id: id_col(row, "id")?,
         name: col(row, "name")?,
         kind: OrgKind::parse(&kind).ok_or_else(|| bad("kind", &kind))?,
         industry: col(row, "industry")?,
@@ -190,13 +200,13 @@ pub(crate) fn user_from(row: &AnyRow) -> Result<User> {
     let role: String = col(row, "role")?;
     let region: Option<i64> = col(row, "region")?;
     Ok(User {
-        id: col(row, "id")?,
+        id: id_col(row, "id")?,
         username: col(row, "username")?,
         display_name: col(row, "display_name")?,
         role: Role::parse(&role).ok_or_else(|| bad("role", &role))?,
         region: region.map(region_code).transpose()?,
-        person_id: col(row, "person_id")?,
-        org_id: col(row, "org_id")?,
+        person_id: opt_id_col(row, "person_id")?,
+        org_id: opt_id_col(row, "org_id")?,
     })
 }
 

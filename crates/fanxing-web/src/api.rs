@@ -9,6 +9,7 @@ use axum::http::request::Parts;
 use axum::http::Method;
 use axum::Json;
 use fanxing_core::auth::Actor;
+use fanxing_core::people::{OrgId, PersonId, UserId};
 use fanxing_core::region::RegionCode;
 use fanxing_core::{Error, Lang};
 use serde::Serialize;
@@ -102,7 +103,7 @@ where
         } else {
             return Err(fail(Error::Unauthorized));
         };
-        tracing::Span::current().record("user", actor.user.id);
+        tracing::Span::current().record("user", actor.user.id.0);
         Ok(Caller { actor, lang })
     }
 }
@@ -157,13 +158,13 @@ pub async fn not_found(parts: Parts) -> ApiError {
 
 #[derive(Serialize)]
 pub struct Me {
-    id: i64,
+    id: UserId,
     username: String,
     display_name: String,
     role: fanxing_core::auth::Role,
     region: Option<RegionCode>,
-    person_id: Option<i64>,
-    org_id: Option<i64>,
+    person_id: Option<PersonId>,
+    org_id: Option<OrgId>,
 }
 
 pub async fn me(c: Caller) -> ApiResult<Me> {
@@ -179,10 +180,14 @@ pub async fn me(c: Caller) -> ApiResult<Me> {
     }))
 }
 
-/// Parses a path id; anything that is not a positive number is "not found".
-pub(crate) fn path_id(c: &Caller, raw: &str) -> Result<i64, ApiError> {
-    raw.parse::<i64>()
+/// Parses a path id (a plain number or one of the id types); anything that
+/// is not a positive number is "not found".
+pub(crate) fn path_id<T>(c: &Caller, raw: &str) -> Result<T, ApiError>
+where
+    T: std::str::FromStr + Copy + Into<i64>,
+{
+    raw.parse::<T>()
         .ok()
-        .filter(|id| *id > 0)
+        .filter(|id| (*id).into() > 0)
         .ok_or_else(|| c.err(Error::NotFound))
 }

@@ -274,7 +274,7 @@ where
             None => Err(AuthState::Anonymous),
             Some(token) => match state.app.accounts.session_actor(token).await {
                 Ok(actor) => {
-                    tracing::Span::current().record("user", actor.user.id);
+                    tracing::Span::current().record("user", actor.user.id.0);
                     Ok(actor)
                 }
                 Err(Error::SessionExpired) => Err(AuthState::Expired),

@@ -28,7 +28,7 @@ use crate::AppState;
 
 /// An office's programme at a glance.
 pub struct OfficeHome {
-    pub programme_id: i64,
+    pub programme_id: fanxing_core::training::ProgrammeId,
     pub programme_name: String,
     pub region: String,
     pub region_name: String,

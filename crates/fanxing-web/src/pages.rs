@@ -33,11 +33,15 @@ pub(crate) fn render_status(ctx: &Ctx, status: StatusCode, t: &impl Template) ->
     Ok(res)
 }
 
-/// Parses a path id; anything that is not a positive number is "not found".
-pub(crate) fn path_id(ctx: &Ctx, raw: &str) -> Result<i64, PageError> {
-    raw.parse::<i64>()
+/// Parses a path id (a plain number or one of the id types); anything that
+/// is not a positive number is "not found".
+pub(crate) fn path_id<T>(ctx: &Ctx, raw: &str) -> Result<T, PageError>
+where
+    T: std::str::FromStr + Copy + Into<i64>,
+{
+    raw.parse::<T>()
         .ok()
-        .filter(|id| *id > 0)
+        .filter(|id| (*id).into() > 0)
         .ok_or_else(|| PageError::new(ctx, Error::NotFound))
 }
 

@@ -11,10 +11,13 @@ use std::time::Instant;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use fanxing::{open, serve_with, Config, WebOptions};
+use fanxing_core::analytics::RoomId;
 use fanxing_core::auth::Role;
 use fanxing_core::people::accounts::NewUserInput;
+use fanxing_core::people::OrgId;
 use fanxing_core::region::{parse_regions_csv, RegionCode};
 use fanxing_core::store::prelude::*;
+use fanxing_core::training::SessionId;
 use fanxing_demo::{self as demo, DemoSize, DEMO_PASSWORD};
 use tokio::net::TcpListener;
 
@@ -393,7 +396,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         } => demo_analytics(&cfg, &scale, seed, dir, with_programme, effect).await,
         Command::Import {
             command: ImportCommand::Roster { file, session },
-        } => import_roster(&cfg, &file, session).await,
+        } => import_roster(&cfg, &file, SessionId(session)).await,
         Command::Import {
             command:
                 ImportCommand::Live {
@@ -402,7 +405,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     provenance,
                     room,
                 },
-        } => import_live(&cfg, &file, &platform, &provenance, room).await,
+        } => import_live(&cfg, &file, &platform, &provenance, room.map(RoomId)).await,
         Command::User {
             command:
                 UserCommand::Create {
@@ -434,7 +437,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                     role,
                     region,
                     person_id: None,
-                    org_id: org,
+                    org_id: org.map(OrgId),
                 })
                 .await?;
             println!("created user {} ({})", user.username, role.as_str());
@@ -443,7 +446,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
 }
 
-async fn import_roster(cfg: &Config, file: &std::path::Path, session: i64) -> anyhow::Result<()> {
+async fn import_roster(
+    cfg: &Config,
+    file: &std::path::Path,
+    session: SessionId,
+) -> anyhow::Result<()> {
     use indicatif::{ProgressBar, ProgressStyle};
     let bar = ProgressBar::new(4);
     bar.set_style(
@@ -576,7 +583,7 @@ async fn import_live(
     file: &std::path::Path,
     platform: &str,
     provenance: &str,
-    room: Option<i64>,
+    room: Option<RoomId>,
 ) -> anyhow::Result<()> {
     use fanxing_core::analytics::{Platform, Provenance};
     use indicatif::{ProgressBar, ProgressStyle};

@@ -401,7 +401,10 @@ pub fn diagnose(benchmarks: &[Benchmark]) -> Vec<Finding> {
 
 // ---- Rooms ---------------------------------------------------------------------
 
-pub type RoomId = i64;
+id_type! {
+    /// A row of `rooms` (a selling live room).
+    RoomId
+}
 
 choice_enum! {
     /// Account size, by followers: benchmarks compare like with like.
@@ -433,7 +436,7 @@ pub struct Room {
     pub platform: Platform,
     pub account_id: String,
     pub name: String,
-    pub org_id: Option<i64>,
+    pub org_id: Option<crate::people::OrgId>,
     pub industry: String,
     pub size_tier: SizeTier,
     pub region: crate::region::RegionCode,
@@ -449,7 +452,7 @@ pub struct RoomInput {
     pub account_id: String,
     pub name: String,
     #[serde(default)]
-    pub org_id: Option<i64>,
+    pub org_id: Option<crate::people::OrgId>,
     pub industry: String,
     /// The tier; may be left empty when `followers` is given.
     #[serde(default)]
@@ -472,7 +475,7 @@ pub struct RoomDraft {
     pub platform: Platform,
     pub account_id: String,
     pub name: String,
-    pub org_id: Option<i64>,
+    pub org_id: Option<crate::people::OrgId>,
     pub industry: String,
     pub size_tier: SizeTier,
     pub region: crate::region::RegionCode,

@@ -109,7 +109,7 @@ pub fn weekly_panel(
     rooms
         .iter()
         .map(|r| crate::analytics::impact::PanelRoom {
-            id: r.id,
+            id: r.id.0,
             industry: r.industry.clone(),
             city: r.region.value() / 100 * 100,
             cohort: r.trained_at.map(|t| cohort_week(t, first_day)),
@@ -802,7 +802,7 @@ impl AnalyticsService {
             .next()
             .ok_or(Error::NotFound)?;
         Ok(Actor::new(crate::auth::User {
-            id: 0,
+            id: crate::people::UserId(0),
             username: "system".into(),
             display_name: "system".into(),
             role: crate::auth::Role::ProgrammeOffice,
@@ -878,7 +878,7 @@ mod tests {
             Audit::new(fake.clone()),
         );
         let office = Actor::new(crate::auth::User {
-            id: 1,
+            id: crate::people::UserId(1),
             username: "admin".into(),
             display_name: "admin".into(),
             role: crate::auth::Role::ProgrammeOffice,
@@ -926,7 +926,7 @@ mod tests {
                     refund_fen: 10_000,
                     ad_spend_fen: 0,
                 };
-                (from + k, s)
+                (RoomId(from.0 + k), s)
             })
             .collect()
     }
@@ -935,18 +935,18 @@ mod tests {
     async fn diagnosis_falls_back_to_the_province_when_the_city_has_too_few_peers() {
         use crate::analytics::{PeerLevel, MIN_PEERS};
         let mut fake = crate::fake::Fake {
-            rooms: vec![room(1, "320583")],
+            rooms: vec![room(RoomId(1), "320583")],
             ..Default::default()
         };
         // Kunshan's city (Suzhou) holds five peers; the province enough.
-        let mut city = peers(100, 5);
-        city.push(peers(1, 1)[0]);
+        let mut city = peers(RoomId(100), 5);
+        city.push(peers(RoomId(1), 1)[0]);
         fake.peers.insert((320_500, true, true), city);
         fake.peers
-            .insert((320_000, true, true), peers(200, MIN_PEERS + 5));
+            .insert((320_000, true, true), peers(RoomId(200), MIN_PEERS + 5));
         let (svc, fake, office) = over(fake);
         let d = svc
-            .room_diagnosis(&office, 1, Provenance::Official, 202501, 202512)
+            .room_diagnosis(&office, RoomId(1), Provenance::Official, 202501, 202512)
             .await
             .unwrap();
         // The city group is asked first, the province next, and no wider.
@@ -972,14 +972,14 @@ mod tests {
     async fn diagnosis_stays_in_the_city_when_it_has_enough_peers() {
         use crate::analytics::{PeerLevel, MIN_PEERS};
         let mut fake = crate::fake::Fake {
-            rooms: vec![room(1, "320583")],
+            rooms: vec![room(RoomId(1), "320583")],
             ..Default::default()
         };
         fake.peers
-            .insert((320_500, true, true), peers(100, MIN_PEERS));
+            .insert((320_500, true, true), peers(RoomId(100), MIN_PEERS));
         let (svc, fake, office) = over(fake);
         let d = svc
-            .room_diagnosis(&office, 1, Provenance::Official, 202501, 202512)
+            .room_diagnosis(&office, RoomId(1), Provenance::Official, 202501, 202512)
             .await
             .unwrap();
         assert_eq!(fake.peer_queries.lock().unwrap().len(), 1);
@@ -993,12 +993,12 @@ mod tests {
     #[tokio::test]
     async fn a_room_outside_the_office_is_not_found_and_nothing_is_read() {
         let fake = crate::fake::Fake {
-            rooms: vec![room(1, "370100")],
+            rooms: vec![room(RoomId(1), "370100")],
             ..Default::default()
         };
         let (svc, fake, office) = over(fake);
         let e = svc
-            .room_diagnosis(&office, 1, Provenance::Official, 202501, 202512)
+            .room_diagnosis(&office, RoomId(1), Provenance::Official, 202501, 202512)
             .await
             .unwrap_err();
         assert!(matches!(e, Error::NotFound), "{e:?}");
@@ -1028,13 +1028,21 @@ mod tests {
         // Day 20,000 since 1970 is 2024-10-04; training 15 days later (Beijing).
         let first = 20_000;
         let trained = (first + 15) * 86_400 - crate::training::SHANGHAI_OFFSET_SECS + 3_600;
-        let rooms = [room(1, Some(trained)), room(2, None), room(3, Some(0))];
+        let rooms = [
+            room(RoomId(1), Some(trained)),
+            room(RoomId(2), None),
+            room(RoomId(3), Some(0)),
+        ];
         let sums = |gmv_fen| Sums {
             sessions: 1,
             gmv_fen,
             ..Sums::default()
         };
-        let weeks = [(1, 0, sums(100)), (1, 3, sums(900)), (2, 1, sums(0))];
+        let weeks = [
+            (RoomId(1), 0, sums(100)),
+            (RoomId(1), 3, sums(900)),
+            (RoomId(2), 1, sums(0)),
+        ];
         let p = weekly_panel(&rooms, first, &weeks, Outcome::Sessions);
         assert_eq!(p.len(), 3);
         assert_eq!(p[0].y, vec![1.0, 0.0, 0.0, 1.0]);

@@ -8,7 +8,7 @@ pub mod store;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{FieldError, FieldErrors};
-use crate::people::{Tier, UserId};
+use crate::people::{PersonId, Tier, UserId};
 use crate::training::CourseId;
 use crate::values::required_text;
 
@@ -255,7 +255,7 @@ mod tests {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct CertificateView {
     pub number: String,
-    pub person_id: i64,
+    pub person_id: PersonId,
     pub person_name: String,
     pub person_region: crate::region::RegionCode,
     pub tier: Tier,

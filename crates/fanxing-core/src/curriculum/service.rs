@@ -212,7 +212,10 @@ impl CurriculumService {
     /// Issues a certificate to everyone who has completed a track of the
     /// programme (its required number of attended sessions of the track's
     /// tier) and has none yet. Returns how many were issued.
-    pub async fn issue_certificates(&self, programme: i64) -> Result<usize> {
+    pub async fn issue_certificates(
+        &self,
+        programme: crate::training::ProgrammeId,
+    ) -> Result<usize> {
         let year = time::OffsetDateTime::from_unix_timestamp(now())
             .map(|t| t.year())
             .unwrap_or(2026);

@@ -44,7 +44,7 @@ pub trait CurriculumStore: Send + Sync {
     /// the programme who hold no certificate for the track yet.
     async fn qualifying_people(
         &self,
-        programme: i64,
+        programme: crate::training::ProgrammeId,
         track: i64,
         tier: Tier,
         required: i64,
@@ -53,7 +53,7 @@ pub trait CurriculumStore: Send + Sync {
     /// existing (person, track, programme) is left alone.
     async fn insert_certificates(
         &self,
-        rows: &[(String, PersonId, i64, i64)],
+        rows: &[(String, PersonId, i64, crate::training::ProgrammeId)],
         now: i64,
     ) -> Result<usize>;
     async fn get_certificate(

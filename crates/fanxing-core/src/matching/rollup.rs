@@ -208,13 +208,13 @@ pub fn monthly_return(
 mod tests {
     use super::*;
 
-    fn loan(id: i64, org: OrgId, region: u32, amount: i64, at: i64, state: AppState) -> RollupRow {
+    fn loan(id: i64, org: i64, region: u32, amount: i64, at: i64, state: AppState) -> RollupRow {
         RollupRow {
             application: super::super::store::Application {
                 id,
                 need_id: id,
                 offer_id: 1,
-                org_id: org,
+                org_id: OrgId(org),
                 region: RegionCode::from_value(region).unwrap(),
                 state,
                 amount_requested_fen: Some(amount),
@@ -225,7 +225,7 @@ mod tests {
                 created_at: at - 86_400,
                 decided_at: Some(at - 3600),
             },
-            partner_org_id: 9,
+            partner_org_id: OrgId(9),
             partner_name: "银行".into(),
             offer_kind: OfferKind::Loan,
             was_accepted: true,

@@ -91,7 +91,7 @@ pub struct RuleInput {
 }
 
 /// A need as sent.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct NeedInput {
     pub org_id: OrgId,
     pub kind: String,

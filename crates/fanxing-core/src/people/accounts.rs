@@ -669,7 +669,7 @@ impl AccountService {
     /// The CLI acting as the programme office (user id 0, which no account has).
     fn cli_actor(&self) -> Actor {
         Actor::new(User {
-            id: 0,
+            id: UserId(0),
             username: "cli".into(),
             display_name: "cli".into(),
             role: crate::auth::Role::ProgrammeOffice,

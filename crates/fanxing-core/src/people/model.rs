@@ -52,9 +52,18 @@ impl Tier {
     }
 }
 
-pub type PersonId = i64;
-pub type OrgId = i64;
-pub type UserId = i64;
+id_type! {
+    /// A row of `people`.
+    PersonId
+}
+id_type! {
+    /// A row of `organisations`.
+    OrgId
+}
+id_type! {
+    /// A row of `users` (an account).
+    UserId
+}
 
 /// A person as stored. The ID number is held encrypted; only its masked
 /// form travels with the record.
@@ -334,7 +343,7 @@ mod tests {
         assert_eq!(d.name, "王芳");
         assert_eq!(d.mobile.as_str(), "13912345678");
         assert_eq!(d.tier, Tier::Operator);
-        assert_eq!(d.org_id, Some(7));
+        assert_eq!(d.org_id, Some(OrgId(7)));
     }
 
     #[test]

@@ -119,12 +119,12 @@ pub fn calendar(name: &str, events: &[Event<'_>], now: i64) -> String {
 mod tests {
     use super::*;
     use crate::region::RegionCode;
-    use crate::training::parse_local_datetime;
+    use crate::training::{parse_local_datetime, ProgrammeId, SessionId};
 
     fn session() -> Session {
         Session {
-            id: 7,
-            programme_id: 1,
+            id: SessionId(7),
+            programme_id: ProgrammeId(1),
             course_id: None,
             title: "直播选品实战；第一期, 苏州".into(),
             region: RegionCode::parse("320500").unwrap(),

@@ -220,7 +220,7 @@ pub fn attendance_xlsx(
     ];
     header_at(ws, 1, &cols)?;
     let when = Format::new().set_num_format("yyyy-mm-dd hh:mm");
-    let name = |id: i64| {
+    let name = |id: crate::training::VenueId| {
         venues
             .iter()
             .find(|v| v.id == id)
@@ -350,7 +350,7 @@ impl AttendanceSheet {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::training::{Counts, ProgressNode, TierCounts};
+    use crate::training::{Counts, ProgrammeId, ProgressNode, RegistrationId, TierCounts};
 
     #[test]
     fn attendance_sheet_streams_rows_and_reads_back() {
@@ -358,7 +358,7 @@ mod tests {
         for i in 0..1_000 {
             sheet
                 .push(&AttendanceExportRow {
-                    registration_id: i,
+                    registration_id: RegistrationId(i),
                     session_title: format!("第{i}期"),
                     starts_at: 1_735_700_000,
                     venue_name: "主会场".into(),
@@ -406,7 +406,7 @@ mod tests {
         };
         let p = Progress {
             programme: crate::training::Programme {
-                id: 1,
+                id: ProgrammeId(1),
                 name: "繁星计划".into(),
                 starts_on: "2025-01-01".into(),
                 ends_on: "2026-12-31".into(),

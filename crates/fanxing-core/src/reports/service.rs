@@ -17,7 +17,7 @@ use crate::security::FieldCipher;
 use crate::training::service::TrainingService;
 use crate::training::store::{CheckinStore, TrainingStore};
 use crate::training::{ProgrammeId, Progress, Session, SessionId};
-use crate::training::{RegistrationStatus, VenueKind};
+use crate::training::{RegistrationId, RegistrationStatus, VenueKind};
 use crate::values::mask_mobile;
 
 /// How long a computed dashboard is served before it is computed again.
@@ -265,7 +265,7 @@ impl ReportService {
         self.training.programme(programme).await?;
         const PAGE: i64 = 5_000;
         let mut sheet = crate::reports::AttendanceSheet::new(lang)?;
-        let mut after = 0;
+        let mut after = RegistrationId(0);
         loop {
             let page = self
                 .checkins

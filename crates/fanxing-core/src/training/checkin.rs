@@ -474,19 +474,20 @@ mod tests {
     use super::*;
     use crate::audit::Audit;
     use crate::fake::Fake;
+    use crate::people::PersonId;
     use crate::region::RegionCode;
-    use crate::training::{Venue, VenueKind};
+    use crate::training::{ProgrammeId, Venue, VenueKind};
 
-    const SESSION: SessionId = 7;
-    const HALL: VenueId = 70;
-    const OTHER_HALL: VenueId = 71;
-    const STAFF: crate::people::UserId = 5;
+    const SESSION: SessionId = SessionId(7);
+    const HALL: VenueId = VenueId(70);
+    const OTHER_HALL: VenueId = VenueId(71);
+    const STAFF: crate::people::UserId = crate::people::UserId(5);
 
     fn session() -> Session {
         let now = now();
         Session {
             id: SESSION,
-            programme_id: 1,
+            programme_id: ProgrammeId(1),
             course_id: None,
             title: "开班仪式".into(),
             region: RegionCode::parse("320500").unwrap(),
@@ -530,7 +531,7 @@ mod tests {
             Registration {
                 id,
                 session_id: session,
-                person_id: id * 10,
+                person_id: PersonId(id.0 * 10),
                 venue_id: venue,
                 status,
                 waitlist_pos: None,
@@ -597,11 +598,36 @@ mod tests {
                 (venue(OTHER_HALL), session(), vec![]),
             ],
             registrations: vec![
-                reg(1, SESSION, HALL, RegistrationStatus::Registered),
-                reg(2, SESSION, HALL, RegistrationStatus::Cancelled),
-                reg(3, SESSION, HALL, RegistrationStatus::Waitlisted),
-                reg(4, SESSION + 1, HALL, RegistrationStatus::Registered),
-                reg(5, SESSION, OTHER_HALL, RegistrationStatus::Registered),
+                reg(
+                    RegistrationId(1),
+                    SESSION,
+                    HALL,
+                    RegistrationStatus::Registered,
+                ),
+                reg(
+                    RegistrationId(2),
+                    SESSION,
+                    HALL,
+                    RegistrationStatus::Cancelled,
+                ),
+                reg(
+                    RegistrationId(3),
+                    SESSION,
+                    HALL,
+                    RegistrationStatus::Waitlisted,
+                ),
+                reg(
+                    RegistrationId(4),
+                    SessionId(SESSION.0 + 1),
+                    HALL,
+                    RegistrationStatus::Registered,
+                ),
+                reg(
+                    RegistrationId(5),
+                    SESSION,
+                    OTHER_HALL,
+                    RegistrationStatus::Registered,
+                ),
             ],
             scan_outcome: Some(|_| ScanOutcome::Accepted {
                 venue_id: HALL,
@@ -612,8 +638,8 @@ mod tests {
         let (svc, fake) = service(fake);
         let scans: Vec<ScanInput> = [1, 2, 3, 4, 5, 99]
             .iter()
-            .map(|r| pick(&format!("s{r}"), *r))
-            .chain([pick("", 1)])
+            .map(|r| pick(&format!("s{r}"), RegistrationId(*r)))
+            .chain([pick("", RegistrationId(1))])
             .collect();
         let out = svc
             .record_scans(&staff(), HALL, "device-1", &scans)
@@ -651,7 +677,7 @@ mod tests {
         };
         let (svc, fake) = service(fake);
         let e = svc
-            .record_scans(&staff(), HALL, "d", &[pick("s1", 1)])
+            .record_scans(&staff(), HALL, "d", &[pick("s1", RegistrationId(1))])
             .await
             .unwrap_err();
         assert!(matches!(e, Error::Forbidden | Error::NotFound), "{e:?}");

@@ -21,11 +21,26 @@ use crate::people::{PersonId, Tier};
 use crate::region::{Region, RegionCode, RegionLevel};
 use crate::values::required_text;
 
-pub type ProgrammeId = i64;
-pub type SessionId = i64;
-pub type VenueId = i64;
-pub type RegistrationId = i64;
-pub type CourseId = i64;
+id_type! {
+    /// A row of `programmes`.
+    ProgrammeId
+}
+id_type! {
+    /// A row of `sessions`.
+    SessionId
+}
+id_type! {
+    /// A row of `venues` (a session's hall or online stream).
+    VenueId
+}
+id_type! {
+    /// A row of `registrations` (a person's place at a session).
+    RegistrationId
+}
+id_type! {
+    /// A row of `courses` in the curriculum.
+    CourseId
+}
 
 choice_enum! {
     /// Where a session is in its life.
@@ -316,7 +331,7 @@ pub struct VenueInput {
 }
 
 /// A session as submitted (times in Beijing time, `YYYY-MM-DD HH:MM`).
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct SessionInput {
     pub programme_id: ProgrammeId,
     #[serde(default)]
@@ -848,10 +863,10 @@ pub mod ticket {
         }
         let num = |s: &str| s.parse::<i64>().map_err(|_| TicketError::Malformed);
         let claims = Claims {
-            session_id: num(parts[1])?,
-            registration_id: num(parts[2])?,
-            venue_id: num(parts[3])?,
-            person_id: num(parts[4])?,
+            session_id: SessionId(num(parts[1])?),
+            registration_id: RegistrationId(num(parts[2])?),
+            venue_id: VenueId(num(parts[3])?),
+            person_id: PersonId(num(parts[4])?),
         };
         let raw = URL_SAFE_NO_PAD
             .decode(parts[5])
@@ -882,10 +897,10 @@ pub mod ticket {
         fn signed_codes_verify_and_forgeries_do_not() {
             let (seed, public) = new_keypair();
             let c = Claims {
-                session_id: 7,
-                registration_id: 42,
-                venue_id: 3,
-                person_id: 99,
+                session_id: SessionId(7),
+                registration_id: RegistrationId(42),
+                venue_id: VenueId(3),
+                person_id: PersonId(99),
             };
             let code = sign(&seed, &c);
             assert!(code.starts_with("FX1.7.42.3.99."));
@@ -937,7 +952,7 @@ mod tests {
 
     fn input() -> SessionInput {
         SessionInput {
-            programme_id: 1,
+            programme_id: ProgrammeId(1),
             course_id: None,
             title: "直播选品实战".into(),
             region: "320500".into(),
@@ -1055,7 +1070,7 @@ mod tests {
         ];
         let p = progress(
             Programme {
-                id: 1,
+                id: ProgrammeId(1),
                 name: "繁星计划".into(),
                 starts_on: "2025-01-01".into(),
                 ends_on: "2026-12-31".into(),
@@ -1102,8 +1117,8 @@ mod tests {
     fn eligibility_and_venue_suggestion() {
         let d = input().validate(0).unwrap();
         let s = Session {
-            id: 1,
-            programme_id: 1,
+            id: SessionId(1),
+            programme_id: ProgrammeId(1),
             course_id: None,
             title: d.title.clone(),
             region: d.region,
@@ -1137,7 +1152,7 @@ mod tests {
         let venue = |id, kind, region: &str, capacity, registered| VenueLoad {
             venue: Venue {
                 id,
-                session_id: 1,
+                session_id: SessionId(1),
                 kind,
                 name: String::new(),
                 address: String::new(),
@@ -1150,14 +1165,23 @@ mod tests {
             attended: 0,
         };
         let venues = vec![
-            venue(1, VenueKind::Main, "320102", 100, 0),
-            venue(2, VenueKind::Sub, "320583", 2, 0),
-            venue(3, VenueKind::Sub, "320508", 2, 2),
-            venue(4, VenueKind::Online, "320100", 10, 0),
+            venue(VenueId(1), VenueKind::Main, "320102", 100, 0),
+            venue(VenueId(2), VenueKind::Sub, "320583", 2, 0),
+            venue(VenueId(3), VenueKind::Sub, "320508", 2, 2),
+            venue(VenueId(4), VenueKind::Online, "320100", 10, 0),
         ];
-        assert_eq!(suggest_venue(&venues, code("320583")).unwrap().venue.id, 2);
+        assert_eq!(
+            suggest_venue(&venues, code("320583")).unwrap().venue.id,
+            VenueId(2)
+        );
         // Gusu's own venue is full: another venue in Suzhou before the main hall.
-        assert_eq!(suggest_venue(&venues, code("320508")).unwrap().venue.id, 2);
-        assert_eq!(suggest_venue(&venues, code("321302")).unwrap().venue.id, 1);
+        assert_eq!(
+            suggest_venue(&venues, code("320508")).unwrap().venue.id,
+            VenueId(2)
+        );
+        assert_eq!(
+            suggest_venue(&venues, code("321302")).unwrap().venue.id,
+            VenueId(1)
+        );
     }
 }

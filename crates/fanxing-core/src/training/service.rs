@@ -12,7 +12,7 @@ use crate::curriculum::service::CurriculumService;
 use crate::error::{Error, FieldError, Result};
 use crate::now;
 use crate::people::store::PeopleStore;
-use crate::people::{PersonId, Tier};
+use crate::people::{OrgId, PersonId, Tier};
 use crate::region::{RegionCode, RegionLevel};
 use crate::reports::service::Dashboards;
 use crate::security::FieldCipher;
@@ -237,7 +237,7 @@ impl TrainingService {
         }
         e.into_result()?;
         let mut p = Programme {
-            id: 0,
+            id: ProgrammeId(0),
             issuer: name.clone(),
             name,
             starts_on: starts_on.trim().to_string(),
@@ -973,7 +973,7 @@ impl TrainingService {
             .collect();
         org_names.sort();
         org_names.dedup();
-        let mut known_orgs: std::collections::HashMap<String, i64> = Default::default();
+        let mut known_orgs: std::collections::HashMap<String, OrgId> = Default::default();
         for (name, id) in self.store.orgs_by_names(&org_names).await? {
             let id = known_orgs
                 .get(&crate::values::org_key(&name))
@@ -989,7 +989,9 @@ impl TrainingService {
             let resolver = RegionResolver::new(&regions);
             let mut plan = RosterPlan {
                 session,
-                ..Default::default()
+                new_orgs: Vec::new(),
+                new_people: Vec::new(),
+                registrations: Vec::new(),
             };
             let mut new_org_index: std::collections::HashMap<String, usize> = Default::default();
             let mut errors = Vec::new();
@@ -1218,7 +1220,7 @@ impl TrainingService {
         let province =
             RegionCode::from_value(s.region.value() / 10_000 * 10_000).ok_or(Error::NotFound)?;
         Ok(Actor::new(crate::auth::User {
-            id: 0,
+            id: crate::people::UserId(0),
             username: "system".into(),
             display_name: "system".into(),
             role: Role::ProgrammeOffice,

@@ -144,7 +144,7 @@ pub enum Seat {
 
 /// Everything a roster import writes, checked beforehand, applied in one
 /// transaction.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RosterPlan {
     pub session: SessionId,
     /// Organisations named in the roster that do not exist yet.
@@ -279,7 +279,7 @@ pub trait CheckinStore: Send + Sync {
         &self,
         programme: ProgrammeId,
         range: RegionRange,
-        after_id: i64,
+        after_id: RegistrationId,
         limit: i64,
     ) -> Result<Vec<AttendanceExportRow>>;
     /// Online registrants present at or after `since_minute`.

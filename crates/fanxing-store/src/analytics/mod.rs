@@ -22,7 +22,7 @@ use fanxing_core::people::PersonId;
 use fanxing_core::store::Page;
 
 use crate::sql::{args, like_contains, Sql};
-use crate::store::{bad, col, db, is_unique_violation, region_code, SqlStore};
+use crate::store::{bad, col, db, id_col, is_unique_violation, opt_id_col, region_code, SqlStore};
 use crate::Backend;
 
 /// Days since 1970-01-01 of a Unix time, in Beijing time.
@@ -131,11 +131,11 @@ fn room_from(r: &AnyRow) -> Result<Room> {
     let platform: String = col(r, "platform")?;
     let tier: String = col(r, "size_tier")?;
     Ok(Room {
-        id: col(r, "id")?,
+        id: id_col(r, "id")?,
         platform: Platform::parse(&platform).ok_or_else(|| bad("platform", &platform))?,
         account_id: col(r, "account_id")?,
         name: col(r, "name")?,
-        org_id: col(r, "org_id")?,
+        org_id: opt_id_col(r, "org_id")?,
         industry: col(r, "industry")?,
         size_tier: SizeTier::parse(&tier).ok_or_else(|| bad("size tier", &tier))?,
         region: region_code(col(r, "region")?)?,
@@ -160,9 +160,9 @@ impl SqlStore {
         q.push(") ORDER BY person_id");
         let mut ops: HashMap<RoomId, Vec<PersonId>> = HashMap::new();
         for row in q.query().fetch_all(self.pool()).await.map_err(db)? {
-            ops.entry(col(&row, "room_id")?)
+            ops.entry(id_col(&row, "room_id")?)
                 .or_default()
-                .push(col(&row, "person_id")?);
+                .push(id_col(&row, "person_id")?);
         }
         for r in &mut rooms {
             r.operators = ops.remove(&r.id).unwrap_or_default();
@@ -328,7 +328,7 @@ impl AnalyticsStore for SqlStore {
         ])
         .push(") RETURNING id");
         let id: RoomId = match q.query().fetch_one(&mut *tx).await {
-            Ok(row) => col(&row, "id")?,
+            Ok(row) => id_col(&row, "id")?,
             Err(e) if is_unique_violation(&e) => {
                 return Err(Error::Conflict(FieldError::new(
                     "account_id",
@@ -662,7 +662,7 @@ impl AnalyticsStore for SqlStore {
                 " RETURNING room_id, month, sessions",
             );
             for row in q.query().fetch_all(&mut *tx).await.map_err(db)? {
-                let key: (RoomId, i64) = (col(&row, "room_id")?, col(&row, "month")?);
+                let key: (RoomId, i64) = (id_col(&row, "room_id")?, col(&row, "month")?);
                 let total: i64 = col(&row, "sessions")?;
                 if months.get(&key).map(|s| s.sessions) == Some(total) {
                     let m = rooms
@@ -869,7 +869,7 @@ impl AnalyticsStore for SqlStore {
             .await
             .map_err(db)?
             .iter()
-            .map(|r| Ok((col(r, "room_id")?, sums_from(r)?)))
+            .map(|r| Ok((id_col(r, "room_id")?, sums_from(r)?)))
             .collect()
     }
 
@@ -897,7 +897,7 @@ impl AnalyticsStore for SqlStore {
             .iter()
             .map(|r| {
                 Ok(ImpactRoom {
-                    id: col(r, "id")?,
+                    id: id_col(r, "id")?,
                     industry: col(r, "industry")?,
                     region: region_code(col(r, "region")?)?,
                     trained_at: col(r, "trained_at")?,
@@ -921,7 +921,7 @@ impl AnalyticsStore for SqlStore {
         let mut weeks = Vec::new();
         for r in q.query().fetch_all(self.pool()).await.map_err(db)? {
             let text: String = col(&r, "weeks")?;
-            unpack_weeks(col(&r, "room_id")?, &text, fields, &mut weeks)?;
+            unpack_weeks(id_col(&r, "room_id")?, &text, fields, &mut weeks)?;
         }
         let Some(first) = weeks.iter().map(|(_, w, _)| *w).min() else {
             return Ok((rooms, None, Vec::new()));
@@ -1019,17 +1019,17 @@ mod tests {
     fn weeks_unpack_in_field_order_and_refuse_damage() {
         let fields = [WeekField::GmvFen, WeekField::Views];
         let mut out = Vec::new();
-        unpack_weeks(7, "2900:1500:30 2901:0:2", &fields, &mut out).unwrap();
+        unpack_weeks(RoomId(7), "2900:1500:30 2901:0:2", &fields, &mut out).unwrap();
         assert_eq!(out.len(), 2);
-        assert_eq!((out[1].0, out[1].1), (7, 2901));
+        assert_eq!((out[1].0, out[1].1), (RoomId(7), 2901));
         assert_eq!((out[0].2.gmv_fen, out[0].2.views), (1500, 30));
         assert_eq!(out[0].2.sessions, 0, "fields not asked for stay 0");
         assert!(
-            unpack_weeks(7, "2900:1", &fields, &mut out).is_err(),
+            unpack_weeks(RoomId(7), "2900:1", &fields, &mut out).is_err(),
             "too few"
         );
-        assert!(unpack_weeks(7, "2900:1:2:3", &fields, &mut out).is_err());
-        assert!(unpack_weeks(7, "x:1:2", &fields, &mut out).is_err());
+        assert!(unpack_weeks(RoomId(7), "2900:1:2:3", &fields, &mut out).is_err());
+        assert!(unpack_weeks(RoomId(7), "x:1:2", &fields, &mut out).is_err());
         assert_eq!(
             packed_week("d", &fields),
             "CAST(d.week AS TEXT) || ':' || CAST(d.gmv_fen AS TEXT) || ':' || CAST(d.views AS TEXT)"

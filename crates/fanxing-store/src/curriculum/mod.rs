@@ -6,13 +6,13 @@ use sqlx::any::AnyRow;
 use fanxing_core::curriculum::store::{CertificateQuery, CurriculumStore};
 use fanxing_core::curriculum::{CertificateView, Competency, Course, CourseDraft, Material, Track};
 use fanxing_core::error::{Error, FieldError, Result};
-use fanxing_core::people::{Tier, UserId};
+use fanxing_core::people::{PersonId, Tier, UserId};
 use fanxing_core::region::RegionCode;
 use fanxing_core::store::Page;
-use fanxing_core::training::CourseId;
+use fanxing_core::training::{CourseId, ProgrammeId};
 
 use crate::sql::{args, Sql};
-use crate::store::{bad, col, db, is_unique_violation, SqlStore};
+use crate::store::{bad, col, db, id_col, is_unique_violation, opt_id_col, SqlStore};
 
 fn competency_from(r: &AnyRow) -> Result<Competency> {
     Ok(Competency {
@@ -36,7 +36,7 @@ const MATERIAL_COLS: &str = "id, course_id, filename, content_type, size, upload
 fn material_from(r: &AnyRow) -> Result<Material> {
     Ok(Material {
         id: col(r, "id")?,
-        course_id: col(r, "course_id")?,
+        course_id: id_col(r, "course_id")?,
         filename: col(r, "filename")?,
         content_type: col(r, "content_type")?,
         size: col(r, "size")?,
@@ -49,7 +49,7 @@ impl SqlStore {
         let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
-            let id: i64 = col(r, "id")?;
+            let id: CourseId = id_col(r, "id")?;
             let mut cq = Sql::new(
                 "SELECT c.id, c.code, c.name_zh, c.name_en, c.position FROM competencies c \
                  JOIN course_competencies cc ON cc.competency_id = c.id WHERE cc.course_id = ",
@@ -70,7 +70,7 @@ impl SqlStore {
                 summary: col(r, "summary")?,
                 tiers: tiers_of(&tiers)?,
                 duration_minutes: col(r, "duration_minutes")?,
-                lecturer_user_id: col(r, "lecturer_user_id")?,
+                lecturer_user_id: opt_id_col(r, "lecturer_user_id")?,
                 lecturer_name: col(r, "lecturer_name")?,
                 owner_region: col::<Option<i64>>(r, "owner_region")?
                     .map(crate::store::region_code)
@@ -176,7 +176,7 @@ impl CurriculumStore for SqlStore {
         ])
         .push(") RETURNING id");
         let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-        let id: i64 = col(&row, "id")?;
+        let id: CourseId = id_col(&row, "id")?;
         for comp in competencies {
             let mut q =
                 Sql::new("INSERT INTO course_competencies (course_id, competency_id) VALUES (");
@@ -240,17 +240,17 @@ impl CurriculumStore for SqlStore {
 
     async fn qualifying_people(
         &self,
-        programme: i64,
+        programme: ProgrammeId,
         track: i64,
         tier: Tier,
         required: i64,
-    ) -> Result<Vec<i64>> {
+    ) -> Result<Vec<PersonId>> {
         self.qualifying(programme, track, tier, required).await
     }
 
     async fn insert_certificates(
         &self,
-        rows: &[(String, i64, i64, i64)],
+        rows: &[(String, PersonId, i64, ProgrammeId)],
         now: i64,
     ) -> Result<usize> {
         let mut tx = self.writer().begin().await.map_err(db)?;
@@ -279,7 +279,7 @@ impl CurriculumStore for SqlStore {
         row.as_ref().map(certificate_from).transpose()
     }
 
-    async fn person_certificates(&self, person: i64) -> Result<Vec<CertificateView>> {
+    async fn person_certificates(&self, person: PersonId) -> Result<Vec<CertificateView>> {
         let mut q = Sql::new(CERT_SELECT);
         q.push(" AND c.person_id = ")
             .bind(person)
@@ -376,7 +376,7 @@ fn certificate_from(r: &AnyRow) -> Result<CertificateView> {
     let tier: String = col(r, "tier")?;
     Ok(CertificateView {
         number: col(r, "number")?,
-        person_id: col(r, "person_id")?,
+        person_id: id_col(r, "person_id")?,
         person_name: col(r, "person_name")?,
         person_region: crate::store::region_code(col(r, "person_region")?)?,
         tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
@@ -393,11 +393,11 @@ fn certificate_from(r: &AnyRow) -> Result<CertificateView> {
 impl SqlStore {
     pub(crate) async fn qualifying(
         &self,
-        programme: i64,
+        programme: ProgrammeId,
         track: i64,
         tier: Tier,
         required: i64,
-    ) -> Result<Vec<i64>> {
+    ) -> Result<Vec<PersonId>> {
         let mut q = Sql::new(
             "SELECT a.person_id FROM attendances a JOIN training_sessions s ON s.id = a.session_id \
              WHERE a.programme_id = ",
@@ -413,6 +413,6 @@ impl SqlStore {
             .bind(required)
             .push(" ORDER BY a.person_id");
         let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(|r| col(r, "person_id")).collect()
+        rows.iter().map(|r| id_col(r, "person_id")).collect()
     }
 }

@@ -15,7 +15,7 @@ use fanxing_core::people::{OrgId, UserId};
 use fanxing_core::region::RegionRange;
 
 use crate::sql::{args, Sql};
-use crate::store::{bad, col, db, is_unique_violation, region_code, SqlStore};
+use crate::store::{bad, col, db, id_col, is_unique_violation, opt_id_col, region_code, SqlStore};
 
 const PARTNER_SELECT: &str = "SELECT p.org_id, o.name, p.kind, p.serves_region \
      FROM match_partners p JOIN organisations o ON o.id = p.org_id";
@@ -23,7 +23,7 @@ const PARTNER_SELECT: &str = "SELECT p.org_id, o.name, p.kind, p.serves_region \
 fn partner_from(r: &AnyRow) -> Result<Partner> {
     let kind: String = col(r, "kind")?;
     Ok(Partner {
-        org_id: col(r, "org_id")?,
+        org_id: id_col(r, "org_id")?,
         name: col(r, "name")?,
         kind: PartnerKind::parse(&kind).ok_or_else(|| bad("partner kind", &kind))?,
         serves_region: region_code(col(r, "serves_region")?)?,
@@ -113,7 +113,7 @@ fn need_from(r: &AnyRow) -> Result<Need> {
         org_name: col(r, "name")?,
         region: region_code(col(r, "region")?)?,
         draft: NeedDraft {
-            org_id: col(r, "org_id")?,
+            org_id: id_col(r, "org_id")?,
             kind: OfferKind::parse(&kind).ok_or_else(|| bad("need kind", &kind))?,
             amount_fen: col(r, "amount_fen")?,
             purpose: col(r, "purpose")?,
@@ -140,7 +140,7 @@ fn app_from(r: &AnyRow) -> Result<Application> {
         id: col(r, "id")?,
         need_id: col(r, "need_id")?,
         offer_id: col(r, "offer_id")?,
-        org_id: col(r, "org_id")?,
+        org_id: id_col(r, "org_id")?,
         region: region_code(col(r, "region")?)?,
         state: AppState::parse(&state).ok_or_else(|| bad("application state", &state))?,
         amount_requested_fen: col(r, "amount_requested_fen")?,
@@ -428,7 +428,7 @@ impl MatchingStore for SqlStore {
                     (None, None) => return Err(bad("fact", "no value")),
                 };
                 out.push((
-                    col(&r, "org_id")?,
+                    id_col(&r, "org_id")?,
                     Fact {
                         metric: col(&r, "metric")?,
                         value,
@@ -655,7 +655,7 @@ impl MatchingStore for SqlStore {
                     from: from.as_deref().and_then(AppState::parse),
                     to: AppState::parse(&to).ok_or_else(|| bad("state", &to))?,
                     action: Action::parse(&action),
-                    actor_user: col(r, "actor_user")?,
+                    actor_user: opt_id_col(r, "actor_user")?,
                     comment: col(r, "comment")?,
                     at: col(r, "at")?,
                 })
@@ -722,7 +722,7 @@ impl MatchingStore for SqlStore {
                 Ok(RollupRow {
                     expired: application.state == AppState::Expired,
                     application,
-                    partner_org_id: col(r, "partner_org_id")?,
+                    partner_org_id: id_col(r, "partner_org_id")?,
                     partner_name: col(r, "partner_name")?,
                     offer_kind: OfferKind::parse(&kind).ok_or_else(|| bad("offer kind", &kind))?,
                     was_accepted: flag("was_accepted")?,

@@ -17,7 +17,7 @@ use fanxing_core::people::UserId;
 
 use crate::sql::{args, like_contains, Sql};
 use crate::store::{
-    col, db, is_unique_violation, region_code, user_from, SqlStore, USER_COLS, USER_SELECT,
+    col, db, id_col, is_unique_violation, region_code, user_from, SqlStore, USER_COLS, USER_SELECT,
 };
 
 const ACCOUNT_SELECT: &str = "SELECT u.id, u.username, u.display_name, u.role, u.region, \
@@ -41,7 +41,7 @@ fn account_from(row: &AnyRow) -> Result<AccountRow> {
 fn token_from(row: &AnyRow) -> Result<ApiTokenRow> {
     Ok(ApiTokenRow {
         id: col(row, "id")?,
-        user_id: col(row, "user_id")?,
+        user_id: id_col(row, "user_id")?,
         label: col(row, "label")?,
         created_at: col(row, "created_at")?,
         expires_at: col(row, "expires_at")?,
@@ -80,7 +80,7 @@ impl AccountStore for SqlStore {
         ])
         .push(") RETURNING id");
         match q.query().fetch_one(self.writer()).await {
-            Ok(row) => col(&row, "id"),
+            Ok(row) => id_col(&row, "id"),
             Err(e) if is_unique_violation(&e) => Err(Error::Conflict(
                 fanxing_core::FieldError::new("username", "error.conflict"),
             )),
@@ -299,7 +299,7 @@ impl AccountStore for SqlStore {
         rows.iter()
             .map(|r| {
                 Ok(FailureSummary {
-                    user_id: col(r, "user_id")?,
+                    user_id: id_col(r, "user_id")?,
                     addr: col(r, "addr")?,
                     failures: col(r, "n")?,
                     last: col(r, "last")?,

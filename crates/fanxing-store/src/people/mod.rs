@@ -74,7 +74,7 @@ impl PeopleStore for SqlStore {
     async fn insert_org(&self, org: &OrgDraft, now: i64) -> Result<OrgId> {
         let q = insert_org_sql(org, now);
         let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
-        col(&row, "id")
+        id_col(&row, "id")
     }
 
     async fn update_org(&self, id: OrgId, org: &OrgDraft, now: i64) -> Result<()> {
@@ -142,7 +142,7 @@ impl PeopleStore for SqlStore {
     async fn insert_person(&self, person: &PersonRow, now: i64) -> Result<PersonId> {
         let q = insert_person_sql(person, now);
         match q.query().fetch_one(self.writer()).await {
-            Ok(row) => col(&row, "id"),
+            Ok(row) => id_col(&row, "id"),
             Err(e) if is_unique_violation(&e) => Err(mobile_conflict()),
             Err(e) => Err(db(e)),
         }
@@ -202,7 +202,7 @@ impl PeopleStore for SqlStore {
             {
                 out.push((
                     col(&r, "id_number_key")?,
-                    col(&r, "id")?,
+                    id_col(&r, "id")?,
                     region_code(col(&r, "region")?)?,
                 ));
             }
@@ -221,7 +221,7 @@ impl PeopleStore for SqlStore {
             .await
             .map_err(db)?
             .iter()
-            .map(|r| Ok((col(r, "id")?, col(r, "id_number_enc")?)))
+            .map(|r| Ok((id_col(r, "id")?, col(r, "id_number_enc")?)))
             .collect()
     }
 

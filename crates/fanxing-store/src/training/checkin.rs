@@ -35,11 +35,12 @@ use sqlx::{Any, AnyPool, Transaction};
 use tokio::sync::{mpsc, oneshot, Notify};
 
 use fanxing_core::error::{Error, Result};
+use fanxing_core::people::PersonId;
 use fanxing_core::training::store::{ScanOutcome, ScanRecord};
-use fanxing_core::training::VenueId;
+use fanxing_core::training::{SessionId, VenueId};
 
 use crate::sql::{args, Sql};
-use crate::store::{col, db};
+use crate::store::{col, db, id_col};
 use crate::Backend;
 
 /// The most scans written in one transaction.
@@ -82,7 +83,7 @@ struct Pending {
     /// scan id → whether it made its attendance.
     scans: HashMap<String, bool>,
     /// (session, person) → the attendance a journalled scan made.
-    attended: HashMap<(i64, i64), (VenueId, i64)>,
+    attended: HashMap<(SessionId, PersonId), (VenueId, i64)>,
 }
 
 impl Journal {
@@ -325,11 +326,11 @@ impl Journalled {
                 device_id: col(r, "device_id")?,
                 method: col(r, "method")?,
                 scanned_at: col(r, "scanned_at")?,
-                session_id: col(r, "session_id")?,
-                programme_id: col(r, "programme_id")?,
-                registration_id: col(r, "registration_id")?,
-                person_id: col(r, "person_id")?,
-                venue_id: col(r, "venue_id")?,
+                session_id: id_col(r, "session_id")?,
+                programme_id: id_col(r, "programme_id")?,
+                registration_id: id_col(r, "registration_id")?,
+                person_id: id_col(r, "person_id")?,
+                venue_id: id_col(r, "venue_id")?,
                 tier: fanxing_core::people::Tier::parse(&tier)
                     .ok_or_else(|| crate::store::bad("tier", &tier))?,
                 region: crate::store::region_code(region)?,
@@ -350,7 +351,7 @@ fn known_scans_sql(ids: &[&str]) -> Sql {
 }
 
 /// The attendance standing for each (session, person) pair, if any.
-fn standing_sql(pairs: &[(i64, i64)]) -> Sql {
+fn standing_sql(pairs: &[(SessionId, PersonId)]) -> Sql {
     let mut q =
         Sql::new("SELECT session_id, person_id, venue_id, recorded_at FROM attendances WHERE ");
     for (n, (session, person)) in pairs.iter().enumerate() {
@@ -420,14 +421,14 @@ async fn write_group(
     let fresh: Vec<usize> = (0..scans.len())
         .filter(|&i| canonical[i] == i && !known.contains_key(scans[i].0.scan_id.as_str()))
         .collect();
-    let mut claim: HashMap<(i64, i64), usize> = HashMap::new();
+    let mut claim: HashMap<(SessionId, PersonId), usize> = HashMap::new();
     for &i in &fresh {
         let s = scans[i].0;
         claim.entry((s.session_id, s.person_id)).or_insert(i);
     }
     let mut claimants: Vec<usize> = claim.values().copied().collect();
     claimants.sort_unstable();
-    let mut made_pairs: HashSet<(i64, i64)> = HashSet::new();
+    let mut made_pairs: HashSet<(SessionId, PersonId)> = HashSet::new();
     for chunk in claimants.chunks(ROWS_PER_STATEMENT) {
         let rows: Vec<(&ScanRecord, i64)> = chunk
             .iter()
@@ -437,7 +438,7 @@ async fn write_group(
         q.push(" ON CONFLICT (session_id, person_id) DO NOTHING RETURNING session_id, person_id");
         let q = q.on(backend);
         for row in q.query().fetch_all(&mut **tx).await.map_err(db)? {
-            made_pairs.insert((col(&row, "session_id")?, col(&row, "person_id")?));
+            made_pairs.insert((id_col(&row, "session_id")?, id_col(&row, "person_id")?));
         }
     }
     let made = |i: usize| {
@@ -463,8 +464,8 @@ async fn write_group(
     }
 
     // Where the attendance of every scan that did not make it stands.
-    let mut pending: Vec<(i64, i64)> = Vec::new();
-    let mut seen: HashSet<(i64, i64)> = HashSet::new();
+    let mut pending: Vec<(SessionId, PersonId)> = Vec::new();
+    let mut seen: HashSet<(SessionId, PersonId)> = HashSet::new();
     for &c in &canonical {
         let s = scans[c].0;
         let pair = (s.session_id, s.person_id);
@@ -472,13 +473,13 @@ async fn write_group(
             pending.push(pair);
         }
     }
-    let mut standing: HashMap<(i64, i64), (VenueId, i64)> = HashMap::new();
+    let mut standing: HashMap<(SessionId, PersonId), (VenueId, i64)> = HashMap::new();
     for chunk in pending.chunks(ROWS_PER_STATEMENT) {
         let q = standing_sql(chunk).on(backend);
         for row in q.query().fetch_all(&mut **tx).await.map_err(db)? {
             standing.insert(
-                (col(&row, "session_id")?, col(&row, "person_id")?),
-                (col(&row, "venue_id")?, col(&row, "recorded_at")?),
+                (id_col(&row, "session_id")?, id_col(&row, "person_id")?),
+                (id_col(&row, "venue_id")?, col(&row, "recorded_at")?),
             );
         }
     }
@@ -528,7 +529,7 @@ async fn journal_group(
         .enumerate()
         .map(|(i, (s, _))| *first_of.entry(s.scan_id.as_str()).or_insert(i))
         .collect();
-    let pairs: Vec<(i64, i64)> = {
+    let pairs: Vec<(SessionId, PersonId)> = {
         let mut seen = HashSet::new();
         scans
             .iter()
@@ -540,7 +541,7 @@ async fn journal_group(
     // The journal first, then the main database: an entry applied in
     // between has been committed there before it leaves the journal.
     let mut known: HashMap<String, bool> = HashMap::new();
-    let mut standing: HashMap<(i64, i64), (VenueId, i64)> = HashMap::new();
+    let mut standing: HashMap<(SessionId, PersonId), (VenueId, i64)> = HashMap::new();
     {
         let p = j.pending.lock().map_err(|_| poisoned())?;
         for id in first_of.keys() {
@@ -571,7 +572,7 @@ async fn journal_group(
             known.insert(col(&row, "scan_id")?, outcome == "accepted");
         }
     }
-    let ask: Vec<(i64, i64)> = pairs
+    let ask: Vec<(SessionId, PersonId)> = pairs
         .iter()
         .copied()
         .filter(|p| !standing.contains_key(p))
@@ -585,8 +586,8 @@ async fn journal_group(
             .map_err(db)?
         {
             standing.insert(
-                (col(&row, "session_id")?, col(&row, "person_id")?),
-                (col(&row, "venue_id")?, col(&row, "recorded_at")?),
+                (id_col(&row, "session_id")?, id_col(&row, "person_id")?),
+                (id_col(&row, "venue_id")?, col(&row, "recorded_at")?),
             );
         }
     }
@@ -595,7 +596,7 @@ async fn journal_group(
     let fresh: Vec<usize> = (0..scans.len())
         .filter(|&i| canonical[i] == i && !known.contains_key(scans[i].0.scan_id.as_str()))
         .collect();
-    let mut claim: HashMap<(i64, i64), usize> = HashMap::new();
+    let mut claim: HashMap<(SessionId, PersonId), usize> = HashMap::new();
     for &i in &fresh {
         let s = scans[i].0;
         claim.entry((s.session_id, s.person_id)).or_insert(i);
@@ -788,7 +789,7 @@ async fn apply_or_set_aside(pool: &AnyPool, backend: Backend, j: &Journal) -> Re
     tracing::error!(seq, reason = %reason, "a journalled scan was refused by the database and set aside");
     let scan_id: String = col(&row, "scan_id")?;
     let made: i64 = col(&row, "made")?;
-    let pair: (i64, i64) = (col(&row, "session_id")?, col(&row, "person_id")?);
+    let pair: (SessionId, PersonId) = (id_col(&row, "session_id")?, id_col(&row, "person_id")?);
     let mut p = j
         .pending
         .lock()
@@ -932,7 +933,7 @@ mod store_impl {
             let mut q = Sql::new("SELECT venue_id FROM venue_staff WHERE user_id = ");
             q.bind(user).push(" ORDER BY venue_id");
             let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-            rows.iter().map(|r| col(r, "venue_id")).collect()
+            rows.iter().map(|r| id_col(r, "venue_id")).collect()
         }
 
         async fn checkin_targets(
@@ -979,7 +980,7 @@ mod store_impl {
             &self,
             programme: ProgrammeId,
             range: RegionRange,
-            after_id: i64,
+            after_id: RegistrationId,
             limit: i64,
         ) -> Result<Vec<AttendanceExportRow>> {
             let mut q = Sql::new(
@@ -1003,7 +1004,7 @@ mod store_impl {
                 .map(|r| {
                     let tier: String = col(r, "tier")?;
                     Ok(AttendanceExportRow {
-                        registration_id: col(r, "registration_id")?,
+                        registration_id: id_col(r, "registration_id")?,
                         session_title: col(r, "title")?,
                         starts_at: col(r, "starts_at")?,
                         venue_name: col(r, "venue_name")?,

@@ -24,7 +24,9 @@ use fanxing_core::training::{
 };
 
 use crate::sql::{args, Sql};
-use crate::store::{bad, col, db, insert_org_sql, is_unique_violation, region_code, SqlStore};
+use crate::store::{
+    bad, col, db, id_col, insert_org_sql, is_unique_violation, opt_id_col, region_code, SqlStore,
+};
 use fanxing_core::people::service::mobile_conflict;
 use fanxing_core::people::OrgId;
 use fanxing_core::training::store::{KnownPerson, RosterOutcome, RosterPerson, RosterPlan, Seat};
@@ -34,7 +36,7 @@ pub(crate) const PROGRAMME_SELECT: &str =
 
 pub(crate) fn programme_from(r: &AnyRow) -> Result<Programme> {
     Ok(Programme {
-        id: col(r, "id")?,
+        id: id_col(r, "id")?,
         name: col(r, "name")?,
         issuer: col(r, "issuer")?,
         starts_on: col(r, "starts_on")?,
@@ -61,9 +63,9 @@ pub(crate) fn session_from(row: &AnyRow) -> Result<Session> {
     let tiers: String = col(row, "eligible_tiers")?;
     let eligible_region: Option<i64> = col(row, "eligible_region")?;
     Ok(Session {
-        id: col(row, "id")?,
-        programme_id: col(row, "programme_id")?,
-        course_id: col(row, "course_id")?,
+        id: id_col(row, "id")?,
+        programme_id: id_col(row, "programme_id")?,
+        course_id: opt_id_col(row, "course_id")?,
         title: col(row, "title")?,
         region: region_code(col(row, "region")?)?,
         region_name: col(row, "region_name")?,
@@ -99,8 +101,8 @@ pub(crate) fn venue_prefixed(row: &AnyRow, prefix: &str) -> Result<Venue> {
     let c = |name: &str| format!("{prefix}{name}");
     let kind: String = col(row, &c("kind"))?;
     Ok(Venue {
-        id: col(row, &c("id"))?,
-        session_id: col(row, &c("session_id"))?,
+        id: id_col(row, &c("id"))?,
+        session_id: id_col(row, &c("session_id"))?,
         kind: VenueKind::parse(&kind).ok_or_else(|| bad("venue kind", &kind))?,
         name: col(row, &c("name"))?,
         address: col(row, &c("address"))?,
@@ -116,10 +118,10 @@ pub(crate) const REG_COLS: &str =
 pub(crate) fn registration_from(row: &AnyRow) -> Result<Registration> {
     let status: String = col(row, "status")?;
     Ok(Registration {
-        id: col(row, "id")?,
-        session_id: col(row, "session_id")?,
-        person_id: col(row, "person_id")?,
-        venue_id: col(row, "venue_id")?,
+        id: id_col(row, "id")?,
+        session_id: id_col(row, "session_id")?,
+        person_id: id_col(row, "person_id")?,
+        venue_id: id_col(row, "venue_id")?,
         status: RegistrationStatus::parse(&status)
             .ok_or_else(|| bad("registration status", &status))?,
         waitlist_pos: col(row, "waitlist_pos")?,
@@ -214,7 +216,7 @@ pub(crate) async fn register_in(
     };
     let id: RegistrationId = match existing {
         Some(row) => {
-            let id: i64 = col(&row, "id")?;
+            let id: RegistrationId = id_col(&row, "id")?;
             revive_sql(id, status, venue, pos, now)
                 .query()
                 .execute(&mut **tx)
@@ -229,7 +231,7 @@ pub(crate) async fn register_in(
             q.binds(args![session, person, venue, status.as_str(), pos, now])
                 .push(") RETURNING id");
             let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
-            col(&row, "id")?
+            id_col(&row, "id")?
         }
     };
     let registration = registration_in(tx, id).await?.ok_or(Error::NotFound)?;
@@ -306,7 +308,7 @@ pub(crate) async fn insert_session_in(
     .bind((status == SessionStatus::Closed).then_some(d.ends_at))
     .push(") RETURNING id");
     let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
-    let id: SessionId = col(&row, "id")?;
+    let id: SessionId = id_col(&row, "id")?;
     let mut venue_ids = Vec::new();
     for v in &d.venues {
         let mut q = Sql::new(
@@ -323,7 +325,7 @@ pub(crate) async fn insert_session_in(
         ])
         .push(") RETURNING id");
         let row = q.query().fetch_one(&mut **tx).await.map_err(db)?;
-        venue_ids.push(col(&row, "id")?);
+        venue_ids.push(id_col(&row, "id")?);
     }
     Ok((id, venue_ids))
 }
@@ -379,7 +381,7 @@ impl TrainingStore for SqlStore {
                 let tier: String = col(&r, "tier")?;
                 out.push(KnownPerson {
                     mobile: col(&r, "mobile")?,
-                    id: col(&r, "id")?,
+                    id: id_col(&r, "id")?,
                     tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
                     region: region_code(col(&r, "region")?)?,
                     name: col(&r, "name")?,
@@ -402,7 +404,7 @@ impl TrainingStore for SqlStore {
             }
             q.push(") GROUP BY name");
             for r in q.query().fetch_all(self.pool()).await.map_err(db)? {
-                out.push((col(&r, "name")?, col(&r, "id")?));
+                out.push((col(&r, "name")?, id_col(&r, "id")?));
             }
         }
         Ok(out)
@@ -421,7 +423,7 @@ impl TrainingStore for SqlStore {
         for org in &plan.new_orgs {
             let q = insert_org_sql(org, now);
             let row = q.query().fetch_one(&mut *tx).await.map_err(db)?;
-            org_ids.push(col::<i64>(&row, "id")?);
+            org_ids.push(id_col::<OrgId>(&row, "id")?);
             out.created_orgs += 1;
         }
         // New people in multi-row statements; ids come back by mobile (the
@@ -449,7 +451,7 @@ impl TrainingStore for SqlStore {
                 Err(e) => return Err(db(e)),
             };
             for r in &rows {
-                id_by_mobile.insert(col(r, "mobile")?, col(r, "id")?);
+                id_by_mobile.insert(col(r, "mobile")?, id_col(r, "id")?);
             }
             out.created += chunk.len();
         }
@@ -482,9 +484,9 @@ impl TrainingStore for SqlStore {
         for r in q.query().fetch_all(&mut *tx).await.map_err(db)? {
             let status: String = col(&r, "status")?;
             existing.insert(
-                col(&r, "person_id")?,
+                id_col(&r, "person_id")?,
                 (
-                    col(&r, "id")?,
+                    id_col(&r, "id")?,
                     status != RegistrationStatus::Cancelled.as_str(),
                 ),
             );
@@ -526,7 +528,7 @@ impl TrainingStore for SqlStore {
                 out.waitlisted += 1;
                 (RegistrationStatus::Waitlisted, Some(last_pos[k]))
             };
-            existing.insert(person, (0, true));
+            existing.insert(person, (RegistrationId(0), true));
             match previous {
                 // A cancelled registration comes back to life.
                 Some((id, false)) => {
@@ -578,7 +580,7 @@ impl TrainingStore for SqlStore {
         ])
         .push(") RETURNING id");
         let row = q.query().fetch_one(self.writer()).await.map_err(db)?;
-        col(&row, "id")
+        id_col(&row, "id")
     }
 
     async fn get_programme(&self, id: ProgrammeId) -> Result<Option<Programme>> {
@@ -898,7 +900,7 @@ impl TrainingStore for SqlStore {
             q.bind(reg.venue_id)
                 .push(" ORDER BY waitlist_pos, id LIMIT 1");
             if let Some(row) = q.query().fetch_optional(&mut *tx).await.map_err(db)? {
-                let next: i64 = col(&row, "id")?;
+                let next: RegistrationId = id_col(&row, "id")?;
                 let mut q = Sql::new(
                     "UPDATE registrations SET status = 'registered', waitlist_pos = NULL, promoted_at = ",
                 );
@@ -989,17 +991,17 @@ impl TrainingStore for SqlStore {
                 let status: String = col(r, "status")?;
                 let tier: String = col(r, "tier")?;
                 Ok(RosterEntry {
-                    registration_id: col(r, "id")?,
-                    person_id: col(r, "person_id")?,
+                    registration_id: id_col(r, "id")?,
+                    person_id: id_col(r, "person_id")?,
                     name: col(r, "name")?,
                     mobile: col(r, "mobile")?,
                     tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
                     org_name: col(r, "org_name")?,
-                    venue_id: col(r, "venue_id")?,
+                    venue_id: id_col(r, "venue_id")?,
                     status: RegistrationStatus::parse(&status)
                         .ok_or_else(|| bad("status", &status))?,
                     waitlist_pos: col(r, "waitlist_pos")?,
-                    attended_venue_id: col(r, "attended_venue_id")?,
+                    attended_venue_id: opt_id_col(r, "attended_venue_id")?,
                     attended_at: col(r, "attended_at")?,
                 })
             })

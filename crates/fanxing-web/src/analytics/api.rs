@@ -7,7 +7,9 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use fanxing_core::analytics::service::{KpiReport, StatReport};
-use fanxing_core::analytics::{ImportOutcome, Platform, Provenance, Room, RoomInput, StatGroup};
+use fanxing_core::analytics::{
+    ImportOutcome, Platform, Provenance, Room, RoomId, RoomInput, StatGroup,
+};
 use fanxing_core::store::Page;
 use fanxing_core::training::roster::RowError;
 use fanxing_core::Error;
@@ -52,7 +54,7 @@ pub async fn create_room(
 #[derive(Deserialize)]
 pub struct OperatorsBody {
     #[serde(default)]
-    operators: Vec<i64>,
+    operators: Vec<fanxing_core::people::PersonId>,
     #[serde(default)]
     operator_mobiles: Vec<String>,
 }
@@ -229,7 +231,7 @@ fn rows_error(c: &Caller, rows: &[RowError]) -> Response {
 async fn import(
     s: &AppState,
     c: &Caller,
-    room: Option<i64>,
+    room: Option<RoomId>,
     q: &ImportQuery,
     bytes: &[u8],
 ) -> Result<Json<ImportOutcome>, Response> {

@@ -6,7 +6,9 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
 use fanxing_core::analytics::service::{Outcome, StatReport};
-use fanxing_core::analytics::{Benchmark, Finding, Kpi, Provenance, Room, RoomInput, StatGroup};
+use fanxing_core::analytics::{
+    Benchmark, Finding, Kpi, Provenance, Room, RoomId, RoomInput, StatGroup,
+};
 use fanxing_core::numfmt;
 use fanxing_core::store::Page;
 use fanxing_core::Error;
@@ -150,7 +152,7 @@ struct RoomPage<'a> {
     errors: Vec<String>,
     /// Offices over the room: its operators (id, name, masked mobile).
     can_manage: bool,
-    operators: Vec<(i64, String, String)>,
+    operators: Vec<(fanxing_core::people::PersonId, String, String)>,
 }
 
 pub async fn room(
@@ -193,7 +195,7 @@ pub async fn room(
 async fn room_page(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: RoomId,
     q: &AnalyticsQuery,
     message: Option<String>,
     errors: Vec<String>,
@@ -350,7 +352,7 @@ pub async fn set_operators(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let keep: Vec<i64> = form
+    let keep: Vec<fanxing_core::people::PersonId> = form
         .iter()
         .filter(|(k, _)| k == "keep")
         .filter_map(|(_, v)| v.parse().ok())

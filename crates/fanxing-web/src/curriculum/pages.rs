@@ -7,6 +7,7 @@ use axum::http::header::{self, HeaderValue};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use fanxing_core::curriculum::{Competency, Course, CourseInput, Material, Track};
+use fanxing_core::training::CourseId;
 use fanxing_core::{Error, FieldErrors};
 
 use crate::ctx::{CsrfForm, Ctx};
@@ -169,7 +170,12 @@ struct CoursePage<'a> {
     error: Option<String>,
 }
 
-async fn course_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
+async fn course_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: CourseId,
+    error: Option<String>,
+) -> PageResult {
     let actor = ctx.actor()?;
     let course = state.app.curriculum.course(id).await?;
     let materials = state.app.curriculum.materials(id).await?;
@@ -410,7 +416,7 @@ pub struct CertificateFilter {
 
 impl CertificateFilter {
     /// The track and session ids; a malformed one is a field error.
-    fn ids(&self) -> Result<(Option<i64>, Option<i64>), Error> {
+    fn ids(&self) -> Result<(Option<i64>, Option<fanxing_core::training::SessionId>), Error> {
         let parse = |v: &Option<String>, name: &'static str| -> Result<Option<i64>, Error> {
             match v.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
                 None => Ok(None),
@@ -422,7 +428,7 @@ impl CertificateFilter {
         };
         Ok((
             parse(&self.track, "track")?,
-            parse(&self.session, "session")?,
+            parse(&self.session, "session")?.map(fanxing_core::training::SessionId),
         ))
     }
 

@@ -15,6 +15,7 @@ use fanxing_core::matching::service::{Explained, NeedInput};
 use fanxing_core::matching::store::{Application, Need, Offer};
 use fanxing_core::matching::OfferKind;
 use fanxing_core::numfmt;
+use fanxing_core::people::OrgId;
 use fanxing_core::{Error, FieldErrors, Lang};
 
 use crate::ctx::{CsrfForm, Ctx};
@@ -59,7 +60,7 @@ struct HomePage<'a> {
     map: Option<String>,
     /// The partners serving in the office's region, and who could be one.
     partners: Vec<fanxing_core::matching::store::Partner>,
-    candidates: Vec<(i64, String, fanxing_core::matching::PartnerKind)>,
+    candidates: Vec<(OrgId, String, fanxing_core::matching::PartnerKind)>,
     errors: FieldErrors,
     done: Option<String>,
     /// Whether anything here concerns the caller.
@@ -865,7 +866,7 @@ pub async fn register_partner(
     let org = form
         .org_id
         .trim()
-        .parse::<i64>()
+        .parse::<OrgId>()
         .map_err(|_| Error::NotFound)?;
     let (partners, candidates) = state.matching.partner_choices(actor).await?;
     // A partner already (saving again changes nothing), or one who may be.

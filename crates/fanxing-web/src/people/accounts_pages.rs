@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use fanxing_core::auth::User;
 use fanxing_core::people::accounts::{AccountView, DEVICE_TTL_SECS};
 use fanxing_core::people::store::ApiTokenRow;
+use fanxing_core::people::UserId;
 use fanxing_core::security::PASSWORD_MIN;
 use fanxing_core::{Error, FieldErrors};
 use serde::Deserialize;
@@ -105,7 +106,7 @@ impl AccountPage<'_> {
 #[derive(Deserialize)]
 pub struct Done {
     done: Option<String>,
-    id: Option<i64>,
+    id: Option<UserId>,
     q: Option<String>,
 }
 

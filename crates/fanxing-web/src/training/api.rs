@@ -5,6 +5,7 @@ use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use fanxing_core::people::PersonId;
 use fanxing_core::region::RegionCode;
 use fanxing_core::store::Page;
 use fanxing_core::training::service::{
@@ -13,6 +14,7 @@ use fanxing_core::training::service::{
 use fanxing_core::training::store::{MyRegistration, RosterEntry};
 use fanxing_core::training::{
     Programme, Progress, RegisterOutcome, Registration, Session, SessionInput, SessionStatus,
+    VenueId,
 };
 use fanxing_core::Error;
 use serde::{Deserialize, Serialize};
@@ -166,9 +168,9 @@ pub async fn roster(
 #[derive(Deserialize, Default)]
 pub struct RegisterBody {
     #[serde(default)]
-    person_id: Option<i64>,
+    person_id: Option<PersonId>,
     #[serde(default)]
-    venue_id: Option<i64>,
+    venue_id: Option<VenueId>,
 }
 
 pub async fn register(

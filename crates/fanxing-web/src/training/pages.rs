@@ -12,8 +12,8 @@ use fanxing_core::store::Page;
 use fanxing_core::training::service::SessionView;
 use fanxing_core::training::store::MyRegistration;
 use fanxing_core::training::{
-    AllocationGap, Counts, Progress, ProgressNode, Registration, Session, SessionStatus, Venue,
-    VenueKind,
+    AllocationGap, Counts, Progress, ProgressNode, Registration, Session, SessionId, SessionStatus,
+    Venue, VenueId, VenueKind,
 };
 use fanxing_core::{Error, Lang};
 use serde::Deserialize;
@@ -206,7 +206,7 @@ struct SessionPage<'a> {
     v: SessionView,
     mine: Option<Registration>,
     can_register: bool,
-    suggested: Option<i64>,
+    suggested: Option<VenueId>,
     manages: bool,
     can_import: bool,
     transitions: Vec<(&'static str, String)>,
@@ -220,7 +220,7 @@ struct SessionPage<'a> {
 }
 
 impl SessionPage<'_> {
-    fn venue_name(&self, id: &i64) -> String {
+    fn venue_name(&self, id: &VenueId) -> String {
         self.v
             .venues
             .iter()
@@ -229,11 +229,11 @@ impl SessionPage<'_> {
             .unwrap_or_default()
     }
 
-    fn is_suggested(&self, id: &i64) -> bool {
+    fn is_suggested(&self, id: &VenueId) -> bool {
         self.suggested == Some(*id)
     }
 
-    fn is_online(&self, id: &i64) -> bool {
+    fn is_online(&self, id: &VenueId) -> bool {
         self.v
             .venues
             .iter()
@@ -249,7 +249,7 @@ pub struct FlashQuery {
 async fn session_page(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: SessionId,
     flash: Option<String>,
     error: Option<String>,
 ) -> PageResult {
@@ -348,7 +348,7 @@ pub async fn register(
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
-    let venue = form.venue_id.trim().parse::<i64>().ok();
+    let venue = form.venue_id.trim().parse::<VenueId>().ok();
     match state.app.training.register(actor, id, None, venue).await {
         Ok(out) => {
             let done = if out.waitlisted {
@@ -862,7 +862,7 @@ fn outcome_text(lang: Lang, o: &fanxing_core::training::store::RosterOutcome) ->
 async fn roster_page(
     state: &AppState,
     ctx: &Ctx,
-    id: i64,
+    id: SessionId,
     done: Option<String>,
     errors: Vec<String>,
 ) -> PageResult {

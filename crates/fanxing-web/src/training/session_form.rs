@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use fanxing_core::training::{SessionInput, VenueInput};
+use fanxing_core::training::{CourseId, ProgrammeId, SessionInput, VenueInput};
 use fanxing_core::{Error, FieldErrors};
 
 use crate::ctx::{CsrfForm, Ctx};
@@ -34,8 +34,8 @@ struct SessionFormPage<'a> {
     messages: Vec<String>,
     /// The problems of each venue row, by row index.
     row_errors: Vec<Vec<String>>,
-    programmes: Vec<(i64, String)>,
-    courses: Vec<(i64, String)>,
+    programmes: Vec<(ProgrammeId, String)>,
+    courses: Vec<(CourseId, String)>,
     regions: Vec<Choice>,
     /// City and county regions only: the regions a venue may be in.
     venue_regions: Vec<Choice>,
@@ -300,7 +300,9 @@ pub async fn create_session(
         });
     }
     let input = SessionInput {
-        programme_id: field(&form, "programme_id").parse().unwrap_or(0),
+        programme_id: field(&form, "programme_id")
+            .parse()
+            .unwrap_or(ProgrammeId(0)),
         course_id: field(&form, "course_id").parse().ok(),
         title: field(&form, "title"),
         region: field(&form, "region"),

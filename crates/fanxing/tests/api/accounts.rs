@@ -6,6 +6,7 @@
 use std::net::IpAddr;
 
 use fanxing_core::people::accounts::{ADDR_MAX_FAILURES, PAIR_FREE_FAILURES};
+use fanxing_core::people::UserId;
 use fanxing_demo::{self as demo, DemoSize};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
@@ -51,7 +52,7 @@ async fn try_login(
     req.send().await.unwrap().status()
 }
 
-async fn user_id(app: &TestApp, username: &str) -> i64 {
+async fn user_id(app: &TestApp, username: &str) -> UserId {
     app.opened
         .app
         .stores
@@ -63,11 +64,11 @@ async fn user_id(app: &TestApp, username: &str) -> i64 {
         .id
 }
 
-async fn failed_rows(app: &TestApp, user: i64) -> i64 {
+async fn failed_rows(app: &TestApp, user: UserId) -> i64 {
     use sqlx::Row;
     let row =
         sqlx::query("SELECT COUNT(*) AS n FROM login_attempts WHERE state = 1 AND user_id = $1")
-            .bind(user)
+            .bind(user.0)
             .fetch_one(app.opened.store.writer())
             .await
             .unwrap();

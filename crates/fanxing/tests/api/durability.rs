@@ -13,7 +13,7 @@ use fanxing_core::people::store::PeopleQuery;
 use fanxing_core::region::RegionRange;
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::store::RegistrationRow;
-use fanxing_core::training::{format_local, RegistrationStatus};
+use fanxing_core::training::{format_local, RegistrationId, RegistrationStatus};
 use fanxing_demo::SeedStore;
 use serde_json::{json, Value};
 
@@ -119,9 +119,9 @@ async fn acknowledged_checkins_survive_sigkill() {
 
     let (mut child, base) = start(&app);
     let client = reqwest::Client::new();
-    let acked: Arc<Mutex<Vec<(String, i64)>>> = Arc::default();
+    let acked: Arc<Mutex<Vec<(String, RegistrationId)>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
-    let queue: Arc<Mutex<Vec<i64>>> = Arc::new(Mutex::new(
+    let queue: Arc<Mutex<Vec<RegistrationId>>> = Arc::new(Mutex::new(
         roster.iter().map(|r| r.registration_id).collect(),
     ));
     let mut tasks = Vec::new();

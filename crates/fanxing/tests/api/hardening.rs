@@ -7,7 +7,7 @@
 use fanxing_core::auth::Actor;
 use fanxing_core::now;
 use fanxing_core::store::prelude::*;
-use fanxing_core::training::format_local;
+use fanxing_core::training::{format_local, SessionId, VenueId};
 use serde_json::{json, Value};
 
 use crate::common::{fresh_mobile, is_postgres, TestApp};
@@ -25,7 +25,7 @@ async fn admin(app: &TestApp) -> Actor {
 
 /// A published Suzhou session for operators of Suzhou, starting within the
 /// hour (so check-in is open), with a main venue; returns (session, venue).
-pub(crate) async fn suzhou_session_today(app: &TestApp) -> (i64, i64) {
+pub(crate) async fn suzhou_session_today(app: &TestApp) -> (SessionId, VenueId) {
     let admin = admin(app).await;
     let fx = &app.opened.app;
     let programme = fx

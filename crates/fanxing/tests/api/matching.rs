@@ -10,7 +10,7 @@ use fanxing_core::matching::store::{
     Partner,
 };
 use fanxing_core::matching::{Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
-use fanxing_core::people::{OrgDraft, OrgKind};
+use fanxing_core::people::{OrgDraft, OrgId, OrgKind};
 use fanxing_core::region::RegionCode;
 use fanxing_core::store::prelude::*;
 
@@ -193,7 +193,7 @@ async fn offers_facts_needs_matches_and_applications_round_trip() {
         .unwrap()
         .is_empty());
 
-    let verdict = |facts: Vec<(i64, Fact)>| {
+    let verdict = |facts: Vec<(OrgId, Fact)>| {
         let facts: Vec<Fact> = facts.into_iter().map(|(_, f)| f).collect();
         evaluate(&fewer, &current_facts(&facts), now + 10)
     };
@@ -920,7 +920,7 @@ async fn the_rollup_is_the_sum_of_the_applications() {
         assert_eq!(r.requested_fen, sum(|a| a.amount_requested_fen));
         assert_eq!(r.approved_fen, sum(|a| a.amount_approved_fen));
         assert_eq!(r.disbursed_fen, sum(|a| a.amount_disbursed_fen));
-        let served: std::collections::HashSet<i64> = apps
+        let served: std::collections::HashSet<OrgId> = apps
             .iter()
             .filter(|a| a.amount_approved_fen.is_some())
             .map(|a| a.org_id)

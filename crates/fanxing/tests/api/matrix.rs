@@ -3,6 +3,9 @@
 //! A route missing from [`rule`] fails the test, so no route can be added
 //! without deciding who may use it.
 
+use fanxing_core::analytics::RoomId;
+use fanxing_core::people::{OrgId, PersonId, UserId};
+use fanxing_core::training::{CourseId, ProgrammeId, RegistrationId, SessionId, VenueId};
 use reqwest::{Client, Method, StatusCode};
 use serde_json::{json, Value};
 
@@ -11,9 +14,9 @@ use std::sync::OnceLock;
 use crate::common::{fresh_mobile, TestApp};
 
 /// The fixture programme's id (set once the world is built).
-static PROGRAMME: OnceLock<i64> = OnceLock::new();
+static PROGRAMME: OnceLock<ProgrammeId> = OnceLock::new();
 /// The fixture course (lecturer: the demo lecturer) and one of its materials.
-static COURSE: OnceLock<(i64, i64)> = OnceLock::new();
+static COURSE: OnceLock<(CourseId, i64)> = OnceLock::new();
 /// A certificate held by the demo trainee (a Kunshan operator).
 static CERT: OnceLock<String> = OnceLock::new();
 /// Resource matching: the bank's offer, the trainee's enterprise's need,
@@ -26,8 +29,8 @@ struct MatchWorld {
     offer: i64,
     need: i64,
     application: i64,
-    bank_org: i64,
-    firm: i64,
+    bank_org: OrgId,
+    firm: OrgId,
 }
 
 fn match_offer_json() -> Value {
@@ -363,32 +366,32 @@ struct Targets {
     region: String,
     /// A region below the caller's own, for allocating targets.
     child_region: String,
-    session: Option<i64>,
-    venue: Option<i64>,
-    registration: Option<i64>,
-    room: Option<i64>,
+    session: Option<SessionId>,
+    venue: Option<VenueId>,
+    registration: Option<RegistrationId>,
+    room: Option<RoomId>,
     /// An account to manage, and an API token to revoke.
-    user: Option<i64>,
+    user: Option<UserId>,
     token: Option<i64>,
 }
 
 /// Sessions, venues and registrations the training routes are aimed at.
 struct World {
-    programme: i64,
-    sz_session: i64,
-    sz_venue_ks: i64,
-    sz_venue_online: i64,
-    nj_session: i64,
-    nj_venue: i64,
-    trainee_reg: i64,
-    nj_reg: i64,
+    programme: ProgrammeId,
+    sz_session: SessionId,
+    sz_venue_ks: VenueId,
+    sz_venue_online: VenueId,
+    nj_session: SessionId,
+    nj_venue: VenueId,
+    trainee_reg: RegistrationId,
+    nj_reg: RegistrationId,
     /// A Kunshan room run by the demo trainee, and a Nanjing room.
-    ks_room: i64,
-    nj_room: i64,
-    trainee_person: i64,
+    ks_room: RoomId,
+    nj_room: RoomId,
+    trainee_person: PersonId,
     /// (session, person) pairs to re-register before each role, since
     /// cancelling is one of the routes walked.
-    registrations: Vec<(i64, i64, i64)>,
+    registrations: Vec<(SessionId, PersonId, VenueId)>,
 }
 
 async fn actor(app: &TestApp, username: &str) -> fanxing_core::auth::Actor {
@@ -405,7 +408,7 @@ async fn actor(app: &TestApp, username: &str) -> fanxing_core::auth::Actor {
 }
 
 fn session_input(
-    programme: i64,
+    programme: ProgrammeId,
     region: &str,
     main: &str,
     online: &str,
@@ -489,15 +492,15 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
         .register(
             &admin,
             nj.session.id,
-            Some(nanjing_person.id),
+            Some(PersonId(nanjing_person.id)),
             Some(nj_venue),
         )
         .await
         .unwrap()
         .registration
         .id;
-    let room =
-        |region: &str, account: &str, operators: Vec<i64>| fanxing_core::analytics::RoomInput {
+    let room = |region: &str, account: &str, operators: Vec<PersonId>| {
+        fanxing_core::analytics::RoomInput {
             platform: "douyin".into(),
             account_id: account.into(),
             name: format!("矩阵直播间 {account}"),
@@ -507,7 +510,8 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
             region: region.into(),
             operators,
             ..Default::default()
-        };
+        }
+    };
     let ks_room = fx
         .analytics
         .create_room(&admin, &room("320583", "mx-ks", vec![trainee_person]))
@@ -534,7 +538,7 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
         nj_reg,
         registrations: vec![
             (sz.session.id, trainee_person, sz_venue_online),
-            (nj.session.id, nanjing_person.id, nj_venue),
+            (nj.session.id, PersonId(nanjing_person.id), nj_venue),
         ],
     }
 }
@@ -613,7 +617,7 @@ async fn every_route_for_every_role() {
                 password: "a-long-enough-password".into(),
                 role: fanxing_core::auth::Role::Trainee,
                 region: None,
-                person_id: Some(person.id),
+                person_id: Some(PersonId(person.id)),
                 org_id: None,
             })
             .await
@@ -700,7 +704,7 @@ async fn every_route_for_every_role() {
                 | "/checkin/sw.js"
         );
         let id = if path.starts_with("/sessions/") {
-            w.sz_session
+            w.sz_session.0
         } else {
             nanjing_person.id
         };
@@ -1022,19 +1026,19 @@ async fn call(
         None
     };
     let id = if path.contains("/accounts/{id}") {
-        t.user?
+        t.user?.0
     } else if path.contains("/tokens/{id}") {
         t.token?
     } else if path.contains("/sessions/{id}") || path.contains("/watch/{id}") {
-        t.session?
+        t.session?.0
     } else if path.contains("/venues/{id}") || path.contains("/checkin/{id}") {
-        t.venue?
+        t.venue?.0
     } else if path.contains("/registrations/{id}") || path.contains("/tickets/{id}") {
-        t.registration?
+        t.registration?.0
     } else if path.contains("/rooms/{id}") {
-        t.room?
+        t.room?.0
     } else if path.contains("/programmes/{id}") {
-        *PROGRAMME.get().unwrap()
+        PROGRAMME.get().unwrap().0
     } else if path.contains("/match/offers/{id}") {
         MATCH.get().unwrap().offer
     } else if path.contains("/match/needs/{id}") {
@@ -1042,7 +1046,7 @@ async fn call(
     } else if path.contains("/match/applications/{id}") {
         MATCH.get().unwrap().application
     } else if path.contains("/courses/{id}") {
-        COURSE.get().unwrap().0
+        i64::from(COURSE.get().unwrap().0)
     } else if path.contains("/materials/{id}") {
         COURSE.get().unwrap().1
     } else if path.contains("/competencies/{id}") {

@@ -4,12 +4,12 @@
 use fanxing_core::auth::Actor;
 use fanxing_core::now;
 use fanxing_core::store::prelude::*;
-use fanxing_core::training::format_local;
+use fanxing_core::training::{format_local, SessionId};
 use serde_json::{json, Value};
 
 use crate::common::{TestApp, TEST_KEY};
 
-async fn suzhou_session(app: &TestApp) -> i64 {
+async fn suzhou_session(app: &TestApp) -> SessionId {
     let admin = Actor::new(
         app.opened
             .store
@@ -117,7 +117,7 @@ fn xlsx(rows: usize, bad_row: Option<usize>) -> Vec<u8> {
     wb.save_to_buffer().unwrap()
 }
 
-async fn count_registrations(app: &TestApp, session: i64) -> usize {
+async fn count_registrations(app: &TestApp, session: SessionId) -> usize {
     app.api("admin")
         .await
         .get(app.url(&format!("/api/v1/sessions/{session}/roster")))

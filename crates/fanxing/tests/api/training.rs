@@ -4,9 +4,12 @@
 use fanxing_core::auth::Actor;
 use fanxing_core::now;
 use fanxing_core::people::store::PeopleQuery;
+use fanxing_core::people::PersonId;
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::service::{ScanInput, SessionView};
-use fanxing_core::training::{format_local, SessionInput, VenueKind};
+use fanxing_core::training::{
+    format_local, ProgrammeId, SessionId, SessionInput, VenueId, VenueKind,
+};
 use fanxing_demo::SeedStore;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
@@ -24,7 +27,13 @@ async fn actor(app: &TestApp, username: &str) -> Actor {
     Actor::new(user)
 }
 
-fn session(programme: i64, region: &str, venues: Value, start: i64, minutes: i64) -> SessionInput {
+fn session(
+    programme: ProgrammeId,
+    region: &str,
+    venues: Value,
+    start: i64,
+    minutes: i64,
+) -> SessionInput {
     serde_json::from_value(json!({
         "programme_id": programme,
         "title": format!("测试培训 {region}"),
@@ -38,7 +47,7 @@ fn session(programme: i64, region: &str, venues: Value, start: i64, minutes: i64
     .unwrap()
 }
 
-async fn people_in(app: &TestApp, region: &str, n: i64) -> Vec<i64> {
+async fn people_in(app: &TestApp, region: &str, n: i64) -> Vec<PersonId> {
     let code = fanxing_core::region::RegionCode::parse(region).unwrap();
     app.opened
         .store
@@ -59,7 +68,7 @@ async fn people_in(app: &TestApp, region: &str, n: i64) -> Vec<i64> {
         .collect()
 }
 
-fn venue_id(v: &SessionView, kind: VenueKind) -> i64 {
+fn venue_id(v: &SessionView, kind: VenueKind) -> VenueId {
     v.venues
         .iter()
         .find(|l| l.venue.kind == kind)
@@ -711,7 +720,7 @@ async fn online_presence_becomes_attendance_at_close() {
         .session_roster(&admin, v.session.id)
         .await
         .unwrap();
-    let attended = |p: i64| {
+    let attended = |p: PersonId| {
         roster
             .iter()
             .find(|r| r.person_id == p)
@@ -1078,7 +1087,7 @@ async fn certificates_issue_verify_download_and_revoke() {
     let trainee = actor(&app, "trainee").await;
     let person = trainee.user.person_id.unwrap();
     // The operators' track needs four attended operator sessions.
-    let mut last = 0;
+    let mut last = SessionId(0);
     for k in 0..4 {
         let start = now() - (10 - k) * 86400;
         let mut input = session(
@@ -1301,7 +1310,7 @@ async fn scans_are_answered_while_an_import_holds_the_writer() {
     };
     let attended = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM attendances WHERE session_id = $1")
-            .bind(soon.session.id)
+            .bind(soon.session.id.0)
             .fetch_one(app.opened.store.pool())
             .await
             .unwrap()
@@ -1313,7 +1322,7 @@ async fn scans_are_answered_while_an_import_holds_the_writer() {
     // Hold the writer as an import's transaction does.
     let mut held = app.opened.store.writer().begin().await.unwrap();
     sqlx::query("UPDATE venues SET capacity = capacity WHERE id = $1")
-        .bind(main)
+        .bind(main.0)
         .execute(&mut *held)
         .await
         .unwrap();
@@ -1361,9 +1370,9 @@ async fn scans_are_answered_while_an_import_holds_the_writer() {
                  outcome, made) VALUES (0, 'ghost', $1, $2, 999999999, 999999999, $3, 'd', 'qr', \
                  1, 1, 'operator', 320583, 'accepted', 1)",
             )
-            .bind(soon.session.id)
-            .bind(programme)
-            .bind(main)
+            .bind(soon.session.id.0)
+            .bind(programme.0)
+            .bind(main.0)
             .execute(&j)
             .await
             .unwrap();
@@ -1387,7 +1396,7 @@ async fn scans_are_answered_while_an_import_holds_the_writer() {
         assert_eq!(refused[0].0, "ghost");
         let n =
             sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM attendances WHERE session_id = $1")
-                .bind(soon.session.id)
+                .bind(soon.session.id.0)
                 .fetch_one(reopened.pool())
                 .await
                 .unwrap();
@@ -1410,7 +1419,7 @@ async fn scans_are_answered_while_an_import_holds_the_writer() {
     let outcomes: Vec<(String, String)> = sqlx::query_as(
         "SELECT scan_id, outcome FROM checkins WHERE venue_id = $1 ORDER BY scan_id",
     )
-    .bind(main)
+    .bind(main.0)
     .fetch_all(app.opened.store.pool())
     .await
     .unwrap();
