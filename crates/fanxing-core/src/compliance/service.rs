@@ -305,7 +305,7 @@ mod tests {
 
     fn actor(role: crate::auth::Role, region: Option<u32>) -> Actor {
         Actor::new(crate::auth::User {
-            id: 1,
+            id: crate::people::UserId(1),
             username: "u".into(),
             display_name: "u".into(),
             role,
