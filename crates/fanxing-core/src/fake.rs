@@ -745,8 +745,11 @@ impl MatchingStore for Fake {
 
 #[async_trait]
 impl crate::compliance::store::ComplianceStore for Fake {
-    async fn add_check_counts(&self, counts: &crate::compliance::store::CheckCount) -> Result<()> {
-        self.check_counts.lock().unwrap().push(counts.clone());
+    async fn add_check_counts(
+        &self,
+        counts: &[crate::compliance::store::CheckCount],
+    ) -> Result<()> {
+        self.check_counts.lock().unwrap().extend_from_slice(counts);
         Ok(())
     }
     async fn check_tally(

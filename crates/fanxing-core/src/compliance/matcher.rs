@@ -629,24 +629,25 @@ fn count_within(after: &str, n: usize) -> bool {
 /// for one character (不, 非, 没), or up to six characters before it for
 /// a longer one (不是沭阳最大的, 不敢说自己是江苏第一).
 fn negated(before: &str) -> bool {
-    let clause: Vec<char> = before
-        .chars()
-        .rev()
-        .take_while(|c| !is_boundary(*c))
-        .take(12)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect();
-    let text: String = clause.iter().collect();
-    NEGATIONS.iter().any(|n| {
-        if n.chars().count() == 1 {
-            return text.ends_with(n);
+    // Where the clause's last seven characters start (the end first), no
+    // further back than the clause's own start: the places a negation may
+    // end.
+    let mut ends = [0usize; 7];
+    let mut n = 0;
+    ends[n] = before.len();
+    n += 1;
+    for (i, c) in before.char_indices().rev() {
+        if is_boundary(c) || n == ends.len() {
+            break;
         }
-        (0..=6.min(clause.len())).any(|gap| {
-            let head: String = clause[..clause.len() - gap].iter().collect();
-            head.ends_with(n)
-        })
+        ends[n] = i;
+        n += 1;
+    }
+    NEGATIONS.iter().any(|neg| {
+        if neg.chars().nth(1).is_none() {
+            return before.ends_with(neg);
+        }
+        ends[..n].iter().any(|&e| before[..e].ends_with(neg))
     })
 }
 

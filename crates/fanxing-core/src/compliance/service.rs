@@ -2,16 +2,20 @@
 //! counting each check for the offices, the batch, the annotated title
 //! workbook, and the offices' view of what trips their trainees.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
 use super::store::{CheckCount, ComplianceStore, TallyTotals};
 use super::{titles, Category, Kind, Matcher, Report, MAX_BATCH, MAX_BATCH_CHARS, MAX_CHARS};
 use crate::auth::{Access, Actor};
+use crate::cache::TtlCache;
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::i18n::Lang;
 use crate::people::store::PeopleStore;
+use crate::people::PersonId;
 use crate::region::RegionCode;
 use crate::sheet::off_workers;
 
@@ -51,6 +55,10 @@ pub struct Overview {
     pub region: RegionCode,
     pub days: i64,
     pub totals: TallyTotals,
+}
+
+fn poisoned() -> Error {
+    Error::Store("compliance counts: lock poisoned".into())
 }
 
 /// Why a text cannot be checked, if it cannot.
@@ -93,6 +101,21 @@ pub struct ComplianceService {
     store: Arc<dyn ComplianceStore>,
     people: Arc<dyn PeopleStore>,
     matcher: &'static Matcher,
+    /// Counts not yet written, by (day, region, kind); see [`FLUSH_EVERY`].
+    pending: Arc<Mutex<Pending>>,
+    /// Trainees' regions, read once in a while rather than on every check.
+    regions: Arc<TtlCache<PersonId, Option<RegionCode>>>,
+}
+
+/// How long counts wait in memory before they are written together: a
+/// check costs no write of its own, and a server that stops loses at most
+/// this much of the (statistical) tally. Several servers each add their
+/// own counts, so nothing is counted twice.
+pub const FLUSH_EVERY: Duration = Duration::from_secs(2);
+
+struct Pending {
+    since: Instant,
+    counts: HashMap<(i64, RegionCode, Kind), CheckCount>,
 }
 
 impl ComplianceService {
@@ -101,6 +124,11 @@ impl ComplianceService {
             store,
             people,
             matcher: Matcher::builtin(),
+            pending: Arc::new(Mutex::new(Pending {
+                since: Instant::now(),
+                counts: HashMap::new(),
+            })),
+            regions: Arc::new(TtlCache::new(Duration::from_secs(600))),
         }
     }
 
@@ -229,6 +257,7 @@ impl ComplianceService {
         let days = days.clamp(1, 366);
         let since = beijing_day(crate::now()) - days + 1;
         let by_city = region.shape_level() == crate::region::RegionLevel::Province;
+        self.flush().await?;
         let mut totals = self.store.check_tally(range, since, by_city).await?;
         totals.per_category.sort_by_key(|(c, _, n)| {
             (
@@ -249,11 +278,18 @@ impl ComplianceService {
     async fn count(&self, actor: &Actor, kind: Kind, reports: &[Report]) -> Result<()> {
         let region = match (actor.user.region, actor.user.person_id) {
             (Some(r), _) => Some(r),
-            (None, Some(p)) => self
-                .people
-                .get_person(Access::Person(p), p)
-                .await?
-                .map(|p| p.region),
+            (None, Some(p)) => match self.regions.get(&p) {
+                Some(r) => *r,
+                None => {
+                    let r = self
+                        .people
+                        .get_person(Access::Person(p), p)
+                        .await?
+                        .map(|p| p.region);
+                    self.regions.put(p, Arc::new(r));
+                    r
+                }
+            },
             _ => None,
         };
         let Some(region) = region else {
@@ -270,20 +306,58 @@ impl ComplianceService {
                 }
             }
         }
-        let counts = CheckCount {
-            day: beijing_day(crate::now()),
-            region,
-            kind,
-            checks: reports.len() as i64,
-            flagged,
-            per_category: Category::ALL
-                .iter()
-                .zip(per)
-                .filter(|(_, (t, _))| *t > 0)
-                .map(|(c, (t, n))| (*c, t, n))
-                .collect(),
+        let day = beijing_day(crate::now());
+        let due = {
+            let mut p = self.pending.lock().map_err(|_| poisoned())?;
+            let c = p.counts.entry((day, region, kind)).or_insert(CheckCount {
+                day,
+                region,
+                kind,
+                checks: 0,
+                flagged: 0,
+                per_category: Category::ALL.iter().map(|c| (*c, 0, 0)).collect(),
+            });
+            c.absorb(&CheckCount {
+                day,
+                region,
+                kind,
+                checks: reports.len() as i64,
+                flagged,
+                per_category: Category::ALL
+                    .iter()
+                    .zip(per)
+                    .map(|(c, (t, n))| (*c, t, n))
+                    .collect(),
+            });
+            p.since.elapsed() >= FLUSH_EVERY
         };
-        self.store.add_check_counts(&counts).await
+        if due {
+            self.flush().await?;
+        }
+        Ok(())
+    }
+
+    /// Writes the counts waiting in memory, in one transaction.
+    pub async fn flush(&self) -> Result<()> {
+        let counts: Vec<CheckCount> = {
+            let mut p = self.pending.lock().map_err(|_| poisoned())?;
+            p.since = Instant::now();
+            p.counts.drain().map(|(_, c)| c).collect()
+        };
+        if let Err(e) = self.store.add_check_counts(&counts).await {
+            // Put them back for the next flush rather than lose them.
+            let mut p = self.pending.lock().map_err(|_| poisoned())?;
+            for c in counts {
+                match p.counts.get_mut(&(c.day, c.region, c.kind)) {
+                    Some(have) => have.absorb(&c),
+                    None => {
+                        p.counts.insert((c.day, c.region, c.kind), c);
+                    }
+                }
+            }
+            return Err(e);
+        }
+        Ok(())
     }
 }
 
@@ -326,6 +400,11 @@ mod tests {
             .await
             .unwrap();
         assert!(r.findings.len() >= 2, "{:?}", r.findings);
+        assert!(
+            fake.check_counts.lock().unwrap().is_empty(),
+            "written later"
+        );
+        svc.flush().await.unwrap();
         let counts = fake.check_counts.lock().unwrap().clone();
         assert_eq!(counts.len(), 1);
         assert_eq!((counts[0].checks, counts[0].flagged), (1, 1));

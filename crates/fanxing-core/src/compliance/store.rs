@@ -20,8 +20,26 @@ pub struct CheckCount {
     pub checks: i64,
     /// How many of them had any finding.
     pub flagged: i64,
-    /// Per category: (texts with at least one finding of it, findings).
+    /// Per category: (texts with at least one finding of it, findings);
+    /// categories with nothing are not written.
     pub per_category: Vec<(Category, i64, i64)>,
+}
+
+impl CheckCount {
+    /// Adds another count of the same day, region and kind.
+    pub fn absorb(&mut self, other: &CheckCount) {
+        self.checks += other.checks;
+        self.flagged += other.flagged;
+        for (cat, t, n) in &other.per_category {
+            match self.per_category.iter_mut().find(|s| s.0 == *cat) {
+                Some(slot) => {
+                    slot.1 += t;
+                    slot.2 += n;
+                }
+                None => self.per_category.push((*cat, *t, *n)),
+            }
+        }
+    }
 }
 
 /// The tally over a range of regions and days, per category.
@@ -38,8 +56,9 @@ pub struct TallyTotals {
 
 #[async_trait]
 pub trait ComplianceStore: Send + Sync {
-    /// Adds counts to the tally (one upsert per category that has any).
-    async fn add_check_counts(&self, counts: &CheckCount) -> Result<()>;
+    /// Adds counts to the tally, all in one transaction (one upsert per
+    /// category that has any).
+    async fn add_check_counts(&self, counts: &[CheckCount]) -> Result<()>;
     /// Sums the tally over `range` from `since_day` on, with the rows of
     /// its child regions (`by_city`: codes cut to their city, else whole).
     async fn check_tally(

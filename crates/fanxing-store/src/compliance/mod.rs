@@ -17,28 +17,40 @@ const ON_CONFLICT: &str = ") ON CONFLICT (day, region, kind, category) DO UPDATE
      texts = compliance_tally.texts + excluded.texts, \
      findings = compliance_tally.findings + excluded.findings";
 
+/// Adds one day's, region's and kind's counts inside `tx`.
+async fn add_one(tx: &mut sqlx::Transaction<'_, sqlx::Any>, c: &CheckCount) -> Result<()> {
+    let region = i64::from(c.region.value());
+    let rows = std::iter::once(("", c.checks, c.flagged)).chain(
+        c.per_category
+            .iter()
+            .filter(|(_, texts, n)| *texts > 0 || *n > 0)
+            .map(|(cat, texts, n)| (cat.as_str(), *texts, *n)),
+    );
+    for (category, texts, findings) in rows {
+        let mut q = Sql::new(UPSERT);
+        q.binds(args![
+            c.day,
+            region,
+            c.kind.as_str(),
+            category,
+            texts,
+            findings
+        ])
+        .push(ON_CONFLICT);
+        q.query().execute(&mut **tx).await.map_err(db)?;
+    }
+    Ok(())
+}
+
 #[async_trait]
 impl ComplianceStore for SqlStore {
-    async fn add_check_counts(&self, c: &CheckCount) -> Result<()> {
+    async fn add_check_counts(&self, counts: &[CheckCount]) -> Result<()> {
+        if counts.is_empty() {
+            return Ok(());
+        }
         let mut tx = self.writer().begin().await.map_err(db)?;
-        let region = i64::from(c.region.value());
-        let rows = std::iter::once(("", c.checks, c.flagged)).chain(
-            c.per_category
-                .iter()
-                .map(|(cat, texts, n)| (cat.as_str(), *texts, *n)),
-        );
-        for (category, texts, findings) in rows {
-            let mut q = Sql::new(UPSERT);
-            q.binds(args![
-                c.day,
-                region,
-                c.kind.as_str(),
-                category,
-                texts,
-                findings
-            ])
-            .push(ON_CONFLICT);
-            q.query().execute(&mut *tx).await.map_err(db)?;
+        for c in counts {
+            add_one(&mut tx, c).await?;
         }
         tx.commit().await.map_err(db)
     }
