@@ -23,12 +23,9 @@
 //   - a JavaScript error on a page.
 // A screenshot of each role's home at 390 px goes to screenshots/ for review.
 
-import { mkdir, readFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { createRequire } from 'node:module';
-import { baseUrl, launch, PASSWORD, screenshotDir } from './lib.mjs';
-
-const require = createRequire(import.meta.url);
+import { baseUrl, launch, PASSWORD, runAxe, screenshotDir } from './lib.mjs';
 
 const base = baseUrl('a11y-crawl');
 
@@ -49,8 +46,6 @@ const SKIP = [
   /\.(zip|xlsx|xls|csv|pdf|ics|png|svg)$/,
   /\/pdf$/,
 ];
-
-const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 const failures = [];
 const warnings = [];
@@ -79,39 +74,6 @@ async function logIn(page, login) {
   ]);
 }
 
-async function runAxe(page) {
-  const has = await page.evaluate(() => typeof window.axe !== 'undefined');
-  if (!has) await page.addScriptTag({ content: axeSource });
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-      resultTypes: ['violations', 'incomplete'],
-    });
-    const out = r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\n')[1]),
-    }));
-    // axe leaves text the colour of its background (1:1, e.g. a white
-    // button on white) as "incomplete", not as a violation: it is the worst
-    // contrast there is, so it counts as one here.
-    for (const v of r.incomplete.filter((x) => x.id === 'color-contrast')) {
-      const same = v.nodes.filter((n) =>
-        n.any.some((a) => (a.data && a.data.contrastRatio === 1) || /1:1 contrast/.test(a.message || '')),
-      );
-      if (same.length) {
-        out.push({
-          id: 'color-contrast',
-          impact: 'serious',
-          help: 'Text is the same colour as its background',
-          nodes: same.slice(0, 3).map((n) => n.target.join(' ')),
-        });
-      }
-    }
-    return out;
-  });
-}
 
 async function crawl(browser, role, size) {
   const who = `${role || 'visitor'}@${size.width}`;

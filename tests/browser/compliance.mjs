@@ -27,11 +27,9 @@
 // axe-core violation (WCAG 2 A/AA).
 
 import { mkdir, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import path from 'node:path';
-import { baseUrl, check, logIn as logInAt, runTest, screenshotDir } from './lib.mjs';
+import { baseUrl, check, logIn as logInAt, runAxe, runTest, screenshotDir } from './lib.mjs';
 
-const require = createRequire(import.meta.url);
 
 const NAME = 'compliance';
 const base = baseUrl(NAME);
@@ -56,8 +54,6 @@ const T = {
   overviewDays: '30 天',
   overviewEmpty: '近期还没有检测记录。',
 };
-
-const axeSource = await readFile(require.resolve('axe-core/axe.min.js'), 'utf8');
 
 // 5xx answers to any page's requests (checked after every step).
 const serverErrors = [];
@@ -87,38 +83,6 @@ function where(page) {
   return `${u.pathname}${u.search}${u.hash}`;
 }
 
-// axe-core's WCAG 2 A/AA rules; text the colour of its background (left as
-// "incomplete" by axe) counts as a serious contrast violation.
-async function axeViolations(page) {
-  const has = await page.evaluate(() => typeof window.axe !== 'undefined');
-  if (!has) await page.addScriptTag({ content: axeSource });
-  return page.evaluate(async () => {
-    const r = await window.axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
-      resultTypes: ['violations', 'incomplete'],
-    });
-    const out = r.violations.map((v) => ({
-      id: v.id,
-      impact: v.impact,
-      help: v.help,
-      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\n')[1]),
-    }));
-    for (const v of r.incomplete.filter((x) => x.id === 'color-contrast')) {
-      const same = v.nodes.filter((n) =>
-        n.any.some((a) => (a.data && a.data.contrastRatio === 1) || /1:1 contrast/.test(a.message || '')),
-      );
-      if (same.length) {
-        out.push({
-          id: 'color-contrast',
-          impact: 'serious',
-          help: 'Text is the same colour as its background',
-          nodes: same.slice(0, 3).map((n) => n.target.join(' ')),
-        });
-      }
-    }
-    return out;
-  });
-}
 
 // No 5xx so far, the page fits the screen's width, and axe finds nothing
 // serious or critical.
@@ -145,7 +109,7 @@ async function pageIsSound(page, what) {
     over.page <= over.view,
     `${what} (${where(page)}) is ${over.page} px wide on a ${over.view} px screen (widest: ${over.culprit || '?'})`,
   );
-  const violations = await axeViolations(page);
+  const violations = await runAxe(page);
   const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   for (const v of violations.filter((x) => !bad.includes(x))) {
     console.log(`browser: warn ${what}: axe ${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(' | ')}`);

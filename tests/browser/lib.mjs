@@ -3,7 +3,8 @@
 // with a message, page diagnostics, log-in, and the run wrapper that
 // prints the result, the last diagnostics and a screenshot on failure.
 
-import { mkdir, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
@@ -139,4 +140,46 @@ export async function runTest(name, body) {
     process.exit(1);
   }
   console.log('browser: 1 passed, 0 failed');
+}
+
+// axe-core, loaded once for every test that checks pages with it.
+const axeSource = await readFile(
+  createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
+  'utf8',
+);
+
+// axe-core's WCAG 2 A/AA rules over the page: the violations, each with its
+// impact and up to three nodes.
+export async function runAxe(page) {
+  const has = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!has) await page.addScriptTag({ content: axeSource });
+  return page.evaluate(async () => {
+    const r = await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+      resultTypes: ['violations', 'incomplete'],
+    });
+    const out = r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ') + ' ' + (n.failureSummary || '').split('\n')[1]),
+    }));
+    // axe leaves text the colour of its background (1:1, e.g. a white
+    // button on white) as "incomplete", not as a violation: it is the worst
+    // contrast there is, so it counts as one here.
+    for (const v of r.incomplete.filter((x) => x.id === 'color-contrast')) {
+      const same = v.nodes.filter((n) =>
+        n.any.some((a) => (a.data && a.data.contrastRatio === 1) || /1:1 contrast/.test(a.message || '')),
+      );
+      if (same.length) {
+        out.push({
+          id: 'color-contrast',
+          impact: 'serious',
+          help: 'Text is the same colour as its background',
+          nodes: same.slice(0, 3).map((n) => n.target.join(' ')),
+        });
+      }
+    }
+    return out;
+  });
 }
