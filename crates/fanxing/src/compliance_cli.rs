@@ -194,7 +194,7 @@ fn check_lines(
     lang: Lang,
     what: &str,
 ) -> anyhow::Result<()> {
-    let reader = std::io::BufReader::new(input.take(u64::MAX));
+    let reader = std::io::BufReader::new(input);
     let out = std::io::stdout();
     let mut out = std::io::BufWriter::new(out.lock());
     let mut bad = 0usize;

@@ -159,8 +159,7 @@ impl ComplianceService {
             let (m, text) = (self.matcher, text.to_string());
             off_workers(move || m.check(&text, kind, lang)).await?
         };
-        self.count(actor, kind, std::slice::from_ref(&report))
-            .await?;
+        self.count(actor, kind, &[&report]).await?;
         Ok(report)
     }
 
@@ -168,7 +167,7 @@ impl ComplianceService {
     pub async fn check_batch(
         &self,
         actor: &Actor,
-        items: &[BatchItem],
+        items: Vec<BatchItem>,
         default_kind: Kind,
         lang: Lang,
     ) -> Result<Vec<BatchAnswer>> {
@@ -186,10 +185,7 @@ impl ComplianceService {
             .with("max", MAX_BATCH.to_string())
             .with("n", items.len().to_string())])));
         }
-        let total: usize = items.iter().map(|i| i.text.len()).sum();
-        if total > MAX_BATCH_CHARS * 4
-            || items.iter().map(|i| i.text.chars().count()).sum::<usize>() > MAX_BATCH_CHARS
-        {
+        if items.iter().map(|i| i.text.chars().count()).sum::<usize>() > MAX_BATCH_CHARS {
             return Err(Error::Invalid(FieldErrors(vec![FieldError::new(
                 "texts",
                 "compliance.batch_too_long",
@@ -205,7 +201,7 @@ impl ComplianceService {
         if !errors.is_empty() {
             return Err(Error::Invalid(errors));
         }
-        let (m, items) = (self.matcher, items.to_vec());
+        let m = self.matcher;
         let answers: Vec<BatchAnswer> = off_workers(move || {
             items
                 .iter()
@@ -216,7 +212,7 @@ impl ComplianceService {
                 .collect()
         })
         .await?;
-        let reports: Vec<Report> = answers.iter().map(|a| a.report.clone()).collect();
+        let reports: Vec<&Report> = answers.iter().map(|a| &a.report).collect();
         self.count(actor, default_kind, &reports).await?;
         Ok(answers)
     }
@@ -244,7 +240,8 @@ impl ComplianceService {
             Ok((titles::write(&sheet, &reports, lang)?, reports))
         })
         .await??;
-        self.count(actor, Kind::Title, &reports).await?;
+        self.count(actor, Kind::Title, &reports.iter().collect::<Vec<_>>())
+            .await?;
         Ok(out)
     }
 
@@ -275,7 +272,7 @@ impl ComplianceService {
     /// Adds the reports' counts to the caller's region's tally (offices:
     /// their region; trainees: the region of their person record). The
     /// texts themselves are never stored.
-    async fn count(&self, actor: &Actor, kind: Kind, reports: &[Report]) -> Result<()> {
+    async fn count(&self, actor: &Actor, kind: Kind, reports: &[&Report]) -> Result<()> {
         let region = match (actor.user.region, actor.user.person_id) {
             (Some(r), _) => Some(r),
             (None, Some(p)) => match self.regions.get(&p) {

@@ -147,16 +147,15 @@ pub fn write(sheet: &TitleSheet, reports: &[Report], lang: Lang) -> Result<Vec<u
         "compliance.col_suggestion",
     ];
     // Header row: the sheet's own (or a made-up one) and ours.
+    let own_header = sheet
+        .rows
+        .iter()
+        .find(|r| r.iter().any(|c| !c.is_empty()))
+        .filter(|_| sheet.header);
     let mut out_row = 0u32;
     for c in 0..width {
-        let h = if sheet.header {
-            sheet
-                .rows
-                .iter()
-                .find(|r| r.iter().any(|c| !c.is_empty()))
-                .and_then(|r| r.get(c))
-                .cloned()
-                .unwrap_or_default()
+        let h = if let Some(row) = own_header {
+            row.get(c).cloned().unwrap_or_default()
         } else if c == sheet.column {
             lang.t("compliance.col_title").to_string()
         } else {

@@ -101,9 +101,7 @@ async fn check_batch(
     let input = body(&c, b)?;
     let kind = kind(input.kind.as_deref()).map_err(|e| c.err(e))?;
     let svc = &s.app.compliance;
-    let results = svc
-        .check_batch(&c.actor, &input.texts, kind, c.lang)
-        .await?;
+    let results = svc.check_batch(&c.actor, input.texts, kind, c.lang).await?;
     Ok(Json(BatchOutput {
         results,
         rules_version: svc.matcher().version().to_string(),
