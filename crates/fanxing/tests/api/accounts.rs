@@ -11,7 +11,7 @@ use fanxing_demo::{self as demo, DemoSize};
 use reqwest::{Client, StatusCode};
 use serde_json::{json, Value};
 
-use crate::common::{csrf_from, TestApp};
+use crate::common::{assert_says, csrf_from, TestApp};
 
 async fn spawn_behind_proxy() -> TestApp {
     TestApp::spawn_trusting(
@@ -79,14 +79,7 @@ async fn failed_rows(app: &TestApp, user: UserId) -> i64 {
 async fn trainee_mobile(app: &TestApp) -> String {
     let admin = app.api("admin").await;
     let me: Value = app.get_json(&app.api("trainee").await, "/api/v1/me").await;
-    let person: Value = admin
-        .post(app.url(&format!("/api/v1/people/{}/reveal", me["person_id"])))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let person: Value = app.reveal(&admin, &me["person_id"]).await;
     person["mobile"].as_str().unwrap().to_string()
 }
 
@@ -400,19 +393,13 @@ async fn an_office_lifts_a_lock() {
     );
     // Another city's office cannot lift it.
     let (nj, nj_csrf) = app.login("nanjing").await;
-    let res = nj
-        .post(app.url(&format!("/accounts/{kunshan}/unlock")))
-        .form(&[("csrf", nj_csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(&nj, &nj_csrf, &format!("/accounts/{kunshan}/unlock"), &[])
+        .await;
     assert_eq!(res.status(), 404);
-    let res = sz
-        .post(app.url(&format!("/accounts/{kunshan}/unlock")))
-        .form(&[("csrf", sz_csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(&sz, &sz_csrf, &format!("/accounts/{kunshan}/unlock"), &[])
+        .await;
     assert_eq!(res.status(), 303);
     let (c, csrf) = browser(&app).await;
     assert_eq!(
@@ -432,14 +419,12 @@ async fn an_office_lifts_a_lock() {
         try_login(&app, &c, &csrf, "kunshan", demo::DEMO_PASSWORD, None).await,
         303
     );
-    let audit: Value = app.get_json(&app.api("admin").await, "/api/v1/audit").await;
+    let audit = app.audit().await;
     let unlocks = audit
-        .as_array()
-        .unwrap()
         .iter()
         .filter(|e| e["action"] == "account.unlock")
         .count();
-    assert_eq!(unlocks, 2, "{audit}");
+    assert_eq!(unlocks, 2, "{audit:?}");
 }
 
 #[tokio::test]
@@ -457,21 +442,24 @@ async fn changing_the_password_ends_other_sessions() {
             ])
             .send()
     };
-    let res = change("wrong-password", "a-new-password-1").await.unwrap();
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("当前密码不正确"));
-    let res = change(demo::DEMO_PASSWORD, "short").await.unwrap();
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("至少需要 8 个字符"));
+    assert_says(
+        change("wrong-password", "a-new-password-1").await.unwrap(),
+        422,
+        "当前密码不正确",
+    )
+    .await;
+    assert_says(
+        change(demo::DEMO_PASSWORD, "short").await.unwrap(),
+        422,
+        "至少需要 8 个字符",
+    )
+    .await;
     let res = change(demo::DEMO_PASSWORD, "a-new-password-1")
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    assert_eq!(
-        a.get(app.url("/account")).send().await.unwrap().status(),
-        200
-    );
-    let res = b.get(app.url("/account")).send().await.unwrap();
+    assert_eq!(app.get(&a, "/account").await.status(), 200);
+    let res = app.get(&b, "/account").await;
     assert_eq!(res.status(), 303, "the other session has ended");
     let (c, c_csrf) = browser(&app).await;
     assert_eq!(
@@ -484,25 +472,19 @@ async fn changing_the_password_ends_other_sessions() {
     );
     // Over the API, with a bearer token: every session ends.
     let api = app.api("lecturer").await;
-    let res = api
-        .post(app.url("/api/v1/me/password"))
-        .json(&json!({"current_password": "a-new-password-1", "new_password": "a-new-password-2"}))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_json(
+            &api,
+            "/api/v1/me/password",
+            &json!({"current_password": "a-new-password-1", "new_password": "a-new-password-2"}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
-    assert_eq!(
-        a.get(app.url("/account")).send().await.unwrap().status(),
-        303
-    );
-    assert_eq!(
-        c.get(app.url("/account")).send().await.unwrap().status(),
-        303
-    );
-    let audit: Value = app.get_json(&app.api("admin").await, "/api/v1/audit").await;
-    assert!(audit
-        .as_array()
-        .unwrap()
+    assert_eq!(app.get(&a, "/account").await.status(), 303);
+    assert_eq!(app.get(&c, "/account").await.status(), 303);
+    assert!(app
+        .audit()
+        .await
         .iter()
         .any(|e| e["action"] == "account.password"));
 }
@@ -513,15 +495,7 @@ async fn a_disabled_account_cannot_log_in_and_its_token_stops() {
     let trainee = user_id(&app, "trainee").await;
     let token = app.api("trainee").await;
     let (session, _) = app.login("trainee").await;
-    assert_eq!(
-        token
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get(&token, "/api/v1/me").await.status(), 200);
     let (sz, sz_csrf) = app.login("suzhou").await;
     let post = |c: &Client, csrf: &str, path: String| {
         c.post(app.url(&path))
@@ -554,24 +528,8 @@ async fn a_disabled_account_cannot_log_in_and_its_token_stops() {
         .get_text(&sz, "/accounts?q=trainee")
         .await
         .contains("已停用"));
-    assert_eq!(
-        token
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
-    assert_eq!(
-        session
-            .get(app.url("/account"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        303
-    );
+    assert_eq!(app.get(&token, "/api/v1/me").await.status(), 401);
+    assert_eq!(app.get(&session, "/account").await.status(), 303);
     let (c, csrf) = browser(&app).await;
     assert_eq!(
         try_login(&app, &c, &csrf, "trainee", demo::DEMO_PASSWORD, None).await,
@@ -581,15 +539,7 @@ async fn a_disabled_account_cannot_log_in_and_its_token_stops() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    assert_eq!(
-        token
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(app.get(&token, "/api/v1/me").await.status(), 200);
     assert_eq!(
         try_login(&app, &c, &csrf, "trainee", demo::DEMO_PASSWORD, None).await,
         303
@@ -601,22 +551,9 @@ async fn a_disabled_account_cannot_log_in_and_its_token_stops() {
         .set_disabled_by_name("trainee", true)
         .await
         .unwrap();
-    assert_eq!(
-        token
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        401
-    );
-    let audit: Value = app.get_json(&app.api("admin").await, "/api/v1/audit").await;
-    let actions: Vec<&str> = audit
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|e| e["action"].as_str())
-        .collect();
+    assert_eq!(app.get(&token, "/api/v1/me").await.status(), 401);
+    let audit = app.audit().await;
+    let actions: Vec<&str> = audit.iter().filter_map(|e| e["action"].as_str()).collect();
     assert!(actions.contains(&"account.disable") && actions.contains(&"account.enable"));
 }
 
@@ -669,20 +606,19 @@ async fn expired_and_revoked_tokens_are_refused() {
         .create_api_token_for_days("kunshan", "k", 90)
         .await
         .unwrap();
-    let res = web
-        .post(app.url(&format!("/account/tokens/{other_id}/revoke")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &web,
+            &csrf,
+            &format!("/account/tokens/{other_id}/revoke"),
+            &[],
+        )
+        .await;
     assert_eq!(res.status(), 404, "another user's token is not found");
     assert_eq!(me(bearer(&other_token)).await, 200);
-    let res = web
-        .post(app.url(&format!("/account/tokens/{id}/revoke")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(&web, &csrf, &format!("/account/tokens/{id}/revoke"), &[])
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(me(bearer(&token)).await, 401);
     // Revoked from the CLI.

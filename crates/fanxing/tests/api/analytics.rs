@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::{TestApp, TEST_KEY};
+use crate::common::{assert_says, TestApp, TEST_KEY};
 
 const HEAD: &[&str] = &[
     "直播场次ID",
@@ -90,23 +90,15 @@ async fn exports_import_kpis_rollups_and_scope() {
         ("ks-1", "320583", "服装", json!([trainee])),
         ("nj-1", "320102", "食品", json!([])),
     ] {
-        let res = admin
-            .post(app.url("/api/v1/rooms"))
-            .json(&json!({"platform": "douyin", "account_id": account, "name": format!("{account} 直播间"),
-                "industry": industry, "size_tier": "tail", "region": region, "operators": ops}))
-            .send()
-            .await
-            .unwrap();
+        let body = json!({"platform": "douyin", "account_id": account, "name": format!("{account} 直播间"),
+                "industry": industry, "size_tier": "tail", "region": region, "operators": ops});
+        let res = app.post_json(&admin, "/api/v1/rooms", &body).await;
         assert_eq!(res.status(), 201);
         rooms.push(res.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
     }
     // The same account twice is refused on the field.
-    let res = admin
-        .post(app.url("/api/v1/rooms"))
-        .json(&json!({"platform": "douyin", "account_id": "ks-1", "name": "x", "industry": "服装", "size_tier": "tail", "region": "320583"}))
-        .send()
-        .await
-        .unwrap();
+    let body = json!({"platform": "douyin", "account_id": "ks-1", "name": "x", "industry": "服装", "size_tier": "tail", "region": "320583"});
+    let res = app.post_json(&admin, "/api/v1/rooms", &body).await;
     assert_eq!(res.status(), 409);
     let (ks, nj) = (rooms[0], rooms[1]);
 
@@ -284,17 +276,11 @@ async fn exports_import_kpis_rollups_and_scope() {
         format!("/api/v1/rooms/{nj}"),
         format!("/api/v1/rooms/{nj}/kpis"),
     ] {
-        assert_eq!(
-            suzhou.get(app.url(&url)).send().await.unwrap().status(),
-            404
-        );
+        assert_eq!(app.get(&suzhou, &url).await.status(), 404);
     }
     assert_eq!(
-        suzhou
-            .get(app.url("/api/v1/live-stats?region=320000"))
-            .send()
+        app.get(&suzhou, "/api/v1/live-stats?region=320000")
             .await
-            .unwrap()
             .status(),
         403
     );
@@ -412,13 +398,9 @@ async fn peer_benchmarks_and_findings() {
     // 25 Kunshan clothing rooms of one size; room 0 converts clicks worst.
     let mut ids = Vec::new();
     for k in 0..25 {
-        let res = admin
-            .post(app.url("/api/v1/rooms"))
-            .json(&json!({"platform": "douyin", "account_id": format!("peer-{k}"), "name": format!("同行 {k}"),
-                "industry": "服装", "size_tier": "waist", "region": "320583"}))
-            .send()
-            .await
-            .unwrap();
+        let body = json!({"platform": "douyin", "account_id": format!("peer-{k}"), "name": format!("同行 {k}"),
+                "industry": "服装", "size_tier": "waist", "region": "320583"});
+        let res = app.post_json(&admin, "/api/v1/rooms", &body).await;
         assert_eq!(res.status(), 201);
         ids.push(res.json::<Value>().await.unwrap()["id"].as_i64().unwrap());
     }
@@ -475,31 +457,27 @@ async fn peer_benchmarks_and_findings() {
         .await;
     assert_eq!(i["verdict"], "too_little_data", "{i}");
     assert_eq!(i["treated"], 0);
-    let res = admin
-        .get(app.url("/api/v1/live-impact?outcome=happiness"))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(&admin, "/api/v1/live-impact?outcome=happiness")
+        .await;
     assert_eq!(res.status(), 422);
     let res = app
-        .api("suzhou")
-        .await
-        .get(app.url("/api/v1/live-impact?region=320000"))
-        .send()
-        .await
-        .unwrap();
+        .get(
+            &app.api("suzhou").await,
+            "/api/v1/live-impact?region=320000",
+        )
+        .await;
     assert_eq!(res.status(), 403);
 
     // A room with no peers of its kind falls back to wider groups.
-    let res = admin
-        .post(app.url("/api/v1/rooms"))
-        .json(
+    let res = app
+        .post_json(
+            &admin,
+            "/api/v1/rooms",
             &json!({"platform": "douyin", "account_id": "lonely", "name": "独苗",
             "industry": "服装", "size_tier": "head", "region": "320583"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     let lonely = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let d = app
         .get_json(&admin, &format!("/api/v1/rooms/{lonely}/diagnosis"))
@@ -623,12 +601,14 @@ async fn offices_add_rooms_by_form_with_followers_and_operator_mobiles() {
         page.contains(&format!(r#"name="keep" value="{trainee}" checked"#)),
         "{page}"
     );
-    let res = web
-        .post(app.url(&format!("/rooms/{id}/operators")))
-        .form(&[("csrf", csrf.as_str()), ("operators", "")])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &web,
+            &csrf,
+            &format!("/rooms/{id}/operators"),
+            &[("operators", "")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let trainee_api = app.api("trainee").await;
     assert_eq!(
@@ -637,14 +617,16 @@ async fn offices_add_rooms_by_form_with_followers_and_operator_mobiles() {
     );
     // The API puts them back by mobile; a malformed mobile is named.
     let url = app.url(&format!("/api/v1/rooms/{id}/operators"));
-    let res = api
-        .put(url.clone())
-        .json(&json!({"operator_mobiles": ["12345"]}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("12345"));
+    assert_says(
+        api.put(url.clone())
+            .json(&json!({"operator_mobiles": ["12345"]}))
+            .send()
+            .await
+            .unwrap(),
+        422,
+        "12345",
+    )
+    .await;
     let res = api
         .put(url)
         .json(&json!({"operator_mobiles": [mobile]}))

@@ -7,6 +7,9 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use fanxing::{open, serve_with, Config, Opened, WebOptions};
+use fanxing_core::auth::Actor;
+use fanxing_core::store::prelude::*;
+use fanxing_core::training::ProgrammeId;
 use fanxing_demo::{self as demo, DemoSize};
 use reqwest::header::{HeaderMap, HeaderValue, AUTHORIZATION};
 use reqwest::redirect::Policy;
@@ -126,7 +129,6 @@ impl TestApp {
         self.dir.path().to_path_buf()
     }
 
-    /// An API client authenticated with a fresh bearer token for `username`.
     /// GETs `path` with `client` and parses the JSON answer.
     pub async fn get_json(&self, client: &reqwest::Client, path: &str) -> serde_json::Value {
         client
@@ -151,6 +153,7 @@ impl TestApp {
             .unwrap()
     }
 
+    /// An API client authenticated with a fresh bearer token for `username`.
     pub async fn api(&self, username: &str) -> reqwest::Client {
         let token = self
             .opened
@@ -256,4 +259,97 @@ impl TestApp {
             .expect("user");
         self.api(&username).await
     }
+}
+
+/// Requests as the tests make them: one line a request, the answer whole.
+impl TestApp {
+    /// GETs `path` with `client`.
+    pub async fn get(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client.get(self.url(path)).send().await.unwrap()
+    }
+
+    /// POSTs `body` as JSON to `path` with `client`.
+    pub async fn post_json(
+        &self,
+        client: &reqwest::Client,
+        path: &str,
+        body: &serde_json::Value,
+    ) -> reqwest::Response {
+        client.post(self.url(path)).json(body).send().await.unwrap()
+    }
+
+    /// POSTs nothing to `path` with `client` (an API action such as a reveal).
+    pub async fn post_empty(&self, client: &reqwest::Client, path: &str) -> reqwest::Response {
+        client.post(self.url(path)).send().await.unwrap()
+    }
+
+    /// POSTs a form to `path` with `client`: the CSRF token first, then `fields`.
+    pub async fn post_form(
+        &self,
+        client: &reqwest::Client,
+        csrf: &str,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let mut form = vec![("csrf", csrf)];
+        form.extend_from_slice(fields);
+        client
+            .post(self.url(path))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A person's full numbers, revealed through the API by `client`.
+    pub async fn reveal(
+        &self,
+        client: &reqwest::Client,
+        person: impl std::fmt::Display,
+    ) -> serde_json::Value {
+        let path = format!("/api/v1/people/{person}/reveal");
+        self.post_empty(client, &path).await.json().await.unwrap()
+    }
+
+    /// The audit log as the province office's API reads it.
+    pub async fn audit(&self) -> Vec<serde_json::Value> {
+        let admin = self.api("admin").await;
+        match self.get_json(&admin, "/api/v1/audit").await {
+            serde_json::Value::Array(entries) => entries,
+            other => panic!("the audit log is a list: {other}"),
+        }
+    }
+
+    /// The account `username` as the services see it.
+    pub async fn actor(&self, username: &str) -> Actor {
+        let user = self
+            .opened
+            .store
+            .find_user_by_username(username)
+            .await
+            .unwrap()
+            .unwrap();
+        Actor::new(user)
+    }
+
+    /// A programme called `name` running through 2025 and 2026.
+    pub async fn programme(&self, admin: &Actor, name: &str) -> ProgrammeId {
+        self.opened
+            .app
+            .training
+            .create_programme(admin, name, "2025-01-01", "2026-12-31")
+            .await
+            .unwrap()
+            .id
+    }
+}
+
+/// Asserts that `res` has `status` and that its body says `needle` (a
+/// refusal's message, most often); returns the body for further checks.
+pub async fn assert_says(res: reqwest::Response, status: u16, needle: &str) -> String {
+    let got = res.status();
+    let text = res.text().await.unwrap();
+    assert_eq!(got, status, "{text}");
+    assert!(text.contains(needle), "{needle:?} not in {text}");
+    text
 }

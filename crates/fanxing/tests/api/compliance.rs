@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::common::TestApp;
 
 async fn post(app: &TestApp, who: &reqwest::Client, path: &str, body: Value) -> (u16, Value) {
-    let res = who.post(app.url(path)).json(&body).send().await.unwrap();
+    let res = app.post_json(who, path, &body).await;
     let status = res.status().as_u16();
     (status, res.json().await.unwrap_or(Value::Null))
 }
@@ -199,11 +199,7 @@ async fn offices_see_counts_for_their_region_only() {
     let o = app.get_json(&admin, "/api/v1/compliance/overview").await;
     assert_eq!(o["totals"]["per_region"][0][0], "320500", "{o}");
     // Trainees do not see the region's counts.
-    let res = trainee
-        .get(app.url("/api/v1/compliance/overview"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&trainee, "/api/v1/compliance/overview").await;
     assert_eq!(res.status(), 403);
 }
 
@@ -211,16 +207,17 @@ async fn offices_see_counts_for_their_region_only() {
 async fn the_page_marks_hits_and_a_titles_sheet_comes_back_annotated() {
     let app = TestApp::spawn().await;
     let (browser, csrf) = app.login("trainee").await;
-    let html = browser
-        .post(app.url("/compliance"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("text", "这是全网最低价的<b>顶级</b>大闸蟹"),
-            ("kind", "script"),
-        ])
-        .send()
+    let html = app
+        .post_form(
+            &browser,
+            &csrf,
+            "/compliance",
+            &[
+                ("text", "这是全网最低价的<b>顶级</b>大闸蟹"),
+                ("kind", "script"),
+            ],
+        )
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use fanxing_core::auth::{Access, Actor};
+use fanxing_core::auth::Access;
 use fanxing_core::now;
 use fanxing_core::people::store::PeopleQuery;
 use fanxing_core::region::RegionRange;
@@ -53,20 +53,8 @@ fn start(app: &TestApp) -> (Child, String) {
 async fn acknowledged_checkins_survive_sigkill() {
     let app = TestApp::spawn().await;
     let fx = &app.opened.app;
-    let admin = Actor::new(
-        app.opened
-            .store
-            .find_user_by_username("admin")
-            .await
-            .unwrap()
-            .unwrap(),
-    );
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let admin = app.actor("admin").await;
+    let programme = app.programme(&admin, "繁星计划").await;
     let start_at = now() + 1800;
     let input = serde_json::from_value(json!({
         "programme_id": programme, "title": "压力测试专场", "region": "320500",

@@ -5,23 +5,31 @@ use fanxing_core::security::token_hash;
 use fanxing_demo::{self as demo, DemoSize};
 use serde_json::{json, Value};
 
-use crate::common::{csrf_from, fresh_mobile, is_postgres, TestApp, TEST_KEY};
+use crate::common::{assert_says, csrf_from, fresh_mobile, is_postgres, TestApp, TEST_KEY};
 
 async fn json_of(res: reqwest::Response) -> Value {
     res.json().await.unwrap()
+}
+
+/// How many people the province office counts.
+async fn people_total(app: &TestApp) -> i64 {
+    app.get_json(&app.api("admin").await, "/api/v1/people?per_page=1")
+        .await["total"]
+        .as_i64()
+        .unwrap()
 }
 
 #[tokio::test]
 async fn health_and_chinese_home_page() {
     let app = TestApp::spawn_with(None).await;
     let c = app.browser();
-    let v = json_of(c.get(app.url("/healthz")).send().await.unwrap()).await;
+    let v = app.get_json(&c, "/healthz").await;
     assert_eq!(v, json!({"status": "ok"}));
     let html = app.get_text(&c, "/").await;
     assert!(html.contains("<html lang=\"zh-CN\">"));
     assert!(html.contains("直播电商人才培育平台"));
     // The language switch is remembered.
-    let res = c.get(app.url("/lang/en?back=/")).send().await.unwrap();
+    let res = app.get(&c, "/lang/en?back=/").await;
     assert_eq!(res.status(), 303);
     let html = app.get_text(&c, "/").await;
     assert!(html.contains("<html lang=\"en\">"));
@@ -31,15 +39,9 @@ async fn health_and_chinese_home_page() {
 #[tokio::test]
 async fn regions_list_the_13_cities_for_any_user() {
     let app = TestApp::spawn().await;
-    let v = json_of(
-        app.api("trainee")
-            .await
-            .get(app.url("/api/v1/regions?level=city"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let v = app
+        .get_json(&app.api("trainee").await, "/api/v1/regions?level=city")
+        .await;
     let cities = v.as_array().unwrap();
     assert_eq!(cities.len(), 13);
     assert_eq!(cities[0]["code"], "320100");
@@ -47,15 +49,9 @@ async fn regions_list_the_13_cities_for_any_user() {
     assert!(cities
         .iter()
         .any(|c| c["code"] == "321300" && c["name"] == "宿迁市"));
-    let v = json_of(
-        app.api("trainee")
-            .await
-            .get(app.url("/api/v1/regions?level=county"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let v = app
+        .get_json(&app.api("trainee").await, "/api/v1/regions?level=county")
+        .await;
     assert_eq!(
         v.as_array().unwrap().len(),
         95,
@@ -69,11 +65,7 @@ async fn a_city_office_sees_its_city_only() {
     let suzhou = app.api("suzhou").await;
     let admin = app.api("admin").await;
 
-    let res = suzhou
-        .get(app.url("/api/v1/people?region=320500"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&suzhou, "/api/v1/people?region=320500").await;
     assert_eq!(res.status(), 200);
     let v = json_of(res).await;
     let items = v["items"].as_array().unwrap();
@@ -83,61 +75,32 @@ async fn a_city_office_sees_its_city_only() {
         assert!(m.len() == 11 && &m[3..7] == "****", "unmasked mobile {m}");
         assert!(p["region"].as_str().unwrap().starts_with("3205"));
     }
-    let res = suzhou
-        .get(app.url("/api/v1/people?region=320100"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&suzhou, "/api/v1/people?region=320100").await;
     assert_eq!(res.status(), 403);
     let v = json_of(res).await;
     assert_eq!(v["error"]["code"], "forbidden");
     assert!(v.get("items").is_none());
 
-    let nj = json_of(
-        admin
-            .get(app.url("/api/v1/people?region=320100&per_page=1"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let nj = app
+        .get_json(&admin, "/api/v1/people?region=320100&per_page=1")
+        .await;
     let nj_id = nj["items"][0]["id"].as_i64().unwrap();
-    let res = suzhou
-        .get(app.url(&format!("/api/v1/people/{nj_id}")))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&suzhou, &format!("/api/v1/people/{nj_id}")).await;
     assert!(matches!(res.status().as_u16(), 403 | 404));
     assert!(!res
         .text()
         .await
         .unwrap()
         .contains(nj["items"][0]["name"].as_str().unwrap()));
-    let res = admin
-        .get(app.url(&format!("/api/v1/people/{nj_id}")))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&admin, &format!("/api/v1/people/{nj_id}")).await;
     assert_eq!(res.status(), 200);
 
     // Without a filter, the city office still gets Suzhou only, and the
     // total matches the province office's count for Suzhou.
-    let mine = json_of(
-        suzhou
-            .get(app.url("/api/v1/people?per_page=200"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let all_sz = json_of(
-        admin
-            .get(app.url("/api/v1/people?region=320500&per_page=1"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let mine = app.get_json(&suzhou, "/api/v1/people?per_page=200").await;
+    let all_sz = app
+        .get_json(&admin, "/api/v1/people?region=320500&per_page=1")
+        .await;
     assert_eq!(mine["total"], all_sz["total"]);
     assert!(mine["items"]
         .as_array()
@@ -146,20 +109,11 @@ async fn a_city_office_sees_its_city_only() {
         .all(|p| p["region"].as_str().unwrap().starts_with("3205")));
 
     // Organisations: the same scope.
-    let res = suzhou
-        .get(app.url("/api/v1/organisations?region=320100"))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(&suzhou, "/api/v1/organisations?region=320100")
+        .await;
     assert_eq!(res.status(), 403);
-    let orgs = json_of(
-        suzhou
-            .get(app.url("/api/v1/organisations"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let orgs = app.get_json(&suzhou, "/api/v1/organisations").await;
     assert!(orgs["items"]
         .as_array()
         .unwrap()
@@ -180,14 +134,9 @@ async fn people_pages_show_masked_numbers_and_search() {
     );
     // Search by a name taken from the list.
     let admin = app.api("admin").await;
-    let v = json_of(
-        admin
-            .get(app.url("/api/v1/people?region=320583&per_page=1"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let v = app
+        .get_json(&admin, "/api/v1/people?region=320583&per_page=1")
+        .await;
     let name = v["items"][0]["name"].as_str().unwrap();
     let html = app
         .get_text(&c, &format!("/people?q={}", crate::common::urlencode(name)))
@@ -205,19 +154,7 @@ async fn people_pages_show_masked_numbers_and_search() {
 async fn bad_input_is_refused_with_field_messages_and_nothing_written() {
     let app = TestApp::spawn().await;
     let suzhou = app.api("suzhou").await;
-    let count = || async {
-        json_of(
-            app.api("admin")
-                .await
-                .get(app.url("/api/v1/people?per_page=1"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await["total"]
-            .as_i64()
-            .unwrap()
-    };
+    let count = || people_total(&app);
     let before = count().await;
     let cases = [
         (
@@ -262,12 +199,7 @@ async fn bad_input_is_refused_with_field_messages_and_nothing_written() {
         ),
     ];
     for (body, status, field) in cases {
-        let res = suzhou
-            .post(app.url("/api/v1/people"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let res = app.post_json(&suzhou, "/api/v1/people", &body).await;
         assert_eq!(res.status(), status, "{body}");
         let v = json_of(res).await;
         assert!(v["error"]["fields"][field].is_string(), "{body} → {v}");
@@ -300,12 +232,8 @@ async fn bad_input_is_refused_with_field_messages_and_nothing_written() {
     );
 
     // A good one is created, normalised, and masked in the answer.
-    let res = suzhou
-        .post(app.url("/api/v1/people"))
-        .json(&json!({"name": " 李四 ", "mobile": "＋86 139-1234-0000", "id_number": "11010519491231002x", "tier": "运营人员", "region": "320583"}))
-        .send()
-        .await
-        .unwrap();
+    let body = json!({"name": " 李四 ", "mobile": "＋86 139-1234-0000", "id_number": "11010519491231002x", "tier": "运营人员", "region": "320583"});
+    let res = app.post_json(&suzhou, "/api/v1/people", &body).await;
     assert_eq!(res.status(), 201);
     let v = json_of(res).await;
     assert_eq!(v["name"], "李四");
@@ -318,19 +246,7 @@ async fn bad_input_is_refused_with_field_messages_and_nothing_written() {
 async fn forms_highlight_fields_and_refuse_forged_csrf() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.login("suzhou").await;
-    let count = || async {
-        json_of(
-            app.api("admin")
-                .await
-                .get(app.url("/api/v1/people?per_page=1"))
-                .send()
-                .await
-                .unwrap(),
-        )
-        .await["total"]
-            .as_i64()
-            .unwrap()
-    };
+    let count = || people_total(&app);
     let before = count().await;
     let good = |csrf: &str| {
         vec![
@@ -342,14 +258,16 @@ async fn forms_highlight_fields_and_refuse_forged_csrf() {
         ]
     };
     // Forged token.
-    let res = c
-        .post(app.url("/people"))
-        .form(&good("forged-token-forged-token-forged-token"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 403);
-    assert!(res.text().await.unwrap().contains("表单已失效"));
+    assert_says(
+        c.post(app.url("/people"))
+            .form(&good("forged-token-forged-token-forged-token"))
+            .send()
+            .await
+            .unwrap(),
+        403,
+        "表单已失效",
+    )
+    .await;
     // Missing token.
     let mut no_token = good("");
     no_token.remove(0);
@@ -388,19 +306,18 @@ async fn forms_highlight_fields_and_refuse_forged_csrf() {
     assert_eq!(count().await, before + 1);
 
     // An organisation form the same way.
-    let res = c
-        .post(app.url("/orgs"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", ""),
-            ("kind", "enterprise"),
-            ("region", "320583"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("必填"));
+    assert_says(
+        app.post_form(
+            &c,
+            &csrf,
+            "/orgs",
+            &[("name", ""), ("kind", "enterprise"), ("region", "320583")],
+        )
+        .await,
+        422,
+        "必填",
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -409,77 +326,57 @@ async fn sessions_expire_and_log_ins_are_throttled() {
     // Wrong password: a clear message, 401.
     let c = app.browser();
     let csrf = app.csrf(&c).await;
-    let res = c
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("login", "suzhou"),
-            ("password", "nope"),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 401);
-    assert!(res
-        .text()
-        .await
-        .unwrap()
-        .contains("手机号/用户名或密码不正确"));
+    assert_says(
+        app.post_form(
+            &c,
+            &csrf,
+            "/login",
+            &[("login", "suzhou"), ("password", "nope")],
+        )
+        .await,
+        401,
+        "手机号/用户名或密码不正确",
+    )
+    .await;
     // Four more failures lock the account for a while, even with the right password.
     for _ in 0..4 {
-        c.post(app.url("/login"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("login", "suzhou"),
-                ("password", "nope"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        app.post_form(
+            &c,
+            &csrf,
+            "/login",
+            &[("login", "suzhou"), ("password", "nope")],
+        )
+        .await;
     }
-    let res = c
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("login", "suzhou"),
-            ("password", demo::DEMO_PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 429);
-    assert!(res.text().await.unwrap().contains("分钟后再试"));
+    assert_says(
+        app.post_form(
+            &c,
+            &csrf,
+            "/login",
+            &[("login", "suzhou"), ("password", demo::DEMO_PASSWORD)],
+        )
+        .await,
+        429,
+        "分钟后再试",
+    )
+    .await;
     // Another account is unaffected, and can log in by mobile number too.
     let admin = app.api("admin").await;
-    let me = json_of(
-        app.api("trainee")
-            .await
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    let person = json_of(
-        admin
-            .post(app.url(&format!("/api/v1/people/{}/reveal", me["person_id"])))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let me = app.get_json(&app.api("trainee").await, "/api/v1/me").await;
+    let person = app.reveal(&admin, &me["person_id"]).await;
     let mobile = person["mobile"].as_str().unwrap();
     let spaced = format!("{} {} {}", &mobile[..3], &mobile[3..7], &mobile[7..]);
-    let res = c
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("login", spaced.as_str()),
-            ("password", demo::DEMO_PASSWORD),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &c,
+            &csrf,
+            "/login",
+            &[
+                ("login", spaced.as_str()),
+                ("password", demo::DEMO_PASSWORD),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303, "log-in by mobile number");
 
     // An expired session sends the user to log in again, with a message.
@@ -535,14 +432,9 @@ async fn sessions_expire_and_log_ins_are_throttled() {
 async fn full_numbers_only_for_offices_and_audited() {
     let app = TestApp::spawn().await;
     let suzhou = app.api("suzhou").await;
-    let v = json_of(
-        suzhou
-            .get(app.url("/api/v1/people?region=320583&per_page=50"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let v = app
+        .get_json(&suzhou, "/api/v1/people?region=320583&per_page=50")
+        .await;
     let p = v["items"]
         .as_array()
         .unwrap()
@@ -551,14 +443,7 @@ async fn full_numbers_only_for_offices_and_audited() {
         .expect("someone with an ID number")
         .clone();
     let id = p["id"].as_i64().unwrap();
-    let r = json_of(
-        suzhou
-            .post(app.url(&format!("/api/v1/people/{id}/reveal")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let r = app.reveal(&suzhou, id).await;
     let full_id = r["id_number"].as_str().unwrap();
     assert_eq!(full_id.len(), 18);
     assert_eq!(&full_id[..6], &p["id_number_masked"].as_str().unwrap()[..6]);
@@ -569,18 +454,9 @@ async fn full_numbers_only_for_offices_and_audited() {
     assert!(r["mobile"].as_str().unwrap().starts_with("140"));
     assert!(!r["mobile"].as_str().unwrap().contains('*'));
 
-    let audit = json_of(
-        app.api("admin")
-            .await
-            .get(app.url("/api/v1/audit"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
-    assert!(audit
-        .as_array()
-        .unwrap()
+    assert!(app
+        .audit()
+        .await
         .iter()
         .any(|e| e["action"] == "person.reveal" && e["target"] == format!("person:{id}")));
 
@@ -623,12 +499,9 @@ async fn full_numbers_only_for_offices_and_audited() {
         .await
         .unwrap();
     assert_eq!(forged.status(), 403);
-    let res = c
-        .post(app.url(&format!("/people/{id}/reveal")))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(&c, &csrf, &format!("/people/{id}/reveal"), &[])
+        .await;
     assert_eq!(res.status(), 200);
     assert!(res
         .headers()
@@ -637,57 +510,45 @@ async fn full_numbers_only_for_offices_and_audited() {
     assert!(res.text().await.unwrap().contains(full_id));
     // Saving the edit form with the mobile left empty keeps the number.
     let before = r["mobile"].as_str().unwrap().to_string();
-    let p_full = json_of(
-        suzhou
-            .get(app.url(&format!("/api/v1/people/{id}")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let p_full = app.get_json(&suzhou, &format!("/api/v1/people/{id}")).await;
     assert!(p_full["mobile"].as_str().unwrap().contains('*'));
-    let res = c
-        .post(app.url(&format!("/people/{id}")))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("name", p_full["name"].as_str().unwrap()),
-            ("mobile", ""),
-            ("id_number", ""),
-            ("tier", p_full["tier"].as_str().unwrap()),
-            (
-                "org_id",
-                &p_full["org_id"]
-                    .as_i64()
-                    .map(|o| o.to_string())
-                    .unwrap_or_default(),
-            ),
-            ("region", p_full["region"].to_string().trim_matches('"')),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &c,
+            &csrf,
+            &format!("/people/{id}"),
+            &[
+                ("name", p_full["name"].as_str().unwrap()),
+                ("mobile", ""),
+                ("id_number", ""),
+                ("tier", p_full["tier"].as_str().unwrap()),
+                (
+                    "org_id",
+                    &p_full["org_id"]
+                        .as_i64()
+                        .map(|o| o.to_string())
+                        .unwrap_or_default(),
+                ),
+                ("region", p_full["region"].to_string().trim_matches('"')),
+            ],
+        )
+        .await;
     assert!(
         res.status().is_success() || res.status().is_redirection(),
         "{}",
         res.status()
     );
-    let after = json_of(
-        suzhou
-            .post(app.url(&format!("/api/v1/people/{id}/reveal")))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let after = app.reveal(&suzhou, id).await;
     assert_eq!(after["mobile"].as_str().unwrap(), before);
     assert_eq!(after["id_number"].as_str().unwrap(), full_id);
     let trainee = app.api("trainee").await;
-    let me = json_of(trainee.get(app.url("/api/v1/me")).send().await.unwrap()).await;
-    let res = trainee
-        .post(app.url(&format!("/api/v1/people/{}/reveal", me["person_id"])))
-        .send()
-        .await
-        .unwrap();
+    let me = app.get_json(&trainee, "/api/v1/me").await;
+    let res = app
+        .post_empty(
+            &trainee,
+            &format!("/api/v1/people/{}/reveal", me["person_id"]),
+        )
+        .await;
     assert_eq!(res.status(), 403);
 }
 
@@ -703,15 +564,9 @@ async fn demo_seed_is_idempotent() {
     .await
     .unwrap();
     assert!(again.is_none(), "a second start keeps the data");
-    let v = json_of(
-        app.api("admin")
-            .await
-            .get(app.url("/api/v1/overview"))
-            .send()
-            .await
-            .unwrap(),
-    )
-    .await;
+    let v = app
+        .get_json(&app.api("admin").await, "/api/v1/overview")
+        .await;
     assert_eq!(v["people"], 3_000);
     assert_eq!(v["children"].as_array().unwrap().len(), 13);
     let sum: i64 = v["children"]
@@ -802,12 +657,8 @@ async fn cli_imports_regions_all_or_nothing() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 4, column `parent_code`"), "{err}");
     let v = json_of(
-        app.api_anyone()
-            .await
-            .get(app.url("/api/v1/regions?level=province"))
-            .send()
-            .await
-            .unwrap(),
+        app.get(&app.api_anyone().await, "/api/v1/regions?level=province")
+            .await,
     )
     .await;
     let codes: Vec<&str> = v
@@ -881,7 +732,7 @@ async fn pages_and_json_are_compressed_for_clients_that_ask() {
         flate2::read::GzDecoder::new(&bytes[..])
             .read_to_string(&mut text)
             .unwrap();
-        let plain = c.get(app.url(path)).send().await.unwrap();
+        let plain = app.get(&c, path).await;
         assert!(plain.headers().get("content-encoding").is_none());
         // Each anonymous visit gets its own CSRF token; the rest is equal.
         let strip = |s: &str| -> String {
@@ -901,9 +752,9 @@ async fn pages_and_json_are_compressed_for_clients_that_ask() {
 async fn errors_render_in_the_callers_language_and_layout() {
     let app = TestApp::spawn().await;
     let (c, _) = app.login("suzhou").await;
-    let res = c.get(app.url("/lang/en?back=/")).send().await.unwrap();
+    let res = app.get(&c, "/lang/en?back=/").await;
     assert!(res.status().is_success() || res.status().is_redirection());
-    let res = c.get(app.url("/people/999999999")).send().await.unwrap();
+    let res = app.get(&c, "/people/999999999").await;
     assert_eq!(res.status(), 404);
     let html = res.text().await.unwrap();
     assert!(html.contains("lang=\"en\""), "{html}");
@@ -927,11 +778,7 @@ async fn errors_render_in_the_callers_language_and_layout() {
         body["error"]["message"].as_str().unwrap().is_ascii(),
         "{body}"
     );
-    let res = api
-        .get(app.url("/api/v1/people?page=lots"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&api, "/api/v1/people?page=lots").await;
     assert_eq!(res.status(), 400);
     assert_eq!(
         res.headers()["content-type"],

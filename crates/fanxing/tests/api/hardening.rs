@@ -4,7 +4,6 @@
 //! that cannot be trusted, cross-site writes, cache and file permissions.
 //! Each test here failed before its fix.
 
-use fanxing_core::auth::Actor;
 use fanxing_core::now;
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::{format_local, SessionId, VenueId};
@@ -12,28 +11,12 @@ use serde_json::{json, Value};
 
 use crate::common::{fresh_mobile, is_postgres, TestApp};
 
-async fn admin(app: &TestApp) -> Actor {
-    Actor::new(
-        app.opened
-            .store
-            .find_user_by_username("admin")
-            .await
-            .unwrap()
-            .unwrap(),
-    )
-}
-
 /// A published Suzhou session for operators of Suzhou, starting within the
 /// hour (so check-in is open), with a main venue; returns (session, venue).
 pub(crate) async fn suzhou_session_today(app: &TestApp) -> (SessionId, VenueId) {
-    let admin = admin(app).await;
+    let admin = app.actor("admin").await;
     let fx = &app.opened.app;
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let programme = app.programme(&admin, "繁星计划").await;
     let start = now() + 1800;
     let input = serde_json::from_value(json!({
         "programme_id": programme,
@@ -56,6 +39,13 @@ pub(crate) async fn suzhou_session_today(app: &TestApp) -> (SessionId, VenueId) 
     (view.session.id, view.venues[0].venue.id)
 }
 
+/// The roster of a session as the province office's API gives it.
+async fn roster(app: &TestApp, session: SessionId) -> Vec<Value> {
+    let admin = app.api("admin").await;
+    let path = format!("/api/v1/sessions/{session}/roster");
+    app.get(&admin, &path).await.json().await.unwrap()
+}
+
 /// One person of `region`'s subtree with the given tier: (id, name, full mobile).
 pub(crate) async fn someone_in(app: &TestApp, region: &str, tier: &str) -> (i64, String, String) {
     let admin = app.api("admin").await;
@@ -67,14 +57,7 @@ pub(crate) async fn someone_in(app: &TestApp, region: &str, tier: &str) -> (i64,
         .await;
     let p = page["items"][0].clone();
     let id = p["id"].as_i64().expect("a person there");
-    let full: Value = admin
-        .post(app.url(&format!("/api/v1/people/{id}/reveal")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let full: Value = app.reveal(&admin, id).await;
     (
         id,
         p["name"].as_str().unwrap().to_string(),
@@ -101,17 +84,16 @@ async fn walk_ins_are_scoped_reveal_no_names_and_check_eligibility() {
         .assign_venue_staff(venue, checkin_user.id)
         .await
         .unwrap();
-    let url = app.url(&format!("/api/v1/venues/{venue}/walk-ins"));
+    let path = format!("/api/v1/venues/{venue}/walk-ins");
     // Roles without this venue are refused before any look-up.
     for who in ["nanjing", "kunshan", "lecturer", "trainee", "bank"] {
         let res = app
-            .api(who)
-            .await
-            .post(&url)
-            .json(&json!({"name": "假名字", "mobile": sz_mobile}))
-            .send()
-            .await
-            .unwrap();
+            .post_json(
+                &app.api(who).await,
+                &path,
+                &json!({"name": "假名字", "mobile": sz_mobile}),
+            )
+            .await;
         assert!(
             matches!(res.status().as_u16(), 403 | 404),
             "{who}: {}",
@@ -123,41 +105,33 @@ async fn walk_ins_are_scoped_reveal_no_names_and_check_eligibility() {
         let c = app.api(who).await;
         // Another city's person, under a made-up name: refused as the
         // person form refuses a mobile in use, without their name.
-        let res = c
-            .post(&url)
-            .json(&json!({"name": "假名字", "mobile": nj_mobile}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json(&c, &path, &json!({"name": "假名字", "mobile": nj_mobile}))
+            .await;
         assert_eq!(res.status(), 422, "{who}");
         let body = res.text().await.unwrap();
         assert!(!body.contains(&nj_name), "{who} learnt the stored name");
         assert!(body.contains("mobile"), "{body}");
         // Even under their real name: outside the session's scope.
-        let res = c
-            .post(&url)
-            .json(&json!({"name": nj_name, "mobile": nj_mobile}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json(&c, &path, &json!({"name": nj_name, "mobile": nj_mobile}))
+            .await;
         assert_eq!(res.status(), 422, "{who}");
         // A person in scope under another name: refused, name not told.
-        let res = c
-            .post(&url)
-            .json(&json!({"name": "假名字", "mobile": sz_mobile}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json(&c, &path, &json!({"name": "假名字", "mobile": sz_mobile}))
+            .await;
         assert_eq!(res.status(), 422, "{who}");
         assert!(!res.text().await.unwrap().contains(&sz_name));
         // A cadre, for an operators-only session: the eligibility rule of
         // registration applies at the door too.
-        let res = c
-            .post(&url)
-            .json(&json!({"name": "新学员", "mobile": fresh_mobile(), "tier": "cadre"}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json(
+                &c,
+                &path,
+                &json!({"name": "新学员", "mobile": fresh_mobile(), "tier": "cadre"}),
+            )
+            .await;
         assert_eq!(res.status(), 422, "{who}");
         assert!(res.text().await.unwrap().contains("tier"));
         let cadre_name = app
@@ -169,37 +143,28 @@ async fn walk_ins_are_scoped_reveal_no_names_and_check_eligibility() {
             .as_str()
             .unwrap()
             .to_string();
-        let res = c
-            .post(&url)
-            .json(&json!({"name": cadre_name, "mobile": sz_cadre_mobile}))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_json(
+                &c,
+                &path,
+                &json!({"name": cadre_name, "mobile": sz_cadre_mobile}),
+            )
+            .await;
         assert_eq!(res.status(), 422, "{who}: a stored cadre walked in");
     }
     // The right person under their own name is checked in.
     let res = app
-        .api("checkin")
-        .await
-        .post(&url)
-        .json(&json!({"name": sz_name, "mobile": sz_mobile}))
-        .send()
-        .await
-        .unwrap();
+        .post_json(
+            &app.api("checkin").await,
+            &path,
+            &json!({"name": sz_name, "mobile": sz_mobile}),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["status"], "accepted", "{v}");
     // Nothing else was registered.
-    let roster: Vec<Value> = app
-        .api("admin")
-        .await
-        .get(app.url(&format!("/api/v1/sessions/{session}/roster")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let roster = roster(&app, session).await;
     assert_eq!(roster.len(), 1, "{roster:?}");
     assert_eq!(roster[0]["person_id"].as_i64(), Some(sz_id));
 }
@@ -259,16 +224,7 @@ async fn roster_imports_match_people_only_in_the_callers_scope() {
     let v: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(v["matched"], 1, "{v}");
     // The roster holds only that one person.
-    let roster: Vec<Value> = app
-        .api("admin")
-        .await
-        .get(app.url(&format!("/api/v1/sessions/{session}/roster")))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let roster = roster(&app, session).await;
     assert_eq!(roster.len(), 1);
     assert!(!serde_json::to_string(&roster).unwrap().contains(&nj_name));
 }
@@ -283,50 +239,42 @@ async fn redirects_stay_on_this_site_and_never_fail() {
         "/%0D%0ASet-Cookie:x=1",
         "//evil.example",
     ] {
-        let res = c
-            .get(app.url(&format!("/lang/en?back={back}")))
-            .send()
-            .await
-            .unwrap();
+        let res = app.get(&c, &format!("/lang/en?back={back}")).await;
         assert_eq!(res.status(), 303, "{back}");
         assert_eq!(res.headers()["location"], "/", "{back}");
     }
     // Log-in with a hostile `next` lands at home.
     let csrf = app.csrf(&c).await;
-    let res = c
-        .post(app.url("/login"))
-        .form(&[
-            ("csrf", csrf.as_str()),
-            ("login", "suzhou"),
-            ("password", fanxing_demo::DEMO_PASSWORD),
-            ("next", "/\t/evil.example"),
-        ])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &c,
+            &csrf,
+            "/login",
+            &[
+                ("login", "suzhou"),
+                ("password", fanxing_demo::DEMO_PASSWORD),
+                ("next", "/\t/evil.example"),
+            ],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/");
     // The targets form's `region_back` goes into its redirect as a code only.
-    let fx = &app.opened.app;
-    let programme = fx
-        .training
-        .create_programme(&admin(&app).await, "P", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let programme = app.programme(&app.actor("admin").await, "P").await;
     let (c, csrf) = app.login("admin").await;
     for back in ["320500\r\nSet-Cookie: x=1", "/\t/evil.example"] {
-        let res = c
-            .post(app.url(&format!("/programmes/{programme}/targets")))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("s_320100", "5"),
-                ("a_320100", "300"),
-                ("region_back", back),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_form(
+                &c,
+                &csrf,
+                &format!("/programmes/{programme}/targets"),
+                &[
+                    ("s_320100", "5"),
+                    ("a_320100", "300"),
+                    ("region_back", back),
+                ],
+            )
+            .await;
         assert_eq!(res.status(), 303, "{back:?}");
         assert_eq!(
             res.headers()["location"],
@@ -339,12 +287,13 @@ async fn redirects_stay_on_this_site_and_never_fail() {
 async fn numbers_users_send_are_bounded() {
     let app = TestApp::spawn().await;
     let admin = app.api("admin").await;
-    let programme = admin
-        .post(app.url("/api/v1/programmes"))
-        .json(&json!({"name": "P", "starts_on": "2025-01-01", "ends_on": "2026-12-31"}))
-        .send()
+    let programme = app
+        .post_json(
+            &admin,
+            "/api/v1/programmes",
+            &json!({"name": "P", "starts_on": "2025-01-01", "ends_on": "2026-12-31"}),
+        )
         .await
-        .unwrap()
         .json::<Value>()
         .await
         .unwrap()["id"]
@@ -372,7 +321,7 @@ async fn numbers_users_send_are_bounded() {
         "/api/v1/people?q=%E7%8E%8B%00".to_string(),
         "/api/v1/rooms?q=%00".to_string(),
     ] {
-        let res = admin.get(app.url(&path)).send().await.unwrap();
+        let res = app.get(&admin, &path).await;
         assert_eq!(res.status(), 200, "{path}");
     }
     for path in [
@@ -380,15 +329,11 @@ async fn numbers_users_send_are_bounded() {
         "/sessions?page=9223372036854775807",
     ] {
         let (c, _) = app.login("admin").await;
-        let res = c.get(app.url(path)).send().await.unwrap();
+        let res = app.get(&c, path).await;
         assert_eq!(res.status(), 200, "{path}");
     }
     // Malformed query strings answer in the API's JSON error shape.
-    let res = admin
-        .get(app.url("/api/v1/people?page=abc"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&admin, "/api/v1/people?page=abc").await;
     assert_eq!(res.status(), 400);
     let v: Value = res.json().await.unwrap();
     assert_eq!(v["error"]["code"], "bad_request", "{v}");
@@ -402,33 +347,24 @@ async fn text_and_links_that_cannot_be_trusted_are_refused() {
     // Control and direction-override characters, NUL among them: the same
     // answer on SQLite (which would store NUL) and PostgreSQL (which fails).
     for name in ["王\u{0}芳", "王\u{202e}芳", "王\u{7}芳", "王\n芳"] {
-        let res = suzhou
-            .post(app.url("/api/v1/people"))
-            .json(&json!({"name": name, "mobile": fresh_mobile(), "tier": "operator", "region": "320508"}))
-            .send()
-            .await
-            .unwrap();
+        let body =
+            json!({"name": name, "mobile": fresh_mobile(), "tier": "operator", "region": "320508"});
+        let res = app.post_json(&suzhou, "/api/v1/people", &body).await;
         assert_eq!(res.status(), 422, "{name:?}");
         let v: Value = res.json().await.unwrap();
         assert!(v["error"]["fields"]["name"].is_string(), "{v}");
     }
-    let res = suzhou
-        .post(app.url("/api/v1/organisations"))
-        .json(&json!({"name": "坏\u{0}公司", "kind": "enterprise", "region": "320508"}))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_json(
+            &suzhou,
+            "/api/v1/organisations",
+            &json!({"name": "坏\u{0}公司", "kind": "enterprise", "region": "320508"}),
+        )
+        .await;
     assert_eq!(res.status(), 422);
     // Stream links: http(s) only, bounded.
-    let admin = admin(&app).await;
-    let programme = app
-        .opened
-        .app
-        .training
-        .create_programme(&admin, "P", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let admin = app.actor("admin").await;
+    let programme = app.programme(&admin, "P").await;
     let start = now() + 86400;
     let long = format!("https://live.example/{}", "a".repeat(600));
     for url in [
@@ -438,16 +374,12 @@ async fn text_and_links_that_cannot_be_trusted_are_refused() {
         "https://",
         long.as_str(),
     ] {
-        let res = suzhou
-            .post(app.url("/api/v1/sessions"))
-            .json(&json!({
-                "programme_id": programme, "title": "线上课", "region": "320500",
-                "starts_at": format_local(start), "ends_at": format_local(start + 3600),
-                "venues": [{"kind": "online", "name": "线上", "address": "", "region": "320500", "capacity": 100, "stream_url": url}]
-            }))
-            .send()
-            .await
-            .unwrap();
+        let body = json!({
+            "programme_id": programme, "title": "线上课", "region": "320500",
+            "starts_at": format_local(start), "ends_at": format_local(start + 3600),
+            "venues": [{"kind": "online", "name": "线上", "address": "", "region": "320500", "capacity": 100, "stream_url": url}]
+        });
+        let res = app.post_json(&suzhou, "/api/v1/sessions", &body).await;
         assert_eq!(res.status(), 422, "{url}");
         let v: Value = res.json().await.unwrap();
         assert!(v["error"]["fields"]["venues"].is_string(), "{v}");
@@ -460,13 +392,9 @@ async fn offices_add_materials_only_to_courses_of_their_region() {
     let create = |who: &'static str| {
         let app = &app;
         async move {
-            app.api(who)
+            let body = json!({"title": format!("{who} 的课程"), "tiers": ["operator"], "duration_minutes": 90});
+            app.post_json(&app.api(who).await, "/api/v1/courses", &body)
                 .await
-                .post(app.url("/api/v1/courses"))
-                .json(&json!({"title": format!("{who} 的课程"), "tiers": ["operator"], "duration_minutes": 90}))
-                .send()
-                .await
-                .unwrap()
                 .json::<Value>()
                 .await
                 .unwrap()["id"]
@@ -511,11 +439,11 @@ async fn responses_are_not_stored_and_cross_site_writes_are_refused() {
     let app = TestApp::spawn().await;
     let (c, csrf) = app.login("suzhou").await;
     for path in ["/people", "/", "/api/v1/me"] {
-        let res = c.get(app.url(path)).send().await.unwrap();
+        let res = app.get(&c, path).await;
         assert_eq!(res.headers()["cache-control"], "no-store", "{path}");
         assert!(res.headers().get("strict-transport-security").is_none());
     }
-    let res = c.get(app.url("/static/app.css")).send().await.unwrap();
+    let res = app.get(&c, "/static/app.css").await;
     assert!(res.headers()["cache-control"]
         .to_str()
         .unwrap()
@@ -599,17 +527,18 @@ async fn log_in_names_with_control_characters_fail_like_any_wrong_log_in() {
     let c = app.browser();
     let csrf = app.csrf(&c).await;
     for login in ["adm\u{0}in", "\u{0}", "13800138000\u{0}", "admin\u{202e}"] {
-        let res = c
-            .post(app.url("/login"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("login", login),
-                ("password", "whatever-it-is"),
-                ("next", "/"),
-            ])
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .post_form(
+                &c,
+                &csrf,
+                "/login",
+                &[
+                    ("login", login),
+                    ("password", "whatever-it-is"),
+                    ("next", "/"),
+                ],
+            )
+            .await;
         assert!(
             matches!(res.status().as_u16(), 200 | 401 | 422),
             "{login:?}: {}",
@@ -668,16 +597,15 @@ async fn hostile_uploads_are_refused_on_every_upload_route() {
     let app = TestApp::spawn().await;
     let admin_api = app.api("admin").await;
     let me = app.get_json(&app.api("trainee").await, "/api/v1/me").await;
-    let res = admin_api
-        .post(app.url("/api/v1/rooms"))
-        .json(
+    let res = app
+        .post_json(
+            &admin_api,
+            "/api/v1/rooms",
             &json!({"platform": "douyin", "account_id": "ks-h", "name": "昆山直播间",
             "industry": "服装", "size_tier": "tail", "region": "320583",
             "operators": [me["person_id"]]}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 201);
     let room = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
     let (session, _) = suzhou_session_today(&app).await;
@@ -789,15 +717,14 @@ async fn invisible_characters_in_imported_cells_are_refused_on_both_databases() 
         );
     }
     let admin_api = app.api("admin").await;
-    let res = admin_api
-        .post(app.url("/api/v1/rooms"))
-        .json(
+    let res = app
+        .post_json(
+            &admin_api,
+            "/api/v1/rooms",
             &json!({"platform": "douyin", "account_id": "ks-c", "name": "昆山直播间",
             "industry": "服装", "size_tier": "tail", "region": "320583"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 201);
     for (column, id, account) in [
         ("直播场次ID", "s\u{1}1", "ks-c"),

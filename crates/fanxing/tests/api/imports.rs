@@ -22,16 +22,13 @@ async fn post(c: &reqwest::Client, url: String, bytes: Vec<u8>) -> (u16, Value) 
 /// A Douyin room `fx-units` in Kunshan; returns its id.
 async fn room(app: &TestApp) -> i64 {
     let res = app
-        .api("admin")
-        .await
-        .post(app.url("/api/v1/rooms"))
-        .json(
+        .post_json(
+            &app.api("admin").await,
+            "/api/v1/rooms",
             &json!({"platform": "douyin", "account_id": "fx-units", "name": "单位测试直播间",
             "industry": "服装", "size_tier": "tail", "region": "320583"}),
         )
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(res.status(), 201);
     res.json::<Value>().await.unwrap()["id"].as_i64().unwrap()
 }
@@ -187,50 +184,41 @@ async fn live_exports_import_right_values_or_are_refused_by_row() {
     assert_eq!(stored(&app, "q-1").await.4, 1_250);
 }
 
+/// The columns of a Douyin live export.
+const HEADERS: [&str; 7] = [
+    "抖音号",
+    "直播场次ID",
+    "直播开始时间",
+    "直播时长",
+    "观看人次",
+    "观看人数",
+    "成交金额",
+];
+
+/// Writes `cells` as strings across row `row`.
+fn write_row(ws: &mut rust_xlsxwriter::Worksheet, row: u32, cells: &[&str]) {
+    for (c, v) in cells.iter().enumerate() {
+        ws.write_string(row, c as u16, *v).unwrap();
+    }
+}
+
 /// A workbook: a hidden old sheet first, then a note, then the data with
 /// a date-time cell and a duration typed as a time.
 fn workbook() -> Vec<u8> {
     use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
     let mut wb = Workbook::new();
     let old = wb.add_worksheet().set_name("旧数据").unwrap();
-    for (c, h) in [
-        "抖音号",
-        "直播场次ID",
-        "直播开始时间",
-        "直播时长",
-        "观看人次",
-        "观看人数",
-        "成交金额",
-    ]
-    .iter()
-    .enumerate()
-    {
-        old.write_string(0, c as u16, *h).unwrap();
-    }
-    for (c, v) in ["fx-units", "old-1", "2024-01-01 20:00", "60", "1", "1", "0"]
-        .iter()
-        .enumerate()
-    {
-        old.write_string(1, c as u16, *v).unwrap();
-    }
+    write_row(old, 0, &HEADERS);
+    write_row(
+        old,
+        1,
+        &["fx-units", "old-1", "2024-01-01 20:00", "60", "1", "1", "0"],
+    );
     old.set_hidden(true);
     let note = wb.add_worksheet().set_name("说明").unwrap();
     note.write_string(0, 0, "本表由运营部整理").unwrap();
     let data = wb.add_worksheet().set_name("三月").unwrap();
-    for (c, h) in [
-        "抖音号",
-        "直播场次ID",
-        "直播开始时间",
-        "直播时长",
-        "观看人次",
-        "观看人数",
-        "成交金额",
-    ]
-    .iter()
-    .enumerate()
-    {
-        data.write_string(0, c as u16, *h).unwrap();
-    }
+    write_row(data, 0, &HEADERS);
     let when = ExcelDateTime::parse_from_str("2025-03-01 20:00:00").unwrap();
     let dt = Format::new().set_num_format("yyyy-mm-dd hh:mm");
     let hms = Format::new().set_num_format("h:mm:ss");
@@ -504,15 +492,7 @@ async fn rosters_never_swap_or_split_people_silently() {
         "{m}"
     );
     // Asking whether a number is on record is itself on record.
-    use fanxing_core::people::store::AccountStore as _;
-    let admin = fanxing_core::auth::Actor::new(
-        app.opened
-            .store
-            .find_user_by_username("admin")
-            .await
-            .unwrap()
-            .unwrap(),
-    );
+    let admin = app.actor("admin").await;
     let log = app.opened.app.audit.entries(&admin, 20).await.unwrap();
     assert!(
         log.iter().any(|e| e.action == "roster.refused"
@@ -544,12 +524,8 @@ async fn rosters_never_swap_or_split_people_silently() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["already"], 1, "{body}");
     // The person form refuses the number too, without naming its holder.
-    let res = suzhou
-        .post(app.url("/api/v1/people"))
-        .json(&json!({"name": "孙二", "mobile": m2, "id_number": id, "tier": "operator", "region": "320508"}))
-        .send()
-        .await
-        .unwrap();
+    let body = json!({"name": "孙二", "mobile": m2, "id_number": id, "tier": "operator", "region": "320508"});
+    let res = app.post_json(&suzhou, "/api/v1/people", &body).await;
     let status = res.status().as_u16();
     let text = res.text().await.unwrap();
     assert!(status == 409 || status == 422, "{status} {text}");
@@ -596,23 +572,10 @@ async fn rosters_never_swap_or_split_people_silently() {
 
 #[tokio::test]
 async fn a_bulk_roster_fills_venues_by_the_rule_one_registration_follows() {
-    use fanxing_core::store::prelude::*;
     let app = TestApp::spawn().await;
-    let admin = fanxing_core::auth::Actor::new(
-        app.opened
-            .store
-            .find_user_by_username("admin")
-            .await
-            .unwrap()
-            .unwrap(),
-    );
+    let admin = app.actor("admin").await;
     let fx = &app.opened.app;
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let programme = app.programme(&admin, "繁星计划").await;
     let start = fanxing_core::now() + 86_400;
     let input = serde_json::from_value(json!({
         "programme_id": programme,

@@ -1013,17 +1013,17 @@ async fn state_loan_need(
     amount: &str,
     purpose: &str,
 ) -> reqwest::Response {
-    client
-        .post(app.url("/match/needs"))
-        .form(&[
-            ("csrf", csrf),
+    app.post_form(
+        client,
+        csrf,
+        "/match/needs",
+        &[
             ("kind", "loan"),
             ("amount_yuan", amount),
             ("purpose", purpose),
-        ])
-        .send()
-        .await
-        .unwrap()
+        ],
+    )
+    .await
 }
 
 /// The first `/match/applications/{id}/act` form on a page after `marker`.
@@ -1042,14 +1042,7 @@ fn act_id_after(page: &str, marker: &str) -> Option<i64> {
 async fn the_three_sides_work_through_the_pages() {
     let app = with_examples().await;
     let (bank, bank_csrf) = app.login("bank").await;
-    let page = bank
-        .get(app.url("/match"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get(&bank, "/match").await.text().await.unwrap();
     let ours = &page[page.find("本机构产品").expect("the bank's offers")..];
     let ours = &ours[..ours.find("</ul>").unwrap()];
     let titles: Vec<String> = ours
@@ -1072,14 +1065,7 @@ async fn the_three_sides_work_through_the_pages() {
     let need_url = res.headers()["location"].to_str().unwrap().to_string();
     assert!(need_url.starts_with("/match/needs/"), "{need_url}");
     let need_id: i64 = need_url.rsplit('/').next().unwrap().parse().unwrap();
-    let need = t
-        .get(app.url(&need_url))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let need = app.get(&t, &need_url).await.text().await.unwrap();
     assert!(
         need.contains("全部条件") && need.contains("规则版本"),
         "{need}"
@@ -1114,27 +1100,29 @@ async fn the_three_sides_work_through_the_pages() {
             c[at..].split('"').next()?.parse().ok()
         })
         .expect("one of the bank's offers is open to the enterprise");
-    let res = t
-        .post(app.url(&format!("/match/needs/{need_id}/apply")))
-        .form(&[("csrf", csrf.as_str()), ("offer_id", &offer.to_string())])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &t,
+            &csrf,
+            &format!("/match/needs/{need_id}/apply"),
+            &[("offer_id", &offer.to_string())],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/match?done=applied");
     // Applying again for the same offer is refused with the reason.
-    let again = t
-        .post(app.url(&format!("/match/needs/{need_id}/apply")))
-        .form(&[("csrf", csrf.as_str()), ("offer_id", &offer.to_string())])
-        .send()
-        .await
-        .unwrap();
+    let again = app
+        .post_form(
+            &t,
+            &csrf,
+            &format!("/match/needs/{need_id}/apply"),
+            &[("offer_id", &offer.to_string())],
+        )
+        .await;
     assert_ne!(again.status(), 303);
-    let mine = t
-        .get(app.url("/match?done=applied"))
-        .send()
+    let mine = app
+        .get(&t, "/match?done=applied")
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();
@@ -1178,14 +1166,7 @@ async fn the_three_sides_work_through_the_pages() {
     )
     .await;
     assert_eq!(res.status(), 303);
-    let mine = t
-        .get(app.url("/match"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let mine = app.get(&t, "/match").await.text().await.unwrap();
     assert!(mine.contains("需要您补充材料"), "{mine}");
     let res = act(
         &t,
@@ -1211,28 +1192,14 @@ async fn the_three_sides_work_through_the_pages() {
         .await;
         assert_eq!(res.status(), 303, "{action}");
     }
-    let mine = t
-        .get(app.url("/match"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let mine = app.get(&t, "/match").await.text().await.unwrap();
     assert!(mine.contains("已放款/已落地"), "{mine}");
 
     // Kunshan's office sees the amount in its figures.
     let after = rollup(kunshan).await;
     assert_eq!(after - before, 50_000_000);
     let (office, _) = app.login("kunshan").await;
-    let page = office
-        .get(app.url("/match"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.get(&office, "/match").await.text().await.unwrap();
     let shown = fanxing_core::numfmt::yuan(after, fanxing_core::Lang::Zh);
     assert!(page.contains(&shown), "{shown} in {page}");
     assert!(
@@ -1252,7 +1219,7 @@ async fn the_three_sides_work_through_the_pages() {
     fanxing_demo::seed_training(&app.opened.app, &*app.opened.store, 2026)
         .await
         .unwrap();
-    let res = admin.get(app.url("/programmes")).send().await.unwrap();
+    let res = app.get(&admin, "/programmes").await;
     let dash = match res.headers().get("location") {
         Some(to) => app.get_text(&admin, to.to_str().unwrap()).await,
         None => res.text().await.unwrap(),
@@ -1355,26 +1322,19 @@ async fn an_office_makes_a_partner_from_the_page() {
         .find("action=\"/match/partners\"")
         .expect("the partner form")..];
     // The bank account's organisation is among the candidates.
-    let me: serde_json::Value = app
-        .api("bank")
-        .await
-        .get(app.url("/api/v1/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me: serde_json::Value = app.get_json(&app.api("bank").await, "/api/v1/me").await;
     let org = me["org_id"]
         .as_i64()
         .expect("the bank account has an organisation");
     assert!(form.contains(&format!("value=\"{org}\"")), "{form}");
-    let res = office
-        .post(app.url("/match/partners"))
-        .form(&[("csrf", csrf.as_str()), ("org_id", &org.to_string())])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &office,
+            &csrf,
+            "/match/partners",
+            &[("org_id", &org.to_string())],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(res.headers()["location"], "/match?done=partner");
 
@@ -1382,11 +1342,13 @@ async fn an_office_makes_a_partner_from_the_page() {
     assert!(after.contains("发布新产品"), "{after}");
     // A county office cannot make Suzhou's bank a partner.
     let (county, csrf) = app.login("kunshan").await;
-    let res = county
-        .post(app.url("/match/partners"))
-        .form(&[("csrf", csrf.as_str()), ("org_id", &org.to_string())])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &county,
+            &csrf,
+            "/match/partners",
+            &[("org_id", &org.to_string())],
+        )
+        .await;
     assert_eq!(res.status(), 404);
 }

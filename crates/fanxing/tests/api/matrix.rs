@@ -324,11 +324,9 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
 }
 
 async fn first(app: &TestApp, admin: &Client, what: &str, region: &str) -> Thing {
-    let v: Value = admin
-        .get(app.url(&format!("/api/v1/{what}?region={region}&per_page=1")))
-        .send()
+    let v: Value = app
+        .get(admin, &format!("/api/v1/{what}?region={region}&per_page=1"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -343,11 +341,9 @@ async fn first(app: &TestApp, admin: &Client, what: &str, region: &str) -> Thing
 }
 
 async fn by_id(app: &TestApp, admin: &Client, what: &str, id: i64) -> Thing {
-    let v: Value = admin
-        .get(app.url(&format!("/api/v1/{what}/{id}")))
-        .send()
+    let v: Value = app
+        .get(admin, &format!("/api/v1/{what}/{id}"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -375,6 +371,23 @@ struct Targets {
     token: Option<i64>,
 }
 
+/// `world`'s targets with a person, an organisation and regions of their own.
+fn aimed_at(
+    person: &Thing,
+    org: &Thing,
+    region: &str,
+    child_region: &str,
+    world: &Targets,
+) -> Targets {
+    Targets {
+        person: Some(person.clone()),
+        org: Some(org.clone()),
+        region: region.into(),
+        child_region: child_region.into(),
+        ..world.clone()
+    }
+}
+
 /// Sessions, venues and registrations the training routes are aimed at.
 struct World {
     programme: ProgrammeId,
@@ -392,19 +405,6 @@ struct World {
     /// (session, person) pairs to re-register before each role, since
     /// cancelling is one of the routes walked.
     registrations: Vec<(SessionId, PersonId, VenueId)>,
-}
-
-async fn actor(app: &TestApp, username: &str) -> fanxing_core::auth::Actor {
-    let user = app
-        .opened
-        .app
-        .stores
-        .accounts
-        .find_user_by_username(username)
-        .await
-        .unwrap()
-        .unwrap();
-    fanxing_core::auth::Actor::new(user)
 }
 
 fn session_input(
@@ -432,13 +432,8 @@ fn session_input(
 
 async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
     let fx = &app.opened.app;
-    let admin = actor(app, "admin").await;
-    let programme = fx
-        .training
-        .create_programme(&admin, "矩阵测试计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let admin = app.actor("admin").await;
+    let programme = app.programme(&admin, "矩阵测试计划").await;
     let sz = fx
         .training
         .create_session(
@@ -467,13 +462,13 @@ async fn world(app: &TestApp, nanjing_person: &Thing) -> World {
     let (sz_venue_ks, sz_venue_online) =
         (venue(&sz, VenueKind::Main), venue(&sz, VenueKind::Online));
     let nj_venue = venue(&nj, VenueKind::Main);
-    let checkin = actor(app, "checkin").await;
+    let checkin = app.actor("checkin").await;
     fx.stores
         .checkins
         .assign_venue_staff(sz_venue_ks, checkin.user.id)
         .await
         .unwrap();
-    let trainee = actor(app, "trainee").await;
+    let trainee = app.actor("trainee").await;
     let trainee_person = trainee.user.person_id.unwrap();
     let trainee_reg = fx
         .training
@@ -558,9 +553,9 @@ async fn every_route_for_every_role() {
     {
         let m = &app.opened.matching;
         let (admin, bank, trainee) = (
-            actor(&app, "admin").await,
-            actor(&app, "bank").await,
-            actor(&app, "trainee").await,
+            app.actor("admin").await,
+            app.actor("bank").await,
+            app.actor("trainee").await,
         );
         let bank_org = bank.user.org_id.unwrap();
         let firm = trainee.user.org_id.unwrap();
@@ -627,7 +622,7 @@ async fn every_route_for_every_role() {
     let (ks_user, sz_user, nj_user) = (managed[0], managed[1], managed[2]);
     {
         let number = fanxing_core::curriculum::new_certificate_number(2026);
-        let trainee = actor(&app, "trainee").await.user.person_id.unwrap();
+        let trainee = app.actor("trainee").await.user.person_id.unwrap();
         app.opened
             .app
             .stores
@@ -642,7 +637,7 @@ async fn every_route_for_every_role() {
     }
     {
         let fx = &app.opened.app;
-        let admin = actor(&app, "admin").await;
+        let admin = app.actor("admin").await;
         let course = fx
             .curriculum
             .create_course(
@@ -676,13 +671,7 @@ async fn every_route_for_every_role() {
         room: Some(w.nj_room),
         ..Default::default()
     };
-    let nanjing_other = Targets {
-        person: Some(nanjing_person.clone()),
-        org: Some(nanjing_org.clone()),
-        region: "320102".into(),
-        child_region: "320102".into(),
-        ..nj_world.clone()
-    };
+    let nanjing_other = aimed_at(&nanjing_person, &nanjing_org, "320102", "320102", &nj_world);
 
     // Anonymous callers reach only the public routes.
     let anon = app.browser();
@@ -710,11 +699,7 @@ async fn every_route_for_every_role() {
         };
         if path == "/calendar/{feed}" {
             // A made-up link is simply not found.
-            let res = anon
-                .get(app.url("/calendar/1-0123456789abcdef.ics"))
-                .send()
-                .await
-                .unwrap();
+            let res = app.get(&anon, "/calendar/1-0123456789abcdef.ics").await;
             assert_eq!(res.status(), 404);
             continue;
         }
@@ -773,16 +758,7 @@ async fn every_route_for_every_role() {
 
     let mut checked = 0;
     for &(role, username) in ROLES {
-        let me: Value = app
-            .api(username)
-            .await
-            .get(app.url("/api/v1/me"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let me: Value = app.get_json(&app.api(username).await, "/api/v1/me").await;
         let own_person = match me["person_id"].as_i64() {
             Some(id) => Some(by_id(&app, &admin, "people", id).await),
             None => None,
@@ -793,57 +769,33 @@ async fn every_route_for_every_role() {
         };
         let (own, other) = match role {
             Role::Admin => (
-                Targets {
-                    person: Some(suzhou_person.clone()),
-                    org: Some(suzhou_org.clone()),
-                    region: "320583".into(),
-                    child_region: "320500".into(),
-                    ..sz_world.clone()
-                },
+                aimed_at(&suzhou_person, &suzhou_org, "320583", "320500", &sz_world),
                 None,
             ),
             Role::Nanjing => (
-                Targets {
-                    person: Some(nanjing_person.clone()),
-                    org: Some(nanjing_org.clone()),
-                    region: "320102".into(),
-                    child_region: "320102".into(),
-                    ..nj_world.clone()
-                },
-                Some(Targets {
-                    person: Some(suzhou_person.clone()),
-                    org: Some(suzhou_org.clone()),
-                    region: "320508".into(),
-                    child_region: "320583".into(),
-                    ..sz_world.clone()
-                }),
+                aimed_at(&nanjing_person, &nanjing_org, "320102", "320102", &nj_world),
+                Some(aimed_at(
+                    &suzhou_person,
+                    &suzhou_org,
+                    "320508",
+                    "320583",
+                    &sz_world,
+                )),
             ),
             Role::Suzhou => (
-                Targets {
-                    person: Some(kunshan_person.clone()),
-                    org: Some(kunshan_org.clone()),
-                    region: "320583".into(),
-                    child_region: "320583".into(),
-                    ..sz_world.clone()
-                },
+                aimed_at(&kunshan_person, &kunshan_org, "320583", "320583", &sz_world),
                 Some(nanjing_other.clone()),
             ),
             // A county office must not reach the rest of its own city.
             Role::Kunshan => (
-                Targets {
-                    person: Some(kunshan_person.clone()),
-                    org: Some(kunshan_org.clone()),
-                    region: "320583".into(),
-                    child_region: "320583".into(),
-                    ..sz_world.clone()
-                },
-                Some(Targets {
-                    person: Some(suzhou_person.clone()),
-                    org: Some(suzhou_org.clone()),
-                    region: "320508".into(),
-                    child_region: "320508".into(),
-                    ..nj_world.clone()
-                }),
+                aimed_at(&kunshan_person, &kunshan_org, "320583", "320583", &sz_world),
+                Some(aimed_at(
+                    &suzhou_person,
+                    &suzhou_org,
+                    "320508",
+                    "320508",
+                    &nj_world,
+                )),
             ),
             _ => (
                 Targets {
@@ -903,7 +855,7 @@ async fn every_route_for_every_role() {
                 .app
                 .training
                 .register(
-                    &actor(&app, "admin").await,
+                    &app.actor("admin").await,
                     *session,
                     Some(*person),
                     Some(*venue),
@@ -946,7 +898,7 @@ async fn every_route_for_every_role() {
                             .app
                             .training
                             .register(
-                                &actor(&app, "admin").await,
+                                &app.actor("admin").await,
                                 *session,
                                 Some(*person),
                                 Some(*venue),
@@ -982,14 +934,9 @@ async fn every_route_for_every_role() {
             }
         }
         // Log-out works for everyone and ends the session.
-        let res = browser
-            .post(app.url("/logout"))
-            .form(&[("csrf", csrf.as_str())])
-            .send()
-            .await
-            .unwrap();
+        let res = app.post_form(&browser, &csrf, "/logout", &[]).await;
         assert_eq!(res.status(), 303);
-        let res = browser.get(app.url("/people")).send().await.unwrap();
+        let res = app.get(&browser, "/people").await;
         assert_eq!(
             res.status(),
             303,

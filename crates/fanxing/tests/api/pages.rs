@@ -212,7 +212,7 @@ async fn each_role_has_a_home_to_act_from() {
     for href in main.split("href=\"").skip(1) {
         let href = &href[..href.find('"').unwrap()];
         if href.starts_with('/') {
-            let res = bank.get(app.url(href)).send().await.unwrap();
+            let res = app.get(&bank, href).await;
             assert_eq!(res.status(), 200, "{href}");
         }
     }
@@ -253,21 +253,17 @@ async fn certificates_are_found_by_number_name_or_mobile() {
     assert!(html.contains(&number), "{name}: {html}");
     // The public box and a lower-case number both reach the certificate.
     let anon = app.browser();
-    let res = anon
-        .get(app.url(&format!("/verify?number={}", number.to_lowercase())))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(&anon, &format!("/verify?number={}", number.to_lowercase()))
+        .await;
     assert_eq!(res.status(), 303);
     assert_eq!(
         res.headers()["location"],
         format!("/verify/{number}").as_str()
     );
-    let res = anon
-        .get(app.url(&format!("/verify/{}", number.to_lowercase())))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(&anon, &format!("/verify/{}", number.to_lowercase()))
+        .await;
     assert_eq!(res.status(), 200);
 }
 
@@ -276,11 +272,9 @@ async fn exports_are_named_by_region_and_day() {
     let app = with_programme().await;
     let programme = programme_id(&app).await;
     let (suzhou, _) = app.login("suzhou").await;
-    let res = suzhou
-        .get(app.url(&format!("/programmes/{programme}/report.xlsx")))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(&suzhou, &format!("/programmes/{programme}/report.xlsx"))
+        .await;
     assert_eq!(res.status(), 200);
     let d = res.headers()["content-disposition"].to_str().unwrap();
     let day = &format_local(now())[..10];
@@ -361,11 +355,7 @@ async fn sessions_are_searched_and_filtered() {
     let html = app.get_text(&trainee, "/sessions?tier=all").await;
     assert!(html.contains("<option value=\"all\">"));
     // A malformed filter is named, not a server error.
-    let res = admin
-        .get(app.url("/sessions?when=someday"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&admin, "/sessions?when=someday").await;
     assert_eq!(res.status(), 422);
 }
 
@@ -577,10 +567,6 @@ async fn a_finished_session_keeps_its_export_and_certificates() {
             && manage.contains("href=\"/certificates?session="),
         "{manage}"
     );
-    let res = admin
-        .get(app.url(&format!("{path}/attendance.xlsx")))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&admin, &format!("{path}/attendance.xlsx")).await;
     assert_eq!(res.status(), 200);
 }

@@ -1,30 +1,17 @@
 //! Roster import over HTTP and from the CLI: 1,000 good rows import; one bad
 //! row imports nothing and is named by row and column.
 
-use fanxing_core::auth::Actor;
 use fanxing_core::now;
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::{format_local, SessionId};
 use serde_json::{json, Value};
 
-use crate::common::{TestApp, TEST_KEY};
+use crate::common::{assert_says, TestApp, TEST_KEY};
 
 async fn suzhou_session(app: &TestApp) -> SessionId {
-    let admin = Actor::new(
-        app.opened
-            .store
-            .find_user_by_username("admin")
-            .await
-            .unwrap()
-            .unwrap(),
-    );
+    let admin = app.actor("admin").await;
     let fx = &app.opened.app;
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let programme = app.programme(&admin, "繁星计划").await;
     let start = now() + 10 * 86400;
     let input = serde_json::from_value(json!({
         "programme_id": programme,
@@ -118,16 +105,15 @@ fn xlsx(rows: usize, bad_row: Option<usize>) -> Vec<u8> {
 }
 
 async fn count_registrations(app: &TestApp, session: SessionId) -> usize {
-    app.api("admin")
-        .await
-        .get(app.url(&format!("/api/v1/sessions/{session}/roster")))
-        .send()
-        .await
-        .unwrap()
-        .json::<Vec<Value>>()
-        .await
-        .unwrap()
-        .len()
+    app.get(
+        &app.api("admin").await,
+        &format!("/api/v1/sessions/{session}/roster"),
+    )
+    .await
+    .json::<Vec<Value>>()
+    .await
+    .unwrap()
+    .len()
 }
 
 #[tokio::test]
@@ -235,16 +221,19 @@ async fn a_thousand_rows_import_and_one_bad_row_imports_nothing() {
     assert!(msgs[1].contains("第 3 行") && msgs[1].contains("未知"));
     assert!(msgs[2].contains("第 4 行") && msgs[2].contains("写明所属市"));
     // Wrong file type and empty file.
-    let res = suzhou
-        .post(app.url(&format!(
-            "/api/v1/sessions/{session}/roster?filename=photo.png"
-        )))
-        .body(vec![0x89, b'P', b'N', b'G', 0, 0, 0, 0])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains(".xlsx"));
+    assert_says(
+        suzhou
+            .post(app.url(&format!(
+                "/api/v1/sessions/{session}/roster?filename=photo.png"
+            )))
+            .body(vec![0x89, b'P', b'N', b'G', 0, 0, 0, 0])
+            .send()
+            .await
+            .unwrap(),
+        422,
+        ".xlsx",
+    )
+    .await;
     // Nanjing may not import into Suzhou's session.
     let res = app
         .api("nanjing")
@@ -314,17 +303,9 @@ async fn cli_and_web_upload() {
 
     // The web form, as the Kunshan county office filling its sub-venue.
     let (c, csrf) = app.login("kunshan").await;
-    let page = c
-        .get(app.url(&format!("/sessions/{session}/roster")))
-        .send()
-        .await
-        .unwrap();
+    let page = app.get(&c, &format!("/sessions/{session}/roster")).await;
     assert_eq!(page.status(), 200);
-    let template = c
-        .get(app.url("/roster-template.xlsx"))
-        .send()
-        .await
-        .unwrap();
+    let template = app.get(&c, "/roster-template.xlsx").await;
     assert_eq!(template.status(), 200);
     assert!(template.bytes().await.unwrap().starts_with(b"PK"));
     let form = reqwest::multipart::Form::new()
@@ -338,14 +319,16 @@ async fn cli_and_web_upload() {
             )
             .file_name("名单.csv"),
         );
-    let res = c
-        .post(app.url(&format!("/sessions/{session}/roster")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    assert!(res.text().await.unwrap().contains("新建学员 1 人"));
+    assert_says(
+        c.post(app.url(&format!("/sessions/{session}/roster")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+        200,
+        "新建学员 1 人",
+    )
+    .await;
     // A row outside Kunshan is refused for the county office.
     let form = reqwest::multipart::Form::new().text("csrf", csrf).part(
         "file",
@@ -356,12 +339,14 @@ async fn cli_and_web_upload() {
         )
         .file_name("名单.csv"),
     );
-    let res = c
-        .post(app.url(&format!("/sessions/{session}/roster")))
-        .multipart(form)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("第 2 行「所在地区」"));
+    assert_says(
+        c.post(app.url(&format!("/sessions/{session}/roster")))
+            .multipart(form)
+            .send()
+            .await
+            .unwrap(),
+        422,
+        "第 2 行「所在地区」",
+    )
+    .await;
 }

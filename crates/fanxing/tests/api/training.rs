@@ -8,23 +8,66 @@ use fanxing_core::people::PersonId;
 use fanxing_core::store::prelude::*;
 use fanxing_core::training::service::{ScanInput, SessionView};
 use fanxing_core::training::{
-    format_local, ProgrammeId, SessionId, SessionInput, VenueId, VenueKind,
+    format_local, ProgrammeId, SessionId, SessionInput, SessionStatus, VenueId, VenueKind,
 };
 use fanxing_demo::SeedStore;
 use rand::{Rng, SeedableRng};
 use serde_json::{json, Value};
 
-use crate::common::TestApp;
+use crate::common::{assert_says, TestApp};
 
-async fn actor(app: &TestApp, username: &str) -> Actor {
-    let user = app
-        .opened
-        .store
-        .find_user_by_username(username)
+/// The province office and a programme of its own.
+async fn admin_and_programme(app: &TestApp) -> (Actor, ProgrammeId) {
+    let admin = app.actor("admin").await;
+    let programme = app.programme(&admin, "繁星计划").await;
+    (admin, programme)
+}
+
+/// A single main venue, for `session`.
+fn main_venue(name: &str, region: &str, capacity: i64) -> Value {
+    json!([{"kind": "main", "name": name, "address": "", "region": region, "capacity": capacity}])
+}
+
+/// Creates a session as `admin`, published or as a draft.
+async fn create(app: &TestApp, admin: &Actor, input: &SessionInput, publish: bool) -> SessionView {
+    app.opened
+        .app
+        .training
+        .create_session(admin, input, publish)
         .await
         .unwrap()
-        .unwrap();
-    Actor::new(user)
+}
+
+/// Closes a session as `admin`.
+async fn close(app: &TestApp, admin: &Actor, id: SessionId) -> fanxing_core::Result<SessionView> {
+    app.opened
+        .app
+        .training
+        .set_session_status(admin, id, SessionStatus::Closed, None)
+        .await
+}
+
+/// Posts a batch of scans at a venue's door; the answers, one a scan.
+async fn post_scans(app: &TestApp, api: &reqwest::Client, venue: VenueId, body: &Value) -> Value {
+    let path = format!("/api/v1/venues/{venue}/scans");
+    app.post_json(api, &path, body).await.json().await.unwrap()
+}
+
+/// A trainee's registration for session `id` through the API, refused with
+/// a 422 naming `message`.
+async fn assert_registration_refused(
+    app: &TestApp,
+    trainee: &reqwest::Client,
+    id: SessionId,
+    message: &str,
+) {
+    let path = format!("/api/v1/sessions/{id}/registrations");
+    assert_says(
+        app.post_json(trainee, &path, &json!({})).await,
+        422,
+        message,
+    )
+    .await;
 }
 
 fn session(
@@ -81,13 +124,7 @@ fn venue_id(v: &SessionView, kind: VenueKind) -> VenueId {
 async fn progress_rolls_up_exactly_from_random_data() {
     let app = TestApp::spawn().await;
     let fx = &app.opened.app;
-    let admin = actor(&app, "admin").await;
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let (admin, programme) = admin_and_programme(&app).await;
     let mut rng = rand::rngs::StdRng::seed_from_u64(7);
     let counties: Vec<String> = app
         .opened
@@ -117,11 +154,7 @@ async fn progress_rolls_up_exactly_from_random_data() {
             past + i * 3600,
             120,
         );
-        let v = fx
-            .training
-            .create_session(&admin, &input, true)
-            .await
-            .unwrap();
+        let v = create(&app, &admin, &input, true).await;
         // Register some people of that city at either venue, then mark
         // attendance for part of them and maybe close the session.
         let people = people_in(&app, &city, rng.random_range(3..30)).await;
@@ -146,15 +179,7 @@ async fn progress_rolls_up_exactly_from_random_data() {
             .await
             .unwrap();
         if rng.random_bool(0.7) {
-            fx.training
-                .set_session_status(
-                    &admin,
-                    v.session.id,
-                    fanxing_core::training::SessionStatus::Closed,
-                    None,
-                )
-                .await
-                .unwrap();
+            close(&app, &admin, v.session.id).await.unwrap();
         }
     }
     // Targets: the province, its cities (which do not add up), a county.
@@ -289,19 +314,19 @@ async fn progress_rolls_up_exactly_from_random_data() {
         direct
     );
     // Scope: Suzhou sees Suzhou, not the province nor Nanjing.
-    let res = suzhou_api
-        .get(app.url(&format!(
-            "/api/v1/programmes/{programme}/progress?region=320100"
-        )))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(
+            &suzhou_api,
+            &format!("/api/v1/programmes/{programme}/progress?region=320100"),
+        )
+        .await;
     assert_eq!(res.status(), 403);
-    let res = suzhou_api
-        .get(app.url(&format!("/api/v1/programmes/{programme}/progress")))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(
+            &suzhou_api,
+            &format!("/api/v1/programmes/{programme}/progress"),
+        )
+        .await;
     assert_eq!(res.json::<Value>().await.unwrap()["region"], "320500");
 }
 
@@ -309,22 +334,16 @@ async fn progress_rolls_up_exactly_from_random_data() {
 async fn capacity_waitlist_and_promotion() {
     let app = TestApp::spawn().await;
     let fx = &app.opened.app;
-    let admin = actor(&app, "admin").await;
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let (admin, programme) = admin_and_programme(&app).await;
     let start = now() + 5 * 86400;
-    let v = fx.training
-        .create_session(
-            &admin,
-            &session(programme, "320500", json!([{"kind": "main", "name": "小会议室", "address": "", "region": "320583", "capacity": 2}]), start, 90),
-            true,
-        )
-        .await
-        .unwrap();
+    let input = session(
+        programme,
+        "320500",
+        main_venue("小会议室", "320583", 2),
+        start,
+        90,
+    );
+    let v = create(&app, &admin, &input, true).await;
     let s = v.session.id;
     let people = people_in(&app, "320583", 3).await;
     let mut regs = Vec::new();
@@ -366,62 +385,28 @@ async fn capacity_waitlist_and_promotion() {
 
     // Through the API as the trainee: eligibility and the window.
     let trainee = app.api("trainee").await;
-    let closed = fx.training
-        .create_session(
-            &admin,
-            &{
-                let mut i = session(programme, "320500", json!([{"kind": "main", "name": "会场", "address": "", "region": "320583", "capacity": 5}]), now() + 86400, 60);
-                i.reg_opens_at = Some(format_local(now() + 3600));
-                i
-            },
-            true,
+    let tomorrow = || {
+        session(
+            programme,
+            "320500",
+            main_venue("会场", "320583", 5),
+            now() + 86400,
+            60,
         )
-        .await
-        .unwrap();
-    let res = trainee
-        .post(app.url(&format!(
-            "/api/v1/sessions/{}/registrations",
-            closed.session.id
-        )))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("当前不在报名时间内"));
-    let cadres_only = fx.training
-        .create_session(
-            &admin,
-            &{
-                let mut i = session(programme, "320500", json!([{"kind": "main", "name": "会场", "address": "", "region": "320583", "capacity": 5}]), now() + 86400, 60);
-                i.eligible_tiers = vec!["cadre".into()];
-                i
-            },
-            true,
-        )
-        .await
-        .unwrap();
-    let res = trainee
-        .post(app.url(&format!(
-            "/api/v1/sessions/{}/registrations",
-            cadres_only.session.id
-        )))
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("不面向您的层级"));
+    };
+    let mut input = tomorrow();
+    input.reg_opens_at = Some(format_local(now() + 3600));
+    let closed = create(&app, &admin, &input, true).await;
+    assert_registration_refused(&app, &trainee, closed.session.id, "当前不在报名时间内").await;
+    let mut input = tomorrow();
+    input.eligible_tiers = vec!["cadre".into()];
+    let cadres_only = create(&app, &admin, &input, true).await;
+    assert_registration_refused(&app, &trainee, cadres_only.session.id, "不面向您的层级").await;
     // A draft session is invisible to trainees.
-    let draft = fx.training
-        .create_session(&admin, &session(programme, "320500", json!([{"kind": "main", "name": "会场", "address": "", "region": "320583", "capacity": 5}]), now() + 86400, 60), false)
-        .await
-        .unwrap();
-    let res = trainee
-        .get(app.url(&format!("/api/v1/sessions/{}", draft.session.id)))
-        .send()
-        .await
-        .unwrap();
+    let draft = create(&app, &admin, &tomorrow(), false).await;
+    let res = app
+        .get(&trainee, &format!("/api/v1/sessions/{}", draft.session.id))
+        .await;
     assert_eq!(res.status(), 404);
 }
 
@@ -429,38 +414,18 @@ async fn capacity_waitlist_and_promotion() {
 async fn signed_tickets_and_idempotent_checkin() {
     let app = TestApp::spawn().await;
     let fx = &app.opened.app;
-    let admin = actor(&app, "admin").await;
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let (admin, programme) = admin_and_programme(&app).await;
     let venues = json!([
         {"kind": "main", "name": "昆山主会场", "address": "", "region": "320583", "capacity": 50},
         {"kind": "sub", "name": "姑苏分会场", "address": "", "region": "320508", "capacity": 50}
     ]);
-    let soon = fx
-        .training
-        .create_session(
-            &admin,
-            &session(programme, "320500", venues.clone(), now() + 1800, 120),
-            true,
-        )
-        .await
-        .unwrap();
-    let later = fx
-        .training
-        .create_session(
-            &admin,
-            &session(programme, "320500", venues, now() + 5 * 86400, 120),
-            true,
-        )
-        .await
-        .unwrap();
+    let input = session(programme, "320500", venues.clone(), now() + 1800, 120);
+    let soon = create(&app, &admin, &input, true).await;
+    let input = session(programme, "320500", venues, now() + 5 * 86400, 120);
+    let later = create(&app, &admin, &input, true).await;
     let main = venue_id(&soon, VenueKind::Main);
     let sub = venue_id(&soon, VenueKind::Sub);
-    let checkin = actor(&app, "checkin").await;
+    let checkin = app.actor("checkin").await;
     app.opened
         .store
         .assign_venue_staff(main, checkin.user.id)
@@ -502,19 +467,9 @@ async fn signed_tickets_and_idempotent_checkin() {
     // Two devices scan the same ticket at the same moment, each retrying once.
     let api = app.api("checkin").await;
     let scan = |device: &str, scan_id: &str, code: &str| {
-        let url = app.url(&format!("/api/v1/venues/{main}/scans"));
         let body = json!({"device_id": device, "scans": [{"scan_id": scan_id, "code": code, "scanned_at": now()}]});
-        let c = api.clone();
-        async move {
-            c.post(url)
-                .json(&body)
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
+        let (app, api) = (&app, &api);
+        async move { post_scans(app, api, main, &body).await }
     };
     let (a, b) = tokio::join!(scan("phone-a", "a-1", &code), scan("phone-b", "b-1", &code));
     let statuses = [
@@ -540,20 +495,12 @@ async fn signed_tickets_and_idempotent_checkin() {
     assert_eq!(again[0]["status"], a[0]["status"]);
     // One batch holding a replay, a new scan of the same ticket and that
     // scan again: answered as if applied one after the other.
-    let url = app.url(&format!("/api/v1/venues/{main}/scans"));
-    let batch: Value = api
-        .post(&url)
-        .json(&json!({"device_id": "phone-c", "scans": [
-            {"scan_id": "a-1", "code": code},
-            {"scan_id": "c-1", "code": code},
-            {"scan_id": "c-1", "code": code},
-        ]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"device_id": "phone-c", "scans": [
+        {"scan_id": "a-1", "code": code},
+        {"scan_id": "c-1", "code": code},
+        {"scan_id": "c-1", "code": code},
+    ]});
+    let batch = post_scans(&app, &api, main, &body).await;
     assert_eq!(batch[0]["status"], a[0]["status"], "{batch}");
     assert_eq!(batch[1]["status"], "duplicate", "{batch}");
     assert_eq!(batch[2]["status"], "duplicate", "{batch}");
@@ -591,16 +538,8 @@ async fn signed_tickets_and_idempotent_checkin() {
         );
     }
     // Staff may accept another venue's ticket on purpose.
-    let url = app.url(&format!("/api/v1/venues/{main}/scans"));
-    let r: Value = api
-        .post(&url)
-        .json(&json!({"device_id": "phone-a", "scans": [{"scan_id": "moved-1", "code": code_sub, "allow_other_venue": true}]}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let body = json!({"device_id": "phone-a", "scans": [{"scan_id": "moved-1", "code": code_sub, "allow_other_venue": true}]});
+    let r = post_scans(&app, &api, main, &body).await;
     assert_eq!(r[0]["status"], "accepted");
     // Before the window opens: the later session refuses check-in.
     let later_main = venue_id(&later, VenueKind::Main);
@@ -622,11 +561,9 @@ async fn signed_tickets_and_idempotent_checkin() {
         .unwrap();
     assert!(r[0].message.contains("签到尚未开始"), "{:?}", r[0]);
     // Staff of one venue cannot use another session's venue.
-    let res = api
-        .get(app.url(&format!("/api/v1/venues/{later_main}/checkin-kit")))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(&api, &format!("/api/v1/venues/{later_main}/checkin-kit"))
+        .await;
     assert_eq!(res.status(), 403);
     // Every attendance traces back to its scans.
     let pool = app.opened.store.pool();
@@ -648,22 +585,16 @@ async fn signed_tickets_and_idempotent_checkin() {
 async fn online_presence_becomes_attendance_at_close() {
     let app = TestApp::spawn().await;
     let fx = &app.opened.app;
-    let admin = actor(&app, "admin").await;
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let (admin, programme) = admin_and_programme(&app).await;
     let start = now() - 3600;
-    let v = fx.training
-        .create_session(
-            &admin,
-            &session(programme, "320500", json!([{"kind": "online", "name": "线上", "address": "", "region": "320500", "capacity": 100, "stream_url": "https://live.example/x"}]), start, 100),
-            true,
-        )
-        .await
-        .unwrap();
+    let venues = json!([{"kind": "online", "name": "线上", "address": "", "region": "320500", "capacity": 100, "stream_url": "https://live.example/x"}]);
+    let v = create(
+        &app,
+        &admin,
+        &session(programme, "320500", venues, start, 100),
+        true,
+    )
+    .await;
     let online = venue_id(&v, VenueKind::Online);
     let people = people_in(&app, "320500", 3).await;
     let mut regs = Vec::new();
@@ -693,28 +624,21 @@ async fn online_presence_becomes_attendance_at_close() {
             .unwrap();
     }
     // The trainee's own heartbeat through the API works while it is on.
-    let trainee = actor(&app, "trainee").await;
+    let trainee = app.actor("trainee").await;
     // (The trainee may already be among the people registered above.)
     let _ = fx
         .training
         .register(&admin, v.session.id, trainee.user.person_id, Some(online))
         .await;
     let api = app.api("trainee").await;
-    let res = api
-        .post(app.url(&format!("/api/v1/sessions/{}/heartbeat", v.session.id)))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    fx.training
-        .set_session_status(
-            &admin,
-            v.session.id,
-            fanxing_core::training::SessionStatus::Closed,
-            None,
+    let res = app
+        .post_empty(
+            &api,
+            &format!("/api/v1/sessions/{}/heartbeat", v.session.id),
         )
-        .await
-        .unwrap();
+        .await;
+    assert_eq!(res.status(), 200);
+    close(&app, &admin, v.session.id).await.unwrap();
     let roster = fx
         .training
         .session_roster(&admin, v.session.id)
@@ -732,16 +656,7 @@ async fn online_presence_becomes_attendance_at_close() {
     assert!(!attended(people[1]), "59 of 100 minutes is under 60 %");
     assert!(!attended(people[2]));
     // Closing twice is refused.
-    let e = fx
-        .training
-        .set_session_status(
-            &admin,
-            v.session.id,
-            fanxing_core::training::SessionStatus::Closed,
-            None,
-        )
-        .await
-        .unwrap_err();
+    let e = close(&app, &admin, v.session.id).await.unwrap_err();
     assert!(matches!(e, fanxing_core::Error::Invalid(_)));
 }
 
@@ -749,13 +664,9 @@ async fn online_presence_becomes_attendance_at_close() {
 async fn courses_and_materials() {
     let app = TestApp::spawn().await;
     let admin = app.api("admin").await;
-    let res = admin
-        .post(app.url("/api/v1/courses"))
-        .json(&json!({"title": "短视频内容策划", "tiers": ["operator", "企业负责人"], "duration_minutes": 180,
-                      "lecturer": "lecturer", "competencies": ["content_planning", "ai_tools"]}))
-        .send()
-        .await
-        .unwrap();
+    let body = json!({"title": "短视频内容策划", "tiers": ["operator", "企业负责人"], "duration_minutes": 180,
+                      "lecturer": "lecturer", "competencies": ["content_planning", "ai_tools"]});
+    let res = app.post_json(&admin, "/api/v1/courses", &body).await;
     assert_eq!(res.status(), 201);
     let course: Value = res.json().await.unwrap();
     let id = course["id"].as_i64().unwrap();
@@ -776,12 +687,7 @@ async fn courses_and_materials() {
             "tiers",
         ),
     ] {
-        let res = admin
-            .post(app.url("/api/v1/courses"))
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
+        let res = app.post_json(&admin, "/api/v1/courses", &body).await;
         assert_eq!(res.status(), 422, "{body}");
         assert!(res.json::<Value>().await.unwrap()["error"]["fields"][field].is_string());
     }
@@ -796,14 +702,17 @@ async fn courses_and_materials() {
         .unwrap();
     assert_eq!(res.status(), 201);
     let m: Value = res.json().await.unwrap();
-    let res = lecturer
-        .post(&url)
-        .body(b"MZ\x90\x00 not a pdf".to_vec())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("只接受 PDF"));
+    assert_says(
+        lecturer
+            .post(&url)
+            .body(b"MZ\x90\x00 not a pdf".to_vec())
+            .send()
+            .await
+            .unwrap(),
+        422,
+        "只接受 PDF",
+    )
+    .await;
     // A trainee may read and download, not upload.
     let trainee = app.api("trainee").await;
     let res = trainee
@@ -814,11 +723,7 @@ async fn courses_and_materials() {
         .unwrap();
     assert_eq!(res.status(), 403);
     let (c, _) = app.login("trainee").await;
-    let res = c
-        .get(app.url(&format!("/materials/{}", m["id"])))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&c, &format!("/materials/{}", m["id"])).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/pdf");
     assert!(res.bytes().await.unwrap().starts_with(b"%PDF"));
@@ -833,33 +738,25 @@ async fn courses_and_materials() {
 async fn calendars_parse_and_follow_changes() {
     let app = TestApp::spawn().await;
     let fx = &app.opened.app;
-    let admin = actor(&app, "admin").await;
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let (admin, programme) = admin_and_programme(&app).await;
     let start = fanxing_core::training::parse_local_datetime("2026-12-05 09:30").unwrap();
-    let v = fx.training
-        .create_session(
-            &admin,
-            &session(programme, "320500", json!([{"kind": "main", "name": "昆山报告厅", "address": "前进西路 1 号", "region": "320583", "capacity": 50}]), start, 150),
-            true,
-        )
-        .await
-        .unwrap();
-    let trainee = actor(&app, "trainee").await;
+    let venues = json!([{"kind": "main", "name": "昆山报告厅", "address": "前进西路 1 号", "region": "320583", "capacity": 50}]);
+    let v = create(
+        &app,
+        &admin,
+        &session(programme, "320500", venues, start, 150),
+        true,
+    )
+    .await;
+    let trainee = app.actor("trainee").await;
     fx.training
         .register(&admin, v.session.id, trainee.user.person_id, None)
         .await
         .unwrap();
     let c = app.browser();
-    let ics = c
-        .get(app.url(&format!("/sessions/{}/calendar.ics", v.session.id)))
-        .send()
-        .await
-        .unwrap();
+    let ics = app
+        .get(&c, &format!("/sessions/{}/calendar.ics", v.session.id))
+        .await;
     assert_eq!(
         ics.headers()["content-type"],
         "text/calendar; charset=utf-8"
@@ -873,12 +770,12 @@ async fn calendars_parse_and_follow_changes() {
     assert!(body.contains("LOCATION:昆山报告厅 前进西路 1 号"));
     assert!(body.contains("STATUS:CONFIRMED"));
     let wrong = feed.replacen('-', "-0", 1);
-    assert_eq!(c.get(app.url(&wrong)).send().await.unwrap().status(), 404);
+    assert_eq!(app.get(&c, &wrong).await.status(), 404);
     fx.training
         .set_session_status(
             &admin,
             v.session.id,
-            fanxing_core::training::SessionStatus::Cancelled,
+            SessionStatus::Cancelled,
             Some("场地调整"),
         )
         .await
@@ -892,18 +789,16 @@ async fn calendars_parse_and_follow_changes() {
 async fn excel_progress_report_matches_the_api_and_is_audited() {
     let app = TestApp::spawn().await;
     let fx = &app.opened.app;
-    let admin = actor(&app, "admin").await;
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let (admin, programme) = admin_and_programme(&app).await;
     let past = now() - 5 * 86400;
-    let v = fx.training
-        .create_session(&admin, &session(programme, "320500", json!([{"kind": "main", "name": "报告厅", "address": "", "region": "320583", "capacity": 50}]), past, 120), true)
-        .await
-        .unwrap();
+    let input = session(
+        programme,
+        "320500",
+        main_venue("报告厅", "320583", 50),
+        past,
+        120,
+    );
+    let v = create(&app, &admin, &input, true).await;
     let people = people_in(&app, "320583", 12).await;
     for p in &people {
         fx.training
@@ -952,13 +847,12 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
     let (status, html) = page("&outcome=joy").await;
     assert_eq!(status, 422, "{html}");
     assert!(html.contains("outcome") || html.contains("选项"), "{html}");
-    let res = c
-        .get(app.url(&format!(
-            "/programmes/{programme}/report.xlsx?region=320000"
-        )))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(
+            &c,
+            &format!("/programmes/{programme}/report.xlsx?region=320000"),
+        )
+        .await;
     assert_eq!(res.status(), 200);
     let bytes = res.bytes().await.unwrap();
     let grid = fanxing_core::training::roster::read_grid("r.xlsx", &bytes).unwrap();
@@ -997,28 +891,24 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         String::from_utf8_lossy(&bytes).contains("xl/charts/chart1.xml"),
         "a native chart"
     );
-    let audit = app.get_json(&app.api("admin").await, "/api/v1/audit").await;
-    assert!(audit
-        .as_array()
-        .unwrap()
+    assert!(app
+        .audit()
+        .await
         .iter()
         .any(|e| e["action"] == "export.progress"));
     // Suzhou cannot export the province.
     let (s, _) = app.login("suzhou").await;
-    let res = s
-        .get(app.url(&format!(
-            "/programmes/{programme}/report.xlsx?region=320000"
-        )))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(
+            &s,
+            &format!("/programmes/{programme}/report.xlsx?region=320000"),
+        )
+        .await;
     assert_eq!(res.status(), 403);
     // The attendance list of the session.
-    let res = c
-        .get(app.url(&format!("/sessions/{}/attendance.xlsx", v.session.id)))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(&c, &format!("/sessions/{}/attendance.xlsx", v.session.id))
+        .await;
     let grid =
         fanxing_core::training::roster::read_grid("a.xlsx", &res.bytes().await.unwrap()).unwrap();
     assert_eq!(grid.len(), 14, "title + header + 12 registrations");
@@ -1029,11 +919,9 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
     );
     assert_eq!(text(&grid[1][5]), "候补序号", "registrations with waitlist");
     assert_eq!(text(&grid[1][8]), "单位", "the organisation column");
-    let audit = app.get_json(&app.api("admin").await, "/api/v1/audit").await;
+    let audit = app.audit().await;
     let target = format!("session:{}", v.session.id);
     let entries: Vec<&Value> = audit
-        .as_array()
-        .unwrap()
         .iter()
         .filter(|e| e["target"] == target.as_str())
         .filter(|e| e["action"] == "export.attendance" || e["action"] == "roster.read")
@@ -1043,13 +931,12 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
 
     // Every attendance of a region, streamed: rows equal the count.
     for (region, rows) in [("320000", 9), ("320583", 9), ("320100", 0)] {
-        let res = c
-            .get(app.url(&format!(
-                "/programmes/{programme}/attendances.xlsx?region={region}"
-            )))
-            .send()
-            .await
-            .unwrap();
+        let res = app
+            .get(
+                &c,
+                &format!("/programmes/{programme}/attendances.xlsx?region={region}"),
+            )
+            .await;
         assert_eq!(res.status(), 200, "{region}");
         let grid = fanxing_core::training::roster::read_grid("x.xlsx", &res.bytes().await.unwrap())
             .unwrap();
@@ -1057,19 +944,17 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
         assert_eq!(text(&grid[0][4]), "姓名");
         assert!(grid.iter().skip(1).all(|r| text(&r[5]).contains("****")));
     }
-    let audit = app.get_json(&app.api("admin").await, "/api/v1/audit").await;
-    assert!(audit
-        .as_array()
-        .unwrap()
+    assert!(app
+        .audit()
+        .await
         .iter()
         .any(|e| e["action"] == "export.attendances" && e["detail"] == "region 320583, 9 rows"));
-    let res = s
-        .get(app.url(&format!(
-            "/programmes/{programme}/attendances.xlsx?region=320000"
-        )))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(
+            &s,
+            &format!("/programmes/{programme}/attendances.xlsx?region=320000"),
+        )
+        .await;
     assert_eq!(res.status(), 403);
 }
 
@@ -1077,14 +962,8 @@ async fn excel_progress_report_matches_the_api_and_is_audited() {
 async fn certificates_issue_verify_download_and_revoke() {
     let app = TestApp::spawn().await;
     let fx = &app.opened.app;
-    let admin = actor(&app, "admin").await;
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
-    let trainee = actor(&app, "trainee").await;
+    let (admin, programme) = admin_and_programme(&app).await;
+    let trainee = app.actor("trainee").await;
     let person = trainee.user.person_id.unwrap();
     // The operators' track needs four attended operator sessions.
     let mut last = SessionId(0);
@@ -1093,16 +972,12 @@ async fn certificates_issue_verify_download_and_revoke() {
         let mut input = session(
             programme,
             "320500",
-            json!([{"kind": "main", "name": "报告厅", "address": "", "region": "320583", "capacity": 50}]),
+            main_venue("报告厅", "320583", 50),
             start,
             120,
         );
         input.tier = Some("operator".into());
-        let v = fx
-            .training
-            .create_session(&admin, &input, true)
-            .await
-            .unwrap();
+        let v = create(&app, &admin, &input, true).await;
         fx.training
             .register(&admin, v.session.id, Some(person), None)
             .await
@@ -1113,15 +988,7 @@ async fn certificates_issue_verify_download_and_revoke() {
             .await
             .unwrap();
         if k < 3 {
-            fx.training
-                .set_session_status(
-                    &admin,
-                    v.session.id,
-                    fanxing_core::training::SessionStatus::Closed,
-                    None,
-                )
-                .await
-                .unwrap();
+            close(&app, &admin, v.session.id).await.unwrap();
             assert!(
                 fx.curriculum
                     .my_certificates(&trainee)
@@ -1134,15 +1001,7 @@ async fn certificates_issue_verify_download_and_revoke() {
         }
         last = v.session.id;
     }
-    fx.training
-        .set_session_status(
-            &admin,
-            last,
-            fanxing_core::training::SessionStatus::Closed,
-            None,
-        )
-        .await
-        .unwrap();
+    close(&app, &admin, last).await.unwrap();
     let certs = fx.curriculum.my_certificates(&trainee).await.unwrap();
     assert_eq!(certs.len(), 1, "issued when the fourth session closed");
     let number = certs[0].number.clone();
@@ -1156,21 +1015,17 @@ async fn certificates_issue_verify_download_and_revoke() {
     assert!(html.contains(&certs[0].masked_name()));
     // Unknown and malformed numbers: a plain 404 page.
     for bad in ["FX2026-ZZZZZZZZ", "<script>", "1"] {
-        let res = c
-            .get(app.url(&format!("/verify/{}", crate::common::urlencode(bad))))
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(res.status(), 404);
-        assert!(res.text().await.unwrap().contains("未找到该证书编号"));
+        assert_says(
+            app.get(&c, &format!("/verify/{}", crate::common::urlencode(bad)))
+                .await,
+            404,
+            "未找到该证书编号",
+        )
+        .await;
     }
     // The holder downloads a PDF with the CJK font embedded as a subset.
     let (t, _) = app.login("trainee").await;
-    let res = t
-        .get(app.url(&format!("/certificates/{number}/pdf")))
-        .send()
-        .await
-        .unwrap();
+    let res = app.get(&t, &format!("/certificates/{number}/pdf")).await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/pdf");
     let pdf = res.bytes().await.unwrap();
@@ -1184,11 +1039,9 @@ async fn certificates_issue_verify_download_and_revoke() {
         .get_text(&k, &format!("/certificates?session={last}"))
         .await;
     assert!(html.contains(&number) && html.contains("共 1 张"), "{html}");
-    let res = k
-        .get(app.url(&format!("/certificates.zip?session={last}")))
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .get(&k, &format!("/certificates.zip?session={last}"))
+        .await;
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "application/zip");
     let bytes = res.bytes().await.unwrap();
@@ -1200,49 +1053,49 @@ async fn certificates_issue_verify_download_and_revoke() {
     std::io::Read::read_to_end(&mut entry, &mut inner).unwrap();
     assert!(inner.starts_with(b"%PDF"));
     // A malformed filter is named; Nanjing's scope holds none of them.
-    let res = k
-        .get(app.url("/certificates.zip?session=abc"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("请输入数字"));
+    assert_says(
+        app.get(&k, "/certificates.zip?session=abc").await,
+        422,
+        "请输入数字",
+    )
+    .await;
     let (n, _) = app.login("nanjing").await;
-    let res = n
-        .get(app.url(&format!("/certificates.zip?session={last}")))
-        .send()
+    assert_says(
+        app.get(&n, &format!("/certificates.zip?session={last}"))
+            .await,
+        422,
+        "没有符合条件的证书",
+    )
+    .await;
+    assert!(app
+        .audit()
         .await
-        .unwrap();
-    assert_eq!(res.status(), 422);
-    assert!(res.text().await.unwrap().contains("没有符合条件的证书"));
-    let audit = app.get_json(&app.api("admin").await, "/api/v1/audit").await;
-    assert!(audit
-        .as_array()
-        .unwrap()
         .iter()
         .any(|e| e["action"] == "export.certificates" && e["detail"] == "1 certificates"));
     // Nanjing may not download it; Kunshan revokes it with a reason.
     assert_eq!(
-        n.get(app.url(&format!("/certificates/{number}/pdf")))
-            .send()
+        app.get(&n, &format!("/certificates/{number}/pdf"))
             .await
-            .unwrap()
             .status(),
         404
     );
-    let res = k
-        .post(app.url(&format!("/certificates/{number}/revoke")))
-        .form(&[("csrf", csrf.as_str()), ("reason", "")])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &k,
+            &csrf,
+            &format!("/certificates/{number}/revoke"),
+            &[("reason", "")],
+        )
+        .await;
     assert_eq!(res.status(), 422, "a reason is required");
-    let res = k
-        .post(app.url(&format!("/certificates/{number}/revoke")))
-        .form(&[("csrf", csrf.as_str()), ("reason", "资料不实")])
-        .send()
-        .await
-        .unwrap();
+    let res = app
+        .post_form(
+            &k,
+            &csrf,
+            &format!("/certificates/{number}/revoke"),
+            &[("reason", "资料不实")],
+        )
+        .await;
     assert_eq!(res.status(), 303);
     let html = app.get_text(&c, &format!("/verify/{number}")).await;
     assert!(html.contains("已撤销") && html.contains("资料不实"));
@@ -1256,27 +1109,19 @@ async fn certificates_issue_verify_download_and_revoke() {
 async fn scans_are_answered_while_an_import_holds_the_writer() {
     let app = TestApp::spawn().await;
     let fx = &app.opened.app;
-    let admin = actor(&app, "admin").await;
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await
-        .unwrap()
-        .id;
+    let (admin, programme) = admin_and_programme(&app).await;
     let venues = json!([
         {"kind": "main", "name": "昆山主会场", "address": "", "region": "320583", "capacity": 50}
     ]);
-    let soon = fx
-        .training
-        .create_session(
-            &admin,
-            &session(programme, "320500", venues, now() + 1800, 120),
-            true,
-        )
-        .await
-        .unwrap();
+    let soon = create(
+        &app,
+        &admin,
+        &session(programme, "320500", venues, now() + 1800, 120),
+        true,
+    )
+    .await;
     let main = venue_id(&soon, VenueKind::Main);
-    let checkin = actor(&app, "checkin").await;
+    let checkin = app.actor("checkin").await;
     app.opened
         .store
         .assign_venue_staff(main, checkin.user.id)
@@ -1294,19 +1139,10 @@ async fn scans_are_answered_while_an_import_holds_the_writer() {
         codes.push(fx.training.ticket(&admin, reg.id).await.unwrap().1);
     }
     let api = app.api("checkin").await;
-    let url = app.url(&format!("/api/v1/venues/{main}/scans"));
     let scan = |scans: Value| {
-        let (c, url) = (api.clone(), url.clone());
-        async move {
-            c.post(url)
-                .json(&json!({"device_id": "door-1", "scans": scans}))
-                .send()
-                .await
-                .unwrap()
-                .json::<Value>()
-                .await
-                .unwrap()
-        }
+        let body = json!({"device_id": "door-1", "scans": scans});
+        let (app, api) = (&app, &api);
+        async move { post_scans(app, api, main, &body).await }
     };
     let attended = || async {
         sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM attendances WHERE session_id = $1")
