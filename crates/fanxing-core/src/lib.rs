@@ -4,7 +4,7 @@
 //! This crate knows neither HTTP nor SQL. Each feature is a folder holding
 //! its types, its service and its store contract (implemented in
 //! `fanxing-store`): `people`, `training`, `curriculum`, `analytics`,
-//! `reports`, `matching`, `compliance`. The web layer (`fanxing-web`) and the CLI call the
+//! `reports`, `matching`, `compliance`, `knowledge`. The web layer (`fanxing-web`) and the CLI call the
 //! feature services, put together in [`app::Fanxing`]. Shared plumbing
 //! (errors, access, values, i18n, the upload reader) sits at the root.
 
@@ -22,6 +22,7 @@ pub mod error;
 #[cfg(test)]
 pub(crate) mod fake;
 pub mod i18n;
+pub mod knowledge;
 pub mod matching;
 pub mod numfmt;
 pub mod people;
@@ -30,6 +31,7 @@ pub mod reports;
 pub mod security;
 pub mod sheet;
 pub mod store;
+pub mod text;
 pub mod training;
 pub mod values;
 

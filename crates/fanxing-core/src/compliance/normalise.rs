@@ -16,36 +16,9 @@
 //! Every byte of the normalised text remembers the original character it
 //! came from, so a finding's offsets are exact in the original.
 
-use std::sync::LazyLock;
-
 use unicode_normalization::UnicodeNormalization;
 
-/// The first and last code points of the CJK blocks the tables cover
-/// (Extension A and the Unified Ideographs).
-const CJK_FIRST: u32 = 0x3400;
-const CJK_LAST: u32 = 0x9FFF;
-
-/// Traditional → simplified for every character in the CJK range, as a
-/// flat table (a character that has no simplified form maps to itself).
-static T2S: LazyLock<Box<[char]>> = LazyLock::new(|| {
-    (CJK_FIRST..=CJK_LAST)
-        .map(|u| {
-            let c = char::from_u32(u).unwrap_or(' ');
-            let mut buf = [0u8; 4];
-            let s = fast2s::convert(c.encode_utf8(&mut buf));
-            let mut it = s.chars();
-            match (it.next(), it.next()) {
-                (Some(t), None) => t,
-                _ => c,
-            }
-        })
-        .collect()
-});
-
-/// Whether `c` is a CJK ideograph of the covered blocks.
-pub fn is_cjk(c: char) -> bool {
-    (CJK_FIRST..=CJK_LAST).contains(&(c as u32))
-}
+pub use crate::text::is_cjk;
 
 /// Marks that end a clause: kept, so that no term spans two sentences.
 pub fn is_boundary(c: char) -> bool {
@@ -57,7 +30,7 @@ pub fn is_boundary(c: char) -> bool {
 
 /// One character of CJK text as the matcher sees it.
 fn fold_cjk(c: char) -> char {
-    let s = T2S[(c as u32 - CJK_FIRST) as usize];
+    let s = crate::text::to_simplified(c);
     match s {
         '壹' => '一',
         '贰' | '貳' => '二',
