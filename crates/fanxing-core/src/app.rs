@@ -17,6 +17,9 @@ use crate::compliance::service::ComplianceService;
 use crate::compliance::store::ComplianceStore;
 use crate::curriculum::service::CurriculumService;
 use crate::curriculum::store::CurriculumStore;
+use crate::knowledge::search::SearchIndex;
+use crate::knowledge::service::KnowledgeService;
+use crate::knowledge::store::KnowledgeStore;
 use crate::matching::store::MatchingStore;
 use crate::people::accounts::AccountService;
 use crate::people::service::PeopleService;
@@ -39,6 +42,7 @@ pub struct Stores {
     pub analytics: Arc<dyn AnalyticsStore>,
     pub matching: Arc<dyn MatchingStore>,
     pub compliance: Arc<dyn ComplianceStore>,
+    pub knowledge: Arc<dyn KnowledgeStore>,
 }
 
 impl Stores {
@@ -54,6 +58,7 @@ impl Stores {
             + AnalyticsStore
             + MatchingStore
             + ComplianceStore
+            + KnowledgeStore
             + 'static,
     {
         Stores {
@@ -65,7 +70,8 @@ impl Stores {
             curriculum: store.clone(),
             analytics: store.clone(),
             matching: store.clone(),
-            compliance: store,
+            compliance: store.clone(),
+            knowledge: store,
         }
     }
 }
@@ -80,13 +86,15 @@ pub struct Fanxing {
     pub analytics: AnalyticsService,
     pub reports: ReportService,
     pub compliance: ComplianceService,
+    pub knowledge: KnowledgeService,
     pub audit: Audit,
     /// The stores themselves, for the CLI's seeding and maintenance.
     pub stores: Stores,
 }
 
 impl Fanxing {
-    pub fn new(stores: Stores, cipher: FieldCipher) -> Fanxing {
+    /// `search` is this server's index of the knowledge library.
+    pub fn new(stores: Stores, cipher: FieldCipher, search: Arc<dyn SearchIndex>) -> Fanxing {
         let audit = Audit::new(stores.audit.clone());
         let dashboards = Arc::new(TtlCache::new(crate::reports::service::DASHBOARD_TTL));
         let people = PeopleService::new(stores.people.clone(), audit.clone(), cipher.clone());
@@ -124,8 +132,16 @@ impl Fanxing {
             dashboards,
         );
         let compliance = ComplianceService::new(stores.compliance.clone(), stores.people.clone());
+        let knowledge = KnowledgeService::new(
+            stores.knowledge.clone(),
+            stores.people.clone(),
+            stores.curriculum.clone(),
+            audit.clone(),
+            search,
+        );
         Fanxing {
             compliance,
+            knowledge,
             people,
             accounts,
             training,

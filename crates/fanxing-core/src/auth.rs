@@ -132,6 +132,14 @@ pub struct User {
     pub org_id: Option<OrgId>,
 }
 
+/// See [`Actor::library_reader`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LibraryReader {
+    All,
+    Office(RegionCode),
+    Member,
+}
+
 /// The caller of an operation. Built only from an authenticated session or
 /// token, never from request input.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,6 +212,21 @@ impl Actor {
             Ok(Access::Regions(range)) => region.is_none_or(|r| range.contains(r)),
             Ok(Access::Org(id)) => id == org,
             _ => false,
+        }
+    }
+
+    /// How the caller reads the knowledge library: the province's
+    /// programme office reads everything published, another office what
+    /// lies above or within its region, everyone else as a member of the
+    /// programme in their own region.
+    pub fn library_reader(&self) -> LibraryReader {
+        match self.office_range() {
+            Some(_) if self.user.role.is_programme_office() => LibraryReader::All,
+            Some(_) => match self.user.region {
+                Some(r) => LibraryReader::Office(r),
+                None => LibraryReader::Member,
+            },
+            None => LibraryReader::Member,
         }
     }
 

@@ -90,6 +90,7 @@ pub const CATALOGS: &[&[(&str, &str, &str)]] = &[
     CATALOG,
     crate::matching::i18n::CATALOG,
     crate::compliance::i18n::CATALOG,
+    crate::knowledge::i18n::CATALOG,
 ];
 
 static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {

@@ -11,6 +11,7 @@ mod analytics;
 mod audit;
 mod compliance;
 mod curriculum;
+mod knowledge;
 mod matching;
 mod migrations;
 mod people;

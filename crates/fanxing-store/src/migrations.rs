@@ -91,6 +91,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0013_compliance.sql"),
         include_str!("../migrations/postgres/0013_compliance.sql"),
     ),
+    (
+        14,
+        "knowledge",
+        include_str!("../migrations/sqlite/0014_knowledge.sql"),
+        include_str!("../migrations/postgres/0014_knowledge.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

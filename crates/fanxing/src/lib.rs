@@ -64,7 +64,16 @@ pub async fn open(config: &Config) -> anyhow::Result<Opened> {
         store.upsert_regions(&regions).await?;
         tracing::info!(count = regions.len(), "loaded the built-in Jiangsu regions");
     }
-    let app = Fanxing::new(Stores::of(store.clone()), cipher);
+    // The knowledge library's search index: derived data in the data
+    // directory, caught up from the database's change log.
+    let index = Arc::new(fanxing_search::TantivyIndex::open(
+        &config.data_dir.join("search-index"),
+    )?);
+    let app = Fanxing::new(Stores::of(store.clone()), cipher, index);
+    let indexed = app.knowledge.catch_up().await?;
+    if indexed > 0 {
+        tracing::info!(changes = indexed, "search index caught up");
+    }
     let keyed = app.people.backfill_id_number_keys().await?;
     if keyed > 0 {
         tracing::info!(
@@ -249,6 +258,9 @@ pub async fn serve(
 }
 
 /// Serves Fanxing on `listener` with `options` until `shutdown` completes.
+/// How often each server's search index reads the change log.
+pub const INDEX_CATCH_UP: std::time::Duration = std::time::Duration::from_secs(2);
+
 pub async fn serve_with(
     opened: &Opened,
     listener: TcpListener,
@@ -275,6 +287,19 @@ pub async fn serve_with(
         }
     });
     let _expiry = AbortOnDrop(expiry);
+    // The knowledge library's index follows changes made through any
+    // server on the same database within a few seconds.
+    let knowledge = opened.app.knowledge.clone();
+    let indexer = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(INDEX_CATCH_UP);
+        loop {
+            tick.tick().await;
+            if let Err(e) = knowledge.catch_up().await {
+                tracing::error!(error = %e, "search index catch-up failed");
+            }
+        }
+    });
+    let _indexer = AbortOnDrop(indexer);
     let router = fanxing_web::router(AppState {
         app: opened.app.clone(),
         matching: opened.matching.clone(),

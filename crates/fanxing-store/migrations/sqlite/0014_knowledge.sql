@@ -1,0 +1,33 @@
+-- The knowledge library: cases, course materials, policies and questions
+-- with answers. Lists (tiers, competencies, tags) are JSON arrays and
+-- kind-specific facts a JSON object: they are shown and searched, never
+-- joined on. Every change appends to knowledge_changes, the log each
+-- server's search index catches up from.
+CREATE TABLE knowledge_documents (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind          TEXT NOT NULL,
+    title         TEXT NOT NULL,
+    summary       TEXT NOT NULL,
+    body          TEXT NOT NULL,
+    industry      TEXT,
+    region        INTEGER NOT NULL REFERENCES regions (code),
+    tiers         TEXT NOT NULL,
+    competencies  TEXT NOT NULL,
+    tags          TEXT NOT NULL,
+    visibility    TEXT NOT NULL,
+    status        TEXT NOT NULL,
+    example       INTEGER NOT NULL,
+    details       TEXT NOT NULL,
+    owner_org_id  INTEGER REFERENCES organisations (id),
+    created_by    INTEGER REFERENCES users (id),
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    published_at  INTEGER
+);
+CREATE INDEX knowledge_documents_region ON knowledge_documents (region, updated_at);
+
+CREATE TABLE knowledge_changes (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    document_id INTEGER NOT NULL REFERENCES knowledge_documents (id),
+    at          INTEGER NOT NULL
+);
