@@ -320,6 +320,19 @@ impl TestApp {
         }
     }
 
+    /// The `fanxing` command on this app's data directory, key and database.
+    pub fn cli(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fanxing"));
+        cmd.arg("--data-dir")
+            .arg(self.data_dir())
+            .env("FANXING_DATA_KEY", TEST_KEY);
+        match &self.config.database_url {
+            Some(u) => cmd.env("DATABASE_URL", u),
+            None => cmd.env_remove("DATABASE_URL"),
+        };
+        cmd
+    }
+
     /// The account `username` as the services see it.
     pub async fn actor(&self, username: &str) -> Actor {
         let user = self

@@ -5,7 +5,7 @@ use fanxing_core::security::token_hash;
 use fanxing_demo::{self as demo, DemoSize};
 use serde_json::{json, Value};
 
-use crate::common::{assert_says, csrf_from, fresh_mobile, is_postgres, TestApp, TEST_KEY};
+use crate::common::{assert_says, csrf_from, fresh_mobile, is_postgres, TestApp};
 
 async fn json_of(res: reqwest::Response) -> Value {
     res.json().await.unwrap()
@@ -578,22 +578,11 @@ async fn demo_seed_is_idempotent() {
     assert_eq!(sum, 3_000, "cities add up to the province");
 }
 
-fn cli(app: &TestApp) -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fanxing"));
-    cmd.arg("--data-dir")
-        .arg(app.data_dir())
-        .env("FANXING_DATA_KEY", TEST_KEY);
-    match &app.config.database_url {
-        Some(u) => cmd.env("DATABASE_URL", u),
-        None => cmd.env_remove("DATABASE_URL"),
-    };
-    cmd
-}
-
 #[tokio::test]
 async fn cli_token_works_while_the_server_runs() {
     let app = TestApp::spawn().await;
-    let out = cli(&app)
+    let out = app
+        .cli()
         .args(["token", "create", "--user", "kunshan"])
         .output()
         .unwrap();
@@ -615,7 +604,8 @@ async fn cli_token_works_while_the_server_runs() {
     .await;
     assert_eq!(v["username"], "kunshan");
     assert_eq!(v["role"], "county_office");
-    let out = cli(&app)
+    let out = app
+        .cli()
         .args(["token", "create", "--user", "ghost"])
         .output()
         .unwrap();
@@ -632,7 +622,8 @@ async fn cli_imports_regions_all_or_nothing() {
         "code,name,level,parent_code\n330000,浙江省,province,\n330100,杭州市,city,330000\n330106,西湖区,county,330100\n",
     )
     .unwrap();
-    let out = cli(&app)
+    let out = app
+        .cli()
         .args(["regions", "import"])
         .arg(&good)
         .output()
@@ -648,7 +639,8 @@ async fn cli_imports_regions_all_or_nothing() {
         "code,name,level,parent_code\n340000,安徽省,province,\n340100,合肥市,city,340000\n340102,瑶海区,county,349900\n",
     )
     .unwrap();
-    let out = cli(&app)
+    let out = app
+        .cli()
         .args(["regions", "import"])
         .arg(&bad)
         .output()

@@ -449,30 +449,20 @@ async fn responses_are_not_stored_and_cross_site_writes_are_refused() {
         .unwrap()
         .contains("max-age"));
     // A form posted from another site, even with a stolen token, is refused.
-    let res = c
-        .post(app.url("/logout"))
-        .header("origin", "https://evil.example")
-        .form(&[("csrf", csrf.as_str())])
-        .send()
+    let logout = |header: &'static str, value: String| {
+        c.post(app.url("/logout"))
+            .header(header, value)
+            .form(&[("csrf", csrf.as_str())])
+            .send()
+    };
+    let res = logout("origin", "https://evil.example".into())
         .await
         .unwrap();
     assert_eq!(res.status(), 403);
-    let res = c
-        .post(app.url("/logout"))
-        .header("sec-fetch-site", "cross-site")
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = logout("sec-fetch-site", "cross-site".into()).await.unwrap();
     assert_eq!(res.status(), 403);
     // Still logged in; from this site the same form works.
-    let res = c
-        .post(app.url("/logout"))
-        .header("origin", app.url(""))
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let res = logout("origin", app.url("")).await.unwrap();
     assert_eq!(res.status(), 303);
 }
 

@@ -6,7 +6,7 @@ use fanxing_core::store::prelude::*;
 use fanxing_core::training::{format_local, SessionId};
 use serde_json::{json, Value};
 
-use crate::common::{assert_says, TestApp, TEST_KEY};
+use crate::common::{assert_says, TestApp};
 
 async fn suzhou_session(app: &TestApp) -> SessionId {
     let admin = app.actor("admin").await;
@@ -256,15 +256,8 @@ async fn cli_and_web_upload() {
     let text = "报名名单\n姓名,手机号,层级,所在地区,会场\n张三,13600000001,运营人员,昆山,昆山分会场\n李四 ,136-0000-0002,企业负责人,苏州市姑苏区,\n";
     let (gbk, _, _) = encoding_rs::GBK.encode(text);
     std::fs::write(&good, &gbk).unwrap();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fanxing"));
-    cmd.arg("--data-dir")
-        .arg(&dir)
-        .env("FANXING_DATA_KEY", TEST_KEY);
-    match &app.config.database_url {
-        Some(u) => cmd.env("DATABASE_URL", u),
-        None => cmd.env_remove("DATABASE_URL"),
-    };
-    let out = cmd
+    let out = app
+        .cli()
         .args(["import", "roster"])
         .arg(&good)
         .args(["--session", &session.to_string()])
@@ -282,15 +275,8 @@ async fn cli_and_web_upload() {
         "姓名,手机号,层级,所在地区\n王五,1360000000,运营人员,昆山\n",
     )
     .unwrap();
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fanxing"));
-    cmd.arg("--data-dir")
-        .arg(&dir)
-        .env("FANXING_DATA_KEY", TEST_KEY);
-    match &app.config.database_url {
-        Some(u) => cmd.env("DATABASE_URL", u),
-        None => cmd.env_remove("DATABASE_URL"),
-    };
-    let out = cmd
+    let out = app
+        .cli()
         .args(["import", "roster"])
         .arg(&bad)
         .args(["--session", &session.to_string()])
