@@ -17,6 +17,7 @@ pub mod curriculum;
 pub mod download;
 pub mod error;
 pub mod home;
+pub mod knowledge;
 pub mod matching;
 pub mod openapi;
 pub mod pages;
@@ -204,6 +205,19 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("POST", "/api/v1/compliance/check-batch"),
     ("GET", "/api/v1/compliance/overview"),
     ("GET", "/api/v1/compliance/rules"),
+    ("GET", "/knowledge"),
+    ("GET", "/knowledge/manage"),
+    ("GET", "/knowledge/new"),
+    ("POST", "/knowledge/new"),
+    ("GET", "/knowledge/{id}"),
+    ("GET", "/knowledge/{id}/edit"),
+    ("POST", "/knowledge/{id}/edit"),
+    ("POST", "/knowledge/{id}/status"),
+    ("GET", "/api/v1/knowledge/search"),
+    ("POST", "/api/v1/knowledge/documents"),
+    ("GET", "/api/v1/knowledge/documents/{id}"),
+    ("PUT", "/api/v1/knowledge/documents/{id}"),
+    ("POST", "/api/v1/knowledge/documents/{id}/status"),
 ];
 
 /// Builds the whole application.
@@ -228,6 +242,7 @@ pub fn router(state: AppState) -> Router {
         .merge(analytics::routes())
         .merge(matching::routes())
         .merge(compliance::routes())
+        .merge(knowledge::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             error::render_errors,

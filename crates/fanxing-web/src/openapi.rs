@@ -41,6 +41,7 @@ pub fn spec() -> Value {
     let mut doc = base_spec();
     accounts_spec(&mut doc);
     crate::compliance::openapi(&mut doc);
+    crate::knowledge::openapi(&mut doc);
     doc
 }
 

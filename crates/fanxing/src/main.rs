@@ -103,11 +103,23 @@ enum Command {
         #[command(subcommand)]
         command: DemoCommand,
     },
+    /// The knowledge library's search index.
+    Index {
+        #[command(subcommand)]
+        command: IndexCommand,
+    },
     /// Check live scripts and product titles for compliance (no database).
     Compliance {
         #[command(subcommand)]
         command: compliance_cli::Command,
     },
+}
+
+#[derive(Subcommand)]
+enum IndexCommand {
+    /// Empty this server's search index and build it again from the
+    /// database (stop the server first: it holds the index).
+    Rebuild,
 }
 
 #[derive(Subcommand)]
@@ -281,6 +293,20 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 trusted_proxies,
             };
             serve_cmd(&cfg, &bind, port, demo, &options).await
+        }
+        Command::Index {
+            command: IndexCommand::Rebuild,
+        } => {
+            let _lock = fanxing::lock_data_dir(&cfg)?;
+            let opened = open(&cfg).await?;
+            let t = Instant::now();
+            let changes = opened.app.knowledge.rebuild().await?;
+            let (docs, seq) = opened.app.knowledge.index_state();
+            println!(
+                "search index rebuilt: {docs} documents from {changes} changes (log position {seq}) in {:.1} s",
+                t.elapsed().as_secs_f64()
+            );
+            Ok(())
         }
         Command::Migrate => {
             let opened = open(&cfg).await?;
