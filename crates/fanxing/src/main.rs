@@ -743,6 +743,11 @@ async fn serve_cmd(
                 r.partners, r.offers, r.needs, r.applications
             );
         }
+        if let Some(n) = fanxing_demo::knowledge::seed(&opened.app).await? {
+            println!(
+                "Demo knowledge library (examples): {n} cases, materials, policies and questions"
+            );
+        }
         let t = Instant::now();
         if let Some(r) = demo::seed_training(&opened.app, &*opened.store, 2026).await? {
             tracing::info!(

@@ -360,6 +360,11 @@ impl KnowledgeService {
         self.catch_up().await
     }
 
+    /// Whether the library holds no document at all (drafts included).
+    pub async fn is_empty(&self) -> Result<bool> {
+        Ok(self.store.changes_since(0, 1).await?.is_empty())
+    }
+
     /// How many documents the index holds, and the log position it reflects.
     pub fn index_state(&self) -> (u64, i64) {
         (self.index.len(), self.index.seq())

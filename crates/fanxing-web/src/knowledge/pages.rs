@@ -306,7 +306,18 @@ pub async fn document(
 ) -> PageResult {
     let id: DocumentId = path_id(&ctx, &id)?;
     let actor = ctx.auth.as_ref().ok();
-    let doc = state.app.knowledge.document(actor, id).await?;
+    let doc = match state.app.knowledge.document(actor, id).await {
+        Ok(doc) => doc,
+        // Logging in may show it: ask for a log-in rather than say "not
+        // found" (the same answer whether or not it exists).
+        Err(Error::NotFound) if actor.is_none() => {
+            return Err(ctx
+                .actor()
+                .err()
+                .unwrap_or_else(|| PageError::new(&ctx, Error::NotFound)))
+        }
+        Err(e) => return Err(PageError::new(&ctx, e)),
+    };
     let regions = region_names(&state).await;
     let comps = competency_names(&state, &ctx).await;
     let mut figures = Vec::new();

@@ -10,6 +10,7 @@ mod durability;
 mod foundation;
 mod hardening;
 mod imports;
+mod knowledge;
 mod matching;
 mod matrix;
 mod pages;

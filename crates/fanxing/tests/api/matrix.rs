@@ -306,6 +306,20 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         | ("POST", "/api/v1/compliance/check-batch")
         | ("GET", "/api/v1/compliance/rules") => untargeted(office || role == Trainee),
         ("GET", "/api/v1/compliance/overview") => untargeted(office),
+        // The knowledge library: everyone searches (what they see is
+        // scoped, tested in knowledge.rs, with each document, write and
+        // status route for every role); offices manage.
+        ("GET", "/knowledge") | ("GET", "/api/v1/knowledge/search") => untargeted(true),
+        ("GET", "/knowledge/manage") | ("GET", "/knowledge/new") => untargeted(office),
+        ("POST", "/knowledge/new")
+        | ("GET", "/knowledge/{id}")
+        | ("GET", "/knowledge/{id}/edit")
+        | ("POST", "/knowledge/{id}/edit")
+        | ("POST", "/knowledge/{id}/status")
+        | ("POST", "/api/v1/knowledge/documents")
+        | ("GET", "/api/v1/knowledge/documents/{id}")
+        | ("PUT", "/api/v1/knowledge/documents/{id}")
+        | ("POST", "/api/v1/knowledge/documents/{id}/status") => None,
         ("GET", "/api/v1/match/applications") => {
             untargeted(office || matches!(role, Trainee | Bank))
         }
@@ -691,6 +705,7 @@ async fn every_route_for_every_role() {
                 | "/verify"
                 | "/verify/{number}"
                 | "/checkin/sw.js"
+                | "/knowledge"
         );
         let id = if path.starts_with("/sessions/") {
             w.sz_session.0

@@ -1,0 +1,259 @@
+//! The knowledge library through the real server: offices write and
+//! publish, every role searches and reads only what its scope allows (not
+//! even counts leak), drafts and withdrawn documents disappear from search,
+//! and bad input is refused naming the field.
+
+use serde_json::{json, Value};
+
+use crate::common::*;
+
+async fn create(app: &TestApp, c: &reqwest::Client, body: Value) -> i64 {
+    let res = app.post_json(c, "/api/v1/knowledge/documents", &body).await;
+    let status = res.status();
+    let v: Value = res.json().await.unwrap();
+    assert_eq!(status, 201, "{v}");
+    v["id"].as_i64().unwrap()
+}
+
+fn doc(title: &str, body: &str, region: &str, vis: &str, kind: &str) -> Value {
+    json!({"kind": kind, "title": title, "body": body, "region": region,
+           "visibility": vis, "industry": "农产品", "tiers": ["operator"],
+           "competencies": ["product_selection"], "tags": ["助农"], "publish": true})
+}
+
+async fn ids(app: &TestApp, c: &reqwest::Client, q: &str) -> (Vec<i64>, u64, Value) {
+    let v = app
+        .get_json(c, &format!("/api/v1/knowledge/search?q={}", urlencode(q)))
+        .await;
+    let ids = v["hits"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{v}"))
+        .iter()
+        .map(|h| h["id"].as_i64().unwrap())
+        .collect();
+    (ids, v["total"].as_u64().unwrap(), v)
+}
+
+#[tokio::test]
+async fn every_role_reads_only_its_scope() {
+    let app = TestApp::spawn().await;
+    let suzhou = app.api("suzhou").await;
+    let nanjing = app.api("nanjing").await;
+    let word = "繁星测试蟹";
+    let public = create(
+        &app,
+        &suzhou,
+        doc(
+            &format!("{word}公开案例"),
+            "昆山大闸蟹冷链直播",
+            "320583",
+            "public",
+            "case",
+        ),
+    )
+    .await;
+    let members = create(
+        &app,
+        &suzhou,
+        doc(
+            &format!("{word}苏州学员讲义"),
+            "讲义正文",
+            "320500",
+            "trainees",
+            "material",
+        ),
+    )
+    .await;
+    let offices = create(
+        &app,
+        &suzhou,
+        doc(
+            &format!("{word}苏州内部政策"),
+            "内部",
+            "320500",
+            "offices",
+            "policy",
+        ),
+    )
+    .await;
+    let nj_members = create(
+        &app,
+        &nanjing,
+        doc(
+            &format!("{word}南京学员讲义"),
+            "南京",
+            "320100",
+            "trainees",
+            "material",
+        ),
+    )
+    .await;
+    let mut draft_body = doc(&format!("{word}草稿"), "草稿", "320500", "public", "case");
+    draft_body["publish"] = json!(false);
+    let draft = create(&app, &suzhou, draft_body).await;
+
+    let expect: &[(&str, &[i64])] = &[
+        ("admin", &[public, members, offices, nj_members]),
+        ("suzhou", &[public, members, offices]),
+        // Kunshan sees what is above it (Suzhou's, the province's) and its own.
+        ("kunshan", &[public, members, offices]),
+        ("nanjing", &[public, nj_members]),
+        // A Kunshan trainee: public, and members' documents of Suzhou.
+        ("trainee", &[public, members]),
+        // A partner with no region: public only.
+        ("bank", &[public]),
+    ];
+    for (user, want) in expect {
+        let c = app.api(user).await;
+        let (mut got, total, v) = ids(&app, &c, word).await;
+        got.sort();
+        let mut want = want.to_vec();
+        want.sort();
+        assert_eq!(got, want, "{user}: {v}");
+        assert_eq!(total as usize, want.len(), "{user}: the count leaks");
+        let kinds = v["facets"][0]["values"].to_string();
+        if !want.contains(&offices) {
+            assert!(
+                !kinds.contains("policy"),
+                "{user}: the facet leaks: {kinds}"
+            );
+        }
+        for id in [public, members, offices, nj_members, draft] {
+            let res = app
+                .get(&c, &format!("/api/v1/knowledge/documents/{id}"))
+                .await;
+            let may = want.contains(&id) || (id == draft && matches!(*user, "admin" | "suzhou"));
+            assert_eq!(res.status().is_success(), may, "{user} reading {id}");
+            if !may {
+                assert_eq!(res.status(), 404, "{user} reading {id}");
+            }
+        }
+    }
+
+    // Pages: anyone may search; a hidden document asks an anonymous
+    // visitor to log in, whether or not it exists.
+    let anon = app.browser();
+    let page = app
+        .get_text(&anon, &format!("/knowledge?q={}", urlencode(word)))
+        .await;
+    assert!(
+        page.contains("公开案例") && !page.contains("学员讲义"),
+        "{page}"
+    );
+    for id in [members, 999_999] {
+        let res = app.get(&anon, &format!("/knowledge/{id}")).await;
+        assert_eq!(res.status(), 303);
+    }
+    let res = app.get(&anon, &format!("/knowledge/{public}")).await;
+    assert_eq!(res.status(), 200);
+
+    // Withdrawing takes it out of search; publishing the draft brings it in.
+    let res = app
+        .post_json(
+            &suzhou,
+            &format!("/api/v1/knowledge/documents/{public}/status"),
+            &json!({"status": "withdrawn"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let res = app
+        .post_json(
+            &suzhou,
+            &format!("/api/v1/knowledge/documents/{draft}/status"),
+            &json!({"status": "published"}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let trainee = app.api("trainee").await;
+    let (got, _, _) = ids(&app, &trainee, word).await;
+    assert!(got.contains(&draft) && !got.contains(&public), "{got:?}");
+}
+
+#[tokio::test]
+async fn only_offices_write_within_their_region_and_bad_input_names_the_field() {
+    let app = TestApp::spawn().await;
+    let trainee = app.api("trainee").await;
+    let res = app
+        .post_json(
+            &trainee,
+            "/api/v1/knowledge/documents",
+            &doc("标题", "正文", "320583", "public", "case"),
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+    let kunshan = app.api("kunshan").await;
+    let res = app
+        .post_json(
+            &kunshan,
+            "/api/v1/knowledge/documents",
+            &doc("标题", "正文", "320500", "public", "case"),
+        )
+        .await;
+    assert_says(res, 422, "region").await;
+    let res = app
+        .post_json(
+            &kunshan,
+            "/api/v1/knowledge/documents",
+            &json!({"kind": "novel", "title": "", "body": "x", "visibility": "secret",
+                    "details": {"issued_on": "2024-13-40"}}),
+        )
+        .await;
+    let text = assert_says(res, 422, "kind").await;
+    for field in ["title", "visibility", "details.issued_on"] {
+        assert!(text.contains(field), "{field} not named: {text}");
+    }
+    // Another city's office can neither change nor see a draft.
+    let suzhou = app.api("suzhou").await;
+    let mut body = doc("苏州草稿", "正文", "320500", "public", "case");
+    body["publish"] = json!(false);
+    let id = create(&app, &suzhou, body).await;
+    let nanjing = app.api("nanjing").await;
+    let res = app
+        .post_json(
+            &nanjing,
+            &format!("/api/v1/knowledge/documents/{id}/status"),
+            &json!({"status": "published"}),
+        )
+        .await;
+    assert_eq!(res.status(), 404);
+    // The form page writes one too, and a refused form keeps what was typed.
+    let (c, csrf) = app.login("kunshan").await;
+    let res = app
+        .post_form(
+            &c,
+            &csrf,
+            "/knowledge/new",
+            &[
+                ("kind", "qa"),
+                ("title", ""),
+                ("body", "昆山答案正文"),
+                ("visibility", "public"),
+            ],
+        )
+        .await;
+    let text = assert_says(res, 422, "昆山答案正文").await;
+    assert!(text.contains("aria-invalid"), "{text}");
+    let res = app
+        .post_form(
+            &c,
+            &csrf,
+            "/knowledge/new",
+            &[
+                ("kind", "qa"),
+                ("title", "昆山问答"),
+                ("body", "昆山答案正文"),
+                ("visibility", "public"),
+                ("tags", "助农，冷链"),
+                ("publish", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let page = app
+        .get_text(&c, "/knowledge?q=%E6%98%86%E5%B1%B1%E9%97%AE%E7%AD%94")
+        .await;
+    assert!(
+        page.contains("<mark>") || page.contains("昆山问答"),
+        "{page}"
+    );
+}
