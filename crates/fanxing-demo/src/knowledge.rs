@@ -23,6 +23,21 @@ const FILES: &[(&str, &str)] = &[
     ("qa.jsonl", include_str!("../data/knowledge/qa.jsonl")),
 ];
 
+/// The competency codes the corpus uses (those the curriculum migration
+/// creates), for loading it where no database is at hand (benchmarks).
+pub const COMPETENCIES: &[&str] = &[
+    "trend_policy",
+    "strategy_brand",
+    "product_selection",
+    "content_planning",
+    "live_operation",
+    "data_analysis",
+    "domain_linkage",
+    "compliance",
+    "ai_tools",
+    "cross_border",
+];
+
 #[derive(Deserialize)]
 struct Line {
     slug: String,
@@ -100,21 +115,7 @@ mod tests {
 
     #[test]
     fn the_corpus_is_complete_and_valid() {
-        let known: Vec<String> = [
-            "trend_policy",
-            "strategy_brand",
-            "product_selection",
-            "content_planning",
-            "live_operation",
-            "data_analysis",
-            "domain_linkage",
-            "compliance",
-            "ai_tools",
-            "cross_border",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let known: Vec<String> = COMPETENCIES.iter().map(|s| s.to_string()).collect();
         let docs = drafts(&known).expect("valid corpus");
         let count = |k: &str| docs.iter().filter(|(_, d)| d.kind.as_str() == k).count();
         assert!(count("case") >= 300, "{} cases", count("case"));

@@ -35,7 +35,7 @@ use tantivy::{Index, IndexReader, IndexWriter, Order, ReloadPolicy, TantivyDocum
 
 /// Bumped whenever the schema or the analysis changes: an index of another
 /// version is rebuilt.
-const VERSION: &str = "fanxing-search-1";
+const VERSION: &str = "fanxing-search-2";
 /// The indexing heap (tantivy's minimum is 15 MB).
 const WRITER_HEAP: usize = 50_000_000;
 
@@ -286,7 +286,13 @@ impl TantivyIndex {
         doc.add_text(f.kind, d.kind.as_str());
         doc.add_text(f.title, &d.title);
         doc.add_text(f.title_bi, &d.title);
-        doc.add_text(f.title_py, analyze::title_pinyin(&d.title).join(" "));
+        // Pinyin and initials of the title, the tags and the course, so
+        // that `xyds` finds 县域电商 wherever a document is labelled so.
+        let mut py = analyze::title_pinyin(&d.title);
+        for t in d.tags.iter().chain(d.details.course.iter()) {
+            py.extend(analyze::title_pinyin(t));
+        }
+        doc.add_text(f.title_py, py.join(" "));
         doc.add_text(f.summary, &d.summary);
         doc.add_text(f.body, &d.body);
         doc.add_text(f.body_bi, &d.summary);

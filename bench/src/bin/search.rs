@@ -1,0 +1,468 @@
+//! bench/search: the knowledge library's search against plain SQL `LIKE`
+//! and SQLite FTS5 with its trigram tokenizer, side by side in one run.
+//!
+//! 1. Relevance: the demo corpus (public and members' documents) and the
+//!    judged queries of `tests/search/queries.jsonl`; nDCG@10 (gain 2^g−1)
+//!    and MRR (first graded document), overall and per query style, and the
+//!    queries with nothing relevant in the top 10.
+//! 2. Indexing: `--docs N` synthetic documents of about 2 KB (paragraphs of
+//!    the corpus recombined): time, size on disk and peak memory, Fanxing's
+//!    index beside an FTS5 trigram table in a SQLite file.
+//!
+//! `cargo run --release -p fanxing-bench --bin search-bench -- --docs 100000`
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use fanxing_bench::{arg, mb};
+use fanxing_core::knowledge::search::{ReaderScope, SearchIndex, SearchQuery};
+use fanxing_core::knowledge::{DocStatus, Document, DocumentDraft, DocumentId, Visibility};
+use fanxing_search::TantivyIndex;
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
+use sqlx::{Row, SqlitePool};
+
+/// The process's resident memory in bytes (Linux), read while a load runs:
+/// SQLite allocates outside Rust's allocator, so both sides are measured
+/// the same way, as the peak rise over the resident size at the start.
+fn rss() -> u64 {
+    std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| s.split_whitespace().nth(1)?.parse::<u64>().ok())
+        .map(|pages| pages * 4096)
+        .unwrap_or(0)
+}
+
+/// Samples the resident size every 5 ms until `stop` is set.
+fn sampler(stop: std::sync::Arc<std::sync::atomic::AtomicBool>) -> std::thread::JoinHandle<u64> {
+    let start = rss();
+    std::thread::spawn(move || {
+        let mut peak = start;
+        while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+            peak = peak.max(rss());
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        peak.saturating_sub(start)
+    })
+}
+
+struct Judged {
+    id: String,
+    query: String,
+    style: String,
+    relevant: HashMap<String, u32>,
+}
+
+fn queries() -> anyhow::Result<Vec<Judged>> {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/search/queries.jsonl");
+    let mut out = Vec::new();
+    for line in std::fs::read_to_string(path)?
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+    {
+        let v: serde_json::Value = serde_json::from_str(line)?;
+        out.push(Judged {
+            id: v["id"].as_str().unwrap_or_default().to_string(),
+            query: v["query"].as_str().unwrap_or_default().to_string(),
+            style: v["style"].as_str().unwrap_or_default().to_string(),
+            relevant: v["relevant"]
+                .as_object()
+                .map(|o| {
+                    o.iter()
+                        .map(|(k, g)| (k.clone(), g.as_u64().unwrap_or(0) as u32))
+                        .collect()
+                })
+                .unwrap_or_default(),
+        });
+    }
+    Ok(out)
+}
+
+fn document(i: usize, d: &DocumentDraft) -> Document {
+    Document {
+        id: DocumentId(i as i64 + 1),
+        kind: d.kind,
+        title: d.title.clone(),
+        summary: d.summary.clone(),
+        body: d.body.clone(),
+        industry: d.industry.clone(),
+        region: d
+            .region
+            .unwrap_or_else(|| fanxing_core::region::RegionCode::parse("320000").expect("code")),
+        tiers: d.tiers.clone(),
+        competencies: d.competencies.clone(),
+        tags: d.tags.clone(),
+        visibility: d.visibility,
+        status: DocStatus::Published,
+        example: d.example,
+        details: d.details.clone(),
+        owner_org: None,
+        created_by: None,
+        created_at: i as i64,
+        updated_at: i as i64,
+        published_at: Some(i as i64),
+    }
+}
+
+/// nDCG@10 and reciprocal rank of one ranking.
+fn score(ranked: &[String], relevant: &HashMap<String, u32>) -> (f64, f64) {
+    let gain = |g: u32| f64::from((1u32 << g) - 1);
+    let dcg: f64 = ranked
+        .iter()
+        .take(10)
+        .enumerate()
+        .map(|(i, s)| gain(*relevant.get(s).unwrap_or(&0)) / ((i + 2) as f64).log2())
+        .sum();
+    let mut ideal: Vec<u32> = relevant.values().copied().collect();
+    ideal.sort_unstable_by(|a, b| b.cmp(a));
+    let idcg: f64 = ideal
+        .iter()
+        .take(10)
+        .enumerate()
+        .map(|(i, g)| gain(*g) / ((i + 2) as f64).log2())
+        .sum();
+    let rr = ranked
+        .iter()
+        .take(10)
+        .position(|s| relevant.get(s).is_some_and(|g| *g > 0))
+        .map(|p| 1.0 / (p + 1) as f64)
+        .unwrap_or(0.0);
+    (if idcg > 0.0 { dcg / idcg } else { 0.0 }, rr)
+}
+
+async fn sqlite(path: Option<&std::path::Path>) -> anyhow::Result<SqlitePool> {
+    let opts = match path {
+        Some(p) => SqliteConnectOptions::new()
+            .filename(p)
+            .create_if_missing(true),
+        None => SqliteConnectOptions::new().in_memory(true),
+    };
+    let pool = SqlitePoolOptions::new()
+        .max_connections(1)
+        .connect_with(opts)
+        .await?;
+    sqlx::query(
+        "CREATE TABLE docs (id INTEGER PRIMARY KEY, slug TEXT, title TEXT, summary TEXT, body TEXT, tags TEXT)",
+    )
+    .execute(&pool)
+    .await?;
+    sqlx::query(
+        "CREATE VIRTUAL TABLE fts USING fts5(title, summary, body, tags, content='docs', content_rowid='id', tokenize='trigram')",
+    )
+    .execute(&pool)
+    .await?;
+    Ok(pool)
+}
+
+async fn load_sqlite(pool: &SqlitePool, docs: &[(String, Document)]) -> anyhow::Result<()> {
+    let mut tx = pool.begin().await?;
+    for (slug, d) in docs {
+        sqlx::query(
+            "INSERT INTO docs (id, slug, title, summary, body, tags) VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(d.id.0)
+        .bind(slug)
+        .bind(&d.title)
+        .bind(&d.summary)
+        .bind(&d.body)
+        .bind(d.tags.join(" "))
+        .execute(&mut *tx)
+        .await?;
+    }
+    sqlx::query("INSERT INTO fts (fts) VALUES ('rebuild')")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+fn terms(q: &str) -> Vec<String> {
+    q.split_whitespace().map(str::to_string).collect()
+}
+
+/// Plain SQL: every word somewhere in the document, title matches first.
+async fn like(pool: &SqlitePool, q: &str) -> anyhow::Result<Vec<String>> {
+    let ts = terms(q);
+    if ts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let all = "(title || ' ' || summary || ' ' || body || ' ' || tags)";
+    let cond: Vec<String> = ts.iter().map(|_| format!("{all} LIKE ?")).collect();
+    let order: Vec<String> = ts.iter().map(|_| "(title LIKE ?)".to_string()).collect();
+    let sql = format!(
+        "SELECT slug FROM docs WHERE {} ORDER BY {} DESC, id LIMIT 10",
+        cond.join(" AND "),
+        order.join(" + ")
+    );
+    let mut query = sqlx::query(&sql);
+    for t in ts.iter().chain(ts.iter()) {
+        query = query.bind(format!("%{t}%"));
+    }
+    Ok(query
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| r.get::<String, _>(0))
+        .collect())
+}
+
+/// FTS5 trigram: words of three or more characters matched through the
+/// index (all of them), shorter ones with LIKE; ranked by bm25.
+async fn fts(pool: &SqlitePool, q: &str) -> anyhow::Result<Vec<String>> {
+    let ts = terms(q);
+    let long: Vec<String> = ts
+        .iter()
+        .filter(|t| t.chars().count() >= 3)
+        .map(|t| format!("\"{}\"", t.replace('"', "\"\"")))
+        .collect();
+    let short: Vec<&String> = ts.iter().filter(|t| t.chars().count() < 3).collect();
+    if long.is_empty() && short.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut conds = Vec::new();
+    if !long.is_empty() {
+        conds.push("fts MATCH ?".to_string());
+    }
+    for _ in &short {
+        conds.push("(fts.title || fts.summary || fts.body || fts.tags) LIKE ?".to_string());
+    }
+    let order = if long.is_empty() { "d.id" } else { "bm25(fts)" };
+    let sql = format!(
+        "SELECT d.slug FROM fts JOIN docs d ON d.id = fts.rowid WHERE {} ORDER BY {order} LIMIT 10",
+        conds.join(" AND ")
+    );
+    let mut query = sqlx::query(&sql);
+    if !long.is_empty() {
+        query = query.bind(long.join(" "));
+    }
+    for t in short {
+        query = query.bind(format!("%{t}%"));
+    }
+    Ok(query
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(|r| r.get::<String, _>(0))
+        .collect())
+}
+
+#[derive(Default, Clone, Copy)]
+struct Sum {
+    ndcg: f64,
+    rr: f64,
+    n: usize,
+    empty: usize,
+}
+
+impl Sum {
+    fn add(&mut self, (ndcg, rr): (f64, f64)) {
+        self.ndcg += ndcg;
+        self.rr += rr;
+        self.n += 1;
+        self.empty += usize::from(rr == 0.0);
+    }
+    fn show(&self) -> String {
+        let n = self.n.max(1) as f64;
+        format!(
+            "{:>6.3} {:>6.3} {:>4}",
+            self.ndcg / n,
+            self.rr / n,
+            self.empty
+        )
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let known: Vec<String> = fanxing_demo::knowledge::COMPETENCIES
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    // The judge reads as a programme member: public and members' documents.
+    let corpus: Vec<(String, Document)> = fanxing_demo::knowledge::drafts(&known)?
+        .into_iter()
+        .filter(|(_, d)| d.visibility != Visibility::Offices)
+        .enumerate()
+        .map(|(i, (slug, d))| (slug, document(i, &d)))
+        .collect();
+    let slug_of: HashMap<i64, String> = corpus.iter().map(|(s, d)| (d.id.0, s.clone())).collect();
+    let index = TantivyIndex::in_memory()?;
+    let docs: Vec<Document> = corpus.iter().map(|(_, d)| d.clone()).collect();
+    index.apply(&docs, &[], 1)?;
+    let pool = sqlite(None).await?;
+    load_sqlite(&pool, &corpus).await?;
+
+    let judged = queries()?;
+    println!(
+        "Relevance: {} documents (public and members'), {} judged queries",
+        corpus.len(),
+        judged.len()
+    );
+    let mut by_style: Vec<(String, [Sum; 3])> = Vec::new();
+    let mut total = [Sum::default(); 3];
+    let mut misses: Vec<String> = Vec::new();
+    for j in &judged {
+        let ours: Vec<String> = index
+            .search(
+                &SearchQuery {
+                    text: j.query.clone(),
+                    per_page: 10,
+                    ..Default::default()
+                },
+                &ReaderScope::Everything,
+            )?
+            .hits
+            .iter()
+            .filter_map(|h| slug_of.get(&h.id.0).cloned())
+            .collect();
+        let rankings = [
+            ours,
+            like(&pool, &j.query).await?,
+            fts(&pool, &j.query).await?,
+        ];
+        let slot = match by_style.iter().position(|(s, _)| *s == j.style) {
+            Some(i) => i,
+            None => {
+                by_style.push((j.style.clone(), [Sum::default(); 3]));
+                by_style.len() - 1
+            }
+        };
+        for (k, r) in rankings.iter().enumerate() {
+            let s = score(r, &j.relevant);
+            by_style[slot].1[k].add(s);
+            total[k].add(s);
+            if k == 0 && s.1 == 0.0 {
+                misses.push(format!("{} {} ({})", j.id, j.query, j.style));
+            }
+        }
+    }
+    println!(
+        "{:<12} {:>4}   {:<18} {:<18} {:<18}",
+        "style", "n", "Fanxing nDCG MRR 0", "LIKE nDCG MRR 0", "FTS5 nDCG MRR 0"
+    );
+    for (style, sums) in &by_style {
+        println!(
+            "{:<12} {:>4}   {}   {}   {}",
+            style,
+            sums[0].n,
+            sums[0].show(),
+            sums[1].show(),
+            sums[2].show()
+        );
+    }
+    println!(
+        "{:<12} {:>4}   {}   {}   {}",
+        "all",
+        total[0].n,
+        total[0].show(),
+        total[1].show(),
+        total[2].show()
+    );
+    let n = total[0].n.max(1) as f64;
+    let better = (total[1].ndcg / n).max(total[2].ndcg / n);
+    let gap = total[0].ndcg / n - better;
+    println!(
+        "nDCG@10 above the better baseline: {gap:+.3} (goal ≥ +0.15: {}); queries with nothing relevant in the top 10: {} (goal 0: {})",
+        fanxing_bench::verdict(gap >= 0.15),
+        misses.len(),
+        fanxing_bench::verdict(misses.is_empty())
+    );
+    for m in &misses {
+        println!("  nothing relevant: {m}");
+    }
+
+    // ---- Indexing speed ----
+    let n = arg("--docs", 20_000);
+    let paragraphs: Vec<&str> = corpus
+        .iter()
+        .flat_map(|(_, d)| d.body.split('\n'))
+        .filter(|p| p.chars().count() > 20)
+        .collect();
+    let synthetic: Vec<(String, Document)> = (0..n)
+        .map(|i| {
+            let (_, base) = &corpus[i % corpus.len()];
+            let mut d = base.clone();
+            d.id = DocumentId(i as i64 + 1);
+            let mut body = String::new();
+            let mut k = i * 7919;
+            while body.len() < 2_000 {
+                body.push_str(paragraphs[k % paragraphs.len()]);
+                body.push('\n');
+                k = k.wrapping_mul(31).wrapping_add(17);
+            }
+            d.body = body;
+            (format!("syn-{i}"), d)
+        })
+        .collect();
+    let bytes: usize = synthetic
+        .iter()
+        .map(|(_, d)| d.body.len() + d.title.len())
+        .sum();
+    println!(
+        "Indexing {n} documents of about 2 KB ({:.0} MB of text)",
+        bytes as f64 / 1e6
+    );
+    let dir = tempfile::tempdir()?;
+    let docs: Vec<Document> = synthetic.iter().map(|(_, d)| d.clone()).collect();
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watch = sampler(stop.clone());
+    let t = Instant::now();
+    let disk = TantivyIndex::open(&dir.path().join("tantivy"))?;
+    for chunk in docs.chunks(5_000) {
+        disk.apply(chunk, &[], 1)?;
+    }
+    let took = t.elapsed().as_secs_f64();
+    drop(disk);
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak = watch.join().unwrap_or(0);
+    let ours = (took, dir_size(&dir.path().join("tantivy")), peak);
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watch = sampler(stop.clone());
+    let t = Instant::now();
+    let file = dir.path().join("fts.sqlite");
+    let pool = sqlite(Some(&file)).await?;
+    load_sqlite(&pool, &synthetic).await?;
+    pool.close().await;
+    let took = t.elapsed().as_secs_f64();
+    stop.store(true, std::sync::atomic::Ordering::Relaxed);
+    let peak = watch.join().unwrap_or(0);
+    let theirs = (took, dir_size(dir.path()) - ours.1, peak);
+    println!(
+        "{:<22} {:>9} {:>10} {:>12}",
+        "", "time (s)", "size (MB)", "peak (MB)"
+    );
+    println!(
+        "{:<22} {:>9.1} {:>10.0} {:>12.0}",
+        "Fanxing (tantivy)",
+        ours.0,
+        mb(ours.1 as usize),
+        mb(ours.2 as usize)
+    );
+    println!(
+        "{:<22} {:>9.1} {:>10.0} {:>12.0}",
+        "SQLite FTS5 trigram",
+        theirs.0,
+        mb(theirs.1 as usize),
+        mb(theirs.2 as usize)
+    );
+    println!(
+        "ratio (Fanxing / FTS5): time {:.2}×, size {:.2}×, peak memory {:.2}×",
+        ours.0 / theirs.0,
+        ours.1 as f64 / theirs.1 as f64,
+        ours.2 as f64 / theirs.2.max(1) as f64
+    );
+    Ok(())
+}
+
+fn dir_size(p: &std::path::Path) -> u64 {
+    std::fs::read_dir(p)
+        .map(|rd| {
+            rd.flatten()
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_size(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
