@@ -257,3 +257,118 @@ async fn only_offices_write_within_their_region_and_bad_input_names_the_field() 
         "{page}"
     );
 }
+
+/// Starts `fanxing serve` on its own data directory over the test's
+/// database and returns it with its base URL.
+fn second_server(app: &TestApp, dir: &std::path::Path) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fanxing"));
+    cmd.args(["serve", "--port", "0", "--data-dir"])
+        .arg(dir)
+        .env("FANXING_DATA_KEY", TEST_KEY)
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    // The same database (on SQLite, the first server's file).
+    cmd.env("DATABASE_URL", app.config.url());
+    let mut child = cmd.spawn().expect("spawn fanxing");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("server exited before it was ready")
+            .unwrap();
+        if let Some(rest) = line.strip_prefix("Fanxing ready on ") {
+            break rest.split_whitespace().next().unwrap().to_string();
+        }
+    };
+    std::thread::spawn(move || for _ in lines {});
+    (child, base)
+}
+
+/// Waits (up to ten seconds) until searching `q` at `base` does or does
+/// not find `id`.
+async fn until_found(c: &reqwest::Client, base: &str, q: &str, id: i64, want: bool) -> bool {
+    for _ in 0..50 {
+        let v: Value = c
+            .get(format!("{base}/api/v1/knowledge/search?q={}", urlencode(q)))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let found = v["hits"]
+            .as_array()
+            .is_some_and(|h| h.iter().any(|h| h["id"].as_i64() == Some(id)));
+        if found == want {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    false
+}
+
+/// Two servers on one database: what is published through one is found
+/// through the other within seconds, and a withdrawal too; an index
+/// deleted from a server's data directory is rebuilt by `fanxing index
+/// rebuild`.
+#[tokio::test]
+async fn two_servers_follow_one_database() {
+    let app = TestApp::spawn().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (mut other, base) = second_server(&app, dir.path());
+    let suzhou = app.api("suzhou").await;
+    let word = "双服务器同步测试";
+    let id = create(
+        &app,
+        &suzhou,
+        doc(&format!("{word}案例"), "正文", "320500", "public", "case"),
+    )
+    .await;
+    assert!(
+        until_found(&suzhou, &base, word, id, true).await,
+        "not found through the other server"
+    );
+    let res = suzhou
+        .post(format!("{base}/api/v1/knowledge/documents/{id}/status"))
+        .json(&json!({"status": "withdrawn"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    assert!(
+        until_found(&suzhou, &app.url(""), word, id, false).await,
+        "the first server still finds a withdrawn document"
+    );
+    let again = create(
+        &app,
+        &suzhou,
+        doc(&format!("{word}第二篇"), "正文", "320500", "public", "case"),
+    )
+    .await;
+    assert!(until_found(&suzhou, &base, word, again, true).await);
+    other.kill().unwrap();
+    other.wait().unwrap();
+
+    // The index is derived data: delete it, rebuild it, find the document.
+    std::fs::remove_dir_all(dir.path().join("search-index")).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_fanxing"))
+        .args(["index", "rebuild", "--data-dir"])
+        .arg(dir.path())
+        .env("FANXING_DATA_KEY", TEST_KEY)
+        .env("DATABASE_URL", app.config.url())
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("search index rebuilt: 1 documents"), "{text}");
+    let (mut other, base) = second_server(&app, dir.path());
+    assert!(until_found(&suzhou, &base, word, again, true).await);
+    other.kill().unwrap();
+    other.wait().unwrap();
+}
