@@ -579,7 +579,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("error.course_unknown", "课程不存在", "No such course"),
     ("material.empty", "文件是空的", "The file is empty"),
     ("material.too_large", "文件太大（上限 20 MB）", "The file is too large (20 MB at most)"),
-    ("material.bad_type", "只接受 PDF、PPTX、DOCX、XLSX、PNG、JPEG 或 MP4 文件", "Only PDF, PPTX, DOCX, XLSX, PNG, JPEG or MP4 files are accepted"),
+    ("material.bad_type", "只接受 PDF、PPTX、DOCX、XLSX、TXT、Markdown、PNG、JPEG 或 MP4 文件（以文件内容判断，不看扩展名）", "Only PDF, PPTX, DOCX, XLSX, TXT, Markdown, PNG, JPEG or MP4 files are accepted (judged by their content, not their name)"),
     ("nav.courses", "课程", "Courses"),
     ("courses.title", "课程体系", "Curriculum"),
     ("courses.tracks", "分层培训体系", "Tracks"),

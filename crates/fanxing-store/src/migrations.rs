@@ -97,6 +97,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0014_knowledge.sql"),
         include_str!("../migrations/postgres/0014_knowledge.sql"),
     ),
+    (
+        15,
+        "material_text",
+        include_str!("../migrations/sqlite/0015_material_text.sql"),
+        include_str!("../migrations/postgres/0015_material_text.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

@@ -191,6 +191,13 @@ pub fn material_type(filename: &str, bytes: &[u8]) -> Result<&'static str, &'sta
         Some("image/jpeg")
     } else if bytes.len() > 12 && &bytes[4..8] == b"ftyp" {
         Some("video/mp4")
+    } else if matches!(ext, "txt" | "md") && !bytes.iter().take(8192).any(|b| *b == 0) {
+        // Text has no signature: named so, and no NUL byte in its start.
+        Some(if ext == "md" {
+            "text/markdown"
+        } else {
+            "text/plain"
+        })
     } else {
         None
     };

@@ -9,6 +9,7 @@
 //! reaches them, not even as a count, because the reader's scope is part of
 //! every search.
 
+pub mod extract;
 pub mod i18n;
 pub mod search;
 pub mod service;
@@ -108,6 +109,9 @@ pub struct Details {
     /// Material: which lecture of the course.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lecture: Option<u32>,
+    /// Material: the uploaded file the text came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub material: Option<i64>,
 }
 
 /// A document as stored.

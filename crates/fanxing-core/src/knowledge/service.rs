@@ -360,6 +360,83 @@ impl KnowledgeService {
         self.catch_up().await
     }
 
+    /// Makes an uploaded course material searchable: its text extracted
+    /// (off the async workers) into a published document for the
+    /// programme's members of the course's region, or — when no text can
+    /// be had — the reason recorded for those who edit the course. The
+    /// caller has already stored the file and checked who may upload.
+    /// Returns the reason's message key when there is no text.
+    pub async fn index_material(
+        &self,
+        course: &crate::curriculum::Course,
+        material: &crate::curriculum::Material,
+        bytes: Vec<u8>,
+    ) -> Result<Option<&'static str>> {
+        if !super::extract::has_text(&material.content_type) {
+            return Ok(None);
+        }
+        let ctype = material.content_type.clone();
+        let text = tokio::task::spawn_blocking(move || super::extract::extract(&ctype, &bytes))
+            .await
+            .map_err(|e| Error::Store(format!("extract task: {e}")))?;
+        let now = crate::now();
+        let text = match text {
+            Ok(t) => t,
+            Err(key) => {
+                self.store.flag_material(material.id, key, now).await?;
+                return Ok(Some(key));
+            }
+        };
+        let (stem, ext) = match material.filename.rsplit_once('.') {
+            Some((s, e)) => (s.to_string(), Some(e.to_ascii_lowercase())),
+            None => (material.filename.clone(), None),
+        };
+        // A course of the programme office's curriculum is the province's.
+        let Some(region) = course
+            .owner_region
+            .or_else(|| RegionCode::from_value(320_000))
+        else {
+            return Ok(None);
+        };
+        let draft = DocumentDraft {
+            kind: super::DocKind::Material,
+            title: stem.chars().take(super::MAX_TITLE_CHARS).collect(),
+            summary: format!("《{}》", course.title),
+            body: text,
+            industry: None,
+            region: Some(region),
+            tiers: course.tiers.clone(),
+            competencies: course.competencies.iter().map(|c| c.code.clone()).collect(),
+            tags: Vec::new(),
+            visibility: super::Visibility::Trainees,
+            example: false,
+            details: super::Details {
+                course: Some(format!("《{}》", course.title)),
+                format: ext,
+                material: Some(material.id),
+                ..Default::default()
+            },
+        };
+        let prov = Provenance {
+            region,
+            owner_org: None,
+            created_by: None,
+        };
+        self.store
+            .create_material_document(material.id, &draft, prov, now)
+            .await?;
+        self.catch_up().await?;
+        Ok(None)
+    }
+
+    /// What became of each material's text (for the course page).
+    pub async fn material_texts(
+        &self,
+        materials: &[i64],
+    ) -> Result<Vec<super::store::MaterialText>> {
+        self.store.material_texts(materials).await
+    }
+
     /// Whether the library holds no document at all (drafts included).
     pub async fn is_empty(&self) -> Result<bool> {
         Ok(self.store.changes_since(0, 1).await?.is_empty())

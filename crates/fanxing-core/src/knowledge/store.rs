@@ -23,6 +23,15 @@ pub struct Change {
     pub document: DocumentId,
 }
 
+/// What became of a material's text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MaterialText {
+    pub material: i64,
+    pub document: Option<DocumentId>,
+    /// A message key saying why there is no text.
+    pub error: Option<String>,
+}
+
 #[async_trait]
 pub trait KnowledgeStore: Send + Sync {
     /// Stores new documents with their status, all or none, logging each.
@@ -46,6 +55,19 @@ pub trait KnowledgeStore: Send + Sync {
         offset: i64,
         limit: i64,
     ) -> Result<(Vec<Document>, i64)>;
+    /// Stores a course material's text as a published document and records
+    /// it as the material's, in one transaction (replacing an earlier one).
+    async fn create_material_document(
+        &self,
+        material: i64,
+        doc: &DocumentDraft,
+        prov: Provenance,
+        now: i64,
+    ) -> Result<DocumentId>;
+    /// Records why a material's text could not be extracted.
+    async fn flag_material(&self, material: i64, error: &str, now: i64) -> Result<()>;
+    /// For each of `materials` that has one: its document, or its error.
+    async fn material_texts(&self, materials: &[i64]) -> Result<Vec<MaterialText>>;
     /// Log entries after `seq`, oldest first, at most `limit`.
     async fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<Change>>;
 }

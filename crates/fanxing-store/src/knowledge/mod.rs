@@ -4,7 +4,7 @@ use async_trait::async_trait;
 use sqlx::any::AnyRow;
 
 use fanxing_core::error::Result;
-use fanxing_core::knowledge::store::{Change, KnowledgeStore, Provenance};
+use fanxing_core::knowledge::store::{Change, KnowledgeStore, MaterialText, Provenance};
 use fanxing_core::knowledge::{
     DocKind, DocStatus, Document, DocumentDraft, DocumentId, Visibility,
 };
@@ -66,6 +66,78 @@ async fn log_change(tx: &mut sqlx::Transaction<'_, sqlx::Any>, id: i64, now: i64
     Ok(())
 }
 
+async fn insert_document(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    d: &DocumentDraft,
+    p: &Provenance,
+    status: DocStatus,
+    now: i64,
+) -> Result<DocumentId> {
+    let published = (status == DocStatus::Published).then_some(now);
+    let mut q = Sql::new(
+        "INSERT INTO knowledge_documents (kind, title, summary, body, industry, region, \
+         tiers, competencies, tags, visibility, status, example, details, owner_org_id, \
+         created_by, created_at, updated_at, published_at) VALUES (",
+    );
+    q.binds(args![
+        d.kind.as_str(),
+        d.title.as_str(),
+        d.summary.as_str(),
+        d.body.as_str(),
+        d.industry.clone(),
+        i64::from(p.region.value()),
+        json(&tier_codes(d)),
+        json(&d.competencies),
+        json(&d.tags),
+        d.visibility.as_str(),
+        status.as_str(),
+        i64::from(d.example),
+        json(&d.details),
+        p.owner_org.map(|o| o.0),
+        p.created_by.map(|u| u.0),
+        now,
+        now,
+        published
+    ])
+    .push(") RETURNING id");
+    let id: i64 = col(&q.query().fetch_one(&mut **tx).await.map_err(db)?, "id")?;
+    log_change(tx, id, now).await?;
+    Ok(DocumentId(id))
+}
+
+/// Replaces a material's record (document or error) inside `tx`; an
+/// earlier document of the material is withdrawn (and logged).
+async fn set_material_text(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+    material: i64,
+    document: Option<i64>,
+    error: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let mut old = Sql::new("SELECT document_id FROM knowledge_material_text WHERE material_id = ");
+    old.bind(material);
+    let before: Option<Option<i64>> =
+        match old.query().fetch_optional(&mut **tx).await.map_err(db)? {
+            Some(r) => Some(col(&r, "document_id")?),
+            None => None,
+        };
+    if let Some(Some(doc)) = before {
+        let mut q = Sql::new("UPDATE knowledge_documents SET status = 'withdrawn', updated_at = ");
+        q.bind(now).push(" WHERE id = ").bind(doc);
+        q.query().execute(&mut **tx).await.map_err(db)?;
+        log_change(tx, doc, now).await?;
+    }
+    let mut del = Sql::new("DELETE FROM knowledge_material_text WHERE material_id = ");
+    del.bind(material);
+    del.query().execute(&mut **tx).await.map_err(db)?;
+    let mut q = Sql::new(
+        "INSERT INTO knowledge_material_text (material_id, document_id, error, at) VALUES (",
+    );
+    q.binds(args![material, document, error, now]).push(")");
+    q.query().execute(&mut **tx).await.map_err(db)?;
+    Ok(())
+}
+
 #[async_trait]
 impl KnowledgeStore for SqlStore {
     async fn create_documents(
@@ -76,36 +148,7 @@ impl KnowledgeStore for SqlStore {
         let mut tx = self.writer().begin().await.map_err(db)?;
         let mut ids = Vec::with_capacity(docs.len());
         for (d, p, status) in docs {
-            let published = (*status == DocStatus::Published).then_some(now);
-            let mut q = Sql::new(
-                "INSERT INTO knowledge_documents (kind, title, summary, body, industry, region, \
-                 tiers, competencies, tags, visibility, status, example, details, owner_org_id, \
-                 created_by, created_at, updated_at, published_at) VALUES (",
-            );
-            q.binds(args![
-                d.kind.as_str(),
-                d.title.as_str(),
-                d.summary.as_str(),
-                d.body.as_str(),
-                d.industry.clone(),
-                i64::from(p.region.value()),
-                json(&tier_codes(d)),
-                json(&d.competencies),
-                json(&d.tags),
-                d.visibility.as_str(),
-                status.as_str(),
-                i64::from(d.example),
-                json(&d.details),
-                p.owner_org.map(|o| o.0),
-                p.created_by.map(|u| u.0),
-                now,
-                now,
-                published
-            ])
-            .push(") RETURNING id");
-            let id: i64 = col(&q.query().fetch_one(&mut *tx).await.map_err(db)?, "id")?;
-            log_change(&mut tx, id, now).await?;
-            ids.push(DocumentId(id));
+            ids.push(insert_document(&mut tx, d, p, *status, now).await?);
         }
         tx.commit().await.map_err(db)?;
         Ok(ids)
@@ -219,6 +262,49 @@ impl KnowledgeStore for SqlStore {
         let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
         let docs = rows.iter().map(document_from).collect::<Result<Vec<_>>>()?;
         Ok((docs, total))
+    }
+
+    async fn create_material_document(
+        &self,
+        material: i64,
+        doc: &DocumentDraft,
+        prov: Provenance,
+        now: i64,
+    ) -> Result<DocumentId> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        let id = insert_document(&mut tx, doc, &prov, DocStatus::Published, now).await?;
+        set_material_text(&mut tx, material, Some(id.0), None, now).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(id)
+    }
+
+    async fn flag_material(&self, material: i64, error: &str, now: i64) -> Result<()> {
+        let mut tx = self.writer().begin().await.map_err(db)?;
+        set_material_text(&mut tx, material, None, Some(error), now).await?;
+        tx.commit().await.map_err(db)
+    }
+
+    async fn material_texts(&self, materials: &[i64]) -> Result<Vec<MaterialText>> {
+        if materials.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Sql::new(
+            "SELECT material_id, document_id, error FROM knowledge_material_text WHERE material_id",
+        );
+        q.in_list(materials);
+        q.query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                Ok(MaterialText {
+                    material: col(r, "material_id")?,
+                    document: col::<Option<i64>>(r, "document_id")?.map(DocumentId),
+                    error: col(r, "error")?,
+                })
+            })
+            .collect()
     }
 
     async fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {

@@ -132,5 +132,10 @@ pub async fn upload_material(
         .curriculum
         .add_material(&c.actor, id, &q.filename, &bytes)
         .await?;
+    let course = s.app.curriculum.course(id).await?;
+    s.app
+        .knowledge
+        .index_material(&course, &m, bytes.to_vec())
+        .await?;
     Ok((StatusCode::CREATED, Json(m)))
 }

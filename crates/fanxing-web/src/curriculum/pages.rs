@@ -168,6 +168,20 @@ struct CoursePage<'a> {
     materials: Vec<Material>,
     can_edit: bool,
     error: Option<String>,
+    /// What the library made of each material.
+    texts: Vec<fanxing_core::knowledge::store::MaterialText>,
+    /// Cases on the course's first competency the caller may read.
+    cases: Vec<fanxing_core::knowledge::search::Hit>,
+}
+
+impl CoursePage<'_> {
+    fn text_of(&self, id: &i64) -> Option<&fanxing_core::knowledge::store::MaterialText> {
+        self.texts.iter().find(|t| t.material == *id)
+    }
+    fn flag(&self, key: &str) -> String {
+        self.ctx
+            .tf("knowledge.material_flag", &[("reason", self.ctx.t(key))])
+    }
 }
 
 async fn course_page(
@@ -180,6 +194,23 @@ async fn course_page(
     let course = state.app.curriculum.course(id).await?;
     let materials = state.app.curriculum.materials(id).await?;
     let can_edit = state.app.curriculum.can_edit_course(actor, &course).await;
+    let ids: Vec<i64> = materials.iter().map(|m| m.id).collect();
+    let texts = state.app.knowledge.material_texts(&ids).await?;
+    let cases = match course.competencies.first() {
+        Some(c) => {
+            let q = fanxing_core::knowledge::search::SearchQuery {
+                filters: fanxing_core::knowledge::search::Filters {
+                    kind: Some(fanxing_core::knowledge::DocKind::Case),
+                    competency: Some(c.code.clone()),
+                    ..Default::default()
+                },
+                per_page: 3,
+                ..Default::default()
+            };
+            state.app.knowledge.search(Some(actor), q).await?.hits
+        }
+        None => Vec::new(),
+    };
     let status = if error.is_some() {
         StatusCode::UNPROCESSABLE_ENTITY
     } else {
@@ -193,6 +224,8 @@ async fn course_page(
             materials,
             can_edit,
             error,
+            texts,
+            cases,
         },
     )?;
     *res.status_mut() = status;
@@ -221,7 +254,15 @@ pub async fn upload_material(
         .add_material(actor, id, &name, &bytes)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!("/courses/{id}")).into_response()),
+        Ok(m) => {
+            let course = state.app.curriculum.course(id).await?;
+            state
+                .app
+                .knowledge
+                .index_material(&course, &m, bytes)
+                .await?;
+            Ok(Redirect::to(&format!("/courses/{id}")).into_response())
+        }
         Err(e @ Error::Invalid(_)) => course_page(&state, &ctx, id, Some(e.detail(ctx.lang))).await,
         Err(e) => Err(PageError::new(&ctx, e)),
     }

@@ -372,3 +372,61 @@ async fn two_servers_follow_one_database() {
     other.kill().unwrap();
     other.wait().unwrap();
 }
+
+/// An uploaded material's text becomes searchable for the programme's
+/// members; a file whose text cannot be had is flagged on the course page
+/// to those who edit the course, with the reason, and nothing is indexed.
+#[tokio::test]
+async fn uploaded_materials_are_searchable_or_flagged() {
+    let app = TestApp::spawn().await;
+    let admin = app.api("admin").await;
+    let res = app
+        .post_json(
+            &admin,
+            "/api/v1/courses",
+            &json!({"title": "资料库测试课", "tiers": ["operator"], "duration_minutes": 60,
+                    "competencies": ["product_selection"]}),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let course = res.json::<Value>().await.unwrap()["id"].as_i64().unwrap();
+    let upload = |name: &str, bytes: Vec<u8>| {
+        admin
+            .post(app.url(&format!(
+                "/api/v1/courses/{course}/materials?filename={}",
+                urlencode(name)
+            )))
+            .body(bytes)
+            .send()
+    };
+    // Plain text in GB 18030 (as Windows Notepad in China saves it).
+    let (gbk, _, _) = encoding_rs::GB18030.encode("第三讲：蟹塘直播的冷链打包要点\n泡沫箱加冰袋。");
+    let res = upload("冷链讲义.txt", gbk.into_owned()).await.unwrap();
+    assert_eq!(res.status(), 201);
+    let trainee = app.api("trainee").await;
+    let (hits, _, v) = ids(&app, &trainee, "蟹塘冷链打包").await;
+    assert_eq!(hits.len(), 1, "{v}");
+    assert_eq!(v["hits"][0]["title"], "冷链讲义");
+    // A damaged PDF is stored (the file is the lecturer's) but flagged.
+    let res = upload("坏文件.pdf", b"%PDF-1.7\nnot really a pdf".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let (c, _) = app.login("admin").await;
+    let page = app.get_text(&c, &format!("/courses/{course}")).await;
+    assert!(
+        page.contains("资料库未收录") && page.contains("PDF 文件已损坏"),
+        "{page}"
+    );
+    assert!(page.contains("已收入资料库"), "{page}");
+    // Not to a trainee, who only reads.
+    let (t, _) = app.login("trainee").await;
+    let page = app.get_text(&t, &format!("/courses/{course}")).await;
+    assert!(!page.contains("资料库未收录"), "{page}");
+    // Empty, and a text file that is really something else, are refused.
+    assert_says(upload("空.txt", Vec::new()).await.unwrap(), 422, "空").await;
+    let res = upload("伪装.txt", b"\x00\x01\x02binary".to_vec())
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 422);
+}
