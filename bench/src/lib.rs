@@ -1,35 +1,213 @@
-//! What the benchmarks share: the data key, command-line numbers, bursts
-//! of concurrent requests with their latencies, and `fanxing serve` run as
-//! its own process.
+//! What the benchmarks share: the data key and configuration, command-line
+//! options, the seeded demo with its programme, people, bulk registrations
+//! and signed tickets, bursts of concurrent requests with their latencies,
+//! and `fanxing serve` run as its own process.
 
 use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
+use fanxing::{Config, Opened};
+use fanxing_core::app::Fanxing;
+use fanxing_core::auth::{Access, Actor};
+use fanxing_core::now;
+use fanxing_core::people::store::PeopleQuery;
+use fanxing_core::people::Person;
+use fanxing_core::region::RegionRange;
+use fanxing_core::training::service::SessionView;
+use fanxing_core::training::store::RegistrationRow;
+use fanxing_core::training::{
+    ticket, ProgrammeId, RegistrationStatus, SessionId, VenueId, VenueKind,
+};
+use fanxing_demo::{self as demo, DemoSize, SeedStore};
 
 /// The data key every benchmark's data directory is opened with.
 pub const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
+/// How long the server may take to say it is ready.
+pub const READY_WAIT: Duration = Duration::from_secs(120);
+/// How long the server may take to stop after SIGTERM before SIGKILL.
+pub const STOP_WAIT: Duration = Duration::from_secs(15);
+
+// ------------------------------------------------------------ command line
+
+/// The value after `name` on the command line.
+pub fn text_arg(name: &str) -> Option<String> {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .cloned()
+}
+
+/// The number after `name` on the command line, else `default`.
+pub fn arg(name: &str, default: usize) -> usize {
+    text_arg(name)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// How a figure against its target reads.
+pub fn verdict(ok: bool) -> &'static str {
+    if ok {
+        "PASS"
+    } else {
+        "MISS"
+    }
+}
+
+/// Bytes in MB (1 MB = 1,048,576 bytes).
+pub fn mb(bytes: usize) -> f64 {
+    bytes as f64 / 1_048_576.0
+}
+
+// ---------------------------------------------------------------- the data
+
+/// A benchmark's database: `DATABASE_URL` when set (PostgreSQL), else
+/// SQLite in `data_dir`; opened with [`KEY`].
+pub fn config(data_dir: PathBuf) -> Config {
+    Config {
+        database_url: std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()),
+        data_dir,
+        data_key: Some(KEY.into()),
+        max_connections: 16,
+    }
+}
+
+/// The name of `config`'s database, as the benchmarks print it.
+pub fn backend(config: &Config) -> &'static str {
+    if config.database_url.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    }
+}
+
+/// The demo's `admin`.
+pub async fn admin(fx: &Fanxing) -> anyhow::Result<Actor> {
+    Ok(Actor::new(
+        fx.stores
+            .accounts
+            .find_user_by_username("admin")
+            .await?
+            .context("admin")?,
+    ))
+}
+
+/// The demo seeded (seed 7) and a programme, 繁星计划, created by `admin`:
+/// the actor and the programme.
+pub async fn seed_with_programme(opened: &Opened) -> anyhow::Result<(Actor, ProgrammeId)> {
+    let fx = &opened.app;
+    demo::seed(fx, &*opened.store, 7, DemoSize::default()).await?;
+    let admin = admin(fx).await?;
+    let programme = fx
+        .training
+        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
+        .await?
+        .id;
+    Ok((admin, programme))
+}
+
+/// Every person in every region (up to 100,000).
+pub async fn all_people(fx: &Fanxing) -> anyhow::Result<Vec<Person>> {
+    Ok(fx
+        .stores
+        .people
+        .list_people(&PeopleQuery {
+            access: Access::Regions(RegionRange::ALL),
+            text: None,
+            region: None,
+            tier: None,
+            org_id: None,
+            offset: 0,
+            limit: 100_000,
+        })
+        .await?
+        .items)
+}
+
+/// Registers `n` of `people` for session `v` in one bulk insert, the `i`-th
+/// such session taking them from its own offset, spread over its physical
+/// venues.
+pub async fn register_in_bulk(
+    seeds: &dyn SeedStore,
+    v: &SessionView,
+    people: &[Person],
+    i: usize,
+    n: usize,
+) -> anyhow::Result<()> {
+    let physical: Vec<VenueId> = v
+        .venues
+        .iter()
+        .filter(|l| l.venue.kind != VenueKind::Online)
+        .map(|l| l.venue.id)
+        .collect();
+    let offset = (i * 997) % people.len();
+    let rows: Vec<RegistrationRow> = (0..n)
+        .map(|k| RegistrationRow {
+            session_id: v.session.id,
+            person_id: people[(offset + k) % people.len()].id,
+            venue_id: physical[k % physical.len()],
+            status: RegistrationStatus::Registered,
+            created_at: now(),
+        })
+        .collect();
+    seeds.insert_registrations_bulk(&rows).await?;
+    Ok(())
+}
+
+/// Signed tickets of the session's registered people at its physical
+/// venues, as trainees' phones would show them: (venue, code), in roster
+/// order.
+pub async fn tickets(fx: &Fanxing, session: SessionId) -> anyhow::Result<Vec<(VenueId, String)>> {
+    let store = &fx.stores.training;
+    let enc = store.session_signing_key(session).await?.context("key")?;
+    let seed: [u8; 32] = fx
+        .people
+        .cipher()
+        .decrypt_bytes(&enc)?
+        .try_into()
+        .map_err(|_| anyhow::anyhow!("key length"))?;
+    let online: Vec<VenueId> = store
+        .session_venues(session)
+        .await?
+        .iter()
+        .filter(|l| l.venue.kind == VenueKind::Online)
+        .map(|l| l.venue.id)
+        .collect();
+    let mut scans = Vec::new();
+    for r in store.roster(session).await? {
+        if online.contains(&r.venue_id) || r.status != RegistrationStatus::Registered {
+            continue;
+        }
+        let code = ticket::sign(
+            &seed,
+            &ticket::Claims {
+                session_id: session,
+                registration_id: r.registration_id,
+                venue_id: r.venue_id,
+                person_id: r.person_id,
+            },
+        );
+        scans.push((r.venue_id, code));
+    }
+    Ok(scans)
+}
+
+// ------------------------------------------------------------------- HTTP
 
 pub struct Figures {
     /// Requests sent (fewer than asked when the time budget ran out).
     pub sent: usize,
     pub per_sec: f64,
     pub p50_ms: f64,
+    pub p95_ms: f64,
     pub p99_ms: f64,
+    pub max_ms: f64,
     pub ok: usize,
-}
-
-pub fn arg(name: &str, default: usize) -> usize {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 pub fn percentile(sorted: &[u64], p: f64) -> f64 {
@@ -38,6 +216,18 @@ pub fn percentile(sorted: &[u64], p: f64) -> f64 {
     }
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
     sorted[i] as f64 / 1000.0
+}
+
+/// Sends the request and reads the answer to its end: whether it was 2xx.
+pub async fn send_ok(request: reqwest::RequestBuilder) -> bool {
+    match request.send().await {
+        Ok(r) => {
+            let s = r.status().is_success();
+            let _ = r.bytes().await;
+            s
+        }
+        Err(_) => false,
+    }
 }
 
 /// Sends `jobs` requests from `clients` concurrent tasks; `make` builds the
@@ -52,35 +242,55 @@ pub async fn burst<F>(
 where
     F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
+    let deadline = Instant::now().checked_add(budget);
+    load(
+        clients,
+        jobs,
+        Duration::from_secs(30),
+        move || deadline.is_some_and(|d| Instant::now() >= d),
+        make,
+    )
+    .await
+}
+
+/// Sends up to `jobs` requests from `clients` concurrent tasks, each task
+/// one after another; `make` builds the i-th request, each may take
+/// `timeout`. No request starts once `stop()` holds. Returns throughput and
+/// latency.
+pub async fn load<S, F>(
+    clients: usize,
+    jobs: usize,
+    timeout: Duration,
+    stop: S,
+    make: F,
+) -> anyhow::Result<Figures>
+where
+    S: Fn() -> bool + Send + Sync + 'static,
+    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
-        .timeout(Duration::from_secs(30))
+        .timeout(timeout)
         .build()?;
     let next = Arc::new(AtomicUsize::new(0));
-    let make = Arc::new(make);
+    let (stop, make) = (Arc::new(stop), Arc::new(make));
     let started = Instant::now();
-    let deadline = started.checked_add(budget);
     let mut tasks = Vec::new();
     for _ in 0..clients {
-        let (client, next, make) = (client.clone(), next.clone(), make.clone());
+        let (client, next, stop, make) = (client.clone(), next.clone(), stop.clone(), make.clone());
         tasks.push(tokio::spawn(async move {
             let mut lat = Vec::new();
             let mut ok = 0;
             loop {
+                if stop() {
+                    break;
+                }
                 let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= jobs || deadline.is_some_and(|d| Instant::now() >= d) {
+                if i >= jobs {
                     break;
                 }
                 let t = Instant::now();
-                let res = make(&client, i).send().await;
-                let good = match res {
-                    Ok(r) => {
-                        let s = r.status().is_success();
-                        let _ = r.bytes().await;
-                        s
-                    }
-                    Err(_) => false,
-                };
+                let good = send_ok(make(&client, i)).await;
                 lat.push(t.elapsed().as_micros() as u64);
                 if good {
                     ok += 1;
@@ -102,20 +312,66 @@ where
         sent: all.len(),
         per_sec: all.len() as f64 / secs,
         p50_ms: percentile(&all, 0.50),
+        p95_ms: percentile(&all, 0.95),
         p99_ms: percentile(&all, 0.99),
+        max_ms: percentile(&all, 1.0),
         ok,
     })
 }
 
+/// The median latency, in ms, of `n` requests sent one at a time with
+/// `client` (each must answer 2xx), and the size of the last answer.
+pub async fn one_at_a_time<F>(
+    client: &reqwest::Client,
+    n: usize,
+    make: F,
+) -> anyhow::Result<(f64, usize)>
+where
+    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder,
+{
+    let mut lat = Vec::with_capacity(n);
+    let mut size = 0;
+    for i in 0..n {
+        let t = Instant::now();
+        let r = make(client, i).send().await?;
+        if !r.status().is_success() {
+            bail!("{} answered {}", r.url(), r.status());
+        }
+        size = r.bytes().await?.len();
+        lat.push(t.elapsed().as_micros() as u64);
+    }
+    lat.sort_unstable();
+    Ok((percentile(&lat, 0.5), size))
+}
+
+// ----------------------------------------------------------------- server
+
 /// `fanxing serve` as its own process on a free port, its log (stderr) in
-/// `log`; killed when dropped.
+/// `log`, every wait bounded: ready within [`READY_WAIT`]; its process id in
+/// `server.pid` in the data directory while it runs. When dropped it is killed (SIGKILL) or,
+/// started with [`Server::start_graceful`], stopped with SIGTERM and, after
+/// [`STOP_WAIT`], SIGKILL.
 pub struct Server {
     child: Child,
     pub base: String,
+    pid_file: PathBuf,
+    graceful: bool,
 }
 
 impl Server {
-    pub fn start(dir: &Path, database_url: Option<&str>, log: &Path) -> anyhow::Result<Server> {
+    /// Starts the server on `config`'s database; killed when dropped.
+    pub fn start(config: &Config, log: &Path) -> anyhow::Result<Server> {
+        Self::launch(config, log, false)
+    }
+
+    /// Starts the server on `config`'s database; stopped with SIGTERM when
+    /// dropped.
+    pub fn start_graceful(config: &Config, log: &Path) -> anyhow::Result<Server> {
+        Self::launch(config, log, true)
+    }
+
+    fn launch(config: &Config, log: &Path, graceful: bool) -> anyhow::Result<Server> {
+        let dir = &config.data_dir;
         let exe = std::env::current_exe()?.with_file_name("fanxing");
         let mut cmd = Command::new(&exe);
         cmd.args(["serve", "--port", "0", "--data-dir"])
@@ -124,30 +380,50 @@ impl Server {
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(log).with_context(|| log.display().to_string())?);
-        if let Some(u) = database_url {
+        if let Some(u) = &config.database_url {
             cmd.env("DATABASE_URL", u);
         }
         let mut child = cmd
             .spawn()
             .with_context(|| format!("start {}", exe.display()))?;
-        let mut lines = BufReader::new(child.stdout.take().context("stdout")?).lines();
-        let base = loop {
-            let Some(line) = lines.next() else {
-                let _ = child.kill();
-                let _ = child.wait();
-                let text = std::fs::read_to_string(log).unwrap_or_default();
-                bail!("server exited before it was ready:\n{text}");
-            };
-            if let Some(rest) = line?.strip_prefix("Fanxing ready on ") {
-                break rest
-                    .split_whitespace()
-                    .next()
-                    .unwrap_or_default()
-                    .to_string();
+        let pid_file = dir.join("server.pid");
+        std::fs::write(&pid_file, child.id().to_string())?;
+        let stdout = child.stdout.take().context("stdout")?;
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines() {
+                let Ok(line) = line else { break };
+                if let Some(rest) = line.strip_prefix("Fanxing ready on ") {
+                    let base = rest.split_whitespace().next().unwrap_or_default();
+                    let _ = tx.send(base.to_string());
+                }
             }
+        });
+        let mut server = Server {
+            child,
+            base: String::new(),
+            pid_file,
+            graceful,
         };
-        std::thread::spawn(move || for _ in lines {});
-        Ok(Server { child, base })
+        match rx.recv_timeout(READY_WAIT) {
+            Ok(base) => server.base = base,
+            Err(e) => {
+                server.stop();
+                let text = std::fs::read_to_string(log).unwrap_or_default();
+                let tail: Vec<&str> = text.lines().rev().take(20).collect();
+                let tail: Vec<&str> = tail.into_iter().rev().collect();
+                bail!(
+                    "the server was not ready ({}):\n{}",
+                    if e == mpsc::RecvTimeoutError::Timeout {
+                        format!("not within {} s", READY_WAIT.as_secs())
+                    } else {
+                        "it exited".to_string()
+                    },
+                    tail.join("\n")
+                );
+            }
+        }
+        Ok(server)
     }
 
     /// A `/proc/PID/status` figure (kB there) in MB.
@@ -169,11 +445,25 @@ impl Server {
     pub fn reset_peak(&self) -> bool {
         std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5").is_ok()
     }
+
+    fn stop(&mut self) {
+        if self.graceful && matches!(self.child.try_wait(), Ok(None)) {
+            let _ = Command::new("kill")
+                .args(["-TERM", &self.child.id().to_string()])
+                .status();
+            let until = Instant::now() + STOP_WAIT;
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        let _ = std::fs::remove_file(&self.pid_file);
+    }
 }
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.stop();
     }
 }

@@ -17,17 +17,15 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
-use fanxing::{open, Config};
-use fanxing_bench::{arg, burst, Server, KEY};
-use fanxing_core::auth::{Access, Actor};
+use anyhow::bail;
+use fanxing::open;
+use fanxing_bench::{
+    all_people, arg, backend, burst, config, register_in_bulk, seed_with_programme, tickets,
+    verdict, Server,
+};
 use fanxing_core::now;
-use fanxing_core::people::store::PeopleQuery;
-use fanxing_core::region::RegionRange;
 use fanxing_core::store::prelude::*;
-use fanxing_core::training::store::RegistrationRow;
-use fanxing_core::training::{format_local, ticket, RegistrationStatus, VenueId, VenueKind};
-use fanxing_demo::{self as demo, DemoSize, SeedStore};
+use fanxing_core::training::{format_local, VenueId};
 use serde_json::json;
 
 #[tokio::main]
@@ -36,33 +34,13 @@ async fn main() -> anyhow::Result<()> {
     let clients = arg("--clients", 200);
     let per_session = 3_000;
     let dir = tempfile::tempdir()?;
-    let config = Config {
-        database_url: std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()),
-        data_dir: dir.path().to_path_buf(),
-        data_key: Some(KEY.into()),
-        max_connections: 16,
-    };
-    let backend = if config.database_url.is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let config = config(dir.path().to_path_buf());
+    let backend = backend(&config);
     println!("fanxing check-in benchmark ({backend}, {requests} check-ins, {clients} clients)");
     let opened = open(&config).await?;
     let fx = &opened.app;
-    demo::seed(fx, &*opened.store, 7, DemoSize::default()).await?;
+    let (admin, programme) = seed_with_programme(&opened).await?;
     let store = opened.store.clone();
-    let admin = Actor::new(
-        store
-            .find_user_by_username("admin")
-            .await?
-            .context("admin")?,
-    );
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await?
-        .id;
 
     // One session like the opening: a main hall, 13 city halls, online.
     let start = now() + 1800;
@@ -84,18 +62,7 @@ async fn main() -> anyhow::Result<()> {
             "venues": venues,
         }))?)
     };
-    let people = store
-        .list_people(&PeopleQuery {
-            access: Access::Regions(RegionRange::ALL),
-            text: None,
-            region: None,
-            tier: None,
-            org_id: None,
-            offset: 0,
-            limit: 100_000,
-        })
-        .await?
-        .items;
+    let people = all_people(fx).await?;
     let first = fx
         .training
         .create_session(&admin, &session_input("开幕式")?, true)
@@ -121,57 +88,13 @@ async fn main() -> anyhow::Result<()> {
             .training
             .create_session(&admin, &session_input(&format!("专场 {i}"))?, true)
             .await?;
-        let physical: Vec<VenueId> = v
-            .venues
-            .iter()
-            .filter(|l| l.venue.kind != VenueKind::Online)
-            .map(|l| l.venue.id)
-            .collect();
-        let offset = (i * 997) % people.len();
-        let rows: Vec<RegistrationRow> = (0..per_session)
-            .map(|k| RegistrationRow {
-                session_id: v.session.id,
-                person_id: people[(offset + k) % people.len()].id,
-                venue_id: physical[k % physical.len()],
-                status: RegistrationStatus::Registered,
-                created_at: now(),
-            })
-            .collect();
-        store.insert_registrations_bulk(&rows).await?;
+        register_in_bulk(&*store, &v, &people, i, per_session).await?;
         sessions.push(v.session.id);
     }
     // Signed tickets, as trainees' phones would show them.
     let mut scans: Vec<(VenueId, String)> = Vec::new();
     for s in &sessions {
-        let enc = store.session_signing_key(*s).await?.context("key")?;
-        let seed: [u8; 32] = fx
-            .people
-            .cipher()
-            .decrypt_bytes(&enc)?
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("key length"))?;
-        let online: Vec<VenueId> = store
-            .session_venues(*s)
-            .await?
-            .iter()
-            .filter(|l| l.venue.kind == VenueKind::Online)
-            .map(|l| l.venue.id)
-            .collect();
-        for r in store.roster(*s).await? {
-            if online.contains(&r.venue_id) || r.status != RegistrationStatus::Registered {
-                continue;
-            }
-            let code = ticket::sign(
-                &seed,
-                &ticket::Claims {
-                    session_id: *s,
-                    registration_id: r.registration_id,
-                    venue_id: r.venue_id,
-                    person_id: r.person_id,
-                },
-            );
-            scans.push((r.venue_id, code));
-        }
+        scans.extend(tickets(fx, *s).await?);
     }
     if scans.len() < 2 * requests {
         bail!("only {} tickets for {requests} check-ins", scans.len());
@@ -181,11 +104,7 @@ async fn main() -> anyhow::Result<()> {
     drop(opened);
 
     // The server, as its own process (its log in the data directory).
-    let server = Server::start(
-        dir.path(),
-        config.database_url.as_deref(),
-        &dir.path().join("server.log"),
-    )?;
+    let server = Server::start(&config, &dir.path().join("server.log"))?;
     let base = server.base.clone();
 
     let b = base.clone();
@@ -261,7 +180,6 @@ async fn main() -> anyhow::Result<()> {
     println!("(check-ins per second; the batched row's latencies and 2xx are per request)");
     println!();
     let ratio = check.per_sec / noop.per_sec;
-    let verdict = |ok: bool| if ok { "PASS" } else { "MISS" };
     println!(
         "check-in / no-op throughput: {:.1}%  (target >= 50%: {})",
         ratio * 100.0,

@@ -29,16 +29,17 @@
 //! process is killed.
 
 use std::hint::black_box;
-use std::io::{BufRead, BufReader, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context};
-use fanxing::{open, Config};
-use fanxing_bench::{arg, burst, percentile, Figures, KEY};
+use fanxing::open;
+use fanxing_bench::{
+    arg, backend, burst, config, one_at_a_time, percentile, text_arg, verdict, Figures, Server,
+};
 use fanxing_core::auth::Role;
 use fanxing_core::compliance::normalise::Normalised;
 use fanxing_core::compliance::{Kind, Matcher};
@@ -46,22 +47,8 @@ use fanxing_core::people::accounts::NewUserInput;
 use fanxing_core::Lang;
 use fanxing_demo::{self as demo, DemoSize};
 
-/// 1 MB = 1,048,576 bytes, as in the other benchmarks' tables.
-const MB: f64 = 1_048_576.0;
 /// The generator's seed: the same transcripts on every run.
 const SEED: u64 = 20_261_201;
-/// How long the server may take to say it is ready.
-const READY_WAIT: Duration = Duration::from_secs(120);
-/// How long the server may take to stop after SIGTERM before SIGKILL.
-const STOP_WAIT: Duration = Duration::from_secs(15);
-
-fn text_arg(name: &str) -> Option<String> {
-    let args: Vec<String> = std::env::args().collect();
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .cloned()
-}
 
 // ------------------------------------------------------------- generator
 
@@ -728,7 +715,7 @@ fn throughput(
     let file = dir.join("transcripts.txt");
     let t = Instant::now();
     let (bytes, lines) = generate(&file, mb << 20, &terms)?;
-    let size = bytes as f64 / MB;
+    let size = fanxing_bench::mb(bytes);
     eprintln!(
         "generated {size:.1} MB of transcripts ({lines} lines, seed {SEED}) in {:.1} s: {}",
         t.elapsed().as_secs_f64(),
@@ -833,10 +820,10 @@ fn throughput(
         terms.len()
     );
     let ratio = rgn.secs / checkn.secs;
-    let verdict = if ratio >= 1.0 { "PASS" } else { "MISS" };
     println!(
-        "Matcher::check / ripgrep, {threads} threads each: {ratio:.2}x  (goal >= 1.0x: {verdict}); \
+        "Matcher::check / ripgrep, {threads} threads each: {ratio:.2}x  (goal >= 1.0x: {}); \
          one thread each: {:.2}x",
+        verdict(ratio >= 1.0),
         rg1.secs / check1.secs
     );
     println!(
@@ -849,126 +836,20 @@ fn throughput(
 
 // ------------------------------------------------------------------ HTTP
 
-/// `fanxing serve` as its own process on a free port, every wait bounded:
-/// ready within [`READY_WAIT`], stopped with SIGTERM and, after
-/// [`STOP_WAIT`], SIGKILL. Its process id sits in `pid_file` meanwhile.
-struct Serve {
-    child: Child,
-    base: String,
-    pid_file: PathBuf,
-}
-
-impl Serve {
-    fn start(dir: &Path, database_url: Option<&str>, log: &Path) -> anyhow::Result<Serve> {
-        let exe = std::env::current_exe()?.with_file_name("fanxing");
-        let mut cmd = Command::new(&exe);
-        cmd.args(["serve", "--port", "0", "--data-dir"])
-            .arg(dir)
-            .env("FANXING_DATA_KEY", KEY)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .stderr(std::fs::File::create(log).with_context(|| log.display().to_string())?);
-        if let Some(u) = database_url {
-            cmd.env("DATABASE_URL", u);
-        }
-        let mut child = cmd
-            .spawn()
-            .with_context(|| format!("start {}", exe.display()))?;
-        let pid_file = dir.join("server.pid");
-        std::fs::write(&pid_file, child.id().to_string())?;
-        let stdout = child.stdout.take().context("stdout")?;
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if let Some(rest) = line.strip_prefix("Fanxing ready on ") {
-                    let base = rest.split_whitespace().next().unwrap_or_default();
-                    let _ = tx.send(base.to_string());
-                }
-            }
-        });
-        let mut server = Serve {
-            child,
-            base: String::new(),
-            pid_file,
-        };
-        match rx.recv_timeout(READY_WAIT) {
-            Ok(base) => server.base = base,
-            Err(e) => {
-                server.stop();
-                let text = std::fs::read_to_string(log).unwrap_or_default();
-                let tail: Vec<&str> = text.lines().rev().take(20).collect();
-                let tail: Vec<&str> = tail.into_iter().rev().collect();
-                bail!(
-                    "the server was not ready ({}):\n{}",
-                    if e == mpsc::RecvTimeoutError::Timeout {
-                        format!("not within {} s", READY_WAIT.as_secs())
-                    } else {
-                        "it exited".to_string()
-                    },
-                    tail.join("\n")
-                );
-            }
-        }
-        Ok(server)
+/// The i-th check request: script `i` of `bodies` (in turn), as `token`'s
+/// account.
+fn check_request(
+    base: &str,
+    bodies: &Arc<Vec<String>>,
+    token: &str,
+) -> impl Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static {
+    let (b, bs, tok) = (base.to_string(), bodies.clone(), token.to_string());
+    move |c, i| {
+        c.post(format!("{b}/api/v1/compliance/check"))
+            .bearer_auth(&tok)
+            .header("content-type", "application/json")
+            .body(bs[i % bs.len()].clone())
     }
-
-    fn peak_mb(&self) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines()
-                    .find(|l| l.starts_with("VmHWM:"))
-                    .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-            })
-            .unwrap_or(0.0)
-            / 1024.0
-    }
-
-    fn stop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(None)) {
-            let _ = Command::new("kill")
-                .args(["-TERM", &self.child.id().to_string()])
-                .status();
-            let until = Instant::now() + STOP_WAIT;
-            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < until {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-        let _ = std::fs::remove_file(&self.pid_file);
-    }
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// The median latency, in ms, of `n` requests sent one at a time, and the
-/// size of the last answer's body.
-async fn alone<F>(n: usize, make: F) -> anyhow::Result<(f64, usize)>
-where
-    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder,
-{
-    let client = reqwest::Client::builder()
-        .timeout(Duration::from_secs(30))
-        .build()?;
-    let mut lat = Vec::with_capacity(n);
-    let mut size = 0;
-    for i in 0..n {
-        let t = Instant::now();
-        let r = make(&client, i).send().await?;
-        if !r.status().is_success() {
-            bail!("{} answered {}", r.url(), r.status());
-        }
-        size = r.bytes().await?.len();
-        lat.push(t.elapsed().as_micros() as u64);
-    }
-    lat.sort_unstable();
-    Ok((percentile(&lat, 0.5), size))
 }
 
 async fn http(
@@ -981,17 +862,8 @@ async fn http(
 ) -> anyhow::Result<()> {
     let data = dir.join("data");
     std::fs::create_dir_all(&data)?;
-    let config = Config {
-        database_url: std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()),
-        data_dir: data.clone(),
-        data_key: Some(KEY.into()),
-        max_connections: 16,
-    };
-    let backend = if config.database_url.is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let config = config(data.clone());
+    let backend = backend(&config);
     let t = Instant::now();
     let opened = open(&config).await?;
     demo::seed(&opened.app, &*opened.store, 7, DemoSize::default()).await?;
@@ -1054,21 +926,21 @@ async fn http(
     );
 
     let log = dir.join("server.log");
-    let server = Serve::start(&data, config.database_url.as_deref(), &log)?;
+    let server = Server::start_graceful(&config, &log)?;
     let base = server.base.clone();
     let budget = Duration::from_secs(seconds);
 
     // One at a time first (also checks that both answer 2xx).
+    let alone = || {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+    };
     let b = base.clone();
-    let (noop_alone, _) = alone(20, move |c, _| c.get(format!("{b}/healthz"))).await?;
-    let (b, bs, tok) = (base.clone(), bodies.clone(), token.clone());
-    let (check_alone, answer_bytes) = alone(20, move |c, i| {
-        c.post(format!("{b}/api/v1/compliance/check"))
-            .bearer_auth(&tok)
-            .header("content-type", "application/json")
-            .body(bs[i % bs.len()].clone())
-    })
-    .await?;
+    let (noop_alone, _) =
+        one_at_a_time(&alone()?, 20, move |c, _| c.get(format!("{b}/healthz"))).await?;
+    let (check_alone, answer_bytes) =
+        one_at_a_time(&alone()?, 20, check_request(&base, &bodies, &token)).await?;
 
     eprintln!("no-op burst: {requests} requests from {clients} clients …");
     let b = base.clone();
@@ -1077,24 +949,22 @@ async fn http(
     })
     .await?;
     eprintln!("check burst: {requests} requests from {clients} clients …");
-    let (b, bs, tok) = (base.clone(), bodies.clone(), token.clone());
-    let check = burst(clients, requests, budget, move |c, i| {
-        c.post(format!("{b}/api/v1/compliance/check"))
-            .bearer_auth(&tok)
-            .header("content-type", "application/json")
-            .body(bs[i % bs.len()].clone())
-    })
+    let check = burst(
+        clients,
+        requests,
+        budget,
+        check_request(&base, &bodies, &token),
+    )
     .await?;
     eprintln!("check burst, uncounted account: {requests} requests from {clients} clients …");
-    let (b, bs, tok) = (base.clone(), bodies.clone(), uncounted_token.clone());
-    let uncounted = burst(clients, requests, budget, move |c, i| {
-        c.post(format!("{b}/api/v1/compliance/check"))
-            .bearer_auth(&tok)
-            .header("content-type", "application/json")
-            .body(bs[i % bs.len()].clone())
-    })
+    let uncounted = burst(
+        clients,
+        requests,
+        budget,
+        check_request(&base, &bodies, &uncounted_token),
+    )
     .await?;
-    let peak = server.peak_mb();
+    let peak = server.mem_mb("VmHWM:");
     drop(server);
     let slow = std::fs::read_to_string(&log)
         .unwrap_or_default()
@@ -1150,10 +1020,10 @@ async fn http(
         check.p50_ms / noop.p50_ms,
         check.p99_ms / noop.p99_ms
     );
-    let verdict = if check.p99_ms <= 20.0 { "PASS" } else { "MISS" };
     println!(
-        "check p99: {:.2} ms  (goal <= 20 ms: {verdict})",
-        check.p99_ms
+        "check p99: {:.2} ms  (goal <= 20 ms: {})",
+        check.p99_ms,
+        verdict(check.p99_ms <= 20.0)
     );
     println!(
         "one {chars}-character check in this process: median {:.3} ms (Normalised::new alone {:.3} ms), \

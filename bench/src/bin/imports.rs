@@ -17,26 +17,21 @@
 //! binary must sit next to this one: build both with `--release`).
 //! `DATABASE_URL` runs it on PostgreSQL (a fresh, empty database).
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
-use fanxing::{open, Config};
-use fanxing_bench::{arg, percentile, Server, KEY};
+use anyhow::bail;
+use fanxing::open;
+use fanxing_bench::{
+    all_people, arg, backend, config, load, mb, register_in_bulk, seed_with_programme, tickets,
+    verdict, Figures, Server,
+};
 use fanxing_core::analytics::service::parse_live_export;
 use fanxing_core::analytics::Platform;
-use fanxing_core::auth::{Access, Actor};
 use fanxing_core::now;
-use fanxing_core::people::store::PeopleQuery;
-use fanxing_core::region::RegionRange;
-use fanxing_core::store::prelude::*;
-use fanxing_core::training::roster::read_roster;
-use fanxing_core::training::store::RegistrationRow;
-use fanxing_core::training::{
-    format_local, ticket, RegistrationStatus, SessionId, VenueId, VenueKind,
-};
-use fanxing_demo::{self as demo, DemoSize, SeedStore};
+use fanxing_core::training::roster::{read_roster, TEMPLATE_HEADERS};
+use fanxing_core::training::{format_local, SessionId, VenueId};
 use peakmem_alloc::{PeakMemAlloc, PeakMemAllocTrait, INSTRUMENTED_SYSTEM};
 use serde_json::json;
 
@@ -65,16 +60,6 @@ impl Rng {
         list[self.below(list.len() as u64) as usize]
     }
 }
-
-const ROSTER_HEADER: [&str; 7] = [
-    "姓名",
-    "手机号",
-    "身份证号",
-    "单位",
-    "层级",
-    "所在地区",
-    "会场",
-];
 
 /// A roster as a Suzhou office sends it: names, fresh mobiles (never in the
 /// demo's people, `seed` keeps two files apart), organisations, tiers and
@@ -263,7 +248,7 @@ fn measure<T>(f: impl FnOnce() -> T) -> (T, f64, f64) {
     let t = Instant::now();
     let out = f();
     let secs = t.elapsed().as_secs_f64();
-    let peak = GLOBAL.get_peak_memory() as f64 / 1_048_576.0;
+    let peak = mb(GLOBAL.get_peak_memory());
     (out, secs, peak)
 }
 
@@ -281,16 +266,6 @@ fn csv_baseline(bytes: &[u8]) -> anyhow::Result<usize> {
     Ok(n)
 }
 
-struct Latencies {
-    sent: usize,
-    ok: usize,
-    secs: f64,
-    p50: f64,
-    p95: f64,
-    p99: f64,
-    max: f64,
-}
-
 /// Check-ins from `clients` scanners, one after another each, taking
 /// tickets from `offset` on, until `stop` is set (or `max` are sent).
 async fn scanners(
@@ -301,67 +276,22 @@ async fn scanners(
     clients: usize,
     max: usize,
     stop: Arc<AtomicBool>,
-) -> anyhow::Result<Latencies> {
-    let client = reqwest::Client::builder()
-        .pool_max_idle_per_host(clients)
-        .timeout(Duration::from_secs(60))
-        .build()?;
-    let next = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for _ in 0..clients {
-        let (client, next, scans, stop) =
-            (client.clone(), next.clone(), scans.clone(), stop.clone());
-        let (base, token) = (base.to_string(), token.to_string());
-        tasks.push(tokio::spawn(async move {
-            let (mut lat, mut ok) = (Vec::new(), 0);
-            loop {
-                if stop.load(Ordering::Relaxed) {
-                    break;
-                }
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                if i >= max {
-                    break;
-                }
-                let (venue, code) = &scans[offset + i];
-                let t = Instant::now();
-                let res = client
-                    .post(format!("{base}/api/v1/venues/{venue}/scans"))
-                    .bearer_auth(&token)
-                    .json(&json!({"device_id": format!("bench-imports-{}", offset), "scans": [{"scan_id": format!("imports-{}", offset + i), "code": code}]}))
-                    .send()
-                    .await;
-                let good = match res {
-                    Ok(r) => {
-                        let s = r.status().is_success();
-                        let _ = r.bytes().await;
-                        s
-                    }
-                    Err(_) => false,
-                };
-                lat.push(t.elapsed().as_micros() as u64);
-                ok += good as usize;
-            }
-            (lat, ok)
-        }));
-    }
-    let (mut all, mut ok) = (Vec::new(), 0);
-    for t in tasks {
-        let (l, n) = t.await?;
-        all.extend(l);
-        ok += n;
-    }
-    let secs = started.elapsed().as_secs_f64();
-    all.sort_unstable();
-    Ok(Latencies {
-        sent: all.len(),
-        ok,
-        secs,
-        p50: percentile(&all, 0.50),
-        p95: percentile(&all, 0.95),
-        p99: percentile(&all, 0.99),
-        max: percentile(&all, 1.0),
-    })
+) -> anyhow::Result<Figures> {
+    let (base, token) = (base.to_string(), token.to_string());
+    load(
+        clients,
+        max,
+        Duration::from_secs(60),
+        move || stop.load(Ordering::Relaxed),
+        move |client, i| {
+            let (venue, code) = &scans[offset + i];
+            client
+                .post(format!("{base}/api/v1/venues/{venue}/scans"))
+                .bearer_auth(&token)
+                .json(&json!({"device_id": format!("bench-imports-{}", offset), "scans": [{"scan_id": format!("imports-{}", offset + i), "code": code}]}))
+        },
+    )
+    .await
 }
 
 struct Import {
@@ -402,17 +332,8 @@ async fn main() -> anyhow::Result<()> {
     let clients = arg("--clients", 20);
     let max_scans = arg("--max-scans", 20_000);
     let dir = tempfile::tempdir()?;
-    let config = Config {
-        database_url: std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()),
-        data_dir: dir.path().to_path_buf(),
-        data_key: Some(KEY.into()),
-        max_connections: 16,
-    };
-    let backend = if config.database_url.is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let config = config(dir.path().to_path_buf());
+    let backend = backend(&config);
     println!(
         "fanxing imports benchmark ({backend}; roster {ROSTER_ROWS} rows, Douyin export {EXPORT_ROWS} rows; check-ins from {clients} scanners)"
     );
@@ -421,9 +342,9 @@ async fn main() -> anyhow::Result<()> {
     let t = Instant::now();
     let roster_a = roster_rows(1);
     let roster_b = roster_rows(2);
-    let roster_xlsx = to_xlsx(&ROSTER_HEADER, &roster_a)?;
-    let roster_a_csv = to_csv(&ROSTER_HEADER, &roster_a)?;
-    let roster_csv = to_csv(&ROSTER_HEADER, &roster_b)?;
+    let roster_xlsx = to_xlsx(TEMPLATE_HEADERS, &roster_a)?;
+    let roster_a_csv = to_csv(TEMPLATE_HEADERS, &roster_a)?;
+    let roster_csv = to_csv(TEMPLATE_HEADERS, &roster_b)?;
     let export = export_rows();
     let export_csv = to_csv(&EXPORT_HEADER, &export)?;
     if let Ok(keep) = std::env::var("BENCH_KEEP_FILES") {
@@ -456,7 +377,7 @@ async fn main() -> anyhow::Result<()> {
             "{:<38} {:>6} {:>8.2} {:>9.3} {:>10.0} {:>8.1} {:>10.0} {:>7.2}x",
             label,
             rows,
-            bytes.len() as f64 / 1_048_576.0,
+            mb(bytes.len()),
             secs,
             rows as f64 / secs,
             peak,
@@ -467,7 +388,7 @@ async fn main() -> anyhow::Result<()> {
             "{:<38} {:>6} {:>8.2} {:>9.3} {:>10.0} {:>8.1}",
             "  baseline: csv crate, same table",
             rows,
-            plain.len() as f64 / 1_048_576.0,
+            mb(plain.len()),
             base_secs,
             rows as f64 / base_secs,
             base_peak
@@ -519,19 +440,7 @@ async fn main() -> anyhow::Result<()> {
     // check-in sessions with signed tickets, the export's rooms.
     let opened = open(&config).await?;
     let fx = &opened.app;
-    demo::seed(fx, &*opened.store, 7, DemoSize::default()).await?;
-    let store = opened.store.clone();
-    let admin = Actor::new(
-        store
-            .find_user_by_username("admin")
-            .await?
-            .context("admin")?,
-    );
-    let programme = fx
-        .training
-        .create_programme(&admin, "繁星计划", "2025-01-01", "2026-12-31")
-        .await?
-        .id;
+    let (admin, programme) = seed_with_programme(&opened).await?;
     let start = now() + 1800;
     let suzhou = |title: &str| -> anyhow::Result<_> {
         Ok(serde_json::from_value(json!({
@@ -573,18 +482,7 @@ async fn main() -> anyhow::Result<()> {
         }))?;
         fx.analytics.create_room(&admin, &input).await?;
     }
-    let people = store
-        .list_people(&PeopleQuery {
-            access: Access::Regions(RegionRange::ALL),
-            text: None,
-            region: None,
-            tier: None,
-            org_id: None,
-            offset: 0,
-            limit: 100_000,
-        })
-        .await?
-        .items;
+    let people = all_people(fx).await?;
     // Tickets: four bursts of up to `max_scans` (during each import, and
     // each again idle).
     let per_session = 3_000;
@@ -601,46 +499,8 @@ async fn main() -> anyhow::Result<()> {
     let mut scans: Vec<(VenueId, String)> = Vec::new();
     for i in 0..needed {
         let v = fx.training.create_session(&admin, &hall, true).await?;
-        let physical: Vec<VenueId> = v
-            .venues
-            .iter()
-            .filter(|l| l.venue.kind != VenueKind::Online)
-            .map(|l| l.venue.id)
-            .collect();
-        let offset = (i * 997) % people.len();
-        let rows: Vec<RegistrationRow> = (0..per_session)
-            .map(|k| RegistrationRow {
-                session_id: v.session.id,
-                person_id: people[(offset + k) % people.len()].id,
-                venue_id: physical[k % physical.len()],
-                status: RegistrationStatus::Registered,
-                created_at: now(),
-            })
-            .collect();
-        store.insert_registrations_bulk(&rows).await?;
-        let s = v.session.id;
-        let enc = store.session_signing_key(s).await?.context("key")?;
-        let seed: [u8; 32] = fx
-            .people
-            .cipher()
-            .decrypt_bytes(&enc)?
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("key length"))?;
-        for r in store.roster(s).await? {
-            if r.status != RegistrationStatus::Registered {
-                continue;
-            }
-            let code = ticket::sign(
-                &seed,
-                &ticket::Claims {
-                    session_id: s,
-                    registration_id: r.registration_id,
-                    venue_id: r.venue_id,
-                    person_id: r.person_id,
-                },
-            );
-            scans.push((r.venue_id, code));
-        }
+        register_in_bulk(&*opened.store, &v, &people, i, per_session).await?;
+        scans.extend(tickets(fx, v.session.id).await?);
     }
     if scans.len() < 4 * max_scans {
         bail!("only {} tickets for {max_scans} check-ins", scans.len());
@@ -655,11 +515,7 @@ async fn main() -> anyhow::Result<()> {
     drop(opened);
 
     // 2 and 3. The server, as its own process.
-    let server = Server::start(
-        dir.path(),
-        config.database_url.as_deref(),
-        &dir.path().join("server.log"),
-    )?;
+    let server = Server::start(&config, &dir.path().join("server.log"))?;
     let base = server.base.clone();
     tokio::time::sleep(Duration::from_secs(1)).await;
 
@@ -829,21 +685,20 @@ async fn main() -> anyhow::Result<()> {
         "max ms",
         "import s"
     );
-    let line = |label: &str, l: &Latencies, secs: Option<f64>| {
+    let line = |label: &str, l: &Figures, secs: Option<f64>| {
         println!(
             "{:<34} {:>7} {:>7} {:>9.0} {:>8.2} {:>8.2} {:>8.2} {:>9.1} {:>10}",
             label,
             l.sent,
             l.ok,
-            l.sent as f64 / l.secs,
-            l.p50,
-            l.p95,
-            l.p99,
-            l.max,
+            l.per_sec,
+            l.p50_ms,
+            l.p95_ms,
+            l.p99_ms,
+            l.max_ms,
             secs.map(|s| format!("{s:.3}")).unwrap_or_default()
         );
     };
-    let verdict = |ok: bool| if ok { "PASS" } else { "MISS" };
     for ((label, lat, secs), idle) in under_load.iter().zip(&idle) {
         line(label, lat, Some(*secs));
         line("  baseline: idle, same count", idle, None);
@@ -852,11 +707,11 @@ async fn main() -> anyhow::Result<()> {
     for ((label, lat, _), idle) in under_load.iter().zip(&idle) {
         println!(
             "{label}: p50 {:.2}x, p95 {:.2}x, p99 {:.2}x the idle burst's; p99 {:.2} ms (target <= 20 ms: {})",
-            lat.p50 / idle.p50,
-            lat.p95 / idle.p95,
-            lat.p99 / idle.p99,
-            lat.p99,
-            verdict(lat.p99 <= 20.0)
+            lat.p50_ms / idle.p50_ms,
+            lat.p95_ms / idle.p95_ms,
+            lat.p99_ms / idle.p99_ms,
+            lat.p99_ms,
+            verdict(lat.p99_ms <= 20.0)
         );
     }
     println!("server peak RSS: {:.1} MB", server.mem_mb("VmHWM:"));

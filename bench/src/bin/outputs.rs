@@ -29,15 +29,15 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use anyhow::{ensure, Context};
-use fanxing::{open, Config};
-use fanxing_bench::{arg, burst, percentile, Server, KEY};
+use fanxing::open;
+use fanxing_bench::{
+    admin, all_people, arg, backend, burst, config, mb, one_at_a_time, percentile, verdict, Server,
+};
 use fanxing_core::app::Fanxing;
-use fanxing_core::auth::{Access, Actor};
+use fanxing_core::auth::Actor;
 use fanxing_core::now;
-use fanxing_core::people::store::PeopleQuery;
 use fanxing_core::people::{Person, PersonId};
-use fanxing_core::region::{RegionCode, RegionRange};
-use fanxing_core::store::prelude::*;
+use fanxing_core::region::RegionCode;
 use fanxing_core::training::store::{RegistrationRow, SessionQuery, TrainingStore};
 use fanxing_core::training::{
     format_local, ProgrammeId, RegistrationStatus, SessionId, SessionStatus,
@@ -208,22 +208,10 @@ fn slow_statements(log: &Path) -> (usize, Vec<String>) {
 }
 
 /// Sequential GETs of `url`: the median latency in ms.
-async fn one_at_a_time(url: &str, cookie: &str, n: usize) -> anyhow::Result<f64> {
+async fn single(url: &str, cookie: &str, n: usize) -> anyhow::Result<f64> {
     let client = reqwest::Client::new();
-    let mut lat = Vec::new();
-    for _ in 0..n {
-        let t = Instant::now();
-        let res = client.get(url).header(COOKIE, cookie).send().await?;
-        ensure!(res.status().is_success(), "GET {url}: {}", res.status());
-        let _ = res.bytes().await?;
-        lat.push(t.elapsed().as_micros() as u64);
-    }
-    lat.sort_unstable();
-    Ok(percentile(&lat, 0.5))
-}
-
-fn mb(bytes: usize) -> f64 {
-    bytes as f64 / 1_048_576.0
+    let (median, _) = one_at_a_time(&client, n, |c, _| c.get(url).header(COOKIE, cookie)).await?;
+    Ok(median)
 }
 
 /// Adds closed sessions in the past weeks (one hall per city, each person at
@@ -237,20 +225,7 @@ async fn add_attendances(
     programme: ProgrammeId,
     missing: usize,
 ) -> anyhow::Result<(Vec<SessionId>, u64)> {
-    let people = fx
-        .stores
-        .people
-        .list_people(&PeopleQuery {
-            access: Access::Regions(RegionRange::ALL),
-            text: None,
-            region: None,
-            tier: None,
-            org_id: None,
-            offset: 0,
-            limit: 100_000,
-        })
-        .await?
-        .items;
+    let people = all_people(fx).await?;
     ensure!(people.len() >= PER_SESSION, "only {} people", people.len());
     let halls = [
         "320105", "320214", "320303", "320411", "320508", "320613", "320707", "320812", "320902",
@@ -322,18 +297,8 @@ async fn main() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let logs = tempfile::tempdir()?;
     let log = |name: &str| logs.path().join(format!("{name}.log"));
-    let config = Config {
-        database_url: std::env::var("DATABASE_URL").ok().filter(|u| !u.is_empty()),
-        data_dir: dir.path().to_path_buf(),
-        data_key: Some(KEY.into()),
-        max_connections: 16,
-    };
-    let url = config.database_url.as_deref();
-    let backend = if url.is_some() {
-        "PostgreSQL"
-    } else {
-        "SQLite"
-    };
+    let config = config(dir.path().to_path_buf());
+    let backend = backend(&config);
     println!(
         "fanxing outputs benchmark ({backend}; dashboard: {requests} requests from {clients} clients, at most {} s; export: >= {wanted} attendances)",
         budget.as_secs()
@@ -348,13 +313,7 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .context("the demo programme already exists")?;
     let programme = training.programme;
-    let admin = Actor::new(
-        opened
-            .store
-            .find_user_by_username("admin")
-            .await?
-            .context("admin")?,
-    );
+    let admin = admin(&fx).await?;
     let province = RegionCode::parse(PROVINCE).context("province code")?;
     let demo_attendances = province_attendances(&fx, &admin, programme, province).await?;
     println!(
@@ -365,7 +324,7 @@ async fn main() -> anyhow::Result<()> {
     drop(opened);
 
     // 1. The dashboard at demo scale, next to a static asset.
-    let server = Server::start(dir.path(), url, &log("dashboard"))?;
+    let server = Server::start(&config, &log("dashboard"))?;
     let cookie = login(&server.base, "admin").await?;
     let dashboard_path = format!("/programmes/{programme}?region={PROVINCE}");
     let client = reqwest::Client::new();
@@ -401,8 +360,8 @@ async fn main() -> anyhow::Result<()> {
         .context("no static asset served")?;
     let dashboard_url = format!("{}{dashboard_path}", server.base);
     let asset_url = format!("{}/static/{asset}", server.base);
-    let dash_single = one_at_a_time(&dashboard_url, &cookie, 5).await?;
-    let asset_single = one_at_a_time(&asset_url, "", 5).await?;
+    let dash_single = single(&dashboard_url, &cookie, 5).await?;
+    let asset_single = single(&asset_url, "", 5).await?;
     let a = asset_url.clone();
     let fixed = burst(clients, requests, budget, move |c, _| c.get(&a)).await?;
     let (d, ck) = (dashboard_url.clone(), cookie.clone());
@@ -447,7 +406,7 @@ async fn main() -> anyhow::Result<()> {
 
     // The baselines, the small exports, on a server of their own (the
     // session cookie stays valid: sessions live in the database).
-    let server = Server::start(dir.path(), url, &log("baselines"))?;
+    let server = Server::start(&config, &log("baselines"))?;
     let peak_reset = server.reset_peak();
     let report = download(
         &server,
@@ -467,7 +426,7 @@ async fn main() -> anyhow::Result<()> {
 
     // The big export, first thing on a fresh server, with /healthz probed
     // idle and meanwhile; then the dashboard one at a time at this scale.
-    let server = Server::start(dir.path(), url, &log("export"))?;
+    let server = Server::start(&config, &log("export"))?;
     let stop = Arc::new(AtomicBool::new(false));
     let idle_probe = probe(server.base.clone(), stop.clone());
     tokio::time::sleep(Duration::from_secs(1)).await;
@@ -485,12 +444,10 @@ async fn main() -> anyhow::Result<()> {
     stop.store(true, Ordering::Relaxed);
     let busy = busy_probe.await?;
     let export = export?;
-    let dash_single_big =
-        one_at_a_time(&format!("{}{dashboard_path}", server.base), &cookie, 5).await?;
+    let dash_single_big = single(&format!("{}{dashboard_path}", server.base), &cookie, 5).await?;
     drop(server);
 
     // The figures.
-    let verdict = |ok: bool| if ok { "PASS" } else { "MISS" };
     println!();
     println!(
         "{:<34} {:>9} {:>8} {:>10} {:>10} {:>10} {:>8} {:>9}",
