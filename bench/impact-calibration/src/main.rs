@@ -14,12 +14,14 @@
 //! back (`--trainees synthetic` skips that).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use anyhow::{bail, Context};
 use fanxing_core::analytics::impact::ImpactConfig;
 use fanxing_core::analytics::service::Outcome;
+use fanxing_core::knowledge::search::{ReaderScope, SearchIndex, SearchQuery, SearchResults};
+use fanxing_core::knowledge::{Document, DocumentId};
 use fanxing_core::people::OrgId;
 use fanxing_core::region::{parse_regions_csv, Region, RegionCode, JIANGSU_CSV};
 use fanxing_core::store::prelude::*;
@@ -129,6 +131,33 @@ fn parse_args() -> anyhow::Result<Args> {
     Ok(a)
 }
 
+/// No search index: the calibration reads no knowledge documents.
+struct NoIndex;
+
+impl SearchIndex for NoIndex {
+    fn apply(&self, _: &[Document], _: &[DocumentId], _: i64) -> fanxing_core::Result<()> {
+        Ok(())
+    }
+    fn seq(&self) -> i64 {
+        0
+    }
+    fn clear(&self) -> fanxing_core::Result<()> {
+        Ok(())
+    }
+    fn search(&self, _: &SearchQuery, _: &ReaderScope) -> fanxing_core::Result<SearchResults> {
+        Ok(SearchResults {
+            total: 0,
+            hits: Vec::new(),
+            facets: Vec::new(),
+            suggestions: Vec::new(),
+            without_filters: None,
+        })
+    }
+    fn len(&self) -> u64 {
+        0
+    }
+}
+
 /// The demo's companies and the programme's trained operators, as
 /// `fanxing demo analytics --with-programme` finds them.
 async fn demo_people() -> anyhow::Result<(Vec<(OrgId, RegionCode)>, Vec<Trainee>)> {
@@ -138,7 +167,11 @@ async fn demo_people() -> anyhow::Result<(Vec<(OrgId, RegionCode)>, Vec<Trainee>
         .upsert_regions(&parse_regions_csv(JIANGSU_CSV, &[])?)
         .await?;
     let cipher = fanxing_core::security::FieldCipher::new(&[0x5a; 32]);
-    let app = fanxing_core::app::Fanxing::new(fanxing_core::app::Stores::of(store.clone()), cipher);
+    let app = fanxing_core::app::Fanxing::new(
+        fanxing_core::app::Stores::of(store.clone()),
+        cipher,
+        Arc::new(NoIndex),
+    );
     fanxing_demo::seed(&app, &*store, 2026, fanxing_demo::DemoSize::default()).await?;
     fanxing_demo::seed_training(&app, &*store, 2026).await?;
     let orgs = store
@@ -171,16 +204,19 @@ fn gen_config(a: &Args, seed: u64, effect: f64) -> anyhow::Result<GenConfig> {
     Ok(g)
 }
 
+/// What a run or a summary is of: level, outcome and method, in columns.
+fn what(level: &str, outcome: Outcome, method: Method) -> String {
+    format!("{level:<9} {:<14} {:<18}", outcome.as_str(), method.name())
+}
+
 fn fmt_run(r: &Run) -> String {
     let e = &r.estimate;
     format!(
-        "seed {:>3} effect {:+.2} {:<9} {:<14} {:<18} att {:+.4} [{:+.4}, {:+.4}] truth {:+.4} \
+        "seed {:>3} effect {:+.2} {} att {:+.4} [{:+.4}, {:+.4}] truth {:+.4} \
          placebo {:+.4}±{:.4} pre-trend p {} {} ({} trained)",
         r.seed,
         r.effect,
-        r.level,
-        r.outcome.as_str(),
-        r.method.name(),
+        what(r.level, r.outcome, r.method),
         e.att,
         e.lo,
         e.hi,
@@ -327,11 +363,9 @@ fn main() -> anyhow::Result<()> {
     );
     for s in &summaries {
         println!(
-            "{:>6.2} {:<9} {:<14} {:<18} {:>4} {:>7.2} {:>7.2} {:>6.2} {:>6.2} {:>6.2} {:>6.2} {:>+8.4} {:>7.4} {:>7.4} {:>6.0}",
+            "{:>6.2} {} {:>4} {:>7.2} {:>7.2} {:>6.2} {:>6.2} {:>6.2} {:>6.2} {:>+8.4} {:>7.4} {:>7.4} {:>6.0}",
             s.effect,
-            s.level,
-            s.outcome.as_str(),
-            s.method.name(),
+            what(s.level, s.outcome, s.method),
             s.estimated,
             s.cover_zero,
             s.cover_truth,
