@@ -153,6 +153,9 @@ struct RoomPage<'a> {
     /// Offices over the room: its operators (id, name, masked mobile).
     can_manage: bool,
     operators: Vec<(fanxing_core::people::PersonId, String, String)>,
+    /// Cases from the library on the competency the first weak KPI points
+    /// to, peers of the room's industry first.
+    cases: Vec<fanxing_core::knowledge::search::Hit>,
 }
 
 pub async fn room(
@@ -275,6 +278,22 @@ async fn room_page(
             (f.clone(), competency)
         })
         .collect();
+    let cases = match d.findings.iter().find_map(|f| f.competency) {
+        Some(c) => {
+            let q = fanxing_core::knowledge::search::SearchQuery {
+                text: room.industry.clone(),
+                filters: fanxing_core::knowledge::search::Filters {
+                    kind: Some(fanxing_core::knowledge::DocKind::Case),
+                    competency: Some(c.to_string()),
+                    ..Default::default()
+                },
+                per_page: 3,
+                ..Default::default()
+            };
+            state.app.knowledge.search(Some(actor), q).await?.hits
+        }
+        None => Vec::new(),
+    };
     let funnel = crate::charts::funnel(
         &[
             (ctx.t("kpi.viewers"), s.viewers),
@@ -338,6 +357,7 @@ async fn room_page(
             errors,
             can_manage,
             operators,
+            cases,
         },
     )
 }
