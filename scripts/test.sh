@@ -346,6 +346,16 @@ if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/compliance.mjs "$BASE_URL"; the
 fi
 
 # ---------------------------------------------------------------------------
+section "Browser test (knowledge library: search, facets, typos, an office's documents and who finds them)"
+# Writes documents of its own (titled with the run's time), so it may follow
+# the tests above and run more than once against one server.
+if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/knowledge.mjs "$BASE_URL"; then
+  echo "---- server log ----" >&2
+  tail -n 50 "$SERVER_LOG" >&2 || true
+  die "browser test (knowledge library) failed"
+fi
+
+# ---------------------------------------------------------------------------
 section "Browser test (every role at 390 and 1280 px: axe-core, 5xx/403, page overflow)"
 # Screenshots of each role's home at 390 px land in tests/browser/screenshots/.
 if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/a11y-crawl.mjs "$BASE_URL"; then
