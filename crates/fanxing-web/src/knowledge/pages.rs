@@ -409,34 +409,51 @@ pub async fn manage(
     )
 }
 
-/// The writing form's fields, as posted.
-#[derive(Deserialize, Default)]
+/// The writing form's fields, as posted (tiers and competencies are
+/// checkboxes: one field per ticked box).
+#[derive(Default)]
 pub struct DocForm {
-    #[serde(default)]
     kind: String,
-    #[serde(default)]
     title: String,
-    #[serde(default)]
     summary: String,
-    #[serde(default)]
     body: String,
-    #[serde(default)]
     industry: String,
-    #[serde(default)]
     region: String,
-    #[serde(default)]
     tiers: Vec<String>,
-    #[serde(default)]
     competencies: Vec<String>,
-    #[serde(default)]
     tags: String,
-    #[serde(default)]
     visibility: String,
-    #[serde(default)]
     publish: Option<String>,
 }
 
 impl DocForm {
+    fn from_pairs(pairs: &[(String, String)]) -> DocForm {
+        let one = |name: &str| crate::pages::field(pairs, name);
+        let all = |name: &str| {
+            pairs
+                .iter()
+                .filter(|(k, _)| k == name)
+                .map(|(_, v)| v.clone())
+                .collect::<Vec<_>>()
+        };
+        DocForm {
+            kind: one("kind"),
+            title: one("title"),
+            summary: one("summary"),
+            body: one("body"),
+            industry: one("industry"),
+            region: one("region"),
+            tiers: all("tiers"),
+            competencies: all("competencies"),
+            tags: one("tags"),
+            visibility: one("visibility"),
+            publish: pairs
+                .iter()
+                .any(|(k, _)| k == "publish")
+                .then(|| "1".to_string()),
+        }
+    }
+
     fn input(&self) -> DocumentInput {
         DocumentInput {
             kind: self.kind.clone(),
@@ -569,8 +586,9 @@ pub async fn new_form(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 pub async fn create(
     State(state): State<AppState>,
     ctx: Ctx,
-    CsrfForm(form): CsrfForm<DocForm>,
+    CsrfForm(pairs): CsrfForm,
 ) -> PageResult {
+    let form = DocForm::from_pairs(&pairs);
     let actor = ctx.actor()?;
     match state
         .app
@@ -615,8 +633,9 @@ pub async fn update(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    CsrfForm(form): CsrfForm<DocForm>,
+    CsrfForm(pairs): CsrfForm,
 ) -> PageResult {
+    let form = DocForm::from_pairs(&pairs);
     let id: DocumentId = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     match state.app.knowledge.update(actor, id, &form.input()).await {

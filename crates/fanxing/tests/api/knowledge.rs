@@ -244,11 +244,56 @@ async fn only_offices_write_within_their_region_and_bad_input_names_the_field() 
                 ("body", "昆山答案正文"),
                 ("visibility", "public"),
                 ("tags", "助农，冷链"),
+                // Ticked checkboxes: one field each.
+                ("tiers", "operator"),
+                ("tiers", "company_head"),
+                ("competencies", "product_selection"),
+                ("competencies", "data_analysis"),
                 ("publish", "1"),
             ],
         )
         .await;
     assert_eq!(res.status(), 303);
+    let id: i64 = res.headers()["location"]
+        .to_str()
+        .unwrap()
+        .trim_start_matches("/knowledge/")
+        .parse()
+        .unwrap();
+    let api = app.api("kunshan").await;
+    let v = app
+        .get_json(&api, &format!("/api/v1/knowledge/documents/{id}"))
+        .await;
+    assert_eq!(v["tiers"], json!(["operator", "company_head"]), "{v}");
+    assert_eq!(
+        v["competencies"],
+        json!(["product_selection", "data_analysis"])
+    );
+    assert_eq!(v["tags"], json!(["助农", "冷链"]));
+    // Editing it unchanged saves (the form comes back with its boxes ticked).
+    let form = app.get_text(&c, &format!("/knowledge/{id}/edit")).await;
+    assert!(form.contains(r#"value="company_head" checked"#), "{form}");
+    let res = app
+        .post_form(
+            &c,
+            &csrf,
+            &format!("/knowledge/{id}/edit"),
+            &[
+                ("kind", "qa"),
+                ("title", "昆山问答（修订）"),
+                ("body", "昆山答案正文"),
+                ("visibility", "public"),
+                ("tiers", "operator"),
+                ("competencies", "data_analysis"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let v = app
+        .get_json(&api, &format!("/api/v1/knowledge/documents/{id}"))
+        .await;
+    assert_eq!(v["title"], "昆山问答（修订）");
+    assert_eq!(v["competencies"], json!(["data_analysis"]));
     let page = app
         .get_text(&c, "/knowledge?q=%E6%98%86%E5%B1%B1%E9%97%AE%E7%AD%94")
         .await;
