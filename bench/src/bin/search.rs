@@ -1,5 +1,6 @@
 //! bench/search: the knowledge library's search against plain SQL `LIKE`
-//! and SQLite FTS5 with its trigram tokenizer, side by side in one run.
+//! and SQLite FTS5 with its trigram tokenizer, and over HTTP against the
+//! no-op endpoint, side by side in one run.
 //!
 //! 1. Relevance: the demo corpus (public and members' documents) and the
 //!    judged queries of `tests/search/queries.jsonl`; nDCG@10 (gain 2^g−1)
@@ -8,15 +9,36 @@
 //! 2. Indexing: `--docs N` synthetic documents of about 2 KB (paragraphs of
 //!    the corpus recombined): time, size on disk and peak memory, Fanxing's
 //!    index beside an FTS5 trigram table in a SQLite file.
+//! 3. Latency over HTTP: the demo and its knowledge library seeded (as
+//!    `fanxing serve --demo` does) into a fresh data directory (SQLite
+//!    unless `DATABASE_URL` is set), `fanxing serve` started as its own
+//!    process, and `GET /api/v1/knowledge/search?q=…` (the judged queries
+//!    in turn, URL-encoded, with the demo `trainee`'s API token) sent from
+//!    200 concurrent clients beside the no-op `GET /healthz` from as many:
+//!    requests/s, p50, p99 and the ratios.
 //!
-//! `cargo run --release -p fanxing-bench --bin search-bench -- --docs 100000`
+//! Usage: `search-bench [--docs N] [--requests N] [--clients N]
+//! [--seconds S] [--part all|relevance|indexing|http] [--dir DIR]` (the
+//! `fanxing` binary must sit next to this one: build both with
+//! `--release`; `bench/search.sh` does). The server's data directory and
+//! log go to `--dir` (default: a temporary directory removed at the end);
+//! its process id is written to `DIR/data/server.pid` while it runs, so
+//! that the script can stop it if this process is killed.
 
 use std::collections::HashMap;
-use std::time::Instant;
+use std::hint::black_box;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
 
-use fanxing_bench::{arg, mb};
+use anyhow::bail;
+use fanxing::open;
+use fanxing_bench::{
+    arg, backend, burst, config, mb, one_at_a_time, percentile, text_arg, verdict, Figures, Server,
+};
 use fanxing_core::knowledge::search::{ReaderScope, SearchIndex, SearchQuery};
 use fanxing_core::knowledge::{DocStatus, Document, DocumentDraft, DocumentId, Visibility};
+use fanxing_demo::{self as demo, DemoSize};
 use fanxing_search::TantivyIndex;
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use sqlx::{Row, SqlitePool};
@@ -271,25 +293,29 @@ impl Sum {
     }
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+/// The demo corpus as the judge reads it, a programme member: public and
+/// members' documents, each with its slug.
+fn corpus() -> anyhow::Result<Vec<(String, Document)>> {
     let known: Vec<String> = fanxing_demo::knowledge::COMPETENCIES
         .iter()
         .map(|s| s.to_string())
         .collect();
-    // The judge reads as a programme member: public and members' documents.
-    let corpus: Vec<(String, Document)> = fanxing_demo::knowledge::drafts(&known)?
+    Ok(fanxing_demo::knowledge::drafts(&known)?
         .into_iter()
         .filter(|(_, d)| d.visibility != Visibility::Offices)
         .enumerate()
         .map(|(i, (slug, d))| (slug, document(i, &d)))
-        .collect();
+        .collect())
+}
+
+/// Part 1: nDCG@10 and MRR of the three searches on the judged queries.
+async fn relevance(corpus: &[(String, Document)]) -> anyhow::Result<()> {
     let slug_of: HashMap<i64, String> = corpus.iter().map(|(s, d)| (d.id.0, s.clone())).collect();
     let index = TantivyIndex::in_memory()?;
     let docs: Vec<Document> = corpus.iter().map(|(_, d)| d.clone()).collect();
     index.apply(&docs, &[], 1)?;
     let pool = sqlite(None).await?;
-    load_sqlite(&pool, &corpus).await?;
+    load_sqlite(&pool, corpus).await?;
 
     let judged = queries()?;
     println!(
@@ -370,8 +396,11 @@ async fn main() -> anyhow::Result<()> {
         println!("  nothing relevant: {m}");
     }
 
-    // ---- Indexing speed ----
-    let n = arg("--docs", 20_000);
+    Ok(())
+}
+
+/// Part 2: indexing `n` synthetic documents, Fanxing beside FTS5 trigram.
+async fn indexing(corpus: &[(String, Document)], n: usize) -> anyhow::Result<()> {
     let paragraphs: Vec<&str> = corpus
         .iter()
         .flat_map(|(_, d)| d.body.split('\n'))
@@ -450,6 +479,230 @@ async fn main() -> anyhow::Result<()> {
         ours.1 as f64 / theirs.1 as f64,
         ours.2 as f64 / theirs.2.max(1) as f64
     );
+    Ok(())
+}
+
+// ------------------------------------------------------------------ HTTP
+
+/// The address of a search for `q` at `base`, the text URL-encoded.
+fn search_url(base: &str, q: &str) -> anyhow::Result<String> {
+    Ok(
+        reqwest::Url::parse_with_params(&format!("{base}/api/v1/knowledge/search"), &[("q", q)])?
+            .to_string(),
+    )
+}
+
+/// The i-th search request: address `i` of `urls` (in turn), as `token`'s
+/// account.
+fn search_request(
+    urls: &Arc<Vec<String>>,
+    token: &str,
+) -> impl Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static {
+    let (us, tok) = (urls.clone(), token.to_string());
+    move |c, i| c.get(&us[i % us.len()]).bearer_auth(&tok)
+}
+
+/// Part 3: p50, p99 and requests/s of a search over HTTP from `clients`
+/// concurrent clients, beside the no-op `GET /healthz`.
+async fn http(
+    corpus: &[(String, Document)],
+    dir: &Path,
+    requests: usize,
+    clients: usize,
+    seconds: u64,
+) -> anyhow::Result<()> {
+    let data = dir.join("data");
+    std::fs::create_dir_all(&data)?;
+    let config = config(data);
+    let backend = backend(&config);
+    let t = Instant::now();
+    let opened = open(&config).await?;
+    demo::seed(&opened.app, &*opened.store, 2026, DemoSize::default()).await?;
+    let loaded = fanxing_demo::knowledge::seed(&opened.app).await?;
+    let token = opened
+        .app
+        .accounts
+        .create_api_token("trainee", "search-bench")
+        .await?;
+    drop(opened);
+    eprintln!(
+        "seeded the demo and its knowledge library ({}; {backend}, {:.1} s); API token for `trainee`",
+        loaded.map_or("documents already there".to_string(), |n| format!(
+            "{n} documents"
+        )),
+        t.elapsed().as_secs_f64()
+    );
+
+    // The same searches in this process, on an index of the corpus in
+    // memory: what the index costs of a request.
+    let index = TantivyIndex::in_memory()?;
+    let docs: Vec<Document> = corpus.iter().map(|(_, d)| d.clone()).collect();
+    index.apply(&docs, &[], 1)?;
+    let judged = queries()?;
+    let mut inproc: Vec<u64> = Vec::new();
+    for _ in 0..20 {
+        for j in &judged {
+            let q = SearchQuery {
+                text: j.query.clone(),
+                per_page: 20,
+                ..Default::default()
+            };
+            let t = Instant::now();
+            black_box(index.search(&q, &ReaderScope::Everything)?.hits.len());
+            inproc.push(t.elapsed().as_micros() as u64);
+        }
+    }
+    inproc.sort_unstable();
+    drop(index);
+
+    let log = dir.join("server.log");
+    let server = Server::start_graceful(&config, &log)?;
+    let base = server.base.clone();
+    let budget = Duration::from_secs(seconds);
+    let urls: Arc<Vec<String>> = Arc::new(
+        judged
+            .iter()
+            .map(|j| search_url(&base, &j.query))
+            .collect::<anyhow::Result<_>>()?,
+    );
+
+    let alone = || {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+    };
+    // Every query once: each must answer 2xx, and the library must find
+    // something (an empty library would answer fast and prove nothing).
+    let client = alone()?;
+    let mut finding = 0;
+    let mut per_page: Vec<u64> = Vec::new();
+    for u in urls.iter() {
+        let r = client.get(u).bearer_auth(&token).send().await?;
+        if !r.status().is_success() {
+            bail!("{u} answered {}", r.status());
+        }
+        let v: serde_json::Value = r.json().await?;
+        let n = v["hits"].as_array().map_or(0, Vec::len);
+        finding += usize::from(n > 0);
+        per_page.push(n as u64);
+    }
+    per_page.sort_unstable();
+    if finding == 0 {
+        bail!("no query found anything: the knowledge library is empty");
+    }
+
+    // One at a time (also checks that both answer 2xx).
+    let b = base.clone();
+    let (noop_alone, _) =
+        one_at_a_time(&client, 20, move |c, _| c.get(format!("{b}/healthz"))).await?;
+    let (search_alone, answer_bytes) =
+        one_at_a_time(&client, urls.len(), search_request(&urls, &token)).await?;
+
+    eprintln!("no-op burst: {requests} requests from {clients} clients …");
+    let b = base.clone();
+    let noop = burst(clients, requests, budget, move |c, _| {
+        c.get(format!("{b}/healthz"))
+    })
+    .await?;
+    eprintln!("search burst: {requests} requests from {clients} clients …");
+    let search = burst(clients, requests, budget, search_request(&urls, &token)).await?;
+    let peak = server.mem_mb("VmHWM:");
+    drop(server);
+    let slow = std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("slow"))
+        .count();
+
+    println!();
+    println!(
+        "{:<44} {:>7} {:>7} {:>10} {:>9} {:>9} {:>9}",
+        format!("{backend}, {clients} concurrent clients"),
+        "sent",
+        "2xx",
+        "per sec",
+        "p50 ms",
+        "p99 ms",
+        "alone ms"
+    );
+    let row = |name: &str, f: &Figures, alone: f64| {
+        println!(
+            "{:<44} {:>7} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>9.2}",
+            name, f.sent, f.ok, f.per_sec, f.p50_ms, f.p99_ms, alone
+        );
+    };
+    row("no-op (GET /healthz)", &noop, noop_alone);
+    row(
+        &format!("GET /api/v1/knowledge/search, {} queries", urls.len()),
+        &search,
+        search_alone,
+    );
+    println!(
+        "(alone: median of requests one at a time, 20 no-ops and each query once; a burst starts \
+         no request after {seconds} s; the {} judged queries of tests/search/queries.jsonl in \
+         turn, as the demo's `trainee`: {finding} of them find something, {} hits on the first \
+         page at the median, answers of about {answer_bytes} bytes)",
+        urls.len(),
+        per_page[per_page.len() / 2]
+    );
+    println!(
+        "search / no-op: throughput {:.1}%, p50 {:.1}x, p99 {:.1}x",
+        search.per_sec / noop.per_sec * 100.0,
+        search.p50_ms / noop.p50_ms,
+        search.p99_ms / noop.p99_ms
+    );
+    println!(
+        "search p99: {:.2} ms  (goal <= 20 ms: {})",
+        search.p99_ms,
+        verdict(search.p99_ms <= 20.0)
+    );
+    println!(
+        "one search in this process (the corpus indexed in memory, 20 hits a page): \
+         median {:.3} ms, p99 {:.3} ms",
+        percentile(&inproc, 0.5),
+        percentile(&inproc, 0.99)
+    );
+    println!("server peak RSS: {peak:.1} MB; slow-statement warnings in its log: {slow}");
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let n = arg("--docs", 20_000);
+    let requests = arg("--requests", 20_000);
+    let clients = arg("--clients", 200);
+    let seconds = arg("--seconds", 120) as u64;
+    let part = text_arg("--part").unwrap_or_else(|| "all".into());
+    if !matches!(part.as_str(), "all" | "relevance" | "indexing" | "http") {
+        bail!("--part all, relevance, indexing or http");
+    }
+    let temp;
+    let dir: PathBuf = match text_arg("--dir") {
+        Some(d) => {
+            std::fs::create_dir_all(&d)?;
+            PathBuf::from(d)
+        }
+        None => {
+            temp = tempfile::tempdir()?;
+            temp.path().to_path_buf()
+        }
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!(
+        "fanxing search benchmark ({cores} CPUs; {n} synthetic documents; \
+         {requests} requests a burst from {clients} clients)"
+    );
+    let corpus = corpus()?;
+    let all = part == "all";
+    if all || part == "relevance" {
+        relevance(&corpus).await?;
+    }
+    if all || part == "indexing" {
+        indexing(&corpus, n).await?;
+    }
+    if all || part == "http" {
+        http(&corpus, &dir, requests, clients, seconds).await?;
+    }
     Ok(())
 }
 
