@@ -10,12 +10,11 @@ use serde::{Deserialize, Serialize};
 
 use super::store::{CheckCount, ComplianceStore, TallyTotals};
 use super::{titles, Category, Kind, Matcher, Report, MAX_BATCH, MAX_BATCH_CHARS, MAX_CHARS};
-use crate::auth::{Access, Actor};
-use crate::cache::TtlCache;
+use crate::auth::Actor;
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::i18n::Lang;
+use crate::people::home_region::HomeRegions;
 use crate::people::store::PeopleStore;
-use crate::people::PersonId;
 use crate::region::RegionCode;
 use crate::sheet::off_workers;
 
@@ -99,12 +98,11 @@ pub fn item_key(problem: &str) -> &'static str {
 #[derive(Clone)]
 pub struct ComplianceService {
     store: Arc<dyn ComplianceStore>,
-    people: Arc<dyn PeopleStore>,
     matcher: &'static Matcher,
     /// Counts not yet written, by (day, region, kind); see [`FLUSH_EVERY`].
     pending: Arc<Mutex<Pending>>,
     /// Trainees' regions, read once in a while rather than on every check.
-    regions: Arc<TtlCache<PersonId, Option<RegionCode>>>,
+    regions: HomeRegions,
 }
 
 /// How long counts wait in memory before they are written together: a
@@ -122,13 +120,12 @@ impl ComplianceService {
     pub fn new(store: Arc<dyn ComplianceStore>, people: Arc<dyn PeopleStore>) -> Self {
         ComplianceService {
             store,
-            people,
             matcher: Matcher::builtin(),
             pending: Arc::new(Mutex::new(Pending {
                 since: Instant::now(),
                 counts: HashMap::new(),
             })),
-            regions: Arc::new(TtlCache::new(Duration::from_secs(600))),
+            regions: HomeRegions::new(people),
         }
     }
 
@@ -273,22 +270,7 @@ impl ComplianceService {
     /// their region; trainees: the region of their person record). The
     /// texts themselves are never stored.
     async fn count(&self, actor: &Actor, kind: Kind, reports: &[&Report]) -> Result<()> {
-        let region = match (actor.user.region, actor.user.person_id) {
-            (Some(r), _) => Some(r),
-            (None, Some(p)) => match self.regions.get(&p) {
-                Some(r) => *r,
-                None => {
-                    let r = self
-                        .people
-                        .get_person(Access::Person(p), p)
-                        .await?
-                        .map(|p| p.region);
-                    self.regions.put(p, Arc::new(r));
-                    r
-                }
-            },
-            _ => None,
-        };
+        let region = self.regions.of(actor).await?;
         let Some(region) = region else {
             return Ok(());
         };

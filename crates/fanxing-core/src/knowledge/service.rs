@@ -4,18 +4,16 @@
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use super::search::{ReaderScope, SearchIndex, SearchQuery, SearchResults};
 use super::store::{KnowledgeStore, Provenance};
 use super::{region_line, DocStatus, Document, DocumentDraft, DocumentId, DocumentInput};
 use crate::audit::Audit;
-use crate::auth::{Access, Actor, LibraryReader};
-use crate::cache::TtlCache;
+use crate::auth::{Actor, LibraryReader};
 use crate::curriculum::store::CurriculumStore;
 use crate::error::{Error, Result};
+use crate::people::home_region::HomeRegions;
 use crate::people::store::PeopleStore;
-use crate::people::PersonId;
 use crate::region::RegionCode;
 
 /// Change-log entries re-read behind the index's own position, so that an
@@ -34,7 +32,6 @@ pub const MAX_QUERY_CHARS: usize = 100;
 #[derive(Clone)]
 pub struct KnowledgeService {
     store: Arc<dyn KnowledgeStore>,
-    people: Arc<dyn PeopleStore>,
     curriculum: Arc<dyn CurriculumStore>,
     audit: Audit,
     index: Arc<dyn SearchIndex>,
@@ -42,7 +39,7 @@ pub struct KnowledgeService {
     applied: Arc<Mutex<BTreeSet<i64>>>,
     /// One catch-up at a time.
     catching_up: Arc<tokio::sync::Mutex<()>>,
-    regions: Arc<TtlCache<PersonId, Option<RegionCode>>>,
+    regions: HomeRegions,
 }
 
 fn poisoned() -> Error {
@@ -59,13 +56,12 @@ impl KnowledgeService {
     ) -> KnowledgeService {
         KnowledgeService {
             store,
-            people,
             curriculum,
             audit,
             index,
             applied: Arc::new(Mutex::new(BTreeSet::new())),
             catching_up: Arc::new(tokio::sync::Mutex::new(())),
-            regions: Arc::new(TtlCache::new(Duration::from_secs(600))),
+            regions: HomeRegions::new(people),
         }
     }
 
@@ -80,32 +76,13 @@ impl KnowledgeService {
                 line: region_line(region),
                 region,
             },
-            LibraryReader::Member => match self.member_region(actor).await? {
+            LibraryReader::Member => match self.regions.of(actor).await? {
                 Some(r) => ReaderScope::Member {
                     line: region_line(r),
                 },
                 None => ReaderScope::Public,
             },
         })
-    }
-
-    async fn member_region(&self, actor: &Actor) -> Result<Option<RegionCode>> {
-        if let Some(r) = actor.user.region {
-            return Ok(Some(r));
-        }
-        let Some(p) = actor.user.person_id else {
-            return Ok(None);
-        };
-        if let Some(r) = self.regions.get(&p) {
-            return Ok(*r);
-        }
-        let r = self
-            .people
-            .get_person(Access::Person(p), p)
-            .await?
-            .map(|p| p.region);
-        self.regions.put(p, Arc::new(r));
-        Ok(r)
     }
 
     /// Searches the published documents the caller may read.

@@ -3,6 +3,7 @@
 //! and account control (`accounts`), and their store contracts (`store`).
 
 pub mod accounts;
+pub mod home_region;
 pub mod model;
 pub mod service;
 pub mod store;
