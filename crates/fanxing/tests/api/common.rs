@@ -366,3 +366,36 @@ pub async fn assert_says(res: reqwest::Response, status: u16, needle: &str) -> S
     assert!(text.contains(needle), "{needle:?} not in {text}");
     text
 }
+
+impl TestApp {
+    /// Starts `fanxing serve` as a process of its own on `dir` (its data
+    /// directory: this app's for a restart, another for a second server)
+    /// over this app's database, on a free port; returns it with its base
+    /// URL once it is ready.
+    pub fn serve_process(&self, dir: &std::path::Path) -> (std::process::Child, String) {
+        use std::io::{BufRead, BufReader};
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fanxing"));
+        cmd.args(["serve", "--port", "0", "--data-dir"])
+            .arg(dir)
+            .env("FANXING_DATA_KEY", TEST_KEY)
+            .env("RUST_LOG", "warn")
+            // The same database (on SQLite, the file in this app's directory).
+            .env("DATABASE_URL", self.config.url())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        let mut child = cmd.spawn().expect("spawn fanxing");
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let base = loop {
+            let line = lines
+                .next()
+                .expect("server exited before it was ready")
+                .unwrap();
+            if let Some(rest) = line.strip_prefix("Fanxing ready on ") {
+                break rest.split_whitespace().next().unwrap().to_string();
+            }
+        };
+        // Keep draining stdout so the server never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        (child, base)
+    }
+}

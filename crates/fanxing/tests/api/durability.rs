@@ -2,8 +2,7 @@
 //! killed with SIGKILL in the middle of a burst and restarted; each check-in
 //! that got a 2xx is there, once.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
@@ -17,36 +16,11 @@ use fanxing_core::training::{format_local, RegistrationId, RegistrationStatus};
 use fanxing_demo::SeedStore;
 use serde_json::{json, Value};
 
-use crate::common::{TestApp, TEST_KEY};
+use crate::common::TestApp;
 
-/// Starts `fanxing serve` on a free port and returns it with its base URL.
+/// Starts `fanxing serve` on the app's own data directory and database.
 fn start(app: &TestApp) -> (Child, String) {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_fanxing"));
-    cmd.args(["serve", "--port", "0", "--data-dir"])
-        .arg(app.data_dir())
-        .env("FANXING_DATA_KEY", TEST_KEY)
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    match &app.config.database_url {
-        Some(u) => cmd.env("DATABASE_URL", u),
-        None => cmd.env_remove("DATABASE_URL"),
-    };
-    let mut child = cmd.spawn().expect("spawn fanxing");
-    let out = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(out).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("server exited before it was ready")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("Fanxing ready on ") {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    // Keep draining stdout so the server never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    (child, base)
+    app.serve_process(&app.data_dir())
 }
 
 #[tokio::test]

@@ -303,34 +303,6 @@ async fn only_offices_write_within_their_region_and_bad_input_names_the_field() 
     );
 }
 
-/// Starts `fanxing serve` on its own data directory over the test's
-/// database and returns it with its base URL.
-fn second_server(app: &TestApp, dir: &std::path::Path) -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_fanxing"));
-    cmd.args(["serve", "--port", "0", "--data-dir"])
-        .arg(dir)
-        .env("FANXING_DATA_KEY", TEST_KEY)
-        .env("RUST_LOG", "warn")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
-    // The same database (on SQLite, the first server's file).
-    cmd.env("DATABASE_URL", app.config.url());
-    let mut child = cmd.spawn().expect("spawn fanxing");
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("server exited before it was ready")
-            .unwrap();
-        if let Some(rest) = line.strip_prefix("Fanxing ready on ") {
-            break rest.split_whitespace().next().unwrap().to_string();
-        }
-    };
-    std::thread::spawn(move || for _ in lines {});
-    (child, base)
-}
-
 /// Waits (up to ten seconds) until searching `q` at `base` does or does
 /// not find `id`.
 async fn until_found(c: &reqwest::Client, base: &str, q: &str, id: i64, want: bool) -> bool {
@@ -362,7 +334,7 @@ async fn until_found(c: &reqwest::Client, base: &str, q: &str, id: i64, want: bo
 async fn two_servers_follow_one_database() {
     let app = TestApp::spawn().await;
     let dir = tempfile::tempdir().unwrap();
-    let (mut other, base) = second_server(&app, dir.path());
+    let (mut other, base) = app.serve_process(dir.path());
     let suzhou = app.api("suzhou").await;
     let word = "双服务器同步测试";
     let id = create(
@@ -412,7 +384,7 @@ async fn two_servers_follow_one_database() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert!(text.contains("search index rebuilt: 1 documents"), "{text}");
-    let (mut other, base) = second_server(&app, dir.path());
+    let (mut other, base) = app.serve_process(dir.path());
     assert!(until_found(&suzhou, &base, word, again, true).await);
     other.kill().unwrap();
     other.wait().unwrap();
