@@ -479,10 +479,15 @@ impl TantivyIndex {
     fn snippet(
         &self,
         generator: Option<&SnippetGenerator>,
+        words: &[String],
         doc: &TantivyDocument,
     ) -> Vec<Fragment> {
         if let Some(g) = generator {
-            let s = g.snippet_from_doc(doc);
+            let body = doc
+                .get_first(self.fields.body)
+                .and_then(|v| v.as_str())
+                .unwrap_or("");
+            let s = g.snippet(window(body, words));
             let text = s.fragment();
             if !s.highlighted().is_empty() {
                 let mut out = Vec::new();
@@ -567,6 +572,32 @@ impl TantivyIndex {
         scored.sort();
         Ok(scored.into_iter().take(5).map(|(_, c)| c).collect())
     }
+}
+
+/// The stretch of `body` a snippet is cut from: about 400 characters from a
+/// little before the first place one of `words` stands (the start when
+/// none does), so that a long material is not segmented whole for every
+/// hit on every search.
+fn window<'a>(body: &'a str, words: &[String]) -> &'a str {
+    const BEFORE: usize = 60;
+    const LEN: usize = 400;
+    let at = words
+        .iter()
+        .filter_map(|w| body.find(w.as_str()))
+        .min()
+        .unwrap_or(0);
+    let start = body[..at]
+        .char_indices()
+        .rev()
+        .nth(BEFORE)
+        .map(|(i, _)| i)
+        .unwrap_or(0);
+    let end = body[start..]
+        .char_indices()
+        .nth(LEN)
+        .map(|(i, _)| start + i)
+        .unwrap_or(body.len());
+    &body[start..end]
 }
 
 /// Levenshtein distance over bytes (pinyin is ASCII).
@@ -688,6 +719,17 @@ impl SearchIndex for TantivyIndex {
                 }
             };
         let snippet_q = text_q.as_ref().map(|t| t as &dyn Query);
+        // The query's words and their synonyms as they may stand in a text.
+        let mut snippet_words: Vec<String> = analyze::words(&q.text)
+            .into_iter()
+            .map(|t| t.text)
+            .filter(|w| w.chars().count() >= 2)
+            .collect();
+        snippet_words.extend(
+            analyze::synonyms_for(&fanxing_core::text::fold(&q.text))
+                .into_iter()
+                .map(str::to_string),
+        );
         let generator = match snippet_q {
             Some(sq) => {
                 let mut g =
@@ -719,7 +761,7 @@ impl SearchIndex for TantivyIndex {
                 id: DocumentId(id),
                 kind,
                 title: str_of(f.title).unwrap_or_default(),
-                snippet: self.snippet(generator.as_ref(), &doc),
+                snippet: self.snippet(generator.as_ref(), &snippet_words, &doc),
                 industry: str_of(f.industry),
                 region,
                 published_at: doc

@@ -279,3 +279,30 @@ fn an_unreadable_index_is_replaced() {
     assert_eq!(i.seq(), 0);
     assert!(i.is_empty());
 }
+
+#[test]
+fn a_long_text_is_cut_near_the_words_it_matched() {
+    let i = TantivyIndex::in_memory().unwrap();
+    let body = "无关的开头。".repeat(20_000) + "这里讲冷链打包的要点。" + &"结尾。".repeat(10_000);
+    i.apply(
+        &[doc(
+            1,
+            DocKind::Material,
+            "讲义",
+            &body,
+            320500,
+            Visibility::Public,
+        )],
+        &[],
+        1,
+    )
+    .unwrap();
+    let r = i.search(&q("冷链打包"), &ReaderScope::Everything).unwrap();
+    let snippet = &r.hits[0].snippet;
+    assert!(
+        snippet.iter().any(|f| f.hit && f.text.contains("冷链")),
+        "{snippet:?}"
+    );
+    let len: usize = snippet.iter().map(|f| f.text.chars().count()).sum();
+    assert!(len <= 400, "{len}");
+}
