@@ -199,14 +199,11 @@ fn too_long(errors: &mut FieldErrors, field: &'static str, s: &str, max: usize) 
     }
 }
 
-fn valid_date(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 10
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && s[..4].parse::<u16>().is_ok()
-        && matches!(s[5..7].parse::<u8>(), Ok(1..=12))
-        && matches!(s[8..].parse::<u8>(), Ok(1..=31))
+/// A `YYYY-MM-DD` calendar date, as midnight Beijing time.
+fn date(s: &str) -> Option<i64> {
+    (s.len() == 10)
+        .then(|| crate::training::parse_date(s))
+        .flatten()
 }
 
 impl DocumentInput {
@@ -299,17 +296,19 @@ impl DocumentInput {
             ("details.valid_until", &d.valid_until),
         ] {
             if let Some(v) = value.as_deref().filter(|v| !v.trim().is_empty()) {
-                if !valid_date(v.trim()) {
+                if date(v.trim()).is_none() {
                     errors.push(FieldError::new(field, "error.date"));
                 }
             }
         }
         if let (Some(a), Some(b)) = (&d.issued_on, &d.valid_until) {
-            if valid_date(a) && valid_date(b) && b < a {
-                errors.push(FieldError::new(
-                    "details.valid_until",
-                    "knowledge.ends_before",
-                ));
+            if let (Some(a), Some(b)) = (date(a.trim()), date(b.trim())) {
+                if b < a {
+                    errors.push(FieldError::new(
+                        "details.valid_until",
+                        "knowledge.ends_before",
+                    ));
+                }
             }
         }
         if let Some(p) = d.platform.as_deref() {
@@ -425,6 +424,25 @@ mod tests {
         ] {
             assert!(e.get(f).is_some(), "{f} not named: {e:?}");
         }
+    }
+
+    #[test]
+    fn policy_dates_are_calendar_dates_in_order() {
+        let known = ["product_selection".to_string()];
+        let mut i = input();
+        i.details.issued_on = Some("2024-02-30".into());
+        let Err(Error::Invalid(e)) = i.validate(&known) else {
+            panic!("accepted 30 February");
+        };
+        assert!(e.get("details.issued_on").is_some());
+        i.details.issued_on = Some("2024-03-01".into());
+        i.details.valid_until = Some("2024-02-29".into());
+        let Err(Error::Invalid(e)) = i.validate(&known) else {
+            panic!("accepted an end before the start");
+        };
+        assert!(e.get("details.valid_until").is_some());
+        i.details.valid_until = Some("2025-12-31".into());
+        assert!(i.validate(&known).is_ok());
     }
 
     #[test]

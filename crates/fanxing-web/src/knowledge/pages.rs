@@ -16,7 +16,7 @@ use fanxing_core::{Error, FieldErrors};
 
 use super::SearchParams;
 use crate::ctx::{CsrfForm, Ctx};
-use crate::error::PageError;
+use crate::error::{urlencode, PageError};
 use crate::pages::{path_id, render, render_status, PageResult};
 use crate::AppState;
 
@@ -85,17 +85,6 @@ fn name_of(names: &[(u32, String)], code: u32) -> String {
         .find(|(c, _)| *c == code)
         .map(|(_, n)| n.clone())
         .unwrap_or_else(|| code.to_string())
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// The query string of `p` with `key` set to `value` (or dropped), back to
