@@ -21,6 +21,8 @@ use crate::knowledge::search::SearchIndex;
 use crate::knowledge::service::KnowledgeService;
 use crate::knowledge::store::KnowledgeStore;
 use crate::matching::store::MatchingStore;
+use crate::paths::service::PathService;
+use crate::paths::store::PathStore;
 use crate::people::accounts::AccountService;
 use crate::people::service::PeopleService;
 use crate::people::store::{AccountStore, PeopleStore};
@@ -43,6 +45,7 @@ pub struct Stores {
     pub matching: Arc<dyn MatchingStore>,
     pub compliance: Arc<dyn ComplianceStore>,
     pub knowledge: Arc<dyn KnowledgeStore>,
+    pub paths: Arc<dyn PathStore>,
 }
 
 impl Stores {
@@ -59,6 +62,7 @@ impl Stores {
             + MatchingStore
             + ComplianceStore
             + KnowledgeStore
+            + PathStore
             + 'static,
     {
         Stores {
@@ -71,7 +75,8 @@ impl Stores {
             analytics: store.clone(),
             matching: store.clone(),
             compliance: store.clone(),
-            knowledge: store,
+            knowledge: store.clone(),
+            paths: store,
         }
     }
 }
@@ -87,6 +92,7 @@ pub struct Fanxing {
     pub reports: ReportService,
     pub compliance: ComplianceService,
     pub knowledge: KnowledgeService,
+    pub paths: PathService,
     pub audit: Audit,
     /// The stores themselves, for the CLI's seeding and maintenance.
     pub stores: Stores,
@@ -139,7 +145,14 @@ impl Fanxing {
             audit.clone(),
             search,
         );
+        let paths = PathService::new(
+            stores.paths.clone(),
+            stores.training.clone(),
+            stores.people.clone(),
+            stores.curriculum.clone(),
+        );
         Fanxing {
+            paths,
             compliance,
             knowledge,
             people,

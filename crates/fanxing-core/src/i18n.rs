@@ -91,6 +91,7 @@ pub const CATALOGS: &[&[(&str, &str, &str)]] = &[
     crate::matching::i18n::CATALOG,
     crate::compliance::i18n::CATALOG,
     crate::knowledge::i18n::CATALOG,
+    crate::paths::i18n::CATALOG,
 ];
 
 static INDEX: LazyLock<HashMap<&'static str, (&'static str, &'static str)>> = LazyLock::new(|| {

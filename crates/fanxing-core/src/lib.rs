@@ -25,6 +25,7 @@ pub mod i18n;
 pub mod knowledge;
 pub mod matching;
 pub mod numfmt;
+pub mod paths;
 pub mod people;
 pub mod region;
 pub mod reports;

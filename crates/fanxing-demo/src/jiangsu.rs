@@ -649,9 +649,22 @@ const COURSE_COMPETENCIES: &[&[&str]] = &[
     &["content_planning"],
     &["data_analysis"],
     &["domain_linkage"],
-    &["compliance"],
+    &["compliance", "live_operation"],
     &["ai_tools", "content_planning"],
     &["cross_border", "product_selection"],
+];
+
+/// Each track's required course (必修课), by title.
+const REQUIRED_COURSES: &[(Tier, &str)] = &[
+    (Tier::Cadre, "直播电商发展趋势与政策解读"),
+    (Tier::CompanyHead, "企业数字化转型与品牌建设"),
+    (Tier::Operator, "直播合规经营与广告法要点"),
+];
+
+/// Prerequisites (course, what it needs first), by title.
+const PREREQUISITES: &[(&str, &str)] = &[
+    ("AI 工具在直播运营中的应用", "短视频内容策划与直播脚本"),
+    ("跨境直播电商实务", "企业数字化转型与品牌建设"),
 ];
 
 fn session_input(
@@ -863,6 +876,19 @@ pub async fn seed_training(
             .position(|(t, _)| *t == title)
             .map(|i| course_ids[i])
     };
+    // The tracks' required courses and the prerequisites, before any
+    // certificate is issued (they decide who earns one).
+    let tracks = app.stores.curriculum.list_tracks().await?;
+    for (tier, title) in REQUIRED_COURSES {
+        if let (Some(t), Some(c)) = (tracks.iter().find(|t| t.tier == *tier), course_of(title)) {
+            app.stores.paths.set_required(t.id, c, true).await?;
+        }
+    }
+    for (title, first) in PREREQUISITES {
+        if let (Some(c), Some(f)) = (course_of(title), course_of(first)) {
+            app.stores.paths.set_prerequisites(c, &[f]).await?;
+        }
+    }
 
     let keypair = || {
         let (seed, public) = ticket::new_keypair();

@@ -21,7 +21,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Beta, Distribution, Gamma, LogNormal, Normal, Poisson};
 
 use fanxing_core::analytics::{
-    layout, Field, LiveSessionRow, Platform, Provenance, RoomDraft, SizeTier,
+    layout, Field, Kpi, LiveSessionRow, Platform, Provenance, RoomDraft, SizeTier,
 };
 use fanxing_core::app::Fanxing;
 use fanxing_core::error::{Error, Result};
@@ -43,6 +43,9 @@ pub struct GenConfig {
     pub effect: f64,
     /// Share of rooms run by a trainee.
     pub trained_share: f64,
+    /// Every this-many-th trained room carries a planted weakness on one
+    /// KPI (0: none), which learning paths should find.
+    pub planted_every: usize,
 }
 
 impl GenConfig {
@@ -57,6 +60,7 @@ impl GenConfig {
             seed,
             effect: 0.15,
             trained_share: 0.08,
+            planted_every: 0,
         }
     }
 
@@ -70,6 +74,7 @@ impl GenConfig {
             seed,
             effect: 0.15,
             trained_share: 0.2,
+            planted_every: 3,
         }
     }
 }
@@ -150,7 +155,18 @@ pub struct GenRoom {
     /// The day (`YYYYMMDD`, Beijing) a trained room's operator was first
     /// trained.
     pub cohort: Option<i64>,
+    /// A planted weakness: this KPI is far below the room's peers.
+    pub weak: Option<Kpi>,
 }
+
+/// The weaknesses planted in turn, each on a KPI whose competency the
+/// programme's courses teach.
+pub const PLANTED: &[Kpi] = &[
+    Kpi::ClickToOrder,
+    Kpi::ProductClickRate,
+    Kpi::InteractionRate,
+    Kpi::FollowRate,
+];
 
 /// A trainee who may run a trained room: person, first day attended
 /// (`YYYYMMDD`, Beijing), region.
@@ -246,6 +262,8 @@ pub fn rooms(
             reach: 0.6 * normal.sample(&mut rng),
             skill: 0.3 * normal.sample(&mut rng),
             lambda: gamma.sample(&mut rng).max(0.2),
+            weak: (cohort.is_some() && cfg.planted_every > 0 && i % cfg.planted_every == 0)
+                .then(|| PLANTED[(i / cfg.planted_every) % PLANTED.len()]),
             cohort,
         });
     }
@@ -334,6 +352,8 @@ pub fn sessions(cfg: &GenConfig, index: usize, room: &GenRoom) -> Vec<LiveSessio
     .unwrap_or(time::Date::MIN);
     let end_month = month_add(cfg.first_month, cfg.months as i64);
     let trained_on = room.cohort.and_then(date_of);
+    // A planted weakness scales one stage of the funnel down.
+    let scale = |k: Kpi| if room.weak == Some(k) { 0.3 } else { 1.0 };
     let mut out = Vec::new();
     let mut date = start;
     let mut seq = 0;
@@ -364,9 +384,15 @@ pub fn sessions(cfg: &GenConfig, index: usize, room: &GenRoom) -> Vec<LiveSessio
             let viewers = ((uv.sample(&mut rng) * lift * dip_factor(dip)).round() as i64).max(1);
             let views = (viewers as f64 * rng.random_range(1.2..2.0)).round() as i64;
             let exposure_users = (viewers as f64 * exposure.sample(&mut rng)).round() as i64;
-            let click_users = (exposure_users as f64 * ctr.sample(&mut rng)).round() as i64;
-            let conv =
-                (c_o.sample(&mut rng) * (room.skill + effect + dip).exp() * lift.sqrt()).min(0.9);
+            let click_users = (exposure_users as f64
+                * ctr.sample(&mut rng)
+                * scale(Kpi::ProductClickRate))
+            .round() as i64;
+            let conv = (c_o.sample(&mut rng)
+                * (room.skill + effect + dip).exp()
+                * lift.sqrt()
+                * scale(Kpi::ClickToOrder))
+            .min(0.9);
             let buyers = if rng.random::<f64>() < zero_order {
                 0
             } else {
@@ -387,9 +413,15 @@ pub fn sessions(cfg: &GenConfig, index: usize, room: &GenRoom) -> Vec<LiveSessio
                 viewers,
                 peak_online: ((viewers as f64) * rng.random_range(0.04..0.15)).round() as i64,
                 watch_s: avg_watch * viewers,
-                comment_users: (viewers as f64 * rng.random_range(0.01..0.06)).round() as i64,
+                comment_users: (viewers as f64
+                    * rng.random_range(0.01..0.06)
+                    * scale(Kpi::InteractionRate))
+                .round() as i64,
                 likes: (views as f64 * rng.random_range(0.5..3.0)).round() as i64,
-                new_followers: (viewers as f64 * rng.random_range(0.002..0.02)).round() as i64,
+                new_followers: (viewers as f64
+                    * rng.random_range(0.002..0.02)
+                    * scale(Kpi::FollowRate))
+                .round() as i64,
                 exposure_users,
                 click_users,
                 buyers,
@@ -630,7 +662,23 @@ pub async fn seed_analytics(
         .collect();
     let trainees = seeds.trained_operators().await?;
     let started = std::time::Instant::now();
-    let rooms = rooms(cfg, &regions, &orgs, &trainees);
+    let mut rooms = rooms(cfg, &regions, &orgs, &trainees);
+    // The demo trainee (when the Jiangsu demo is there) co-runs the first
+    // room with a planted weakness in conversion, so their path shows one.
+    if let Some(person) = app
+        .stores
+        .accounts
+        .find_user_by_username("trainee")
+        .await?
+        .and_then(|u| u.person_id)
+    {
+        if let Some(r) = rooms
+            .iter_mut()
+            .find(|r| r.weak == Some(Kpi::ClickToOrder))
+        {
+            r.draft.operators.push(person);
+        }
+    }
     let drafts: Vec<RoomDraft> = rooms.iter().map(|r| r.draft.clone()).collect();
     seeds
         .insert_rooms_bulk(&drafts, fanxing_core::now())

@@ -13,6 +13,7 @@ mod compliance;
 mod curriculum;
 mod knowledge;
 mod matching;
+mod paths;
 mod migrations;
 mod people;
 mod seed;

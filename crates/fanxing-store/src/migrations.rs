@@ -103,6 +103,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0015_material_text.sql"),
         include_str!("../migrations/postgres/0015_material_text.sql"),
     ),
+    (
+        16,
+        "paths",
+        include_str!("../migrations/sqlite/0016_paths.sql"),
+        include_str!("../migrations/postgres/0016_paths.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

@@ -62,6 +62,9 @@ pub struct TraineeHome {
     /// The live rooms the trainee runs (their figures are a click away).
     pub rooms: Vec<fanxing_core::analytics::Room>,
     pub room_count: i64,
+    /// Progress on their track and the first courses of their path.
+    pub progress: Option<fanxing_core::paths::TrackProgress>,
+    pub recs: Vec<crate::paths::Explained>,
 }
 
 #[derive(Template)]
@@ -159,7 +162,7 @@ async fn office_home(state: &AppState, actor: &Actor) -> PageResult<Option<Offic
     }))
 }
 
-async fn trainee_home(state: &AppState, actor: &Actor) -> PageResult<TraineeHome> {
+async fn trainee_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<TraineeHome> {
     let regs = state.app.training.my_registrations(actor).await?;
     let t = now();
     let mut coming: Vec<MyRegistration> = regs
@@ -181,7 +184,10 @@ async fn trainee_home(state: &AppState, actor: &Actor) -> PageResult<TraineeHome
         .filter(|c| c.revoked_at.is_none())
         .collect();
     let rooms = state.app.analytics.rooms(actor, None, 1).await?;
+    let (progress, recs) = crate::paths::pages::home_card(state, ctx).await?;
     Ok(TraineeHome {
+        progress,
+        recs,
         room_count: rooms.total,
         rooms: rooms.items.into_iter().take(3).collect(),
         upcoming: coming.len(),
@@ -207,7 +213,7 @@ pub async fn home(State(state): State<AppState>, ctx: Ctx) -> PageResult {
             page.can_create_session = actor.write_range().is_ok();
         }
         if actor.role().is_trainee() && actor.user.person_id.is_some() {
-            page.trainee = Some(trainee_home(&state, actor).await?);
+            page.trainee = Some(trainee_home(&state, &ctx, actor).await?);
         }
         if actor.role().is_checkin_staff() {
             let t = now();

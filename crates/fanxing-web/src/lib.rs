@@ -21,6 +21,7 @@ pub mod knowledge;
 pub mod matching;
 pub mod openapi;
 pub mod pages;
+pub mod paths;
 pub mod people;
 pub mod qr;
 pub mod training;
@@ -218,6 +219,12 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/knowledge/documents/{id}"),
     ("PUT", "/api/v1/knowledge/documents/{id}"),
     ("POST", "/api/v1/knowledge/documents/{id}/status"),
+    ("GET", "/my/path"),
+    ("GET", "/paths"),
+    ("GET", "/api/v1/me/path"),
+    ("GET", "/api/v1/paths/gaps"),
+    ("GET", "/api/v1/courses/{id}/path"),
+    ("PUT", "/api/v1/courses/{id}/path"),
 ];
 
 /// Builds the whole application.
@@ -243,6 +250,7 @@ pub fn router(state: AppState) -> Router {
         .merge(matching::routes())
         .merge(compliance::routes())
         .merge(knowledge::routes())
+        .merge(paths::routes())
         .layer(middleware::from_fn_with_state(
             state.clone(),
             error::render_errors,

@@ -42,6 +42,7 @@ pub fn spec() -> Value {
     accounts_spec(&mut doc);
     crate::compliance::openapi(&mut doc);
     crate::knowledge::openapi(&mut doc);
+    crate::paths::openapi(&mut doc);
     doc
 }
 

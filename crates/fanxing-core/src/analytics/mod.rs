@@ -344,7 +344,7 @@ pub struct Finding {
 }
 
 /// The competency a weak KPI points to, with the sentence that says why.
-fn weakness(kpi: Kpi) -> Option<(&'static str, &'static str)> {
+pub fn weakness(kpi: Kpi) -> Option<(&'static str, &'static str)> {
     Some(match kpi {
         Kpi::ClickToOrder => ("finding.click_to_order", "product_selection"),
         Kpi::ProductClickRate => ("finding.product_click_rate", "live_operation"),

@@ -41,7 +41,8 @@ pub trait CurriculumStore: Send + Sync {
     async fn get_material(&self, id: i64) -> Result<Option<(Material, Vec<u8>)>>;
 
     /// People with at least `required` attendances at sessions of `tier` in
-    /// the programme who hold no certificate for the track yet.
+    /// the programme who attended every required course of the track there
+    /// and hold no certificate for the track yet.
     async fn qualifying_people(
         &self,
         programme: crate::training::ProgrammeId,

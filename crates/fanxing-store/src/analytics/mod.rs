@@ -77,7 +77,7 @@ fn sums_values(s: &Sums) -> [i64; 16] {
     ]
 }
 
-fn sums_from(r: &AnyRow) -> Result<Sums> {
+pub(crate) fn sums_from(r: &AnyRow) -> Result<Sums> {
     let v = |c: &str| col::<Option<i64>>(r, c).map(|v| v.unwrap_or(0));
     Ok(Sums {
         sessions: v("sessions")?,
@@ -101,7 +101,7 @@ fn sums_from(r: &AnyRow) -> Result<Sums> {
 
 /// `SUM(x) AS x` for every rollup column (`MAX` for the peak), over `t`,
 /// as a 64-bit integer on both engines (PostgreSQL sums BIGINT to NUMERIC).
-fn sum_select(t: &str) -> String {
+pub(crate) fn sum_select(t: &str) -> String {
     sums_over(t, false)
 }
 

@@ -409,7 +409,20 @@ impl SqlStore {
             .bind(track)
             .push(" AND c.programme_id = ")
             .bind(programme)
-            .push(") GROUP BY a.person_id HAVING COUNT(*) >= ")
+            .push(")")
+            // Every required course of the track attended in the programme.
+            .push(
+                " AND NOT EXISTS (SELECT 1 FROM track_courses tc WHERE tc.track_id = ",
+            )
+            .bind(track)
+            .push(
+                " AND NOT EXISTS (SELECT 1 FROM attendances a2 JOIN training_sessions s2 \
+                 ON s2.id = a2.session_id WHERE a2.person_id = a.person_id \
+                 AND s2.course_id = tc.course_id AND a2.programme_id = ",
+            )
+            .bind(programme)
+            .push("))")
+            .push(" GROUP BY a.person_id HAVING COUNT(*) >= ")
             .bind(required)
             .push(" ORDER BY a.person_id");
         let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;

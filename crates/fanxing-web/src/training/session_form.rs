@@ -226,7 +226,21 @@ async fn session_form(
     Ok(res)
 }
 
-pub async fn new_session(State(state): State<AppState>, ctx: Ctx) -> PageResult {
+/// What a link may fill in on a new session's form (the gap page's "draft
+/// this session"): the course, its title and tier, and the region.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Prefill {
+    pub course_id: Option<String>,
+    pub title: Option<String>,
+    pub tier: Option<String>,
+    pub region: Option<String>,
+}
+
+pub async fn new_session(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    axum::extract::Query(pre): axum::extract::Query<Prefill>,
+) -> PageResult {
     let actor = ctx.actor()?;
     actor.write_range()?;
     let region = actor.user.region;
@@ -243,6 +257,26 @@ pub async fn new_session(State(state): State<AppState>, ctx: Ctx) -> PageResult 
         ),
         ("v0_region".to_string(), venue_region),
     ];
+    let mut form = form;
+    // Only the region may be narrowed, never widened: the form's own check
+    // refuses a region outside the office's on saving anyway.
+    let fill = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    if let Some(c) = fill(&pre.course_id).filter(|c| c.parse::<i64>().is_ok()) {
+        form.push(("course_id".into(), c));
+    }
+    if let Some(t) = fill(&pre.title) {
+        form.push(("title".into(), t.chars().take(100).collect()));
+    }
+    if let Some(t) = fill(&pre.tier).filter(|t| fanxing_core::people::Tier::parse(t).is_some()) {
+        form.push(("tier".into(), t.clone()));
+        form.push(("eligible_tiers".into(), t));
+    }
+    if let Some(r) = fill(&pre.region).and_then(|r| fanxing_core::region::RegionCode::parse(&r)) {
+        if actor.write_range().is_ok_and(|w| w.contains(r)) {
+            form.retain(|(k, _)| k != "v0_region");
+            form.push(("v0_region".into(), r.to_string()));
+        }
+    }
     session_form(&state, &ctx, form, FieldErrors::default(), &[]).await
 }
 

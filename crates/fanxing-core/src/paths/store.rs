@@ -1,0 +1,49 @@
+//! What learning paths read and write beyond the other features' stores:
+//! every room's sums over a window with what groups it into peers, rooms'
+//! operators, the courses operators attended, and the curriculum's path
+//! rules (required courses per track, prerequisites). SQL in
+//! `fanxing-store`.
+
+use async_trait::async_trait;
+
+use crate::analytics::{Provenance, RoomId};
+use crate::error::Result;
+use crate::people::{PersonId, Tier};
+use crate::region::RegionCode;
+use crate::training::CourseId;
+
+use super::RoomLine;
+
+/// A room's operator with their tier and region.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Operator {
+    pub room: RoomId,
+    pub person: PersonId,
+    pub tier: Tier,
+    pub region: RegionCode,
+}
+
+#[async_trait]
+pub trait PathStore: Send + Sync {
+    /// The latest month `YYYYMM` with live data of this provenance.
+    async fn latest_month(&self, provenance: Provenance) -> Result<Option<i64>>;
+    /// Every room with data in months `from..=to` and its sums over them.
+    async fn room_lines(
+        &self,
+        provenance: Provenance,
+        from_month: i64,
+        to_month: i64,
+    ) -> Result<Vec<RoomLine>>;
+    /// Every room's operators.
+    async fn operators(&self) -> Result<Vec<Operator>>;
+    /// (person, course, first attended at) for every course some room
+    /// operator attended a session of.
+    async fn operators_courses(&self) -> Result<Vec<(PersonId, CourseId, i64)>>;
+    /// Required courses as (track, course), and prerequisites as (course,
+    /// required first).
+    async fn path_rules(&self) -> Result<(Vec<(i64, CourseId)>, Vec<(CourseId, CourseId)>)>;
+    /// Makes `course` required (or not) on `track`.
+    async fn set_required(&self, track: i64, course: CourseId, required: bool) -> Result<()>;
+    /// Replaces the prerequisites of `course`, in one transaction.
+    async fn set_prerequisites(&self, course: CourseId, requires: &[CourseId]) -> Result<()>;
+}
