@@ -384,10 +384,9 @@ pub fn sessions(cfg: &GenConfig, index: usize, room: &GenRoom) -> Vec<LiveSessio
             let viewers = ((uv.sample(&mut rng) * lift * dip_factor(dip)).round() as i64).max(1);
             let views = (viewers as f64 * rng.random_range(1.2..2.0)).round() as i64;
             let exposure_users = (viewers as f64 * exposure.sample(&mut rng)).round() as i64;
-            let click_users = (exposure_users as f64
-                * ctr.sample(&mut rng)
-                * scale(Kpi::ProductClickRate))
-            .round() as i64;
+            let click_users =
+                (exposure_users as f64 * ctr.sample(&mut rng) * scale(Kpi::ProductClickRate))
+                    .round() as i64;
             let conv = (c_o.sample(&mut rng)
                 * (room.skill + effect + dip).exp()
                 * lift.sqrt()
@@ -536,6 +535,8 @@ fn csv_line(r: &LiveSessionRow) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct AnalyticsReport {
     pub rooms: usize,
+    /// Rooms with a planted weakness: (platform, account, the weak KPI).
+    pub planted: Vec<(Platform, String, Kpi)>,
     pub trained_rooms: usize,
     pub files: usize,
     pub sessions: usize,
@@ -664,7 +665,7 @@ pub async fn seed_analytics(
     let started = std::time::Instant::now();
     let mut rooms = rooms(cfg, &regions, &orgs, &trainees);
     // The demo trainee (when the Jiangsu demo is there) co-runs the first
-    // room with a planted weakness in conversion, so their path shows one.
+    // room with a planted weakness, so their path shows one.
     if let Some(person) = app
         .stores
         .accounts
@@ -672,12 +673,32 @@ pub async fn seed_analytics(
         .await?
         .and_then(|u| u.person_id)
     {
-        if let Some(r) = rooms
-            .iter_mut()
-            .find(|r| r.weak == Some(Kpi::ClickToOrder))
-        {
+        if let Some(r) = rooms.iter_mut().find(|r| r.weak.is_some()) {
             r.draft.operators.push(person);
         }
+    }
+    // A weakness is planted where the room's operators have not yet
+    // attended a course for its competency (as in life: the gap is why they
+    // need one): each planted room takes the first such KPI from its turn.
+    let courses = app.stores.curriculum.list_courses(None).await?;
+    for r in rooms.iter_mut().filter(|r| r.weak.is_some()) {
+        let mut covered: Vec<String> = Vec::new();
+        for p in &r.draft.operators {
+            for m in app.stores.training.person_registrations(*p).await? {
+                if let Some(c) = m.session.course_id.filter(|_| m.attended) {
+                    if let Some(course) = courses.iter().find(|x| x.id == c) {
+                        covered.extend(course.competencies.iter().map(|k| k.code.clone()));
+                    }
+                }
+            }
+        }
+        let start = PLANTED.iter().position(|k| Some(*k) == r.weak).unwrap_or(0);
+        r.weak = (0..PLANTED.len())
+            .map(|n| PLANTED[(start + n) % PLANTED.len()])
+            .find(|k| {
+                fanxing_core::analytics::weakness(*k)
+                    .is_some_and(|(_, c)| !covered.iter().any(|x| x == c))
+            });
     }
     let drafts: Vec<RoomDraft> = rooms.iter().map(|r| r.draft.clone()).collect();
     seeds
@@ -691,6 +712,10 @@ pub async fn seed_analytics(
     let mut report = AnalyticsReport {
         rooms: rooms.len(),
         trained_rooms: rooms.iter().filter(|r| r.cohort.is_some()).count(),
+        planted: rooms
+            .iter()
+            .filter_map(|r| Some((r.draft.platform, r.draft.account_id.clone(), r.weak?)))
+            .collect(),
         files: files.len(),
         sessions: 0,
         generate,

@@ -104,7 +104,8 @@ pub fn weak_gaps(rooms: &[RoomLine]) -> Vec<Vec<RoomGap>> {
                         .find(|(_, vs)| vs.len() > MIN_PEERS)?;
                     let peers = values.len() - 1;
                     let below = values.partition_point(|x| *x < own) as f64;
-                    let equal = (values.partition_point(|x| *x <= own) as f64 - below - 1.0).max(0.0);
+                    let equal =
+                        (values.partition_point(|x| *x <= own) as f64 - below - 1.0).max(0.0);
                     let share = (below + equal / 2.0) / peers as f64 * 100.0;
                     Some(Benchmark {
                         kpi: *k,
@@ -149,7 +150,7 @@ mod tests {
             id: RoomId(i as i64 + 1),
             name: format!("r{i}"),
             industry: industry.into(),
-            size_tier: if i % 2 == 0 {
+            size_tier: if i.is_multiple_of(2) {
                 SizeTier::Tail
             } else {
                 SizeTier::Starter
@@ -211,7 +212,15 @@ mod tests {
     #[test]
     fn a_planted_weakness_is_found_and_points_to_its_competency() {
         let mut rooms: Vec<RoomLine> = (0..60)
-            .map(|i| room(i, "服装", 320505, 100 + (i as i64 % 10), 20 + (i as i64 % 7)))
+            .map(|i| {
+                room(
+                    i,
+                    "服装",
+                    320505,
+                    100 + (i as i64 % 10),
+                    20 + (i as i64 % 7),
+                )
+            })
             .collect();
         // Room 0 converts clicks to orders far worse than the rest.
         rooms[0].sums.buyers = 2;

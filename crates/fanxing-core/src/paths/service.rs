@@ -132,7 +132,11 @@ impl PathService {
         let recent = self.store.room_lines(provenance, from, last).await?;
         let earlier = self
             .store
-            .room_lines(provenance, month_add(from, -WINDOW_MONTHS), month_add(from, -1))
+            .room_lines(
+                provenance,
+                month_add(from, -WINDOW_MONTHS),
+                month_add(from, -1),
+            )
             .await?;
         let operators = self.store.operators().await?;
         let courses = self.store.operators_courses().await?;
@@ -439,7 +443,11 @@ impl PathService {
         Learner {
             tier: o.tier,
             region: o.region,
-            completed: snapshot.attended.get(&o.person).cloned().unwrap_or_default(),
+            completed: snapshot
+                .attended
+                .get(&o.person)
+                .cloned()
+                .unwrap_or_default(),
             registered: HashMap::new(),
             industries,
             gaps,
@@ -463,7 +471,10 @@ impl PathService {
             .await?
             .ok_or(Error::NotFound)?;
         let mut children = self.people.list_regions(None, Some(region)).await?;
-        if this.level == RegionLevel::County || this.level == RegionLevel::Zone || children.is_empty() {
+        if this.level == RegionLevel::County
+            || this.level == RegionLevel::Zone
+            || children.is_empty()
+        {
             children = vec![this.clone()];
         }
         children.sort_by_key(|r| r.code);
@@ -493,7 +504,12 @@ impl PathService {
             .operators
             .iter()
             .map(|o| o.room)
-            .filter(|r| snapshot.rooms.get(r).is_some_and(|l| scope.contains(l.region)))
+            .filter(|r| {
+                snapshot
+                    .rooms
+                    .get(r)
+                    .is_some_and(|l| scope.contains(l.region))
+            })
             .collect();
         trainee_rooms.sort();
         trainee_rooms.dedup();
@@ -553,7 +569,9 @@ impl PathService {
                         && !learner.completed.contains(&c.id)
                     {
                         need.entry((c.id, i))
-                            .or_insert_with(|| (HashSet::new(), g.gap.competency.to_string(), o.tier))
+                            .or_insert_with(|| {
+                                (HashSet::new(), g.gap.competency.to_string(), o.tier)
+                            })
                             .0
                             .insert(o.person);
                     }

@@ -26,9 +26,19 @@ fn catalogue() -> Catalogue {
             course(2, "精准选品", &[Operator], &["product_selection"]),
             course(3, "内容策划", &[Operator], &["content_planning"]),
             course(4, "数据复盘", &[Operator], &["data_analysis"]),
-            course(5, "合规经营", &[Operator], &["compliance", "live_operation"]),
+            course(
+                5,
+                "合规经营",
+                &[Operator],
+                &["compliance", "live_operation"],
+            ),
             course(6, "AI 工具", &[Operator], &["ai_tools", "content_planning"]),
-            course(7, "品牌建设", &[CompanyHead], &["strategy_brand", "product_selection"]),
+            course(
+                7,
+                "品牌建设",
+                &[CompanyHead],
+                &["strategy_brand", "product_selection"],
+            ),
         ],
         ..Default::default()
     };
@@ -102,9 +112,7 @@ fn a_gap_puts_its_course_first_with_the_kpi_percentile_and_peers() {
     )));
     // The required course comes right after it, with how many are left.
     assert_eq!(path[1].course, CourseId(5));
-    assert!(path[1]
-        .reasons
-        .contains(&Reason::Required { missing: 1 }));
+    assert!(path[1].reasons.contains(&Reason::Required { missing: 1 }));
 }
 
 #[test]
@@ -146,9 +154,9 @@ fn without_room_or_attendance_the_tiers_required_courses_come_first() {
     // Then the tier's other courses in catalogue order, each for its tier.
     let ids: Vec<i64> = path.iter().map(|r| r.course.0).collect();
     assert_eq!(ids, vec![5, 2, 3, 4]);
-    assert!(path
-        .iter()
-        .all(|r| r.reasons.contains(&Reason::Tier { tier: Tier::Operator })));
+    assert!(path.iter().all(|r| r.reasons.contains(&Reason::Tier {
+        tier: Tier::Operator
+    })));
 }
 
 #[test]
@@ -174,16 +182,24 @@ fn what_improved_trainees_took_counts_with_enough_evidence_only() {
 fn the_nearest_open_session_is_offered_and_the_same_inputs_give_the_same_path() {
     let l = learner(vec![gap(Kpi::ClickToOrder, "product_selection", 8.0)]);
     let sessions = vec![
-        session(10, 2, 320106, 5000),          // Nanjing: elsewhere
-        session(11, 2, 320505, 9000),          // Suzhou, another county
-        session(12, 2, 320583, 20_000),        // Kunshan itself, later
-        session(13, 4, 320583, 500),           // already started
+        session(10, 2, 320106, 5000),   // Nanjing: elsewhere
+        session(11, 2, 320505, 9000),   // Suzhou, another county
+        session(12, 2, 320583, 20_000), // Kunshan itself, later
+        session(13, 4, 320583, 500),    // already started
     ];
     let a = recommend(&catalogue(), &l, &HashMap::new(), &sessions, 1000);
     let s = a[0].session.as_ref().expect("a session");
     assert_eq!((s.id, s.distance, s.open), (SessionId(12), 0, true));
-    assert!(a.iter().find(|r| r.course == CourseId(4)).unwrap().session.is_none());
+    assert!(a
+        .iter()
+        .find(|r| r.course == CourseId(4))
+        .unwrap()
+        .session
+        .is_none());
     for _ in 0..5 {
-        assert_eq!(recommend(&catalogue(), &l, &HashMap::new(), &sessions, 1000), a);
+        assert_eq!(
+            recommend(&catalogue(), &l, &HashMap::new(), &sessions, 1000),
+            a
+        );
     }
 }

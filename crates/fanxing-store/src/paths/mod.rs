@@ -39,7 +39,9 @@ impl PathStore for SqlStore {
             .bind(from_month)
             .push(" AND ")
             .bind(to_month)
-            .push(" GROUP BY g.room_id, m.name, m.industry, m.size_tier, m.region ORDER BY g.room_id");
+            .push(
+                " GROUP BY g.room_id, m.name, m.industry, m.size_tier, m.region ORDER BY g.room_id",
+            );
         q.query()
             .fetch_all(self.pool())
             .await
@@ -105,14 +107,15 @@ impl PathStore for SqlStore {
     }
 
     async fn path_rules(&self) -> Result<(Vec<(i64, CourseId)>, Vec<(CourseId, CourseId)>)> {
-        let required = Sql::new("SELECT track_id, course_id FROM track_courses ORDER BY track_id, course_id")
-            .query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| Ok((col(r, "track_id")?, id_col(r, "course_id")?)))
-            .collect::<Result<Vec<_>>>()?;
+        let required =
+            Sql::new("SELECT track_id, course_id FROM track_courses ORDER BY track_id, course_id")
+                .query()
+                .fetch_all(self.pool())
+                .await
+                .map_err(db)?
+                .iter()
+                .map(|r| Ok((col(r, "track_id")?, id_col(r, "course_id")?)))
+                .collect::<Result<Vec<_>>>()?;
         let firsts = Sql::new(
             "SELECT course_id, requires_id FROM course_prerequisites ORDER BY course_id, requires_id",
         )
@@ -147,7 +150,8 @@ impl PathStore for SqlStore {
         q.bind(course);
         q.query().execute(&mut *tx).await.map_err(db)?;
         for r in requires {
-            let mut q = Sql::new("INSERT INTO course_prerequisites (course_id, requires_id) VALUES (");
+            let mut q =
+                Sql::new("INSERT INTO course_prerequisites (course_id, requires_id) VALUES (");
             q.binds(args![course, *r]).push(")");
             q.query().execute(&mut *tx).await.map_err(db)?;
         }

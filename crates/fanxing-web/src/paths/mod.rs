@@ -30,7 +30,10 @@ pub fn routes() -> Router<AppState> {
         .route("/paths", get(pages::gaps))
         .route("/api/v1/me/path", get(my_path))
         .route("/api/v1/paths/gaps", get(gaps))
-        .route("/api/v1/courses/{id}/path", get(course_rules).put(set_course_rules))
+        .route(
+            "/api/v1/courses/{id}/path",
+            get(course_rules).put(set_course_rules),
+        )
 }
 
 /// Competency names by code.
@@ -64,7 +67,10 @@ pub fn reason_text(lang: Lang, names: &Names, r: &Reason) -> String {
             &[
                 ("room", room),
                 ("kpi", lang.t(kpi.label_key())),
-                ("share", &format!("{:.0}%", (100.0 - percentile).clamp(0.0, 100.0))),
+                (
+                    "share",
+                    &format!("{:.0}%", (100.0 - percentile).clamp(0.0, 100.0)),
+                ),
                 ("peers", lang.t(level.label_key())),
                 ("n", &numfmt::grouped(*peers as i64)),
                 ("competency", &competency_name(names, competency, lang)),
@@ -85,7 +91,9 @@ pub fn reason_text(lang: Lang, names: &Names, r: &Reason) -> String {
             "paths.reason.counts",
             &[("n", &sessions_missing.to_string())],
         ),
-        Reason::Tier { tier } => lang.tf("paths.reason.tier", &[("tier", lang.t(tier.label_key()))]),
+        Reason::Tier { tier } => {
+            lang.tf("paths.reason.tier", &[("tier", lang.t(tier.label_key()))])
+        }
     }
 }
 

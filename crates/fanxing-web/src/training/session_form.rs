@@ -260,7 +260,12 @@ pub async fn new_session(
     let mut form = form;
     // Only the region may be narrowed, never widened: the form's own check
     // refuses a region outside the office's on saving anyway.
-    let fill = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+    let fill = |v: &Option<String>| {
+        v.as_deref()
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
     if let Some(c) = fill(&pre.course_id).filter(|c| c.parse::<i64>().is_ok()) {
         form.push(("course_id".into(), c));
     }

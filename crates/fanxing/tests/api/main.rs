@@ -14,5 +14,6 @@ mod knowledge;
 mod matching;
 mod matrix;
 mod pages;
+mod paths;
 mod roster;
 mod training;

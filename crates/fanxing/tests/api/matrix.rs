@@ -320,6 +320,14 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         | ("GET", "/api/v1/knowledge/documents/{id}")
         | ("PUT", "/api/v1/knowledge/documents/{id}")
         | ("POST", "/api/v1/knowledge/documents/{id}/status") => None,
+        // ---- Learning paths ----
+        // A trainee reads their own path; offices their region's gaps; the
+        // programme office sets courses' path rules (they decide
+        // certificates); everyone who reads courses reads their rules.
+        ("GET", "/my/path") | ("GET", "/api/v1/me/path") => untargeted(role == Trainee),
+        ("GET", "/paths") | ("GET", "/api/v1/paths/gaps") => regional(),
+        ("GET", "/api/v1/courses/{id}/path") => untargeted(true),
+        ("PUT", "/api/v1/courses/{id}/path") => untargeted(role == Admin),
         ("GET", "/api/v1/match/applications") => {
             untargeted(office || matches!(role, Trainee | Bank))
         }
@@ -1039,6 +1047,8 @@ async fn call(
                 | "/api/v1/live-impact"
                 | "/api/v1/match/rollup"
                 | "/match/return.xlsx"
+                | "/paths"
+                | "/api/v1/paths/gaps"
         )
     {
         url = format!("{url}?region={}", t.region);
