@@ -55,6 +55,16 @@ pub struct Snapshot {
     pub evidence: Evidence,
 }
 
+/// The inputs of every person's path, as read from the database.
+pub struct EveryInput {
+    pub people: Vec<(PersonId, Tier, RegionCode)>,
+    pub attended: Vec<(PersonId, CourseId, i64)>,
+    pub operators: Vec<Operator>,
+    pub recent: Vec<RoomLine>,
+    pub earlier: Vec<RoomLine>,
+    pub reference: Arc<Reference>,
+}
+
 /// Courses, tracks, rules and upcoming sessions.
 #[derive(Default)]
 pub struct Reference {
@@ -82,6 +92,54 @@ pub struct PathService {
 fn month_add(month: i64, n: i64) -> i64 {
     let idx = month / 100 * 12 + (month % 100 - 1) + n;
     idx / 12 * 100 + idx % 12 + 1
+}
+
+/// What trainees whose room was weak on a KPI in the earlier window and
+/// is not now (with data now) had attended: (KPI, course) → (how many of
+/// them took it, how many improved).
+pub fn evidence(
+    recent: &[RoomLine],
+    earlier: &[RoomLine],
+    then_gaps: &[Vec<RoomGap>],
+    now_gaps: &HashMap<RoomId, Vec<RoomGap>>,
+    operators: &[Operator],
+    attended: &HashMap<PersonId, HashSet<CourseId>>,
+) -> Evidence {
+    let with_data: HashSet<RoomId> = recent.iter().map(|r| r.id).collect();
+    let mut improved: HashMap<crate::analytics::Kpi, Vec<RoomId>> = HashMap::new();
+    for (r, g) in earlier.iter().zip(then_gaps) {
+        if !with_data.contains(&r.id) {
+            continue;
+        }
+        let now = now_gaps.get(&r.id);
+        for gap in g {
+            if !now.is_some_and(|n| n.iter().any(|x| x.kpi == gap.kpi)) {
+                improved.entry(gap.kpi).or_default().push(r.id);
+            }
+        }
+    }
+    let mut operators_of: HashMap<RoomId, Vec<PersonId>> = HashMap::new();
+    for o in operators {
+        operators_of.entry(o.room).or_default().push(o.person);
+    }
+    let mut out = Evidence::new();
+    for (kpi, rooms) in improved {
+        let people: HashSet<PersonId> = rooms
+            .iter()
+            .flat_map(|r| operators_of.get(r).into_iter().flatten().copied())
+            .collect();
+        let of = people.len();
+        let mut took: HashMap<CourseId, usize> = HashMap::new();
+        for p in &people {
+            for c in attended.get(p).into_iter().flatten() {
+                *took.entry(*c).or_default() += 1;
+            }
+        }
+        for (c, n) in took {
+            out.insert((kpi, c), (n, of));
+        }
+    }
+    out
 }
 
 impl PathService {
@@ -139,7 +197,7 @@ impl PathService {
             )
             .await?;
         let operators = self.store.operators().await?;
-        let courses = self.store.operators_courses().await?;
+        let courses = self.store.attended_courses(true).await?;
         tokio::task::spawn_blocking(move || {
             let now_gaps = weak_gaps(&recent);
             let then_gaps = weak_gaps(&earlier);
@@ -158,41 +216,14 @@ impl PathService {
             for o in &operators {
                 s.rooms_of.entry(o.person).or_default().push(o.room);
             }
-            // Rooms weak on a KPI then and not now (with data now) improved;
-            // count what their operators had attended.
-            let with_data: HashSet<RoomId> = recent.iter().map(|r| r.id).collect();
-            let mut improved: HashMap<crate::analytics::Kpi, Vec<RoomId>> = HashMap::new();
-            for (r, g) in earlier.iter().zip(then_gaps) {
-                if !with_data.contains(&r.id) {
-                    continue;
-                }
-                let now = s.gaps.get(&r.id);
-                for gap in g {
-                    if !now.is_some_and(|n| n.iter().any(|x| x.kpi == gap.kpi)) {
-                        improved.entry(gap.kpi).or_default().push(r.id);
-                    }
-                }
-            }
-            let mut operators_of: HashMap<RoomId, Vec<PersonId>> = HashMap::new();
-            for o in &operators {
-                operators_of.entry(o.room).or_default().push(o.person);
-            }
-            for (kpi, rooms) in improved {
-                let people: HashSet<PersonId> = rooms
-                    .iter()
-                    .flat_map(|r| operators_of.get(r).into_iter().flatten().copied())
-                    .collect();
-                let of = people.len();
-                let mut took: HashMap<CourseId, usize> = HashMap::new();
-                for p in &people {
-                    for c in s.attended.get(p).into_iter().flatten() {
-                        *took.entry(*c).or_default() += 1;
-                    }
-                }
-                for (c, n) in took {
-                    s.evidence.insert((kpi, c), (n, of));
-                }
-            }
+            s.evidence = evidence(
+                &recent,
+                &earlier,
+                &then_gaps,
+                &s.gaps,
+                &operators,
+                &s.attended,
+            );
             s.rooms = recent.into_iter().map(|r| (r.id, r)).collect();
             s.operators = operators;
             s
@@ -422,6 +453,103 @@ impl PathService {
             );
         }
         Ok(out)
+    }
+
+    /// Everything [`PathService::compute_every_path`] needs, read from the
+    /// database: every person, every course attended, both windows' room
+    /// sums, operators and the reference data. (Its time is the baseline
+    /// of `bench/paths`.)
+    pub async fn read_every_input(&self) -> Result<EveryInput> {
+        let provenance = Provenance::Official;
+        let last = self.store.latest_month(provenance).await?;
+        let (recent, earlier) = match last {
+            Some(last) => {
+                let from = month_add(last, 1 - WINDOW_MONTHS);
+                (
+                    self.store.room_lines(provenance, from, last).await?,
+                    self.store
+                        .room_lines(
+                            provenance,
+                            month_add(from, -WINDOW_MONTHS),
+                            month_add(from, -1),
+                        )
+                        .await?,
+                )
+            }
+            None => (Vec::new(), Vec::new()),
+        };
+        *self.reference.lock().await = None;
+        Ok(EveryInput {
+            people: self.store.people_lines().await?,
+            attended: self.store.attended_courses(false).await?,
+            operators: self.store.operators().await?,
+            recent,
+            earlier,
+            reference: self.reference().await?,
+        })
+    }
+
+    /// Every person's path from `input` (no registrations or track
+    /// progress: the courses they attended, their tier, region and rooms).
+    pub fn compute_every_path(input: &EveryInput) -> HashMap<PersonId, Vec<super::Recommendation>> {
+        let now_gaps = weak_gaps(&input.recent);
+        let gaps: HashMap<RoomId, Vec<RoomGap>> = input
+            .recent
+            .iter()
+            .zip(now_gaps)
+            .filter(|(_, g)| !g.is_empty())
+            .map(|(r, g)| (r.id, g))
+            .collect();
+        let lines: HashMap<RoomId, &RoomLine> = input.recent.iter().map(|r| (r.id, r)).collect();
+        let mut attended: HashMap<PersonId, HashSet<CourseId>> = HashMap::new();
+        for (p, c, _) in &input.attended {
+            attended.entry(*p).or_default().insert(*c);
+        }
+        let mut rooms_of: HashMap<PersonId, Vec<RoomId>> = HashMap::new();
+        for o in &input.operators {
+            rooms_of.entry(o.person).or_default().push(o.room);
+        }
+        let then_gaps = weak_gaps(&input.earlier);
+        let evidence = evidence(
+            &input.recent,
+            &input.earlier,
+            &then_gaps,
+            &gaps,
+            &input.operators,
+            &attended,
+        );
+        let now = crate::now();
+        let r = &input.reference;
+        input
+            .people
+            .iter()
+            .map(|(person, tier, region)| {
+                let mut learner_gaps = Vec::new();
+                for room in rooms_of.get(person).into_iter().flatten() {
+                    if let (Some(line), Some(gs)) = (lines.get(room), gaps.get(room)) {
+                        for g in gs {
+                            learner_gaps.push(LearnerGap {
+                                room: line.name.clone(),
+                                gap: g.clone(),
+                            });
+                        }
+                    }
+                }
+                let learner = Learner {
+                    tier: *tier,
+                    region: *region,
+                    completed: attended.get(person).cloned().unwrap_or_default(),
+                    registered: HashMap::new(),
+                    industries: Vec::new(),
+                    gaps: learner_gaps,
+                    sessions_missing: 0,
+                };
+                (
+                    *person,
+                    recommend(&r.catalogue, &learner, &evidence, &r.sessions, now),
+                )
+            })
+            .collect()
     }
 
     /// A room operator as a learner, from the snapshot alone (registrations

@@ -36,9 +36,14 @@ pub trait PathStore: Send + Sync {
     ) -> Result<Vec<RoomLine>>;
     /// Every room's operators.
     async fn operators(&self) -> Result<Vec<Operator>>;
-    /// (person, course, first attended at) for every course some room
-    /// operator attended a session of.
-    async fn operators_courses(&self) -> Result<Vec<(PersonId, CourseId, i64)>>;
+    /// (person, course, first attended at) for every course a person
+    /// attended a session of: room operators only, or everyone.
+    async fn attended_courses(
+        &self,
+        operators_only: bool,
+    ) -> Result<Vec<(PersonId, CourseId, i64)>>;
+    /// Every person's tier and region (trainees of every tier).
+    async fn people_lines(&self) -> Result<Vec<(PersonId, Tier, RegionCode)>>;
     /// Required courses as (track, course), and prerequisites as (course,
     /// required first).
     async fn path_rules(&self) -> Result<(Vec<(i64, CourseId)>, Vec<(CourseId, CourseId)>)>;

@@ -203,3 +203,53 @@ fn the_nearest_open_session_is_offered_and_the_same_inputs_give_the_same_path() 
         );
     }
 }
+
+#[test]
+fn evidence_counts_what_the_operators_of_improved_rooms_attended() {
+    use super::service::evidence;
+    use super::store::Operator;
+    use crate::analytics::{RoomId, SizeTier, Sums};
+    use crate::people::PersonId;
+    let line = |id: i64| super::RoomLine {
+        id: RoomId(id),
+        name: format!("r{id}"),
+        industry: "服装".into(),
+        size_tier: SizeTier::Tail,
+        region: code(320583),
+        sums: Sums::default(),
+    };
+    let weak = |kpi: Kpi| RoomGap {
+        kpi,
+        competency: "content_planning",
+        percentile: 5.0,
+        level: PeerLevel::Province,
+        peers: 40,
+    };
+    let recent = vec![line(1), line(2)];
+    let earlier = vec![line(1), line(2), line(3)];
+    // Rooms 1 and 2 were weak on interaction; room 2 still is; room 3 has
+    // no data now.
+    let then = vec![
+        vec![weak(Kpi::InteractionRate)],
+        vec![weak(Kpi::InteractionRate)],
+        vec![weak(Kpi::InteractionRate)],
+    ];
+    let mut now = HashMap::new();
+    now.insert(RoomId(2), vec![weak(Kpi::InteractionRate)]);
+    let op = |room: i64, person: i64| Operator {
+        room: RoomId(room),
+        person: PersonId(person),
+        tier: Tier::Operator,
+        region: code(320583),
+    };
+    let operators = vec![op(1, 10), op(1, 11), op(2, 12), op(3, 13)];
+    let mut attended: HashMap<PersonId, HashSet<CourseId>> = HashMap::new();
+    attended.insert(PersonId(10), [CourseId(3)].into());
+    attended.insert(PersonId(11), [CourseId(4)].into());
+    attended.insert(PersonId(12), [CourseId(3)].into());
+    attended.insert(PersonId(13), [CourseId(3)].into());
+    let ev = evidence(&recent, &earlier, &then, &now, &operators, &attended);
+    assert_eq!(ev.get(&(Kpi::InteractionRate, CourseId(3))), Some(&(1, 2)));
+    assert_eq!(ev.get(&(Kpi::InteractionRate, CourseId(4))), Some(&(1, 2)));
+    assert_eq!(ev.len(), 2);
+}

@@ -8,6 +8,7 @@ use fanxing_core::error::Result;
 use fanxing_core::paths::store::{Operator, PathStore};
 use fanxing_core::paths::RoomLine;
 use fanxing_core::people::{PersonId, Tier};
+use fanxing_core::region::RegionCode;
 use fanxing_core::training::CourseId;
 
 use crate::analytics::{sum_select, sums_from};
@@ -83,14 +84,21 @@ impl PathStore for SqlStore {
             .collect()
     }
 
-    async fn operators_courses(&self) -> Result<Vec<(PersonId, CourseId, i64)>> {
-        let q = Sql::new(
+    async fn attended_courses(
+        &self,
+        operators_only: bool,
+    ) -> Result<Vec<(PersonId, CourseId, i64)>> {
+        let q = Sql::new(&format!(
             "SELECT a.person_id, s.course_id, MIN(a.recorded_at) AS first_at \
              FROM attendances a JOIN training_sessions s ON s.id = a.session_id \
-             WHERE s.course_id IS NOT NULL \
-             AND a.person_id IN (SELECT person_id FROM room_operators) \
+             WHERE s.course_id IS NOT NULL {} \
              GROUP BY a.person_id, s.course_id ORDER BY a.person_id, s.course_id",
-        );
+            if operators_only {
+                "AND a.person_id IN (SELECT person_id FROM room_operators)"
+            } else {
+                ""
+            }
+        ));
         q.query()
             .fetch_all(self.pool())
             .await
@@ -101,6 +109,24 @@ impl PathStore for SqlStore {
                     id_col(r, "person_id")?,
                     id_col(r, "course_id")?,
                     col(r, "first_at")?,
+                ))
+            })
+            .collect()
+    }
+
+    async fn people_lines(&self) -> Result<Vec<(PersonId, Tier, RegionCode)>> {
+        Sql::new("SELECT id, tier, region FROM people ORDER BY id")
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| {
+                let tier: String = col(r, "tier")?;
+                Ok((
+                    id_col(r, "id")?,
+                    Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    region_code(col(r, "region")?)?,
                 ))
             })
             .collect()
