@@ -356,6 +356,16 @@ if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/knowledge.mjs "$BASE_URL"; then
 fi
 
 # ---------------------------------------------------------------------------
+section "Browser test (learning paths: the trainee's recommendations and 报名, the offices' gaps and drafted sessions)"
+# Registers the demo trainee for whichever recommended course still shows
+# 报名, so it may follow the tests above and run more than once.
+if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/paths.mjs "$BASE_URL"; then
+  echo "---- server log ----" >&2
+  tail -n 50 "$SERVER_LOG" >&2 || true
+  die "browser test (learning paths) failed"
+fi
+
+# ---------------------------------------------------------------------------
 section "Browser test (every role at 390 and 1280 px: axe-core, 5xx/403, page overflow)"
 # Screenshots of each role's home at 390 px land in tests/browser/screenshots/.
 if ! CHROMIUM="$CHROMIUM_BIN" node tests/browser/a11y-crawl.mjs "$BASE_URL"; then
