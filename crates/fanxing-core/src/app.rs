@@ -147,6 +147,7 @@ impl Fanxing {
         );
         let paths = PathService::new(
             stores.paths.clone(),
+            stores.analytics.clone(),
             stores.training.clone(),
             stores.people.clone(),
             stores.curriculum.clone(),

@@ -92,6 +92,18 @@ pub fn weekly_panel(
     weeks: &[(RoomId, i64, Sums)],
     outcome: Outcome,
 ) -> Vec<crate::analytics::impact::PanelRoom> {
+    weekly_panel_of(rooms, first_day, weeks, |s| outcome.of(s))
+}
+
+/// [`weekly_panel`] of any weekly measure (a week without sessions is
+/// measured on empty sums).
+pub fn weekly_panel_of(
+    rooms: &[crate::analytics::store::ImpactRoom],
+    first_day: i64,
+    weeks: &[(RoomId, i64, Sums)],
+    measure: impl Fn(&Sums) -> f64,
+) -> Vec<crate::analytics::impact::PanelRoom> {
+    let outcome = Measure(&measure);
     let n = weeks
         .iter()
         .map(|(_, w, _)| (*w).max(0) as usize + 1)
@@ -118,6 +130,15 @@ pub fn weekly_panel(
                 .unwrap_or_else(|| vec![outcome.of(&Sums::default()); n]),
         })
         .collect()
+}
+
+/// A measure with the shape of [`Outcome::of`].
+struct Measure<'a, F: Fn(&Sums) -> f64>(&'a F);
+
+impl<F: Fn(&Sums) -> f64> Measure<'_, F> {
+    fn of(&self, s: &Sums) -> f64 {
+        (self.0)(s)
+    }
 }
 
 /// The panel week of a training at `trained_at` (Unix seconds) when week 0

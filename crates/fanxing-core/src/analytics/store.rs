@@ -59,6 +59,34 @@ pub enum WeekField {
     Viewers,
     Buyers,
     GmvFen,
+    WatchS,
+    CommentUsers,
+    NewFollowers,
+    ExposureUsers,
+    ClickUsers,
+    RefundFen,
+}
+
+impl WeekField {
+    /// The weekly sums a KPI is the ratio of (`None`: a KPI a gap never
+    /// points to).
+    pub fn of_kpi(kpi: crate::analytics::Kpi) -> Option<&'static [WeekField]> {
+        use crate::analytics::Kpi;
+        use WeekField::*;
+        Some(match kpi {
+            Kpi::ClickToOrder => &[Buyers, ClickUsers],
+            Kpi::ProductClickRate => &[ClickUsers, ExposureUsers],
+            Kpi::InteractionRate => &[CommentUsers, Viewers],
+            Kpi::AvgWatchS => &[WatchS, Viewers],
+            Kpi::FollowRate => &[NewFollowers, Viewers],
+            Kpi::ViewToOrder => &[Buyers, Viewers],
+            Kpi::RefundRate => &[RefundFen, GmvFen],
+            Kpi::Aov => &[GmvFen, Buyers],
+            Kpi::Gpm => &[GmvFen, Views],
+            Kpi::Viewers => &[Viewers],
+            _ => return None,
+        })
+    }
 }
 
 /// Filters for province statistics.

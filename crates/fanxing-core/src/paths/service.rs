@@ -78,9 +78,35 @@ pub struct Reference {
 
 type Slot<T> = Mutex<Option<(Instant, Arc<T>)>>;
 
+/// Did training work, for one competency: rooms with a gap on its KPI
+/// whose operators then took a course teaching it, against rooms with the
+/// same gap whose operators did not, on that KPI week by week (the
+/// programme's impact estimator, its honesty rules included).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct CompetencyImpact {
+    pub competency: String,
+    pub kpi: crate::analytics::Kpi,
+    /// Rooms with the gap (in the window or the three months before).
+    pub rooms: usize,
+    pub estimate: Arc<crate::analytics::impact::ImpactEstimate>,
+}
+
+/// The KPI each competency's impact is measured on: the first KPI whose
+/// gap points to it.
+pub const IMPACT_KPIS: &[crate::analytics::Kpi] = &[
+    crate::analytics::Kpi::ClickToOrder,
+    crate::analytics::Kpi::ProductClickRate,
+    crate::analytics::Kpi::InteractionRate,
+    crate::analytics::Kpi::FollowRate,
+    crate::analytics::Kpi::Aov,
+    crate::analytics::Kpi::Gpm,
+];
+
 #[derive(Clone)]
 pub struct PathService {
     store: Arc<dyn PathStore>,
+    analytics: Arc<dyn crate::analytics::store::AnalyticsStore>,
+    impacts: Arc<Slot<Vec<CompetencyImpact>>>,
     training: Arc<dyn TrainingStore>,
     people: Arc<dyn PeopleStore>,
     curriculum: Arc<dyn CurriculumStore>,
@@ -145,12 +171,15 @@ pub fn evidence(
 impl PathService {
     pub fn new(
         store: Arc<dyn PathStore>,
+        analytics: Arc<dyn crate::analytics::store::AnalyticsStore>,
         training: Arc<dyn TrainingStore>,
         people: Arc<dyn PeopleStore>,
         curriculum: Arc<dyn CurriculumStore>,
     ) -> PathService {
         PathService {
             store,
+            analytics,
+            impacts: Arc::new(Mutex::new(None)),
             training,
             people,
             curriculum,
@@ -749,6 +778,128 @@ impl PathService {
             weakest,
             suggestions,
         })
+    }
+
+    /// Did it work, per competency (the programme office, for the
+    /// province): kept as long as the gap snapshot. The rooms compared are
+    /// trainees' rooms with a gap on the competency's KPI in the window or
+    /// the three months before; a room counts as trained from the first
+    /// session its operators attended of a course teaching the competency.
+    pub async fn competency_impact(&self, actor: &Actor) -> Result<Arc<Vec<CompetencyImpact>>> {
+        if !actor.role().is_programme_office() {
+            return Err(Error::Forbidden);
+        }
+        let mut slot = self.impacts.lock().await;
+        if let Some((at, v)) = slot.as_ref() {
+            if at.elapsed() < SNAPSHOT_TTL {
+                return Ok(v.clone());
+            }
+        }
+        let (reference, snapshot) = (self.reference().await?, self.snapshot().await?);
+        let Some((from, _)) = snapshot.window else {
+            let v = Arc::new(Vec::new());
+            *slot = Some((Instant::now(), v.clone()));
+            return Ok(v);
+        };
+        let earlier = self
+            .store
+            .room_lines(
+                Provenance::Official,
+                month_add(from, -WINDOW_MONTHS),
+                month_add(from, -1),
+            )
+            .await?;
+        let then_gaps: HashMap<RoomId, Vec<RoomGap>> = earlier
+            .iter()
+            .zip(weak_gaps(&earlier))
+            .map(|(r, g)| (r.id, g))
+            .collect();
+        let mut taken: HashMap<PersonId, Vec<(CourseId, i64)>> = HashMap::new();
+        for (p, c, at) in self.store.attended_courses(true).await? {
+            taken.entry(p).or_default().push((c, at));
+        }
+        let mut out = Vec::new();
+        let province = actor.user.region.ok_or(Error::Forbidden)?;
+        for kpi in IMPACT_KPIS {
+            let Some((_, competency)) = crate::analytics::weakness(*kpi) else {
+                continue;
+            };
+            let Some(fields) = crate::analytics::store::WeekField::of_kpi(*kpi) else {
+                continue;
+            };
+            let teaches: HashSet<CourseId> = reference
+                .catalogue
+                .courses
+                .iter()
+                .filter(|c| c.competencies.iter().any(|k| k == competency))
+                .map(|c| c.id)
+                .collect();
+            let has_gap = |room: &RoomId| {
+                let on =
+                    |g: Option<&Vec<RoomGap>>| g.is_some_and(|g| g.iter().any(|x| x.kpi == *kpi));
+                on(snapshot.gaps.get(room)) || on(then_gaps.get(room))
+            };
+            // When each room's operators first took a course teaching it.
+            let mut trained: HashMap<RoomId, i64> = HashMap::new();
+            let mut population: HashSet<RoomId> = HashSet::new();
+            for o in &snapshot.operators {
+                if !has_gap(&o.room) {
+                    continue;
+                }
+                population.insert(o.room);
+                for (c, at) in taken.get(&o.person).into_iter().flatten() {
+                    if teaches.contains(c) {
+                        let e = trained.entry(o.room).or_insert(*at);
+                        *e = (*e).min(*at);
+                    }
+                }
+            }
+            let (rooms, first, weeks) = self
+                .analytics
+                .impact_panel(province.subtree(), Provenance::Official, fields)
+                .await?;
+            let rooms: Vec<crate::analytics::store::ImpactRoom> = rooms
+                .into_iter()
+                .filter(|r| population.contains(&r.id))
+                .map(|mut r| {
+                    r.trained_at = trained.get(&r.id).copied();
+                    r
+                })
+                .collect();
+            let weeks: Vec<(RoomId, i64, crate::analytics::Sums)> = weeks
+                .into_iter()
+                .filter(|(r, _, _)| population.contains(r))
+                .collect();
+            let n = rooms.len();
+            let kpi = *kpi;
+            let estimate = tokio::task::spawn_blocking(move || {
+                let panel = match first {
+                    Some(first) => {
+                        crate::analytics::service::weekly_panel_of(&rooms, first, &weeks, |s| {
+                            kpi.value(s).unwrap_or(0.0)
+                        })
+                    }
+                    None => Vec::new(),
+                };
+                // Six estimates on one page share 5 % (Bonferroni).
+                let cfg = crate::analytics::impact::ImpactConfig {
+                    alpha: 0.05 / IMPACT_KPIS.len() as f64,
+                    ..Default::default()
+                };
+                crate::analytics::impact::estimate(&panel, &cfg)
+            })
+            .await
+            .map_err(|e| Error::Message(format!("competency impact: {e}")))?;
+            out.push(CompetencyImpact {
+                competency: competency.to_string(),
+                kpi,
+                rooms: n,
+                estimate: Arc::new(estimate),
+            });
+        }
+        let v = Arc::new(out);
+        *slot = Some((Instant::now(), v.clone()));
+        Ok(v)
     }
 
     /// The competency names by code, `(中文, English)`.

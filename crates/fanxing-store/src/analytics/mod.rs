@@ -246,6 +246,12 @@ fn week_column(f: WeekField) -> &'static str {
         WeekField::Viewers => "viewers",
         WeekField::Buyers => "buyers",
         WeekField::GmvFen => "gmv_fen",
+        WeekField::WatchS => "watch_s",
+        WeekField::CommentUsers => "comment_users",
+        WeekField::NewFollowers => "new_followers",
+        WeekField::ExposureUsers => "exposure_users",
+        WeekField::ClickUsers => "click_users",
+        WeekField::RefundFen => "refund_fen",
     }
 }
 
@@ -287,6 +293,12 @@ fn unpack_weeks(
                 WeekField::Viewers => sums.viewers = v,
                 WeekField::Buyers => sums.buyers = v,
                 WeekField::GmvFen => sums.gmv_fen = v,
+                WeekField::WatchS => sums.watch_s = v,
+                WeekField::CommentUsers => sums.comment_users = v,
+                WeekField::NewFollowers => sums.new_followers = v,
+                WeekField::ExposureUsers => sums.exposure_users = v,
+                WeekField::ClickUsers => sums.click_users = v,
+                WeekField::RefundFen => sums.refund_fen = v,
             }
         }
         if parts.next().is_some() {

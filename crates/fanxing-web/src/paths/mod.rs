@@ -10,7 +10,11 @@ use axum::routing::get;
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use std::sync::Arc;
+
+use fanxing_core::analytics::Kpi;
 use fanxing_core::numfmt;
+use fanxing_core::paths::service::CompetencyImpact;
 use fanxing_core::paths::{GapView, Reason, Recommendation};
 use fanxing_core::people::Tier;
 use fanxing_core::region::RegionCode;
@@ -162,13 +166,99 @@ pub fn region_param(raw: Option<&str>) -> Result<Option<RegionCode>, Error> {
     }
 }
 
+/// A KPI's change in its own unit: percentage points for rates, yuan for
+/// money.
+pub fn kpi_change(lang: Lang, kpi: Kpi, v: f64) -> String {
+    match kpi {
+        Kpi::Aov | Kpi::Gpm | Kpi::UvValue => format!("{v:+.2} {}", lang.t("paths.yuan")),
+        Kpi::AvgWatchS => format!("{v:+.1} {}", lang.t("paths.seconds")),
+        Kpi::Viewers => format!("{v:+.0}"),
+        _ => format!("{:+.2} {}", v * 100.0, lang.t("paths.points")),
+    }
+}
+
+/// One competency's impact in words.
+#[derive(Debug, Clone, Serialize)]
+pub struct ImpactLine {
+    pub competency: String,
+    pub kpi: String,
+    pub verdict: String,
+    pub conclusive: bool,
+    pub rooms: usize,
+    pub treated: usize,
+    pub controls: usize,
+}
+
+pub fn impact_lines(lang: Lang, names: &Names, v: &[CompetencyImpact]) -> Vec<ImpactLine> {
+    v.iter()
+        .map(|i| {
+            let e = &i.estimate;
+            let kpi = lang.t(i.kpi.label_key());
+            let verdict = lang.tf(
+                e.verdict.label_key(),
+                &[
+                    ("outcome", kpi),
+                    ("att", &kpi_change(lang, i.kpi, e.att)),
+                    ("level", &format!("{:.1}", (1.0 - e.alpha) * 100.0)),
+                    (
+                        "ci",
+                        &format!(
+                            "[{}, {}]",
+                            kpi_change(lang, i.kpi, e.lo),
+                            kpi_change(lang, i.kpi, e.hi)
+                        ),
+                    ),
+                ],
+            );
+            ImpactLine {
+                competency: competency_name(names, &i.competency, lang),
+                kpi: kpi.to_string(),
+                conclusive: matches!(
+                    e.verdict,
+                    fanxing_core::analytics::impact::Verdict::Positive
+                        | fanxing_core::analytics::impact::Verdict::Negative
+                ),
+                verdict,
+                rooms: i.rooms,
+                treated: e.treated,
+                controls: e.controls,
+            }
+        })
+        .collect()
+}
+
+/// The impact per competency, for the programme office looking at its own
+/// region (the province); `None` for everyone else.
+pub async fn impact_for(
+    s: &AppState,
+    actor: &fanxing_core::auth::Actor,
+    region: Option<RegionCode>,
+) -> Result<Option<Arc<Vec<CompetencyImpact>>>, Error> {
+    if !actor.role().is_programme_office() || region.is_some_and(|r| Some(r) != actor.user.region) {
+        return Ok(None);
+    }
+    s.app.paths.competency_impact(actor).await.map(Some)
+}
+
+#[derive(Serialize)]
+struct GapsOut {
+    #[serde(flatten)]
+    view: GapView,
+    /// The programme office's view of its province only: did training work,
+    /// per competency.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    impact: Option<Arc<Vec<CompetencyImpact>>>,
+}
+
 async fn gaps(
     State(s): State<AppState>,
     c: Caller,
     ApiQuery(q): ApiQuery<GapQuery>,
-) -> Result<Json<GapView>, ApiError> {
+) -> Result<Json<GapsOut>, ApiError> {
     let region = region_param(q.region.as_deref()).map_err(|e| c.err(e))?;
-    Ok(Json(s.app.paths.gaps(&c.actor, region).await?))
+    let view = s.app.paths.gaps(&c.actor, region).await?;
+    let impact = impact_for(&s, &c.actor, region).await?;
+    Ok(Json(GapsOut { view, impact }))
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -226,7 +316,7 @@ pub(crate) fn openapi(doc: &mut serde_json::Value) {
         "The caller's learning path (trainees): progress on their track toward its certificate (sessions and required courses), and the next three to five courses, best first, each with its reasons (kind: required, gap — the room, KPI, percentile, peer group and size —, improved, prerequisite, counts_toward, tier) and those reasons in words (`because`), the nearest upcoming session they may register for and whether they are registered. Never a course attended or one their tier may not take. Gaps are read from the last three months of live data (`window`)",
         "paths", json!([]), None, "200")});
     p["/api/v1/paths/gaps"] = json!({"get": op(
-        "For offices: their region's trainees' rooms with a weak KPI (bottom quarter of their peers) per competency and child region, the weakest rooms, and suggested sessions: course × region where trainees' gaps call for the course and no upcoming session of it is in their city",
+        "For offices: their region's trainees' rooms with a weak KPI (bottom quarter of their peers) per competency and child region, the weakest rooms, and suggested sessions: course × region where trainees' gaps call for the course and no upcoming session of it is in their city. For the programme office's own province also `impact`: per competency, trainees' rooms with a gap on its KPI whose operators then took a course teaching it against rooms with the same gap whose operators did not, on that KPI week by week (the impact estimator, with its verdict: positive, negative, no detectable effect, too little data, pre-trends)",
         "paths", json!([q("region", "a region within the caller's (default: their own)")]), None, "200")});
     p["/api/v1/courses/{id}/path"] = json!({
         "get": op("A course's path rules: tiers whose track requires it, and its prerequisites",

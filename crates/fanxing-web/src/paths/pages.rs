@@ -154,6 +154,7 @@ pub async fn home_card(
 struct GapsPage<'a> {
     ctx: &'a Ctx,
     view: GapView,
+    impact: Option<Vec<super::ImpactLine>>,
     names: Names,
     regions: Vec<crate::pages::Choice>,
 }
@@ -212,12 +213,16 @@ pub async fn gaps(
     let region = region_param(q.region.as_deref()).map_err(|e| PageError::new(&ctx, e))?;
     let view = state.app.paths.gaps(actor, region).await?;
     let names = state.app.paths.competency_names().await?;
+    let impact = super::impact_for(&state, actor, region)
+        .await?
+        .map(|v| super::impact_lines(ctx.lang, &names, &v));
     let regions = crate::pages::region_choices(&state.app.people.regions_in_scope(actor).await?);
     render(
         &ctx,
         &GapsPage {
             ctx: &ctx,
             view,
+            impact,
             names,
             regions,
         },

@@ -213,6 +213,17 @@ async fn each_role_sees_its_own_path_or_its_regions_gaps(app: &TestApp) {
         .sum();
     assert!(rooms >= 20, "{view}");
     assert!(!view["suggestions"].as_array().unwrap().is_empty());
+    // Did it work, per competency: the programme office's province only.
+    // The demo's few trainees' rooms are too few for any verdict, and the
+    // estimator says so rather than guess.
+    let impact = view["impact"].as_array().expect("impact for the province");
+    assert_eq!(impact.len(), 6);
+    for i in impact {
+        assert!(i["rooms"].as_u64().unwrap() > 0, "{i}");
+        assert_eq!(i["estimate"]["verdict"], "too_little_data", "{i}");
+    }
+    let view: Value = app.get_json(&suzhou, "/api/v1/paths/gaps").await;
+    assert!(view.get("impact").is_none());
     // The trainee's pages show the path with its reasons and a register button.
     let (browser, _) = app.login("trainee").await;
     for page in ["/", "/my/path"] {
