@@ -979,6 +979,35 @@ impl PathService {
         Ok(())
     }
 
+    /// The rules as the course list shows them: each tier's required
+    /// courses, and each course's prerequisites, by title.
+    pub async fn rules_by_title(
+        &self,
+    ) -> Result<(HashMap<Tier, Vec<String>>, HashMap<CourseId, Vec<String>>)> {
+        let r = self.reference().await?;
+        let title = |id: &CourseId| {
+            r.catalogue
+                .courses
+                .iter()
+                .find(|c| c.id == *id)
+                .map(|c| c.title.clone())
+                .unwrap_or_default()
+        };
+        let required = r
+            .catalogue
+            .required
+            .iter()
+            .map(|(t, cs)| (*t, cs.iter().map(title).collect()))
+            .collect();
+        let firsts = r
+            .catalogue
+            .prerequisites
+            .iter()
+            .map(|(c, ps)| (*c, ps.iter().map(title).collect()))
+            .collect();
+        Ok((required, firsts))
+    }
+
     /// A course's rules as they stand: (tiers requiring it, prerequisites).
     pub async fn course_rules(&self, course: CourseId) -> Result<(Vec<Tier>, Vec<CourseId>)> {
         let (required, prerequisites) = self.store.path_rules().await?;

@@ -33,14 +33,35 @@ struct CoursesPage<'a> {
     courses: Vec<Course>,
     is_admin: bool,
     can_create: bool,
+    /// Each tier's required courses and each course's prerequisites.
+    required: std::collections::HashMap<fanxing_core::people::Tier, Vec<String>>,
+    prerequisites: std::collections::HashMap<fanxing_core::training::CourseId, Vec<String>>,
+}
+
+impl CoursesPage<'_> {
+    fn required_of(&self, t: &Track) -> String {
+        self.required
+            .get(&t.tier)
+            .map(|v| v.join("、"))
+            .unwrap_or_default()
+    }
+    fn firsts_of(&self, c: &Course) -> String {
+        self.prerequisites
+            .get(&c.id)
+            .map(|v| v.join("、"))
+            .unwrap_or_default()
+    }
 }
 
 pub async fn courses(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let actor = ctx.actor()?;
+    let (required, prerequisites) = state.app.paths.rules_by_title().await?;
     render(
         &ctx,
         &CoursesPage {
             ctx: &ctx,
+            required,
+            prerequisites,
             tracks: state.app.curriculum.tracks().await?,
             competencies: state.app.curriculum.competencies().await?,
             courses: state.app.curriculum.courses(None).await?,
