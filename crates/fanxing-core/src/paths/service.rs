@@ -88,7 +88,7 @@ pub struct CompetencyImpact {
     pub kpi: crate::analytics::Kpi,
     /// Rooms with the gap (in the window or the three months before).
     pub rooms: usize,
-    pub estimate: Arc<crate::analytics::impact::ImpactEstimate>,
+    pub estimate: crate::analytics::impact::ImpactEstimate,
 }
 
 /// The KPI each competency's impact is measured on: the first KPI whose
@@ -894,7 +894,7 @@ impl PathService {
                 competency: competency.to_string(),
                 kpi,
                 rooms: n,
-                estimate: Arc::new(estimate),
+                estimate,
             });
         }
         let v = Arc::new(out);

@@ -247,7 +247,7 @@ struct GapsOut {
     /// The programme office's view of its province only: did training work,
     /// per competency.
     #[serde(skip_serializing_if = "Option::is_none")]
-    impact: Option<Arc<Vec<CompetencyImpact>>>,
+    impact: Option<Vec<CompetencyImpact>>,
 }
 
 async fn gaps(
@@ -257,7 +257,9 @@ async fn gaps(
 ) -> Result<Json<GapsOut>, ApiError> {
     let region = region_param(q.region.as_deref()).map_err(|e| c.err(e))?;
     let view = s.app.paths.gaps(&c.actor, region).await?;
-    let impact = impact_for(&s, &c.actor, region).await?;
+    let impact = impact_for(&s, &c.actor, region)
+        .await?
+        .map(|v| v.as_ref().clone());
     Ok(Json(GapsOut { view, impact }))
 }
 

@@ -233,6 +233,10 @@ async fn each_role_sees_its_own_path_or_its_regions_gaps(app: &TestApp) {
             "{page}"
         );
     }
+    // The course list says what a certificate needs and what comes first.
+    let html = app.get(&browser, "/courses").await.text().await.unwrap();
+    assert!(html.contains("必修课：直播合规经营与广告法要点"), "{html}");
+    assert!(html.contains("先修课：短视频内容策划与直播脚本"));
 }
 
 async fn a_trainee_without_room_or_attendance_starts_with_the_required_course(app: &TestApp) {
