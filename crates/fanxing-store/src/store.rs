@@ -106,6 +106,17 @@ where
 }
 
 /// Decodes an id column as its id type: `id_col::<PersonId>(row, "id")`.
+/// A text column holding one of a choice's values (a tier, a size tier …),
+/// parsed, or an error naming the column and the value.
+pub(crate) fn choice_col<T>(
+    row: &AnyRow,
+    name: &str,
+    parse: impl Fn(&str) -> Option<T>,
+) -> Result<T> {
+    let v: String = col(row, name)?;
+    parse(&v).ok_or_else(|| bad(name, &v))
+}
+
 pub(crate) fn id_col<T: Id>(row: &AnyRow, name: &str) -> Result<T> {
     col::<i64>(row, name).map(T::from_db)
 }

@@ -44,6 +44,31 @@ pub struct LearnerGap {
     pub gap: RoomGap,
 }
 
+impl LearnerGap {
+    /// The gap as a reason for a course.
+    pub fn reason(&self) -> Reason {
+        Reason::Gap {
+            room: self.room.clone(),
+            kpi: self.gap.kpi,
+            competency: self.gap.competency.to_string(),
+            percentile: self.gap.percentile,
+            level: self.gap.level,
+            peers: self.gap.peers,
+        }
+    }
+}
+
+impl Catalogue {
+    /// A course's title (empty for an unknown course).
+    pub fn title(&self, id: CourseId) -> String {
+        self.courses
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.title.clone())
+            .unwrap_or_default()
+    }
+}
+
 /// What is known of the trainee.
 #[derive(Debug, Clone)]
 pub struct Learner {
@@ -203,14 +228,7 @@ pub fn recommend(
             } else {
                 10.0
             };
-            reasons.push(Reason::Gap {
-                room: g.room.clone(),
-                kpi: g.gap.kpi,
-                competency: g.gap.competency.to_string(),
-                percentile: g.gap.percentile,
-                level: g.gap.level,
-                peers: g.gap.peers,
-            });
+            reasons.push(g.reason());
         }
         if let Some(g) = gaps.first() {
             if let Some(&(took, of)) = evidence.get(&(g.gap.kpi, c.id)) {
@@ -235,14 +253,6 @@ pub fn recommend(
     }
     // Prerequisites first: a course whose prerequisite is not attended
     // hands its score to the prerequisite (three levels at most).
-    let title = |id: CourseId| {
-        catalogue
-            .courses
-            .iter()
-            .find(|c| c.id == id)
-            .map(|c| c.title.clone())
-            .unwrap_or_default()
-    };
     for _ in 0..3 {
         let mut ids: Vec<CourseId> = scored.keys().copied().collect();
         ids.sort();
@@ -276,7 +286,7 @@ pub fn recommend(
                 entry.1.insert(
                     0,
                     Reason::Prerequisite {
-                        of_course: title(id),
+                        of_course: catalogue.title(id),
                     },
                 );
             }

@@ -65,6 +65,29 @@ pub struct EveryInput {
     pub reference: Arc<Reference>,
 }
 
+impl Snapshot {
+    /// The weak KPIs of the rooms `person` runs, weakest first, and those
+    /// rooms' industries.
+    pub fn gaps_of(&self, person: PersonId) -> (Vec<LearnerGap>, Vec<String>) {
+        let mut gaps = Vec::new();
+        let mut industries = Vec::new();
+        for room in self.rooms_of.get(&person).into_iter().flatten() {
+            let Some(line) = self.rooms.get(room) else {
+                continue;
+            };
+            industries.push(line.industry.clone());
+            for g in self.gaps.get(room).into_iter().flatten() {
+                gaps.push(LearnerGap {
+                    room: line.name.clone(),
+                    gap: g.clone(),
+                });
+            }
+        }
+        gaps.sort_by(|a, b| a.gap.percentile.total_cmp(&b.gap.percentile));
+        (gaps, industries)
+    }
+}
+
 /// Courses, tracks, rules and upcoming sessions.
 #[derive(Default)]
 pub struct Reference {
@@ -395,16 +418,7 @@ impl PathService {
                         .get(&t.tier)
                         .into_iter()
                         .flatten()
-                        .map(|c| {
-                            let title = reference
-                                .catalogue
-                                .courses
-                                .iter()
-                                .find(|x| x.id == *c)
-                                .map(|x| x.title.clone())
-                                .unwrap_or_default();
-                            (*c, title, attended_here.contains(c))
-                        })
+                        .map(|c| (*c, reference.catalogue.title(*c), attended_here.contains(c)))
                         .collect(),
                     certificate: certificates
                         .iter()
@@ -412,21 +426,7 @@ impl PathService {
                         .map(|c| c.number.clone()),
                 }
             });
-        let mut gaps = Vec::new();
-        let mut industries = Vec::new();
-        for room in snapshot.rooms_of.get(&person_id).into_iter().flatten() {
-            let Some(line) = snapshot.rooms.get(room) else {
-                continue;
-            };
-            industries.push(line.industry.clone());
-            for g in snapshot.gaps.get(room).into_iter().flatten() {
-                gaps.push(LearnerGap {
-                    room: line.name.clone(),
-                    gap: g.clone(),
-                });
-            }
-        }
-        gaps.sort_by(|a, b| a.gap.percentile.total_cmp(&b.gap.percentile));
+        let (gaps, industries) = snapshot.gaps_of(person_id);
         let learner = Learner {
             tier: person.tier,
             region: person.region,
@@ -584,19 +584,7 @@ impl PathService {
     /// A room operator as a learner, from the snapshot alone (registrations
     /// and track progress are not part of it).
     fn learner_of(&self, snapshot: &Snapshot, o: &Operator) -> Learner {
-        let mut gaps = Vec::new();
-        let mut industries = Vec::new();
-        for room in snapshot.rooms_of.get(&o.person).into_iter().flatten() {
-            if let Some(line) = snapshot.rooms.get(room) {
-                industries.push(line.industry.clone());
-                for g in snapshot.gaps.get(room).into_iter().flatten() {
-                    gaps.push(LearnerGap {
-                        room: line.name.clone(),
-                        gap: g.clone(),
-                    });
-                }
-            }
-        }
+        let (gaps, industries) = snapshot.gaps_of(o.person);
         Learner {
             tier: o.tier,
             region: o.region,
@@ -748,13 +736,7 @@ impl PathService {
             })
             .map(|((course, i), (people, competency, tier))| Suggestion {
                 course,
-                title: reference
-                    .catalogue
-                    .courses
-                    .iter()
-                    .find(|c| c.id == course)
-                    .map(|c| c.title.clone())
-                    .unwrap_or_default(),
+                title: reference.catalogue.title(course),
                 competency,
                 region: children[i].code,
                 region_name: children[i].name.clone(),
@@ -985,14 +967,7 @@ impl PathService {
         &self,
     ) -> Result<(HashMap<Tier, Vec<String>>, HashMap<CourseId, Vec<String>>)> {
         let r = self.reference().await?;
-        let title = |id: &CourseId| {
-            r.catalogue
-                .courses
-                .iter()
-                .find(|c| c.id == *id)
-                .map(|c| c.title.clone())
-                .unwrap_or_default()
-        };
+        let title = |id: &CourseId| r.catalogue.title(*id);
         let required = r
             .catalogue
             .required

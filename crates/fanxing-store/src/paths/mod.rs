@@ -13,7 +13,7 @@ use fanxing_core::training::CourseId;
 
 use crate::analytics::{sum_select, sums_from};
 use crate::sql::{args, Sql};
-use crate::store::{bad, col, db, id_col, region_code, SqlStore};
+use crate::store::{choice_col, col, db, id_col, region_code, SqlStore};
 
 #[async_trait]
 impl PathStore for SqlStore {
@@ -49,12 +49,11 @@ impl PathStore for SqlStore {
             .map_err(db)?
             .iter()
             .map(|r| {
-                let tier: String = col(r, "size_tier")?;
                 Ok(RoomLine {
                     id: id_col(r, "room_id")?,
                     name: col(r, "name")?,
                     industry: col(r, "industry")?,
-                    size_tier: SizeTier::parse(&tier).ok_or_else(|| bad("size_tier", &tier))?,
+                    size_tier: choice_col(r, "size_tier", SizeTier::parse)?,
                     region: region_code(col(r, "region")?)?,
                     sums: sums_from(r)?,
                 })
@@ -73,11 +72,10 @@ impl PathStore for SqlStore {
             .map_err(db)?
             .iter()
             .map(|r| {
-                let tier: String = col(r, "tier")?;
                 Ok(Operator {
                     room: id_col::<RoomId>(r, "room_id")?,
                     person: id_col::<PersonId>(r, "person_id")?,
-                    tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    tier: choice_col(r, "tier", Tier::parse)?,
                     region: region_code(col(r, "region")?)?,
                 })
             })
@@ -122,10 +120,9 @@ impl PathStore for SqlStore {
             .map_err(db)?
             .iter()
             .map(|r| {
-                let tier: String = col(r, "tier")?;
                 Ok((
                     id_col(r, "id")?,
-                    Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    choice_col(r, "tier", Tier::parse)?,
                     region_code(col(r, "region")?)?,
                 ))
             })

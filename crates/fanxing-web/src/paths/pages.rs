@@ -88,20 +88,7 @@ pub async fn my_path(State(state): State<AppState>, ctx: Ctx) -> PageResult {
     let gaps = path
         .gaps
         .iter()
-        .map(|g| {
-            super::reason_text(
-                ctx.lang,
-                &names,
-                &fanxing_core::paths::Reason::Gap {
-                    room: g.room.clone(),
-                    kpi: g.gap.kpi,
-                    competency: g.gap.competency.to_string(),
-                    percentile: g.gap.percentile,
-                    level: g.gap.level,
-                    peers: g.gap.peers,
-                },
-            )
-        })
+        .map(|g| super::reason_text(ctx.lang, &names, &g.reason()))
         .collect();
     // Cases from the library that illustrate the weakest gap.
     let cases = match path.gaps.first() {
