@@ -12,7 +12,7 @@ use fanxing_core::store::Page;
 use fanxing_core::training::{CourseId, ProgrammeId};
 
 use crate::sql::{args, Sql};
-use crate::store::{bad, col, db, id_col, is_unique_violation, opt_id_col, SqlStore};
+use crate::store::{bad, choice_col, col, db, id_col, is_unique_violation, opt_id_col, SqlStore};
 
 fn competency_from(r: &AnyRow) -> Result<Competency> {
     Ok(Competency {
@@ -97,10 +97,9 @@ impl CurriculumStore for SqlStore {
         .map_err(db)?;
         rows.iter()
             .map(|r| {
-                let tier: String = col(r, "tier")?;
                 Ok(Track {
                     id: col(r, "id")?,
-                    tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    tier: choice_col(r, "tier", Tier::parse)?,
                     name_zh: col(r, "name_zh")?,
                     name_en: col(r, "name_en")?,
                     description: col(r, "description")?,
@@ -373,13 +372,12 @@ const CERT_SELECT: &str = "SELECT c.number, c.person_id, p.name AS person_name, 
      JOIN programmes g ON g.id = c.programme_id WHERE 1=1";
 
 fn certificate_from(r: &AnyRow) -> Result<CertificateView> {
-    let tier: String = col(r, "tier")?;
     Ok(CertificateView {
         number: col(r, "number")?,
         person_id: id_col(r, "person_id")?,
         person_name: col(r, "person_name")?,
         person_region: crate::store::region_code(col(r, "person_region")?)?,
-        tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+        tier: choice_col(r, "tier", Tier::parse)?,
         track_name_zh: col(r, "name_zh")?,
         track_name_en: col(r, "name_en")?,
         programme_name: col(r, "programme_name")?,

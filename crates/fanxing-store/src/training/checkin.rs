@@ -883,7 +883,7 @@ mod store_impl {
 
     use super::super::*;
     use crate::sql::Sql;
-    use crate::store::{col, db, SqlStore};
+    use crate::store::{choice_col, col, db, SqlStore};
 
     #[async_trait]
     impl CheckinStore for SqlStore {
@@ -954,11 +954,10 @@ mod store_impl {
                     .await
                     .map_err(db)?
                 {
-                    let tier: String = col(&r, "person_tier")?;
                     out.push((
                         registration_from(&r)?,
                         col(&r, "person_name")?,
-                        Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                        choice_col(&r, "person_tier", Tier::parse)?,
                     ));
                 }
             }
@@ -1002,7 +1001,6 @@ mod store_impl {
             let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
             rows.iter()
                 .map(|r| {
-                    let tier: String = col(r, "tier")?;
                     Ok(AttendanceExportRow {
                         registration_id: id_col(r, "registration_id")?,
                         session_title: col(r, "title")?,
@@ -1011,7 +1009,7 @@ mod store_impl {
                         region_name: col(r, "region_name")?,
                         person_name: col(r, "person_name")?,
                         mobile: col(r, "mobile")?,
-                        tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                        tier: choice_col(r, "tier", Tier::parse)?,
                         mode: col(r, "mode")?,
                         recorded_at: col(r, "recorded_at")?,
                     })

@@ -25,7 +25,8 @@ use fanxing_core::training::{
 
 use crate::sql::{args, Sql};
 use crate::store::{
-    bad, col, db, id_col, insert_org_sql, is_unique_violation, opt_id_col, region_code, SqlStore,
+    bad, choice_col, col, db, id_col, insert_org_sql, is_unique_violation, opt_id_col, region_code,
+    SqlStore,
 };
 use fanxing_core::people::service::mobile_conflict;
 use fanxing_core::people::OrgId;
@@ -378,11 +379,10 @@ impl TrainingStore for SqlStore {
             );
             q.in_list(chunk);
             for r in q.query().fetch_all(self.pool()).await.map_err(db)? {
-                let tier: String = col(&r, "tier")?;
                 out.push(KnownPerson {
                     mobile: col(&r, "mobile")?,
                     id: id_col(&r, "id")?,
-                    tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    tier: choice_col(&r, "tier", Tier::parse)?,
                     region: region_code(col(&r, "region")?)?,
                     name: col(&r, "name")?,
                     id_number_key: col(&r, "id_number_key")?,
@@ -989,13 +989,12 @@ impl TrainingStore for SqlStore {
         rows.iter()
             .map(|r| {
                 let status: String = col(r, "status")?;
-                let tier: String = col(r, "tier")?;
                 Ok(RosterEntry {
                     registration_id: id_col(r, "id")?,
                     person_id: id_col(r, "person_id")?,
                     name: col(r, "name")?,
                     mobile: col(r, "mobile")?,
-                    tier: Tier::parse(&tier).ok_or_else(|| bad("tier", &tier))?,
+                    tier: choice_col(r, "tier", Tier::parse)?,
                     org_name: col(r, "org_name")?,
                     venue_id: id_col(r, "venue_id")?,
                     status: RegistrationStatus::parse(&status)
