@@ -16,8 +16,7 @@
 # temporary directory removed on exit; a server left running by an
 # interrupted benchmark is stopped (SIGTERM, SIGKILL after 15 s).
 set -euo pipefail
-cd "$(dirname "${BASH_SOURCE[0]}")/.."
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/fanxing/target}"
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 export DEBIAN_FRONTEND=noninteractive
 
 SUDO=()
@@ -40,38 +39,6 @@ if [ -z "${BENCH_SKIP_BUILD:-}" ]; then
 fi
 BIN="$CARGO_TARGET_DIR/release/compliance-bench"
 
-DIR="$(mktemp -d "${TMPDIR:-/tmp}/fanxing-compliance.XXXXXX")"
-BENCH=""
-stop_pid() {
-  # Stops process $1 with SIGTERM, then SIGKILL after 15 s.
-  local pid="$1" i
-  kill -0 "$pid" 2>/dev/null || return 0
-  kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 1 150); do
-    kill -0 "$pid" 2>/dev/null || return 0
-    sleep 0.1
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-}
-cleanup() {
-  if [ -n "$BENCH" ]; then stop_pid "$BENCH"; fi
-  # The benchmark stops its server itself; this is for an interrupted run.
-  if [ -f "$DIR/data/server.pid" ]; then
-    local pid
-    pid="$(cat "$DIR/data/server.pid")"
-    if [ -n "$pid" ] && grep -qa "serve" "/proc/$pid/cmdline" 2>/dev/null; then
-      stop_pid "$pid"
-    fi
-  fi
-  rm -rf "$DIR"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+bench_tmpdir compliance
 
-"$BIN" --dir "$DIR" --rg "$RG" "$@" &
-BENCH=$!
-status=0
-wait "$BENCH" || status=$?
-BENCH=""
-exit "$status"
+bench_exec "$BIN" --dir "$DIR" --rg "$RG" "$@"

@@ -1,7 +1,9 @@
 //! What the benchmarks share: the data key and configuration, command-line
 //! options, the seeded demo with its programme, people, bulk registrations
-//! and signed tickets, bursts of concurrent requests with their latencies,
-//! and `fanxing serve` run as its own process.
+//! and signed tickets, bursts of concurrent requests with their latencies
+//! (and a request beside the no-op `GET /healthz`, printed as one table),
+//! the log-in form, a process's memory from `/proc`, and `fanxing serve`
+//! run as its own process.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -10,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use anyhow::{bail, Context};
+use anyhow::{bail, ensure, Context};
 use fanxing::{Config, Opened};
 use fanxing_core::app::Fanxing;
 use fanxing_core::auth::{Access, Actor};
@@ -23,7 +25,8 @@ use fanxing_core::training::store::RegistrationRow;
 use fanxing_core::training::{
     ticket, ProgrammeId, RegistrationStatus, SessionId, VenueId, VenueKind,
 };
-use fanxing_demo::{self as demo, DemoSize, SeedStore};
+use fanxing_demo::{self as demo, DemoSize, SeedStore, DEMO_PASSWORD};
+use reqwest::header::{COOKIE, SET_COOKIE};
 
 /// The data key every benchmark's data directory is opened with.
 pub const KEY: &str = "5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
@@ -62,6 +65,28 @@ pub fn verdict(ok: bool) -> &'static str {
 /// Bytes in MB (1 MB = 1,048,576 bytes).
 pub fn mb(bytes: usize) -> f64 {
     bytes as f64 / 1_048_576.0
+}
+
+/// A `/proc/PID/status` figure (kB there) in MB, of process `pid` (a number
+/// or `self`); 0 when it cannot be read.
+pub fn proc_mb(pid: &str, field: &str) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|s| {
+            s.lines().find(|l| l.starts_with(field)).and_then(|l| {
+                l.split_whitespace()
+                    .nth(1)
+                    .and_then(|v| v.parse::<f64>().ok())
+            })
+        })
+        .unwrap_or(0.0)
+        / 1024.0
+}
+
+/// Resets the peak (`VmHWM`) of process `pid` (a number or `self`) to its
+/// current RSS (Linux ≥ 4.0): whether it could.
+pub fn reset_proc_peak(pid: &str) -> bool {
+    std::fs::write(format!("/proc/{pid}/clear_refs"), "5").is_ok()
 }
 
 // ---------------------------------------------------------------- the data
@@ -344,6 +369,177 @@ where
     Ok((percentile(&lat, 0.5), size))
 }
 
+/// A client for requests one at a time (each may take 30 s).
+pub fn single_client() -> anyhow::Result<reqwest::Client> {
+    Ok(reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .build()?)
+}
+
+/// The no-op request, `GET /healthz` at `base`.
+pub fn healthz(
+    base: &str,
+) -> impl Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static {
+    let url = format!("{base}/healthz");
+    move |c, _| c.get(&url)
+}
+
+/// A request beside the no-op, each one at a time and in a burst.
+pub struct VersusNoop {
+    pub noop: Figures,
+    /// Median ms of 20 no-ops one at a time.
+    pub noop_alone: f64,
+    pub target: Figures,
+    /// Median ms of the request one at a time.
+    pub target_alone: f64,
+    /// The size of the last answer one at a time.
+    pub answer_bytes: usize,
+    /// The server's CPU time per request in each burst, ms.
+    pub noop_cpu_ms: f64,
+    pub target_cpu_ms: f64,
+}
+
+/// The no-op `GET /healthz` on `server` and the request `make` builds:
+/// first one at a time (20 no-ops, `alone` requests; each must answer 2xx),
+/// then a burst of `requests` of each from `clients` concurrent clients,
+/// the no-op first (no request starts after `budget`). `name` names the
+/// request in the progress lines (stderr).
+pub async fn versus_noop<F>(
+    server: &Server,
+    clients: usize,
+    requests: usize,
+    budget: Duration,
+    alone: usize,
+    name: &str,
+    make: F,
+) -> anyhow::Result<VersusNoop>
+where
+    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static,
+{
+    let base = &server.base;
+    let client = single_client()?;
+    let (noop_alone, _) = one_at_a_time(&client, 20, healthz(base)).await?;
+    let (target_alone, answer_bytes) = one_at_a_time(&client, alone, make.clone()).await?;
+    eprintln!("no-op burst: {requests} requests from {clients} clients …");
+    let cpu = server.cpu_secs();
+    let noop = burst(clients, requests, budget, healthz(base)).await?;
+    let noop_cpu_ms = (server.cpu_secs() - cpu) * 1000.0 / noop.sent.max(1) as f64;
+    eprintln!("{name} burst: {requests} requests from {clients} clients …");
+    let cpu = server.cpu_secs();
+    let target = burst(clients, requests, budget, make).await?;
+    let target_cpu_ms = (server.cpu_secs() - cpu) * 1000.0 / target.sent.max(1) as f64;
+    Ok(VersusNoop {
+        noop,
+        noop_alone,
+        target,
+        target_alone,
+        answer_bytes,
+        noop_cpu_ms,
+        target_cpu_ms,
+    })
+}
+
+/// The header of a table of bursts, `title` in its first column.
+pub fn print_burst_header(title: &str) {
+    println!(
+        "{:<44} {:>7} {:>7} {:>10} {:>9} {:>9} {:>9}",
+        title, "sent", "2xx", "per sec", "p50 ms", "p99 ms", "alone ms"
+    );
+}
+
+/// A burst's line in that table (`alone`: the median one at a time, if
+/// measured).
+pub fn print_burst_row(name: &str, f: &Figures, alone: Option<f64>) {
+    let alone = alone.map(|a| format!("{a:.2}")).unwrap_or_default();
+    println!(
+        "{:<44} {:>7} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>9}",
+        name, f.sent, f.ok, f.per_sec, f.p50_ms, f.p99_ms, alone
+    );
+}
+
+/// `what / no-op: throughput …%, p50 …x, p99 …x`.
+pub fn print_versus_noop(what: &str, v: &VersusNoop) {
+    println!(
+        "{what} / no-op: throughput {:.1}%, p50 {:.1}x, p99 {:.1}x",
+        v.target.per_sec / v.noop.per_sec * 100.0,
+        v.target.p50_ms / v.noop.p50_ms,
+        v.target.p99_ms / v.noop.p99_ms
+    );
+}
+
+/// The slow-statement warnings (> 1 s) in the server's log `log`: how
+/// many, and the statements' summaries, each once.
+pub fn slow_statements(log: &Path) -> (usize, Vec<String>) {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let mut n = 0;
+    let mut kinds: Vec<String> = Vec::new();
+    for line in text.lines().filter(|l| l.contains("slow statement")) {
+        n += 1;
+        let summary = line
+            .split("summary=\"")
+            .nth(1)
+            .and_then(|s| s.split('"').next())
+            .unwrap_or("?")
+            .to_string();
+        if !kinds.contains(&summary) {
+            kinds.push(summary);
+        }
+    }
+    (n, kinds)
+}
+
+/// The value a response sets for cookie `name`.
+fn cookie_set(res: &reqwest::Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all(SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next()?.split_once('='))
+        .find(|(k, _)| k.trim() == name)
+        .map(|(_, v)| v.to_string())
+}
+
+/// Logs in as the demo user `user` (password [`DEMO_PASSWORD`]) through
+/// the form, as a browser does: the log-in page sets the CSRF cookie and
+/// hands out its token (`<meta name="csrf-token">`); the POST sends both
+/// and sets the session cookie. Returns the `Cookie` header for later
+/// requests (pages take the session cookie, not API tokens). Log in once
+/// and share the cookie: many log-ins from one address are throttled.
+pub async fn login(base: &str, user: &str) -> anyhow::Result<String> {
+    let c = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let page = c.get(format!("{base}/login")).send().await?;
+    let cookie = cookie_set(&page, "fx_csrf").context("no CSRF cookie on /login")?;
+    let html = page.text().await?;
+    let token = html
+        .split("name=\"csrf-token\" content=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .context("no CSRF token on /login")?
+        .to_string();
+    ensure!(token == cookie, "the page's CSRF token is not the cookie's");
+    let res = c
+        .post(format!("{base}/login"))
+        .header(COOKIE, format!("fx_csrf={cookie}"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("next", "/"),
+            ("login", user),
+            ("password", DEMO_PASSWORD),
+        ])
+        .send()
+        .await?;
+    ensure!(
+        res.status().is_redirection(),
+        "log-in as {user} failed: {}",
+        res.status()
+    );
+    let session = cookie_set(&res, "fx_session").context("no session cookie")?;
+    Ok(format!("fx_session={session}; fx_csrf={cookie}"))
+}
+
 // ----------------------------------------------------------------- server
 
 /// `fanxing serve` as its own process on a free port, its log (stderr) in
@@ -428,22 +624,26 @@ impl Server {
 
     /// A `/proc/PID/status` figure (kB there) in MB.
     pub fn mem_mb(&self, field: &str) -> f64 {
-        std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .ok()
-            .and_then(|s| {
-                s.lines().find(|l| l.starts_with(field)).and_then(|l| {
-                    l.split_whitespace()
-                        .nth(1)
-                        .and_then(|v| v.parse::<f64>().ok())
-                })
-            })
-            .unwrap_or(0.0)
-            / 1024.0
+        proc_mb(&self.child.id().to_string(), field)
     }
 
     /// Resets the peak (`VmHWM`) to the current RSS (Linux ≥ 4.0).
     pub fn reset_peak(&self) -> bool {
-        std::fs::write(format!("/proc/{}/clear_refs", self.child.id()), "5").is_ok()
+        reset_proc_peak(&self.child.id().to_string())
+    }
+
+    /// CPU seconds the server has used so far, user and system, all its
+    /// threads (`/proc/PID/stat`, at 100 clock ticks a second); 0 when it
+    /// cannot be read.
+    pub fn cpu_secs(&self) -> f64 {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .ok()
+            .and_then(|s| {
+                let rest = s.rsplit_once(')')?.1;
+                let f: Vec<&str> = rest.split_whitespace().collect();
+                Some(f.get(11)?.parse::<f64>().ok()? + f.get(12)?.parse::<f64>().ok()?)
+            })
+            .map_or(0.0, |ticks| ticks / 100.0)
     }
 
     fn stop(&mut self) {

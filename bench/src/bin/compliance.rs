@@ -38,7 +38,8 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use fanxing::open;
 use fanxing_bench::{
-    arg, backend, burst, config, one_at_a_time, percentile, text_arg, verdict, Figures, Server,
+    arg, backend, burst, config, percentile, print_burst_header, print_burst_row,
+    print_versus_noop, slow_statements, text_arg, verdict, versus_noop, Server,
 };
 use fanxing_core::auth::Role;
 use fanxing_core::compliance::normalise::Normalised;
@@ -842,7 +843,7 @@ fn check_request(
     base: &str,
     bodies: &Arc<Vec<String>>,
     token: &str,
-) -> impl Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static {
+) -> impl Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static {
     let (b, bs, tok) = (base.to_string(), bodies.clone(), token.to_string());
     move |c, i| {
         c.post(format!("{b}/api/v1/compliance/check"))
@@ -930,29 +931,15 @@ async fn http(
     let base = server.base.clone();
     let budget = Duration::from_secs(seconds);
 
-    // One at a time first (also checks that both answer 2xx).
-    let alone = || {
-        reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-    };
-    let b = base.clone();
-    let (noop_alone, _) =
-        one_at_a_time(&alone()?, 20, move |c, _| c.get(format!("{b}/healthz"))).await?;
-    let (check_alone, answer_bytes) =
-        one_at_a_time(&alone()?, 20, check_request(&base, &bodies, &token)).await?;
-
-    eprintln!("no-op burst: {requests} requests from {clients} clients …");
-    let b = base.clone();
-    let noop = burst(clients, requests, budget, move |c, _| {
-        c.get(format!("{b}/healthz"))
-    })
-    .await?;
-    eprintln!("check burst: {requests} requests from {clients} clients …");
-    let check = burst(
+    // One at a time first (also checks that both answer 2xx), then the
+    // bursts.
+    let v = versus_noop(
+        &server,
         clients,
         requests,
         budget,
+        20,
+        "check",
         check_request(&base, &bodies, &token),
     )
     .await?;
@@ -966,64 +953,36 @@ async fn http(
     .await?;
     let peak = server.mem_mb("VmHWM:");
     drop(server);
-    let slow = std::fs::read_to_string(&log)
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains("slow"))
-        .count();
+    let (slow, _) = slow_statements(&log);
 
     println!();
-    println!(
-        "{:<44} {:>7} {:>7} {:>10} {:>9} {:>9} {:>9}",
-        format!("{backend}, {clients} concurrent clients"),
-        "sent",
-        "2xx",
-        "per sec",
-        "p50 ms",
-        "p99 ms",
-        "alone ms"
-    );
-    let row = |name: &str, f: &Figures, alone: f64| {
-        let alone = if alone.is_nan() {
-            String::new()
-        } else {
-            format!("{alone:.2}")
-        };
-        println!(
-            "{:<44} {:>7} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>9}",
-            name, f.sent, f.ok, f.per_sec, f.p50_ms, f.p99_ms, alone
-        );
-    };
-    row("no-op (GET /healthz)", &noop, noop_alone);
-    row(
+    print_burst_header(&format!("{backend}, {clients} concurrent clients"));
+    print_burst_row("no-op (GET /healthz)", &v.noop, Some(v.noop_alone));
+    print_burst_row(
         &format!("POST /api/v1/compliance/check, {chars} chars"),
-        &check,
-        check_alone,
+        &v.target,
+        Some(v.target_alone),
     );
-    row(
+    print_burst_row(
         "  the same, account counted nowhere (diagn.)",
         &uncounted,
-        f64::NAN,
+        None,
     );
     println!(
         "(alone: median of 20 requests one at a time; a burst starts no request after {seconds} s; \
          64 different scripts of {chars} characters ({} bytes of JSON), {} findings each at the \
-         median, answers of about {answer_bytes} bytes; \
+         median, answers of about {} bytes; \
          the diagnostic row: a trainee account with no region or person, whose checks update \
          no tally)",
         bodies[0].len(),
-        findings[findings.len() / 2]
+        findings[findings.len() / 2],
+        v.answer_bytes
     );
-    println!(
-        "check / no-op: throughput {:.1}%, p50 {:.1}x, p99 {:.1}x",
-        check.per_sec / noop.per_sec * 100.0,
-        check.p50_ms / noop.p50_ms,
-        check.p99_ms / noop.p99_ms
-    );
+    print_versus_noop("check", &v);
     println!(
         "check p99: {:.2} ms  (goal <= 20 ms: {})",
-        check.p99_ms,
-        verdict(check.p99_ms <= 20.0)
+        v.target.p99_ms,
+        verdict(v.target.p99_ms <= 20.0)
     );
     println!(
         "one {chars}-character check in this process: median {:.3} ms (Normalised::new alone {:.3} ms), \

@@ -23,7 +23,6 @@
 //! build both with `--release`). `DATABASE_URL` runs it on PostgreSQL (a
 //! fresh, empty database).
 
-use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -31,7 +30,8 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context};
 use fanxing::open;
 use fanxing_bench::{
-    admin, all_people, arg, backend, burst, config, mb, one_at_a_time, percentile, verdict, Server,
+    admin, all_people, arg, backend, burst, config, login, mb, one_at_a_time, percentile,
+    slow_statements, verdict, Server,
 };
 use fanxing_core::app::Fanxing;
 use fanxing_core::auth::Actor;
@@ -42,61 +42,13 @@ use fanxing_core::training::store::{RegistrationRow, SessionQuery, TrainingStore
 use fanxing_core::training::{
     format_local, ProgrammeId, RegistrationStatus, SessionId, SessionStatus,
 };
-use fanxing_demo::{self as demo, DemoSize, SeedStore, DEMO_PASSWORD};
-use reqwest::header::{COOKIE, SET_COOKIE};
+use fanxing_demo::{self as demo, DemoSize, SeedStore};
+use reqwest::header::COOKIE;
 use serde_json::json;
 
 const PROVINCE: &str = "320000";
 /// People per added session (each registered at their own city's hall).
 const PER_SESSION: usize = 2_500;
-
-/// The value a response sets for cookie `name`.
-fn cookie_set(res: &reqwest::Response, name: &str) -> Option<String> {
-    res.headers()
-        .get_all(SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next()?.split_once('='))
-        .find(|(k, _)| k.trim() == name)
-        .map(|(_, v)| v.to_string())
-}
-
-/// Logs in through the form, as a browser does: the log-in page sets the
-/// CSRF cookie and echoes its token in a hidden field; the POST sets the
-/// session cookie. Returns the `Cookie` header for later requests.
-async fn login(base: &str, user: &str) -> anyhow::Result<String> {
-    let c = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()?;
-    let page = c.get(format!("{base}/login")).send().await?;
-    let cookie = cookie_set(&page, "fx_csrf").context("no CSRF cookie on /login")?;
-    let html = page.text().await?;
-    let field = html
-        .split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|s| s.split('"').next())
-        .context("no CSRF field on /login")?
-        .to_string();
-    ensure!(field == cookie, "the form's CSRF token is not the cookie's");
-    let res = c
-        .post(format!("{base}/login"))
-        .header(COOKIE, format!("fx_csrf={cookie}"))
-        .form(&[
-            ("csrf", field.as_str()),
-            ("next", "/"),
-            ("login", user),
-            ("password", DEMO_PASSWORD),
-        ])
-        .send()
-        .await?;
-    ensure!(
-        res.status().is_redirection(),
-        "log-in as {user} failed: {}",
-        res.status()
-    );
-    let session = cookie_set(&res, "fx_session").context("no session cookie")?;
-    Ok(format!("fx_session={session}; fx_csrf={cookie}"))
-}
 
 /// One download, measured on the server it ran on.
 struct Download {
@@ -185,26 +137,6 @@ async fn province_attendances(
 ) -> anyhow::Result<i64> {
     let p = fx.training.progress(admin, programme, Some(region)).await?;
     Ok(p.node.actuals.total.attendances)
-}
-
-/// The server log's slow-statement warnings: how many, and the statements.
-fn slow_statements(log: &Path) -> (usize, Vec<String>) {
-    let text = std::fs::read_to_string(log).unwrap_or_default();
-    let mut n = 0;
-    let mut kinds: Vec<String> = Vec::new();
-    for line in text.lines().filter(|l| l.contains("slow statement")) {
-        n += 1;
-        let summary = line
-            .split("summary=\"")
-            .nth(1)
-            .and_then(|s| s.split('"').next())
-            .unwrap_or("?")
-            .to_string();
-        if !kinds.contains(&summary) {
-            kinds.push(summary);
-        }
-    }
-    (n, kinds)
 }
 
 /// Sequential GETs of `url`: the median latency in ms.

@@ -34,7 +34,8 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use fanxing::open;
 use fanxing_bench::{
-    arg, backend, burst, config, mb, one_at_a_time, percentile, text_arg, verdict, Figures, Server,
+    arg, backend, config, mb, percentile, print_burst_header, print_burst_row, print_versus_noop,
+    single_client, slow_statements, text_arg, verdict, versus_noop, Server,
 };
 use fanxing_core::knowledge::search::{ReaderScope, SearchIndex, SearchQuery};
 use fanxing_core::knowledge::{DocStatus, Document, DocumentDraft, DocumentId, Visibility};
@@ -497,7 +498,7 @@ fn search_url(base: &str, q: &str) -> anyhow::Result<String> {
 fn search_request(
     urls: &Arc<Vec<String>>,
     token: &str,
-) -> impl Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static {
+) -> impl Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Clone + Send + Sync + 'static {
     let (us, tok) = (urls.clone(), token.to_string());
     move |c, i| c.get(&us[i % us.len()]).bearer_auth(&tok)
 }
@@ -566,14 +567,9 @@ async fn http(
             .collect::<anyhow::Result<_>>()?,
     );
 
-    let alone = || {
-        reqwest::Client::builder()
-            .timeout(Duration::from_secs(30))
-            .build()
-    };
     // Every query once: each must answer 2xx, and the library must find
     // something (an empty library would answer fast and prove nothing).
-    let client = alone()?;
+    let client = single_client()?;
     let mut finding = 0;
     let mut per_page: Vec<u64> = Vec::new();
     for u in urls.iter() {
@@ -591,70 +587,42 @@ async fn http(
         bail!("no query found anything: the knowledge library is empty");
     }
 
-    // One at a time (also checks that both answer 2xx).
-    let b = base.clone();
-    let (noop_alone, _) =
-        one_at_a_time(&client, 20, move |c, _| c.get(format!("{b}/healthz"))).await?;
-    let (search_alone, answer_bytes) =
-        one_at_a_time(&client, urls.len(), search_request(&urls, &token)).await?;
-
-    eprintln!("no-op burst: {requests} requests from {clients} clients …");
-    let b = base.clone();
-    let noop = burst(clients, requests, budget, move |c, _| {
-        c.get(format!("{b}/healthz"))
-    })
+    let v = versus_noop(
+        &server,
+        clients,
+        requests,
+        budget,
+        urls.len(),
+        "search",
+        search_request(&urls, &token),
+    )
     .await?;
-    eprintln!("search burst: {requests} requests from {clients} clients …");
-    let search = burst(clients, requests, budget, search_request(&urls, &token)).await?;
     let peak = server.mem_mb("VmHWM:");
     drop(server);
-    let slow = std::fs::read_to_string(&log)
-        .unwrap_or_default()
-        .lines()
-        .filter(|l| l.contains("slow"))
-        .count();
+    let (slow, _) = slow_statements(&log);
 
     println!();
-    println!(
-        "{:<44} {:>7} {:>7} {:>10} {:>9} {:>9} {:>9}",
-        format!("{backend}, {clients} concurrent clients"),
-        "sent",
-        "2xx",
-        "per sec",
-        "p50 ms",
-        "p99 ms",
-        "alone ms"
-    );
-    let row = |name: &str, f: &Figures, alone: f64| {
-        println!(
-            "{:<44} {:>7} {:>7} {:>10.0} {:>9.2} {:>9.2} {:>9.2}",
-            name, f.sent, f.ok, f.per_sec, f.p50_ms, f.p99_ms, alone
-        );
-    };
-    row("no-op (GET /healthz)", &noop, noop_alone);
-    row(
+    print_burst_header(&format!("{backend}, {clients} concurrent clients"));
+    print_burst_row("no-op (GET /healthz)", &v.noop, Some(v.noop_alone));
+    print_burst_row(
         &format!("GET /api/v1/knowledge/search, {} queries", urls.len()),
-        &search,
-        search_alone,
+        &v.target,
+        Some(v.target_alone),
     );
     println!(
         "(alone: median of requests one at a time, 20 no-ops and each query once; a burst starts \
          no request after {seconds} s; the {} judged queries of tests/search/queries.jsonl in \
          turn, as the demo's `trainee`: {finding} of them find something, {} hits on the first \
-         page at the median, answers of about {answer_bytes} bytes)",
+         page at the median, answers of about {} bytes)",
         urls.len(),
-        per_page[per_page.len() / 2]
+        per_page[per_page.len() / 2],
+        v.answer_bytes
     );
-    println!(
-        "search / no-op: throughput {:.1}%, p50 {:.1}x, p99 {:.1}x",
-        search.per_sec / noop.per_sec * 100.0,
-        search.p50_ms / noop.p50_ms,
-        search.p99_ms / noop.p99_ms
-    );
+    print_versus_noop("search", &v);
     println!(
         "search p99: {:.2} ms  (goal <= 20 ms: {})",
-        search.p99_ms,
-        verdict(search.p99_ms <= 20.0)
+        v.target.p99_ms,
+        verdict(v.target.p99_ms <= 20.0)
     );
     println!(
         "one search in this process (the corpus indexed in memory, 20 hits a page): \

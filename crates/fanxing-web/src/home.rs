@@ -175,16 +175,14 @@ async fn trainee_home(state: &AppState, ctx: &Ctx, actor: &Actor) -> PageResult<
         .cloned()
         .collect();
     coming.sort_by_key(|m| m.session.starts_at);
-    let certificates = state
-        .app
-        .curriculum
-        .my_certificates(actor)
-        .await?
+    let all_certificates = state.app.curriculum.my_certificates(actor).await?;
+    let (progress, recs) =
+        crate::paths::pages::home_card(state, ctx, &regs, &all_certificates).await?;
+    let certificates = all_certificates
         .into_iter()
         .filter(|c| c.revoked_at.is_none())
         .collect();
     let rooms = state.app.analytics.rooms(actor, None, 1).await?;
-    let (progress, recs) = crate::paths::pages::home_card(state, ctx).await?;
     Ok(TraineeHome {
         progress,
         recs,

@@ -134,6 +134,8 @@ pub struct PathService {
     people: Arc<dyn PeopleStore>,
     curriculum: Arc<dyn CurriculumStore>,
     snapshot: Arc<Slot<Snapshot>>,
+    /// A background rebuild of the snapshot is under way.
+    rebuilding: Arc<std::sync::atomic::AtomicBool>,
     reference: Arc<Slot<Reference>>,
 }
 
@@ -207,6 +209,7 @@ impl PathService {
             people,
             curriculum,
             snapshot: Arc::new(Mutex::new(None)),
+            rebuilding: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             reference: Arc::new(Mutex::new(None)),
         }
     }
@@ -217,13 +220,32 @@ impl PathService {
         *self.reference.lock().await = None;
     }
 
-    /// The gap snapshot, rebuilt when older than [`SNAPSHOT_TTL`].
+    /// The gap snapshot. The first is built by the request that asks
+    /// (others wait for it); once it is older than [`SNAPSHOT_TTL`] the
+    /// next request starts a rebuild in the background and every request
+    /// is served the previous one until it is done (a province's snapshot
+    /// takes seconds), so a snapshot is at most the TTL plus one rebuild
+    /// old.
     pub async fn snapshot(&self) -> Result<Arc<Snapshot>> {
         let mut slot = self.snapshot.lock().await;
         if let Some((at, s)) = slot.as_ref() {
-            if at.elapsed() < SNAPSHOT_TTL {
-                return Ok(s.clone());
+            if at.elapsed() >= SNAPSHOT_TTL
+                && !self
+                    .rebuilding
+                    .swap(true, std::sync::atomic::Ordering::AcqRel)
+            {
+                let me = self.clone();
+                tokio::spawn(async move {
+                    // On failure the previous snapshot is kept and the next
+                    // request tries again.
+                    if let Ok(s) = me.build_snapshot().await {
+                        *me.snapshot.lock().await = Some((Instant::now(), Arc::new(s)));
+                    }
+                    me.rebuilding
+                        .store(false, std::sync::atomic::Ordering::Release);
+                });
             }
+            return Ok(s.clone());
         }
         let s = Arc::new(self.build_snapshot().await?);
         *slot = Some((Instant::now(), s.clone()));
@@ -364,14 +386,30 @@ impl PathService {
         if !actor.role().is_trainee() {
             return Err(Error::Forbidden);
         }
+        let regs = self.training.person_registrations(person_id).await?;
+        let certificates = self.curriculum.person_certificates(person_id).await?;
+        self.my_path_from(actor, &regs, &certificates).await
+    }
+
+    /// [`PathService::my_path`] from the caller's registrations and
+    /// certificates as the page has read them already (the home page shows
+    /// both), so they are not read twice.
+    pub async fn my_path_from(
+        &self,
+        actor: &Actor,
+        regs: &[crate::training::store::MyRegistration],
+        certificates: &[crate::curriculum::CertificateView],
+    ) -> Result<Path> {
+        let person_id = actor.user.person_id.ok_or(Error::Forbidden)?;
+        if !actor.role().is_trainee() {
+            return Err(Error::Forbidden);
+        }
         let person = self
             .people
             .get_person(Access::Person(person_id), person_id)
             .await?
             .ok_or(Error::NotFound)?;
         let (reference, snapshot) = (self.reference().await?, self.snapshot().await?);
-        let regs = self.training.person_registrations(person_id).await?;
-        let certificates = self.curriculum.person_certificates(person_id).await?;
         let now = crate::now();
         let completed: HashSet<CourseId> = regs
             .iter()

@@ -127,9 +127,15 @@ pub async fn my_path(State(state): State<AppState>, ctx: Ctx) -> PageResult {
 pub async fn home_card(
     state: &AppState,
     ctx: &Ctx,
+    regs: &[fanxing_core::training::store::MyRegistration],
+    certificates: &[fanxing_core::curriculum::CertificateView],
 ) -> Result<(Option<TrackProgress>, Vec<Explained>), PageError> {
     let actor = ctx.actor()?;
-    let path = state.app.paths.my_path(actor).await?;
+    let path = state
+        .app
+        .paths
+        .my_path_from(actor, regs, certificates)
+        .await?;
     let names: Names = state.app.paths.competency_names().await?;
     let mut recs = explain(ctx.lang, &names, path.recommendations);
     recs.truncate(3);
