@@ -936,6 +936,8 @@ impl TrainingStore for SqlStore {
     }
 
     async fn person_registrations(&self, person: PersonId) -> Result<Vec<MyRegistration>> {
+        /// Ids per `IN (…)` list (well below either engine's parameter limit).
+        const CHUNK_IDS: usize = 500;
         let mut q = Sql::new(&format!(
             "SELECT {REG_COLS} FROM registrations g WHERE g.person_id = "
         ));
@@ -948,27 +950,59 @@ impl TrainingStore for SqlStore {
             .iter()
             .map(registration_from)
             .collect::<Result<_>>()?;
+        // Their sessions, venues and attendances in three statements, not
+        // three per registration.
+        let mut session_ids: Vec<SessionId> = regs.iter().map(|r| r.session_id).collect();
+        session_ids.sort();
+        session_ids.dedup();
+        let mut venue_ids: Vec<VenueId> = regs.iter().map(|r| r.venue_id).collect();
+        venue_ids.sort();
+        venue_ids.dedup();
+        let mut sessions: std::collections::HashMap<SessionId, Session> =
+            std::collections::HashMap::new();
+        for chunk in session_ids.chunks(CHUNK_IDS) {
+            let mut q = Sql::new(SESSION_SELECT);
+            q.push(" AND s.id").in_list(chunk);
+            for row in q.query().fetch_all(self.pool()).await.map_err(db)? {
+                let s = session_from(&row)?;
+                sessions.insert(s.id, s);
+            }
+        }
+        let mut venues: std::collections::HashMap<VenueId, Venue> =
+            std::collections::HashMap::new();
+        for chunk in venue_ids.chunks(CHUNK_IDS) {
+            let mut q = Sql::new(&format!("SELECT {VENUE_COLS} FROM venues v WHERE v.id"));
+            q.in_list(chunk);
+            for row in q.query().fetch_all(self.pool()).await.map_err(db)? {
+                let v = venue_from(&row)?;
+                venues.insert(v.id, v);
+            }
+        }
+        let mut q = Sql::new("SELECT session_id FROM attendances WHERE person_id = ");
+        q.bind(person);
+        let attended: std::collections::HashSet<SessionId> = q
+            .query()
+            .fetch_all(self.pool())
+            .await
+            .map_err(db)?
+            .iter()
+            .map(|r| id_col(r, "session_id"))
+            .collect::<Result<_>>()?;
         let mut out = Vec::with_capacity(regs.len());
         for registration in regs {
-            let session = self
-                .get_session(registration.session_id)
-                .await?
+            let session = sessions
+                .get(&registration.session_id)
+                .cloned()
                 .ok_or(Error::NotFound)?;
-            let venue = self
-                .get_venue(registration.venue_id)
-                .await?
+            let venue = venues
+                .get(&registration.venue_id)
+                .cloned()
                 .ok_or(Error::NotFound)?;
-            let mut q = Sql::new("SELECT COUNT(*) AS n FROM attendances WHERE session_id = ");
-            q.bind(registration.session_id)
-                .push(" AND person_id = ")
-                .bind(person);
-            let attended =
-                col::<i64>(&q.query().fetch_one(self.pool()).await.map_err(db)?, "n")? > 0;
             out.push(MyRegistration {
+                attended: attended.contains(&registration.session_id),
                 registration,
                 session,
                 venue,
-                attended,
             });
         }
         out.sort_by_key(|m| std::cmp::Reverse(m.session.starts_at));
