@@ -404,6 +404,26 @@ mod tests {
     }
 }
 
+/// Every template file, the feature folders' included (for tests that
+/// read the templates as text).
+#[cfg(test)]
+fn template_files() -> Vec<std::path::PathBuf> {
+    let mut dirs = vec![std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates")];
+    let mut files = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                dirs.push(p);
+            } else {
+                files.push(p);
+            }
+        }
+    }
+    assert!(files.len() > 40, "only {} templates found", files.len());
+    files
+}
+
 #[cfg(test)]
 mod i18n_tests {
     /// Every message key used by a template or a page handler exists in the
@@ -454,10 +474,8 @@ mod phone_tests {
     /// only a form or button names its column in `data-label`.
     #[test]
     fn every_table_reads_on_a_phone() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
         let mut tables = 0;
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
+        for p in crate::template_files() {
             let text = std::fs::read_to_string(&p).unwrap();
             let file = p.file_name().unwrap().to_string_lossy().into_owned();
             for (i, _) in text.match_indices("<table") {
@@ -489,9 +507,7 @@ mod template_tests {
     /// (the later), silently: each block name appears once per file.
     #[test]
     fn no_template_defines_a_block_twice() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates");
-        for e in std::fs::read_dir(dir).unwrap() {
-            let p = e.unwrap().path();
+        for p in crate::template_files() {
             let text = std::fs::read_to_string(&p).unwrap();
             let mut seen = std::collections::BTreeSet::new();
             for (i, _) in text.match_indices("{% block ") {

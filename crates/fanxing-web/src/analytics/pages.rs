@@ -66,7 +66,7 @@ fn provenance(raw: Option<&str>) -> Result<Provenance, Error> {
 }
 
 #[derive(Template)]
-#[template(path = "rooms.html")]
+#[template(path = "analytics/rooms.html")]
 struct RoomsPage<'a> {
     ctx: &'a Ctx,
     rooms: Page<Room>,
@@ -136,7 +136,7 @@ struct KpiLine {
 }
 
 #[derive(Template)]
-#[template(path = "room.html")]
+#[template(path = "analytics/room.html")]
 struct RoomPage<'a> {
     ctx: &'a Ctx,
     room: Room,
@@ -483,7 +483,7 @@ struct StatRow {
 }
 
 #[derive(Template)]
-#[template(path = "live_stats.html")]
+#[template(path = "analytics/live_stats.html")]
 struct StatsPage<'a> {
     ctx: &'a Ctx,
     region_name: String,
@@ -865,7 +865,7 @@ pub async fn live_stats(
 // ---- A new room --------------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "room_form.html")]
+#[template(path = "analytics/room_form.html")]
 struct RoomFormPage<'a> {
     ctx: &'a Ctx,
     v: RoomInput,
@@ -1004,7 +1004,7 @@ mod tests {
 
     /// The card alone, as the pages include it.
     #[derive(Template)]
-    #[template(path = "impact_card.html")]
+    #[template(path = "analytics/impact_card.html")]
     struct Card<'a> {
         ctx: &'a Ctx,
         impact: Option<ImpactView>,

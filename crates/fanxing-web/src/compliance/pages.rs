@@ -58,7 +58,7 @@ pub fn segments(text: &str, findings: &[Finding]) -> Vec<Segment> {
 }
 
 #[derive(Template)]
-#[template(path = "compliance.html")]
+#[template(path = "compliance/compliance.html")]
 struct Page<'a> {
     ctx: &'a Ctx,
     text: String,

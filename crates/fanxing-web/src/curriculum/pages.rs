@@ -25,7 +25,7 @@ fn all(form: &[(String, String)], name: &str) -> Vec<String> {
 }
 
 #[derive(Template)]
-#[template(path = "courses.html")]
+#[template(path = "curriculum/courses.html")]
 struct CoursesPage<'a> {
     ctx: &'a Ctx,
     tracks: Vec<Track>,
@@ -95,7 +95,7 @@ pub async fn add_competency(
 }
 
 #[derive(Template)]
-#[template(path = "course_form.html")]
+#[template(path = "curriculum/course_form.html")]
 struct CourseFormPage<'a> {
     ctx: &'a Ctx,
     v: CourseInput,
@@ -182,7 +182,7 @@ pub async fn create_course(
 }
 
 #[derive(Template)]
-#[template(path = "course.html")]
+#[template(path = "curriculum/course.html")]
 struct CoursePage<'a> {
     ctx: &'a Ctx,
     course: Course,
@@ -328,7 +328,7 @@ pub async fn material(
 // ---- Certificates ---------------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "verify.html")]
+#[template(path = "curriculum/verify.html")]
 struct VerifyPage<'a> {
     ctx: &'a Ctx,
     cert: Option<fanxing_core::curriculum::CertificateView>,
@@ -402,7 +402,7 @@ pub async fn verify(
 }
 
 #[derive(Template)]
-#[template(path = "my_certificates.html")]
+#[template(path = "curriculum/my_certificates.html")]
 struct MyCertificatesPage<'a> {
     ctx: &'a Ctx,
     certs: Vec<fanxing_core::curriculum::CertificateView>,
@@ -513,7 +513,7 @@ impl CertificateFilter {
 }
 
 #[derive(Template)]
-#[template(path = "certificates.html")]
+#[template(path = "curriculum/certificates.html")]
 struct CertificatesPage<'a> {
     ctx: &'a Ctx,
     tracks: Vec<Track>,

@@ -37,7 +37,7 @@ pub struct FacetView {
 }
 
 #[derive(Template)]
-#[template(path = "knowledge.html")]
+#[template(path = "knowledge/knowledge.html")]
 struct SearchPage<'a> {
     ctx: &'a Ctx,
     q: String,
@@ -249,7 +249,7 @@ pub async fn search(
 }
 
 #[derive(Template)]
-#[template(path = "knowledge_doc.html")]
+#[template(path = "knowledge/knowledge_doc.html")]
 struct DocPage<'a> {
     ctx: &'a Ctx,
     doc: Document,
@@ -349,7 +349,7 @@ pub async fn document(
 }
 
 #[derive(Template)]
-#[template(path = "knowledge_manage.html")]
+#[template(path = "knowledge/knowledge_manage.html")]
 struct ManagePage<'a> {
     ctx: &'a Ctx,
     docs: Vec<Document>,
@@ -483,7 +483,7 @@ impl DocForm {
 }
 
 #[derive(Template)]
-#[template(path = "knowledge_form.html")]
+#[template(path = "knowledge/knowledge_form.html")]
 struct FormPage<'a> {
     ctx: &'a Ctx,
     action: String,

@@ -42,7 +42,7 @@ struct AppLine {
 }
 
 #[derive(Template)]
-#[template(path = "match_home.html")]
+#[template(path = "matching/match_home.html")]
 struct HomePage<'a> {
     ctx: &'a Ctx,
     /// The enterprise's own needs, or an office's open needs.
@@ -290,7 +290,7 @@ pub async fn state_need(
 }
 
 #[derive(Template)]
-#[template(path = "match_need.html")]
+#[template(path = "matching/match_need.html")]
 struct NeedPage<'a> {
     ctx: &'a Ctx,
     need: Need,
@@ -537,7 +537,7 @@ struct OfferValues {
 }
 
 #[derive(Template)]
-#[template(path = "match_offer_form.html")]
+#[template(path = "matching/match_offer_form.html")]
 struct OfferFormPage<'a> {
     ctx: &'a Ctx,
     /// `None`: a new offer.

@@ -59,7 +59,7 @@ pub fn month_text(lang: Lang, m: i64) -> String {
 }
 
 #[derive(Template)]
-#[template(path = "path.html")]
+#[template(path = "paths/path.html")]
 struct PathPage<'a> {
     ctx: &'a Ctx,
     progress: Option<TrackProgress>,
@@ -143,7 +143,7 @@ pub async fn home_card(
 }
 
 #[derive(Template)]
-#[template(path = "gaps.html")]
+#[template(path = "paths/gaps.html")]
 struct GapsPage<'a> {
     ctx: &'a Ctx,
     view: GapView,

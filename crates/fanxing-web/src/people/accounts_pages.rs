@@ -86,7 +86,7 @@ struct TokenLine {
 }
 
 #[derive(Template)]
-#[template(path = "account.html")]
+#[template(path = "people/account.html")]
 struct AccountPage<'a> {
     ctx: &'a Ctx,
     user: &'a User,
@@ -227,7 +227,7 @@ struct AccountLine {
 }
 
 #[derive(Template)]
-#[template(path = "accounts.html")]
+#[template(path = "people/accounts.html")]
 struct AccountsPage<'a> {
     ctx: &'a Ctx,
     notice: Option<String>,

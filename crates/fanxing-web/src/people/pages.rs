@@ -72,7 +72,7 @@ fn pager<T>(q: &ListQuery, base: &str, page: &Page<T>) -> Pager {
 }
 
 #[derive(Template)]
-#[template(path = "people.html")]
+#[template(path = "people/people.html")]
 struct PeoplePage<'a> {
     ctx: &'a Ctx,
     q: String,
@@ -124,7 +124,7 @@ pub async fn people(
 }
 
 #[derive(Template)]
-#[template(path = "person.html")]
+#[template(path = "people/person.html")]
 struct PersonPage<'a> {
     ctx: &'a Ctx,
     person: Person,
@@ -174,7 +174,7 @@ async fn person_page(state: &AppState, ctx: &Ctx, id: &str, reveal: bool) -> Pag
 }
 
 #[derive(Template)]
-#[template(path = "person_form.html")]
+#[template(path = "people/person_form.html")]
 struct PersonFormPage<'a> {
     ctx: &'a Ctx,
     action: String,
@@ -362,7 +362,7 @@ pub async fn update_person(
 // ---- Organisations -------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "orgs.html")]
+#[template(path = "people/orgs.html")]
 struct OrgsPage<'a> {
     ctx: &'a Ctx,
     q: String,
@@ -415,7 +415,7 @@ pub async fn orgs(
 }
 
 #[derive(Template)]
-#[template(path = "org.html")]
+#[template(path = "people/org.html")]
 struct OrgPage<'a> {
     ctx: &'a Ctx,
     org: Organisation,
@@ -439,7 +439,7 @@ pub async fn org(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>
 }
 
 #[derive(Template)]
-#[template(path = "org_form.html")]
+#[template(path = "people/org_form.html")]
 struct OrgFormPage<'a> {
     ctx: &'a Ctx,
     action: String,

@@ -51,7 +51,7 @@ pub struct ListQuery {
 }
 
 #[derive(Template)]
-#[template(path = "sessions.html")]
+#[template(path = "training/sessions.html")]
 struct SessionsPage<'a> {
     ctx: &'a Ctx,
     sessions: Page<Session>,
@@ -200,7 +200,7 @@ pub async fn sessions(
 }
 
 #[derive(Template)]
-#[template(path = "session.html")]
+#[template(path = "training/session.html")]
 struct SessionPage<'a> {
     ctx: &'a Ctx,
     v: SessionView,
@@ -415,7 +415,7 @@ pub async fn cancel_registration(
 }
 
 #[derive(Template)]
-#[template(path = "my_sessions.html")]
+#[template(path = "training/my_sessions.html")]
 struct MySessionsPage<'a> {
     ctx: &'a Ctx,
     regs: Vec<MyRegistration>,
@@ -442,7 +442,7 @@ pub async fn my_sessions(State(state): State<AppState>, ctx: Ctx) -> PageResult 
 }
 
 #[derive(Template)]
-#[template(path = "ticket.html")]
+#[template(path = "training/ticket.html")]
 struct TicketPage<'a> {
     ctx: &'a Ctx,
     session: Session,
@@ -480,7 +480,7 @@ pub async fn ticket(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Stri
 }
 
 #[derive(Template)]
-#[template(path = "checkin_list.html")]
+#[template(path = "training/checkin_list.html")]
 struct CheckinListPage<'a> {
     ctx: &'a Ctx,
     venues: Vec<(Session, Venue)>,
@@ -496,7 +496,7 @@ pub async fn checkin_list(State(state): State<AppState>, ctx: Ctx) -> PageResult
 }
 
 #[derive(Template)]
-#[template(path = "checkin.html")]
+#[template(path = "training/checkin.html")]
 struct CheckinPage<'a> {
     ctx: &'a Ctx,
     session: Session,
@@ -570,7 +570,7 @@ pub async fn service_worker() -> Response {
 }
 
 #[derive(Template)]
-#[template(path = "watch.html")]
+#[template(path = "training/watch.html")]
 struct WatchPage<'a> {
     ctx: &'a Ctx,
     session: Session,
@@ -610,7 +610,7 @@ pub async fn watch(State(state): State<AppState>, ctx: Ctx, Path(id): Path<Strin
 }
 
 #[derive(Template)]
-#[template(path = "programme.html")]
+#[template(path = "training/programme.html")]
 struct ProgrammePage<'a> {
     ctx: &'a Ctx,
     p: Progress,
@@ -832,7 +832,7 @@ pub async fn programme(
 // ---- Roster import ----------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "roster.html")]
+#[template(path = "training/roster.html")]
 struct RosterPage<'a> {
     ctx: &'a Ctx,
     session: Session,
@@ -963,7 +963,7 @@ pub async fn roster_template(ctx: Ctx) -> PageResult {
 // ---- Live monitor -----------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "monitor.html")]
+#[template(path = "training/monitor.html")]
 struct MonitorPage<'a> {
     ctx: &'a Ctx,
     v: SessionView,

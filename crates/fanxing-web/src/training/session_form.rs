@@ -25,7 +25,7 @@ fn all(form: &[(String, String)], name: &str) -> Vec<String> {
 // ---- Creating a session -------------------------------------------------------
 
 #[derive(Template)]
-#[template(path = "session_form.html")]
+#[template(path = "training/session_form.html")]
 struct SessionFormPage<'a> {
     ctx: &'a Ctx,
     form: Vec<(String, String)>,
