@@ -30,17 +30,15 @@ impl AuditStore for SqlStore {
             "SELECT at, user_id, action, target, detail FROM audit_log ORDER BY id DESC LIMIT ",
         );
         q.bind(limit);
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(AuditEntry {
-                    at: col(r, "at")?,
-                    user_id: opt_id_col(r, "user_id")?,
-                    action: col(r, "action")?,
-                    target: col(r, "target")?,
-                    detail: col(r, "detail")?,
-                })
+        q.fetch_map(self.pool(), |r| {
+            Ok(AuditEntry {
+                at: col(r, "at")?,
+                user_id: opt_id_col(r, "user_id")?,
+                action: col(r, "action")?,
+                target: col(r, "target")?,
+                detail: col(r, "detail")?,
             })
-            .collect()
+        })
+        .await
     }
 }

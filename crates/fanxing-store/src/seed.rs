@@ -175,20 +175,15 @@ impl SeedStore for SqlStore {
              FROM attendances a JOIN people p ON p.id = a.person_id \
              WHERE p.tier = 'operator' GROUP BY a.person_id, p.region ORDER BY a.person_id",
         );
-        q.query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| {
-                let first: i64 = col(r, "first_at")?;
-                Ok((
-                    id_col(r, "person_id")?,
-                    day_of(first),
-                    region_code(col(r, "region")?)?,
-                ))
-            })
-            .collect()
+        q.fetch_map(self.pool(), |r| {
+            let first: i64 = col(r, "first_at")?;
+            Ok((
+                id_col(r, "person_id")?,
+                day_of(first),
+                region_code(col(r, "region")?)?,
+            ))
+        })
+        .await
     }
     async fn mark_attended(&self, session: SessionId, people: &[PersonId], at: i64) -> Result<u64> {
         let mut tx = self.writer().begin().await.map_err(db)?;

@@ -256,6 +256,25 @@ impl Sql {
         sqlx::query_with(&self.text, args)
     }
 
+    /// Runs the statement and decodes every row with `decode`.
+    pub async fn fetch_map<'q, 'c, E, T>(
+        &'q self,
+        executor: E,
+        decode: impl FnMut(&sqlx::any::AnyRow) -> fanxing_core::error::Result<T>,
+    ) -> fanxing_core::error::Result<Vec<T>>
+    where
+        E: 'q + sqlx::Executor<'c, Database = Any>,
+        'c: 'q,
+    {
+        self.query()
+            .fetch_all(executor)
+            .await
+            .map_err(crate::store::db)?
+            .iter()
+            .map(decode)
+            .collect()
+    }
+
     fn query_one_by_one(&self) -> Query<'_, Any, AnyArguments<'_>> {
         let mut q = sqlx::query(&self.text);
         for a in &self.args {

@@ -321,8 +321,7 @@ impl SqlStore {
                     offset.max(0)
                 ),
             );
-            let rows = list_sql.query().fetch_all(&self.pool).await.map_err(db)?;
-            rows.iter().map(map).collect::<Result<Vec<T>>>()?
+            list_sql.fetch_map(&self.pool, map).await?
         } else {
             Vec::new()
         };

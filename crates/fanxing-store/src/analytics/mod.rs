@@ -436,14 +436,7 @@ impl AnalyticsStore for SqlStore {
             .bind(limit)
             .push(" OFFSET ")
             .bind(offset);
-        let rooms = q
-            .query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(room_from)
-            .collect::<Result<Vec<_>>>()?;
+        let rooms = q.fetch_map(self.pool(), room_from).await?;
         Ok(Page {
             items: self.with_operators(rooms).await?,
             total,
@@ -845,13 +838,8 @@ impl AnalyticsStore for SqlStore {
             .push(" AND ")
             .bind(to_day)
             .push(" GROUP BY d.day ORDER BY d.day");
-        q.query()
-            .fetch_all(self.pool())
+        q.fetch_map(self.pool(), |r| Ok((col(r, "day")?, sums_from(r)?)))
             .await
-            .map_err(db)?
-            .iter()
-            .map(|r| Ok((col(r, "day")?, sums_from(r)?)))
-            .collect()
     }
 
     async fn peer_sums(&self, f: &PeerQuery) -> Result<Vec<(RoomId, Sums)>> {
@@ -876,13 +864,8 @@ impl AnalyticsStore for SqlStore {
             q.push(" AND m.size_tier = ").bind(tier.as_str());
         }
         q.push(" GROUP BY g.room_id");
-        q.query()
-            .fetch_all(self.pool())
+        q.fetch_map(self.pool(), |r| Ok((id_col(r, "room_id")?, sums_from(r)?)))
             .await
-            .map_err(db)?
-            .iter()
-            .map(|r| Ok((id_col(r, "room_id")?, sums_from(r)?)))
-            .collect()
     }
 
     async fn impact_panel(
@@ -902,12 +885,7 @@ impl AnalyticsStore for SqlStore {
             .bind(range.hi as i64)
             .push(" ORDER BY m.id");
         let rooms = q
-            .query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| {
+            .fetch_map(self.pool(), |r| {
                 Ok(ImpactRoom {
                     id: id_col(r, "id")?,
                     industry: col(r, "industry")?,
@@ -915,7 +893,7 @@ impl AnalyticsStore for SqlStore {
                     trained_at: col(r, "trained_at")?,
                 })
             })
-            .collect::<Result<Vec<_>>>()?;
+            .await?;
         // A room's weeks come packed in one row: a city has hundreds of
         // thousands of room-weeks, and rows cost far more than bytes. The
         // rooms drive the search (the rollup is keyed by room first).
@@ -976,12 +954,7 @@ impl AnalyticsStore for SqlStore {
             .bind(s.to_month)
             .push(&format!(" GROUP BY {group} ORDER BY {group}"));
         let mut lines = q
-            .query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| {
+            .fetch_map(self.pool(), |r| {
                 let m: i64 = col(r, "m")?;
                 Ok(StatLine {
                     key: col(r, "k")?,
@@ -990,7 +963,7 @@ impl AnalyticsStore for SqlStore {
                     sums: sums_from(r)?,
                 })
             })
-            .collect::<Result<Vec<_>>>()?;
+            .await?;
         // Over several months a room counts once: distinct rooms per group.
         if !month {
             let mut q = Sql::new(&format!(

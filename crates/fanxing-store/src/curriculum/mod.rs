@@ -55,14 +55,7 @@ impl SqlStore {
                  JOIN course_competencies cc ON cc.competency_id = c.id WHERE cc.course_id = ",
             );
             cq.bind(id).push(" ORDER BY c.position");
-            let comps = cq
-                .query()
-                .fetch_all(self.pool())
-                .await
-                .map_err(db)?
-                .iter()
-                .map(competency_from)
-                .collect::<Result<Vec<_>>>()?;
+            let comps = cq.fetch_map(self.pool(), competency_from).await?;
             let tiers: String = col(r, "tiers")?;
             out.push(Course {
                 id,
@@ -233,8 +226,7 @@ impl CurriculumStore for SqlStore {
             "SELECT {MATERIAL_COLS} FROM materials WHERE course_id = "
         ));
         q.bind(course).push(" ORDER BY id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(material_from).collect()
+        q.fetch_map(self.pool(), material_from).await
     }
 
     async fn qualifying_people(
@@ -283,8 +275,7 @@ impl CurriculumStore for SqlStore {
         q.push(" AND c.person_id = ")
             .bind(person)
             .push(" ORDER BY c.id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(certificate_from).collect()
+        q.fetch_map(self.pool(), certificate_from).await
     }
 
     async fn list_certificates(&self, f: &CertificateQuery) -> Result<Page<CertificateView>> {
@@ -423,7 +414,6 @@ impl SqlStore {
             .push(" GROUP BY a.person_id HAVING COUNT(*) >= ")
             .bind(required)
             .push(" ORDER BY a.person_id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(|r| id_col(r, "person_id")).collect()
+        q.fetch_map(self.pool(), |r| id_col(r, "person_id")).await
     }
 }

@@ -292,35 +292,25 @@ impl KnowledgeStore for SqlStore {
             "SELECT material_id, document_id, error FROM knowledge_material_text WHERE material_id",
         );
         q.in_list(materials);
-        q.query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| {
-                Ok(MaterialText {
-                    material: col(r, "material_id")?,
-                    document: col::<Option<i64>>(r, "document_id")?.map(DocumentId),
-                    error: col(r, "error")?,
-                })
+        q.fetch_map(self.pool(), |r| {
+            Ok(MaterialText {
+                material: col(r, "material_id")?,
+                document: col::<Option<i64>>(r, "document_id")?.map(DocumentId),
+                error: col(r, "error")?,
             })
-            .collect()
+        })
+        .await
     }
 
     async fn changes_since(&self, seq: i64, limit: i64) -> Result<Vec<Change>> {
         let mut q = Sql::new("SELECT seq, document_id FROM knowledge_changes WHERE seq > ");
         q.bind(seq).push(" ORDER BY seq LIMIT ").bind(limit);
-        q.query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| {
-                Ok(Change {
-                    seq: col(r, "seq")?,
-                    document: DocumentId(col(r, "document_id")?),
-                })
+        q.fetch_map(self.pool(), |r| {
+            Ok(Change {
+                seq: col(r, "seq")?,
+                document: DocumentId(col(r, "document_id")?),
             })
-            .collect()
+        })
+        .await
     }
 }

@@ -334,8 +334,7 @@ impl MatchingStore for SqlStore {
             q.push(" AND f.active = 1");
         }
         q.push(" ORDER BY f.id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(offer_from).collect()
+        q.fetch_map(self.pool(), offer_from).await
     }
 
     async fn rules_of(&self, offers: &[i64]) -> Result<Vec<(i64, Rule)>> {
@@ -480,8 +479,7 @@ impl MatchingStore for SqlStore {
             .push(" AND ")
             .bind(range.hi as i64)
             .push(" ORDER BY n.id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(need_from).collect()
+        q.fetch_map(self.pool(), need_from).await
     }
 
     async fn needs_of(&self, org: OrgId) -> Result<Vec<Need>> {
@@ -489,8 +487,7 @@ impl MatchingStore for SqlStore {
         q.push(" WHERE n.org_id = ")
             .bind(org)
             .push(" ORDER BY n.id DESC");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(need_from).collect()
+        q.fetch_map(self.pool(), need_from).await
     }
 
     async fn save_matches(&self, rows: &[MatchRow]) -> Result<()> {
@@ -536,22 +533,20 @@ impl MatchingStore for SqlStore {
              evaluated_at FROM match_results WHERE need_id = ",
         );
         q.bind(need).push(" ORDER BY offer_id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                let e: String = col(r, "eligibility")?;
-                Ok(MatchRow {
-                    need_id: col(r, "need_id")?,
-                    offer_id: col(r, "offer_id")?,
-                    eligibility: Eligibility::parse(&e).ok_or_else(|| bad("eligibility", &e))?,
-                    score_tenths: col(r, "score_tenths")?,
-                    factors: col(r, "factors")?,
-                    trace: col(r, "trace")?,
-                    ruleset_version: col(r, "ruleset_version")?,
-                    evaluated_at: col(r, "evaluated_at")?,
-                })
+        q.fetch_map(self.pool(), |r| {
+            let e: String = col(r, "eligibility")?;
+            Ok(MatchRow {
+                need_id: col(r, "need_id")?,
+                offer_id: col(r, "offer_id")?,
+                eligibility: Eligibility::parse(&e).ok_or_else(|| bad("eligibility", &e))?,
+                score_tenths: col(r, "score_tenths")?,
+                factors: col(r, "factors")?,
+                trace: col(r, "trace")?,
+                ruleset_version: col(r, "ruleset_version")?,
+                evaluated_at: col(r, "evaluated_at")?,
             })
-            .collect()
+        })
+        .await
     }
 
     async fn insert_application(&self, a: &Application, event: &AppEvent) -> Result<i64> {
@@ -645,22 +640,20 @@ impl MatchingStore for SqlStore {
              WHERE application_id = ",
         );
         q.bind(application).push(" ORDER BY id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                let from: Option<String> = col(r, "from_state")?;
-                let to: String = col(r, "to_state")?;
-                let action: String = col(r, "action")?;
-                Ok(AppEvent {
-                    from: from.as_deref().and_then(AppState::parse),
-                    to: AppState::parse(&to).ok_or_else(|| bad("state", &to))?,
-                    action: Action::parse(&action),
-                    actor_user: opt_id_col(r, "actor_user")?,
-                    comment: col(r, "comment")?,
-                    at: col(r, "at")?,
-                })
+        q.fetch_map(self.pool(), |r| {
+            let from: Option<String> = col(r, "from_state")?;
+            let to: String = col(r, "to_state")?;
+            let action: String = col(r, "action")?;
+            Ok(AppEvent {
+                from: from.as_deref().and_then(AppState::parse),
+                to: AppState::parse(&to).ok_or_else(|| bad("state", &to))?,
+                action: Action::parse(&action),
+                actor_user: opt_id_col(r, "actor_user")?,
+                comment: col(r, "comment")?,
+                at: col(r, "at")?,
             })
-            .collect()
+        })
+        .await
     }
 
     async fn list_applications(&self, scope: AppScope) -> Result<Vec<Application>> {
@@ -681,8 +674,7 @@ impl MatchingStore for SqlStore {
             }
         }
         q.push(" ORDER BY a.id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(app_from).collect()
+        q.fetch_map(self.pool(), app_from).await
     }
 
     async fn overdue_applications(&self, now: i64) -> Result<Vec<Application>> {
@@ -690,8 +682,7 @@ impl MatchingStore for SqlStore {
         q.push(" WHERE a.state IN ('submitted', 'accepted', 'in_review') AND a.due_at < ")
             .bind(now)
             .push(" ORDER BY a.id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(app_from).collect()
+        q.fetch_map(self.pool(), app_from).await
     }
 
     async fn rollup_rows(&self, range: RegionRange) -> Result<Vec<RollupRow>> {
@@ -713,25 +704,23 @@ impl MatchingStore for SqlStore {
             .push(" AND ")
             .bind(range.hi as i64)
             .push(" ORDER BY a.id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                let kind: String = col(r, "offer_kind")?;
-                let application = app_from(r)?;
-                let flag = |name: &str| -> Result<bool> { Ok(col::<i64>(r, name)? > 0) };
-                Ok(RollupRow {
-                    expired: application.state == AppState::Expired,
-                    application,
-                    partner_org_id: id_col(r, "partner_org_id")?,
-                    partner_name: col(r, "partner_name")?,
-                    offer_kind: OfferKind::parse(&kind).ok_or_else(|| bad("offer kind", &kind))?,
-                    was_accepted: flag("was_accepted")?,
-                    was_approved: flag("was_approved")?,
-                    was_disbursed: flag("was_disbursed")?,
-                    disbursed_at: col(r, "disbursed_at")?,
-                })
+        q.fetch_map(self.pool(), |r| {
+            let kind: String = col(r, "offer_kind")?;
+            let application = app_from(r)?;
+            let flag = |name: &str| -> Result<bool> { Ok(col::<i64>(r, name)? > 0) };
+            Ok(RollupRow {
+                expired: application.state == AppState::Expired,
+                application,
+                partner_org_id: id_col(r, "partner_org_id")?,
+                partner_name: col(r, "partner_name")?,
+                offer_kind: OfferKind::parse(&kind).ok_or_else(|| bad("offer kind", &kind))?,
+                was_accepted: flag("was_accepted")?,
+                was_approved: flag("was_approved")?,
+                was_disbursed: flag("was_disbursed")?,
+                disbursed_at: col(r, "disbursed_at")?,
             })
-            .collect()
+        })
+        .await
     }
 
     async fn need_counts(&self, range: RegionRange) -> Result<NeedCounts> {

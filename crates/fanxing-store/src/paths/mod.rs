@@ -43,22 +43,17 @@ impl PathStore for SqlStore {
             .push(
                 " GROUP BY g.room_id, m.name, m.industry, m.size_tier, m.region ORDER BY g.room_id",
             );
-        q.query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| {
-                Ok(RoomLine {
-                    id: id_col(r, "room_id")?,
-                    name: col(r, "name")?,
-                    industry: col(r, "industry")?,
-                    size_tier: choice_col(r, "size_tier", SizeTier::parse)?,
-                    region: region_code(col(r, "region")?)?,
-                    sums: sums_from(r)?,
-                })
+        q.fetch_map(self.pool(), |r| {
+            Ok(RoomLine {
+                id: id_col(r, "room_id")?,
+                name: col(r, "name")?,
+                industry: col(r, "industry")?,
+                size_tier: choice_col(r, "size_tier", SizeTier::parse)?,
+                region: region_code(col(r, "region")?)?,
+                sums: sums_from(r)?,
             })
-            .collect()
+        })
+        .await
     }
 
     async fn operators(&self) -> Result<Vec<Operator>> {
@@ -66,20 +61,15 @@ impl PathStore for SqlStore {
             "SELECT o.room_id, o.person_id, p.tier, p.region FROM room_operators o \
              JOIN people p ON p.id = o.person_id ORDER BY o.room_id, o.person_id",
         );
-        q.query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| {
-                Ok(Operator {
-                    room: id_col::<RoomId>(r, "room_id")?,
-                    person: id_col::<PersonId>(r, "person_id")?,
-                    tier: choice_col(r, "tier", Tier::parse)?,
-                    region: region_code(col(r, "region")?)?,
-                })
+        q.fetch_map(self.pool(), |r| {
+            Ok(Operator {
+                room: id_col::<RoomId>(r, "room_id")?,
+                person: id_col::<PersonId>(r, "person_id")?,
+                tier: choice_col(r, "tier", Tier::parse)?,
+                region: region_code(col(r, "region")?)?,
             })
-            .collect()
+        })
+        .await
     }
 
     async fn attended_courses(
@@ -97,58 +87,40 @@ impl PathStore for SqlStore {
                 ""
             }
         ));
-        q.query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| {
-                Ok((
-                    id_col(r, "person_id")?,
-                    id_col(r, "course_id")?,
-                    col(r, "first_at")?,
-                ))
-            })
-            .collect()
+        q.fetch_map(self.pool(), |r| {
+            Ok((
+                id_col(r, "person_id")?,
+                id_col(r, "course_id")?,
+                col(r, "first_at")?,
+            ))
+        })
+        .await
     }
 
     async fn people_lines(&self) -> Result<Vec<(PersonId, Tier, RegionCode)>> {
         Sql::new("SELECT id, tier, region FROM people ORDER BY id")
-            .query()
-            .fetch_all(self.pool())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| {
+            .fetch_map(self.pool(), |r| {
                 Ok((
                     id_col(r, "id")?,
                     choice_col(r, "tier", Tier::parse)?,
                     region_code(col(r, "region")?)?,
                 ))
             })
-            .collect()
+            .await
     }
 
     async fn path_rules(&self) -> Result<(Vec<(i64, CourseId)>, Vec<(CourseId, CourseId)>)> {
         let required =
             Sql::new("SELECT track_id, course_id FROM track_courses ORDER BY track_id, course_id")
-                .query()
-                .fetch_all(self.pool())
-                .await
-                .map_err(db)?
-                .iter()
-                .map(|r| Ok((col(r, "track_id")?, id_col(r, "course_id")?)))
-                .collect::<Result<Vec<_>>>()?;
+                .fetch_map(self.pool(), |r| {
+                    Ok((col(r, "track_id")?, id_col(r, "course_id")?))
+                })
+                .await?;
         let firsts = Sql::new(
             "SELECT course_id, requires_id FROM course_prerequisites ORDER BY course_id, requires_id",
         )
-        .query()
-        .fetch_all(self.pool())
-        .await
-        .map_err(db)?
-        .iter()
-        .map(|r| Ok((id_col(r, "course_id")?, id_col(r, "requires_id")?)))
-        .collect::<Result<Vec<_>>>()?;
+        .fetch_map(self.pool(), |r| Ok((id_col(r, "course_id")?, id_col(r, "requires_id")?)))
+.await?;
         Ok((required, firsts))
     }
 

@@ -295,18 +295,16 @@ impl AccountStore for SqlStore {
             q.bind(*u);
         }
         q.push(") GROUP BY user_id, addr");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(FailureSummary {
-                    user_id: id_col(r, "user_id")?,
-                    addr: col(r, "addr")?,
-                    failures: col(r, "n")?,
-                    last: col(r, "last")?,
-                    recent: col(r, "recent")?,
-                })
+        q.fetch_map(self.pool(), |r| {
+            Ok(FailureSummary {
+                user_id: id_col(r, "user_id")?,
+                addr: col(r, "addr")?,
+                failures: col(r, "n")?,
+                last: col(r, "last")?,
+                recent: col(r, "recent")?,
             })
-            .collect()
+        })
+        .await
     }
 
     async fn add_known_device(&self, user_id: UserId, token_hash: &str, now: i64) -> Result<()> {
@@ -396,8 +394,7 @@ impl AccountStore for SqlStore {
                 .push(" ESCAPE '\\')");
         }
         q.push(" ORDER BY u.id LIMIT ").bind(query.limit.max(0));
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(account_from).collect()
+        q.fetch_map(self.pool(), account_from).await
     }
 
     async fn get_account(&self, user_id: UserId) -> Result<Option<AccountRow>> {
@@ -429,8 +426,7 @@ impl AccountStore for SqlStore {
         q.push(" WHERE user_id = ")
             .bind(user_id)
             .push(" ORDER BY id DESC");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(token_from).collect()
+        q.fetch_map(self.pool(), token_from).await
     }
 
     async fn get_api_token(&self, id: i64) -> Result<Option<ApiTokenRow>> {

@@ -59,8 +59,7 @@ impl PeopleStore for SqlStore {
             q.push(" AND parent = ").bind(p.value() as i64);
         }
         q.push(" ORDER BY code");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(region_from).collect()
+        q.fetch_map(self.pool(), region_from).await
     }
 
     async fn get_region(&self, code: RegionCode) -> Result<Option<Region>> {
@@ -216,13 +215,10 @@ impl PeopleStore for SqlStore {
              WHERE id_number_enc IS NOT NULL AND id_number_key IS NULL ORDER BY id LIMIT ",
         );
         q.bind(limit);
-        q.query()
-            .fetch_all(self.writer())
-            .await
-            .map_err(db)?
-            .iter()
-            .map(|r| Ok((id_col(r, "id")?, col(r, "id_number_enc")?)))
-            .collect()
+        q.fetch_map(self.writer(), |r| {
+            Ok((id_col(r, "id")?, col(r, "id_number_enc")?))
+        })
+        .await
     }
 
     async fn set_id_number_keys(&self, keys: &[(PersonId, String)]) -> Result<()> {

@@ -932,8 +932,7 @@ mod store_impl {
         async fn staff_venues(&self, user: UserId) -> Result<Vec<VenueId>> {
             let mut q = Sql::new("SELECT venue_id FROM venue_staff WHERE user_id = ");
             q.bind(user).push(" ORDER BY venue_id");
-            let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-            rows.iter().map(|r| id_col(r, "venue_id")).collect()
+            q.fetch_map(self.pool(), |r| id_col(r, "venue_id")).await
         }
 
         async fn checkin_targets(
@@ -998,23 +997,21 @@ mod store_impl {
                 .bind(after_id)
                 .push(" ORDER BY a.registration_id LIMIT ")
                 .bind(limit);
-            let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-            rows.iter()
-                .map(|r| {
-                    Ok(AttendanceExportRow {
-                        registration_id: id_col(r, "registration_id")?,
-                        session_title: col(r, "title")?,
-                        starts_at: col(r, "starts_at")?,
-                        venue_name: col(r, "venue_name")?,
-                        region_name: col(r, "region_name")?,
-                        person_name: col(r, "person_name")?,
-                        mobile: col(r, "mobile")?,
-                        tier: choice_col(r, "tier", Tier::parse)?,
-                        mode: col(r, "mode")?,
-                        recorded_at: col(r, "recorded_at")?,
-                    })
+            q.fetch_map(self.pool(), |r| {
+                Ok(AttendanceExportRow {
+                    registration_id: id_col(r, "registration_id")?,
+                    session_title: col(r, "title")?,
+                    starts_at: col(r, "starts_at")?,
+                    venue_name: col(r, "venue_name")?,
+                    region_name: col(r, "region_name")?,
+                    person_name: col(r, "person_name")?,
+                    mobile: col(r, "mobile")?,
+                    tier: choice_col(r, "tier", Tier::parse)?,
+                    mode: col(r, "mode")?,
+                    recorded_at: col(r, "recorded_at")?,
                 })
-                .collect()
+            })
+            .await
         }
 
         async fn online_now(&self, session: SessionId, since_minute: i64) -> Result<i64> {

@@ -468,13 +468,8 @@ impl TrainingStore for SqlStore {
 
         // Seats from the committed registrations, read under the lock.
         let (mut loads, mut last_pos): (Vec<VenueLoad>, Vec<i64>) = venue_loads_sql(plan.session)
-            .query()
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(db)?
-            .iter()
-            .map(venue_load_from)
-            .collect::<Result<Vec<_>>>()?
+            .fetch_map(&mut *tx, venue_load_from)
+            .await?
             .into_iter()
             .unzip();
         let mut q = Sql::new("SELECT person_id, id, status FROM registrations WHERE session_id = ");
@@ -642,17 +637,15 @@ impl TrainingStore for SqlStore {
             .push(" AND ")
             .bind(range.hi as i64)
             .push(" ORDER BY region, tier");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                Ok(Target {
-                    region: region_code(col(r, "region")?)?,
-                    tier: tier_opt(col(r, "tier")?)?,
-                    sessions: col(r, "sessions")?,
-                    attendances: col(r, "attendances")?,
-                })
+        q.fetch_map(self.pool(), |r| {
+            Ok(Target {
+                region: region_code(col(r, "region")?)?,
+                tier: tier_opt(col(r, "tier")?)?,
+                sessions: col(r, "sessions")?,
+                attendances: col(r, "attendances")?,
             })
-            .collect()
+        })
+        .await
     }
 
     async fn attendances_by_day(
@@ -670,10 +663,8 @@ impl TrainingStore for SqlStore {
             .push(" AND ")
             .bind(range.hi as i64)
             .push(" GROUP BY day ORDER BY d");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter()
-            .map(|r| Ok((col(r, "d")?, col(r, "n")?)))
-            .collect()
+        q.fetch_map(self.pool(), |r| Ok((col(r, "d")?, col(r, "n")?)))
+            .await
     }
 
     async fn actuals(&self, programme: ProgrammeId, range: RegionRange) -> Result<Vec<ActualRow>> {
@@ -832,14 +823,9 @@ impl TrainingStore for SqlStore {
     }
 
     async fn session_venues(&self, session: SessionId) -> Result<Vec<VenueLoad>> {
-        let rows = venue_loads_sql(session)
-            .query()
-            .fetch_all(self.pool())
+        venue_loads_sql(session)
+            .fetch_map(self.pool(), |r| venue_load_from(r).map(|(load, _)| load))
             .await
-            .map_err(db)?;
-        rows.iter()
-            .map(|r| venue_load_from(r).map(|(load, _)| load))
-            .collect()
     }
 
     async fn venue_list(&self, session: SessionId) -> Result<Vec<Venue>> {
@@ -847,8 +833,7 @@ impl TrainingStore for SqlStore {
             "SELECT {VENUE_COLS} FROM venues v WHERE v.session_id = "
         ));
         q.bind(session).push(" ORDER BY v.id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter().map(venue_from).collect()
+        q.fetch_map(self.pool(), venue_from).await
     }
 
     async fn get_venue(&self, id: VenueId) -> Result<Option<Venue>> {
@@ -1019,26 +1004,23 @@ impl TrainingStore for SqlStore {
              WHERE g.session_id = ",
         );
         q.bind(session).push(" ORDER BY g.id");
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter()
-            .map(|r| {
-                let status: String = col(r, "status")?;
-                Ok(RosterEntry {
-                    registration_id: id_col(r, "id")?,
-                    person_id: id_col(r, "person_id")?,
-                    name: col(r, "name")?,
-                    mobile: col(r, "mobile")?,
-                    tier: choice_col(r, "tier", Tier::parse)?,
-                    org_name: col(r, "org_name")?,
-                    venue_id: id_col(r, "venue_id")?,
-                    status: RegistrationStatus::parse(&status)
-                        .ok_or_else(|| bad("status", &status))?,
-                    waitlist_pos: col(r, "waitlist_pos")?,
-                    attended_venue_id: opt_id_col(r, "attended_venue_id")?,
-                    attended_at: col(r, "attended_at")?,
-                })
+        q.fetch_map(self.pool(), |r| {
+            let status: String = col(r, "status")?;
+            Ok(RosterEntry {
+                registration_id: id_col(r, "id")?,
+                person_id: id_col(r, "person_id")?,
+                name: col(r, "name")?,
+                mobile: col(r, "mobile")?,
+                tier: choice_col(r, "tier", Tier::parse)?,
+                org_name: col(r, "org_name")?,
+                venue_id: id_col(r, "venue_id")?,
+                status: RegistrationStatus::parse(&status).ok_or_else(|| bad("status", &status))?,
+                waitlist_pos: col(r, "waitlist_pos")?,
+                attended_venue_id: opt_id_col(r, "attended_venue_id")?,
+                attended_at: col(r, "attended_at")?,
             })
-            .collect()
+        })
+        .await
     }
 
     async fn notify(&self, people: &[PersonId], message: &str, now: i64) -> Result<()> {
@@ -1064,9 +1046,9 @@ impl TrainingStore for SqlStore {
     async fn notifications(&self, person: PersonId, limit: i64) -> Result<Vec<(i64, String)>> {
         let mut q = Sql::new("SELECT created_at, message FROM notifications WHERE person_id = ");
         q.bind(person).push(" ORDER BY id DESC LIMIT ").bind(limit);
-        let rows = q.query().fetch_all(self.pool()).await.map_err(db)?;
-        rows.iter()
-            .map(|r| Ok((col(r, "created_at")?, col(r, "message")?)))
-            .collect()
+        q.fetch_map(self.pool(), |r| {
+            Ok((col(r, "created_at")?, col(r, "message")?))
+        })
+        .await
     }
 }
