@@ -27,6 +27,26 @@ pub(crate) fn render(ctx: &Ctx, t: &impl Template) -> PageResult {
         .map_err(|e| PageError::new(ctx, Error::Store(format!("template: {e}"))))
 }
 
+/// The end of a form post: a redirect to where the saved thing lives when
+/// the service took it; the form again, with each refused field named, when
+/// it refused the input (invalid, or in conflict with what is stored); any
+/// other refusal as an error page.
+pub(crate) async fn saved_or_form<T, F>(
+    ctx: &Ctx,
+    saved: Result<T, Error>,
+    to: impl FnOnce(&T) -> String,
+    form: impl FnOnce(fanxing_core::FieldErrors) -> F,
+) -> PageResult
+where
+    F: std::future::Future<Output = PageResult>,
+{
+    match saved {
+        Ok(v) => Ok(Redirect::to(&to(&v)).into_response()),
+        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => form(e.fields()).await,
+        Err(e) => Err(PageError::new(ctx, e)),
+    }
+}
+
 pub(crate) fn render_status(ctx: &Ctx, status: StatusCode, t: &impl Template) -> PageResult {
     let mut res = render(ctx, t)?;
     *res.status_mut() = status;

@@ -16,7 +16,7 @@ use serde::Deserialize;
 
 use crate::ctx::Ctx;
 use crate::error::PageError;
-use crate::pages::{path_id, render, Pager};
+use crate::pages::{path_id, render, saved_or_form, Pager};
 use crate::AppState;
 
 type PageResult = Result<axum::response::Response, PageError>;
@@ -988,13 +988,14 @@ pub async fn create_room(
             }
         }
     }
-    match state.app.analytics.create_room(actor, &input).await {
-        Ok(r) => Ok(Redirect::to(&format!("/rooms/{}", r.id)).into_response()),
-        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
-            room_form(&state, &ctx, input, followers, mobiles, e.fields()).await
-        }
-        Err(e) => Err(PageError::new(&ctx, e)),
-    }
+    let saved = state.app.analytics.create_room(actor, &input).await;
+    saved_or_form(
+        &ctx,
+        saved,
+        |r| format!("/rooms/{}", r.id),
+        |errors| room_form(&state, &ctx, input, followers, mobiles, errors),
+    )
+    .await
 }
 
 #[cfg(test)]

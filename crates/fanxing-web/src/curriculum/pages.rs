@@ -12,7 +12,7 @@ use fanxing_core::{Error, FieldErrors};
 
 use crate::ctx::{CsrfForm, Ctx};
 use crate::error::PageError;
-use crate::pages::{field, path_id, render, tier_pairs};
+use crate::pages::{field, path_id, render, saved_or_form, tier_pairs};
 use crate::AppState;
 
 type PageResult = Result<Response, PageError>;
@@ -172,13 +172,14 @@ pub async fn create_course(
         lecturer: Some(field(&form, "lecturer")),
         competencies: all(&form, "competencies"),
     };
-    match state.app.curriculum.create_course(actor, &input).await {
-        Ok(c) => Ok(Redirect::to(&format!("/courses/{}", c.id)).into_response()),
-        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
-            course_form(&state, &ctx, input, e.fields()).await
-        }
-        Err(e) => Err(PageError::new(&ctx, e)),
-    }
+    let saved = state.app.curriculum.create_course(actor, &input).await;
+    saved_or_form(
+        &ctx,
+        saved,
+        |c| format!("/courses/{}", c.id),
+        |errors| course_form(&state, &ctx, input, errors),
+    )
+    .await
 }
 
 #[derive(Template)]

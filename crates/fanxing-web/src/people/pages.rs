@@ -1,13 +1,12 @@
 //! People and organisations: lists, records, the audited reveal and the forms.
 
 use crate::ctx::{CsrfForm, Ctx};
-use crate::error::{urlencode, PageError};
+use crate::error::urlencode;
 use crate::pages::*;
 use crate::AppState;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect};
 use fanxing_core::auth::Actor;
 use fanxing_core::people::service::{OrgFilter, PeopleFilter, Revealed};
 use fanxing_core::people::{OrgInput, OrgKind, Organisation, Person, PersonInput, Tier};
@@ -285,9 +284,12 @@ pub async fn create_person(
 ) -> PageResult {
     let actor = ctx.actor()?;
     let input = person_input(&form);
-    match state.app.people.create_person(actor, &input).await {
-        Ok(p) => Ok(Redirect::to(&format!("/people/{}", p.id)).into_response()),
-        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+    let saved = state.app.people.create_person(actor, &input).await;
+    saved_or_form(
+        &ctx,
+        saved,
+        |p| format!("/people/{}", p.id),
+        |errors| {
             person_form(
                 &state,
                 &ctx,
@@ -295,12 +297,11 @@ pub async fn create_person(
                 meta("/people", "people.new"),
                 input,
                 (None, None),
-                e.fields(),
+                errors,
             )
-            .await
-        }
-        Err(e) => Err(PageError::new(&ctx, e)),
-    }
+        },
+    )
+    .await
 }
 
 pub async fn edit_person(
@@ -341,9 +342,12 @@ pub async fn update_person(
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     let input = person_input(&form);
-    match state.app.people.update_person(actor, id, &input).await {
-        Ok(p) => Ok(Redirect::to(&format!("/people/{}", p.id)).into_response()),
-        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+    let saved = state.app.people.update_person(actor, id, &input).await;
+    saved_or_form(
+        &ctx,
+        saved,
+        |p| format!("/people/{}", p.id),
+        |errors| {
             person_form(
                 &state,
                 &ctx,
@@ -351,12 +355,11 @@ pub async fn update_person(
                 meta(format!("/people/{id}"), "people.edit"),
                 input,
                 (None, None),
-                e.fields(),
+                errors,
             )
-            .await
-        }
-        Err(e) => Err(PageError::new(&ctx, e)),
-    }
+        },
+    )
+    .await
 }
 
 // ---- Organisations -------------------------------------------------------
@@ -536,21 +539,23 @@ pub async fn create_org(
 ) -> PageResult {
     let actor = ctx.actor()?;
     let input = org_input(&form);
-    match state.app.people.create_org(actor, &input).await {
-        Ok(o) => Ok(Redirect::to(&format!("/orgs/{}", o.id)).into_response()),
-        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+    let saved = state.app.people.create_org(actor, &input).await;
+    saved_or_form(
+        &ctx,
+        saved,
+        |o| format!("/orgs/{}", o.id),
+        |errors| {
             org_form(
                 &state,
                 &ctx,
                 actor,
                 meta("/orgs", "orgs.new"),
                 input,
-                e.fields(),
+                errors,
             )
-            .await
-        }
-        Err(e) => Err(PageError::new(&ctx, e)),
-    }
+        },
+    )
+    .await
 }
 
 pub async fn edit_org(
@@ -590,19 +595,21 @@ pub async fn update_org(
     let id = path_id(&ctx, &id)?;
     let actor = ctx.actor()?;
     let input = org_input(&form);
-    match state.app.people.update_org(actor, id, &input).await {
-        Ok(o) => Ok(Redirect::to(&format!("/orgs/{}", o.id)).into_response()),
-        Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
+    let saved = state.app.people.update_org(actor, id, &input).await;
+    saved_or_form(
+        &ctx,
+        saved,
+        |o| format!("/orgs/{}", o.id),
+        |errors| {
             org_form(
                 &state,
                 &ctx,
                 actor,
                 meta(format!("/orgs/{id}"), "orgs.edit"),
                 input,
-                e.fields(),
+                errors,
             )
-            .await
-        }
-        Err(e) => Err(PageError::new(&ctx, e)),
-    }
+        },
+    )
+    .await
 }
