@@ -738,6 +738,9 @@ impl MatchingStore for Fake {
     async fn rollup_rows(&self, range: RegionRange) -> Result<Vec<RollupRow>> {
         Err(unstubbed("rollup_rows"))
     }
+    async fn decisions(&self) -> Result<Vec<(OrgId, i64, i64)>> {
+        Err(unstubbed("decisions"))
+    }
     async fn need_counts(&self, range: RegionRange) -> Result<NeedCounts> {
         Err(unstubbed("need_counts"))
     }

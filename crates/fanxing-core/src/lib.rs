@@ -35,6 +35,7 @@ pub mod store;
 pub mod text;
 pub mod training;
 pub mod values;
+pub mod workdays;
 
 pub use error::{Error, FieldError, FieldErrors, Result};
 pub use i18n::Lang;

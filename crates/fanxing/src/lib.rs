@@ -268,7 +268,8 @@ pub async fn serve_with(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     // Applications whose partner missed its deadline expire (and go to the
-    // region office), checked every minute.
+    // region office), checked every minute; matches are re-scored when a
+    // partner's observed decision time moves.
     let matching = opened.matching.clone();
     let expiry = tokio::spawn(async move {
         let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
@@ -283,6 +284,10 @@ pub async fn serve_with(
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "expiring overdue applications failed"),
+            }
+            // Partners' observed decision times feed the ranking.
+            if let Err(e) = matching.refresh_observed().await {
+                tracing::error!(error = %e, "re-scoring matches on decision times failed");
             }
         }
     });

@@ -6,7 +6,8 @@
 //! applicant, and every move is an [`Action`] that only some actors may
 //! take; declining and asking for more information need a comment. A move
 //! the table does not allow is refused with the state and the action named.
-//! The deadline is counted in working days (Monday to Friday) from when the
+//! The deadline is counted in working days (the mainland calendar, public
+//! holidays and worked weekends included) from when the
 //! partner last had the application in hand; [`Action::Expire`] is the
 //! timed move a clock takes when the partner misses it, and it escalates
 //! the need to the region office.
@@ -160,23 +161,10 @@ pub fn moves_for(from: AppState, who: Actor) -> Vec<Action> {
         .collect()
 }
 
-/// `start` plus `days` working days (Monday to Friday), in Unix seconds;
-/// Beijing calendar days. Public holidays are not known here: a partner's
-/// deadline over a holiday is counted in weekdays.
+/// `start` plus `days` working days (public holidays and worked weekends
+/// included: [`crate::workdays`]), in Unix seconds.
 pub fn add_working_days(start: i64, days: i64) -> i64 {
-    const DAY: i64 = 86_400;
-    const BEIJING: i64 = 8 * 3600;
-    let mut t = start;
-    let mut left = days.max(0);
-    while left > 0 {
-        t += DAY;
-        // 1970-01-01 was a Thursday: day 0 → weekday 3 (Monday = 0).
-        let weekday = ((t + BEIJING).div_euclid(DAY) + 3).rem_euclid(7);
-        if weekday < 5 {
-            left -= 1;
-        }
-    }
-    t
+    crate::workdays::add(start, days)
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@
 //! |---|---|---|---|
 //! | amount fit | 0.30 | the amount asked lies in the offer's range | far outside it (ratio of the nearer bound) |
 //! | cost | 0.20 | free | a rate of 24 % a year or more (linear from 3 %) |
-//! | speed | 0.20 | decided the same day | slow (1 / (1 + days / 5), the partner's observed median where known, else its promised deadline) |
+//! | speed | 0.20 | decided the same day | slow (1 / (1 + days / 5): the partner's median working days from application to decision once it has made [`MIN_DECISIONS`], else its promised deadline) |
 //! | locality | 0.15 | the partner serves the enterprise's county | outside its province (city 0.7, province 0.4) |
 //! | stage fit | 0.15 | the offer is made for the enterprise's stage | made for other stages |
 //!
@@ -65,6 +65,37 @@ pub struct Scored {
     pub score: f64,
     /// Largest contribution first.
     pub factors: Vec<Factor>,
+}
+
+/// Decisions a partner must have made before its observed median replaces
+/// its promised deadline in the speed factor.
+pub const MIN_DECISIONS: usize = 3;
+
+/// Each partner's median working days from application to decision, for
+/// partners with at least [`MIN_DECISIONS`] decisions; `decisions` are
+/// (partner, applied at, decided at) in Unix seconds.
+pub fn observed_decision_days<P: Ord + Copy>(
+    decisions: &[(P, i64, i64)],
+) -> std::collections::BTreeMap<P, f64> {
+    let mut days: std::collections::BTreeMap<P, Vec<i64>> = Default::default();
+    for &(p, from, to) in decisions {
+        days.entry(p)
+            .or_default()
+            .push(crate::workdays::between(from, to));
+    }
+    days.into_iter()
+        .filter(|(_, d)| d.len() >= MIN_DECISIONS)
+        .map(|(p, mut d)| {
+            d.sort_unstable();
+            let n = d.len();
+            let median = if n % 2 == 1 {
+                d[n / 2] as f64
+            } else {
+                (d[n / 2 - 1] + d[n / 2]) as f64 / 2.0
+            };
+            (p, median)
+        })
+        .collect()
 }
 
 /// The factors' names, as scores and explanations give them.
@@ -267,5 +298,23 @@ mod tests {
         reversed.reverse();
         let again: Vec<i64> = rank(reversed).iter().map(|s| s.offer_id).collect();
         assert_eq!(again, order);
+    }
+
+    #[test]
+    fn observed_decision_days_are_medians_of_working_days_after_three() {
+        // Monday 9 March 2026, 10:00 Beijing.
+        let monday = 1_773_021_600;
+        let day = 86_400;
+        let d = [
+            (1, monday, monday + day),     // 1
+            (1, monday, monday + 3 * day), // 3
+            (1, monday, monday + 7 * day), // 5
+            (1, monday, monday + 2 * day), // 2
+            (2, monday, monday + day),
+            (2, monday, monday + day),
+        ];
+        let m = observed_decision_days(&d);
+        assert_eq!(m.get(&1), Some(&2.5));
+        assert_eq!(m.get(&2), None, "two decisions are not enough");
     }
 }

@@ -5,7 +5,7 @@
 //! store for organisations, people and the audit log, and a clock the
 //! tests control (deadlines and expiry run from it).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -47,6 +47,9 @@ pub struct MatchingService {
     people: Arc<dyn PeopleStore>,
     audit: Audit,
     clock: Clock,
+    /// The partners' observed decision times matches were last scored with
+    /// (by [`Self::refresh_observed`]).
+    observed: tokio::sync::Mutex<BTreeMap<OrgId, f64>>,
 }
 
 /// An offer as a form or API call sends it, before validation.
@@ -148,6 +151,7 @@ impl MatchingService {
             people,
             audit,
             clock,
+            observed: Default::default(),
         }
     }
 
@@ -161,6 +165,35 @@ impl MatchingService {
         let needs = self.store.open_needs(EVERYWHERE).await?;
         let offers = self.store.list_offers(None, true).await?;
         self.evaluate(&needs, &offers).await
+    }
+
+    /// Re-scores the open needs against the offers of every partner whose
+    /// observed decision time changed since this server last looked (at
+    /// its first look: every partner that has one), so the speed factor
+    /// follows decisions as they are made. Returns how many partners
+    /// changed. The server runs it every minute.
+    pub async fn refresh_observed(&self) -> Result<usize> {
+        let current = rank::observed_decision_days(&self.store.decisions().await?);
+        let mut seen = self.observed.lock().await;
+        let changed: std::collections::BTreeSet<OrgId> = current
+            .iter()
+            .filter(|(p, d)| seen.get(p) != Some(d))
+            .map(|(p, _)| *p)
+            .chain(seen.keys().filter(|p| !current.contains_key(p)).copied())
+            .collect();
+        if !changed.is_empty() {
+            let offers: Vec<Offer> = self
+                .store
+                .list_offers(None, true)
+                .await?
+                .into_iter()
+                .filter(|o| changed.contains(&o.partner.org_id))
+                .collect();
+            let needs = self.store.open_needs(EVERYWHERE).await?;
+            self.evaluate(&needs, &offers).await?;
+        }
+        *seen = current;
+        Ok(changed.len())
     }
 
     fn now(&self) -> i64 {
@@ -464,6 +497,7 @@ impl MatchingService {
         for (org, f) in self.store.facts_of(&orgs).await? {
             facts_by.entry(org).or_default().push(f);
         }
+        let observed = rank::observed_decision_days(&self.store.decisions().await?);
         let mut rows = Vec::new();
         for need in needs {
             let mut facts = facts_by.remove(&need.draft.org_id).unwrap_or_default();
@@ -480,8 +514,11 @@ impl MatchingService {
                     rules.extend(amount_rules(offer));
                 }
                 let verdict = rules::evaluate(&rules, &current, now);
-                let scored =
-                    rank::score(&terms(offer), &need_terms(need, stage), verdict.eligibility);
+                let scored = rank::score(
+                    &terms(offer, &observed),
+                    &need_terms(need, stage),
+                    verdict.eligibility,
+                );
                 rows.push(MatchRow {
                     need_id: need.id,
                     offer_id: offer.id,
@@ -1122,7 +1159,7 @@ fn with_known_facts(facts: &mut Vec<Fact>, need: &Need, now: i64) {
     }
 }
 
-fn terms(o: &Offer) -> OfferTerms {
+fn terms(o: &Offer, observed: &BTreeMap<OrgId, f64>) -> OfferTerms {
     OfferTerms {
         offer_id: o.id,
         amount_min_fen: o.draft.amount_min_fen,
@@ -1130,7 +1167,7 @@ fn terms(o: &Offer) -> OfferTerms {
         rate_bp: o.draft.rate_min_bp,
         price_fen: o.draft.price_fen,
         decision_days: o.draft.decision_days,
-        observed_days: None,
+        observed_days: observed.get(&o.partner.org_id).copied(),
         partner_region: o.partner.serves_region,
         stages: o.draft.stages.clone(),
     }

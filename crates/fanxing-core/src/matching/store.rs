@@ -205,6 +205,9 @@ pub trait MatchingStore: Send + Sync {
     async fn rollup_rows(&self, range: RegionRange) -> Result<Vec<RollupRow>>;
     /// Needs of enterprises in `range`, and how many have an offer open to them.
     async fn need_counts(&self, range: RegionRange) -> Result<NeedCounts>;
+    /// Every decided application as (partner, applied at, decided at), for
+    /// the partners' observed decision times.
+    async fn decisions(&self) -> Result<Vec<(OrgId, i64, i64)>>;
 }
 
 /// An application with how far it got, for the roll-up.

@@ -723,6 +723,22 @@ impl MatchingStore for SqlStore {
         .await
     }
 
+    async fn decisions(&self) -> Result<Vec<(OrgId, i64, i64)>> {
+        Sql::new(
+            "SELECT f.partner_org_id, a.created_at, a.decided_at FROM match_applications a \
+             JOIN match_offers f ON f.id = a.offer_id WHERE a.decided_at IS NOT NULL \
+             ORDER BY f.partner_org_id, a.id",
+        )
+        .fetch_map(self.pool(), |r| {
+            Ok((
+                id_col(r, "partner_org_id")?,
+                col(r, "created_at")?,
+                col(r, "decided_at")?,
+            ))
+        })
+        .await
+    }
+
     async fn need_counts(&self, range: RegionRange) -> Result<NeedCounts> {
         let mut q = Sql::new(
             "SELECT CAST(COUNT(*) AS BIGINT) AS needs, CAST(COALESCE(SUM(CASE WHEN EXISTS (\

@@ -767,6 +767,114 @@ async fn a_need_is_matched_explained_applied_for_and_decided() {
     );
 }
 
+/// The speed factor follows what a partner does, not only what it
+/// promises: after three decisions its median working days to a decision
+/// replaces the promised deadline once matches are re-scored.
+#[tokio::test]
+async fn a_partner_s_observed_decision_time_feeds_the_ranking() {
+    use fanxing_core::matching::service::{MatchingService, NeedInput, OfferInput};
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::Arc;
+
+    let app = TestApp::spawn().await;
+    let store = app.opened.store.clone();
+    let clock = Arc::new(AtomicI64::new(1_796_313_600)); // Friday 4 Dec 2026, 00:00 Beijing
+    let c = clock.clone();
+    let svc = MatchingService::new(
+        store.clone(),
+        store.clone(),
+        app.opened.app.audit.clone(),
+        Arc::new(move || c.load(Ordering::SeqCst)),
+    );
+    let (admin, bank, trainee) = (
+        actor(&app, "admin").await,
+        actor(&app, "bank").await,
+        actor(&app, "trainee").await,
+    );
+    let (bank_org, firm) = (bank.user.org_id.unwrap(), trainee.user.org_id.unwrap());
+    svc.register_partner(&admin, bank_org, PartnerKind::Bank, region(320500))
+        .await
+        .unwrap();
+    let offer = svc
+        .save_offer(
+            &bank,
+            None,
+            &OfferInput {
+                kind: "loan".into(),
+                title: "电商贷".into(),
+                amount_min_fen: Some(3_000_000),
+                amount_max_fen: Some(30_000_000),
+                rate_min_bp: Some(400),
+                rate_max_bp: Some(800),
+                decision_days: 5,
+                valid_from: 1_767_225_600,
+                valid_until: 1_830_000_000,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let need = svc
+        .state_need(
+            &trainee,
+            &NeedInput {
+                org_id: firm,
+                kind: "loan".into(),
+                amount_fen: Some(10_000_000),
+                purpose: "备货".into(),
+                consent_facts: vec![],
+                consent_days: 30,
+            },
+        )
+        .await
+        .unwrap();
+    let speed = |m: &[fanxing_core::matching::service::Explained]| {
+        m.iter()
+            .find(|x| x.offer.id == offer.id)
+            .unwrap()
+            .factors
+            .iter()
+            .find(|f| f.name == "speed")
+            .unwrap()
+            .value
+    };
+    // The promise: five working days.
+    let promised = speed(&svc.matches(&trainee, need.id).await.unwrap());
+    assert!((promised - 0.5).abs() < 1e-9, "{promised}");
+    assert_eq!(svc.refresh_observed().await.unwrap(), 0, "no decisions yet");
+
+    // Three declines, each three calendar days after the application:
+    // Friday → Monday (1 working day), Monday → Thursday (3), Thursday →
+    // Sunday (1). The median is 1.
+    for _ in 0..3 {
+        let a = svc.apply(&trainee, need.id, offer.id, None).await.unwrap();
+        clock.fetch_add(3 * 86_400, Ordering::SeqCst);
+        svc.act(&bank, a.id, Action::Accept, None, None)
+            .await
+            .unwrap();
+        svc.act(&bank, a.id, Action::Decline, Some("流水不足"), None)
+            .await
+            .unwrap();
+    }
+    let decided = store.decisions().await.unwrap();
+    assert_eq!(decided.len(), 3);
+    let days: Vec<i64> = decided
+        .iter()
+        .map(|(_, from, to)| fanxing_core::workdays::between(*from, *to))
+        .collect();
+    assert_eq!(days, vec![1, 3, 1]);
+    // Not yet re-scored: the stored match still speaks of the promise.
+    assert!((speed(&svc.matches(&trainee, need.id).await.unwrap()) - 0.5).abs() < 1e-9);
+    assert_eq!(svc.refresh_observed().await.unwrap(), 1);
+    let observed = speed(&svc.matches(&trainee, need.id).await.unwrap());
+    assert!(
+        (observed - 1.0 / (1.0 + 1.0 / 5.0)).abs() < 1e-3,
+        "{observed}"
+    );
+    // Nothing changed since: nothing re-scored.
+    assert_eq!(svc.refresh_observed().await.unwrap(), 0);
+}
+
 /// The roll-up equals the sums over the applications, for random
 /// applications and random moves, at province and city level; and a city
 /// office reads its own city only.
