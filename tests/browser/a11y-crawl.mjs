@@ -25,15 +25,22 @@
 
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { baseUrl, launch, PASSWORD, runAxe, screenshotDir } from './lib.mjs';
+import {
+  baseUrl,
+  DESKTOP,
+  launch,
+  newContext,
+  pageWidth,
+  PASSWORD,
+  PHONE,
+  runAxe,
+  screenshotDir,
+} from './lib.mjs';
 
 const base = baseUrl('a11y-crawl');
 
 const ROLES = [null, 'admin', 'nanjing', 'suzhou', 'kunshan', 'lecturer', 'checkin', 'trainee', 'bank'];
-const WIDTHS = [
-  { name: 'desktop', width: 1280, height: 900 },
-  { name: 'phone', width: 390, height: 844 },
-];
+const WIDTHS = [DESKTOP, PHONE];
 const MAX_PAGES = Number(process.env.FANXING_CRAWL_MAX || 60);
 const PER_SHAPE = Number(process.env.FANXING_CRAWL_PER_SHAPE || 2);
 const SKIP = [
@@ -77,14 +84,7 @@ async function logIn(page, login) {
 
 async function crawl(browser, role, size) {
   const who = `${role || 'visitor'}@${size.width}`;
-  const context = await browser.newContext({
-    viewport: { width: size.width, height: size.height },
-    deviceScaleFactor: 1,
-    locale: 'zh-CN',
-    acceptDownloads: false,
-    // axe-core is injected as a script; the pages' CSP allows only their own.
-    bypassCSP: true,
-  });
+  const context = await newContext(browser, size, { axe: true, acceptDownloads: false });
   const page = await context.newPage();
   page.setDefaultTimeout(20_000);
   page.setDefaultNavigationTimeout(20_000);
@@ -137,24 +137,7 @@ async function crawl(browser, role, size) {
     if (!ct.includes('text/html')) continue;
 
     if (size.width < 600) {
-      const over = await page.evaluate(() => ({
-        page: document.documentElement.scrollWidth,
-        view: window.innerWidth,
-        culprit: (() => {
-          const w = window.innerWidth;
-          const el = Array.from(document.querySelectorAll('body *')).find((e) => {
-            const r = e.getBoundingClientRect();
-            if (r.right <= w + 1) return false;
-            // Inside a horizontally scrolling box is fine.
-            for (let p = e.parentElement; p; p = p.parentElement) {
-              const ox = getComputedStyle(p).overflowX;
-              if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') return false;
-            }
-            return true;
-          });
-          return el ? `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''}` : '';
-        })(),
-      }));
+      const over = await pageWidth(page);
       if (over.page > over.view + 1) {
         fail(`${who}: ${key} is ${over.page} px wide on a ${over.view} px screen (widest: ${over.culprit || '?'})`);
       }

@@ -21,8 +21,8 @@ import {
   baseUrl,
   check,
   CheckFailed,
-  logIn as logInAt,
-  newContext as newContextAt,
+  LARGE_PHONE,
+  openAs,
   runTest,
   screenshotDir,
   watch,
@@ -42,12 +42,19 @@ const READY_TIMEOUT = 30_000;
 const SW_TIMEOUT = 20_000;
 const SYNC_TIMEOUT = 30_000;
 
-function newContext(browser) {
-  return newContextAt(browser, { width: 412, height: 915 });
+// A page on a phone, logged in as `login`.
+function as(browser, login) {
+  return openAs(browser, base, LARGE_PHONE, login, { warnings: true });
 }
 
-function logIn(context, login) {
-  return logInAt(base, context, login, { warnings: true });
+// Clicks the first of `links` and waits for the page whose path matches
+// `re` (/^\/name\/(\d+)/); returns the number in that path.
+async function openNumbered(page, links, re) {
+  await Promise.all([
+    page.waitForURL((url) => re.test(url.pathname), { waitUntil: 'load' }),
+    links.first().click(),
+  ]);
+  return Number(new URL(page.url()).pathname.match(re)[1]);
 }
 
 // Waits until fn(arg) is truthy in the page; fails with `message` after
@@ -106,18 +113,13 @@ function tamper(code) {
 
 // ---------------------------------------------------------------------------
 async function registerAndGetTicket(browser) {
-  const context = await newContext(browser);
-  const page = await logIn(context, 'trainee');
+  const page = await as(browser, 'trainee');
 
   const list = await page.goto(`${base}/sessions`);
   check(list && list.ok(), `GET /sessions returned ${list && list.status()}`);
   const card = page.locator('li.session-card a', { hasText: SESSION_TITLE });
   check((await card.count()) > 0, `/sessions has no card for ${SESSION_TITLE}`);
-  await Promise.all([
-    page.waitForURL(/\/sessions\/\d+/, { waitUntil: 'load' }),
-    card.first().click(),
-  ]);
-  const sessionId = Number(new URL(page.url()).pathname.match(/^\/sessions\/(\d+)/)[1]);
+  const sessionId = await openNumbered(page, card, /^\/sessions\/(\d+)/);
 
   const venueSelect = page.locator('select[name="venue_id"]');
   check((await venueSelect.count()) > 0, `session ${sessionId}: no venue_id select (registration form missing)`);
@@ -140,11 +142,7 @@ async function registerAndGetTicket(browser) {
 
   const ticketLink = page.locator('a[href^="/tickets/"]');
   check((await ticketLink.count()) > 0, 'no link to the e-ticket after registering');
-  await Promise.all([
-    page.waitForURL(/\/tickets\/\d+/, { waitUntil: 'load' }),
-    ticketLink.first().click(),
-  ]);
-  const registrationId = Number(new URL(page.url()).pathname.match(/^\/tickets\/(\d+)/)[1]);
+  const registrationId = await openNumbered(page, ticketLink, /^\/tickets\/(\d+)/);
 
   check((await page.locator('.qr svg').count()) > 0, 'ticket page: no <svg> inside .qr');
   const code = ((await page.locator('p.ticket-code').getAttribute('data-code')) || '').trim();
@@ -159,25 +157,20 @@ async function registerAndGetTicket(browser) {
     `browser: trainee registered for session ${sessionId} at "${suggested.text}" (venue ${m[3]}), ` +
       `ticket ${registrationId}, screenshot ${path.relative(process.cwd(), ticketShot)}`,
   );
-  await context.close();
+  await page.context().close();
   return { sessionId, registrationId, venueId: Number(m[3]), code };
 }
 
 // ---------------------------------------------------------------------------
 async function checkInOffline(browser, ticket) {
-  const context = await newContext(browser);
-  const page = await logIn(context, 'checkin');
+  const page = await as(browser, 'checkin');
 
   const list = await page.goto(`${base}/checkin`);
   check(list && list.ok(), `GET /checkin returned ${list && list.status()}`);
   const venueLink = page.locator('li.session-card a[href^="/checkin/"]', { hasText: VENUE_NAME });
   check((await venueLink.count()) > 0, `/checkin lists no venue named ${VENUE_NAME}`);
-  await Promise.all([
-    page.waitForURL(/\/checkin\/\d+/, { waitUntil: 'load' }),
-    venueLink.first().click(),
-  ]);
+  const venueId = await openNumbered(page, venueLink, /^\/checkin\/(\d+)/);
   const checkinUrl = page.url();
-  const venueId = Number(new URL(checkinUrl).pathname.match(/^\/checkin\/(\d+)/)[1]);
   check(
     venueId === ticket.venueId,
     `the ticket is for venue ${ticket.venueId} but the check-in staff's venue ${VENUE_NAME} is ${venueId}`,
@@ -235,7 +228,7 @@ async function checkInOffline(browser, ticket) {
   );
 
   // Offline scan: accepted on the device and queued.
-  await context.setOffline(true);
+  await page.context().setOffline(true);
   await waitInPage(
     page,
     () => document.querySelector('#net')?.classList.contains('offline'),
@@ -298,7 +291,7 @@ async function checkInOffline(browser, ticket) {
   console.log('browser: offline reload served by the service worker, 1 scan still queued');
 
   // Back online: the queue syncs.
-  await context.setOffline(false);
+  await page.context().setOffline(false);
   await waitInPage(
     page,
     () => document.querySelector('#count-queue')?.textContent.trim() === '0',
@@ -336,13 +329,12 @@ async function checkInOffline(browser, ticket) {
     `browser: check-in at venue ${venueId}: offline ok, synced, duplicate "${again.text}", ` +
       `tampered refused "${bad.text}", screenshot ${path.relative(process.cwd(), checkinShot)}`,
   );
-  await context.close();
+  await page.context().close();
 }
 
 // ---------------------------------------------------------------------------
 async function countAsAdmin(browser, ticket) {
-  const context = await newContext(browser);
-  const page = await logIn(context, 'admin');
+  const page = await as(browser, 'admin');
   const res = await page.evaluate(async (id) => {
     const r = await fetch(`/api/v1/sessions/${id}`, { credentials: 'same-origin', headers: { Accept: 'application/json' } });
     let body = null;
@@ -360,7 +352,7 @@ async function countAsAdmin(browser, ticket) {
     `browser: admin sees attendances=${s.attendances}, onsite=${s.onsite}, online=${s.online}` +
       (venue ? `, venue ${ticket.venueId} attended=${venue.attended}` : ''),
   );
-  await context.close();
+  await page.context().close();
 }
 
 // ---------------------------------------------------------------------------

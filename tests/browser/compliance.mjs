@@ -28,16 +28,10 @@
 
 import { mkdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { baseUrl, check, logIn as logInAt, runAxe, runTest, screenshotDir } from './lib.mjs';
-
+import { asRole, baseUrl, check, follow, forEachWidth, on, runTest, screenshotDir, soundPages, where } from './lib.mjs';
 
 const NAME = 'compliance';
 const base = baseUrl(NAME);
-
-const SIZES = [
-  { name: 'phone', width: 390, height: 844 },
-  { name: 'desktop', width: 1280, height: 900 },
-];
 
 const SCRIPT = '家人们！這款是 國*家*級 工艺，zui好的大闸蟹，全网最低价，保证有效，无效退款！本店第一次上新。';
 const NOT_A_HIT = '本店第一次';
@@ -55,78 +49,9 @@ const T = {
   overviewEmpty: '近期还没有检测记录。',
 };
 
-// 5xx answers to any page's requests (checked after every step).
-const serverErrors = [];
-
-function newContext(browser, size) {
-  return browser.newContext({
-    viewport: { width: size.width, height: size.height },
-    deviceScaleFactor: 1,
-    locale: 'zh-CN',
-    acceptDownloads: true,
-    // axe-core is injected as a script; the pages' CSP allows only their own.
-    bypassCSP: true,
-  });
-}
-
-async function logIn(context, login) {
-  const page = await logInAt(base, context, login);
-  page.on('response', (res) => {
-    if (res.status() >= 500) serverErrors.push(`${login}: HTTP ${res.status()} for ${res.request().method()} ${res.url()}`);
-  });
-  check(serverErrors.length === 0, `server error during log-in: ${serverErrors.join('; ')}`);
-  return page;
-}
-
-function where(page) {
-  const u = new URL(page.url());
-  return `${u.pathname}${u.search}${u.hash}`;
-}
-
-
-// No 5xx so far, the page fits the screen's width, and axe finds nothing
-// serious or critical.
-async function pageIsSound(page, what) {
-  check(serverErrors.length === 0, `${what}: the server answered ${serverErrors.join('; ')}`);
-  const over = await page.evaluate(() => {
-    const w = window.innerWidth;
-    const el = Array.from(document.querySelectorAll('body *')).find((e) => {
-      const r = e.getBoundingClientRect();
-      if (r.right <= w + 1) return false;
-      for (let p = e.parentElement; p; p = p.parentElement) {
-        const ox = getComputedStyle(p).overflowX;
-        if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') return false;
-      }
-      return true;
-    });
-    return {
-      page: document.documentElement.scrollWidth,
-      view: window.innerWidth,
-      culprit: el ? `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''}` : '',
-    };
-  });
-  check(
-    over.page <= over.view,
-    `${what} (${where(page)}) is ${over.page} px wide on a ${over.view} px screen (widest: ${over.culprit || '?'})`,
-  );
-  const violations = await runAxe(page);
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  for (const v of violations.filter((x) => !bad.includes(x))) {
-    console.log(`browser: warn ${what}: axe ${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(' | ')}`);
-  }
-  check(
-    bad.length === 0,
-    `${what} (${where(page)}): axe ${bad
-      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(' | ')}`)
-      .join('; ')}`,
-  );
-}
-
-// Clicks `button` and waits for the page it loads; returns the response.
-async function submit(page, button) {
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), button.click()]);
-  return response;
-}
+// 5xx answers to any page's requests (checked after every step); pages
+// are opened with `AS` (axe-core allowed, downloads accepted).
+const { serverErrors, options: AS, pageIsSound, noServerErrors } = soundPages({ acceptDownloads: true });
 
 // Opens /compliance from the navigation; on a phone the menu button first.
 async function openFromMenu(page, who, size) {
@@ -146,7 +71,7 @@ async function openFromMenu(page, who, size) {
   check(await link.isVisible(), `${who} at ${size.width} px: the menu's link to /compliance is not visible`);
   const label = ((await link.textContent()) || '').trim();
   check(label === T.title, `${who}: the menu's link to /compliance reads "${label}", expected "${T.title}"`);
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), link.click()]);
+  const response = await follow(page, link);
   check(new URL(page.url()).pathname === '/compliance', `${who}: the menu link led to ${where(page)}`);
   check(response && response.ok(), `${who}: GET /compliance answered ${response && response.status()}`);
   const h1 = ((await page.locator('main h1').first().textContent()) || '').trim();
@@ -191,7 +116,7 @@ async function checkScript(page, size) {
   );
   await form.locator('input[type="radio"][name="kind"][value="script"]').check();
   await form.locator('textarea[name="text"]').fill(SCRIPT);
-  const response = await submit(page, form.locator('button[type="submit"]'));
+  const response = await follow(page, form.locator('button[type="submit"]'));
   check(new URL(page.url()).pathname === '/compliance', `${who}: checking the script landed on ${where(page)}`);
   check(response && response.ok(), `${who}: POST /compliance answered ${response && response.status()}`);
 
@@ -336,7 +261,7 @@ async function emptySubmission(page, size) {
   check(open && open.ok(), `${who}: GET /compliance answered ${open && open.status()}`);
   const form = checkForm(page);
   await form.locator('textarea[name="text"]').fill('');
-  const response = await submit(page, form.locator('button[type="submit"]'));
+  const response = await follow(page, form.locator('button[type="submit"]'));
   check(new URL(page.url()).pathname === '/compliance', `${who}: the empty submission landed on ${where(page)}`);
   check(response && response.status() < 500, `${who}: the empty submission answered ${response && response.status()}`);
   check(
@@ -369,7 +294,7 @@ async function emptySubmission(page, size) {
 
   // Still usable: the next text is checked.
   await form.locator('textarea[name="text"]').fill(AGAIN);
-  const again = await submit(page, form.locator('button[type="submit"]'));
+  const again = await follow(page, form.locator('button[type="submit"]'));
   check(again && again.ok(), `${who}: checking "${AGAIN}" after the error answered ${again && again.status()}`);
   const hits = await page.locator('main .checked-text a.hit').count();
   check(hits >= 1, `${who}: "${AGAIN}" checked after the error shows ${hits} hits`);
@@ -381,41 +306,20 @@ async function emptySubmission(page, size) {
 }
 
 // ---------------------------------------------------------------------------
-// Runs `body`; on failure also saves a screenshot of `page`.
-async function on(page, role, body) {
-  try {
-    return await body();
-  } catch (err) {
-    if (page && !page.isClosed()) {
-      try {
-        await mkdir(screenshotDir, { recursive: true });
-        const shot = path.join(screenshotDir, `${NAME}-failure-${role}.png`);
-        await page.screenshot({ path: shot, fullPage: true });
-        console.error(`browser: ${role} at ${page.url()}; screenshot ${path.relative(process.cwd(), shot)}`);
-      } catch {
-        // best effort only
-      }
-    }
-    throw err;
-  }
-}
-
-await runTest(NAME, async (browser) => {
-  for (const size of SIZES) {
-    const officeContext = await newContext(browser, size);
-    const office = await logIn(officeContext, 'suzhou');
+await runTest(NAME, (browser) =>
+  forEachWidth(browser, base, 'suzhou', async (office, size) => {
     const before = await on(office, `suzhou-${size.width}`, async () => {
       const res = await office.goto(`${base}/compliance`);
       check(res && res.ok(), `suzhou: GET /compliance answered ${res && res.status()}`);
       return officeCounts(office, `suzhou@${size.width}`);
     });
 
-    const traineeContext = await newContext(browser, size);
-    const trainee = await logIn(traineeContext, 'trainee');
-    const role = `trainee-${size.width}`;
-    await on(trainee, role, () => checkScript(trainee, size));
-    await on(trainee, role, () => uploadTitles(trainee, size));
-    await on(trainee, role, () => emptySubmission(trainee, size));
+    await asRole(browser, base, size, 'trainee', async (trainee) => {
+      const role = `trainee-${size.width}`;
+      await on(trainee, role, () => checkScript(trainee, size));
+      await on(trainee, role, () => uploadTitles(trainee, size));
+      await on(trainee, role, () => emptySubmission(trainee, size));
+    }, AS);
 
     // 4. The office's counts grew by the trainee's checks: the script, the
     // titles one by one and the text after the empty submission.
@@ -440,7 +344,6 @@ await runTest(NAME, async (browser) => {
       );
     });
 
-    check(serverErrors.length === 0, `server errors: ${serverErrors.join('; ')}`);
-    await Promise.all([officeContext.close(), traineeContext.close()]);
-  }
-});
+    noServerErrors();
+  }, AS),
+);

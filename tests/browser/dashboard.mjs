@@ -27,8 +27,7 @@ import {
   baseUrl,
   check,
   CheckFailed,
-  logIn as logInAt,
-  newContext as newContextAt,
+  openAs,
   runTest,
   screenshotDir,
   watch,
@@ -51,12 +50,9 @@ const REGION_TABLE_HEADING = '分地区';
 const REGION_TABLE_HEADERS = ['地区', '场次', '目标', '人次', '目标', '完成率'];
 const ATTENDANCE_COL = 3;
 
-function newContext(browser) {
-  return newContextAt(browser, { width: 1200, height: 900 });
-}
-
-function logIn(context, login) {
-  return logInAt(base, context, login);
+// A page at 1200×900, logged in as `login`.
+function as(browser, login) {
+  return openAs(browser, base, { width: 1200, height: 900 }, login);
 }
 
 // Opens /programmes and returns the programme id it redirects to.
@@ -154,8 +150,7 @@ async function pointInside(page, code) {
 
 // ---------------------------------------------------------------------------
 async function provinceAndDrillDown(browser) {
-  const context = await newContext(browser);
-  const page = await logIn(context, 'admin');
+  const page = await as(browser, 'admin');
 
   const { id, url } = await openProgrammes(page, 'admin');
   const region = url.searchParams.get('region');
@@ -282,7 +277,7 @@ async function provinceAndDrillDown(browser) {
     `browser: admin: map click opened ${expected} (${SUZHOU.name}, ${cityTable.rows.length} districts/counties), ` +
       `screenshot ${path.relative(process.cwd(), suzhouShot)}`,
   );
-  await context.close();
+  await page.context().close();
   return id;
 }
 
@@ -291,8 +286,7 @@ async function provinceAndDrillDown(browser) {
 const A4_CONTENT = { width: Math.floor((182 / 25.4) * 96), height: Math.floor((269 / 25.4) * 96) };
 
 async function printedBriefing(browser, id) {
-  const context = await newContext(browser);
-  const page = await logIn(context, 'admin');
+  const page = await as(browser, 'admin');
   const url = `/programmes/${id}?region=${PROVINCE.code}`;
   const response = await page.goto(`${base}${url}`);
   check(response && response.ok(), `admin: GET ${url} returned ${response && response.status()}`);
@@ -332,13 +326,12 @@ async function printedBriefing(browser, id) {
     `admin: the printed briefing has ${pages} A4 pages for about ${filled} pages of content (${layout.height} px): pages are left mostly empty`,
   );
   console.log(`browser: admin: printed briefing ${pages} A4 pages for ${layout.cards} cards (${layout.height} px), no forced breaks`);
-  await context.close();
+  await page.context().close();
 }
 
 // ---------------------------------------------------------------------------
 async function cityOffice(browser, provinceId) {
-  const context = await newContext(browser);
-  const page = await logIn(context, 'suzhou');
+  const page = await as(browser, 'suzhou');
 
   const { id, url } = await openProgrammes(page, 'suzhou');
   check(id === provinceId, `suzhou: /programmes went to programme ${id}, admin's went to ${provinceId}`);
@@ -366,7 +359,7 @@ async function cityOffice(browser, provinceId) {
   check(!bodyText.includes(PROVINCE.name), `suzhou: the 403 for ${provinceUrl} mentions ${PROVINCE.name}`);
 
   console.log(`browser: suzhou: own dashboard without map, ${provinceUrl} refused with 403`);
-  await context.close();
+  await page.context().close();
 }
 
 // ---------------------------------------------------------------------------

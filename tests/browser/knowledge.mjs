@@ -32,17 +32,10 @@
 // Every page visited: no 5xx, no horizontal scrolling, no serious or
 // critical axe-core violation (WCAG 2 A/AA).
 
-import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
-import { baseUrl, check, logIn as logInAt, runAxe, runTest, screenshotDir, watch } from './lib.mjs';
+import { asRole, baseUrl, check, follow, forEachWidth, on, runTest, soundPages, where } from './lib.mjs';
 
 const NAME = 'knowledge';
 const base = baseUrl(NAME);
-
-const SIZES = [
-  { name: 'phone', width: 390, height: 844 },
-  { name: 'desktop', width: 1280, height: 900 },
-];
 
 const TRADITIONAL = '直播帶貨';
 const INITIALS = 'zbdh';
@@ -82,88 +75,9 @@ function docBody(size, visibility) {
   );
 }
 
-// 5xx answers to any page's requests (checked after every step).
-const serverErrors = [];
-
-function newContext(browser, size) {
-  return browser.newContext({
-    viewport: { width: size.width, height: size.height },
-    deviceScaleFactor: 1,
-    locale: 'zh-CN',
-    // axe-core is injected as a script; the pages' CSP allows only their own.
-    bypassCSP: true,
-  });
-}
-
-function watchServer(page, who) {
-  page.on('response', (res) => {
-    if (res.status() >= 500) serverErrors.push(`${who}: HTTP ${res.status()} for ${res.request().method()} ${res.url()}`);
-  });
-}
-
-async function visitor(context, size) {
-  const page = await context.newPage();
-  const who = `visitor@${size.width}`;
-  watch(page, who);
-  watchServer(page, who);
-  return page;
-}
-
-async function logIn(context, login, size) {
-  const page = await logInAt(base, context, login);
-  watchServer(page, `${login}@${size.width}`);
-  check(serverErrors.length === 0, `server error during log-in: ${serverErrors.join('; ')}`);
-  return page;
-}
-
-function where(page) {
-  const u = new URL(page.url());
-  return `${u.pathname}${u.search}${u.hash}`;
-}
-
-// No 5xx so far, the page fits the screen's width, and axe finds nothing
-// serious or critical.
-async function pageIsSound(page, what) {
-  check(serverErrors.length === 0, `${what}: the server answered ${serverErrors.join('; ')}`);
-  const over = await page.evaluate(() => {
-    const w = window.innerWidth;
-    const el = Array.from(document.querySelectorAll('body *')).find((e) => {
-      const r = e.getBoundingClientRect();
-      if (r.right <= w + 1) return false;
-      for (let p = e.parentElement; p; p = p.parentElement) {
-        const ox = getComputedStyle(p).overflowX;
-        if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') return false;
-      }
-      return true;
-    });
-    return {
-      page: document.documentElement.scrollWidth,
-      view: window.innerWidth,
-      culprit: el ? `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''}` : '',
-    };
-  });
-  check(
-    over.page <= over.view,
-    `${what} (${where(page)}) is ${over.page} px wide on a ${over.view} px screen (widest: ${over.culprit || '?'})`,
-  );
-  const violations = await runAxe(page);
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  for (const v of violations.filter((x) => !bad.includes(x))) {
-    console.log(`browser: warn ${what}: axe ${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(' | ')}`);
-  }
-  check(
-    bad.length === 0,
-    `${what} (${where(page)}): axe ${bad
-      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(' | ')}`)
-      .join('; ')}`,
-  );
-}
-
-// Clicks `target` and waits for the page it loads; returns the response.
-async function follow(page, target) {
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), target.click()]);
-  return response;
-}
+// 5xx answers to any page's requests (checked after every step); pages
+// are opened with `AS`.
+const { options: AS, pageIsSound, noServerErrors } = soundPages();
 
 // What the search page shows: the query in the box, the total, the hits
 // (id, title, snippet, marks), the facets and the no-results message.
@@ -513,9 +427,7 @@ async function officeWrites(browser, size, suzhou) {
   await pageIsSound(suzhou, `${who} /knowledge?q=${pub.title}`);
   console.log(`browser: ${who}: finds the public document at number ${rank}`);
 
-  const nanjingContext = await newContext(browser, size);
-  try {
-    const nanjing = await logIn(nanjingContext, 'nanjing', size);
+  await asRole(browser, base, size, 'nanjing', async (nanjing) => {
     const nj = `nanjing@${size.width}`;
     const njRank = await on(nanjing, `nanjing-${size.width}`, () => findsIt(nanjing, nj, pub));
     console.log(`browser: ${nj}: finds suzhou's public document at number ${njRank}`);
@@ -538,9 +450,7 @@ async function officeWrites(browser, size, suzhou) {
       check(!body.includes(offices.title), `${nj}: the refusal page for /knowledge/${offices.id} shows its title`);
       console.log(`browser: ${nj}: "${offices.title}" → ${r.total} results, not the offices-only document; opening it → 404`);
     });
-  } finally {
-    await nanjingContext.close();
-  }
+  }, AS);
 }
 
 // ---------------------------------------------------------------------------
@@ -557,41 +467,17 @@ async function nothingFound(page, size) {
 }
 
 // ---------------------------------------------------------------------------
-// Runs `body`; on failure also saves a screenshot of `page`.
-async function on(page, role, body) {
-  try {
-    return await body();
-  } catch (err) {
-    if (page && !page.isClosed()) {
-      try {
-        await mkdir(screenshotDir, { recursive: true });
-        const shot = path.join(screenshotDir, `${NAME}-failure-${role}.png`);
-        await page.screenshot({ path: shot, fullPage: true });
-        console.error(`browser: ${role} at ${page.url()}; screenshot ${path.relative(process.cwd(), shot)}`);
-      } catch {
-        // best effort only
-      }
-    }
-    throw err;
-  }
-}
-
-await runTest(NAME, async (browser) => {
-  for (const size of SIZES) {
-    const visitorContext = await newContext(browser, size);
-    const guest = await visitor(visitorContext, size);
+await runTest(NAME, (browser) =>
+  forEachWidth(browser, base, null, async (guest, size) => {
     await on(guest, `visitor-${size.width}`, () => visitorSearches(guest, size));
     await on(guest, `visitor-${size.width}`, () => nothingFound(guest, size));
 
-    const traineeContext = await newContext(browser, size);
-    const trainee = await logIn(traineeContext, 'trainee', size);
-    await on(trainee, `trainee-${size.width}`, () => traineeTypo(trainee, size));
+    await asRole(browser, base, size, 'trainee', (trainee) =>
+      on(trainee, `trainee-${size.width}`, () => traineeTypo(trainee, size)), AS);
 
-    const suzhouContext = await newContext(browser, size);
-    const suzhou = await logIn(suzhouContext, 'suzhou', size);
-    await on(suzhou, `suzhou-${size.width}`, () => officeWrites(browser, size, suzhou));
+    await asRole(browser, base, size, 'suzhou', (suzhou) =>
+      on(suzhou, `suzhou-${size.width}`, () => officeWrites(browser, size, suzhou)), AS);
 
-    check(serverErrors.length === 0, `server errors: ${serverErrors.join('; ')}`);
-    await Promise.all([visitorContext.close(), traineeContext.close(), suzhouContext.close()]);
-  }
-});
+    noServerErrors();
+  }, AS),
+);

@@ -1,7 +1,9 @@
 // Shared by the browser tests: the server address, Chromium launched the
 // one way (Debian's build, headless, never downloaded), checks that fail
-// with a message, page diagnostics, log-in, and the run wrapper that
-// prints the result, the last diagnostics and a screenshot on failure.
+// with a message, page diagnostics, the screen sizes, log-in (one role or
+// at each width), the run wrapper that prints the result, the last
+// diagnostics and a screenshot on failure, and the checks every page gets
+// (no 5xx, no sideways scrolling, no serious axe-core violation).
 
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -12,6 +14,13 @@ import { chromium } from 'playwright-core';
 export const PASSWORD = 'fanxing-demo';
 export const here = path.dirname(fileURLToPath(import.meta.url));
 export const screenshotDir = path.join(here, 'screenshots');
+
+// The screens the tests use.
+export const PHONE = { name: 'phone', width: 390, height: 844 };
+export const LARGE_PHONE = { name: 'phone', width: 412, height: 915 };
+export const DESKTOP = { name: 'desktop', width: 1280, height: 900 };
+/** The widths a page is checked at: phone, then desktop. */
+export const WIDTHS = [PHONE, DESKTOP];
 
 /** The server's base URL from argv[2] or FANXING_URL; exits 2 without one. */
 export function baseUrl(name) {
@@ -56,8 +65,9 @@ export function currentPage() {
 }
 
 /** Records a page's console errors (and warnings, when asked), page errors,
- *  failed requests and error responses under `role`. */
-export function watch(page, role, { warnings = false } = {}) {
+ *  failed requests and error responses under `role`; with `serverErrors`
+ *  (a list), also adds each 5xx answer to it. */
+export function watch(page, role, { warnings = false, serverErrors } = {}) {
   current = page;
   page.setDefaultTimeout(30_000);
   page.setDefaultNavigationTimeout(30_000);
@@ -74,20 +84,32 @@ export function watch(page, role, { warnings = false } = {}) {
   });
   page.on('response', (res) => {
     if (res.status() >= 400) {
-      diagnostics.push(`${role}: HTTP ${res.status()} for ${res.request().method()} ${res.url()}`);
+      const line = `${role}: HTTP ${res.status()} for ${res.request().method()} ${res.url()}`;
+      diagnostics.push(line);
+      if (serverErrors && res.status() >= 500) serverErrors.push(line);
     }
   });
 }
 
-/** A browser context in Chinese at the given size. */
-export function newContext(browser, viewport = { width: 1200, height: 900 }) {
-  return browser.newContext({ viewport, deviceScaleFactor: 1, locale: 'zh-CN' });
+/** A browser context in Chinese at the given size. With `axe`, the pages'
+ *  CSP is bypassed: axe-core is injected as a script, and the pages' CSP
+ *  allows only their own. Other options go to Playwright as they are. */
+export function newContext(browser, size = { width: 1200, height: 900 }, { axe = false, ...options } = {}) {
+  return browser.newContext({
+    viewport: { width: size.width, height: size.height },
+    deviceScaleFactor: 1,
+    locale: 'zh-CN',
+    ...(axe ? { bypassCSP: true } : {}),
+    ...options,
+  });
 }
 
-/** Logs in through the form in a new page of `context`; returns the page. */
-export async function logIn(base, context, login, options) {
+/** Logs in through the form in a new page of `context`; returns the page.
+ *  Options: `who` (the label of its diagnostics, `login` by default) and
+ *  those of `watch`; with `serverErrors`, the log-in must add none. */
+export async function logIn(base, context, login, { who = login, ...options } = {}) {
   const page = await context.newPage();
-  watch(page, login, options);
+  watch(page, who, options);
   const response = await page.goto(`${base}/login`);
   check(response && response.ok(), `GET /login returned ${response && response.status()}`);
   await page.locator('input[name="login"]').fill(login);
@@ -101,13 +123,62 @@ export async function logIn(base, context, login, options) {
     new URL(page.url()).pathname !== '/login',
     `log-in as ${login} did not leave /login (still at ${page.url()})`,
   );
+  if (options.serverErrors) {
+    check(options.serverErrors.length === 0, `server error during log-in: ${options.serverErrors.join('; ')}`);
+  }
   return page;
 }
+
+/** A page of a new context at `size`, logged in as `login` (a visitor who
+ *  is not logged in when null), watched as `login@width`. Options: `axe`
+ *  and `context` (more options of the context: see newContext), `who`,
+ *  `warnings` and `serverErrors` (see logIn and watch). Close it with
+ *  `page.context().close()`. */
+export async function openAs(browser, base, size, login, { axe, context: more, ...options } = {}) {
+  const context = await newContext(browser, size, { axe, ...more });
+  const who = options.who || `${login || 'visitor'}@${size.width}`;
+  if (login) return logIn(base, context, login, { ...options, who });
+  const page = await context.newPage();
+  watch(page, who, options);
+  return page;
+}
+
+/** Runs `fn(page, size)` with a page opened by openAs as `login` at `size`,
+ *  and closes its context once `fn` has returned (after a failure it stays
+ *  open, for the failure screenshot); returns what `fn` returned. */
+export async function asRole(browser, base, size, login, fn, options) {
+  const page = await openAs(browser, base, size, login, options);
+  const result = await fn(page, size);
+  await page.context().close();
+  return result;
+}
+
+/** asRole at each of `WIDTHS` in turn: `fn(page, size)` as `login` at
+ *  phone width, then at desktop width, each in a context of its own. */
+export async function forEachWidth(browser, base, login, fn, options) {
+  for (const size of WIDTHS) await asRole(browser, base, size, login, fn, options);
+}
+
+/** Clicks `target` and waits for the page it loads; returns the response. */
+export async function follow(page, target) {
+  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), target.click()]);
+  return response;
+}
+
+/** The page's path, query and fragment, for messages. */
+export function where(page) {
+  const u = new URL(page.url());
+  return `${u.pathname}${u.search}${u.hash}`;
+}
+
+// The name of the test running (runTest sets it).
+let testName = 'browser';
 
 /** Runs `body(browser)` as the test `name`: prints `browser: 1 passed, 0
  *  failed` or the failure with the last diagnostics and a screenshot of the
  *  current page, and exits 1 on failure. */
 export async function runTest(name, body) {
+  testName = name;
   const failurePath = path.join(screenshotDir, `${name}-failure.png`);
   await rm(failurePath, { force: true });
   let browser;
@@ -140,6 +211,26 @@ export async function runTest(name, body) {
     process.exit(1);
   }
   console.log('browser: 1 passed, 0 failed');
+}
+
+/** Runs `body` (a step about `page`, done as `role`); on failure also saves
+ *  a screenshot of `page`, which need not be the page watched last. */
+export async function on(page, role, body) {
+  try {
+    return await body();
+  } catch (err) {
+    if (page && !page.isClosed()) {
+      try {
+        await mkdir(screenshotDir, { recursive: true });
+        const shot = path.join(screenshotDir, `${testName}-failure-${role}.png`);
+        await page.screenshot({ path: shot, fullPage: true });
+        console.error(`browser: ${role} at ${page.url()}; screenshot ${path.relative(process.cwd(), shot)}`);
+      } catch {
+        // best effort only
+      }
+    }
+    throw err;
+  }
 }
 
 // axe-core, loaded once for every test that checks pages with it.
@@ -182,4 +273,68 @@ export async function runAxe(page) {
     }
     return out;
   });
+}
+
+/** How wide the page is against the screen: `page` (the document's scroll
+ *  width), `view` (the window's inner width) and `culprit`, the first
+ *  element reaching past the screen's right edge outside any box of its own
+ *  that scrolls or clips sideways (tag and classes, '' when none). */
+export async function pageWidth(page) {
+  return page.evaluate(() => {
+    const w = window.innerWidth;
+    const el = Array.from(document.querySelectorAll('body *')).find((e) => {
+      const r = e.getBoundingClientRect();
+      if (r.right <= w + 1) return false;
+      // Inside a horizontally scrolling box is fine.
+      for (let p = e.parentElement; p; p = p.parentElement) {
+        const ox = getComputedStyle(p).overflowX;
+        if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') return false;
+      }
+      return true;
+    });
+    return {
+      page: Math.max(document.documentElement.scrollWidth, (document.scrollingElement || document.documentElement).scrollWidth),
+      view: window.innerWidth,
+      culprit: el ? `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''}` : '',
+    };
+  });
+}
+
+/** For a test whose pages all get pageIsSound: `serverErrors` (the 5xx
+ *  answers so far), `options` for openAs, asRole and forEachWidth (axe-core
+ *  allowed, 5xx recorded, `context` added to the context's options),
+ *  `pageIsSound(page, what)` against that list, and `noServerErrors()`,
+ *  which fails if the list is not empty. */
+export function soundPages(context = {}) {
+  const serverErrors = [];
+  return {
+    serverErrors,
+    options: { axe: true, serverErrors, context },
+    pageIsSound: (page, what) => pageIsSound(page, what, serverErrors),
+    noServerErrors: () => check(serverErrors.length === 0, `server errors: ${serverErrors.join('; ')}`),
+  };
+}
+
+/** The checks every page gets, `what` naming it in messages: no 5xx in
+ *  `serverErrors` so far, the page no wider than the screen, and no axe-core
+ *  violation of impact serious or critical (lesser ones are printed as
+ *  warnings). The page's context needs the `axe` option of newContext. */
+export async function pageIsSound(page, what, serverErrors) {
+  check(serverErrors.length === 0, `${what}: the server answered ${serverErrors.join('; ')}`);
+  const over = await pageWidth(page);
+  check(
+    over.page <= over.view,
+    `${what} (${where(page)}) is ${over.page} px wide on a ${over.view} px screen (widest: ${over.culprit || '?'})`,
+  );
+  const violations = await runAxe(page);
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of violations.filter((x) => !bad.includes(x))) {
+    console.log(`browser: warn ${what}: axe ${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(' | ')}`);
+  }
+  check(
+    bad.length === 0,
+    `${what} (${where(page)}): axe ${bad
+      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(' | ')}`)
+      .join('; ')}`,
+  );
 }

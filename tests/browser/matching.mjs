@@ -23,17 +23,21 @@
 // 5. `kunshan` (county office) sees 放款/落地金额 under 本地区对接情况; it
 //    equals GET /api/v1/match/rollup's disbursed_fen, which rose by exactly
 //    50万元 while the bank worked the application.
-// Every page: no 5xx, no horizontal scrolling at 412 px.
+// Every page: no 5xx, no horizontal scrolling at 412 px, no serious or
+// critical axe-core violation (WCAG 2 A/AA).
 
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
   baseUrl,
   check,
-  logIn as logInAt,
-  newContext as newContextAt,
+  follow,
+  LARGE_PHONE,
+  on,
+  openAs,
   runTest,
   screenshotDir,
+  soundPages,
 } from './lib.mjs';
 
 const NAME = 'matching';
@@ -43,7 +47,6 @@ const officeShot = path.join(screenshotDir, 'matching-office.png');
 
 const base = baseUrl(NAME);
 
-const VIEWPORT = { width: 412, height: 915 };
 const NEED = { kind: 'loan', amount: '50万', amountFen: 50_000_000, purpose: '双十一备货' };
 const APPROVE = { amount: '50万', fen: 50_000_000 };
 const DISBURSE = { amount: '50万', fen: 50_000_000 };
@@ -70,51 +73,9 @@ const T = {
 const VERDICTS = [T.eligible, T.tentative, T.ineligible];
 
 // 5xx answers to any page's requests (checked after every step).
-const serverErrors = [];
-
-function newContext(browser) {
-  return newContextAt(browser, VIEWPORT);
-}
-
-async function logIn(context, login) {
-  const page = await logInAt(base, context, login);
-  page.on('response', (res) => {
-    if (res.status() >= 500) serverErrors.push(`${login}: HTTP ${res.status()} for ${res.request().method()} ${res.url()}`);
-  });
-  check(serverErrors.length === 0, `server error during log-in: ${serverErrors.join('; ')}`);
-  return page;
-}
-
-function where(page) {
-  const u = new URL(page.url());
-  return `${u.pathname}${u.search}`;
-}
-
-// No 5xx so far, and the page fits the phone's width.
-async function pageIsSound(page, what) {
-  check(serverErrors.length === 0, `${what}: the server answered ${serverErrors.join('; ')}`);
-  const over = await page.evaluate(() => {
-    const w = window.innerWidth;
-    const el = Array.from(document.querySelectorAll('body *')).find((e) => {
-      const r = e.getBoundingClientRect();
-      if (r.right <= w + 1) return false;
-      for (let p = e.parentElement; p; p = p.parentElement) {
-        const ox = getComputedStyle(p).overflowX;
-        if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') return false;
-      }
-      return true;
-    });
-    return {
-      page: document.documentElement.scrollWidth,
-      view: window.innerWidth,
-      culprit: el ? `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''}` : '',
-    };
-  });
-  check(
-    over.page <= over.view + 1,
-    `${what} (${where(page)}) is ${over.page} px wide on a ${over.view} px screen (widest: ${over.culprit || '?'})`,
-  );
-}
+const { options, pageIsSound, noServerErrors } = soundPages();
+// A page on a phone, logged in as `login`.
+const as = (browser, login) => openAs(browser, base, LARGE_PHONE, login, options);
 
 async function open(page, pathname, what) {
   const response = await page.goto(`${base}${pathname}`);
@@ -125,10 +86,7 @@ async function open(page, pathname, what) {
 // Clicks `button` and waits for the navigation to a URL satisfying `test`;
 // fails with what the page said otherwise.
 async function submitAndLand(page, button, test, what) {
-  const [response] = await Promise.all([
-    page.waitForNavigation({ waitUntil: 'load' }),
-    button.click(),
-  ]);
+  const response = await follow(page, button);
   const url = new URL(page.url());
   if (!test(url)) {
     const alert = await page.locator('p.alert, .field-error').allTextContents().catch(() => []);
@@ -525,37 +483,14 @@ async function officeFigures(office, before) {
 }
 
 // ---------------------------------------------------------------------------
-// Runs `body`; on failure also saves a screenshot of `page` (the page the
-// step was about, which need not be the one the lib watched last).
-async function on(page, role, body) {
-  try {
-    return await body();
-  } catch (err) {
-    if (page && !page.isClosed()) {
-      try {
-        await mkdir(screenshotDir, { recursive: true });
-        const shot = path.join(screenshotDir, `${NAME}-failure-${role}.png`);
-        await page.screenshot({ path: shot, fullPage: true });
-        console.error(`browser: ${role} at ${page.url()}; screenshot ${path.relative(process.cwd(), shot)}`);
-      } catch {
-        // best effort only
-      }
-    }
-    throw err;
-  }
-}
-
 await runTest(NAME, async (browser) => {
-  const officeContext = await newContext(browser);
-  const office = await logIn(officeContext, 'kunshan');
+  const office = await as(browser, 'kunshan');
   const before = await rollupApi(office, 'kunshan before');
 
-  const traineeContext = await newContext(browser);
-  const trainee = await logIn(traineeContext, 'trainee');
+  const trainee = await as(browser, 'trainee');
   const need = await on(trainee, 'trainee', () => stateNeed(trainee));
 
-  const bankContext = await newContext(browser);
-  const bank = await logIn(bankContext, 'bank');
+  const bank = await as(browser, 'bank');
   const offers = await on(bank, 'bank', () => bankOffers(bank));
 
   const app = await on(trainee, 'trainee', () => apply(trainee, need, offers));
@@ -577,6 +512,6 @@ await runTest(NAME, async (browser) => {
 
   await on(office, 'kunshan', () => officeFigures(office, mid));
 
-  check(serverErrors.length === 0, `server errors: ${serverErrors.join('; ')}`);
-  await Promise.all([officeContext.close(), traineeContext.close(), bankContext.close()]);
+  noServerErrors();
+  await Promise.all([office, trainee, bank].map((page) => page.context().close()));
 });

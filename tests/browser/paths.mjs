@@ -31,13 +31,10 @@
 // printed as warnings). Every button or link clicked is visible and wholly
 // inside the viewport when clicked.
 
-import { baseUrl, check, logIn as logInAt, runAxe, runTest } from './lib.mjs';
+import { asRole, baseUrl, check, follow as load, forEachWidth, PHONE, runTest, soundPages, where } from './lib.mjs';
 
 const NAME = 'paths';
 const base = baseUrl(NAME);
-
-const PHONE = { name: 'phone', width: 390, height: 844 };
-const DESKTOP = { name: 'desktop', width: 1280, height: 900 };
 
 const T = {
   next: '接下来学什么',
@@ -54,78 +51,15 @@ const T = {
   kunshan: '昆山市',
 };
 
-// 5xx answers to any page's requests (checked with every page).
-const serverErrors = [];
-
-function newContext(browser, size) {
-  return browser.newContext({
-    viewport: { width: size.width, height: size.height },
-    deviceScaleFactor: 1,
-    locale: 'zh-CN',
-    // axe-core is injected as a script; the pages' CSP allows only their own.
-    bypassCSP: true,
-  });
-}
-
-async function logIn(context, login, size) {
-  const page = await logInAt(base, context, login);
-  page.on('response', (res) => {
-    if (res.status() >= 500) {
-      serverErrors.push(`${login}@${size.width}: HTTP ${res.status()} for ${res.request().method()} ${res.url()}`);
-    }
-  });
-  check(serverErrors.length === 0, `server error during log-in: ${serverErrors.join('; ')}`);
-  return page;
-}
-
-function where(page) {
-  const u = new URL(page.url());
-  return `${u.pathname}${u.search}${u.hash}`;
-}
+// 5xx answers to any page's requests (checked with every page); pages are
+// opened with `AS`.
+const { options: AS, pageIsSound, noServerErrors } = soundPages();
 
 // Opens `path` and checks it answered 200.
 async function open(page, who, path) {
   const res = await page.goto(`${base}${path}`);
   check(res && res.ok(), `${who}: GET ${path} answered ${res && res.status()}`);
   return res;
-}
-
-// No 5xx so far, the page fits the screen's width, and axe finds nothing
-// serious or critical.
-async function pageIsSound(page, what) {
-  check(serverErrors.length === 0, `${what}: the server answered ${serverErrors.join('; ')}`);
-  const over = await page.evaluate(() => {
-    const w = window.innerWidth;
-    const el = Array.from(document.querySelectorAll('body *')).find((e) => {
-      const r = e.getBoundingClientRect();
-      if (r.right <= w + 1) return false;
-      for (let p = e.parentElement; p; p = p.parentElement) {
-        const ox = getComputedStyle(p).overflowX;
-        if (ox === 'auto' || ox === 'scroll' || ox === 'hidden') return false;
-      }
-      return true;
-    });
-    return {
-      page: document.scrollingElement.scrollWidth,
-      view: window.innerWidth,
-      culprit: el ? `${el.tagName.toLowerCase()}${el.className ? '.' + String(el.className).split(' ').join('.') : ''}` : '',
-    };
-  });
-  check(
-    over.page <= over.view,
-    `${what} (${where(page)}) is ${over.page} px wide on a ${over.view} px screen (widest: ${over.culprit || '?'})`,
-  );
-  const violations = await runAxe(page);
-  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
-  for (const v of violations.filter((x) => !bad.includes(x))) {
-    console.log(`browser: warn ${what}: axe ${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(' | ')}`);
-  }
-  check(
-    bad.length === 0,
-    `${what} (${where(page)}): axe ${bad
-      .map((v) => `${v.id} (${v.impact}): ${v.help} — ${v.nodes.join(' | ')}`)
-      .join('; ')}`,
-  );
 }
 
 // Scrolls `target` into view and checks it is visible, wholly inside the
@@ -154,7 +88,7 @@ async function inView(page, target, what) {
 // returns the response.
 async function follow(page, target, what) {
   await inView(page, target, what);
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), target.click()]);
+  const response = await load(page, target);
   check(response && response.status() < 400, `${what} answered ${response && response.status()} (${where(page)})`);
   return response;
 }
@@ -196,11 +130,8 @@ async function readRecs(page, scope) {
 
 // ---------------------------------------------------------------------------
 // 1. The trainee at phone width: home card, /my/path, 报名, 已报名.
-async function trainee(browser) {
-  const size = PHONE;
+async function trainee(page, size) {
   const who = `trainee@${size.width}`;
-  const context = await newContext(browser, size);
-  const page = await logIn(context, 'trainee', size);
 
   // The home page's card.
   await open(page, who, '/');
@@ -316,7 +247,6 @@ async function trainee(browser) {
   );
   await pageIsSound(page, `${who} /my/path (after 报名)`);
   console.log(`browser: ${who}: /my/path shows "${pick.title}" as ${T.registered}`);
-  await context.close();
 }
 
 // ---------------------------------------------------------------------------
@@ -353,10 +283,8 @@ async function readGaps(page) {
 }
 
 // 2. `suzhou`: the table, a suggestion, and its draft link's form.
-async function suzhou(browser, size) {
+async function suzhou(page, size) {
   const who = `suzhou@${size.width}`;
-  const context = await newContext(browser, size);
-  const page = await logIn(context, 'suzhou', size);
   await open(page, who, '/paths');
   const g = await readGaps(page);
   check(g.h1.startsWith(T.gapsTitle), `${who} /paths: the heading reads "${g.h1}"`);
@@ -418,14 +346,11 @@ async function suzhou(browser, size) {
   );
   await pageIsSound(page, `${who} /sessions/new (drafted)`);
   console.log(`browser: ${who}: "${T.draft}" → course "${form.courseText}", title "${form.title}", tier ${form.tiers[0]}`);
-  await context.close();
 }
 
 // 3. `kunshan`: its own city only.
-async function kunshan(browser, size) {
+async function kunshan(page, size) {
   const who = `kunshan@${size.width}`;
-  const context = await newContext(browser, size);
-  const page = await logIn(context, 'kunshan', size);
   await open(page, who, '/paths');
   const g = await readGaps(page);
   check(g.h1.includes(T.kunshan), `${who} /paths: the heading "${g.h1}" does not name ${T.kunshan}`);
@@ -440,12 +365,11 @@ async function kunshan(browser, size) {
   );
   await pageIsSound(page, `${who} /paths`);
   console.log(`browser: ${who}: /paths "${g.h1}", rows ${g.rows.map((r) => r.name).join(', ')}, ${g.suggestions.length} suggestions`);
-  await context.close();
 }
 
 await runTest(NAME, async (browser) => {
-  await trainee(browser);
-  for (const size of [PHONE, DESKTOP]) await suzhou(browser, size);
-  await kunshan(browser, PHONE);
-  check(serverErrors.length === 0, `server errors: ${serverErrors.join('; ')}`);
+  await asRole(browser, base, PHONE, 'trainee', trainee, AS);
+  await forEachWidth(browser, base, 'suzhou', suzhou, AS);
+  await asRole(browser, base, PHONE, 'kunshan', kunshan, AS);
+  noServerErrors();
 });

@@ -7,7 +7,7 @@
 
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { baseUrl, check, PASSWORD, newContext, runTest, screenshotDir, watch } from './lib.mjs';
+import { baseUrl, check, LARGE_PHONE, openAs, runTest, screenshotDir } from './lib.mjs';
 
 const NAME = 'people-list';
 const screenshotPath = path.join(screenshotDir, 'people-list.png');
@@ -26,25 +26,7 @@ const NANJING_DISTRICTS = [
 ];
 
 async function run(browser) {
-  const context = await newContext(browser, { width: 412, height: 915 });
-  const page = await context.newPage();
-  watch(page, LOGIN);
-
-  // Log in.
-  const loginResponse = await page.goto(`${base}/login`);
-  check(loginResponse && loginResponse.ok(), `GET /login returned ${loginResponse && loginResponse.status()}`);
-  await page.locator('input[name="login"]').fill(LOGIN);
-  await page.locator('input[name="password"]').fill(PASSWORD);
-  await Promise.all([
-    page.waitForURL((url) => url.pathname !== '/login', { waitUntil: 'load' }).catch(() => {}),
-    page.locator('button[type="submit"]').first().click(),
-  ]);
-  await page.waitForLoadState('load');
-  const afterLogin = new URL(page.url());
-  check(
-    afterLogin.pathname !== '/login',
-    `log-in as ${LOGIN} did not leave /login (still at ${page.url()})`,
-  );
+  const page = await openAs(browser, base, LARGE_PHONE, LOGIN);
 
   // People list.
   const response = await page.goto(`${base}/people`);
@@ -106,7 +88,7 @@ async function run(browser) {
   await page.screenshot({ path: screenshotPath, fullPage: true });
   console.log(`browser: ${tableData.rows.length} rows, lang=${lang}, screenshot ${path.relative(process.cwd(), screenshotPath)}`);
 
-  await context.close();
+  await page.context().close();
 }
 
 await runTest(NAME, run);
