@@ -192,6 +192,9 @@ fn base_spec() -> Value {
             "/api/v1/match/applications": {"get": op("Applications the caller may see: a partner's to its offers, an enterprise's own, an office's in its region", "matching", json!([]), None, "200")},
             "/api/v1/match/applications/{id}/events": {"get": op("Every move of an application: from, to, action, who, when, comment", "matching", json!([id()]), None, "200")},
             "/api/v1/match/applications/{id}/actions": {"post": op("Move an application: the partner accepts, reviews, asks for more information (comment required), approves (amount), declines (comment required), disburses (amount, not above the approved), closes; the applicant supplies information or withdraws. Illegal moves are refused naming the state", "matching", json!([id()]), Some("ActInput"), "200")},
+            "/api/v1/match/applications/{id}/facts": {
+                "get": op("For the partner an application was made to: the facts the enterprise consented to share in its need (each metric's current value, source and date), while the consent lasts; nothing after it. Every read is audited", "matching", json!([id()]), None, "200"),
+                "post": op("The partner verifies one shared fact (metric, value, period) after seeing the documents: stored as verified by the partner, taking precedence over the declared value; only a consented metric, while the consent lasts, for an open application. Audited; the enterprise's open needs are evaluated again", "matching", json!([id()]), Some("VerifyInput"), "201")},
             "/api/v1/match/rollup": {"get": op("The matching roll-up of a region in the office's scope: needs → matched → applications → accepted → approved → disbursed, amounts requested, approved and disbursed (fen), distinct enterprises served, the share of first-time borrowers among approvals, median and 90th-percentile days to a decision, and each partner's applications, approvals and deadline breaches", "matching", json!([q("region", "region code; default the caller's")]), None, "200")},
             "/api/v1/live-stats": {"get": op("Province statistics of live rooms for a region in scope: live rooms, sessions, views, GMV and every KPI, by city, industry, platform, month or city × month", "analytics", json!([q("region", "region code; default the caller's"), q("from", "YYYY-MM"), q("to", "YYYY-MM"), q("group", "city | industry | platform | month | city_month"), q("provenance", "official (default) | estimate | manual")]), None, "200")}
         },
@@ -230,6 +233,8 @@ fn base_spec() -> Value {
                 "FactsInput": {"type": "object", "required": ["org_id", "facts"], "properties": {
                     "org_id": {"type": "integer"}, "facts": {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["metric", "value"], "properties": {
                         "metric": {"type": "string"}, "value": {"type": ["integer", "string"]}, "period": {"type": "string"}}}}}},
+                "VerifyInput": {"type": "object", "required": ["metric", "value"], "properties": {
+                    "metric": {"type": "string"}, "value": {"type": ["integer", "string"]}, "period": {"type": "string", "maxLength": 40}}},
                 "NeedInput": {"type": "object", "required": ["org_id", "kind", "purpose", "consent_days"], "properties": {
                     "org_id": {"type": "integer"}, "kind": {"type": "string", "enum": ["loan", "traffic", "space", "service", "subsidy"]},
                     "amount_fen": {"type": ["integer", "null"]}, "purpose": {"type": "string"},

@@ -122,6 +122,24 @@ pub struct Explained {
     pub ruleset_version: i64,
 }
 
+/// What a partner may read of an applicant: the facts the enterprise let
+/// matched partners see in its need, while that consent lasts.
+#[derive(Debug, Clone, Serialize)]
+pub struct SharedFacts {
+    pub application_id: i64,
+    pub org_id: OrgId,
+    pub org_name: String,
+    /// The metrics the enterprise consented to share.
+    pub consented: Vec<String>,
+    pub consent_until: i64,
+    /// The consent has run out: nothing is shown.
+    pub expired: bool,
+    /// The current value of each consented metric the platform holds (the
+    /// platform's own figure, else a partner-verified one, else the
+    /// declared one), in the order consented.
+    pub facts: Vec<Fact>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct ExplainedRule {
     pub field: String,
@@ -479,6 +497,128 @@ impl MatchingService {
             .collect();
         let offers = self.store.list_offers(None, true).await?;
         self.evaluate(&needs, &offers).await
+    }
+
+    /// The application made to the caller's own offer, with its need: a
+    /// partner reads and verifies only what was sent to it.
+    async fn partners_application(&self, actor: &Actor, id: i64) -> Result<(Application, Need)> {
+        let partner = self.own_partner(actor).await?;
+        let app = self
+            .store
+            .get_application(id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let offer = self
+            .store
+            .get_offer(app.offer_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if offer.partner.org_id != partner.org_id {
+            return Err(Error::NotFound);
+        }
+        let need = self
+            .store
+            .get_need(app.need_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok((app, need))
+    }
+
+    /// The applicant's facts a partner may read for an application made to
+    /// one of its offers: the metrics the enterprise consented to share in
+    /// its need, while the consent lasts; nothing else, and nothing once it
+    /// has run out. Every read is audited.
+    pub async fn applicant_facts(&self, actor: &Actor, id: i64) -> Result<SharedFacts> {
+        let (app, need) = self.partners_application(actor, id).await?;
+        let now = self.now();
+        let expired = need.draft.consent_until <= now;
+        let mut facts = Vec::new();
+        if !expired && !need.draft.consent_facts.is_empty() {
+            let all: Vec<Fact> = self
+                .store
+                .facts_of(&[app.org_id])
+                .await?
+                .into_iter()
+                .map(|(_, f)| f)
+                .collect();
+            let current = rules::current_facts(&all);
+            for metric in &need.draft.consent_facts {
+                if let Some(f) = current.get(metric.as_str()) {
+                    facts.push((*f).clone());
+                }
+            }
+        }
+        self.audit(actor, "match.facts_read", format!("application:{id}"))
+            .await?;
+        Ok(SharedFacts {
+            application_id: app.id,
+            org_id: app.org_id,
+            org_name: need.org_name,
+            consented: need.draft.consent_facts,
+            consent_until: need.draft.consent_until,
+            expired,
+            facts,
+        })
+    }
+
+    /// A partner confirms the value of a fact the enterprise shared with
+    /// it (having seen the documents): recorded as verified, by whom and
+    /// when, so rules take it before any declared value; the enterprise's
+    /// open needs are evaluated again. Only a consented metric, while the
+    /// consent lasts, for an application still open.
+    pub async fn verify_fact(
+        &self,
+        actor: &Actor,
+        id: i64,
+        metric: &str,
+        value: FactValue,
+        period: &str,
+    ) -> Result<Fact> {
+        let (app, need) = self.partners_application(actor, id).await?;
+        let now = self.now();
+        if !need.draft.consent_facts.iter().any(|m| m == metric) {
+            return Err(Error::field("metric", "match.not_consented"));
+        }
+        if need.draft.consent_until <= now {
+            return Err(Error::field("metric", "match.consent_expired"));
+        }
+        if !app.state.is_active() {
+            return Err(Error::field("metric", "match.app_closed"));
+        }
+        if let FactValue::Number(n) = value {
+            if !(-MAX_AMOUNT_FEN..=MAX_AMOUNT_FEN).contains(&n) {
+                return Err(Error::field("value", "match.amount_bad"));
+            }
+        }
+        if period.chars().count() > 40 {
+            return Err(Error::field("period", "match.period_long"));
+        }
+        let fact = Fact {
+            metric: metric.to_string(),
+            value,
+            period: period.to_string(),
+            source: FactSource::Verified,
+            as_of: now,
+        };
+        self.store
+            .add_facts(app.org_id, std::slice::from_ref(&fact), Some(actor.user.id))
+            .await?;
+        self.audit(
+            actor,
+            "match.fact_verified",
+            format!("application:{id} metric:{metric}"),
+        )
+        .await?;
+        let needs: Vec<Need> = self
+            .store
+            .needs_of(app.org_id)
+            .await?
+            .into_iter()
+            .filter(|n| n.open)
+            .collect();
+        let offers = self.store.list_offers(None, true).await?;
+        self.evaluate(&needs, &offers).await?;
+        Ok(fact)
     }
 
     /// Evaluates `offers` for `needs` and stores the results.

@@ -11,9 +11,9 @@ use serde::Deserialize;
 
 use fanxing_core::error::Error;
 use fanxing_core::matching::pipeline::Action;
-use fanxing_core::matching::service::{Explained, NeedInput, OfferInput};
+use fanxing_core::matching::service::{Explained, NeedInput, OfferInput, SharedFacts};
 use fanxing_core::matching::store::{AppEvent, Application, Need, Offer, Partner};
-use fanxing_core::matching::{FactValue, PartnerKind};
+use fanxing_core::matching::{Fact, FactValue, PartnerKind};
 use fanxing_core::people::OrgId;
 use fanxing_core::region::RegionCode;
 
@@ -31,6 +31,8 @@ pub fn routes() -> Router<AppState> {
         .route("/match/needs/{id}", get(pages::need))
         .route("/match/needs/{id}/apply", post(pages::apply))
         .route("/match/applications/{id}/act", post(pages::act))
+        .route("/match/applications/{id}", get(pages::application))
+        .route("/match/applications/{id}/verify", post(pages::verify))
         .route("/match/return.xlsx", get(pages::loan_return))
         .route("/match/partners", post(pages::register_partner))
         .route("/match/offers", post(pages::create_offer))
@@ -47,6 +49,10 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/match/applications", get(applications))
         .route("/api/v1/match/applications/{id}/events", get(events))
         .route("/api/v1/match/applications/{id}/actions", post(act))
+        .route(
+            "/api/v1/match/applications/{id}/facts",
+            get(applicant_facts).post(verify_fact),
+        )
         .route("/api/v1/match/rollup", get(rollup))
 }
 
@@ -213,6 +219,37 @@ async fn events(
     Path(id): Path<i64>,
 ) -> Result<Json<Vec<AppEvent>>, ApiError> {
     Ok(Json(s.matching.history(&c.actor, id).await?))
+}
+
+async fn applicant_facts(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+) -> Result<Json<SharedFacts>, ApiError> {
+    Ok(Json(s.matching.applicant_facts(&c.actor, id).await?))
+}
+
+/// A partner's confirmation of one shared fact.
+#[derive(Deserialize)]
+pub struct VerifyInput {
+    pub metric: String,
+    pub value: FactValue,
+    #[serde(default)]
+    pub period: String,
+}
+
+async fn verify_fact(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(id): Path<i64>,
+    b: Result<Json<VerifyInput>, JsonRejection>,
+) -> Result<(StatusCode, Json<Fact>), ApiError> {
+    let input = body(&c, b)?;
+    let f = s
+        .matching
+        .verify_fact(&c.actor, id, &input.metric, input.value, &input.period)
+        .await?;
+    Ok((StatusCode::CREATED, Json(f)))
 }
 
 #[derive(Deserialize)]

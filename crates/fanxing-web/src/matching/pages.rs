@@ -11,9 +11,9 @@ use serde::Deserialize;
 use fanxing_core::matching::pipeline::{self, Action, Actor as Mover, AppState as Stage};
 use fanxing_core::matching::rollup::Rollup;
 use fanxing_core::matching::rules::{Eligibility, RuleResult};
-use fanxing_core::matching::service::{Explained, NeedInput};
+use fanxing_core::matching::service::{Explained, NeedInput, SharedFacts};
 use fanxing_core::matching::store::{Application, Need, Offer};
-use fanxing_core::matching::OfferKind;
+use fanxing_core::matching::{FactSource, FactValue, OfferKind};
 use fanxing_core::numfmt;
 use fanxing_core::people::OrgId;
 use fanxing_core::{Error, FieldErrors, Lang};
@@ -95,6 +95,11 @@ impl HomePage<'_> {
         } else {
             self.ctx.t(s.public_label_key()).to_string()
         }
+    }
+    /// A partner looks at its queue (it opens each application's shared
+    /// facts from there).
+    fn partner_view(&self) -> bool {
+        !self.may_state && self.rollup.is_none()
     }
     fn date(&self, at: &Option<i64>) -> String {
         at.map(|t| fanxing_core::training::format_local(t)[..10].to_string())
@@ -328,13 +333,7 @@ impl NeedPage<'_> {
 
     /// A fact's name for people (the metric code when it has none).
     fn metric(&self, code: &str) -> String {
-        let key = format!("metric.{code}");
-        let t = self.ctx.t(&key);
-        if t == key {
-            code.to_string()
-        } else {
-            t.to_string()
-        }
+        metric_name(self.ctx, code)
     }
     fn passed(&self, r: &RuleResult) -> bool {
         matches!(r, RuleResult::Passed)
@@ -407,6 +406,202 @@ pub struct ActForm {
     comment: String,
     #[serde(default)]
     amount_yuan: String,
+}
+
+/// A fact's name for people (the metric code when it has none).
+fn metric_name(ctx: &Ctx, code: &str) -> String {
+    let key = format!("metric.{code}");
+    let t = ctx.t(&key);
+    if t == key {
+        code.to_string()
+    } else {
+        t.to_string()
+    }
+}
+
+/// A fact's value as people write it: money (`…_fen`) in yuan, rates
+/// (`…_bp`) in per cent, other numbers and texts as they are.
+fn fact_text(metric: &str, v: &FactValue) -> String {
+    match v {
+        FactValue::Number(n) if metric.ends_with("_fen") => format!("{:.2}", *n as f64 / 100.0),
+        FactValue::Number(n) if metric.ends_with("_bp") => format!("{:.2}", *n as f64 / 100.0),
+        FactValue::Number(n) => n.to_string(),
+        FactValue::Text(t) => t.clone(),
+    }
+}
+
+/// [`fact_text`] read back (`number`: the fact shown was a number):
+/// `None` when it is not a value of the metric.
+fn fact_value(metric: &str, raw: &str, number: bool) -> Option<FactValue> {
+    let raw = raw.trim();
+    if metric.ends_with("_fen") {
+        return fanxing_core::analytics::parse_money_text(raw).map(FactValue::Number);
+    }
+    if metric.ends_with("_bp") {
+        let pct: f64 = raw.trim_end_matches('%').trim().parse().ok()?;
+        return (pct.is_finite() && (0.0..=10_000.0).contains(&pct))
+            .then(|| FactValue::Number((pct * 100.0).round() as i64));
+    }
+    match raw.parse::<i64>() {
+        Ok(n) => Some(FactValue::Number(n)),
+        Err(_) if !number && !raw.is_empty() && raw.chars().count() <= 100 => {
+            Some(FactValue::Text(raw.to_string()))
+        }
+        Err(_) => None,
+    }
+}
+
+/// One shared fact on the partner's application page.
+struct FactLine {
+    metric: String,
+    name: String,
+    value: String,
+    number: bool,
+    period: String,
+    source: FactSource,
+    as_of: String,
+}
+
+#[derive(Template)]
+#[template(path = "matching/match_application.html")]
+struct ApplicationPage<'a> {
+    ctx: &'a Ctx,
+    shared: SharedFacts,
+    facts: Vec<FactLine>,
+    /// Consented metrics the platform holds no value for.
+    missing: Vec<String>,
+    until: String,
+    open: bool,
+    errors: FieldErrors,
+    done: bool,
+}
+
+impl ApplicationPage<'_> {
+    fn err(&self, field: &str) -> Option<String> {
+        self.errors.get(field).map(|e| e.message(self.ctx.lang))
+    }
+    fn problems(&self) -> String {
+        self.errors
+            .0
+            .iter()
+            .map(|e| e.message(self.ctx.lang))
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// `/match/applications/{id}`: for the partner an application was made
+/// to, what the enterprise shared and the form to verify each fact.
+pub async fn application(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    application_page(&state, &ctx, id, FieldErrors::default(), q.done.is_some()).await
+}
+
+async fn application_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    errors: FieldErrors,
+    done: bool,
+) -> PageResult {
+    let actor = ctx.actor()?;
+    let shared = state.matching.applicant_facts(actor, id).await?;
+    let open = state
+        .matching
+        .applications(actor)
+        .await?
+        .iter()
+        .any(|a| a.id == id && a.state.is_active());
+    let facts: Vec<FactLine> = shared
+        .facts
+        .iter()
+        .map(|f| FactLine {
+            metric: f.metric.clone(),
+            name: metric_name(ctx, &f.metric),
+            value: fact_text(&f.metric, &f.value),
+            number: matches!(f.value, FactValue::Number(_)),
+            period: f.period.clone(),
+            source: f.source,
+            as_of: fanxing_core::training::format_local(f.as_of)[..10].to_string(),
+        })
+        .collect();
+    let missing = if shared.expired {
+        Vec::new()
+    } else {
+        shared
+            .consented
+            .iter()
+            .filter(|m| !shared.facts.iter().any(|f| &f.metric == *m))
+            .map(|m| metric_name(ctx, m))
+            .collect()
+    };
+    let until = fanxing_core::training::format_local(shared.consent_until)[..10].to_string();
+    let status = if errors.0.is_empty() {
+        axum::http::StatusCode::OK
+    } else {
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY
+    };
+    crate::pages::render_status(
+        ctx,
+        status,
+        &ApplicationPage {
+            ctx,
+            shared,
+            facts,
+            missing,
+            until,
+            open,
+            errors,
+            done,
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct VerifyForm {
+    #[serde(default)]
+    metric: String,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    period: String,
+    /// `number` when the fact shown was a number.
+    #[serde(default)]
+    kind: String,
+}
+
+/// `POST /match/applications/{id}/verify`: the partner confirms (or
+/// corrects) one shared fact.
+pub async fn verify(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    CsrfForm(form): CsrfForm<VerifyForm>,
+) -> PageResult {
+    let id = path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    let metric = form.metric.trim();
+    let saved = match fact_value(metric, &form.value, form.kind == "number") {
+        Some(v) => {
+            state
+                .matching
+                .verify_fact(actor, id, metric, v, form.period.trim())
+                .await
+        }
+        None => Err(Error::field("value", "match.fact_value_bad")),
+    };
+    match saved {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/match/applications/{id}?done=verified")).into_response())
+        }
+        Err(Error::Invalid(e)) => application_page(&state, &ctx, id, e, false).await,
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `POST /match/applications/{id}/act`: one move of an application.
@@ -882,4 +1077,34 @@ pub async fn register_partner(
         .register_partner(actor, org, kind, serves)
         .await?;
     Ok(Redirect::to("/match?done=partner").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_fact_is_written_and_read_back_in_people_s_units() {
+        for (metric, v) in [
+            ("sales_12m_fen", FactValue::Number(123_456_78)),
+            ("refund_rate_bp", FactValue::Number(1250)),
+            ("shop_age_months", FactValue::Number(9)),
+            ("industry", FactValue::Text("食品".into())),
+        ] {
+            let number = matches!(v, FactValue::Number(_));
+            assert_eq!(
+                fact_value(metric, &fact_text(metric, &v), number),
+                Some(v.clone()),
+                "{metric}"
+            );
+        }
+        assert_eq!(fact_text("sales_12m_fen", &FactValue::Number(150)), "1.50");
+        assert_eq!(
+            fact_value("sales_12m_fen", "50万", true),
+            Some(FactValue::Number(50_000_000))
+        );
+        assert_eq!(fact_value("shop_age_months", "七", true), None);
+        assert_eq!(fact_value("refund_rate_bp", "-1", true), None);
+        assert_eq!(fact_value("refund_rate_bp", "NaN", true), None);
+    }
 }

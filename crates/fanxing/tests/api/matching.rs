@@ -875,6 +875,207 @@ async fn a_partner_s_observed_decision_time_feeds_the_ranking() {
     assert_eq!(svc.refresh_observed().await.unwrap(), 0);
 }
 
+/// A partner reads what the enterprise consented to share with it, and
+/// nothing else: only for an application made to its own offer, only the
+/// consented metrics, only while the consent lasts; every read audited. A
+/// fact it verifies outranks the declared one and re-evaluates the match.
+#[tokio::test]
+async fn a_partner_reads_and_verifies_only_the_facts_shared_with_it() {
+    use fanxing_core::audit::AuditStore;
+    use fanxing_core::matching::service::{MatchingService, NeedInput, OfferInput, RuleInput};
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::Arc;
+
+    let app = TestApp::spawn().await;
+    let store = app.opened.store.clone();
+    let clock = Arc::new(AtomicI64::new(1_796_313_600));
+    let c = clock.clone();
+    let svc = MatchingService::new(
+        store.clone(),
+        store.clone(),
+        app.opened.app.audit.clone(),
+        Arc::new(move || c.load(Ordering::SeqCst)),
+    );
+    let (admin, bank, trainee, suzhou) = (
+        actor(&app, "admin").await,
+        actor(&app, "bank").await,
+        actor(&app, "trainee").await,
+        actor(&app, "suzhou").await,
+    );
+    let (bank_org, firm) = (bank.user.org_id.unwrap(), trainee.user.org_id.unwrap());
+    svc.register_partner(&admin, bank_org, PartnerKind::Bank, region(320500))
+        .await
+        .unwrap();
+    let offer = svc
+        .save_offer(
+            &bank,
+            None,
+            &OfferInput {
+                kind: "loan".into(),
+                title: "电商贷".into(),
+                amount_min_fen: Some(3_000_000),
+                amount_max_fen: Some(30_000_000),
+                decision_days: 5,
+                valid_from: 1_767_225_600,
+                valid_until: 1_830_000_000,
+                rules: vec![RuleInput {
+                    field: "shop_age_months".into(),
+                    op: "ge".into(),
+                    value: "6".into(),
+                    hard: true,
+                    message_zh: "店铺开设满 6 个月".into(),
+                    message_en: "The shop has traded 6 months".into(),
+                    citation: "产品说明书".into(),
+                    max_age_days: None,
+                }],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    svc.declare_facts(
+        &trainee,
+        firm,
+        &[
+            (
+                "shop_age_months".into(),
+                FactValue::Number(8),
+                "2026-11".into(),
+            ),
+            (
+                "refund_rate_bp".into(),
+                FactValue::Number(900),
+                "2026-11".into(),
+            ),
+        ],
+    )
+    .await
+    .unwrap();
+    let need = svc
+        .state_need(
+            &trainee,
+            &NeedInput {
+                org_id: firm,
+                kind: "loan".into(),
+                amount_fen: Some(10_000_000),
+                purpose: "备货".into(),
+                consent_facts: vec!["shop_age_months".into(), "sales_12m_fen".into()],
+                consent_days: 30,
+            },
+        )
+        .await
+        .unwrap();
+    let a = svc.apply(&trainee, need.id, offer.id, None).await.unwrap();
+
+    // The bank sees the consented metric it holds a value for, not the
+    // refund rate the enterprise did not share.
+    let shared = svc.applicant_facts(&bank, a.id).await.unwrap();
+    assert!(!shared.expired);
+    assert_eq!(shared.consented, vec!["shop_age_months", "sales_12m_fen"]);
+    let metrics: Vec<&str> = shared.facts.iter().map(|f| f.metric.as_str()).collect();
+    assert_eq!(metrics, vec!["shop_age_months"]);
+    assert_eq!(shared.facts[0].source, FactSource::Declared);
+    // Nobody else reads them through this door: not the enterprise, not
+    // an office, not another bank.
+    for who in [&trainee, &suzhou, &admin] {
+        assert!(svc.applicant_facts(who, a.id).await.is_err());
+    }
+    let audit = store.list_audit(20).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "match.facts_read" && e.target == format!("application:{}", a.id)),
+        "the read is audited"
+    );
+
+    // Verifying: a metric not shared is refused; the shared one is stored
+    // as verified and outranks a newer declared value.
+    let e = svc
+        .verify_fact(&bank, a.id, "refund_rate_bp", FactValue::Number(900), "")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_keys(&e),
+        vec![("metric".into(), "match.not_consented".into())]
+    );
+    svc.verify_fact(
+        &bank,
+        a.id,
+        "shop_age_months",
+        FactValue::Number(4),
+        "2026-11",
+    )
+    .await
+    .unwrap();
+    clock.fetch_add(60, Ordering::SeqCst);
+    svc.declare_facts(
+        &trainee,
+        firm,
+        &[(
+            "shop_age_months".into(),
+            FactValue::Number(20),
+            "2026-12".into(),
+        )],
+    )
+    .await
+    .unwrap();
+    let shared = svc.applicant_facts(&bank, a.id).await.unwrap();
+    assert_eq!(
+        (shared.facts[0].source, shared.facts[0].value.clone()),
+        (FactSource::Verified, FactValue::Number(4))
+    );
+    // The verified figure decides the match: four months fail the rule.
+    let m = svc.matches(&trainee, need.id).await.unwrap();
+    let m = m.iter().find(|x| x.offer.id == offer.id).unwrap();
+    assert_eq!(m.eligibility, Eligibility::Ineligible);
+    assert_eq!(m.blocking.as_ref().unwrap().found.as_deref(), Some("4"));
+
+    // The page: the bank sees the shared fact and its source in words.
+    let (client, csrf) = app.login("bank").await;
+    let page = app
+        .get(&client, &format!("/match/applications/{}", a.id))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("店铺经营月数") && page.contains("机构核实"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("退款率"),
+        "an unshared fact is not on the page"
+    );
+    let res = app
+        .post_form(
+            &client,
+            &csrf,
+            &format!("/match/applications/{}/verify", a.id),
+            &[
+                ("metric", "shop_age_months"),
+                ("kind", "number"),
+                ("value", "七"),
+                ("period", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("数值格式不对"));
+
+    // Once the consent runs out, nothing is shown or verified.
+    clock.fetch_add(31 * 86_400, Ordering::SeqCst);
+    let shared = svc.applicant_facts(&bank, a.id).await.unwrap();
+    assert!(shared.expired && shared.facts.is_empty());
+    let e = svc
+        .verify_fact(&bank, a.id, "shop_age_months", FactValue::Number(9), "")
+        .await
+        .unwrap_err();
+    assert_eq!(
+        field_keys(&e),
+        vec![("metric".into(), "match.consent_expired".into())]
+    );
+}
+
 /// The roll-up equals the sums over the applications, for random
 /// applications and random moves, at province and city level; and a city
 /// office reads its own city only.

@@ -296,6 +296,11 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         ("POST", "/match/applications/{id}/act") => {
             untargeted(matches!(role, Admin | Suzhou | Kunshan | Trainee | Bank))
         }
+        // What the enterprise shared, for the partner it applied to only.
+        ("GET", "/match/applications/{id}")
+        | ("POST", "/match/applications/{id}/verify")
+        | ("GET", "/api/v1/match/applications/{id}/facts")
+        | ("POST", "/api/v1/match/applications/{id}/facts") => untargeted(role == Bank),
         // ---- Compliance ----
         // Trainees (the operators who write scripts) and offices check;
         // offices see what trips their region's trainees.
@@ -602,7 +607,8 @@ async fn every_route_for_every_role() {
                 &trainee,
                 &serde_json::from_value(json!({
                     "org_id": firm, "kind": "loan", "amount_fen": 10_000_000,
-                    "purpose": "备货", "consent_days": 30
+                    "purpose": "备货", "consent_days": 30,
+                    "consent_facts": ["shop_age_months"]
                 }))
                 .unwrap(),
             )
@@ -1110,6 +1116,9 @@ async fn call(
             Some(json!({"offer_id": MATCH.get().unwrap().offer}))
         }
         "/api/v1/match/applications/{id}/actions" => Some(json!({"action": "accept"})),
+        "/api/v1/match/applications/{id}/facts" => Some(json!({
+            "metric": "shop_age_months", "value": 12, "period": "2026-11"
+        })),
         "/api/v1/venues/{id}/walk-ins" => {
             Some(json!({"name": "现场学员", "mobile": fresh_mobile()}))
         }
@@ -1194,6 +1203,13 @@ async fn call(
             req.form(&[("csrf", csrf), ("org_id", org.as_str())])
         } else if path == "/match/applications/{id}/act" {
             req.form(&[("csrf", csrf), ("action", "accept")])
+        } else if path == "/match/applications/{id}/verify" {
+            req.form(&[
+                ("csrf", csrf),
+                ("metric", "shop_age_months"),
+                ("value", "12"),
+                ("period", "2026-11"),
+            ])
         } else if path == "/compliance" {
             req.form(&[("csrf", csrf), ("text", "全网最低价"), ("kind", "script")])
         } else if path == "/compliance/titles" {
@@ -1278,6 +1294,8 @@ async fn call(
             | "/api/v1/match/applications/{id}/actions"
             | "/match/needs/{id}/apply"
             | "/match/applications/{id}/act"
+            | "/api/v1/match/applications/{id}/facts"
+            | "/match/applications/{id}/verify"
     );
     let status = if content_checked && matches!(status.as_u16(), 409 | 422) {
         StatusCode::OK
