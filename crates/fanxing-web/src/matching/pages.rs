@@ -1086,7 +1086,7 @@ mod tests {
     #[test]
     fn a_fact_is_written_and_read_back_in_people_s_units() {
         for (metric, v) in [
-            ("sales_12m_fen", FactValue::Number(123_456_78)),
+            ("sales_12m_fen", FactValue::Number(12_345_678)),
             ("refund_rate_bp", FactValue::Number(1250)),
             ("shop_age_months", FactValue::Number(9)),
             ("industry", FactValue::Text("食品".into())),
