@@ -704,6 +704,44 @@ impl MatchingService {
         self.own_enterprise(actor).await
     }
 
+    /// For an office stating a need for an enterprise on the page: the
+    /// enterprise in its region whose unified social credit code or full
+    /// name is `text`. Refused by field when there is none, or when a name
+    /// is shared by several (the code then tells them apart).
+    pub async fn find_enterprise(&self, actor: &Actor, text: &str) -> Result<OrgId> {
+        let range = actor.write_range()?;
+        let text = text.trim();
+        if text.is_empty() {
+            return Err(Error::field("enterprise", "error.required"));
+        }
+        let code = super::credit_code::CreditCode::parse(text).ok();
+        let found = self
+            .people
+            .list_orgs(&crate::people::store::OrgQuery {
+                access: Access::Regions(range),
+                text: Some(code.as_ref().map_or(text, |c| c.as_str()).to_string()),
+                region: None,
+                kind: Some(crate::people::OrgKind::Enterprise),
+                offset: 0,
+                limit: 50,
+            })
+            .await?
+            .items;
+        let exact: Vec<OrgId> = found
+            .iter()
+            .filter(|o| match &code {
+                Some(c) => o.credit_code.as_deref() == Some(c.as_str()),
+                None => crate::text::fold(&o.name) == crate::text::fold(text),
+            })
+            .map(|o| o.id)
+            .collect();
+        match exact.as_slice() {
+            [one] => Ok(*one),
+            [] => Err(Error::field("enterprise", "match.enterprise_unknown")),
+            _ => Err(Error::field("enterprise", "match.enterprise_ambiguous")),
+        }
+    }
+
     /// The needs the caller may see: an enterprise's own (open or not), an
     /// office's open needs in its region.
     pub async fn my_needs(&self, actor: &Actor) -> Result<Vec<Need>> {
@@ -770,6 +808,9 @@ impl MatchingService {
             by_offer.insert(offer.id, (offer, trace, row.ruleset_version));
         }
         let mut out = Vec::new();
+        // Region names, read once per region (every offer's region rule
+        // finds the same enterprise region).
+        let mut region_names: HashMap<crate::region::RegionCode, Option<String>> = HashMap::new();
         for s in rank::rank(scored) {
             let Some((offer, trace, version)) = by_offer.remove(&s.offer_id) else {
                 continue;
@@ -807,8 +848,16 @@ impl MatchingService {
                     .and_then(|f| f.parse::<u32>().ok())
                     .and_then(crate::region::RegionCode::from_value);
                 if let Some(code) = code {
-                    if let Some(reg) = self.people.get_region(code).await? {
-                        r.found = Some(reg.name);
+                    let name = match region_names.get(&code) {
+                        Some(n) => n.clone(),
+                        None => {
+                            let n = self.people.get_region(code).await?.map(|r| r.name);
+                            region_names.insert(code, n.clone());
+                            n
+                        }
+                    };
+                    if let Some(name) = name {
+                        r.found = Some(name);
                     }
                 }
             }

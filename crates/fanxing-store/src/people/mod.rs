@@ -120,10 +120,13 @@ impl PeopleStore for SqlStore {
             filter.push(" AND o.kind = ").bind(k.as_str());
         }
         if let Some(t) = &query.text {
+            // The name holds the text, or the credit code is the text.
             filter
-                .push(" AND o.name LIKE ")
+                .push(" AND (o.name LIKE ")
                 .bind(like_contains(t))
-                .push(" ESCAPE '\\'");
+                .push(" ESCAPE '\\' OR o.credit_code = ")
+                .bind(t.trim().to_ascii_uppercase())
+                .push(")");
         }
         self.page(
             ORG_SELECT,

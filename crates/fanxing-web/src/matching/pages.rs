@@ -49,6 +49,9 @@ struct HomePage<'a> {
     needs: Vec<Need>,
     /// Whether the caller may state a need (speaks for an enterprise).
     may_state: bool,
+    /// Whether the caller states needs for enterprises of its region (an
+    /// office that writes): the form then names the enterprise.
+    for_others: bool,
     kinds: Vec<(&'static str, String)>,
     apps: Vec<AppLine>,
     /// The partner's own offers (partners only).
@@ -218,6 +221,7 @@ async fn home_page(
             ctx,
             needs,
             may_state: enterprise.is_some(),
+            for_others: office && actor.write_range().is_ok(),
             kinds: OfferKind::ALL
                 .iter()
                 .map(|k| (k.as_str(), ctx.t(k.label_key()).to_string()))
@@ -245,6 +249,9 @@ pub struct NeedForm {
     amount_yuan: String,
     #[serde(default)]
     purpose: String,
+    /// An office's form: the enterprise's name or credit code.
+    #[serde(default)]
+    enterprise: String,
 }
 
 /// Parses an amount in yuan as typed (`30000`, `3万`, `30,000`); `None`
@@ -258,15 +265,28 @@ fn parse_yuan(raw: &str) -> Result<Option<i64>, ()> {
         .ok_or(())
 }
 
-/// `POST /match/needs`: states a need for the caller's enterprise.
+/// `POST /match/needs`: states a need for the caller's enterprise, or an
+/// office's for the enterprise of its region the form names (audited).
 pub async fn state_need(
     State(state): State<AppState>,
     ctx: Ctx,
     CsrfForm(form): CsrfForm<NeedForm>,
 ) -> PageResult {
     let actor = ctx.actor()?;
-    let Some(org) = state.matching.my_enterprise(actor).await? else {
-        return Err(Error::Forbidden.into());
+    let org = match state.matching.my_enterprise(actor).await? {
+        Some(org) => org,
+        None if actor.role().is_office() => {
+            match state
+                .matching
+                .find_enterprise(actor, &form.enterprise)
+                .await
+            {
+                Ok(org) => org,
+                Err(Error::Invalid(e)) => return home_page(&state, &ctx, e, None).await,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        None => return Err(Error::Forbidden.into()),
     };
     let amount = match parse_yuan(&form.amount_yuan) {
         Ok(a) => a,

@@ -1076,6 +1076,87 @@ async fn a_partner_reads_and_verifies_only_the_facts_shared_with_it() {
     );
 }
 
+/// An office states a need on the page for an enterprise of its region,
+/// named by its full name or its credit code; one outside the region, or
+/// a name that is not an enterprise's, is refused by field; the act is
+/// audited.
+#[tokio::test]
+async fn an_office_states_a_need_for_an_enterprise_of_its_region() {
+    use fanxing_core::audit::AuditStore;
+
+    let app = with_examples().await;
+    let trainee = actor(&app, "trainee").await;
+    let firm = app
+        .opened
+        .store
+        .get_org(
+            fanxing_core::auth::Access::Org(trainee.user.org_id.unwrap()),
+            trainee.user.org_id.unwrap(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let (suzhou, csrf) = app.login("suzhou").await;
+    let page = app.get(&suzhou, "/match").await.text().await.unwrap();
+    assert!(page.contains("为企业提出对接需求"), "the office's form");
+    let state = |who: String| {
+        let (client, csrf) = (suzhou.clone(), csrf.clone());
+        let app = &app;
+        async move {
+            app.post_form(
+                &client,
+                &csrf,
+                "/match/needs",
+                &[
+                    ("enterprise", who.as_str()),
+                    ("kind", "loan"),
+                    ("amount_yuan", "30万"),
+                    ("purpose", "直播间设备"),
+                ],
+            )
+            .await
+        }
+    };
+    // A name no enterprise of the region has.
+    let res = state("不存在的企业".into()).await;
+    assert!(res.text().await.unwrap().contains("本地区没有该名称"));
+    // By full name.
+    let res = state(firm.name.clone()).await;
+    assert_eq!(res.status(), 303, "by name");
+    let url = res.headers()["location"].to_str().unwrap().to_string();
+    let need = app.get(&suzhou, &url).await.text().await.unwrap();
+    assert!(need.contains(&firm.name), "the need is the enterprise's");
+    // By credit code, typed in lower case with spaces, when it has one.
+    if let Some(code) = &firm.credit_code {
+        let typed = format!(" {} ", code.to_lowercase());
+        let res = state(typed).await;
+        assert_eq!(res.status(), 303, "by credit code");
+    }
+    // Nanjing's office cannot reach a Suzhou enterprise.
+    let (nanjing, ncsrf) = app.login("nanjing").await;
+    let res = app
+        .post_form(
+            &nanjing,
+            &ncsrf,
+            "/match/needs",
+            &[
+                ("enterprise", firm.name.as_str()),
+                ("kind", "loan"),
+                ("amount_yuan", "30万"),
+                ("purpose", "设备"),
+            ],
+        )
+        .await;
+    assert!(res.text().await.unwrap().contains("本地区没有该名称"));
+    let audit = app.opened.store.list_audit(50).await.unwrap();
+    assert!(
+        audit
+            .iter()
+            .any(|e| e.action == "match.need_for" && e.target == format!("org:{}", firm.id)),
+        "the office's act is audited"
+    );
+}
+
 /// The roll-up equals the sums over the applications, for random
 /// applications and random moves, at province and city level; and a city
 /// office reads its own city only.

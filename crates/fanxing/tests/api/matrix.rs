@@ -288,8 +288,9 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         | ("POST", "/match/offers")
         | ("GET", "/match/offers/{id}/edit")
         | ("POST", "/match/offers/{id}") => untargeted(role == Bank),
-        // States a need for the caller's own enterprise (offices use the API).
-        ("POST", "/match/needs") => untargeted(role == Trainee),
+        // States a need for the caller's own enterprise, or an office's for
+        // an enterprise of its region that the form names.
+        ("POST", "/match/needs") => untargeted(office || role == Trainee),
         ("GET", "/match/needs/{id}") | ("POST", "/match/needs/{id}/apply") => {
             untargeted(matches!(role, Admin | Suzhou | Kunshan | Trainee))
         }
@@ -1296,6 +1297,7 @@ async fn call(
             | "/match/applications/{id}/act"
             | "/api/v1/match/applications/{id}/facts"
             | "/match/applications/{id}/verify"
+            | "/match/needs"
     );
     let status = if content_checked && matches!(status.as_u16(), 409 | 422) {
         StatusCode::OK
