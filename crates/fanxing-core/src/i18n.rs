@@ -617,6 +617,7 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     // Errors.
     ("error.title", "出错了", "Something went wrong"),
     ("error.required", "必填", "Required"),
+    ("error.page_limit", "每页条数须为 1 至 500", "A page holds 1 to 500 items"),
     ("error.too_long", "不能超过 {max} 个字", "At most {max} characters"),
     ("roster.id_number_other", "身份证号与系统中已登记学员的不一致（该号码登记在另一位学员名下，或该手机号登记的是另一个身份证号）：请核对后修改本行，或先在学员信息中更正", "The ID number does not match the one on record (it belongs to another person, or this mobile is registered with another ID number): check the row, or correct the person's record first"),
     ("roster.duplicate_id", "身份证号与第 {first} 行相同：同一人不能有两行，请核对后只保留一行", "Same ID number as row {first}: one person cannot have two rows; keep the right one"),

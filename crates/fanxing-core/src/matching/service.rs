@@ -770,13 +770,20 @@ impl MatchingService {
     /// The offers of the need's kind, ranked and explained: eligible first,
     /// then tentative, then those not available with the rule that says why.
     pub async fn matches(&self, actor: &Actor, need: i64) -> Result<Vec<Explained>> {
+        Ok(self.matches_page(actor, need, 0, usize::MAX).await?.1)
+    }
+
+    /// One page of [`Self::matches`]: how many there are in all, and those
+    /// from `offset`, at most `limit`. The ranking reads only the stored
+    /// verdicts and scores; only the page's offers are explained.
+    pub async fn matches_page(
+        &self,
+        actor: &Actor,
+        need: i64,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(usize, Vec<Explained>)> {
         let need = self.need(actor, need).await?;
-        let rows = self.store.matches_of_need(need.id).await?;
-        let offer_ids: Vec<i64> = rows.iter().map(|r| r.offer_id).collect();
-        let mut rules_by: HashMap<i64, Vec<Rule>> = HashMap::new();
-        for (offer, r) in self.store.rules_of(&offer_ids).await? {
-            rules_by.entry(offer).or_default().push(r);
-        }
         // The active offers, read once.
         let mut offers: HashMap<i64, Offer> = self
             .store
@@ -785,6 +792,27 @@ impl MatchingService {
             .into_iter()
             .map(|o| (o.id, o))
             .collect();
+        let mut rows: Vec<MatchRow> = self
+            .store
+            .matches_of_need(need.id)
+            .await?
+            .into_iter()
+            .filter(|r| offers.contains_key(&r.offer_id))
+            .collect();
+        // The order `rank::rank` gives, on the stored columns.
+        rows.sort_by(|a, b| {
+            a.eligibility
+                .cmp(&b.eligibility)
+                .then(b.score_tenths.cmp(&a.score_tenths))
+                .then(a.offer_id.cmp(&b.offer_id))
+        });
+        let total = rows.len();
+        let rows: Vec<MatchRow> = rows.into_iter().skip(offset).take(limit).collect();
+        let offer_ids: Vec<i64> = rows.iter().map(|r| r.offer_id).collect();
+        let mut rules_by: HashMap<i64, Vec<Rule>> = HashMap::new();
+        for (offer, r) in self.store.rules_of(&offer_ids).await? {
+            rules_by.entry(offer).or_default().push(r);
+        }
         let mut scored = Vec::new();
         let mut by_offer = HashMap::new();
         for row in rows {
@@ -881,7 +909,7 @@ impl MatchingService {
                 ruleset_version: version,
             });
         }
-        Ok(out)
+        Ok((total, out))
     }
 
     /// Applies to an offer for a need. Offers the rules rule out cannot be

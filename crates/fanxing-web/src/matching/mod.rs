@@ -17,7 +17,7 @@ use fanxing_core::matching::{Fact, FactValue, PartnerKind};
 use fanxing_core::people::OrgId;
 use fanxing_core::region::RegionCode;
 
-use crate::api::{body, Caller};
+use crate::api::{body, ApiQuery, Caller};
 use crate::error::ApiError;
 use crate::AppState;
 
@@ -178,12 +178,35 @@ async fn state_need(
     Ok((StatusCode::CREATED, Json(n)))
 }
 
+/// A page of ranked matches: `offset` (default 0) and `limit` (default
+/// [`MATCHES_PAGE`], at most [`MATCHES_MAX`]).
+#[derive(Deserialize)]
+pub struct MatchesQuery {
+    #[serde(default)]
+    offset: usize,
+    limit: Option<usize>,
+}
+
+/// Matches one answer explains unless asked for more.
+pub const MATCHES_PAGE: usize = 50;
+/// The most one answer explains.
+pub const MATCHES_MAX: usize = 500;
+
 async fn matches(
     State(s): State<AppState>,
     c: Caller,
     Path(id): Path<i64>,
-) -> Result<Json<Vec<Explained>>, ApiError> {
-    Ok(Json(s.matching.matches(&c.actor, id).await?))
+    ApiQuery(q): ApiQuery<MatchesQuery>,
+) -> Result<([(&'static str, String); 1], Json<Vec<Explained>>), ApiError> {
+    let limit = q.limit.unwrap_or(MATCHES_PAGE);
+    if !(1..=MATCHES_MAX).contains(&limit) {
+        return Err(c.err(Error::field("limit", "error.page_limit")));
+    }
+    let (total, page) = s
+        .matching
+        .matches_page(&c.actor, id, q.offset, limit)
+        .await?;
+    Ok(([("x-total-count", total.to_string())], Json(page)))
 }
 
 #[derive(Deserialize)]

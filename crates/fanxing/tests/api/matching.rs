@@ -1126,6 +1126,36 @@ async fn an_office_states_a_need_for_an_enterprise_of_its_region() {
     let url = res.headers()["location"].to_str().unwrap().to_string();
     let need = app.get(&suzhou, &url).await.text().await.unwrap();
     assert!(need.contains(&firm.name), "the need is the enterprise's");
+
+    // The ranked matches through the API, a page at a time: the same order
+    // as the whole list, and the count in a header.
+    let need_id: i64 = url.rsplit('/').next().unwrap().parse().unwrap();
+    let api = format!("/api/v1/match/needs/{need_id}/matches");
+    let res = app.get(&suzhou, &api).await;
+    assert_eq!(res.status(), 200);
+    let total: usize = res.headers()["x-total-count"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let all: Vec<serde_json::Value> = res.json().await.unwrap();
+    assert!(total >= 2 && all.len() == total, "{total} {}", all.len());
+    let res = app.get(&suzhou, &format!("{api}?offset=1&limit=1")).await;
+    assert_eq!(
+        res.headers()["x-total-count"].to_str().unwrap(),
+        total.to_string()
+    );
+    let page: Vec<serde_json::Value> = res.json().await.unwrap();
+    assert_eq!(page.len(), 1);
+    assert_eq!(page[0]["offer"]["id"], all[1]["offer"]["id"]);
+    assert_eq!(page[0]["rules"], all[1]["rules"]);
+    let res = app.get(&suzhou, &format!("{api}?limit=0")).await;
+    assert_eq!(res.status(), 422);
+    let e: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(
+        e["error"]["fields"]["limit"], "每页条数须为 1 至 500",
+        "{e}"
+    );
     // By credit code, typed in lower case with spaces, when it has one.
     if let Some(code) = &firm.credit_code {
         let typed = format!(" {} ", code.to_lowercase());
