@@ -502,9 +502,14 @@ async fn http(
     let client = fanxing_bench::single_client()?;
     let res = client.get(&url).bearer_auth(token).send().await?;
     ensure!(res.status().is_success(), "GET matches: {}", res.status());
+    let total: usize = res
+        .headers()
+        .get("x-total-count")
+        .and_then(|v| v.to_str().ok()?.parse().ok())
+        .context("no X-Total-Count")?;
+    ensure!(total >= offers, "only {total} matches for the need");
     let shown: serde_json::Value = res.json().await?;
     let n = shown.as_array().map_or(0, Vec::len);
-    ensure!(n >= offers, "only {n} matches for the need");
     let (u, tok) = (url.clone(), token.to_string());
     let v = versus_noop(
         &server,
@@ -516,6 +521,16 @@ async fn http(
         move |c, _| c.get(&u).bearer_auth(&tok),
     )
     .await?;
+    // Diagnostic: every match explained in one answer.
+    let whole = format!("{url}?limit={total}");
+    let (w, tok) = (whole.clone(), token.to_string());
+    let all = move |c: &reqwest::Client, _| c.get(&w).bearer_auth(&tok);
+    let (all_alone, all_bytes) = fanxing_bench::one_at_a_time(&client, 20, all.clone()).await?;
+    eprintln!("all-matches burst: {requests} requests from {clients} clients …");
+    let cpu = server.cpu_secs();
+    let all_burst =
+        fanxing_bench::burst(clients, requests, Duration::from_secs(seconds), all).await?;
+    let all_cpu_ms = (server.cpu_secs() - cpu) * 1000.0 / all_burst.sent.max(1) as f64;
     drop(server);
     println!();
     print_burst_header(&format!(
@@ -528,13 +543,19 @@ async fn http(
         &v.target,
         Some(v.target_alone),
     );
+    print_burst_row(
+        "  ?limit=all: every match explained (diagn.)",
+        &all_burst,
+        Some(all_alone),
+    );
     println!(
-        "(alone: median of 20 requests one at a time; the answer: {n} offers ranked and \
-         explained, {} bytes; the trainee's API token)",
+        "(alone: median of 20 requests one at a time; the answer: the first page, {n} of the \
+         {total} offers ranked and explained, {} bytes; the diagnostic row: all {total} in one \
+         answer, {all_bytes} bytes; the trainee's API token)",
         v.answer_bytes
     );
     println!(
-        "server CPU per request: no-op {:.2} ms, matches {:.2} ms",
+        "server CPU per request: no-op {:.2} ms, matches {:.2} ms, every match {all_cpu_ms:.2} ms",
         v.noop_cpu_ms, v.target_cpu_ms
     );
     print_versus_noop("matches", &v);

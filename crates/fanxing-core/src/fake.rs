@@ -708,6 +708,18 @@ impl MatchingStore for Fake {
     async fn save_matches(&self, rows: &[MatchRow]) -> Result<()> {
         Err(unstubbed("save_matches"))
     }
+    async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>> {
+        Err(unstubbed("offers_by_ids"))
+    }
+    async fn matches_of_need_for(&self, need: i64, offers: &[i64]) -> Result<Vec<MatchRow>> {
+        Err(unstubbed("matches_of_need_for"))
+    }
+    async fn match_ranks(
+        &self,
+        need: i64,
+    ) -> Result<Vec<(i64, crate::matching::rules::Eligibility, i64)>> {
+        Err(unstubbed("match_ranks"))
+    }
     async fn matches_of_need(&self, need: i64) -> Result<Vec<MatchRow>> {
         Err(unstubbed("matches_of_need"))
     }

@@ -784,31 +784,22 @@ impl MatchingService {
         limit: usize,
     ) -> Result<(usize, Vec<Explained>)> {
         let need = self.need(actor, need).await?;
-        // The active offers, read once.
+        // The active offers' verdicts and scores.
+        let mut ranks: Vec<(i64, Eligibility, i64)> = self.store.match_ranks(need.id).await?;
+        // The order `rank::rank` gives, on the stored columns.
+        ranks.sort_by(|a, b| a.1.cmp(&b.1).then(b.2.cmp(&a.2)).then(a.0.cmp(&b.0)));
+        let total = ranks.len();
+        let offer_ids: Vec<i64> = ranks.iter().skip(offset).take(limit).map(|r| r.0).collect();
         let mut offers: HashMap<i64, Offer> = self
             .store
-            .list_offers(None, true)
+            .offers_by_ids(&offer_ids)
             .await?
             .into_iter()
+            .filter(|o| o.active)
             .map(|o| (o.id, o))
             .collect();
-        let mut rows: Vec<MatchRow> = self
-            .store
-            .matches_of_need(need.id)
-            .await?
-            .into_iter()
-            .filter(|r| offers.contains_key(&r.offer_id))
-            .collect();
-        // The order `rank::rank` gives, on the stored columns.
-        rows.sort_by(|a, b| {
-            a.eligibility
-                .cmp(&b.eligibility)
-                .then(b.score_tenths.cmp(&a.score_tenths))
-                .then(a.offer_id.cmp(&b.offer_id))
-        });
-        let total = rows.len();
-        let rows: Vec<MatchRow> = rows.into_iter().skip(offset).take(limit).collect();
-        let offer_ids: Vec<i64> = rows.iter().map(|r| r.offer_id).collect();
+        let mut rows = self.store.matches_of_need_for(need.id, &offer_ids).await?;
+        rows.sort_by_key(|r| offer_ids.iter().position(|o| *o == r.offer_id));
         let mut rules_by: HashMap<i64, Vec<Rule>> = HashMap::new();
         for (offer, r) in self.store.rules_of(&offer_ids).await? {
             rules_by.entry(offer).or_default().push(r);

@@ -183,6 +183,13 @@ pub trait MatchingStore: Send + Sync {
     /// Stores evaluations, replacing earlier ones of the same pairs.
     async fn save_matches(&self, rows: &[MatchRow]) -> Result<()>;
     async fn matches_of_need(&self, need: i64) -> Result<Vec<MatchRow>>;
+    /// A need's results for the offers `offers` only.
+    async fn matches_of_need_for(&self, need: i64, offers: &[i64]) -> Result<Vec<MatchRow>>;
+    /// Offers by id (active or not), in id order.
+    async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>>;
+    /// A need's results for active offers, without their explanations:
+    /// (offer, verdict, score in tenths), for ranking.
+    async fn match_ranks(&self, need: i64) -> Result<Vec<(i64, Eligibility, i64)>>;
 
     /// Inserts an application with its first event. A second active
     /// application of the enterprise to the offer is a conflict.

@@ -133,6 +133,23 @@ const APP_SELECT: &str = "SELECT a.id, a.need_id, a.offer_id, a.org_id, a.region
      a.amount_requested_fen, a.amount_approved_fen, a.amount_disbursed_fen, \
      a.first_time_borrower, a.due_at, a.created_at, a.decided_at FROM match_applications a";
 
+const MATCH_SELECT: &str = "SELECT need_id, offer_id, eligibility, score_tenths, factors, trace, \
+     ruleset_version, evaluated_at FROM match_results WHERE need_id = ";
+
+fn match_from(r: &AnyRow) -> Result<MatchRow> {
+    let e: String = col(r, "eligibility")?;
+    Ok(MatchRow {
+        need_id: col(r, "need_id")?,
+        offer_id: col(r, "offer_id")?,
+        eligibility: Eligibility::parse(&e).ok_or_else(|| bad("eligibility", &e))?,
+        score_tenths: col(r, "score_tenths")?,
+        factors: col(r, "factors")?,
+        trace: col(r, "trace")?,
+        ruleset_version: col(r, "ruleset_version")?,
+        evaluated_at: col(r, "evaluated_at")?,
+    })
+}
+
 fn app_from(r: &AnyRow) -> Result<Application> {
     let state: String = col(r, "state")?;
     let first: i64 = col(r, "first_time_borrower")?;
@@ -337,6 +354,16 @@ impl MatchingStore for SqlStore {
         q.fetch_map(self.pool(), offer_from).await
     }
 
+    async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut q = Sql::new(OFFER_SELECT);
+            q.push(" WHERE f.id").in_list(chunk).push(" ORDER BY f.id");
+            out.extend(q.fetch_map(self.pool(), offer_from).await?);
+        }
+        Ok(out)
+    }
+
     async fn rules_of(&self, offers: &[i64]) -> Result<Vec<(i64, Rule)>> {
         let mut out = Vec::new();
         for chunk in offers.chunks(500) {
@@ -528,23 +555,36 @@ impl MatchingStore for SqlStore {
     }
 
     async fn matches_of_need(&self, need: i64) -> Result<Vec<MatchRow>> {
-        let mut q = Sql::new(
-            "SELECT need_id, offer_id, eligibility, score_tenths, factors, trace, ruleset_version, \
-             evaluated_at FROM match_results WHERE need_id = ",
-        );
+        let mut q = Sql::new(MATCH_SELECT);
         q.bind(need).push(" ORDER BY offer_id");
+        q.fetch_map(self.pool(), match_from).await
+    }
+
+    async fn matches_of_need_for(&self, need: i64, offers: &[i64]) -> Result<Vec<MatchRow>> {
+        if offers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut q = Sql::new(MATCH_SELECT);
+        q.bind(need)
+            .push(" AND offer_id")
+            .in_list(offers)
+            .push(" ORDER BY offer_id");
+        q.fetch_map(self.pool(), match_from).await
+    }
+
+    async fn match_ranks(&self, need: i64) -> Result<Vec<(i64, Eligibility, i64)>> {
+        let mut q = Sql::new(
+            "SELECT r.offer_id, r.eligibility, r.score_tenths FROM match_results r \
+             JOIN match_offers f ON f.id = r.offer_id WHERE f.active = 1 AND r.need_id = ",
+        );
+        q.bind(need).push(" ORDER BY r.offer_id");
         q.fetch_map(self.pool(), |r| {
             let e: String = col(r, "eligibility")?;
-            Ok(MatchRow {
-                need_id: col(r, "need_id")?,
-                offer_id: col(r, "offer_id")?,
-                eligibility: Eligibility::parse(&e).ok_or_else(|| bad("eligibility", &e))?,
-                score_tenths: col(r, "score_tenths")?,
-                factors: col(r, "factors")?,
-                trace: col(r, "trace")?,
-                ruleset_version: col(r, "ruleset_version")?,
-                evaluated_at: col(r, "evaluated_at")?,
-            })
+            Ok((
+                col(r, "offer_id")?,
+                Eligibility::parse(&e).ok_or_else(|| bad("eligibility", &e))?,
+                col(r, "score_tenths")?,
+            ))
         })
         .await
     }
