@@ -487,7 +487,26 @@ impl MatchingService {
             self.audit(actor, "match.facts_for", format!("org:{org}"))
                 .await?;
         }
-        // The enterprise's open needs are evaluated again.
+        self.evaluate_open_needs_of(org).await
+    }
+
+    /// An application and the offer it was made to.
+    async fn application_and_offer(&self, id: i64) -> Result<(Application, Offer)> {
+        let app = self
+            .store
+            .get_application(id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let offer = self
+            .store
+            .get_offer(app.offer_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        Ok((app, offer))
+    }
+
+    /// Evaluates an enterprise's open needs again (its facts changed).
+    async fn evaluate_open_needs_of(&self, org: OrgId) -> Result<()> {
         let needs: Vec<Need> = self
             .store
             .needs_of(org)
@@ -503,16 +522,7 @@ impl MatchingService {
     /// partner reads and verifies only what was sent to it.
     async fn partners_application(&self, actor: &Actor, id: i64) -> Result<(Application, Need)> {
         let partner = self.own_partner(actor).await?;
-        let app = self
-            .store
-            .get_application(id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let offer = self
-            .store
-            .get_offer(app.offer_id)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let (app, offer) = self.application_and_offer(id).await?;
         if offer.partner.org_id != partner.org_id {
             return Err(Error::NotFound);
         }
@@ -609,15 +619,7 @@ impl MatchingService {
             format!("application:{id} metric:{metric}"),
         )
         .await?;
-        let needs: Vec<Need> = self
-            .store
-            .needs_of(app.org_id)
-            .await?
-            .into_iter()
-            .filter(|n| n.open)
-            .collect();
-        let offers = self.store.list_offers(None, true).await?;
-        self.evaluate(&needs, &offers).await?;
+        self.evaluate_open_needs_of(app.org_id).await?;
         Ok(fact)
     }
 
@@ -1057,16 +1059,7 @@ impl MatchingService {
         comment: Option<&str>,
         amount_fen: Option<i64>,
     ) -> Result<Application> {
-        let app = self
-            .store
-            .get_application(id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let offer = self
-            .store
-            .get_offer(app.offer_id)
-            .await?
-            .ok_or(Error::NotFound)?;
+        let (app, offer) = self.application_and_offer(id).await?;
         let who = if actor.role().is_partner() {
             if self.own_partner(actor).await?.org_id != offer.partner.org_id {
                 return Err(Error::NotFound);

@@ -342,6 +342,28 @@ async fn offers_facts_needs_matches_and_applications_round_trip() {
     );
 }
 
+/// The matching service over the test server's store, on a clock the test
+/// moves: Friday 4 December 2026, 00:00 Beijing.
+fn clocked_service(
+    app: &TestApp,
+) -> (
+    fanxing_core::matching::service::MatchingService,
+    std::sync::Arc<std::sync::atomic::AtomicI64>,
+) {
+    use std::sync::atomic::{AtomicI64, Ordering};
+    use std::sync::Arc;
+    let store = app.opened.store.clone();
+    let clock = Arc::new(AtomicI64::new(1_796_313_600));
+    let c = clock.clone();
+    let svc = fanxing_core::matching::service::MatchingService::new(
+        store.clone(),
+        store,
+        app.opened.app.audit.clone(),
+        Arc::new(move || c.load(Ordering::SeqCst)),
+    );
+    (svc, clock)
+}
+
 async fn actor(app: &TestApp, name: &str) -> fanxing_core::auth::Actor {
     fanxing_core::auth::Actor::new(
         app.opened
@@ -373,20 +395,12 @@ fn field_keys(e: &fanxing_core::error::Error) -> Vec<(String, String)> {
 #[tokio::test]
 async fn a_need_is_matched_explained_applied_for_and_decided() {
     use fanxing_core::matching::pipeline::Action;
-    use fanxing_core::matching::service::{MatchingService, NeedInput, OfferInput, RuleInput};
-    use std::sync::atomic::{AtomicI64, Ordering};
-    use std::sync::Arc;
+    use fanxing_core::matching::service::{NeedInput, OfferInput, RuleInput};
+    use std::sync::atomic::Ordering;
 
     let app = TestApp::spawn().await;
     let store = app.opened.store.clone();
-    let clock = Arc::new(AtomicI64::new(1_796_313_600)); // a Friday, 00:00 Beijing
-    let c = clock.clone();
-    let svc = MatchingService::new(
-        store.clone(),
-        store.clone(),
-        app.opened.app.audit.clone(),
-        Arc::new(move || c.load(Ordering::SeqCst)),
-    );
+    let (svc, clock) = clocked_service(&app);
     let (admin, suzhou, nanjing) = (
         actor(&app, "admin").await,
         actor(&app, "suzhou").await,
@@ -772,20 +786,12 @@ async fn a_need_is_matched_explained_applied_for_and_decided() {
 /// replaces the promised deadline once matches are re-scored.
 #[tokio::test]
 async fn a_partner_s_observed_decision_time_feeds_the_ranking() {
-    use fanxing_core::matching::service::{MatchingService, NeedInput, OfferInput};
-    use std::sync::atomic::{AtomicI64, Ordering};
-    use std::sync::Arc;
+    use fanxing_core::matching::service::{NeedInput, OfferInput};
+    use std::sync::atomic::Ordering;
 
     let app = TestApp::spawn().await;
     let store = app.opened.store.clone();
-    let clock = Arc::new(AtomicI64::new(1_796_313_600)); // Friday 4 Dec 2026, 00:00 Beijing
-    let c = clock.clone();
-    let svc = MatchingService::new(
-        store.clone(),
-        store.clone(),
-        app.opened.app.audit.clone(),
-        Arc::new(move || c.load(Ordering::SeqCst)),
-    );
+    let (svc, clock) = clocked_service(&app);
     let (admin, bank, trainee) = (
         actor(&app, "admin").await,
         actor(&app, "bank").await,
@@ -882,20 +888,12 @@ async fn a_partner_s_observed_decision_time_feeds_the_ranking() {
 #[tokio::test]
 async fn a_partner_reads_and_verifies_only_the_facts_shared_with_it() {
     use fanxing_core::audit::AuditStore;
-    use fanxing_core::matching::service::{MatchingService, NeedInput, OfferInput, RuleInput};
-    use std::sync::atomic::{AtomicI64, Ordering};
-    use std::sync::Arc;
+    use fanxing_core::matching::service::{NeedInput, OfferInput, RuleInput};
+    use std::sync::atomic::Ordering;
 
     let app = TestApp::spawn().await;
     let store = app.opened.store.clone();
-    let clock = Arc::new(AtomicI64::new(1_796_313_600));
-    let c = clock.clone();
-    let svc = MatchingService::new(
-        store.clone(),
-        store.clone(),
-        app.opened.app.audit.clone(),
-        Arc::new(move || c.load(Ordering::SeqCst)),
-    );
+    let (svc, clock) = clocked_service(&app);
     let (admin, bank, trainee, suzhou) = (
         actor(&app, "admin").await,
         actor(&app, "bank").await,
@@ -1193,13 +1191,13 @@ async fn an_office_states_a_need_for_an_enterprise_of_its_region() {
 #[tokio::test]
 async fn the_rollup_is_the_sum_of_the_applications() {
     use fanxing_core::matching::pipeline::Action;
-    use fanxing_core::matching::service::{MatchingService, NeedInput, OfferInput};
+    use fanxing_core::matching::service::{NeedInput, OfferInput};
     use rand::{Rng, SeedableRng};
     use std::sync::Arc;
 
     let app = TestApp::spawn().await;
     let store = app.opened.store.clone();
-    let svc = MatchingService::new(
+    let svc = fanxing_core::matching::service::MatchingService::new(
         store.clone(),
         store.clone(),
         app.opened.app.audit.clone(),
