@@ -176,6 +176,8 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("match.enterprise_ambiguous", "有多家企业同名，请填写统一社会信用代码", "Several enterprises have that name: give the credit code"),
     ("match.enterprise_field", "企业名称或统一社会信用代码", "Enterprise name or unified social credit code"),
     ("match.new_need_for", "为企业提出对接需求", "State a need for an enterprise"),
+    ("match.first_of", "按排序显示前 {shown} 个，共 {total} 个", "The first {shown} of {total}, in ranked order"),
+    ("match.show_all", "显示全部", "Show all"),
     ("match.not_consented", "企业未授权查看该项数据", "The enterprise has not shared this fact"),
     ("match.consent_expired", "企业的数据授权已过期", "The enterprise's consent to share its facts has run out"),
     ("match.app_closed", "该申请已结束，不能再核实数据", "This application is closed: its facts can no longer be verified"),

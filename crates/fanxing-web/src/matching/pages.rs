@@ -320,6 +320,8 @@ struct NeedPage<'a> {
     ctx: &'a Ctx,
     need: Need,
     matches: Vec<Explained>,
+    /// How many offers there are in all (`matches` may be the first page).
+    total: usize,
     /// Whether the caller may apply (speaks for the enterprise).
     may_apply: bool,
     error: Option<String>,
@@ -361,15 +363,37 @@ impl NeedPage<'_> {
 }
 
 /// `/match/needs/{id}`: every offer of the need's kind, explained.
-pub async fn need(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+pub async fn need(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<NeedQuery>,
+) -> PageResult {
     let id = path_id(&ctx, &id)?;
-    need_page(&state, &ctx, id, None).await
+    need_page(&state, &ctx, id, None, q.all.is_some()).await
 }
 
-async fn need_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) -> PageResult {
+/// `?all=1` shows every offer, not only the first [`NEED_PAGE`].
+#[derive(Deserialize, Default)]
+pub struct NeedQuery {
+    all: Option<String>,
+}
+
+/// Offers a need's page explains unless asked for all (a phone should not
+/// load hundreds).
+const NEED_PAGE: usize = 50;
+
+async fn need_page(
+    state: &AppState,
+    ctx: &Ctx,
+    id: i64,
+    error: Option<String>,
+    all: bool,
+) -> PageResult {
     let actor = ctx.actor()?;
     let need = state.matching.need(actor, id).await?;
-    let matches = state.matching.matches(actor, id).await?;
+    let limit = if all { usize::MAX } else { NEED_PAGE };
+    let (total, matches) = state.matching.matches_page(actor, id, 0, limit).await?;
     let may_apply = state.matching.my_enterprise(actor).await? == Some(need.draft.org_id);
     render(
         ctx,
@@ -377,6 +401,7 @@ async fn need_page(state: &AppState, ctx: &Ctx, id: i64, error: Option<String>) 
             ctx,
             need,
             matches,
+            total,
             may_apply,
             error,
         },
@@ -412,7 +437,7 @@ pub async fn apply(
         Ok(_) => Ok(Redirect::to("/match?done=applied").into_response()),
         Err(e @ (Error::Invalid(_) | Error::Conflict(_))) => {
             let msg = e.detail(ctx.lang);
-            need_page(&state, &ctx, id, Some(msg)).await
+            need_page(&state, &ctx, id, Some(msg), false).await
         }
         Err(e) => Err(PageError::from(e)),
     }

@@ -1185,6 +1185,60 @@ async fn an_office_states_a_need_for_an_enterprise_of_its_region() {
     );
 }
 
+/// A need's page explains the first 50 offers and says how many there
+/// are, with a link to all of them (a phone should not load hundreds).
+#[tokio::test]
+async fn a_need_s_page_shows_the_first_fifty_offers_and_links_to_all() {
+    use fanxing_core::matching::service::NeedInput;
+
+    let app = TestApp::spawn().await;
+    let (svc, _clock) = clocked_service(&app);
+    let store = app.opened.store.clone();
+    let (admin, bank, trainee) = (
+        actor(&app, "admin").await,
+        actor(&app, "bank").await,
+        actor(&app, "trainee").await,
+    );
+    let bank_org = bank.user.org_id.unwrap();
+    svc.register_partner(&admin, bank_org, PartnerKind::Bank, region(320000))
+        .await
+        .unwrap();
+    for i in 0..51 {
+        let mut o = loan();
+        o.title = format!("示例贷款{i:02}");
+        o.stages = Vec::new();
+        store.insert_offer(bank_org, &o, &[], 1).await.unwrap();
+    }
+    let need = svc
+        .state_need(
+            &trainee,
+            &NeedInput {
+                org_id: trainee.user.org_id.unwrap(),
+                kind: "loan".into(),
+                amount_fen: Some(10_000_000),
+                purpose: "备货".into(),
+                consent_facts: vec![],
+                consent_days: 30,
+            },
+        )
+        .await
+        .unwrap();
+    let (client, _) = app.login("trainee").await;
+    let url = format!("/match/needs/{}", need.id);
+    let page = app.get(&client, &url).await.text().await.unwrap();
+    assert_eq!(page.matches("<li class=\"card\"").count(), 50);
+    assert!(page.contains("按排序显示前 50 个，共 51 个"), "{page}");
+    assert!(page.contains(&format!("{url}?all=1")));
+    let page = app
+        .get(&client, &format!("{url}?all=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(page.matches("<li class=\"card\"").count(), 51);
+    assert!(!page.contains("按排序显示前"));
+}
+
 /// The roll-up equals the sums over the applications, for random
 /// applications and random moves, at province and city level; and a city
 /// office reads its own city only.
