@@ -1,6 +1,8 @@
 // Browser check of resource matching (政银企对接) on a phone, in Chinese:
-// a need, the explanation of every offer, an application, the partner's
-// queue and the county office's figures.
+// a need, the explanation of every offer, an application, the facts the
+// enterprise shared and their verification by the partner, the partner's
+// queue, the county office's figures and a need stated by an office for an
+// enterprise.
 //
 // Usage: node tests/browser/matching.mjs http://127.0.0.1:PORT
 //
@@ -16,6 +18,19 @@
 //    no such card has an apply button, every open card has one.
 // 2. `bank` lists its offers under 本机构产品; the trainee applies to one
 //    of them and sees "已提交，等待机构受理" on /match?done=applied.
+//    Then `bank`, on a 390 px phone, follows "查看授权数据" from that
+//    application's row to /match/applications/{id} (企业授权查看的数据):
+//    every row of its queue has that link; the page names the trainee's
+//    enterprise. When a shared fact has a "核实无误" form, the value "七"
+//    is refused (HTTP 422, "数值格式不对…", the field marked invalid), then
+//    the value as shown is confirmed: /match/applications/{id}?done=verified
+//    says "已记为机构核实，匹配结果已更新" and the fact's source reads 机构核实.
+//    When it has none, the page says why (企业未授权查看任何数据 / 企业的
+//    数据授权已过期 / 授权的数据平台上暂无数值); in the last case the
+//    trainee declares its sales (POST /api/v1/match/facts) and the page
+//    then shows them as 企业自报 with a "核实无误" form, verified as above.
+//    The queue's other applications' pages open too and show either facts
+//    or one of those messages.
 // 3. `bank` works the application: accept → review → ask for more
 //    information; the trainee sees "需要您补充材料" and supplies it; the
 //    bank approves 50万 and disburses 50万.
@@ -23,26 +38,39 @@
 // 5. `kunshan` (county office) sees 放款/落地金额 under 本地区对接情况; it
 //    equals GET /api/v1/match/rollup's disbursed_fen, which rose by exactly
 //    50万元 while the bank worked the application.
-// Every page: no 5xx, no horizontal scrolling at 412 px, no serious or
-// critical axe-core violation (WCAG 2 A/AA).
+// 6. `suzhou` (city office), on a 390 px phone, states a need for an
+//    enterprise through "为企业提出对接需求": "不存在的企业" is refused with
+//    "本地区没有该名称或统一社会信用代码的企业" under the 企业名称或统一社会
+//    信用代码 field; the trainee's enterprise (by the name its need page
+//    shows) lands on /match/needs/{id} headed by that name, with the offers
+//    ranked (可申请, then 待补充信息, then not eligible) and no apply button;
+//    the office's 需求 table links the new need.
+// Every page: no 5xx (a 4xx answer to a refused form is expected), no
+// horizontal scrolling at 412 px (390 px for the shared facts and step 6), no
+// serious or critical axe-core violation (WCAG 2 A/AA).
 
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import {
+  asRole,
   baseUrl,
   check,
   follow,
   LARGE_PHONE,
   on,
   openAs,
+  PHONE,
   runTest,
   screenshotDir,
   soundPages,
+  where,
 } from './lib.mjs';
 
 const NAME = 'matching';
 const needShot = path.join(screenshotDir, 'matching-need.png');
 const queueShot = path.join(screenshotDir, 'matching-bank.png');
+const sharedShot = path.join(screenshotDir, 'matching-shared.png');
+const officeNeedShot = path.join(screenshotDir, 'matching-office-need.png');
 const officeShot = path.join(screenshotDir, 'matching-office.png');
 
 const base = baseUrl(NAME);
@@ -50,6 +78,16 @@ const base = baseUrl(NAME);
 const NEED = { kind: 'loan', amount: '50万', amountFen: 50_000_000, purpose: '双十一备货' };
 const APPROVE = { amount: '50万', fen: 50_000_000 };
 const DISBURSE = { amount: '50万', fen: 50_000_000 };
+// The bank's verification of a shared fact: a value that is not a number,
+// and the period it records.
+const BAD_VALUE = '七';
+// What the trainee declares when the platform holds no sales of its
+// enterprise yet, and how the page shows it (yuan, two decimals).
+const SALES = { metric: 'sales_12m_fen', fen: 360_000_000, shown: '3600000.00', period: '2024-07 至 2025-06' };
+const PERIOD = '2025 年银行流水';
+// The need the city office states for an enterprise.
+const OFFICE_NEED = { kind: 'loan', amount: '20万', amountFen: 20_000_000, purpose: '旺季备货（商务局代为提出）' };
+const UNKNOWN_ENTERPRISE = '不存在的企业';
 
 const T = {
   newNeed: '提出需求',
@@ -69,7 +107,24 @@ const T = {
   rollup: '本地区对接情况',
   disbursedAmount: '放款/落地金额',
   kindLoan: '贷款',
+  viewShared: '查看授权数据',
+  sharedTitle: '企业授权查看的数据',
+  verifyDo: '核实无误',
+  doneVerified: '已记为机构核实，匹配结果已更新',
+  verified: '机构核实',
+  declared: '企业自报',
+  factValueBad: '数值格式不对',
+  nothingShared: '企业未授权查看任何数据',
+  consentExpired: '企业的数据授权已过期',
+  noSharedValues: '授权的数据平台上暂无数值',
+  enterpriseCol: '企业',
+  needFor: '为企业提出对接需求',
+  enterpriseField: '企业名称或统一社会信用代码',
+  enterpriseUnknown: '本地区没有该名称或统一社会信用代码的企业',
+  needs: '需求',
 };
+// What a partner's page of shared facts says when it has none to verify.
+const NOTHING_TO_VERIFY = [T.nothingShared, T.consentExpired, T.noSharedValues];
 const VERDICTS = [T.eligible, T.tentative, T.ineligible];
 
 // 5xx answers to any page's requests (checked after every step).
@@ -164,6 +219,14 @@ async function stateNeed(trainee) {
     meta.includes(yuanZh(NEED.amountFen)) && meta.includes(NEED.purpose),
     `need ${needId}: the heading's line reads "${meta}", expected ${yuanZh(NEED.amountFen)} and ${NEED.purpose}`,
   );
+  // "ENTERPRISE · 贷款": the trainee's enterprise, as the other steps name it.
+  const heading = ((await trainee.locator('main h1').first().textContent()) || '').replace(/\s+/g, ' ').trim();
+  const kindSuffix = ` · ${T.kindLoan}`;
+  check(
+    heading.endsWith(kindSuffix) && heading.length > kindSuffix.length,
+    `need ${needId}: the heading reads "${heading}", expected "ENTERPRISE${kindSuffix}"`,
+  );
+  const enterprise = heading.slice(0, -kindSuffix.length).trim();
 
   const cards = await trainee.locator('main li.card').evaluateAll((lis) =>
     lis.map((li) => {
@@ -232,7 +295,7 @@ async function stateNeed(trainee) {
       `${openCards.length} open, ${closed.length} not (e.g. "${sample.title}" ${sample.partner}: ${sample.reason}), ` +
       `screenshot ${path.relative(process.cwd(), needShot)}`,
   );
-  return { needId, cards };
+  return { needId, cards, enterprise };
 }
 
 // ---------------------------------------------------------------------------
@@ -411,6 +474,240 @@ async function stateOf(page, app, who) {
 }
 
 // ---------------------------------------------------------------------------
+// 2 (continued). What the enterprise shared, as the bank reads and verifies it.
+
+// The text of `locator`'s first match, spaces collapsed ('' when none).
+async function text(locator) {
+  if ((await locator.count()) === 0) return '';
+  return ((await locator.first().textContent()) || '').replace(/\s+/g, ' ').trim();
+}
+
+// The bank's queue at /match: each row's enterprise (links left out) and
+// the links of its enterprise cell.
+async function queueRows(bank) {
+  return section(bank, T.applications).locator('table.cardify tbody tr').evaluateAll((trs, label) =>
+    trs.map((tr) => {
+      const cell = tr.querySelector(`td[data-label="${label}"]`) || tr.cells[0];
+      const links = Array.from(cell ? cell.querySelectorAll('a') : []).map((a) => ({
+        href: a.getAttribute('href') || '',
+        text: a.textContent.trim(),
+      }));
+      const c = cell ? cell.cloneNode(true) : null;
+      if (c) c.querySelectorAll('a').forEach((a) => a.remove());
+      return { enterprise: c ? c.textContent.replace(/\s+/g, ' ').trim() : '', links };
+    }),
+  T.enterpriseCol);
+}
+
+// The rows of a shared-facts page: the fact's name, value (and period),
+// source (its date left out) and, when it has one, its verify form: the
+// metric, where it posts, the value it is prefilled with and whether its
+// button reads 核实无误.
+async function factRows(page) {
+  return page.locator('main table tbody tr').evaluateAll((trs, t) =>
+    trs.map((tr) => {
+      const cell = (label) => tr.querySelector(`[data-label="${label}"]`);
+      const bare = (el) => {
+        if (!el) return '';
+        const c = el.cloneNode(true);
+        c.querySelectorAll('.hint, form').forEach((h) => h.remove());
+        return c.textContent.replace(/\s+/g, ' ').trim();
+      };
+      const hint = (el) => ((el && el.querySelector('.hint')) || { textContent: '' }).textContent.trim();
+      const form = tr.querySelector('form[action$="/verify"]');
+      const field = (name) => (form && form.querySelector(`[name="${name}"]`)) || null;
+      return {
+        name: bare(cell(t.fact)),
+        value: bare(cell(t.value)),
+        period: hint(cell(t.value)),
+        source: bare(cell(t.source)),
+        metric: field('metric') ? field('metric').value : '',
+        action: form ? form.getAttribute('action') : null,
+        prefilled: field('value') ? field('value').value : null,
+        button: form ? Array.from(form.querySelectorAll('button')).some((b) => b.textContent.trim() === t.verifyDo) : false,
+      };
+    }),
+  { fact: '数据项', value: '数值', source: '来源', verifyDo: T.verifyDo });
+}
+
+// The head every shared-facts page has: its title, the enterprise's name
+// (`enterprise` when given) and the line 企业授权查看的数据.
+async function sharedHead(page, enterprise, what) {
+  const title = await page.title();
+  check(title.includes(T.sharedTitle), `${what}: the page's title is "${title}", expected it to say ${T.sharedTitle}`);
+  const meta = await text(page.locator('main p.meta'));
+  check(meta === T.sharedTitle, `${what}: the line under the heading reads "${meta}", expected "${T.sharedTitle}"`);
+  const h1 = await text(page.locator('main h1'));
+  if (enterprise) check(h1 === enterprise, `${what}: the heading reads "${h1}", expected the enterprise "${enterprise}"`);
+  else check(h1, `${what}: no heading naming the enterprise`);
+  check((await page.locator('main a[href="/match"]').count()) > 0, `${what}: no link back to /match`);
+}
+
+// The verify form of `metric` on application `id`'s page.
+function verifyForm(page, id, metric) {
+  return page.locator(`main form[action="/match/applications/${id}/verify"]`).filter({
+    has: page.locator(`input[type="hidden"][name="metric"][value="${metric}"]`),
+  });
+}
+
+// The trainee's enterprise declares its sales over the API (the session's
+// cookie and the page's CSRF token).
+async function declareSales(trainee) {
+  const me = await trainee.request.get(`${base}/api/v1/me`, { headers: { Accept: 'application/json' } });
+  check(me.ok(), `trainee: GET /api/v1/me answered ${me.status()}`);
+  const { org_id: orgId } = await me.json();
+  check(Number.isInteger(orgId), `trainee: /api/v1/me names no org_id (${orgId})`);
+  await open(trainee, '/match', 'trainee /match before declaring sales');
+  const csrf = await trainee.locator('input[name="csrf"]').first().inputValue();
+  check(csrf, 'trainee /match: no CSRF token in its forms');
+  const res = await trainee.request.post(`${base}/api/v1/match/facts`, {
+    headers: { Accept: 'application/json', 'X-CSRF-Token': csrf },
+    data: { org_id: orgId, facts: [{ metric: SALES.metric, value: SALES.fen, period: SALES.period }] },
+  });
+  check(res.status() < 500, `trainee: POST /api/v1/match/facts answered ${res.status()}`);
+  check(res.ok(), `trainee: POST /api/v1/match/facts answered ${res.status()}: ${(await res.text()).slice(0, 200)}`);
+}
+
+async function sharedFacts(bank, trainee, app, enterprise) {
+  await open(bank, '/match', 'bank /match at 390 px');
+  const rows = await queueRows(bank);
+  check(rows.length > 0, `bank /match at 390 px: the "${T.applications}" table has no rows`);
+  for (const r of rows) {
+    check(
+      r.links.length === 1 && r.links[0].text === T.viewShared && /^\/match\/applications\/\d+$/.test(r.links[0].href),
+      `bank /match: the ${T.enterpriseCol} cell of "${r.enterprise}" has the links ` +
+        `${JSON.stringify(r.links)}, expected one "${T.viewShared}" to /match/applications/{id}`,
+    );
+  }
+  const href = `/match/applications/${app.id}`;
+  const mine = rows.filter((r) => r.links[0].href === href);
+  check(mine.length === 1, `bank /match: ${mine.length} rows link to ${href} (the trainee's application)`);
+  check(
+    mine[0].enterprise === enterprise,
+    `bank /match: the row of application ${app.id} names the enterprise "${mine[0].enterprise}", expected "${enterprise}"`,
+  );
+
+  const what = `bank: shared facts of application ${app.id}`;
+  const link = section(bank, T.applications).locator(`a[href="${href}"]`);
+  const response = await follow(bank, link);
+  check(response && response.ok(), `${what}: GET ${href} answered HTTP ${response && response.status()}`);
+  check(where(bank) === href, `${what}: "${T.viewShared}" led to ${where(bank)}, expected ${href}`);
+  await pageIsSound(bank, what);
+  await sharedHead(bank, enterprise, what);
+
+  let facts = await factRows(bank);
+  const sharedAtFirst = facts.length;
+  const verifiableIn = (rows) => rows.filter((f) => f.button && f.action === `${href}/verify` && f.metric);
+  let verifiable = verifiableIn(facts);
+  const outcomes = [];
+  if (verifiable.length === 0) {
+    const said = await text(bank.locator('main section.card .empty'));
+    check(
+      NOTHING_TO_VERIFY.some((m) => said.includes(m)),
+      `${what}: no fact with a "${T.verifyDo}" form (${facts.length} rows), and the page says "${said}", ` +
+        `expected one of ${NOTHING_TO_VERIFY.join(' / ')}`,
+    );
+    outcomes.push(`nothing to verify: "${said}"`);
+    if (said.includes(T.noSharedValues)) {
+      // Shared, but no value yet: once the enterprise declares one, the
+      // bank sees it and may verify it.
+      await declareSales(trainee);
+      await open(bank, href, `${what}, after the trainee declared its sales`);
+      await sharedHead(bank, enterprise, `${what}, after the trainee declared its sales`);
+      facts = await factRows(bank);
+      verifiable = verifiableIn(facts);
+      const declared = facts.find((f) => f.metric === SALES.metric);
+      check(
+        declared && declared.button,
+        `${what}: after the trainee declared ${SALES.metric} the page shows ${JSON.stringify(facts)}, ` +
+          `expected a row for it with a "${T.verifyDo}" form (the page says "${await text(bank.locator('main section.card .empty'))}")`,
+      );
+      check(
+        declared.value === SALES.shown && declared.period === SALES.period && declared.source === T.declared,
+        `${what}: the declared ${declared.name} reads "${declared.value}" "${declared.period}" from "${declared.source}", ` +
+          `expected "${SALES.shown}" "${SALES.period}" from "${T.declared}"`,
+      );
+      outcomes.push(`the trainee declared ${declared.name} ${declared.value} (${declared.source})`);
+    }
+  }
+  if (verifiable.length > 0) {
+    const fact = verifiable.find((f) => f.metric === SALES.metric) || verifiable[0];
+    const label = `${what}: ${fact.name} (${fact.metric})`;
+    check(fact.value, `${label} shows no value`);
+    check(fact.prefilled === fact.value, `${label}: the form holds "${fact.prefilled}", the table shows "${fact.value}"`);
+
+    // A value that is not a number is refused, and nothing is recorded.
+    await verifyForm(bank, app.id, fact.metric).locator('input[name="value"]').fill(BAD_VALUE);
+    const refused = await follow(bank, verifyForm(bank, app.id, fact.metric).locator('button', { hasText: T.verifyDo }));
+    check(
+      refused && refused.status() === 422,
+      `${label}: "${BAD_VALUE}" was answered with HTTP ${refused && refused.status()} at ${where(bank)}, expected 422`,
+    );
+    check(where(bank) === `${href}/verify`, `${label}: after "${BAD_VALUE}" the page is ${where(bank)}, expected ${href}/verify`);
+    await pageIsSound(bank, `${label}, "${BAD_VALUE}" refused`);
+    const alert = await text(bank.locator('main p.alert'));
+    check(alert.includes(T.factValueBad), `${label}: after "${BAD_VALUE}" the page says "${alert}", expected "${T.factValueBad}…"`);
+    await sharedHead(bank, enterprise, `${label}, "${BAD_VALUE}" refused`);
+    const input = verifyForm(bank, app.id, fact.metric).locator('input[name="value"]');
+    check((await input.count()) === 1, `${label}: after "${BAD_VALUE}" the page has no form for ${fact.metric}`);
+    check(
+      (await input.getAttribute('aria-invalid')) === 'true',
+      `${label}: after "${BAD_VALUE}" the value field is not marked aria-invalid`,
+    );
+    const kept = (await factRows(bank)).find((f) => f.metric === fact.metric);
+    check(
+      kept && kept.value === fact.value && kept.source === fact.source,
+      `${label}: after "${BAD_VALUE}" the row reads ${JSON.stringify(kept)}, expected the value "${fact.value}" from ${fact.source}`,
+    );
+
+    // The value as shown, confirmed, is recorded as verified.
+    check(
+      (await input.inputValue()) === fact.value,
+      `${label}: after "${BAD_VALUE}" the value field holds "${await input.inputValue()}", expected "${fact.value}" again`,
+    );
+    await verifyForm(bank, app.id, fact.metric).locator('input[name="period"]').fill(PERIOD);
+    await submitAndLand(
+      bank,
+      verifyForm(bank, app.id, fact.metric).locator('button', { hasText: T.verifyDo }),
+      (u) => u.pathname === href && u.searchParams.get('done') === 'verified',
+      `${label}: "${T.verifyDo}"`,
+    );
+    const notice = await text(bank.locator('main p.notice'));
+    check(notice === T.doneVerified, `${label}: after "${T.verifyDo}" the page says "${notice}", expected "${T.doneVerified}"`);
+    await sharedHead(bank, enterprise, `${label}, verified`);
+    const after = (await factRows(bank)).find((f) => f.metric === fact.metric);
+    check(after, `${label}: the fact's row is gone after "${T.verifyDo}"`);
+    check(after.source === T.verified, `${label}: after "${T.verifyDo}" its source reads "${after.source}", expected "${T.verified}"`);
+    check(
+      after.value === fact.value && after.period === PERIOD,
+      `${label}: after "${T.verifyDo}" the row reads "${after.value}" "${after.period}", expected "${fact.value}" "${PERIOD}"`,
+    );
+    outcomes.push(`${fact.name} ${fact.value} (${fact.source}): "${BAD_VALUE}" refused, then "${T.doneVerified}", source ${after.source}`);
+  }
+  await mkdir(screenshotDir, { recursive: true });
+  await bank.screenshot({ path: sharedShot, fullPage: true });
+
+  // The queue's other applications: each page opens and has either facts
+  // or the reason it has none.
+  const others = rows.map((r) => r.links[0].href).filter((h) => h !== href);
+  for (const other of others) {
+    const w = `bank: shared facts at ${other}`;
+    await open(bank, other, w);
+    await sharedHead(bank, null, w);
+    const shown = await factRows(bank);
+    const said = await text(bank.locator('main section.card .empty'));
+    check(
+      shown.length > 0 || NOTHING_TO_VERIFY.some((m) => said.includes(m)),
+      `${w}: no facts, and the page says "${said}", expected one of ${NOTHING_TO_VERIFY.join(' / ')}`,
+    );
+  }
+  console.log(
+    `browser: bank at 390 px, application ${app.id} (${enterprise}): ${sharedAtFirst} shared facts at first; ${outcomes.join('; ')}; ` +
+      `${others.length} other applications' pages open; screenshot ${path.relative(process.cwd(), sharedShot)}`,
+  );
+}
+
+// ---------------------------------------------------------------------------
 // 3. The bank works the application; the trainee supplies information.
 async function work(bank, trainee, app) {
   const steps = [];
@@ -483,6 +780,99 @@ async function officeFigures(office, before) {
 }
 
 // ---------------------------------------------------------------------------
+// 6. The city office states a need for an enterprise of its region.
+async function officeNeed(office, enterprise) {
+  await open(office, '/match', 'suzhou /match at 390 px');
+  const form = () => section(office, T.needFor).locator('form[action="/match/needs"]');
+  check((await form().count()) === 1, `suzhou /match: no "${T.needFor}" form posting to /match/needs`);
+  const field = () => form().locator('label').filter({ has: office.locator('input[name="enterprise"]') });
+  check((await field().count()) === 1, `suzhou /match: the "${T.needFor}" form has no labelled enterprise field`);
+  const fieldLabel = await text(field());
+  check(fieldLabel.startsWith(T.enterpriseField), `suzhou /match: the enterprise field is labelled "${fieldLabel}", expected "${T.enterpriseField}"`);
+  const kinds = await form().locator('select[name="kind"] option').evaluateAll((os) => os.map((o) => o.value));
+  check(kinds.includes(OFFICE_NEED.kind), `suzhou /match: the kind select has no option ${OFFICE_NEED.kind} (has ${kinds.join(', ')})`);
+  const fill = async (name) => {
+    await form().locator('input[name="enterprise"]').fill(name);
+    await form().locator('select[name="kind"]').selectOption(OFFICE_NEED.kind);
+    await form().locator('input[name="amount_yuan"]').fill(OFFICE_NEED.amount);
+    await form().locator('textarea[name="purpose"]').fill(OFFICE_NEED.purpose);
+  };
+
+  // An enterprise the region does not have.
+  await fill(UNKNOWN_ENTERPRISE);
+  const refused = await follow(office, form().locator('button[type="submit"]'));
+  const what = `suzhou: a need for "${UNKNOWN_ENTERPRISE}"`;
+  check(
+    !/^\/match\/needs\/\d+$/.test(new URL(office.url()).pathname),
+    `${what} was taken: landed on ${where(office)} (HTTP ${refused && refused.status()})`,
+  );
+  check(refused && refused.status() < 500, `${what}: the server answered HTTP ${refused && refused.status()}`);
+  await pageIsSound(office, `${what}, refused`);
+  check((await form().count()) === 1, `${what}: the answer at ${where(office)} has no "${T.needFor}" form`);
+  const fieldError = await text(field().locator('.field-error'));
+  check(
+    fieldError === T.enterpriseUnknown,
+    `${what}: the enterprise field says "${fieldError}", expected "${T.enterpriseUnknown}"` +
+      ` (the page says: ${await text(office.locator('main p.alert'))})`,
+  );
+  check(
+    (await field().locator('input[name="enterprise"]').getAttribute('aria-invalid')) === 'true',
+    `${what}: the enterprise field is not marked aria-invalid`,
+  );
+  const alert = await text(office.locator('main p.alert'));
+  check(alert.includes(T.enterpriseUnknown), `${what}: the page's alert reads "${alert}", expected it to say "${T.enterpriseUnknown}"`);
+
+  // The trainee's enterprise.
+  await fill(enterprise);
+  const url = await submitAndLand(
+    office,
+    form().locator('button[type="submit"]'),
+    (u) => /^\/match\/needs\/\d+$/.test(u.pathname),
+    `suzhou: a need for "${enterprise}"`,
+  );
+  const needId = Number(url.pathname.split('/').pop());
+  const label = `suzhou: need ${needId} for "${enterprise}"`;
+  const heading = await text(office.locator('main h1'));
+  check(heading === `${enterprise} · ${T.kindLoan}`, `${label}: the heading reads "${heading}", expected "${enterprise} · ${T.kindLoan}"`);
+  const meta = await text(office.locator('main p.meta'));
+  check(
+    meta.includes(yuanZh(OFFICE_NEED.amountFen)) && meta.includes(OFFICE_NEED.purpose),
+    `${label}: the heading's line reads "${meta}", expected ${yuanZh(OFFICE_NEED.amountFen)} and ${OFFICE_NEED.purpose}`,
+  );
+  const cards = await office.locator('main li.card').evaluateAll((lis) =>
+    lis.map((li) => ({
+      title: (li.querySelector(':scope > strong') || {}).textContent?.trim() || '',
+      badge: (li.querySelector('.badge') || {}).textContent?.trim() || '',
+      applyForms: li.querySelectorAll('form[action$="/apply"]').length,
+    })),
+  );
+  check(cards.length > 0, `${label}: no offer cards (li.card)`);
+  for (const c of cards) {
+    check(c.title, `${label}: a card without a <strong> title`);
+    check(VERDICTS.includes(c.badge), `${label}: card "${c.title}" has the badge "${c.badge}", expected one of ${VERDICTS.join(' / ')}`);
+    check(c.applyForms === 0, `${label}: card "${c.title}" offers the office an apply form`);
+  }
+  const ranks = cards.map((c) => VERDICTS.indexOf(c.badge));
+  check(
+    ranks.every((r, i) => i === 0 || ranks[i - 1] <= r),
+    `${label}: the offers are not ranked ${VERDICTS.join(' → ')}: ${cards.map((c) => `${c.title}/${c.badge}`).join('; ')}`,
+  );
+  await mkdir(screenshotDir, { recursive: true });
+  await office.screenshot({ path: officeNeedShot, fullPage: true });
+
+  await open(office, '/match', 'suzhou /match after stating a need');
+  const listed = section(office, T.needs).locator(`a[href="/match/needs/${needId}"]`);
+  check((await listed.count()) === 1, `suzhou /match: the "${T.needs}" table has no link to /match/needs/${needId}`);
+  const listedName = await text(listed);
+  check(listedName === enterprise, `suzhou /match: the link to need ${needId} reads "${listedName}", expected "${enterprise}"`);
+  const counts = VERDICTS.map((v) => `${cards.filter((c) => c.badge === v).length} ${v}`).join(', ');
+  console.log(
+    `browser: suzhou at 390 px: "${UNKNOWN_ENTERPRISE}" refused ("${fieldError}"); need ${needId} for ${enterprise}: ` +
+      `${cards.length} offers (${counts}), screenshot ${path.relative(process.cwd(), officeNeedShot)}`,
+  );
+}
+
+// ---------------------------------------------------------------------------
 await runTest(NAME, async (browser) => {
   const office = await as(browser, 'kunshan');
   const before = await rollupApi(office, 'kunshan before');
@@ -494,6 +884,7 @@ await runTest(NAME, async (browser) => {
   const offers = await on(bank, 'bank', () => bankOffers(bank));
 
   const app = await on(trainee, 'trainee', () => apply(trainee, need, offers));
+  await asRole(browser, base, PHONE, 'bank', (page) => on(page, 'bank-390', () => sharedFacts(page, trainee, app, need.enterprise)), options);
 
   const steps = await on(bank, 'bank', () => work(bank, trainee, app));
   const mid = await rollupApi(office, 'kunshan before disbursing');
@@ -511,6 +902,8 @@ await runTest(NAME, async (browser) => {
   });
 
   await on(office, 'kunshan', () => officeFigures(office, mid));
+
+  await asRole(browser, base, PHONE, 'suzhou', (page) => on(page, 'suzhou', () => officeNeed(page, need.enterprise)), options);
 
   noServerErrors();
   await Promise.all([office, trainee, bank].map((page) => page.context().close()));
