@@ -708,6 +708,12 @@ impl MatchingStore for Fake {
     async fn save_matches(&self, rows: &[MatchRow]) -> Result<()> {
         Err(unstubbed("save_matches"))
     }
+    async fn holiday_years(&self) -> Result<Vec<(i32, String, Option<UserId>, i64)>> {
+        Err(unstubbed("holiday_years"))
+    }
+    async fn set_holiday_year(&self, year: i32, json: &str, by: UserId, now: i64) -> Result<()> {
+        Err(unstubbed("set_holiday_year"))
+    }
     async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>> {
         Err(unstubbed("offers_by_ids"))
     }

@@ -109,6 +109,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0016_paths.sql"),
         include_str!("../migrations/postgres/0016_paths.sql"),
     ),
+    (
+        17,
+        "holidays",
+        include_str!("../migrations/sqlite/0017_holidays.sql"),
+        include_str!("../migrations/postgres/0017_holidays.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

@@ -187,6 +187,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/api/v1/match/applications/{id}/facts"),
     ("POST", "/api/v1/match/applications/{id}/facts"),
     ("GET", "/api/v1/match/rollup"),
+    ("GET", "/api/v1/holidays/{year}"),
+    ("PUT", "/api/v1/holidays/{year}"),
     ("GET", "/api/v1/live-stats"),
     ("GET", "/api/v1/live-impact"),
     ("POST", "/api/v1/me/password"),

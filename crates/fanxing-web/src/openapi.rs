@@ -195,6 +195,9 @@ fn base_spec() -> Value {
             "/api/v1/match/applications/{id}/facts": {
                 "get": op("For the partner an application was made to: the facts the enterprise consented to share in its need (each metric's current value, source and date), while the consent lasts; nothing after it. Every read is audited", "matching", json!([id()]), None, "200"),
                 "post": op("The partner verifies one shared fact (metric, value, period) after seeing the documents: stored as verified by the partner, taking precedence over the declared value; only a consented metric, while the consent lasts, for an open application. Audited; the enterprise's open needs are evaluated again", "matching", json!([id()]), Some("VerifyInput"), "201")},
+            "/api/v1/holidays/{year}": {
+                "get": op("A year's public holidays and the weekend days worked in their place, as partners' deadlines count them: the arrangement the programme office entered (source stored), else the built-in one (built_in), else none (Monday to Friday)", "matching", json!([{"name": "year", "in": "path", "required": true, "schema": {"type": "integer"}}]), None, "200"),
+                "put": op("The programme office enters a year's arrangement from the State Council's notice (holidays: first, last as YYYY-MM-DD and name; worked_weekends: dates); it replaces the built-in one, is in force at once on this server and within a minute on others; refused by field and row; audited", "matching", json!([{"name": "year", "in": "path", "required": true, "schema": {"type": "integer"}}]), Some("Arrangement"), "200")},
             "/api/v1/match/rollup": {"get": op("The matching roll-up of a region in the office's scope: needs → matched → applications → accepted → approved → disbursed, amounts requested, approved and disbursed (fen), distinct enterprises served, the share of first-time borrowers among approvals, median and 90th-percentile days to a decision, and each partner's applications, approvals and deadline breaches", "matching", json!([q("region", "region code; default the caller's")]), None, "200")},
             "/api/v1/live-stats": {"get": op("Province statistics of live rooms for a region in scope: live rooms, sessions, views, GMV and every KPI, by city, industry, platform, month or city × month", "analytics", json!([q("region", "region code; default the caller's"), q("from", "YYYY-MM"), q("to", "YYYY-MM"), q("group", "city | industry | platform | month | city_month"), q("provenance", "official (default) | estimate | manual")]), None, "200")}
         },
@@ -233,6 +236,10 @@ fn base_spec() -> Value {
                 "FactsInput": {"type": "object", "required": ["org_id", "facts"], "properties": {
                     "org_id": {"type": "integer"}, "facts": {"type": "array", "maxItems": 100, "items": {"type": "object", "required": ["metric", "value"], "properties": {
                         "metric": {"type": "string"}, "value": {"type": ["integer", "string"]}, "period": {"type": "string"}}}}}},
+                "Arrangement": {"type": "object", "required": ["holidays"], "properties": {
+                    "holidays": {"type": "array", "maxItems": 20, "items": {"type": "object", "required": ["first", "last", "name"], "properties": {
+                        "first": {"type": "string", "format": "date"}, "last": {"type": "string", "format": "date"}, "name": {"type": "string", "maxLength": 20}}}},
+                    "worked_weekends": {"type": "array", "maxItems": 20, "items": {"type": "string", "format": "date"}}}},
                 "VerifyInput": {"type": "object", "required": ["metric", "value"], "properties": {
                     "metric": {"type": "string"}, "value": {"type": ["integer", "string"]}, "period": {"type": "string", "maxLength": 40}}},
                 "NeedInput": {"type": "object", "required": ["org_id", "kind", "purpose", "consent_days"], "properties": {

@@ -87,6 +87,8 @@ pub async fn open(config: &Config) -> anyhow::Result<Opened> {
         app.audit.clone(),
         Arc::new(fanxing_core::now),
     ));
+    // The holiday arrangements the programme office entered, for deadlines.
+    matching.load_calendar().await?;
     Ok(Opened {
         app,
         matching,
@@ -284,6 +286,10 @@ pub async fn serve_with(
                 }
                 Ok(_) => {}
                 Err(e) => tracing::error!(error = %e, "expiring overdue applications failed"),
+            }
+            // Holiday arrangements entered through another server.
+            if let Err(e) = matching.load_calendar().await {
+                tracing::error!(error = %e, "reading the holiday arrangements failed");
             }
             // Partners' observed decision times feed the ranking.
             if let Err(e) = matching.refresh_observed().await {

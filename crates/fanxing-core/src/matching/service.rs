@@ -122,6 +122,16 @@ pub struct Explained {
     pub ruleset_version: i64,
 }
 
+/// A year's public-holiday arrangement and where it comes from.
+#[derive(Debug, Clone, Serialize)]
+pub struct HolidayYear {
+    pub year: i32,
+    /// `stored` (entered by the programme office), `built_in`, or `none`.
+    pub source: &'static str,
+    pub arrangement: Option<crate::workdays::Arrangement>,
+    pub updated_at: Option<i64>,
+}
+
 /// What a partner may read of an applicant: the facts the enterprise let
 /// matched partners see in its need, while that consent lasts.
 #[derive(Debug, Clone, Serialize)]
@@ -212,6 +222,74 @@ impl MatchingService {
         }
         *seen = current;
         Ok(changed.len())
+    }
+
+    /// Puts the stored holiday arrangements in force (see
+    /// [`crate::workdays::install`]); at start-up and every minute.
+    pub async fn load_calendar(&self) -> Result<()> {
+        let mut stored = Vec::new();
+        for (year, json, _, _) in self.store.holiday_years().await? {
+            let a: crate::workdays::Arrangement =
+                serde_json::from_str(&json).map_err(|e| Error::Store(e.to_string()))?;
+            stored.push((year, a));
+        }
+        crate::workdays::install(&stored);
+        Ok(())
+    }
+
+    /// A year's holiday arrangement: the one the province office stored,
+    /// else the built-in one, else none (its days count Monday to Friday).
+    pub async fn holidays(&self, year: i32) -> Result<HolidayYear> {
+        let stored = self
+            .store
+            .holiday_years()
+            .await?
+            .into_iter()
+            .find(|(y, ..)| *y == year);
+        Ok(match stored {
+            Some((_, json, _, at)) => HolidayYear {
+                year,
+                source: "stored",
+                arrangement: Some(
+                    serde_json::from_str(&json).map_err(|e| Error::Store(e.to_string()))?,
+                ),
+                updated_at: Some(at),
+            },
+            None => HolidayYear {
+                year,
+                source: if crate::workdays::built_in(year).is_some() {
+                    "built_in"
+                } else {
+                    "none"
+                },
+                arrangement: crate::workdays::built_in(year),
+                updated_at: None,
+            },
+        })
+    }
+
+    /// The programme office enters a year's arrangement from the State
+    /// Council's notice; it replaces the built-in one and is in force at
+    /// once on this server (within a minute on the others). Checked first
+    /// (dates of that year, spans, worked days on weekends); audited.
+    pub async fn set_holidays(
+        &self,
+        actor: &Actor,
+        year: i32,
+        a: &crate::workdays::Arrangement,
+    ) -> Result<HolidayYear> {
+        if !actor.role().is_programme_office() {
+            return Err(Error::Forbidden);
+        }
+        crate::workdays::check(year, a)?;
+        let json = serde_json::to_string(a).map_err(|e| Error::Store(e.to_string()))?;
+        self.store
+            .set_holiday_year(year, &json, actor.user.id, self.now())
+            .await?;
+        self.audit(actor, "holidays.set", format!("year:{year}"))
+            .await?;
+        self.load_calendar().await?;
+        self.holidays(year).await
     }
 
     fn now(&self) -> i64 {

@@ -185,6 +185,11 @@ pub trait MatchingStore: Send + Sync {
     async fn matches_of_need(&self, need: i64) -> Result<Vec<MatchRow>>;
     /// A need's results for the offers `offers` only.
     async fn matches_of_need_for(&self, need: i64, offers: &[i64]) -> Result<Vec<MatchRow>>;
+    /// The holiday arrangements the province office stored: (year, the
+    /// arrangement as JSON, by whom, when).
+    async fn holiday_years(&self) -> Result<Vec<(i32, String, Option<UserId>, i64)>>;
+    /// Stores (or replaces) a year's arrangement.
+    async fn set_holiday_year(&self, year: i32, json: &str, by: UserId, now: i64) -> Result<()>;
     /// Offers by id (active or not), in id order.
     async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>>;
     /// A need's results for active offers, without their explanations:

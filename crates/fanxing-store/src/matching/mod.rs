@@ -354,6 +354,34 @@ impl MatchingStore for SqlStore {
         q.fetch_map(self.pool(), offer_from).await
     }
 
+    async fn holiday_years(&self) -> Result<Vec<(i32, String, Option<UserId>, i64)>> {
+        Sql::new(
+            "SELECT year, arrangement, updated_by, updated_at FROM holiday_years ORDER BY year",
+        )
+        .fetch_map(self.pool(), |r| {
+            let year: i64 = col(r, "year")?;
+            Ok((
+                year as i32,
+                col(r, "arrangement")?,
+                opt_id_col(r, "updated_by")?,
+                col(r, "updated_at")?,
+            ))
+        })
+        .await
+    }
+
+    async fn set_holiday_year(&self, year: i32, json: &str, by: UserId, now: i64) -> Result<()> {
+        let mut q = Sql::new(
+            "INSERT INTO holiday_years (year, arrangement, updated_by, updated_at) VALUES (",
+        );
+        q.binds(args![year as i64, json, by, now]).push(
+            ") ON CONFLICT (year) DO UPDATE SET arrangement = excluded.arrangement, \
+             updated_by = excluded.updated_by, updated_at = excluded.updated_at",
+        );
+        q.query().execute(self.writer()).await.map_err(db)?;
+        Ok(())
+    }
+
     async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {

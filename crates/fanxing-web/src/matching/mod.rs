@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use fanxing_core::error::Error;
 use fanxing_core::matching::pipeline::Action;
-use fanxing_core::matching::service::{Explained, NeedInput, OfferInput, SharedFacts};
+use fanxing_core::matching::service::{Explained, HolidayYear, NeedInput, OfferInput, SharedFacts};
 use fanxing_core::matching::store::{AppEvent, Application, Need, Offer, Partner};
 use fanxing_core::matching::{Fact, FactValue, PartnerKind};
 use fanxing_core::people::OrgId;
@@ -54,6 +54,7 @@ pub fn routes() -> Router<AppState> {
             get(applicant_facts).post(verify_fact),
         )
         .route("/api/v1/match/rollup", get(rollup))
+        .route("/api/v1/holidays/{year}", get(holidays).put(set_holidays))
 }
 
 #[derive(Deserialize)]
@@ -250,6 +251,24 @@ async fn applicant_facts(
     Path(id): Path<i64>,
 ) -> Result<Json<SharedFacts>, ApiError> {
     Ok(Json(s.matching.applicant_facts(&c.actor, id).await?))
+}
+
+async fn holidays(
+    State(s): State<AppState>,
+    _c: Caller,
+    Path(year): Path<i32>,
+) -> Result<Json<HolidayYear>, ApiError> {
+    Ok(Json(s.matching.holidays(year).await?))
+}
+
+async fn set_holidays(
+    State(s): State<AppState>,
+    c: Caller,
+    Path(year): Path<i32>,
+    b: Result<Json<fanxing_core::workdays::Arrangement>, JsonRejection>,
+) -> Result<Json<HolidayYear>, ApiError> {
+    let input = body(&c, b)?;
+    Ok(Json(s.matching.set_holidays(&c.actor, year, &input).await?))
 }
 
 /// A partner's confirmation of one shared fact.

@@ -1239,6 +1239,95 @@ async fn a_need_s_page_shows_the_first_fifty_offers_and_links_to_all() {
     assert!(!page.contains("按排序显示前"));
 }
 
+/// The programme office enters a year's holiday arrangement (the State
+/// Council publishes it each November); deadlines count it at once.
+/// Everyone reads it; nobody else writes it; a wrong date is refused by
+/// row.
+#[tokio::test]
+async fn the_programme_office_enters_a_year_s_holidays_and_deadlines_count_them() {
+    use fanxing_core::audit::AuditStore;
+
+    let app = TestApp::spawn().await;
+    // 2029 is not built in: Monday to Friday until entered. Friday
+    // 9 February 2029, 10:00 Beijing.
+    let friday = 1_865_296_800;
+    assert_eq!(add_working_days(friday, 1) - friday, 3 * 86_400);
+    let (admin, admin_csrf) = app.login("admin").await;
+    let (suzhou, suzhou_csrf) = app.login("suzhou").await;
+    let res = app.get(&suzhou, "/api/v1/holidays/2029").await;
+    let got: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(got["source"], "none");
+    let got: serde_json::Value = app
+        .get(&suzhou, "/api/v1/holidays/2026")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["source"], "built_in");
+    assert_eq!(got["arrangement"]["holidays"][1]["first"], "2026-02-15");
+
+    let put = |client: &reqwest::Client, csrf: &str, body: serde_json::Value| {
+        let (client, url) = (client.clone(), app.url("/api/v1/holidays/2029"));
+        let csrf = csrf.to_string();
+        async move {
+            client
+                .put(url)
+                .header("X-CSRF-Token", csrf)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    let arrangement = serde_json::json!({
+        "holidays": [{"first": "2029-02-12", "last": "2029-02-18", "name": "春节（测试）"}],
+        "worked_weekends": ["2029-02-10"]
+    });
+    // Only the programme office writes it.
+    let res = put(&suzhou, &suzhou_csrf, arrangement.clone()).await;
+    assert_eq!(res.status(), 403);
+    // Wrong rows are refused by row, nothing stored.
+    let res = put(
+        &admin,
+        &admin_csrf,
+        serde_json::json!({
+            "holidays": [
+                {"first": "2029-02-30", "last": "2029-03-01", "name": "春节"},
+                {"first": "2029-05-05", "last": "2029-05-01", "name": "劳动节"}
+            ],
+            "worked_weekends": ["2029-02-14"]
+        }),
+    )
+    .await;
+    assert_eq!(res.status(), 422);
+    let e: serde_json::Value = res.json().await.unwrap();
+    let text = e.to_string();
+    assert!(
+        text.contains("第 1 条") && text.contains("周六或周日"),
+        "{text}"
+    );
+    assert_eq!(add_working_days(friday, 1) - friday, 3 * 86_400);
+    // Entered: the Saturday is worked, the next week is off.
+    let res = put(&admin, &admin_csrf, arrangement).await;
+    assert_eq!(res.status(), 200);
+    let got: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(got["source"], "stored");
+    assert_eq!(
+        add_working_days(friday, 1) - friday,
+        86_400,
+        "Saturday 10th"
+    );
+    assert_eq!(
+        add_working_days(friday, 2) - friday,
+        10 * 86_400,
+        "Monday 19th"
+    );
+    let audit = app.opened.store.list_audit(20).await.unwrap();
+    assert!(audit
+        .iter()
+        .any(|e| e.action == "holidays.set" && e.target == "year:2029"));
+}
+
 /// The roll-up equals the sums over the applications, for random
 /// applications and random moves, at province and city level; and a city
 /// office reads its own city only.

@@ -278,6 +278,10 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         // Applications: the bank's queue, the enterprise's own, offices'
         // region; moving one: the bank, and the applicant side.
         ("GET", "/api/v1/match/rollup") => regional(),
+        // The holiday calendar deadlines count on: everyone reads it, the
+        // programme office enters a year's arrangement.
+        ("GET", "/api/v1/holidays/{year}") => untargeted(true),
+        ("PUT", "/api/v1/holidays/{year}") => untargeted(role == Admin),
         // The matching page: every account sees what applies to it.
         ("GET", "/match") => untargeted(true),
         ("GET", "/match/return.xlsx") => regional(),
@@ -738,7 +742,8 @@ async fn every_route_for_every_role() {
             .replace("{file}", "app.css")
             .replace("{lang}", "en")
             .replace("{number}", CERT.get().unwrap())
-            .replace("{code}", "320100");
+            .replace("{code}", "320100")
+            .replace("{year}", "2031");
         let mut req = anon.request(
             Method::from_bytes(method.as_bytes()).unwrap(),
             app.url(&url),
@@ -1036,7 +1041,8 @@ async fn call(
         .replace("{file}", "app.css")
         .replace("{lang}", "en")
         .replace("{number}", CERT.get().unwrap())
-        .replace("{code}", "320500");
+        .replace("{code}", "320500")
+        .replace("{year}", "2031");
     if method == "GET"
         && matches!(
             path,
@@ -1117,6 +1123,9 @@ async fn call(
             Some(json!({"offer_id": MATCH.get().unwrap().offer}))
         }
         "/api/v1/match/applications/{id}/actions" => Some(json!({"action": "accept"})),
+        "/api/v1/holidays/{year}" => Some(json!({
+            "holidays": [{"first": "2031-01-01", "last": "2031-01-01", "name": "元旦"}]
+        })),
         "/api/v1/match/applications/{id}/facts" => Some(json!({
             "metric": "shop_age_months", "value": 12, "period": "2026-11"
         })),
