@@ -1152,8 +1152,19 @@ async fn scans_are_answered_while_an_import_holds_the_writer() {
             .unwrap()
     };
     // One scan before, so the journal has a main-database row to respect.
+    // If a background write (expiry, re-scoring, tallies) held the writer
+    // at that moment, the scan waits in the journal: wait until it is in
+    // the main database.
     let first = scan(json!([{"scan_id": "s-0", "code": codes[0]}])).await;
     assert_eq!(first[0]["status"], "accepted", "{first}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while attended().await < 1 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first scan never reached the main database"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
 
     // Hold the writer as an import's transaction does.
     let mut held = app.opened.store.writer().begin().await.unwrap();
