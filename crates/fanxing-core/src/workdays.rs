@@ -5,9 +5,11 @@
 //! deadlines are counted in these days.
 //!
 //! The arrangements are published each November for the next year and are
-//! listed in [`HOLIDAYS`] and [`WORKED_WEEKENDS`]; a year that is not
-//! listed counts Monday to Friday ([`listed`] says whether it is; the
-//! matching docs say how to add a year).
+//! built in for 2025 and 2026 ([`HOLIDAYS`], [`WORKED_WEEKENDS`]); the
+//! programme office enters later years, or corrects one, through
+//! `PUT /api/v1/holidays/{year}`, and [`install`] puts them in force. A
+//! year neither built in nor entered counts Monday to Friday ([`listed`]
+//! says whether it is known).
 
 use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock, RwLock};
