@@ -714,6 +714,9 @@ impl MatchingStore for Fake {
     async fn set_holiday_year(&self, year: i32, json: &str, by: UserId, now: i64) -> Result<()> {
         Err(unstubbed("set_holiday_year"))
     }
+    async fn org_names(&self, ids: &[OrgId]) -> Result<Vec<(OrgId, String)>> {
+        Err(unstubbed("org_names"))
+    }
     async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>> {
         Err(unstubbed("offers_by_ids"))
     }

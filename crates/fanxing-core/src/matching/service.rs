@@ -1104,18 +1104,12 @@ impl MatchingService {
     /// know who applied to it.
     pub async fn applications_named(&self, actor: &Actor) -> Result<Vec<(Application, String)>> {
         let apps = self.applications(actor).await?;
-        let mut names: HashMap<OrgId, String> = HashMap::new();
-        for a in &apps {
-            if let std::collections::hash_map::Entry::Vacant(slot) = names.entry(a.org_id) {
-                let name = self
-                    .people
-                    .get_org(Access::Org(a.org_id), a.org_id)
-                    .await?
-                    .map(|o| o.name)
-                    .unwrap_or_default();
-                slot.insert(name);
-            }
-        }
+        let mut orgs: Vec<OrgId> = apps.iter().map(|a| a.org_id).collect();
+        orgs.sort_unstable();
+        orgs.dedup();
+        // One read for every applicant's name.
+        let names: HashMap<OrgId, String> =
+            self.store.org_names(&orgs).await?.into_iter().collect();
         Ok(apps
             .into_iter()
             .map(|a| {

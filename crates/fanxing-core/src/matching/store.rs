@@ -190,6 +190,8 @@ pub trait MatchingStore: Send + Sync {
     async fn holiday_years(&self) -> Result<Vec<(i32, String, Option<UserId>, i64)>>;
     /// Stores (or replaces) a year's arrangement.
     async fn set_holiday_year(&self, year: i32, json: &str, by: UserId, now: i64) -> Result<()>;
+    /// The names of organisations `ids` (those that exist).
+    async fn org_names(&self, ids: &[OrgId]) -> Result<Vec<(OrgId, String)>>;
     /// Offers by id (active or not), in id order.
     async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>>;
     /// A need's results for active offers, without their explanations:

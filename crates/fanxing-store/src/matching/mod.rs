@@ -382,6 +382,19 @@ impl MatchingStore for SqlStore {
         Ok(())
     }
 
+    async fn org_names(&self, ids: &[OrgId]) -> Result<Vec<(OrgId, String)>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(500) {
+            let mut q = Sql::new("SELECT id, name FROM organisations WHERE id");
+            q.in_list(chunk);
+            out.extend(
+                q.fetch_map(self.pool(), |r| Ok((id_col(r, "id")?, col(r, "name")?)))
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
     async fn offers_by_ids(&self, ids: &[i64]) -> Result<Vec<Offer>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(500) {

@@ -964,6 +964,14 @@ async fn a_partner_reads_and_verifies_only_the_facts_shared_with_it() {
         .await
         .unwrap();
     let a = svc.apply(&trainee, need.id, offer.id, None).await.unwrap();
+    // The bank's queue names the applicant.
+    let named = svc.applications_named(&bank).await.unwrap();
+    assert_eq!(named.len(), 1);
+    assert_eq!(
+        (named[0].0.id, named[0].1.as_str()),
+        (a.id, need.org_name.as_str())
+    );
+    assert!(!need.org_name.is_empty());
 
     // The bank sees the consented metric it holds a value for, not the
     // refund rate the enterprise did not share.
