@@ -144,6 +144,8 @@ pub struct SharedFacts {
     pub consent_until: i64,
     /// The consent has run out: nothing is shown.
     pub expired: bool,
+    /// The application is still open (its facts may be verified).
+    pub open: bool,
     /// The current value of each consented metric the platform holds (the
     /// platform's own figure, else a partner-verified one, else the
     /// declared one), in the order consented.
@@ -161,6 +163,15 @@ pub struct ExplainedRule {
     pub message_zh: String,
     pub message_en: String,
     pub citation: String,
+}
+
+/// A fact's number lies within what any enterprise's figure can be
+/// (±¥10 billion in fen, the bound on every amount).
+fn plausible_fact(v: &FactValue) -> bool {
+    match v {
+        FactValue::Number(n) => (-MAX_AMOUNT_FEN..=MAX_AMOUNT_FEN).contains(n),
+        FactValue::Text(_) => true,
+    }
 }
 
 fn bad_amount(v: Option<i64>) -> bool {
@@ -218,7 +229,7 @@ impl MatchingService {
                 .filter(|o| changed.contains(&o.partner.org_id))
                 .collect();
             let needs = self.store.open_needs(EVERYWHERE).await?;
-            self.evaluate(&needs, &offers).await?;
+            self.evaluate_with(&needs, &offers, &current).await?;
         }
         *seen = current;
         Ok(changed.len())
@@ -255,16 +266,19 @@ impl MatchingService {
                 ),
                 updated_at: Some(at),
             },
-            None => HolidayYear {
-                year,
-                source: if crate::workdays::built_in(year).is_some() {
-                    "built_in"
-                } else {
-                    "none"
-                },
-                arrangement: crate::workdays::built_in(year),
-                updated_at: None,
-            },
+            None => {
+                let built_in = crate::workdays::built_in(year);
+                HolidayYear {
+                    year,
+                    source: if built_in.is_some() {
+                        "built_in"
+                    } else {
+                        "none"
+                    },
+                    arrangement: built_in,
+                    updated_at: None,
+                }
+            }
         })
     }
 
@@ -283,13 +297,19 @@ impl MatchingService {
         }
         crate::workdays::check(year, a)?;
         let json = serde_json::to_string(a).map_err(|e| Error::Store(e.to_string()))?;
+        let now = self.now();
         self.store
-            .set_holiday_year(year, &json, actor.user.id, self.now())
+            .set_holiday_year(year, &json, actor.user.id, now)
             .await?;
         self.audit(actor, "holidays.set", format!("year:{year}"))
             .await?;
         self.load_calendar().await?;
-        self.holidays(year).await
+        Ok(HolidayYear {
+            year,
+            source: "stored",
+            arrangement: Some(a.clone()),
+            updated_at: Some(now),
+        })
     }
 
     fn now(&self) -> i64 {
@@ -544,10 +564,8 @@ impl MatchingService {
                 e.push(FieldError::new("facts", "match.metric_bad").with("row", i + 1));
                 continue;
             }
-            if let FactValue::Number(n) = value {
-                if !(-MAX_AMOUNT_FEN..=MAX_AMOUNT_FEN).contains(n) {
-                    e.push(FieldError::new("facts", "match.amount_bad").with("row", i + 1));
-                }
+            if !plausible_fact(value) {
+                e.push(FieldError::new("facts", "match.amount_bad").with("row", i + 1));
             }
             out.push(Fact {
                 metric: metric.clone(),
@@ -645,6 +663,7 @@ impl MatchingService {
             consented: need.draft.consent_facts,
             consent_until: need.draft.consent_until,
             expired,
+            open: app.state.is_active(),
             facts,
         })
     }
@@ -673,10 +692,8 @@ impl MatchingService {
         if !app.state.is_active() {
             return Err(Error::field("metric", "match.app_closed"));
         }
-        if let FactValue::Number(n) = value {
-            if !(-MAX_AMOUNT_FEN..=MAX_AMOUNT_FEN).contains(&n) {
-                return Err(Error::field("value", "match.amount_bad"));
-            }
+        if !plausible_fact(&value) {
+            return Err(Error::field("value", "match.amount_bad"));
         }
         if period.chars().count() > 40 {
             return Err(Error::field("period", "match.period_long"));
@@ -702,7 +719,20 @@ impl MatchingService {
     }
 
     /// Evaluates `offers` for `needs` and stores the results.
+    /// The partners' observed decision times are those matches were last
+    /// re-scored with ([`Self::refresh_observed`]), so every evaluation
+    /// between two refreshes scores speed alike.
     async fn evaluate(&self, needs: &[Need], offers: &[Offer]) -> Result<()> {
+        let observed = self.observed.lock().await.clone();
+        self.evaluate_with(needs, offers, &observed).await
+    }
+
+    async fn evaluate_with(
+        &self,
+        needs: &[Need],
+        offers: &[Offer],
+        observed: &BTreeMap<OrgId, f64>,
+    ) -> Result<()> {
         if needs.is_empty() || offers.is_empty() {
             return Ok(());
         }
@@ -717,7 +747,6 @@ impl MatchingService {
         for (org, f) in self.store.facts_of(&orgs).await? {
             facts_by.entry(org).or_default().push(f);
         }
-        let observed = rank::observed_decision_days(&self.store.decisions().await?);
         let mut rows = Vec::new();
         for need in needs {
             let mut facts = facts_by.remove(&need.draft.org_id).unwrap_or_default();
@@ -735,7 +764,7 @@ impl MatchingService {
                 }
                 let verdict = rules::evaluate(&rules, &current, now);
                 let scored = rank::score(
-                    &terms(offer, &observed),
+                    &terms(offer, observed),
                     &need_terms(need, stage),
                     verdict.eligibility,
                 );
@@ -878,8 +907,8 @@ impl MatchingService {
             .filter(|o| o.active)
             .map(|o| (o.id, o))
             .collect();
-        let mut rows = self.store.matches_of_need_for(need.id, &offer_ids).await?;
-        rows.sort_by_key(|r| offer_ids.iter().position(|o| *o == r.offer_id));
+        // `rank::rank` below puts the page's rows back in ranked order.
+        let rows = self.store.matches_of_need_for(need.id, &offer_ids).await?;
         let mut rules_by: HashMap<i64, Vec<Rule>> = HashMap::new();
         for (offer, r) in self.store.rules_of(&offer_ids).await? {
             rules_by.entry(offer).or_default().push(r);

@@ -556,12 +556,7 @@ async fn application_page(
 ) -> PageResult {
     let actor = ctx.actor()?;
     let shared = state.matching.applicant_facts(actor, id).await?;
-    let open = state
-        .matching
-        .applications(actor)
-        .await?
-        .iter()
-        .any(|a| a.id == id && a.state.is_active());
+    let open = shared.open;
     let facts: Vec<FactLine> = shared
         .facts
         .iter()
