@@ -364,6 +364,26 @@ fn clocked_service(
     (svc, clock)
 }
 
+/// A loan offer of ¥30,000 to ¥300,000 at 4–8 %, decided in five working
+/// days, valid through 2027, with `rules`.
+fn loan_input(
+    rules: Vec<fanxing_core::matching::service::RuleInput>,
+) -> fanxing_core::matching::service::OfferInput {
+    fanxing_core::matching::service::OfferInput {
+        kind: "loan".into(),
+        title: "电商贷".into(),
+        amount_min_fen: Some(3_000_000),
+        amount_max_fen: Some(30_000_000),
+        rate_min_bp: Some(400),
+        rate_max_bp: Some(800),
+        decision_days: 5,
+        valid_from: 1_767_225_600,
+        valid_until: 1_830_000_000,
+        rules,
+        ..Default::default()
+    }
+}
+
 async fn actor(app: &TestApp, name: &str) -> fanxing_core::auth::Actor {
     fanxing_core::auth::Actor::new(
         app.opened
@@ -786,7 +806,7 @@ async fn a_need_is_matched_explained_applied_for_and_decided() {
 /// replaces the promised deadline once matches are re-scored.
 #[tokio::test]
 async fn a_partner_s_observed_decision_time_feeds_the_ranking() {
-    use fanxing_core::matching::service::{NeedInput, OfferInput};
+    use fanxing_core::matching::service::NeedInput;
     use std::sync::atomic::Ordering;
 
     let app = TestApp::spawn().await;
@@ -802,22 +822,7 @@ async fn a_partner_s_observed_decision_time_feeds_the_ranking() {
         .await
         .unwrap();
     let offer = svc
-        .save_offer(
-            &bank,
-            None,
-            &OfferInput {
-                kind: "loan".into(),
-                title: "电商贷".into(),
-                amount_min_fen: Some(3_000_000),
-                amount_max_fen: Some(30_000_000),
-                rate_min_bp: Some(400),
-                rate_max_bp: Some(800),
-                decision_days: 5,
-                valid_from: 1_767_225_600,
-                valid_until: 1_830_000_000,
-                ..Default::default()
-            },
-        )
+        .save_offer(&bank, None, &loan_input(vec![]))
         .await
         .unwrap();
     let need = svc
@@ -888,7 +893,7 @@ async fn a_partner_s_observed_decision_time_feeds_the_ranking() {
 #[tokio::test]
 async fn a_partner_reads_and_verifies_only_the_facts_shared_with_it() {
     use fanxing_core::audit::AuditStore;
-    use fanxing_core::matching::service::{NeedInput, OfferInput, RuleInput};
+    use fanxing_core::matching::service::{NeedInput, RuleInput};
     use std::sync::atomic::Ordering;
 
     let app = TestApp::spawn().await;
@@ -908,26 +913,16 @@ async fn a_partner_reads_and_verifies_only_the_facts_shared_with_it() {
         .save_offer(
             &bank,
             None,
-            &OfferInput {
-                kind: "loan".into(),
-                title: "电商贷".into(),
-                amount_min_fen: Some(3_000_000),
-                amount_max_fen: Some(30_000_000),
-                decision_days: 5,
-                valid_from: 1_767_225_600,
-                valid_until: 1_830_000_000,
-                rules: vec![RuleInput {
-                    field: "shop_age_months".into(),
-                    op: "ge".into(),
-                    value: "6".into(),
-                    hard: true,
-                    message_zh: "店铺开设满 6 个月".into(),
-                    message_en: "The shop has traded 6 months".into(),
-                    citation: "产品说明书".into(),
-                    max_age_days: None,
-                }],
-                ..Default::default()
-            },
+            &loan_input(vec![RuleInput {
+                field: "shop_age_months".into(),
+                op: "ge".into(),
+                value: "6".into(),
+                hard: true,
+                message_zh: "店铺开设满 6 个月".into(),
+                message_en: "The shop has traded 6 months".into(),
+                citation: "产品说明书".into(),
+                max_age_days: None,
+            }]),
         )
         .await
         .unwrap();
