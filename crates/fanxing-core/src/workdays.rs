@@ -14,7 +14,7 @@
 use std::collections::BTreeSet;
 use std::sync::{Arc, LazyLock, RwLock};
 
-use time::{Date, Month};
+use time::Date;
 
 /// Seconds of a day; Beijing is UTC+8 all year.
 const DAY: i64 = 86_400;
@@ -129,7 +129,7 @@ pub fn check(year: i32, a: &Arrangement) -> Result<(), crate::error::Error> {
     }
     for (i, d) in a.worked_weekends.iter().enumerate() {
         match in_year(d) {
-            Some(n) if (n + 3).rem_euclid(7) >= 5 && !off.contains(&n) => {}
+            Some(n) if is_weekend(n) && !off.contains(&n) => {}
             Some(_) => {
                 e.push(FieldError::new("worked_weekends", "holiday.not_weekend").with("row", i + 1))
             }
@@ -198,17 +198,20 @@ fn current() -> Arc<Listed> {
     LISTED.read().unwrap_or_else(|p| p.into_inner()).clone()
 }
 
-/// A `YYYY-MM-DD` date as a day number, `None` when it is not a real date.
+/// A `YYYY-MM-DD` date (zero-padded) as a day number, `None` when it is
+/// not a real date.
 pub fn parse_day(iso: &str) -> Option<i64> {
     let iso = iso.trim();
     if iso.len() != 10 || iso.as_bytes()[4] != b'-' || iso.as_bytes()[7] != b'-' {
         return None;
     }
-    let y: i32 = iso[0..4].parse().ok()?;
-    let m: u8 = iso[5..7].parse().ok()?;
-    let d: u8 = iso[8..10].parse().ok()?;
-    let date = Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()?;
-    Some((date.to_julian_day() - UNIX_EPOCH_JULIAN) as i64)
+    crate::training::parse_date(iso).map(day_of)
+}
+
+/// Whether a day number falls on a Saturday or Sunday (1970-01-01 was a
+/// Thursday: day 0 → weekday 3, Monday = 0).
+fn is_weekend(day: i64) -> bool {
+    (day + 3).rem_euclid(7) >= 5
 }
 
 fn year_of(day: i64) -> i32 {
@@ -250,8 +253,7 @@ fn working_in(l: &Listed, day: i64) -> bool {
     if l.off.contains(&day) {
         return false;
     }
-    // 1970-01-01 was a Thursday: day 0 → weekday 3 (Monday = 0).
-    (day + 3).rem_euclid(7) < 5
+    !is_weekend(day)
 }
 
 /// `start` plus `days` working days, in Unix seconds: the same time of
@@ -300,10 +302,7 @@ mod tests {
             );
         }
         for d in WORKED_WEEKENDS {
-            assert!(
-                (day_number(d) + 3).rem_euclid(7) >= 5,
-                "{d} is not a weekend day"
-            );
+            assert!(is_weekend(day_number(d)), "{d} is not a weekend day");
             assert!(listed(d[..4].parse().unwrap()), "{d}");
         }
     }
