@@ -508,8 +508,21 @@ async fn http(
         .and_then(|v| v.to_str().ok()?.parse().ok())
         .context("no X-Total-Count")?;
     ensure!(total >= offers, "only {total} matches for the need");
-    let shown: serde_json::Value = res.json().await?;
+    let plain = res.bytes().await?;
+    let shown: serde_json::Value = serde_json::from_slice(&plain)?;
     let n = shown.as_array().map_or(0, Vec::len);
+    // Diagnostic: the answer computed on each request (every request a
+    // page the server has not kept: a new offset each time), one at a time.
+    let cpu = server.cpu_secs();
+    let (u, tok) = (url.clone(), token.to_string());
+    let (computed_alone, _) = fanxing_bench::one_at_a_time(&client, 20, move |c, i| {
+        c.get(format!("{u}?offset={}", i + 1))
+            .bearer_auth(&tok)
+            .header("accept-encoding", "gzip")
+    })
+    .await?;
+    let computed_cpu_ms = (server.cpu_secs() - cpu) * 1000.0 / 20.0;
+    // As a phone's browser asks: gzip accepted.
     let (u, tok) = (url.clone(), token.to_string());
     let v = versus_noop(
         &server,
@@ -518,7 +531,11 @@ async fn http(
         Duration::from_secs(seconds),
         20,
         "matches",
-        move |c, _| c.get(&u).bearer_auth(&tok),
+        move |c, _| {
+            c.get(&u)
+                .bearer_auth(&tok)
+                .header("accept-encoding", "gzip")
+        },
     )
     .await?;
     // Diagnostic: every match explained in one answer.
@@ -550,13 +567,19 @@ async fn http(
     );
     println!(
         "(alone: median of 20 requests one at a time; the answer: the first page, {n} of the \
-         {total} offers ranked and explained, {} bytes; the diagnostic row: all {total} in one \
-         answer, {all_bytes} bytes; the trainee's API token)",
+         {total} offers ranked and explained, {} bytes as JSON, {} bytes gzip-compressed as \
+         sent to a client that accepts gzip; the diagnostic row: all {total} in one answer, \
+         {all_bytes} bytes as JSON; the trainee's API token)",
+        plain.len(),
         v.answer_bytes
     );
     println!(
         "server CPU per request: no-op {:.2} ms, matches {:.2} ms, every match {all_cpu_ms:.2} ms",
         v.noop_cpu_ms, v.target_cpu_ms
+    );
+    println!(
+        "a page not kept (computed for the request; 20 one at a time, each a new offset): \
+         median {computed_alone:.2} ms, server CPU {computed_cpu_ms:.2} ms per answer"
     );
     print_versus_noop("matches", &v);
     println!(

@@ -1,8 +1,10 @@
-//! Computed results kept for a while: dashboards and impact estimates are
-//! asked for far more often than their data change.
+//! Computed results kept for a while: dashboards, impact estimates and
+//! ranked matches are asked for far more often than their data change.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::hash::Hash;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -10,14 +12,29 @@ use std::time::{Duration, Instant};
 /// forgotten by [`TtlCache::clear`] when a change must show at once.
 pub struct TtlCache<K, V> {
     ttl: Duration,
+    /// The most values kept; beyond it the oldest half is dropped.
+    capacity: usize,
     map: Mutex<HashMap<K, (Instant, Arc<V>)>>,
+    /// One gate per key being computed by [`TtlCache::get_or_fill`].
+    filling: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
+    /// Bumped by every [`TtlCache::clear`]: a value computed across a
+    /// clear is not kept.
+    generation: AtomicU64,
 }
 
-impl<K: Eq + Hash, V> TtlCache<K, V> {
+impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
     pub fn new(ttl: Duration) -> TtlCache<K, V> {
+        TtlCache::with_capacity(ttl, usize::MAX)
+    }
+
+    /// A cache that keeps at most `capacity` values.
+    pub fn with_capacity(ttl: Duration, capacity: usize) -> TtlCache<K, V> {
         TtlCache {
             ttl,
+            capacity: capacity.max(1),
             map: Mutex::new(HashMap::new()),
+            filling: Mutex::new(HashMap::new()),
+            generation: AtomicU64::new(0),
         }
     }
 
@@ -34,12 +51,53 @@ impl<K: Eq + Hash, V> TtlCache<K, V> {
         if let Ok(mut map) = self.map.lock() {
             let ttl = self.ttl;
             map.retain(|_, (at, _)| at.elapsed() < ttl);
+            if map.len() >= self.capacity {
+                let mut ages: Vec<Instant> = map.values().map(|(at, _)| *at).collect();
+                ages.sort_unstable();
+                let cut = ages[ages.len() / 2];
+                map.retain(|_, (at, _)| *at > cut);
+            }
             map.insert(key, (Instant::now(), value));
         }
     }
 
+    /// The value for `key`; when it is missing or too old, `fill` computes
+    /// it. Callers asking for the same key meanwhile wait for that one
+    /// computation instead of each making their own. A value whose
+    /// computation a [`TtlCache::clear`] overtook is returned to its caller
+    /// but not kept.
+    pub async fn get_or_fill<F, Fut, E>(&self, key: &K, fill: F) -> Result<Arc<V>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<V, E>>,
+    {
+        if let Some(v) = self.get(key) {
+            return Ok(v);
+        }
+        let gate = match self.filling.lock() {
+            Ok(mut f) => f.entry(key.clone()).or_default().clone(),
+            Err(_) => Arc::default(),
+        };
+        let _turn = gate.lock().await;
+        if let Some(v) = self.get(key) {
+            return Ok(v);
+        }
+        let generation = self.generation.load(Ordering::SeqCst);
+        let filled = fill().await.map(Arc::new);
+        if let Ok(v) = &filled {
+            if self.generation.load(Ordering::SeqCst) == generation {
+                self.put(key.clone(), v.clone());
+            }
+        }
+        if let Ok(mut f) = self.filling.lock() {
+            f.remove(key);
+        }
+        filled
+    }
+
     /// Forgets everything.
     pub fn clear(&self) {
+        self.generation.fetch_add(1, Ordering::SeqCst);
         if let Ok(mut map) = self.map.lock() {
             map.clear();
         }
@@ -62,5 +120,65 @@ mod tests {
         c.put(1, Arc::new("b"));
         std::thread::sleep(Duration::from_millis(60));
         assert!(c.get(&1).is_none(), "expired");
+    }
+
+    #[tokio::test]
+    async fn callers_at_once_share_one_computation() {
+        use std::sync::atomic::AtomicUsize;
+        let c: Arc<TtlCache<u32, usize>> = Arc::new(TtlCache::new(Duration::from_secs(60)));
+        let runs = Arc::new(AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let (c, runs) = (c.clone(), runs.clone());
+            tasks.push(tokio::spawn(async move {
+                c.get_or_fill(&7, || async {
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    Ok::<_, ()>(runs.fetch_add(1, Ordering::SeqCst) + 1)
+                })
+                .await
+                .map(|v| *v)
+            }));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap(), Ok(1));
+        }
+        assert_eq!(runs.load(Ordering::SeqCst), 1);
+        // A failed computation keeps nothing; the next caller computes.
+        let failed = c
+            .get_or_fill(&8, || async { Err::<usize, &str>("no") })
+            .await;
+        assert_eq!(failed, Err("no"));
+        assert_eq!(
+            *c.get_or_fill(&8, || async { Ok::<_, ()>(2) })
+                .await
+                .unwrap(),
+            2
+        );
+    }
+
+    #[tokio::test]
+    async fn a_value_computed_across_a_clear_is_not_kept() {
+        let c: TtlCache<u32, &str> = TtlCache::new(Duration::from_secs(60));
+        let v = c
+            .get_or_fill(&1, || async {
+                c.clear();
+                Ok::<_, ()>("before the change")
+            })
+            .await
+            .unwrap();
+        assert_eq!(*v, "before the change");
+        assert!(c.get(&1).is_none());
+    }
+
+    #[test]
+    fn keeps_at_most_its_capacity() {
+        let c: TtlCache<u32, u32> = TtlCache::with_capacity(Duration::from_secs(60), 4);
+        for i in 0..10 {
+            c.put(i, Arc::new(i));
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        let kept = (0..10).filter(|i| c.get(i).is_some()).count();
+        assert!((1..=4).contains(&kept), "{kept}");
+        assert!(c.get(&9).is_some(), "the newest is kept");
     }
 }

@@ -705,7 +705,14 @@ impl MatchingStore for Fake {
     async fn needs_of(&self, org: OrgId) -> Result<Vec<Need>> {
         Err(unstubbed("needs_of"))
     }
-    async fn save_matches(&self, rows: &[MatchRow]) -> Result<()> {
+    async fn match_digests(
+        &self,
+        _needs: &[i64],
+        _offers: &[i64],
+    ) -> Result<Vec<((i64, i64), i64)>> {
+        Err(unstubbed("match_digests"))
+    }
+    async fn save_matches(&self, _rows: &[MatchRow], _complete: &[(i64, i64)]) -> Result<()> {
         Err(unstubbed("save_matches"))
     }
     async fn holiday_years(&self) -> Result<Vec<(i32, String, Option<UserId>, i64)>> {

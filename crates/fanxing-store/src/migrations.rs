@@ -115,6 +115,12 @@ pub const MIGRATIONS: &[(i64, &str, &str, &str)] = &[
         include_str!("../migrations/sqlite/0017_holidays.sql"),
         include_str!("../migrations/postgres/0017_holidays.sql"),
     ),
+    (
+        18,
+        "match_digests",
+        include_str!("../migrations/sqlite/0018_match_digests.sql"),
+        include_str!("../migrations/postgres/0018_match_digests.sql"),
+    ),
 ];
 
 /// Applies every pending migration for `backend`.

@@ -47,6 +47,31 @@ pub struct NeedTerms {
     pub stage: Option<Stage>,
 }
 
+/// A digest of an evaluation's outcome — verdict, score, factors and rule
+/// trace — that stays the same across runs, servers and releases
+/// (SipHash-1-3 with fixed keys): an evaluation that finds what is stored
+/// writes nothing. Not a secret: it only tells results apart.
+pub fn digest(
+    eligibility: Eligibility,
+    score_tenths: i64,
+    factors: &[Factor],
+    trace: &[super::rules::RuleTrace],
+) -> i64 {
+    use std::hash::{Hash, Hasher};
+    let mut h =
+        siphasher::sip::SipHasher13::new_with_keys(0x6661_6e78_696e_6700, 0x6d61_7463_6865_7300);
+    eligibility.as_str().hash(&mut h);
+    score_tenths.hash(&mut h);
+    factors.len().hash(&mut h);
+    for f in factors {
+        f.name.hash(&mut h);
+        f.weight.to_bits().hash(&mut h);
+        f.value.to_bits().hash(&mut h);
+    }
+    trace.hash(&mut h);
+    h.finish() as i64
+}
+
 /// One factor of a score, for the explanation.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Factor {
@@ -316,5 +341,37 @@ mod tests {
         let m = observed_decision_days(&d);
         assert_eq!(m.get(&1), Some(&2.5));
         assert_eq!(m.get(&2), None, "two decisions are not enough");
+    }
+
+    #[test]
+    fn the_digest_tells_outcomes_apart_and_is_fixed() {
+        use crate::matching::rules::{RuleResult, RuleTrace};
+        let s = score(&offer(1), &need(), Eligibility::Eligible);
+        let trace = vec![RuleTrace {
+            rule_id: 7,
+            field: "shop_age_months".into(),
+            hard: true,
+            result: RuleResult::Passed,
+            found: Some("24".into()),
+        }];
+        let d = digest(Eligibility::Eligible, 826, &s.factors, &trace);
+        assert_eq!(d, digest(Eligibility::Eligible, 826, &s.factors, &trace));
+        assert_ne!(d, digest(Eligibility::Tentative, 826, &s.factors, &trace));
+        assert_ne!(d, digest(Eligibility::Eligible, 825, &s.factors, &trace));
+        let mut other = trace.clone();
+        other[0].found = Some("25".into());
+        assert_ne!(d, digest(Eligibility::Eligible, 826, &s.factors, &other));
+        other[0].found = Some("24".into());
+        other[0].result = RuleResult::Failed;
+        assert_ne!(d, digest(Eligibility::Eligible, 826, &s.factors, &other));
+        let mut factors = s.factors.clone();
+        factors[0].value += 0.01;
+        assert_ne!(d, digest(Eligibility::Eligible, 826, &factors, &trace));
+        // Stored digests are compared with new ones after an upgrade: the
+        // same outcome gives the same number in every release.
+        assert_eq!(
+            digest(Eligibility::Eligible, 0, &[], &[]),
+            4_907_812_811_002_092_275
+        );
     }
 }

@@ -64,7 +64,7 @@ pub enum RuleResult {
 }
 
 /// One line of a match's trace.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 pub struct RuleTrace {
     pub rule_id: i64,
     pub field: String,

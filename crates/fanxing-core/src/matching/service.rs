@@ -21,9 +21,11 @@ use super::{stage_of, Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage
 use crate::audit::Audit;
 use crate::audit::AuditEntry;
 use crate::auth::{Access, Actor, Role};
+use crate::cache::TtlCache;
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::people::store::PeopleStore;
 use crate::people::OrgId;
+use crate::region::RegionCode;
 use crate::values::{optional_text, required_text};
 
 /// The largest amount anything may name: ¥10 billion, in fen. A loan or a
@@ -50,6 +52,8 @@ pub struct MatchingService {
     /// The partners' observed decision times matches were last scored with
     /// (by [`Self::refresh_observed`]).
     observed: tokio::sync::Mutex<BTreeMap<OrgId, f64>>,
+    /// Pages of ranked matches by (need, offset, limit).
+    answers: TtlCache<(i64, usize, usize), MatchesPage>,
 }
 
 /// An offer as a form or API call sends it, before validation.
@@ -122,6 +126,23 @@ pub struct Explained {
     pub ruleset_version: i64,
 }
 
+/// How long a kept page of matches may be served when nothing changed
+/// through this server: the most it can lag a change made through another.
+pub const MATCHES_KEPT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// One page of a need's ranked matches, as kept for repeated reads.
+pub struct MatchesPage {
+    /// The need's enterprise and region: who may read the page.
+    pub org_id: OrgId,
+    pub region: RegionCode,
+    /// How many matches the need has in all.
+    pub total: usize,
+    pub items: Vec<Explained>,
+    /// What the presentation layer made of the page (its serialised
+    /// answer), made once for everyone who reads it while it is kept.
+    pub view: std::sync::OnceLock<Box<dyn std::any::Any + Send + Sync>>,
+}
+
 /// A year's public-holiday arrangement and where it comes from.
 #[derive(Debug, Clone, Serialize)]
 pub struct HolidayYear {
@@ -191,6 +212,8 @@ impl MatchingService {
             audit,
             clock,
             observed: Default::default(),
+            // Pages of 50 are some 125 KB with their serialised answer.
+            answers: TtlCache::with_capacity(MATCHES_KEPT, 256),
         }
     }
 
@@ -203,14 +226,16 @@ impl MatchingService {
     pub async fn evaluate_all(&self) -> Result<()> {
         let needs = self.store.open_needs(EVERYWHERE).await?;
         let offers = self.store.list_offers(None, true).await?;
-        self.evaluate(&needs, &offers).await
+        self.evaluate(&needs, &offers, true).await
     }
 
     /// Re-scores the open needs against the offers of every partner whose
     /// observed decision time changed since this server last looked (at
     /// its first look: every partner that has one), so the speed factor
     /// follows decisions as they are made. Returns how many partners
-    /// changed. The server runs it every minute.
+    /// changed. Offers whose last evaluation did not finish (their
+    /// evaluated version is behind their ruleset) are evaluated again with
+    /// them. The server runs it every minute.
     pub async fn refresh_observed(&self) -> Result<usize> {
         let current = rank::observed_decision_days(&self.store.decisions().await?);
         let mut seen = self.observed.lock().await;
@@ -220,16 +245,18 @@ impl MatchingService {
             .map(|(p, _)| *p)
             .chain(seen.keys().filter(|p| !current.contains_key(p)).copied())
             .collect();
-        if !changed.is_empty() {
-            let offers: Vec<Offer> = self
-                .store
-                .list_offers(None, true)
-                .await?
-                .into_iter()
-                .filter(|o| changed.contains(&o.partner.org_id))
-                .collect();
+        let due: Vec<Offer> = self
+            .store
+            .list_offers(None, true)
+            .await?
+            .into_iter()
+            .filter(|o| {
+                changed.contains(&o.partner.org_id) || o.evaluated_version < o.ruleset_version
+            })
+            .collect();
+        if !due.is_empty() {
             let needs = self.store.open_needs(EVERYWHERE).await?;
-            self.evaluate_with(&needs, &offers, &current).await?;
+            self.evaluate_with(&needs, &due, &current, true).await?;
         }
         *seen = current;
         Ok(changed.len())
@@ -448,6 +475,7 @@ impl MatchingService {
             serves_region: serves,
         };
         self.store.upsert_partner(&p, self.now()).await?;
+        self.matches_changed();
         self.audit(actor, "match.partner", format!("org:{org}"))
             .await?;
         Ok(p)
@@ -481,9 +509,11 @@ impl MatchingService {
         };
         self.audit(actor, "match.offer", format!("offer:{id}"))
             .await?;
-        let offer = self.store.get_offer(id).await?.ok_or(Error::NotFound)?;
+        let mut offer = self.store.get_offer(id).await?.ok_or(Error::NotFound)?;
         let needs = self.store.open_needs(EVERYWHERE).await?;
-        self.evaluate(&needs, std::slice::from_ref(&offer)).await?;
+        self.evaluate(&needs, std::slice::from_ref(&offer), true)
+            .await?;
+        offer.evaluated_version = offer.evaluated_version.max(offer.ruleset_version);
         Ok(offer)
     }
 
@@ -544,7 +574,8 @@ impl MatchingService {
         }
         let need = self.store.get_need(id).await?.ok_or(Error::NotFound)?;
         let offers = self.store.list_offers(None, true).await?;
-        self.evaluate(std::slice::from_ref(&need), &offers).await?;
+        self.evaluate(std::slice::from_ref(&need), &offers, false)
+            .await?;
         Ok(need)
     }
 
@@ -611,7 +642,7 @@ impl MatchingService {
             .filter(|n| n.open)
             .collect();
         let offers = self.store.list_offers(None, true).await?;
-        self.evaluate(&needs, &offers).await
+        self.evaluate(&needs, &offers, false).await
     }
 
     /// The application made to the caller's own offer, with its need: a
@@ -722,22 +753,35 @@ impl MatchingService {
     /// The partners' observed decision times are those matches were last
     /// re-scored with ([`Self::refresh_observed`]), so every evaluation
     /// between two refreshes scores speed alike.
-    async fn evaluate(&self, needs: &[Need], offers: &[Offer]) -> Result<()> {
+    async fn evaluate(&self, needs: &[Need], offers: &[Offer], complete: bool) -> Result<()> {
         let observed = self.observed.lock().await.clone();
-        self.evaluate_with(needs, offers, &observed).await
+        self.evaluate_with(needs, offers, &observed, complete).await
     }
 
+    /// Evaluates, then writes only the results that differ from those
+    /// stored (by digest: a rule change leaves most results as they were).
+    /// `complete`: `needs` are every open need, so each offer's results
+    /// now all hold at its ruleset version, recorded with them.
     async fn evaluate_with(
         &self,
         needs: &[Need],
         offers: &[Offer],
         observed: &BTreeMap<OrgId, f64>,
+        complete: bool,
     ) -> Result<()> {
+        let evaluated: Vec<(i64, i64)> = if complete {
+            offers.iter().map(|o| (o.id, o.ruleset_version)).collect()
+        } else {
+            Vec::new()
+        };
         if needs.is_empty() || offers.is_empty() {
+            self.store.save_matches(&[], &evaluated).await?;
+            self.matches_changed();
             return Ok(());
         }
         let now = self.now();
         let offer_ids: Vec<i64> = offers.iter().map(|o| o.id).collect();
+        let need_ids: Vec<i64> = needs.iter().map(|n| n.id).collect();
         let mut rules_by: HashMap<i64, Vec<Rule>> = HashMap::new();
         for (offer, r) in self.store.rules_of(&offer_ids).await? {
             rules_by.entry(offer).or_default().push(r);
@@ -747,12 +791,21 @@ impl MatchingService {
         for (org, f) in self.store.facts_of(&orgs).await? {
             facts_by.entry(org).or_default().push(f);
         }
+        let stored: HashMap<(i64, i64), i64> = self
+            .store
+            .match_digests(&need_ids, &offer_ids)
+            .await?
+            .into_iter()
+            .collect();
+        let terms_of: HashMap<i64, OfferTerms> =
+            offers.iter().map(|o| (o.id, terms(o, observed))).collect();
         let mut rows = Vec::new();
         for need in needs {
             let mut facts = facts_by.remove(&need.draft.org_id).unwrap_or_default();
             with_known_facts(&mut facts, need, now);
             let current = rules::current_facts(&facts);
             let stage = stage_of(&facts).map(|(s, _)| s);
+            let need_terms = need_terms(need, stage);
             // Offers of the need's kind within their validity.
             for offer in offers.iter().filter(|o| {
                 o.draft.kind == need.draft.kind
@@ -763,26 +816,35 @@ impl MatchingService {
                     rules.extend(amount_rules(offer));
                 }
                 let verdict = rules::evaluate(&rules, &current, now);
-                let scored = rank::score(
-                    &terms(offer, observed),
-                    &need_terms(need, stage),
+                let scored = rank::score(&terms_of[&offer.id], &need_terms, verdict.eligibility);
+                let score_tenths = (scored.score * 10.0).round() as i64;
+                let digest = rank::digest(
                     verdict.eligibility,
+                    score_tenths,
+                    &scored.factors,
+                    &verdict.trace,
                 );
+                if stored.get(&(need.id, offer.id)) == Some(&digest) {
+                    continue;
+                }
                 rows.push(MatchRow {
                     need_id: need.id,
                     offer_id: offer.id,
                     eligibility: verdict.eligibility,
-                    score_tenths: (scored.score * 10.0).round() as i64,
+                    score_tenths,
                     factors: serde_json::to_string(&scored.factors)
                         .map_err(|e| Error::Store(e.to_string()))?,
                     trace: serde_json::to_string(&verdict.trace)
                         .map_err(|e| Error::Store(e.to_string()))?,
+                    digest,
                     ruleset_version: offer.ruleset_version,
                     evaluated_at: now,
                 });
             }
         }
-        self.store.save_matches(&rows).await
+        self.store.save_matches(&rows, &evaluated).await?;
+        self.matches_changed();
+        Ok(())
     }
 
     /// Whether the caller writes offers (a partner's account): `Ok` or the
@@ -867,11 +929,19 @@ impl MatchingService {
     /// A need, for its enterprise or an office over it.
     pub async fn need(&self, actor: &Actor, id: i64) -> Result<Need> {
         let need = self.store.get_need(id).await?.ok_or(Error::NotFound)?;
-        if self.own_enterprise(actor).await? == Some(need.draft.org_id) {
-            return Ok(need);
+        self.may_see_need(actor, need.draft.org_id, need.region)
+            .await?;
+        Ok(need)
+    }
+
+    /// Whether the caller may read a need of enterprise `org` in `region`:
+    /// the enterprise's own account, or an office over the region.
+    async fn may_see_need(&self, actor: &Actor, org: OrgId, region: RegionCode) -> Result<()> {
+        if self.own_enterprise(actor).await? == Some(org) {
+            return Ok(());
         }
         match actor.stats_range() {
-            Ok(range) if range.contains(need.region) => Ok(need),
+            Ok(range) if range.contains(region) => Ok(()),
             _ => Err(Error::NotFound),
         }
     }
@@ -883,8 +953,7 @@ impl MatchingService {
     }
 
     /// One page of [`Self::matches`]: how many there are in all, and those
-    /// from `offset`, at most `limit`. The ranking reads only the stored
-    /// verdicts and scores; only the page's offers are explained.
+    /// from `offset`, at most `limit`.
     pub async fn matches_page(
         &self,
         actor: &Actor,
@@ -892,7 +961,56 @@ impl MatchingService {
         offset: usize,
         limit: usize,
     ) -> Result<(usize, Vec<Explained>)> {
+        let page = self.shared_matches_page(actor, need, offset, limit).await?;
+        Ok((page.total, page.items.clone()))
+    }
+
+    /// [`Self::matches_page`] as kept for everyone who reads it: a page is
+    /// computed once and served until a change through this server
+    /// (an evaluation, an offer, a partner) or, for changes made through
+    /// another server, for at most [`MATCHES_KEPT`]. Who may read it is
+    /// decided on every call.
+    pub async fn shared_matches_page(
+        &self,
+        actor: &Actor,
+        need: i64,
+        offset: usize,
+        limit: usize,
+    ) -> Result<Arc<MatchesPage>> {
+        let key = (need, offset, limit);
+        if let Some(page) = self.answers.get(&key) {
+            self.may_see_need(actor, page.org_id, page.region).await?;
+            return Ok(page);
+        }
         let need = self.need(actor, need).await?;
+        self.answers
+            .get_or_fill(&key, || async {
+                let (total, items) = self.explain_page(&need, offset, limit).await?;
+                Ok(MatchesPage {
+                    org_id: need.draft.org_id,
+                    region: need.region,
+                    total,
+                    items,
+                    view: Default::default(),
+                })
+            })
+            .await
+    }
+
+    /// Forgets the kept pages of matches: something they show changed.
+    fn matches_changed(&self) {
+        self.answers.clear();
+    }
+
+    /// Ranks and explains one page of a need's matches. The ranking reads
+    /// only the stored verdicts and scores; only the page's offers are
+    /// explained.
+    async fn explain_page(
+        &self,
+        need: &Need,
+        offset: usize,
+        limit: usize,
+    ) -> Result<(usize, Vec<Explained>)> {
         // The active offers' verdicts and scores.
         let mut ranks: Vec<(i64, Eligibility, i64)> = self.store.match_ranks(need.id).await?;
         // The order `rank::rank` gives, on the stored columns.
@@ -933,7 +1051,10 @@ impl MatchingService {
                 score: row.score_tenths as f64 / 10.0,
                 factors,
             });
-            by_offer.insert(offer.id, (offer, trace, row.ruleset_version));
+            // A result left as it was by a later evaluation of every open
+            // need holds at that evaluation's version.
+            let version = row.ruleset_version.max(offer.evaluated_version);
+            by_offer.insert(offer.id, (offer, trace, version));
         }
         let mut out = Vec::new();
         // Region names, read once per region (every offer's region rule

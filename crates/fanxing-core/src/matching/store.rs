@@ -52,6 +52,9 @@ pub struct Offer {
     #[serde(flatten)]
     pub draft: OfferDraft,
     pub ruleset_version: i64,
+    /// The version at which every open need was last evaluated against it
+    /// (behind `ruleset_version` while an evaluation is due).
+    pub evaluated_version: i64,
     pub active: bool,
 }
 
@@ -91,7 +94,14 @@ pub struct MatchRow {
     pub factors: String,
     /// JSON: the rule trace ([`super::rules::RuleTrace`]).
     pub trace: String,
+    /// A digest of the verdict, score, factors and trace
+    /// ([`super::rank::digest`]): an evaluation that finds the same is not
+    /// written again.
+    pub digest: i64,
+    /// The offer's ruleset version when the result was reached (it holds
+    /// until the offer's `evaluated_version`, see [`Offer`]).
     pub ruleset_version: i64,
+    /// When the result was reached.
     pub evaluated_at: i64,
 }
 
@@ -180,8 +190,13 @@ pub trait MatchingStore: Send + Sync {
     /// Needs of one enterprise, newest first.
     async fn needs_of(&self, org: OrgId) -> Result<Vec<Need>>;
 
-    /// Stores evaluations, replacing earlier ones of the same pairs.
-    async fn save_matches(&self, rows: &[MatchRow]) -> Result<()>;
+    /// The stored digests of the results of these needs for these offers:
+    /// ((need, offer), digest).
+    async fn match_digests(&self, needs: &[i64], offers: &[i64]) -> Result<Vec<((i64, i64), i64)>>;
+    /// Stores evaluations, replacing earlier ones of the same pairs, and, in
+    /// the same transaction, records `complete` (offer, ruleset version):
+    /// offers whose every open need the evaluation covered.
+    async fn save_matches(&self, rows: &[MatchRow], complete: &[(i64, i64)]) -> Result<()>;
     async fn matches_of_need(&self, need: i64) -> Result<Vec<MatchRow>>;
     /// A need's results for the offers `offers` only.
     async fn matches_of_need_for(&self, need: i64, offers: &[i64]) -> Result<Vec<MatchRow>>;

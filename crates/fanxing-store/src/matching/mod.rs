@@ -33,7 +33,7 @@ fn partner_from(r: &AnyRow) -> Result<Partner> {
 const OFFER_SELECT: &str = "SELECT f.id, f.kind AS offer_kind, f.title, f.description, \
      f.amount_min_fen, f.amount_max_fen, f.term_months, f.rate_min_bp, f.rate_max_bp, f.price_fen, \
      f.materials, f.decision_days, f.quota, f.valid_from, f.valid_until, f.policy_basis, f.stages, \
-     f.ruleset_version, f.active, p.org_id, o.name, p.kind, p.serves_region \
+     f.ruleset_version, f.evaluated_version, f.active, p.org_id, o.name, p.kind, p.serves_region \
      FROM match_offers f JOIN match_partners p ON p.org_id = f.partner_org_id \
      JOIN organisations o ON o.id = p.org_id";
 
@@ -75,6 +75,7 @@ fn offer_from(r: &AnyRow) -> Result<Offer> {
                 .collect::<Result<Vec<_>>>()?,
         },
         ruleset_version: col(r, "ruleset_version")?,
+        evaluated_version: col(r, "evaluated_version")?,
         active: active != 0,
     })
 }
@@ -134,7 +135,7 @@ const APP_SELECT: &str = "SELECT a.id, a.need_id, a.offer_id, a.org_id, a.region
      a.first_time_borrower, a.due_at, a.created_at, a.decided_at FROM match_applications a";
 
 const MATCH_SELECT: &str = "SELECT need_id, offer_id, eligibility, score_tenths, factors, trace, \
-     ruleset_version, evaluated_at FROM match_results WHERE need_id = ";
+     digest, ruleset_version, evaluated_at FROM match_results WHERE need_id = ";
 
 fn match_from(r: &AnyRow) -> Result<MatchRow> {
     let e: String = col(r, "eligibility")?;
@@ -145,6 +146,7 @@ fn match_from(r: &AnyRow) -> Result<MatchRow> {
         score_tenths: col(r, "score_tenths")?,
         factors: col(r, "factors")?,
         trace: col(r, "trace")?,
+        digest: col(r, "digest")?,
         ruleset_version: col(r, "ruleset_version")?,
         evaluated_at: col(r, "evaluated_at")?,
     })
@@ -175,7 +177,19 @@ async fn insert_rules_in(
     offer: i64,
     rules: &[Rule],
 ) -> Result<()> {
-    for (pos, r) in rules.iter().enumerate() {
+    let all: Vec<usize> = (0..rules.len()).collect();
+    insert_rules_at(tx, offer, rules, &all).await
+}
+
+/// Inserts the rules at places `positions` of `rules`.
+async fn insert_rules_at(
+    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    offer: i64,
+    rules: &[Rule],
+    positions: &[usize],
+) -> Result<()> {
+    for &pos in positions {
+        let r = &rules[pos];
         let mut q = Sql::new(
             "INSERT INTO match_rules (offer_id, position, field, op, value, hard, message_zh, \
              message_en, citation, max_age_days) VALUES (",
@@ -308,10 +322,48 @@ impl MatchingStore for SqlStore {
             .map_err(db)?
             .ok_or(Error::NotFound)?;
         let version: i64 = col(&row, "ruleset_version")?;
+        // Each rule keeps its id where its place is kept, so stored traces
+        // still name it and results the change leaves as they were need
+        // no writing.
+        let mut added = Vec::new();
+        for (pos, r) in rules.iter().enumerate() {
+            let mut q = Sql::new("UPDATE match_rules SET ");
+            q.push("field = ")
+                .bind(r.field.as_str())
+                .push(", op = ")
+                .bind(r.op.as_str())
+                .push(", value = ")
+                .bind(r.value.as_str())
+                .push(", hard = ")
+                .bind(r.hard as i64)
+                .push(", message_zh = ")
+                .bind(r.message_zh.as_str())
+                .push(", message_en = ")
+                .bind(r.message_en.as_str())
+                .push(", citation = ")
+                .bind(r.citation.as_str())
+                .push(", max_age_days = ")
+                .bind(r.max_age_days)
+                .push(" WHERE offer_id = ")
+                .bind(id)
+                .push(" AND position = ")
+                .bind(pos as i64);
+            if q.query()
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?
+                .rows_affected()
+                == 0
+            {
+                added.push(pos);
+            }
+        }
         let mut del = Sql::new("DELETE FROM match_rules WHERE offer_id = ");
-        del.bind(id);
+        del.bind(id)
+            .push(" AND position >= ")
+            .bind(rules.len() as i64);
         del.query().execute(&mut *tx).await.map_err(db)?;
-        insert_rules_in(&mut tx, id, rules).await?;
+        insert_rules_at(&mut tx, id, rules, &added).await?;
         tx.commit().await.map_err(db)?;
         Ok(version)
     }
@@ -558,12 +610,47 @@ impl MatchingStore for SqlStore {
         q.fetch_map(self.pool(), need_from).await
     }
 
-    async fn save_matches(&self, rows: &[MatchRow]) -> Result<()> {
+    async fn match_digests(&self, needs: &[i64], offers: &[i64]) -> Result<Vec<((i64, i64), i64)>> {
+        if needs.is_empty() || offers.is_empty() {
+            return Ok(Vec::new());
+        }
+        // Read by whichever side reads fewer rows: a need has a result for
+        // each offer of its kind (hundreds), an offer one for each open
+        // need (tens of thousands).
+        let (by_need, keys, other) = if needs.len() <= offers.len() * 100 {
+            (true, needs, offers)
+        } else {
+            (false, offers, needs)
+        };
+        let wanted: std::collections::HashSet<i64> = other.iter().copied().collect();
+        let mut out = Vec::new();
+        for chunk in keys.chunks(500) {
+            let mut q = Sql::new("SELECT need_id, offer_id, digest FROM match_results WHERE ");
+            q.push(if by_need { "need_id" } else { "offer_id" })
+                .in_list(chunk);
+            for r in q
+                .on(self.backend_kind())
+                .query()
+                .fetch_all(self.pool())
+                .await
+                .map_err(db)?
+            {
+                let need: i64 = col(&r, "need_id")?;
+                let offer: i64 = col(&r, "offer_id")?;
+                if wanted.contains(if by_need { &offer } else { &need }) {
+                    out.push(((need, offer), col(&r, "digest")?));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    async fn save_matches(&self, rows: &[MatchRow], complete: &[(i64, i64)]) -> Result<()> {
         let mut tx = self.writer().begin().await.map_err(db)?;
         for chunk in rows.chunks(crate::store::BULK_CHUNK) {
             let mut q = Sql::new(
                 "INSERT INTO match_results (need_id, offer_id, eligibility, score_tenths, factors, \
-                 trace, ruleset_version, evaluated_at) VALUES ",
+                 trace, digest, ruleset_version, evaluated_at) VALUES ",
             );
             for (i, m) in chunk.iter().enumerate() {
                 q.push(if i == 0 { "(" } else { ", (" })
@@ -574,6 +661,7 @@ impl MatchingStore for SqlStore {
                         m.score_tenths,
                         m.factors.as_str(),
                         m.trace.as_str(),
+                        m.digest,
                         m.ruleset_version,
                         m.evaluated_at
                     ])
@@ -582,14 +670,23 @@ impl MatchingStore for SqlStore {
             q.push(
                 " ON CONFLICT (need_id, offer_id) DO UPDATE SET eligibility = excluded.eligibility, \
                  score_tenths = excluded.score_tenths, factors = excluded.factors, \
-                 trace = excluded.trace, ruleset_version = excluded.ruleset_version, \
-                 evaluated_at = excluded.evaluated_at",
+                 trace = excluded.trace, digest = excluded.digest, \
+                 ruleset_version = excluded.ruleset_version, evaluated_at = excluded.evaluated_at",
             );
             q.on(self.backend_kind())
                 .query()
                 .execute(&mut *tx)
                 .await
                 .map_err(db)?;
+        }
+        for (offer, version) in complete {
+            let mut q = Sql::new("UPDATE match_offers SET evaluated_version = ");
+            q.bind(*version)
+                .push(" WHERE id = ")
+                .bind(*offer)
+                .push(" AND evaluated_version < ")
+                .bind(*version);
+            q.query().execute(&mut *tx).await.map_err(db)?;
         }
         tx.commit().await.map_err(db)?;
         Ok(())

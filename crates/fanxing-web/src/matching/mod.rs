@@ -2,9 +2,11 @@
 //! [`fanxing_core::matching::service::MatchingService`], which decides who
 //! may do what.
 
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::Deserialize;
@@ -198,16 +200,84 @@ async fn matches(
     c: Caller,
     Path(id): Path<i64>,
     ApiQuery(q): ApiQuery<MatchesQuery>,
-) -> Result<([(&'static str, String); 1], Json<Vec<Explained>>), ApiError> {
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let limit = q.limit.unwrap_or(MATCHES_PAGE);
     if !(1..=MATCHES_MAX).contains(&limit) {
         return Err(c.err(Error::field("limit", "error.page_limit")));
     }
-    let (total, page) = s
+    let page = s
         .matching
-        .matches_page(&c.actor, id, q.offset, limit)
+        .shared_matches_page(&c.actor, id, q.offset, limit)
         .await?;
-    Ok(([("x-total-count", total.to_string())], Json(page)))
+    let view = page
+        .view
+        .get_or_init(|| Box::new(MatchesView::of(&page.items)))
+        .downcast_ref::<MatchesView>()
+        .ok_or_else(|| {
+            c.err(Error::Store(
+                "a kept page of matches of another shape".into(),
+            ))
+        })?;
+    let gzip = accepts_gzip(&headers);
+    let body = if gzip { &view.gzip } else { &view.json };
+    let mut res = Response::new(Body::from(body.clone()));
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    h.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    h.insert("x-total-count", HeaderValue::from(page.total));
+    if gzip {
+        h.insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+    }
+    Ok(res)
+}
+
+/// A page of matches serialised once for everyone who reads it while it is
+/// kept: the JSON, and the same gzip-compressed (the compression layer
+/// passes an answer that is already encoded).
+struct MatchesView {
+    json: Bytes,
+    gzip: Bytes,
+}
+
+impl MatchesView {
+    fn of(items: &[Explained]) -> MatchesView {
+        use std::io::Write;
+        // Serialising our own types cannot fail; should it, the answer is
+        // an empty list rather than a broken one.
+        let json = serde_json::to_vec(items).unwrap_or_else(|_| b"[]".to_vec());
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let gzip = gz
+            .write_all(&json)
+            .and_then(|_| gz.finish())
+            .unwrap_or_default();
+        MatchesView {
+            json: Bytes::from(json),
+            gzip: Bytes::from(gzip),
+        }
+    }
+}
+
+/// Whether the client takes gzip (`Accept-Encoding: gzip`, not `q=0`).
+fn accepts_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get_all(header::ACCEPT_ENCODING)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            name.eq_ignore_ascii_case("gzip") && !refused
+        })
 }
 
 #[derive(Deserialize)]
@@ -322,4 +392,25 @@ async fn act(
             )
             .await?,
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gzip_is_sent_to_clients_that_take_it() {
+        let with = |v: &str| {
+            let mut h = HeaderMap::new();
+            h.insert(header::ACCEPT_ENCODING, HeaderValue::from_str(v).unwrap());
+            accepts_gzip(&h)
+        };
+        assert!(with("gzip"));
+        assert!(with("gzip, deflate, br"));
+        assert!(with("br;q=1.0, GZIP;q=0.5"));
+        assert!(!with("gzip;q=0"));
+        assert!(!with("br, deflate"));
+        assert!(!with("gzipped"));
+        assert!(!accepts_gzip(&HeaderMap::new()));
+    }
 }

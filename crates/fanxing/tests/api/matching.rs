@@ -120,7 +120,19 @@ async fn offers_facts_needs_matches_and_applications_round_trip() {
             .unwrap(),
         2
     );
-    assert_eq!(s.rules_of(&[offer]).await.unwrap().len(), 2);
+    let kept: Vec<Rule> = s
+        .rules_of(&[offer])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect();
+    assert_eq!(kept.len(), 2);
+    assert_eq!(
+        (kept[0].id, kept[1].id),
+        (got[0].id, got[1].id),
+        "a rule keeps its id where its place is kept"
+    );
     assert_eq!(
         s.get_offer(offer)
             .await
@@ -206,10 +218,11 @@ async fn offers_facts_needs_matches_and_applications_round_trip() {
         score_tenths: 826,
         factors: "[]".into(),
         trace: serde_json::to_string(&v.trace).unwrap(),
+        digest: 1,
         ruleset_version: version,
         evaluated_at: now + 10,
     };
-    s.save_matches(&[save(&v, 2)]).await.unwrap();
+    s.save_matches(&[save(&v, 2)], &[]).await.unwrap();
     s.add_facts(
         firm,
         &[fact(
@@ -224,10 +237,25 @@ async fn offers_facts_needs_matches_and_applications_round_trip() {
     .unwrap();
     let v = verdict(s.facts_of(&[firm]).await.unwrap());
     assert_eq!(v.eligibility, Eligibility::Eligible);
-    s.save_matches(&[save(&v, 2)]).await.unwrap();
+    s.save_matches(&[save(&v, 2)], &[(offer, 2)]).await.unwrap();
     let m = s.matches_of_need(need).await.unwrap();
     assert_eq!(m.len(), 1, "one row per need and offer, replaced");
     assert_eq!(m[0].eligibility, Eligibility::Eligible);
+    assert_eq!(
+        s.match_digests(&[need], &[offer]).await.unwrap(),
+        vec![((need, offer), 1)]
+    );
+    assert!(s
+        .match_digests(&[need], &[offer + 1])
+        .await
+        .unwrap()
+        .is_empty());
+    let stored = s.get_offer(offer).await.unwrap().unwrap();
+    assert_eq!(
+        (stored.ruleset_version, stored.evaluated_version),
+        (2, 2),
+        "the evaluation of every open need is recorded with the results"
+    );
 
     // Applications: one active per enterprise and offer; moves only from
     // where the application is; every move an event.
@@ -886,6 +914,167 @@ async fn a_partner_s_observed_decision_time_feeds_the_ranking() {
     assert_eq!(svc.refresh_observed().await.unwrap(), 0);
 }
 
+/// A rule change writes only the results it changes: the others stay as
+/// they were stored, and their explanation says they hold under the new
+/// ruleset. An evaluation that did not finish is found by the minute's
+/// refresh and run again.
+#[tokio::test]
+async fn a_rule_change_rewrites_only_the_results_it_changes() {
+    use fanxing_core::matching::service::RuleInput;
+    use std::sync::atomic::Ordering;
+
+    let app = TestApp::spawn().await;
+    let store = app.opened.store.clone();
+    let (svc, clock) = clocked_service(&app);
+    let (admin, bank) = (actor(&app, "admin").await, actor(&app, "bank").await);
+    let bank_org = bank.user.org_id.unwrap();
+    svc.register_partner(&admin, bank_org, PartnerKind::Bank, region(320500))
+        .await
+        .unwrap();
+    let now = clock.load(Ordering::SeqCst);
+    // Two enterprises: trading 24 months and 9 months.
+    let mut needs = Vec::new();
+    for (name, months) in [("常熟示例服饰有限公司", 24), ("常熟示例茶业有限公司", 9)]
+    {
+        let firm = store
+            .insert_org(&org(name, OrgKind::Enterprise, 320581), now)
+            .await
+            .unwrap();
+        store
+            .add_facts(
+                firm,
+                &[Fact {
+                    metric: "shop_age_months".into(),
+                    value: FactValue::Number(months),
+                    period: String::new(),
+                    source: FactSource::Declared,
+                    as_of: now,
+                }],
+                None,
+            )
+            .await
+            .unwrap();
+        let need = store
+            .insert_need(
+                &NeedDraft {
+                    org_id: firm,
+                    kind: OfferKind::Loan,
+                    amount_fen: Some(10_000_000),
+                    purpose: "备货".into(),
+                    consent_facts: vec![],
+                    consent_until: now + 30 * 86_400,
+                },
+                None,
+                now,
+            )
+            .await
+            .unwrap();
+        needs.push(need);
+    }
+    let months = |min: &str| {
+        loan_input(vec![RuleInput {
+            field: "shop_age_months".into(),
+            op: "ge".into(),
+            value: min.into(),
+            hard: true,
+            message_zh: format!("经营不足 {min} 个月"),
+            message_en: format!("Trading for less than {min} months"),
+            citation: String::new(),
+            max_age_days: None,
+        }])
+    };
+    let offer = svc.save_offer(&bank, None, &months("6")).await.unwrap();
+    let office = actor(&app, "suzhou").await;
+    let shown = |m: Vec<fanxing_core::matching::service::Explained>| {
+        let m = m.into_iter().find(|x| x.offer.id == offer.id).unwrap();
+        (m.eligibility, m.rules[0].value.clone(), m.ruleset_version)
+    };
+    // Read (and kept) before the change.
+    assert_eq!(
+        shown(svc.matches(&office, needs[1]).await.unwrap()),
+        (Eligibility::Eligible, "6".to_string(), 1)
+    );
+    let row = |rows: Vec<MatchRow>| rows.into_iter().find(|m| m.offer_id == offer.id).unwrap();
+    let before = [
+        row(store.matches_of_need(needs[0]).await.unwrap()),
+        row(store.matches_of_need(needs[1]).await.unwrap()),
+    ];
+    assert!(before
+        .iter()
+        .all(|m| m.eligibility == Eligibility::Eligible));
+
+    clock.fetch_add(100, Ordering::SeqCst);
+    let changed = svc
+        .save_offer(&bank, Some(offer.id), &months("12"))
+        .await
+        .unwrap();
+    assert_eq!((changed.ruleset_version, changed.evaluated_version), (2, 2));
+    let kept = row(store.matches_of_need(needs[0]).await.unwrap());
+    let flipped = row(store.matches_of_need(needs[1]).await.unwrap());
+    assert_eq!(kept, before[0], "24 months still qualify: nothing written");
+    assert_eq!(flipped.eligibility, Eligibility::Ineligible);
+    assert_eq!(
+        (flipped.ruleset_version, flipped.evaluated_at),
+        (2, now + 100)
+    );
+    // Both explanations speak of the ruleset in force; the page read
+    // before the change is not served again.
+    assert_eq!(
+        shown(svc.matches(&office, needs[1]).await.unwrap()),
+        (Eligibility::Ineligible, "12".to_string(), 2)
+    );
+    for need in &needs {
+        let m = svc.matches(&office, *need).await.unwrap();
+        let m = m.iter().find(|x| x.offer.id == offer.id).unwrap();
+        assert_eq!(m.ruleset_version, 2);
+        assert_eq!(m.rules[0].value, "12");
+    }
+
+    // A change whose evaluation never ran (the server stopped between
+    // the two): the refresh finds it and evaluates every open need.
+    let mut terms = store.get_offer(offer.id).await.unwrap().unwrap().draft;
+    terms.title = "电商贷（成长）".into();
+    let rules: Vec<Rule> = store
+        .rules_of(&[offer.id])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, mut r)| {
+            r.value = "6".into();
+            r
+        })
+        .collect();
+    assert_eq!(
+        store
+            .update_offer(offer.id, &terms, &rules, now + 200)
+            .await
+            .unwrap(),
+        3
+    );
+    assert_eq!(
+        store
+            .get_offer(offer.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .evaluated_version,
+        2
+    );
+    svc.refresh_observed().await.unwrap();
+    assert_eq!(
+        store
+            .get_offer(offer.id)
+            .await
+            .unwrap()
+            .unwrap()
+            .evaluated_version,
+        3
+    );
+    let again = row(store.matches_of_need(needs[1]).await.unwrap());
+    assert_eq!(again.eligibility, Eligibility::Eligible);
+    assert_eq!(again.ruleset_version, 3);
+}
+
 /// A partner reads what the enterprise consented to share with it, and
 /// nothing else: only for an application made to its own offer, only the
 /// consented metrics, only while the consent lasts; every read audited. A
@@ -1150,6 +1339,25 @@ async fn an_office_states_a_need_for_an_enterprise_of_its_region() {
     assert_eq!(page.len(), 1);
     assert_eq!(page[0]["offer"]["id"], all[1]["offer"]["id"]);
     assert_eq!(page[0]["rules"], all[1]["rules"]);
+    // A client that takes gzip gets the same answer compressed; the page
+    // the server now keeps is refused to an office of another city.
+    let res = suzhou
+        .get(app.url(&api))
+        .header("accept-encoding", "gzip")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.headers()["content-encoding"], "gzip");
+    assert_eq!(
+        res.headers()["x-total-count"].to_str().unwrap(),
+        total.to_string()
+    );
+    let zipped = res.bytes().await.unwrap();
+    let unzipped: Vec<serde_json::Value> =
+        serde_json::from_reader(flate2::read::GzDecoder::new(&zipped[..])).unwrap();
+    assert_eq!(unzipped, all);
+    let elsewhere = app.api("nanjing").await;
+    assert_eq!(app.get(&elsewhere, &api).await.status(), 404);
     let res = app.get(&suzhou, &format!("{api}?limit=0")).await;
     assert_eq!(res.status(), 422);
     let e: serde_json::Value = res.json().await.unwrap();
