@@ -702,6 +702,12 @@ impl MatchingStore for Fake {
     async fn open_needs(&self, range: RegionRange) -> Result<Vec<Need>> {
         Err(unstubbed("open_needs"))
     }
+    async fn open_needs_with_facts(
+        &self,
+        _offer: Option<i64>,
+    ) -> Result<Vec<crate::matching::store::NeedFacts>> {
+        Err(unstubbed("open_needs_with_facts"))
+    }
     async fn needs_of(&self, org: OrgId) -> Result<Vec<Need>> {
         Err(unstubbed("needs_of"))
     }

@@ -14,6 +14,7 @@ mod curriculum;
 mod knowledge;
 mod matching;
 mod migrations;
+mod native;
 mod paths;
 mod people;
 mod seed;
@@ -89,7 +90,11 @@ pub async fn open(url: &str, max_connections: u32) -> Result<Arc<SqlStore>, Conn
         Backend::Sqlite => connect(url, 1).await?,
         Backend::Postgres => pool.clone(),
     };
-    let mut store = SqlStore::new(pool.clone(), writer, backend);
+    let native = native::Native::connect(url).map_err(|e| ConnectError::Unreachable {
+        place: redact(url),
+        reason: one_line(&e.to_string()),
+    })?;
+    let mut store = SqlStore::new(pool.clone(), writer, backend).with_native(native);
     if backend == Backend::Sqlite {
         if let Some(journal_url) = training::checkin::journal_url(url) {
             let journal = training::checkin::Journal::open(&journal_url, pool)

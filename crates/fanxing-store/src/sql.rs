@@ -140,6 +140,11 @@ impl Sql {
         }
     }
 
+    /// The bound values, in order.
+    pub(crate) fn args(&self) -> &[Arg] {
+        &self.args
+    }
+
     /// Appends literal SQL (never user input).
     pub fn push(&mut self, s: &str) -> &mut Self {
         self.text.push_str(s);

@@ -24,6 +24,9 @@ pub struct SqlStore {
     checkins: std::sync::OnceLock<crate::training::checkin::GroupCommit>,
     /// SQLite's scan journal (see [`crate::training::checkin`]).
     journal: Option<crate::training::checkin::Journal>,
+    /// The backend's own driver, for reads of many rows (see
+    /// [`crate::native`]).
+    native: Option<crate::native::Native>,
 }
 
 impl SqlStore {
@@ -37,7 +40,25 @@ impl SqlStore {
             backend,
             checkins: std::sync::OnceLock::new(),
             journal: None,
+            native: None,
         }
+    }
+
+    /// Reads many rows through the backend's own driver.
+    pub(crate) fn with_native(mut self, native: Option<crate::native::Native>) -> SqlStore {
+        self.native = native;
+        self
+    }
+
+    /// Runs `q` (a read) and decodes its rows by position: through the
+    /// backend's own driver when the store has one, for reads of many rows.
+    pub(crate) async fn fetch_cols<T>(
+        &self,
+        q: Sql,
+        decode: impl FnMut(&dyn crate::native::Cols) -> Result<T>,
+    ) -> Result<Vec<T>> {
+        q.fetch_cols(self.native.as_ref(), &self.pool, self.backend, decode)
+            .await
     }
 
     /// Applies the check-ins a crash left in the scan journal (SQLite); the

@@ -14,8 +14,8 @@ use super::pipeline::{self, Action, Actor as Mover, AppState};
 use super::rank::{self, NeedTerms, OfferTerms, Scored};
 use super::rules::{self, Eligibility, Op, Rule, RuleResult};
 use super::store::{
-    AppEvent, AppScope, Application, MatchRow, MatchingStore, MoveFields, Need, NeedDraft, Offer,
-    OfferDraft, Partner,
+    AppEvent, AppScope, Application, MatchRow, MatchingStore, MoveFields, Need, NeedDraft,
+    NeedFacts, Offer, OfferDraft, Partner,
 };
 use super::{stage_of, Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
 use crate::audit::Audit;
@@ -33,13 +33,6 @@ use crate::values::{optional_text, required_text};
 pub const MAX_AMOUNT_FEN: i64 = 1_000_000_000_000;
 /// The most rules an offer may carry.
 pub const MAX_RULES: usize = 40;
-
-/// Every region: needs are evaluated against a changed offer wherever
-/// they are (an offer's rules, not the caller's scope, decide).
-const EVERYWHERE: crate::region::RegionRange = crate::region::RegionRange {
-    lo: 0,
-    hi: u32::MAX,
-};
 
 /// The time now, in Unix seconds; the tests give their own.
 pub type Clock = Arc<dyn Fn() -> i64 + Send + Sync>;
@@ -124,6 +117,14 @@ pub struct Explained {
     /// Facts to supply before the offer can be decided.
     pub to_supply: Vec<String>,
     pub ruleset_version: i64,
+}
+
+/// Which needs an evaluation covers.
+#[derive(Clone, Copy)]
+enum Needs<'a> {
+    /// Every open need (read with their facts at once).
+    AllOpen,
+    These(&'a [Need]),
 }
 
 /// How long a kept page of matches may be served when nothing changed
@@ -224,9 +225,8 @@ impl MatchingService {
 
     /// Evaluates every open need against every active offer.
     pub async fn evaluate_all(&self) -> Result<()> {
-        let needs = self.store.open_needs(EVERYWHERE).await?;
         let offers = self.store.list_offers(None, true).await?;
-        self.evaluate(&needs, &offers, true).await
+        self.evaluate(Needs::AllOpen, &offers).await
     }
 
     /// Re-scores the open needs against the offers of every partner whose
@@ -255,8 +255,7 @@ impl MatchingService {
             })
             .collect();
         if !due.is_empty() {
-            let needs = self.store.open_needs(EVERYWHERE).await?;
-            self.evaluate_with(&needs, &due, &current, true).await?;
+            self.evaluate_with(Needs::AllOpen, &due, &current).await?;
         }
         *seen = current;
         Ok(changed.len())
@@ -510,8 +509,7 @@ impl MatchingService {
         self.audit(actor, "match.offer", format!("offer:{id}"))
             .await?;
         let mut offer = self.store.get_offer(id).await?.ok_or(Error::NotFound)?;
-        let needs = self.store.open_needs(EVERYWHERE).await?;
-        self.evaluate(&needs, std::slice::from_ref(&offer), true)
+        self.evaluate(Needs::AllOpen, std::slice::from_ref(&offer))
             .await?;
         offer.evaluated_version = offer.evaluated_version.max(offer.ruleset_version);
         Ok(offer)
@@ -574,7 +572,7 @@ impl MatchingService {
         }
         let need = self.store.get_need(id).await?.ok_or(Error::NotFound)?;
         let offers = self.store.list_offers(None, true).await?;
-        self.evaluate(std::slice::from_ref(&need), &offers, false)
+        self.evaluate(Needs::These(std::slice::from_ref(&need)), &offers)
             .await?;
         Ok(need)
     }
@@ -642,7 +640,7 @@ impl MatchingService {
             .filter(|n| n.open)
             .collect();
         let offers = self.store.list_offers(None, true).await?;
-        self.evaluate(&needs, &offers, false).await
+        self.evaluate(Needs::These(&needs), &offers).await
     }
 
     /// The application made to the caller's own offer, with its need: a
@@ -753,55 +751,92 @@ impl MatchingService {
     /// The partners' observed decision times are those matches were last
     /// re-scored with ([`Self::refresh_observed`]), so every evaluation
     /// between two refreshes scores speed alike.
-    async fn evaluate(&self, needs: &[Need], offers: &[Offer], complete: bool) -> Result<()> {
+    async fn evaluate(&self, needs: Needs<'_>, offers: &[Offer]) -> Result<()> {
         let observed = self.observed.lock().await.clone();
-        self.evaluate_with(needs, offers, &observed, complete).await
+        self.evaluate_with(needs, offers, &observed).await
     }
 
     /// Evaluates, then writes only the results that differ from those
     /// stored (by digest: a rule change leaves most results as they were).
-    /// `complete`: `needs` are every open need, so each offer's results
-    /// now all hold at its ruleset version, recorded with them.
+    /// Evaluating every open need records that each offer's results now
+    /// all hold at its ruleset version.
     async fn evaluate_with(
         &self,
-        needs: &[Need],
+        needs: Needs<'_>,
         offers: &[Offer],
         observed: &BTreeMap<OrgId, f64>,
-        complete: bool,
     ) -> Result<()> {
-        let evaluated: Vec<(i64, i64)> = if complete {
-            offers.iter().map(|o| (o.id, o.ruleset_version)).collect()
-        } else {
-            Vec::new()
+        // With one offer, the stored results' digests come with the needs.
+        let one_offer = match offers {
+            [o] => Some(o.id),
+            _ => None,
         };
-        if needs.is_empty() || offers.is_empty() {
+        let (inputs, evaluated) = match needs {
+            Needs::AllOpen => (
+                self.store.open_needs_with_facts(one_offer).await?,
+                offers.iter().map(|o| (o.id, o.ruleset_version)).collect(),
+            ),
+            Needs::These(needs) => {
+                let orgs: Vec<OrgId> = needs.iter().map(|n| n.draft.org_id).collect();
+                let mut facts_by: HashMap<OrgId, Vec<Fact>> = HashMap::new();
+                for (org, f) in self.store.facts_of(&orgs).await? {
+                    facts_by.entry(org).or_default().push(f);
+                }
+                let inputs = needs
+                    .iter()
+                    .map(|n| NeedFacts {
+                        need: n.clone(),
+                        facts: facts_by.get(&n.draft.org_id).cloned().unwrap_or_default(),
+                        digest: None,
+                    })
+                    .collect();
+                (inputs, Vec::new())
+            }
+        };
+        if inputs.is_empty() || offers.is_empty() {
             self.store.save_matches(&[], &evaluated).await?;
             self.matches_changed();
             return Ok(());
         }
         let now = self.now();
         let offer_ids: Vec<i64> = offers.iter().map(|o| o.id).collect();
-        let need_ids: Vec<i64> = needs.iter().map(|n| n.id).collect();
         let mut rules_by: HashMap<i64, Vec<Rule>> = HashMap::new();
         for (offer, r) in self.store.rules_of(&offer_ids).await? {
             rules_by.entry(offer).or_default().push(r);
         }
-        let orgs: Vec<OrgId> = needs.iter().map(|n| n.draft.org_id).collect();
-        let mut facts_by: HashMap<OrgId, Vec<Fact>> = HashMap::new();
-        for (org, f) in self.store.facts_of(&orgs).await? {
-            facts_by.entry(org).or_default().push(f);
-        }
-        let stored: HashMap<(i64, i64), i64> = self
-            .store
-            .match_digests(&need_ids, &offer_ids)
-            .await?
-            .into_iter()
-            .collect();
+        let stored: HashMap<(i64, i64), i64> = match (needs, one_offer) {
+            (Needs::AllOpen, Some(offer)) => inputs
+                .iter()
+                .filter_map(|i| Some(((i.need.id, offer), i.digest?)))
+                .collect(),
+            _ => {
+                let need_ids: Vec<i64> = inputs.iter().map(|i| i.need.id).collect();
+                self.store
+                    .match_digests(&need_ids, &offer_ids)
+                    .await?
+                    .into_iter()
+                    .collect()
+            }
+        };
         let terms_of: HashMap<i64, OfferTerms> =
             offers.iter().map(|o| (o.id, terms(o, observed))).collect();
+        // Each offer's rules, alone and with the rules on the amount asked
+        // (made once per offer, not once per need).
+        let rules_of: HashMap<i64, (Vec<Rule>, Vec<Rule>)> = offers
+            .iter()
+            .map(|o| {
+                let plain = rules_by.remove(&o.id).unwrap_or_default();
+                let mut with_amount = plain.clone();
+                with_amount.extend(amount_rules(o));
+                (o.id, (plain, with_amount))
+            })
+            .collect();
         let mut rows = Vec::new();
-        for need in needs {
-            let mut facts = facts_by.remove(&need.draft.org_id).unwrap_or_default();
+        for NeedFacts {
+            need, mut facts, ..
+        } in inputs
+        {
+            let need = &need;
             with_known_facts(&mut facts, need, now);
             let current = rules::current_facts(&facts);
             let stage = stage_of(&facts).map(|(s, _)| s);
@@ -811,11 +846,13 @@ impl MatchingService {
                 o.draft.kind == need.draft.kind
                     && (o.draft.valid_from..=o.draft.valid_until).contains(&now)
             }) {
-                let mut rules = rules_by.get(&offer.id).cloned().unwrap_or_default();
-                if need.draft.amount_fen.is_some() {
-                    rules.extend(amount_rules(offer));
-                }
-                let verdict = rules::evaluate(&rules, &current, now);
+                let (plain, with_amount) = &rules_of[&offer.id];
+                let rules = if need.draft.amount_fen.is_some() {
+                    with_amount
+                } else {
+                    plain
+                };
+                let verdict = rules::evaluate(rules, &current, now);
                 let scored = rank::score(&terms_of[&offer.id], &need_terms, verdict.eligibility);
                 let score_tenths = (scored.score * 10.0).round() as i64;
                 let digest = rank::digest(

@@ -105,6 +105,16 @@ pub struct MatchRow {
     pub evaluated_at: i64,
 }
 
+/// An open need as an evaluation reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedFacts {
+    pub need: Need,
+    /// Its enterprise's facts, in the order they were recorded.
+    pub facts: Vec<Fact>,
+    /// The digest of its stored result for the offer asked about.
+    pub digest: Option<i64>,
+}
+
 /// A stored application.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Application {
@@ -187,6 +197,11 @@ pub trait MatchingStore: Send + Sync {
     async fn get_need(&self, id: i64) -> Result<Option<Need>>;
     /// Open needs whose enterprise lies in `range`.
     async fn open_needs(&self, range: RegionRange) -> Result<Vec<Need>>;
+    /// Every open need with every fact of its enterprise (in the order
+    /// they were recorded) and, when `offer` is given, the digest of the
+    /// need's stored result for it: read at once, for evaluating offers
+    /// against all open needs.
+    async fn open_needs_with_facts(&self, offer: Option<i64>) -> Result<Vec<NeedFacts>>;
     /// Needs of one enterprise, newest first.
     async fn needs_of(&self, org: OrgId) -> Result<Vec<Need>>;
 

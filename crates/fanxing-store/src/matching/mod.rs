@@ -8,14 +8,16 @@ use fanxing_core::matching::pipeline::{Action, AppState};
 use fanxing_core::matching::rules::{Eligibility, Op, Rule};
 use fanxing_core::matching::store::{
     AppEvent, AppScope, Application, MatchRow, MatchingStore, MoveFields, Need, NeedCounts,
-    NeedDraft, Offer, OfferDraft, Partner, RollupRow,
+    NeedDraft, NeedFacts, Offer, OfferDraft, Partner, RollupRow,
 };
 use fanxing_core::matching::{Fact, FactSource, FactValue, OfferKind, PartnerKind, Stage};
 use fanxing_core::people::{OrgId, UserId};
 use fanxing_core::region::RegionRange;
 
+use crate::native::Cols;
 use crate::sql::{args, Sql};
 use crate::store::{bad, col, db, id_col, is_unique_violation, opt_id_col, region_code, SqlStore};
+use crate::Backend;
 
 const PARTNER_SELECT: &str = "SELECT p.org_id, o.name, p.kind, p.serves_region \
      FROM match_partners p JOIN organisations o ON o.id = p.org_id";
@@ -105,29 +107,49 @@ const NEED_SELECT: &str = "SELECT n.id, n.org_id, o.name, o.region, n.kind, n.am
      n.purpose, n.consent_facts, n.consent_until, n.open, n.created_at \
      FROM match_needs n JOIN organisations o ON o.id = n.org_id";
 
-fn need_from(r: &AnyRow) -> Result<Need> {
-    let kind: String = col(r, "kind")?;
-    let consent: String = col(r, "consent_facts")?;
-    let open: i64 = col(r, "open")?;
+/// A row of [`NEED_SELECT`], by position.
+fn need_from(r: &dyn Cols) -> Result<Need> {
+    let kind = r.text(4)?;
+    let consent = r.text(7)?;
     Ok(Need {
-        id: col(r, "id")?,
-        org_name: col(r, "name")?,
-        region: region_code(col(r, "region")?)?,
+        id: r.int(0)?,
+        org_name: r.text(2)?,
+        region: region_code(r.int(3)?)?,
         draft: NeedDraft {
-            org_id: id_col(r, "org_id")?,
+            org_id: OrgId(r.int(1)?),
             kind: OfferKind::parse(&kind).ok_or_else(|| bad("need kind", &kind))?,
-            amount_fen: col(r, "amount_fen")?,
-            purpose: col(r, "purpose")?,
+            amount_fen: r.opt_int(5)?,
+            purpose: r.text(6)?,
             consent_facts: consent
                 .split(',')
                 .filter(|s| !s.is_empty())
                 .map(str::to_string)
                 .collect(),
-            consent_until: col(r, "consent_until")?,
+            consent_until: r.int(8)?,
         },
-        open: open != 0,
-        created_at: col(r, "created_at")?,
+        open: r.int(9)? != 0,
+        created_at: r.int(10)?,
     })
+}
+
+/// A row of `org_id, metric, value_num, value_text, period, source, as_of`.
+fn fact_from(r: &dyn Cols) -> Result<(OrgId, Fact)> {
+    let source = r.text(5)?;
+    let value = match (r.opt_int(2)?, r.opt_text(3)?) {
+        (Some(n), _) => FactValue::Number(n),
+        (None, Some(t)) => FactValue::Text(t),
+        (None, None) => return Err(bad("fact", "no value")),
+    };
+    Ok((
+        OrgId(r.int(0)?),
+        Fact {
+            metric: r.text(1)?,
+            value,
+            period: r.text(4)?,
+            source: FactSource::parse(&source).ok_or_else(|| bad("fact source", &source))?,
+            as_of: r.int(6)?,
+        },
+    ))
 }
 
 const APP_SELECT: &str = "SELECT a.id, a.need_id, a.offer_id, a.org_id, a.region, a.state, \
@@ -523,7 +545,7 @@ impl MatchingStore for SqlStore {
     }
 
     async fn facts_of(&self, orgs: &[OrgId]) -> Result<Vec<(OrgId, Fact)>> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(orgs.len() * 4);
         for chunk in orgs.chunks(500) {
             let mut q = Sql::new(
                 "SELECT org_id, metric, value_num, value_text, period, source, as_of \
@@ -531,33 +553,7 @@ impl MatchingStore for SqlStore {
             );
             q.in_list(chunk);
             q.push(" ORDER BY org_id, id");
-            for r in q
-                .on(self.backend_kind())
-                .query()
-                .fetch_all(self.pool())
-                .await
-                .map_err(db)?
-            {
-                let source: String = col(&r, "source")?;
-                let num: Option<i64> = col(&r, "value_num")?;
-                let text: Option<String> = col(&r, "value_text")?;
-                let value = match (num, text) {
-                    (Some(n), _) => FactValue::Number(n),
-                    (None, Some(t)) => FactValue::Text(t),
-                    (None, None) => return Err(bad("fact", "no value")),
-                };
-                out.push((
-                    id_col(&r, "org_id")?,
-                    Fact {
-                        metric: col(&r, "metric")?,
-                        value,
-                        period: col(&r, "period")?,
-                        source: FactSource::parse(&source)
-                            .ok_or_else(|| bad("fact source", &source))?,
-                        as_of: col(&r, "as_of")?,
-                    },
-                ));
-            }
+            out.extend(self.fetch_cols(q, fact_from).await?);
         }
         Ok(out)
     }
@@ -594,12 +590,89 @@ impl MatchingStore for SqlStore {
 
     async fn open_needs(&self, range: RegionRange) -> Result<Vec<Need>> {
         let mut q = Sql::new(NEED_SELECT);
-        q.push(" WHERE n.open = 1 AND o.region BETWEEN ")
-            .bind(range.lo as i64)
-            .push(" AND ")
-            .bind(range.hi as i64)
-            .push(" ORDER BY n.id");
-        q.fetch_map(self.pool(), need_from).await
+        q.push(" WHERE n.open = 1");
+        // Every region: no condition, which would lead SQLite to read the
+        // organisations by region first and sort.
+        if range.lo > 0 || range.hi < u32::MAX {
+            q.push(" AND o.region BETWEEN ")
+                .bind(range.lo as i64)
+                .push(" AND ")
+                .bind(range.hi as i64);
+        }
+        q.push(" ORDER BY n.id");
+        self.fetch_cols(q, need_from).await
+    }
+
+    async fn open_needs_with_facts(&self, offer: Option<i64>) -> Result<Vec<NeedFacts>> {
+        // One row per need, its enterprise's facts as one JSON array of
+        // [metric, number, text, period, source, as of, id]: a row costs
+        // far more to fetch than its columns, and an enterprise has a
+        // handful of facts.
+        let facts = match self.backend_kind() {
+            Backend::Sqlite => {
+                "(SELECT json_group_array(json_array(f.metric, f.value_num, f.value_text, \
+                 f.period, f.source, f.as_of, f.id)) FROM enterprise_facts f \
+                 WHERE f.org_id = n.org_id)"
+            }
+            Backend::Postgres => {
+                "(SELECT CAST(json_agg(json_build_array(f.metric, f.value_num, f.value_text, \
+                 f.period, f.source, f.as_of, f.id)) AS TEXT) FROM enterprise_facts f \
+                 WHERE f.org_id = n.org_id)"
+            }
+        };
+        let mut q = Sql::new(&NEED_SELECT.replacen(
+            " FROM match_needs n",
+            &format!(", {facts}, r.digest FROM match_needs n"),
+            1,
+        ));
+        // The stored result's digest for `offer` (none: no offer, -1 never
+        // being an offer's id).
+        q.push(" LEFT JOIN match_results r ON r.need_id = n.id AND r.offer_id = ")
+            .bind(offer.unwrap_or(-1))
+            .push(" WHERE n.open = 1 ORDER BY n.id");
+        type Packed = (
+            String,
+            Option<i64>,
+            Option<String>,
+            String,
+            String,
+            i64,
+            i64,
+        );
+        self.fetch_cols(q, |r| {
+            let need = need_from(r)?;
+            let json = r.opt_text(11)?.unwrap_or_default();
+            let digest = r.opt_int(12)?;
+            let mut packed: Vec<Packed> = if json.is_empty() {
+                Vec::new()
+            } else {
+                serde_json::from_str(&json).map_err(|e| bad("facts", &e.to_string()))?
+            };
+            packed.sort_by_key(|p| p.6);
+            let facts = packed
+                .into_iter()
+                .map(|(metric, num, text, period, source, as_of, _)| {
+                    Ok(Fact {
+                        metric,
+                        value: match (num, text) {
+                            (Some(n), _) => FactValue::Number(n),
+                            (None, Some(t)) => FactValue::Text(t),
+                            (None, None) => return Err(bad("fact", "no value")),
+                        },
+                        period,
+                        source: FactSource::parse(&source)
+                            .ok_or_else(|| bad("fact source", &source))?,
+                        as_of,
+                    })
+                })
+                .collect::<Result<Vec<Fact>>>()?;
+            Ok(NeedFacts {
+                need,
+                facts,
+                digest,
+            })
+        })
+        .await
     }
 
     async fn needs_of(&self, org: OrgId) -> Result<Vec<Need>> {
@@ -607,7 +680,7 @@ impl MatchingStore for SqlStore {
         q.push(" WHERE n.org_id = ")
             .bind(org)
             .push(" ORDER BY n.id DESC");
-        q.fetch_map(self.pool(), need_from).await
+        q.fetch_map(self.pool(), |r| need_from(r)).await
     }
 
     async fn match_digests(&self, needs: &[i64], offers: &[i64]) -> Result<Vec<((i64, i64), i64)>> {
@@ -628,19 +701,14 @@ impl MatchingStore for SqlStore {
             let mut q = Sql::new("SELECT need_id, offer_id, digest FROM match_results WHERE ");
             q.push(if by_need { "need_id" } else { "offer_id" })
                 .in_list(chunk);
-            for r in q
-                .on(self.backend_kind())
-                .query()
-                .fetch_all(self.pool())
-                .await
-                .map_err(db)?
-            {
-                let need: i64 = col(&r, "need_id")?;
-                let offer: i64 = col(&r, "offer_id")?;
-                if wanted.contains(if by_need { &offer } else { &need }) {
-                    out.push(((need, offer), col(&r, "digest")?));
-                }
-            }
+            let rows = self
+                .fetch_cols(q, |r| Ok(((r.int(0)?, r.int(1)?), r.int(2)?)))
+                .await?;
+            out.extend(
+                rows.into_iter().filter(|((need, offer), _)| {
+                    wanted.contains(if by_need { offer } else { need })
+                }),
+            );
         }
         Ok(out)
     }

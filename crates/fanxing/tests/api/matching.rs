@@ -194,6 +194,50 @@ async fn offers_facts_needs_matches_and_applications_round_trip() {
         .unwrap();
     let n = s.get_need(need).await.unwrap().unwrap();
     assert_eq!(n.region, region(320583));
+    // Read at once with the enterprise's facts (numbers and text, in the
+    // order recorded), and a need of an enterprise without any.
+    let bare = s
+        .insert_org(
+            &org("无锡示例茶业有限公司", OrgKind::Enterprise, 320205),
+            now,
+        )
+        .await
+        .unwrap();
+    let bare_need = NeedDraft {
+        org_id: bare,
+        kind: OfferKind::Service,
+        amount_fen: None,
+        purpose: "代账".into(),
+        consent_facts: vec![],
+        consent_until: now + 86_400,
+    };
+    let bare_id = s.insert_need(&bare_need, None, now).await.unwrap();
+    let together: Vec<(fanxing_core::matching::store::Need, Vec<Fact>)> = s
+        .open_needs_with_facts(None)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| {
+            assert_eq!(i.digest, None);
+            (i.need, i.facts)
+        })
+        .collect();
+    let facts: Vec<Fact> = s
+        .facts_of(&[firm])
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect();
+    assert_eq!(facts.len(), 3);
+    assert_eq!(
+        together,
+        vec![
+            (n.clone(), facts),
+            (s.get_need(bare_id).await.unwrap().unwrap(), vec![])
+        ]
+    );
+
     assert_eq!(n.draft.consent_facts.len(), 2);
     assert_eq!(
         s.open_needs(region(320500).subtree()).await.unwrap().len(),
@@ -240,6 +284,14 @@ async fn offers_facts_needs_matches_and_applications_round_trip() {
     s.save_matches(&[save(&v, 2)], &[(offer, 2)]).await.unwrap();
     let m = s.matches_of_need(need).await.unwrap();
     assert_eq!(m.len(), 1, "one row per need and offer, replaced");
+    let digests: Vec<(i64, Option<i64>)> = s
+        .open_needs_with_facts(Some(offer))
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.need.id, i.digest))
+        .collect();
+    assert_eq!(digests, vec![(need, Some(1)), (bare_id, None)]);
     assert_eq!(m[0].eligibility, Eligibility::Eligible);
     assert_eq!(
         s.match_digests(&[need], &[offer]).await.unwrap(),
