@@ -103,33 +103,25 @@ impl Sql {
         mut decode: impl FnMut(&dyn Cols) -> Result<T>,
     ) -> Result<Vec<T>> {
         let q = self.on(backend);
+        // The same statement and values on either driver.
+        macro_rules! run_on {
+            ($db:ty, $pool:expr) => {{
+                let mut s = sqlx::query::<$db>(&q.text);
+                for a in q.args() {
+                    s = match a {
+                        Arg::Int(v) => s.bind(*v),
+                        Arg::Text(v) => s.bind(v.as_deref()),
+                        Arg::Static(v) => s.bind(*v),
+                        Arg::Blob(v) => s.bind(v.as_deref()),
+                    };
+                }
+                let rows = s.fetch_all($pool).await.map_err(db)?;
+                rows.iter().map(|r| decode(r)).collect()
+            }};
+        }
         match native {
-            Some(Native::Sqlite(p)) => {
-                let mut s = sqlx::query::<sqlx::Sqlite>(&q.text);
-                for a in q.args() {
-                    s = match a {
-                        Arg::Int(v) => s.bind(*v),
-                        Arg::Text(v) => s.bind(v.as_deref()),
-                        Arg::Static(v) => s.bind(*v),
-                        Arg::Blob(v) => s.bind(v.as_deref()),
-                    };
-                }
-                let rows = s.fetch_all(p).await.map_err(db)?;
-                rows.iter().map(|r| decode(r)).collect()
-            }
-            Some(Native::Postgres(p)) => {
-                let mut s = sqlx::query::<sqlx::Postgres>(&q.text);
-                for a in q.args() {
-                    s = match a {
-                        Arg::Int(v) => s.bind(*v),
-                        Arg::Text(v) => s.bind(v.as_deref()),
-                        Arg::Static(v) => s.bind(*v),
-                        Arg::Blob(v) => s.bind(v.as_deref()),
-                    };
-                }
-                let rows = s.fetch_all(p).await.map_err(db)?;
-                rows.iter().map(|r| decode(r)).collect()
-            }
+            Some(Native::Sqlite(p)) => run_on!(sqlx::Sqlite, p),
+            Some(Native::Postgres(p)) => run_on!(sqlx::Postgres, p),
             None => {
                 let rows = q.query().fetch_all(pool).await.map_err(db)?;
                 rows.iter().map(|r| decode(r)).collect()

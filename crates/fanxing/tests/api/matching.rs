@@ -66,6 +66,16 @@ fn loan() -> OfferDraft {
     }
 }
 
+async fn rules_of(s: &dyn MatchingStore, offer: i64) -> Vec<Rule> {
+    let rules = s.rules_of(&[offer]).await.unwrap();
+    rules.into_iter().map(|(_, r)| r).collect()
+}
+
+async fn facts_of(s: &dyn MatchingStore, org: OrgId) -> Vec<Fact> {
+    let facts = s.facts_of(&[org]).await.unwrap();
+    facts.into_iter().map(|(_, f)| f).collect()
+}
+
 #[tokio::test]
 async fn offers_facts_needs_matches_and_applications_round_trip() {
     let app = TestApp::spawn_with(None).await;
@@ -100,13 +110,7 @@ async fn offers_facts_needs_matches_and_applications_round_trip() {
     let offer = s.insert_offer(bank, &loan(), &rules, now).await.unwrap();
     let stored = s.get_offer(offer).await.unwrap().unwrap();
     assert_eq!((stored.draft.clone(), stored.ruleset_version), (loan(), 1));
-    let got: Vec<Rule> = s
-        .rules_of(&[offer])
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(_, r)| r)
-        .collect();
+    let got = rules_of(&**s, offer).await;
     assert_eq!(got.len(), 3);
     assert_eq!(got[1].field, "shop_age_months");
     assert_eq!(got[1].message_zh, "shop_age_months 不符合");
@@ -120,13 +124,7 @@ async fn offers_facts_needs_matches_and_applications_round_trip() {
             .unwrap(),
         2
     );
-    let kept: Vec<Rule> = s
-        .rules_of(&[offer])
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(_, r)| r)
-        .collect();
+    let kept = rules_of(&**s, offer).await;
     assert_eq!(kept.len(), 2);
     assert_eq!(
         (kept[0].id, kept[1].id),
@@ -222,13 +220,7 @@ async fn offers_facts_needs_matches_and_applications_round_trip() {
             (i.need, i.facts)
         })
         .collect();
-    let facts: Vec<Fact> = s
-        .facts_of(&[firm])
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|(_, f)| f)
-        .collect();
+    let facts = facts_of(&**s, firm).await;
     assert_eq!(facts.len(), 3);
     assert_eq!(
         together,
