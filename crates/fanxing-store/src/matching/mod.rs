@@ -349,27 +349,24 @@ impl MatchingStore for SqlStore {
         // no writing.
         let mut added = Vec::new();
         for (pos, r) in rules.iter().enumerate() {
-            let mut q = Sql::new("UPDATE match_rules SET ");
-            q.push("field = ")
-                .bind(r.field.as_str())
-                .push(", op = ")
-                .bind(r.op.as_str())
-                .push(", value = ")
-                .bind(r.value.as_str())
-                .push(", hard = ")
-                .bind(r.hard as i64)
-                .push(", message_zh = ")
-                .bind(r.message_zh.as_str())
-                .push(", message_en = ")
-                .bind(r.message_en.as_str())
-                .push(", citation = ")
-                .bind(r.citation.as_str())
-                .push(", max_age_days = ")
-                .bind(r.max_age_days)
-                .push(" WHERE offer_id = ")
-                .bind(id)
-                .push(" AND position = ")
-                .bind(pos as i64);
+            let mut q = Sql::new(
+                "UPDATE match_rules SET (field, op, value, hard, message_zh, message_en, \
+                 citation, max_age_days) = (",
+            );
+            q.binds(args![
+                r.field.as_str(),
+                r.op.as_str(),
+                r.value.as_str(),
+                r.hard as i64,
+                r.message_zh.as_str(),
+                r.message_en.as_str(),
+                r.citation.as_str(),
+                r.max_age_days
+            ])
+            .push(") WHERE offer_id = ")
+            .bind(id)
+            .push(" AND position = ")
+            .bind(pos as i64);
             if q.query()
                 .execute(&mut *tx)
                 .await
@@ -590,16 +587,15 @@ impl MatchingStore for SqlStore {
 
     async fn open_needs(&self, range: RegionRange) -> Result<Vec<Need>> {
         let mut q = Sql::new(NEED_SELECT);
-        q.push(" WHERE n.open = 1");
-        // Every region: no condition, which would lead SQLite to read the
-        // organisations by region first and sort.
-        if range.lo > 0 || range.hi < u32::MAX {
-            q.push(" AND o.region BETWEEN ")
-                .bind(range.lo as i64)
-                .push(" AND ")
-                .bind(range.hi as i64);
-        }
-        q.push(" ORDER BY n.id");
+        // `+o.region`: no index on the region, so SQLite reads the needs in
+        // order and looks each organisation up, instead of reading every
+        // organisation of a province by region and sorting (16 ms against
+        // 410 ms for 43,000 needs; a county's 13 ms against 4 ms).
+        q.push(" WHERE n.open = 1 AND +o.region BETWEEN ")
+            .bind(range.lo as i64)
+            .push(" AND ")
+            .bind(range.hi as i64)
+            .push(" ORDER BY n.id");
         self.fetch_cols(q, need_from).await
     }
 
