@@ -46,6 +46,33 @@ pub fn text_arg(name: &str) -> Option<String> {
         .cloned()
 }
 
+/// A benchmark's working directory: `--dir DIR` (created, and kept), else
+/// a temporary one, removed when this is dropped.
+pub struct WorkDir {
+    pub path: std::path::PathBuf,
+    _temp: Option<tempfile::TempDir>,
+}
+
+/// The working directory `--dir` names, or a temporary one.
+pub fn work_dir() -> anyhow::Result<WorkDir> {
+    Ok(match text_arg("--dir") {
+        Some(d) => {
+            std::fs::create_dir_all(&d)?;
+            WorkDir {
+                path: d.into(),
+                _temp: None,
+            }
+        }
+        None => {
+            let temp = tempfile::tempdir()?;
+            WorkDir {
+                path: temp.path().to_path_buf(),
+                _temp: Some(temp),
+            }
+        }
+    })
+}
+
 /// The number after `name` on the command line, else `default`.
 pub fn arg(name: &str, default: usize) -> usize {
     text_arg(name)

@@ -1012,17 +1012,8 @@ async fn main() -> anyhow::Result<()> {
     if !matches!(part.as_str(), "all" | "throughput" | "http") {
         bail!("--part all, throughput or http");
     }
-    let temp;
-    let dir: PathBuf = match text_arg("--dir") {
-        Some(d) => {
-            std::fs::create_dir_all(&d)?;
-            PathBuf::from(d)
-        }
-        None => {
-            temp = tempfile::tempdir()?;
-            temp.path().to_path_buf()
-        }
-    };
+    let work = fanxing_bench::work_dir()?;
+    let dir: PathBuf = work.path.clone();
     let m = Matcher::builtin();
     let rg_version = Command::new(&rg)
         .arg("--version")

@@ -377,17 +377,8 @@ async fn main() -> anyhow::Result<()> {
     if !matches!(part.as_str(), "all" | "compute" | "http") {
         bail!("--part all, compute or http");
     }
-    let temp;
-    let dir: PathBuf = match text_arg("--dir") {
-        Some(d) => {
-            std::fs::create_dir_all(&d)?;
-            PathBuf::from(d)
-        }
-        None => {
-            temp = tempfile::tempdir()?;
-            temp.path().to_path_buf()
-        }
-    };
+    let work = fanxing_bench::work_dir()?;
+    let dir: PathBuf = work.path.clone();
     let data = dir.join("data");
     std::fs::create_dir_all(&data)?;
     let config = config(data);

@@ -644,17 +644,8 @@ async fn main() -> anyhow::Result<()> {
     if !matches!(part.as_str(), "all" | "relevance" | "indexing" | "http") {
         bail!("--part all, relevance, indexing or http");
     }
-    let temp;
-    let dir: PathBuf = match text_arg("--dir") {
-        Some(d) => {
-            std::fs::create_dir_all(&d)?;
-            PathBuf::from(d)
-        }
-        None => {
-            temp = tempfile::tempdir()?;
-            temp.path().to_path_buf()
-        }
-    };
+    let work = fanxing_bench::work_dir()?;
+    let dir: PathBuf = work.path.clone();
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
         "fanxing search benchmark ({cores} CPUs; {n} synthetic documents; \
