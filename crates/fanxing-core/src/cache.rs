@@ -15,6 +15,9 @@ pub struct TtlCache<K, V> {
     /// The most values kept; beyond it the oldest half is dropped.
     capacity: usize,
     map: Mutex<HashMap<K, (Instant, Arc<V>)>>,
+    /// When expired values were last dropped (at most once a `ttl`, so
+    /// that keeping a value costs the same however many are kept).
+    swept: Mutex<Instant>,
     /// One gate per key being computed by [`TtlCache::get_or_fill`].
     filling: Mutex<HashMap<K, Arc<tokio::sync::Mutex<()>>>>,
     /// Bumped by every [`TtlCache::clear`]: a value computed across a
@@ -33,6 +36,7 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
             ttl,
             capacity: capacity.max(1),
             map: Mutex::new(HashMap::new()),
+            swept: Mutex::new(Instant::now()),
             filling: Mutex::new(HashMap::new()),
             generation: AtomicU64::new(0),
         }
@@ -46,11 +50,21 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
             .map(|(_, v)| v.clone())
     }
 
-    /// Keeps `value` for `key`, dropping whatever has expired.
+    /// Keeps `value` for `key`. What has expired is dropped once a `ttl`
+    /// or when the cache is full; if it is still full, the older half is.
     pub fn put(&self, key: K, value: Arc<V>) {
+        let ttl = self.ttl;
+        let sweep = self.swept.lock().is_ok_and(|mut at| {
+            let due = at.elapsed() >= ttl;
+            if due {
+                *at = Instant::now();
+            }
+            due
+        });
         if let Ok(mut map) = self.map.lock() {
-            let ttl = self.ttl;
-            map.retain(|_, (at, _)| at.elapsed() < ttl);
+            if sweep || map.len() >= self.capacity {
+                map.retain(|_, (at, _)| at.elapsed() < ttl);
+            }
             if map.len() >= self.capacity {
                 let mut ages: Vec<Instant> = map.values().map(|(at, _)| *at).collect();
                 ages.sort_unstable();
@@ -93,6 +107,12 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
             f.remove(key);
         }
         filled
+    }
+
+    /// How many values are held, expired ones included.
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.map.lock().map(|m| m.len()).unwrap_or(0)
     }
 
     /// Forgets everything.
@@ -180,5 +200,16 @@ mod tests {
         let kept = (0..10).filter(|i| c.get(i).is_some()).count();
         assert!((1..=4).contains(&kept), "{kept}");
         assert!(c.get(&9).is_some(), "the newest is kept");
+    }
+
+    #[test]
+    fn expired_values_are_dropped_without_a_capacity() {
+        let c: TtlCache<u32, u32> = TtlCache::new(Duration::from_millis(20));
+        for i in 0..100 {
+            c.put(i, Arc::new(i));
+        }
+        std::thread::sleep(Duration::from_millis(30));
+        c.put(100, Arc::new(100));
+        assert_eq!(c.held(), 1, "the hundred expired values are gone");
     }
 }

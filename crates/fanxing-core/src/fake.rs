@@ -57,6 +57,10 @@ pub struct Fake {
     pub scans: Mutex<Vec<ScanRecord>>,
     pub scan_outcome: Option<fn(&ScanRecord) -> ScanOutcome>,
     pub audit: Mutex<Vec<AuditEntry>>,
+    /// Log-in sessions by token hash: the user and when the session ends.
+    pub sessions: Mutex<HashMap<String, (User, i64)>>,
+    /// How many times `session_user` was asked.
+    pub session_reads: std::sync::atomic::AtomicUsize,
     /// Compliance check counts written.
     pub check_counts: Mutex<Vec<crate::compliance::store::CheckCount>>,
 }
@@ -210,12 +214,23 @@ impl AccountStore for Fake {
         Err(unstubbed("create_session"))
     }
     async fn session_user(&self, token_hash: &str, now: i64) -> Result<SessionLookup> {
-        Err(unstubbed("session_user"))
+        self.session_reads
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut sessions = self.sessions.lock().unwrap();
+        Ok(match sessions.get(token_hash).cloned() {
+            None => SessionLookup::Missing,
+            Some((_, until)) if until <= now => {
+                sessions.remove(token_hash);
+                SessionLookup::Expired
+            }
+            Some((user, until)) => SessionLookup::Valid(user, until),
+        })
     }
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
-        Err(unstubbed("delete_session"))
+        self.sessions.lock().unwrap().remove(token_hash);
+        Ok(())
     }
-    async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
+    async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<(User, i64)>> {
         Err(unstubbed("api_token_user"))
     }
     async fn begin_login_attempt(
@@ -282,7 +297,10 @@ impl AccountStore for Fake {
         Err(unstubbed("set_password_hash"))
     }
     async fn end_sessions(&self, user_id: UserId, keep: Option<&str>) -> Result<u64> {
-        Err(unstubbed("end_sessions"))
+        let mut sessions = self.sessions.lock().unwrap();
+        let before = sessions.len();
+        sessions.retain(|hash, (user, _)| user.id != user_id || Some(hash.as_str()) == keep);
+        Ok((before - sessions.len()) as u64)
     }
     async fn set_user_disabled(&self, user_id: UserId, disabled: bool) -> Result<()> {
         Err(unstubbed("set_user_disabled"))

@@ -28,12 +28,14 @@
 //! user on a known device or another address still logs in.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use serde::Serialize;
 
 use crate::audit::Audit;
 use crate::auth::Role;
 use crate::auth::{Actor, User};
+use crate::cache::TtlCache;
 use crate::error::{Error, FieldError, FieldErrors, Result};
 use crate::now;
 use crate::people::store::{AccountQuery, AccountRow, ApiTokenRow, AttemptCounts, FailureSummary};
@@ -66,6 +68,14 @@ pub const SESSION_TTL_SECS: i64 = 7 * 24 * 3600;
 pub const API_TOKEN_DAYS: i64 = 90;
 /// The longest an API token may last.
 pub const API_TOKEN_MAX_DAYS: i64 = 3650;
+/// How long a session or API token, once resolved to its user, is answered
+/// from memory. A log-out, a password change, a disabled account or a
+/// revoked token through this server forgets every kept caller at once;
+/// through another server (or the command line), it takes effect here
+/// within this time.
+pub const CALLER_KEPT: Duration = Duration::from_secs(5);
+/// The most callers kept.
+const CALLERS_KEPT_MAX: usize = 50_000;
 
 /// Input for creating an account.
 #[derive(Debug, Clone)]
@@ -182,12 +192,27 @@ fn check_new_password(password: &str, field_name: &'static str) -> Result<()> {
     Ok(())
 }
 
+/// A session or API token (by its hash), as kept in memory.
+#[derive(Clone, PartialEq, Eq, Hash)]
+enum Credential {
+    Session(String),
+    Token(String),
+}
+
+/// A resolved caller: the user and when the credential ends.
+struct KeptCaller {
+    user: User,
+    until: i64,
+}
+
 /// Log-in, sessions, accounts and API tokens. Cheap to clone.
 #[derive(Clone)]
 pub struct AccountService {
     store: Arc<dyn AccountStore>,
     people: Arc<dyn PeopleStore>,
     audit: Audit,
+    /// Sessions and tokens resolved in the last [`CALLER_KEPT`].
+    callers: Arc<TtlCache<Credential, KeptCaller>>,
 }
 
 impl AccountService {
@@ -196,43 +221,85 @@ impl AccountService {
         people: Arc<dyn PeopleStore>,
         audit: Audit,
     ) -> AccountService {
+        AccountService::with_callers_kept(store, people, audit, CALLER_KEPT)
+    }
+
+    /// A service that keeps resolved callers for `kept` instead of
+    /// [`CALLER_KEPT`] (tests).
+    pub fn with_callers_kept(
+        store: Arc<dyn AccountStore>,
+        people: Arc<dyn PeopleStore>,
+        audit: Audit,
+        kept: Duration,
+    ) -> AccountService {
         AccountService {
             store,
             people,
             audit,
+            callers: Arc::new(TtlCache::with_capacity(kept, CALLERS_KEPT_MAX)),
         }
+    }
+
+    /// Forgets every kept caller: called after any change that ends a
+    /// session, a token or an account.
+    fn callers_changed(&self) {
+        self.callers.clear();
     }
 }
 
 impl AccountService {
     // ---- Authentication -------------------------------------------------
 
-    /// Resolves a session cookie to the acting user.
+    /// Resolves a session cookie to the acting user: from memory when it
+    /// was resolved in the last [`CALLER_KEPT`] and has not ended since.
+    /// Concurrent requests with the same cookie share one read.
     pub async fn session_actor(&self, token: &str) -> Result<Actor> {
-        match self
-            .store
-            .session_user(&security::token_hash(token), now())
-            .await?
-        {
-            SessionLookup::Valid(user) => Ok(Actor::new(user)),
-            SessionLookup::Expired => Err(Error::SessionExpired),
-            SessionLookup::Missing => Err(Error::Unauthorized),
+        let hash = security::token_hash(token);
+        let read = || async {
+            match self.store.session_user(&hash, now()).await? {
+                SessionLookup::Valid(user, until) => Ok(KeptCaller { user, until }),
+                SessionLookup::Expired => Err(Error::SessionExpired),
+                SessionLookup::Missing => Err(Error::Unauthorized),
+            }
+        };
+        let kept = self
+            .callers
+            .get_or_fill(&Credential::Session(hash.clone()), read)
+            .await?;
+        if kept.until > now() {
+            return Ok(Actor::new(kept.user.clone()));
         }
+        // Ended while kept: the store says so (and forgets the session).
+        read().await.map(|k| Actor::new(k.user))
     }
 
-    /// Resolves an API bearer token to the acting user.
+    /// Resolves an API bearer token to the acting user, kept like a
+    /// session (see [`AccountService::session_actor`]).
     pub async fn token_actor(&self, token: &str) -> Result<Actor> {
-        self.store
-            .api_token_user(&security::token_hash(token), now())
-            .await?
-            .map(Actor::new)
-            .ok_or(Error::Unauthorized)
+        let hash = security::token_hash(token);
+        let read = || async {
+            self.store
+                .api_token_user(&hash, now())
+                .await?
+                .map(|(user, until)| KeptCaller { user, until })
+                .ok_or(Error::Unauthorized)
+        };
+        let kept = self
+            .callers
+            .get_or_fill(&Credential::Token(hash.clone()), read)
+            .await?;
+        if kept.until > now() {
+            return Ok(Actor::new(kept.user.clone()));
+        }
+        read().await.map(|k| Actor::new(k.user))
     }
 
     pub async fn logout(&self, token: &str) -> Result<()> {
         self.store
             .delete_session(&security::token_hash(token))
-            .await
+            .await?;
+        self.callers_changed();
+        Ok(())
     }
 
     /// Creates an API token for `username` lasting the default 90 days and
@@ -447,6 +514,7 @@ impl AccountService {
             .await?;
         let keep = session_token.map(security::token_hash);
         let ended = store.end_sessions(uid, keep.as_deref()).await?;
+        self.callers_changed();
         store.forget_known_devices(uid).await?;
         self.audit
             .record(
@@ -527,6 +595,7 @@ impl AccountService {
         store.set_user_disabled(id, disabled).await?;
         if disabled {
             store.end_sessions(id, None).await?;
+            self.callers_changed();
             store.forget_known_devices(id).await?;
         }
         self.audit
@@ -626,6 +695,7 @@ impl AccountService {
             .filter(|t| t.user_id == actor.user.id)
             .ok_or(Error::NotFound)?;
         self.store.revoke_api_token(token.id, now()).await?;
+        self.callers_changed();
         self.audit
             .record(actor, "token.revoke", &format!("token:{id}"), &token.label)
             .await
@@ -639,6 +709,7 @@ impl AccountService {
             .await?
             .ok_or_else(|| Error::Message(format!("no API token {id}")))?;
         let revoked = self.store.revoke_api_token(id, now()).await?;
+        self.callers_changed();
         self.audit
             .append(&crate::audit::AuditEntry {
                 at: now(),
@@ -683,6 +754,118 @@ impl AccountService {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::fake::Fake;
+    use std::sync::atomic::Ordering;
+
+    fn trainee(id: i64) -> User {
+        User {
+            id: UserId(id),
+            username: format!("u{id}"),
+            display_name: format!("User {id}"),
+            role: Role::Trainee,
+            region: None,
+            person_id: None,
+            org_id: None,
+        }
+    }
+
+    /// A service over a fake store holding one session per user given,
+    /// each ending at `until`; its tokens are "t{id}".
+    fn service_with_sessions(
+        users: &[i64],
+        until: i64,
+        kept: Duration,
+    ) -> (Arc<Fake>, AccountService) {
+        let fake = Arc::new(Fake::default());
+        for id in users {
+            fake.sessions.lock().unwrap().insert(
+                security::token_hash(&format!("t{id}")),
+                (trainee(*id), until),
+            );
+        }
+        let service = AccountService::with_callers_kept(
+            fake.clone(),
+            fake.clone(),
+            Audit::new(fake.clone()),
+            kept,
+        );
+        (fake, service)
+    }
+
+    #[tokio::test]
+    async fn a_resolved_session_is_kept_and_shared() {
+        let (fake, service) = service_with_sessions(&[1], now() + 3600, Duration::from_secs(60));
+        let mut tasks = Vec::new();
+        for _ in 0..20 {
+            let service = service.clone();
+            tasks.push(tokio::spawn(
+                async move { service.session_actor("t1").await },
+            ));
+        }
+        for t in tasks {
+            assert_eq!(t.await.unwrap().unwrap().user.id, UserId(1));
+        }
+        service.session_actor("t1").await.unwrap();
+        assert_eq!(
+            fake.session_reads.load(Ordering::SeqCst),
+            1,
+            "one read for 21 requests"
+        );
+        assert!(matches!(
+            service.session_actor("nobody").await,
+            Err(Error::Unauthorized)
+        ));
+    }
+
+    #[tokio::test]
+    async fn an_ended_session_is_refused_at_once_through_this_server() {
+        let (fake, service) = service_with_sessions(&[1, 2], now() + 3600, Duration::from_secs(60));
+        service.session_actor("t1").await.unwrap();
+        service.session_actor("t2").await.unwrap();
+        service.logout("t1").await.unwrap();
+        assert!(matches!(
+            service.session_actor("t1").await,
+            Err(Error::Unauthorized)
+        ));
+        assert_eq!(
+            service.session_actor("t2").await.unwrap().user.id,
+            UserId(2)
+        );
+        assert_eq!(
+            fake.session_reads.load(Ordering::SeqCst),
+            4,
+            "both read again"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_session_ended_elsewhere_is_refused_within_the_kept_time() {
+        let kept = Duration::from_millis(200);
+        let (fake, service) = service_with_sessions(&[1], now() + 3600, kept);
+        service.session_actor("t1").await.unwrap();
+        // Another server (or the command line) ends the session.
+        fake.end_sessions(UserId(1), None).await.unwrap();
+        std::thread::sleep(kept + Duration::from_millis(20));
+        assert!(matches!(
+            service.session_actor("t1").await,
+            Err(Error::Unauthorized)
+        ));
+    }
+
+    #[tokio::test]
+    async fn a_kept_session_past_its_end_is_expired() {
+        let (fake, service) = service_with_sessions(&[1], now() + 1, Duration::from_secs(60));
+        service.session_actor("t1").await.unwrap();
+        std::thread::sleep(Duration::from_millis(1100));
+        assert!(matches!(
+            service.session_actor("t1").await,
+            Err(Error::SessionExpired)
+        ));
+        assert!(
+            fake.sessions.lock().unwrap().is_empty(),
+            "the store forgot it"
+        );
+    }
 
     #[test]
     fn one_mobile_written_many_ways_is_one_key() {

@@ -75,7 +75,8 @@ pub struct RegionCount {
 /// What a session token resolves to.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SessionLookup {
-    Valid(User),
+    /// The session's user and when the session ends.
+    Valid(User, i64),
     Expired,
     Missing,
 }
@@ -214,7 +215,8 @@ pub trait AccountStore: Send + Sync {
     async fn session_user(&self, token_hash: &str, now: i64) -> Result<SessionLookup>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
     /// The user of an API token that is neither expired nor revoked.
-    async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<User>>;
+    /// The token's user and when the token ends.
+    async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<(User, i64)>>;
 
     /// Records an attempt as being checked and returns its id.
     async fn begin_login_attempt(

@@ -149,7 +149,7 @@ impl AccountStore for SqlStore {
             self.delete_session(token_hash).await?;
             return Ok(SessionLookup::Expired);
         }
-        Ok(SessionLookup::Valid(user_from(&row)?))
+        Ok(SessionLookup::Valid(user_from(&row)?, expires))
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
@@ -159,14 +159,16 @@ impl AccountStore for SqlStore {
         Ok(())
     }
 
-    async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<User>> {
-        let mut q = Sql::new(USER_SELECT);
+    async fn api_token_user(&self, token_hash: &str, now: i64) -> Result<Option<(User, i64)>> {
+        let mut q = Sql::new(&format!("SELECT {USER_COLS}, t.expires_at FROM users u"));
         q.push(" JOIN api_tokens t ON t.user_id = u.id WHERE u.disabled = 0 AND t.token_hash = ")
             .bind(token_hash)
             .push(" AND t.revoked_at IS NULL AND t.expires_at > ")
             .bind(now);
         let row = q.query().fetch_optional(self.pool()).await.map_err(db)?;
-        row.as_ref().map(user_from).transpose()
+        row.as_ref()
+            .map(|row| Ok((user_from(row)?, col(row, "expires_at")?)))
+            .transpose()
     }
     async fn begin_login_attempt(
         &self,
