@@ -45,6 +45,7 @@
 //    shows) lands on /match/needs/{id} headed by that name, with the offers
 //    ranked (可申请, then 待补充信息, then not eligible) and no apply button;
 //    the office's 需求 table links the new need.
+// 7. The programme office enters a year's holidays (see `holidays` below).
 // Every page: no 5xx (a 4xx answer to a refused form is expected), no
 // horizontal scrolling at 412 px (390 px for the shared facts and step 6), no
 // serious or critical axe-core violation (WCAG 2 A/AA).
@@ -873,6 +874,58 @@ async function officeNeed(office, enterprise) {
 }
 
 // ---------------------------------------------------------------------------
+// 7. The programme office (`admin`, 390 px) follows the holiday link from
+//    /match to /match/holidays (this year's arrangement and where it came
+//    from), opens HOLIDAY_YEAR (not entered: 尚未录入), enters a holiday
+//    and a worked day that is a Wednesday: the alert lists
+//    "第 1 条：调休上班日须为周六或周日" and what was typed stays; with a
+//    Saturday instead it is saved (已保存) and the table shows the holiday.
+const HOLIDAY_YEAR = 2099;
+const HOLIDAY = { name: '测试节', first: '2099-05-01', last: '2099-05-03', weekday: '2099-04-29', saturday: '2099-04-25' };
+async function holidays(admin) {
+  await open(admin, '/match', 'admin /match');
+  const link = admin.locator('main a[href="/match/holidays"]');
+  check((await link.count()) === 1, 'admin /match: no link to /match/holidays');
+  await submitAndLand(admin, link, (u) => u.pathname === '/match/holidays', 'admin: the holiday link');
+  const intro = await text(admin.locator('main section.card p').first());
+  check(/系统内置|项目办录入|尚未录入/.test(intro), `admin /match/holidays: the source reads "${intro}"`);
+  await open(admin, `/match/holidays?year=${HOLIDAY_YEAR}`, `admin /match/holidays?year=${HOLIDAY_YEAR}`);
+  const none = await text(admin.locator('main section.card p').first());
+  check(none.includes('尚未录入'), `admin ${HOLIDAY_YEAR}: the page reads "${none}", expected 尚未录入`);
+  const form = () => admin.locator(`main form[action="/match/holidays/${HOLIDAY_YEAR}"]`);
+  check((await form().count()) === 1, `admin ${HOLIDAY_YEAR}: no form posting to /match/holidays/${HOLIDAY_YEAR}`);
+  const fill = async (worked) => {
+    await form().locator('input[name="name_0"]').fill(HOLIDAY.name);
+    await form().locator('input[name="first_0"]').fill(HOLIDAY.first);
+    await form().locator('input[name="last_0"]').fill(HOLIDAY.last);
+    await form().locator('input[name="worked_0"]').fill(worked);
+  };
+  await fill(HOLIDAY.weekday);
+  const refused = await follow(admin, form().locator('button[type="submit"]'));
+  check(refused && refused.status() === 200, `admin: a worked Wednesday answered HTTP ${refused && refused.status()}`);
+  await pageIsSound(admin, 'admin: a worked Wednesday, refused');
+  const alert = await text(admin.locator('main .alert'));
+  check(alert.includes('第 1 条：调休上班日须为周六或周日'), `admin: the alert reads "${alert}"`);
+  const kept = await form().locator('input[name="first_0"]').inputValue();
+  check(kept === HOLIDAY.first, `admin: the holiday's first day reads "${kept}" after the refusal, expected ${HOLIDAY.first}`);
+  await fill(HOLIDAY.saturday);
+  await submitAndLand(
+    admin,
+    form().locator('button[type="submit"]'),
+    (u) => u.pathname === '/match/holidays' && u.searchParams.get('done') === 'saved',
+    'admin: saving the holidays',
+  );
+  const status = await text(admin.locator('main p.notice'));
+  check(status.includes('已保存'), `admin: after saving the page says "${status}"`);
+  const rows = await admin.locator('main table tbody tr').allTextContents();
+  check(
+    rows.some((r) => r.includes(HOLIDAY.name) && r.includes(HOLIDAY.first) && r.includes(HOLIDAY.last)),
+    `admin ${HOLIDAY_YEAR}: the table does not list ${HOLIDAY.name}: ${rows.join(' | ')}`,
+  );
+  console.log(`browser: admin at 390 px: holidays of ${HOLIDAY_YEAR}: a worked Wednesday refused ("${alert}"), then saved`);
+}
+
+// ---------------------------------------------------------------------------
 await runTest(NAME, async (browser) => {
   const office = await as(browser, 'kunshan');
   const before = await rollupApi(office, 'kunshan before');
@@ -904,6 +957,7 @@ await runTest(NAME, async (browser) => {
   await on(office, 'kunshan', () => officeFigures(office, mid));
 
   await asRole(browser, base, PHONE, 'suzhou', (page) => on(page, 'suzhou', () => officeNeed(page, need.enterprise)), options);
+  await asRole(browser, base, PHONE, 'admin', (page) => on(page, 'admin', () => holidays(page)), options);
 
   noServerErrors();
   await Promise.all([office, trainee, bank].map((page) => page.context().close()));

@@ -205,6 +205,8 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/match/offers/new"),
     ("POST", "/match/offers/{id}"),
     ("GET", "/match/offers/{id}/edit"),
+    ("GET", "/match/holidays"),
+    ("POST", "/match/holidays/{year}"),
     ("GET", "/compliance"),
     ("POST", "/compliance"),
     ("POST", "/compliance/titles"),

@@ -312,13 +312,18 @@ impl MatchingService {
     /// Council's notice; it replaces the built-in one and is in force at
     /// once on this server (within a minute on the others). Checked first
     /// (dates of that year, spans, worked days on weekends); audited.
+    /// Whether `actor` may enter a year's holidays (the programme office).
+    pub fn may_set_holidays(&self, actor: &Actor) -> bool {
+        actor.role().is_programme_office()
+    }
+
     pub async fn set_holidays(
         &self,
         actor: &Actor,
         year: i32,
         a: &crate::workdays::Arrangement,
     ) -> Result<HolidayYear> {
-        if !actor.role().is_programme_office() {
+        if !self.may_set_holidays(actor) {
             return Err(Error::Forbidden);
         }
         crate::workdays::check(year, a)?;

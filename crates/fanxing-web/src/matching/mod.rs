@@ -23,6 +23,7 @@ use crate::api::{body, ApiQuery, Caller};
 use crate::error::ApiError;
 use crate::AppState;
 
+pub mod holidays;
 pub mod pages;
 
 /// The routes this feature adds to the top router.
@@ -41,6 +42,8 @@ pub fn routes() -> Router<AppState> {
         .route("/match/offers/new", get(pages::new_offer))
         .route("/match/offers/{id}", post(pages::update_offer))
         .route("/match/offers/{id}/edit", get(pages::edit_offer))
+        .route("/match/holidays", get(holidays::holidays))
+        .route("/match/holidays/{year}", post(holidays::set_holidays))
         .route("/api/v1/match/partners", post(register_partner))
         .route("/api/v1/match/offers", get(offers).post(create_offer))
         .route("/api/v1/match/offers/{id}", put(update_offer))

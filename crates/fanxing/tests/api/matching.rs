@@ -1583,6 +1583,117 @@ async fn the_programme_office_enters_a_year_s_holidays_and_deadlines_count_them(
         .any(|e| e.action == "holidays.set" && e.target == "year:2029"));
 }
 
+/// The holiday page: everyone reads a year's arrangement and where it
+/// came from; the programme office enters one in a form, a wrong row is
+/// named and nothing is saved, a right one counts at once.
+#[tokio::test]
+async fn the_holiday_page_shows_a_year_and_the_office_enters_it_in_a_form() {
+    let app = TestApp::spawn().await;
+    let (admin, csrf) = app.login("admin").await;
+    let (bank, _) = app.login("bank").await;
+    let page = app.get_text(&bank, "/match/holidays?year=2026").await;
+    assert!(
+        page.contains("春节") && page.contains("2026-02-15"),
+        "{page}"
+    );
+    assert!(page.contains("系统内置"), "the source is named");
+    assert!(!page.contains("name_0"), "no form for a partner");
+    let page = app.get_text(&bank, "/match/holidays?year=2030").await;
+    assert!(page.contains("尚未录入"), "an unknown year says so");
+    let res = app.get(&bank, "/match/holidays?year=abc").await;
+    assert_eq!(res.status(), 404);
+    let home = app.get_text(&bank, "/match").await;
+    assert!(
+        home.contains("/match/holidays"),
+        "linked from the matching page"
+    );
+
+    let form = app.get_text(&admin, "/match/holidays?year=2030").await;
+    assert!(
+        form.contains("name_9") && form.contains("worked_9"),
+        "ten rows each"
+    );
+    // A worked day that is a Wednesday, and a holiday running backwards.
+    let res = app
+        .post_form(
+            &admin,
+            &csrf,
+            "/match/holidays/2030",
+            &[
+                ("name_0", "元旦"),
+                ("first_0", "2030-01-01"),
+                ("last_0", "2030-01-01"),
+                ("name_1", "春节"),
+                ("first_1", "2030-02-09"),
+                ("last_1", "2030-02-02"),
+                ("worked_0", "2030-01-02"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let page = res.text().await.unwrap();
+    assert!(
+        page.contains("第 2 条：起止日期颠倒")
+            && page.contains("第 1 条：调休上班日须为周六或周日"),
+        "{page}"
+    );
+    assert!(
+        page.contains("value=\"2030-02-09\""),
+        "what was typed is kept"
+    );
+    let got: serde_json::Value = app
+        .get(&bank, "/api/v1/holidays/2030")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["source"], "none", "nothing saved");
+
+    let res = app
+        .post_form(
+            &admin,
+            &csrf,
+            "/match/holidays/2030",
+            &[
+                ("name_0", "元旦"),
+                ("first_0", "2030-01-01"),
+                ("last_0", "2030-01-01"),
+                ("name_3", "春节"),
+                ("first_3", "2030-02-02"),
+                ("last_3", "2030-02-09"),
+                ("worked_4", "2030-01-26"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let got: serde_json::Value = app
+        .get(&bank, "/api/v1/holidays/2030")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(got["source"], "stored");
+    assert_eq!(
+        got["arrangement"]["holidays"][1]["name"], "春节",
+        "empty rows left out"
+    );
+    assert_eq!(got["arrangement"]["worked_weekends"][0], "2030-01-26");
+    let page = app
+        .get_text(&bank, "/match/holidays?year=2030&done=saved")
+        .await;
+    assert!(
+        page.contains("项目办录入") && page.contains("2030-02-09"),
+        "{page}"
+    );
+
+    // Nobody else saves, whatever the form says.
+    let (suzhou, suzhou_csrf) = app.login("suzhou").await;
+    let res = app
+        .post_form(&suzhou, &suzhou_csrf, "/match/holidays/2031", &[])
+        .await;
+    assert_eq!(res.status(), 403);
+}
+
 /// The roll-up equals the sums over the applications, for random
 /// applications and random moves, at province and city level; and a city
 /// office reads its own city only.

@@ -282,6 +282,8 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         // programme office enters a year's arrangement.
         ("GET", "/api/v1/holidays/{year}") => untargeted(true),
         ("PUT", "/api/v1/holidays/{year}") => untargeted(role == Admin),
+        ("GET", "/match/holidays") => untargeted(true),
+        ("POST", "/match/holidays/{year}") => untargeted(role == Admin),
         // The matching page: every account sees what applies to it.
         ("GET", "/match") => untargeted(true),
         ("GET", "/match/return.xlsx") => regional(),
