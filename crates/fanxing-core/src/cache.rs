@@ -75,32 +75,64 @@ impl<K: Eq + Hash + Clone, V> TtlCache<K, V> {
         }
     }
 
+    /// The value for `key` and how old it is, unless missing or too old.
+    fn get_aged(&self, key: &K) -> Option<(Arc<V>, Duration)> {
+        let map = self.map.lock().ok()?;
+        map.get(key)
+            .map(|(at, v)| (v.clone(), at.elapsed()))
+            .filter(|(_, age)| *age < self.ttl)
+    }
+
     /// The value for `key`; when it is missing or too old, `fill` computes
     /// it. Callers asking for the same key meanwhile wait for that one
-    /// computation instead of each making their own. A value whose
-    /// computation a [`TtlCache::clear`] overtook is returned to its caller
-    /// but not kept.
+    /// computation instead of each making their own. A value past three
+    /// quarters of its time to live is computed afresh by the first caller
+    /// that finds it so, while the others are still served the value kept
+    /// (never older than the time to live): nobody waits when a busy key
+    /// comes due. A value whose computation a [`TtlCache::clear`] overtook
+    /// is returned to its caller but not kept.
     pub async fn get_or_fill<F, Fut, E>(&self, key: &K, fill: F) -> Result<Arc<V>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<V, E>>,
     {
-        if let Some(v) = self.get(key) {
-            return Ok(v);
+        let fresh = |age: Duration| age < self.ttl.mul_f64(0.75);
+        let current = self.get_aged(key);
+        if let Some((v, age)) = &current {
+            if fresh(*age) {
+                return Ok(v.clone());
+            }
         }
         let gate = match self.filling.lock() {
             Ok(mut f) => f.entry(key.clone()).or_default().clone(),
             Err(_) => Arc::default(),
         };
-        let _turn = gate.lock().await;
-        if let Some(v) = self.get(key) {
-            return Ok(v);
+        let _turn = match &current {
+            // Someone is computing it afresh: the kept value still serves.
+            Some((v, _)) => match gate.try_lock() {
+                Ok(turn) => turn,
+                Err(_) => return Ok(v.clone()),
+            },
+            None => gate.lock().await,
+        };
+        let current = self.get_aged(key);
+        if let Some((v, age)) = &current {
+            if fresh(*age) {
+                return Ok(v.clone());
+            }
         }
         let generation = self.generation.load(Ordering::SeqCst);
         let filled = fill().await.map(Arc::new);
-        if let Ok(v) = &filled {
-            if self.generation.load(Ordering::SeqCst) == generation {
+        match &filled {
+            Ok(v) if self.generation.load(Ordering::SeqCst) == generation => {
                 self.put(key.clone(), v.clone());
+            }
+            Ok(_) => {}
+            // What no longer holds is not served to anyone else either.
+            Err(_) => {
+                if let Ok(mut map) = self.map.lock() {
+                    map.remove(key);
+                }
             }
         }
         if let Ok(mut f) = self.filling.lock() {
@@ -211,5 +243,45 @@ mod tests {
         std::thread::sleep(Duration::from_millis(30));
         c.put(100, Arc::new(100));
         assert_eq!(c.held(), 1, "the hundred expired values are gone");
+    }
+
+    #[tokio::test]
+    async fn a_value_coming_due_is_refreshed_by_one_caller_while_others_are_served() {
+        let c: Arc<TtlCache<u32, &str>> = Arc::new(TtlCache::new(Duration::from_millis(400)));
+        c.put(1, Arc::new("old"));
+        tokio::time::sleep(Duration::from_millis(320)).await;
+        let refresher = {
+            let c = c.clone();
+            tokio::spawn(async move {
+                c.get_or_fill(&1, || async {
+                    tokio::time::sleep(Duration::from_millis(60)).await;
+                    Ok::<_, ()>("new")
+                })
+                .await
+            })
+        };
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let asked = std::time::Instant::now();
+        let other = c
+            .get_or_fill(&1, || async { Ok::<_, ()>("a second refresh") })
+            .await
+            .unwrap();
+        assert_eq!(*other, "old", "served the kept value");
+        assert!(
+            asked.elapsed() < Duration::from_millis(40),
+            "without waiting"
+        );
+        assert_eq!(*refresher.await.unwrap().unwrap(), "new");
+        assert_eq!(c.get(&1).as_deref(), Some(&"new"));
+    }
+
+    #[tokio::test]
+    async fn a_failed_refresh_is_not_served_to_anyone() {
+        let c: TtlCache<u32, &str> = TtlCache::new(Duration::from_millis(200));
+        c.put(1, Arc::new("kept"));
+        tokio::time::sleep(Duration::from_millis(160)).await;
+        let v = c.get_or_fill(&1, || async { Err::<&str, _>("gone") }).await;
+        assert_eq!(v, Err("gone"));
+        assert!(c.get(&1).is_none(), "forgotten");
     }
 }

@@ -49,6 +49,8 @@ pub struct Fake {
     pub peer_queries: Mutex<Vec<PeerQuery>>,
     /// Venues with their session and the staff allowed there.
     pub venues: Vec<(Venue, Session, Vec<UserId>)>,
+    /// How many times `venue_and_session` was asked.
+    pub venue_reads: std::sync::atomic::AtomicUsize,
     /// Sessions' secret signing keys.
     pub signing_keys: HashMap<SessionId, Vec<u8>>,
     /// Registrations with their person's name and tier.
@@ -89,6 +91,8 @@ impl Fake {
         id: VenueId,
         user: UserId,
     ) -> Result<Option<(Venue, Session, bool)>> {
+        self.venue_reads
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         Ok(self
             .venues
             .iter()

@@ -20,26 +20,33 @@ impl TrainingService {
     // ---- Check-in -------------------------------------------------------------
 
     /// Check-in staff assigned to the venue, or an office whose scope holds
-    /// the venue or the session's organiser.
+    /// the venue or the session's organiser. An allowed caller's venue is
+    /// kept for [`crate::training::service::VENUE_KEPT`]; a refusal is not.
     async fn checkin_venue(
         &self,
         actor: &Actor,
         venue: VenueId,
     ) -> Result<(Session, crate::training::Venue)> {
-        let (v, s, staff) = self
-            .checkins
-            .venue_and_session(venue, actor.user.id)
-            .await?
-            .ok_or(Error::NotFound)?;
-        let allowed = actor.may_check_in_at(staff, v.region, s.region);
-        if !allowed {
-            return Err(if actor.role().may_check_in() {
-                Error::Forbidden
-            } else {
-                Error::NotFound
-            });
-        }
-        Ok((s, v))
+        let kept = self
+            .venues
+            .get_or_fill(&(venue, actor.user.id), || async {
+                let (v, s, staff) = self
+                    .checkins
+                    .venue_and_session(venue, actor.user.id)
+                    .await?
+                    .ok_or(Error::NotFound)?;
+                if !actor.may_check_in_at(staff, v.region, s.region) {
+                    return Err(if actor.role().may_check_in() {
+                        Error::Forbidden
+                    } else {
+                        Error::NotFound
+                    });
+                }
+                Ok((v, s))
+            })
+            .await?;
+        let (v, s) = &*kept;
+        Ok((s.clone(), v.clone()))
     }
 
     /// The venues the caller may check people in at (staff's assignments).
@@ -682,5 +689,47 @@ mod tests {
             .unwrap_err();
         assert!(matches!(e, Error::Forbidden | Error::NotFound), "{e:?}");
         assert!(fake.scans.lock().unwrap().is_empty());
+    }
+
+    /// A staff member's venue is read once for a run of scans; a refusal
+    /// is read again every time (so a new assignment counts at once).
+    #[tokio::test]
+    async fn an_allowed_venue_is_kept_and_a_refusal_is_not() {
+        use std::sync::atomic::Ordering;
+        let fake = Fake {
+            venues: vec![
+                (venue(HALL), session(), vec![STAFF]),
+                (venue(OTHER_HALL), session(), vec![]),
+            ],
+            registrations: vec![reg(
+                RegistrationId(1),
+                SESSION,
+                HALL,
+                RegistrationStatus::Registered,
+            )],
+            scan_outcome: Some(|_| ScanOutcome::Accepted {
+                venue_id: HALL,
+                at: 1,
+            }),
+            ..Default::default()
+        };
+        let (svc, fake) = service(fake);
+        for n in 0..3 {
+            let scan = pick(&format!("s{n}"), RegistrationId(1));
+            let out = svc
+                .record_scans(&staff(), HALL, "d", &[scan])
+                .await
+                .unwrap();
+            assert_eq!(out[0].status, "accepted");
+        }
+        assert_eq!(fake.venue_reads.load(Ordering::SeqCst), 1);
+        for _ in 0..2 {
+            let scan = pick("x", RegistrationId(1));
+            assert!(svc
+                .record_scans(&staff(), OTHER_HALL, "d", &[scan])
+                .await
+                .is_err());
+        }
+        assert_eq!(fake.venue_reads.load(Ordering::SeqCst), 3);
     }
 }

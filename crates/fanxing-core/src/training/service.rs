@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::audit::Audit;
 use crate::auth::{Access, Actor, Role};
+use crate::cache::TtlCache;
 use crate::curriculum::service::CurriculumService;
 use crate::error::{Error, FieldError, Result};
 use crate::now;
 use crate::people::store::PeopleStore;
-use crate::people::{OrgId, PersonId, Tier};
+use crate::people::{OrgId, PersonId, Tier, UserId};
 use crate::region::{RegionCode, RegionLevel};
 use crate::reports::service::Dashboards;
 use crate::security::FieldCipher;
@@ -22,7 +23,7 @@ use crate::training::store::{MyRegistration, RosterEntry, SessionQuery};
 use crate::training::{
     progress, ticket, Programme, ProgrammeId, Progress, RegisterOutcome, Registration,
     RegistrationId, RegistrationStatus, Session, SessionId, SessionInput, SessionStatus, Target,
-    VenueId, VenueKind, VenueLoad,
+    Venue, VenueId, VenueKind, VenueLoad,
 };
 use crate::values::mask_mobile;
 
@@ -175,7 +176,20 @@ pub struct TrainingService {
     pub(super) certificates: CurriculumService,
     /// The reports' dashboards, cleared when targets or a session's status change.
     pub(super) dashboards: Arc<Dashboards>,
+    /// Check-in venues with their session, by venue and staff member, as
+    /// last allowed (see [`VENUE_KEPT`]).
+    pub(super) venues: Arc<TtlCache<(VenueId, UserId), (Venue, Session)>>,
 }
+
+/// How long a venue with its session, once a caller was allowed to check
+/// people in there, is answered from memory for that caller. A session's
+/// status change through this server forgets every kept venue at once;
+/// through another server it takes effect here within this time. A
+/// refusal is never kept, so a newly assigned staff member is let in at
+/// once.
+pub const VENUE_KEPT: std::time::Duration = std::time::Duration::from_secs(5);
+/// The most venues kept (one per venue and staff member).
+const VENUES_KEPT_MAX: usize = 20_000;
 
 impl TrainingService {
     pub fn new(
@@ -195,6 +209,7 @@ impl TrainingService {
             cipher,
             certificates,
             dashboards,
+            venues: Arc::new(TtlCache::with_capacity(VENUE_KEPT, VENUES_KEPT_MAX)),
         }
     }
 }
@@ -577,6 +592,7 @@ impl TrainingService {
     ) -> Result<SessionView> {
         let out = self.set_session_status_inner(actor, id, to, notice).await;
         self.dashboards.clear();
+        self.venues.clear();
         out
     }
 
