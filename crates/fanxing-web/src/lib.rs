@@ -205,6 +205,7 @@ pub const ROUTES: &[(&str, &str)] = &[
     ("GET", "/match/offers/new"),
     ("POST", "/match/offers/{id}"),
     ("GET", "/match/offers/{id}/edit"),
+    ("POST", "/courses/{id}/path"),
     ("GET", "/match/holidays"),
     ("POST", "/match/holidays/{year}"),
     ("GET", "/compliance"),

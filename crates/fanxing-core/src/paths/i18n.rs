@@ -83,4 +83,9 @@ pub const CATALOG: &[(&str, &str, &str)] = &[
     ("paths.cycle", "先修关系不能形成循环", "Prerequisites cannot form a cycle"),
     ("paths.prerequisites", "先修课", "Prerequisites"),
     ("paths.required_for", "必修（层级）", "Required for"),
+    ("paths.rules_title", "学习路径规则", "Learning path rules"),
+    ("paths.rules_none", "无", "None"),
+    ("paths.rules_hint", "勾选的层级须修完本课程才能获得结业证书（从下一次发证起计算）；勾选的先修课会排在本课程之前推荐。", "Ticked tiers must take this course for their certificate (counted from the next issue on); ticked prerequisites are recommended before this course."),
+    ("paths.rules_save", "保存规则", "Save the rules"),
+    ("paths.rules_saved", "规则已保存，学习路径按新规则推荐", "Saved: learning paths now follow these rules"),
 ];

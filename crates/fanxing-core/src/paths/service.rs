@@ -936,6 +936,11 @@ impl PathService {
     /// Sets a course's path rules: the tiers whose track requires it and
     /// the courses it needs first. The programme office's alone (required
     /// courses decide certificates).
+    /// Whether `actor` may set courses' path rules (the programme office).
+    pub fn may_set_rules(&self, actor: &Actor) -> bool {
+        actor.role().is_programme_office()
+    }
+
     pub async fn set_course_rules(
         &self,
         actor: &Actor,
@@ -943,7 +948,7 @@ impl PathService {
         required_for: &[Tier],
         prerequisites: &[CourseId],
     ) -> Result<()> {
-        if !actor.role().is_programme_office() {
+        if !self.may_set_rules(actor) {
             return Err(Error::Forbidden);
         }
         let c = self

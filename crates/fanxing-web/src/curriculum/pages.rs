@@ -9,6 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use fanxing_core::curriculum::{Competency, Course, CourseInput, Material, Track};
 use fanxing_core::training::CourseId;
 use fanxing_core::{Error, FieldErrors};
+use serde::Deserialize;
 
 use crate::ctx::{CsrfForm, Ctx};
 use crate::error::PageError;
@@ -194,6 +195,15 @@ struct CoursePage<'a> {
     texts: Vec<fanxing_core::knowledge::store::MaterialText>,
     /// Cases on the course's first competency the caller may read.
     cases: Vec<fanxing_core::knowledge::search::Hit>,
+    /// The tiers whose track requires the course, and its prerequisites
+    /// (id and title).
+    required_for: Vec<fanxing_core::people::Tier>,
+    prerequisites: Vec<(CourseId, String)>,
+    /// The other courses, for the programme office's rules form (else empty).
+    others: Vec<(CourseId, String)>,
+    may_set_rules: bool,
+    /// A notice after a save (`rules`).
+    done: Option<String>,
 }
 
 impl CoursePage<'_> {
@@ -204,16 +214,55 @@ impl CoursePage<'_> {
         self.ctx
             .tf("knowledge.material_flag", &[("reason", self.ctx.t(key))])
     }
+    fn requires(&self, t: &fanxing_core::people::Tier) -> bool {
+        self.required_for.contains(t)
+    }
+    fn is_prerequisite(&self, id: &CourseId) -> bool {
+        self.prerequisites.iter().any(|(p, _)| p == id)
+    }
 }
 
-async fn course_page(
+/// What a course page shows beyond the course itself.
+#[derive(Default)]
+pub(crate) struct CourseExtras {
+    /// An error to show (the page then answers 422).
+    pub error: Option<String>,
+    /// A notice after a save.
+    pub done: Option<String>,
+    /// Path rules as submitted, shown again beside `error`.
+    pub rules: Option<(Vec<fanxing_core::people::Tier>, Vec<CourseId>)>,
+}
+
+pub(crate) async fn course_page(
     state: &AppState,
     ctx: &Ctx,
     id: CourseId,
-    error: Option<String>,
+    extras: CourseExtras,
 ) -> PageResult {
+    let CourseExtras { error, done, rules } = extras;
     let actor = ctx.actor()?;
     let course = state.app.curriculum.course(id).await?;
+    let (required_for, firsts) = match rules {
+        Some(r) => r,
+        None => state.app.paths.course_rules(id).await?,
+    };
+    let may_set_rules = state.app.paths.may_set_rules(actor);
+    let all = state.app.curriculum.courses(None).await?;
+    let title = |c: &CourseId| {
+        all.iter()
+            .find(|x| x.id == *c)
+            .map(|x| x.title.clone())
+            .unwrap_or_default()
+    };
+    let prerequisites = firsts.iter().map(|c| (*c, title(c))).collect();
+    let others = if may_set_rules {
+        all.iter()
+            .filter(|c| c.id != id)
+            .map(|c| (c.id, c.title.clone()))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let materials = state.app.curriculum.materials(id).await?;
     let can_edit = state.app.curriculum.can_edit_course(actor, &course).await;
     let ids: Vec<i64> = materials.iter().map(|m| m.id).collect();
@@ -248,15 +297,34 @@ async fn course_page(
             error,
             texts,
             cases,
+            required_for,
+            prerequisites,
+            others,
+            may_set_rules,
+            done,
         },
     )?;
     *res.status_mut() = status;
     Ok(res)
 }
 
-pub async fn course(State(state): State<AppState>, ctx: Ctx, Path(id): Path<String>) -> PageResult {
+#[derive(Deserialize)]
+pub struct DoneQuery {
+    done: Option<String>,
+}
+
+pub async fn course(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(id): Path<String>,
+    Query(q): Query<DoneQuery>,
+) -> PageResult {
     let id = path_id(&ctx, &id)?;
-    course_page(&state, &ctx, id, None).await
+    let extras = CourseExtras {
+        done: q.done.filter(|d| d == "rules"),
+        ..Default::default()
+    };
+    course_page(&state, &ctx, id, extras).await
 }
 
 pub async fn upload_material(
@@ -285,7 +353,13 @@ pub async fn upload_material(
                 .await?;
             Ok(Redirect::to(&format!("/courses/{id}")).into_response())
         }
-        Err(e @ Error::Invalid(_)) => course_page(&state, &ctx, id, Some(e.detail(ctx.lang))).await,
+        Err(e @ Error::Invalid(_)) => {
+            let extras = CourseExtras {
+                error: Some(e.detail(ctx.lang)),
+                ..Default::default()
+            };
+            course_page(&state, &ctx, id, extras).await
+        }
         Err(e) => Err(PageError::new(&ctx, e)),
     }
 }

@@ -32,6 +32,10 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/my/path", get(pages::my_path))
         .route("/paths", get(pages::gaps))
+        .route(
+            "/courses/{id}/path",
+            axum::routing::post(pages::set_course_rules),
+        )
         .route("/api/v1/me/path", get(my_path))
         .route("/api/v1/paths/gaps", get(gaps))
         .route(

@@ -221,3 +221,66 @@ pub async fn gaps(
         },
     )
 }
+
+/// `POST /courses/{id}/path`: the programme office sets which tiers' tracks
+/// require a course and which courses come before it; a wrong choice is
+/// named on the course page and nothing is saved.
+pub async fn set_course_rules(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    ctx: Ctx,
+    axum::extract::Path(id): axum::extract::Path<String>,
+    crate::ctx::CsrfForm(form): crate::ctx::CsrfForm,
+) -> PageResult {
+    use axum::response::{IntoResponse, Redirect};
+    use fanxing_core::people::Tier;
+    use fanxing_core::training::CourseId;
+    let id: CourseId = crate::pages::path_id(&ctx, &id)?;
+    let actor = ctx.actor()?;
+    let values = |name: &str| {
+        form.iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_string())
+            .collect::<Vec<_>>()
+    };
+    let tiers: Option<Vec<Tier>> = values("required_for")
+        .iter()
+        .map(|t| Tier::parse_label(t))
+        .collect();
+    let firsts: Option<Vec<CourseId>> = values("prerequisites")
+        .iter()
+        .map(|c| c.parse::<CourseId>().ok())
+        .collect();
+    let (outcome, submitted) = match (tiers, firsts) {
+        (Some(tiers), Some(firsts)) => (
+            state
+                .app
+                .paths
+                .set_course_rules(actor, id, &tiers, &firsts)
+                .await,
+            Some((tiers, firsts)),
+        ),
+        (None, _) => (
+            Err(fanxing_core::Error::field("required_for", "error.choice")),
+            None,
+        ),
+        (_, None) => (
+            Err(fanxing_core::Error::field(
+                "prerequisites",
+                "paths.unknown_course",
+            )),
+            None,
+        ),
+    };
+    match outcome {
+        Ok(()) => Ok(Redirect::to(&format!("/courses/{id}?done=rules")).into_response()),
+        Err(e @ fanxing_core::Error::Invalid(_)) => {
+            let extras = crate::curriculum::pages::CourseExtras {
+                error: Some(e.detail(ctx.lang)),
+                rules: submitted,
+                ..Default::default()
+            };
+            crate::curriculum::pages::course_page(&state, &ctx, id, extras).await
+        }
+        Err(e) => Err(PageError::new(&ctx, e)),
+    }
+}

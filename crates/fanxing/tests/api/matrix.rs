@@ -283,6 +283,8 @@ fn rule(role: Role, method: &str, path: &str, target: Target) -> Option<bool> {
         ("GET", "/api/v1/holidays/{year}") => untargeted(true),
         ("PUT", "/api/v1/holidays/{year}") => untargeted(role == Admin),
         ("GET", "/match/holidays") => untargeted(true),
+        // A course's path rules: the programme office.
+        ("POST", "/courses/{id}/path") => untargeted(role == Admin),
         ("POST", "/match/holidays/{year}") => untargeted(role == Admin),
         // The matching page: every account sees what applies to it.
         ("GET", "/match") => untargeted(true),

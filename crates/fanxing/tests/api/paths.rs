@@ -352,3 +352,112 @@ async fn certificates_need_every_required_course_of_the_track(app: &TestApp) {
     let r = serde_json::to_value(Reason::Required { missing: 1 }).unwrap();
     assert_eq!(r["kind"], "required");
 }
+
+/// The programme office sets a course's path rules on the course page:
+/// everyone reads them there; a cycle or a tier the course is not open to
+/// is named and nothing is saved (the ticks as submitted stay); nobody
+/// else saves.
+#[tokio::test]
+async fn course_rules_are_set_in_a_form_on_the_course_page() {
+    let app = TestApp::spawn().await;
+    let core = &app.opened.app;
+    let admin_actor = app.actor("admin").await;
+    // `content`: a course for operators (not cadres); `ai`, which needs
+    // `content` first.
+    let course = |title: &str| {
+        let input = serde_json::from_value(json!({
+            "title": title, "tiers": ["operator", "company_head"], "duration_minutes": 120,
+            "competencies": ["content_planning"]
+        }))
+        .unwrap();
+        let (core, admin) = (core.clone(), admin_actor.clone());
+        async move {
+            core.curriculum
+                .create_course(&admin, &input)
+                .await
+                .unwrap()
+                .id
+        }
+    };
+    let content = course("短视频内容策划（测试）").await;
+    let ai = course("AI 工具应用（测试）").await;
+    core.paths
+        .set_course_rules(&admin_actor, ai, &[], &[content])
+        .await
+        .unwrap();
+    let (trainee, _) = app.login("trainee").await;
+    let page = app.get_text(&trainee, &format!("/courses/{ai}")).await;
+    assert!(
+        page.contains("学习路径规则") && page.contains(&format!("href=\"/courses/{content}\"")),
+        "everyone reads the prerequisite: {page}"
+    );
+    assert!(
+        !page.contains("name=\"prerequisites\""),
+        "no form for a trainee"
+    );
+
+    let (admin, csrf) = app.login("admin").await;
+    let page = app.get_text(&admin, &format!("/courses/{content}")).await;
+    assert!(
+        page.contains(&format!("name=\"prerequisites\" value=\"{ai}\"")),
+        "{page}"
+    );
+    // The AI course already needs the content course: the reverse is a cycle.
+    let path = format!("/courses/{content}/path");
+    let ai_value = ai.to_string();
+    let res = app
+        .post_form(
+            &admin,
+            &csrf,
+            &path,
+            &[("required_for", "operator"), ("prerequisites", &ai_value)],
+        )
+        .await;
+    assert_eq!(res.status(), 422);
+    let page = res.text().await.unwrap();
+    assert!(page.contains("先修关系不能形成循环"), "{page}");
+    assert!(
+        page.contains(&format!("value=\"{ai}\" checked")),
+        "the ticks as submitted stay"
+    );
+    let res = app
+        .post_form(&admin, &csrf, &path, &[("required_for", "cadre")])
+        .await;
+    assert_eq!(res.status(), 422);
+    assert!(res.text().await.unwrap().contains("只有本课程面向的层级"));
+    let rules: Value = app
+        .get_json(&admin, &format!("/api/v1/courses/{content}/path"))
+        .await;
+    assert_eq!(rules["required_for"], json!([]), "nothing saved");
+
+    let (suzhou, suzhou_csrf) = app.login("suzhou").await;
+    let res = app
+        .post_form(
+            &suzhou,
+            &suzhou_csrf,
+            &path,
+            &[("required_for", "operator")],
+        )
+        .await;
+    assert_eq!(res.status(), 403);
+
+    let res = app
+        .post_form(&admin, &csrf, &path, &[("required_for", "operator")])
+        .await;
+    assert_eq!(res.status(), 303);
+    assert_eq!(
+        res.headers()["location"],
+        format!("/courses/{content}?done=rules").as_str()
+    );
+    let rules: Value = app
+        .get_json(&admin, &format!("/api/v1/courses/{content}/path"))
+        .await;
+    assert_eq!(rules["required_for"], json!(["operator"]));
+    let page = app
+        .get_text(&trainee, &format!("/courses/{content}?done=rules"))
+        .await;
+    assert!(
+        page.contains("规则已保存") && page.contains("运营人员"),
+        "{page}"
+    );
+}
