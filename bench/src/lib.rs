@@ -305,6 +305,38 @@ where
     .await
 }
 
+/// [`burst`] over connections opened before the clock starts: each client
+/// first sends `warm` (untimed; the no-op, say), then all start together,
+/// as `wrk` measures. A phone or scanner keeps its connection open; the
+/// connection storm of 200 clients starting at once is not what any
+/// request sees after it.
+pub async fn burst_warm<W, F>(
+    clients: usize,
+    jobs: usize,
+    budget: Duration,
+    warm: W,
+    make: F,
+) -> anyhow::Result<Figures>
+where
+    W: Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync + 'static,
+    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
+    let deadline = Instant::now().checked_add(budget);
+    let warm: Warm = Arc::new(warm);
+    load_inner(
+        clients,
+        jobs,
+        Duration::from_secs(30),
+        move || deadline.is_some_and(|d| Instant::now() >= d),
+        Some(warm),
+        make,
+    )
+    .await
+}
+
+/// A request each client sends, untimed, before the clock starts.
+type Warm = Arc<dyn Fn(&reqwest::Client) -> reqwest::RequestBuilder + Send + Sync>;
+
 /// Sends up to `jobs` requests from `clients` concurrent tasks, each task
 /// one after another; `make` builds the i-th request, each may take
 /// `timeout`. No request starts once `stop()` holds. Returns throughput and
@@ -320,17 +352,37 @@ where
     S: Fn() -> bool + Send + Sync + 'static,
     F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
 {
+    load_inner(clients, jobs, timeout, stop, None, make).await
+}
+
+async fn load_inner<S, F>(
+    clients: usize,
+    jobs: usize,
+    timeout: Duration,
+    stop: S,
+    warm: Option<Warm>,
+    make: F,
+) -> anyhow::Result<Figures>
+where
+    S: Fn() -> bool + Send + Sync + 'static,
+    F: Fn(&reqwest::Client, usize) -> reqwest::RequestBuilder + Send + Sync + 'static,
+{
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(clients)
         .timeout(timeout)
         .build()?;
     let next = Arc::new(AtomicUsize::new(0));
     let (stop, make) = (Arc::new(stop), Arc::new(make));
-    let started = Instant::now();
+    let gate = Arc::new(tokio::sync::Barrier::new(clients + 1));
     let mut tasks = Vec::new();
     for _ in 0..clients {
         let (client, next, stop, make) = (client.clone(), next.clone(), stop.clone(), make.clone());
+        let (gate, warm) = (gate.clone(), warm.clone());
         tasks.push(tokio::spawn(async move {
+            if let Some(warm) = warm {
+                send_ok(warm(&client)).await;
+            }
+            gate.wait().await;
             let mut lat = Vec::new();
             let mut ok = 0;
             loop {
@@ -351,6 +403,8 @@ where
             (lat, ok)
         }));
     }
+    gate.wait().await;
+    let started = Instant::now();
     let mut all = Vec::with_capacity(jobs);
     let mut ok = 0;
     for t in tasks {
@@ -429,8 +483,9 @@ pub struct VersusNoop {
 /// The no-op `GET /healthz` on `server` and the request `make` builds:
 /// first one at a time (20 no-ops, `alone` requests; each must answer 2xx),
 /// then a burst of `requests` of each from `clients` concurrent clients,
-/// the no-op first (no request starts after `budget`). `name` names the
-/// request in the progress lines (stderr).
+/// the no-op first (no request starts after `budget`), each burst over
+/// connections opened before its clock starts ([`burst_warm`]). `name`
+/// names the request in the progress lines (stderr).
 pub async fn versus_noop<F>(
     server: &Server,
     clients: usize,
@@ -449,11 +504,15 @@ where
     let (target_alone, answer_bytes) = one_at_a_time(&client, alone, make.clone()).await?;
     eprintln!("no-op burst: {requests} requests from {clients} clients …");
     let cpu = server.cpu_secs();
-    let noop = burst(clients, requests, budget, healthz(base)).await?;
+    let warm = {
+        let url = format!("{base}/healthz");
+        move |c: &reqwest::Client| c.get(&url)
+    };
+    let noop = burst_warm(clients, requests, budget, warm.clone(), healthz(base)).await?;
     let noop_cpu_ms = (server.cpu_secs() - cpu) * 1000.0 / noop.sent.max(1) as f64;
     eprintln!("{name} burst: {requests} requests from {clients} clients …");
     let cpu = server.cpu_secs();
-    let target = burst(clients, requests, budget, make).await?;
+    let target = burst_warm(clients, requests, budget, warm, make).await?;
     let target_cpu_ms = (server.cpu_secs() - cpu) * 1000.0 / target.sent.max(1) as f64;
     Ok(VersusNoop {
         noop,

@@ -154,8 +154,11 @@ async fn main() -> anyhow::Result<()> {
     let rss = server.mem_mb("VmHWM:");
     drop(server);
 
-    // Durability: every acknowledged check-in is an attendance.
+    // Durability: every acknowledged check-in is an attendance. The server
+    // was killed: check-ins it answered from the scan journal (while the
+    // writer was busy) are applied as a restarting server applies them.
     let opened = open(&config).await?;
+    opened.store.recover_checkins().await?;
     let mut attendances = 0;
     for s in sessions.iter() {
         attendances += opened.store.attendance_counts(*s).await?.0;

@@ -545,8 +545,11 @@ async fn http(
     let (all_alone, all_bytes) = fanxing_bench::one_at_a_time(&client, 20, all.clone()).await?;
     eprintln!("all-matches burst: {requests} requests from {clients} clients …");
     let cpu = server.cpu_secs();
+    let h = format!("{}/healthz", server.base);
+    let warm = move |c: &reqwest::Client| c.get(&h);
     let all_burst =
-        fanxing_bench::burst(clients, requests, Duration::from_secs(seconds), all).await?;
+        fanxing_bench::burst_warm(clients, requests, Duration::from_secs(seconds), warm, all)
+            .await?;
     let all_cpu_ms = (server.cpu_secs() - cpu) * 1000.0 / all_burst.sent.max(1) as f64;
     drop(server);
     println!();
