@@ -191,23 +191,59 @@ const WATCH_JS: &str = include_str!("../static/watch.js");
 const FAVICON: &str = include_str!("../static/favicon.svg");
 const MONITOR_JS: &str = include_str!("../static/monitor.js");
 
-pub async fn asset(Path(file): Path<String>) -> Response {
-    let (body, mime) = match file.as_str() {
-        "app.css" => (APP_CSS, "text/css; charset=utf-8"),
-        "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
-        "checkin.js" => (CHECKIN_JS, "text/javascript; charset=utf-8"),
-        "watch.js" => (WATCH_JS, "text/javascript; charset=utf-8"),
-        "favicon.svg" => (FAVICON, "image/svg+xml"),
-        "monitor.js" => (MONITOR_JS, "text/javascript; charset=utf-8"),
-        _ => return StatusCode::NOT_FOUND.into_response(),
+/// The static files: name, content, media type.
+const ASSETS: &[(&str, &str, &str)] = &[
+    ("app.css", APP_CSS, "text/css; charset=utf-8"),
+    ("app.js", APP_JS, "text/javascript; charset=utf-8"),
+    ("checkin.js", CHECKIN_JS, "text/javascript; charset=utf-8"),
+    ("watch.js", WATCH_JS, "text/javascript; charset=utf-8"),
+    ("favicon.svg", FAVICON, "image/svg+xml"),
+    ("monitor.js", MONITOR_JS, "text/javascript; charset=utf-8"),
+];
+
+/// A static file's entity tag: a hash of its content, the same on every
+/// server of one build; weak, as the file may be sent compressed or not.
+fn asset_tag(body: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::hash::DefaultHasher::new();
+    body.hash(&mut h);
+    format!("W/\"{:016x}\"", h.finish())
+}
+
+/// Static files, kept by browsers an hour, then revalidated by their
+/// entity tag (`304 Not Modified` while unchanged).
+pub async fn asset(Path(file): Path<String>, headers: axum::http::HeaderMap) -> Response {
+    static TAGS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    let Some(i) = ASSETS.iter().position(|(name, ..)| *name == file) else {
+        return StatusCode::NOT_FOUND.into_response();
     };
+    let (_, body, mime) = ASSETS[i];
+    let tag = &TAGS.get_or_init(|| ASSETS.iter().map(|(_, b, _)| asset_tag(b)).collect())[i];
+    let cache = (
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
+    let etag = (
+        header::ETAG,
+        HeaderValue::from_str(tag).unwrap_or(HeaderValue::from_static("\"\"")),
+    );
+    let unchanged = headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            // Weak comparison (RFC 9110, 13.1.2).
+            let weak = |t: &str| t.trim().trim_start_matches("W/").to_string();
+            v.split(',')
+                .any(|t| t.trim() == "*" || weak(t) == weak(tag))
+        });
+    if unchanged {
+        return (StatusCode::NOT_MODIFIED, [cache, etag]).into_response();
+    }
     (
         [
             (header::CONTENT_TYPE, HeaderValue::from_static(mime)),
-            (
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=3600"),
-            ),
+            cache,
+            etag,
         ],
         body,
     )

@@ -448,6 +448,23 @@ async fn responses_are_not_stored_and_cross_site_writes_are_refused() {
         .to_str()
         .unwrap()
         .contains("max-age"));
+    // Revalidated by its entity tag: unchanged is 304 without a body.
+    let tag = res.headers()["etag"].to_str().unwrap().to_string();
+    assert!(tag.starts_with("W/\"") && tag.len() > 4, "{tag}");
+    let again = |tag: &str| {
+        c.get(app.url("/static/app.css"))
+            .header("if-none-match", tag)
+            .send()
+    };
+    let res = again(&tag).await.unwrap();
+    assert_eq!(res.status(), 304);
+    assert_eq!(res.headers()["etag"], tag.as_str());
+    assert!(res.bytes().await.unwrap().is_empty());
+    let res = again("\"0000000000000000\"").await.unwrap();
+    assert_eq!(res.status(), 200, "another tag gets the file");
+    assert!(res.text().await.unwrap().contains("body"));
+    let js = app.get(&c, "/static/app.js").await;
+    assert_ne!(js.headers()["etag"], tag.as_str(), "one tag per file");
     // A form posted from another site, even with a stolen token, is refused.
     let logout = |header: &'static str, value: String| {
         c.post(app.url("/logout"))
