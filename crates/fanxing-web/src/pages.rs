@@ -27,6 +27,13 @@ pub(crate) fn render(ctx: &Ctx, t: &impl Template) -> PageResult {
         .map_err(|e| PageError::new(ctx, Error::Store(format!("template: {e}"))))
 }
 
+/// A page's query after a form post redirected to it: what was done
+/// (`?done=saved`), for the page's notice.
+#[derive(Deserialize, Default)]
+pub struct DoneQuery {
+    pub done: Option<String>,
+}
+
 /// The end of a form post: a redirect to where the saved thing lives when
 /// the service took it; the form again, with each refused field named, when
 /// it refused the input (invalid, or in conflict with what is stored); any

@@ -262,15 +262,8 @@ impl AccountService {
                 SessionLookup::Missing => Err(Error::Unauthorized),
             }
         };
-        let kept = self
-            .callers
-            .get_or_fill(&Credential::Session(hash.clone()), read)
-            .await?;
-        if kept.until > now() {
-            return Ok(Actor::new(kept.user.clone()));
-        }
-        // Ended while kept: the store says so (and forgets the session).
-        read().await.map(|k| Actor::new(k.user))
+        self.kept_actor(Credential::Session(hash.clone()), read)
+            .await
     }
 
     /// Resolves an API bearer token to the acting user, kept like a
@@ -284,10 +277,18 @@ impl AccountService {
                 .map(|(user, until)| KeptCaller { user, until })
                 .ok_or(Error::Unauthorized)
         };
-        let kept = self
-            .callers
-            .get_or_fill(&Credential::Token(hash.clone()), read)
-            .await?;
+        self.kept_actor(Credential::Token(hash.clone()), read).await
+    }
+
+    /// The caller `read` resolves `credential` to, kept for
+    /// [`CALLER_KEPT`]; one that ended while kept is read again (the store
+    /// then says how it ended).
+    async fn kept_actor<F, Fut>(&self, credential: Credential, read: F) -> Result<Actor>
+    where
+        F: Fn() -> Fut,
+        Fut: std::future::Future<Output = Result<KeptCaller>>,
+    {
+        let kept = self.callers.get_or_fill(&credential, &read).await?;
         if kept.until > now() {
             return Ok(Actor::new(kept.user.clone()));
         }

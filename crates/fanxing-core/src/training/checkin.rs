@@ -572,6 +572,23 @@ mod tests {
         (svc, fake)
     }
 
+    /// The hall (staffed by [`STAFF`]) and another hall of the session,
+    /// with `registrations`; every scan that reaches the store is accepted.
+    fn halls(registrations: Vec<(Registration, String, Tier)>) -> Fake {
+        Fake {
+            venues: vec![
+                (venue(HALL), session(), vec![STAFF]),
+                (venue(OTHER_HALL), session(), vec![]),
+            ],
+            registrations,
+            scan_outcome: Some(|_| ScanOutcome::Accepted {
+                venue_id: HALL,
+                at: 1,
+            }),
+            ..Default::default()
+        }
+    }
+
     fn staff() -> Actor {
         Actor::new(crate::auth::User {
             id: STAFF,
@@ -599,49 +616,38 @@ mod tests {
     /// reason, and nothing refused is written.
     #[tokio::test]
     async fn scans_are_refused_for_their_reason_and_only_the_good_ones_are_written() {
-        let fake = Fake {
-            venues: vec![
-                (venue(HALL), session(), vec![STAFF]),
-                (venue(OTHER_HALL), session(), vec![]),
-            ],
-            registrations: vec![
-                reg(
-                    RegistrationId(1),
-                    SESSION,
-                    HALL,
-                    RegistrationStatus::Registered,
-                ),
-                reg(
-                    RegistrationId(2),
-                    SESSION,
-                    HALL,
-                    RegistrationStatus::Cancelled,
-                ),
-                reg(
-                    RegistrationId(3),
-                    SESSION,
-                    HALL,
-                    RegistrationStatus::Waitlisted,
-                ),
-                reg(
-                    RegistrationId(4),
-                    SessionId(SESSION.0 + 1),
-                    HALL,
-                    RegistrationStatus::Registered,
-                ),
-                reg(
-                    RegistrationId(5),
-                    SESSION,
-                    OTHER_HALL,
-                    RegistrationStatus::Registered,
-                ),
-            ],
-            scan_outcome: Some(|_| ScanOutcome::Accepted {
-                venue_id: HALL,
-                at: 1,
-            }),
-            ..Default::default()
-        };
+        let fake = halls(vec![
+            reg(
+                RegistrationId(1),
+                SESSION,
+                HALL,
+                RegistrationStatus::Registered,
+            ),
+            reg(
+                RegistrationId(2),
+                SESSION,
+                HALL,
+                RegistrationStatus::Cancelled,
+            ),
+            reg(
+                RegistrationId(3),
+                SESSION,
+                HALL,
+                RegistrationStatus::Waitlisted,
+            ),
+            reg(
+                RegistrationId(4),
+                SessionId(SESSION.0 + 1),
+                HALL,
+                RegistrationStatus::Registered,
+            ),
+            reg(
+                RegistrationId(5),
+                SESSION,
+                OTHER_HALL,
+                RegistrationStatus::Registered,
+            ),
+        ]);
         let (svc, fake) = service(fake);
         let scans: Vec<ScanInput> = [1, 2, 3, 4, 5, 99]
             .iter()
@@ -696,23 +702,12 @@ mod tests {
     #[tokio::test]
     async fn an_allowed_venue_is_kept_and_a_refusal_is_not() {
         use std::sync::atomic::Ordering;
-        let fake = Fake {
-            venues: vec![
-                (venue(HALL), session(), vec![STAFF]),
-                (venue(OTHER_HALL), session(), vec![]),
-            ],
-            registrations: vec![reg(
-                RegistrationId(1),
-                SESSION,
-                HALL,
-                RegistrationStatus::Registered,
-            )],
-            scan_outcome: Some(|_| ScanOutcome::Accepted {
-                venue_id: HALL,
-                at: 1,
-            }),
-            ..Default::default()
-        };
+        let fake = halls(vec![reg(
+            RegistrationId(1),
+            SESSION,
+            HALL,
+            RegistrationStatus::Registered,
+        )]);
         let (svc, fake) = service(fake);
         for n in 0..3 {
             let scan = pick(&format!("s{n}"), RegistrationId(1));

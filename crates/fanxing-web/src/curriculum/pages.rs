@@ -9,7 +9,6 @@ use axum::response::{IntoResponse, Redirect, Response};
 use fanxing_core::curriculum::{Competency, Course, CourseInput, Material, Track};
 use fanxing_core::training::CourseId;
 use fanxing_core::{Error, FieldErrors};
-use serde::Deserialize;
 
 use crate::ctx::{CsrfForm, Ctx};
 use crate::error::PageError;
@@ -308,16 +307,11 @@ pub(crate) async fn course_page(
     Ok(res)
 }
 
-#[derive(Deserialize)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
-
 pub async fn course(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<crate::pages::DoneQuery>,
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let extras = CourseExtras {

@@ -4,7 +4,6 @@
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect};
 use serde::Deserialize;
 
 use fanxing_core::matching::service::HolidayYear;
@@ -12,7 +11,7 @@ use fanxing_core::workdays::{Arrangement, Holiday};
 use fanxing_core::{Error, FieldErrors};
 
 use crate::ctx::{CsrfForm, Ctx};
-use crate::pages::{field, render, PageResult};
+use crate::pages::{field, render, saved_or_form, PageResult};
 use crate::AppState;
 
 /// Rows the form offers for holidays and for worked weekend days.
@@ -172,11 +171,12 @@ pub async fn set_holidays(
         .parse::<i32>()
         .map_err(|_| crate::error::PageError::new(&ctx, Error::NotFound))?;
     let a = from_form(&form);
-    match state.matching.set_holidays(actor, year, &a).await {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/match/holidays?year={year}&done=saved")).into_response())
-        }
-        Err(Error::Invalid(e)) => page(&state, &ctx, year, Some(rows(Some(&a))), e, false).await,
-        Err(e) => Err(e.into()),
-    }
+    let saved = state.matching.set_holidays(actor, year, &a).await;
+    saved_or_form(
+        &ctx,
+        saved,
+        |_| format!("/match/holidays?year={year}&done=saved"),
+        |e| page(&state, &ctx, year, Some(rows(Some(&a))), e, false),
+    )
+    .await
 }

@@ -20,7 +20,7 @@ use fanxing_core::{Error, FieldErrors, Lang};
 
 use crate::ctx::{CsrfForm, Ctx};
 use crate::error::PageError;
-use crate::pages::{path_id, render, PageResult};
+use crate::pages::{path_id, render, saved_or_form, PageResult};
 use crate::AppState;
 
 /// Yuan as people write it, from fen.
@@ -110,16 +110,11 @@ impl HomePage<'_> {
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct DoneQuery {
-    done: Option<String>,
-}
-
 /// `/match`: what the caller's side does here.
 pub async fn home(
     State(state): State<AppState>,
     ctx: Ctx,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<crate::pages::DoneQuery>,
 ) -> PageResult {
     home_page(&state, &ctx, FieldErrors::default(), q.done).await
 }
@@ -307,11 +302,14 @@ pub async fn state_need(
         consent_facts: vec!["sales_12m_fen".into()],
         consent_days: 90,
     };
-    match state.matching.state_need(actor, &input).await {
-        Ok(need) => Ok(Redirect::to(&format!("/match/needs/{}", need.id)).into_response()),
-        Err(Error::Invalid(e)) => home_page(&state, &ctx, e, None).await,
-        Err(e) => Err(e.into()),
-    }
+    let saved = state.matching.state_need(actor, &input).await;
+    saved_or_form(
+        &ctx,
+        saved,
+        |need| format!("/match/needs/{}", need.id),
+        |e| home_page(&state, &ctx, e, None),
+    )
+    .await
 }
 
 #[derive(Template)]
@@ -541,7 +539,7 @@ pub async fn application(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Query(q): Query<DoneQuery>,
+    Query(q): Query<crate::pages::DoneQuery>,
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     application_page(&state, &ctx, id, FieldErrors::default(), q.done.is_some()).await
@@ -635,13 +633,13 @@ pub async fn verify(
         }
         None => Err(Error::field("value", "match.fact_value_bad")),
     };
-    match saved {
-        Ok(_) => {
-            Ok(Redirect::to(&format!("/match/applications/{id}?done=verified")).into_response())
-        }
-        Err(Error::Invalid(e)) => application_page(&state, &ctx, id, e, false).await,
-        Err(e) => Err(e.into()),
-    }
+    saved_or_form(
+        &ctx,
+        saved,
+        |_| format!("/match/applications/{id}?done=verified"),
+        |e| application_page(&state, &ctx, id, e, false),
+    )
+    .await
 }
 
 /// `POST /match/applications/{id}/act`: one move of an application.
@@ -658,11 +656,14 @@ pub async fn act(
     let amount = parse_yuan(&form.amount_yuan)
         .map_err(|_| PageError::from(Error::field("amount_fen", "match.amount_bad")))?;
     let comment = Some(form.comment.trim()).filter(|c| !c.is_empty());
-    match state.matching.act(actor, id, action, comment, amount).await {
-        Ok(_) => Ok(Redirect::to("/match?done=moved").into_response()),
-        Err(Error::Invalid(e)) => home_page(&state, &ctx, e, None).await,
-        Err(e) => Err(e.into()),
-    }
+    let moved = state.matching.act(actor, id, action, comment, amount).await;
+    saved_or_form(
+        &ctx,
+        moved,
+        |_| "/match?done=moved".into(),
+        |e| home_page(&state, &ctx, e, None),
+    )
+    .await
 }
 
 #[derive(Deserialize, Default)]
@@ -1056,11 +1057,14 @@ async fn save_offer(
         Ok(i) => i,
         Err(e) => return offer_form(ctx, id, v, e),
     };
-    match state.matching.save_offer(actor, id, &input).await {
-        Ok(_) => Ok(Redirect::to("/match?done=saved").into_response()),
-        Err(Error::Invalid(e)) => offer_form(ctx, id, v, e),
-        Err(e) => Err(e.into()),
-    }
+    let saved = state.matching.save_offer(actor, id, &input).await;
+    saved_or_form(
+        ctx,
+        saved,
+        |_| "/match?done=saved".into(),
+        |e| async { offer_form(ctx, id, v, e) },
+    )
+    .await
 }
 
 /// `POST /match/offers`: creates an offer (its rules re-evaluate every open need).

@@ -231,7 +231,6 @@ pub async fn set_course_rules(
     axum::extract::Path(id): axum::extract::Path<String>,
     crate::ctx::CsrfForm(form): crate::ctx::CsrfForm,
 ) -> PageResult {
-    use axum::response::{IntoResponse, Redirect};
     use fanxing_core::people::Tier;
     use fanxing_core::training::CourseId;
     let id: CourseId = crate::pages::path_id(&ctx, &id)?;
@@ -271,16 +270,18 @@ pub async fn set_course_rules(
             None,
         ),
     };
-    match outcome {
-        Ok(()) => Ok(Redirect::to(&format!("/courses/{id}?done=rules")).into_response()),
-        Err(e @ fanxing_core::Error::Invalid(_)) => {
+    crate::pages::saved_or_form(
+        &ctx,
+        outcome,
+        |_| format!("/courses/{id}?done=rules"),
+        |e| {
             let extras = crate::curriculum::pages::CourseExtras {
-                error: Some(e.detail(ctx.lang)),
+                error: Some(fanxing_core::Error::Invalid(e).detail(ctx.lang)),
                 rules: submitted,
                 ..Default::default()
             };
-            crate::curriculum::pages::course_page(&state, &ctx, id, extras).await
-        }
-        Err(e) => Err(PageError::new(&ctx, e)),
-    }
+            crate::curriculum::pages::course_page(&state, &ctx, id, extras)
+        },
+    )
+    .await
 }

@@ -241,11 +241,6 @@ impl SessionPage<'_> {
     }
 }
 
-#[derive(Deserialize, Default)]
-pub struct FlashQuery {
-    done: Option<String>,
-}
-
 async fn session_page(
     state: &AppState,
     ctx: &Ctx,
@@ -323,7 +318,7 @@ pub async fn session(
     State(state): State<AppState>,
     ctx: Ctx,
     Path(id): Path<String>,
-    Query(q): Query<FlashQuery>,
+    Query(q): Query<crate::pages::DoneQuery>,
 ) -> PageResult {
     let id = path_id(&ctx, &id)?;
     let flash = q

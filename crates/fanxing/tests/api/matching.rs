@@ -1613,23 +1613,32 @@ async fn the_holiday_page_shows_a_year_and_the_office_enters_it_in_a_form() {
         form.contains("name_9") && form.contains("worked_9"),
         "ten rows each"
     );
+    let save = |rows: &[(&'static str, &'static str)]| {
+        let mut fields = vec![
+            ("name_0", "元旦"),
+            ("first_0", "2030-01-01"),
+            ("last_0", "2030-01-01"),
+        ];
+        fields.extend_from_slice(rows);
+        let (admin, csrf) = (admin.clone(), csrf.clone());
+        let app = &app;
+        async move {
+            app.post_form(&admin, &csrf, "/match/holidays/2030", &fields)
+                .await
+        }
+    };
+    let stored = || async {
+        let res = app.get(&bank, "/api/v1/holidays/2030").await;
+        res.json::<serde_json::Value>().await.unwrap()
+    };
     // A worked day that is a Wednesday, and a holiday running backwards.
-    let res = app
-        .post_form(
-            &admin,
-            &csrf,
-            "/match/holidays/2030",
-            &[
-                ("name_0", "元旦"),
-                ("first_0", "2030-01-01"),
-                ("last_0", "2030-01-01"),
-                ("name_1", "春节"),
-                ("first_1", "2030-02-09"),
-                ("last_1", "2030-02-02"),
-                ("worked_0", "2030-01-02"),
-            ],
-        )
-        .await;
+    let res = save(&[
+        ("name_1", "春节"),
+        ("first_1", "2030-02-09"),
+        ("last_1", "2030-02-02"),
+        ("worked_0", "2030-01-02"),
+    ])
+    .await;
     assert_eq!(res.status(), 200);
     let page = res.text().await.unwrap();
     assert!(
@@ -1641,37 +1650,17 @@ async fn the_holiday_page_shows_a_year_and_the_office_enters_it_in_a_form() {
         page.contains("value=\"2030-02-09\""),
         "what was typed is kept"
     );
-    let got: serde_json::Value = app
-        .get(&bank, "/api/v1/holidays/2030")
-        .await
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(got["source"], "none", "nothing saved");
+    assert_eq!(stored().await["source"], "none", "nothing saved");
 
-    let res = app
-        .post_form(
-            &admin,
-            &csrf,
-            "/match/holidays/2030",
-            &[
-                ("name_0", "元旦"),
-                ("first_0", "2030-01-01"),
-                ("last_0", "2030-01-01"),
-                ("name_3", "春节"),
-                ("first_3", "2030-02-02"),
-                ("last_3", "2030-02-09"),
-                ("worked_4", "2030-01-26"),
-            ],
-        )
-        .await;
+    let res = save(&[
+        ("name_3", "春节"),
+        ("first_3", "2030-02-02"),
+        ("last_3", "2030-02-09"),
+        ("worked_4", "2030-01-26"),
+    ])
+    .await;
     assert_eq!(res.status(), 303);
-    let got: serde_json::Value = app
-        .get(&bank, "/api/v1/holidays/2030")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let got = stored().await;
     assert_eq!(got["source"], "stored");
     assert_eq!(
         got["arrangement"]["holidays"][1]["name"], "春节",
