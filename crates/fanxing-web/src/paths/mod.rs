@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, State};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
@@ -32,10 +32,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/my/path", get(pages::my_path))
         .route("/paths", get(pages::gaps))
-        .route(
-            "/courses/{id}/path",
-            axum::routing::post(pages::set_course_rules),
-        )
+        .route("/courses/{id}/path", post(pages::set_course_rules))
         .route("/api/v1/me/path", get(my_path))
         .route("/api/v1/paths/gaps", get(gaps))
         .route(
