@@ -238,6 +238,8 @@ pub const ROUTES: &[(&str, &str)] = &[
 
 /// Builds the whole application.
 pub fn router(state: AppState) -> Router {
+    // Kept pages of matches carry their answer, serialised off the workers.
+    state.matching.set_page_view(matching::page_view);
     let shared = Router::new()
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/api/v1/me", get(api::me))

@@ -47,7 +47,13 @@ pub struct MatchingService {
     observed: tokio::sync::Mutex<BTreeMap<OrgId, f64>>,
     /// Pages of ranked matches by (need, offset, limit).
     answers: TtlCache<(i64, usize, usize), MatchesPage>,
+    /// Makes a page's presentation (see [`MatchesPage::view`]); set once
+    /// by the presentation layer.
+    page_view: std::sync::OnceLock<PageView>,
 }
+
+/// What makes a page of matches' presentation from its items.
+pub type PageView = fn(&[Explained]) -> Box<dyn std::any::Any + Send + Sync>;
 
 /// An offer as a form or API call sends it, before validation.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -215,7 +221,14 @@ impl MatchingService {
             observed: Default::default(),
             // Pages of 50 are some 125 KB with their serialised answer.
             answers: TtlCache::with_capacity(MATCHES_KEPT, 256),
+            page_view: Default::default(),
         }
+    }
+
+    /// Sets what makes each kept page's presentation: it is made off the
+    /// async workers, before the page is served to anyone, once a page.
+    pub fn set_page_view(&self, view: PageView) {
+        let _ = self.page_view.set(view);
     }
 
     /// The store, for seeding example data.
@@ -1028,13 +1041,22 @@ impl MatchingService {
         self.answers
             .get_or_fill(&key, || async {
                 let (total, items) = self.explain_page(&need, offset, limit).await?;
-                Ok(MatchesPage {
+                let page = MatchesPage {
                     org_id: need.draft.org_id,
                     region: need.region,
                     total,
                     items,
                     view: Default::default(),
+                };
+                let Some(make) = self.page_view.get().copied() else {
+                    return Ok(page);
+                };
+                tokio::task::spawn_blocking(move || {
+                    let _ = page.view.set(make(&page.items));
+                    page
                 })
+                .await
+                .map_err(|e| Error::Store(e.to_string()))
             })
             .await
     }

@@ -246,6 +246,12 @@ struct MatchesView {
     gzip: Bytes,
 }
 
+/// A kept page's answer, JSON and gzip (see
+/// [`MatchingService::set_page_view`](fanxing_core::matching::service::MatchingService::set_page_view)).
+pub fn page_view(items: &[Explained]) -> Box<dyn std::any::Any + Send + Sync> {
+    Box::new(MatchesView::of(items))
+}
+
 impl MatchesView {
     fn of(items: &[Explained]) -> MatchesView {
         use std::io::Write;
