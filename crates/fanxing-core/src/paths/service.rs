@@ -125,6 +125,17 @@ pub const IMPACT_KPIS: &[crate::analytics::Kpi] = &[
     crate::analytics::Kpi::Gpm,
 ];
 
+/// A course's path rules with titles (see
+/// [`PathService::course_rules_titled`]).
+#[derive(Debug, Clone)]
+pub struct CourseRulesView {
+    pub required_for: Vec<Tier>,
+    /// Courses to take first: id and title.
+    pub prerequisites: Vec<(CourseId, String)>,
+    /// Every other course: id and title.
+    pub others: Vec<(CourseId, String)>,
+}
+
 #[derive(Clone)]
 pub struct PathService {
     store: Arc<dyn PathStore>,
@@ -1024,6 +1035,39 @@ impl PathService {
             .map(|(c, ps)| (*c, ps.iter().map(title).collect()))
             .collect();
         Ok((required, firsts))
+    }
+
+    /// A course's rules as its page shows them, from the reference data
+    /// (at most [`REFERENCE_TTL`] old; cleared by a change through this
+    /// server): the tiers requiring it, its prerequisites and every other
+    /// course, each course with its title.
+    pub async fn course_rules_titled(&self, course: CourseId) -> Result<CourseRulesView> {
+        let r = self.reference().await?;
+        let c = &r.catalogue;
+        let mut required_for: Vec<Tier> = c
+            .required
+            .iter()
+            .filter(|(_, courses)| courses.contains(&course))
+            .map(|(t, _)| *t)
+            .collect();
+        required_for.sort_by_key(|t| t.as_str());
+        let titled = |id: &CourseId| (*id, c.title(*id));
+        Ok(CourseRulesView {
+            required_for,
+            prerequisites: c
+                .prerequisites
+                .get(&course)
+                .into_iter()
+                .flatten()
+                .map(titled)
+                .collect(),
+            others: c
+                .courses
+                .iter()
+                .filter(|x| x.id != course)
+                .map(|x| (x.id, x.title.clone()))
+                .collect(),
+        })
     }
 
     /// A course's rules as they stand: (tiers requiring it, prerequisites).

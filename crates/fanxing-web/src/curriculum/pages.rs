@@ -241,24 +241,18 @@ pub(crate) async fn course_page(
     let CourseExtras { error, done, rules } = extras;
     let actor = ctx.actor()?;
     let course = state.app.curriculum.course(id).await?;
-    let (required_for, firsts) = match rules {
-        Some(r) => r,
-        None => state.app.paths.course_rules(id).await?,
-    };
+    let view = state.app.paths.course_rules_titled(id).await?;
     let may_set_rules = state.app.paths.may_set_rules(actor);
-    let all = state.app.curriculum.courses(None).await?;
-    let title = |c: &CourseId| {
-        all.iter()
-            .find(|x| x.id == *c)
-            .map(|x| x.title.clone())
-            .unwrap_or_default()
+    let (required_for, prerequisites) = match rules {
+        // What was submitted, titled as the other courses are.
+        Some((tiers, firsts)) => {
+            let titled = |c: &CourseId| view.others.iter().find(|(o, _)| o == c).cloned();
+            (tiers, firsts.iter().filter_map(titled).collect())
+        }
+        None => (view.required_for, view.prerequisites),
     };
-    let prerequisites = firsts.iter().map(|c| (*c, title(c))).collect();
     let others = if may_set_rules {
-        all.iter()
-            .filter(|c| c.id != id)
-            .map(|c| (c.id, c.title.clone()))
-            .collect()
+        view.others
     } else {
         Vec::new()
     };
