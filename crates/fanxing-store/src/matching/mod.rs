@@ -203,6 +203,23 @@ async fn insert_rules_in(
     insert_rules_at(tx, offer, rules, &all).await
 }
 
+/// A rule's own columns, as `rule_values` binds them.
+const RULE_COLS: &str = "field, op, value, hard, message_zh, message_en, citation, max_age_days";
+
+/// The values of [`RULE_COLS`] for `r`.
+fn rule_values(r: &Rule) -> [crate::sql::Arg; 8] {
+    args![
+        r.field.as_str(),
+        r.op.as_str(),
+        r.value.as_str(),
+        r.hard as i64,
+        r.message_zh.as_str(),
+        r.message_en.as_str(),
+        r.citation.as_str(),
+        r.max_age_days
+    ]
+}
+
 /// Inserts the rules at places `positions` of `rules`.
 async fn insert_rules_at(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
@@ -212,23 +229,13 @@ async fn insert_rules_at(
 ) -> Result<()> {
     for &pos in positions {
         let r = &rules[pos];
-        let mut q = Sql::new(
-            "INSERT INTO match_rules (offer_id, position, field, op, value, hard, message_zh, \
-             message_en, citation, max_age_days) VALUES (",
-        );
-        q.binds(args![
-            offer,
-            pos as i64,
-            r.field.as_str(),
-            r.op.as_str(),
-            r.value.as_str(),
-            r.hard as i64,
-            r.message_zh.as_str(),
-            r.message_en.as_str(),
-            r.citation.as_str(),
-            r.max_age_days
-        ])
-        .push(")");
+        let mut q = Sql::new(&format!(
+            "INSERT INTO match_rules (offer_id, position, {RULE_COLS}) VALUES ("
+        ));
+        q.binds(args![offer, pos as i64])
+            .push(", ")
+            .binds(rule_values(r))
+            .push(")");
         q.query().execute(&mut **tx).await.map_err(db)?;
     }
     Ok(())
@@ -349,24 +356,12 @@ impl MatchingStore for SqlStore {
         // no writing.
         let mut added = Vec::new();
         for (pos, r) in rules.iter().enumerate() {
-            let mut q = Sql::new(
-                "UPDATE match_rules SET (field, op, value, hard, message_zh, message_en, \
-                 citation, max_age_days) = (",
-            );
-            q.binds(args![
-                r.field.as_str(),
-                r.op.as_str(),
-                r.value.as_str(),
-                r.hard as i64,
-                r.message_zh.as_str(),
-                r.message_en.as_str(),
-                r.citation.as_str(),
-                r.max_age_days
-            ])
-            .push(") WHERE offer_id = ")
-            .bind(id)
-            .push(" AND position = ")
-            .bind(pos as i64);
+            let mut q = Sql::new(&format!("UPDATE match_rules SET ({RULE_COLS}) = ("));
+            q.binds(rule_values(r))
+                .push(") WHERE offer_id = ")
+                .bind(id)
+                .push(" AND position = ")
+                .bind(pos as i64);
             if q.query()
                 .execute(&mut *tx)
                 .await
