@@ -37,6 +37,11 @@ impl Drop for TestApp {
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
+/// The holiday calendar deadlines count by is one per process (a server
+/// runs one database): tests that enter a year hold this, so that one
+/// test's entry does not replace another's while it counts.
+pub static CALENDAR: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A fresh PostgreSQL database URL, when the suite runs against PostgreSQL.
 pub async fn fresh_database_url() -> Option<String> {
     let admin = std::env::var("FANXING_TEST_PG")

@@ -14,7 +14,7 @@ use fanxing_core::people::{OrgDraft, OrgId, OrgKind};
 use fanxing_core::region::RegionCode;
 use fanxing_core::store::prelude::*;
 
-use crate::common::TestApp;
+use crate::common::{TestApp, CALENDAR};
 
 fn region(v: u32) -> RegionCode {
     RegionCode::from_value(v).unwrap()
@@ -1502,6 +1502,7 @@ async fn a_need_s_page_shows_the_first_fifty_offers_and_links_to_all() {
 async fn the_programme_office_enters_a_year_s_holidays_and_deadlines_count_them() {
     use fanxing_core::audit::AuditStore;
 
+    let _calendar = CALENDAR.lock().await;
     let app = TestApp::spawn().await;
     // 2029 is not built in: Monday to Friday until entered. Friday
     // 9 February 2029, 10:00 Beijing.
@@ -1588,6 +1589,7 @@ async fn the_programme_office_enters_a_year_s_holidays_and_deadlines_count_them(
 /// named and nothing is saved, a right one counts at once.
 #[tokio::test]
 async fn the_holiday_page_shows_a_year_and_the_office_enters_it_in_a_form() {
+    let _calendar = CALENDAR.lock().await;
     let app = TestApp::spawn().await;
     let (admin, csrf) = app.login("admin").await;
     let (bank, _) = app.login("bank").await;
