@@ -45,11 +45,9 @@ impl HolidaysPage<'_> {
             .unwrap_or_default()
     }
     fn days(h: &Holiday) -> i64 {
-        match (
-            fanxing_core::training::parse_date(&h.first),
-            fanxing_core::training::parse_date(&h.last),
-        ) {
-            (Some(f), Some(l)) => (l - f) / 86_400 + 1,
+        use fanxing_core::workdays::parse_day;
+        match (parse_day(&h.first), parse_day(&h.last)) {
+            (Some(f), Some(l)) => l - f + 1,
             _ => 0,
         }
     }
@@ -139,11 +137,31 @@ pub async fn holidays(
     .await
 }
 
-/// The arrangement a submitted form holds: its filled rows, in order.
+/// The most rows a submitted form is read for (the service refuses more
+/// than 20 of each, naming the limit).
+const ROWS_READ: usize = 100;
+
+/// The arrangement a submitted form holds: its filled rows, in order, from
+/// every row the form sent (a stored year may have more rows than a blank
+/// form offers).
 fn from_form(form: &[(String, String)]) -> Arrangement {
     let f = |name: String| field(form, &name).trim().to_string();
+    // How many rows of the fields named `prefix_N` the form sent.
+    let rows_of = |prefixes: &[&str]| {
+        form.iter()
+            .filter_map(|(k, _)| {
+                let (prefix, n) = k.rsplit_once('_')?;
+                prefixes
+                    .contains(&prefix)
+                    .then(|| n.parse::<usize>().ok())?
+            })
+            .map(|n| n + 1)
+            .max()
+            .unwrap_or(0)
+            .min(ROWS_READ)
+    };
     Arrangement {
-        holidays: (0..HOLIDAY_ROWS)
+        holidays: (0..rows_of(&["name", "first", "last"]))
             .map(|i| Holiday {
                 name: f(format!("name_{i}")),
                 first: f(format!("first_{i}")),
@@ -151,7 +169,7 @@ fn from_form(form: &[(String, String)]) -> Arrangement {
             })
             .filter(|h| !(h.name.is_empty() && h.first.is_empty() && h.last.is_empty()))
             .collect(),
-        worked_weekends: (0..WORKED_ROWS)
+        worked_weekends: (0..rows_of(&["worked"]))
             .map(|i| f(format!("worked_{i}")))
             .filter(|d| !d.is_empty())
             .collect(),

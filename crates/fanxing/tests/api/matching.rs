@@ -1677,6 +1677,40 @@ async fn the_holiday_page_shows_a_year_and_the_office_enters_it_in_a_form() {
         "{page}"
     );
 
+    // A year with more holidays than a blank form's ten rows keeps them
+    // all when saved from the form.
+    let days: Vec<String> = (0..12).map(|i| format!("2031-03-{:02}", 10 + i)).collect();
+    let names: Vec<String> = (0..12).map(|i| format!("节日{i}")).collect();
+    let keys: Vec<[String; 3]> = (0..12)
+        .map(|i| {
+            [
+                format!("name_{i}"),
+                format!("first_{i}"),
+                format!("last_{i}"),
+            ]
+        })
+        .collect();
+    let mut fields: Vec<(&str, &str)> = Vec::new();
+    for (i, [n, f, l]) in keys.iter().enumerate() {
+        fields.extend([
+            (n.as_str(), names[i].as_str()),
+            (f, &days[i]),
+            (l, &days[i]),
+        ]);
+    }
+    let res = app
+        .post_form(&admin, &csrf, "/match/holidays/2031", &fields)
+        .await;
+    assert_eq!(res.status(), 303);
+    let got = app.get(&bank, "/api/v1/holidays/2031").await;
+    let got: serde_json::Value = got.json().await.unwrap();
+    assert_eq!(got["arrangement"]["holidays"].as_array().unwrap().len(), 12);
+    let form = app.get_text(&admin, "/match/holidays?year=2031").await;
+    assert!(
+        form.contains("value=\"节日11\""),
+        "every stored row in the form"
+    );
+
     // Nobody else saves, whatever the form says.
     let (suzhou, suzhou_csrf) = app.login("suzhou").await;
     let res = app
