@@ -131,6 +131,25 @@ pub(crate) fn field(form: &[(String, String)], name: &str) -> String {
         .unwrap_or_default()
 }
 
+/// How many rows of the fields named `{prefix}_{N}` (for any of
+/// `prefixes`) a form sent: one past the highest `N`, at most `max`. A
+/// form shows every stored row, which may be more than a blank form
+/// offers, so a reader that stops at the blank form's count would drop
+/// the rest when the form is saved.
+pub(crate) fn rows_sent(form: &[(String, String)], prefixes: &[&str], max: usize) -> usize {
+    form.iter()
+        .filter_map(|(k, _)| {
+            let (prefix, n) = k.rsplit_once('_')?;
+            prefixes
+                .contains(&prefix)
+                .then(|| n.parse::<usize>().ok())?
+        })
+        .map(|n| n.saturating_add(1))
+        .max()
+        .unwrap_or(0)
+        .min(max)
+}
+
 pub(crate) fn opt_field(form: &[(String, String)], name: &str) -> Option<String> {
     Some(field(form, name)).filter(|v| !v.trim().is_empty())
 }

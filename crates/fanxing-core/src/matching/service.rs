@@ -1768,14 +1768,24 @@ pub fn validate_offer(
         {
             e.push(FieldError::new("rules", "match.value_not_region").with("row", row));
         }
-        let mut sub = FieldErrors::default();
-        let zh = required_text(&mut sub, "message_zh", &r.message_zh, 200);
-        let en = required_text(&mut sub, "message_en", &r.message_en, 200);
-        let citation =
-            optional_text(&mut sub, "citation", Some(&r.citation), 200).unwrap_or_default();
-        if !sub.is_empty() {
-            e.push(FieldError::new("rules", "match.message_bad").with("row", row));
-        }
+        // Each text of the rule refused by its own name.
+        let mut text = |key: &'static str, read: &dyn Fn(&mut FieldErrors) -> String| {
+            let mut sub = FieldErrors::default();
+            let v = read(&mut sub);
+            if !sub.is_empty() {
+                e.push(FieldError::new("rules", key).with("row", row));
+            }
+            v
+        };
+        let zh = text("match.message_bad", &|s| {
+            required_text(s, "message_zh", &r.message_zh, 200)
+        });
+        let en = text("match.message_en_bad", &|s| {
+            required_text(s, "message_en", &r.message_en, 200)
+        });
+        let citation = text("match.citation_bad", &|s| {
+            optional_text(s, "citation", Some(&r.citation), 200).unwrap_or_default()
+        });
         if r.max_age_days.is_some_and(|d| !(1..=3650).contains(&d)) {
             e.push(FieldError::new("rules", "match.age_bad").with("row", row));
         }

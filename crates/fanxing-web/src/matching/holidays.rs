@@ -146,20 +146,7 @@ const ROWS_READ: usize = 100;
 /// form offers).
 fn from_form(form: &[(String, String)]) -> Arrangement {
     let f = |name: String| field(form, &name).trim().to_string();
-    // How many rows of the fields named `prefix_N` the form sent.
-    let rows_of = |prefixes: &[&str]| {
-        form.iter()
-            .filter_map(|(k, _)| {
-                let (prefix, n) = k.rsplit_once('_')?;
-                prefixes
-                    .contains(&prefix)
-                    .then(|| n.parse::<usize>().ok())?
-            })
-            .map(|n| n + 1)
-            .max()
-            .unwrap_or(0)
-            .min(ROWS_READ)
-    };
+    let rows_of = |prefixes: &[&str]| crate::pages::rows_sent(form, prefixes, ROWS_READ);
     Arrangement {
         holidays: (0..rows_of(&["name", "first", "last"]))
             .map(|i| Holiday {

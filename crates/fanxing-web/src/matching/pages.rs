@@ -729,6 +729,9 @@ pub async fn loan_return(
 
 /// How many rule rows the offer form shows.
 const RULE_ROWS: usize = 8;
+/// The most rule rows a submitted form is read for (more than the service
+/// allows, so that it, not the form, refuses too many rules by name).
+const RULES_READ: usize = fanxing_core::matching::service::MAX_RULES + 10;
 
 /// The rule metrics the platform knows, for the form's suggestions.
 const METRICS: &[&str] = &[
@@ -860,7 +863,22 @@ impl OfferValues {
 
     fn from_form(form: &[(String, String)]) -> OfferValues {
         let f = |name: &str| crate::pages::field(form, name);
-        let rules = (0..RULE_ROWS)
+        // Every rule row the form sent: an offer may hold more rules than a
+        // blank form shows (up to the service's limit, which it names).
+        let sent = crate::pages::rows_sent(
+            form,
+            &[
+                "rule_field",
+                "rule_op",
+                "rule_value",
+                "rule_hard",
+                "rule_zh",
+                "rule_en",
+                "rule_cite",
+            ],
+            RULES_READ,
+        );
+        let rules = (0..sent.max(RULE_ROWS))
             .map(|i| RuleRow {
                 field: f(&format!("rule_field_{i}")).trim().to_string(),
                 op: f(&format!("rule_op_{i}")),

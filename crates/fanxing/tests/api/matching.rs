@@ -2254,6 +2254,76 @@ async fn a_partner_writes_an_offer_and_its_rules_in_the_form() {
         "{card}"
     );
     assert!(!card.contains("name=\"offer_id\""));
+
+    // An offer with more rules than a blank form's eight rows keeps them
+    // all when saved from the form, and its edit form shows them all.
+    let keys: Vec<[String; 5]> = (0..11)
+        .map(|i| {
+            [
+                format!("rule_field_{i}"),
+                format!("rule_op_{i}"),
+                format!("rule_value_{i}"),
+                format!("rule_zh_{i}"),
+                format!("rule_cite_{i}"),
+            ]
+        })
+        .collect();
+    let cites: Vec<String> = (0..11).map(|i| format!("示例办法第 {i} 条")).collect();
+    let mut fields: Vec<(&str, String)> = fields
+        .into_iter()
+        .filter(|(k, _)| !k.starts_with("rule_") && *k != "title")
+        .collect();
+    fields.push(("title", "示例·十一条规则贷".to_string()));
+    for (i, [f, op, v, zh, cite]) in keys.iter().enumerate() {
+        fields.extend([
+            (f.as_str(), "shop_age_months".to_string()),
+            (op.as_str(), "ge".to_string()),
+            (v.as_str(), i.to_string()),
+            (zh.as_str(), format!("开店满 {i} 个月")),
+            (cite.as_str(), cites[i].clone()),
+        ]);
+    }
+    // Without their English messages the rules are refused, each saying so.
+    let res = bank
+        .post(app.url("/match/offers"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let body = res.text().await.unwrap();
+    assert!(
+        body.contains("第 1 条：须写明不符合时的英文说明") && !body.contains("中文说明"),
+        "{body}"
+    );
+    let en: Vec<(String, String)> = (0..11)
+        .map(|i| (format!("rule_en_{i}"), format!("Shop open {i} months")))
+        .collect();
+    fields.extend(en.iter().map(|(k, v)| (k.as_str(), v.clone())));
+    let res = bank
+        .post(app.url("/match/offers"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303, "{}", res.text().await.unwrap());
+    let offers: serde_json::Value = app
+        .get_json(&app.api("bank").await, "/api/v1/match/offers")
+        .await;
+    let id = offers
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["title"] == "示例·十一条规则贷")
+        .expect("the offer is saved")["id"]
+        .as_i64()
+        .unwrap();
+    let edit = app
+        .get_text(&bank, &format!("/match/offers/{id}/edit"))
+        .await;
+    for cite in &cites {
+        assert!(edit.contains(cite.as_str()), "rule {cite} kept: {edit}");
+    }
 }
 
 /// An office makes its region's bank a partner from the page; the bank's
