@@ -151,6 +151,7 @@ impl Fanxing {
             stores.training.clone(),
             stores.people.clone(),
             stores.curriculum.clone(),
+            audit.clone(),
         );
         Fanxing {
             paths,

@@ -879,14 +879,23 @@ pub async fn seed_training(
     // The tracks' required courses and the prerequisites, before any
     // certificate is issued (they decide who earns one).
     let tracks = app.stores.curriculum.list_tracks().await?;
-    for (tier, title) in REQUIRED_COURSES {
-        if let (Some(t), Some(c)) = (tracks.iter().find(|t| t.tier == *tier), course_of(title)) {
-            app.stores.paths.set_required(t.id, c, true).await?;
-        }
-    }
-    for (title, first) in PREREQUISITES {
-        if let (Some(c), Some(f)) = (course_of(title), course_of(first)) {
-            app.stores.paths.set_prerequisites(c, &[f]).await?;
+    for (i, (title, _)) in COURSE_TITLES.iter().enumerate() {
+        let required: Vec<(i64, bool)> = REQUIRED_COURSES
+            .iter()
+            .filter(|(_, t)| t == title)
+            .filter_map(|(tier, _)| tracks.iter().find(|t| t.tier == *tier))
+            .map(|t| (t.id, true))
+            .collect();
+        let firsts: Vec<_> = PREREQUISITES
+            .iter()
+            .filter(|(t, _)| t == title)
+            .filter_map(|(_, first)| course_of(first))
+            .collect();
+        if !required.is_empty() || !firsts.is_empty() {
+            app.stores
+                .paths
+                .set_course_rules(course_ids[i], &required, &firsts)
+                .await?;
         }
     }
 

@@ -148,6 +148,7 @@ pub struct PathService {
     /// A background rebuild of the snapshot is under way.
     rebuilding: Arc<std::sync::atomic::AtomicBool>,
     reference: Arc<Slot<Reference>>,
+    audit: crate::audit::Audit,
 }
 
 /// `YYYYMM` plus `n` months.
@@ -211,6 +212,7 @@ impl PathService {
         training: Arc<dyn TrainingStore>,
         people: Arc<dyn PeopleStore>,
         curriculum: Arc<dyn CurriculumStore>,
+        audit: crate::audit::Audit,
     ) -> PathService {
         PathService {
             store,
@@ -222,6 +224,7 @@ impl PathService {
             snapshot: Arc::new(Mutex::new(None)),
             rebuilding: Arc::new(std::sync::atomic::AtomicBool::new(false)),
             reference: Arc::new(Mutex::new(None)),
+            audit,
         }
     }
 
@@ -944,14 +947,14 @@ impl PathService {
             .collect())
     }
 
-    /// Sets a course's path rules: the tiers whose track requires it and
-    /// the courses it needs first. The programme office's alone (required
-    /// courses decide certificates).
     /// Whether `actor` may set courses' path rules (the programme office).
     pub fn may_set_rules(&self, actor: &Actor) -> bool {
         actor.role().is_programme_office()
     }
 
+    /// Sets a course's path rules: the tiers whose track requires it and
+    /// the courses it needs first, all or nothing, audited. The programme
+    /// office's alone (required courses decide certificates).
     pub async fn set_course_rules(
         &self,
         actor: &Actor,
@@ -1002,17 +1005,32 @@ impl PathService {
                 }
             }
         }
-        let tracks = self.curriculum.list_tracks().await?;
-        for t in &tracks {
-            if c.tiers.contains(&t.tier) {
-                self.store
-                    .set_required(t.id, course, required_for.contains(&t.tier))
-                    .await?;
-            }
-        }
-        self.store.set_prerequisites(course, &firsts).await?;
+        let required: Vec<(i64, bool)> = self
+            .curriculum
+            .list_tracks()
+            .await?
+            .iter()
+            .filter(|t| c.tiers.contains(&t.tier))
+            .map(|t| (t.id, required_for.contains(&t.tier)))
+            .collect();
+        self.store
+            .set_course_rules(course, &required, &firsts)
+            .await?;
         *self.reference.lock().await = None;
-        Ok(())
+        let tiers: Vec<&str> = required_for.iter().map(|t| t.as_str()).collect();
+        let firsts: Vec<String> = firsts.iter().map(|c| c.0.to_string()).collect();
+        self.audit
+            .record(
+                actor,
+                "paths.course_rules",
+                &format!("course:{}", course.0),
+                &format!(
+                    "required_for={} prerequisites={}",
+                    tiers.join(","),
+                    firsts.join(",")
+                ),
+            )
+            .await
     }
 
     /// The rules as the course list shows them: each tier's required

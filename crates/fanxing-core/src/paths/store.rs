@@ -47,8 +47,13 @@ pub trait PathStore: Send + Sync {
     /// Required courses as (track, course), and prerequisites as (course,
     /// required first).
     async fn path_rules(&self) -> Result<(Vec<(i64, CourseId)>, Vec<(CourseId, CourseId)>)>;
-    /// Makes `course` required (or not) on `track`.
-    async fn set_required(&self, track: i64, course: CourseId, required: bool) -> Result<()>;
-    /// Replaces the prerequisites of `course`, in one transaction.
-    async fn set_prerequisites(&self, course: CourseId, requires: &[CourseId]) -> Result<()>;
+    /// Sets `course`'s rules in one transaction: required (or not) on
+    /// each `(track, required)` listed (other tracks left as they are),
+    /// and its prerequisites replaced by `requires`.
+    async fn set_course_rules(
+        &self,
+        course: CourseId,
+        required: &[(i64, bool)],
+        requires: &[CourseId],
+    ) -> Result<()>;
 }

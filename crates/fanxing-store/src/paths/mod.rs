@@ -124,23 +124,26 @@ impl PathStore for SqlStore {
         Ok((required, firsts))
     }
 
-    async fn set_required(&self, track: i64, course: CourseId, required: bool) -> Result<()> {
-        let q = if required {
-            let mut q = Sql::new("INSERT INTO track_courses (track_id, course_id) VALUES (");
-            q.binds(args![track, course])
-                .push(") ON CONFLICT (track_id, course_id) DO NOTHING");
-            q
-        } else {
-            let mut q = Sql::new("DELETE FROM track_courses WHERE track_id = ");
-            q.bind(track).push(" AND course_id = ").bind(course);
-            q
-        };
-        q.query().execute(self.writer()).await.map_err(db)?;
-        Ok(())
-    }
-
-    async fn set_prerequisites(&self, course: CourseId, requires: &[CourseId]) -> Result<()> {
+    async fn set_course_rules(
+        &self,
+        course: CourseId,
+        required: &[(i64, bool)],
+        requires: &[CourseId],
+    ) -> Result<()> {
         let mut tx = self.writer().begin().await.map_err(db)?;
+        for &(track, on) in required {
+            let q = if on {
+                let mut q = Sql::new("INSERT INTO track_courses (track_id, course_id) VALUES (");
+                q.binds(args![track, course])
+                    .push(") ON CONFLICT (track_id, course_id) DO NOTHING");
+                q
+            } else {
+                let mut q = Sql::new("DELETE FROM track_courses WHERE track_id = ");
+                q.bind(track).push(" AND course_id = ").bind(course);
+                q
+            };
+            q.query().execute(&mut *tx).await.map_err(db)?;
+        }
         let mut q = Sql::new("DELETE FROM course_prerequisites WHERE course_id = ");
         q.bind(course);
         q.query().execute(&mut *tx).await.map_err(db)?;

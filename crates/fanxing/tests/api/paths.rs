@@ -10,6 +10,7 @@ use fanxing_core::analytics::Kpi;
 use fanxing_core::paths::Reason;
 use fanxing_core::people::{PersonId, Tier};
 use fanxing_core::region::RegionRange;
+use fanxing_core::store::prelude::*;
 use fanxing_core::training::CourseId;
 use serde_json::{json, Value};
 
@@ -453,6 +454,14 @@ async fn course_rules_are_set_in_a_form_on_the_course_page() {
         .get_json(&admin, &format!("/api/v1/courses/{content}/path"))
         .await;
     assert_eq!(rules["required_for"], json!(["operator"]));
+    // Who set which rules is in the audit log; refused attempts are not.
+    let audit = app.opened.store.list_audit(50).await.unwrap();
+    let set: Vec<_> = audit
+        .iter()
+        .filter(|e| e.action == "paths.course_rules" && e.target == format!("course:{content}"))
+        .collect();
+    assert_eq!(set.len(), 1, "{audit:?}");
+    assert_eq!(set[0].detail, "required_for=operator prerequisites=");
     let page = app
         .get_text(&trainee, &format!("/courses/{content}?done=rules"))
         .await;
